@@ -1,0 +1,38 @@
+/* The CPU kernel table: every group, looked up by op name. */
+#include <string.h>
+
+#include "cpu-ops.h"
+
+static const OviCpuKernel *const groups[] = {
+  ovi_cpu_elementwise,
+  ovi_cpu_shape,
+  ovi_cpu_nn,
+  ovi_cpu_reduce,
+  ovi_cpu_index,
+  ovi_cpu_misc,
+  ovi_cpu_quant,
+};
+
+static GHashTable *
+build_table (void)
+{
+  GHashTable *table = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint g = 0; g < G_N_ELEMENTS (groups); g++)
+    for (const OviCpuKernel *k = groups[g]; k->name; k++)
+      g_hash_table_insert (table, (gpointer) k->name, (gpointer) k);
+  return table;
+}
+
+const OviCpuKernel *
+ovi_cpu_kernel_find (const char *domain, const char *op_type)
+{
+  static gsize init = 0;
+  static GHashTable *table;
+  if (g_once_init_enter (&init)) {
+    table = build_table ();
+    g_once_init_leave (&init, 1);
+  }
+  if (domain && domain[0] && strcmp (domain, "ai.onnx") != 0)
+    return NULL;
+  return g_hash_table_lookup (table, op_type);
+}

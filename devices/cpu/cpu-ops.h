@@ -1,0 +1,39 @@
+/* CPU kernels: the compute half of each op, one group per file
+ * (op-*.c), each file exporting a table ending with {NULL}.
+ *
+ * A kernel runs with every input's data present and every output already
+ * shaped and backed by memory (the planner's arena or a dynamic buffer).
+ * It returns FALSE with an error only for conditions the shape inference
+ * could not see (data-dependent failures, e.g. an index out of range). */
+#ifndef OVI_CPU_OPS_H
+#define OVI_CPU_OPS_H
+
+#include "ops/ops.h"
+
+G_BEGIN_DECLS
+
+typedef gboolean (*OviCpuRunFunc) (OviOpCtx *ctx, GError **error);
+
+typedef struct {
+  const char *name;
+  OviCpuRunFunc run;
+  /* Optional: builds per-node state once shapes are known (weights
+   * reordered, primitives created); stored in ctx->state. */
+  gboolean (*prepare) (OviOpCtx *ctx, GError **error);
+  void (*release) (gpointer state);
+} OviCpuKernel;
+
+const OviCpuKernel *ovi_cpu_kernel_find (const char *domain,
+    const char *op_type);
+
+extern const OviCpuKernel ovi_cpu_elementwise[];
+extern const OviCpuKernel ovi_cpu_shape[];
+extern const OviCpuKernel ovi_cpu_nn[];
+extern const OviCpuKernel ovi_cpu_reduce[];
+extern const OviCpuKernel ovi_cpu_index[];
+extern const OviCpuKernel ovi_cpu_misc[];
+extern const OviCpuKernel ovi_cpu_quant[];
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,161 @@
+/* OviCompiledModel: a model bound to a device and a performance hint,
+ * with its plans cached per input shape and its worker threads. */
+#include <omp.h>
+#include <string.h>
+
+#include "model.h"
+#include "request-private.h"
+
+#define MAX_CACHED_PLANS 8
+
+static int
+n_cores (void)
+{
+  int n = omp_get_num_procs ();
+  return n > 0 ? n : 1;
+}
+
+static void
+worker_main (gpointer data, gpointer user_data)
+{
+  OviCompiledModel *cm = user_data;
+  /* Each stream's thread keeps its own OpenMP team size. */
+  omp_set_num_threads (cm->threads_per_stream);
+  ovi_request_run_async_job (data);
+}
+
+OviCompiledModel *
+ovi_compile (OviModel *model, const char *device,
+    const OviCompileConfig *config, GError **error)
+{
+  OviCompiledModel *cm;
+  int cores = n_cores ();
+  GError *err = NULL;
+
+  g_return_val_if_fail (model != NULL, NULL);
+  if (device && g_ascii_strcasecmp (device, "CPU") != 0
+      && g_ascii_strcasecmp (device, "AUTO") != 0) {
+    g_set_error (error, OVI_ERROR, OVI_ERROR_DEVICE,
+        "device '%s' is not available (available: CPU)", device);
+    return NULL;
+  }
+  cm = g_new0 (OviCompiledModel, 1);
+  cm->ref_count = 1;
+  cm->model = ovi_model_ref (model);
+  if (config)
+    cm->config = *config;
+  {
+    int threads = cm->config.n_threads > 0 ? MIN (cm->config.n_threads, cores)
+        : cores;
+    if (cm->config.hint == OVI_HINT_THROUGHPUT) {
+      cm->n_streams = cm->config.n_streams > 0 ? cm->config.n_streams
+          : threads;
+      cm->threads_per_stream = MAX (1, threads / cm->n_streams);
+    } else {
+      cm->n_streams = cm->config.n_streams > 0 ? cm->config.n_streams : 1;
+      cm->threads_per_stream = threads;
+    }
+  }
+  g_mutex_init (&cm->lock);
+  cm->plans = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      (GDestroyNotify) ovi_plan_unref);
+  cm->workers = g_thread_pool_new (worker_main, cm, cm->n_streams, TRUE,
+      &err);
+  if (cm->workers == NULL) {
+    g_set_error (error, OVI_ERROR, OVI_ERROR_DEVICE,
+        "cannot start worker threads: %s", err->message);
+    g_error_free (err);
+    ovi_compiled_model_unref (cm);
+    return NULL;
+  }
+
+  /* With fully known input shapes, plan now: errors surface at compile
+   * and the first inference allocates only its arena. */
+  {
+    OviGraph *g = model->graph;
+    OviTensorView *views = g_new0 (OviTensorView, MAX (g->inputs->len, 1));
+    gboolean known = TRUE;
+    for (guint i = 0; i < g->inputs->len; i++) {
+      ovi_model_get_input (model, i, NULL, &views[i]);
+      known &= views[i].rank >= 0
+          && ovi_shape_numel (views[i].rank, views[i].dims) >= 0;
+    }
+    if (known) {
+      OviPlan *plan = ovi_compiled_model_get_plan (cm, views, error);
+      if (plan == NULL) {
+        g_free (views);
+        ovi_compiled_model_unref (cm);
+        return NULL;
+      }
+      ovi_plan_unref (plan);
+    }
+    g_free (views);
+  }
+  return cm;
+}
+
+static char *
+shape_key (const OviGraph *g, const OviTensorView *inputs)
+{
+  GString *s = g_string_new (NULL);
+  for (guint i = 0; i < g->inputs->len; i++) {
+    g_string_append_printf (s, "%d:", inputs[i].dtype);
+    for (int d = 0; d < inputs[i].rank; d++)
+      g_string_append_printf (s, "%" G_GINT64_FORMAT ",", inputs[i].dims[d]);
+    g_string_append_c (s, ';');
+  }
+  return g_string_free (s, FALSE);
+}
+
+OviPlan *
+ovi_compiled_model_get_plan (OviCompiledModel *cm,
+    const OviTensorView *inputs, GError **error)
+{
+  OviGraph *g = cm->model->graph;
+  char *key = shape_key (g, inputs);
+  OviPlan *plan;
+
+  g_mutex_lock (&cm->lock);
+  plan = g_hash_table_lookup (cm->plans, key);
+  if (plan) {
+    ovi_plan_ref (plan);
+    g_free (key);
+  } else {
+    plan = ovi_plan_new (g, inputs, error);
+    if (plan) {
+      if (g_hash_table_size (cm->plans) >= MAX_CACHED_PLANS)
+        g_hash_table_remove_all (cm->plans);
+      g_hash_table_insert (cm->plans, key, ovi_plan_ref (plan));
+    } else {
+      g_free (key);
+    }
+  }
+  g_mutex_unlock (&cm->lock);
+  return plan;
+}
+
+OviCompiledModel *
+ovi_compiled_model_ref (OviCompiledModel *cm)
+{
+  g_atomic_int_inc (&cm->ref_count);
+  return cm;
+}
+
+void
+ovi_compiled_model_unref (OviCompiledModel *cm)
+{
+  if (cm == NULL || !g_atomic_int_dec_and_test (&cm->ref_count))
+    return;
+  if (cm->workers)
+    g_thread_pool_free (cm->workers, FALSE, TRUE);
+  g_hash_table_destroy (cm->plans);
+  g_mutex_clear (&cm->lock);
+  ovi_model_unref (cm->model);
+  g_free (cm);
+}
+
+int
+ovi_compiled_model_get_optimal_requests (const OviCompiledModel *cm)
+{
+  return cm->n_streams;
+}

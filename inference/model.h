@@ -1,0 +1,37 @@
+/* Internal layout of the public opaque types. */
+#ifndef OVI_MODEL_H
+#define OVI_MODEL_H
+
+#include "graph.h"
+#include "plan.h"
+
+G_BEGIN_DECLS
+
+struct _OviModel {
+  gint ref_count;
+  OviGraph *graph;   /* as loaded and optimized, shapes possibly symbolic */
+};
+
+struct _OviCompiledModel {
+  gint ref_count;
+  OviModel *model;
+  OviCompileConfig config;
+  int n_streams;
+  int threads_per_stream;
+  GMutex lock;
+  GHashTable *plans;        /* input-shape key -> OviPlan */
+  GThreadPool *workers;     /* one thread per stream, for async requests */
+};
+
+/* Wraps a loaded graph (takes ownership). */
+OviModel *ovi_model_new_from_graph (OviGraph *graph);
+
+/* Returns a plan for these input shapes, cached per compiled model. */
+OviPlan *ovi_compiled_model_get_plan (OviCompiledModel *compiled,
+    const OviTensorView *inputs, GError **error);
+
+void ovi_log (OviLogLevel level, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,91 @@
+/* Op definitions: the device-neutral half of every op.
+ *
+ * An op's infer function reads the node's attributes and its inputs'
+ * types and shapes, checks them, and sets each output's dtype and shape.
+ * An input's data is present when it is constant (initializer, folded) or
+ * at run time; an op whose output shape depends on data it has not got
+ * returns OVI_INFER_NEED_DATA and is then shaped at run time instead.
+ *
+ * Devices implement the compute half (devices/cpu/op-*.c) against the
+ * same OviOpCtx. */
+#ifndef OVI_OPS_H
+#define OVI_OPS_H
+
+#include "graph.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  const OviNode *node;
+  int opset;
+  int n_inputs;
+  OviTensor **inputs;    /* NULL entry: omitted optional input */
+  int n_outputs;
+  OviTensor **outputs;   /* NULL entry: unused optional output */
+  const char *source;    /* file name, for error messages */
+  gpointer state;        /* a device kernel's prepared state, if any */
+} OviOpCtx;
+
+typedef enum {
+  OVI_INFER_OK,
+  OVI_INFER_NEED_DATA,
+  OVI_INFER_ERROR,
+} OviInferResult;
+
+typedef OviInferResult (*OviInferFunc) (OviOpCtx *ctx, GError **error);
+
+typedef struct {
+  const char *name;
+  OviInferFunc infer;
+  /* Non-deterministic ops (random) must not be constant-folded. */
+  gboolean no_fold;
+} OviOpDef;
+
+/* NULL when the op is unknown. */
+const OviOpDef *ovi_op_find (const char *domain, const char *op_type);
+
+/* Helpers for infer functions. */
+static inline OviTensor *
+ovi_op_input (OviOpCtx *ctx, int i)
+{
+  return i < ctx->n_inputs ? ctx->inputs[i] : NULL;
+}
+static inline OviTensor *
+ovi_op_output (OviOpCtx *ctx, int i)
+{
+  return i < ctx->n_outputs ? ctx->outputs[i] : NULL;
+}
+/* Sets an output's type and shape; a NULL (unused) output is skipped. */
+void ovi_op_set_output (OviOpCtx *ctx, int i, OviDType dtype, int rank,
+    const int64_t *dims);
+/* Sets an error naming the file, the node and its op. Returns
+ * OVI_INFER_ERROR so callers can `return ovi_op_error (...)`. */
+OviInferResult ovi_op_error (OviOpCtx *ctx, GError **error, int code,
+    const char *format, ...) G_GNUC_PRINTF (4, 5);
+/* Checks input count bounds; sets an error otherwise. */
+gboolean ovi_op_check_inputs (OviOpCtx *ctx, int min, int max,
+    GError **error);
+/* Normalizes a possibly negative axis; FALSE when out of range. */
+gboolean ovi_op_axis (int64_t axis, int rank, int *out);
+/* Reads an integer vector input (int32/int64) whose data is known. */
+gboolean ovi_op_read_ints (const OviTensor *t, int max, int *n,
+    int64_t *out);
+
+/* Broadcasts all inputs; the output takes input 0's type. */
+OviInferResult ovi_infer_broadcast_checked (OviOpCtx *ctx, GError **error);
+
+gboolean ovi_prelu_legacy_slope (const OviOpCtx *ctx);
+
+/* Op groups: each file in inference/ops/ defines one table ending with
+ * a {NULL} entry, listed in op-registry.c. */
+extern const OviOpDef ovi_ops_elementwise[];
+extern const OviOpDef ovi_ops_shape[];
+extern const OviOpDef ovi_ops_nn[];
+extern const OviOpDef ovi_ops_reduce[];
+extern const OviOpDef ovi_ops_index[];
+extern const OviOpDef ovi_ops_misc[];
+extern const OviOpDef ovi_ops_quant[];
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,159 @@
+/* ovi: the project's inference engine, public API.
+ *
+ * Load -> compile -> request -> infer, as separate steps:
+ *   OviModel *m = ovi_model_load ("net.onnx", &err);
+ *   OviCompiledModel *cm = ovi_compile (m, "CPU", NULL, &err);
+ *   OviRequest *r = ovi_request_new (cm, &err);
+ *   ovi_request_set_input (r, "data", &tensor, &err);
+ *   ovi_request_infer (r, &err);
+ *   ovi_request_get_output (r, 0, &out);
+ *
+ * The engine depends on GLib only (never GStreamer). All types are opaque
+ * except OviTensorView, a plain description of caller-owned or
+ * request-owned memory. */
+#ifndef OVI_H
+#define OVI_H
+
+#include <glib.h>
+#include <stdint.h>
+
+G_BEGIN_DECLS
+
+/* The library is built with hidden visibility; this header's
+ * declarations are its exported API. */
+#ifdef OVI_BUILDING
+#pragma GCC visibility push(default)
+#endif
+
+#define OVI_MAX_RANK 8
+
+/* Element types; the numbering follows ONNX's TensorProto.DataType so that
+ * loaders and tools need no translation table. */
+typedef enum {
+  OVI_DTYPE_UNDEFINED = 0,
+  OVI_DTYPE_FLOAT32 = 1,
+  OVI_DTYPE_UINT8 = 2,
+  OVI_DTYPE_INT8 = 3,
+  OVI_DTYPE_UINT16 = 4,
+  OVI_DTYPE_INT16 = 5,
+  OVI_DTYPE_INT32 = 6,
+  OVI_DTYPE_INT64 = 7,
+  OVI_DTYPE_STRING = 8,
+  OVI_DTYPE_BOOL = 9,
+  OVI_DTYPE_FLOAT16 = 10,
+  OVI_DTYPE_FLOAT64 = 11,
+  OVI_DTYPE_UINT32 = 12,
+  OVI_DTYPE_UINT64 = 13,
+  OVI_DTYPE_BFLOAT16 = 16,
+} OviDType;
+
+/* A dense row-major tensor in memory the caller owns (for inputs) or the
+ * request owns (for outputs, valid until the next inference). */
+typedef struct {
+  OviDType dtype;
+  int rank;
+  int64_t dims[OVI_MAX_RANK];
+  void *data;
+} OviTensorView;
+
+typedef enum {
+  OVI_HINT_LATENCY,     /* one request uses every core */
+  OVI_HINT_THROUGHPUT,  /* several streams with few threads each */
+} OviPerformanceHint;
+
+typedef struct {
+  OviPerformanceHint hint;
+  int n_threads;        /* 0: all cores */
+  int n_streams;        /* 0: chosen from the hint */
+} OviCompileConfig;
+
+typedef struct _OviModel OviModel;
+typedef struct _OviCompiledModel OviCompiledModel;
+typedef struct _OviRequest OviRequest;
+
+#define OVI_ERROR (ovi_error_quark ())
+GQuark ovi_error_quark (void);
+
+typedef enum {
+  OVI_ERROR_IO,           /* file missing or unreadable */
+  OVI_ERROR_PARSE,        /* malformed model file */
+  OVI_ERROR_UNSUPPORTED,  /* op, attribute or type we do not implement */
+  OVI_ERROR_INVALID,      /* a well-formed model that is inconsistent */
+  OVI_ERROR_DEVICE,       /* device missing or failing */
+  OVI_ERROR_ARGUMENT,     /* bad use of the API */
+} OviErrorCode;
+
+typedef enum {
+  OVI_LOG_ERROR,
+  OVI_LOG_WARNING,
+  OVI_LOG_INFO,
+  OVI_LOG_DEBUG,
+} OviLogLevel;
+
+typedef void (*OviLogFunc) (OviLogLevel level, const char *message,
+    gpointer user_data);
+
+/* Routes the engine's messages; the GStreamer plugin sends them to its
+ * debug category. Without a callback, warnings and errors go to g_log. */
+void ovi_set_log_callback (OviLogFunc func, gpointer user_data);
+
+const char *ovi_dtype_name (OviDType dtype);
+gsize ovi_dtype_size (OviDType dtype);
+
+/* Models: format chosen by extension (.onnx, .xml with .bin beside it). */
+OviModel *ovi_model_load (const char *path, GError **error);
+OviModel *ovi_model_load_onnx_from_data (const guint8 *data, gsize size,
+    const char *base_dir, GError **error);
+OviModel *ovi_model_ref (OviModel *model);
+void ovi_model_unref (OviModel *model);
+
+int ovi_model_get_n_inputs (const OviModel *model);
+int ovi_model_get_n_outputs (const OviModel *model);
+/* Dimensions unknown until inference are -1. */
+gboolean ovi_model_get_input (const OviModel *model, int index,
+    const char **name, OviTensorView *info);
+gboolean ovi_model_get_output (const OviModel *model, int index,
+    const char **name, OviTensorView *info);
+int ovi_model_get_n_nodes (const OviModel *model);
+
+/* Compiling: device "CPU" for now. NULL config means latency hint, all
+ * cores. */
+OviCompiledModel *ovi_compile (OviModel *model, const char *device,
+    const OviCompileConfig *config, GError **error);
+void ovi_compiled_model_unref (OviCompiledModel *compiled);
+OviCompiledModel *ovi_compiled_model_ref (OviCompiledModel *compiled);
+/* Number of requests worth keeping in flight for the hint. */
+int ovi_compiled_model_get_optimal_requests (const OviCompiledModel *compiled);
+
+/* Requests: each owns its memory arena, so several can run at once. */
+OviRequest *ovi_request_new (OviCompiledModel *compiled, GError **error);
+void ovi_request_free (OviRequest *request);
+
+/* Binds caller memory as an input (no copy); it must stay valid until the
+ * inference completes. A shape different from the last one re-plans. */
+gboolean ovi_request_set_input (OviRequest *request, const char *name,
+    const OviTensorView *tensor, GError **error);
+gboolean ovi_request_set_input_by_index (OviRequest *request, int index,
+    const OviTensorView *tensor, GError **error);
+gboolean ovi_request_infer (OviRequest *request, GError **error);
+
+typedef void (*OviRequestCallback) (OviRequest *request, const GError *error,
+    gpointer user_data);
+/* Runs on the compiled model's worker threads; callback then runs there. */
+gboolean ovi_request_infer_async (OviRequest *request,
+    OviRequestCallback callback, gpointer user_data, GError **error);
+/* Waits for an asynchronous inference; returns its result. */
+gboolean ovi_request_wait (OviRequest *request, GError **error);
+
+int ovi_request_get_n_outputs (const OviRequest *request);
+/* Output memory belongs to the request until its next inference. */
+gboolean ovi_request_get_output (const OviRequest *request, int index,
+    const char **name, OviTensorView *tensor);
+
+#ifdef OVI_BUILDING
+#pragma GCC visibility pop
+#endif
+
+G_END_DECLS
+
+#endif /* OVI_H */

@@ -1,0 +1,452 @@
+/* Planning: specialize shapes, fold constants, drop dead nodes, bind CPU
+ * kernels, alias in-place ops, and lay out the arena by liveness. */
+#include <string.h>
+
+#include "plan.h"
+
+/* Ops whose output may share its input's memory: they only reinterpret
+ * the shape of a dense buffer. */
+static gboolean
+is_view_op (const char *op)
+{
+  return strcmp (op, "Reshape") == 0 || strcmp (op, "Flatten") == 0
+      || strcmp (op, "Squeeze") == 0 || strcmp (op, "Unsqueeze") == 0
+      || strcmp (op, "Identity") == 0;
+}
+
+static OviInferResult
+infer_node (const OviNode *node, int opset, const char *source,
+    OviTensor **in, int n_in, OviTensor **out, int n_out, GError **error)
+{
+  const OviOpDef *def = ovi_op_find (node->domain, node->op_type);
+  OviOpCtx ctx = { .node = node, .opset = opset, .n_inputs = n_in,
+    .inputs = in, .n_outputs = n_out, .outputs = out, .source = source };
+  if (def == NULL) {
+    g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
+        "%s: node '%s': op %s%s%s is not supported", source, node->name,
+        node->domain[0] ? node->domain : "", node->domain[0] ? "." : "",
+        node->op_type);
+    return OVI_INFER_ERROR;
+  }
+  return def->infer (&ctx, error);
+}
+
+gboolean
+ovi_plan_eval_node (const OviNode *node, int opset, const char *source,
+    OviTensor **in, int n_in, OviTensor **out, int n_out, GError **error)
+{
+  const OviCpuKernel *k = ovi_cpu_kernel_find (node->domain, node->op_type);
+  OviOpCtx ctx = { .node = node, .opset = opset, .n_inputs = n_in,
+    .inputs = in, .n_outputs = n_out, .outputs = out, .source = source };
+  OviInferResult r;
+  gboolean ok;
+
+  r = infer_node (node, opset, source, in, n_in, out, n_out, error);
+  if (r == OVI_INFER_ERROR)
+    return FALSE;
+  if (r == OVI_INFER_NEED_DATA) {
+    g_set_error (error, OVI_ERROR, OVI_ERROR_INVALID,
+        "%s: node '%s' (%s): cannot infer shapes from its inputs", source,
+        node->name, node->op_type);
+    return FALSE;
+  }
+  if (k == NULL) {
+    g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
+        "%s: node '%s': op %s has no CPU kernel", source, node->name,
+        node->op_type);
+    return FALSE;
+  }
+  for (int i = 0; i < n_out; i++) {
+    if (out[i] == NULL)
+      continue;
+    if (!ovi_tensor_ensure (out[i], out[i]->dtype, out[i]->rank,
+            out[i]->dims)) {
+      g_set_error (error, OVI_ERROR, OVI_ERROR_INVALID,
+          "%s: node '%s' (%s): output %d is too large or untyped", source,
+          node->name, node->op_type, i);
+      return FALSE;
+    }
+  }
+  if (k->prepare && !k->prepare (&ctx, error))
+    return FALSE;
+  ok = k->run (&ctx, error);
+  if (k->release)
+    k->release (ctx.state);
+  return ok;
+}
+
+typedef struct {
+  gsize offset, size;
+  int start, end;
+} Block;
+
+static gint
+compare_size_desc (gconstpointer a, gconstpointer b, gpointer user_data)
+{
+  const Block *blocks = user_data;
+  gsize sa = blocks[*(const int *) a].size, sb = blocks[*(const int *) b].size;
+  return sa < sb ? 1 : sa > sb ? -1 : 0;
+}
+
+/* Greedy placement by decreasing size: each block goes at the lowest
+ * offset that overlaps no placed block alive at the same time. */
+static gsize
+place_blocks (Block *blocks, int n)
+{
+  int *order = g_new (int, MAX (n, 1));
+  int *placed = g_new (int, MAX (n, 1));
+  int n_placed = 0;
+  gsize total = 0;
+
+  for (int i = 0; i < n; i++)
+    order[i] = i;
+  g_qsort_with_data (order, n, sizeof (int), compare_size_desc, blocks);
+  for (int k = 0; k < n; k++) {
+    Block *b = &blocks[order[k]];
+    gsize offset = 0;
+    gboolean moved = TRUE;
+    while (moved) {
+      moved = FALSE;
+      for (int j = 0; j < n_placed; j++) {
+        Block *o = &blocks[placed[j]];
+        if (o->end < b->start || b->end < o->start)
+          continue;
+        if (offset < o->offset + o->size && o->offset < offset + b->size) {
+          offset = o->offset + o->size;
+          moved = TRUE;
+        }
+      }
+    }
+    b->offset = offset;
+    total = MAX (total, offset + b->size);
+    placed[n_placed++] = order[k];
+  }
+  g_free (order);
+  g_free (placed);
+  return total;
+}
+
+static gsize
+align_up (gsize n)
+{
+  return (n + OVI_ALIGNMENT - 1) & ~(gsize) (OVI_ALIGNMENT - 1);
+}
+
+OviPlan *
+ovi_plan_new (const OviGraph *source_graph, const OviTensorView *inputs,
+    GError **error)
+{
+  OviPlan *plan = g_new0 (OviPlan, 1);
+  OviGraph *g = ovi_graph_copy (source_graph);
+  int nv = g->values->len, nn = g->nodes->len;
+  gboolean *dynamic = g_new0 (gboolean, nv);
+  gboolean *live_node = g_new0 (gboolean, nn);
+  gboolean *needed = g_new0 (gboolean, nv);
+  int *alias = g_new (int, nv);
+  OviTensor *shapes = g_new0 (OviTensor, nv);
+  GArray *steps = g_array_new (FALSE, TRUE, sizeof (OviPlanStep));
+
+  plan->ref_count = 1;
+  plan->graph = g;
+  plan->storage = g_new0 (OviStorage, nv);
+  plan->offset = g_new0 (gsize, nv);
+
+  /* Seed shapes: constants and the given inputs. */
+  for (int v = 0; v < nv; v++) {
+    OviValue *val = ovi_graph_value (g, v);
+    alias[v] = -1;
+    plan->storage[v] = OVI_STORAGE_NONE;
+    if (val->constant) {
+      shapes[v] = *val->constant;
+      shapes[v].owned = NULL;
+      plan->storage[v] = OVI_STORAGE_CONSTANT;
+    }
+  }
+  for (guint i = 0; i < g->inputs->len; i++) {
+    int v = g_array_index (g->inputs, int, i);
+    shapes[v].dtype = inputs[i].dtype;
+    shapes[v].rank = inputs[i].rank;
+    memcpy (shapes[v].dims, inputs[i].dims, sizeof (inputs[i].dims));
+    plan->storage[v] = OVI_STORAGE_INPUT;
+  }
+
+  /* Which nodes matter: walk back from the outputs. */
+  for (guint i = 0; i < g->outputs->len; i++)
+    needed[g_array_index (g->outputs, int, i)] = TRUE;
+  for (int i = nn - 1; i >= 0; i--) {
+    OviNode *n = ovi_graph_node (g, i);
+    for (int o = 0; o < n->n_outputs; o++)
+      if (n->outputs[o] >= 0 && needed[n->outputs[o]])
+        live_node[i] = TRUE;
+    if (live_node[i])
+      for (int k = 0; k < n->n_inputs; k++)
+        if (n->inputs[k] >= 0)
+          needed[n->inputs[k]] = TRUE;
+  }
+
+  /* Shape inference in order; fold what is constant. */
+  for (int i = 0; i < nn; i++) {
+    OviNode *n = ovi_graph_node (g, i);
+    OviTensor *in[64], *out[64];
+    gboolean all_const = TRUE, any_dynamic = FALSE;
+    const OviOpDef *def;
+    OviInferResult r;
+
+    if (!live_node[i])
+      continue;
+    if (n->n_inputs > 64 || n->n_outputs > 64) {
+      g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
+          "%s: node '%s' (%s) has more than 64 inputs or outputs", g->source,
+          n->name, n->op_type);
+      goto fail;
+    }
+    for (int k = 0; k < n->n_inputs; k++) {
+      int v = n->inputs[k];
+      in[k] = v >= 0 ? &shapes[v] : NULL;
+      if (v >= 0) {
+        all_const &= plan->storage[v] == OVI_STORAGE_CONSTANT;
+        any_dynamic |= dynamic[v];
+      }
+    }
+    for (int o = 0; o < n->n_outputs; o++)
+      out[o] = n->outputs[o] >= 0 ? &shapes[n->outputs[o]] : NULL;
+
+    def = ovi_op_find (n->domain, n->op_type);
+    if (def && all_const && !def->no_fold) {
+      /* Fold: evaluate now, keep the results as constants. */
+      OviTensor *res[64] = { 0 };
+      gboolean ok;
+      for (int o = 0; o < n->n_outputs; o++)
+        res[o] = n->outputs[o] >= 0 ? g_new0 (OviTensor, 1) : NULL;
+      ok = ovi_plan_eval_node (n, g->opset, g->source, in, n->n_inputs, res,
+          n->n_outputs, error);
+      for (int o = 0; o < n->n_outputs; o++) {
+        int v = n->outputs[o];
+        if (res[o] == NULL)
+          continue;
+        if (ok) {
+          OviValue *val = ovi_graph_value (g, v);
+          ovi_tensor_free (val->constant);
+          val->constant = res[o];
+          shapes[v] = *res[o];
+          shapes[v].owned = NULL;
+          plan->storage[v] = OVI_STORAGE_CONSTANT;
+        } else {
+          ovi_tensor_free (res[o]);
+        }
+      }
+      if (!ok)
+        goto fail;
+      plan->n_folded++;
+      continue;
+    }
+
+    if (any_dynamic) {
+      r = OVI_INFER_NEED_DATA;
+      if (def == NULL)
+        r = infer_node (n, g->opset, g->source, in, n->n_inputs, out,
+            n->n_outputs, error);
+    } else {
+      /* Input data is visible to infer only for constants. */
+      void *saved[64];
+      for (int k = 0; k < n->n_inputs; k++) {
+        saved[k] = in[k] ? in[k]->data : NULL;
+        if (in[k] && plan->storage[n->inputs[k]] != OVI_STORAGE_CONSTANT)
+          in[k]->data = NULL;
+      }
+      r = infer_node (n, g->opset, g->source, in, n->n_inputs, out,
+          n->n_outputs, error);
+      for (int k = 0; k < n->n_inputs; k++)
+        if (in[k])
+          in[k]->data = saved[k];
+    }
+    if (r == OVI_INFER_ERROR)
+      goto fail;
+    {
+      OviPlanStep step = { .node = n, .dynamic = r == OVI_INFER_NEED_DATA };
+      step.kernel = ovi_cpu_kernel_find (n->domain, n->op_type);
+      if (step.kernel == NULL) {
+        g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
+            "%s: node '%s': op %s has no CPU kernel", g->source, n->name,
+            n->op_type);
+        goto fail;
+      }
+      for (int o = 0; o < n->n_outputs; o++) {
+        int v = n->outputs[o];
+        if (v < 0)
+          continue;
+        if (step.dynamic) {
+          dynamic[v] = TRUE;
+          plan->storage[v] = OVI_STORAGE_DYNAMIC;
+        } else {
+          if (ovi_shape_numel (shapes[v].rank, shapes[v].dims) < 0
+              || !ovi_dtype_is_known (shapes[v].dtype)) {
+            g_set_error (error, OVI_ERROR, OVI_ERROR_INVALID,
+                "%s: node '%s' (%s): output %d has no concrete shape",
+                g->source, n->name, n->op_type, o);
+            goto fail;
+          }
+          plan->storage[v] = OVI_STORAGE_ARENA;
+        }
+      }
+      /* A view of an arena value shares its memory. */
+      if (!step.dynamic && is_view_op (n->op_type) && n->n_outputs == 1
+          && n->outputs[0] >= 0 && n->inputs[0] >= 0
+          && plan->storage[n->inputs[0]] == OVI_STORAGE_ARENA) {
+        int src = n->inputs[0];
+        alias[n->outputs[0]] = alias[src] >= 0 ? alias[src] : src;
+      }
+      g_array_append_val (steps, step);
+    }
+  }
+
+  /* Graph outputs must have a shape and type by now. */
+  for (guint i = 0; i < g->outputs->len; i++) {
+    int v = g_array_index (g->outputs, int, i);
+    if (plan->storage[v] == OVI_STORAGE_NONE) {
+      g_set_error (error, OVI_ERROR, OVI_ERROR_INVALID,
+          "%s: output '%s' is never computed", g->source,
+          ovi_graph_value (g, v)->name);
+      goto fail;
+    }
+  }
+
+  /* Copy inferred shapes into the plan's values. */
+  for (int v = 0; v < nv; v++) {
+    OviValue *val = ovi_graph_value (g, v);
+    if (plan->storage[v] == OVI_STORAGE_NONE)
+      continue;
+    val->dtype = shapes[v].dtype;
+    val->rank = plan->storage[v] == OVI_STORAGE_DYNAMIC ? -1 : shapes[v].rank;
+    memcpy (val->dims, shapes[v].dims, sizeof (val->dims));
+  }
+
+  plan->n_steps = steps->len;
+  plan->steps = (OviPlanStep *) g_array_free (steps, FALSE);
+  steps = NULL;
+
+  /* Liveness: a block per arena root, from its producer to its last
+   * reader (or the end for graph outputs); aliases extend their root. */
+  {
+    Block *blocks = g_new0 (Block, MAX (nv, 1));
+    int *block_of = g_new (int, nv);
+    int nb = 0;
+    for (int v = 0; v < nv; v++) {
+      block_of[v] = -1;
+      if (plan->storage[v] == OVI_STORAGE_ARENA && alias[v] < 0) {
+        OviValue *val = ovi_graph_value (g, v);
+        OviTensor t = { .dtype = val->dtype, .rank = val->rank };
+        memcpy (t.dims, val->dims, sizeof (t.dims));
+        blocks[nb].size = align_up (ovi_tensor_nbytes (&t));
+        blocks[nb].start = G_MAXINT;
+        blocks[nb].end = -1;
+        block_of[v] = nb++;
+      }
+    }
+    for (int s = 0; s < plan->n_steps; s++) {
+      const OviNode *n = plan->steps[s].node;
+      for (int k = 0; k < n->n_inputs + n->n_outputs; k++) {
+        int v = k < n->n_inputs ? n->inputs[k] : n->outputs[k - n->n_inputs];
+        int b;
+        if (v < 0)
+          continue;
+        b = block_of[alias[v] >= 0 ? alias[v] : v];
+        if (b < 0)
+          continue;
+        blocks[b].start = MIN (blocks[b].start, s);
+        blocks[b].end = MAX (blocks[b].end, s);
+      }
+    }
+    for (guint i = 0; i < g->outputs->len; i++) {
+      int v = g_array_index (g->outputs, int, i);
+      int b = block_of[alias[v] >= 0 ? alias[v] : v];
+      if (b >= 0)
+        blocks[b].end = plan->n_steps;
+    }
+    plan->arena_size = place_blocks (blocks, nb);
+    for (int v = 0; v < nv; v++) {
+      int root = alias[v] >= 0 ? alias[v] : v;
+      if (plan->storage[v] == OVI_STORAGE_ARENA && block_of[root] >= 0)
+        plan->offset[v] = blocks[block_of[root]].offset;
+    }
+    g_free (blocks);
+    g_free (block_of);
+  }
+
+  /* Kernels prepare once per plan: shapes are final and constant inputs
+   * (weights) readable; activations are not. */
+  for (int s = 0; s < plan->n_steps; s++) {
+    OviPlanStep *step = &plan->steps[s];
+    const OviNode *n = step->node;
+    OviTensor *in[64], *out[64];
+    OviTensor tin[64], tout[64];
+    OviOpCtx ctx = { .node = n, .opset = g->opset, .n_inputs = n->n_inputs,
+      .inputs = in, .n_outputs = n->n_outputs, .outputs = out,
+      .source = g->source };
+    if (step->dynamic || step->kernel->prepare == NULL)
+      continue;
+    for (int k = 0; k < n->n_inputs + n->n_outputs; k++) {
+      gboolean is_in = k < n->n_inputs;
+      int v = is_in ? n->inputs[k] : n->outputs[k - n->n_inputs];
+      OviTensor *t = is_in ? &tin[k] : &tout[k - n->n_inputs];
+      const OviValue *val;
+      if (v < 0) {
+        (is_in ? in : out)[is_in ? k : k - n->n_inputs] = NULL;
+        continue;
+      }
+      val = ovi_graph_value (g, v);
+      memset (t, 0, sizeof (*t));
+      t->dtype = val->dtype;
+      t->rank = val->rank;
+      memcpy (t->dims, val->dims, sizeof (t->dims));
+      if (val->constant)
+        t->data = val->constant->data;
+      (is_in ? in : out)[is_in ? k : k - n->n_inputs] = t;
+    }
+    if (!step->kernel->prepare (&ctx, error))
+      goto fail;
+    step->state = ctx.state;
+  }
+
+  g_free (dynamic);
+  g_free (live_node);
+  g_free (needed);
+  g_free (alias);
+  g_free (shapes);
+  return plan;
+
+fail:
+  if (steps) {
+    plan->n_steps = 0;
+    g_array_free (steps, TRUE);
+  }
+  g_free (dynamic);
+  g_free (live_node);
+  g_free (needed);
+  g_free (alias);
+  g_free (shapes);
+  ovi_plan_unref (plan);
+  return NULL;
+}
+
+OviPlan *
+ovi_plan_ref (OviPlan *plan)
+{
+  g_atomic_int_inc (&plan->ref_count);
+  return plan;
+}
+
+void
+ovi_plan_unref (OviPlan *plan)
+{
+  if (plan == NULL || !g_atomic_int_dec_and_test (&plan->ref_count))
+    return;
+  for (int s = 0; s < plan->n_steps; s++)
+    if (plan->steps[s].kernel && plan->steps[s].kernel->release)
+      plan->steps[s].kernel->release (plan->steps[s].state);
+  g_free (plan->steps);
+  g_free (plan->storage);
+  g_free (plan->offset);
+  ovi_graph_free (plan->graph);
+  g_free (plan);
+}

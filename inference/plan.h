@@ -1,0 +1,54 @@
+/* A plan: the model specialized for concrete input shapes, constants
+ * folded, dead nodes removed, kernels bound, and one memory arena laid
+ * out by value lifetimes. Plans are immutable once built and shared by
+ * every request of a compiled model with the same input shapes. */
+#ifndef OVI_PLAN_H
+#define OVI_PLAN_H
+
+#include "graph.h"
+#include "cpu/cpu-ops.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  OVI_STORAGE_CONSTANT,   /* data in the plan's graph */
+  OVI_STORAGE_INPUT,      /* caller memory bound per inference */
+  OVI_STORAGE_ARENA,      /* offset in the request's arena */
+  OVI_STORAGE_DYNAMIC,    /* shaped at run time, request-owned buffer */
+  OVI_STORAGE_NONE,       /* never read */
+} OviStorage;
+
+typedef struct {
+  const OviNode *node;
+  const OviCpuKernel *kernel;
+  gboolean dynamic;       /* output shapes known only at run time */
+  gpointer state;         /* kernel's prepared state */
+} OviPlanStep;
+
+typedef struct {
+  gint ref_count;
+  OviGraph *graph;        /* specialized copy; values hold static shapes */
+  OviStorage *storage;    /* per value */
+  gsize *offset;          /* per value, for OVI_STORAGE_ARENA */
+  gsize arena_size;
+  OviPlanStep *steps;
+  int n_steps;
+  int n_folded;           /* nodes evaluated at plan time */
+} OviPlan;
+
+/* Builds a plan of `graph` for the given input shapes (one view per graph
+ * input; only dtype, rank and dims are read). */
+OviPlan *ovi_plan_new (const OviGraph *graph, const OviTensorView *inputs,
+    GError **error);
+OviPlan *ovi_plan_ref (OviPlan *plan);
+void ovi_plan_unref (OviPlan *plan);
+
+/* Runs one node on the CPU with freshly allocated outputs; used for
+ * constant folding and by tests. */
+gboolean ovi_plan_eval_node (const OviNode *node, int opset,
+    const char *source, OviTensor **inputs, int n_inputs,
+    OviTensor **outputs, int n_outputs, GError **error);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,400 @@
+/* OviRequest: binds a plan to memory (one arena per request) and runs
+ * its steps. Steady-state inferences with unchanged input shapes allocate
+ * nothing: the arena, tensor table and dynamic buffers are reused. */
+#include <omp.h>
+#include <string.h>
+
+#include "model.h"
+#include "request-private.h"
+
+struct _OviRequest {
+  OviCompiledModel *cm;
+  int n_inputs;
+  OviTensorView *inputs;       /* caller-bound views */
+  gboolean *input_set;
+
+  OviPlan *plan;
+  guint8 *arena;
+  gsize arena_capacity;
+  OviTensor *tensors;          /* per plan value */
+  int n_tensors;
+  OviTensor **io;              /* per step: input then output pointers */
+  int *io_start;
+
+  /* Asynchronous state. */
+  GMutex lock;
+  GCond done_cond;
+  gboolean busy;
+  GError *async_error;
+  OviRequestCallback callback;
+  gpointer callback_data;
+};
+
+OviRequest *
+ovi_request_new (OviCompiledModel *cm, GError **error)
+{
+  OviRequest *r;
+  g_return_val_if_fail (cm != NULL, NULL);
+  r = g_new0 (OviRequest, 1);
+  r->cm = ovi_compiled_model_ref (cm);
+  r->n_inputs = cm->model->graph->inputs->len;
+  r->inputs = g_new0 (OviTensorView, MAX (r->n_inputs, 1));
+  r->input_set = g_new0 (gboolean, MAX (r->n_inputs, 1));
+  g_mutex_init (&r->lock);
+  g_cond_init (&r->done_cond);
+  return r;
+}
+
+static void
+unbind (OviRequest *r)
+{
+  for (int i = 0; i < r->n_tensors; i++)
+    ovi_tensor_clear (&r->tensors[i]);
+  g_clear_pointer (&r->tensors, g_free);
+  g_clear_pointer (&r->io, g_free);
+  g_clear_pointer (&r->io_start, g_free);
+  r->n_tensors = 0;
+  g_clear_pointer (&r->plan, ovi_plan_unref);
+}
+
+void
+ovi_request_free (OviRequest *r)
+{
+  if (r == NULL)
+    return;
+  ovi_request_wait (r, NULL);
+  unbind (r);
+  ovi_aligned_free (r->arena);
+  g_free (r->inputs);
+  g_free (r->input_set);
+  g_clear_error (&r->async_error);
+  g_mutex_clear (&r->lock);
+  g_cond_clear (&r->done_cond);
+  ovi_compiled_model_unref (r->cm);
+  g_free (r);
+}
+
+gboolean
+ovi_request_set_input_by_index (OviRequest *r, int index,
+    const OviTensorView *t, GError **error)
+{
+  OviTensorView info;
+  const char *name;
+
+  if (!ovi_model_get_input (r->cm->model, index, &name, &info)) {
+    g_set_error (error, OVI_ERROR, OVI_ERROR_ARGUMENT,
+        "the model has no input %d", index);
+    return FALSE;
+  }
+  if (t->dtype != info.dtype) {
+    g_set_error (error, OVI_ERROR, OVI_ERROR_ARGUMENT,
+        "input '%s' is %s, got %s", name, ovi_dtype_name (info.dtype),
+        ovi_dtype_name (t->dtype));
+    return FALSE;
+  }
+  if (t->rank < 0 || t->rank > OVI_MAX_RANK
+      || (info.rank >= 0 && t->rank != info.rank)) {
+    g_set_error (error, OVI_ERROR, OVI_ERROR_ARGUMENT,
+        "input '%s' has rank %d, got %d", name, info.rank, t->rank);
+    return FALSE;
+  }
+  for (int d = 0; d < t->rank; d++) {
+    if (t->dims[d] < 0 || (info.rank >= 0 && info.dims[d] >= 0
+            && info.dims[d] != t->dims[d])) {
+      char *want = ovi_shape_to_string (info.rank, info.dims);
+      char *got = ovi_shape_to_string (t->rank, t->dims);
+      g_set_error (error, OVI_ERROR, OVI_ERROR_ARGUMENT,
+          "input '%s' has shape %s, got %s", name, want, got);
+      g_free (want);
+      g_free (got);
+      return FALSE;
+    }
+  }
+  if (t->data == NULL && ovi_shape_numel (t->rank, t->dims) > 0) {
+    g_set_error (error, OVI_ERROR, OVI_ERROR_ARGUMENT,
+        "input '%s' has no data", name);
+    return FALSE;
+  }
+  r->inputs[index] = *t;
+  r->input_set[index] = TRUE;
+  return TRUE;
+}
+
+gboolean
+ovi_request_set_input (OviRequest *r, const char *name,
+    const OviTensorView *t, GError **error)
+{
+  for (int i = 0; i < r->n_inputs; i++) {
+    const char *n;
+    ovi_model_get_input (r->cm->model, i, &n, NULL);
+    if (strcmp (n, name) == 0)
+      return ovi_request_set_input_by_index (r, i, t, error);
+  }
+  g_set_error (error, OVI_ERROR, OVI_ERROR_ARGUMENT,
+      "the model has no input '%s'", name);
+  return FALSE;
+}
+
+/* Points every tensor of the plan at its memory for this request. */
+static gboolean
+bind (OviRequest *r, OviPlan *plan, GError **error)
+{
+  OviGraph *g = plan->graph;
+  int nv = g->values->len;
+  int total = 0;
+
+  unbind (r);
+  r->plan = plan;
+  if (plan->arena_size > r->arena_capacity) {
+    ovi_aligned_free (r->arena);
+    r->arena = ovi_aligned_alloc (plan->arena_size);
+    r->arena_capacity = r->arena ? plan->arena_size : 0;
+    if (r->arena == NULL) {
+      g_set_error (error, OVI_ERROR, OVI_ERROR_INVALID,
+          "cannot allocate %" G_GSIZE_FORMAT " bytes of working memory",
+          plan->arena_size);
+      unbind (r);
+      return FALSE;
+    }
+  }
+  r->n_tensors = nv;
+  r->tensors = g_new0 (OviTensor, MAX (nv, 1));
+  for (int v = 0; v < nv; v++) {
+    OviValue *val = ovi_graph_value (g, v);
+    OviTensor *t = &r->tensors[v];
+    t->dtype = val->dtype;
+    t->rank = MAX (val->rank, 0);
+    memcpy (t->dims, val->dims, sizeof (t->dims));
+    switch (plan->storage[v]) {
+      case OVI_STORAGE_CONSTANT:
+        t->data = val->constant->data;
+        break;
+      case OVI_STORAGE_ARENA:
+        t->data = r->arena + plan->offset[v];
+        break;
+      default:
+        break;
+    }
+  }
+  r->io_start = g_new (int, plan->n_steps + 1);
+  for (int s = 0; s < plan->n_steps; s++) {
+    r->io_start[s] = total;
+    total += plan->steps[s].node->n_inputs + plan->steps[s].node->n_outputs;
+  }
+  r->io_start[plan->n_steps] = total;
+  r->io = g_new0 (OviTensor *, MAX (total, 1));
+  for (int s = 0; s < plan->n_steps; s++) {
+    const OviNode *n = plan->steps[s].node;
+    OviTensor **io = r->io + r->io_start[s];
+    for (int k = 0; k < n->n_inputs; k++)
+      io[k] = n->inputs[k] >= 0 ? &r->tensors[n->inputs[k]] : NULL;
+    for (int k = 0; k < n->n_outputs; k++)
+      io[n->n_inputs + k] = n->outputs[k] >= 0
+          ? &r->tensors[n->outputs[k]] : NULL;
+  }
+  return TRUE;
+}
+
+static gboolean
+run_dynamic_step (OviRequest *r, const OviPlanStep *step, OviOpCtx *ctx,
+    GError **error)
+{
+  const OviOpDef *def = ovi_op_find (step->node->domain,
+      step->node->op_type);
+  OviInferResult res = def->infer (ctx, error);
+  gboolean ok;
+  if (res == OVI_INFER_ERROR)
+    return FALSE;
+  if (res == OVI_INFER_NEED_DATA) {
+    g_set_error (error, OVI_ERROR, OVI_ERROR_INVALID,
+        "%s: node '%s' (%s): cannot infer its output shape",
+        r->plan->graph->source, step->node->name, step->node->op_type);
+    return FALSE;
+  }
+  for (int o = 0; o < ctx->n_outputs; o++) {
+    OviTensor *t = ctx->outputs[o];
+    if (t && !ovi_tensor_ensure (t, t->dtype, t->rank, t->dims)) {
+      g_set_error (error, OVI_ERROR, OVI_ERROR_INVALID,
+          "%s: node '%s' (%s): output %d is too large",
+          r->plan->graph->source, step->node->name, step->node->op_type, o);
+      return FALSE;
+    }
+  }
+  ctx->state = NULL;
+  if (step->kernel->prepare && !step->kernel->prepare (ctx, error))
+    return FALSE;
+  ok = step->kernel->run (ctx, error);
+  if (step->kernel->release)
+    step->kernel->release (ctx->state);
+  return ok;
+}
+
+static gboolean
+infer_now (OviRequest *r, GError **error)
+{
+  OviPlan *plan;
+  const OviGraph *g;
+
+  for (int i = 0; i < r->n_inputs; i++) {
+    if (!r->input_set[i]) {
+      const char *name;
+      ovi_model_get_input (r->cm->model, i, &name, NULL);
+      g_set_error (error, OVI_ERROR, OVI_ERROR_ARGUMENT,
+          "input '%s' is not set", name);
+      return FALSE;
+    }
+  }
+  /* Re-plan when an input shape differs from the bound plan's. */
+  plan = r->plan;
+  if (plan) {
+    g = plan->graph;
+    for (int i = 0; i < r->n_inputs && plan; i++) {
+      const OviValue *v = ovi_graph_value (g,
+          g_array_index (g->inputs, int, i));
+      if (!ovi_shape_equal (v->rank, v->dims, r->inputs[i].rank,
+              r->inputs[i].dims))
+        plan = NULL;
+    }
+  }
+  if (plan == NULL) {
+    plan = ovi_compiled_model_get_plan (r->cm, r->inputs, error);
+    if (plan == NULL || !bind (r, plan, error))
+      return FALSE;
+  }
+  g = plan->graph;
+  for (int i = 0; i < r->n_inputs; i++) {
+    OviTensor *t = &r->tensors[g_array_index (g->inputs, int, i)];
+    t->data = r->inputs[i].data;
+  }
+
+  for (int s = 0; s < plan->n_steps; s++) {
+    const OviPlanStep *step = &plan->steps[s];
+    const OviNode *n = step->node;
+    OviTensor **io = r->io + r->io_start[s];
+    OviOpCtx ctx = { .node = n, .opset = g->opset, .n_inputs = n->n_inputs,
+      .inputs = io, .n_outputs = n->n_outputs, .outputs = io + n->n_inputs,
+      .source = g->source, .state = step->state };
+    gboolean ok = step->dynamic ? run_dynamic_step (r, step, &ctx, error)
+        : step->kernel->run (&ctx, error);
+    if (!ok)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+ovi_request_infer (OviRequest *r, GError **error)
+{
+  g_mutex_lock (&r->lock);
+  if (r->busy) {
+    g_mutex_unlock (&r->lock);
+    g_set_error (error, OVI_ERROR, OVI_ERROR_ARGUMENT,
+        "the request is already running");
+    return FALSE;
+  }
+  r->busy = TRUE;
+  g_mutex_unlock (&r->lock);
+  omp_set_num_threads (r->cm->threads_per_stream);
+  {
+    gboolean ok = infer_now (r, error);
+    g_mutex_lock (&r->lock);
+    r->busy = FALSE;
+    g_cond_broadcast (&r->done_cond);
+    g_mutex_unlock (&r->lock);
+    return ok;
+  }
+}
+
+void
+ovi_request_run_async_job (OviRequest *r)
+{
+  GError *err = NULL;
+  OviRequestCallback cb;
+  gpointer data;
+
+  infer_now (r, &err);
+  g_mutex_lock (&r->lock);
+  r->async_error = err;
+  cb = r->callback;
+  data = r->callback_data;
+  g_mutex_unlock (&r->lock);
+  /* The callback runs before waiters wake, so it sees the outputs first;
+   * it must not free the request. */
+  if (cb)
+    cb (r, err, data);
+  g_mutex_lock (&r->lock);
+  r->busy = FALSE;
+  g_cond_broadcast (&r->done_cond);
+  g_mutex_unlock (&r->lock);
+}
+
+gboolean
+ovi_request_infer_async (OviRequest *r, OviRequestCallback callback,
+    gpointer user_data, GError **error)
+{
+  GError *err = NULL;
+  g_mutex_lock (&r->lock);
+  if (r->busy) {
+    g_mutex_unlock (&r->lock);
+    g_set_error (error, OVI_ERROR, OVI_ERROR_ARGUMENT,
+        "the request is already running");
+    return FALSE;
+  }
+  r->busy = TRUE;
+  g_clear_error (&r->async_error);
+  r->callback = callback;
+  r->callback_data = user_data;
+  g_mutex_unlock (&r->lock);
+  if (!g_thread_pool_push (r->cm->workers, r, &err)) {
+    g_mutex_lock (&r->lock);
+    r->busy = FALSE;
+    g_mutex_unlock (&r->lock);
+    g_set_error (error, OVI_ERROR, OVI_ERROR_DEVICE,
+        "cannot queue the request: %s", err->message);
+    g_error_free (err);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+ovi_request_wait (OviRequest *r, GError **error)
+{
+  gboolean ok;
+  g_mutex_lock (&r->lock);
+  while (r->busy)
+    g_cond_wait (&r->done_cond, &r->lock);
+  ok = r->async_error == NULL;
+  if (!ok && error)
+    *error = g_error_copy (r->async_error);
+  g_mutex_unlock (&r->lock);
+  return ok;
+}
+
+int
+ovi_request_get_n_outputs (const OviRequest *r)
+{
+  return r->cm->model->graph->outputs->len;
+}
+
+gboolean
+ovi_request_get_output (const OviRequest *r, int index, const char **name,
+    OviTensorView *out)
+{
+  const OviGraph *g;
+  const OviTensor *t;
+  if (r->plan == NULL || index < 0 || index >= ovi_request_get_n_outputs (r))
+    return FALSE;
+  g = r->plan->graph;
+  t = &r->tensors[g_array_index (g->outputs, int, index)];
+  if (name)
+    *name = ovi_graph_value (g, g_array_index (g->outputs, int, index))->name;
+  if (out) {
+    memset (out, 0, sizeof (*out));
+    out->dtype = t->dtype;
+    out->rank = t->rank;
+    memcpy (out->dims, t->dims, sizeof (out->dims));
+    out->data = t->data;
+  }
+  return TRUE;
+}

@@ -1,0 +1,435 @@
+/* Tensor helpers: sizes, allocation, element access across types. */
+#include "tensor.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* No single tensor may exceed this: a hostile model must not make us
+ * allocate without bound. 16 GiB covers any model these devices run. */
+#define OVI_MAX_TENSOR_BYTES (G_GUINT64_CONSTANT (16) << 30)
+
+G_DEFINE_QUARK (ovi-error-quark, ovi_error)
+
+gsize
+ovi_dtype_size (OviDType dtype)
+{
+  switch (dtype) {
+    case OVI_DTYPE_FLOAT32: case OVI_DTYPE_INT32: case OVI_DTYPE_UINT32:
+      return 4;
+    case OVI_DTYPE_UINT8: case OVI_DTYPE_INT8: case OVI_DTYPE_BOOL:
+      return 1;
+    case OVI_DTYPE_UINT16: case OVI_DTYPE_INT16: case OVI_DTYPE_FLOAT16:
+    case OVI_DTYPE_BFLOAT16:
+      return 2;
+    case OVI_DTYPE_INT64: case OVI_DTYPE_UINT64: case OVI_DTYPE_FLOAT64:
+      return 8;
+    default:
+      return 0;
+  }
+}
+
+const char *
+ovi_dtype_name (OviDType dtype)
+{
+  switch (dtype) {
+    case OVI_DTYPE_FLOAT32: return "float32";
+    case OVI_DTYPE_UINT8: return "uint8";
+    case OVI_DTYPE_INT8: return "int8";
+    case OVI_DTYPE_UINT16: return "uint16";
+    case OVI_DTYPE_INT16: return "int16";
+    case OVI_DTYPE_INT32: return "int32";
+    case OVI_DTYPE_INT64: return "int64";
+    case OVI_DTYPE_STRING: return "string";
+    case OVI_DTYPE_BOOL: return "bool";
+    case OVI_DTYPE_FLOAT16: return "float16";
+    case OVI_DTYPE_FLOAT64: return "float64";
+    case OVI_DTYPE_UINT32: return "uint32";
+    case OVI_DTYPE_UINT64: return "uint64";
+    case OVI_DTYPE_BFLOAT16: return "bfloat16";
+    default: return "undefined";
+  }
+}
+
+gboolean
+ovi_dtype_is_known (OviDType dtype)
+{
+  return ovi_dtype_size (dtype) != 0;
+}
+
+gboolean
+ovi_dtype_is_float (OviDType dtype)
+{
+  return dtype == OVI_DTYPE_FLOAT32 || dtype == OVI_DTYPE_FLOAT64
+      || dtype == OVI_DTYPE_FLOAT16 || dtype == OVI_DTYPE_BFLOAT16;
+}
+
+gboolean
+ovi_dtype_is_signed_int (OviDType dtype)
+{
+  return dtype == OVI_DTYPE_INT8 || dtype == OVI_DTYPE_INT16
+      || dtype == OVI_DTYPE_INT32 || dtype == OVI_DTYPE_INT64;
+}
+
+gboolean
+ovi_dtype_is_unsigned_int (OviDType dtype)
+{
+  return dtype == OVI_DTYPE_UINT8 || dtype == OVI_DTYPE_UINT16
+      || dtype == OVI_DTYPE_UINT32 || dtype == OVI_DTYPE_UINT64
+      || dtype == OVI_DTYPE_BOOL;
+}
+
+int64_t
+ovi_shape_numel (int rank, const int64_t *dims)
+{
+  int64_t n = 1;
+  for (int i = 0; i < rank; i++) {
+    if (dims[i] < 0)
+      return -1;
+    if (dims[i] != 0 && n > G_MAXINT64 / dims[i])
+      return -1;
+    n *= dims[i];
+  }
+  return n;
+}
+
+gsize
+ovi_tensor_nbytes (const OviTensor *t)
+{
+  int64_t n = ovi_tensor_numel (t);
+  return n < 0 ? 0 : (gsize) n * ovi_dtype_size (t->dtype);
+}
+
+gboolean
+ovi_shape_equal (int rank_a, const int64_t *a, int rank_b, const int64_t *b)
+{
+  if (rank_a != rank_b)
+    return FALSE;
+  for (int i = 0; i < rank_a; i++)
+    if (a[i] != b[i])
+      return FALSE;
+  return TRUE;
+}
+
+char *
+ovi_shape_to_string (int rank, const int64_t *dims)
+{
+  GString *s = g_string_new ("[");
+  if (rank < 0)
+    g_string_append (s, "?");
+  for (int i = 0; i < rank; i++) {
+    if (dims[i] < 0)
+      g_string_append_printf (s, "%s?", i ? "," : "");
+    else
+      g_string_append_printf (s, "%s%" G_GINT64_FORMAT, i ? "," : "",
+          dims[i]);
+  }
+  g_string_append_c (s, ']');
+  return g_string_free (s, FALSE);
+}
+
+void
+ovi_shape_strides (int rank, const int64_t *dims, int64_t *strides)
+{
+  int64_t s = 1;
+  for (int i = rank - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= dims[i];
+  }
+}
+
+gboolean
+ovi_broadcast_shapes (int rank_a, const int64_t *a, int rank_b,
+    const int64_t *b, int *rank_out, int64_t *out)
+{
+  int rank = MAX (rank_a, rank_b);
+  for (int i = 0; i < rank; i++) {
+    int64_t da = i < rank - rank_a ? 1 : a[i - (rank - rank_a)];
+    int64_t db = i < rank - rank_b ? 1 : b[i - (rank - rank_b)];
+    if (da == db || db == 1)
+      out[i] = da;
+    else if (da == 1)
+      out[i] = db;
+    else
+      return FALSE;
+  }
+  *rank_out = rank;
+  return TRUE;
+}
+
+void *
+ovi_aligned_alloc (gsize size)
+{
+  void *p = NULL;
+  if (size == 0)
+    size = OVI_ALIGNMENT;
+  if (size > OVI_MAX_TENSOR_BYTES)
+    return NULL;
+  if (posix_memalign (&p, OVI_ALIGNMENT, size) != 0)
+    return NULL;
+  return p;
+}
+
+void
+ovi_aligned_free (void *p)
+{
+  free (p);
+}
+
+OviTensor *
+ovi_tensor_new (OviDType dtype, int rank, const int64_t *dims)
+{
+  OviTensor *t = g_new0 (OviTensor, 1);
+  if (!ovi_tensor_ensure (t, dtype, rank, dims)) {
+    g_free (t);
+    return NULL;
+  }
+  return t;
+}
+
+gboolean
+ovi_tensor_ensure (OviTensor *t, OviDType dtype, int rank,
+    const int64_t *dims)
+{
+  int64_t n = ovi_shape_numel (rank, dims);
+  gsize esize = ovi_dtype_size (dtype);
+  gsize nbytes;
+
+  if (rank < 0 || rank > OVI_MAX_RANK || n < 0 || esize == 0)
+    return FALSE;
+  if ((guint64) n > OVI_MAX_TENSOR_BYTES / esize)
+    return FALSE;
+  nbytes = (gsize) n * esize;
+  if (t->owned == NULL || t->capacity < nbytes) {
+    void *p = ovi_aligned_alloc (nbytes);
+    if (p == NULL)
+      return FALSE;
+    ovi_aligned_free (t->owned);
+    t->owned = p;
+    t->capacity = MAX (nbytes, 1);
+  }
+  memset (t->owned, 0, nbytes);
+  t->data = t->owned;
+  t->dtype = dtype;
+  t->rank = rank;
+  if (rank > 0)
+    memcpy (t->dims, dims, sizeof (int64_t) * rank);
+  return TRUE;
+}
+
+OviTensor *
+ovi_tensor_copy (const OviTensor *t)
+{
+  OviTensor *c = ovi_tensor_new (t->dtype, t->rank, t->dims);
+  if (c && t->data)
+    memcpy (c->data, t->data, ovi_tensor_nbytes (t));
+  return c;
+}
+
+void
+ovi_tensor_clear (OviTensor *t)
+{
+  ovi_aligned_free (t->owned);
+  t->owned = NULL;
+  t->data = NULL;
+  t->capacity = 0;
+}
+
+void
+ovi_tensor_free (OviTensor *t)
+{
+  if (t == NULL)
+    return;
+  ovi_tensor_clear (t);
+  g_free (t);
+}
+
+/* IEEE half and bfloat16 conversions, round to nearest even. */
+float
+ovi_f16_to_f32 (guint16 h)
+{
+  guint32 sign = (guint32) (h & 0x8000) << 16;
+  guint32 exp = (h >> 10) & 0x1f;
+  guint32 mant = h & 0x3ff;
+  guint32 bits;
+  float f;
+
+  if (exp == 0) {
+    if (mant == 0) {
+      bits = sign;
+    } else {
+      /* Subnormal: value = mant * 2^-24. */
+      f = (float) mant * (1.0f / 16777216.0f);
+      return sign ? -f : f;
+    }
+  } else if (exp == 31) {
+    bits = sign | 0x7f800000u | (mant << 13);
+  } else {
+    bits = sign | ((exp + 112) << 23) | (mant << 13);
+  }
+  memcpy (&f, &bits, 4);
+  return f;
+}
+
+guint16
+ovi_f32_to_f16 (float f)
+{
+  guint32 x;
+  guint32 sign, exp, mant;
+  memcpy (&x, &f, 4);
+  sign = (x >> 16) & 0x8000;
+  exp = (x >> 23) & 0xff;
+  mant = x & 0x7fffff;
+
+  if (exp == 0xff)
+    return sign | 0x7c00 | (mant ? 0x200 : 0);
+  if (exp > 142)                /* overflow to infinity */
+    return sign | 0x7c00;
+  if (exp < 113) {              /* subnormal or zero in half */
+    guint32 shift;
+    guint32 m, half, rest;
+    if (exp < 102)
+      return sign;
+    m = mant | 0x800000;
+    shift = 126 - exp;          /* 14..24 */
+    half = m >> shift;
+    rest = m & ((1u << shift) - 1);
+    if (rest > (1u << (shift - 1))
+        || (rest == (1u << (shift - 1)) && (half & 1)))
+      half++;
+    return sign | half;
+  }
+  {
+    guint32 h = ((exp - 112) << 10) | (mant >> 13);
+    guint32 rest = mant & 0x1fff;
+    if (rest > 0x1000 || (rest == 0x1000 && (h & 1)))
+      h++;                      /* may carry into exponent: still right */
+    return sign | h;
+  }
+}
+
+float
+ovi_bf16_to_f32 (guint16 h)
+{
+  guint32 bits = (guint32) h << 16;
+  float f;
+  memcpy (&f, &bits, 4);
+  return f;
+}
+
+guint16
+ovi_f32_to_bf16 (float f)
+{
+  guint32 x;
+  memcpy (&x, &f, 4);
+  if ((x & 0x7fffffff) > 0x7f800000)
+    return (x >> 16) | 0x40;
+  x += 0x7fff + ((x >> 16) & 1);
+  return x >> 16;
+}
+
+double
+ovi_load_f64 (OviDType dtype, const void *base, int64_t i)
+{
+  switch (dtype) {
+    case OVI_DTYPE_FLOAT32: return ((const float *) base)[i];
+    case OVI_DTYPE_FLOAT64: return ((const double *) base)[i];
+    case OVI_DTYPE_FLOAT16: return ovi_f16_to_f32 (((const guint16 *) base)[i]);
+    case OVI_DTYPE_BFLOAT16: return ovi_bf16_to_f32 (((const guint16 *) base)[i]);
+    case OVI_DTYPE_UINT8: return ((const guint8 *) base)[i];
+    case OVI_DTYPE_INT8: return ((const gint8 *) base)[i];
+    case OVI_DTYPE_UINT16: return ((const guint16 *) base)[i];
+    case OVI_DTYPE_INT16: return ((const gint16 *) base)[i];
+    case OVI_DTYPE_INT32: return ((const gint32 *) base)[i];
+    case OVI_DTYPE_UINT32: return ((const guint32 *) base)[i];
+    case OVI_DTYPE_INT64: return (double) ((const gint64 *) base)[i];
+    case OVI_DTYPE_UINT64: return (double) ((const guint64 *) base)[i];
+    case OVI_DTYPE_BOOL: return ((const guint8 *) base)[i] != 0;
+    default: return 0;
+  }
+}
+
+int64_t
+ovi_load_i64 (OviDType dtype, const void *base, int64_t i)
+{
+  switch (dtype) {
+    case OVI_DTYPE_UINT8: return ((const guint8 *) base)[i];
+    case OVI_DTYPE_INT8: return ((const gint8 *) base)[i];
+    case OVI_DTYPE_UINT16: return ((const guint16 *) base)[i];
+    case OVI_DTYPE_INT16: return ((const gint16 *) base)[i];
+    case OVI_DTYPE_INT32: return ((const gint32 *) base)[i];
+    case OVI_DTYPE_UINT32: return ((const guint32 *) base)[i];
+    case OVI_DTYPE_INT64: return ((const gint64 *) base)[i];
+    case OVI_DTYPE_UINT64: return (int64_t) ((const guint64 *) base)[i];
+    case OVI_DTYPE_BOOL: return ((const guint8 *) base)[i] != 0;
+    default: {
+      /* Float to integer truncates toward zero, saturating, NaN -> 0. */
+      double v = ovi_load_f64 (dtype, base, i);
+      if (isnan (v))
+        return 0;
+      if (v >= 9.2233720368547758e18)
+        return G_MAXINT64;
+      if (v <= -9.2233720368547758e18)
+        return G_MININT64;
+      return (int64_t) v;
+    }
+  }
+}
+
+void
+ovi_store_f64 (OviDType dtype, void *base, int64_t i, double v)
+{
+  switch (dtype) {
+    case OVI_DTYPE_FLOAT32: ((float *) base)[i] = (float) v; break;
+    case OVI_DTYPE_FLOAT64: ((double *) base)[i] = v; break;
+    case OVI_DTYPE_FLOAT16: ((guint16 *) base)[i] = ovi_f32_to_f16 ((float) v); break;
+    case OVI_DTYPE_BFLOAT16: ((guint16 *) base)[i] = ovi_f32_to_bf16 ((float) v); break;
+    case OVI_DTYPE_BOOL: ((guint8 *) base)[i] = v != 0; break;
+    default:
+      ovi_store_i64 (dtype, base, i,
+          isnan (v) ? 0 : v >= 9.2233720368547758e18 ? G_MAXINT64
+          : v <= -9.2233720368547758e18 ? G_MININT64 : (int64_t) v);
+      break;
+  }
+}
+
+void
+ovi_store_i64 (OviDType dtype, void *base, int64_t i, int64_t v)
+{
+  switch (dtype) {
+    case OVI_DTYPE_UINT8: ((guint8 *) base)[i] = (guint8) v; break;
+    case OVI_DTYPE_INT8: ((gint8 *) base)[i] = (gint8) v; break;
+    case OVI_DTYPE_UINT16: ((guint16 *) base)[i] = (guint16) v; break;
+    case OVI_DTYPE_INT16: ((gint16 *) base)[i] = (gint16) v; break;
+    case OVI_DTYPE_INT32: ((gint32 *) base)[i] = (gint32) v; break;
+    case OVI_DTYPE_UINT32: ((guint32 *) base)[i] = (guint32) v; break;
+    case OVI_DTYPE_INT64: ((gint64 *) base)[i] = v; break;
+    case OVI_DTYPE_UINT64: ((guint64 *) base)[i] = (guint64) v; break;
+    case OVI_DTYPE_BOOL: ((guint8 *) base)[i] = v != 0; break;
+    default: ovi_store_f64 (dtype, base, i, (double) v); break;
+  }
+}
+
+double
+ovi_tensor_get_f64 (const OviTensor *t, int64_t i)
+{
+  return ovi_load_f64 (t->dtype, t->data, i);
+}
+
+int64_t
+ovi_tensor_get_i64 (const OviTensor *t, int64_t i)
+{
+  return ovi_load_i64 (t->dtype, t->data, i);
+}
+
+void
+ovi_tensor_set_f64 (OviTensor *t, int64_t i, double v)
+{
+  ovi_store_f64 (t->dtype, t->data, i, v);
+}
+
+void
+ovi_tensor_set_i64 (OviTensor *t, int64_t i, int64_t v)
+{
+  ovi_store_i64 (t->dtype, t->data, i, v);
+}
