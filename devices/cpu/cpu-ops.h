@@ -28,6 +28,9 @@ const OviCpuKernel *ovi_cpu_kernel_find (const char *domain,
 
 extern const OviCpuKernel ovi_cpu_elementwise[];
 extern const OviCpuKernel ovi_cpu_shape[];
+extern const OviCpuKernel ovi_cpu_conv[];
+extern const OviCpuKernel ovi_cpu_pool[];
+extern const OviCpuKernel ovi_cpu_norm[];
 extern const OviCpuKernel ovi_cpu_nn[];
 extern const OviCpuKernel ovi_cpu_reduce[];
 extern const OviCpuKernel ovi_cpu_index[];

@@ -6,6 +6,9 @@
 static const OviOpDef *const groups[] = {
   ovi_ops_elementwise,
   ovi_ops_shape,
+  ovi_ops_conv,
+  ovi_ops_pool,
+  ovi_ops_norm,
   ovi_ops_nn,
   ovi_ops_reduce,
   ovi_ops_index,

@@ -80,6 +80,9 @@ gboolean ovi_prelu_legacy_slope (const OviOpCtx *ctx);
  * a {NULL} entry, listed in op-registry.c. */
 extern const OviOpDef ovi_ops_elementwise[];
 extern const OviOpDef ovi_ops_shape[];
+extern const OviOpDef ovi_ops_conv[];
+extern const OviOpDef ovi_ops_pool[];
+extern const OviOpDef ovi_ops_norm[];
 extern const OviOpDef ovi_ops_nn[];
 extern const OviOpDef ovi_ops_reduce[];
 extern const OviOpDef ovi_ops_index[];
