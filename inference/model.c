@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "ir/ir.h"
 #include "onnx/onnx.h"
 
 static OviLogFunc log_func;
@@ -57,9 +58,8 @@ ovi_model_load (const char *path, GError **error)
 
   g_return_val_if_fail (path != NULL, NULL);
   if (g_str_has_suffix (path, ".xml")) {
-    g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
-        "%s: OpenVINO IR is not supported yet", path);
-    return NULL;
+    g = ovi_ir_load (path, error);
+    return g ? ovi_model_new_from_graph (g) : NULL;
   }
   file = g_mapped_file_new (path, FALSE, &err);
   if (file == NULL) {

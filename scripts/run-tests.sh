@@ -1,0 +1,106 @@
+#!/bin/bash
+# The whole test suite: release build (unit tests, ONNX conformance),
+# AddressSanitizer + UBSan + LeakSanitizer build (the same tests), and each
+# loader's libFuzzer harness for FUZZ_SECONDS (default 60) from its seed
+# corpus. Ends with "N passed, N failed, N skipped".
+set -u
+cd "$(dirname "$0")/.."
+root=$PWD
+fuzz_seconds=${FUZZ_SECONDS:-60}
+jobs=$(nproc)
+
+scripts/install-deps.sh || { echo "dependency installation failed"; exit 1; }
+
+passed=0; failed=0; skipped=0
+failures=()
+
+count_tap () {   # name, log file
+  local p f s
+  p=$(grep -cE '^ok ' "$2"); f=$(grep -cE '^not ok ' "$2")
+  s=$(grep -cE '^ok .*# SKIP' "$2")
+  if grep -q '^Bail out!' "$2"; then f=$((f + 1)); fi
+  passed=$((passed + p - s)); failed=$((failed + f)); skipped=$((skipped + s))
+  [ "$f" -gt 0 ] && failures+=("$1")
+  echo "  $1: $((p - s)) passed, $f failed, $s skipped"
+}
+
+build () {       # dir, meson options...
+  local dir=$1; shift
+  if [ ! -f "$dir/build.ninja" ]; then
+    meson setup "$dir" "$@" > "$dir.setup.log" 2>&1 || { cat "$dir.setup.log"; return 1; }
+  fi
+  ninja -C "$dir" -j "$jobs" > "$dir.build.log" 2>&1 || { tail -50 "$dir.build.log"; return 1; }
+}
+
+run_unit_and_conformance () {   # build dir, label
+  local dir=$1 label=$2 t log
+  export OVI_TEST_MODELS=$root/$dir/tests
+  for t in "$dir"/tests/test-*; do
+    [ -x "$t" ] || continue
+    log=$(mktemp)
+    "$t" --tap > "$log" 2>&1
+    count_tap "$label/$(basename "$t")" "$log"
+    grep -E '^not ok|^Bail out|ERROR|runtime error' "$log" | head -20
+    rm -f "$log"
+  done
+  log=$(mktemp)
+  "$dir"/tools/ovi-conformance > "$log" 2>&1
+  local line
+  line=$(tail -1 "$log")
+  if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped$ ]]; then
+    passed=$((passed + BASH_REMATCH[1])); failed=$((failed + BASH_REMATCH[2]))
+    skipped=$((skipped + BASH_REMATCH[3]))
+    [ "${BASH_REMATCH[2]}" -gt 0 ] && failures+=("$label/conformance")
+    grep -E '^(suite|FAIL)' "$log"
+  else
+    failed=$((failed + 1)); failures+=("$label/conformance (no summary)")
+    tail -20 "$log"
+  fi
+  echo "  $label/conformance: $line"
+  rm -f "$log"
+}
+
+echo "== release build"
+if build build-test -Dbuildtype=release; then
+  run_unit_and_conformance build-test release
+else
+  failed=$((failed + 1)); failures+=("release build")
+fi
+
+echo "== sanitizer build (address, undefined, leak)"
+if build build-asan -Db_sanitize=address,undefined -Dbuildtype=debugoptimized -Db_lundef=false; then
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
+  export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+  run_unit_and_conformance build-asan asan
+  unset ASAN_OPTIONS UBSAN_OPTIONS
+else
+  failed=$((failed + 1)); failures+=("sanitizer build")
+fi
+
+echo "== fuzzing, ${fuzz_seconds}s per loader"
+if CC=clang build build-fuzz -Dfuzzing=true -Db_sanitize=address,undefined -Dbuildtype=debugoptimized -Db_lundef=false; then
+  for f in build-fuzz/tests/fuzz/fuzz-*; do
+    [ -x "$f" ] || continue
+    name=$(basename "$f")
+    corpus=tests/fuzz/corpus-${name#fuzz-}
+    work=$(mktemp -d)
+    cp -r "$corpus"/. "$work"/ 2>/dev/null
+    if "$f" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 -timeout=10 \
+        -print_final_stats=1 "$work" > "$work.log" 2>&1; then
+      passed=$((passed + 1))
+      echo "  $name: no crash in ${fuzz_seconds}s ($(grep -m1 -oE 'stat::number_of_executed_units: *[0-9]+' "$work.log" | grep -oE '[0-9]+$') inputs)"
+    else
+      failed=$((failed + 1)); failures+=("$name")
+      grep -E 'ERROR|SUMMARY|Test unit written' "$work.log" | head -10
+    fi
+    rm -rf "$work" "$work.log"
+  done
+else
+  failed=$((failed + 1)); failures+=("fuzz build")
+fi
+
+if [ ${#failures[@]} -gt 0 ]; then
+  echo "failed: ${failures[*]}"
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

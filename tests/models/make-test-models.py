@@ -1,0 +1,78 @@
+#!/usr/bin/python3
+"""Generates the small ONNX models the unit tests use.
+
+Usage: make-test-models.py OUTDIR
+Uses Debian's python3-onnx and python3-numpy (build time only)."""
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+out = sys.argv[1]
+os.makedirs(out, exist_ok=True)
+rng = np.random.default_rng(0)
+
+
+def save(graph, name, opset=13, check=True):
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 8
+    if check:
+        onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(out, name))
+
+
+# add-relu: y = relu(x + b), static shape.
+b = numpy_helper.from_array(rng.standard_normal((1, 3, 1, 1)).astype(np.float32), "b")
+save(helper.make_graph(
+    [helper.make_node("Add", ["x", "b"], ["s"]), helper.make_node("Relu", ["s"], ["y"])],
+    "add_relu",
+    [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 4, 4])],
+    [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 4, 4])],
+    [b]), "add-relu.onnx")
+
+# dynamic: batch dimension symbolic; y = tanh(x * w + c) per row.
+w = numpy_helper.from_array(rng.standard_normal((8,)).astype(np.float32), "w")
+c = numpy_helper.from_array(np.array([0.5], np.float32), "c")
+save(helper.make_graph(
+    [helper.make_node("Mul", ["x", "w"], ["m"]),
+     helper.make_node("Add", ["m", "c"], ["a"]),
+     helper.make_node("Tanh", ["a"], ["y"])],
+    "dynamic",
+    [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 8])],
+    [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 8])],
+    [w, c]), "dynamic.onnx")
+
+# unsupported: an op no engine knows.
+save(helper.make_graph(
+    [helper.make_node("FrobnicateTensor", ["x"], ["y"], name="frob1")],
+    "unsupported",
+    [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
+    [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])]), "unsupported.onnx",
+    check=False)
+
+# external data: the weight lives in a side file.
+ext = helper.make_graph(
+    [helper.make_node("Mul", ["x", "k"], ["y"])],
+    "external",
+    [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])],
+    [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])],
+    [numpy_helper.from_array(np.arange(1, 5, dtype=np.float32), "k")])
+model = helper.make_model(ext, opset_imports=[helper.make_opsetid("", 13)])
+model.ir_version = 8
+onnx.save(model, os.path.join(out, "external.onnx"), save_as_external_data=True,
+          all_tensors_to_one_file=True, location="external.bin", size_threshold=0)
+
+# chain: a longer elementwise chain whose intermediate values must share
+# arena memory (liveness planning).
+nodes = []
+prev = "x"
+for i in range(12):
+    op = ["Relu", "Sigmoid", "Neg", "Abs"][i % 4]
+    nodes.append(helper.make_node(op, [prev], [f"t{i}"]))
+    prev = f"t{i}"
+nodes.append(helper.make_node("Identity", [prev], ["y"]))
+save(helper.make_graph(nodes, "chain",
+    [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 16, 32, 32])],
+    [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 16, 32, 32])]), "chain.onnx")

@@ -1,0 +1,260 @@
+/* ovi-bench: latency and throughput of one model, like OpenVINO's
+ * benchmark_app.
+ *   ovi-bench --model M [--device CPU] [--shape NAME=1x3x224x224]
+ *             [--hint latency|throughput] [--nireq N] [--threads N]
+ *             [--time S | --niter N] [--json]
+ * Inputs are random (uniform 0..1 for floats, small integers otherwise). */
+#include <stdio.h>
+#include <string.h>
+
+#include "ovi.h"
+
+static char *opt_model;
+static char *opt_device = (char *) "CPU";
+static char **opt_shapes;
+static char *opt_hint = (char *) "latency";
+static int opt_nireq;
+static int opt_threads;
+static int opt_streams;
+static double opt_time = 10;
+static int opt_niter;
+static gboolean opt_json;
+
+static GOptionEntry entries[] = {
+  { "model", 'm', 0, G_OPTION_ARG_FILENAME, &opt_model, "Model (.onnx or .xml)", "M" },
+  { "device", 'd', 0, G_OPTION_ARG_STRING, &opt_device, "Device (CPU)", "D" },
+  { "shape", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_shapes, "Input shape", "NAME=1x3x224x224" },
+  { "hint", 0, 0, G_OPTION_ARG_STRING, &opt_hint, "latency or throughput", "H" },
+  { "nireq", 0, 0, G_OPTION_ARG_INT, &opt_nireq, "Requests in flight", "N" },
+  { "threads", 0, 0, G_OPTION_ARG_INT, &opt_threads, "Threads in all (0: all cores)", "N" },
+  { "streams", 0, 0, G_OPTION_ARG_INT, &opt_streams, "Streams (0: from the hint)", "N" },
+  { "time", 't', 0, G_OPTION_ARG_DOUBLE, &opt_time, "Seconds to run", "S" },
+  { "niter", 'n', 0, G_OPTION_ARG_INT, &opt_niter, "Inferences to run", "N" },
+  { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print one JSON object", NULL },
+  { NULL }
+};
+
+static int
+die (const char *what, GError *error)
+{
+  fprintf (stderr, "ovi-bench: %s%s%s\n", what, error ? ": " : "",
+      error ? error->message : "");
+  g_clear_error (&error);
+  return 1;
+}
+
+static gboolean
+parse_shape (OviModel *m, int index, OviTensorView *v)
+{
+  const char *name;
+  ovi_model_get_input (m, index, &name, v);
+  for (int i = 0; opt_shapes && opt_shapes[i]; i++) {
+    const char *eq = strchr (opt_shapes[i], '=');
+    const char *dims = eq ? eq + 1 : opt_shapes[i];
+    char **parts;
+    /* A bare shape applies to the first input. */
+    if (eq ? strncmp (opt_shapes[i], name, eq - opt_shapes[i]) != 0
+        || name[eq - opt_shapes[i]] != '\0' : index != 0)
+      continue;
+    parts = g_strsplit (dims, "x", OVI_MAX_RANK + 1);
+    v->rank = g_strv_length (parts);
+    for (int d = 0; d < v->rank && d < OVI_MAX_RANK; d++)
+      v->dims[d] = g_ascii_strtoll (parts[d], NULL, 10);
+    g_strfreev (parts);
+  }
+  if (v->rank < 0 || v->rank > OVI_MAX_RANK)
+    return FALSE;
+  for (int d = 0; d < v->rank; d++)
+    if (v->dims[d] < 0)
+      return FALSE;
+  return TRUE;
+}
+
+static void *
+random_data (const OviTensorView *v, GRand *rand)
+{
+  int64_t n = 1;
+  gsize esize = ovi_dtype_size (v->dtype);
+  guint8 *data;
+  for (int d = 0; d < v->rank; d++)
+    n *= v->dims[d];
+  data = g_malloc0 (MAX (n * esize, 1));
+  for (int64_t i = 0; i < n; i++) {
+    if (v->dtype == OVI_DTYPE_FLOAT32)
+      ((float *) data)[i] = (float) g_rand_double (rand);
+    else if (v->dtype == OVI_DTYPE_INT64)
+      ((gint64 *) data)[i] = g_rand_int_range (rand, 0, 4);
+    else if (v->dtype == OVI_DTYPE_INT32)
+      ((gint32 *) data)[i] = g_rand_int_range (rand, 0, 4);
+    else if (esize == 1)
+      data[i] = g_rand_int_range (rand, 0, 2);
+  }
+  return data;
+}
+
+static int
+compare_double (gconstpointer a, gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y;
+}
+
+typedef struct {
+  GAsyncQueue *done;
+  gint64 started;
+} Slot;
+
+static void
+on_done (OviRequest *r, const GError *error, gpointer data)
+{
+  Slot *slot = data;
+  g_async_queue_push (slot->done, slot);
+}
+
+int
+main (int argc, char **argv)
+{
+  GOptionContext *octx = g_option_context_new ("- benchmark a model");
+  GError *error = NULL;
+  OviModel *model;
+  OviCompiledModel *cm;
+  OviCompileConfig cfg = { 0 };
+  GArray *lat = g_array_new (FALSE, FALSE, sizeof (double));
+  GPtrArray *buffers = g_ptr_array_new_with_free_func (g_free);
+  GRand *rand = g_rand_new_with_seed (1);
+  OviRequest **reqs;
+  Slot *slots;
+  int nireq, n_inputs;
+  gint64 t0, t_end, deadline;
+  int done = 0;
+  double compile_ms, first_ms, median, p90, fps;
+  gboolean throughput;
+
+  g_option_context_add_main_entries (octx, entries, NULL);
+  if (!g_option_context_parse (octx, &argc, &argv, &error))
+    return die ("bad arguments", error);
+  g_option_context_free (octx);
+  if (opt_model == NULL)
+    return die ("--model is required", NULL);
+  throughput = g_ascii_strcasecmp (opt_hint, "throughput") == 0;
+  if (!throughput && g_ascii_strcasecmp (opt_hint, "latency") != 0)
+    return die ("--hint must be latency or throughput", NULL);
+
+  model = ovi_model_load (opt_model, &error);
+  if (model == NULL)
+    return die ("cannot load the model", error);
+  cfg.hint = throughput ? OVI_HINT_THROUGHPUT : OVI_HINT_LATENCY;
+  cfg.n_threads = opt_threads;
+  cfg.n_streams = opt_streams;
+  t0 = g_get_monotonic_time ();
+  cm = ovi_compile (model, opt_device, &cfg, &error);
+  if (cm == NULL)
+    return die ("cannot compile the model", error);
+  compile_ms = (g_get_monotonic_time () - t0) / 1000.0;
+
+  nireq = opt_nireq > 0 ? opt_nireq : throughput
+      ? ovi_compiled_model_get_optimal_requests (cm) : 1;
+  n_inputs = ovi_model_get_n_inputs (model);
+  reqs = g_new0 (OviRequest *, nireq);
+  slots = g_new0 (Slot, nireq);
+  for (int i = 0; i < n_inputs; i++) {
+    OviTensorView v;
+    if (!parse_shape (model, i, &v))
+      return die ("an input has a dynamic shape: give it with --shape", NULL);
+    v.data = random_data (&v, rand);
+    g_ptr_array_add (buffers, v.data);
+    for (int r = 0; r < nireq; r++) {
+      if (reqs[r] == NULL)
+        reqs[r] = ovi_request_new (cm, &error);
+      if (!ovi_request_set_input_by_index (reqs[r], i, &v, &error))
+        return die ("bad input", error);
+    }
+  }
+
+  /* The first inference binds memory; report it apart. */
+  t0 = g_get_monotonic_time ();
+  if (!ovi_request_infer (reqs[0], &error))
+    return die ("inference failed", error);
+  first_ms = (g_get_monotonic_time () - t0) / 1000.0;
+  for (int r = 1; r < nireq; r++)
+    if (!ovi_request_infer (reqs[r], &error))
+      return die ("inference failed", error);
+
+  t0 = g_get_monotonic_time ();
+  deadline = t0 + (gint64) (opt_time * 1e6);
+  if (!throughput && nireq == 1) {
+    while (opt_niter > 0 ? done < opt_niter : g_get_monotonic_time () < deadline) {
+      gint64 s = g_get_monotonic_time ();
+      double ms;
+      if (!ovi_request_infer (reqs[0], &error))
+        return die ("inference failed", error);
+      ms = (g_get_monotonic_time () - s) / 1000.0;
+      g_array_append_val (lat, ms);
+      done++;
+    }
+  } else {
+    GAsyncQueue *q = g_async_queue_new ();
+    int in_flight = 0, started = 0;
+    for (int r = 0; r < nireq; r++) {
+      slots[r].done = q;
+      slots[r].started = g_get_monotonic_time ();
+      if (!ovi_request_infer_async (reqs[r], on_done, &slots[r], &error))
+        return die ("inference failed", error);
+      in_flight++;
+      started++;
+    }
+    while (in_flight > 0) {
+      Slot *s = g_async_queue_pop (q);
+      int r = s - slots;
+      double ms = (g_get_monotonic_time () - s->started) / 1000.0;
+      in_flight--;
+      if (!ovi_request_wait (reqs[r], &error))
+        return die ("inference failed", error);
+      g_array_append_val (lat, ms);
+      done++;
+      if (opt_niter > 0 ? started < opt_niter
+          : g_get_monotonic_time () < deadline) {
+        s->started = g_get_monotonic_time ();
+        if (!ovi_request_infer_async (reqs[r], on_done, s, &error))
+          return die ("inference failed", error);
+        in_flight++;
+        started++;
+      }
+    }
+    g_async_queue_unref (q);
+  }
+  t_end = g_get_monotonic_time ();
+
+  g_array_sort (lat, compare_double);
+  median = g_array_index (lat, double, lat->len / 2);
+  p90 = g_array_index (lat, double, MIN (lat->len - 1, lat->len * 9 / 10));
+  fps = done / ((t_end - t0) / 1e6);
+  if (opt_json) {
+    printf ("{\"model\": \"%s\", \"device\": \"%s\", \"hint\": \"%s\", "
+        "\"nireq\": %d, \"streams\": %d, \"iterations\": %d, "
+        "\"compile_ms\": %.2f, \"first_inference_ms\": %.3f, "
+        "\"median_ms\": %.3f, \"p90_ms\": %.3f, \"min_ms\": %.3f, "
+        "\"throughput_fps\": %.2f}\n", opt_model, opt_device,
+        throughput ? "throughput" : "latency", nireq,
+        ovi_compiled_model_get_optimal_requests (cm), done, compile_ms,
+        first_ms, median, p90, g_array_index (lat, double, 0), fps);
+  } else {
+    printf ("model: %s\ndevice: %s, hint %s, %d requests\n", opt_model,
+        opt_device, throughput ? "throughput" : "latency", nireq);
+    printf ("compile: %.1f ms, first inference: %.2f ms\n", compile_ms,
+        first_ms);
+    printf ("iterations: %d\nlatency median: %.3f ms\nlatency p90: %.3f ms\n"
+        "throughput: %.2f inferences/s\n", done, median, p90, fps);
+  }
+
+  for (int r = 0; r < nireq; r++)
+    ovi_request_free (reqs[r]);
+  g_free (reqs);
+  g_free (slots);
+  ovi_compiled_model_unref (cm);
+  ovi_model_unref (model);
+  g_ptr_array_free (buffers, TRUE);
+  g_array_free (lat, TRUE);
+  g_rand_free (rand);
+  return 0;
+}
