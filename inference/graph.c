@@ -406,3 +406,45 @@ ovi_node_set_attr_floats (OviNode *n, const char *name, int count,
   if (count)
     memcpy (a->floats, v, sizeof (float) * count);
 }
+
+gboolean
+ovi_graph_is_output (const OviGraph *g, int v)
+{
+  for (guint i = 0; i < g->outputs->len; i++)
+    if (g_array_index (g->outputs, int, i) == v)
+      return TRUE;
+  return FALSE;
+}
+
+int
+ovi_graph_count_uses (const OviGraph *g, int v)
+{
+  int uses = ovi_graph_is_output (g, v) ? 1 : 0;
+  for (guint i = 0; i < g->nodes->len; i++) {
+    const OviNode *n = g_ptr_array_index (g->nodes, i);
+    for (int k = 0; k < n->n_inputs; k++)
+      uses += n->inputs[k] == v;
+  }
+  return uses;
+}
+
+void
+ovi_graph_replace_uses (OviGraph *g, int from, int to)
+{
+  for (guint i = 0; i < g->nodes->len; i++) {
+    OviNode *n = g_ptr_array_index (g->nodes, i);
+    for (int k = 0; k < n->n_inputs; k++)
+      if (n->inputs[k] == from)
+        n->inputs[k] = to;
+  }
+  for (guint i = 0; i < g->outputs->len; i++)
+    if (g_array_index (g->outputs, int, i) == from)
+      g_array_index (g->outputs, int, i) = to;
+}
+
+void
+ovi_graph_remove_node (OviGraph *g, int i)
+{
+  ovi_node_free (g_ptr_array_index (g->nodes, i));
+  g_ptr_array_remove_index (g->nodes, i);
+}

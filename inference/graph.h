@@ -42,6 +42,7 @@ typedef struct {
   int64_t dims[OVI_MAX_RANK];   /* -1: dimension unknown */
   OviTensor *constant;          /* initializer or folded result, owned */
   int producer;                 /* node index, -1 for inputs/constants */
+  gboolean dynamic;             /* planned: shape known only at run time */
 } OviValue;
 
 typedef struct {
@@ -90,6 +91,14 @@ void ovi_node_free (OviNode *node);
 /* Orders nodes so that producers precede consumers; FALSE on a cycle or a
  * value consumed but never produced. Also fills OviValue.producer. */
 gboolean ovi_graph_sort (OviGraph *graph, GError **error);
+
+/* Number of nodes reading value v, plus one if it is a graph output. */
+int ovi_graph_count_uses (const OviGraph *graph, int v);
+gboolean ovi_graph_is_output (const OviGraph *graph, int v);
+/* Replaces every read of value `from` by value `to` (outputs too). */
+void ovi_graph_replace_uses (OviGraph *graph, int from, int to);
+/* Removes node at index i (freeing it). */
+void ovi_graph_remove_node (OviGraph *graph, int i);
 
 /* Attributes. The node owns them; add_* copy their arguments. */
 const OviAttr *ovi_node_attr (const OviNode *node, const char *name);

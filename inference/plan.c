@@ -2,6 +2,7 @@
  * kernels, alias in-place ops, and lay out the arena by liveness. */
 #include <string.h>
 
+#include "passes/passes.h"
 #include "plan.h"
 
 /* Ops whose output may share its input's memory: they only reinterpret
@@ -132,34 +133,27 @@ align_up (gsize n)
   return (n + OVI_ALIGNMENT - 1) & ~(gsize) (OVI_ALIGNMENT - 1);
 }
 
-OviPlan *
-ovi_plan_new (const OviGraph *source_graph, const OviTensorView *inputs,
-    GError **error)
+/* Phase 1: shapes for these inputs. Infers every live node in order,
+ * folds nodes whose inputs are all constant, and keeps only the nodes left
+ * to run. Values get their static shape, or `dynamic` when it depends on
+ * data seen only at run time. */
+static gboolean
+specialize (OviPlan *plan, const OviTensorView *inputs, GError **error)
 {
-  OviPlan *plan = g_new0 (OviPlan, 1);
-  OviGraph *g = ovi_graph_copy (source_graph);
+  OviGraph *g = plan->graph;
   int nv = g->values->len, nn = g->nodes->len;
-  gboolean *dynamic = g_new0 (gboolean, nv);
   gboolean *live_node = g_new0 (gboolean, nn);
   gboolean *needed = g_new0 (gboolean, nv);
-  int *alias = g_new (int, nv);
   OviTensor *shapes = g_new0 (OviTensor, nv);
-  GArray *steps = g_array_new (FALSE, TRUE, sizeof (OviPlanStep));
+  gboolean *removed = g_new0 (gboolean, nn);
+  gboolean ok = FALSE;
 
-  plan->ref_count = 1;
-  plan->graph = g;
-  plan->storage = g_new0 (OviStorage, nv);
-  plan->offset = g_new0 (gsize, nv);
-
-  /* Seed shapes: constants and the given inputs. */
   for (int v = 0; v < nv; v++) {
     OviValue *val = ovi_graph_value (g, v);
-    alias[v] = -1;
-    plan->storage[v] = OVI_STORAGE_NONE;
+    val->dynamic = FALSE;
     if (val->constant) {
       shapes[v] = *val->constant;
       shapes[v].owned = NULL;
-      plan->storage[v] = OVI_STORAGE_CONSTANT;
     }
   }
   for (guint i = 0; i < g->inputs->len; i++) {
@@ -167,7 +161,6 @@ ovi_plan_new (const OviGraph *source_graph, const OviTensorView *inputs,
     shapes[v].dtype = inputs[i].dtype;
     shapes[v].rank = inputs[i].rank;
     memcpy (shapes[v].dims, inputs[i].dims, sizeof (inputs[i].dims));
-    plan->storage[v] = OVI_STORAGE_INPUT;
   }
 
   /* Which nodes matter: walk back from the outputs. */
@@ -184,7 +177,6 @@ ovi_plan_new (const OviGraph *source_graph, const OviTensorView *inputs,
           needed[n->inputs[k]] = TRUE;
   }
 
-  /* Shape inference in order; fold what is constant. */
   for (int i = 0; i < nn; i++) {
     OviNode *n = ovi_graph_node (g, i);
     OviTensor *in[64], *out[64];
@@ -192,20 +184,22 @@ ovi_plan_new (const OviGraph *source_graph, const OviTensorView *inputs,
     const OviOpDef *def;
     OviInferResult r;
 
-    if (!live_node[i])
+    if (!live_node[i]) {
+      removed[i] = TRUE;
       continue;
+    }
     if (n->n_inputs > 64 || n->n_outputs > 64) {
       g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
           "%s: node '%s' (%s) has more than 64 inputs or outputs", g->source,
           n->name, n->op_type);
-      goto fail;
+      goto out;
     }
     for (int k = 0; k < n->n_inputs; k++) {
       int v = n->inputs[k];
       in[k] = v >= 0 ? &shapes[v] : NULL;
       if (v >= 0) {
-        all_const &= plan->storage[v] == OVI_STORAGE_CONSTANT;
-        any_dynamic |= dynamic[v];
+        all_const &= ovi_graph_value (g, v)->constant != NULL;
+        any_dynamic |= ovi_graph_value (g, v)->dynamic;
       }
     }
     for (int o = 0; o < n->n_outputs; o++)
@@ -215,29 +209,29 @@ ovi_plan_new (const OviGraph *source_graph, const OviTensorView *inputs,
     if (def && all_const && !def->no_fold) {
       /* Fold: evaluate now, keep the results as constants. */
       OviTensor *res[64] = { 0 };
-      gboolean ok;
+      gboolean folded;
       for (int o = 0; o < n->n_outputs; o++)
         res[o] = n->outputs[o] >= 0 ? g_new0 (OviTensor, 1) : NULL;
-      ok = ovi_plan_eval_node (n, g->opset, g->source, in, n->n_inputs, res,
-          n->n_outputs, error);
+      folded = ovi_plan_eval_node (n, g->opset, g->source, in, n->n_inputs,
+          res, n->n_outputs, error);
       for (int o = 0; o < n->n_outputs; o++) {
         int v = n->outputs[o];
         if (res[o] == NULL)
           continue;
-        if (ok) {
+        if (folded) {
           OviValue *val = ovi_graph_value (g, v);
           ovi_tensor_free (val->constant);
           val->constant = res[o];
           shapes[v] = *res[o];
           shapes[v].owned = NULL;
-          plan->storage[v] = OVI_STORAGE_CONSTANT;
         } else {
           ovi_tensor_free (res[o]);
         }
       }
-      if (!ok)
-        goto fail;
+      if (!folded)
+        goto out;
       plan->n_folded++;
+      removed[i] = TRUE;
       continue;
     }
 
@@ -251,7 +245,7 @@ ovi_plan_new (const OviGraph *source_graph, const OviTensorView *inputs,
       void *saved[64];
       for (int k = 0; k < n->n_inputs; k++) {
         saved[k] = in[k] ? in[k]->data : NULL;
-        if (in[k] && plan->storage[n->inputs[k]] != OVI_STORAGE_CONSTANT)
+        if (in[k] && ovi_graph_value (g, n->inputs[k])->constant == NULL)
           in[k]->data = NULL;
       }
       r = infer_node (n, g->opset, g->source, in, n->n_inputs, out,
@@ -261,69 +255,116 @@ ovi_plan_new (const OviGraph *source_graph, const OviTensorView *inputs,
           in[k]->data = saved[k];
     }
     if (r == OVI_INFER_ERROR)
-      goto fail;
-    {
-      OviPlanStep step = { .node = n, .dynamic = r == OVI_INFER_NEED_DATA };
-      step.kernel = ovi_cpu_kernel_find (n->domain, n->op_type);
-      if (step.kernel == NULL) {
-        g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
-            "%s: node '%s': op %s has no CPU kernel", g->source, n->name,
-            n->op_type);
-        goto fail;
+      goto out;
+    for (int o = 0; o < n->n_outputs; o++) {
+      int v = n->outputs[o];
+      if (v < 0)
+        continue;
+      if (r == OVI_INFER_NEED_DATA) {
+        ovi_graph_value (g, v)->dynamic = TRUE;
+      } else if (ovi_shape_numel (shapes[v].rank, shapes[v].dims) < 0
+          || !ovi_dtype_is_known (shapes[v].dtype)) {
+        g_set_error (error, OVI_ERROR, OVI_ERROR_INVALID,
+            "%s: node '%s' (%s): output %d has no concrete shape",
+            g->source, n->name, n->op_type, o);
+        goto out;
       }
-      for (int o = 0; o < n->n_outputs; o++) {
-        int v = n->outputs[o];
-        if (v < 0)
-          continue;
-        if (step.dynamic) {
-          dynamic[v] = TRUE;
-          plan->storage[v] = OVI_STORAGE_DYNAMIC;
-        } else {
-          if (ovi_shape_numel (shapes[v].rank, shapes[v].dims) < 0
-              || !ovi_dtype_is_known (shapes[v].dtype)) {
-            g_set_error (error, OVI_ERROR, OVI_ERROR_INVALID,
-                "%s: node '%s' (%s): output %d has no concrete shape",
-                g->source, n->name, n->op_type, o);
-            goto fail;
-          }
-          plan->storage[v] = OVI_STORAGE_ARENA;
-        }
-      }
-      /* A view of an arena value shares its memory. */
-      if (!step.dynamic && is_view_op (n->op_type) && n->n_outputs == 1
-          && n->outputs[0] >= 0 && n->inputs[0] >= 0
-          && plan->storage[n->inputs[0]] == OVI_STORAGE_ARENA) {
-        int src = n->inputs[0];
-        alias[n->outputs[0]] = alias[src] >= 0 ? alias[src] : src;
-      }
-      g_array_append_val (steps, step);
     }
   }
 
-  /* Graph outputs must have a shape and type by now. */
+  /* Values take their inferred types and shapes. */
+  for (int v = 0; v < nv; v++) {
+    OviValue *val = ovi_graph_value (g, v);
+    if (shapes[v].dtype == OVI_DTYPE_UNDEFINED && !val->dynamic)
+      continue;
+    val->dtype = shapes[v].dtype;
+    val->rank = val->dynamic ? -1 : shapes[v].rank;
+    memcpy (val->dims, shapes[v].dims, sizeof (val->dims));
+  }
+  ok = TRUE;
+  goto out;
+
+out:
+  {
+    /* Drop folded and dead nodes, keeping the order. */
+    GPtrArray *kept = g_ptr_array_sized_new (nn);
+    for (int i = 0; i < nn; i++) {
+      if (removed[i])
+        ovi_node_free (ovi_graph_node (g, i));
+      else
+        g_ptr_array_add (kept, ovi_graph_node (g, i));
+    }
+    g_ptr_array_free (g->nodes, TRUE);
+    g->nodes = kept;
+  }
+  g_free (removed);
+  g_free (live_node);
+  g_free (needed);
+  g_free (shapes);
+  return ok;
+}
+
+/* Phase 3: kernels, memory, and per-node preparation. */
+static gboolean
+bind_steps (OviPlan *plan, GError **error)
+{
+  OviGraph *g = plan->graph;
+  int nv = g->values->len, nn = g->nodes->len;
+  int *alias = g_new (int, nv);
+  gboolean ok = FALSE;
+
+  plan->storage = g_new0 (OviStorage, nv);
+  plan->offset = g_new0 (gsize, nv);
+  plan->steps = g_new0 (OviPlanStep, MAX (nn, 1));
+  for (int v = 0; v < nv; v++) {
+    OviValue *val = ovi_graph_value (g, v);
+    alias[v] = -1;
+    plan->storage[v] = val->constant ? OVI_STORAGE_CONSTANT : OVI_STORAGE_NONE;
+  }
+  for (guint i = 0; i < g->inputs->len; i++)
+    plan->storage[g_array_index (g->inputs, int, i)] = OVI_STORAGE_INPUT;
+
+  for (int i = 0; i < nn; i++) {
+    OviNode *n = ovi_graph_node (g, i);
+    OviPlanStep *step = &plan->steps[plan->n_steps];
+    step->node = n;
+    step->kernel = ovi_cpu_kernel_find (n->domain, n->op_type);
+    if (step->kernel == NULL) {
+      g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
+          "%s: node '%s': op %s has no CPU kernel", g->source, n->name,
+          n->op_type);
+      goto out;
+    }
+    plan->n_steps++;
+    for (int o = 0; o < n->n_outputs; o++) {
+      int v = n->outputs[o];
+      if (v < 0)
+        continue;
+      if (ovi_graph_value (g, v)->dynamic) {
+        step->dynamic = TRUE;
+        plan->storage[v] = OVI_STORAGE_DYNAMIC;
+      } else {
+        plan->storage[v] = OVI_STORAGE_ARENA;
+      }
+    }
+    /* A view of an arena value shares its memory. */
+    if (!step->dynamic && is_view_op (n->op_type) && n->n_outputs == 1
+        && n->outputs[0] >= 0 && n->inputs[0] >= 0
+        && plan->storage[n->inputs[0]] == OVI_STORAGE_ARENA) {
+      int src = n->inputs[0];
+      alias[n->outputs[0]] = alias[src] >= 0 ? alias[src] : src;
+    }
+  }
+
   for (guint i = 0; i < g->outputs->len; i++) {
     int v = g_array_index (g->outputs, int, i);
     if (plan->storage[v] == OVI_STORAGE_NONE) {
       g_set_error (error, OVI_ERROR, OVI_ERROR_INVALID,
           "%s: output '%s' is never computed", g->source,
           ovi_graph_value (g, v)->name);
-      goto fail;
+      goto out;
     }
   }
-
-  /* Copy inferred shapes into the plan's values. */
-  for (int v = 0; v < nv; v++) {
-    OviValue *val = ovi_graph_value (g, v);
-    if (plan->storage[v] == OVI_STORAGE_NONE)
-      continue;
-    val->dtype = shapes[v].dtype;
-    val->rank = plan->storage[v] == OVI_STORAGE_DYNAMIC ? -1 : shapes[v].rank;
-    memcpy (val->dims, shapes[v].dims, sizeof (val->dims));
-  }
-
-  plan->n_steps = steps->len;
-  plan->steps = (OviPlanStep *) g_array_free (steps, FALSE);
-  steps = NULL;
 
   /* Liveness: a block per arena root, from its producer to its last
    * reader (or the end for graph outputs); aliases extend their root. */
@@ -389,9 +430,10 @@ ovi_plan_new (const OviGraph *source_graph, const OviTensorView *inputs,
       gboolean is_in = k < n->n_inputs;
       int v = is_in ? n->inputs[k] : n->outputs[k - n->n_inputs];
       OviTensor *t = is_in ? &tin[k] : &tout[k - n->n_inputs];
+      OviTensor **slot = is_in ? &in[k] : &out[k - n->n_inputs];
       const OviValue *val;
       if (v < 0) {
-        (is_in ? in : out)[is_in ? k : k - n->n_inputs] = NULL;
+        *slot = NULL;
         continue;
       }
       val = ovi_graph_value (g, v);
@@ -401,32 +443,32 @@ ovi_plan_new (const OviGraph *source_graph, const OviTensorView *inputs,
       memcpy (t->dims, val->dims, sizeof (t->dims));
       if (val->constant)
         t->data = val->constant->data;
-      (is_in ? in : out)[is_in ? k : k - n->n_inputs] = t;
+      *slot = t;
     }
     if (!step->kernel->prepare (&ctx, error))
-      goto fail;
+      goto out;
     step->state = ctx.state;
   }
-
-  g_free (dynamic);
-  g_free (live_node);
-  g_free (needed);
+  ok = TRUE;
+out:
   g_free (alias);
-  g_free (shapes);
-  return plan;
+  return ok;
+}
 
-fail:
-  if (steps) {
-    plan->n_steps = 0;
-    g_array_free (steps, TRUE);
+OviPlan *
+ovi_plan_new (const OviGraph *source_graph, const OviTensorView *inputs,
+    GError **error)
+{
+  OviPlan *plan = g_new0 (OviPlan, 1);
+  plan->ref_count = 1;
+  plan->graph = ovi_graph_copy (source_graph);
+  if (!specialize (plan, inputs, error)
+      || !ovi_optimize (plan->graph, error)
+      || !bind_steps (plan, error)) {
+    ovi_plan_unref (plan);
+    return NULL;
   }
-  g_free (dynamic);
-  g_free (live_node);
-  g_free (needed);
-  g_free (alias);
-  g_free (shapes);
-  ovi_plan_unref (plan);
-  return NULL;
+  return plan;
 }
 
 OviPlan *

@@ -1,0 +1,87 @@
+#include <math.h>
+#include <string.h>
+
+#include "cpu-postops.h"
+#include "passes/passes.h"
+
+void
+ovi_postops_from_node (const OviNode *node, OviPostOps *ops)
+{
+  static const struct {
+    const char *name;
+    OviActivation act;
+  } names[] = {
+    { "Relu", OVI_ACT_RELU }, { "Clip", OVI_ACT_CLIP },
+    { "Sigmoid", OVI_ACT_SIGMOID }, { "HardSwish", OVI_ACT_HARDSWISH },
+    { "HardSigmoid", OVI_ACT_HARDSIGMOID },
+    { "LeakyRelu", OVI_ACT_LEAKYRELU }, { "Tanh", OVI_ACT_TANH },
+    { "Elu", OVI_ACT_ELU }, { "Gelu", OVI_ACT_GELU },
+  };
+  const char *act = ovi_node_attr_string (node, OVI_ATTR_ACTIVATION, NULL);
+  memset (ops, 0, sizeof (*ops));
+  ops->sum = ovi_node_attr_int (node, OVI_ATTR_SUM, 0) != 0;
+  ops->alpha = ovi_node_attr_float (node, OVI_ATTR_ALPHA, 0);
+  ops->beta = ovi_node_attr_float (node, OVI_ATTR_BETA, 0);
+  for (guint i = 0; act && i < G_N_ELEMENTS (names); i++)
+    if (strcmp (names[i].name, act) == 0)
+      ops->activation = names[i].act;
+}
+
+gboolean
+ovi_postops_any (const OviPostOps *ops)
+{
+  return ops->sum || ops->activation != OVI_ACT_NONE;
+}
+
+void
+ovi_postops_apply (const OviPostOps *ops, float *y, const float *r,
+    int64_t n)
+{
+  float a = ops->alpha, b = ops->beta;
+  if (ops->sum && r)
+    for (int64_t i = 0; i < n; i++)
+      y[i] += r[i];
+  switch (ops->activation) {
+    case OVI_ACT_NONE:
+      break;
+    case OVI_ACT_RELU:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = y[i] > 0 ? y[i] : 0;
+      break;
+    case OVI_ACT_CLIP:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = y[i] < a ? a : y[i] > b ? b : y[i];
+      break;
+    case OVI_ACT_SIGMOID:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = 1.0f / (1.0f + expf (-y[i]));
+      break;
+    case OVI_ACT_HARDSWISH:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = y[i] * fmaxf (0, fminf (1, y[i] * (1.0f / 6) + 0.5f));
+      break;
+    case OVI_ACT_HARDSIGMOID:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = fmaxf (0, fminf (1, a * y[i] + b));
+      break;
+    case OVI_ACT_LEAKYRELU:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = y[i] >= 0 ? y[i] : a * y[i];
+      break;
+    case OVI_ACT_TANH:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = tanhf (y[i]);
+      break;
+    case OVI_ACT_ELU:
+      for (int64_t i = 0; i < n; i++)
+        y[i] = y[i] >= 0 ? y[i] : a * (expf (y[i]) - 1);
+      break;
+    case OVI_ACT_GELU:
+      for (int64_t i = 0; i < n; i++) {
+        float x = y[i];
+        y[i] = a != 0 ? 0.5f * x * (1 + tanhf (0.7978845608f * (x + 0.044715f
+                    * x * x * x))) : 0.5f * x * (1 + erff (x * 0.70710678f));
+      }
+      break;
+  }
+}

@@ -1,0 +1,136 @@
+/* Conv -> [Add residual] -> [activation] becomes one Conv with post-ops,
+ * the oneDNN way: the output tile is finished while still in cache instead
+ * of being written, read back and written again by each following op. */
+#include <math.h>
+#include <string.h>
+
+#include "passes.h"
+
+static const char *const activations[] = {
+  "Relu", "Clip", "Sigmoid", "HardSwish", "HardSigmoid", "LeakyRelu",
+  "Tanh", "Elu", "Gelu", NULL
+};
+
+static gboolean
+is_float_plain (const OviGraph *g, int v)
+{
+  const OviValue *val = ovi_graph_value (g, v);
+  return val->dtype == OVI_DTYPE_FLOAT32 && !val->dynamic && val->rank >= 0;
+}
+
+/* Clip's bounds must be constants (attributes before opset 11). */
+static gboolean
+clip_bounds (const OviGraph *g, const OviNode *clip, float *lo, float *hi)
+{
+  *lo = -INFINITY;
+  *hi = INFINITY;
+  if (g->opset < 11) {
+    *lo = ovi_node_attr_float (clip, "min", -INFINITY);
+    *hi = ovi_node_attr_float (clip, "max", INFINITY);
+    return TRUE;
+  }
+  for (int k = 1; k < clip->n_inputs && k < 3; k++) {
+    const OviValue *v;
+    if (clip->inputs[k] < 0)
+      continue;
+    v = ovi_graph_value (g, clip->inputs[k]);
+    if (v->constant == NULL || ovi_tensor_numel (v->constant) != 1)
+      return FALSE;
+    *(k == 1 ? lo : hi) = (float) ovi_tensor_get_f64 (v->constant, 0);
+  }
+  return TRUE;
+}
+
+static gboolean
+fuse_activation (OviGraph *g, OviNode *conv, int act_index)
+{
+  OviNode *act = ovi_graph_node (g, act_index);
+  float alpha = 0, beta = 0;
+  gboolean known = FALSE;
+
+  for (int i = 0; activations[i]; i++)
+    known |= strcmp (act->op_type, activations[i]) == 0;
+  if (!known || act->domain[0] || act->n_outputs != 1 || act->outputs[0] < 0)
+    return FALSE;
+  if (strcmp (act->op_type, "Clip") == 0) {
+    if (!clip_bounds (g, act, &alpha, &beta))
+      return FALSE;
+  } else if (strcmp (act->op_type, "LeakyRelu") == 0) {
+    alpha = ovi_node_attr_float (act, "alpha", 0.01f);
+  } else if (strcmp (act->op_type, "Elu") == 0) {
+    alpha = ovi_node_attr_float (act, "alpha", 1.0f);
+  } else if (strcmp (act->op_type, "HardSigmoid") == 0) {
+    alpha = ovi_node_attr_float (act, "alpha", 0.2f);
+    beta = ovi_node_attr_float (act, "beta", 0.5f);
+  } else if (strcmp (act->op_type, "Gelu") == 0) {
+    /* 1: tanh approximation. */
+    alpha = g_strcmp0 (ovi_node_attr_string (act, "approximate", "none"),
+        "tanh") == 0;
+  }
+  ovi_node_set_attr_string (conv, OVI_ATTR_ACTIVATION, act->op_type);
+  ovi_node_set_attr_float (conv, OVI_ATTR_ALPHA, alpha);
+  ovi_node_set_attr_float (conv, OVI_ATTR_BETA, beta);
+  conv->outputs[0] = act->outputs[0];
+  ovi_graph_remove_node (g, act_index);
+  return TRUE;
+}
+
+static gboolean
+fuse_sum (OviGraph *g, int conv_index, int add_index)
+{
+  OviNode *conv = ovi_graph_node (g, conv_index);
+  OviNode *add = ovi_graph_node (g, add_index);
+  const OviValue *y = ovi_graph_value (g, conv->outputs[0]);
+  const OviValue *r;
+  int other, p;
+
+  if (strcmp (add->op_type, "Add") != 0 || add->domain[0]
+      || add->n_inputs != 2 || add->outputs[0] < 0)
+    return FALSE;
+  other = add->inputs[0] == conv->outputs[0] ? add->inputs[1] : add->inputs[0];
+  if (other < 0 || other == conv->outputs[0] || !is_float_plain (g, other))
+    return FALSE;
+  r = ovi_graph_value (g, other);
+  /* Same shape only: a broadcast Add is a bias, not a residual. */
+  if (!ovi_shape_equal (r->rank, r->dims, y->rank, y->dims))
+    return FALSE;
+  /* The residual must exist when the Conv runs. */
+  p = ovi_graph_producer (g, other);
+  if (p > conv_index)
+    return FALSE;
+  if (conv->n_inputs < 4) {
+    int old = conv->n_inputs;
+    conv->inputs = g_renew (int, conv->inputs, 4);
+    for (int k = old; k < 4; k++)
+      conv->inputs[k] = -1;
+    conv->n_inputs = 4;
+  }
+  conv->inputs[3] = other;
+  ovi_node_set_attr_int (conv, OVI_ATTR_SUM, 1);
+  conv->outputs[0] = add->outputs[0];
+  ovi_graph_remove_node (g, add_index);
+  return TRUE;
+}
+
+int
+ovi_pass_fuse_postops (OviGraph *g)
+{
+  int fused = 0;
+  for (guint i = 0; i < g->nodes->len; i++) {
+    OviNode *n = ovi_graph_node (g, i);
+    int c;
+    if (strcmp (n->op_type, "Conv") != 0 || n->domain[0] || n->n_outputs != 1
+        || n->outputs[0] < 0 || n->n_inputs > 3
+        || !is_float_plain (g, n->outputs[0])
+        || ovi_node_attr (n, OVI_ATTR_ACTIVATION))
+      continue;
+    c = ovi_graph_sole_consumer (g, n->outputs[0]);
+    if (c >= 0 && fuse_sum (g, i, c)) {
+      fused++;
+      c = ovi_graph_sole_consumer (g, n->outputs[0]);
+    }
+    if (c >= 0 && fuse_activation (g, n, c))
+      fused++;
+  }
+  return fused;
+}

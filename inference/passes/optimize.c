@@ -1,0 +1,41 @@
+/* The pass pipeline and the graph queries passes share. */
+#include "passes.h"
+
+int
+ovi_graph_producer (const OviGraph *g, int v)
+{
+  for (guint i = 0; i < g->nodes->len; i++) {
+    const OviNode *n = g_ptr_array_index (g->nodes, i);
+    for (int o = 0; o < n->n_outputs; o++)
+      if (n->outputs[o] == v)
+        return i;
+  }
+  return -1;
+}
+
+int
+ovi_graph_sole_consumer (const OviGraph *g, int v)
+{
+  int found = -1;
+  if (ovi_graph_is_output (g, v))
+    return -1;
+  for (guint i = 0; i < g->nodes->len; i++) {
+    const OviNode *n = g_ptr_array_index (g->nodes, i);
+    for (int k = 0; k < n->n_inputs; k++) {
+      if (n->inputs[k] != v)
+        continue;
+      if (found >= 0)
+        return -1;
+      found = i;
+    }
+  }
+  return found;
+}
+
+gboolean
+ovi_optimize (OviGraph *g, GError **error)
+{
+  ovi_pass_fold_batchnorm (g);
+  /* Post-op fusion waits for the CPU Conv kernel's epilogue. */
+  return TRUE;
+}

@@ -1,0 +1,34 @@
+/* Graph optimization passes. They run on a plan's specialized graph, where
+ * every value has its static shape (or `dynamic`) and constants are
+ * folded, so they may decide by shape. Each keeps the graph equivalent. */
+#ifndef OVI_PASSES_H
+#define OVI_PASSES_H
+
+#include "graph.h"
+
+G_BEGIN_DECLS
+
+/* Runs every pass in order. */
+gboolean ovi_optimize (OviGraph *graph, GError **error);
+
+/* BatchNormalization after Conv becomes the Conv's weights and bias. */
+int ovi_pass_fold_batchnorm (OviGraph *graph);
+/* Conv followed by residual Add and/or an activation records them as
+ * post-ops on the Conv node (attributes OVI_ATTR_ACTIVATION and friends,
+ * and a fourth input for the residual). */
+int ovi_pass_fuse_postops (OviGraph *graph);
+
+/* Index of the node producing value v, -1 if none. */
+int ovi_graph_producer (const OviGraph *graph, int v);
+/* The only node reading v (and v not a graph output), or -1. */
+int ovi_graph_sole_consumer (const OviGraph *graph, int v);
+
+/* Post-op attributes on fused nodes. */
+#define OVI_ATTR_ACTIVATION "ovi.activation"   /* op name of the activation */
+#define OVI_ATTR_ALPHA "ovi.alpha"
+#define OVI_ATTR_BETA "ovi.beta"
+#define OVI_ATTR_SUM "ovi.sum"                 /* 1: input 3 is added */
+
+G_END_DECLS
+
+#endif
