@@ -30,7 +30,6 @@ ovi_compile (OviModel *model, const char *device,
 {
   OviCompiledModel *cm;
   int cores = n_cores ();
-  GError *err = NULL;
 
   g_return_val_if_fail (model != NULL, NULL);
   if (device && g_ascii_strcasecmp (device, "CPU") != 0
@@ -59,16 +58,6 @@ ovi_compile (OviModel *model, const char *device,
   g_mutex_init (&cm->lock);
   cm->plans = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       (GDestroyNotify) ovi_plan_unref);
-  cm->workers = g_thread_pool_new (worker_main, cm, cm->n_streams, TRUE,
-      &err);
-  if (cm->workers == NULL) {
-    g_set_error (error, OVI_ERROR, OVI_ERROR_DEVICE,
-        "cannot start worker threads: %s", err->message);
-    g_error_free (err);
-    ovi_compiled_model_unref (cm);
-    return NULL;
-  }
-
   /* With fully known input shapes, plan now: errors surface at compile
    * and the first inference allocates only its arena. */
   {
@@ -132,6 +121,26 @@ ovi_compiled_model_get_plan (OviCompiledModel *cm,
   }
   g_mutex_unlock (&cm->lock);
   return plan;
+}
+
+/* Worker threads start with the first asynchronous request, so that
+ * synchronous users (and the compile step) start no threads. */
+GThreadPool *
+ovi_compiled_model_get_workers (OviCompiledModel *cm, GError **error)
+{
+  GError *err = NULL;
+  g_mutex_lock (&cm->lock);
+  if (cm->workers == NULL) {
+    cm->workers = g_thread_pool_new (worker_main, cm, cm->n_streams, TRUE,
+        &err);
+    if (cm->workers == NULL) {
+      g_set_error (error, OVI_ERROR, OVI_ERROR_DEVICE,
+          "cannot start worker threads: %s", err->message);
+      g_error_free (err);
+    }
+  }
+  g_mutex_unlock (&cm->lock);
+  return cm->workers;
 }
 
 OviCompiledModel *

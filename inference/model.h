@@ -30,6 +30,9 @@ OviModel *ovi_model_new_from_graph (OviGraph *graph);
 OviPlan *ovi_compiled_model_get_plan (OviCompiledModel *compiled,
     const OviTensorView *inputs, GError **error);
 
+GThreadPool *ovi_compiled_model_get_workers (OviCompiledModel *compiled,
+    GError **error);
+
 void ovi_log (OviLogLevel level, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
 G_END_DECLS

@@ -333,6 +333,7 @@ ovi_request_infer_async (OviRequest *r, OviRequestCallback callback,
     gpointer user_data, GError **error)
 {
   GError *err = NULL;
+  GThreadPool *pool;
   g_mutex_lock (&r->lock);
   if (r->busy) {
     g_mutex_unlock (&r->lock);
@@ -345,7 +346,14 @@ ovi_request_infer_async (OviRequest *r, OviRequestCallback callback,
   r->callback = callback;
   r->callback_data = user_data;
   g_mutex_unlock (&r->lock);
-  if (!g_thread_pool_push (r->cm->workers, r, &err)) {
+  pool = ovi_compiled_model_get_workers (r->cm, error);
+  if (pool == NULL) {
+    g_mutex_lock (&r->lock);
+    r->busy = FALSE;
+    g_mutex_unlock (&r->lock);
+    return FALSE;
+  }
+  if (!g_thread_pool_push (pool, r, &err)) {
     g_mutex_lock (&r->lock);
     r->busy = FALSE;
     g_mutex_unlock (&r->lock);

@@ -143,16 +143,19 @@ ovi_broadcast_shapes (int rank_a, const int64_t *a, int rank_b,
     const int64_t *b, int *rank_out, int64_t *out)
 {
   int rank = MAX (rank_a, rank_b);
+  int64_t res[OVI_MAX_RANK];
+  /* Into a local array first: callers may pass `out` aliasing `a` or `b`. */
   for (int i = 0; i < rank; i++) {
     int64_t da = i < rank - rank_a ? 1 : a[i - (rank - rank_a)];
     int64_t db = i < rank - rank_b ? 1 : b[i - (rank - rank_b)];
     if (da == db || db == 1)
-      out[i] = da;
+      res[i] = da;
     else if (da == 1)
-      out[i] = db;
+      res[i] = db;
     else
       return FALSE;
   }
+  memcpy (out, res, sizeof (int64_t) * rank);
   *rank_out = rank;
   return TRUE;
 }

@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "cpu-broadcast.h"
+#include "cpu-parallel.h"
 
 void
 ovi_broadcast_run (const OviTensor *out, int n, const OviTensor *const *in,
@@ -62,8 +63,7 @@ ovi_broadcast_run (const OviTensor *out, int n, const OviTensor *const *in,
     int64_t step[OVI_BROADCAST_MAX_INPUTS];
     for (int i = 0; i < n; i++)
       step[i] = strides[i][rank - 1];
-#pragma omp parallel for schedule(static) if (rows * inner > 32768)
-    for (int64_t rix = 0; rix < rows; rix++) {
+OVI_PARALLEL_FOR (rows * inner, for (int64_t rix = 0; rix < rows; rix++), {
       int64_t off[OVI_BROADCAST_MAX_INPUTS] = { 0 };
       int64_t rem = rix;
       for (int d = rank - 2; d >= 0; d--) {
@@ -73,7 +73,7 @@ ovi_broadcast_run (const OviTensor *out, int n, const OviTensor *const *in,
           off[i] += idx * strides[i][d];
       }
       row (user, off, step, rix * inner, inner);
-    }
+    });
   }
 }
 

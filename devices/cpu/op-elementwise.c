@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cpu-broadcast.h"
+#include "cpu-parallel.h"
 #include "cpu-ops.h"
 
 typedef enum {
@@ -139,48 +140,40 @@ unary_f32 (const UnaryParams *p, const float *x, float *y, int64_t n)
 {
   switch (p->op) {
     case U_RELU:
-#pragma omp parallel for simd schedule(static) if (n > 65536)
-      for (int64_t i = 0; i < n; i++)
-        y[i] = x[i] > 0 ? x[i] : 0;
+      OVI_PARALLEL_FOR (n, for (int64_t i = 0; i < n; i++),
+          { y[i] = x[i] > 0 ? x[i] : 0; });
       break;
     case U_CLIP: {
       float lo = (float) p->lo, hi = (float) p->hi;
-#pragma omp parallel for simd schedule(static) if (n > 65536)
-      for (int64_t i = 0; i < n; i++)
-        y[i] = x[i] < lo ? lo : x[i] > hi ? hi : x[i];
+      OVI_PARALLEL_FOR (n, for (int64_t i = 0; i < n; i++),
+          { y[i] = x[i] < lo ? lo : x[i] > hi ? hi : x[i]; });
       break;
     }
     case U_NEG:
-#pragma omp parallel for simd schedule(static) if (n > 65536)
-      for (int64_t i = 0; i < n; i++)
-        y[i] = -x[i];
+      OVI_PARALLEL_FOR (n, for (int64_t i = 0; i < n; i++),
+          { y[i] = -x[i]; });
       break;
     case U_ABS:
-#pragma omp parallel for simd schedule(static) if (n > 65536)
-      for (int64_t i = 0; i < n; i++)
-        y[i] = fabsf (x[i]);
+      OVI_PARALLEL_FOR (n, for (int64_t i = 0; i < n; i++),
+          { y[i] = fabsf (x[i]); });
       break;
     case U_SIGMOID:
-#pragma omp parallel for schedule(static) if (n > 16384)
-      for (int64_t i = 0; i < n; i++)
-        y[i] = (float) sigmoid (x[i]);
+      OVI_PARALLEL_FOR (n, for (int64_t i = 0; i < n; i++),
+          { y[i] = (float) sigmoid (x[i]); });
       break;
     case U_HARDSWISH:
-#pragma omp parallel for simd schedule(static) if (n > 65536)
-      for (int64_t i = 0; i < n; i++)
-        y[i] = x[i] * fmaxf (0, fminf (1, x[i] * (1.0f / 6) + 0.5f));
+      OVI_PARALLEL_FOR (n, for (int64_t i = 0; i < n; i++),
+          { y[i] = x[i] * fmaxf (0, fminf (1, x[i] * (1.0f / 6) + 0.5f)); });
       break;
     case U_HARDSIGMOID: {
       float a = (float) p->alpha, b = (float) p->beta;
-#pragma omp parallel for simd schedule(static) if (n > 65536)
-      for (int64_t i = 0; i < n; i++)
-        y[i] = fmaxf (0, fminf (1, a * x[i] + b));
+      OVI_PARALLEL_FOR (n, for (int64_t i = 0; i < n; i++),
+          { y[i] = fmaxf (0, fminf (1, a * x[i] + b)); });
       break;
     }
     default:
-#pragma omp parallel for schedule(static) if (n > 16384)
-      for (int64_t i = 0; i < n; i++)
-        y[i] = (float) unary_f64 (p, x[i]);
+      OVI_PARALLEL_FOR (n, for (int64_t i = 0; i < n; i++),
+          { y[i] = (float) unary_f64 (p, x[i]); });
       break;
   }
 }
