@@ -1,6 +1,1565 @@
-/* CPU kernels for the misc op group. */
+/* CPU kernels for the misc op group: Resize/Upsample, the loss ops, Det,
+ * the window generators, GridSample, RoiAlign, RNN, GRU and LSTM. */
+#include <math.h>
+#include <string.h>
+
 #include "cpu-ops.h"
 
+/* Stores v into an element of any type: integers are rounded half to
+ * even and saturated, as the ONNX references do for resampling ops. */
+static void
+store_saturated (OviDType dtype, void *base, int64_t i, double v)
+{
+  double lo, hi;
+  if (ovi_dtype_is_float (dtype) || dtype == OVI_DTYPE_BOOL) {
+    ovi_store_f64 (dtype, base, i, v);
+    return;
+  }
+  switch (dtype) {
+    case OVI_DTYPE_UINT8: lo = 0; hi = 255; break;
+    case OVI_DTYPE_INT8: lo = -128; hi = 127; break;
+    case OVI_DTYPE_UINT16: lo = 0; hi = 65535; break;
+    case OVI_DTYPE_INT16: lo = -32768; hi = 32767; break;
+    case OVI_DTYPE_UINT32: lo = 0; hi = 4294967295.0; break;
+    case OVI_DTYPE_INT32: lo = -2147483648.0; hi = 2147483647.0; break;
+    case OVI_DTYPE_UINT64: lo = 0; hi = 18446744073709549568.0; break;
+    default: lo = -9223372036854775808.0; hi = 9223372036854774784.0; break;
+  }
+  v = isnan (v) ? 0 : nearbyint (v);
+  v = v < lo ? lo : v > hi ? hi : v;
+  if (dtype == OVI_DTYPE_UINT64)
+    ((guint64 *) base)[i] = (guint64) v;
+  else
+    ovi_store_i64 (dtype, base, i, (int64_t) v);
+}
+
+/* ------------------------------------------------------------------ */
+/* Resize / Upsample */
+
+typedef enum { RM_NEAREST, RM_LINEAR, RM_CUBIC } ResizeMode;
+
+typedef enum {
+  CT_HALF_PIXEL, CT_HALF_PIXEL_SYMMETRIC, CT_PYTORCH_HALF_PIXEL,
+  CT_ALIGN_CORNERS, CT_ASYMMETRIC, CT_TF_HALF_PIXEL_FOR_NN,
+  CT_TF_CROP_AND_RESIZE
+} CoordMode;
+
+/* NM_LEGACY: Resize-10 and Upsample, floor when upsampling an axis and
+ * ceil when downsampling it. */
+typedef enum {
+  NM_ROUND_PREFER_FLOOR, NM_ROUND_PREFER_CEIL, NM_FLOOR, NM_CEIL, NM_LEGACY
+} NearestMode;
+
+typedef struct {
+  ResizeMode mode;
+  CoordMode ctm;
+  NearestMode nearest;
+  double cubic_a;
+  gboolean exclude_outside;
+  gboolean antialias;
+  double extrapolation;
+  double scale[OVI_MAX_RANK];
+  double length[OVI_MAX_RANK];   /* output length, maybe fractional */
+  double roi_start[OVI_MAX_RANK];
+  double roi_end[OVI_MAX_RANK];
+} ResizeParams;
+
+/* Source taps of one axis: for output coordinate o, taps
+ * idx[o * stride + k], w[o * stride + k] for k < n (weight 0 pads);
+ * outside[o] marks tf_crop_and_resize extrapolation. */
+typedef struct {
+  int n, stride;
+  int64_t *idx;
+  double *w;
+  guint8 *outside;
+  gboolean identity;
+} AxisTaps;
+
+static void
+axis_taps_clear (AxisTaps *t)
+{
+  g_free (t->idx);
+  g_free (t->w);
+  g_free (t->outside);
+  memset (t, 0, sizeof (*t));
+}
+
+static gboolean
+resize_params (OviOpCtx *ctx, ResizeParams *p, GError **error)
+{
+  const OviNode *node = ctx->node;
+  const OviTensor *x = ctx->inputs[0], *y = ctx->outputs[0];
+  gboolean legacy = strcmp (node->op_type, "Upsample") == 0
+      || ctx->opset < 11;
+  const char *mode = ovi_node_attr_string (node, "mode", "nearest");
+  int rank = x->rank, n_axes = rank, axes[OVI_MAX_RANK];
+  const OviTensor *scales = NULL, *sizes = NULL, *roi = NULL;
+  const char *policy = "stretch";
+
+  memset (p, 0, sizeof (*p));
+  p->mode = strcmp (mode, "nearest") == 0 ? RM_NEAREST
+      : strcmp (mode, "cubic") == 0 ? RM_CUBIC : RM_LINEAR;
+  p->cubic_a = ovi_node_attr_float (node, "cubic_coeff_a", -0.75f);
+  p->exclude_outside = ovi_node_attr_int (node, "exclude_outside", 0) != 0;
+  p->extrapolation = ovi_node_attr_float (node, "extrapolation_value", 0.0f);
+  for (int d = 0; d < rank; d++) {
+    axes[d] = d;
+    p->roi_start[d] = 0;
+    p->roi_end[d] = 1;
+  }
+
+  if (legacy) {
+    p->ctm = CT_ASYMMETRIC;
+    p->nearest = NM_LEGACY;
+    if (strcmp (node->op_type, "Upsample") == 0 && ctx->opset < 9) {
+      const float *f;
+      if (ovi_node_attr_floats (node, "scales", &f) != rank) {
+        ovi_op_error (ctx, error, OVI_ERROR_INVALID, "bad scales attribute");
+        return FALSE;
+      }
+      for (int d = 0; d < rank; d++) {
+        p->scale[d] = f[d];
+        p->length[d] = f[d] * x->dims[d];
+      }
+      return TRUE;
+    }
+    scales = ovi_op_input (ctx, 1);
+  } else {
+    const char *ctm = ovi_node_attr_string (node,
+        "coordinate_transformation_mode", "half_pixel");
+    const char *nm = ovi_node_attr_string (node, "nearest_mode",
+        "round_prefer_floor");
+    p->ctm = strcmp (ctm, "half_pixel_symmetric") == 0
+        ? CT_HALF_PIXEL_SYMMETRIC
+        : strcmp (ctm, "pytorch_half_pixel") == 0 ? CT_PYTORCH_HALF_PIXEL
+        : strcmp (ctm, "align_corners") == 0 ? CT_ALIGN_CORNERS
+        : strcmp (ctm, "asymmetric") == 0 ? CT_ASYMMETRIC
+        : strcmp (ctm, "tf_half_pixel_for_nn") == 0 ? CT_TF_HALF_PIXEL_FOR_NN
+        : strcmp (ctm, "tf_crop_and_resize") == 0 ? CT_TF_CROP_AND_RESIZE
+        : CT_HALF_PIXEL;
+    p->nearest = strcmp (nm, "round_prefer_ceil") == 0 ? NM_ROUND_PREFER_CEIL
+        : strcmp (nm, "floor") == 0 ? NM_FLOOR
+        : strcmp (nm, "ceil") == 0 ? NM_CEIL : NM_ROUND_PREFER_FLOOR;
+    if (ctx->opset >= 18) {
+      const int64_t *a;
+      int n = ovi_node_attr_ints (node, "axes", &a);
+      p->antialias = ovi_node_attr_int (node, "antialias", 0) != 0;
+      policy = ovi_node_attr_string (node, "keep_aspect_ratio_policy",
+          "stretch");
+      if (n >= 0) {
+        n_axes = MIN (n, rank);
+        for (int i = 0; i < n_axes; i++)
+          ovi_op_axis (a[i], rank, &axes[i]);
+      }
+    }
+    roi = ovi_op_input (ctx, 1);
+    scales = ovi_op_input (ctx, 2);
+    sizes = ovi_op_input (ctx, 3);
+    if (scales && ovi_tensor_numel (scales) == 0)
+      scales = NULL;
+    if (sizes && ovi_tensor_numel (sizes) == 0)
+      sizes = NULL;
+    if (roi && ovi_tensor_numel (roi) == 0)
+      roi = NULL;
+  }
+
+  for (int d = 0; d < rank; d++) {
+    p->scale[d] = 1.0;
+    p->length[d] = (double) x->dims[d];
+  }
+  if (scales) {
+    for (int i = 0; i < n_axes; i++) {
+      int d = axes[i];
+      p->scale[d] = ovi_tensor_get_f64 (scales, i);
+      p->length[d] = p->scale[d] * x->dims[d];
+    }
+  } else if (sizes && strcmp (policy, "stretch") == 0) {
+    for (int i = 0; i < n_axes; i++) {
+      int d = axes[i];
+      p->scale[d] = x->dims[d] > 0 ? (double) y->dims[d] / x->dims[d] : 1.0;
+      p->length[d] = (double) y->dims[d];
+    }
+  } else if (sizes) {
+    gboolean smaller = strcmp (policy, "not_larger") == 0;
+    double keep = smaller ? INFINITY : -INFINITY;
+    for (int i = 0; i < n_axes; i++) {
+      int d = axes[i];
+      double r = x->dims[d] > 0
+          ? (double) ovi_tensor_get_i64 (sizes, i) / x->dims[d] : 0;
+      keep = smaller ? MIN (keep, r) : MAX (keep, r);
+    }
+    for (int i = 0; i < n_axes; i++) {
+      int d = axes[i];
+      p->scale[d] = keep;
+      p->length[d] = keep * x->dims[d];
+    }
+  }
+  if (roi && p->ctm == CT_TF_CROP_AND_RESIZE) {
+    int64_t n = ovi_tensor_numel (roi);
+    if (n != 2 * n_axes) {
+      ovi_op_error (ctx, error, OVI_ERROR_INVALID,
+          "roi has %" G_GINT64_FORMAT " values, expected %d", n, 2 * n_axes);
+      return FALSE;
+    }
+    for (int i = 0; i < n_axes; i++) {
+      p->roi_start[axes[i]] = ovi_tensor_get_f64 (roi, i);
+      p->roi_end[axes[i]] = ovi_tensor_get_f64 (roi, n_axes + i);
+    }
+  }
+  for (int d = 0; d < rank; d++) {
+    if (!(p->scale[d] > 0) || !isfinite (p->scale[d])) {
+      ovi_op_error (ctx, error, OVI_ERROR_INVALID,
+          "scale %g of axis %d is not usable", p->scale[d], d);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* Maps output coordinate o of axis d to the input coordinate. */
+static double
+resize_coord (const ResizeParams *p, int d, int64_t o, int64_t in,
+    int64_t out)
+{
+  double scale = p->scale[d], len = p->length[d], x = (double) o;
+  switch (p->ctm) {
+    case CT_HALF_PIXEL_SYMMETRIC: {
+      double adjustment = len > 0 ? (double) out / len : 1.0;
+      double offset = in / 2.0 * (1 - adjustment);
+      return offset + (x + 0.5) / scale - 0.5;
+    }
+    case CT_PYTORCH_HALF_PIXEL:
+      return out > 1 ? (x + 0.5) / scale - 0.5 : 0.0;
+    case CT_ALIGN_CORNERS:
+      return len == 1 || out <= 1 ? 0.0 : x * (in - 1) / (len - 1);
+    case CT_ASYMMETRIC:
+      return x / scale;
+    case CT_TF_HALF_PIXEL_FOR_NN:
+      return (x + 0.5) / scale;
+    case CT_TF_CROP_AND_RESIZE: {
+      double s = p->roi_start[d], e = p->roi_end[d];
+      if (len == 1 || out <= 1)
+        return 0.5 * (s + e) * (in - 1);
+      return s * (in - 1) + x * (e - s) * (in - 1) / (len - 1);
+    }
+    case CT_HALF_PIXEL:
+    default:
+      return (x + 0.5) / scale - 0.5;
+  }
+}
+
+static double
+cubic_kernel (double a, double x)
+{
+  x = fabs (x);
+  if (x <= 1)
+    return ((a + 2) * x - (a + 3)) * x * x + 1;
+  if (x < 2)
+    return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
+  return 0;
+}
+
+static int64_t
+clamp_index (int64_t i, int64_t n)
+{
+  return i < 0 ? 0 : i >= n ? n - 1 : i;
+}
+
+/* Builds the taps of axis d. Returns FALSE when the filter would be
+ * unreasonably large. */
+static gboolean
+axis_taps_build (const ResizeParams *p, int d, int64_t in, int64_t out,
+    AxisTaps *t)
+{
+  double s = MIN (p->scale[d], 1.0);
+  gboolean aa = p->antialias && p->mode != RM_NEAREST && p->scale[d] < 1.0;
+  int64_t start = 0, n;
+  int64_t *raw_idx;
+  double *raw_w;
+
+  memset (t, 0, sizeof (*t));
+  if (p->mode == RM_NEAREST) {
+    n = 1;
+  } else if (!aa) {
+    n = p->mode == RM_LINEAR ? 2 : 4;
+    start = p->mode == RM_LINEAR ? 0 : -1;
+  } else {
+    double support = p->mode == RM_LINEAR ? 1.0 : 2.0;
+    if (support / s > 1e6)
+      return FALSE;
+    start = (int64_t) floor (-support / s) + 1;
+    n = 2 - 2 * start;
+  }
+  t->stride = (int) MAX (1, MIN (n, in));
+  t->idx = g_new0 (int64_t, MAX (out, 1) * t->stride);
+  t->w = g_new0 (double, MAX (out, 1) * t->stride);
+  t->outside = g_new0 (guint8, MAX (out, 1));
+  raw_idx = g_new (int64_t, n);
+  raw_w = g_new (double, n);
+  t->n = 1;
+
+  for (int64_t o = 0; o < out; o++) {
+    double x = resize_coord (p, d, o, in, out);
+    int64_t *ti = t->idx + o * t->stride;
+    double *tw = t->w + o * t->stride;
+    double f, r, sum = 0;
+    int count = 0;
+
+    if (p->ctm == CT_TF_CROP_AND_RESIZE && !(x >= 0 && x <= in - 1)) {
+      t->outside[o] = 1;
+      continue;
+    }
+    /* Keep the arithmetic on indices well defined for absurd inputs. */
+    x = isnan (x) ? 0 : CLAMP (x, -1e12, 1e12);
+    f = floor (x);
+    r = x - f;
+    if (p->mode == RM_NEAREST) {
+      int64_t i = (int64_t) f;
+      if (r > 0) {
+        switch (p->nearest) {
+          case NM_ROUND_PREFER_FLOOR: i += r > 0.5; break;
+          case NM_ROUND_PREFER_CEIL: i += r >= 0.5; break;
+          case NM_FLOOR: break;
+          case NM_CEIL: i += 1; break;
+          case NM_LEGACY: i += p->scale[d] < 1.0; break;
+        }
+      }
+      ti[0] = clamp_index (i, in);
+      tw[0] = 1;
+      continue;
+    }
+    for (int64_t k = 0; k < n; k++) {
+      int64_t j = start + k;
+      double w;
+      if (!aa)
+        w = p->mode == RM_LINEAR ? (k == 0 ? 1 - r : r)
+            : cubic_kernel (p->cubic_a, j - r);
+      else if (p->mode == RM_LINEAR)
+        w = MAX (0.0, 1 - fabs ((j - r) * s));
+      else
+        w = cubic_kernel (p->cubic_a, (j - r) * s);
+      raw_idx[k] = (int64_t) f + j;
+      raw_w[k] = w;
+    }
+    if (aa) {
+      for (int64_t k = 0; k < n; k++)
+        sum += raw_w[k];
+      if (sum != 0)
+        for (int64_t k = 0; k < n; k++)
+          raw_w[k] /= sum;
+    }
+    if (p->exclude_outside) {
+      sum = 0;
+      for (int64_t k = 0; k < n; k++) {
+        if (raw_idx[k] < 0 || raw_idx[k] >= in)
+          raw_w[k] = 0;
+        sum += raw_w[k];
+      }
+      if (sum != 0)
+        for (int64_t k = 0; k < n; k++)
+          raw_w[k] /= sum;
+    }
+    /* Clamp to the edge and merge taps that land on one index. */
+    for (int64_t k = 0; k < n; k++) {
+      int64_t i;
+      if (raw_w[k] == 0)
+        continue;
+      i = clamp_index (raw_idx[k], in);
+      if (count > 0 && ti[count - 1] == i) {
+        tw[count - 1] += raw_w[k];
+      } else if (count < t->stride) {
+        ti[count] = i;
+        tw[count] = raw_w[k];
+        count++;
+      }
+    }
+    if (count == 0)
+      ti[0] = clamp_index ((int64_t) f, in);
+    for (int k = MAX (count, 1); k < t->stride; k++)
+      ti[k] = ti[0];
+    t->n = MAX (t->n, count);
+  }
+  g_free (raw_idx);
+  g_free (raw_w);
+
+  t->identity = in == out && t->n == 1;
+  for (int64_t o = 0; o < out && t->identity; o++)
+    t->identity = !t->outside[o] && t->idx[o * t->stride] == o
+        && t->w[o * t->stride] == 1.0;
+  return TRUE;
+}
+
+static void
+copy_element (guint8 *dst, const guint8 *src, gsize es)
+{
+  switch (es) {
+    case 1: *dst = *src; break;
+    case 2: memcpy (dst, src, 2); break;
+    case 4: memcpy (dst, src, 4); break;
+    case 8: memcpy (dst, src, 8); break;
+    default: memcpy (dst, src, es); break;
+  }
+}
+
+/* Nearest: a gather that works on any element type. */
+static void
+resize_nearest (const OviTensor *x, OviTensor *y, const AxisTaps *taps,
+    double extrapolation)
+{
+  int rank = x->rank;
+  gsize es = ovi_dtype_size (x->dtype);
+  int64_t in_strides[OVI_MAX_RANK];
+  int64_t out_w = y->dims[rank - 1], rows;
+  guint8 extra[16] = { 0 };
+  const AxisTaps *tw = &taps[rank - 1];
+
+  ovi_store_f64 (x->dtype, extra, 0, extrapolation);
+  ovi_shape_strides (rank, x->dims, in_strides);
+  rows = out_w > 0 ? ovi_tensor_numel (y) / out_w : 0;
+
+#pragma omp parallel for schedule(static) if (rows * out_w > 32768)
+  for (int64_t row = 0; row < rows; row++) {
+    const guint8 *src = x->data;
+    guint8 *dst = (guint8 *) y->data + row * out_w * es;
+    int64_t rem = row, off = 0;
+    gboolean outside = FALSE;
+    for (int d = rank - 2; d >= 0; d--) {
+      int64_t o = rem % y->dims[d];
+      rem /= y->dims[d];
+      outside |= taps[d].outside[o];
+      off += taps[d].idx[o * taps[d].stride] * in_strides[d];
+    }
+    if (outside) {
+      for (int64_t i = 0; i < out_w; i++)
+        memcpy (dst + i * es, extra, es);
+      continue;
+    }
+    src += off * es;
+    if (es == 4) {
+      const guint32 *s4 = (const guint32 *) src;
+      guint32 *d4 = (guint32 *) dst;
+      for (int64_t i = 0; i < out_w; i++)
+        d4[i] = s4[tw->idx[i * tw->stride]];
+    } else {
+      for (int64_t i = 0; i < out_w; i++)
+        copy_element (dst + i * es, src + tw->idx[i * tw->stride] * es, es);
+    }
+    for (int64_t i = 0; i < out_w; i++)
+      if (tw->outside[i])
+        memcpy (dst + i * es, extra, es);
+  }
+}
+
+/* Horizontal pass of one source row: out[x] = sum_k w[x][k] src[idx[x][k]]. */
+static void
+resize_row_f32 (const float *src, float *dst, const AxisTaps *tw,
+    const float *wwf, int64_t out_w)
+{
+  int st = tw->stride;
+  if (tw->n == 1) {
+    for (int64_t i = 0; i < out_w; i++)
+      dst[i] = wwf[i * st] * src[tw->idx[i * st]];
+  } else if (tw->n == 2) {
+    for (int64_t i = 0; i < out_w; i++)
+      dst[i] = wwf[i * st] * src[tw->idx[i * st]]
+          + wwf[i * st + 1] * src[tw->idx[i * st + 1]];
+  } else {
+    for (int64_t i = 0; i < out_w; i++) {
+      float acc = 0;
+      for (int k = 0; k < tw->n; k++)
+        acc += wwf[i * st + k] * src[tw->idx[i * st + k]];
+      dst[i] = acc;
+    }
+  }
+}
+
+#define RESIZE_ROW_SLOTS 4
+
+/* float32 with every axis but the last two untouched. Each source row is
+ * interpolated horizontally once into a small per-thread cache; every
+ * output row is then a contiguous blend of cached rows. */
+static void
+resize_f32_2d (const OviTensor *x, OviTensor *y, const AxisTaps *taps,
+    float extrapolation)
+{
+  int rank = x->rank;
+  int hd = rank - 2, wd = rank - 1;
+  int64_t in_h = rank >= 2 ? x->dims[hd] : 1, in_w = x->dims[wd];
+  int64_t out_h = rank >= 2 ? y->dims[hd] : 1, out_w = y->dims[wd];
+  int64_t planes = out_h * out_w > 0 ? ovi_tensor_numel (y) / (out_h * out_w)
+      : 0;
+  int64_t in_strides[OVI_MAX_RANK];
+  AxisTaps one = { 0 };
+  int64_t zero_idx = 0;
+  double one_w = 1.0;
+  guint8 not_outside = 0;
+  const AxisTaps *th = rank >= 2 ? &taps[hd] : &one;
+  const AxisTaps *tw = &taps[wd];
+  float *wwf = g_new (float, MAX (out_w * tw->stride, 1));
+  float *whf = g_new (float, MAX (out_h * th->stride, 1));
+  gboolean cached = th->n <= RESIZE_ROW_SLOTS;
+
+  one.n = one.stride = 1;
+  one.idx = &zero_idx;
+  one.w = &one_w;
+  one.outside = &not_outside;
+  ovi_shape_strides (rank, x->dims, in_strides);
+  for (int64_t i = 0; i < out_w * tw->stride; i++)
+    wwf[i] = (float) tw->w[i];
+  for (int64_t i = 0; i < out_h * th->stride; i++)
+    whf[i] = (float) th->w[i];
+
+#pragma omp parallel if (planes * out_h * out_w > 16384)
+  {
+    float *tmp = g_new (float, MAX (cached ? out_w * RESIZE_ROW_SLOTS
+            : in_w, 1));
+    int64_t keys[RESIZE_ROW_SLOTS] = { -1, -1, -1, -1 };
+#pragma omp for schedule(static)
+    for (int64_t job = 0; job < planes * out_h; job++) {
+      int64_t plane = job / out_h, oy = job % out_h;
+      float *dst = (float *) y->data + job * out_w;
+      const float *src = x->data;
+      const float *rows[RESIZE_ROW_SLOTS];
+      int64_t rem = plane;
+      gboolean outside = th->outside[oy] != 0;
+      const int64_t *hi = th->idx + oy * th->stride;
+      const float *hw = whf + oy * th->stride;
+
+      for (int d = rank - 3; d >= 0; d--) {
+        int64_t o = rem % y->dims[d];
+        rem /= y->dims[d];
+        outside |= taps[d].outside[o];
+        src += taps[d].idx[o * taps[d].stride] * in_strides[d];
+      }
+      if (outside) {
+        for (int64_t i = 0; i < out_w; i++)
+          dst[i] = extrapolation;
+        continue;
+      }
+
+      if (!cached) {
+        /* Wide vertical filters: blend source rows, then go across. */
+        const float *r0 = src + hi[0] * in_w;
+        for (int64_t i = 0; i < in_w; i++)
+          tmp[i] = hw[0] * r0[i];
+        for (int k = 1; k < th->n; k++) {
+          const float *rk = src + hi[k] * in_w;
+          float wk = hw[k];
+          for (int64_t i = 0; i < in_w; i++)
+            tmp[i] += wk * rk[i];
+        }
+        resize_row_f32 (tmp, dst, tw, wwf, out_w);
+      } else {
+        /* Find or make the horizontally resized source rows. */
+        for (int k = 0; k < th->n; k++) {
+          int64_t key = plane * in_h + hi[k];
+          int slot = -1;
+          for (int j = 0; j < RESIZE_ROW_SLOTS; j++)
+            if (keys[j] == key)
+              slot = j;
+          if (slot < 0) {
+            /* Evict the oldest row that this output row does not use. */
+            for (int j = 0; j < RESIZE_ROW_SLOTS; j++) {
+              gboolean used = FALSE;
+              for (int q = 0; q < th->n; q++)
+                used |= keys[j] == plane * in_h + hi[q];
+              if (!used && (slot < 0 || keys[j] < keys[slot]))
+                slot = j;
+            }
+            resize_row_f32 (src + hi[k] * in_w, tmp + slot * out_w, tw, wwf,
+                out_w);
+            keys[slot] = key;
+          }
+          rows[k] = tmp + slot * out_w;
+        }
+        if (th->n == 1) {
+          const float *r0 = rows[0];
+          float w0 = hw[0];
+          for (int64_t i = 0; i < out_w; i++)
+            dst[i] = w0 * r0[i];
+        } else if (th->n == 2) {
+          const float *r0 = rows[0], *r1 = rows[1];
+          float w0 = hw[0], w1 = hw[1];
+#pragma omp simd
+          for (int64_t i = 0; i < out_w; i++)
+            dst[i] = w0 * r0[i] + w1 * r1[i];
+        } else {
+          for (int64_t i = 0; i < out_w; i++) {
+            float acc = 0;
+            for (int k = 0; k < th->n; k++)
+              acc += hw[k] * rows[k][i];
+            dst[i] = acc;
+          }
+        }
+      }
+      for (int64_t i = 0; i < out_w; i++)
+        if (tw->outside[i])
+          dst[i] = extrapolation;
+    }
+    g_free (tmp);
+  }
+  g_free (wwf);
+  g_free (whf);
+}
+
+/* Any type: one axis at a time through double buffers. */
+static gboolean
+resize_separable (const OviTensor *x, OviTensor *y, const AxisTaps *taps,
+    double extrapolation)
+{
+  int rank = x->rank;
+  int64_t dims[OVI_MAX_RANK];
+  int64_t n = ovi_tensor_numel (x);
+  double *cur = g_try_new (double, MAX (n, 1));
+
+  if (cur == NULL)
+    return FALSE;
+  memcpy (dims, x->dims, sizeof (int64_t) * rank);
+  for (int64_t i = 0; i < n; i++)
+    cur[i] = ovi_load_f64 (x->dtype, x->data, i);
+  for (int d = 0; d < rank; d++) {
+    const AxisTaps *t = &taps[d];
+    int64_t outer = 1, inner = 1, in_d = dims[d], out_d = y->dims[d];
+    double *next;
+    if (t->identity)
+      continue;
+    for (int k = 0; k < d; k++)
+      outer *= dims[k];
+    for (int k = d + 1; k < rank; k++)
+      inner *= dims[k];
+    next = g_try_new (double, MAX (outer * out_d * inner, 1));
+    if (next == NULL) {
+      g_free (cur);
+      return FALSE;
+    }
+#pragma omp parallel for schedule(static) if (outer * out_d * inner > 16384)
+    for (int64_t job = 0; job < outer * out_d; job++) {
+      int64_t oo = job / out_d, o = job % out_d;
+      double *dst = next + job * inner;
+      const double *src = cur + oo * in_d * inner;
+      if (t->outside[o]) {
+        for (int64_t i = 0; i < inner; i++)
+          dst[i] = extrapolation;
+        continue;
+      }
+      for (int64_t i = 0; i < inner; i++)
+        dst[i] = 0;
+      for (int k = 0; k < t->n; k++) {
+        const double *s = src + t->idx[o * t->stride + k] * inner;
+        double w = t->w[o * t->stride + k];
+        if (w == 0)
+          continue;
+        for (int64_t i = 0; i < inner; i++)
+          dst[i] += w * s[i];
+      }
+    }
+    g_free (cur);
+    cur = next;
+    dims[d] = out_d;
+  }
+  n = ovi_tensor_numel (y);
+  if (y->dtype == OVI_DTYPE_FLOAT32) {
+    float *o = y->data;
+    for (int64_t i = 0; i < n; i++)
+      o[i] = (float) cur[i];
+  } else {
+    for (int64_t i = 0; i < n; i++)
+      store_saturated (y->dtype, y->data, i, cur[i]);
+  }
+  g_free (cur);
+  return TRUE;
+}
+
+static gboolean
+run_resize (OviOpCtx *ctx, GError **error)
+{
+  const OviTensor *x = ctx->inputs[0];
+  OviTensor *y = ctx->outputs[0];
+  int rank = x->rank;
+  ResizeParams p;
+  AxisTaps taps[OVI_MAX_RANK];
+  gboolean ok = TRUE, fused;
+
+  if (ovi_tensor_numel (y) == 0)
+    return TRUE;
+  if (rank == 0) {
+    memcpy (y->data, x->data, ovi_dtype_size (x->dtype));
+    return TRUE;
+  }
+  if (!resize_params (ctx, &p, error))
+    return FALSE;
+  memset (taps, 0, sizeof (taps));
+  for (int d = 0; d < rank && ok; d++)
+    ok = axis_taps_build (&p, d, x->dims[d], y->dims[d], &taps[d]);
+  if (!ok) {
+    for (int d = 0; d < rank; d++)
+      axis_taps_clear (&taps[d]);
+    ovi_op_error (ctx, error, OVI_ERROR_UNSUPPORTED,
+        "the antialiasing filter is too large");
+    return FALSE;
+  }
+
+  if (p.mode == RM_NEAREST) {
+    resize_nearest (x, y, taps, p.extrapolation);
+  } else {
+    fused = x->dtype == OVI_DTYPE_FLOAT32;
+    for (int d = 0; d < rank - 2 && fused; d++)
+      fused = taps[d].n == 1;
+    for (int d = 0; d < rank - 2 && fused; d++)
+      for (int64_t o = 0; o < y->dims[d] && fused; o++)
+        fused = taps[d].w[o * taps[d].stride] == 1.0 || taps[d].outside[o];
+    if (fused)
+      resize_f32_2d (x, y, taps, (float) p.extrapolation);
+    else
+      ok = resize_separable (x, y, taps, p.extrapolation);
+  }
+  for (int d = 0; d < rank; d++)
+    axis_taps_clear (&taps[d]);
+  if (!ok)
+    ovi_op_error (ctx, error, OVI_ERROR_INVALID, "out of memory");
+  return ok;
+}
+
+/* ------------------------------------------------------------------ */
+/* NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss */
+
+static gboolean
+run_loss (OviOpCtx *ctx, GError **error)
+{
+  gboolean sce = strcmp (ctx->node->op_type, "SoftmaxCrossEntropyLoss") == 0;
+  const OviTensor *x = ctx->inputs[0], *t = ctx->inputs[1];
+  const OviTensor *wt = ovi_op_input (ctx, 2);
+  OviTensor *y = ctx->outputs[0], *log_prob = ovi_op_output (ctx, 1);
+  const char *reduction = ovi_node_attr_string (ctx->node, "reduction",
+      "mean");
+  gboolean has_ignore = ovi_node_attr (ctx->node, "ignore_index") != NULL;
+  int64_t ignore = ovi_node_attr_int (ctx->node, "ignore_index", 0);
+  int64_t n = x->dims[0], c = x->dims[1], inner = 1;
+  const double *lp = NULL;
+  double *logits = NULL, sum = 0, wsum = 0;
+  gboolean none = strcmp (reduction, "none") == 0;
+
+  for (int dd = 2; dd < x->rank; dd++)
+    inner *= x->dims[dd];
+
+  if (sce) {
+    /* log_softmax over the class axis. */
+    logits = g_new (double, MAX (n * c * inner, 1));
+    for (int64_t b = 0; b < n; b++)
+      for (int64_t i = 0; i < inner; i++) {
+        double mx = -INFINITY, se = 0;
+        int64_t base = b * c * inner + i;
+        for (int64_t k = 0; k < c; k++)
+          mx = MAX (mx, ovi_load_f64 (x->dtype, x->data, base + k * inner));
+        for (int64_t k = 0; k < c; k++)
+          se += exp (ovi_load_f64 (x->dtype, x->data, base + k * inner) - mx);
+        for (int64_t k = 0; k < c; k++)
+          logits[base + k * inner] = ovi_load_f64 (x->dtype, x->data,
+              base + k * inner) - mx - log (se);
+      }
+    if (log_prob)
+      for (int64_t i = 0; i < n * c * inner; i++)
+        ovi_store_f64 (log_prob->dtype, log_prob->data, i, logits[i]);
+    lp = logits;
+  }
+
+  for (int64_t b = 0; b < n; b++)
+    for (int64_t i = 0; i < inner; i++) {
+      int64_t k = ovi_load_i64 (t->dtype, t->data, b * inner + i);
+      double w, v, loss = 0;
+      if (has_ignore && k == ignore) {
+        w = 0;
+      } else {
+        if (k < 0 || k >= c) {
+          g_free (logits);
+          ovi_op_error (ctx, error, OVI_ERROR_INVALID,
+              "target %" G_GINT64_FORMAT " is out of range [0, %"
+              G_GINT64_FORMAT ")", k, c);
+          return FALSE;
+        }
+        w = wt ? ovi_load_f64 (wt->dtype, wt->data, k) : 1.0;
+        v = lp ? lp[(b * c + k) * inner + i]
+            : ovi_load_f64 (x->dtype, x->data, (b * c + k) * inner + i);
+        loss = -v * w;
+      }
+      if (none)
+        ovi_store_f64 (y->dtype, y->data, b * inner + i, loss);
+      sum += loss;
+      wsum += w;
+    }
+  if (!none)
+    ovi_store_f64 (y->dtype, y->data, 0,
+        strcmp (reduction, "sum") == 0 ? sum : sum / wsum);
+  g_free (logits);
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Det: LU decomposition with partial pivoting, in double. */
+
+static gboolean
+run_det (OviOpCtx *ctx, GError **error)
+{
+  const OviTensor *x = ctx->inputs[0];
+  OviTensor *y = ctx->outputs[0];
+  int64_t m = x->dims[x->rank - 1];
+  int64_t count = ovi_tensor_numel (y);
+  double *a = g_new (double, MAX (m * m, 1));
+
+  for (int64_t b = 0; b < count; b++) {
+    double det = 1;
+    for (int64_t i = 0; i < m * m; i++)
+      a[i] = ovi_load_f64 (x->dtype, x->data, b * m * m + i);
+    for (int64_t col = 0; col < m; col++) {
+      int64_t piv = col;
+      for (int64_t r = col + 1; r < m; r++)
+        if (fabs (a[r * m + col]) > fabs (a[piv * m + col]))
+          piv = r;
+      if (a[piv * m + col] == 0) {
+        det = 0;
+        break;
+      }
+      if (piv != col) {
+        for (int64_t k = 0; k < m; k++) {
+          double tmp = a[col * m + k];
+          a[col * m + k] = a[piv * m + k];
+          a[piv * m + k] = tmp;
+        }
+        det = -det;
+      }
+      det *= a[col * m + col];
+      for (int64_t r = col + 1; r < m; r++) {
+        double f = a[r * m + col] / a[col * m + col];
+        for (int64_t k = col; k < m; k++)
+          a[r * m + k] -= f * a[col * m + k];
+      }
+    }
+    ovi_store_f64 (y->dtype, y->data, b, det);
+  }
+  g_free (a);
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* HannWindow, HammingWindow, BlackmanWindow */
+
+static gboolean
+run_window (OviOpCtx *ctx, GError **error)
+{
+  const char *op = ctx->node->op_type;
+  OviTensor *y = ctx->outputs[0];
+  int64_t size = y->dims[0];
+  gboolean periodic = ovi_node_attr_int (ctx->node, "periodic", 1) != 0;
+  double n = periodic ? (double) size : (double) (size - 1);
+  double a0, a1, a2 = 0;
+
+  if (strcmp (op, "HannWindow") == 0) {
+    a0 = 0.5;
+    a1 = 0.5;
+  } else if (strcmp (op, "HammingWindow") == 0) {
+    a0 = 25.0 / 46.0;
+    a1 = 1 - a0;
+  } else {
+    a0 = 0.42;
+    a1 = 0.5;
+    a2 = 0.08;
+  }
+  for (int64_t i = 0; i < size; i++) {
+    double v = n > 0 ? a0 - a1 * cos (2 * G_PI * i / n)
+        + a2 * cos (4 * G_PI * i / n) : 1.0;
+    ovi_store_f64 (y->dtype, y->data, i, v);
+  }
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* GridSample (4-D), with the ONNX reference's semantics: the sampling
+ * point is rounded (nearest), then brought inside the border (border,
+ * reflection padding); each tap is then bounded by the padding mode. */
+
+typedef enum { GS_ZEROS, GS_BORDER, GS_REFLECTION } GsPadding;
+
+typedef struct {
+  int64_t size;
+  double lo, hi;       /* the border: [-0.5, size - 0.5] or [0, size - 1] */
+  GsPadding pad;
+} GsAxis;
+
+static double
+gs_unnormalize (double c, int64_t size, gboolean align)
+{
+  return align ? (c + 1) / 2 * (size - 1) : ((c + 1) * size - 1) / 2;
+}
+
+/* Reflects by the nearer border until inside [lo, hi]. */
+static double
+gs_reflect (double x, double lo, double hi)
+{
+  double range = hi - lo, d, n, r;
+  if (!(range > 0))
+    return lo;
+  if (x < lo) {
+    d = lo - x;
+    n = floor (d / range);
+    r = d - n * range;
+    return fmod (n, 2) == 0 ? lo + r : hi - r;
+  }
+  if (x > hi) {
+    d = x - hi;
+    n = floor (d / range);
+    r = d - n * range;
+    return fmod (n, 2) == 0 ? hi - r : lo + r;
+  }
+  return x;
+}
+
+static double
+gs_fix_coord (double v, const GsAxis *a)
+{
+  if (v < a->lo || v > a->hi) {
+    if (a->pad == GS_BORDER)
+      return v < 0 ? 0 : v > a->size - 1 ? (double) (a->size - 1) : v;
+    if (a->pad == GS_REFLECTION)
+      return gs_reflect (v, a->lo, a->hi);
+  }
+  return v;
+}
+
+/* The index of integral tap i, FALSE when it reads as zero. */
+static gboolean
+gs_tap (double i, const GsAxis *a, int64_t *out)
+{
+  if (isnan (i))
+    return FALSE;
+  switch (a->pad) {
+    case GS_BORDER:
+      i = i < 0 ? 0 : i > a->size - 1 ? (double) (a->size - 1) : i;
+      break;
+    case GS_REFLECTION:
+      i = trunc (gs_reflect (i, a->lo, a->hi));
+      i = i < 0 ? 0 : i > a->size - 1 ? (double) (a->size - 1) : i;
+      break;
+    case GS_ZEROS:
+    default:
+      if (!(i >= 0 && i < a->size))
+        return FALSE;
+      break;
+  }
+  *out = (int64_t) i;
+  return TRUE;
+}
+
+static double
+gs_pixel (const OviTensor *x, int64_t plane, const GsAxis *ay,
+    const GsAxis *ax, double yi, double xi)
+{
+  int64_t iy, ix, off;
+  if (!gs_tap (yi, ay, &iy) || !gs_tap (xi, ax, &ix))
+    return 0;
+  off = plane + iy * ax->size + ix;
+  if (x->dtype == OVI_DTYPE_FLOAT32)
+    return ((const float *) x->data)[off];
+  return ovi_load_f64 (x->dtype, x->data, off);
+}
+
+static void
+gs_cubic_coeffs (double t, double *c)
+{
+  const double a = -0.75;
+  c[0] = cubic_kernel (a, t + 1);
+  c[1] = cubic_kernel (a, t);
+  c[2] = cubic_kernel (a, 1 - t);
+  c[3] = cubic_kernel (a, 2 - t);
+}
+
+static gboolean
+run_grid_sample (OviOpCtx *ctx, GError **error)
+{
+  const OviTensor *x = ctx->inputs[0], *g = ctx->inputs[1];
+  OviTensor *y = ctx->outputs[0];
+  const char *mode_s = ovi_node_attr_string (ctx->node, "mode", "bilinear");
+  const char *pad_s = ovi_node_attr_string (ctx->node, "padding_mode",
+      "zeros");
+  gboolean align = ovi_node_attr_int (ctx->node, "align_corners", 0) != 0;
+  int mode = strcmp (mode_s, "nearest") == 0 ? 0
+      : strcmp (mode_s, "bicubic") == 0 || strcmp (mode_s, "cubic") == 0
+      ? 2 : 1;
+  GsPadding pad = strcmp (pad_s, "border") == 0 ? GS_BORDER
+      : strcmp (pad_s, "reflection") == 0 ? GS_REFLECTION : GS_ZEROS;
+  int64_t n = x->dims[0], c = x->dims[1], h = x->dims[2], w = x->dims[3];
+  int64_t oh = y->dims[2], ow = y->dims[3];
+  GsAxis ax = { w, align ? 0 : -0.5, align ? w - 1.0 : w - 0.5, pad };
+  GsAxis ay = { h, align ? 0 : -0.5, align ? h - 1.0 : h - 0.5, pad };
+
+#pragma omp parallel for schedule(static) if (n * oh * ow * c > 16384)
+  for (int64_t job = 0; job < n * oh; job++) {
+    int64_t b = job / oh, oy = job % oh;
+    for (int64_t ox = 0; ox < ow; ox++) {
+      int64_t gi = ((b * oh + oy) * ow + ox) * 2;
+      double fx = gs_unnormalize (ovi_load_f64 (g->dtype, g->data, gi), w,
+          align);
+      double fy = gs_unnormalize (ovi_load_f64 (g->dtype, g->data, gi + 1),
+          h, align);
+      double x0, y0, cx[4], cy[4];
+      if (mode == 0) {
+        fx = nearbyint (fx);
+        fy = nearbyint (fy);
+      }
+      fx = gs_fix_coord (fx, &ax);
+      fy = gs_fix_coord (fy, &ay);
+      x0 = floor (fx);
+      y0 = floor (fy);
+      if (mode == 2) {
+        gs_cubic_coeffs (fx - x0, cx);
+        gs_cubic_coeffs (fy - y0, cy);
+      }
+      for (int64_t ch = 0; ch < c; ch++) {
+        int64_t plane = (b * c + ch) * h * w;
+        int64_t oi = ((b * c + ch) * oh + oy) * ow + ox;
+        double v = 0;
+        if (mode == 0) {
+          v = gs_pixel (x, plane, &ay, &ax, trunc (fy), trunc (fx));
+        } else if (mode == 1) {
+          double tx = fx - x0, ty = fy - y0;
+          v = (1 - ty) * ((1 - tx) * gs_pixel (x, plane, &ay, &ax, y0, x0)
+              + tx * gs_pixel (x, plane, &ay, &ax, y0, x0 + 1))
+              + ty * ((1 - tx) * gs_pixel (x, plane, &ay, &ax, y0 + 1, x0)
+              + tx * gs_pixel (x, plane, &ay, &ax, y0 + 1, x0 + 1));
+        } else {
+          for (int i = 0; i < 4; i++) {
+            double row = 0;
+            for (int j = 0; j < 4; j++)
+              row += cx[j] * gs_pixel (x, plane, &ay, &ax, y0 - 1 + i,
+                  x0 - 1 + j);
+            v += cy[i] * row;
+          }
+        }
+        if (y->dtype == OVI_DTYPE_FLOAT32)
+          ((float *) y->data)[oi] = (float) v;
+        else
+          ovi_store_f64 (y->dtype, y->data, oi, v);
+      }
+    }
+  }
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* RoiAlign */
+
+typedef struct {
+  int64_t pos[4];
+  double w[4];
+} RoiSample;
+
+static void
+roi_sample_at (double yy, double xx, int64_t h, int64_t w, RoiSample *s)
+{
+  int64_t y0, x0, y1, x1;
+  double ly, lx;
+  memset (s, 0, sizeof (*s));
+  if (!(yy >= -1.0 && yy <= h && xx >= -1.0 && xx <= w))
+    return;
+  yy = MAX (yy, 0);
+  xx = MAX (xx, 0);
+  y0 = (int64_t) yy;
+  x0 = (int64_t) xx;
+  if (y0 >= h - 1) {
+    y0 = y1 = h - 1;
+    yy = (double) y0;
+  } else {
+    y1 = y0 + 1;
+  }
+  if (x0 >= w - 1) {
+    x0 = x1 = w - 1;
+    xx = (double) x0;
+  } else {
+    x1 = x0 + 1;
+  }
+  ly = yy - y0;
+  lx = xx - x0;
+  s->pos[0] = y0 * w + x0;
+  s->pos[1] = y0 * w + x1;
+  s->pos[2] = y1 * w + x0;
+  s->pos[3] = y1 * w + x1;
+  s->w[0] = (1 - ly) * (1 - lx);
+  s->w[1] = (1 - ly) * lx;
+  s->w[2] = ly * (1 - lx);
+  s->w[3] = ly * lx;
+}
+
+static gboolean
+run_roi_align (OviOpCtx *ctx, GError **error)
+{
+  const OviNode *node = ctx->node;
+  const OviTensor *x = ctx->inputs[0], *rois = ctx->inputs[1];
+  const OviTensor *bi = ctx->inputs[2];
+  OviTensor *y = ctx->outputs[0];
+  gboolean half_pixel = ctx->opset >= 16 && strcmp (ovi_node_attr_string (
+          node, "coordinate_transformation_mode", "half_pixel"),
+      "half_pixel") == 0;
+  gboolean max_mode = strcmp (ovi_node_attr_string (node, "mode", "avg"),
+      "max") == 0;
+  double scale = ovi_node_attr_float (node, "spatial_scale", 1.0f);
+  int64_t ratio = ovi_node_attr_int (node, "sampling_ratio", 0);
+  int64_t n = x->dims[0], c = x->dims[1], h = x->dims[2], w = x->dims[3];
+  int64_t r_count = rois->dims[0], ph = y->dims[2], pw = y->dims[3];
+  double offset = half_pixel ? 0.5 : 0.0;
+
+  for (int64_t r = 0; r < r_count; r++) {
+    int64_t b = ovi_load_i64 (bi->dtype, bi->data, r);
+    double x1 = ovi_load_f64 (rois->dtype, rois->data, r * 4) * scale - offset;
+    double y1 = ovi_load_f64 (rois->dtype, rois->data, r * 4 + 1) * scale
+        - offset;
+    double x2 = ovi_load_f64 (rois->dtype, rois->data, r * 4 + 2) * scale
+        - offset;
+    double y2 = ovi_load_f64 (rois->dtype, rois->data, r * 4 + 3) * scale
+        - offset;
+    double rw = x2 - x1, rh = y2 - y1, bw, bh;
+    int64_t gh, gw, count;
+
+    if (b < 0 || b >= n) {
+      ovi_op_error (ctx, error, OVI_ERROR_INVALID,
+          "batch index %" G_GINT64_FORMAT " is out of range", b);
+      return FALSE;
+    }
+    if (!half_pixel) {
+      rw = MAX (rw, 1.0);
+      rh = MAX (rh, 1.0);
+    }
+    bh = rh / ph;
+    bw = rw / pw;
+    if (!isfinite (bh) || !isfinite (bw) || !isfinite (x1)
+        || !isfinite (y1)) {
+      /* A degenerate box (NaN, infinity) pools nothing. */
+      for (int64_t i = 0; i < c * ph * pw; i++)
+        ovi_store_f64 (y->dtype, y->data, r * c * ph * pw + i, 0);
+      continue;
+    }
+    if (fabs (bh) > 1e7 || fabs (bw) > 1e7) {
+      ovi_op_error (ctx, error, OVI_ERROR_UNSUPPORTED, "roi %"
+          G_GINT64_FORMAT " is too large", r);
+      return FALSE;
+    }
+    gh = ratio > 0 ? ratio : (int64_t) ceil (rh / ph);
+    gw = ratio > 0 ? ratio : (int64_t) ceil (rw / pw);
+    gh = MAX (gh, 0);
+    gw = MAX (gw, 0);
+    if (gh * gw > 1 << 16) {
+      ovi_op_error (ctx, error, OVI_ERROR_UNSUPPORTED,
+          "roi %" G_GINT64_FORMAT " needs too many samples per bin", r);
+      return FALSE;
+    }
+    count = MAX (gh * gw, 1);
+    /* Per output bin: its sample points, shared by every channel. */
+#pragma omp parallel if (c * ph * pw * count > 16384)
+    {
+      RoiSample *samples = g_new0 (RoiSample, MAX (gh * gw, 1));
+#pragma omp for schedule(static)
+      for (int64_t p = 0; p < ph * pw; p++) {
+        int64_t py = p / pw, px = p % pw;
+        for (int64_t iy = 0; iy < gh; iy++)
+          for (int64_t ix = 0; ix < gw; ix++) {
+            double yy = y1 + py * bh + (iy + 0.5) * bh / gh;
+            double xx = x1 + px * bw + (ix + 0.5) * bw / gw;
+            roi_sample_at (yy, xx, h, w, &samples[iy * gw + ix]);
+          }
+        for (int64_t ch = 0; ch < c; ch++) {
+          int64_t plane = (b * c + ch) * h * w;
+          double acc = 0;
+          for (int64_t k = 0; k < gh * gw; k++) {
+            const RoiSample *sm = &samples[k];
+            double v[4];
+            for (int q = 0; q < 4; q++)
+              v[q] = sm->w[q] * ovi_load_f64 (x->dtype, x->data,
+                  plane + sm->pos[q]);
+            if (max_mode) {
+              double m = MAX (MAX (v[0], v[1]), MAX (v[2], v[3]));
+              acc = k == 0 ? m : MAX (acc, m);
+            } else {
+              acc += v[0] + v[1] + v[2] + v[3];
+            }
+          }
+          if (!max_mode)
+            acc /= count;
+          ovi_store_f64 (y->dtype, y->data, (r * c + ch) * ph * pw + p, acc);
+        }
+      }
+      g_free (samples);
+    }
+  }
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ */
+/* RNN, GRU, LSTM (computed in float32) */
+
+typedef enum {
+  ACT_RELU, ACT_TANH, ACT_SIGMOID, ACT_AFFINE, ACT_LEAKY_RELU,
+  ACT_THRESHOLDED_RELU, ACT_SCALED_TANH, ACT_HARD_SIGMOID, ACT_ELU,
+  ACT_SOFTSIGN, ACT_SOFTPLUS, ACT_COUNT
+} ActKind;
+
+static const struct {
+  const char *name;
+  int n_params;
+  float alpha, beta;
+} act_table[ACT_COUNT] = {
+  { "Relu", 0, 0, 0 }, { "Tanh", 0, 0, 0 }, { "Sigmoid", 0, 0, 0 },
+  { "Affine", 2, 1.0f, 0.0f }, { "LeakyRelu", 1, 0.01f, 0 },
+  { "ThresholdedRelu", 1, 1.0f, 0 }, { "ScaledTanh", 2, 1.0f, 1.0f },
+  { "HardSigmoid", 2, 0.2f, 0.5f }, { "Elu", 1, 1.0f, 0 },
+  { "Softsign", 0, 0, 0 }, { "Softplus", 0, 0, 0 },
+};
+
+typedef struct {
+  ActKind kind;
+  float alpha, beta;
+} Act;
+
+static float
+act_apply (const Act *a, float x)
+{
+  switch (a->kind) {
+    case ACT_RELU: return x > 0 ? x : 0;
+    case ACT_TANH: return tanhf (x);
+    case ACT_SIGMOID:
+      return x >= 0 ? 1.0f / (1.0f + expf (-x)) : expf (x) / (1.0f + expf (x));
+    case ACT_AFFINE: return a->alpha * x + a->beta;
+    case ACT_LEAKY_RELU: return x >= 0 ? x : a->alpha * x;
+    case ACT_THRESHOLDED_RELU: return x > a->alpha ? x : 0;
+    case ACT_SCALED_TANH: return a->alpha * tanhf (a->beta * x);
+    case ACT_HARD_SIGMOID: return fmaxf (0, fminf (1, a->alpha * x + a->beta));
+    case ACT_ELU: return x >= 0 ? x : a->alpha * (expf (x) - 1);
+    case ACT_SOFTSIGN: return x / (1 + fabsf (x));
+    case ACT_SOFTPLUS: return x > 30 ? x : log1pf (expf (x));
+    default: return x;
+  }
+}
+
+/* Reads the activations of all directions; alphas and betas are
+ * consumed in order by the functions that take them. */
+static gboolean
+rnn_activations (OviOpCtx *ctx, int per_dir, int dirs, Act *acts,
+    GError **error)
+{
+  const OviNode *node = ctx->node;
+  const OviAttr *names = ovi_node_attr (node, "activations");
+  const float *alphas = NULL, *betas = NULL;
+  int n_alpha = MAX (ovi_node_attr_floats (node, "activation_alpha",
+          &alphas), 0);
+  int n_beta = MAX (ovi_node_attr_floats (node, "activation_beta", &betas),
+      0);
+  int ia = 0, ib = 0;
+  static const ActKind defaults[3] = { ACT_SIGMOID, ACT_TANH, ACT_TANH };
+
+  for (int i = 0; i < per_dir * dirs; i++) {
+    ActKind k;
+    if (names == NULL) {
+      k = per_dir == 1 ? ACT_TANH : defaults[i % per_dir];
+    } else {
+      const char *name;
+      if (names->type != OVI_ATTR_STRINGS || names->n != per_dir * dirs) {
+        ovi_op_error (ctx, error, OVI_ERROR_INVALID,
+            "needs %d activations", per_dir * dirs);
+        return FALSE;
+      }
+      name = names->strings[i];
+      for (k = 0; k < ACT_COUNT; k++)
+        if (g_ascii_strcasecmp (act_table[k].name, name) == 0)
+          break;
+      if (k == ACT_COUNT) {
+        ovi_op_error (ctx, error, OVI_ERROR_UNSUPPORTED,
+            "activation '%s' is not supported", name);
+        return FALSE;
+      }
+    }
+    acts[i].kind = k;
+    acts[i].alpha = act_table[k].alpha;
+    acts[i].beta = act_table[k].beta;
+    if (act_table[k].n_params >= 1 && ia < n_alpha)
+      acts[i].alpha = alphas[ia++];
+    if (act_table[k].n_params >= 2 && ib < n_beta)
+      acts[i].beta = betas[ib++];
+  }
+  return TRUE;
+}
+
+static float *
+to_f32 (const OviTensor *t)
+{
+  int64_t n = ovi_tensor_numel (t);
+  float *f = g_new (float, MAX (n, 1));
+  if (t->dtype == OVI_DTYPE_FLOAT32)
+    memcpy (f, t->data, n * sizeof (float));
+  else
+    for (int64_t i = 0; i < n; i++)
+      f[i] = (float) ovi_load_f64 (t->dtype, t->data, i);
+  return f;
+}
+
+static void
+from_f32 (OviTensor *t, const float *f)
+{
+  int64_t n = ovi_tensor_numel (t);
+  if (t->dtype == OVI_DTYPE_FLOAT32)
+    memcpy (t->data, f, n * sizeof (float));
+  else
+    for (int64_t i = 0; i < n; i++)
+      ovi_store_f64 (t->dtype, t->data, i, f[i]);
+}
+
+static inline float
+clipf (float v, float c)
+{
+  return c > 0 ? (v < -c ? -c : v > c ? c : v) : v;
+}
+
+static gboolean
+run_rnn (OviOpCtx *ctx, GError **error)
+{
+  const OviNode *node = ctx->node;
+  const char *op = node->op_type;
+  gboolean lstm = strcmp (op, "LSTM") == 0, gru = strcmp (op, "GRU") == 0;
+  int ng = lstm ? 4 : gru ? 3 : 1, per_dir = lstm ? 3 : gru ? 2 : 1;
+  const char *direction = ovi_node_attr_string (node, "direction", "forward");
+  int dirs = strcmp (direction, "bidirectional") == 0 ? 2 : 1;
+  gboolean reverse_only = strcmp (direction, "reverse") == 0;
+  int64_t layout = ctx->opset >= 14 ? ovi_node_attr_int (node, "layout", 0)
+      : 0;
+  float clip = ovi_node_attr (node, "clip") ? ovi_node_attr_float (node,
+      "clip", 0) : 0;
+  gboolean input_forget = ovi_node_attr_int (node, "input_forget", 0) != 0;
+  gboolean lbr = ovi_node_attr_int (node, "linear_before_reset", 0) != 0;
+  const OviTensor *xt = ctx->inputs[0];
+  const OviTensor *bt = ovi_op_input (ctx, 3), *lt = ovi_op_input (ctx, 4);
+  const OviTensor *h0t = ovi_op_input (ctx, 5);
+  const OviTensor *c0t = lstm ? ovi_op_input (ctx, 6) : NULL;
+  const OviTensor *pt = lstm ? ovi_op_input (ctx, 7) : NULL;
+  OviTensor *yt = ovi_op_output (ctx, 0), *yht = ovi_op_output (ctx, 1);
+  OviTensor *yct = lstm ? ovi_op_output (ctx, 2) : NULL;
+  int64_t seq = layout ? xt->dims[1] : xt->dims[0];
+  int64_t batch = layout ? xt->dims[0] : xt->dims[1];
+  int64_t in = xt->dims[2], hs = ctx->inputs[2]->dims[2], gh = ng * hs;
+  Act acts[6];
+  float *x, *w, *r, *bias = NULL, *peep = NULL, *y, *yh, *yc;
+  float *xw, *hr, *h, *c, *hn, *cn;
+  int64_t *lens;
+
+  if (!rnn_activations (ctx, per_dir, dirs, acts, error))
+    return FALSE;
+  lens = g_new (int64_t, MAX (batch, 1));
+  for (int64_t b = 0; b < batch; b++) {
+    lens[b] = lt ? ovi_load_i64 (lt->dtype, lt->data, b) : seq;
+    if (lens[b] < 0 || lens[b] > seq) {
+      ovi_op_error (ctx, error, OVI_ERROR_INVALID,
+          "sequence length %" G_GINT64_FORMAT " is out of range [0, %"
+          G_GINT64_FORMAT "]", lens[b], seq);
+      g_free (lens);
+      return FALSE;
+    }
+  }
+
+  /* Inputs as float32, X as [seq, batch, input]. */
+  x = g_new (float, MAX (seq * batch * in, 1));
+  for (int64_t t = 0; t < seq; t++)
+    for (int64_t b = 0; b < batch; b++)
+      for (int64_t i = 0; i < in; i++) {
+        int64_t src = layout ? (b * seq + t) * in + i
+            : (t * batch + b) * in + i;
+        x[(t * batch + b) * in + i] = (float) ovi_load_f64 (xt->dtype,
+            xt->data, src);
+      }
+  w = to_f32 (ctx->inputs[1]);
+  r = to_f32 (ctx->inputs[2]);
+  if (bt)
+    bias = to_f32 (bt);
+  if (pt)
+    peep = to_f32 (pt);
+  y = g_new0 (float, MAX (seq * dirs * batch * hs, 1));
+  yh = g_new0 (float, MAX (dirs * batch * hs, 1));
+  yc = g_new0 (float, MAX (dirs * batch * hs, 1));
+  xw = g_new (float, MAX (seq * batch * gh, 1));
+  hr = g_new (float, MAX (batch * gh, 1));
+  h = g_new (float, MAX (batch * hs, 1));
+  c = g_new (float, MAX (batch * hs, 1));
+  hn = g_new (float, MAX (batch * hs, 1));
+  cn = g_new (float, MAX (batch * hs, 1));
+
+  for (int dir = 0; dir < dirs; dir++) {
+    gboolean rev = reverse_only || dir == 1;
+    const float *wd = w + dir * gh * in, *rd = r + dir * gh * hs;
+    const float *wb = bias ? bias + dir * 2 * gh : NULL;
+    const float *rb = bias ? wb + gh : NULL;
+    const float *pd = peep ? peep + dir * 3 * hs : NULL;
+    const Act *fa = &acts[dir * per_dir];
+
+    /* Input projections with both biases, except GRU's recurrent bias of
+     * the hidden gate under linear_before_reset, applied inside r. */
+#pragma omp parallel for schedule(static) if (seq * batch * gh * in > 65536)
+    for (int64_t row = 0; row < seq * batch; row++) {
+      const float *xr = x + row * in;
+      float *o = xw + row * gh;
+      for (int64_t j = 0; j < gh; j++) {
+        const float *wr = wd + j * in;
+        float acc = 0;
+        for (int64_t i = 0; i < in; i++)
+          acc += xr[i] * wr[i];
+        if (wb)
+          acc += wb[j] + (gru && lbr && j >= 2 * hs ? 0 : rb[j]);
+        o[j] = acc;
+      }
+    }
+    /* Initial states: [dirs, batch, hidden], or [batch, dirs, hidden]
+     * with layout 1. */
+    for (int64_t i = 0; i < batch * hs; i++) {
+      int64_t b = i / hs, k = i % hs;
+      int64_t src = layout ? (b * dirs + dir) * hs + k
+          : (dir * batch + b) * hs + k;
+      h[i] = h0t ? (float) ovi_load_f64 (h0t->dtype, h0t->data, src) : 0;
+      c[i] = c0t ? (float) ovi_load_f64 (c0t->dtype, c0t->data, src) : 0;
+    }
+
+    for (int64_t step = 0; step < seq; step++) {
+      int64_t t = rev ? seq - 1 - step : step;
+#pragma omp parallel for schedule(static) if (batch * gh * hs > 65536)
+      for (int64_t b = 0; b < batch; b++) {
+        const float *g = xw + (t * batch + b) * gh;
+        const float *hb = h + b * hs, *cb = c + b * hs;
+        float *hrb = hr + b * gh, *hnb = hn + b * hs, *cnb = cn + b * hs;
+        if (t >= lens[b])
+          continue;
+        /* h · R^T; for GRU without linear_before_reset the hidden gate's
+         * part needs r first and is done below. */
+        for (int64_t j = 0; j < gh; j++) {
+          const float *rr = rd + j * hs;
+          float acc = 0;
+          if (gru && !lbr && j >= 2 * hs)
+            break;
+          for (int64_t k = 0; k < hs; k++)
+            acc += hb[k] * rr[k];
+          hrb[j] = acc;
+        }
+        if (lstm) {
+          for (int64_t k = 0; k < hs; k++) {
+            float gi = g[k] + hrb[k], go = g[hs + k] + hrb[hs + k];
+            float gf = g[2 * hs + k] + hrb[2 * hs + k];
+            float gc = g[3 * hs + k] + hrb[3 * hs + k];
+            float it, ft, ct, ot;
+            if (pd) {
+              gi += pd[k] * cb[k];
+              gf += pd[2 * hs + k] * cb[k];
+            }
+            it = act_apply (&fa[0], clipf (gi, clip));
+            ft = input_forget ? 1 - it : act_apply (&fa[0], clipf (gf, clip));
+            ct = act_apply (&fa[1], clipf (gc, clip));
+            cnb[k] = ft * cb[k] + it * ct;
+            if (pd)
+              go += pd[hs + k] * cnb[k];
+            ot = act_apply (&fa[0], clipf (go, clip));
+            hnb[k] = ot * act_apply (&fa[2], cnb[k]);
+          }
+        } else if (gru) {
+          float *zr = cnb;   /* scratch: z gate */
+          for (int64_t k = 0; k < hs; k++)
+            zr[k] = act_apply (&fa[0], clipf (g[k] + hrb[k], clip));
+          for (int64_t k = 0; k < hs; k++) {
+            float rt = act_apply (&fa[0], clipf (g[hs + k] + hrb[hs + k],
+                    clip));
+            /* Keep r·h (or r) in hnb until the hidden gate is done. */
+            hnb[k] = lbr ? rt : rt * hb[k];
+          }
+          for (int64_t k = 0; k < hs; k++) {
+            float pre;
+            if (lbr) {
+              pre = g[2 * hs + k] + hnb[k] * (hrb[2 * hs + k]
+                  + (rb ? rb[2 * hs + k] : 0));
+            } else {
+              const float *rr = rd + (2 * hs + k) * hs;
+              float acc = 0;
+              for (int64_t q = 0; q < hs; q++)
+                acc += hnb[q] * rr[q];
+              pre = g[2 * hs + k] + acc;
+            }
+            hrb[k] = act_apply (&fa[1], clipf (pre, clip));
+          }
+          for (int64_t k = 0; k < hs; k++)
+            hnb[k] = (1 - zr[k]) * hrb[k] + zr[k] * hb[k];
+        } else {
+          for (int64_t k = 0; k < hs; k++)
+            hnb[k] = act_apply (&fa[0], clipf (g[k] + hrb[k], clip));
+        }
+      }
+      for (int64_t b = 0; b < batch; b++) {
+        if (t >= lens[b])
+          continue;
+        memcpy (h + b * hs, hn + b * hs, hs * sizeof (float));
+        if (lstm)
+          memcpy (c + b * hs, cn + b * hs, hs * sizeof (float));
+        memcpy (y + ((t * dirs + dir) * batch + b) * hs, h + b * hs,
+            hs * sizeof (float));
+      }
+    }
+    memcpy (yh + dir * batch * hs, h, batch * hs * sizeof (float));
+    memcpy (yc + dir * batch * hs, c, batch * hs * sizeof (float));
+  }
+
+  if (yt) {
+    if (layout == 0) {
+      from_f32 (yt, y);
+    } else {
+      for (int64_t t = 0; t < seq; t++)
+        for (int dir = 0; dir < dirs; dir++)
+          for (int64_t b = 0; b < batch; b++)
+            for (int64_t k = 0; k < hs; k++)
+              ovi_store_f64 (yt->dtype, yt->data,
+                  ((b * seq + t) * dirs + dir) * hs + k,
+                  y[((t * dirs + dir) * batch + b) * hs + k]);
+    }
+  }
+  for (int o = 1; o <= (lstm ? 2 : 1); o++) {
+    OviTensor *ot = o == 1 ? yht : yct;
+    const float *src = o == 1 ? yh : yc;
+    if (ot == NULL)
+      continue;
+    if (layout == 0) {
+      from_f32 (ot, src);
+    } else {
+      for (int dir = 0; dir < dirs; dir++)
+        for (int64_t b = 0; b < batch; b++)
+          for (int64_t k = 0; k < hs; k++)
+            ovi_store_f64 (ot->dtype, ot->data, (b * dirs + dir) * hs + k,
+                src[(dir * batch + b) * hs + k]);
+    }
+  }
+
+  g_free (lens);
+  g_free (x);
+  g_free (w);
+  g_free (r);
+  g_free (bias);
+  g_free (peep);
+  g_free (y);
+  g_free (yh);
+  g_free (yc);
+  g_free (xw);
+  g_free (hr);
+  g_free (h);
+  g_free (c);
+  g_free (hn);
+  g_free (cn);
+  return TRUE;
+}
+
 const OviCpuKernel ovi_cpu_misc[] = {
+  { "Resize", run_resize }, { "Upsample", run_resize },
+  { "NegativeLogLikelihoodLoss", run_loss },
+  { "SoftmaxCrossEntropyLoss", run_loss },
+  { "Det", run_det },
+  { "HannWindow", run_window }, { "HammingWindow", run_window },
+  { "BlackmanWindow", run_window },
+  { "GridSample", run_grid_sample },
+  { "RoiAlign", run_roi_align },
+  { "RNN", run_rnn }, { "GRU", run_rnn }, { "LSTM", run_rnn },
   { NULL }
 };
