@@ -2,7 +2,7 @@
 # Times every model exported by tools/models/export-torchvision.py with ONNX
 # Runtime: GFLOP (tools/models/onnx-flops.py), latency (ort-bench.js, ITER
 # iterations, 2 threads) and throughput (ort-throughput.js, SECONDS per
-# setting). Prints JSON lines.
+# setting). Prints JSON lines, with the load average before each model.
 #   tools/bench/ort-models.sh [MODELDIR] [SECONDS] [ITER]
 # Defaults: models/torchvision, 10, 20. NODE_PATH defaults to build-peers/ort.
 # ORT_BENCH may point at ort-bench.js (default /work/shared/tools/ort-bench.js).
@@ -19,6 +19,7 @@ for f in "$dir"/*.onnx; do
         ssdlite320_*) shape=1x3x320x320 ;;
         *) shape=1x3x224x224 ;;
     esac
+    printf '{"model": "%s", "loadavg": "%s"}\n' "$f" "$(cut -d' ' -f1-3 /proc/loadavg)"
     /usr/bin/python3 "$root/tools/models/onnx-flops.py" "$f"
     node "$bench" "$f" "$shape" "$iters" 2
     node "$root/tools/bench/ort-throughput.js" "$f" "$shape" "$seconds"
