@@ -1,0 +1,80 @@
+#!/usr/bin/python3
+"""Our engine against ONNX Runtime 1.30 on the same models, in one run.
+
+For each model, REPS rounds alternate the two engines (so that drift on
+this shared machine hits both alike):
+  latency:    ovi-bench --hint latency  vs  ort-bench.js (2 threads)
+  throughput: ovi-bench --hint throughput  vs  ort-throughput.js (best of
+              1x2, 2x1: sessions x threads)
+and reports medians over rounds and the ratios, as a Markdown table.
+
+Usage: compare-ort.py [--models a,b] [--reps 3] [--seconds 5]
+       [--ovi-bench build/tools/ovi-bench] [--model-dir models/torchvision]
+Needs tools/bench/setup-ort.sh and tools/models/export-torchvision.py run
+first."""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ap = argparse.ArgumentParser()
+ap.add_argument("--models", default="resnet50,mobilenet_v2,mobilenet_v3_large,"
+                "efficientnet_b0,lraspp_mobilenet_v3_large,ssdlite320_mobilenet_v3_large_head")
+ap.add_argument("--reps", type=int, default=3)
+ap.add_argument("--seconds", type=float, default=5)
+ap.add_argument("--ovi-bench", default=os.path.join(root, "build", "tools", "ovi-bench"))
+ap.add_argument("--model-dir", default=os.path.join(root, "models", "torchvision"))
+ap.add_argument("--ort-bench", default="/work/shared/tools/ort-bench.js")
+args = ap.parse_args()
+
+env = dict(os.environ)
+env.setdefault("NODE_PATH", os.path.join(root, "build-peers", "ort", "node_modules"))
+
+
+def shape_of(name):
+    if name.startswith("lraspp"):
+        return "1x3x512x512"
+    if name.startswith("ssdlite"):
+        return "1x3x320x320"
+    return "1x3x224x224"
+
+
+def run_json(cmd):
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if r.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)}: {r.stderr.strip()}")
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+rows = []
+for name in args.models.split(","):
+    model = os.path.join(args.model_dir, name + ".onnx")
+    shape = shape_of(name)
+    iters = max(5, int(args.seconds * 4))
+    lat_ovi, lat_ort, thr_ovi, thr_ort = [], [], [], []
+    try:
+        for _ in range(args.reps):
+            lat_ovi.append(run_json([args.ovi_bench, "--model", model, "--hint", "latency",
+                                     "--time", str(args.seconds), "--json"])["median_ms"])
+            lat_ort.append(run_json(["node", args.ort_bench, model, shape, str(iters), "2"])["median_ms"])
+            thr_ovi.append(run_json([args.ovi_bench, "--model", model, "--hint", "throughput",
+                                     "--time", str(args.seconds), "--json"])["throughput_fps"])
+            t = run_json(["node", os.path.join(root, "tools", "bench", "ort-throughput.js"),
+                          model, shape, str(args.seconds), "1x2,2x1"])
+            thr_ort.append(t["best"]["inf_per_s"])
+    except RuntimeError as e:
+        print(f"{name}: {e}", file=sys.stderr)
+        continue
+    lo, lr = statistics.median(lat_ovi), statistics.median(lat_ort)
+    to, tr = statistics.median(thr_ovi), statistics.median(thr_ort)
+    rows.append((name, lo, lr, lr / lo, to, tr, to / tr))
+    print(f"{name}: ovi {lo:.2f} ms, ort {lr:.2f} ms; ovi {to:.1f}/s, ort {tr:.1f}/s",
+          file=sys.stderr, flush=True)
+
+print("| model | ovi latency ms | ORT latency ms | ORT/ovi | ovi inf/s | ORT best inf/s | ovi/ORT |")
+print("|---|---|---|---|---|---|---|")
+for r in rows:
+    print(f"| {r[0]} | {r[1]:.2f} | {r[2]:.2f} | {r[3]:.2f} | {r[4]:.1f} | {r[5]:.1f} | {r[6]:.2f} |")
