@@ -15,28 +15,72 @@ is_view_op (const char *op)
       || strcmp (op, "Identity") == 0;
 }
 
-static OviInferResult
-infer_node (const OviNode *node, int opset, const char *source,
-    OviTensor **in, int n_in, OviTensor **out, int n_out, GError **error)
+/* The op definition for a node given its inputs' types; string and
+ * sequence values reach only the ops made for them (ovi_op_find_for). */
+static const OviOpDef *
+find_def (const OviNode *node, const char *source, OviTensor **in,
+    int n_in, GError **error)
 {
-  const OviOpDef *def = ovi_op_find (node->domain, node->op_type);
-  OviOpCtx ctx = { .node = node, .opset = opset, .n_inputs = n_in,
-    .inputs = in, .n_outputs = n_out, .outputs = out, .source = source };
-  if (def == NULL) {
+  const OviOpDef *def = ovi_op_find_for (node, in, n_in);
+  OviDType object;
+  if (def)
+    return def;
+  object = ovi_op_object_type (node, in, n_in);
+  if (object != OVI_DTYPE_UNDEFINED && ovi_op_find (node->domain,
+          node->op_type))
+    g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
+        "%s: node '%s': op %s does not support %s", source, node->name,
+        node->op_type, object == OVI_DTYPE_STRING ? "string tensors"
+        : "sequences");
+  else
     g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
         "%s: node '%s': op %s%s%s is not supported", source, node->name,
         node->domain[0] ? node->domain : "", node->domain[0] ? "." : "",
         node->op_type);
-    return OVI_INFER_ERROR;
+  return NULL;
+}
+
+/* Only the ops of the object tables may produce string or sequence
+ * values: another op's kernel would fill them byte-wise. */
+static gboolean
+check_object_outputs (const OviNode *node, const char *source,
+    const OviOpDef *def, OviTensor **out, int n_out, GError **error)
+{
+  for (int o = 0; o < n_out; o++) {
+    if (out[o] && ovi_dtype_is_object (out[o]->dtype)
+        && def != ovi_op_find_object (node->domain, node->op_type)) {
+      g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
+          "%s: node '%s': op %s does not support %s", source, node->name,
+          node->op_type, out[o]->dtype == OVI_DTYPE_STRING
+          ? "string tensors" : "sequences");
+      return FALSE;
+    }
   }
-  return def->infer (&ctx, error);
+  return TRUE;
+}
+
+static OviInferResult
+infer_node (const OviNode *node, int opset, const char *source,
+    OviTensor **in, int n_in, OviTensor **out, int n_out, GError **error)
+{
+  const OviOpDef *def = find_def (node, source, in, n_in, error);
+  OviOpCtx ctx = { .node = node, .opset = opset, .n_inputs = n_in,
+    .inputs = in, .n_outputs = n_out, .outputs = out, .source = source };
+  OviInferResult r;
+  if (def == NULL)
+    return OVI_INFER_ERROR;
+  r = def->infer (&ctx, error);
+  if (r != OVI_INFER_ERROR
+      && !check_object_outputs (node, source, def, out, n_out, error))
+    return OVI_INFER_ERROR;
+  return r;
 }
 
 gboolean
 ovi_plan_eval_node (const OviNode *node, int opset, const char *source,
     OviTensor **in, int n_in, OviTensor **out, int n_out, GError **error)
 {
-  const OviCpuKernel *k = ovi_cpu_kernel_find (node->domain, node->op_type);
+  const OviCpuKernel *k = ovi_cpu_kernel_find_for (node, in, n_in);
   OviOpCtx ctx = { .node = node, .opset = opset, .n_inputs = n_in,
     .inputs = in, .n_outputs = n_out, .outputs = out, .source = source };
   OviInferResult r;
@@ -205,8 +249,10 @@ specialize (OviPlan *plan, const OviTensorView *inputs, GError **error)
     for (int o = 0; o < n->n_outputs; o++)
       out[o] = n->outputs[o] >= 0 ? &shapes[n->outputs[o]] : NULL;
 
-    def = ovi_op_find (n->domain, n->op_type);
-    if (def && all_const && !def->no_fold) {
+    def = find_def (n, g->source, in, n->n_inputs, error);
+    if (def == NULL)
+      goto out;
+    if (all_const && !def->no_fold) {
       /* Fold: evaluate now, keep the results as constants. */
       OviTensor *res[64] = { 0 };
       gboolean folded;
@@ -237,9 +283,6 @@ specialize (OviPlan *plan, const OviTensorView *inputs, GError **error)
 
     if (any_dynamic) {
       r = OVI_INFER_NEED_DATA;
-      if (def == NULL)
-        r = infer_node (n, g->opset, g->source, in, n->n_inputs, out,
-            n->n_outputs, error);
     } else {
       /* Input data is visible to infer only for constants. */
       void *saved[64];
@@ -263,7 +306,8 @@ specialize (OviPlan *plan, const OviTensorView *inputs, GError **error)
       if (r == OVI_INFER_NEED_DATA) {
         ovi_graph_value (g, v)->dynamic = TRUE;
       } else if (ovi_shape_numel (shapes[v].rank, shapes[v].dims) < 0
-          || !ovi_dtype_is_known (shapes[v].dtype)) {
+          || !(ovi_dtype_is_known (shapes[v].dtype)
+              || ovi_dtype_is_object (shapes[v].dtype))) {
         g_set_error (error, OVI_ERROR, OVI_ERROR_INVALID,
             "%s: node '%s' (%s): output %d has no concrete shape",
             g->source, n->name, n->op_type, o);
@@ -327,8 +371,19 @@ bind_steps (OviPlan *plan, GError **error)
   for (int i = 0; i < nn; i++) {
     OviNode *n = ovi_graph_node (g, i);
     OviPlanStep *step = &plan->steps[plan->n_steps];
+    OviTensor types[64], *in[64];
     step->node = n;
-    step->kernel = ovi_cpu_kernel_find (n->domain, n->op_type);
+    /* Kernels are chosen by input types, like definitions (dynamic steps
+     * choose again at run time, when every type is known). */
+    for (int k = 0; k < n->n_inputs && k < 64; k++) {
+      in[k] = NULL;
+      if (n->inputs[k] >= 0) {
+        memset (&types[k], 0, sizeof (types[k]));
+        types[k].dtype = ovi_graph_value (g, n->inputs[k])->dtype;
+        in[k] = &types[k];
+      }
+    }
+    step->kernel = ovi_cpu_kernel_find_for (n, in, MIN (n->n_inputs, 64));
     if (step->kernel == NULL) {
       g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
           "%s: node '%s': op %s has no CPU kernel", g->source, n->name,
@@ -336,16 +391,21 @@ bind_steps (OviPlan *plan, GError **error)
       goto out;
     }
     plan->n_steps++;
+    /* Strings and sequences are owned, per inference, by the request:
+     * never in the arena, never aliased, their step always run as dynamic
+     * so that its outputs are made anew. A dynamic step's outputs are all
+     * request-owned. */
     for (int o = 0; o < n->n_outputs; o++) {
       int v = n->outputs[o];
-      if (v < 0)
-        continue;
-      if (ovi_graph_value (g, v)->dynamic) {
+      if (v >= 0 && (ovi_graph_value (g, v)->dynamic
+              || ovi_dtype_is_object (ovi_graph_value (g, v)->dtype)))
         step->dynamic = TRUE;
-        plan->storage[v] = OVI_STORAGE_DYNAMIC;
-      } else {
-        plan->storage[v] = OVI_STORAGE_ARENA;
-      }
+    }
+    for (int o = 0; o < n->n_outputs; o++) {
+      int v = n->outputs[o];
+      if (v >= 0)
+        plan->storage[v] = step->dynamic ? OVI_STORAGE_DYNAMIC
+            : OVI_STORAGE_ARENA;
     }
     /* A view of an arena value shares its memory. */
     if (!step->dynamic && is_view_op (n->op_type) && n->n_outputs == 1
@@ -358,6 +418,12 @@ bind_steps (OviPlan *plan, GError **error)
 
   for (guint i = 0; i < g->outputs->len; i++) {
     int v = g_array_index (g->outputs, int, i);
+    if (ovi_graph_value (g, v)->dtype == OVI_DTYPE_SEQUENCE) {
+      g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
+          "%s: output '%s' is a sequence, which is not supported",
+          g->source, ovi_graph_value (g, v)->name);
+      goto out;
+    }
     if (plan->storage[v] == OVI_STORAGE_NONE) {
       g_set_error (error, OVI_ERROR, OVI_ERROR_INVALID,
           "%s: output '%s' is never computed", g->source,

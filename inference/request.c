@@ -195,16 +195,42 @@ bind (OviRequest *r, OviPlan *plan, GError **error)
   return TRUE;
 }
 
+/* Dynamic steps are shaped now, with every input's data, and choose
+ * their definition and kernel by the input types they really got: a value
+ * whose type was unknown at plan time may turn out to be a string or a
+ * sequence, which only the ops made for them may read. */
 static gboolean
 run_dynamic_step (OviRequest *r, const OviPlanStep *step, OviOpCtx *ctx,
     GError **error)
 {
-  const OviOpDef *def = ovi_op_find (step->node->domain,
-      step->node->op_type);
-  OviInferResult res = def->infer (ctx, error);
+  const OviNode *n = step->node;
+  const OviOpDef *def = ovi_op_find_for (n, ctx->inputs, ctx->n_inputs);
+  const OviCpuKernel *kernel = ovi_cpu_kernel_find_for (n, ctx->inputs,
+      ctx->n_inputs);
+  OviInferResult res;
   gboolean ok;
+  if (def == NULL || kernel == NULL) {
+    OviDType object = ovi_op_object_type (n, ctx->inputs, ctx->n_inputs);
+    g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
+        "%s: node '%s': op %s does not support %s", r->plan->graph->source,
+        n->name, n->op_type, object == OVI_DTYPE_STRING ? "string tensors"
+        : object == OVI_DTYPE_SEQUENCE ? "sequences" : "these inputs");
+    return FALSE;
+  }
+  res = def->infer (ctx, error);
   if (res == OVI_INFER_ERROR)
     return FALSE;
+  for (int o = 0; o < ctx->n_outputs; o++) {
+    OviTensor *t = ctx->outputs[o];
+    if (t && ovi_dtype_is_object (t->dtype)
+        && def != ovi_op_find_object (n->domain, n->op_type)) {
+      g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
+          "%s: node '%s': op %s does not support %s",
+          r->plan->graph->source, n->name, n->op_type,
+          t->dtype == OVI_DTYPE_STRING ? "string tensors" : "sequences");
+      return FALSE;
+    }
+  }
   if (res == OVI_INFER_NEED_DATA) {
     g_set_error (error, OVI_ERROR, OVI_ERROR_INVALID,
         "%s: node '%s' (%s): cannot infer its output shape",
@@ -221,11 +247,11 @@ run_dynamic_step (OviRequest *r, const OviPlanStep *step, OviOpCtx *ctx,
     }
   }
   ctx->state = NULL;
-  if (step->kernel->prepare && !step->kernel->prepare (ctx, error))
+  if (kernel->prepare && !kernel->prepare (ctx, error))
     return FALSE;
-  ok = step->kernel->run (ctx, error);
-  if (step->kernel->release)
-    step->kernel->release (ctx->state);
+  ok = kernel->run (ctx, error);
+  if (kernel->release)
+    kernel->release (ctx->state);
   return ok;
 }
 
@@ -278,6 +304,17 @@ infer_now (OviRequest *r, GError **error)
         : step->kernel->run (&ctx, error);
     if (!ok)
       return FALSE;
+  }
+  /* Sequences have no public view: one reaching an output (a value whose
+   * type was unknown at plan time) is refused. */
+  for (guint i = 0; i < g->outputs->len; i++) {
+    const OviTensor *t = &r->tensors[g_array_index (g->outputs, int, i)];
+    if (t->dtype == OVI_DTYPE_SEQUENCE) {
+      g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
+          "%s: output '%s' is a sequence, which is not supported", g->source,
+          ovi_graph_value (g, g_array_index (g->outputs, int, i))->name);
+      return FALSE;
+    }
   }
   return TRUE;
 }

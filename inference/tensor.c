@@ -32,6 +32,8 @@ ovi_dtype_size (OviDType dtype)
 const char *
 ovi_dtype_name (OviDType dtype)
 {
+  if (dtype == OVI_DTYPE_SEQUENCE)
+    return "sequence";
   switch (dtype) {
     case OVI_DTYPE_FLOAT32: return "float32";
     case OVI_DTYPE_UINT8: return "uint8";
@@ -190,33 +192,139 @@ ovi_tensor_new (OviDType dtype, int rank, const int64_t *dims)
   return t;
 }
 
+/* Frees what `owned` holds, by its kind; leaves the fields to the caller. */
+static void
+free_owned (OviTensor *t)
+{
+  if (t->owned == NULL)
+    return;
+  if (t->owned_type == OVI_DTYPE_STRING) {
+    char **s = t->owned;
+    for (gsize i = 0; i < t->capacity / sizeof (char *); i++)
+      g_free (s[i]);
+    ovi_aligned_free (t->owned);
+  } else if (t->owned_type == OVI_DTYPE_SEQUENCE) {
+    OviSequence *seq = t->owned;
+    g_ptr_array_unref (seq->items);
+    g_free (seq);
+  } else {
+    ovi_aligned_free (t->owned);
+  }
+}
+
+static void
+set_shape (OviTensor *t, OviDType dtype, int rank, const int64_t *dims)
+{
+  t->dtype = dtype;
+  t->rank = rank;
+  if (rank > 0)
+    memmove (t->dims, dims, sizeof (int64_t) * rank);
+}
+
 gboolean
 ovi_tensor_ensure (OviTensor *t, OviDType dtype, int rank,
     const int64_t *dims)
 {
   int64_t n = ovi_shape_numel (rank, dims);
-  gsize esize = ovi_dtype_size (dtype);
+  gsize esize = dtype == OVI_DTYPE_STRING ? sizeof (char *)
+      : ovi_dtype_size (dtype);
   gsize nbytes;
 
-  if (rank < 0 || rank > OVI_MAX_RANK || n < 0 || esize == 0)
+  if (rank < 0 || rank > OVI_MAX_RANK || n < 0)
+    return FALSE;
+  if (dtype == OVI_DTYPE_SEQUENCE) {
+    /* A sequence: emptied (its elements freed) or created. */
+    OviSequence *seq;
+    if (t->owned != NULL && t->owned_type == OVI_DTYPE_SEQUENCE) {
+      seq = t->owned;
+      g_ptr_array_set_size (seq->items, 0);
+    } else {
+      free_owned (t);
+      seq = g_new0 (OviSequence, 1);
+      seq->items = g_ptr_array_new_with_free_func (
+          (GDestroyNotify) ovi_tensor_free);
+      t->owned = seq;
+      t->owned_type = OVI_DTYPE_SEQUENCE;
+      t->capacity = 0;
+    }
+    seq->elem_dtype = OVI_DTYPE_UNDEFINED;
+    t->data = seq;
+    set_shape (t, dtype, rank, dims);
+    return TRUE;
+  }
+  if (esize == 0)
     return FALSE;
   if ((guint64) n > OVI_MAX_TENSOR_BYTES / esize)
     return FALSE;
   nbytes = (gsize) n * esize;
-  if (t->owned == NULL || t->capacity < nbytes) {
-    void *p = ovi_aligned_alloc (nbytes);
+  if (dtype == OVI_DTYPE_STRING && t->owned != NULL
+      && t->owned_type == OVI_DTYPE_STRING && t->capacity >= nbytes) {
+    /* Same kind, large enough: drop the old strings, keep the array. */
+    char **s = t->owned;
+    for (gsize i = 0; i < t->capacity / sizeof (char *); i++)
+      g_clear_pointer (&s[i], g_free);
+  } else if (t->owned == NULL || t->capacity < nbytes
+      || (t->owned_type == OVI_DTYPE_STRING) != (dtype == OVI_DTYPE_STRING)
+      || t->owned_type == OVI_DTYPE_SEQUENCE) {
+    gsize size = MAX (nbytes, dtype == OVI_DTYPE_STRING ? sizeof (char *) : 1);
+    void *p = ovi_aligned_alloc (size);
     if (p == NULL)
       return FALSE;
-    ovi_aligned_free (t->owned);
+    free_owned (t);
     t->owned = p;
-    t->capacity = MAX (nbytes, 1);
+    t->capacity = size;
+    t->owned_type = dtype == OVI_DTYPE_STRING ? OVI_DTYPE_STRING
+        : OVI_DTYPE_UNDEFINED;
+    /* String slots beyond the shape must read NULL too (freed by slot). */
+    if (dtype == OVI_DTYPE_STRING)
+      memset (p, 0, size);
   }
   memset (t->owned, 0, nbytes);
   t->data = t->owned;
-  t->dtype = dtype;
-  t->rank = rank;
-  if (rank > 0)
-    memcpy (t->dims, dims, sizeof (int64_t) * rank);
+  set_shape (t, dtype, rank, dims);
+  return TRUE;
+}
+
+void
+ovi_tensor_take_string (OviTensor *t, int64_t i, char *s)
+{
+  char **slots = t->data;
+  /* Only into strings the tensor owns, within its array: a misuse is a
+   * bug in a kernel, reported without writing anywhere. */
+  if (t->dtype != OVI_DTYPE_STRING || t->data != t->owned
+      || t->owned_type != OVI_DTYPE_STRING || i < 0
+      || (gsize) i >= t->capacity / sizeof (char *)) {
+    g_critical ("ovi_tensor_take_string: the tensor does not own string %"
+        G_GINT64_FORMAT, i);
+    g_free (s);
+    return;
+  }
+  g_free (slots[i]);
+  slots[i] = s;
+}
+
+gboolean
+ovi_tensor_copy_elements (OviTensor *dst, int64_t di, const OviTensor *src,
+    int64_t si, int64_t n)
+{
+  if (dst->dtype != src->dtype || n < 0)
+    return FALSE;
+  if (n == 0)
+    return TRUE;
+  if (src->dtype == OVI_DTYPE_STRING) {
+    if (dst->data != dst->owned || dst->owned_type != OVI_DTYPE_STRING)
+      return FALSE;
+    for (int64_t i = 0; i < n; i++) {
+      const char *s = ((char *const *) src->data)[si + i];
+      ovi_tensor_take_string (dst, di + i, s ? g_strdup (s) : NULL);
+    }
+    return TRUE;
+  }
+  if (ovi_dtype_size (src->dtype) == 0)
+    return FALSE;
+  memcpy ((guint8 *) dst->data + di * ovi_dtype_size (dst->dtype),
+      (const guint8 *) src->data + si * ovi_dtype_size (src->dtype),
+      n * ovi_dtype_size (src->dtype));
   return TRUE;
 }
 
@@ -224,16 +332,34 @@ OviTensor *
 ovi_tensor_copy (const OviTensor *t)
 {
   OviTensor *c = ovi_tensor_new (t->dtype, t->rank, t->dims);
-  if (c && t->data)
+  if (c == NULL || t->data == NULL)
+    return c;
+  if (t->dtype == OVI_DTYPE_SEQUENCE) {
+    const OviSequence *src = t->data;
+    OviSequence *dst = c->data;
+    dst->elem_dtype = src->elem_dtype;
+    for (guint i = 0; i < src->items->len; i++) {
+      OviTensor *item = ovi_tensor_copy (g_ptr_array_index (src->items, i));
+      if (item == NULL) {
+        ovi_tensor_free (c);
+        return NULL;
+      }
+      g_ptr_array_add (dst->items, item);
+    }
+  } else if (t->dtype == OVI_DTYPE_STRING) {
+    ovi_tensor_copy_elements (c, 0, t, 0, ovi_tensor_numel (t));
+  } else {
     memcpy (c->data, t->data, ovi_tensor_nbytes (t));
+  }
   return c;
 }
 
 void
 ovi_tensor_clear (OviTensor *t)
 {
-  ovi_aligned_free (t->owned);
+  free_owned (t);
   t->owned = NULL;
+  t->owned_type = OVI_DTYPE_UNDEFINED;
   t->data = NULL;
   t->capacity = 0;
 }

@@ -7,6 +7,17 @@
 
 G_BEGIN_DECLS
 
+/* Sequence values (ONNX tensor sequences): a pseudo element type internal
+ * to the engine, outside the public enum, never a graph input or output.
+ * Its ovi_dtype_size is 0 so that nothing byte-copies it; its data is an
+ * OviSequence. */
+#define OVI_DTYPE_SEQUENCE ((OviDType) 1000)
+
+/* String tensors (OVI_DTYPE_STRING) hold an array of `char *`, one
+ * NUL-terminated UTF-8 string per element; a NULL element reads as "".
+ * A tensor that owns string or sequence data owns what it points to:
+ * clearing frees each string or element, copying copies them deeply. Such
+ * values never live in the arena and are never aliased (plan.c). */
 typedef struct {
   OviDType dtype;
   int rank;
@@ -16,7 +27,24 @@ typedef struct {
    * dynamically shaped results), with its capacity in bytes. */
   void *owned;
   gsize capacity;
+  /* What `owned` holds: OVI_DTYPE_STRING (a string array of capacity
+   * bytes, every slot NULL or an owned string), OVI_DTYPE_SEQUENCE (an
+   * OviSequence), anything else plain bytes. */
+  OviDType owned_type;
 } OviTensor;
+
+typedef struct {
+  OviDType elem_dtype;   /* OVI_DTYPE_UNDEFINED until known */
+  GPtrArray *items;      /* OviTensor *, owned, freed with the sequence */
+} OviSequence;
+
+/* String or sequence: values the planner gives request-owned storage and
+ * that only the ops listed in op-string.c / op-sequence.c may read. */
+static inline gboolean
+ovi_dtype_is_object (OviDType dtype)
+{
+  return dtype == OVI_DTYPE_STRING || dtype == OVI_DTYPE_SEQUENCE;
+}
 
 #define OVI_ALIGNMENT 64
 
@@ -48,6 +76,27 @@ gboolean ovi_tensor_ensure (OviTensor *t, OviDType dtype, int rank,
 OviTensor *ovi_tensor_copy (const OviTensor *t);
 void ovi_tensor_free (OviTensor *t);
 void ovi_tensor_clear (OviTensor *t);
+
+/* Strings: element i of a string tensor ("" for NULL), and storing an
+ * element of a tensor that owns its strings (takes `s`, frees the old). */
+static inline const char *
+ovi_tensor_string (const OviTensor *t, int64_t i)
+{
+  const char *s = ((char *const *) t->data)[i];
+  return s ? s : "";
+}
+void ovi_tensor_take_string (OviTensor *t, int64_t i, char *s);
+/* The sequence of a SEQUENCE tensor with data, else NULL. */
+static inline OviSequence *
+ovi_tensor_sequence (const OviTensor *t)
+{
+  return t && t->dtype == OVI_DTYPE_SEQUENCE ? (OviSequence *) t->data : NULL;
+}
+/* Copies n elements of src from si to dst from di, both of the same
+ * element type: bytes for numeric types, new copies for strings (dst must
+ * own its strings). FALSE for other types. */
+gboolean ovi_tensor_copy_elements (OviTensor *dst, int64_t di,
+    const OviTensor *src, int64_t si, int64_t n);
 
 /* Element access through the widest type of the family: slow, meant for
  * reference kernels on rare types and for shape-carrying tensors. */

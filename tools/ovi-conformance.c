@@ -98,7 +98,16 @@ compare (const OviTensorView *got, const OviTensor *want, char **why)
     return FALSE;
   }
   for (int64_t i = 0; i < n; i++) {
-    if (ovi_dtype_is_float (want->dtype)) {
+    if (want->dtype == OVI_DTYPE_STRING) {
+      /* Strings compare exactly; a NULL element reads as "". */
+      const char *g = ((char *const *) got->data)[i];
+      const char *w = ovi_tensor_string (want, i);
+      if (strcmp (g ? g : "", w) != 0) {
+        *why = g_strdup_printf ("element %" G_GINT64_FORMAT " is \"%s\", "
+            "expected \"%s\"", i, g ? g : "", w);
+        return FALSE;
+      }
+    } else if (ovi_dtype_is_float (want->dtype)) {
       double g = ovi_load_f64 (got->dtype, got->data, i);
       double w = ovi_load_f64 (want->dtype, want->data, i);
       if (isnan (w) && isnan (g))
@@ -320,6 +329,10 @@ reason_key (const char *why)
     return g_strdup ("defect in the reference data (see the tool's table)");
   if (why && strstr (why, "' has a ") && strstr (why, "type"))
     return g_strdup (strstr (why, "' has a ") + 8);
+  if (why && strstr (why, "): ") && !strstr (why, "op "))
+    return g_strdup_printf ("%.*s%s", (int) strcspn (strstr (why, "' (") + 3,
+            ")"), strstr (why, "' (") ? strstr (why, "' (") + 3 : "",
+        strstr (why, "): ") + 1);
   if (p)
     return g_strndup (p, strcspn (p, ":,") );
   if (q)

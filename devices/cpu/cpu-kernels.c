@@ -16,6 +16,8 @@ static const OviCpuKernel *const groups[] = {
   ovi_cpu_quant,
 };
 
+static const OviCpuKernel *find_object_kernel (const char *op_type);
+
 static GHashTable *
 build_table (void)
 {
@@ -37,5 +39,39 @@ ovi_cpu_kernel_find (const char *domain, const char *op_type)
   }
   if (domain && domain[0] && strcmp (domain, "ai.onnx") != 0)
     return NULL;
+  if (!g_hash_table_contains (table, op_type))
+    return find_object_kernel (op_type);
   return g_hash_table_lookup (table, op_type);
+}
+
+static const OviCpuKernel *const object_groups[] = {
+  ovi_cpu_sequence,
+  ovi_cpu_string,
+};
+
+static const OviCpuKernel *
+find_object_kernel (const char *op_type)
+{
+  static gsize init = 0;
+  static GHashTable *table;
+  if (g_once_init_enter (&init)) {
+    table = g_hash_table_new (g_str_hash, g_str_equal);
+    for (guint g = 0; g < G_N_ELEMENTS (object_groups); g++)
+      for (const OviCpuKernel *k = object_groups[g]; k->name; k++)
+        g_hash_table_insert (table, (gpointer) k->name, (gpointer) k);
+    g_once_init_leave (&init, 1);
+  }
+  return g_hash_table_lookup (table, op_type);
+}
+
+const OviCpuKernel *
+ovi_cpu_kernel_find_for (const OviNode *node, OviTensor *const *inputs,
+    int n_inputs)
+{
+  if (node->domain && node->domain[0]
+      && strcmp (node->domain, "ai.onnx") != 0)
+    return NULL;
+  if (ovi_op_object_type (node, inputs, n_inputs) != OVI_DTYPE_UNDEFINED)
+    return find_object_kernel (node->op_type);
+  return ovi_cpu_kernel_find (node->domain, node->op_type);
 }

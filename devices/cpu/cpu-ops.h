@@ -25,6 +25,11 @@ typedef struct {
 
 const OviCpuKernel *ovi_cpu_kernel_find (const char *domain,
     const char *op_type);
+/* The kernel for a node given its inputs' types, by the rule of
+ * ovi_op_find_for: string and sequence values only reach the kernels of
+ * the object tables (ovi_cpu_sequence, ovi_cpu_string). */
+const OviCpuKernel *ovi_cpu_kernel_find_for (const OviNode *node,
+    OviTensor *const *inputs, int n_inputs);
 
 extern const OviCpuKernel ovi_cpu_elementwise[];
 extern const OviCpuKernel ovi_cpu_shape[];
@@ -36,6 +41,9 @@ extern const OviCpuKernel ovi_cpu_reduce[];
 extern const OviCpuKernel ovi_cpu_index[];
 extern const OviCpuKernel ovi_cpu_misc[];
 extern const OviCpuKernel ovi_cpu_quant[];
+/* Object tables. */
+extern const OviCpuKernel ovi_cpu_sequence[];
+extern const OviCpuKernel ovi_cpu_string[];
 
 G_END_DECLS
 

@@ -378,7 +378,7 @@ parse_value_info (Loader *l, const guint8 *data, gsize size, int *index,
         return malformed (l, error, "TypeProto.Tensor");
       if (ttf.number == TT_ELEM_TYPE) {
         v->dtype = (OviDType) ttf.varint;
-        if (v->dtype == OVI_DTYPE_STRING || !ovi_dtype_is_known (v->dtype)) {
+        if (v->dtype != OVI_DTYPE_STRING && !ovi_dtype_is_known (v->dtype)) {
           g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
               "%s: '%s' has element type %s (%d), which is not supported",
               l->source, v->name, ovi_dtype_name (v->dtype),

@@ -178,6 +178,57 @@ typed_field_for (OviDType dtype, ElemKind *kind)
   }
 }
 
+/* string_data: one length-delimited entry per element, counted before
+ * anything is allocated (each costs at least two bytes of the file). A
+ * string holding a NUL byte is cut there. */
+static OviTensor *
+parse_strings (const guint8 *data, gsize size, int rank,
+    const int64_t *dims, const char *name, GError **error)
+{
+  OviPbReader r;
+  OviPbField f;
+  gsize count = 0;
+  int64_t i = 0;
+  OviTensor *t;
+
+  ovi_pb_reader_init (&r, data, size);
+  while (!ovi_pb_at_end (&r)) {
+    if (!ovi_pb_next (&r, &f))
+      goto malformed;
+    if (f.number != TENSOR_STRING_DATA)
+      continue;
+    if (f.type != OVI_PB_BYTES)
+      goto malformed;
+    count++;
+  }
+  if ((int64_t) count != ovi_shape_numel (rank, dims)) {
+    g_set_error (error, OVI_ERROR, OVI_ERROR_PARSE,
+        "tensor '%s' holds %" G_GSIZE_FORMAT " strings, its shape needs %"
+        G_GINT64_FORMAT, name ? name : "", count,
+        ovi_shape_numel (rank, dims));
+    return NULL;
+  }
+  t = ovi_tensor_new (OVI_DTYPE_STRING, rank, dims);
+  if (t == NULL) {
+    g_set_error (error, OVI_ERROR, OVI_ERROR_PARSE,
+        "tensor '%s' is too large", name ? name : "");
+    return NULL;
+  }
+  ovi_pb_reader_init (&r, data, size);
+  while (!ovi_pb_at_end (&r)) {
+    ovi_pb_next (&r, &f);       /* validated above */
+    if (f.number == TENSOR_STRING_DATA)
+      ovi_tensor_take_string (t, i++, g_strndup ((const char *) f.bytes,
+              f.size));
+  }
+  return t;
+
+malformed:
+  g_set_error (error, OVI_ERROR, OVI_ERROR_PARSE,
+      "malformed TensorProto%s%s", name ? " " : "", name ? name : "");
+  return NULL;
+}
+
 OviTensor *
 ovi_onnx_parse_tensor (const guint8 *data, gsize size, const char *base_dir,
     char **name_out, GError **error)
@@ -288,7 +339,28 @@ ovi_onnx_parse_tensor (const guint8 *data, gsize size, const char *base_dir,
     }
   }
 
-  if (dtype == OVI_DTYPE_STRING || !ovi_dtype_is_known ((OviDType) dtype)) {
+  if (dtype == OVI_DTYPE_STRING) {
+    if (ovi_shape_numel (rank, dims) < 0) {
+      g_set_error (error, OVI_ERROR, OVI_ERROR_PARSE,
+          "tensor '%s' has an impossible size", name ? name : "");
+      goto fail;
+    }
+    if (external || has_raw) {
+      g_set_error (error, OVI_ERROR, OVI_ERROR_PARSE, "string tensor '%s' "
+          "must hold its data in string_data", name ? name : "");
+      goto fail;
+    }
+    t = parse_strings (data, size, rank, dims, name, error);
+    if (t == NULL)
+      goto fail;
+    g_free (location);
+    if (name_out)
+      *name_out = name;
+    else
+      g_free (name);
+    return t;
+  }
+  if (!ovi_dtype_is_known ((OviDType) dtype)) {
     g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
         "tensor '%s' has element type %s (%d), which is not supported",
         name ? name : "", ovi_dtype_name ((OviDType) dtype), (int) dtype);

@@ -39,7 +39,70 @@ ovi_op_find (const char *domain, const char *op_type)
    * are reported as unsupported. */
   if (domain && domain[0] && strcmp (domain, "ai.onnx") != 0)
     return NULL;
+  if (!g_hash_table_contains (table, op_type))
+    return ovi_op_find_object (domain, op_type);
   return g_hash_table_lookup (table, op_type);
+}
+
+static const OviOpDef *const object_groups[] = {
+  ovi_ops_sequence,
+  ovi_ops_string,
+};
+
+static GHashTable *
+build_object_table (void)
+{
+  GHashTable *table = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint g = 0; g < G_N_ELEMENTS (object_groups); g++)
+    for (const OviOpDef *d = object_groups[g]; d->name; d++)
+      g_hash_table_insert (table, (gpointer) d->name, (gpointer) d);
+  return table;
+}
+
+const OviOpDef *
+ovi_op_find_object (const char *domain, const char *op_type)
+{
+  static gsize init = 0;
+  static GHashTable *table;
+  if (g_once_init_enter (&init)) {
+    table = build_object_table ();
+    g_once_init_leave (&init, 1);
+  }
+  if (domain && domain[0] && strcmp (domain, "ai.onnx") != 0)
+    return NULL;
+  return g_hash_table_lookup (table, op_type);
+}
+
+OviDType
+ovi_op_object_type (const OviNode *node, OviTensor *const *inputs,
+    int n_inputs)
+{
+  const OviAttr *a;
+  for (int i = 0; i < n_inputs; i++)
+    if (inputs[i] && ovi_dtype_is_object (inputs[i]->dtype))
+      return inputs[i]->dtype;
+  if (node->domain && node->domain[0]
+      && strcmp (node->domain, "ai.onnx") != 0)
+    return OVI_DTYPE_UNDEFINED;
+  if (strcmp (node->op_type, "Cast") == 0
+      && ovi_node_attr_int (node, "to", 0) == OVI_DTYPE_STRING)
+    return OVI_DTYPE_STRING;
+  if (strcmp (node->op_type, "Constant") == 0
+      && (ovi_node_attr (node, "value_string")
+          || ovi_node_attr (node, "value_strings")
+          || ((a = ovi_node_attr (node, "value")) && a->type == OVI_ATTR_TENSOR
+              && a->t && a->t->dtype == OVI_DTYPE_STRING)))
+    return OVI_DTYPE_STRING;
+  return OVI_DTYPE_UNDEFINED;
+}
+
+const OviOpDef *
+ovi_op_find_for (const OviNode *node, OviTensor *const *inputs,
+    int n_inputs)
+{
+  if (ovi_op_object_type (node, inputs, n_inputs) != OVI_DTYPE_UNDEFINED)
+    return ovi_op_find_object (node->domain, node->op_type);
+  return ovi_op_find (node->domain, node->op_type);
 }
 
 void

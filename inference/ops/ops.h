@@ -44,6 +44,26 @@ typedef struct {
 /* NULL when the op is unknown. */
 const OviOpDef *ovi_op_find (const char *domain, const char *op_type);
 
+/* String tensors and sequences: only the ops of the object tables
+ * (op-string.c, op-sequence.c) may read them, which keeps byte-copying
+ * kernels away from pointer arrays. ovi_op_object_type says whether a node
+ * handles such values (an input of those types, a cast to string, a string
+ * Constant): OVI_DTYPE_STRING or OVI_DTYPE_SEQUENCE, else UNDEFINED.
+ * ovi_op_find_for picks the definition for the node accordingly: the
+ * object table's when it does (NULL when that op has no variant there),
+ * else ovi_op_find's. ovi_op_find also finds the ops defined only in the
+ * object tables (SequenceAt, StringNormalizer, ...). */
+OviDType ovi_op_object_type (const OviNode *node, OviTensor *const *inputs,
+    int n_inputs);
+const OviOpDef *ovi_op_find_object (const char *domain, const char *op_type);
+const OviOpDef *ovi_op_find_for (const OviNode *node,
+    OviTensor *const *inputs, int n_inputs);
+/* StringNormalizer's stop-word filter, shared by its shape inference and
+ * its kernel: marks the elements of x kept (keep may be NULL) and returns
+ * how many. */
+int64_t ovi_string_normalizer_keep (const OviNode *node, const OviTensor *x,
+    gboolean *keep);
+
 /* Helpers for infer functions. */
 static inline OviTensor *
 ovi_op_input (OviOpCtx *ctx, int i)
@@ -88,6 +108,9 @@ extern const OviOpDef ovi_ops_reduce[];
 extern const OviOpDef ovi_ops_index[];
 extern const OviOpDef ovi_ops_misc[];
 extern const OviOpDef ovi_ops_quant[];
+/* Object tables (see ovi_op_find_for). */
+extern const OviOpDef ovi_ops_sequence[];
+extern const OviOpDef ovi_ops_string[];
 
 G_END_DECLS
 

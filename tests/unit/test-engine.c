@@ -257,6 +257,333 @@ test_async (void)
   ovi_model_unref (m);
 }
 
+/* Strings and sequences own what they hold: copies are deep, re-shaping
+ * and clearing free the old strings or elements (LeakSanitizer checks). */
+static void
+test_string_ownership (void)
+{
+  int64_t three = 3, two = 2, four = 4;
+  OviTensor *t = ovi_tensor_new (OVI_DTYPE_STRING, 1, &three), *c, *s, *sc;
+  OviSequence *seq, *seq_copy;
+  const OviTensor *item;
+
+  g_assert_nonnull (t);
+  g_assert_cmpuint (ovi_dtype_size (OVI_DTYPE_STRING), ==, 0);
+  g_assert_cmpuint (ovi_dtype_size (OVI_DTYPE_SEQUENCE), ==, 0);
+  ovi_tensor_take_string (t, 0, g_strdup ("alpha"));
+  ovi_tensor_take_string (t, 1, g_strdup ("beta"));
+  g_assert_cmpstr (ovi_tensor_string (t, 2), ==, "");
+  c = ovi_tensor_copy (t);
+  g_assert_true (c->data != t->data);
+  g_assert_true (((char **) c->data)[0] != ((char **) t->data)[0]);
+  g_assert_cmpstr (ovi_tensor_string (c, 1), ==, "beta");
+  /* Re-shaping frees the old strings and leaves empty slots. */
+  g_assert_true (ovi_tensor_ensure (t, OVI_DTYPE_STRING, 1, &two));
+  g_assert_cmpstr (ovi_tensor_string (t, 0), ==, "");
+  ovi_tensor_take_string (t, 1, g_strdup ("gamma"));
+  g_assert_true (ovi_tensor_ensure (t, OVI_DTYPE_FLOAT32, 1, &four));
+  g_assert_cmpfloat (((float *) t->data)[3], ==, 0.0f);
+  g_assert_true (ovi_tensor_ensure (t, OVI_DTYPE_STRING, 1, &four));
+  g_assert_cmpstr (ovi_tensor_string (t, 3), ==, "");
+  ovi_tensor_take_string (t, 3, g_strdup ("delta"));
+
+  s = ovi_tensor_new (OVI_DTYPE_SEQUENCE, 0, NULL);
+  seq = ovi_tensor_sequence (s);
+  g_assert_nonnull (seq);
+  seq->elem_dtype = OVI_DTYPE_STRING;
+  g_ptr_array_add (seq->items, ovi_tensor_copy (c));
+  g_ptr_array_add (seq->items, ovi_tensor_copy (t));
+  sc = ovi_tensor_copy (s);
+  seq_copy = ovi_tensor_sequence (sc);
+  g_assert_true (seq_copy != seq);
+  g_assert_cmpuint (seq_copy->items->len, ==, 2);
+  g_assert_cmpint (seq_copy->elem_dtype, ==, OVI_DTYPE_STRING);
+  item = g_ptr_array_index (seq_copy->items, 0);
+  g_assert_true (item != g_ptr_array_index (seq->items, 0));
+  g_assert_cmpstr (ovi_tensor_string (item, 0), ==, "alpha");
+  g_assert_true (((char **) item->data)[0]
+      != ((char **) ((OviTensor *) g_ptr_array_index (seq->items, 0))->data)[0]);
+  /* Ensuring a sequence empties it. */
+  g_assert_true (ovi_tensor_ensure (s, OVI_DTYPE_SEQUENCE, 0, NULL));
+  g_assert_cmpuint (ovi_tensor_sequence (s)->items->len, ==, 0);
+  g_assert_true (ovi_tensor_ensure (s, OVI_DTYPE_INT8, 1, &two));
+  ovi_tensor_free (s);
+  ovi_tensor_free (sc);
+  ovi_tensor_free (c);
+  ovi_tensor_free (t);
+}
+
+/* A small graph built in place: inputs, then nodes, then outputs. */
+static int
+add_input (OviGraph *g, const char *name, OviDType dtype, int rank,
+    const int64_t *dims)
+{
+  int v = ovi_graph_add_value (g, name, dtype);
+  OviValue *val = ovi_graph_value (g, v);
+  val->rank = rank;
+  if (rank > 0)
+    memcpy (val->dims, dims, sizeof (int64_t) * rank);
+  g_array_append_val (g->inputs, v);
+  return v;
+}
+
+static OviNode *
+add_node (OviGraph *g, const char *op, int n_in, const int *in,
+    const char *out_name, int *out)
+{
+  *out = ovi_graph_add_value (g, out_name, OVI_DTYPE_UNDEFINED);
+  return ovi_graph_add_node (g, op, out_name, n_in, in, 1, out);
+}
+
+static OviModel *
+finish (OviGraph *g, int output)
+{
+  GError *error = NULL;
+  g->opset = 13;
+  g->source = g_strdup ("test-graph");
+  g_array_append_val (g->outputs, output);
+  g_assert_true (ovi_graph_sort (g, &error));
+  g_assert_no_error (error);
+  return ovi_model_new_from_graph (g);
+}
+
+static void
+set_strings_attr (OviNode *n, const char *name, const char *const *v)
+{
+  OviAttr *a = ovi_node_add_attr (n, name, OVI_ATTR_STRINGS);
+  a->n = g_strv_length ((char **) v);
+  a->strings = g_strdupv ((char **) v);
+}
+
+static void
+check_strings (OviRequest *r, int rank, const int64_t *dims,
+    const char *const *want, const char *const *input)
+{
+  OviTensorView out;
+  int64_t n = ovi_shape_numel (rank, dims);
+  g_assert_true (ovi_request_get_output (r, 0, NULL, &out));
+  g_assert_cmpint (out.dtype, ==, OVI_DTYPE_STRING);
+  g_assert_true (ovi_shape_equal (out.rank, out.dims, rank, dims));
+  for (int64_t i = 0; i < n; i++) {
+    const char *got = ((char **) out.data)[i];
+    g_assert_cmpstr (got ? got : "", ==, want[i]);
+    /* Never the caller's strings: outputs own copies. */
+    for (int k = 0; input && input[k]; k++)
+      g_assert_true (got != input[k]);
+  }
+}
+
+/* String graph input and output through StringNormalizer and Identity,
+ * several inferences with different shapes on one request. */
+static void
+test_string_model (void)
+{
+  OviGraph *g = ovi_graph_new ();
+  int64_t four = 4;
+  int x = add_input (g, "x", OVI_DTYPE_STRING, 1, (int64_t[]) { -1 });
+  int n, y;
+  OviNode *node = add_node (g, "StringNormalizer", 1, &x, "n", &n);
+  const char *const stop[] = { "b", NULL };
+  const char *in1[] = { "a", "B", "c\xc3\xa9", "d", NULL };
+  const char *in2[] = { "b", "b", NULL };
+  const char *const want1[] = { "A", "C\xc3\x89", "D" };
+  const char *const want2[] = { "" };
+  OviModel *m;
+  OviCompiledModel *cm;
+  OviRequest *r;
+  GError *error = NULL;
+  OviTensorView v = { OVI_DTYPE_STRING, 1, { 4 }, in1 };
+
+  ovi_node_set_attr_string (node, "case_change_action", "UPPER");
+  set_strings_attr (node, "stopwords", stop);
+  add_node (g, "Identity", 1, &n, "y", &y);
+  m = finish (g, y);
+  cm = ovi_compile (m, "CPU", NULL, &error);
+  g_assert_no_error (error);
+  r = ovi_request_new (cm, &error);
+  for (int round = 0; round < 3; round++) {
+    v.dims[0] = four;
+    v.data = in1;
+    g_assert_true (ovi_request_set_input (r, "x", &v, &error));
+    g_assert_true (ovi_request_infer (r, &error));
+    g_assert_no_error (error);
+    check_strings (r, 1, (int64_t[]) { 3 }, want1, in1);
+    v.dims[0] = 2;
+    v.data = in2;
+    g_assert_true (ovi_request_set_input (r, "x", &v, &error));
+    g_assert_true (ovi_request_infer (r, &error));
+    check_strings (r, 1, (int64_t[]) { 1 }, want2, in2);
+  }
+  ovi_request_free (r);
+  ovi_compiled_model_unref (cm);
+  ovi_model_unref (m);
+}
+
+/* Numbers to strings as the ONNX reference (numpy) writes them, and
+ * strings back to numbers; text that is no number is an error. */
+static void
+test_string_cast (void)
+{
+  OviGraph *g = ovi_graph_new ();
+  int x = add_input (g, "x", OVI_DTYPE_FLOAT32, 1, (int64_t[]) { 9 });
+  int s, y;
+  OviModel *m;
+  OviCompiledModel *cm;
+  OviRequest *r;
+  GError *error = NULL;
+  float xs[9] = { 1.0f, 100.0f, 1e-5f, 0.1f, -0.0f, 1e16f, 3.14159274f,
+    NAN, -INFINITY };
+  const char *const want[] = { "1.0", "100.0", "1e-05", "0.1", "-0.0",
+    "1e+16", "3.1415927", "nan", "-inf" };
+  OviTensorView v = { OVI_DTYPE_FLOAT32, 1, { 9 }, xs };
+
+  ovi_node_set_attr_int (add_node (g, "Cast", 1, &x, "s", &s), "to",
+      OVI_DTYPE_STRING);
+  m = finish (g, s);
+  cm = ovi_compile (m, "CPU", NULL, &error);
+  g_assert_no_error (error);
+  r = ovi_request_new (cm, &error);
+  g_assert_true (ovi_request_set_input (r, "x", &v, &error));
+  g_assert_true (ovi_request_infer (r, &error));
+  g_assert_no_error (error);
+  check_strings (r, 1, v.dims, want, NULL);
+  ovi_request_free (r);
+  ovi_compiled_model_unref (cm);
+  ovi_model_unref (m);
+
+  g = ovi_graph_new ();
+  x = add_input (g, "x", OVI_DTYPE_STRING, 1, (int64_t[]) { 5 });
+  ovi_node_set_attr_int (add_node (g, "Cast", 1, &x, "y", &y), "to",
+      OVI_DTYPE_INT64);
+  m = finish (g, y);
+  cm = ovi_compile (m, "CPU", NULL, &error);
+  g_assert_no_error (error);
+  r = ovi_request_new (cm, &error);
+  {
+    const char *good[] = { "42", " -7 ", "100.5", "1e3", "+5" };
+    const char *bad[] = { "1", "2", "3", "abc", NULL };
+    OviTensorView sv = { OVI_DTYPE_STRING, 1, { 5 }, good };
+    OviTensorView out;
+    g_assert_true (ovi_request_set_input (r, "x", &sv, &error));
+    g_assert_true (ovi_request_infer (r, &error));
+    g_assert_no_error (error);
+    ovi_request_get_output (r, 0, NULL, &out);
+    g_assert_cmpint (((int64_t *) out.data)[0], ==, 42);
+    g_assert_cmpint (((int64_t *) out.data)[1], ==, -7);
+    g_assert_cmpint (((int64_t *) out.data)[2], ==, 100);
+    g_assert_cmpint (((int64_t *) out.data)[3], ==, 1000);
+    g_assert_cmpint (((int64_t *) out.data)[4], ==, 5);
+    sv.data = bad;
+    g_assert_true (ovi_request_set_input (r, "x", &sv, &error));
+    g_assert_false (ovi_request_infer (r, &error));
+    g_assert_error (error, OVI_ERROR, OVI_ERROR_INVALID);
+    g_clear_error (&error);
+  }
+  ovi_request_free (r);
+  ovi_compiled_model_unref (cm);
+  ovi_model_unref (m);
+}
+
+/* Ops not made for strings or sequences refuse them at plan time. */
+static void
+test_object_guard (void)
+{
+  const char *const ops[] = { "Relu", "Transpose", "Reshape", "Concat",
+    NULL };
+  for (int i = 0; ops[i]; i++) {
+    OviGraph *g = ovi_graph_new ();
+    int in[2], y;
+    OviModel *m;
+    GError *error = NULL;
+    in[0] = add_input (g, "x", OVI_DTYPE_STRING, 1, (int64_t[]) { 2 });
+    in[1] = add_input (g, "shape", OVI_DTYPE_INT64, 1, (int64_t[]) { 1 });
+    ovi_node_set_attr_int (add_node (g, ops[i], 2, in, "y", &y), "axis", 0);
+    m = finish (g, y);
+    g_assert_null (ovi_compile (m, "CPU", NULL, &error));
+    g_assert_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED);
+    g_assert_nonnull (strstr (error->message,
+            "does not support string tensors"));
+    g_clear_error (&error);
+    ovi_model_unref (m);
+  }
+  {
+    /* A sequence may not leave the graph. */
+    OviGraph *g = ovi_graph_new ();
+    int x = add_input (g, "x", OVI_DTYPE_FLOAT32, 1, (int64_t[]) { 2 });
+    int y;
+    OviModel *m;
+    GError *error = NULL;
+    add_node (g, "SequenceConstruct", 1, &x, "y", &y);
+    m = finish (g, y);
+    g_assert_null (ovi_compile (m, "CPU", NULL, &error));
+    g_assert_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED);
+    g_clear_error (&error);
+    ovi_model_unref (m);
+  }
+}
+
+/* A sequence inside the graph; positions out of range are errors, and the
+ * request keeps working after one. */
+static void
+test_sequence_model (void)
+{
+  OviGraph *g = ovi_graph_new ();
+  int in[2], s, t, y;
+  OviNode *node;
+  OviModel *m;
+  OviCompiledModel *cm;
+  OviRequest *r;
+  GError *error = NULL;
+  float xs[8] = { 0, 1, 2, 3, 4, 5, 6, 7 };
+  int64_t pos;
+  OviTensorView xv = { OVI_DTYPE_FLOAT32, 2, { 4, 2 }, xs };
+  OviTensorView pv = { OVI_DTYPE_INT64, 0, { 0 }, &pos }, out;
+
+  in[0] = add_input (g, "x", OVI_DTYPE_FLOAT32, 2, (int64_t[]) { 4, 2 });
+  in[1] = add_input (g, "pos", OVI_DTYPE_INT64, 0, NULL);
+  node = add_node (g, "SplitToSequence", 1, in, "s", &s);
+  ovi_node_set_attr_int (node, "keepdims", 0);
+  /* s with x inserted again at `pos`, then element `pos` read back. */
+  {
+    int ins[3] = { s, in[0], in[1] };
+    int at[2];
+    add_node (g, "SequenceInsert", 2, ins, "t", &t);
+    at[0] = t;
+    at[1] = in[1];
+    add_node (g, "SequenceAt", 2, at, "y", &y);
+  }
+  m = finish (g, y);
+  cm = ovi_compile (m, "CPU", NULL, &error);
+  g_assert_no_error (error);
+  r = ovi_request_new (cm, &error);
+  g_assert_true (ovi_request_set_input (r, "x", &xv, &error));
+  for (int round = 0; round < 2; round++) {
+    pos = -2;
+    g_assert_true (ovi_request_set_input (r, "pos", &pv, &error));
+    g_assert_true (ovi_request_infer (r, &error));
+    g_assert_no_error (error);
+    ovi_request_get_output (r, 0, NULL, &out);
+    g_assert_cmpint (out.rank, ==, 1);
+    g_assert_cmpint (out.dims[0], ==, 2);
+    g_assert_cmpfloat (((float *) out.data)[0], ==, 6.0f);
+    pos = 4;                    /* the appended [4, 2] tensor */
+    g_assert_true (ovi_request_infer (r, &error));
+    ovi_request_get_output (r, 0, NULL, &out);
+    g_assert_cmpint (out.rank, ==, 2);
+    g_assert_cmpfloat (((float *) out.data)[7], ==, 7.0f);
+    for (int k = 0; k < 4; k++) {
+      const int64_t bad[] = { 5, -6, G_MAXINT64, G_MININT64 };
+      pos = bad[k];
+      g_assert_false (ovi_request_infer (r, &error));
+      g_assert_error (error, OVI_ERROR, OVI_ERROR_INVALID);
+      g_clear_error (&error);
+    }
+  }
+  ovi_request_free (r);
+  ovi_compiled_model_unref (cm);
+  ovi_model_unref (m);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -270,5 +597,10 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/dynamic-replan", test_dynamic_replan);
   g_test_add_func ("/engine/arena-reuse", test_arena_reuse);
   g_test_add_func ("/engine/async", test_async);
+  g_test_add_func ("/engine/string-ownership", test_string_ownership);
+  g_test_add_func ("/engine/string-model", test_string_model);
+  g_test_add_func ("/engine/string-cast", test_string_cast);
+  g_test_add_func ("/engine/object-guard", test_object_guard);
+  g_test_add_func ("/engine/sequence-model", test_sequence_model);
   return g_test_run ();
 }
