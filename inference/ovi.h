@@ -48,7 +48,8 @@ typedef enum {
 } OviDType;
 
 /* A dense row-major tensor in memory the caller owns (for inputs) or the
- * request owns (for outputs, valid until the next inference). */
+ * request owns (for outputs, valid until the next inference). For
+ * OVI_DTYPE_STRING, data is an array of NUL-terminated UTF-8 `char *`. */
 typedef struct {
   OviDType dtype;
   int rank;

@@ -177,6 +177,41 @@ align_up (gsize n)
   return (n + OVI_ALIGNMENT - 1) & ~(gsize) (OVI_ALIGNMENT - 1);
 }
 
+/* Per-node argument arrays, sized once for the widest node of a graph
+ * (a Concat may have hundreds of inputs). */
+typedef struct {
+  OviTensor **in, **out, **res;
+  OviTensor *tin, *tout;
+  void **saved;
+} Scratch;
+
+static void
+scratch_init (Scratch *sc, const OviGraph *g)
+{
+  int w = 1;
+  for (guint i = 0; i < g->nodes->len; i++) {
+    const OviNode *n = ovi_graph_node (g, i);
+    w = MAX (w, MAX (n->n_inputs, n->n_outputs));
+  }
+  sc->in = g_new0 (OviTensor *, w);
+  sc->out = g_new0 (OviTensor *, w);
+  sc->res = g_new0 (OviTensor *, w);
+  sc->tin = g_new0 (OviTensor, w);
+  sc->tout = g_new0 (OviTensor, w);
+  sc->saved = g_new0 (void *, w);
+}
+
+static void
+scratch_clear (Scratch *sc)
+{
+  g_free (sc->in);
+  g_free (sc->out);
+  g_free (sc->res);
+  g_free (sc->tin);
+  g_free (sc->tout);
+  g_free (sc->saved);
+}
+
 /* Phase 1: shapes for these inputs. Infers every live node in order,
  * folds nodes whose inputs are all constant, and keeps only the nodes left
  * to run. Values get their static shape, or `dynamic` when it depends on
@@ -191,6 +226,9 @@ specialize (OviPlan *plan, const OviTensorView *inputs, GError **error)
   OviTensor *shapes = g_new0 (OviTensor, nv);
   gboolean *removed = g_new0 (gboolean, nn);
   gboolean ok = FALSE;
+  Scratch sc;
+
+  scratch_init (&sc, g);
 
   for (int v = 0; v < nv; v++) {
     OviValue *val = ovi_graph_value (g, v);
@@ -223,7 +261,7 @@ specialize (OviPlan *plan, const OviTensorView *inputs, GError **error)
 
   for (int i = 0; i < nn; i++) {
     OviNode *n = ovi_graph_node (g, i);
-    OviTensor *in[64], *out[64];
+    OviTensor **in = sc.in, **out = sc.out;
     gboolean all_const = TRUE, any_dynamic = FALSE;
     const OviOpDef *def;
     OviInferResult r;
@@ -231,12 +269,6 @@ specialize (OviPlan *plan, const OviTensorView *inputs, GError **error)
     if (!live_node[i]) {
       removed[i] = TRUE;
       continue;
-    }
-    if (n->n_inputs > 64 || n->n_outputs > 64) {
-      g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
-          "%s: node '%s' (%s) has more than 64 inputs or outputs", g->source,
-          n->name, n->op_type);
-      goto out;
     }
     for (int k = 0; k < n->n_inputs; k++) {
       int v = n->inputs[k];
@@ -254,7 +286,7 @@ specialize (OviPlan *plan, const OviTensorView *inputs, GError **error)
       goto out;
     if (all_const && !def->no_fold) {
       /* Fold: evaluate now, keep the results as constants. */
-      OviTensor *res[64] = { 0 };
+      OviTensor **res = sc.res;
       gboolean folded;
       for (int o = 0; o < n->n_outputs; o++)
         res[o] = n->outputs[o] >= 0 ? g_new0 (OviTensor, 1) : NULL;
@@ -285,7 +317,7 @@ specialize (OviPlan *plan, const OviTensorView *inputs, GError **error)
       r = OVI_INFER_NEED_DATA;
     } else {
       /* Input data is visible to infer only for constants. */
-      void *saved[64];
+      void **saved = sc.saved;
       for (int k = 0; k < n->n_inputs; k++) {
         saved[k] = in[k] ? in[k]->data : NULL;
         if (in[k] && ovi_graph_value (g, n->inputs[k])->constant == NULL)
@@ -342,6 +374,7 @@ out:
     g->nodes = kept;
   }
   g_free (removed);
+  scratch_clear (&sc);
   g_free (live_node);
   g_free (needed);
   g_free (shapes);
@@ -356,7 +389,9 @@ bind_steps (OviPlan *plan, GError **error)
   int nv = g->values->len, nn = g->nodes->len;
   int *alias = g_new (int, nv);
   gboolean ok = FALSE;
+  Scratch sc;
 
+  scratch_init (&sc, g);
   plan->storage = g_new0 (OviStorage, nv);
   plan->offset = g_new0 (gsize, nv);
   plan->steps = g_new0 (OviPlanStep, MAX (nn, 1));
@@ -371,11 +406,11 @@ bind_steps (OviPlan *plan, GError **error)
   for (int i = 0; i < nn; i++) {
     OviNode *n = ovi_graph_node (g, i);
     OviPlanStep *step = &plan->steps[plan->n_steps];
-    OviTensor types[64], *in[64];
+    OviTensor *types = sc.tin, **in = sc.in;
     step->node = n;
     /* Kernels are chosen by input types, like definitions (dynamic steps
      * choose again at run time, when every type is known). */
-    for (int k = 0; k < n->n_inputs && k < 64; k++) {
+    for (int k = 0; k < n->n_inputs; k++) {
       in[k] = NULL;
       if (n->inputs[k] >= 0) {
         memset (&types[k], 0, sizeof (types[k]));
@@ -383,7 +418,7 @@ bind_steps (OviPlan *plan, GError **error)
         in[k] = &types[k];
       }
     }
-    step->kernel = ovi_cpu_kernel_find_for (n, in, MIN (n->n_inputs, 64));
+    step->kernel = ovi_cpu_kernel_find_for (n, in, n->n_inputs);
     if (step->kernel == NULL) {
       g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
           "%s: node '%s': op %s has no CPU kernel", g->source, n->name,
@@ -485,8 +520,8 @@ bind_steps (OviPlan *plan, GError **error)
   for (int s = 0; s < plan->n_steps; s++) {
     OviPlanStep *step = &plan->steps[s];
     const OviNode *n = step->node;
-    OviTensor *in[64], *out[64];
-    OviTensor tin[64], tout[64];
+    OviTensor **in = sc.in, **out = sc.out;
+    OviTensor *tin = sc.tin, *tout = sc.tout;
     OviOpCtx ctx = { .node = n, .opset = g->opset, .n_inputs = n->n_inputs,
       .inputs = in, .n_outputs = n->n_outputs, .outputs = out,
       .source = g->source };
@@ -517,6 +552,7 @@ bind_steps (OviPlan *plan, GError **error)
   }
   ok = TRUE;
 out:
+  scratch_clear (&sc);
   g_free (alias);
   return ok;
 }

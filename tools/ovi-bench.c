@@ -62,7 +62,8 @@ parse_shape (OviModel *m, int index, OviTensorView *v)
       v->dims[d] = g_ascii_strtoll (parts[d], NULL, 10);
     g_strfreev (parts);
   }
-  if (v->rank < 0 || v->rank > OVI_MAX_RANK)
+  if (v->rank < 0 || v->rank > OVI_MAX_RANK || ovi_dtype_size (v->dtype) == 0
+      || v->dtype == OVI_DTYPE_STRING)
     return FALSE;
   for (int d = 0; d < v->rank; d++)
     if (v->dims[d] < 0)
@@ -160,7 +161,8 @@ main (int argc, char **argv)
   for (int i = 0; i < n_inputs; i++) {
     OviTensorView v;
     if (!parse_shape (model, i, &v))
-      return die ("an input has a dynamic shape: give it with --shape", NULL);
+      return die ("an input has a dynamic shape (give it with --shape) or "
+          "a type ovi-bench cannot fill (strings)", NULL);
     v.data = random_data (&v, rand);
     g_ptr_array_add (buffers, v.data);
     for (int r = 0; r < nireq; r++) {
