@@ -36,7 +36,7 @@ run_unit_and_conformance () {   # build dir, label
   local dir=$1 label=$2 t log
   export OVI_TEST_MODELS=$root/$dir/tests
   for t in "$dir"/tests/test-*; do
-    [ -x "$t" ] || continue
+    [ -f "$t" ] && [ -x "$t" ] || continue
     log=$(mktemp)
     "$t" --tap > "$log" 2>&1
     count_tap "$label/$(basename "$t")" "$log"
@@ -83,9 +83,12 @@ if CC=clang build build-fuzz -Dfuzzing=true -Db_sanitize=address,undefined -Dbui
     [ -x "$f" ] || continue
     name=$(basename "$f")
     corpus=tests/fuzz/corpus-${name#fuzz-}
+    dict=tests/fuzz/${name#fuzz-}.dict
+    dict_arg=()
+    [ -f "$dict" ] && dict_arg=(-dict="$dict")
     work=$(mktemp -d)
     cp -r "$corpus"/. "$work"/ 2>/dev/null
-    if "$f" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 -timeout=10 \
+    if "$f" "${dict_arg[@]}" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 -timeout=10 \
         -print_final_stats=1 "$work" > "$work.log" 2>&1; then
       passed=$((passed + 1))
       echo "  $name: no crash in ${fuzz_seconds}s ($(grep -m1 -oE 'stat::number_of_executed_units: *[0-9]+' "$work.log" | grep -oE '[0-9]+$') inputs)"
