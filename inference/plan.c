@@ -177,6 +177,13 @@ align_up (gsize n)
   return (n + OVI_ALIGNMENT - 1) & ~(gsize) (OVI_ALIGNMENT - 1);
 }
 
+static gboolean
+reads_only_shapes (const OviNode *n)
+{
+  return n->domain[0] == '\0' && (strcmp (n->op_type, "Shape") == 0
+      || strcmp (n->op_type, "Size") == 0);
+}
+
 /* Per-node argument arrays, sized once for the widest node of a graph
  * (a Concat may have hundreds of inputs). */
 typedef struct {
@@ -284,6 +291,10 @@ specialize (OviPlan *plan, const OviTensorView *inputs, GError **error)
     def = find_def (n, g->source, in, n->n_inputs, error);
     if (def == NULL)
       goto out;
+    /* Ops that read only their inputs' shapes fold as soon as those are
+     * static: Shape -> Gather -> Concat -> Reshape chains then vanish. */
+    if (!any_dynamic && reads_only_shapes (n))
+      all_const = TRUE;
     if (all_const && !def->no_fold) {
       /* Fold: evaluate now, keep the results as constants. */
       OviTensor **res = sc.res;
