@@ -9,7 +9,6 @@ static const OviCpuKernel *const groups[] = {
   ovi_cpu_conv,
   ovi_cpu_pool,
   ovi_cpu_norm,
-  ovi_cpu_nn,
   ovi_cpu_reduce,
   ovi_cpu_index,
   ovi_cpu_misc,

@@ -36,7 +36,6 @@ extern const OviCpuKernel ovi_cpu_shape[];
 extern const OviCpuKernel ovi_cpu_conv[];
 extern const OviCpuKernel ovi_cpu_pool[];
 extern const OviCpuKernel ovi_cpu_norm[];
-extern const OviCpuKernel ovi_cpu_nn[];
 extern const OviCpuKernel ovi_cpu_reduce[];
 extern const OviCpuKernel ovi_cpu_index[];
 extern const OviCpuKernel ovi_cpu_misc[];

@@ -9,7 +9,6 @@ static const OviOpDef *const groups[] = {
   ovi_ops_conv,
   ovi_ops_pool,
   ovi_ops_norm,
-  ovi_ops_nn,
   ovi_ops_reduce,
   ovi_ops_index,
   ovi_ops_misc,

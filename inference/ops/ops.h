@@ -103,7 +103,6 @@ extern const OviOpDef ovi_ops_shape[];
 extern const OviOpDef ovi_ops_conv[];
 extern const OviOpDef ovi_ops_pool[];
 extern const OviOpDef ovi_ops_norm[];
-extern const OviOpDef ovi_ops_nn[];
 extern const OviOpDef ovi_ops_reduce[];
 extern const OviOpDef ovi_ops_index[];
 extern const OviOpDef ovi_ops_misc[];
