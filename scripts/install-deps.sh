@@ -8,6 +8,7 @@ packages=(
   libglib2.0-dev libdnnl-dev
   python3 python3-onnx python3-numpy
   libonnx-testdata
+  python3-torch python3-torchvision
   clang libclang-rt-14-dev libomp-14-dev
 )
 

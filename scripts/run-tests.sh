@@ -67,6 +67,35 @@ else
   failed=$((failed + 1)); failures+=("release build")
 fi
 
+echo "== agreement: torchvision CNNs (random weights) against PyTorch's outputs, ONNX and IR v11"
+agree_models=resnet50,mobilenet_v2,mobilenet_v3_large,efficientnet_b0,lraspp_mobilenet_v3_large,ssdlite320_mobilenet_v3_large_head
+if [ -x build-test/tools/ovi-run ] && /usr/bin/python3 tools/models/export-torchvision.py models/torchvision \
+    --models "$agree_models" > models/export.log 2>&1; then
+  names=${agree_models//,/ }
+  ok=1
+  for n in $names; do
+    build-test/tools/ovi-convert "models/torchvision/$n.onnx" "models/torchvision/$n.xml" || ok=0
+  done
+  for suffix in .onnx .xml; do
+    log=$(mktemp)
+    /usr/bin/python3 tests/agreement/check-models.py build-test/tools/ovi-run models/torchvision \
+      --suffix "$suffix" $names > "$log" 2>&1
+    cat "$log"
+    line=$(tail -1 "$log")
+    if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+      passed=$((passed + BASH_REMATCH[1])); failed=$((failed + BASH_REMATCH[2]))
+      [ "${BASH_REMATCH[2]}" -gt 0 ] && failures+=("agreement$suffix")
+    else
+      failed=$((failed + 1)); failures+=("agreement$suffix")
+    fi
+    rm -f "$log"
+  done
+  [ $ok = 1 ] || { failed=$((failed + 1)); failures+=("ovi-convert"); }
+else
+  tail -20 models/export.log
+  failed=$((failed + 1)); failures+=("torchvision export")
+fi
+
 echo "== sanitizer build (address, undefined, leak)"
 if build build-asan -Db_sanitize=address,undefined -Dbuildtype=debugoptimized -Db_lundef=false; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1

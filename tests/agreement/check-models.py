@@ -21,7 +21,7 @@ ap.add_argument("names", nargs="*")
 ap.add_argument("--atol", type=float, default=1e-4)
 ap.add_argument("--rtol", type=float, default=1e-3)
 ap.add_argument("--suffix", default=".onnx", help=".onnx or .xml")
-args = ap.parse_args()
+args = ap.parse_intermixed_args()
 
 names = args.names or sorted(os.path.basename(p)[:-len(".input.npy")]
                              for p in glob.glob(os.path.join(args.model_dir, "*.input.npy")))
