@@ -8,7 +8,6 @@
  * double (floats) or wrapping 64-bit integers with simple loops. */
 #include <string.h>
 #include <math.h>
-#include <omp.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -19,6 +18,7 @@
 
 #include "cpu-broadcast.h"
 #include "cpu-ops.h"
+#include "cpu-parallel.h"
 
 /* ------------------------------------------------------------------ */
 /* float32 GEMM                                                         */
@@ -29,8 +29,10 @@
 #define SG_KC 256
 #define SG_MC 144
 #define SG_NC 3072
-/* Below this many multiply-adds a GEMM runs on one thread. */
-#define SG_PAR_MIN ((int64_t) 1 << 17)
+/* Work estimate (for OVI_PARALLEL_*) of `macs` multiply-adds: the loops
+ * here vectorize, four of them make a step, so a GEMM runs on one thread
+ * below 2^17. */
+#define PAR_WORK(macs) ((macs) / 4)
 
 /* Eight floats: plain SSE pairs by default, one AVX register inside the
  * target("avx2,fma") functions. */
@@ -82,12 +84,38 @@ have_avx2 (void)
 #endif
 }
 
-/* TRUE when a loop of `work` elementary steps is worth threading. */
+/* TRUE when a loop of `macs` multiply-adds is worth threading. */
 static gboolean
-par_ok (int64_t work)
+par_ok (int64_t macs)
 {
-  return work >= SG_PAR_MIN && !omp_in_parallel ()
-      && omp_get_max_threads () > 1;
+  return ovi_parallel_worth (PAR_WORK (macs));
+}
+
+/* The number of threads a parallel region of `work` steps runs on, 1 when
+ * it would run inline: cpu-parallel.h can only tell from inside one. */
+static int
+team_size (int64_t work)
+{
+  int n = 1;
+  if (ovi_parallel_worth (work))
+    OVI_PARALLEL_REGION (work, {
+      if (ovi_thread_id () == 0)
+        n = ovi_thread_count ();
+    });
+  return n;
+}
+
+/* This thread's share [*i0, *i1) of n iterations, contiguous as
+ * schedule(static) splits them, in a region entered with `par` TRUE
+ * (parallel) or FALSE (inline: all of them; ovi_thread_id () would name
+ * the thread of an enclosing team there). */
+static void
+thread_share (gboolean par, int64_t n, int64_t *i0, int64_t *i1)
+{
+  int64_t nth = par ? ovi_thread_count () : 1;
+  int64_t tid = par ? ovi_thread_id () : 0;
+  *i0 = n / nth * tid + MIN (tid, n % nth);
+  *i1 = *i0 + n / nth + (tid < n % nth);
 }
 
 /* c = alpha * acc + beta * c on an mr x nr corner of a tile; beta 0
@@ -329,9 +357,16 @@ sg_gemv_rows_body (int64_t k, int64_t n, const float *x, const float *mat,
 static inline __attribute__((always_inline)) float
 sg_dot_body (int64_t k, const float *x, const float *v)
 {
-  float s = 0.0f;
-#pragma omp simd reduction(+:s)
-  for (int64_t i = 0; i < k; i++)
+  V8f acc = { 0 };
+  float s;
+  int64_t i = 0;
+  for (; i + 8 <= k; i += 8) {
+    V8f xv;
+    memcpy (&xv, x + i, sizeof (xv));
+    V8_MADD (acc, xv, v + i);
+  }
+  s = v8_sum (&acc);
+  for (; i < k; i++)
     s += x[i] * v[i];
   return s;
 }
@@ -423,56 +458,68 @@ sg_dot4_avx2 (int64_t k, const float *x, const float *v, int64_t ld,
 /* y (n values, stride ys) = alpha * op(mat) x + beta * y, where op(mat) is
  * n x k: k_major TRUE means element (j, kk) is mat[kk * ld + j], FALSE
  * mat[j * ld + kk]. */
+/* Columns [j0, j0 + nc) of sg_gemv (nc <= 256). */
+static void
+sg_gemv_chunk (gboolean avx2, gboolean k_major, int64_t j0, int64_t nc,
+    int64_t k, float alpha, const float *mat, int64_t ld, const float *x,
+    float beta, float *y, int64_t ys)
+{
+  float tmp[256];
+  if (k_major) {
+#if OVI_CONV_X86
+    if (avx2)
+      sg_gemv_rows_avx2 (k, nc, x, mat + j0, ld, tmp);
+    else
+#endif
+      sg_gemv_rows_generic (k, nc, x, mat + j0, ld, tmp);
+  } else {
+    int64_t j = 0;
+    for (; j + 4 <= nc; j += 4) {
+#if OVI_CONV_X86
+      if (avx2)
+        sg_dot4_avx2 (k, x, mat + (j0 + j) * ld, ld, tmp + j);
+      else
+#endif
+        sg_dot4_generic (k, x, mat + (j0 + j) * ld, ld, tmp + j);
+    }
+    for (; j < nc; j++) {
+#if OVI_CONV_X86
+      if (avx2)
+        tmp[j] = sg_dot_avx2 (k, x, mat + (j0 + j) * ld);
+      else
+#endif
+        tmp[j] = sg_dot_generic (k, x, mat + (j0 + j) * ld);
+    }
+  }
+  for (int64_t j = 0; j < nc; j++) {
+    float *p = y + (j0 + j) * ys;
+    *p = beta == 0.0f ? alpha * tmp[j] : alpha * tmp[j] + beta * *p;
+  }
+  (void) avx2;
+}
+
 static void
 sg_gemv (gboolean k_major, int64_t n, int64_t k, float alpha,
     const float *mat, int64_t ld, const float *x, float beta, float *y,
     int64_t ys)
 {
   gboolean avx2 = have_avx2 ();
-  gboolean par = par_ok (n * k) && n >= 64;
-  /* Columns per chunk: up to 256, fewer to give every thread work. */
-  int64_t width = par ? (n + 2 * omp_get_max_threads () - 1)
-      / (2 * omp_get_max_threads ()) : 256;
-  int64_t n_chunks;
+  int64_t work = n >= 64 ? PAR_WORK (n * k) : 0;
+  gboolean par = ovi_parallel_worth (work);
 
-  width = CLAMP ((width + 15) / 16 * 16, 16, 256);
-  n_chunks = (n + width - 1) / width;
-#pragma omp parallel for schedule(static) if (par)
-  for (int64_t c = 0; c < n_chunks; c++) {
-    float tmp[256];
-    int64_t j0 = c * width, nc = MIN (width, n - j0);
-    if (k_major) {
-#if OVI_CONV_X86
-      if (avx2)
-        sg_gemv_rows_avx2 (k, nc, x, mat + j0, ld, tmp);
-      else
-#endif
-        sg_gemv_rows_generic (k, nc, x, mat + j0, ld, tmp);
-    } else {
-      int64_t j = 0;
-      for (; j + 4 <= nc; j += 4) {
-#if OVI_CONV_X86
-        if (avx2)
-          sg_dot4_avx2 (k, x, mat + (j0 + j) * ld, ld, tmp + j);
-        else
-#endif
-          sg_dot4_generic (k, x, mat + (j0 + j) * ld, ld, tmp + j);
-      }
-      for (; j < nc; j++) {
-#if OVI_CONV_X86
-        if (avx2)
-          tmp[j] = sg_dot_avx2 (k, x, mat + (j0 + j) * ld);
-        else
-#endif
-          tmp[j] = sg_dot_generic (k, x, mat + (j0 + j) * ld);
-      }
-    }
-    for (int64_t j = 0; j < nc; j++) {
-      float *p = y + (j0 + j) * ys;
-      *p = beta == 0.0f ? alpha * tmp[j] : alpha * tmp[j] + beta * *p;
-    }
-  }
-  (void) avx2;
+  OVI_PARALLEL_REGION (par ? work : 0, {
+    /* Columns per chunk: up to 256, fewer to give every thread work. */
+    int64_t nth = par ? ovi_thread_count () : 1;
+    int64_t width = par ? (n + 2 * nth - 1) / (2 * nth) : 256;
+    int64_t n_chunks, c0, c1;
+
+    width = CLAMP ((width + 15) / 16 * 16, 16, 256);
+    n_chunks = (n + width - 1) / width;
+    thread_share (par, n_chunks, &c0, &c1);
+    for (int64_t c = c0; c < c1; c++)
+      sg_gemv_chunk (avx2, k_major, c * width, MIN (width, n - c * width), k,
+          alpha, mat, ld, x, beta, y, ys);
+  });
 }
 
 /* C (M x N, row stride ldc) = alpha * op(A) op(B) + beta * C, all
@@ -486,7 +533,7 @@ sgemm (gboolean ta, gboolean tb, int64_t m, int64_t n, int64_t k,
   SgArgs g = { ta, tb, m, n, k, alpha, beta, a, b, lda, ldb, ldc, c };
   SgKernel kernel = sg_kernel_generic;
   int nt = 1;
-  gboolean split_n = TRUE;
+  gboolean split_n = TRUE, par;
   int64_t per, ap_size, bp_size;
   float *buf;
 
@@ -536,7 +583,7 @@ sgemm (gboolean ta, gboolean tb, int64_t m, int64_t n, int64_t k,
 #endif
 
   if (par_ok (m * n * k)) {
-    int max_t = omp_get_max_threads ();
+    int max_t = team_size (PAR_WORK (m * n * k));
     int64_t n_panels = (n + SG_NR - 1) / SG_NR;
     int64_t m_panels = (m + SG_MR - 1) / SG_MR;
     if (n_panels >= 2 * max_t || n_panels >= m_panels) {
@@ -559,20 +606,25 @@ sgemm (gboolean ta, gboolean tb, int64_t m, int64_t n, int64_t k,
   if (buf == NULL)
     return FALSE;
 
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-  for (int t = 0; t < nt; t++) {
-    float *ap = buf + (ap_size + bp_size) * t;
-    float *bp = ap + ap_size;
-    if (split_n) {
-      int64_t n0 = t * per, n1 = MIN (n, n0 + per);
-      if (n0 < n1)
-        sg_block (&g, 0, m, n0, n1, ap, bp, kernel);
-    } else {
-      int64_t m0 = t * per, m1 = MIN (m, m0 + per);
-      if (m0 < m1)
-        sg_block (&g, m0, m1, 0, n, ap, bp, kernel);
+  /* nt slices, thread t taking slice t (the team has at least nt
+   * threads; inline, one thread takes them all). */
+  par = nt > 1 && ovi_parallel_worth (PAR_WORK (m * n * k));
+  OVI_PARALLEL_REGION (par ? PAR_WORK (m * n * k) : 0, {
+    int t0 = par ? ovi_thread_id () : 0, step = par ? ovi_thread_count () : 1;
+    for (int t = t0; t < nt; t += step) {
+      float *ap = buf + (ap_size + bp_size) * t;
+      float *bp = ap + ap_size;
+      if (split_n) {
+        int64_t n0 = t * per, n1 = MIN (n, n0 + per);
+        if (n0 < n1)
+          sg_block (&g, 0, m, n0, n1, ap, bp, kernel);
+      } else {
+        int64_t m0 = t * per, m1 = MIN (m, m0 + per);
+        if (m0 < m1)
+          sg_block (&g, m0, m1, 0, n, ap, bp, kernel);
+      }
     }
-  }
+  });
   ovi_aligned_free (buf);
   return TRUE;
 }
@@ -647,8 +699,7 @@ static void
 gemm_f64 (int64_t m, int64_t n, int64_t k, const double *a, const double *b,
     double *c)
 {
-#pragma omp parallel for schedule(static) if (par_ok (m * n * k))
-  for (int64_t i = 0; i < m; i++) {
+  OVI_PARALLEL_FOR (PAR_WORK (m * n * k), for (int64_t i = 0; i < m; i++), {
     double *ci = c + i * n;
     for (int64_t j = 0; j < n; j++)
       ci[j] = 0.0;
@@ -658,15 +709,14 @@ gemm_f64 (int64_t m, int64_t n, int64_t k, const double *a, const double *b,
       for (int64_t j = 0; j < n; j++)
         ci[j] += av * bk[j];
     }
-  }
+  });
 }
 
 static void
 gemm_u64 (int64_t m, int64_t n, int64_t k, const guint64 *a,
     const guint64 *b, guint64 *c)
 {
-#pragma omp parallel for schedule(static) if (par_ok (m * n * k))
-  for (int64_t i = 0; i < m; i++) {
+  OVI_PARALLEL_FOR (PAR_WORK (m * n * k), for (int64_t i = 0; i < m; i++), {
     guint64 *ci = c + i * n;
     for (int64_t j = 0; j < n; j++)
       ci[j] = 0;
@@ -676,7 +726,7 @@ gemm_u64 (int64_t m, int64_t n, int64_t k, const guint64 *a,
       for (int64_t j = 0; j < n; j++)
         ci[j] += av * bk[j];
     }
-  }
+  });
 }
 
 /* ------------------------------------------------------------------ */
@@ -790,8 +840,8 @@ im2col_f32 (const ConvGeom *g, const float *xg, int64_t l0, int64_t l1,
   int64_t ncols = (l1 - l0) * ow_n;
   int64_t rows = g->cg * g->k_size;
 
-#pragma omp parallel for schedule(static) if (par_ok (rows * ncols * 4))
-  for (int64_t r = 0; r < rows; r++) {
+  /* A copied element per step. */
+  OVI_PARALLEL_FOR (rows * ncols, for (int64_t r = 0; r < rows; r++), {
     int64_t c = r / g->k_size, kp = r % g->k_size;
     int64_t kc[OVI_MAX_RANK], oc[OVI_MAX_RANK];
     const float *xc = xg + c * g->in_size;
@@ -839,7 +889,7 @@ im2col_f32 (const ConvGeom *g, const float *xg, int64_t l0, int64_t l1,
       if (hi < ow_n)
         memset (dst + hi, 0, sizeof (float) * (ow_n - hi));
     }
-  }
+  });
 }
 
 /* Depthwise (one input channel per group) 1-D/2-D convolution, computed
@@ -1043,33 +1093,36 @@ conv_depthwise_f32 (const ConvGeom *g, const float *x, const float *w,
     .dh = two ? g->d[0] : 1, .dw = g->d[last],
     .ph = two ? g->pb[0] : 0, .pw = g->pb[last],
   };
-  gboolean avx2 = have_avx2 ();
   gboolean s1 = d.sw == 1 && d.kh * d.kw <= DW_MAX_TAPS;
   int64_t pad_floats = s1 ? dw_padded_width (&d) * dw_padded_height (&d) : 0;
   int64_t total = g->n * g->m;
+  int64_t work = PAR_WORK (total * g->out_size * g->k_size);
+  gboolean par = ovi_parallel_worth (work);
+  void (*channel) (const DwShape *d, const float *xc, float *xp,
+      const float *wm, float bias, float *ym) = dw_channel_generic;
 
-#pragma omp parallel if (par_ok (total * g->out_size * g->k_size))
-  {
+#if OVI_CONV_X86
+  if (have_avx2 ())
+    channel = dw_channel_avx2;
+#endif
+  /* Each thread a contiguous range of channels (as schedule(static)
+   * splits them), with its own padded-input scratch. */
+  OVI_PARALLEL_REGION (par ? work : 0, {
     /* Without the scratch, the row path still works. */
     float *xp = s1 ? g_try_new (float, pad_floats) : NULL;
-#pragma omp for schedule(static)
-    for (int64_t nm = 0; nm < total; nm++) {
+    int64_t nm0, nm1;
+    thread_share (par, total, &nm0, &nm1);
+    for (int64_t nm = nm0; nm < nm1; nm++) {
       int64_t n = nm / g->m, m = nm % g->m;
       int64_t c = m / g->mg;
       const float *xc = x + (n * g->c + c) * g->in_size;
       const float *wm = w + m * g->k_size;
       float *ym = y + nm * g->out_size;
       float bias = b ? b[m] : 0.0f;
-#if OVI_CONV_X86
-      if (avx2)
-        dw_channel_avx2 (&d, xc, xp, wm, bias, ym);
-      else
-#endif
-        dw_channel_generic (&d, xc, xp, wm, bias, ym);
+      channel (&d, xc, xp, wm, bias, ym);
     }
     g_free (xp);
-  }
-  (void) avx2;
+  });
 }
 
 /* im2col scratch per task, in floats: small enough to stay in a core's
@@ -1109,9 +1162,9 @@ conv_f32 (OviOpCtx *ctx, const ConvGeom *g, GError **error)
   float *y = ctx->outputs[0]->data;
   gboolean pointwise = TRUE;
   int64_t kdim = g->cg * g->k_size, ow_n, lines, n_pairs, chunk, n_chunks;
-  int64_t n_tasks, col_floats;
-  int nt = omp_in_parallel () ? 1 : omp_get_max_threads ();
-  gboolean ok = TRUE;
+  int64_t n_tasks, col_floats, next = 0;
+  int nt;
+  gboolean ok = TRUE, par;
   float *cols = NULL;
 
   if (g->out_size == 0 || g->n == 0 || g->m == 0)
@@ -1126,15 +1179,17 @@ conv_f32 (OviOpCtx *ctx, const ConvGeom *g, GError **error)
 
   /* Bias first; the GEMMs then accumulate onto it. */
   if (b) {
-#pragma omp parallel for schedule(static) \
-    if (par_ok (g->n * g->m * g->out_size))
-    for (int64_t nm = 0; nm < g->n * g->m; nm++) {
+    OVI_PARALLEL_FOR (PAR_WORK (g->n * g->m * g->out_size),
+        for (int64_t nm = 0; nm < g->n * g->m; nm++), {
       float *ym = y + nm * g->out_size;
       float bv = b[nm % g->m];
       for (int64_t i = 0; i < g->out_size; i++)
         ym[i] = bv;
-    }
+    });
   }
+  /* The threads the tasks below would run on (1: the single-task path
+   * below, which does not need it). */
+  nt = team_size (PAR_WORK (g->n * g->m * g->out_size * kdim));
 
   ow_n = g->out[g->nsp - 1];
   lines = g->out_size / ow_n;
@@ -1166,19 +1221,26 @@ conv_f32 (OviOpCtx *ctx, const ConvGeom *g, GError **error)
       if (cols == NULL)
         return out_of_memory (ctx, error);
     }
-#pragma omp parallel for num_threads(nt) schedule(dynamic)
-    for (int64_t t = 0; t < n_tasks; t++) {
-      int64_t p = t / n_chunks, l0 = t % n_chunks * chunk;
-      int64_t n = p / g->group, grp = p % g->group;
-      float *col = cols ? cols + col_floats * omp_get_thread_num () : NULL;
-      if (!conv_task_f32 (g, x + (n * g->c + grp * g->cg) * g->in_size,
-              w + grp * g->mg * kdim, b != NULL,
-              y + (n * g->m + grp * g->mg) * g->out_size, col, l0,
-              MIN (lines, l0 + chunk))) {
-#pragma omp atomic write
-        ok = FALSE;
+    /* Tasks go to the threads one at a time, as they become free (as
+     * schedule(dynamic) does); thread t uses scratch slice t. */
+    par = ovi_parallel_worth (PAR_WORK (g->n * g->m * g->out_size * kdim));
+    OVI_PARALLEL_REGION (par ? PAR_WORK (g->n * g->m * g->out_size * kdim)
+        : 0, {
+      int tid = par ? ovi_thread_id () : 0;
+      float *col = cols ? cols + col_floats * tid : NULL;
+      while (tid < nt) {
+        int64_t t = __atomic_fetch_add (&next, 1, __ATOMIC_RELAXED);
+        int64_t p = t / n_chunks, l0 = t % n_chunks * chunk;
+        int64_t n = p / g->group, grp = p % g->group;
+        if (t >= n_tasks)
+          break;
+        if (!conv_task_f32 (g, x + (n * g->c + grp * g->cg) * g->in_size,
+                w + grp * g->mg * kdim, b != NULL,
+                y + (n * g->m + grp * g->mg) * g->out_size, col, l0,
+                MIN (lines, l0 + chunk)))
+          g_atomic_int_set (&ok, FALSE);
       }
-    }
+    });
   } else {
     /* Few tasks: big chunks, threads inside im2col and the GEMM. */
     chunk = MAX (1, CONV_COL_MAX / MAX (kdim * ow_n, 1));
@@ -1211,9 +1273,8 @@ conv_generic (const ConvGeom *g, const double *x, const double *w,
   int nsp = g->nsp;
   int64_t total = g->n * g->m;
 
-#pragma omp parallel for schedule(static) \
-    if (par_ok (total * g->out_size * g->cg * g->k_size))
-  for (int64_t nm = 0; nm < total; nm++) {
+  OVI_PARALLEL_FOR (PAR_WORK (total * g->out_size * g->cg * g->k_size),
+      for (int64_t nm = 0; nm < total; nm++), {
     int64_t n = nm / g->m, m = nm % g->m, grp = m / g->mg;
     const double *wm = w + m * g->cg * g->k_size;
     double *ym = y + nm * g->out_size;
@@ -1246,7 +1307,7 @@ conv_generic (const ConvGeom *g, const double *x, const double *w,
       }
       ym[op] = acc;
     }
-  }
+  });
 }
 
 static gboolean
@@ -1290,9 +1351,9 @@ col2im_f32 (const ConvGeom *g, const float *col, int64_t l0, int64_t l1,
   int64_t sw = g->s[nsp - 1];
   int64_t ncols = (l1 - l0) * iw_n;
 
-#pragma omp parallel for schedule(static) \
-    if (par_ok (g->mg * g->k_size * ncols * 4))
-  for (int64_t mg = 0; mg < g->mg; mg++) {
+  /* An added element per step. */
+  OVI_PARALLEL_FOR (g->mg * g->k_size * ncols,
+      for (int64_t mg = 0; mg < g->mg; mg++), {
     float *ym = yg + mg * g->out_size;
     for (int64_t kp = 0; kp < g->k_size; kp++) {
       const float *src = col + (mg * g->k_size + kp) * ncols;
@@ -1328,7 +1389,7 @@ col2im_f32 (const ConvGeom *g, const float *col, int64_t l0, int64_t l1,
           ym[base + iw * sw + off_w] += src[iw];
       }
     }
-  }
+  });
 }
 
 static gboolean
@@ -1342,14 +1403,13 @@ conv_transpose_f32 (OviOpCtx *ctx, const ConvGeom *g, GError **error)
   int64_t iw_n = g->in[g->nsp - 1], lines, chunk;
   float *col;
 
-#pragma omp parallel for schedule(static) \
-    if (par_ok (g->n * g->m * g->out_size))
-  for (int64_t nm = 0; nm < g->n * g->m; nm++) {
+  OVI_PARALLEL_FOR (PAR_WORK (g->n * g->m * g->out_size),
+      for (int64_t nm = 0; nm < g->n * g->m; nm++), {
     float *ym = y + nm * g->out_size;
     float bv = b ? b[nm % g->m] : 0.0f;
     for (int64_t i = 0; i < g->out_size; i++)
       ym[i] = bv;
-  }
+  });
   if (g->in_size == 0 || rows == 0 || g->out_size == 0)
     return TRUE;
   lines = g->in_size / iw_n;
@@ -1386,9 +1446,8 @@ conv_transpose_generic (const ConvGeom *g, const double *x, const double *w,
   int64_t total = g->n * g->m;
 
   /* Parallel over output channels: each writes only its own plane. */
-#pragma omp parallel for schedule(static) \
-    if (par_ok (total * g->in_size * g->cg * g->k_size))
-  for (int64_t nm = 0; nm < total; nm++) {
+  OVI_PARALLEL_FOR (PAR_WORK (total * g->in_size * g->cg * g->k_size),
+      for (int64_t nm = 0; nm < total; nm++), {
     int64_t n = nm / g->m, m = nm % g->m, grp = m / g->mg, mg = m % g->mg;
     double *ym = y + nm * g->out_size;
     for (int64_t i = 0; i < g->out_size; i++)
@@ -1421,7 +1480,7 @@ conv_transpose_generic (const ConvGeom *g, const double *x, const double *w,
         }
       }
     }
-  }
+  });
 }
 
 static gboolean
@@ -1643,16 +1702,14 @@ run_matmul (OviOpCtx *ctx, GError **error)
     } else if (g.batch > 1 && !par_ok (mn * g.k) && par_ok (g.batch * mn
             * g.k)) {
       /* Many small products: one per thread. */
-#pragma omp parallel for schedule(static)
-      for (int64_t bi = 0; bi < g.batch; bi++) {
+      OVI_PARALLEL_FOR (PAR_WORK (g.batch * mn * g.k),
+          for (int64_t bi = 0; bi < g.batch; bi++), {
         int64_t ao, bo;
         matmul_offsets (&g, bi, &ao, &bo);
         if (!sgemm (FALSE, FALSE, g.m, g.n, g.k, 1.0f, av + ao, g.k,
-                bv + bo, g.n, 0.0f, yv + bi * mn, g.n)) {
-#pragma omp atomic write
-          ok = FALSE;
-        }
-      }
+                bv + bo, g.n, 0.0f, yv + bi * mn, g.n))
+          g_atomic_int_set (&ok, FALSE);
+      });
     } else {
       for (int64_t bi = 0; bi < g.batch && ok; bi++) {
         int64_t ao, bo;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cpu-ops.h"
+#include "cpu-parallel.h"
 
 /* Copies one block of `size` bytes; the common element sizes compile to
  * single moves. */
@@ -127,10 +128,12 @@ run_gather (OviOpCtx *ctx, GError **error)
     const guint8 *src = data->data;
     guint8 *dst = y->data;
     int64_t nchunks = total * block > 262144 ? MIN (total, 64) : 1;
-#pragma omp parallel for schedule(static) if (nchunks > 1)
-    for (int64_t c = 0; c < nchunks; c++)
+    /* Block copies: a word moved per step. */
+    OVI_PARALLEL_FOR (nchunks > 1 ? total * block / 8 : 0,
+        for (int64_t c = 0; c < nchunks; c++), {
       gather_range (dst, src, idx, n, ni, block, total * c / nchunks,
           total * (c + 1) / nchunks);
+    });
   }
   g_free (idx);
   return TRUE;

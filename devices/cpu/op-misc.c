@@ -4,6 +4,20 @@
 #include <string.h>
 
 #include "cpu-ops.h"
+#include "cpu-parallel.h"
+
+/* This thread's share [*i0, *i1) of n iterations, contiguous as
+ * schedule(static) splits them, in a region entered with `par` TRUE
+ * (parallel) or FALSE (inline: all of them; ovi_thread_id () would name
+ * the thread of an enclosing team there). */
+static void
+thread_share (gboolean par, int64_t n, int64_t *i0, int64_t *i1)
+{
+  int64_t nth = par ? ovi_thread_count () : 1;
+  int64_t tid = par ? ovi_thread_id () : 0;
+  *i0 = n / nth * tid + MIN (tid, n % nth);
+  *i1 = *i0 + n / nth + (tid < n % nth);
+}
 
 /* Stores v into an element of any type: integers are rounded half to
  * even and saturated, as the ONNX references do for resampling ops. */
@@ -417,8 +431,8 @@ resize_nearest (const OviTensor *x, OviTensor *y, const AxisTaps *taps,
   ovi_shape_strides (rank, x->dims, in_strides);
   rows = out_w > 0 ? ovi_tensor_numel (y) / out_w : 0;
 
-#pragma omp parallel for schedule(static) if (rows * out_w > 32768)
-  for (int64_t row = 0; row < rows; row++) {
+  /* A copied element per step. */
+  OVI_PARALLEL_FOR (rows * out_w, for (int64_t row = 0; row < rows; row++), {
     const guint8 *src = x->data;
     guint8 *dst = (guint8 *) y->data + row * out_w * es;
     int64_t rem = row, off = 0;
@@ -447,7 +461,7 @@ resize_nearest (const OviTensor *x, OviTensor *y, const AxisTaps *taps,
     for (int64_t i = 0; i < out_w; i++)
       if (tw->outside[i])
         memcpy (dst + i * es, extra, es);
-  }
+  });
 }
 
 /* Horizontal pass of one source row: out[x] = sum_k w[x][k] src[idx[x][k]]. */
@@ -498,6 +512,8 @@ resize_f32_2d (const OviTensor *x, OviTensor *y, const AxisTaps *taps,
   float *wwf = g_new (float, MAX (out_w * tw->stride, 1));
   float *whf = g_new (float, MAX (out_h * th->stride, 1));
   gboolean cached = th->n <= RESIZE_ROW_SLOTS;
+  int64_t work = planes * out_h * out_w * (th->n + tw->n);
+  gboolean par = ovi_parallel_worth (work);
 
   one.n = one.stride = 1;
   one.idx = &zero_idx;
@@ -509,13 +525,16 @@ resize_f32_2d (const OviTensor *x, OviTensor *y, const AxisTaps *taps,
   for (int64_t i = 0; i < out_h * th->stride; i++)
     whf[i] = (float) th->w[i];
 
-#pragma omp parallel if (planes * out_h * out_w > 16384)
-  {
+  /* Per output: its vertical and horizontal taps. Each thread takes a
+   * contiguous range of rows (as schedule(static) splits them) and keeps
+   * its own row cache. */
+  OVI_PARALLEL_REGION (par ? work : 0, {
     float *tmp = g_new (float, MAX (cached ? out_w * RESIZE_ROW_SLOTS
             : in_w, 1));
     int64_t keys[RESIZE_ROW_SLOTS] = { -1, -1, -1, -1 };
-#pragma omp for schedule(static)
-    for (int64_t job = 0; job < planes * out_h; job++) {
+    int64_t j0, j1;
+    thread_share (par, planes * out_h, &j0, &j1);
+    for (int64_t job = j0; job < j1; job++) {
       int64_t plane = job / out_h, oy = job % out_h;
       float *dst = (float *) y->data + job * out_w;
       const float *src = x->data;
@@ -580,7 +599,6 @@ resize_f32_2d (const OviTensor *x, OviTensor *y, const AxisTaps *taps,
         } else if (th->n == 2) {
           const float *r0 = rows[0], *r1 = rows[1];
           float w0 = hw[0], w1 = hw[1];
-#pragma omp simd
           for (int64_t i = 0; i < out_w; i++)
             dst[i] = w0 * r0[i] + w1 * r1[i];
         } else {
@@ -597,7 +615,7 @@ resize_f32_2d (const OviTensor *x, OviTensor *y, const AxisTaps *taps,
           dst[i] = extrapolation;
     }
     g_free (tmp);
-  }
+  });
   g_free (wwf);
   g_free (whf);
 }
@@ -632,8 +650,9 @@ resize_separable (const OviTensor *x, OviTensor *y, const AxisTaps *taps,
       g_free (cur);
       return FALSE;
     }
-#pragma omp parallel for schedule(static) if (outer * out_d * inner > 16384)
-    for (int64_t job = 0; job < outer * out_d; job++) {
+    /* Per output: a multiply-add per tap. */
+    OVI_PARALLEL_FOR (outer * out_d * inner * MAX (t->n, 1),
+        for (int64_t job = 0; job < outer * out_d; job++), {
       int64_t oo = job / out_d, o = job % out_d;
       double *dst = next + job * inner;
       const double *src = cur + oo * in_d * inner;
@@ -652,7 +671,7 @@ resize_separable (const OviTensor *x, OviTensor *y, const AxisTaps *taps,
         for (int64_t i = 0; i < inner; i++)
           dst[i] += w * s[i];
       }
-    }
+    });
     g_free (cur);
     cur = next;
     dims[d] = out_d;
@@ -991,8 +1010,9 @@ run_grid_sample (OviOpCtx *ctx, GError **error)
   GsAxis ax = { w, align ? 0 : -0.5, align ? w - 1.0 : w - 0.5, pad };
   GsAxis ay = { h, align ? 0 : -0.5, align ? h - 1.0 : h - 0.5, pad };
 
-#pragma omp parallel for schedule(static) if (n * oh * ow * c > 16384)
-  for (int64_t job = 0; job < n * oh; job++) {
+  /* Per output: its pixel reads (1, 4 or 16), a few steps each. */
+  OVI_PARALLEL_FOR (n * oh * ow * c * (mode == 0 ? 2 : mode == 1 ? 8 : 32),
+      for (int64_t job = 0; job < n * oh; job++), {
     int64_t b = job / oh, oy = job % oh;
     for (int64_t ox = 0; ox < ow; ox++) {
       int64_t gi = ((b * oh + oy) * ow + ox) * 2;
@@ -1040,7 +1060,7 @@ run_grid_sample (OviOpCtx *ctx, GError **error)
           ovi_store_f64 (y->dtype, y->data, oi, v);
       }
     }
-  }
+  });
   return TRUE;
 }
 
@@ -1105,6 +1125,7 @@ run_roi_align (OviOpCtx *ctx, GError **error)
   int64_t n = x->dims[0], c = x->dims[1], h = x->dims[2], w = x->dims[3];
   int64_t r_count = rois->dims[0], ph = y->dims[2], pw = y->dims[3];
   double offset = half_pixel ? 0.5 : 0.0;
+  gboolean par;
 
   for (int64_t r = 0; r < r_count; r++) {
     int64_t b = ovi_load_i64 (bi->dtype, bi->data, r);
@@ -1152,11 +1173,14 @@ run_roi_align (OviOpCtx *ctx, GError **error)
     }
     count = MAX (gh * gw, 1);
     /* Per output bin: its sample points, shared by every channel. */
-#pragma omp parallel if (c * ph * pw * count > 16384)
-    {
+    /* Per sample and channel: four weighted loads. Each thread takes a
+     * contiguous range of bins (as schedule(static) splits them). */
+    par = ovi_parallel_worth (c * ph * pw * count * 4);
+    OVI_PARALLEL_REGION (par ? c * ph * pw * count * 4 : 0, {
       RoiSample *samples = g_new0 (RoiSample, MAX (gh * gw, 1));
-#pragma omp for schedule(static)
-      for (int64_t p = 0; p < ph * pw; p++) {
+      int64_t p0, p1;
+      thread_share (par, ph * pw, &p0, &p1);
+      for (int64_t p = p0; p < p1; p++) {
         int64_t py = p / pw, px = p % pw;
         for (int64_t iy = 0; iy < gh; iy++)
           for (int64_t ix = 0; ix < gw; ix++) {
@@ -1186,7 +1210,7 @@ run_roi_align (OviOpCtx *ctx, GError **error)
         }
       }
       g_free (samples);
-    }
+    });
   }
   return TRUE;
 }
@@ -1396,8 +1420,9 @@ run_rnn (OviOpCtx *ctx, GError **error)
 
     /* Input projections with both biases, except GRU's recurrent bias of
      * the hidden gate under linear_before_reset, applied inside r. */
-#pragma omp parallel for schedule(static) if (seq * batch * gh * in > 65536)
-    for (int64_t row = 0; row < seq * batch; row++) {
+    /* A multiply-add per step. */
+    OVI_PARALLEL_FOR (seq * batch * gh * in,
+        for (int64_t row = 0; row < seq * batch; row++), {
       const float *xr = x + row * in;
       float *o = xw + row * gh;
       for (int64_t j = 0; j < gh; j++) {
@@ -1409,7 +1434,7 @@ run_rnn (OviOpCtx *ctx, GError **error)
           acc += wb[j] + (gru && lbr && j >= 2 * hs ? 0 : rb[j]);
         o[j] = acc;
       }
-    }
+    });
     /* Initial states: [dirs, batch, hidden], or [batch, dirs, hidden]
      * with layout 1. */
     for (int64_t i = 0; i < batch * hs; i++) {
@@ -1422,8 +1447,9 @@ run_rnn (OviOpCtx *ctx, GError **error)
 
     for (int64_t step = 0; step < seq; step++) {
       int64_t t = rev ? seq - 1 - step : step;
-#pragma omp parallel for schedule(static) if (batch * gh * hs > 65536)
-      for (int64_t b = 0; b < batch; b++) {
+      /* A multiply-add per step. */
+      OVI_PARALLEL_FOR (batch * gh * hs,
+          for (int64_t b = 0; b < batch; b++), {
         const float *g = xw + (t * batch + b) * gh;
         const float *hb = h + b * hs, *cb = c + b * hs;
         float *hrb = hr + b * gh, *hnb = hn + b * hs, *cnb = cn + b * hs;
@@ -1489,7 +1515,7 @@ run_rnn (OviOpCtx *ctx, GError **error)
           for (int64_t k = 0; k < hs; k++)
             hnb[k] = act_apply (&fa[0], clipf (g[k] + hrb[k], clip));
         }
-      }
+      });
       for (int64_t b = 0; b < batch; b++) {
         if (t >= lens[b])
           continue;

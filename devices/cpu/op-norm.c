@@ -8,9 +8,19 @@
 #include <string.h>
 
 #include "cpu-ops.h"
+#include "cpu-parallel.h"
 
-/* Elements below which a kernel stays on one thread. */
-#define PARALLEL_MIN 32768
+/* Independent lanes of the reductions below (the reordering a SIMD
+ * reduction makes); gcc vectorizes them. */
+#define LANES 8
+/* Rough cost, in elementary steps, of one exp or pow. */
+#define EXP_COST 10
+#define POW_COST 20
+
+/* Four floats, and the lane masks their comparisons give (GCC vector
+ * extensions: SSE registers on x86-64). */
+typedef float V4f __attribute__((vector_size (16)));
+typedef gint32 V4i __attribute__((vector_size (16)));
 
 static double *
 load_f64 (const OviTensor *t)
@@ -34,16 +44,27 @@ store_f64 (OviTensor *t, const double *buf)
 static void
 moments_f32 (const float *v, int64_t n, double *mean, double *var)
 {
-  double s = 0, q = 0, m;
-#pragma omp simd reduction(+:s)
-  for (int64_t i = 0; i < n; i++)
+  double ls[LANES] = { 0 }, lq[LANES] = { 0 }, s = 0, q = 0, m;
+  int64_t i;
+  for (i = 0; i + LANES <= n; i += LANES)
+    for (int l = 0; l < LANES; l++)
+      ls[l] += v[i + l];
+  for (; i < n; i++)
     s += v[i];
+  for (int l = 0; l < LANES; l++)
+    s += ls[l];
   m = n > 0 ? s / n : 0;
-#pragma omp simd reduction(+:q)
-  for (int64_t i = 0; i < n; i++) {
+  for (i = 0; i + LANES <= n; i += LANES)
+    for (int l = 0; l < LANES; l++) {
+      double d = v[i + l] - m;
+      lq[l] += d * d;
+    }
+  for (; i < n; i++) {
     double d = v[i] - m;
     q += d * d;
   }
+  for (int l = 0; l < LANES; l++)
+    q += lq[l];
   *mean = m;
   *var = n > 0 ? q / n : 0;
 }
@@ -72,15 +93,13 @@ affine_planes (const OviTensor *x, OviTensor *y, int64_t planes,
   if (x->dtype == OVI_DTYPE_FLOAT32) {
     const float *xd = x->data;
     float *yd = y->data;
-#pragma omp parallel for schedule(static) if (planes * inner > PARALLEL_MIN)
-    for (int64_t p = 0; p < planes; p++) {
+    OVI_PARALLEL_FOR (planes * inner, for (int64_t p = 0; p < planes; p++), {
       const float *xs = xd + p * inner;
       float *ys = yd + p * inner;
       float av = (float) a[p % channels], bv = (float) b[p % channels];
-#pragma omp simd
       for (int64_t i = 0; i < inner; i++)
         ys[i] = xs[i] * av + bv;
-    }
+    });
   } else {
     for (int64_t p = 0; p < planes; p++)
       for (int64_t i = 0; i < inner; i++) {
@@ -203,8 +222,9 @@ normalize_blocks (const OviTensor *x, OviTensor *y, int64_t groups,
   if (x->dtype == OVI_DTYPE_FLOAT32) {
     const float *xd = x->data;
     float *yd = y->data;
-#pragma omp parallel for schedule(static) if (groups * size > PARALLEL_MIN)
-    for (int64_t g = 0; g < groups; g++) {
+    /* Two passes of statistics and one of output per element. */
+    OVI_PARALLEL_FOR (groups * size * 3,
+        for (int64_t g = 0; g < groups; g++), {
       const float *xs = xd + g * size;
       float *ys = yd + g * size;
       double mean, var, inv;
@@ -216,11 +236,10 @@ normalize_blocks (const OviTensor *x, OviTensor *y, int64_t groups,
         float b = (float) (bias[k] - mean * scale[k] * inv);
         const float *xp = xs + p * slot;
         float *yp = ys + p * slot;
-#pragma omp simd
         for (int64_t i = 0; i < slot; i++)
           yp[i] = xp[i] * a + b;
       }
-    }
+    });
   } else {
     double *buf = load_f64 (x);
     for (int64_t g = 0; g < groups; g++) {
@@ -349,8 +368,8 @@ run_layer_norm (OviOpCtx *ctx, GError **error)
       sf[j] = (float) scale[j];
       bf[j] = (float) bias[j];
     }
-#pragma omp parallel for schedule(static) if (rows * cols > PARALLEL_MIN)
-    for (int64_t r = 0; r < rows; r++) {
+    /* Two passes of statistics and one of output per element. */
+    OVI_PARALLEL_FOR (rows * cols * 3, for (int64_t r = 0; r < rows; r++), {
       const float *xs = xd + r * cols;
       float *ys = yd + r * cols;
       double mean, var;
@@ -360,10 +379,9 @@ run_layer_norm (OviOpCtx *ctx, GError **error)
       invs[r] = 1.0 / sqrt (var + eps);
       m = (float) mean;
       inv = (float) invs[r];
-#pragma omp simd
       for (int64_t j = 0; j < cols; j++)
         ys[j] = (xs[j] - m) * inv * sf[j] + bf[j];
-    }
+    });
     g_free (sf);
     g_free (bf);
   } else {
@@ -410,8 +428,9 @@ run_lrn (OviOpCtx *ctx, GError **error)
   const float *xf = x->data;
   float *yf = y->data;
 
-#pragma omp parallel for schedule(static) if (n * c * s > PARALLEL_MIN)
-  for (int64_t it = 0; it < items; it++) {
+  /* Per element: a square per channel of the window, and a pow. */
+  OVI_PARALLEL_FOR (n * c * s * (CLAMP (size, 1, 64) + POW_COST),
+      for (int64_t it = 0; it < items; it++), {
     int64_t blk = it % blocks, ch = (it / blocks) % c, b = it / (blocks * c);
     int64_t i0 = blk * LRN_BLOCK, w = MIN (LRN_BLOCK, s - i0);
     int64_t lo = MAX (ch - before, 0), hi = MIN (ch + after, c - 1);
@@ -438,7 +457,7 @@ run_lrn (OviOpCtx *ctx, GError **error)
         yf[off + i] = xf[off + i] / powf ((float) (bias + alpha / size
                 * acc[i]), (float) beta);
     }
-  }
+  });
   if (buf) {
     store_f64 (y, out);
     g_free (buf);
@@ -539,24 +558,71 @@ softmax_geometry (const OviOpCtx *ctx, const OviTensor *x, int64_t *outer,
 
 #define SOFTMAX_BLOCK 256
 
+/* Maximum of n values (-inf for none; NaNs are skipped) in LANES
+ * interleaved lanes (for double; float32 below, in vectors). */
+#define DEFINE_MAX(T, NAME) \
+static T \
+NAME (const T *v, int64_t n) \
+{ \
+  T lane[LANES], m = -INFINITY; \
+  int64_t i = 0; \
+  for (int l = 0; l < LANES; l++) \
+    lane[l] = -INFINITY; \
+  for (; i + LANES <= n; i += LANES) \
+    for (int l = 0; l < LANES; l++) \
+      lane[l] = v[i + l] > lane[l] ? v[i + l] : lane[l]; \
+  for (; i < n; i++) \
+    m = v[i] > m ? v[i] : m; \
+  for (int l = 0; l < LANES; l++) \
+    m = lane[l] > m ? lane[l] : m; \
+  return m; \
+}
+
+DEFINE_MAX (double, max_f64)
+
+/* Maximum of n floats (-inf for none; NaNs are skipped) in four vectors
+ * of four lanes, the reordering a SIMD reduction makes. */
+static float
+max_f32 (const float *v, int64_t n)
+{
+  V4f acc[4];
+  float m = -INFINITY;
+  int64_t i = 0;
+  for (int q = 0; q < 4; q++)
+    for (int l = 0; l < 4; l++)
+      acc[q][l] = -INFINITY;
+  for (; i + 16 <= n; i += 16)
+    for (int q = 0; q < 4; q++) {
+      V4f x;
+      V4i take;
+      memcpy (&x, v + i + 4 * q, sizeof (x));
+      take = x > acc[q];
+      acc[q] = (V4f) ((take & (V4i) x) | (~take & (V4i) acc[q]));
+    }
+  for (; i < n; i++)
+    m = v[i] > m ? v[i] : m;
+  for (int q = 0; q < 4; q++)
+    for (int l = 0; l < 4; l++)
+      m = acc[q][l] > m ? acc[q][l] : m;
+  return m;
+}
+
 /* Softmax over rows of n contiguous values (inner = 1) and over columns
  * (inner > 1, processed in blocks of SOFTMAX_BLOCK columns), for one
  * element type. */
-#define DEFINE_SOFTMAX(T, NAME, EXP, LOG) \
+#define DEFINE_SOFTMAX(T, NAME, MAX, EXP, LOG) \
 static void \
 NAME (const T *x, T *y, int64_t outer, int64_t n, int64_t inner, \
     gboolean log_out) \
 { \
+  /* Per element: a max, an exp, a sum and a scale. */ \
   if (inner == 1) { \
-_Pragma ("omp parallel for schedule(static) if (outer * n > PARALLEL_MIN)") \
-    for (int64_t r = 0; r < outer; r++) { \
+    OVI_PARALLEL_FOR (outer * n * (EXP_COST + 3), \
+        for (int64_t r = 0; r < outer; r++), { \
       const T *xs = x + r * n; \
       T *ys = y + r * n; \
-      T mx = -INFINITY; \
+      T mx = MAX (xs, n); \
       double sum = 0; \
-_Pragma ("omp simd reduction(max:mx)") \
-      for (int64_t j = 0; j < n; j++) \
-        mx = xs[j] > mx ? xs[j] : mx; \
       if (log_out) { \
         T lse; \
         for (int64_t j = 0; j < n; j++) \
@@ -574,11 +640,11 @@ _Pragma ("omp simd reduction(max:mx)") \
         for (int64_t j = 0; j < n; j++) \
           ys[j] *= scale; \
       } \
-    } \
+    }); \
   } else { \
     int64_t blocks = (inner + SOFTMAX_BLOCK - 1) / SOFTMAX_BLOCK; \
-_Pragma ("omp parallel for schedule(static) if (outer * n * inner > PARALLEL_MIN)") \
-    for (int64_t it = 0; it < outer * blocks; it++) { \
+    OVI_PARALLEL_FOR (outer * n * inner * (EXP_COST + 3), \
+        for (int64_t it = 0; it < outer * blocks; it++), { \
       int64_t r = it / blocks, c0 = (it % blocks) * SOFTMAX_BLOCK; \
       int64_t w = MIN (SOFTMAX_BLOCK, inner - c0); \
       const T *xs = x + r * n * inner + c0; \
@@ -611,12 +677,12 @@ _Pragma ("omp parallel for schedule(static) if (outer * n * inner > PARALLEL_MIN
           for (int64_t t = 0; t < w; t++) \
             ys[j * inner + t] *= sm[t]; \
       } \
-    } \
+    }); \
   } \
 }
 
-DEFINE_SOFTMAX (float, softmax_f32, expf, logf)
-DEFINE_SOFTMAX (double, softmax_f64, exp, log)
+DEFINE_SOFTMAX (float, softmax_f32, max_f32, expf, logf)
+DEFINE_SOFTMAX (double, softmax_f64, max_f64, exp, log)
 
 static gboolean
 run_softmax (OviOpCtx *ctx, GError **error)

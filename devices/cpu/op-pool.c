@@ -9,8 +9,20 @@
 #include <string.h>
 
 #include "cpu-ops.h"
+#include "cpu-parallel.h"
 
 #define NSP 3
+/* Window tables up to this many entries live in the job (on the stack). */
+#define POOL_LOCAL_TAB (3 * 1024)
+/* Row accumulators up to this many elements live on the stack. */
+#define POOL_STACK_ACC 1024
+/* Independent lanes of the sums below; gcc vectorizes them. */
+#define LANES 8
+
+/* Four floats, and the lane masks their comparisons give (GCC vector
+ * extensions: SSE registers on x86-64). */
+typedef float V4f __attribute__((vector_size (16)));
+typedef gint32 V4i __attribute__((vector_size (16)));
 
 typedef enum {
   POOL_MAX,
@@ -26,6 +38,7 @@ typedef struct {
   /* Per axis and output position: first input index of the window,
    * taps inside the input, taps inside input plus padding. */
   int64_t *first[NSP], *count[NSP], *padded[NSP];
+  int64_t local_tab[POOL_LOCAL_TAB];
   gboolean include_pad;
   gboolean col_major;               /* MaxPool storage_order = 1 */
   double p;                         /* LpPool */
@@ -46,6 +59,19 @@ read_axis_attr (const OviNode *node, const char *name, int nsp,
   int n = ovi_node_attr_ints (node, name, &v);
   for (int i = 0; i < nsp; i++)
     out[i] = n == nsp ? v[i] : 1;
+}
+
+/* This thread's share [*i0, *i1) of n iterations, contiguous as
+ * schedule(static) splits them, in a region entered with `par` TRUE
+ * (parallel) or FALSE (inline: all of them; ovi_thread_id () would name
+ * the thread of an enclosing team there). */
+static void
+thread_share (gboolean par, int64_t n, int64_t *i0, int64_t *i1)
+{
+  int64_t nth = par ? ovi_thread_count () : 1;
+  int64_t tid = par ? ovi_thread_id () : 0;
+  *i0 = n / nth * tid + MIN (tid, n % nth);
+  *i1 = *i0 + n / nth + (tid < n % nth);
 }
 
 /* Fills the geometry from the node and the shapes infer has set; infer
@@ -96,7 +122,8 @@ pool_job_init (PoolJob *job, const OviOpCtx *ctx, const OviTensor *x,
 
   for (int i = 0; i < NSP; i++)
     total += job->out[i];
-  job->first[0] = g_new (int64_t, MAX (3 * total, 1));
+  job->first[0] = 3 * total <= POOL_LOCAL_TAB ? job->local_tab
+      : g_new (int64_t, 3 * total);
   for (int i = 0; i < NSP; i++) {
     if (i > 0)
       job->first[i] = job->first[i - 1] + job->out[i - 1];
@@ -120,7 +147,8 @@ pool_job_init (PoolJob *job, const OviOpCtx *ctx, const OviTensor *x,
 static void
 pool_job_clear (PoolJob *job)
 {
-  g_free (job->first[0]);
+  if (job->first[0] != job->local_tab)
+    g_free (job->first[0]);
 }
 
 /* One row of outputs (fixed plane, o0, o1) for element type T.
@@ -221,34 +249,91 @@ NAME (const PoolJob *job, const T *xp, T *yp, int64_t *ip, int64_t base, \
 DEFINE_POOL_ROW (float, pool_row_f32, fabsf, powf, sqrtf)
 DEFINE_POOL_ROW (double, pool_row_f64, fabs, pow, sqrt)
 
-/* Runs every (plane, o0, o1) row in parallel, each thread with its own
- * row accumulator. */
+/* Rows [r0, r1) of the (plane, o0, o1) rows with a row accumulator of
+ * its own (on the stack unless input rows are very long); then the runner:
+ * each thread a contiguous range of rows, as schedule(static) splits
+ * them. Work: one step per kernel tap of each output. */
 #define DEFINE_POOL_RUN(T, NAME, ROW) \
+static void \
+NAME##_rows (const PoolJob *job, const T *x, T *y, int64_t *ind, \
+    int64_t r0, int64_t r1) \
+{ \
+  T stack_acc[POOL_STACK_ACC]; \
+  T *acc = ind ? NULL : job->in[2] <= POOL_STACK_ACC ? stack_acc \
+      : g_new (T, job->in[2]); \
+  for (int64_t r = r0; r < r1; r++) { \
+    int64_t o1 = r % job->out[1]; \
+    int64_t o0 = (r / job->out[1]) % job->out[0]; \
+    int64_t plane = r / (job->out[1] * job->out[0]); \
+    int64_t yoff = plane * job->out_plane + (o0 * job->out[1] + o1) \
+        * job->out[2]; \
+    ROW (job, x + plane * job->in_plane, y + yoff, \
+        ind ? ind + yoff : NULL, plane * job->in_plane, o0, o1, acc); \
+  } \
+  if (acc != stack_acc) \
+    g_free (acc); \
+} \
+\
 static void \
 NAME (const PoolJob *job, const T *x, T *y, int64_t *ind) \
 { \
   int64_t rows = job->planes * job->out[0] * job->out[1]; \
-  double work = (double) job->planes * job->out_plane * job->k[0] \
-      * job->k[1] * job->k[2]; \
-_Pragma ("omp parallel if (work > 32768)") \
-  { \
-    T *acc = ind ? NULL : g_new (T, MAX (job->in[2], 1)); \
-_Pragma ("omp for schedule(static)") \
-    for (int64_t r = 0; r < rows; r++) { \
-      int64_t o1 = r % job->out[1]; \
-      int64_t o0 = (r / job->out[1]) % job->out[0]; \
-      int64_t plane = r / (job->out[1] * job->out[0]); \
-      int64_t yoff = plane * job->out_plane + (o0 * job->out[1] + o1) \
-          * job->out[2]; \
-      ROW (job, x + plane * job->in_plane, y + yoff, \
-          ind ? ind + yoff : NULL, plane * job->in_plane, o0, o1, acc); \
-    } \
-    g_free (acc); \
-  } \
+  int64_t work = (int64_t) MIN ((double) job->planes * job->out_plane \
+      * job->k[0] * job->k[1] * job->k[2], 1e18); \
+  gboolean par = ovi_parallel_worth (work); \
+  OVI_PARALLEL_REGION (par ? work : 0, { \
+    int64_t r0, r1; \
+    thread_share (par, rows, &r0, &r1); \
+    NAME##_rows (job, x, y, ind, r0, r1); \
+  }); \
 }
 
 DEFINE_POOL_RUN (float, pool_run_f32, pool_row_f32)
 DEFINE_POOL_RUN (double, pool_run_f64, pool_row_f64)
+
+/* Maximum of n floats (-inf for none; NaNs are skipped) in four vectors
+ * of four lanes, the reordering a SIMD reduction makes. */
+static float
+max_f32 (const float *v, int64_t n)
+{
+  V4f acc[4];
+  float m = -INFINITY;
+  int64_t i = 0;
+  for (int q = 0; q < 4; q++)
+    for (int l = 0; l < 4; l++)
+      acc[q][l] = -INFINITY;
+  for (; i + 16 <= n; i += 16)
+    for (int q = 0; q < 4; q++) {
+      V4f x;
+      V4i take;
+      memcpy (&x, v + i + 4 * q, sizeof (x));
+      take = x > acc[q];
+      acc[q] = (V4f) ((take & (V4i) x) | (~take & (V4i) acc[q]));
+    }
+  for (; i < n; i++)
+    m = v[i] > m ? v[i] : m;
+  for (int q = 0; q < 4; q++)
+    for (int l = 0; l < 4; l++)
+      m = acc[q][l] > m ? acc[q][l] : m;
+  return m;
+}
+
+/* Sum of n floats in float, in LANES interleaved lanes (the reordering
+ * a SIMD reduction makes). */
+static float
+sum_f32 (const float *v, int64_t n)
+{
+  float lane[LANES] = { 0 }, s = 0;
+  int64_t i = 0;
+  for (; i + LANES <= n; i += LANES)
+    for (int l = 0; l < LANES; l++)
+      lane[l] += v[i + l];
+  for (; i < n; i++)
+    s += v[i];
+  for (int l = 0; l < LANES; l++)
+    s += lane[l];
+  return s;
+}
 
 static double *
 to_f64 (const OviTensor *t)
@@ -318,26 +403,18 @@ run_global_pool (OviOpCtx *ctx, GError **error)
   if (x->dtype == OVI_DTYPE_FLOAT32) {
     const float *xd = x->data;
     float *yd = y->data;
-#pragma omp parallel for schedule(static) if (planes * size > 32768)
-    for (int64_t c = 0; c < planes; c++) {
+    /* A step per element; pow costs about 20. */
+    int64_t cost = kind == POOL_LP && p != 2 ? 20 : 1;
+    OVI_PARALLEL_FOR (planes * size * cost,
+        for (int64_t c = 0; c < planes; c++), {
       const float *v = xd + c * size;
       if (kind == POOL_MAX) {
-        float m = -INFINITY;
-#pragma omp simd reduction(max:m)
-        for (int64_t i = 0; i < size; i++)
-          m = v[i] > m ? v[i] : m;
-        yd[c] = m;
+        yd[c] = max_f32 (v, size);
       } else if (kind == POOL_AVG) {
         /* Blocks of float sums vectorize; the total is in double. */
         double total = 0;
-        for (int64_t i0 = 0; i0 < size; i0 += 1024) {
-          float part = 0;
-          int64_t n = MIN (size - i0, 1024);
-#pragma omp simd reduction(+:part)
-          for (int64_t i = 0; i < n; i++)
-            part += v[i0 + i];
-          total += part;
-        }
+        for (int64_t i0 = 0; i0 < size; i0 += 1024)
+          total += sum_f32 (v + i0, MIN (size - i0, 1024));
         yd[c] = size > 0 ? (float) (total / size) : 0;
       } else {
         double total = 0;
@@ -345,7 +422,7 @@ run_global_pool (OviOpCtx *ctx, GError **error)
           total += p == 2 ? (double) v[i] * v[i] : pow (fabs (v[i]), p);
         yd[c] = (float) (p == 2 ? sqrt (total) : pow (total, 1.0 / p));
       }
-    }
+    });
   } else {
     for (int64_t c = 0; c < planes; c++) {
       double acc = kind == POOL_MAX ? -INFINITY : 0;

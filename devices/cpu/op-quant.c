@@ -5,6 +5,25 @@
 #include <string.h>
 
 #include "cpu-ops.h"
+#include "cpu-parallel.h"
+
+/* Rough cost, in elementary steps, of quantizing one element (a parameter
+ * lookup, a division, rounding, clamping) and of dequantizing one. */
+#define QUANT_COST 8
+#define DEQUANT_COST 4
+
+/* This thread's share [*i0, *i1) of n iterations, contiguous as
+ * schedule(static) splits them, in a region entered with `par` TRUE
+ * (parallel) or FALSE (inline: all of them; ovi_thread_id () would name
+ * the thread of an enclosing team there). */
+static void
+thread_share (gboolean par, int64_t n, int64_t *i0, int64_t *i1)
+{
+  int64_t nth = par ? ovi_thread_count () : 1;
+  int64_t tid = par ? ovi_thread_id () : 0;
+  *i0 = n / nth * tid + MIN (tid, n % nth);
+  *i1 = *i0 + n / nth + (tid < n % nth);
+}
 
 static void
 quant_range (OviDType t, int64_t *lo, int64_t *hi)
@@ -76,11 +95,10 @@ run_quantize (OviOpCtx *ctx, GError **error)
   if (x->dtype == OVI_DTYPE_FLOAT32 && y->dtype == OVI_DTYPE_UINT8) {
     const float *xf = x->data;
     guint8 *yo = y->data;
-#pragma omp parallel for schedule(static) if (n > 65536)
-    for (int64_t i = 0; i < n; i++) {
+    OVI_PARALLEL_FOR (n * QUANT_COST, for (int64_t i = 0; i < n; i++), {
       int64_t p = param_index (i, np, inner, dim);
       yo[i] = (guint8) requantize (xf[i] / sc[p], zps[p], lo, hi);
-    }
+    });
   } else if (x->dtype == OVI_DTYPE_FLOAT64) {
     for (int64_t i = 0; i < n; i++) {
       int64_t p = param_index (i, np, inner, dim);
@@ -88,12 +106,11 @@ run_quantize (OviOpCtx *ctx, GError **error)
       ovi_store_i64 (y->dtype, y->data, i, requantize (v, zps[p], lo, hi));
     }
   } else {
-#pragma omp parallel for schedule(static) if (n > 65536)
-    for (int64_t i = 0; i < n; i++) {
+    OVI_PARALLEL_FOR (n * QUANT_COST * 2, for (int64_t i = 0; i < n; i++), {
       int64_t p = param_index (i, np, inner, dim);
       float v = (float) ovi_load_f64 (x->dtype, x->data, i) / sc[p];
       ovi_store_i64 (y->dtype, y->data, i, requantize (v, zps[p], lo, hi));
-    }
+    });
   }
   g_free (sc);
   g_free (zps);
@@ -124,11 +141,10 @@ run_dequantize (OviOpCtx *ctx, GError **error)
   }
   if (y->dtype == OVI_DTYPE_FLOAT32) {
     float *yo = y->data;
-#pragma omp parallel for schedule(static) if (n > 65536)
-    for (int64_t i = 0; i < n; i++) {
+    OVI_PARALLEL_FOR (n * DEQUANT_COST, for (int64_t i = 0; i < n; i++), {
       int64_t p = param_index (i, np, inner, dim);
       yo[i] = (float) (ovi_load_i64 (x->dtype, x->data, i) - zps[p]) * sc[p];
-    }
+    });
   } else {
     for (int64_t i = 0; i < n; i++) {
       int64_t p = param_index (i, np, inner, dim);
@@ -298,6 +314,7 @@ run_matmul_common (OviOpCtx *ctx, gboolean qlinear, GError **error)
   int64_t a_batches = batch_count (a), b_batches = batch_count (b);
   int64_t lo = 0, hi = 0, yzp = 0;
   float ys = 1;
+  gboolean par;
 
   matmul_shape (a, b, y, &s);
   if (!check_mm_param (ctx, azp, s.m, a_batches, "a_zero_point", error)
@@ -313,13 +330,15 @@ run_matmul_common (OviOpCtx *ctx, gboolean qlinear, GError **error)
     yzp = ovi_load_i64 (ctx->inputs[7]->dtype, ctx->inputs[7]->data, 0);
   }
 
-#pragma omp parallel if (s.batch * s.m * s.n * s.k > 65536)
-  {
+  /* A multiply-add per step; each thread takes a contiguous range of rows
+   * (as schedule(static) splits them). */
+  par = ovi_parallel_worth (s.batch * s.m * s.n * s.k);
+  OVI_PARALLEL_REGION (par ? s.batch * s.m * s.n * s.k : 0, {
     gint32 *brow = g_new (gint32, MAX (s.k * s.n, 1));
     gint32 *acc = g_new (gint32, MAX (s.n, 1));
-    int64_t cached = -1;
-#pragma omp for schedule(static)
-    for (int64_t job = 0; job < s.batch * s.m; job++) {
+    int64_t cached = -1, j0, j1;
+    thread_share (par, s.batch * s.m, &j0, &j1);
+    for (int64_t job = j0; job < j1; job++) {
       int64_t ob = job / s.m, m = job % s.m;
       int64_t ba = s.a_batch[ob], bb = s.b_batch[ob];
       int64_t a_off = (ba * s.m + m) * s.k;
@@ -362,7 +381,7 @@ run_matmul_common (OviOpCtx *ctx, gboolean qlinear, GError **error)
     }
     g_free (brow);
     g_free (acc);
-  }
+  });
   matmul_shape_clear (&s);
   return TRUE;
 }
@@ -440,6 +459,7 @@ run_conv_common (OviOpCtx *ctx, gboolean qlinear, GError **error)
   gint32 *wq;
   float *mult = NULL;
   const int64_t block = 1024;
+  int64_t njobs, next = 0;
 
   conv_geom (ctx, x, w, y, &g);
   cg = c / g.group;
@@ -477,75 +497,78 @@ run_conv_common (OviOpCtx *ctx, gboolean qlinear, GError **error)
     yzp = ovi_load_i64 (ctx->inputs[7]->dtype, ctx->inputs[7]->data, 0);
   }
 
-#pragma omp parallel if (n * m * out_sp * ck > 65536)
-  {
+  /* A multiply-add per step. The (image, job) pairs go to the threads one
+   * at a time, as they become free (as schedule(dynamic) does). */
+  njobs = g.group * ((out_sp + block - 1) / block);
+  OVI_PARALLEL_REGION (n * m * out_sp * ck, {
     gint32 *col = g_new (gint32, MAX (ck * block, 1));
     gint32 *acc = g_new (gint32, MAX (block, 1));
-#pragma omp for schedule(dynamic) collapse(2)
-    for (int64_t b = 0; b < n; b++)
-      for (int64_t job = 0; job < g.group * ((out_sp + block - 1) / block);
-          job++) {
-        int64_t gi = job % g.group, p0 = job / g.group * block;
-        int64_t np = MIN (block, out_sp - p0);
-        /* im2col: col[ci * K + k][p] = x - xzp, 0 in the padding. */
-        for (int64_t ci = 0; ci < cg; ci++) {
-          int64_t plane = (b * c + gi * cg + ci) * in_sp;
-          for (int64_t k = 0; k < ksize; k++) {
-            gint32 *dst = col + (ci * ksize + k) * block;
-            for (int64_t p = 0; p < np; p++) {
-              int64_t rem_p = p0 + p, rem_k = k, off = 0;
-              gboolean inside = TRUE;
-              for (int i = g.sp - 1; i >= 0; i--) {
-                int64_t od = y->dims[2 + i], kd = w->dims[2 + i];
-                int64_t o = rem_p % od, kk = rem_k % kd;
-                int64_t pos = o * g.strides[i] - g.pads[i] + kk * g.dil[i];
-                int64_t stride = 1;
-                rem_p /= od;
-                rem_k /= kd;
-                if (pos < 0 || pos >= x->dims[2 + i]) {
-                  inside = FALSE;
-                  break;
-                }
-                for (int j = i + 1; j < g.sp; j++)
-                  stride *= x->dims[2 + j];
-                off += pos * stride;
-              }
-              dst[p] = inside ? (gint32) ovi_load_i64 (x->dtype, x->data,
-                  plane + off) - xzp : 0;
-            }
-          }
-        }
-        for (int64_t mo = 0; mo < mg; mo++) {
-          int64_t oc = gi * mg + mo;
-          const gint32 *wr = wq + oc * ck;
-          for (int64_t p = 0; p < np; p++)
-            acc[p] = 0;
-          for (int64_t q = 0; q < ck; q++) {
-            guint32 wv = (guint32) wr[q];
-            const gint32 *cr = col + q * block;
-            if (wv == 0)
-              continue;
-            for (int64_t p = 0; p < np; p++)
-              acc[p] = (gint32) ((guint32) acc[p] + wv * (guint32) cr[p]);
-          }
+    for (;;) {
+      int64_t it = __atomic_fetch_add (&next, 1, __ATOMIC_RELAXED);
+      int64_t b = it / MAX (njobs, 1), job = it % MAX (njobs, 1);
+      int64_t gi = job % g.group, p0 = job / g.group * block;
+      int64_t np = MIN (block, out_sp - p0);
+      if (it >= n * njobs)
+        break;
+      /* im2col: col[ci * K + k][p] = x - xzp, 0 in the padding. */
+      for (int64_t ci = 0; ci < cg; ci++) {
+        int64_t plane = (b * c + gi * cg + ci) * in_sp;
+        for (int64_t k = 0; k < ksize; k++) {
+          gint32 *dst = col + (ci * ksize + k) * block;
           for (int64_t p = 0; p < np; p++) {
-            int64_t oi = (b * m + oc) * out_sp + p0 + p;
-            if (!qlinear) {
-              ((gint32 *) y->data)[oi] = acc[p];
-            } else {
-              gint32 v = acc[p];
-              if (bias)
-                v = (gint32) ((guint32) v + (guint32) ((const gint32 *)
-                        bias->data)[oc]);
-              ovi_store_i64 (y->dtype, y->data, oi,
-                  requantize ((float) v * mult[oc], yzp, lo, hi));
+            int64_t rem_p = p0 + p, rem_k = k, off = 0;
+            gboolean inside = TRUE;
+            for (int i = g.sp - 1; i >= 0; i--) {
+              int64_t od = y->dims[2 + i], kd = w->dims[2 + i];
+              int64_t o = rem_p % od, kk = rem_k % kd;
+              int64_t pos = o * g.strides[i] - g.pads[i] + kk * g.dil[i];
+              int64_t stride = 1;
+              rem_p /= od;
+              rem_k /= kd;
+              if (pos < 0 || pos >= x->dims[2 + i]) {
+                inside = FALSE;
+                break;
+              }
+              for (int j = i + 1; j < g.sp; j++)
+                stride *= x->dims[2 + j];
+              off += pos * stride;
             }
+            dst[p] = inside ? (gint32) ovi_load_i64 (x->dtype, x->data,
+                plane + off) - xzp : 0;
           }
         }
       }
+      for (int64_t mo = 0; mo < mg; mo++) {
+        int64_t oc = gi * mg + mo;
+        const gint32 *wr = wq + oc * ck;
+        for (int64_t p = 0; p < np; p++)
+          acc[p] = 0;
+        for (int64_t q = 0; q < ck; q++) {
+          guint32 wv = (guint32) wr[q];
+          const gint32 *cr = col + q * block;
+          if (wv == 0)
+            continue;
+          for (int64_t p = 0; p < np; p++)
+            acc[p] = (gint32) ((guint32) acc[p] + wv * (guint32) cr[p]);
+        }
+        for (int64_t p = 0; p < np; p++) {
+          int64_t oi = (b * m + oc) * out_sp + p0 + p;
+          if (!qlinear) {
+            ((gint32 *) y->data)[oi] = acc[p];
+          } else {
+            gint32 v = acc[p];
+            if (bias)
+              v = (gint32) ((guint32) v + (guint32) ((const gint32 *)
+                      bias->data)[oc]);
+            ovi_store_i64 (y->dtype, y->data, oi,
+                requantize ((float) v * mult[oc], yzp, lo, hi));
+          }
+        }
+      }
+    }
     g_free (col);
     g_free (acc);
-  }
+  });
   g_free (wq);
   g_free (mult);
   return TRUE;

@@ -10,11 +10,23 @@
  * extrema so that they stay exact. */
 #include <math.h>
 #include <string.h>
-#include <omp.h>
 
 #include "cpu-ops.h"
+#include "cpu-parallel.h"
 
 #define MAX_AXES 64
+/* Independent lanes of the float32 row reductions (the reordering a SIMD
+ * reduction makes); gcc vectorizes them. */
+#define LANES 8
+/* Rough cost, in elementary steps, of an element loaded through
+ * ovi_load_f64/ovi_load_i64 (a switch on the type) and of an exp. */
+#define LOAD_COST 4
+#define EXP_COST 10
+
+/* Four floats, and the lane masks their comparisons give (GCC vector
+ * extensions: SSE registers on x86-64). */
+typedef float V4f __attribute__((vector_size (16)));
+typedef gint32 V4i __attribute__((vector_size (16)));
 
 typedef enum {
   R_SUM, R_MEAN, R_MAX, R_MIN, R_PROD, R_L1, R_L2, R_LOGSUM, R_LOGSUMEXP,
@@ -121,58 +133,94 @@ load_d (OviDType dt, const void *base, int64_t i)
   return ovi_load_f64 (dt, base, i);
 }
 
+/* Sums TERM (of the float v) over a row in LANES interleaved double
+ * lanes. */
+#define DEFINE_LANE_SUM(NAME, TERM) \
+static double \
+NAME (const float *x, int64_t n) \
+{ \
+  double lane[LANES] = { 0 }, s = 0; \
+  int64_t i = 0; \
+  for (; i + LANES <= n; i += LANES) \
+    for (int l = 0; l < LANES; l++) { \
+      float v = x[i + l]; \
+      lane[l] += TERM; \
+    } \
+  for (; i < n; i++) { \
+    float v = x[i]; \
+    s += TERM; \
+  } \
+  for (int l = 0; l < LANES; l++) \
+    s += lane[l]; \
+  return s; \
+}
+
+DEFINE_LANE_SUM (lane_sum_f32, v)
+DEFINE_LANE_SUM (lane_sum_abs_f32, fabsf (v))
+DEFINE_LANE_SUM (lane_sum_sq_f32, (double) v * v)
+
+/* The extremum of a row (BETTER: > or <) in four vectors of four lanes
+ * (the reordering a SIMD reduction makes; plain lane arrays do not
+ * vectorize with the NaN flags); NaN when the row holds one. */
+#define DEFINE_LANE_EXTREMUM(NAME, INIT, BETTER) \
+static double \
+NAME (const float *x, int64_t n) \
+{ \
+  V4f acc[4]; \
+  V4i nan_acc[4]; \
+  float m = INIT; \
+  int nan = 0; \
+  int64_t i = 0; \
+  for (int q = 0; q < 4; q++) \
+    for (int l = 0; l < 4; l++) { \
+      acc[q][l] = INIT; \
+      nan_acc[q][l] = 0; \
+    } \
+  for (; i + 16 <= n; i += 16) \
+    for (int q = 0; q < 4; q++) { \
+      V4f v; \
+      V4i take; \
+      memcpy (&v, x + i + 4 * q, sizeof (v)); \
+      take = v BETTER acc[q]; \
+      acc[q] = (V4f) ((take & (V4i) v) | (~take & (V4i) acc[q])); \
+      nan_acc[q] |= v != v; \
+    } \
+  for (; i < n; i++) { \
+    m = x[i] BETTER m ? x[i] : m; \
+    nan |= x[i] != x[i]; \
+  } \
+  for (int q = 0; q < 4; q++) \
+    for (int l = 0; l < 4; l++) { \
+      m = acc[q][l] BETTER m ? acc[q][l] : m; \
+      nan |= nan_acc[q][l] != 0; \
+    } \
+  return nan ? NAN : m; \
+}
+
+DEFINE_LANE_EXTREMUM (lane_max_f32, -INFINITY, >)
+DEFINE_LANE_EXTREMUM (lane_min_f32, INFINITY, <)
+
 /* float32 loops over one contiguous row. */
 static double
 raw_f32 (AccKind k, const float *x, int64_t n, double shift)
 {
   switch (k) {
-    case A_SUM: {
-      double s = 0;
-#pragma omp simd reduction(+:s)
-      for (int64_t i = 0; i < n; i++)
-        s += x[i];
-      return s;
-    }
-    case A_ABS: {
-      double s = 0;
-#pragma omp simd reduction(+:s)
-      for (int64_t i = 0; i < n; i++)
-        s += fabsf (x[i]);
-      return s;
-    }
-    case A_SQ: {
-      double s = 0;
-#pragma omp simd reduction(+:s)
-      for (int64_t i = 0; i < n; i++)
-        s += (double) x[i] * x[i];
-      return s;
-    }
+    case A_SUM:
+      return lane_sum_f32 (x, n);
+    case A_ABS:
+      return lane_sum_abs_f32 (x, n);
+    case A_SQ:
+      return lane_sum_sq_f32 (x, n);
     case A_PROD: {
       double p = 1;
       for (int64_t i = 0; i < n; i++)
         p *= x[i];
       return p;
     }
-    case A_MAX: {
-      float m = -INFINITY;
-      int nan = 0;
-#pragma omp simd reduction(max:m) reduction(|:nan)
-      for (int64_t i = 0; i < n; i++) {
-        m = x[i] > m ? x[i] : m;
-        nan |= x[i] != x[i];
-      }
-      return nan ? NAN : m;
-    }
-    case A_MIN: {
-      float m = INFINITY;
-      int nan = 0;
-#pragma omp simd reduction(min:m) reduction(|:nan)
-      for (int64_t i = 0; i < n; i++) {
-        m = x[i] < m ? x[i] : m;
-        nan |= x[i] != x[i];
-      }
-      return nan ? NAN : m;
-    }
+    case A_MAX:
+      return lane_max_f32 (x, n);
+    case A_MIN:
+      return lane_min_f32 (x, n);
     case A_EXP: {
       double s = 0;
       float sh = (float) shift;
@@ -184,21 +232,43 @@ raw_f32 (AccKind k, const float *x, int64_t n, double shift)
   return 0;
 }
 
-/* One long row split across the threads. */
+/* The number of threads a parallel region of `work` runs on (1 when it
+ * would run inline): asks a team. */
+static int
+team_size (int64_t work)
+{
+  int n = 1;
+  if (ovi_parallel_worth (work))
+    OVI_PARALLEL_REGION (work, {
+      if (ovi_thread_id () == 0)
+        n = ovi_thread_count ();
+    });
+  return n;
+}
+
+/* One long row split across the threads (at most 256), one chunk each. */
 static double
 raw_f32_parallel (AccKind k, const float *x, int64_t n, double shift)
 {
   double part[256];
-  int nt = MIN (omp_get_max_threads (), 256);
-  int64_t chunk = (n + nt - 1) / nt;
+  int used = 1;
   double acc = acc_init (k);
+  int64_t work = k == A_EXP ? n * EXP_COST : n;
+  /* Inline, ovi_thread_id () would name the thread of an enclosing team. */
+  gboolean par = ovi_parallel_worth (work);
 
-#pragma omp parallel for schedule(static) num_threads(nt)
-  for (int t = 0; t < nt; t++) {
-    int64_t s = t * chunk, e = MIN (n, s + chunk);
-    part[t] = s < e ? raw_f32 (k, x + s, e - s, shift) : acc_init (k);
-  }
-  for (int t = 0; t < nt; t++)
+  OVI_PARALLEL_REGION (par ? work : 0, {
+    int nt = par ? MIN (ovi_thread_count (), 256) : 1;
+    int t = par ? ovi_thread_id () : 0;
+    int64_t chunk = (n + nt - 1) / nt;
+    if (t == 0)
+      used = nt;
+    if (t < nt) {
+      int64_t s = t * chunk, e = MIN (n, s + chunk);
+      part[t] = s < e ? raw_f32 (k, x + s, e - s, shift) : acc_init (k);
+    }
+  });
+  for (int t = 0; t < used; t++)
     acc = acc_combine (k, acc, part[t]);
   return acc;
 }
@@ -228,16 +298,17 @@ reduce_f32_rows (const ReduceJob *j)
   const float *x = j->x;
   float *y = j->y;
   int64_t K = j->K, R = j->R;
-  int nt = omp_get_max_threads ();
+  /* Only long rows are worth splitting: only they pay to ask. */
+  int nt = R >= 65536 ? team_size (K * R) : 1;
 
   if (K < 2 * nt && R >= 65536 && nt > 1) {
     for (int64_t k = 0; k < K; k++)
       y[k] = reduce_row_f32 (j->op, x + k * R, R, TRUE);
     return;
   }
-#pragma omp parallel for schedule(static) if (K * R > 32768 && K > 1)
-  for (int64_t k = 0; k < K; k++)
+  OVI_PARALLEL_FOR (K > 1 ? K * R : 0, for (int64_t k = 0; k < K; k++), {
     y[k] = reduce_row_f32 (j->op, x + k * R, R, FALSE);
+  });
 }
 
 #define COLS 256
@@ -260,9 +331,8 @@ reduce_f32_cols (const ReduceJob *j, int64_t K1, int64_t K2)
   int64_t nblk = (K2 + COLS - 1) / COLS;
   AccKind kind = acc_kind (j->op);
 
-#pragma omp parallel for collapse(2) schedule(static) if (K1 * R * K2 > 32768)
-  for (int64_t k1 = 0; k1 < K1; k1++) {
-    for (int64_t b = 0; b < nblk; b++) {
+  OVI_PARALLEL_FOR2 (K1 * R * K2, for (int64_t k1 = 0; k1 < K1; k1++),
+      for (int64_t b = 0; b < nblk; b++), {
       double acc[COLS], sh[COLS];
       int64_t c0 = b * COLS;
       int64_t m = MIN (COLS, K2 - c0);
@@ -291,8 +361,7 @@ reduce_f32_cols (const ReduceJob *j, int64_t K1, int64_t K2)
       }
       for (int64_t c = 0; c < m; c++)
         y[k1 * K2 + c0 + c] = (float) finalize (j->op, acc[c], 0, R);
-    }
-  }
+  });
 }
 
 /* Input offset of output element o (kept groups, row-major). */
@@ -448,8 +517,8 @@ reduce_generic (const ReduceJob *j)
   gboolean int_path = !ovi_dtype_is_float (j->dtype)
       && j->op != R_L2 && j->op != R_LOGSUM && j->op != R_LOGSUMEXP;
 
-#pragma omp parallel for schedule(static) if (j->K * j->R > 32768 && j->K > 1)
-  for (int64_t o = 0; o < j->K; o++) {
+  OVI_PARALLEL_FOR (j->K > 1 ? j->K * j->R * LOAD_COST : 0,
+      for (int64_t o = 0; o < j->K; o++), {
     int64_t base = kept_offset (j, o);
     if (int_path)
       generic_one_i64 (j, base, o);
@@ -457,7 +526,7 @@ reduce_generic (const ReduceJob *j)
       ((float *) j->y)[o] = (float) generic_one_f64 (j, base);
     else
       ovi_store_f64 (j->dtype, j->y, o, generic_one_f64 (j, base));
-  }
+  });
 }
 
 /* Same parsing as the shape inference: the attribute, else input 1. */
@@ -640,9 +709,8 @@ arg_cols_f32 (const float *x, int64_t *y, int64_t outer, int64_t n,
 {
   int64_t nblk = (inner + COLS - 1) / COLS;
 
-#pragma omp parallel for collapse(2) schedule(static) if (outer * n * inner > 32768)
-  for (int64_t o = 0; o < outer; o++) {
-    for (int64_t b = 0; b < nblk; b++) {
+  OVI_PARALLEL_FOR2 (outer * n * inner, for (int64_t o = 0; o < outer; o++),
+      for (int64_t b = 0; b < nblk; b++), {
       float best[COLS];
       int64_t bi[COLS];
       int64_t c0 = b * COLS, m = MIN (COLS, inner - c0);
@@ -678,8 +746,7 @@ arg_cols_f32 (const float *x, int64_t *y, int64_t outer, int64_t n,
         }
       }
       memcpy (y + o * inner + c0, bi, sizeof (int64_t) * m);
-    }
-  }
+  });
 }
 
 static gboolean
@@ -711,17 +778,18 @@ run_arg (OviOpCtx *ctx, GError **error)
   if (dt == OVI_DTYPE_FLOAT32) {
     const float *xf = x->data;
     if (inner == 1) {
-#pragma omp parallel for schedule(static) if (outer * n > 32768 && outer > 1)
-      for (int64_t o = 0; o < outer; o++)
+      OVI_PARALLEL_FOR (outer > 1 ? outer * n : 0,
+          for (int64_t o = 0; o < outer; o++), {
         y[o] = arg_row_f32 (xf + o * n, n, is_max, last);
+      });
     } else {
       arg_cols_f32 (xf, y, outer, n, inner, is_max, last);
     }
     return TRUE;
   }
 
-#pragma omp parallel for schedule(static) if (total * n > 32768)
-  for (int64_t t = 0; t < total; t++) {
+  OVI_PARALLEL_FOR (total * n * LOAD_COST,
+      for (int64_t t = 0; t < total; t++), {
     int64_t o = t / inner, i = t % inner;
     int64_t base = o * n * inner + i;
     int64_t best_k = 0;
@@ -745,7 +813,7 @@ run_arg (OviOpCtx *ctx, GError **error)
       }
     }
     y[t] = best_k;
-  }
+  });
   return TRUE;
 }
 
@@ -776,8 +844,10 @@ run_cumsum (OviOpCtx *ctx, GError **error)
   if (ovi_tensor_numel (x) == 0)
     return TRUE;
 
-#pragma omp parallel for schedule(static) if (outer * n * inner > 65536 && outer > 1)
-  for (int64_t o = 0; o < outer; o++) {
+  /* A step per element for float32, loads and stores otherwise. */
+  OVI_PARALLEL_FOR (outer > 1 ? outer * n * inner
+      * (dt == OVI_DTYPE_FLOAT32 ? 1 : 2 * LOAD_COST) : 0,
+      for (int64_t o = 0; o < outer; o++), {
     for (int64_t step = 0; step < n; step++) {
       /* k: the position written; src: the input added to the previous
        * output (none on the first step). */
@@ -807,7 +877,7 @@ run_cumsum (OviOpCtx *ctx, GError **error)
                   + (guint64) ovi_load_i64 (dt, x->data, xo + i)));
       }
     }
-  }
+  });
   return TRUE;
 }
 
@@ -916,7 +986,7 @@ run_topk (OviOpCtx *ctx, GError **error)
   gboolean is_float = ovi_dtype_is_float (dt);
   gboolean largest = ovi_node_attr_int (ctx->node, "largest", 1) != 0;
   gsize esize = ovi_dtype_size (dt);
-  int64_t outer, n, inner, k;
+  int64_t outer, n, inner, k, next = 0;
   int axis;
 
   if (ref == NULL)
@@ -935,17 +1005,20 @@ run_topk (OviOpCtx *ctx, GError **error)
   if (outer * inner == 0 || k == 0)
     return TRUE;
 
-#pragma omp parallel if (outer * inner > 1 && outer * inner * n > 32768)
-  {
+  /* Per element: a load and a heap test. Slices go to the threads one at
+   * a time, as they become free (as schedule(dynamic, 1) does). */
+  OVI_PARALLEL_REGION (outer * inner > 1 ? outer * inner * n * LOAD_COST : 0, {
     double *fkey = is_float ? g_new (double, n) : NULL;
     int64_t *ikey = is_float ? NULL : g_new (int64_t, n);
     int64_t *heap = g_new (int64_t, k);
     TopKCmp c = { fkey, ikey, largest, ovi_dtype_is_unsigned_int (dt) };
 
-#pragma omp for schedule(dynamic, 1)
-    for (int64_t t = 0; t < outer * inner; t++) {
+    for (;;) {
+      int64_t t = __atomic_fetch_add (&next, 1, __ATOMIC_RELAXED);
       int64_t o = t / inner, i = t % inner;
       int64_t base = o * n * inner + i, obase = o * k * inner + i;
+      if (t >= outer * inner)
+        break;
       if (dt == OVI_DTYPE_FLOAT32) {
         const float *xf = (const float *) x->data + base;
         for (int64_t e = 0; e < n; e++)
@@ -971,7 +1044,7 @@ run_topk (OviOpCtx *ctx, GError **error)
     g_free (fkey);
     g_free (ikey);
     g_free (heap);
-  }
+  });
   return TRUE;
 }
 

@@ -7,11 +7,13 @@
 #include <string.h>
 
 #include "cpu-ops.h"
+#include "cpu-parallel.h"
 
 #define MAX_DIMS (2 * OVI_MAX_RANK + 2)
 #define MAX_VEC 64
-/* Below this many bytes a copy runs on one thread. */
-#define PAR_BYTES (256 * 1024)
+/* Work estimate (for OVI_PARALLEL_*) of copying `bytes` with memcpy: a
+ * word per step, so a copy goes parallel from 256 KiB. */
+#define COPY_WORK(bytes) ((int64_t) (bytes) / 8)
 /* Long contiguous runs are split into chunks of this size for threads. */
 #define CHUNK_BYTES (64 * 1024)
 #define TILE 32
@@ -153,14 +155,14 @@ geom_copy (Geom *g, const guint8 *src, guint8 *dst, gsize es)
     int64_t total = rows * n_chunks;
     for (int k = 0; k < last; k++)
       axes[k] = k;
-#pragma omp parallel for schedule(static) if (total_bytes > PAR_BYTES)
-    for (int64_t it = 0; it < total; it++) {
+    OVI_PARALLEL_FOR (COPY_WORK (total_bytes),
+        for (int64_t it = 0; it < total; it++), {
       int64_t row = it / n_chunks, off = (it % n_chunks) * CHUNK_BYTES;
       int64_t so, dof;
       geom_offsets (g, axes, last, row, &so, &dof);
       memcpy (dst + dof * (int64_t) es + off, src + so * (int64_t) es + off,
           MIN (CHUNK_BYTES, row_bytes - off));
-    }
+    });
     return;
   }
 
@@ -183,15 +185,16 @@ geom_copy (Geom *g, const guint8 *src, guint8 *dst, gsize es)
       outer *= g->dims[axes[k]];
     n_tiles = (len_a + TILE - 1) / TILE;
     total = outer * n_tiles;
-#pragma omp parallel for schedule(static) if (total_bytes > PAR_BYTES)
-    for (int64_t it = 0; it < total; it++) {
+    /* Element by element: one step per element. */
+    OVI_PARALLEL_FOR (total_bytes / (int64_t) es,
+        for (int64_t it = 0; it < total; it++), {
       int64_t so, dof, a0 = (it % n_tiles) * TILE;
       int64_t a1 = MIN (a0 + TILE, len_a);
       geom_offsets (g, axes, n_outer, it / n_tiles, &so, &dof);
       for (int64_t b0 = 0; b0 < len_b; b0 += TILE)
         tile_run (dst + dof * (int64_t) es, dsa, src + so * (int64_t) es,
             ssb, a0, a1, b0, MIN (b0 + TILE, len_b), es);
-    }
+    });
     return;
   }
 
@@ -201,13 +204,13 @@ geom_copy (Geom *g, const guint8 *src, guint8 *dst, gsize es)
     int64_t n = g->dims[last], sstep = g->ss[last], dstep = g->ds[last];
     for (int k = 0; k < last; k++)
       axes[k] = k;
-#pragma omp parallel for schedule(static) if (total_bytes > PAR_BYTES)
-    for (int64_t row = 0; row < rows; row++) {
+    OVI_PARALLEL_FOR (total_bytes / (int64_t) es,
+        for (int64_t row = 0; row < rows; row++), {
       int64_t so, dof;
       geom_offsets (g, axes, last, row, &so, &dof);
       gather_run (dst + dof * (int64_t) es, dstep, src + so * (int64_t) es,
           sstep, n, es);
-    }
+    });
   }
 }
 
@@ -660,9 +663,10 @@ run_pad (OviOpCtx *ctx, GError **error)
     int64_t mid1 = CLAMP (la->hi + la->begin, mid0, width);
     const guint8 *src = x->data;
     guint8 *dst = y->data;
-#pragma omp parallel for schedule(static) \
-    if (ovi_tensor_nbytes (y) > PAR_BYTES)
-    for (int64_t row = 0; row < rows; row++) {
+    /* Rows of memcpy, plus a step per padded element. */
+    OVI_PARALLEL_FOR (COPY_WORK (ovi_tensor_nbytes (y))
+        + rows * (width - (mid1 - mid0)),
+        for (int64_t row = 0; row < rows; row++), {
       int64_t rem = row, so = 0;
       const guint8 *sp;
       guint8 *dp = dst + row * width * (int64_t) es;
@@ -679,7 +683,7 @@ run_pad (OviOpCtx *ctx, GError **error)
             (mid1 - mid0) * es);
       for (int64_t j = mid1; j < width; j++)
         memcpy (dp + j * es, sp + pad_source (la, j) * es, es);
-    }
+    });
   }
   return TRUE;
 }
@@ -925,9 +929,8 @@ run_trilu (OviOpCtx *ctx, GError **error)
   k = CLAMP (k, -rows - 1, cols + 1);
   src = x->data;
   dst = y->data;
-#pragma omp parallel for schedule(static) \
-    if (ovi_tensor_nbytes (x) > PAR_BYTES)
-  for (int64_t r = 0; r < mats * rows; r++) {
+  OVI_PARALLEL_FOR (COPY_WORK (ovi_tensor_nbytes (x)),
+      for (int64_t r = 0; r < mats * rows; r++), {
     int64_t i = r % rows, lo, hi;
     const guint8 *sp = src + r * cols * (int64_t) es;
     guint8 *dp = dst + r * cols * (int64_t) es;
@@ -941,7 +944,7 @@ run_trilu (OviOpCtx *ctx, GError **error)
     memset (dp, 0, lo * es);
     memcpy (dp + lo * es, sp + lo * es, (hi - lo) * es);
     memset (dp + hi * es, 0, (cols - hi) * es);
-  }
+  });
   return TRUE;
 }
 
