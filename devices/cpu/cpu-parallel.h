@@ -46,28 +46,43 @@ ovi_parallel_worth (int64_t work)
     } \
   } while (0)
 
-/* A region whose body splits work by ovi_thread_id()/ovi_thread_count():
- * OVI_PARALLEL_REGION (work, { body }). Inline, both are 0 and 1. */
-#define OVI_PARALLEL_REGION(work, ...) \
+/* A region whose body splits work by thread:
+ *   OVI_PARALLEL_REGION (work, tid, nth, { body })
+ * declares `tid` and `nth` for the body: this thread's number and the
+ * team's size, 0 and 1 when the region runs inline (also when nested in
+ * another region, where omp_get_thread_num () would name the outer
+ * team's thread). */
+#define OVI_PARALLEL_REGION(work, tid, nth, ...) \
   do { \
     if (ovi_parallel_worth (work)) { \
       _Pragma ("omp parallel") \
-      __VA_ARGS__ \
+      { \
+        G_GNUC_UNUSED const int tid = omp_get_thread_num (); \
+        G_GNUC_UNUSED const int nth = omp_get_num_threads (); \
+        __VA_ARGS__ \
+      } \
     } else { \
+      G_GNUC_UNUSED const int tid = 0; \
+      G_GNUC_UNUSED const int nth = 1; \
       __VA_ARGS__ \
     } \
   } while (0)
 
+/* How many threads a region of this much work would run on. */
 static inline int
-ovi_thread_id (void)
+ovi_parallel_threads (int64_t work)
 {
-  return omp_in_parallel () ? omp_get_thread_num () : 0;
+  return ovi_parallel_worth (work) ? omp_get_max_threads () : 1;
 }
 
-static inline int
-ovi_thread_count (void)
+/* Thread tid's share [*begin, *end) of n items, contiguous, as
+ * schedule(static) would split them. */
+static inline void
+ovi_parallel_slice (int64_t n, int tid, int nth, int64_t *begin,
+    int64_t *end)
 {
-  return omp_in_parallel () ? omp_get_num_threads () : 1;
+  *begin = n / nth * tid + MIN (tid, n % nth);
+  *end = *begin + n / nth + (tid < n % nth);
 }
 
 #endif

@@ -91,33 +91,6 @@ par_ok (int64_t macs)
   return ovi_parallel_worth (PAR_WORK (macs));
 }
 
-/* The number of threads a parallel region of `work` steps runs on, 1 when
- * it would run inline: cpu-parallel.h can only tell from inside one. */
-static int
-team_size (int64_t work)
-{
-  int n = 1;
-  if (ovi_parallel_worth (work))
-    OVI_PARALLEL_REGION (work, {
-      if (ovi_thread_id () == 0)
-        n = ovi_thread_count ();
-    });
-  return n;
-}
-
-/* This thread's share [*i0, *i1) of n iterations, contiguous as
- * schedule(static) splits them, in a region entered with `par` TRUE
- * (parallel) or FALSE (inline: all of them; ovi_thread_id () would name
- * the thread of an enclosing team there). */
-static void
-thread_share (gboolean par, int64_t n, int64_t *i0, int64_t *i1)
-{
-  int64_t nth = par ? ovi_thread_count () : 1;
-  int64_t tid = par ? ovi_thread_id () : 0;
-  *i0 = n / nth * tid + MIN (tid, n % nth);
-  *i1 = *i0 + n / nth + (tid < n % nth);
-}
-
 /* c = alpha * acc + beta * c on an mr x nr corner of a tile; beta 0
  * never reads c. */
 static void
@@ -507,15 +480,14 @@ sg_gemv (gboolean k_major, int64_t n, int64_t k, float alpha,
   int64_t work = n >= 64 ? PAR_WORK (n * k) : 0;
   gboolean par = ovi_parallel_worth (work);
 
-  OVI_PARALLEL_REGION (par ? work : 0, {
+  OVI_PARALLEL_REGION (par ? work : 0, tid, nth, {
     /* Columns per chunk: up to 256, fewer to give every thread work. */
-    int64_t nth = par ? ovi_thread_count () : 1;
     int64_t width = par ? (n + 2 * nth - 1) / (2 * nth) : 256;
     int64_t n_chunks, c0, c1;
 
     width = CLAMP ((width + 15) / 16 * 16, 16, 256);
     n_chunks = (n + width - 1) / width;
-    thread_share (par, n_chunks, &c0, &c1);
+    ovi_parallel_slice (n_chunks, tid, nth, &c0, &c1);
     for (int64_t c = c0; c < c1; c++)
       sg_gemv_chunk (avx2, k_major, c * width, MIN (width, n - c * width), k,
           alpha, mat, ld, x, beta, y, ys);
@@ -583,7 +555,7 @@ sgemm (gboolean ta, gboolean tb, int64_t m, int64_t n, int64_t k,
 #endif
 
   if (par_ok (m * n * k)) {
-    int max_t = team_size (PAR_WORK (m * n * k));
+    int max_t = ovi_parallel_threads (PAR_WORK (m * n * k));
     int64_t n_panels = (n + SG_NR - 1) / SG_NR;
     int64_t m_panels = (m + SG_MR - 1) / SG_MR;
     if (n_panels >= 2 * max_t || n_panels >= m_panels) {
@@ -609,8 +581,8 @@ sgemm (gboolean ta, gboolean tb, int64_t m, int64_t n, int64_t k,
   /* nt slices, thread t taking slice t (the team has at least nt
    * threads; inline, one thread takes them all). */
   par = nt > 1 && ovi_parallel_worth (PAR_WORK (m * n * k));
-  OVI_PARALLEL_REGION (par ? PAR_WORK (m * n * k) : 0, {
-    int t0 = par ? ovi_thread_id () : 0, step = par ? ovi_thread_count () : 1;
+  OVI_PARALLEL_REGION (par ? PAR_WORK (m * n * k) : 0, tid, nth, {
+    int t0 = tid, step = nth;
     for (int t = t0; t < nt; t += step) {
       float *ap = buf + (ap_size + bp_size) * t;
       float *bp = ap + ap_size;
@@ -1107,11 +1079,11 @@ conv_depthwise_f32 (const ConvGeom *g, const float *x, const float *w,
 #endif
   /* Each thread a contiguous range of channels (as schedule(static)
    * splits them), with its own padded-input scratch. */
-  OVI_PARALLEL_REGION (par ? work : 0, {
+  OVI_PARALLEL_REGION (par ? work : 0, tid, nth, {
     /* Without the scratch, the row path still works. */
     float *xp = s1 ? g_try_new (float, pad_floats) : NULL;
     int64_t nm0, nm1;
-    thread_share (par, total, &nm0, &nm1);
+    ovi_parallel_slice (total, tid, nth, &nm0, &nm1);
     for (int64_t nm = nm0; nm < nm1; nm++) {
       int64_t n = nm / g->m, m = nm % g->m;
       int64_t c = m / g->mg;
@@ -1189,7 +1161,7 @@ conv_f32 (OviOpCtx *ctx, const ConvGeom *g, GError **error)
   }
   /* The threads the tasks below would run on (1: the single-task path
    * below, which does not need it). */
-  nt = team_size (PAR_WORK (g->n * g->m * g->out_size * kdim));
+  nt = ovi_parallel_threads (PAR_WORK (g->n * g->m * g->out_size * kdim));
 
   ow_n = g->out[g->nsp - 1];
   lines = g->out_size / ow_n;
@@ -1225,8 +1197,7 @@ conv_f32 (OviOpCtx *ctx, const ConvGeom *g, GError **error)
      * schedule(dynamic) does); thread t uses scratch slice t. */
     par = ovi_parallel_worth (PAR_WORK (g->n * g->m * g->out_size * kdim));
     OVI_PARALLEL_REGION (par ? PAR_WORK (g->n * g->m * g->out_size * kdim)
-        : 0, {
-      int tid = par ? ovi_thread_id () : 0;
+        : 0, tid, nth, {
       float *col = cols ? cols + col_floats * tid : NULL;
       while (tid < nt) {
         int64_t t = __atomic_fetch_add (&next, 1, __ATOMIC_RELAXED);

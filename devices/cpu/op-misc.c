@@ -6,19 +6,6 @@
 #include "cpu-ops.h"
 #include "cpu-parallel.h"
 
-/* This thread's share [*i0, *i1) of n iterations, contiguous as
- * schedule(static) splits them, in a region entered with `par` TRUE
- * (parallel) or FALSE (inline: all of them; ovi_thread_id () would name
- * the thread of an enclosing team there). */
-static void
-thread_share (gboolean par, int64_t n, int64_t *i0, int64_t *i1)
-{
-  int64_t nth = par ? ovi_thread_count () : 1;
-  int64_t tid = par ? ovi_thread_id () : 0;
-  *i0 = n / nth * tid + MIN (tid, n % nth);
-  *i1 = *i0 + n / nth + (tid < n % nth);
-}
-
 /* Stores v into an element of any type: integers are rounded half to
  * even and saturated, as the ONNX references do for resampling ops. */
 static void
@@ -528,12 +515,12 @@ resize_f32_2d (const OviTensor *x, OviTensor *y, const AxisTaps *taps,
   /* Per output: its vertical and horizontal taps. Each thread takes a
    * contiguous range of rows (as schedule(static) splits them) and keeps
    * its own row cache. */
-  OVI_PARALLEL_REGION (par ? work : 0, {
+  OVI_PARALLEL_REGION (par ? work : 0, tid, nth, {
     float *tmp = g_new (float, MAX (cached ? out_w * RESIZE_ROW_SLOTS
             : in_w, 1));
     int64_t keys[RESIZE_ROW_SLOTS] = { -1, -1, -1, -1 };
     int64_t j0, j1;
-    thread_share (par, planes * out_h, &j0, &j1);
+    ovi_parallel_slice (planes * out_h, tid, nth, &j0, &j1);
     for (int64_t job = j0; job < j1; job++) {
       int64_t plane = job / out_h, oy = job % out_h;
       float *dst = (float *) y->data + job * out_w;
@@ -1176,10 +1163,10 @@ run_roi_align (OviOpCtx *ctx, GError **error)
     /* Per sample and channel: four weighted loads. Each thread takes a
      * contiguous range of bins (as schedule(static) splits them). */
     par = ovi_parallel_worth (c * ph * pw * count * 4);
-    OVI_PARALLEL_REGION (par ? c * ph * pw * count * 4 : 0, {
+    OVI_PARALLEL_REGION (par ? c * ph * pw * count * 4 : 0, tid, nth, {
       RoiSample *samples = g_new0 (RoiSample, MAX (gh * gw, 1));
       int64_t p0, p1;
-      thread_share (par, ph * pw, &p0, &p1);
+      ovi_parallel_slice (ph * pw, tid, nth, &p0, &p1);
       for (int64_t p = p0; p < p1; p++) {
         int64_t py = p / pw, px = p % pw;
         for (int64_t iy = 0; iy < gh; iy++)

@@ -61,19 +61,6 @@ read_axis_attr (const OviNode *node, const char *name, int nsp,
     out[i] = n == nsp ? v[i] : 1;
 }
 
-/* This thread's share [*i0, *i1) of n iterations, contiguous as
- * schedule(static) splits them, in a region entered with `par` TRUE
- * (parallel) or FALSE (inline: all of them; ovi_thread_id () would name
- * the thread of an enclosing team there). */
-static void
-thread_share (gboolean par, int64_t n, int64_t *i0, int64_t *i1)
-{
-  int64_t nth = par ? ovi_thread_count () : 1;
-  int64_t tid = par ? ovi_thread_id () : 0;
-  *i0 = n / nth * tid + MIN (tid, n % nth);
-  *i1 = *i0 + n / nth + (tid < n % nth);
-}
-
 /* Fills the geometry from the node and the shapes infer has set; infer
  * validated the attributes. */
 static void
@@ -281,9 +268,9 @@ NAME (const PoolJob *job, const T *x, T *y, int64_t *ind) \
   int64_t work = (int64_t) MIN ((double) job->planes * job->out_plane \
       * job->k[0] * job->k[1] * job->k[2], 1e18); \
   gboolean par = ovi_parallel_worth (work); \
-  OVI_PARALLEL_REGION (par ? work : 0, { \
+  OVI_PARALLEL_REGION (par ? work : 0, tid, nth, { \
     int64_t r0, r1; \
-    thread_share (par, rows, &r0, &r1); \
+    ovi_parallel_slice (rows, tid, nth, &r0, &r1); \
     NAME##_rows (job, x, y, ind, r0, r1); \
   }); \
 }

@@ -12,19 +12,6 @@
 #define QUANT_COST 8
 #define DEQUANT_COST 4
 
-/* This thread's share [*i0, *i1) of n iterations, contiguous as
- * schedule(static) splits them, in a region entered with `par` TRUE
- * (parallel) or FALSE (inline: all of them; ovi_thread_id () would name
- * the thread of an enclosing team there). */
-static void
-thread_share (gboolean par, int64_t n, int64_t *i0, int64_t *i1)
-{
-  int64_t nth = par ? ovi_thread_count () : 1;
-  int64_t tid = par ? ovi_thread_id () : 0;
-  *i0 = n / nth * tid + MIN (tid, n % nth);
-  *i1 = *i0 + n / nth + (tid < n % nth);
-}
-
 static void
 quant_range (OviDType t, int64_t *lo, int64_t *hi)
 {
@@ -333,11 +320,11 @@ run_matmul_common (OviOpCtx *ctx, gboolean qlinear, GError **error)
   /* A multiply-add per step; each thread takes a contiguous range of rows
    * (as schedule(static) splits them). */
   par = ovi_parallel_worth (s.batch * s.m * s.n * s.k);
-  OVI_PARALLEL_REGION (par ? s.batch * s.m * s.n * s.k : 0, {
+  OVI_PARALLEL_REGION (par ? s.batch * s.m * s.n * s.k : 0, tid, nth, {
     gint32 *brow = g_new (gint32, MAX (s.k * s.n, 1));
     gint32 *acc = g_new (gint32, MAX (s.n, 1));
     int64_t cached = -1, j0, j1;
-    thread_share (par, s.batch * s.m, &j0, &j1);
+    ovi_parallel_slice (s.batch * s.m, tid, nth, &j0, &j1);
     for (int64_t job = j0; job < j1; job++) {
       int64_t ob = job / s.m, m = job % s.m;
       int64_t ba = s.a_batch[ob], bb = s.b_batch[ob];
@@ -500,7 +487,7 @@ run_conv_common (OviOpCtx *ctx, gboolean qlinear, GError **error)
   /* A multiply-add per step. The (image, job) pairs go to the threads one
    * at a time, as they become free (as schedule(dynamic) does). */
   njobs = g.group * ((out_sp + block - 1) / block);
-  OVI_PARALLEL_REGION (n * m * out_sp * ck, {
+  OVI_PARALLEL_REGION (n * m * out_sp * ck, tid, nth, {
     gint32 *col = g_new (gint32, MAX (ck * block, 1));
     gint32 *acc = g_new (gint32, MAX (block, 1));
     for (;;) {

@@ -232,20 +232,6 @@ raw_f32 (AccKind k, const float *x, int64_t n, double shift)
   return 0;
 }
 
-/* The number of threads a parallel region of `work` runs on (1 when it
- * would run inline): asks a team. */
-static int
-team_size (int64_t work)
-{
-  int n = 1;
-  if (ovi_parallel_worth (work))
-    OVI_PARALLEL_REGION (work, {
-      if (ovi_thread_id () == 0)
-        n = ovi_thread_count ();
-    });
-  return n;
-}
-
 /* One long row split across the threads (at most 256), one chunk each. */
 static double
 raw_f32_parallel (AccKind k, const float *x, int64_t n, double shift)
@@ -254,12 +240,11 @@ raw_f32_parallel (AccKind k, const float *x, int64_t n, double shift)
   int used = 1;
   double acc = acc_init (k);
   int64_t work = k == A_EXP ? n * EXP_COST : n;
-  /* Inline, ovi_thread_id () would name the thread of an enclosing team. */
   gboolean par = ovi_parallel_worth (work);
 
-  OVI_PARALLEL_REGION (par ? work : 0, {
-    int nt = par ? MIN (ovi_thread_count (), 256) : 1;
-    int t = par ? ovi_thread_id () : 0;
+  OVI_PARALLEL_REGION (par ? work : 0, tid, nth, {
+    int nt = MIN (nth, 256);
+    int t = tid;
     int64_t chunk = (n + nt - 1) / nt;
     if (t == 0)
       used = nt;
@@ -299,7 +284,7 @@ reduce_f32_rows (const ReduceJob *j)
   float *y = j->y;
   int64_t K = j->K, R = j->R;
   /* Only long rows are worth splitting: only they pay to ask. */
-  int nt = R >= 65536 ? team_size (K * R) : 1;
+  int nt = R >= 65536 ? ovi_parallel_threads (K * R) : 1;
 
   if (K < 2 * nt && R >= 65536 && nt > 1) {
     for (int64_t k = 0; k < K; k++)
@@ -1007,7 +992,7 @@ run_topk (OviOpCtx *ctx, GError **error)
 
   /* Per element: a load and a heap test. Slices go to the threads one at
    * a time, as they become free (as schedule(dynamic, 1) does). */
-  OVI_PARALLEL_REGION (outer * inner > 1 ? outer * inner * n * LOAD_COST : 0, {
+  OVI_PARALLEL_REGION (outer * inner > 1 ? outer * inner * n * LOAD_COST : 0, tid, nth, {
     double *fkey = is_float ? g_new (double, n) : NULL;
     int64_t *ikey = is_float ? NULL : g_new (int64_t, n);
     int64_t *heap = g_new (int64_t, k);
