@@ -67,6 +67,22 @@ else
   failed=$((failed + 1)); failures+=("release build")
 fi
 
+echo "== OpenVINO IR v11: loader ops, ONNX -> IR -> outputs round trip"
+for script in tests/ir/loader-ops.py tests/ir/roundtrip.py; do
+  log=$(mktemp)
+  /usr/bin/python3 "$script" --build build-test > "$log" 2>&1
+  line=$(tail -1 "$log")
+  if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?$ ]]; then
+    passed=$((passed + BASH_REMATCH[1])); failed=$((failed + BASH_REMATCH[2]))
+    skipped=$((skipped + ${BASH_REMATCH[4]:-0}))
+    [ "${BASH_REMATCH[2]}" -gt 0 ] && { failures+=("$script"); grep -E '^FAIL' "$log" | head -20; }
+  else
+    failed=$((failed + 1)); failures+=("$script"); tail -20 "$log"
+  fi
+  echo "  $script: $line"
+  rm -f "$log"
+done
+
 echo "== agreement: torchvision CNNs (random weights) against PyTorch's outputs, ONNX and IR v11"
 agree_models=resnet50,mobilenet_v2,mobilenet_v3_large,efficientnet_b0,lraspp_mobilenet_v3_large,ssdlite320_mobilenet_v3_large_head
 if [ -x build-test/tools/ovi-run ] && /usr/bin/python3 tools/models/export-torchvision.py models/torchvision \
