@@ -110,7 +110,7 @@ ovi_compiled_model_get_plan (OviCompiledModel *cm,
     ovi_plan_ref (plan);
     g_free (key);
   } else {
-    plan = ovi_plan_new (g, inputs, error);
+    plan = ovi_plan_new (g, inputs, cm->threads_per_stream, error);
     if (plan) {
       if (g_hash_table_size (cm->plans) >= MAX_CACHED_PLANS)
         g_hash_table_remove_all (cm->plans);

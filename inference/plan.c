@@ -1,5 +1,6 @@
 /* Planning: specialize shapes, fold constants, drop dead nodes, bind CPU
  * kernels, alias in-place ops, and lay out the arena by liveness. */
+#include <omp.h>
 #include <string.h>
 
 #include "passes/passes.h"
@@ -84,7 +85,6 @@ ovi_plan_eval_node (const OviNode *node, int opset, const char *source,
   OviOpCtx ctx = { .node = node, .opset = opset, .n_inputs = n_in,
     .inputs = in, .n_outputs = n_out, .outputs = out, .source = source };
   OviInferResult r;
-  gboolean ok;
 
   r = infer_node (node, opset, source, in, n_in, out, n_out, error);
   if (r == OVI_INFER_ERROR)
@@ -112,12 +112,7 @@ ovi_plan_eval_node (const OviNode *node, int opset, const char *source,
       return FALSE;
     }
   }
-  if (k->prepare && !k->prepare (&ctx, error))
-    return FALSE;
-  ok = k->run (&ctx, error);
-  if (k->release)
-    k->release (ctx.state);
-  return ok;
+  return ovi_cpu_kernel_run_once (k, &ctx, NULL, error);
 }
 
 typedef struct {
@@ -392,6 +387,44 @@ out:
   return ok;
 }
 
+/* A context for a static step at plan time: shapes from the plan's
+ * values, data for constants only. Points into sc's arrays. */
+static void
+step_ctx (const OviPlan *plan, const OviPlanStep *step, Scratch *sc,
+    OviOpCtx *ctx)
+{
+  const OviGraph *g = plan->graph;
+  const OviNode *n = step->node;
+  memset (ctx, 0, sizeof (*ctx));
+  ctx->node = n;
+  ctx->opset = g->opset;
+  ctx->n_inputs = n->n_inputs;
+  ctx->inputs = sc->in;
+  ctx->n_outputs = n->n_outputs;
+  ctx->outputs = sc->out;
+  ctx->source = g->source;
+  ctx->max_threads = plan->max_threads;
+  for (int k = 0; k < n->n_inputs + n->n_outputs; k++) {
+    gboolean is_in = k < n->n_inputs;
+    int v = is_in ? n->inputs[k] : n->outputs[k - n->n_inputs];
+    OviTensor *t = is_in ? &sc->tin[k] : &sc->tout[k - n->n_inputs];
+    OviTensor **slot = is_in ? &sc->in[k] : &sc->out[k - n->n_inputs];
+    const OviValue *val;
+    if (v < 0) {
+      *slot = NULL;
+      continue;
+    }
+    val = ovi_graph_value (g, v);
+    memset (t, 0, sizeof (*t));
+    t->dtype = val->dtype;
+    t->rank = val->rank;
+    memcpy (t->dims, val->dims, sizeof (t->dims));
+    if (val->constant)
+      t->data = val->constant->data;
+    *slot = t;
+  }
+}
+
 /* Phase 3: kernels, memory, and per-node preparation. */
 static gboolean
 bind_steps (OviPlan *plan, GError **error)
@@ -478,11 +511,23 @@ bind_steps (OviPlan *plan, GError **error)
     }
   }
 
+  /* Scratch sizes, with shapes final and weights readable. */
+  for (int s = 0; s < plan->n_steps; s++) {
+    OviPlanStep *step = &plan->steps[s];
+    OviOpCtx ctx;
+    if (step->dynamic || step->kernel->scratch == NULL)
+      continue;
+    step_ctx (plan, step, &sc, &ctx);
+    step->scratch_size = align_up (step->kernel->scratch (&ctx));
+  }
+
   /* Liveness: a block per arena root, from its producer to its last
-   * reader (or the end for graph outputs); aliases extend their root. */
+   * reader (or the end for graph outputs); aliases extend their root. A
+   * kernel's scratch is a block alive during its step only. */
   {
-    Block *blocks = g_new0 (Block, MAX (nv, 1));
+    Block *blocks = g_new0 (Block, nv + plan->n_steps + 1);
     int *block_of = g_new (int, nv);
+    int *scratch_block = g_new (int, plan->n_steps + 1);
     int nb = 0;
     for (int v = 0; v < nv; v++) {
       block_of[v] = -1;
@@ -498,6 +543,12 @@ bind_steps (OviPlan *plan, GError **error)
     }
     for (int s = 0; s < plan->n_steps; s++) {
       const OviNode *n = plan->steps[s].node;
+      scratch_block[s] = -1;
+      if (plan->steps[s].scratch_size > 0) {
+        blocks[nb].size = plan->steps[s].scratch_size;
+        blocks[nb].start = blocks[nb].end = s;
+        scratch_block[s] = nb++;
+      }
       for (int k = 0; k < n->n_inputs + n->n_outputs; k++) {
         int v = k < n->n_inputs ? n->inputs[k] : n->outputs[k - n->n_inputs];
         int b;
@@ -522,41 +573,22 @@ bind_steps (OviPlan *plan, GError **error)
       if (plan->storage[v] == OVI_STORAGE_ARENA && block_of[root] >= 0)
         plan->offset[v] = blocks[block_of[root]].offset;
     }
+    for (int s = 0; s < plan->n_steps; s++)
+      if (scratch_block[s] >= 0)
+        plan->steps[s].scratch_offset = blocks[scratch_block[s]].offset;
     g_free (blocks);
     g_free (block_of);
+    g_free (scratch_block);
   }
 
   /* Kernels prepare once per plan: shapes are final and constant inputs
    * (weights) readable; activations are not. */
   for (int s = 0; s < plan->n_steps; s++) {
     OviPlanStep *step = &plan->steps[s];
-    const OviNode *n = step->node;
-    OviTensor **in = sc.in, **out = sc.out;
-    OviTensor *tin = sc.tin, *tout = sc.tout;
-    OviOpCtx ctx = { .node = n, .opset = g->opset, .n_inputs = n->n_inputs,
-      .inputs = in, .n_outputs = n->n_outputs, .outputs = out,
-      .source = g->source };
+    OviOpCtx ctx;
     if (step->dynamic || step->kernel->prepare == NULL)
       continue;
-    for (int k = 0; k < n->n_inputs + n->n_outputs; k++) {
-      gboolean is_in = k < n->n_inputs;
-      int v = is_in ? n->inputs[k] : n->outputs[k - n->n_inputs];
-      OviTensor *t = is_in ? &tin[k] : &tout[k - n->n_inputs];
-      OviTensor **slot = is_in ? &in[k] : &out[k - n->n_inputs];
-      const OviValue *val;
-      if (v < 0) {
-        *slot = NULL;
-        continue;
-      }
-      val = ovi_graph_value (g, v);
-      memset (t, 0, sizeof (*t));
-      t->dtype = val->dtype;
-      t->rank = val->rank;
-      memcpy (t->dims, val->dims, sizeof (t->dims));
-      if (val->constant)
-        t->data = val->constant->data;
-      *slot = t;
-    }
+    step_ctx (plan, step, &sc, &ctx);
     if (!step->kernel->prepare (&ctx, error))
       goto out;
     step->state = ctx.state;
@@ -570,10 +602,11 @@ out:
 
 OviPlan *
 ovi_plan_new (const OviGraph *source_graph, const OviTensorView *inputs,
-    GError **error)
+    int max_threads, GError **error)
 {
   OviPlan *plan = g_new0 (OviPlan, 1);
   plan->ref_count = 1;
+  plan->max_threads = max_threads > 0 ? max_threads : omp_get_num_procs ();
   plan->graph = ovi_graph_copy (source_graph);
   if (!specialize (plan, inputs, error)
       || !ovi_optimize (plan->graph, error)

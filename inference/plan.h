@@ -23,6 +23,8 @@ typedef struct {
   const OviCpuKernel *kernel;
   gboolean dynamic;       /* output shapes known only at run time */
   gpointer state;         /* kernel's prepared state */
+  gsize scratch_offset;   /* the kernel's scratch in the arena */
+  gsize scratch_size;
 } OviPlanStep;
 
 typedef struct {
@@ -34,12 +36,14 @@ typedef struct {
   OviPlanStep *steps;
   int n_steps;
   int n_folded;           /* nodes evaluated at plan time */
+  int max_threads;        /* threads a kernel may use (per stream) */
 } OviPlan;
 
 /* Builds a plan of `graph` for the given input shapes (one view per graph
- * input; only dtype, rank and dims are read). */
+ * input; only dtype, rank and dims are read), for kernels running on up
+ * to max_threads threads (0: every core). */
 OviPlan *ovi_plan_new (const OviGraph *graph, const OviTensorView *inputs,
-    GError **error);
+    int max_threads, GError **error);
 OviPlan *ovi_plan_ref (OviPlan *plan);
 void ovi_plan_unref (OviPlan *plan);
 

@@ -19,6 +19,7 @@ struct _OviRequest {
   OviTensor *tensors;          /* per plan value */
   int n_tensors;
   OviTensor **io;              /* per step: input then output pointers */
+  OviTensor dynamic_scratch;   /* grow-only scratch of dynamic steps */
   int *io_start;
 
   /* Asynchronous state. */
@@ -64,6 +65,7 @@ ovi_request_free (OviRequest *r)
     return;
   ovi_request_wait (r, NULL);
   unbind (r);
+  ovi_tensor_clear (&r->dynamic_scratch);
   ovi_aligned_free (r->arena);
   g_free (r->inputs);
   g_free (r->input_set);
@@ -208,8 +210,7 @@ run_dynamic_step (OviRequest *r, const OviPlanStep *step, OviOpCtx *ctx,
   const OviCpuKernel *kernel = ovi_cpu_kernel_find_for (n, ctx->inputs,
       ctx->n_inputs);
   OviInferResult res;
-  gboolean ok;
-  if (def == NULL || kernel == NULL) {
+    if (def == NULL || kernel == NULL) {
     OviDType object = ovi_op_object_type (n, ctx->inputs, ctx->n_inputs);
     g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
         "%s: node '%s': op %s does not support %s", r->plan->graph->source,
@@ -246,13 +247,7 @@ run_dynamic_step (OviRequest *r, const OviPlanStep *step, OviOpCtx *ctx,
       return FALSE;
     }
   }
-  ctx->state = NULL;
-  if (kernel->prepare && !kernel->prepare (ctx, error))
-    return FALSE;
-  ok = kernel->run (ctx, error);
-  if (kernel->release)
-    kernel->release (ctx->state);
-  return ok;
+  return ovi_cpu_kernel_run_once (kernel, ctx, &r->dynamic_scratch, error);
 }
 
 static gboolean
@@ -299,7 +294,10 @@ infer_now (OviRequest *r, GError **error)
     OviTensor **io = r->io + r->io_start[s];
     OviOpCtx ctx = { .node = n, .opset = g->opset, .n_inputs = n->n_inputs,
       .inputs = io, .n_outputs = n->n_outputs, .outputs = io + n->n_inputs,
-      .source = g->source, .state = step->state };
+      .source = g->source, .state = step->state,
+      .scratch = r->arena + step->scratch_offset,
+      .scratch_size = step->scratch_size,
+      .max_threads = plan->max_threads };
     gboolean ok = step->dynamic ? run_dynamic_step (r, step, &ctx, error)
         : step->kernel->run (&ctx, error);
     if (!ok)

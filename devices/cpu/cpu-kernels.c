@@ -1,4 +1,5 @@
 /* The CPU kernel table: every group, looked up by op name. */
+#include <omp.h>
 #include <string.h>
 
 #include "cpu-ops.h"
@@ -73,4 +74,40 @@ ovi_cpu_kernel_find_for (const OviNode *node, OviTensor *const *inputs,
   if (ovi_op_object_type (node, inputs, n_inputs) != OVI_DTYPE_UNDEFINED)
     return find_object_kernel (node->op_type);
   return ovi_cpu_kernel_find (node->domain, node->op_type);
+}
+
+gboolean
+ovi_cpu_kernel_run_once (const OviCpuKernel *k, OviOpCtx *ctx,
+    OviTensor *buffer, GError **error)
+{
+  OviTensor temporary = { 0 };
+  gboolean ok = FALSE;
+
+  if (ctx->max_threads <= 0)
+    ctx->max_threads = omp_get_max_threads ();
+  ctx->state = NULL;
+  ctx->scratch = NULL;
+  ctx->scratch_size = 0;
+  if (k->prepare && !k->prepare (ctx, error))
+    return FALSE;
+  if (k->scratch) {
+    int64_t size = (int64_t) k->scratch (ctx);
+    OviTensor *t = buffer ? buffer : &temporary;
+    if (size > 0 && !ovi_tensor_ensure (t, OVI_DTYPE_UINT8, 1, &size)) {
+      g_set_error (error, OVI_ERROR, OVI_ERROR_INVALID,
+          "%s: node '%s' (%s): cannot allocate %" G_GINT64_FORMAT
+          " bytes of scratch memory", ctx->source, ctx->node->name,
+          ctx->node->op_type, size);
+      goto out;
+    }
+    ctx->scratch = size > 0 ? t->data : NULL;
+    ctx->scratch_size = size;
+  }
+  ok = k->run (ctx, error);
+out:
+  if (k->release)
+    k->release (ctx->state);
+  ctx->state = NULL;
+  ovi_tensor_clear (&temporary);
+  return ok;
 }

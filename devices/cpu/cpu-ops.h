@@ -21,10 +21,22 @@ typedef struct {
    * reordered, primitives created); stored in ctx->state. */
   gboolean (*prepare) (OviOpCtx *ctx, GError **error);
   void (*release) (gpointer state);
+  /* Optional: bytes of temporary memory run needs for these shapes with
+   * up to ctx->max_threads threads (packing buffers, per-thread rows).
+   * The planner places it in the arena; run finds it in ctx->scratch,
+   * OVI_ALIGNMENT-aligned. Called once shapes are known. */
+  gsize (*scratch) (OviOpCtx *ctx);
 } OviCpuKernel;
 
 const OviCpuKernel *ovi_cpu_kernel_find (const char *domain,
     const char *op_type);
+
+/* Runs a kernel outside a plan (constant folding, dynamic steps): prepare,
+ * scratch, run, release. Scratch memory comes from `buffer`, grown as
+ * needed and kept for the next call, or when NULL is allocated for this
+ * call only. ctx->max_threads 0 means every thread OpenMP would use. */
+gboolean ovi_cpu_kernel_run_once (const OviCpuKernel *kernel, OviOpCtx *ctx,
+    OviTensor *buffer, GError **error);
 /* The kernel for a node given its inputs' types, by the rule of
  * ovi_op_find_for: string and sequence values only reach the kernels of
  * the object tables (ovi_cpu_sequence, ovi_cpu_string). */

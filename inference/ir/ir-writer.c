@@ -140,7 +140,7 @@ static OviPlan *
 plan_static (OviGraph *work, const OviTensorView *views, GError **error)
 {
   for (int iter = 0; iter < 64; iter++) {
-    OviPlan *plan = ovi_plan_new (work, views, error);
+    OviPlan *plan = ovi_plan_new (work, views, 0, error);
     if (plan == NULL)
       return NULL;
     if (fold_static_shapes (work, plan) == 0)
@@ -149,7 +149,7 @@ plan_static (OviGraph *work, const OviTensorView *views, GError **error)
     if (!ovi_graph_sort (work, error))
       return NULL;
   }
-  return ovi_plan_new (work, views, error);
+  return ovi_plan_new (work, views, 0, error);
 }
 
 /* Parameters, in input order. */

@@ -24,6 +24,11 @@ typedef struct {
   OviTensor **outputs;   /* NULL entry: unused optional output */
   const char *source;    /* file name, for error messages */
   gpointer state;        /* a device kernel's prepared state, if any */
+  /* Temporary memory for the kernel while it runs (its scratch size);
+   * part of the request's arena, so inferences allocate nothing. */
+  void *scratch;
+  gsize scratch_size;
+  int max_threads;       /* the most threads the kernel may run on */
 } OviOpCtx;
 
 typedef enum {

@@ -76,3 +76,49 @@ nodes.append(helper.make_node("Identity", [prev], ["y"]))
 save(helper.make_graph(nodes, "chain",
     [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 16, 32, 32])],
     [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 16, 32, 32])]), "chain.onnx")
+
+# block: the ops of a transformer block and of detection/segmentation
+# heads, for the allocation test: LayerNorm, MatMul, Softmax, Erf-GELU,
+# Transpose, Concat, Slice, Gather, ReduceMean, TopK, Resize.
+d = 32
+w1 = numpy_helper.from_array(rng.standard_normal((d, d)).astype(np.float32) * 0.2, "w1")
+w2 = numpy_helper.from_array(rng.standard_normal((d, d)).astype(np.float32) * 0.2, "w2")
+gamma = numpy_helper.from_array(np.ones(d, np.float32), "gamma")
+beta = numpy_helper.from_array(np.zeros(d, np.float32), "beta")
+half = numpy_helper.from_array(np.array(0.5, np.float32), "half")
+one = numpy_helper.from_array(np.array(1.0, np.float32), "one")
+rt2 = numpy_helper.from_array(np.array(1.0 / np.sqrt(2), np.float32), "rt2")
+k = numpy_helper.from_array(np.array([5], np.int64), "k")
+idx = numpy_helper.from_array(np.array([0, 3, 7], np.int64), "idx")
+starts = numpy_helper.from_array(np.array([2], np.int64), "starts")
+ends = numpy_helper.from_array(np.array([30], np.int64), "ends")
+axes = numpy_helper.from_array(np.array([2], np.int64), "axes")
+scales = numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "scales")
+roi = numpy_helper.from_array(np.array([], np.float32), "roi")
+save(helper.make_graph([
+    helper.make_node("LayerNormalization", ["x", "gamma", "beta"], ["ln"], axis=-1),
+    helper.make_node("MatMul", ["ln", "w1"], ["q"]),
+    helper.make_node("Transpose", ["q"], ["qt"], perm=[0, 2, 1]),
+    helper.make_node("MatMul", ["q", "qt"], ["att"]),
+    helper.make_node("Softmax", ["att"], ["p"], axis=-1),
+    helper.make_node("MatMul", ["p", "q"], ["ctx"]),
+    helper.make_node("Mul", ["ctx", "rt2"], ["e0"]),
+    helper.make_node("Erf", ["e0"], ["e1"]),
+    helper.make_node("Add", ["e1", "one"], ["e2"]),
+    helper.make_node("Mul", ["ctx", "e2"], ["e3"]),
+    helper.make_node("Mul", ["e3", "half"], ["gelu"]),
+    helper.make_node("MatMul", ["gelu", "w2"], ["h"]),
+    helper.make_node("Concat", ["h", "x"], ["cat"], axis=2),
+    helper.make_node("Slice", ["cat", "starts", "ends", "axes"], ["sl"]),
+    helper.make_node("Gather", ["sl", "idx"], ["g"], axis=1),
+    helper.make_node("ReduceMean", ["sl"], ["mean"], axes=[1], keepdims=0),
+    helper.make_node("TopK", ["mean", "k"], ["topv", "topi"], axis=-1),
+    helper.make_node("Unsqueeze", ["g", "axes0"], ["g4"]),
+    helper.make_node("Resize", ["g4", "roi", "scales"], ["up"], mode="linear"),
+], "block",
+    [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 16, d])],
+    [helper.make_tensor_value_info("topv", TensorProto.FLOAT, [2, 5]),
+     helper.make_tensor_value_info("topi", TensorProto.INT64, [2, 5]),
+     helper.make_tensor_value_info("up", TensorProto.FLOAT, [1, 2, 6, 56])],
+    [w1, w2, gamma, beta, half, one, rt2, k, idx, starts, ends, axes, scales, roi,
+     numpy_helper.from_array(np.array([0], np.int64), "axes0")]), "block.onnx", opset=17)

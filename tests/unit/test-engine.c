@@ -185,7 +185,7 @@ test_arena_reuse (void)
   OviModel *m = load ("chain.onnx");
   GError *error = NULL;
   OviTensorView in = { OVI_DTYPE_FLOAT32, 4, { 1, 16, 32, 32 }, NULL };
-  OviPlan *plan = ovi_plan_new (m->graph, &in, &error);
+  OviPlan *plan = ovi_plan_new (m->graph, &in, 0, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (plan->arena_size, <=, 3 * 16 * 32 * 32 * 4);
   ovi_plan_unref (plan);
