@@ -48,22 +48,26 @@ get_index (const OviTensor *t, int64_t i, int64_t dim, int64_t *out)
   return TRUE;
 }
 
-/* All of t's indices, checked and normalized; NULL with an error when one
- * is out of range. */
-static int64_t *
-read_indices (OviOpCtx *ctx, const OviTensor *t, int64_t dim,
+/* All of t's indices, checked and normalized, into out; FALSE with an
+ * error when one is out of range. */
+static gboolean
+read_indices (OviOpCtx *ctx, const OviTensor *t, int64_t dim, int64_t *out,
     GError **error)
 {
   int64_t n = ovi_tensor_numel (t);
-  int64_t *out = g_new (int64_t, MAX (n, 1));
-  for (int64_t i = 0; i < n; i++) {
-    if (!get_index (t, i, dim, &out[i])) {
-      index_error (ctx, error, out[i], dim);
-      g_free (out);
-      return NULL;
-    }
-  }
-  return out;
+  for (int64_t i = 0; i < n; i++)
+    if (!get_index (t, i, dim, &out[i]))
+      return index_error (ctx, error, out[i], dim);
+  return TRUE;
+}
+
+/* Gather's temporary memory (ctx->scratch): its normalized indices, an
+ * int64 for each (OVI_ALIGNMENT-aligned, as every scratch block is). */
+static gsize
+scratch_gather (OviOpCtx *ctx)
+{
+  return (gsize) MAX (ovi_tensor_numel (ctx->inputs[1]), 1)
+      * sizeof (int64_t);
 }
 
 static gboolean
@@ -121,8 +125,14 @@ run_gather (OviOpCtx *ctx, GError **error)
       * esize;
   ni = ovi_tensor_numel (ind);
   total = outer * ni;
-  idx = read_indices (ctx, ind, n, error);
-  if (idx == NULL)
+  idx = ctx->scratch;
+  if (idx == NULL || ctx->scratch_size < scratch_gather (ctx)) {
+    ovi_op_error (ctx, error, OVI_ERROR_INVALID, "needs %" G_GSIZE_FORMAT
+        " bytes of scratch memory, has %" G_GSIZE_FORMAT,
+        scratch_gather (ctx), ctx->scratch_size);
+    return FALSE;
+  }
+  if (!read_indices (ctx, ind, n, idx, error))
     return FALSE;
   if (total > 0 && block > 0) {
     const guint8 *src = data->data;
@@ -135,7 +145,6 @@ run_gather (OviOpCtx *ctx, GError **error)
           total * (c + 1) / nchunks);
     });
   }
-  g_free (idx);
   return TRUE;
 }
 
@@ -776,7 +785,7 @@ run_nms (OviOpCtx *ctx, GError **error)
 }
 
 const OviCpuKernel ovi_cpu_index[] = {
-  { "Gather", run_gather },
+  { "Gather", run_gather, .scratch = scratch_gather },
   { "GatherElements", run_gather_elements },
   { "GatherND", run_gather_nd },
   { "Scatter", run_scatter_elements },

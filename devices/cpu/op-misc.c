@@ -5,6 +5,7 @@
 
 #include "cpu-ops.h"
 #include "cpu-parallel.h"
+#include "cpu-scratch.h"
 
 /* Stores v into an element of any type: integers are rounded half to
  * even and saturated, as the ONNX references do for resampling ops. */
@@ -76,17 +77,12 @@ typedef struct {
   gboolean identity;
 } AxisTaps;
 
-static void
-axis_taps_clear (AxisTaps *t)
-{
-  g_free (t->idx);
-  g_free (t->w);
-  g_free (t->outside);
-  memset (t, 0, sizeof (*t));
-}
-
+/* The node's resampling parameters. With roi_unknown non-NULL (sizing
+ * the scratch memory, when a non-constant roi has no data yet) a missing
+ * roi leaves the defaults and sets *roi_unknown. */
 static gboolean
-resize_params (OviOpCtx *ctx, ResizeParams *p, GError **error)
+resize_params (OviOpCtx *ctx, ResizeParams *p, gboolean *roi_unknown,
+    GError **error)
 {
   const OviNode *node = ctx->node;
   const OviTensor *x = ctx->inputs[0], *y = ctx->outputs[0];
@@ -164,6 +160,11 @@ resize_params (OviOpCtx *ctx, ResizeParams *p, GError **error)
       roi = NULL;
   }
 
+  if ((scales && scales->data == NULL) || (sizes && sizes->data == NULL)) {
+    /* Not reached: infer needs their values to shape the output. */
+    ovi_op_error (ctx, error, OVI_ERROR_INVALID, "scales or sizes unknown");
+    return FALSE;
+  }
   for (int d = 0; d < rank; d++) {
     p->scale[d] = 1.0;
     p->length[d] = (double) x->dims[d];
@@ -194,6 +195,10 @@ resize_params (OviOpCtx *ctx, ResizeParams *p, GError **error)
       p->scale[d] = keep;
       p->length[d] = keep * x->dims[d];
     }
+  }
+  if (roi && roi->data == NULL && roi_unknown) {
+    *roi_unknown = p->ctm == CT_TF_CROP_AND_RESIZE;
+    roi = NULL;
   }
   if (roi && p->ctm == CT_TF_CROP_AND_RESIZE) {
     int64_t n = ovi_tensor_numel (roi);
@@ -266,127 +271,181 @@ clamp_index (int64_t i, int64_t n)
   return i < 0 ? 0 : i >= n ? n - 1 : i;
 }
 
-/* Builds the taps of axis d. Returns FALSE when the filter would be
- * unreasonably large. */
-static gboolean
-axis_taps_build (const ResizeParams *p, int d, int64_t in, int64_t out,
-    AxisTaps *t)
-{
-  double s = MIN (p->scale[d], 1.0);
-  gboolean aa = p->antialias && p->mode != RM_NEAREST && p->scale[d] < 1.0;
-  int64_t start = 0, n;
-  int64_t *raw_idx;
-  double *raw_w;
+/* The raw filter of an axis: n taps at floor (x) + start + k. */
+typedef struct {
+  int64_t n, start;
+  gboolean aa;
+  double s;
+} TapFilter;
 
-  memset (t, 0, sizeof (*t));
+/* FALSE when the filter would be unreasonably large. */
+static gboolean
+tap_filter (const ResizeParams *p, int d, TapFilter *f)
+{
+  f->s = MIN (p->scale[d], 1.0);
+  f->aa = p->antialias && p->mode != RM_NEAREST && p->scale[d] < 1.0;
+  f->start = 0;
   if (p->mode == RM_NEAREST) {
-    n = 1;
-  } else if (!aa) {
-    n = p->mode == RM_LINEAR ? 2 : 4;
-    start = p->mode == RM_LINEAR ? 0 : -1;
+    f->n = 1;
+  } else if (!f->aa) {
+    f->n = p->mode == RM_LINEAR ? 2 : 4;
+    f->start = p->mode == RM_LINEAR ? 0 : -1;
   } else {
     double support = p->mode == RM_LINEAR ? 1.0 : 2.0;
-    if (support / s > 1e6)
+    if (support / f->s > 1e6)
       return FALSE;
-    start = (int64_t) floor (-support / s) + 1;
-    n = 2 - 2 * start;
+    f->start = (int64_t) floor (-support / f->s) + 1;
+    f->n = 2 - 2 * f->start;
   }
-  t->stride = (int) MAX (1, MIN (n, in));
-  t->idx = g_new0 (int64_t, MAX (out, 1) * t->stride);
-  t->w = g_new0 (double, MAX (out, 1) * t->stride);
-  t->outside = g_new0 (guint8, MAX (out, 1));
-  raw_idx = g_new (int64_t, n);
-  raw_w = g_new (double, n);
-  t->n = 1;
+  return TRUE;
+}
 
+/* Taps kept per output coordinate. */
+static int
+tap_stride (const TapFilter *f, int64_t in)
+{
+  return (int) MAX (1, MIN (f->n, in));
+}
+
+/* The weight of raw tap k for fractional position r, before any
+ * normalization. */
+static double
+tap_weight (const ResizeParams *p, const TapFilter *f, int64_t k, double r)
+{
+  int64_t j = f->start + k;
+  if (!f->aa)
+    return p->mode == RM_LINEAR ? (k == 0 ? 1 - r : r)
+        : cubic_kernel (p->cubic_a, j - r);
+  if (p->mode == RM_LINEAR)
+    return MAX (0.0, 1 - fabs ((j - r) * f->s));
+  return cubic_kernel (p->cubic_a, (j - r) * f->s);
+}
+
+/* The taps of output coordinate o of axis d: at most cap (index, weight)
+ * pairs in ti/tw, which the caller zeroed, clamped to the edge and merged
+ * where they land on one index. Returns how many, or -1 when o lies
+ * outside (tf_crop_and_resize extrapolation). Normalized weights are
+ * computed again where needed rather than stored. */
+static int
+axis_taps_output (const ResizeParams *p, const TapFilter *f, int d,
+    int64_t in, int64_t out, int64_t o, int cap, int64_t *ti, double *tw)
+{
+  double x = resize_coord (p, d, o, in, out);
+  double fl, r, sum = 0, sum_in = 0;
+  int count = 0;
+
+  if (p->ctm == CT_TF_CROP_AND_RESIZE && !(x >= 0 && x <= in - 1))
+    return -1;
+  /* Keep the arithmetic on indices well defined for absurd inputs. */
+  x = isnan (x) ? 0 : CLAMP (x, -1e12, 1e12);
+  fl = floor (x);
+  r = x - fl;
+  if (p->mode == RM_NEAREST) {
+    int64_t i = (int64_t) fl;
+    if (r > 0) {
+      switch (p->nearest) {
+        case NM_ROUND_PREFER_FLOOR: i += r > 0.5; break;
+        case NM_ROUND_PREFER_CEIL: i += r >= 0.5; break;
+        case NM_FLOOR: break;
+        case NM_CEIL: i += 1; break;
+        case NM_LEGACY: i += p->scale[d] < 1.0; break;
+      }
+    }
+    ti[0] = clamp_index (i, in);
+    tw[0] = 1;
+    return 0;
+  }
+  /* Antialiasing normalizes the weights to sum 1; exclude_outside then
+   * zeroes the taps outside the input and normalizes again. */
+  if (f->aa)
+    for (int64_t k = 0; k < f->n; k++)
+      sum += tap_weight (p, f, k, r);
+  if (p->exclude_outside) {
+    for (int64_t k = 0; k < f->n; k++) {
+      int64_t i = (int64_t) fl + f->start + k;
+      double w = tap_weight (p, f, k, r);
+      if (f->aa && sum != 0)
+        w /= sum;
+      if (i < 0 || i >= in)
+        w = 0;
+      sum_in += w;
+    }
+  }
+  for (int64_t k = 0; k < f->n; k++) {
+    int64_t raw = (int64_t) fl + f->start + k, i;
+    double w = tap_weight (p, f, k, r);
+    if (f->aa && sum != 0)
+      w /= sum;
+    if (p->exclude_outside) {
+      if (raw < 0 || raw >= in)
+        w = 0;
+      if (sum_in != 0)
+        w /= sum_in;
+    }
+    if (w == 0)
+      continue;
+    i = clamp_index (raw, in);
+    if (count > 0 && ti[count - 1] == i) {
+      tw[count - 1] += w;
+    } else if (count < cap) {
+      ti[count] = i;
+      tw[count] = w;
+      count++;
+    }
+  }
+  if (count == 0)
+    ti[0] = clamp_index ((int64_t) fl, in);
+  return count;
+}
+
+/* Builds the taps of axis d into t, whose idx, w and outside arrays
+ * (out * stride, out * stride and out entries) the caller provides. */
+static void
+axis_taps_build (const ResizeParams *p, const TapFilter *f, int d,
+    int64_t in, int64_t out, AxisTaps *t)
+{
+  memset (t->idx, 0, sizeof (int64_t) * MAX (out, 1) * t->stride);
+  memset (t->w, 0, sizeof (double) * MAX (out, 1) * t->stride);
+  memset (t->outside, 0, MAX (out, 1));
+  t->n = 1;
   for (int64_t o = 0; o < out; o++) {
-    double x = resize_coord (p, d, o, in, out);
     int64_t *ti = t->idx + o * t->stride;
     double *tw = t->w + o * t->stride;
-    double f, r, sum = 0;
-    int count = 0;
-
-    if (p->ctm == CT_TF_CROP_AND_RESIZE && !(x >= 0 && x <= in - 1)) {
+    int count = axis_taps_output (p, f, d, in, out, o, t->stride, ti, tw);
+    if (count < 0) {
       t->outside[o] = 1;
       continue;
     }
-    /* Keep the arithmetic on indices well defined for absurd inputs. */
-    x = isnan (x) ? 0 : CLAMP (x, -1e12, 1e12);
-    f = floor (x);
-    r = x - f;
-    if (p->mode == RM_NEAREST) {
-      int64_t i = (int64_t) f;
-      if (r > 0) {
-        switch (p->nearest) {
-          case NM_ROUND_PREFER_FLOOR: i += r > 0.5; break;
-          case NM_ROUND_PREFER_CEIL: i += r >= 0.5; break;
-          case NM_FLOOR: break;
-          case NM_CEIL: i += 1; break;
-          case NM_LEGACY: i += p->scale[d] < 1.0; break;
-        }
-      }
-      ti[0] = clamp_index (i, in);
-      tw[0] = 1;
+    if (p->mode == RM_NEAREST)
       continue;
-    }
-    for (int64_t k = 0; k < n; k++) {
-      int64_t j = start + k;
-      double w;
-      if (!aa)
-        w = p->mode == RM_LINEAR ? (k == 0 ? 1 - r : r)
-            : cubic_kernel (p->cubic_a, j - r);
-      else if (p->mode == RM_LINEAR)
-        w = MAX (0.0, 1 - fabs ((j - r) * s));
-      else
-        w = cubic_kernel (p->cubic_a, (j - r) * s);
-      raw_idx[k] = (int64_t) f + j;
-      raw_w[k] = w;
-    }
-    if (aa) {
-      for (int64_t k = 0; k < n; k++)
-        sum += raw_w[k];
-      if (sum != 0)
-        for (int64_t k = 0; k < n; k++)
-          raw_w[k] /= sum;
-    }
-    if (p->exclude_outside) {
-      sum = 0;
-      for (int64_t k = 0; k < n; k++) {
-        if (raw_idx[k] < 0 || raw_idx[k] >= in)
-          raw_w[k] = 0;
-        sum += raw_w[k];
-      }
-      if (sum != 0)
-        for (int64_t k = 0; k < n; k++)
-          raw_w[k] /= sum;
-    }
-    /* Clamp to the edge and merge taps that land on one index. */
-    for (int64_t k = 0; k < n; k++) {
-      int64_t i;
-      if (raw_w[k] == 0)
-        continue;
-      i = clamp_index (raw_idx[k], in);
-      if (count > 0 && ti[count - 1] == i) {
-        tw[count - 1] += raw_w[k];
-      } else if (count < t->stride) {
-        ti[count] = i;
-        tw[count] = raw_w[k];
-        count++;
-      }
-    }
-    if (count == 0)
-      ti[0] = clamp_index ((int64_t) f, in);
     for (int k = MAX (count, 1); k < t->stride; k++)
       ti[k] = ti[0];
     t->n = MAX (t->n, count);
   }
-  g_free (raw_idx);
-  g_free (raw_w);
-
   t->identity = in == out && t->n == 1;
   for (int64_t o = 0; o < out && t->identity; o++)
     t->identity = !t->outside[o] && t->idx[o * t->stride] == o
         && t->w[o * t->stride] == 1.0;
+}
+
+/* Whether every output of axis d copies one input (one tap of weight 1,
+ * or extrapolation), as its built taps would say; needs no memory. */
+static gboolean
+axis_is_copy (const ResizeParams *p, int d, int64_t in, int64_t out)
+{
+  TapFilter f;
+  int cap;
+  if (!tap_filter (p, d, &f))
+    return FALSE;
+  /* The first two taps are kept as the full build keeps them. */
+  cap = MIN (2, tap_stride (&f, in));
+  for (int64_t o = 0; o < out; o++) {
+    int64_t ti[2] = { 0, 0 };
+    double tw[2] = { 0, 0 };
+    int count = axis_taps_output (p, &f, d, in, out, o, cap, ti, tw);
+    if (count >= 0 && (count > 1 || tw[0] != 1.0))
+      return FALSE;
+  }
   return TRUE;
 }
 
@@ -476,13 +535,91 @@ resize_row_f32 (const float *src, float *dst, const AxisTaps *tw,
 
 #define RESIZE_ROW_SLOTS 4
 
+/* Resize's temporary memory: the taps of every axis, then for the fused
+ * float32 path the float weights of the last two axes and a row cache
+ * per thread, or for the separable path two double buffers as large as
+ * the largest intermediate result. */
+typedef struct {
+  AxisTaps taps[OVI_MAX_RANK];
+  TapFilter filters[OVI_MAX_RANK];
+  /* Fused path. */
+  float *wwf, *whf;
+  guint8 *rows;
+  gsize row_stride;
+  int slots;
+  /* Separable path. */
+  double *cur, *next;
+} ResizeLayout;
+
+/* The taps' memory, from the filters: FALSE when one is too large. */
+static gboolean
+resize_layout_taps (const ResizeParams *p, const OviTensor *x,
+    const OviTensor *y, OviScratch *sc, ResizeLayout *l)
+{
+  for (int d = 0; d < x->rank; d++) {
+    AxisTaps *t = &l->taps[d];
+    int64_t out = y->dims[d];
+    memset (t, 0, sizeof (*t));
+    if (!tap_filter (p, d, &l->filters[d]))
+      return FALSE;
+    t->stride = tap_stride (&l->filters[d], x->dims[d]);
+    t->idx = ovi_scratch_take (sc, out * t->stride, sizeof (int64_t));
+    t->w = ovi_scratch_take (sc, out * t->stride, sizeof (double));
+    t->outside = ovi_scratch_take (sc, out, 1);
+  }
+  return TRUE;
+}
+
+/* The fused path's buffers, from the strides of the taps (an upper bound
+ * of the taps each output uses). */
+static void
+resize_layout_fused (OviOpCtx *ctx, OviScratch *sc, ResizeLayout *l)
+{
+  const OviTensor *x = ctx->inputs[0], *y = ctx->outputs[0];
+  int rank = x->rank;
+  int64_t in_w = x->dims[rank - 1], out_w = y->dims[rank - 1];
+  int64_t out_h = rank >= 2 ? y->dims[rank - 2] : 1;
+  int64_t planes = out_h * out_w > 0 ? ovi_tensor_numel (y) / (out_h * out_w)
+      : 0;
+  int sh = rank >= 2 ? l->taps[rank - 2].stride : 1;
+  int sw = l->taps[rank - 1].stride;
+  /* Up to RESIZE_ROW_SLOTS vertical taps the rows are cached, else one
+   * blended source row. */
+  int64_t row = sh <= RESIZE_ROW_SLOTS ? out_w * RESIZE_ROW_SLOTS
+      : MAX (out_w * RESIZE_ROW_SLOTS, in_w);
+
+  l->wwf = ovi_scratch_take (sc, out_w * sw, sizeof (float));
+  l->whf = ovi_scratch_take (sc, out_h * sh, sizeof (float));
+  l->slots = ovi_scratch_slots (ctx, planes * out_h * out_w * (sh + sw));
+  l->rows = ovi_scratch_take_slots (sc, l->slots, row, sizeof (float),
+      &l->row_stride);
+}
+
+/* The separable path's buffers: the input in double, then the result of
+ * each axis in turn (an axis left as it is keeps its size). */
+static void
+resize_layout_separable (OviOpCtx *ctx, OviScratch *sc, ResizeLayout *l)
+{
+  const OviTensor *x = ctx->inputs[0], *y = ctx->outputs[0];
+  int64_t largest = ovi_tensor_numel (x);
+  for (int d = 0; d < x->rank; d++) {
+    int64_t n = 1;
+    for (int k = 0; k < x->rank; k++)
+      n *= k <= d ? y->dims[k] : x->dims[k];
+    largest = MAX (largest, n);
+  }
+  l->cur = ovi_scratch_take (sc, largest, sizeof (double));
+  l->next = ovi_scratch_take (sc, largest, sizeof (double));
+}
+
 /* float32 with every axis but the last two untouched. Each source row is
  * interpolated horizontally once into a small per-thread cache; every
  * output row is then a contiguous blend of cached rows. */
 static void
-resize_f32_2d (const OviTensor *x, OviTensor *y, const AxisTaps *taps,
+resize_f32_2d (const OviTensor *x, OviTensor *y, const ResizeLayout *l,
     float extrapolation)
 {
+  const AxisTaps *taps = l->taps;
   int rank = x->rank;
   int hd = rank - 2, wd = rank - 1;
   int64_t in_h = rank >= 2 ? x->dims[hd] : 1, in_w = x->dims[wd];
@@ -496,8 +633,8 @@ resize_f32_2d (const OviTensor *x, OviTensor *y, const AxisTaps *taps,
   guint8 not_outside = 0;
   const AxisTaps *th = rank >= 2 ? &taps[hd] : &one;
   const AxisTaps *tw = &taps[wd];
-  float *wwf = g_new (float, MAX (out_w * tw->stride, 1));
-  float *whf = g_new (float, MAX (out_h * th->stride, 1));
+  float *wwf = l->wwf;
+  float *whf = l->whf;
   gboolean cached = th->n <= RESIZE_ROW_SLOTS;
   int64_t work = planes * out_h * out_w * (th->n + tw->n);
   gboolean par = ovi_parallel_worth (work);
@@ -514,13 +651,15 @@ resize_f32_2d (const OviTensor *x, OviTensor *y, const AxisTaps *taps,
 
   /* Per output: its vertical and horizontal taps. Each thread takes a
    * contiguous range of rows (as schedule(static) splits them) and keeps
-   * its own row cache. */
+   * its own row cache; a thread beyond the slots of scratch memory takes
+   * none. */
   OVI_PARALLEL_REGION (par ? work : 0, tid, nth, {
-    float *tmp = g_new (float, MAX (cached ? out_w * RESIZE_ROW_SLOTS
-            : in_w, 1));
+    int nt = MIN (nth, l->slots);
+    float *tmp = tid < nt ? (float *) (l->rows + tid * l->row_stride) : NULL;
     int64_t keys[RESIZE_ROW_SLOTS] = { -1, -1, -1, -1 };
-    int64_t j0, j1;
-    ovi_parallel_slice (planes * out_h, tid, nth, &j0, &j1);
+    int64_t j0 = 0, j1 = 0;
+    if (tid < nt)
+      ovi_parallel_slice (planes * out_h, tid, nt, &j0, &j1);
     for (int64_t job = j0; job < j1; job++) {
       int64_t plane = job / out_h, oy = job % out_h;
       float *dst = (float *) y->data + job * out_w;
@@ -601,24 +740,20 @@ resize_f32_2d (const OviTensor *x, OviTensor *y, const AxisTaps *taps,
         if (tw->outside[i])
           dst[i] = extrapolation;
     }
-    g_free (tmp);
   });
-  g_free (wwf);
-  g_free (whf);
 }
 
 /* Any type: one axis at a time through double buffers. */
-static gboolean
-resize_separable (const OviTensor *x, OviTensor *y, const AxisTaps *taps,
+static void
+resize_separable (const OviTensor *x, OviTensor *y, const ResizeLayout *l,
     double extrapolation)
 {
+  const AxisTaps *taps = l->taps;
   int rank = x->rank;
   int64_t dims[OVI_MAX_RANK];
   int64_t n = ovi_tensor_numel (x);
-  double *cur = g_try_new (double, MAX (n, 1));
+  double *cur = l->cur, *spare = l->next;
 
-  if (cur == NULL)
-    return FALSE;
   memcpy (dims, x->dims, sizeof (int64_t) * rank);
   for (int64_t i = 0; i < n; i++)
     cur[i] = ovi_load_f64 (x->dtype, x->data, i);
@@ -632,11 +767,7 @@ resize_separable (const OviTensor *x, OviTensor *y, const AxisTaps *taps,
       outer *= dims[k];
     for (int k = d + 1; k < rank; k++)
       inner *= dims[k];
-    next = g_try_new (double, MAX (outer * out_d * inner, 1));
-    if (next == NULL) {
-      g_free (cur);
-      return FALSE;
-    }
+    next = spare;
     /* Per output: a multiply-add per tap. */
     OVI_PARALLEL_FOR (outer * out_d * inner * MAX (t->n, 1),
         for (int64_t job = 0; job < outer * out_d; job++), {
@@ -659,7 +790,7 @@ resize_separable (const OviTensor *x, OviTensor *y, const AxisTaps *taps,
           dst[i] += w * s[i];
       }
     });
-    g_free (cur);
+    spare = cur;
     cur = next;
     dims[d] = out_d;
   }
@@ -672,8 +803,51 @@ resize_separable (const OviTensor *x, OviTensor *y, const AxisTaps *taps,
     for (int64_t i = 0; i < n; i++)
       store_saturated (y->dtype, y->data, i, cur[i]);
   }
-  g_free (cur);
-  return TRUE;
+}
+
+/* Whether the float32 fused path applies: one tap of weight 1 (or
+ * extrapolation) on every axis but the last two. */
+static gboolean
+resize_fused (const OviTensor *x, const OviTensor *y, const AxisTaps *taps)
+{
+  gboolean fused = x->dtype == OVI_DTYPE_FLOAT32;
+  for (int d = 0; d < x->rank - 2 && fused; d++)
+    fused = taps[d].n == 1;
+  for (int d = 0; d < x->rank - 2 && fused; d++)
+    for (int64_t o = 0; o < y->dims[d] && fused; o++)
+      fused = taps[d].w[o * taps[d].stride] == 1.0 || taps[d].outside[o];
+  return fused;
+}
+
+/* The taps, and the buffers of the path run takes: decided from the
+ * filters alone (without building the taps), or the larger of the two
+ * paths while a non-constant roi leaves it open. */
+static gsize
+scratch_resize (OviOpCtx *ctx)
+{
+  const OviTensor *x = ctx->inputs[0], *y = ctx->outputs[0];
+  ResizeParams p;
+  ResizeLayout l;
+  OviScratch sc, fused, separable;
+  gboolean roi_unknown = FALSE, is_fused;
+
+  if (ovi_tensor_numel (y) == 0 || x->rank == 0
+      || !resize_params (ctx, &p, &roi_unknown, NULL))
+    return 0;
+  ovi_scratch_begin (&sc, NULL);
+  if (!resize_layout_taps (&p, x, y, &sc, &l))
+    return 0;
+  if (p.mode == RM_NEAREST)
+    return sc.used;
+  fused = separable = sc;
+  resize_layout_fused (ctx, &fused, &l);
+  resize_layout_separable (ctx, &separable, &l);
+  if (roi_unknown)
+    return MAX (fused.used, separable.used);
+  is_fused = x->dtype == OVI_DTYPE_FLOAT32;
+  for (int d = 0; d < x->rank - 2 && is_fused; d++)
+    is_fused = axis_is_copy (&p, d, x->dims[d], y->dims[d]);
+  return is_fused ? fused.used : separable.used;
 }
 
 static gboolean
@@ -683,8 +857,8 @@ run_resize (OviOpCtx *ctx, GError **error)
   OviTensor *y = ctx->outputs[0];
   int rank = x->rank;
   ResizeParams p;
-  AxisTaps taps[OVI_MAX_RANK];
-  gboolean ok = TRUE, fused;
+  ResizeLayout l;
+  OviScratch sc;
 
   if (ovi_tensor_numel (y) == 0)
     return TRUE;
@@ -692,42 +866,57 @@ run_resize (OviOpCtx *ctx, GError **error)
     memcpy (y->data, x->data, ovi_dtype_size (x->dtype));
     return TRUE;
   }
-  if (!resize_params (ctx, &p, error))
+  if (!resize_params (ctx, &p, NULL, error))
     return FALSE;
-  memset (taps, 0, sizeof (taps));
-  for (int d = 0; d < rank && ok; d++)
-    ok = axis_taps_build (&p, d, x->dims[d], y->dims[d], &taps[d]);
-  if (!ok) {
-    for (int d = 0; d < rank; d++)
-      axis_taps_clear (&taps[d]);
+  ovi_scratch_begin (&sc, ctx);
+  if (!resize_layout_taps (&p, x, y, &sc, &l)) {
     ovi_op_error (ctx, error, OVI_ERROR_UNSUPPORTED,
         "the antialiasing filter is too large");
     return FALSE;
   }
+  if (!ovi_scratch_check (ctx, &sc, error))
+    return FALSE;
+  for (int d = 0; d < rank; d++)
+    axis_taps_build (&p, &l.filters[d], d, x->dims[d], y->dims[d],
+        &l.taps[d]);
 
   if (p.mode == RM_NEAREST) {
-    resize_nearest (x, y, taps, p.extrapolation);
+    resize_nearest (x, y, l.taps, p.extrapolation);
+  } else if (resize_fused (x, y, l.taps)) {
+    resize_layout_fused (ctx, &sc, &l);
+    if (!ovi_scratch_check (ctx, &sc, error))
+      return FALSE;
+    resize_f32_2d (x, y, &l, (float) p.extrapolation);
   } else {
-    fused = x->dtype == OVI_DTYPE_FLOAT32;
-    for (int d = 0; d < rank - 2 && fused; d++)
-      fused = taps[d].n == 1;
-    for (int d = 0; d < rank - 2 && fused; d++)
-      for (int64_t o = 0; o < y->dims[d] && fused; o++)
-        fused = taps[d].w[o * taps[d].stride] == 1.0 || taps[d].outside[o];
-    if (fused)
-      resize_f32_2d (x, y, taps, (float) p.extrapolation);
-    else
-      ok = resize_separable (x, y, taps, p.extrapolation);
+    resize_layout_separable (ctx, &sc, &l);
+    if (!ovi_scratch_check (ctx, &sc, error))
+      return FALSE;
+    resize_separable (x, y, &l, p.extrapolation);
   }
-  for (int d = 0; d < rank; d++)
-    axis_taps_clear (&taps[d]);
-  if (!ok)
-    ovi_op_error (ctx, error, OVI_ERROR_INVALID, "out of memory");
-  return ok;
+  return TRUE;
 }
 
 /* ------------------------------------------------------------------ */
 /* NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss */
+
+/* SoftmaxCrossEntropyLoss keeps the log-probabilities in double. */
+static double *
+loss_layout (OviOpCtx *ctx, OviScratch *sc)
+{
+  if (strcmp (ctx->node->op_type, "SoftmaxCrossEntropyLoss") != 0)
+    return NULL;
+  return ovi_scratch_take (sc, ovi_tensor_numel (ctx->inputs[0]),
+      sizeof (double));
+}
+
+static gsize
+scratch_loss (OviOpCtx *ctx)
+{
+  OviScratch sc;
+  ovi_scratch_begin (&sc, NULL);
+  loss_layout (ctx, &sc);
+  return sc.used;
+}
 
 static gboolean
 run_loss (OviOpCtx *ctx, GError **error)
@@ -749,8 +938,12 @@ run_loss (OviOpCtx *ctx, GError **error)
     inner *= x->dims[dd];
 
   if (sce) {
+    OviScratch sc;
+    ovi_scratch_begin (&sc, ctx);
+    logits = loss_layout (ctx, &sc);
+    if (!ovi_scratch_check (ctx, &sc, error))
+      return FALSE;
     /* log_softmax over the class axis. */
-    logits = g_new (double, MAX (n * c * inner, 1));
     for (int64_t b = 0; b < n; b++)
       for (int64_t i = 0; i < inner; i++) {
         double mx = -INFINITY, se = 0;
@@ -777,7 +970,6 @@ run_loss (OviOpCtx *ctx, GError **error)
         w = 0;
       } else {
         if (k < 0 || k >= c) {
-          g_free (logits);
           ovi_op_error (ctx, error, OVI_ERROR_INVALID,
               "target %" G_GINT64_FORMAT " is out of range [0, %"
               G_GINT64_FORMAT ")", k, c);
@@ -796,12 +988,29 @@ run_loss (OviOpCtx *ctx, GError **error)
   if (!none)
     ovi_store_f64 (y->dtype, y->data, 0,
         strcmp (reduction, "sum") == 0 ? sum : sum / wsum);
-  g_free (logits);
   return TRUE;
 }
 
 /* ------------------------------------------------------------------ */
 /* Det: LU decomposition with partial pivoting, in double. */
+
+/* One matrix at a time, in double. */
+static double *
+det_layout (OviOpCtx *ctx, OviScratch *sc)
+{
+  const OviTensor *x = ctx->inputs[0];
+  int64_t m = x->dims[x->rank - 1];
+  return ovi_scratch_take (sc, m * m, sizeof (double));
+}
+
+static gsize
+scratch_det (OviOpCtx *ctx)
+{
+  OviScratch sc;
+  ovi_scratch_begin (&sc, NULL);
+  det_layout (ctx, &sc);
+  return sc.used;
+}
 
 static gboolean
 run_det (OviOpCtx *ctx, GError **error)
@@ -810,7 +1019,13 @@ run_det (OviOpCtx *ctx, GError **error)
   OviTensor *y = ctx->outputs[0];
   int64_t m = x->dims[x->rank - 1];
   int64_t count = ovi_tensor_numel (y);
-  double *a = g_new (double, MAX (m * m, 1));
+  double *a;
+  OviScratch sc;
+
+  ovi_scratch_begin (&sc, ctx);
+  a = det_layout (ctx, &sc);
+  if (!ovi_scratch_check (ctx, &sc, error))
+    return FALSE;
 
   for (int64_t b = 0; b < count; b++) {
     double det = 1;
@@ -842,7 +1057,6 @@ run_det (OviOpCtx *ctx, GError **error)
     }
     ovi_store_f64 (y->dtype, y->data, b, det);
   }
-  g_free (a);
   return TRUE;
 }
 
@@ -1095,6 +1309,31 @@ roi_sample_at (double yy, double xx, int64_t h, int64_t w, RoiSample *s)
   s->w[3] = ly * lx;
 }
 
+/* Sample points of a bin handled at once: their number depends on the
+ * boxes, so a bin's samples go in chunks of this many, each shared by
+ * every channel (whose accumulators are the scratch memory). */
+#define ROI_CHUNK 64
+
+/* Per thread: one accumulator per channel. The sample count (and so
+ * whether the region goes parallel) depends on the boxes: a slot for
+ * every thread. */
+static double *
+roi_align_layout (OviOpCtx *ctx, OviScratch *sc, gsize *stride)
+{
+  return ovi_scratch_take_slots (sc, MAX (ctx->max_threads, 1),
+      ctx->inputs[0]->dims[1], sizeof (double), stride);
+}
+
+static gsize
+scratch_roi_align (OviOpCtx *ctx)
+{
+  OviScratch sc;
+  gsize stride;
+  ovi_scratch_begin (&sc, NULL);
+  roi_align_layout (ctx, &sc, &stride);
+  return sc.used;
+}
+
 static gboolean
 run_roi_align (OviOpCtx *ctx, GError **error)
 {
@@ -1113,7 +1352,15 @@ run_roi_align (OviOpCtx *ctx, GError **error)
   int64_t r_count = rois->dims[0], ph = y->dims[2], pw = y->dims[3];
   double offset = half_pixel ? 0.5 : 0.0;
   gboolean par;
+  guint8 *accs;
+  gsize acc_stride;
+  int slots = MAX (ctx->max_threads, 1);
+  OviScratch sc;
 
+  ovi_scratch_begin (&sc, ctx);
+  accs = (guint8 *) roi_align_layout (ctx, &sc, &acc_stride);
+  if (!ovi_scratch_check (ctx, &sc, error))
+    return FALSE;
   for (int64_t r = 0; r < r_count; r++) {
     int64_t b = ovi_load_i64 (bi->dtype, bi->data, r);
     double x1 = ovi_load_f64 (rois->dtype, rois->data, r * 4) * scale - offset;
@@ -1159,44 +1406,55 @@ run_roi_align (OviOpCtx *ctx, GError **error)
       return FALSE;
     }
     count = MAX (gh * gw, 1);
-    /* Per output bin: its sample points, shared by every channel. */
     /* Per sample and channel: four weighted loads. Each thread takes a
-     * contiguous range of bins (as schedule(static) splits them). */
+     * contiguous range of bins (as schedule(static) splits them); a
+     * thread beyond the slots of scratch memory takes none. */
     par = ovi_parallel_worth (c * ph * pw * count * 4);
     OVI_PARALLEL_REGION (par ? c * ph * pw * count * 4 : 0, tid, nth, {
-      RoiSample *samples = g_new0 (RoiSample, MAX (gh * gw, 1));
-      int64_t p0, p1;
-      ovi_parallel_slice (ph * pw, tid, nth, &p0, &p1);
+      RoiSample samples[ROI_CHUNK];
+      int nt = MIN (nth, slots);
+      double *acc = tid < nt ? (double *) (accs + tid * acc_stride) : NULL;
+      int64_t p0 = 0, p1 = 0;
+      if (tid < nt)
+        ovi_parallel_slice (ph * pw, tid, nt, &p0, &p1);
       for (int64_t p = p0; p < p1; p++) {
         int64_t py = p / pw, px = p % pw;
-        for (int64_t iy = 0; iy < gh; iy++)
-          for (int64_t ix = 0; ix < gw; ix++) {
+        for (int64_t ch = 0; ch < c; ch++)
+          acc[ch] = 0;
+        for (int64_t k0 = 0; k0 < gh * gw; k0 += ROI_CHUNK) {
+          int64_t kn = MIN (ROI_CHUNK, gh * gw - k0);
+          for (int64_t k = 0; k < kn; k++) {
+            int64_t iy = (k0 + k) / gw, ix = (k0 + k) % gw;
             double yy = y1 + py * bh + (iy + 0.5) * bh / gh;
             double xx = x1 + px * bw + (ix + 0.5) * bw / gw;
-            roi_sample_at (yy, xx, h, w, &samples[iy * gw + ix]);
+            roi_sample_at (yy, xx, h, w, &samples[k]);
           }
-        for (int64_t ch = 0; ch < c; ch++) {
-          int64_t plane = (b * c + ch) * h * w;
-          double acc = 0;
-          for (int64_t k = 0; k < gh * gw; k++) {
-            const RoiSample *sm = &samples[k];
-            double v[4];
-            for (int q = 0; q < 4; q++)
-              v[q] = sm->w[q] * ovi_load_f64 (x->dtype, x->data,
-                  plane + sm->pos[q]);
-            if (max_mode) {
-              double m = MAX (MAX (v[0], v[1]), MAX (v[2], v[3]));
-              acc = k == 0 ? m : MAX (acc, m);
-            } else {
-              acc += v[0] + v[1] + v[2] + v[3];
+          for (int64_t ch = 0; ch < c; ch++) {
+            int64_t plane = (b * c + ch) * h * w;
+            double a = acc[ch];
+            for (int64_t k = 0; k < kn; k++) {
+              const RoiSample *sm = &samples[k];
+              double v[4];
+              for (int q = 0; q < 4; q++)
+                v[q] = sm->w[q] * ovi_load_f64 (x->dtype, x->data,
+                    plane + sm->pos[q]);
+              if (max_mode) {
+                double m = MAX (MAX (v[0], v[1]), MAX (v[2], v[3]));
+                a = k0 + k == 0 ? m : MAX (a, m);
+              } else {
+                a += v[0] + v[1] + v[2] + v[3];
+              }
             }
+            acc[ch] = a;
           }
+        }
+        for (int64_t ch = 0; ch < c; ch++) {
+          double a = acc[ch];
           if (!max_mode)
-            acc /= count;
-          ovi_store_f64 (y->dtype, y->data, (r * c + ch) * ph * pw + p, acc);
+            a /= count;
+          ovi_store_f64 (y->dtype, y->data, (r * c + ch) * ph * pw + p, a);
         }
       }
-      g_free (samples);
     });
   }
   return TRUE;
@@ -1296,17 +1554,28 @@ rnn_activations (OviOpCtx *ctx, int per_dir, int dirs, Act *acts,
   return TRUE;
 }
 
+/* t as float32: its own data when it is float32, else a buffer of the
+ * layout (filled by fill_f32). */
 static float *
-to_f32 (const OviTensor *t)
+take_f32 (OviScratch *sc, const OviTensor *t)
 {
-  int64_t n = ovi_tensor_numel (t);
-  float *f = g_new (float, MAX (n, 1));
+  if (t == NULL || t->dtype == OVI_DTYPE_FLOAT32)
+    return NULL;
+  return ovi_scratch_take (sc, ovi_tensor_numel (t), sizeof (float));
+}
+
+static const float *
+fill_f32 (const OviTensor *t, float *buf)
+{
+  int64_t n;
+  if (t == NULL)
+    return NULL;
   if (t->dtype == OVI_DTYPE_FLOAT32)
-    memcpy (f, t->data, n * sizeof (float));
-  else
-    for (int64_t i = 0; i < n; i++)
-      f[i] = (float) ovi_load_f64 (t->dtype, t->data, i);
-  return f;
+    return t->data;
+  n = ovi_tensor_numel (t);
+  for (int64_t i = 0; i < n; i++)
+    buf[i] = (float) ovi_load_f64 (t->dtype, t->data, i);
+  return buf;
 }
 
 static void
@@ -1324,6 +1593,59 @@ static inline float
 clipf (float v, float c)
 {
   return c > 0 ? (v < -c ? -c : v > c ? c : v) : v;
+}
+
+/* RNN, GRU and LSTM: sequence lengths, X as [seq, batch, input] and the
+ * weights in float32 (X, W, R, B and P are used in place when they
+ * already are), the outputs, the input projections and the states. */
+typedef struct {
+  int64_t *lens;
+  float *x, *w, *r, *bias, *peep;
+  float *y, *yh, *yc, *xw, *hr, *h, *c, *hn, *cn;
+} RnnLayout;
+
+static void
+rnn_layout (OviOpCtx *ctx, OviScratch *sc, RnnLayout *l)
+{
+  const OviNode *node = ctx->node;
+  const char *op = node->op_type;
+  gboolean lstm = strcmp (op, "LSTM") == 0, gru = strcmp (op, "GRU") == 0;
+  int ng = lstm ? 4 : gru ? 3 : 1;
+  const char *direction = ovi_node_attr_string (node, "direction", "forward");
+  int dirs = strcmp (direction, "bidirectional") == 0 ? 2 : 1;
+  int64_t layout = ctx->opset >= 14 ? ovi_node_attr_int (node, "layout", 0)
+      : 0;
+  const OviTensor *xt = ctx->inputs[0];
+  int64_t seq = layout ? xt->dims[1] : xt->dims[0];
+  int64_t batch = layout ? xt->dims[0] : xt->dims[1];
+  int64_t in = xt->dims[2], hs = ctx->inputs[2]->dims[2], gh = ng * hs;
+
+  l->lens = ovi_scratch_take (sc, batch, sizeof (int64_t));
+  l->x = layout == 0 && xt->dtype == OVI_DTYPE_FLOAT32 ? NULL
+      : ovi_scratch_take (sc, seq * batch * in, sizeof (float));
+  l->w = take_f32 (sc, ctx->inputs[1]);
+  l->r = take_f32 (sc, ctx->inputs[2]);
+  l->bias = take_f32 (sc, ovi_op_input (ctx, 3));
+  l->peep = lstm ? take_f32 (sc, ovi_op_input (ctx, 7)) : NULL;
+  l->y = ovi_scratch_take (sc, seq * dirs * batch * hs, sizeof (float));
+  l->yh = ovi_scratch_take (sc, dirs * batch * hs, sizeof (float));
+  l->yc = ovi_scratch_take (sc, dirs * batch * hs, sizeof (float));
+  l->xw = ovi_scratch_take (sc, seq * batch * gh, sizeof (float));
+  l->hr = ovi_scratch_take (sc, batch * gh, sizeof (float));
+  l->h = ovi_scratch_take (sc, batch * hs, sizeof (float));
+  l->c = ovi_scratch_take (sc, batch * hs, sizeof (float));
+  l->hn = ovi_scratch_take (sc, batch * hs, sizeof (float));
+  l->cn = ovi_scratch_take (sc, batch * hs, sizeof (float));
+}
+
+static gsize
+scratch_rnn (OviOpCtx *ctx)
+{
+  OviScratch sc;
+  RnnLayout l;
+  ovi_scratch_begin (&sc, NULL);
+  rnn_layout (ctx, &sc, &l);
+  return sc.used;
 }
 
 static gboolean
@@ -1353,49 +1675,59 @@ run_rnn (OviOpCtx *ctx, GError **error)
   int64_t batch = layout ? xt->dims[0] : xt->dims[1];
   int64_t in = xt->dims[2], hs = ctx->inputs[2]->dims[2], gh = ng * hs;
   Act acts[6];
-  float *x, *w, *r, *bias = NULL, *peep = NULL, *y, *yh, *yc;
-  float *xw, *hr, *h, *c, *hn, *cn;
+  const float *x, *w, *r, *bias, *peep;
+  float *y, *yh, *yc, *xw, *hr, *h, *c, *hn, *cn;
   int64_t *lens;
+  OviScratch sc;
+  RnnLayout l;
 
   if (!rnn_activations (ctx, per_dir, dirs, acts, error))
     return FALSE;
-  lens = g_new (int64_t, MAX (batch, 1));
+  ovi_scratch_begin (&sc, ctx);
+  rnn_layout (ctx, &sc, &l);
+  if (!ovi_scratch_check (ctx, &sc, error))
+    return FALSE;
+  lens = l.lens;
   for (int64_t b = 0; b < batch; b++) {
     lens[b] = lt ? ovi_load_i64 (lt->dtype, lt->data, b) : seq;
     if (lens[b] < 0 || lens[b] > seq) {
       ovi_op_error (ctx, error, OVI_ERROR_INVALID,
           "sequence length %" G_GINT64_FORMAT " is out of range [0, %"
           G_GINT64_FORMAT "]", lens[b], seq);
-      g_free (lens);
       return FALSE;
     }
   }
 
   /* Inputs as float32, X as [seq, batch, input]. */
-  x = g_new (float, MAX (seq * batch * in, 1));
-  for (int64_t t = 0; t < seq; t++)
-    for (int64_t b = 0; b < batch; b++)
-      for (int64_t i = 0; i < in; i++) {
-        int64_t src = layout ? (b * seq + t) * in + i
-            : (t * batch + b) * in + i;
-        x[(t * batch + b) * in + i] = (float) ovi_load_f64 (xt->dtype,
-            xt->data, src);
-      }
-  w = to_f32 (ctx->inputs[1]);
-  r = to_f32 (ctx->inputs[2]);
-  if (bt)
-    bias = to_f32 (bt);
-  if (pt)
-    peep = to_f32 (pt);
-  y = g_new0 (float, MAX (seq * dirs * batch * hs, 1));
-  yh = g_new0 (float, MAX (dirs * batch * hs, 1));
-  yc = g_new0 (float, MAX (dirs * batch * hs, 1));
-  xw = g_new (float, MAX (seq * batch * gh, 1));
-  hr = g_new (float, MAX (batch * gh, 1));
-  h = g_new (float, MAX (batch * hs, 1));
-  c = g_new (float, MAX (batch * hs, 1));
-  hn = g_new (float, MAX (batch * hs, 1));
-  cn = g_new (float, MAX (batch * hs, 1));
+  if (l.x == NULL) {
+    x = xt->data;
+  } else {
+    for (int64_t t = 0; t < seq; t++)
+      for (int64_t b = 0; b < batch; b++)
+        for (int64_t i = 0; i < in; i++) {
+          int64_t src = layout ? (b * seq + t) * in + i
+              : (t * batch + b) * in + i;
+          l.x[(t * batch + b) * in + i] = (float) ovi_load_f64 (xt->dtype,
+              xt->data, src);
+        }
+    x = l.x;
+  }
+  w = fill_f32 (ctx->inputs[1], l.w);
+  r = fill_f32 (ctx->inputs[2], l.r);
+  bias = fill_f32 (bt, l.bias);
+  peep = fill_f32 (pt, l.peep);
+  y = l.y;
+  yh = l.yh;
+  yc = l.yc;
+  xw = l.xw;
+  hr = l.hr;
+  h = l.h;
+  c = l.c;
+  hn = l.hn;
+  cn = l.cn;
+  memset (y, 0, sizeof (float) * seq * dirs * batch * hs);
+  memset (yh, 0, sizeof (float) * dirs * batch * hs);
+  memset (yc, 0, sizeof (float) * dirs * batch * hs);
 
   for (int dir = 0; dir < dirs; dir++) {
     gboolean rev = reverse_only || dir == 1;
@@ -1546,33 +1878,21 @@ run_rnn (OviOpCtx *ctx, GError **error)
     }
   }
 
-  g_free (lens);
-  g_free (x);
-  g_free (w);
-  g_free (r);
-  g_free (bias);
-  g_free (peep);
-  g_free (y);
-  g_free (yh);
-  g_free (yc);
-  g_free (xw);
-  g_free (hr);
-  g_free (h);
-  g_free (c);
-  g_free (hn);
-  g_free (cn);
   return TRUE;
 }
 
 const OviCpuKernel ovi_cpu_misc[] = {
-  { "Resize", run_resize }, { "Upsample", run_resize },
-  { "NegativeLogLikelihoodLoss", run_loss },
-  { "SoftmaxCrossEntropyLoss", run_loss },
-  { "Det", run_det },
+  { "Resize", run_resize, .scratch = scratch_resize },
+  { "Upsample", run_resize, .scratch = scratch_resize },
+  { "NegativeLogLikelihoodLoss", run_loss, .scratch = scratch_loss },
+  { "SoftmaxCrossEntropyLoss", run_loss, .scratch = scratch_loss },
+  { "Det", run_det, .scratch = scratch_det },
   { "HannWindow", run_window }, { "HammingWindow", run_window },
   { "BlackmanWindow", run_window },
   { "GridSample", run_grid_sample },
-  { "RoiAlign", run_roi_align },
-  { "RNN", run_rnn }, { "GRU", run_rnn }, { "LSTM", run_rnn },
+  { "RoiAlign", run_roi_align, .scratch = scratch_roi_align },
+  { "RNN", run_rnn, .scratch = scratch_rnn },
+  { "GRU", run_rnn, .scratch = scratch_rnn },
+  { "LSTM", run_rnn, .scratch = scratch_rnn },
   { NULL }
 };

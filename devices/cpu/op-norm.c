@@ -9,6 +9,8 @@
 
 #include "cpu-ops.h"
 #include "cpu-parallel.h"
+#include "cpu-scratch.h"
+#include "cpu-vector.h"
 
 /* Independent lanes of the reductions below (the reordering a SIMD
  * reduction makes); gcc vectorizes them. */
@@ -19,17 +21,19 @@
 
 /* Four floats, and the lane masks their comparisons give (GCC vector
  * extensions: SSE registers on x86-64). */
-typedef float V4f __attribute__((vector_size (16)));
-typedef gint32 V4i __attribute__((vector_size (16)));
-
-static double *
-load_f64 (const OviTensor *t)
+static void
+load_f64 (const OviTensor *t, double *buf)
 {
   int64_t n = ovi_tensor_numel (t);
-  double *buf = g_new (double, MAX (n, 1));
   for (int64_t i = 0; i < n; i++)
     buf[i] = ovi_load_f64 (t->dtype, t->data, i);
-  return buf;
+}
+
+/* A double buffer for every element of t. */
+static double *
+take_f64 (OviScratch *s, const OviTensor *t)
+{
+  return ovi_scratch_take (s, ovi_tensor_numel (t), sizeof (double));
 }
 
 static void
@@ -118,6 +122,71 @@ copy_or_store (OviTensor *t, const double *v)
     store_f64 (t, v);
 }
 
+/* BatchNormalization's buffers: its parameters in double, the batch
+ * statistics when training, and the per-channel affine factors. */
+typedef struct {
+  gboolean training;
+  int64_t channels, inner;
+  double *scale, *bias, *mean, *var;
+  double *bm, *bv, *rm, *rv, *buf;
+  double *a, *b;
+} BatchNormLayout;
+
+static void
+batch_norm_layout (OviOpCtx *ctx, OviScratch *sc, BatchNormLayout *l)
+{
+  const OviNode *node = ctx->node;
+  OviTensor *x = ctx->inputs[0];
+  int64_t n = x->dims[0], c = x->dims[1];
+  int64_t s = n * c > 0 ? ovi_tensor_numel (x) / (n * c) : 0;
+  gboolean spatial = ctx->opset >= 9
+      || ovi_node_attr_int (node, "spatial", 1) != 0;
+
+  if (ctx->opset >= 14) {
+    l->training = ovi_node_attr_int (node, "training_mode", 0) != 0;
+  } else {
+    gboolean any = FALSE;
+    for (int i = 1; i < ctx->n_outputs; i++)
+      any |= ctx->outputs[i] != NULL;
+    l->training = any && ovi_node_attr_int (node, "is_test", 0) == 0;
+  }
+  /* Per-element parameters: each element of a sample is a channel. */
+  l->channels = c;
+  l->inner = s;
+  if (!spatial && ovi_tensor_numel (ctx->inputs[1]) != c) {
+    l->channels = c * s;
+    l->inner = 1;
+  }
+  l->scale = take_f64 (sc, ctx->inputs[1]);
+  l->bias = take_f64 (sc, ctx->inputs[2]);
+  /* Training copies c batch statistics over mean and var. */
+  l->mean = ovi_scratch_take (sc, MAX (ovi_tensor_numel (ctx->inputs[3]),
+          l->training ? c : 0), sizeof (double));
+  l->var = ovi_scratch_take (sc, MAX (ovi_tensor_numel (ctx->inputs[4]),
+          l->training ? c : 0), sizeof (double));
+  l->bm = l->bv = l->rm = l->rv = l->buf = NULL;
+  if (l->training) {
+    l->bm = ovi_scratch_take (sc, c, sizeof (double));
+    l->bv = ovi_scratch_take (sc, c, sizeof (double));
+    l->rm = ovi_scratch_take (sc, c, sizeof (double));
+    l->rv = ovi_scratch_take (sc, c, sizeof (double));
+    if (x->dtype != OVI_DTYPE_FLOAT32)
+      l->buf = take_f64 (sc, x);
+  }
+  l->a = ovi_scratch_take (sc, l->channels, sizeof (double));
+  l->b = ovi_scratch_take (sc, l->channels, sizeof (double));
+}
+
+static gsize
+scratch_batch_norm (OviOpCtx *ctx)
+{
+  OviScratch sc;
+  BatchNormLayout l;
+  ovi_scratch_begin (&sc, NULL);
+  batch_norm_layout (ctx, &sc, &l);
+  return sc.used;
+}
+
 static gboolean
 run_batch_norm (OviOpCtx *ctx, GError **error)
 {
@@ -128,33 +197,35 @@ run_batch_norm (OviOpCtx *ctx, GError **error)
   int64_t n = x->dims[0], c = x->dims[1];
   int64_t total = ovi_tensor_numel (x);
   int64_t s = n * c > 0 ? total / (n * c) : 0;
-  int64_t channels = c, inner = s;
-  gboolean spatial = ctx->opset >= 9
-      || ovi_node_attr_int (node, "spatial", 1) != 0;
+  int64_t channels, inner;
   gboolean training;
-  double *scale = load_f64 (ctx->inputs[1]), *bias = load_f64 (ctx->inputs[2]);
-  double *mean = load_f64 (ctx->inputs[3]), *var = load_f64 (ctx->inputs[4]);
-  double *a, *b;
+  double *scale, *bias, *mean, *var, *a, *b;
+  OviScratch sc;
+  BatchNormLayout l;
 
-  if (ctx->opset >= 14) {
-    training = ovi_node_attr_int (node, "training_mode", 0) != 0;
-  } else {
-    gboolean any = FALSE;
-    for (int i = 1; i < ctx->n_outputs; i++)
-      any |= ctx->outputs[i] != NULL;
-    training = any && ovi_node_attr_int (node, "is_test", 0) == 0;
-  }
-  /* Per-element parameters: each element of a sample is a channel. */
-  if (!spatial && ovi_tensor_numel (ctx->inputs[1]) != c) {
-    channels = c * s;
-    inner = 1;
-  }
+  ovi_scratch_begin (&sc, ctx);
+  batch_norm_layout (ctx, &sc, &l);
+  if (!ovi_scratch_check (ctx, &sc, error))
+    return FALSE;
+  training = l.training;
+  channels = l.channels;
+  inner = l.inner;
+  scale = l.scale;
+  bias = l.bias;
+  mean = l.mean;
+  var = l.var;
+  a = l.a;
+  b = l.b;
+  load_f64 (ctx->inputs[1], scale);
+  load_f64 (ctx->inputs[2], bias);
+  load_f64 (ctx->inputs[3], mean);
+  load_f64 (ctx->inputs[4], var);
 
   if (training) {
-    double *bm = g_new0 (double, MAX (c, 1)), *bv = g_new0 (double, MAX (c, 1));
-    double *rm = g_new (double, MAX (c, 1)), *rv = g_new (double, MAX (c, 1));
-    double *buf = x->dtype == OVI_DTYPE_FLOAT32 ? NULL : load_f64 (x);
+    double *bm = l.bm, *bv = l.bv, *rm = l.rm, *rv = l.rv, *buf = l.buf;
     int64_t count = n * s;
+    if (buf)
+      load_f64 (x, buf);
     for (int64_t ch = 0; ch < c; ch++) {
       double sum = 0, sq = 0;
       for (int64_t i = 0; i < n; i++) {
@@ -181,11 +252,6 @@ run_batch_norm (OviOpCtx *ctx, GError **error)
     copy_or_store (ovi_op_output (ctx, 4), bv);
     memcpy (mean, bm, sizeof (double) * c);
     memcpy (var, bv, sizeof (double) * c);
-    g_free (bm);
-    g_free (bv);
-    g_free (rm);
-    g_free (rv);
-    g_free (buf);
   } else {
     copy_or_store (ovi_op_output (ctx, 1), mean);
     copy_or_store (ovi_op_output (ctx, 2), var);
@@ -193,19 +259,11 @@ run_batch_norm (OviOpCtx *ctx, GError **error)
     copy_or_store (ovi_op_output (ctx, 4), var);
   }
 
-  a = g_new (double, MAX (channels, 1));
-  b = g_new (double, MAX (channels, 1));
   for (int64_t ch = 0; ch < channels; ch++) {
     a[ch] = scale[ch] / sqrt (var[ch] + eps);
     b[ch] = bias[ch] - mean[ch] * a[ch];
   }
   affine_planes (x, y, n * channels, channels, inner, a, b);
-  g_free (a);
-  g_free (b);
-  g_free (scale);
-  g_free (bias);
-  g_free (mean);
-  g_free (var);
   return TRUE;
 }
 
@@ -216,7 +274,7 @@ run_batch_norm (OviOpCtx *ctx, GError **error)
 static void
 normalize_blocks (const OviTensor *x, OviTensor *y, int64_t groups,
     int64_t size, int64_t per, int64_t param_groups, const double *scale,
-    const double *bias, double eps)
+    const double *bias, double eps, double *buf)
 {
   int64_t slot = per > 0 ? size / per : 0;
   if (x->dtype == OVI_DTYPE_FLOAT32) {
@@ -241,7 +299,7 @@ normalize_blocks (const OviTensor *x, OviTensor *y, int64_t groups,
       }
     });
   } else {
-    double *buf = load_f64 (x);
+    load_f64 (x, buf);
     for (int64_t g = 0; g < groups; g++) {
       double *v = buf + g * size, mean, var, inv;
       moments_f64 (v, size, &mean, &var);
@@ -254,8 +312,45 @@ normalize_blocks (const OviTensor *x, OviTensor *y, int64_t groups,
       }
     }
     store_f64 (y, buf);
-    g_free (buf);
   }
+}
+
+/* InstanceNormalization and GroupNormalization: scale and bias in
+ * double, and the input in double unless it is float32. */
+typedef struct {
+  double *scale, *bias, *buf;
+} BlockNormLayout;
+
+static void
+block_norm_layout (OviOpCtx *ctx, OviScratch *sc, BlockNormLayout *l)
+{
+  const OviTensor *x = ctx->inputs[0];
+  l->scale = take_f64 (sc, ctx->inputs[1]);
+  l->bias = take_f64 (sc, ctx->inputs[2]);
+  l->buf = x->dtype == OVI_DTYPE_FLOAT32 ? NULL : take_f64 (sc, x);
+}
+
+static gsize
+scratch_block_norm (OviOpCtx *ctx)
+{
+  OviScratch sc;
+  BlockNormLayout l;
+  ovi_scratch_begin (&sc, NULL);
+  block_norm_layout (ctx, &sc, &l);
+  return sc.used;
+}
+
+static gboolean
+block_norm_begin (OviOpCtx *ctx, BlockNormLayout *l, GError **error)
+{
+  OviScratch sc;
+  ovi_scratch_begin (&sc, ctx);
+  block_norm_layout (ctx, &sc, l);
+  if (!ovi_scratch_check (ctx, &sc, error))
+    return FALSE;
+  load_f64 (ctx->inputs[1], l->scale);
+  load_f64 (ctx->inputs[2], l->bias);
+  return TRUE;
 }
 
 static gboolean
@@ -264,11 +359,12 @@ run_instance_norm (OviOpCtx *ctx, GError **error)
   OviTensor *x = ctx->inputs[0], *y = ctx->outputs[0];
   int64_t planes = x->dims[0] * x->dims[1];
   int64_t size = planes > 0 ? ovi_tensor_numel (x) / planes : 0;
-  double *scale = load_f64 (ctx->inputs[1]), *bias = load_f64 (ctx->inputs[2]);
-  normalize_blocks (x, y, planes, size, 1, x->dims[1], scale, bias,
-      ovi_node_attr_float (ctx->node, "epsilon", 1e-5f));
-  g_free (scale);
-  g_free (bias);
+  BlockNormLayout l;
+
+  if (!block_norm_begin (ctx, &l, error))
+    return FALSE;
+  normalize_blocks (x, y, planes, size, 1, x->dims[1], l.scale, l.bias,
+      ovi_node_attr_float (ctx->node, "epsilon", 1e-5f), l.buf);
   return TRUE;
 }
 
@@ -280,33 +376,33 @@ run_group_norm (OviOpCtx *ctx, GError **error)
   int64_t groups = ovi_node_attr_int (ctx->node, "num_groups", 1);
   int64_t blocks = x->dims[0] * groups;
   int64_t size = blocks > 0 ? ovi_tensor_numel (x) / blocks : 0;
-  double *scale = load_f64 (ctx->inputs[1]), *bias = load_f64 (ctx->inputs[2]);
   double eps = ovi_node_attr_float (ctx->node, "epsilon", 1e-5f);
+  BlockNormLayout l;
 
+  if (!block_norm_begin (ctx, &l, error))
+    return FALSE;
   if (ovi_tensor_numel (ctx->inputs[1]) == c && groups != c) {
     /* One scale per channel: each group spans c / groups slots. */
-    normalize_blocks (x, y, blocks, size, c / groups, groups, scale, bias,
-        eps);
+    normalize_blocks (x, y, blocks, size, c / groups, groups, l.scale,
+        l.bias, eps, l.buf);
   } else {
-    normalize_blocks (x, y, blocks, size, 1, groups, scale, bias, eps);
+    normalize_blocks (x, y, blocks, size, 1, groups, l.scale, l.bias, eps,
+        l.buf);
   }
-  g_free (scale);
-  g_free (bias);
   return TRUE;
 }
 
 /* Expands a tensor broadcast to the trailing `rank` dims into `count`
  * doubles (count = their product). NULL input gives `def`. */
-static double *
+static void
 expand_trailing (const OviTensor *t, int rank, const int64_t *dims,
-    int64_t count, double def)
+    int64_t count, double def, double *out)
 {
-  double *out = g_new (double, MAX (count, 1));
   int64_t tstride[OVI_MAX_RANK];
   if (t == NULL) {
     for (int64_t i = 0; i < count; i++)
       out[i] = def;
-    return out;
+    return;
   }
   /* Stride of t along each of the trailing dims, 0 where broadcast. */
   {
@@ -329,7 +425,58 @@ expand_trailing (const OviTensor *t, int rank, const int64_t *dims,
     }
     out[i] = ovi_load_f64 (t->dtype, t->data, src);
   }
-  return out;
+}
+
+/* LayerNormalization over rows x cols: scale and bias expanded to cols
+ * doubles, each row's mean and inverse deviation, float32 copies of
+ * scale and bias or the input in double. */
+typedef struct {
+  int axis;
+  int64_t rows, cols;
+  double *scale, *bias, *means, *invs, *buf;
+  float *sf, *bf;
+} LayerNormLayout;
+
+static void
+layer_norm_layout (OviOpCtx *ctx, OviScratch *sc, LayerNormLayout *l)
+{
+  const OviTensor *x = ctx->inputs[0];
+  int axis = 0;
+
+  ovi_op_axis (ovi_node_attr_int (ctx->node, "axis", -1), x->rank, &axis);
+  l->axis = axis;
+  l->rows = l->cols = 1;
+  for (int i = 0; i < x->rank; i++) {
+    if (i < axis)
+      l->rows *= x->dims[i];
+    else
+      l->cols *= x->dims[i];
+  }
+  l->scale = l->bias = l->means = l->invs = l->buf = NULL;
+  l->sf = l->bf = NULL;
+  /* Nothing to write; with cols = 0 the statistics still are. */
+  if (l->rows == 0)
+    return;
+  l->scale = ovi_scratch_take (sc, l->cols, sizeof (double));
+  l->bias = ovi_scratch_take (sc, l->cols, sizeof (double));
+  l->means = ovi_scratch_take (sc, l->rows, sizeof (double));
+  l->invs = ovi_scratch_take (sc, l->rows, sizeof (double));
+  if (x->dtype == OVI_DTYPE_FLOAT32) {
+    l->sf = ovi_scratch_take (sc, l->cols, sizeof (float));
+    l->bf = ovi_scratch_take (sc, l->cols, sizeof (float));
+  } else {
+    l->buf = take_f64 (sc, x);
+  }
+}
+
+static gsize
+scratch_layer_norm (OviOpCtx *ctx)
+{
+  OviScratch sc;
+  LayerNormLayout l;
+  ovi_scratch_begin (&sc, NULL);
+  layer_norm_layout (ctx, &sc, &l);
+  return sc.used;
 }
 
 static gboolean
@@ -340,30 +487,34 @@ run_layer_norm (OviOpCtx *ctx, GError **error)
   OviTensor *inv_out = ovi_op_output (ctx, 2);
   double eps = ovi_node_attr_float (ctx->node, "epsilon", 1e-5f);
   int axis;
-  int64_t rows = 1, cols = 1;
+  int64_t rows, cols;
   double *scale, *bias, *means, *invs;
+  OviScratch sc;
+  LayerNormLayout l;
 
-  ovi_op_axis (ovi_node_attr_int (ctx->node, "axis", -1), x->rank, &axis);
-  for (int i = 0; i < x->rank; i++) {
-    if (i < axis)
-      rows *= x->dims[i];
-    else
-      cols *= x->dims[i];
-  }
+  ovi_scratch_begin (&sc, ctx);
+  layer_norm_layout (ctx, &sc, &l);
+  axis = l.axis;
+  rows = l.rows;
+  cols = l.cols;
   /* Nothing to write; with cols = 0 the statistics still are. */
   if (rows == 0)
     return TRUE;
-  scale = expand_trailing (ctx->inputs[1], x->rank - axis, x->dims + axis,
-      cols, 1);
-  bias = expand_trailing (ovi_op_input (ctx, 2), x->rank - axis,
-      x->dims + axis, cols, 0);
-  means = g_new (double, MAX (rows, 1));
-  invs = g_new (double, MAX (rows, 1));
+  if (!ovi_scratch_check (ctx, &sc, error))
+    return FALSE;
+  scale = l.scale;
+  bias = l.bias;
+  means = l.means;
+  invs = l.invs;
+  expand_trailing (ctx->inputs[1], x->rank - axis, x->dims + axis, cols, 1,
+      scale);
+  expand_trailing (ovi_op_input (ctx, 2), x->rank - axis, x->dims + axis,
+      cols, 0, bias);
 
   if (x->dtype == OVI_DTYPE_FLOAT32) {
     const float *xd = x->data;
     float *yd = y->data;
-    float *sf = g_new (float, MAX (cols, 1)), *bf = g_new (float, MAX (cols, 1));
+    float *sf = l.sf, *bf = l.bf;
     for (int64_t j = 0; j < cols; j++) {
       sf[j] = (float) scale[j];
       bf[j] = (float) bias[j];
@@ -382,10 +533,9 @@ run_layer_norm (OviOpCtx *ctx, GError **error)
       for (int64_t j = 0; j < cols; j++)
         ys[j] = (xs[j] - m) * inv * sf[j] + bf[j];
     });
-    g_free (sf);
-    g_free (bf);
   } else {
-    double *buf = load_f64 (x);
+    double *buf = l.buf;
+    load_f64 (x, buf);
     for (int64_t r = 0; r < rows; r++) {
       double *v = buf + r * cols, var;
       moments_f64 (v, cols, &means[r], &var);
@@ -394,20 +544,37 @@ run_layer_norm (OviOpCtx *ctx, GError **error)
         v[j] = (v[j] - means[r]) * invs[r] * scale[j] + bias[j];
     }
     store_f64 (y, buf);
-    g_free (buf);
   }
   copy_or_store (mean_out, means);
   copy_or_store (inv_out, invs);
-  g_free (means);
-  g_free (invs);
-  g_free (scale);
-  g_free (bias);
   return TRUE;
 }
 
 /* LRN across channels: y = x / (bias + alpha / size * sum x^2) ^ beta,
  * the sum over channels c - floor((size-1)/2) .. c + ceil((size-1)/2). */
 #define LRN_BLOCK 256
+
+/* Other types than float32 go through double: input and output. */
+static void
+lrn_layout (OviOpCtx *ctx, OviScratch *sc, double **buf, double **out)
+{
+  const OviTensor *x = ctx->inputs[0];
+  *buf = *out = NULL;
+  if (x->dtype == OVI_DTYPE_FLOAT32)
+    return;
+  *buf = take_f64 (sc, x);
+  *out = take_f64 (sc, x);
+}
+
+static gsize
+scratch_lrn (OviOpCtx *ctx)
+{
+  OviScratch sc;
+  double *buf, *out;
+  ovi_scratch_begin (&sc, NULL);
+  lrn_layout (ctx, &sc, &buf, &out);
+  return sc.used;
+}
 
 static gboolean
 run_lrn (OviOpCtx *ctx, GError **error)
@@ -423,10 +590,18 @@ run_lrn (OviOpCtx *ctx, GError **error)
   int64_t before = (size - 1) / 2, after = size / 2;
   int64_t blocks = (s + LRN_BLOCK - 1) / LRN_BLOCK;
   int64_t items = n * c * blocks;
-  double *buf = x->dtype == OVI_DTYPE_FLOAT32 ? NULL : load_f64 (x);
-  double *out = buf ? g_new (double, MAX (n * c * s, 1)) : NULL;
+  double *buf = NULL, *out = NULL;
   const float *xf = x->data;
   float *yf = y->data;
+
+  if (x->dtype != OVI_DTYPE_FLOAT32) {
+    OviScratch sc;
+    ovi_scratch_begin (&sc, ctx);
+    lrn_layout (ctx, &sc, &buf, &out);
+    if (!ovi_scratch_check (ctx, &sc, error))
+      return FALSE;
+    load_f64 (x, buf);
+  }
 
   /* Per element: a square per channel of the window, and a pow. */
   OVI_PARALLEL_FOR (n * c * s * (CLAMP (size, 1, 64) + POW_COST),
@@ -458,32 +633,27 @@ run_lrn (OviOpCtx *ctx, GError **error)
                 * acc[i]), (float) beta);
     }
   });
-  if (buf) {
+  if (buf)
     store_f64 (y, out);
-    g_free (buf);
-    g_free (out);
-  }
   return TRUE;
 }
 
-/* MeanVarianceNormalization: (x - E[x]) / (sqrt (E[x^2] - E[x]^2) +
- * 1e-9) over `axes`. */
-static gboolean
-run_mvn (OviOpCtx *ctx, GError **error)
+/* MeanVarianceNormalization: the input in double, and the sums of each
+ * kept position (kstride: its stride along each axis, 0 if reduced). */
+typedef struct {
+  int64_t kstride[OVI_MAX_RANK], kept;
+  double *buf, *sum, *sq;
+} MvnLayout;
+
+static void
+mvn_layout (OviOpCtx *ctx, OviScratch *sc, MvnLayout *l)
 {
-  OviTensor *x = ctx->inputs[0], *y = ctx->outputs[0];
+  const OviTensor *x = ctx->inputs[0];
   static const int64_t default_axes[] = { 0, 2, 3 };
   const int64_t *axes;
   int n_axes = ovi_node_attr_ints (ctx->node, "axes", &axes);
   int rank = x->rank;
   gboolean reduced[OVI_MAX_RANK] = { FALSE };
-  int64_t kstride[OVI_MAX_RANK], kept = 1, per, total = ovi_tensor_numel (x);
-  int64_t idx[OVI_MAX_RANK] = { 0 };
-  double *buf, *sum, *sq;
-
-  if (total == 0)
-    return TRUE;
-  buf = load_f64 (x);
 
   if (n_axes < 0) {
     axes = default_axes;
@@ -494,14 +664,56 @@ run_mvn (OviOpCtx *ctx, GError **error)
     if (ovi_op_axis (axes[i], rank, &a))
       reduced[a] = TRUE;
   }
+  l->kept = 1;
   for (int a = rank - 1; a >= 0; a--) {
-    kstride[a] = reduced[a] ? 0 : kept;
+    l->kstride[a] = reduced[a] ? 0 : l->kept;
     if (!reduced[a])
-      kept *= x->dims[a];
+      l->kept *= x->dims[a];
   }
+  l->buf = take_f64 (sc, x);
+  l->sum = ovi_scratch_take (sc, l->kept, sizeof (double));
+  l->sq = ovi_scratch_take (sc, l->kept, sizeof (double));
+}
+
+static gsize
+scratch_mvn (OviOpCtx *ctx)
+{
+  OviScratch sc;
+  MvnLayout l;
+  if (ovi_tensor_numel (ctx->inputs[0]) == 0)
+    return 0;
+  ovi_scratch_begin (&sc, NULL);
+  mvn_layout (ctx, &sc, &l);
+  return sc.used;
+}
+
+/* (x - E[x]) / (sqrt (E[x^2] - E[x]^2) + 1e-9) over `axes`. */
+static gboolean
+run_mvn (OviOpCtx *ctx, GError **error)
+{
+  OviTensor *x = ctx->inputs[0], *y = ctx->outputs[0];
+  int rank = x->rank;
+  int64_t *kstride, kept, per, total = ovi_tensor_numel (x);
+  int64_t idx[OVI_MAX_RANK] = { 0 };
+  double *buf, *sum, *sq;
+  OviScratch sc;
+  MvnLayout l;
+
+  if (total == 0)
+    return TRUE;
+  ovi_scratch_begin (&sc, ctx);
+  mvn_layout (ctx, &sc, &l);
+  if (!ovi_scratch_check (ctx, &sc, error))
+    return FALSE;
+  buf = l.buf;
+  sum = l.sum;
+  sq = l.sq;
+  kstride = l.kstride;
+  kept = l.kept;
+  load_f64 (x, buf);
   per = kept > 0 ? total / kept : 0;
-  sum = g_new0 (double, MAX (kept, 1));
-  sq = g_new0 (double, MAX (kept, 1));
+  memset (sum, 0, sizeof (double) * kept);
+  memset (sq, 0, sizeof (double) * kept);
 
   /* Two walks in row-major order, tracking the kept-space offset. */
   for (int pass = 0; pass < 2; pass++) {
@@ -530,9 +742,6 @@ run_mvn (OviOpCtx *ctx, GError **error)
       }
   }
   store_f64 (y, buf);
-  g_free (buf);
-  g_free (sum);
-  g_free (sq);
   return TRUE;
 }
 
@@ -579,33 +788,6 @@ NAME (const T *v, int64_t n) \
 }
 
 DEFINE_MAX (double, max_f64)
-
-/* Maximum of n floats (-inf for none; NaNs are skipped) in four vectors
- * of four lanes, the reordering a SIMD reduction makes. */
-static float
-max_f32 (const float *v, int64_t n)
-{
-  V4f acc[4];
-  float m = -INFINITY;
-  int64_t i = 0;
-  for (int q = 0; q < 4; q++)
-    for (int l = 0; l < 4; l++)
-      acc[q][l] = -INFINITY;
-  for (; i + 16 <= n; i += 16)
-    for (int q = 0; q < 4; q++) {
-      V4f x;
-      V4i take;
-      memcpy (&x, v + i + 4 * q, sizeof (x));
-      take = x > acc[q];
-      acc[q] = (V4f) ((take & (V4i) x) | (~take & (V4i) acc[q]));
-    }
-  for (; i < n; i++)
-    m = v[i] > m ? v[i] : m;
-  for (int q = 0; q < 4; q++)
-    for (int l = 0; l < 4; l++)
-      m = acc[q][l] > m ? acc[q][l] : m;
-  return m;
-}
 
 /* Softmax over rows of n contiguous values (inner = 1) and over columns
  * (inner > 1, processed in blocks of SOFTMAX_BLOCK columns), for one
@@ -681,7 +863,7 @@ NAME (const T *x, T *y, int64_t outer, int64_t n, int64_t inner, \
   } \
 }
 
-DEFINE_SOFTMAX (float, softmax_f32, max_f32, expf, logf)
+DEFINE_SOFTMAX (float, softmax_f32, ovi_max_f32, expf, logf)
 DEFINE_SOFTMAX (double, softmax_f64, max_f64, exp, log)
 
 static gboolean
@@ -699,12 +881,31 @@ run_softmax (OviOpCtx *ctx, GError **error)
   } else if (x->dtype == OVI_DTYPE_FLOAT64) {
     softmax_f64 (x->data, y->data, outer, n, inner, log_out);
   } else {
-    double *buf = load_f64 (x);
+    double *buf;
+    OviScratch sc;
+    ovi_scratch_begin (&sc, ctx);
+    buf = take_f64 (&sc, x);
+    if (!ovi_scratch_check (ctx, &sc, error))
+      return FALSE;
+    load_f64 (x, buf);
     softmax_f64 (buf, buf, outer, n, inner, log_out);
     store_f64 (y, buf);
-    g_free (buf);
   }
   return TRUE;
+}
+
+/* Types other than float32 and float64 go through double. */
+static gsize
+scratch_softmax (OviOpCtx *ctx)
+{
+  const OviTensor *x = ctx->inputs[0];
+  OviScratch sc;
+  if (ovi_tensor_numel (x) == 0 || x->dtype == OVI_DTYPE_FLOAT32
+      || x->dtype == OVI_DTYPE_FLOAT64)
+    return 0;
+  ovi_scratch_begin (&sc, NULL);
+  take_f64 (&sc, x);
+  return sc.used;
 }
 
 /* Hardmax: 1 at the first maximum along the axis, 0 elsewhere. */
@@ -736,14 +937,15 @@ run_hardmax (OviOpCtx *ctx, GError **error)
 }
 
 const OviCpuKernel ovi_cpu_norm[] = {
-  { "BatchNormalization", run_batch_norm },
-  { "InstanceNormalization", run_instance_norm },
-  { "LayerNormalization", run_layer_norm },
-  { "GroupNormalization", run_group_norm },
-  { "LRN", run_lrn },
-  { "MeanVarianceNormalization", run_mvn },
-  { "Softmax", run_softmax },
-  { "LogSoftmax", run_softmax },
+  { "BatchNormalization", run_batch_norm, .scratch = scratch_batch_norm },
+  { "InstanceNormalization", run_instance_norm,
+    .scratch = scratch_block_norm },
+  { "LayerNormalization", run_layer_norm, .scratch = scratch_layer_norm },
+  { "GroupNormalization", run_group_norm, .scratch = scratch_block_norm },
+  { "LRN", run_lrn, .scratch = scratch_lrn },
+  { "MeanVarianceNormalization", run_mvn, .scratch = scratch_mvn },
+  { "Softmax", run_softmax, .scratch = scratch_softmax },
+  { "LogSoftmax", run_softmax, .scratch = scratch_softmax },
   { "Hardmax", run_hardmax },
   { NULL }
 };

@@ -10,6 +10,8 @@
 
 #include "cpu-ops.h"
 #include "cpu-parallel.h"
+#include "cpu-scratch.h"
+#include "cpu-vector.h"
 
 #define NSP 3
 /* Window tables up to this many entries live in the job (on the stack). */
@@ -21,9 +23,6 @@
 
 /* Four floats, and the lane masks their comparisons give (GCC vector
  * extensions: SSE registers on x86-64). */
-typedef float V4f __attribute__((vector_size (16)));
-typedef gint32 V4i __attribute__((vector_size (16)));
-
 typedef enum {
   POOL_MAX,
   POOL_AVG,
@@ -42,6 +41,12 @@ typedef struct {
   gboolean include_pad;
   gboolean col_major;               /* MaxPool storage_order = 1 */
   double p;                         /* LpPool */
+  /* Row accumulators of in[2] elements for long input rows: `slots` of
+   * them, acc_stride bytes apart (NULL: on the stack). */
+  guint8 *accs;
+  gsize acc_stride;
+  int slots;
+  int64_t work;                     /* one step per kernel tap of each output */
 } PoolJob;
 
 /* ceil (a / b) for b > 0, any sign of a. */
@@ -61,11 +66,14 @@ read_axis_attr (const OviNode *node, const char *name, int nsp,
     out[i] = n == nsp ? v[i] : 1;
 }
 
-/* Fills the geometry from the node and the shapes infer has set; infer
- * validated the attributes. */
+/* Fills the geometry from the node and the shapes infer has set (infer
+ * validated the attributes), and carves what does not fit on the stack:
+ * large window tables, long row accumulators, and for types other than
+ * float32 and float64 the input and output in double. */
 static void
 pool_job_init (PoolJob *job, const OviOpCtx *ctx, const OviTensor *x,
-    const OviTensor *y)
+    const OviTensor *y, gboolean with_indices, OviScratch *sc, double **xd,
+    double **yd)
 {
   const OviNode *node = ctx->node;
   const char *auto_pad = ovi_node_attr_string (node, "auto_pad", "NOTSET");
@@ -110,7 +118,30 @@ pool_job_init (PoolJob *job, const OviOpCtx *ctx, const OviTensor *x,
   for (int i = 0; i < NSP; i++)
     total += job->out[i];
   job->first[0] = 3 * total <= POOL_LOCAL_TAB ? job->local_tab
-      : g_new (int64_t, 3 * total);
+      : ovi_scratch_take (sc, 3 * total, sizeof (int64_t));
+  job->work = (int64_t) MIN ((double) job->planes * job->out_plane
+      * job->k[0] * job->k[1] * job->k[2], 1e18);
+  job->slots = ovi_scratch_slots (ctx, job->work);
+  job->accs = NULL;
+  job->acc_stride = 0;
+  if (!with_indices && job->in[2] > POOL_STACK_ACC)
+    job->accs = ovi_scratch_take_slots (sc, job->slots, job->in[2],
+        x->dtype == OVI_DTYPE_FLOAT32 ? sizeof (float) : sizeof (double),
+        &job->acc_stride);
+  *xd = *yd = NULL;
+  if (x->dtype != OVI_DTYPE_FLOAT32 && x->dtype != OVI_DTYPE_FLOAT64) {
+    *xd = ovi_scratch_take (sc, ovi_tensor_numel (x), sizeof (double));
+    *yd = ovi_scratch_take (sc, ovi_tensor_numel (y), sizeof (double));
+  }
+}
+
+/* The window tables of each axis (job->first[0] holds the memory). */
+static void
+pool_job_tables (PoolJob *job)
+{
+  int64_t total = 0;
+  for (int i = 0; i < NSP; i++)
+    total += job->out[i];
   for (int i = 0; i < NSP; i++) {
     if (i > 0)
       job->first[i] = job->first[i - 1] + job->out[i - 1];
@@ -129,13 +160,6 @@ pool_job_init (PoolJob *job, const OviOpCtx *ctx, const OviTensor *x,
       job->padded[i][o] = MAX (hp, 0);
     }
   }
-}
-
-static void
-pool_job_clear (PoolJob *job)
-{
-  if (job->first[0] != job->local_tab)
-    g_free (job->first[0]);
 }
 
 /* One row of outputs (fixed plane, o0, o1) for element type T.
@@ -243,11 +267,11 @@ DEFINE_POOL_ROW (double, pool_row_f64, fabs, pow, sqrt)
 #define DEFINE_POOL_RUN(T, NAME, ROW) \
 static void \
 NAME##_rows (const PoolJob *job, const T *x, T *y, int64_t *ind, \
-    int64_t r0, int64_t r1) \
+    int64_t r0, int64_t r1, int slot) \
 { \
   T stack_acc[POOL_STACK_ACC]; \
   T *acc = ind ? NULL : job->in[2] <= POOL_STACK_ACC ? stack_acc \
-      : g_new (T, job->in[2]); \
+      : (T *) (job->accs + slot * job->acc_stride); \
   for (int64_t r = r0; r < r1; r++) { \
     int64_t o1 = r % job->out[1]; \
     int64_t o0 = (r / job->out[1]) % job->out[0]; \
@@ -257,79 +281,33 @@ NAME##_rows (const PoolJob *job, const T *x, T *y, int64_t *ind, \
     ROW (job, x + plane * job->in_plane, y + yoff, \
         ind ? ind + yoff : NULL, plane * job->in_plane, o0, o1, acc); \
   } \
-  if (acc != stack_acc) \
-    g_free (acc); \
 } \
 \
+/* A thread beyond the slots of scratch memory takes no rows. */ \
 static void \
 NAME (const PoolJob *job, const T *x, T *y, int64_t *ind) \
 { \
   int64_t rows = job->planes * job->out[0] * job->out[1]; \
-  int64_t work = (int64_t) MIN ((double) job->planes * job->out_plane \
-      * job->k[0] * job->k[1] * job->k[2], 1e18); \
-  gboolean par = ovi_parallel_worth (work); \
-  OVI_PARALLEL_REGION (par ? work : 0, tid, nth, { \
+  gboolean par = ovi_parallel_worth (job->work); \
+  OVI_PARALLEL_REGION (par ? job->work : 0, tid, nth, { \
+    int nt = MIN (nth, job->slots); \
     int64_t r0, r1; \
-    ovi_parallel_slice (rows, tid, nth, &r0, &r1); \
-    NAME##_rows (job, x, y, ind, r0, r1); \
+    if (tid < nt) { \
+      ovi_parallel_slice (rows, tid, nt, &r0, &r1); \
+      NAME##_rows (job, x, y, ind, r0, r1, tid); \
+    } \
   }); \
 }
 
 DEFINE_POOL_RUN (float, pool_run_f32, pool_row_f32)
 DEFINE_POOL_RUN (double, pool_run_f64, pool_row_f64)
 
-/* Maximum of n floats (-inf for none; NaNs are skipped) in four vectors
- * of four lanes, the reordering a SIMD reduction makes. */
-static float
-max_f32 (const float *v, int64_t n)
-{
-  V4f acc[4];
-  float m = -INFINITY;
-  int64_t i = 0;
-  for (int q = 0; q < 4; q++)
-    for (int l = 0; l < 4; l++)
-      acc[q][l] = -INFINITY;
-  for (; i + 16 <= n; i += 16)
-    for (int q = 0; q < 4; q++) {
-      V4f x;
-      V4i take;
-      memcpy (&x, v + i + 4 * q, sizeof (x));
-      take = x > acc[q];
-      acc[q] = (V4f) ((take & (V4i) x) | (~take & (V4i) acc[q]));
-    }
-  for (; i < n; i++)
-    m = v[i] > m ? v[i] : m;
-  for (int q = 0; q < 4; q++)
-    for (int l = 0; l < 4; l++)
-      m = acc[q][l] > m ? acc[q][l] : m;
-  return m;
-}
-
-/* Sum of n floats in float, in LANES interleaved lanes (the reordering
- * a SIMD reduction makes). */
-static float
-sum_f32 (const float *v, int64_t n)
-{
-  float lane[LANES] = { 0 }, s = 0;
-  int64_t i = 0;
-  for (; i + LANES <= n; i += LANES)
-    for (int l = 0; l < LANES; l++)
-      lane[l] += v[i + l];
-  for (; i < n; i++)
-    s += v[i];
-  for (int l = 0; l < LANES; l++)
-    s += lane[l];
-  return s;
-}
-
-static double *
-to_f64 (const OviTensor *t)
+static void
+to_f64 (const OviTensor *t, double *buf)
 {
   int64_t n = ovi_tensor_numel (t);
-  double *buf = g_new (double, MAX (n, 1));
   for (int64_t i = 0; i < n; i++)
     buf[i] = ovi_load_f64 (t->dtype, t->data, i);
-  return buf;
 }
 
 static void
@@ -340,38 +318,63 @@ from_f64 (OviTensor *t, const double *buf)
     ovi_store_f64 (t->dtype, t->data, i, buf[i]);
 }
 
+/* The kind of pool, and its indices output (MaxPool only). */
+static OviTensor *
+pool_kind (OviOpCtx *ctx, PoolKind *kind)
+{
+  const char *op = ctx->node->op_type;
+  *kind = strcmp (op, "MaxPool") == 0 ? POOL_MAX
+      : strcmp (op, "AveragePool") == 0 ? POOL_AVG : POOL_LP;
+  return *kind == POOL_MAX ? ovi_op_output (ctx, 1) : NULL;
+}
+
+static gsize
+scratch_pool (OviOpCtx *ctx)
+{
+  OviTensor *x = ctx->inputs[0], *y = ctx->outputs[0];
+  PoolKind kind;
+  OviTensor *ind = pool_kind (ctx, &kind);
+  PoolJob job = { 0 };
+  double *xd, *yd;
+  OviScratch sc;
+
+  if (ovi_tensor_numel (y) == 0)
+    return 0;
+  ovi_scratch_begin (&sc, NULL);
+  pool_job_init (&job, ctx, x, y, ind != NULL, &sc, &xd, &yd);
+  return sc.used;
+}
+
 static gboolean
 run_pool (OviOpCtx *ctx, GError **error)
 {
-  const char *op = ctx->node->op_type;
   OviTensor *x = ctx->inputs[0], *y = ctx->outputs[0];
-  OviTensor *ind = ovi_op_output (ctx, 1);
   PoolJob job = { 0 };
+  OviTensor *ind = pool_kind (ctx, &job.kind);
+  double *xd, *yd;
+  OviScratch sc;
 
-  job.kind = strcmp (op, "MaxPool") == 0 ? POOL_MAX
-      : strcmp (op, "AveragePool") == 0 ? POOL_AVG : POOL_LP;
   job.include_pad = ovi_node_attr_int (ctx->node, "count_include_pad", 0)
       != 0;
   job.col_major = ovi_node_attr_int (ctx->node, "storage_order", 0) == 1;
   job.p = ovi_node_attr_float (ctx->node, "p", 2);
-  if (job.kind != POOL_MAX)
-    ind = NULL;
   if (ovi_tensor_numel (y) == 0)
     return TRUE;
-  pool_job_init (&job, ctx, x, y);
+  ovi_scratch_begin (&sc, ctx);
+  pool_job_init (&job, ctx, x, y, ind != NULL, &sc, &xd, &yd);
+  /* Nothing carved when everything fits on the stack. */
+  if (sc.used > 0 && !ovi_scratch_check (ctx, &sc, error))
+    return FALSE;
+  pool_job_tables (&job);
   if (x->dtype == OVI_DTYPE_FLOAT32) {
     pool_run_f32 (&job, x->data, y->data, ind ? ind->data : NULL);
   } else if (x->dtype == OVI_DTYPE_FLOAT64) {
     pool_run_f64 (&job, x->data, y->data, ind ? ind->data : NULL);
   } else {
-    double *xd = to_f64 (x);
-    double *yd = g_new (double, ovi_tensor_numel (y));
+    to_f64 (x, xd);
     pool_run_f64 (&job, xd, yd, ind ? ind->data : NULL);
     from_f64 (y, yd);
-    g_free (xd);
-    g_free (yd);
   }
-  pool_job_clear (&job);
   return TRUE;
 }
 
@@ -396,12 +399,12 @@ run_global_pool (OviOpCtx *ctx, GError **error)
         for (int64_t c = 0; c < planes; c++), {
       const float *v = xd + c * size;
       if (kind == POOL_MAX) {
-        yd[c] = max_f32 (v, size);
+        yd[c] = ovi_max_f32 (v, size);
       } else if (kind == POOL_AVG) {
         /* Blocks of float sums vectorize; the total is in double. */
         double total = 0;
         for (int64_t i0 = 0; i0 < size; i0 += 1024)
-          total += sum_f32 (v + i0, MIN (size - i0, 1024));
+          total += ovi_sum_f32 (v + i0, MIN (size - i0, 1024));
         yd[c] = size > 0 ? (float) (total / size) : 0;
       } else {
         double total = 0;
@@ -494,9 +497,9 @@ run_max_unpool (OviOpCtx *ctx, GError **error)
 }
 
 const OviCpuKernel ovi_cpu_pool[] = {
-  { "MaxPool", run_pool },
-  { "AveragePool", run_pool },
-  { "LpPool", run_pool },
+  { "MaxPool", run_pool, .scratch = scratch_pool },
+  { "AveragePool", run_pool, .scratch = scratch_pool },
+  { "LpPool", run_pool, .scratch = scratch_pool },
   { "GlobalMaxPool", run_global_pool },
   { "GlobalAveragePool", run_global_pool },
   { "GlobalLpPool", run_global_pool },

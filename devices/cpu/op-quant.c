@@ -6,6 +6,7 @@
 
 #include "cpu-ops.h"
 #include "cpu-parallel.h"
+#include "cpu-scratch.h"
 
 /* Rough cost, in elementary steps, of quantizing one element (a parameter
  * lookup, a division, rounding, clamping) and of dequantizing one. */
@@ -56,28 +57,64 @@ quant_axis (OviOpCtx *ctx, const OviTensor *x, const OviTensor *scale)
   return axis;
 }
 
+/* QuantizeLinear and DequantizeLinear: the scales as float32 and the
+ * zero points as int64, one per parameter. */
+static void
+quant_layout (OviOpCtx *ctx, OviScratch *s, float **sc, int64_t **zps)
+{
+  int64_t np = ovi_tensor_numel (ctx->inputs[1]);
+  *sc = ovi_scratch_take (s, np, sizeof (float));
+  *zps = ovi_scratch_take (s, np, sizeof (int64_t));
+}
+
+static gsize
+scratch_quant (OviOpCtx *ctx)
+{
+  OviScratch s;
+  float *sc;
+  int64_t *zps;
+  ovi_scratch_begin (&s, NULL);
+  quant_layout (ctx, &s, &sc, &zps);
+  return s.used;
+}
+
+/* Carves and fills the parameters. */
+static gboolean
+quant_params (OviOpCtx *ctx, float **sc, int64_t **zps, GError **error)
+{
+  const OviTensor *scale = ctx->inputs[1], *zp = ovi_op_input (ctx, 2);
+  int64_t np = ovi_tensor_numel (scale);
+  OviScratch s;
+
+  ovi_scratch_begin (&s, ctx);
+  quant_layout (ctx, &s, sc, zps);
+  if (!ovi_scratch_check (ctx, &s, error))
+    return FALSE;
+  for (int64_t i = 0; i < np; i++) {
+    (*sc)[i] = (float) ovi_load_f64 (scale->dtype, scale->data, i);
+    (*zps)[i] = zp ? ovi_load_i64 (zp->dtype, zp->data, i) : 0;
+  }
+  return TRUE;
+}
+
 static gboolean
 run_quantize (OviOpCtx *ctx, GError **error)
 {
   const OviTensor *x = ctx->inputs[0], *scale = ctx->inputs[1];
-  const OviTensor *zp = ovi_op_input (ctx, 2);
   OviTensor *y = ctx->outputs[0];
   int64_t n = ovi_tensor_numel (x), np = ovi_tensor_numel (scale);
   int axis = quant_axis (ctx, x, scale);
   int64_t inner = 1, dim = 1, lo, hi;
-  float *sc = g_new (float, MAX (np, 1));
-  int64_t *zps = g_new0 (int64_t, MAX (np, 1));
+  float *sc;
+  int64_t *zps;
 
+  if (!quant_params (ctx, &sc, &zps, error))
+    return FALSE;
   quant_range (y->dtype, &lo, &hi);
   if (axis >= 0) {
     dim = x->dims[axis];
     for (int d = axis + 1; d < x->rank; d++)
       inner *= x->dims[d];
-  }
-  for (int64_t i = 0; i < np; i++) {
-    sc[i] = (float) ovi_load_f64 (scale->dtype, scale->data, i);
-    if (zp)
-      zps[i] = ovi_load_i64 (zp->dtype, zp->data, i);
   }
   if (x->dtype == OVI_DTYPE_FLOAT32 && y->dtype == OVI_DTYPE_UINT8) {
     const float *xf = x->data;
@@ -99,8 +136,6 @@ run_quantize (OviOpCtx *ctx, GError **error)
       ovi_store_i64 (y->dtype, y->data, i, requantize (v, zps[p], lo, hi));
     });
   }
-  g_free (sc);
-  g_free (zps);
   return TRUE;
 }
 
@@ -108,23 +143,19 @@ static gboolean
 run_dequantize (OviOpCtx *ctx, GError **error)
 {
   const OviTensor *x = ctx->inputs[0], *scale = ctx->inputs[1];
-  const OviTensor *zp = ovi_op_input (ctx, 2);
   OviTensor *y = ctx->outputs[0];
   int64_t n = ovi_tensor_numel (x), np = ovi_tensor_numel (scale);
   int axis = quant_axis (ctx, x, scale);
   int64_t inner = 1, dim = 1;
-  float *sc = g_new (float, MAX (np, 1));
-  int64_t *zps = g_new0 (int64_t, MAX (np, 1));
+  float *sc;
+  int64_t *zps;
 
+  if (!quant_params (ctx, &sc, &zps, error))
+    return FALSE;
   if (axis >= 0) {
     dim = x->dims[axis];
     for (int d = axis + 1; d < x->rank; d++)
       inner *= x->dims[d];
-  }
-  for (int64_t i = 0; i < np; i++) {
-    sc[i] = (float) ovi_load_f64 (scale->dtype, scale->data, i);
-    if (zp)
-      zps[i] = ovi_load_i64 (zp->dtype, zp->data, i);
   }
   if (y->dtype == OVI_DTYPE_FLOAT32) {
     float *yo = y->data;
@@ -139,8 +170,6 @@ run_dequantize (OviOpCtx *ctx, GError **error)
       ovi_store_f64 (y->dtype, y->data, i, v);
     }
   }
-  g_free (sc);
-  g_free (zps);
   return TRUE;
 }
 
@@ -182,16 +211,20 @@ typedef struct {
   int64_t m, k, n;
   int64_t batch;                    /* output batch count */
   int64_t *a_batch, *b_batch;       /* per output batch: input batch index */
+  /* Operand dims (vectors made matrices) and batch dims. */
+  int64_t da[OVI_MAX_RANK + 1], db[OVI_MAX_RANK + 1];
+  int nb_a, nb_b, nb;
+  int64_t out_dims[OVI_MAX_RANK];
 } MatmulShape;
 
+/* The product's geometry; a_batch and b_batch are left to
+ * matmul_batches. */
 static void
-matmul_shape (const OviTensor *a, const OviTensor *b, const OviTensor *y,
-    MatmulShape *s)
+matmul_shape (const OviTensor *a, const OviTensor *b, MatmulShape *s)
 {
   int ra = MAX (a->rank, 2), rb = MAX (b->rank, 2);
-  int64_t da[OVI_MAX_RANK + 1], db[OVI_MAX_RANK + 1];
+  int64_t *da = s->da, *db = s->db, *out_dims = s->out_dims;
   int nb_a = ra - 2, nb_b = rb - 2, nb;
-  int64_t out_dims[OVI_MAX_RANK];
 
   if (a->rank == 1) {
     da[0] = 1;
@@ -218,8 +251,18 @@ matmul_shape (const OviTensor *a, const OviTensor *b, const OviTensor *y,
       out_dims[i] = 0;
     s->batch *= out_dims[i];
   }
-  s->a_batch = g_new (int64_t, MAX (s->batch, 1));
-  s->b_batch = g_new (int64_t, MAX (s->batch, 1));
+  s->nb_a = nb_a;
+  s->nb_b = nb_b;
+  s->nb = nb;
+  s->a_batch = s->b_batch = NULL;
+}
+
+/* Fills a_batch and b_batch (batch entries each). */
+static void
+matmul_batches (MatmulShape *s)
+{
+  const int64_t *da = s->da, *db = s->db, *out_dims = s->out_dims;
+  int nb_a = s->nb_a, nb_b = s->nb_b, nb = s->nb;
   for (int64_t o = 0; o < s->batch; o++) {
     int64_t rem = o, ia_lin = 0, ib_lin = 0, sa = 1, sb = 1;
     for (int i = nb - 1; i >= 0; i--) {
@@ -238,14 +281,6 @@ matmul_shape (const OviTensor *a, const OviTensor *b, const OviTensor *y,
     s->a_batch[o] = ia_lin;
     s->b_batch[o] = ib_lin;
   }
-  (void) y;
-}
-
-static void
-matmul_shape_clear (MatmulShape *s)
-{
-  g_free (s->a_batch);
-  g_free (s->b_batch);
 }
 
 /* Index of a per-tensor / per-row (a side) or per-column (b side)
@@ -286,6 +321,53 @@ batch_count (const OviTensor *t)
   return n;
 }
 
+/* MatMulInteger and QLinearMatMul: the batch index tables, and per
+ * thread B without its zero points and a row of accumulators. */
+typedef struct {
+  MatmulShape s;
+  int64_t work;
+  int slots;
+  guint8 *brows, *accs;
+  gsize brow_stride, acc_stride;
+} MatmulLayout;
+
+static void
+matmul_layout (OviOpCtx *ctx, gboolean qlinear, OviScratch *sc,
+    MatmulLayout *l)
+{
+  MatmulShape *s = &l->s;
+  matmul_shape (ctx->inputs[0], ctx->inputs[qlinear ? 3 : 1], s);
+  s->a_batch = ovi_scratch_take (sc, s->batch, sizeof (int64_t));
+  s->b_batch = ovi_scratch_take (sc, s->batch, sizeof (int64_t));
+  /* A multiply-add per step. */
+  l->work = s->batch * s->m * s->n * s->k;
+  l->slots = ovi_scratch_slots (ctx, l->work);
+  l->brows = ovi_scratch_take_slots (sc, l->slots, s->k * s->n, sizeof (gint32),
+      &l->brow_stride);
+  l->accs = ovi_scratch_take_slots (sc, l->slots, s->n, sizeof (gint32),
+      &l->acc_stride);
+}
+
+static gsize
+scratch_matmul_integer (OviOpCtx *ctx)
+{
+  OviScratch sc;
+  MatmulLayout l;
+  ovi_scratch_begin (&sc, NULL);
+  matmul_layout (ctx, FALSE, &sc, &l);
+  return sc.used;
+}
+
+static gsize
+scratch_qlinear_matmul (OviOpCtx *ctx)
+{
+  OviScratch sc;
+  MatmulLayout l;
+  ovi_scratch_begin (&sc, NULL);
+  matmul_layout (ctx, TRUE, &sc, &l);
+  return sc.used;
+}
+
 /* acc[m][n] = sum_k (a - azp[m]) * (b - bzp[n]), int32 wrapping. */
 static gboolean
 run_matmul_common (OviOpCtx *ctx, gboolean qlinear, GError **error)
@@ -302,15 +384,20 @@ run_matmul_common (OviOpCtx *ctx, gboolean qlinear, GError **error)
   int64_t lo = 0, hi = 0, yzp = 0;
   float ys = 1;
   gboolean par;
+  OviScratch sc;
+  MatmulLayout l;
 
-  matmul_shape (a, b, y, &s);
+  ovi_scratch_begin (&sc, ctx);
+  matmul_layout (ctx, qlinear, &sc, &l);
+  if (!ovi_scratch_check (ctx, &sc, error))
+    return FALSE;
+  matmul_batches (&l.s);
+  s = l.s;
   if (!check_mm_param (ctx, azp, s.m, a_batches, "a_zero_point", error)
       || !check_mm_param (ctx, bzp, s.n, b_batches, "b_zero_point", error)
       || !check_mm_param (ctx, as, s.m, a_batches, "a_scale", error)
-      || !check_mm_param (ctx, bs, s.n, b_batches, "b_scale", error)) {
-    matmul_shape_clear (&s);
+      || !check_mm_param (ctx, bs, s.n, b_batches, "b_scale", error))
     return FALSE;
-  }
   if (qlinear) {
     quant_range (y->dtype, &lo, &hi);
     ys = (float) ovi_load_f64 (ctx->inputs[6]->dtype, ctx->inputs[6]->data, 0);
@@ -318,13 +405,17 @@ run_matmul_common (OviOpCtx *ctx, gboolean qlinear, GError **error)
   }
 
   /* A multiply-add per step; each thread takes a contiguous range of rows
-   * (as schedule(static) splits them). */
-  par = ovi_parallel_worth (s.batch * s.m * s.n * s.k);
-  OVI_PARALLEL_REGION (par ? s.batch * s.m * s.n * s.k : 0, tid, nth, {
-    gint32 *brow = g_new (gint32, MAX (s.k * s.n, 1));
-    gint32 *acc = g_new (gint32, MAX (s.n, 1));
-    int64_t cached = -1, j0, j1;
-    ovi_parallel_slice (s.batch * s.m, tid, nth, &j0, &j1);
+   * (as schedule(static) splits them); a thread beyond the slots of
+   * scratch memory takes none. */
+  par = ovi_parallel_worth (l.work);
+  OVI_PARALLEL_REGION (par ? l.work : 0, tid, nth, {
+    int nt = MIN (nth, l.slots);
+    gint32 *brow = tid < nt ? (gint32 *) (l.brows + tid * l.brow_stride)
+        : NULL;
+    gint32 *acc = tid < nt ? (gint32 *) (l.accs + tid * l.acc_stride) : NULL;
+    int64_t cached = -1, j0 = 0, j1 = 0;
+    if (tid < nt)
+      ovi_parallel_slice (s.batch * s.m, tid, nt, &j0, &j1);
     for (int64_t job = j0; job < j1; job++) {
       int64_t ob = job / s.m, m = job % s.m;
       int64_t ba = s.a_batch[ob], bb = s.b_batch[ob];
@@ -366,10 +457,7 @@ run_matmul_common (OviOpCtx *ctx, gboolean qlinear, GError **error)
         }
       }
     }
-    g_free (brow);
-    g_free (acc);
   });
-  matmul_shape_clear (&s);
   return TRUE;
 }
 
@@ -429,6 +517,65 @@ conv_geom (OviOpCtx *ctx, const OviTensor *x, const OviTensor *w,
   }
 }
 
+#define CONV_BLOCK 1024
+
+/* ConvInteger and QLinearConv: the weights without their zero points,
+ * the requantization factors, and per thread an im2col block and its
+ * accumulators. */
+typedef struct {
+  int64_t ck, work;
+  int slots;
+  gint32 *wq;
+  float *mult;
+  guint8 *cols, *accs;
+  gsize col_stride, acc_stride;
+} ConvLayout;
+
+static void
+conv_layout (OviOpCtx *ctx, gboolean qlinear, OviScratch *sc, ConvLayout *l)
+{
+  const OviTensor *x = ctx->inputs[0];
+  const OviTensor *w = ctx->inputs[qlinear ? 3 : 1];
+  const OviTensor *y = ctx->outputs[0];
+  int64_t group = ovi_node_attr_int (ctx->node, "group", 1);
+  int64_t m = w->dims[0], ksize = 1, out_sp = 1;
+
+  for (int i = 0; i < x->rank - 2; i++) {
+    ksize *= w->dims[2 + i];
+    out_sp *= y->dims[2 + i];
+  }
+  l->ck = x->dims[1] / group * ksize;
+  l->wq = ovi_scratch_take (sc, m * l->ck, sizeof (gint32));
+  l->mult = qlinear ? ovi_scratch_take (sc, m, sizeof (float)) : NULL;
+  /* A multiply-add per step. */
+  l->work = x->dims[0] * m * out_sp * l->ck;
+  l->slots = ovi_scratch_slots (ctx, l->work);
+  l->cols = ovi_scratch_take_slots (sc, l->slots, l->ck * CONV_BLOCK,
+      sizeof (gint32), &l->col_stride);
+  l->accs = ovi_scratch_take_slots (sc, l->slots, CONV_BLOCK, sizeof (gint32),
+      &l->acc_stride);
+}
+
+static gsize
+scratch_conv_integer (OviOpCtx *ctx)
+{
+  OviScratch sc;
+  ConvLayout l;
+  ovi_scratch_begin (&sc, NULL);
+  conv_layout (ctx, FALSE, &sc, &l);
+  return sc.used;
+}
+
+static gsize
+scratch_qlinear_conv (OviOpCtx *ctx)
+{
+  OviScratch sc;
+  ConvLayout l;
+  ovi_scratch_begin (&sc, NULL);
+  conv_layout (ctx, TRUE, &sc, &l);
+  return sc.used;
+}
+
 static gboolean
 run_conv_common (OviOpCtx *ctx, gboolean qlinear, GError **error)
 {
@@ -444,10 +591,18 @@ run_conv_common (OviOpCtx *ctx, gboolean qlinear, GError **error)
   int64_t lo = 0, hi = 0, yzp = 0, n_wzp, n_ws = 1;
   gint32 xzp;
   gint32 *wq;
-  float *mult = NULL;
-  const int64_t block = 1024;
+  float *mult;
+  const int64_t block = CONV_BLOCK;
   int64_t njobs, next = 0;
+  OviScratch sc;
+  ConvLayout l;
 
+  ovi_scratch_begin (&sc, ctx);
+  conv_layout (ctx, qlinear, &sc, &l);
+  if (!ovi_scratch_check (ctx, &sc, error))
+    return FALSE;
+  wq = l.wq;
+  mult = l.mult;
   conv_geom (ctx, x, w, y, &g);
   cg = c / g.group;
   mg = m / g.group;
@@ -461,7 +616,6 @@ run_conv_common (OviOpCtx *ctx, gboolean qlinear, GError **error)
   n_wzp = wzp_t ? ovi_tensor_numel (wzp_t) : 0;
 
   /* Weights with their zero points removed, [M][C/group * K]. */
-  wq = g_new (gint32, MAX (m * ck, 1));
   for (int64_t oc = 0; oc < m; oc++) {
     gint32 z = n_wzp ? (gint32) ovi_load_i64 (wzp_t->dtype, wzp_t->data,
         n_wzp == 1 ? 0 : oc) : 0;
@@ -476,7 +630,6 @@ run_conv_common (OviOpCtx *ctx, gboolean qlinear, GError **error)
     float ys = (float) ovi_load_f64 (ctx->inputs[6]->dtype,
         ctx->inputs[6]->data, 0);
     n_ws = ovi_tensor_numel (ws);
-    mult = g_new (float, MAX (m, 1));
     for (int64_t oc = 0; oc < m; oc++)
       mult[oc] = xs * (float) ovi_load_f64 (ws->dtype, ws->data,
           n_ws == 1 ? 0 : oc) / ys;
@@ -485,12 +638,14 @@ run_conv_common (OviOpCtx *ctx, gboolean qlinear, GError **error)
   }
 
   /* A multiply-add per step. The (image, job) pairs go to the threads one
-   * at a time, as they become free (as schedule(dynamic) does). */
+   * at a time, as they become free (as schedule(dynamic) does); a thread
+   * beyond the slots of scratch memory takes none. */
   njobs = g.group * ((out_sp + block - 1) / block);
-  OVI_PARALLEL_REGION (n * m * out_sp * ck, tid, nth, {
-    gint32 *col = g_new (gint32, MAX (ck * block, 1));
-    gint32 *acc = g_new (gint32, MAX (block, 1));
-    for (;;) {
+  OVI_PARALLEL_REGION (l.work, tid, nth, {
+    gboolean has_slot = tid < l.slots;
+    gint32 *col = has_slot ? (gint32 *) (l.cols + tid * l.col_stride) : NULL;
+    gint32 *acc = has_slot ? (gint32 *) (l.accs + tid * l.acc_stride) : NULL;
+    while (has_slot) {
       int64_t it = __atomic_fetch_add (&next, 1, __ATOMIC_RELAXED);
       int64_t b = it / MAX (njobs, 1), job = it % MAX (njobs, 1);
       int64_t gi = job % g.group, p0 = job / g.group * block;
@@ -553,11 +708,7 @@ run_conv_common (OviOpCtx *ctx, gboolean qlinear, GError **error)
         }
       }
     }
-    g_free (col);
-    g_free (acc);
   });
-  g_free (wq);
-  g_free (mult);
   return TRUE;
 }
 
@@ -574,12 +725,14 @@ run_qlinear_conv (OviOpCtx *ctx, GError **error)
 }
 
 const OviCpuKernel ovi_cpu_quant[] = {
-  { "QuantizeLinear", run_quantize },
-  { "DequantizeLinear", run_dequantize },
+  { "QuantizeLinear", run_quantize, .scratch = scratch_quant },
+  { "DequantizeLinear", run_dequantize, .scratch = scratch_quant },
   { "DynamicQuantizeLinear", run_dynamic_quantize },
-  { "MatMulInteger", run_matmul_integer },
-  { "QLinearMatMul", run_qlinear_matmul },
-  { "ConvInteger", run_conv_integer },
-  { "QLinearConv", run_qlinear_conv },
+  { "MatMulInteger", run_matmul_integer,
+    .scratch = scratch_matmul_integer },
+  { "QLinearMatMul", run_qlinear_matmul,
+    .scratch = scratch_qlinear_matmul },
+  { "ConvInteger", run_conv_integer, .scratch = scratch_conv_integer },
+  { "QLinearConv", run_qlinear_conv, .scratch = scratch_qlinear_conv },
   { NULL }
 };

@@ -13,6 +13,8 @@
 
 #include "cpu-ops.h"
 #include "cpu-parallel.h"
+#include "cpu-scratch.h"
+#include "cpu-vector.h"
 
 #define MAX_AXES 64
 /* Independent lanes of the float32 row reductions (the reordering a SIMD
@@ -25,9 +27,6 @@
 
 /* Four floats, and the lane masks their comparisons give (GCC vector
  * extensions: SSE registers on x86-64). */
-typedef float V4f __attribute__((vector_size (16)));
-typedef gint32 V4i __attribute__((vector_size (16)));
-
 typedef enum {
   R_SUM, R_MEAN, R_MAX, R_MIN, R_PROD, R_L1, R_L2, R_LOGSUM, R_LOGSUMEXP,
   R_SUMSQ
@@ -899,14 +898,28 @@ topk_cmp (const TopKCmp *c, int64_t a, int64_t b)
   return r;
 }
 
-static gint
-topk_qsort_cmp (gconstpointer a, gconstpointer b, gpointer user)
+/* Moves heap[pos] down to its place in heap[0..size), worse on top. */
+static void
+topk_sift_down (const TopKCmp *c, int64_t *heap, int64_t size, int64_t pos)
 {
-  return topk_cmp (user, *(const int64_t *) a, *(const int64_t *) b);
+  int64_t v = heap[pos];
+  for (;;) {
+    int64_t l = 2 * pos + 1, r = l + 1, w = l;
+    if (l >= size)
+      break;
+    if (r < size && topk_cmp (c, heap[r], heap[l]) > 0)
+      w = r;
+    if (topk_cmp (c, heap[w], v) <= 0)
+      break;
+    heap[pos] = heap[w];
+    pos = w;
+  }
+  heap[pos] = v;
 }
 
 /* Keeps the k best of n in heap[] (the worst of them on top), then sorts
- * them best first. */
+ * them best first in place (heapsort: the order is total, ties broken by
+ * index, so any sort gives the same result). */
 static void
 topk_select (const TopKCmp *c, int64_t n, int64_t k, int64_t *heap)
 {
@@ -944,21 +957,61 @@ topk_select (const TopKCmp *c, int64_t n, int64_t k, int64_t *heap)
     }
     if (topk_cmp (c, i, heap[0]) >= 0)
       continue;
-    pos = 0;
-    for (;;) {
-      int64_t l = 2 * pos + 1, r = l + 1, w = l;
-      if (l >= size)
-        break;
-      if (r < size && topk_cmp (c, heap[r], heap[l]) > 0)
-        w = r;
-      if (topk_cmp (c, heap[w], i) <= 0)
-        break;
-      heap[pos] = heap[w];
-      pos = w;
-    }
-    heap[pos] = i;
+    heap[0] = i;
+    topk_sift_down (c, heap, size, 0);
   }
-  g_qsort_with_data (heap, k, sizeof (int64_t), topk_qsort_cmp, (gpointer) c);
+  for (int64_t end = size - 1; end > 0; end--) {
+    int64_t worst = heap[0];
+    heap[0] = heap[end];
+    heap[end] = worst;
+    topk_sift_down (c, heap, end, 0);
+  }
+}
+
+/* TopK: per thread, the keys of one slice (double for float types,
+ * int64 otherwise) and its heap of k indices. */
+typedef struct {
+  int axis, slots;
+  int64_t outer, n, inner, k, work;
+  guint8 *keys, *heaps;
+  gsize key_stride, heap_stride;
+} TopKLayout;
+
+/* FALSE when there is nothing to compute (no output, or an empty one);
+ * an axis out of range leaves it to run to report. */
+static gboolean
+topk_layout (OviOpCtx *ctx, OviScratch *sc, TopKLayout *l)
+{
+  OviTensor *x = ctx->inputs[0];
+  OviTensor *vals = ovi_op_output (ctx, 0), *idx = ovi_op_output (ctx, 1);
+  OviTensor *ref = vals ? vals : idx;
+
+  if (ref == NULL || !ovi_op_axis (ovi_node_attr_int (ctx->node, "axis",
+              -1), x->rank, &l->axis))
+    return FALSE;
+  split_axis (x, l->axis, &l->outer, &l->n, &l->inner);
+  l->k = ref->dims[l->axis];
+  if (l->k > l->n || l->outer * l->inner == 0 || l->k == 0)
+    return FALSE;
+  /* Per element: a load and a heap test. */
+  l->work = l->outer * l->inner > 1 ? l->outer * l->inner * l->n * LOAD_COST
+      : 0;
+  l->slots = ovi_scratch_slots (ctx, l->work);
+  l->keys = ovi_scratch_take_slots (sc, l->slots, l->n,
+      ovi_dtype_is_float (x->dtype) ? sizeof (double) : sizeof (int64_t),
+      &l->key_stride);
+  l->heaps = ovi_scratch_take_slots (sc, l->slots, l->k, sizeof (int64_t),
+      &l->heap_stride);
+  return TRUE;
+}
+
+static gsize
+scratch_topk (OviOpCtx *ctx)
+{
+  OviScratch sc;
+  TopKLayout l;
+  ovi_scratch_begin (&sc, NULL);
+  return topk_layout (ctx, &sc, &l) ? sc.used : 0;
 }
 
 static gboolean
@@ -973,6 +1026,8 @@ run_topk (OviOpCtx *ctx, GError **error)
   gsize esize = ovi_dtype_size (dt);
   int64_t outer, n, inner, k, next = 0;
   int axis;
+  OviScratch sc;
+  TopKLayout l;
 
   if (ref == NULL)
     return TRUE;
@@ -989,16 +1044,25 @@ run_topk (OviOpCtx *ctx, GError **error)
   }
   if (outer * inner == 0 || k == 0)
     return TRUE;
+  ovi_scratch_begin (&sc, ctx);
+  if (!topk_layout (ctx, &sc, &l))
+    return TRUE;
+  if (!ovi_scratch_check (ctx, &sc, error))
+    return FALSE;
 
-  /* Per element: a load and a heap test. Slices go to the threads one at
-   * a time, as they become free (as schedule(dynamic, 1) does). */
-  OVI_PARALLEL_REGION (outer * inner > 1 ? outer * inner * n * LOAD_COST : 0, tid, nth, {
-    double *fkey = is_float ? g_new (double, n) : NULL;
-    int64_t *ikey = is_float ? NULL : g_new (int64_t, n);
-    int64_t *heap = g_new (int64_t, k);
+  /* Slices go to the threads one at a time, as they become free (as
+   * schedule(dynamic, 1) does); a thread beyond the slots of scratch
+   * memory takes none. */
+  OVI_PARALLEL_REGION (l.work, tid, nth, {
+    gboolean has_slot = tid < l.slots;
+    guint8 *keys = has_slot ? l.keys + tid * l.key_stride : NULL;
+    double *fkey = is_float ? (double *) keys : NULL;
+    int64_t *ikey = is_float ? NULL : (int64_t *) keys;
+    int64_t *heap = has_slot ? (int64_t *) (l.heaps + tid * l.heap_stride)
+        : NULL;
     TopKCmp c = { fkey, ikey, largest, ovi_dtype_is_unsigned_int (dt) };
 
-    for (;;) {
+    while (has_slot) {
       int64_t t = __atomic_fetch_add (&next, 1, __ATOMIC_RELAXED);
       int64_t o = t / inner, i = t % inner;
       int64_t base = o * n * inner + i, obase = o * k * inner + i;
@@ -1026,9 +1090,6 @@ run_topk (OviOpCtx *ctx, GError **error)
           ((int64_t *) idx->data)[obase + e * inner] = heap[e];
       }
     }
-    g_free (fkey);
-    g_free (ikey);
-    g_free (heap);
   });
   return TRUE;
 }
@@ -1040,6 +1101,7 @@ const OviCpuKernel ovi_cpu_reduce[] = {
   { "ReduceL2", run_reduce }, { "ReduceLogSum", run_reduce },
   { "ReduceLogSumExp", run_reduce }, { "ReduceSumSquare", run_reduce },
   { "ArgMax", run_arg }, { "ArgMin", run_arg },
-  { "CumSum", run_cumsum }, { "TopK", run_topk },
+  { "CumSum", run_cumsum },
+  { "TopK", run_topk, .scratch = scratch_topk },
   { NULL }
 };
