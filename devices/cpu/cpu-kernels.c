@@ -8,6 +8,8 @@ static const OviCpuKernel *const groups[] = {
   ovi_cpu_elementwise,
   ovi_cpu_shape,
   ovi_cpu_conv,
+  ovi_cpu_matmul,
+  ovi_cpu_einsum,
   ovi_cpu_pool,
   ovi_cpu_norm,
   ovi_cpu_reduce,

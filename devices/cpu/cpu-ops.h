@@ -46,6 +46,8 @@ const OviCpuKernel *ovi_cpu_kernel_find_for (const OviNode *node,
 extern const OviCpuKernel ovi_cpu_elementwise[];
 extern const OviCpuKernel ovi_cpu_shape[];
 extern const OviCpuKernel ovi_cpu_conv[];
+extern const OviCpuKernel ovi_cpu_matmul[];
+extern const OviCpuKernel ovi_cpu_einsum[];
 extern const OviCpuKernel ovi_cpu_pool[];
 extern const OviCpuKernel ovi_cpu_norm[];
 extern const OviCpuKernel ovi_cpu_reduce[];

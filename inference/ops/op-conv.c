@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "ops.h"
+#include "passes/passes.h"
 
 /* Attribute values beyond this are rejected so that the geometry
  * arithmetic below cannot overflow. */
@@ -77,7 +78,7 @@ read_auto_pad (OviOpCtx *ctx, AutoPad *out, GError **error)
 /* Common checks of Conv and ConvTranspose: X, W and B shapes, kernel
  * shape, strides, dilations. Fills the kernel/stride/dilation arrays. */
 static gboolean
-conv_common (OviOpCtx *ctx, int64_t *group, int64_t *kernel,
+conv_common (OviOpCtx *ctx, int max_inputs, int64_t *group, int64_t *kernel,
     int64_t *stride, int64_t *dil, GError **error)
 {
   OviTensor *x, *w;
@@ -85,7 +86,7 @@ conv_common (OviOpCtx *ctx, int64_t *group, int64_t *kernel,
   const int64_t *ks;
   int n_ks;
 
-  if (!ovi_op_check_inputs (ctx, 2, 3, error))
+  if (!ovi_op_check_inputs (ctx, 2, max_inputs, error))
     return FALSE;
   x = ctx->inputs[0];
   w = ctx->inputs[1];
@@ -178,12 +179,20 @@ infer_conv (OviOpCtx *ctx, GError **error)
   OviTensor *x, *w;
   AutoPad ap;
   int nsp;
+  gboolean sum;
 
-  if (!conv_common (ctx, &group, kernel, stride, dil, error))
+  /* Fused post-ops (inference/passes/fuse-postops.c): with ovi.sum,
+   * input 3 is a residual added to the output. */
+  sum = ovi_node_attr_int (ctx->node, OVI_ATTR_SUM, 0) != 0;
+  if (!conv_common (ctx, sum ? 4 : 3, &group, kernel, stride, dil, error))
     return OVI_INFER_ERROR;
   x = ctx->inputs[0];
   w = ctx->inputs[1];
   nsp = x->rank - 2;
+  if ((sum || ovi_node_attr (ctx->node, OVI_ATTR_ACTIVATION))
+      && x->dtype != OVI_DTYPE_FLOAT32)
+    return ovi_op_error (ctx, error, OVI_ERROR_UNSUPPORTED,
+        "fused post-ops need float32, not %s", ovi_dtype_name (x->dtype));
   if (x->dims[1] != w->dims[1] * group)
     return ovi_op_error (ctx, error, OVI_ERROR_INVALID,
         "X has %" G_GINT64_FORMAT " channels, W expects %" G_GINT64_FORMAT
@@ -225,6 +234,21 @@ infer_conv (OviOpCtx *ctx, GError **error)
           "along spatial axis %d", ek, i);
     dims[i + 2] = MAX (out, 0);
   }
+  if (sum) {
+    OviTensor *r = ovi_op_input (ctx, 3);
+    if (r == NULL || r->dtype != x->dtype
+        || !ovi_shape_equal (r->rank, r->dims, x->rank, dims)) {
+      char *got = r ? ovi_shape_to_string (r->rank, r->dims) : NULL;
+      char *want = ovi_shape_to_string (x->rank, dims);
+      ovi_op_error (ctx, error, OVI_ERROR_INVALID,
+          "the residual (input 3) is %s, expected a %s tensor of the "
+          "output's shape %s", got ? got : "missing",
+          ovi_dtype_name (x->dtype), want);
+      g_free (got);
+      g_free (want);
+      return OVI_INFER_ERROR;
+    }
+  }
   ovi_op_set_output (ctx, 0, x->dtype, x->rank, dims);
   return OVI_INFER_OK;
 }
@@ -241,7 +265,7 @@ infer_conv_transpose (OviOpCtx *ctx, GError **error)
   AutoPad ap;
   int nsp;
 
-  if (!conv_common (ctx, &group, kernel, stride, dil, error))
+  if (!conv_common (ctx, 3, &group, kernel, stride, dil, error))
     return OVI_INFER_ERROR;
   x = ctx->inputs[0];
   w = ctx->inputs[1];

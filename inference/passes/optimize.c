@@ -36,6 +36,6 @@ gboolean
 ovi_optimize (OviGraph *g, GError **error)
 {
   ovi_pass_fold_batchnorm (g);
-  /* Post-op fusion waits for the CPU Conv kernel's epilogue. */
+  ovi_pass_fuse_postops (g);
   return TRUE;
 }
