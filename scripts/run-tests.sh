@@ -84,6 +84,7 @@ for script in tests/ir/loader-ops.py tests/ir/roundtrip.py; do
 done
 
 echo "== agreement: torchvision CNNs (random weights) against PyTorch's outputs, ONNX and IR v11"
+mkdir -p models/torchvision
 agree_models=resnet50,mobilenet_v2,mobilenet_v3_large,efficientnet_b0,lraspp_mobilenet_v3_large,ssdlite320_mobilenet_v3_large_head
 if [ -x build-test/tools/ovi-run ] && /usr/bin/python3 tools/models/export-torchvision.py models/torchvision \
     --models "$agree_models" > models/export.log 2>&1; then
