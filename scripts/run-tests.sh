@@ -126,7 +126,7 @@ fi
 echo "== fuzzing, ${fuzz_seconds}s per loader"
 if CC=clang build build-fuzz -Dfuzzing=true -Db_sanitize=address,undefined -Dbuildtype=debugoptimized -Db_lundef=false; then
   for f in build-fuzz/tests/fuzz/fuzz-*; do
-    [ -x "$f" ] || continue
+    [ -f "$f" ] && [ -x "$f" ] || continue
     name=$(basename "$f")
     corpus=tests/fuzz/corpus-${name#fuzz-}
     dict=tests/fuzz/${name#fuzz-}.dict
