@@ -604,12 +604,21 @@ OviPlan *
 ovi_plan_new (const OviGraph *source_graph, const OviTensorView *inputs,
     int max_threads, GError **error)
 {
+  return ovi_plan_new_with_flags (source_graph, inputs, max_threads,
+      OVI_PLAN_DEFAULT, error);
+}
+
+OviPlan *
+ovi_plan_new_with_flags (const OviGraph *source_graph,
+    const OviTensorView *inputs, int max_threads, OviPlanFlags flags,
+    GError **error)
+{
   OviPlan *plan = g_new0 (OviPlan, 1);
   plan->ref_count = 1;
   plan->max_threads = max_threads > 0 ? max_threads : omp_get_num_procs ();
   plan->graph = ovi_graph_copy (source_graph);
   if (!specialize (plan, inputs, error)
-      || !ovi_optimize (plan->graph, error)
+      || !ovi_optimize (plan->graph, !(flags & OVI_PLAN_STANDARD_OPS), error)
       || !bind_steps (plan, error)) {
     ovi_plan_unref (plan);
     return NULL;

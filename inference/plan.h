@@ -44,6 +44,17 @@ typedef struct {
  * to max_threads threads (0: every core). */
 OviPlan *ovi_plan_new (const OviGraph *graph, const OviTensorView *inputs,
     int max_threads, GError **error);
+
+typedef enum {
+  OVI_PLAN_DEFAULT = 0,
+  /* Keep the planned graph in standard ONNX ops, without fused nodes that
+   * only our kernels understand: for exporters (IR writer). */
+  OVI_PLAN_STANDARD_OPS = 1 << 0,
+} OviPlanFlags;
+
+OviPlan *ovi_plan_new_with_flags (const OviGraph *graph,
+    const OviTensorView *inputs, int max_threads, OviPlanFlags flags,
+    GError **error);
 OviPlan *ovi_plan_ref (OviPlan *plan);
 void ovi_plan_unref (OviPlan *plan);
 

@@ -140,7 +140,8 @@ static OviPlan *
 plan_static (OviGraph *work, const OviTensorView *views, GError **error)
 {
   for (int iter = 0; iter < 64; iter++) {
-    OviPlan *plan = ovi_plan_new (work, views, 0, error);
+    OviPlan *plan = ovi_plan_new_with_flags (work, views, 0,
+        OVI_PLAN_STANDARD_OPS, error);
     if (plan == NULL)
       return NULL;
     if (fold_static_shapes (work, plan) == 0)
@@ -149,7 +150,8 @@ plan_static (OviGraph *work, const OviTensorView *views, GError **error)
     if (!ovi_graph_sort (work, error))
       return NULL;
   }
-  return ovi_plan_new (work, views, 0, error);
+  return ovi_plan_new_with_flags (work, views, 0, OVI_PLAN_STANDARD_OPS,
+      error);
 }
 
 /* Parameters, in input order. */

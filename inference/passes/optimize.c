@@ -33,9 +33,10 @@ ovi_graph_sole_consumer (const OviGraph *g, int v)
 }
 
 gboolean
-ovi_optimize (OviGraph *g, GError **error)
+ovi_optimize (OviGraph *g, gboolean fuse, GError **error)
 {
   ovi_pass_fold_batchnorm (g);
-  ovi_pass_fuse_postops (g);
+  if (fuse)
+    ovi_pass_fuse_postops (g);
   return TRUE;
 }

@@ -8,8 +8,9 @@
 
 G_BEGIN_DECLS
 
-/* Runs every pass in order. */
-gboolean ovi_optimize (OviGraph *graph, GError **error);
+/* Runs every pass in order; with fuse FALSE, only those whose result is
+ * still standard ONNX (no post-op fusion). */
+gboolean ovi_optimize (OviGraph *graph, gboolean fuse, GError **error);
 
 /* BatchNormalization after Conv becomes the Conv's weights and bias. */
 int ovi_pass_fold_batchnorm (OviGraph *graph);

@@ -50,8 +50,9 @@ for name in names:
             if ref.dtype.kind == "f":
                 diff = np.abs(got.astype(np.float64) - ref)
                 bound = args.atol + args.rtol * np.abs(ref)
-                bad = int((diff > bound).sum())
-                worst.append(f"{oname}: max abs diff {diff.max():.2e}"
+                # A NaN is a failure unless the reference has NaN there too.
+                bad = int((~(diff <= bound) & ~(np.isnan(got) & np.isnan(ref))).sum())
+                worst.append(f"{oname}: max abs diff {np.nanmax(diff) if np.isfinite(diff).any() else np.nan:.2e}"
                              + (f", {bad} beyond tolerance" if bad else ""))
                 ok &= bad == 0
             else:
