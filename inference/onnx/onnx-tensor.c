@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "onnx.h"
 #include "protobuf.h"
 
@@ -83,6 +85,41 @@ decode_repeated (const guint8 *data, gsize size, guint32 number,
   }
   *count = n;
   return TRUE;
+}
+
+/* Before allocating for external data: the location must stay inside
+ * the model's folder and the file must hold offset + nbytes bytes, so that
+ * a small hostile model cannot make us allocate for data that is not
+ * there. */
+static gboolean
+check_external (const char *base_dir, const char *location, guint64 offset,
+    gsize nbytes, GError **error)
+{
+  char *path;
+  GStatBuf st;
+  gboolean ok;
+
+  if (base_dir == NULL || location == NULL || g_path_is_absolute (location)
+      || strstr (location, "..") != NULL) {
+    g_set_error (error, OVI_ERROR, OVI_ERROR_PARSE,
+        "external data location '%s' is not a relative path inside the "
+        "model's folder", location ? location : "(none)");
+    return FALSE;
+  }
+  path = g_build_filename (base_dir, location, NULL);
+  ok = g_stat (path, &st) == 0;
+  if (!ok)
+    g_set_error (error, OVI_ERROR, OVI_ERROR_IO,
+        "cannot open external data '%s'", path);
+  else if ((guint64) st.st_size < offset
+      || (guint64) st.st_size - offset < nbytes) {
+    g_set_error (error, OVI_ERROR, OVI_ERROR_PARSE,
+        "external data '%s' is shorter than offset %" G_GUINT64_FORMAT
+        " + %" G_GSIZE_FORMAT " bytes", path, offset, nbytes);
+    ok = FALSE;
+  }
+  g_free (path);
+  return ok;
 }
 
 /* External data must stay inside the model's folder. */
@@ -384,6 +421,8 @@ ovi_onnx_parse_tensor (const guint8 *data, gsize size, const char *base_dir,
     /* Check the data's size before allocating, so that a small hostile
      * file cannot make us allocate a huge tensor. */
     if (external) {
+      if (!check_external (base_dir, location, ext_offset, nbytes, error))
+        goto fail;
       if (ext_length >= 0 && (guint64) ext_length != nbytes) {
         g_set_error (error, OVI_ERROR, OVI_ERROR_PARSE,
             "tensor '%s': external data length %" G_GINT64_FORMAT
