@@ -882,19 +882,19 @@ conv_generic (const ConvGeom *g, const double *x, const double *w,
   });
 }
 
+typedef void (*ConvF64Func) (const ConvGeom *g, const double *x,
+    const double *w, const double *b, double *y);
+
+/* Other float types (infer refuses post-ops on them) through double:
+ * allocates, unlike the float32 path. */
 static gboolean
-run_conv (OviOpCtx *ctx, GError **error)
+run_conv_f64 (OviOpCtx *ctx, const ConvGeom *g, ConvF64Func compute,
+    GError **error)
 {
-  ConvGeom g;
   OviTensor *bt = ovi_op_input (ctx, 2);
   double *x, *w, *b = NULL, *y;
   gboolean ok;
 
-  conv_geom (ctx, FALSE, &g);
-  if (ctx->inputs[0]->dtype == OVI_DTYPE_FLOAT32)
-    return conv_f32 (ctx, &g, error);
-
-  /* Other float types (infer refuses post-ops on them): allocates. */
   x = ovi_cpu_load_f64 (ctx->inputs[0]);
   w = ovi_cpu_load_f64 (ctx->inputs[1]);
   if (bt)
@@ -902,7 +902,7 @@ run_conv (OviOpCtx *ctx, GError **error)
   y = g_try_new (double, MAX (ovi_tensor_numel (ctx->outputs[0]), 1));
   ok = x && w && y && (bt == NULL || b);
   if (ok) {
-    conv_generic (&g, x, w, b, y);
+    compute (g, x, w, b, y);
     ovi_cpu_store_f64 (ctx->outputs[0], y);
   }
   g_free (x);
@@ -910,6 +910,16 @@ run_conv (OviOpCtx *ctx, GError **error)
   g_free (b);
   g_free (y);
   return ok ? TRUE : ovi_cpu_out_of_memory (ctx, error);
+}
+
+static gboolean
+run_conv (OviOpCtx *ctx, GError **error)
+{
+  ConvGeom g;
+  conv_geom (ctx, FALSE, &g);
+  if (ctx->inputs[0]->dtype == OVI_DTYPE_FLOAT32)
+    return conv_f32 (ctx, &g, error);
+  return run_conv_f64 (ctx, &g, conv_generic, error);
 }
 
 /* ConvTranspose: col (Mg * K x input positions) = Wg^T Xg, then col2im
@@ -1105,30 +1115,10 @@ static gboolean
 run_conv_transpose (OviOpCtx *ctx, GError **error)
 {
   ConvGeom g;
-  OviTensor *bt = ovi_op_input (ctx, 2);
-  double *x, *w, *b = NULL, *y;
-  gboolean ok;
-
   conv_geom (ctx, TRUE, &g);
   if (ctx->inputs[0]->dtype == OVI_DTYPE_FLOAT32)
     return conv_transpose_f32 (ctx, &g, error);
-
-  /* Other float types: allocates. */
-  x = ovi_cpu_load_f64 (ctx->inputs[0]);
-  w = ovi_cpu_load_f64 (ctx->inputs[1]);
-  if (bt)
-    b = ovi_cpu_load_f64 (bt);
-  y = g_try_new (double, MAX (ovi_tensor_numel (ctx->outputs[0]), 1));
-  ok = x && w && y && (bt == NULL || b);
-  if (ok) {
-    conv_transpose_generic (&g, x, w, b, y);
-    ovi_cpu_store_f64 (ctx->outputs[0], y);
-  }
-  g_free (x);
-  g_free (w);
-  g_free (b);
-  g_free (y);
-  return ok ? TRUE : ovi_cpu_out_of_memory (ctx, error);
+  return run_conv_f64 (ctx, &g, conv_transpose_generic, error);
 }
 
 const OviCpuKernel ovi_cpu_conv[] = {
