@@ -151,6 +151,22 @@ int ovi_request_get_n_outputs (const OviRequest *request);
 gboolean ovi_request_get_output (const OviRequest *request, int index,
     const char **name, OviTensorView *tensor);
 
+/* Per-node timing, like OpenVINO's performance counters: enabled per
+ * request (off by default: it reads the clock twice per node), accumulated
+ * over inferences until re-planned or reset. */
+typedef struct {
+  const char *node_name;      /* valid while the request keeps its plan */
+  const char *op_type;        /* after fusion, e.g. Conv with post-ops */
+  guint64 total_ns;
+  guint64 runs;
+} OviProfileEntry;
+
+void ovi_request_set_profiling (OviRequest *request, gboolean enable);
+void ovi_request_reset_profile (OviRequest *request);
+/* Entries in execution order; n_entries is 0 before the first inference. */
+const OviProfileEntry *ovi_request_get_profile (const OviRequest *request,
+    int *n_entries);
+
 #ifdef OVI_BUILDING
 #pragma GCC visibility pop
 #endif

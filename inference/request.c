@@ -3,9 +3,18 @@
  * nothing: the arena, tensor table and dynamic buffers are reused. */
 #include <omp.h>
 #include <string.h>
+#include <time.h>
 
 #include "model.h"
 #include "request-private.h"
+
+static guint64
+now_ns (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (guint64) ts.tv_sec * 1000000000u + (guint64) ts.tv_nsec;
+}
 
 struct _OviRequest {
   OviCompiledModel *cm;
@@ -21,6 +30,8 @@ struct _OviRequest {
   OviTensor **io;              /* per step: input then output pointers */
   OviTensor dynamic_scratch;   /* grow-only scratch of dynamic steps */
   int *io_start;
+  gboolean profiling;
+  OviProfileEntry *profile;    /* per step, while profiling */
 
   /* Asynchronous state. */
   GMutex lock;
@@ -54,6 +65,7 @@ unbind (OviRequest *r)
   g_clear_pointer (&r->tensors, g_free);
   g_clear_pointer (&r->io, g_free);
   g_clear_pointer (&r->io_start, g_free);
+  g_clear_pointer (&r->profile, g_free);
   r->n_tensors = 0;
   g_clear_pointer (&r->plan, ovi_plan_unref);
 }
@@ -283,6 +295,13 @@ infer_now (OviRequest *r, GError **error)
       return FALSE;
   }
   g = plan->graph;
+  if (r->profiling && r->profile == NULL) {
+    r->profile = g_new0 (OviProfileEntry, MAX (plan->n_steps, 1));
+    for (int s = 0; s < plan->n_steps; s++) {
+      r->profile[s].node_name = plan->steps[s].node->name;
+      r->profile[s].op_type = plan->steps[s].node->op_type;
+    }
+  }
   for (int i = 0; i < r->n_inputs; i++) {
     OviTensor *t = &r->tensors[g_array_index (g->inputs, int, i)];
     t->data = r->inputs[i].data;
@@ -298,10 +317,15 @@ infer_now (OviRequest *r, GError **error)
       .scratch = r->arena + step->scratch_offset,
       .scratch_size = step->scratch_size,
       .max_threads = plan->max_threads };
+    guint64 start = r->profile ? now_ns () : 0;
     gboolean ok = step->dynamic ? run_dynamic_step (r, step, &ctx, error)
         : step->kernel->run (&ctx, error);
     if (!ok)
       return FALSE;
+    if (r->profile) {
+      r->profile[s].total_ns += now_ns () - start;
+      r->profile[s].runs++;
+    }
   }
   /* Sequences have no public view: one reaching an output (a value whose
    * type was unknown at plan time) is refused. */
@@ -440,4 +464,30 @@ ovi_request_get_output (const OviRequest *r, int index, const char **name,
     out->data = t->data;
   }
   return TRUE;
+}
+
+void
+ovi_request_set_profiling (OviRequest *r, gboolean enable)
+{
+  g_mutex_lock (&r->lock);
+  r->profiling = enable;
+  if (!enable)
+    g_clear_pointer (&r->profile, g_free);
+  g_mutex_unlock (&r->lock);
+}
+
+void
+ovi_request_reset_profile (OviRequest *r)
+{
+  g_mutex_lock (&r->lock);
+  for (int s = 0; r->profile && s < r->plan->n_steps; s++)
+    r->profile[s].total_ns = r->profile[s].runs = 0;
+  g_mutex_unlock (&r->lock);
+}
+
+const OviProfileEntry *
+ovi_request_get_profile (const OviRequest *r, int *n_entries)
+{
+  *n_entries = r->profile ? r->plan->n_steps : 0;
+  return r->profile;
 }

@@ -2,9 +2,10 @@
  * benchmark_app.
  *   ovi-bench --model M [--device CPU] [--shape NAME=1x3x224x224]
  *             [--hint latency|throughput] [--nireq N] [--threads N]
- *             [--time S | --niter N] [--json]
+ *             [--time S | --niter N] [--json] [--pc]
  * Inputs are random (uniform 0..1 for floats, small integers otherwise). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ovi.h"
@@ -19,6 +20,8 @@ static int opt_streams;
 static double opt_time = 10;
 static int opt_niter;
 static gboolean opt_json;
+static gboolean opt_pc;
+static int opt_pc_nodes = 25;
 
 static GOptionEntry entries[] = {
   { "model", 'm', 0, G_OPTION_ARG_FILENAME, &opt_model, "Model (.onnx or .xml)", "M" },
@@ -31,6 +34,8 @@ static GOptionEntry entries[] = {
   { "time", 't', 0, G_OPTION_ARG_DOUBLE, &opt_time, "Seconds to run", "S" },
   { "niter", 'n', 0, G_OPTION_ARG_INT, &opt_niter, "Inferences to run", "N" },
   { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print one JSON object", NULL },
+  { "pc", 0, 0, G_OPTION_ARG_NONE, &opt_pc, "Print per-node and per-op time (request 0)", NULL },
+  { "pc-nodes", 0, 0, G_OPTION_ARG_INT, &opt_pc_nodes, "Slowest nodes --pc lists (25)", "N" },
   { NULL }
 };
 
@@ -98,6 +103,71 @@ compare_double (gconstpointer a, gconstpointer b)
 {
   double x = *(const double *) a, y = *(const double *) b;
   return x < y ? -1 : x > y;
+}
+
+typedef struct {
+  const char *op_type;
+  double ms;
+  int count;
+} OpTotal;
+
+static int
+compare_op_total (gconstpointer a, gconstpointer b)
+{
+  double x = ((const OpTotal *) a)->ms, y = ((const OpTotal *) b)->ms;
+  return x > y ? -1 : x < y;
+}
+
+static int
+compare_entry (gconstpointer a, gconstpointer b)
+{
+  guint64 x = (*(const OviProfileEntry * const *) a)->total_ns;
+  guint64 y = (*(const OviProfileEntry * const *) b)->total_ns;
+  return x > y ? -1 : x < y;
+}
+
+/* Performance counters of one request: the slowest nodes, then the time
+ * per op type, as averages per inference. */
+static void
+print_profile (OviRequest *r, FILE *out)
+{
+  int n;
+  const OviProfileEntry *e = ovi_request_get_profile (r, &n);
+  GArray *ops = g_array_new (FALSE, FALSE, sizeof (OpTotal));
+  const OviProfileEntry **sorted = g_new (const OviProfileEntry *, MAX (n, 1));
+  double total = 0;
+
+  for (int i = 0; i < n; i++) {
+    double ms = e[i].runs ? e[i].total_ns / 1e6 / e[i].runs : 0;
+    guint k;
+    sorted[i] = &e[i];
+    total += ms;
+    for (k = 0; k < ops->len; k++)
+      if (strcmp (g_array_index (ops, OpTotal, k).op_type, e[i].op_type) == 0)
+        break;
+    if (k == ops->len) {
+      OpTotal t = { e[i].op_type, 0, 0 };
+      g_array_append_val (ops, t);
+    }
+    g_array_index (ops, OpTotal, k).ms += ms;
+    g_array_index (ops, OpTotal, k).count++;
+  }
+  qsort (sorted, n, sizeof (*sorted), compare_entry);
+  g_array_sort (ops, compare_op_total);
+  fprintf (out, "per op type (ms per inference, %d nodes, %.3f ms in all):\n",
+      n, total);
+  for (guint k = 0; k < ops->len; k++) {
+    OpTotal *t = &g_array_index (ops, OpTotal, k);
+    fprintf (out, "  %-24s %4d nodes %9.3f ms %5.1f %%\n", t->op_type,
+        t->count, t->ms, total > 0 ? 100 * t->ms / total : 0);
+  }
+  fprintf (out, "slowest nodes:\n");
+  for (int i = 0; i < MIN (n, opt_pc_nodes); i++)
+    fprintf (out, "  %-40s %-20s %9.3f ms\n", sorted[i]->node_name,
+        sorted[i]->op_type, sorted[i]->runs
+        ? sorted[i]->total_ns / 1e6 / sorted[i]->runs : 0);
+  g_free (sorted);
+  g_array_free (ops, TRUE);
 }
 
 typedef struct {
@@ -174,10 +244,13 @@ main (int argc, char **argv)
   }
 
   /* The first inference binds memory; report it apart. */
+  if (opt_pc)
+    ovi_request_set_profiling (reqs[0], TRUE);
   t0 = g_get_monotonic_time ();
   if (!ovi_request_infer (reqs[0], &error))
     return die ("inference failed", error);
   first_ms = (g_get_monotonic_time () - t0) / 1000.0;
+  ovi_request_reset_profile (reqs[0]);
   for (int r = 1; r < nireq; r++)
     if (!ovi_request_infer (reqs[r], &error))
       return die ("inference failed", error);
@@ -248,6 +321,9 @@ main (int argc, char **argv)
     printf ("iterations: %d\nlatency median: %.3f ms\nlatency p90: %.3f ms\n"
         "throughput: %.2f inferences/s\n", done, median, p90, fps);
   }
+
+  if (opt_pc)
+    print_profile (reqs[0], opt_json ? stderr : stdout);
 
   for (int r = 0; r < nireq; r++)
     ovi_request_free (reqs[r]);

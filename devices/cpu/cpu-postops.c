@@ -1,6 +1,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "cpu-math.h"
 #include "cpu-postops.h"
 #include "passes/passes.h"
 
@@ -16,6 +17,7 @@ ovi_postops_from_node (const OviNode *node, OviPostOps *ops)
     { "HardSigmoid", OVI_ACT_HARDSIGMOID },
     { "LeakyRelu", OVI_ACT_LEAKYRELU }, { "Tanh", OVI_ACT_TANH },
     { "Elu", OVI_ACT_ELU }, { "Gelu", OVI_ACT_GELU },
+    { "Swish", OVI_ACT_SWISH },
   };
   const char *act = ovi_node_attr_string (node, OVI_ATTR_ACTIVATION, NULL);
   memset (ops, 0, sizeof (*ops));
@@ -45,32 +47,29 @@ ovi_postops_apply (const OviPostOps *ops, float *y, const float *r,
     case OVI_ACT_NONE:
       break;
     case OVI_ACT_RELU:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = y[i] > 0 ? y[i] : 0;
+      ovi_vclamp_f32 (y, y, n, 0, INFINITY);
       break;
     case OVI_ACT_CLIP:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = y[i] < a ? a : y[i] > b ? b : y[i];
+      ovi_vclamp_f32 (y, y, n, a, b);
       break;
     case OVI_ACT_SIGMOID:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = 1.0f / (1.0f + expf (-y[i]));
+      ovi_vsigmoid_f32 (y, y, n);
+      break;
+    case OVI_ACT_SWISH:
+      ovi_vswish_f32 (y, y, n);
       break;
     case OVI_ACT_HARDSWISH:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = y[i] * fmaxf (0, fminf (1, y[i] * (1.0f / 6) + 0.5f));
+      ovi_vhardswish_f32 (y, y, n, a, b);
       break;
     case OVI_ACT_HARDSIGMOID:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = fmaxf (0, fminf (1, a * y[i] + b));
+      ovi_vhardsigmoid_f32 (y, y, n, a, b);
       break;
     case OVI_ACT_LEAKYRELU:
       for (int64_t i = 0; i < n; i++)
         y[i] = y[i] >= 0 ? y[i] : a * y[i];
       break;
     case OVI_ACT_TANH:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = tanhf (y[i]);
+      ovi_vtanh_f32 (y, y, n);
       break;
     case OVI_ACT_ELU:
       for (int64_t i = 0; i < n; i++)

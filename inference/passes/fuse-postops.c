@@ -1,4 +1,5 @@
-/* Conv -> [Add residual] -> [activation] becomes one Conv with post-ops,
+/* Conv -> [Add residual] -> [activation] becomes one Conv with post-ops
+ * (the activation may be a gate, x * Sigmoid (x) or x * HardSigmoid (x)),
  * the oneDNN way: the output tile is finished while still in cache instead
  * of being written, read back and written again by each following op. */
 #include <math.h>
@@ -59,6 +60,9 @@ fuse_activation (OviGraph *g, OviNode *conv, int act_index)
     alpha = ovi_node_attr_float (act, "alpha", 0.01f);
   } else if (strcmp (act->op_type, "Elu") == 0) {
     alpha = ovi_node_attr_float (act, "alpha", 1.0f);
+  } else if (strcmp (act->op_type, "HardSwish") == 0) {
+    alpha = 1.0f / 6;
+    beta = 0.5f;
   } else if (strcmp (act->op_type, "HardSigmoid") == 0) {
     alpha = ovi_node_attr_float (act, "alpha", 0.2f);
     beta = ovi_node_attr_float (act, "beta", 0.5f);
@@ -112,6 +116,54 @@ fuse_sum (OviGraph *g, int conv_index, int add_index)
   return TRUE;
 }
 
+/* x * Sigmoid (x) and x * HardSigmoid (x), as SiLU and hard swish are
+ * exported (HardSwish is opset 14): the Conv's output feeds exactly a
+ * gate and a Mul of the two. Fused as Swish and HardSwish. */
+static gboolean
+fuse_gate (OviGraph *g, int conv_index)
+{
+  OviNode *conv = ovi_graph_node (g, conv_index);
+  int y = conv->outputs[0], uses = 0, sig = -1, mul = -1;
+  const OviNode *s, *m;
+  gboolean hard;
+
+  if (ovi_graph_is_output (g, y))
+    return FALSE;
+  for (guint i = 0; i < g->nodes->len; i++) {
+    const OviNode *n = ovi_graph_node (g, i);
+    for (int k = 0; k < n->n_inputs; k++) {
+      if (n->inputs[k] != y)
+        continue;
+      uses++;
+      if ((strcmp (n->op_type, "Sigmoid") == 0
+              || strcmp (n->op_type, "HardSigmoid") == 0) && !n->domain[0])
+        sig = i;
+      else if (strcmp (n->op_type, "Mul") == 0 && !n->domain[0])
+        mul = i;
+    }
+  }
+  if (uses != 2 || sig < 0 || mul < 0)
+    return FALSE;
+  s = ovi_graph_node (g, sig);
+  m = ovi_graph_node (g, mul);
+  if (s->n_outputs != 1 || s->outputs[0] < 0 || m->n_inputs != 2
+      || m->n_outputs != 1 || m->outputs[0] < 0
+      || ovi_graph_sole_consumer (g, s->outputs[0]) != mul
+      || !is_float_plain (g, m->outputs[0]))
+    return FALSE;
+  hard = strcmp (s->op_type, "HardSigmoid") == 0;
+  ovi_node_set_attr_string (conv, OVI_ATTR_ACTIVATION,
+      hard ? "HardSwish" : "Swish");
+  ovi_node_set_attr_float (conv, OVI_ATTR_ALPHA,
+      hard ? ovi_node_attr_float (s, "alpha", 0.2f) : 0);
+  ovi_node_set_attr_float (conv, OVI_ATTR_BETA,
+      hard ? ovi_node_attr_float (s, "beta", 0.5f) : 0);
+  conv->outputs[0] = m->outputs[0];
+  ovi_graph_remove_node (g, MAX (sig, mul));
+  ovi_graph_remove_node (g, MIN (sig, mul));
+  return TRUE;
+}
+
 int
 ovi_pass_fuse_postops (OviGraph *g)
 {
@@ -129,7 +181,7 @@ ovi_pass_fuse_postops (OviGraph *g)
       fused++;
       c = ovi_graph_sole_consumer (g, n->outputs[0]);
     }
-    if (c >= 0 && fuse_activation (g, n, c))
+    if (c >= 0 ? fuse_activation (g, n, c) : fuse_gate (g, i))
       fused++;
   }
   return fused;

@@ -1,0 +1,234 @@
+/* See cpu-math.h. One body per function, written with GCC vector types,
+ * compiled twice: for AVX2+FMA (eight lanes) and for the baseline target
+ * (SSE, four lanes); the AVX2 build is chosen at run time. */
+#include <math.h>
+#include <string.h>
+
+#include "cpu-math.h"
+#include "cpu-sgemm.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#define OVI_MATH_X86 1
+#else
+#define OVI_MATH_X86 0
+#endif
+
+/* The vector helpers below take and return 32-byte vectors by value, which
+ * gcc warns changes the calling convention between AVX and non-AVX code;
+ * they are all always_inline, so no such call is ever made. */
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+typedef float VF __attribute__((vector_size (32)));
+typedef gint32 VI __attribute__((vector_size (32)));
+#define VL 8
+
+#define SPLAT(v) { v, v, v, v, v, v, v, v }
+
+/* Lane-wise mask ? a : b, for masks from comparisons (all ones or zero). */
+static inline __attribute__((always_inline)) VF
+v_select (VI mask, VF a, VF b)
+{
+  return (VF) ((mask & (VI) a) | (~mask & (VI) b));
+}
+
+/* exp (x) for x <= 88 (larger x saturate at exp (88)): x = n ln2 + r
+ * with n = round (x / ln2) and |r| <= ln2 / 2, exp (r) by a degree-6
+ * minimax polynomial (Cephes' expf coefficients), 2^n built in the
+ * exponent bits. Inputs below -87.33 give 0 rather than denormals, which
+ * are slow and meaningless for activations. */
+static inline __attribute__((always_inline)) VF
+v_exp (VF x)
+{
+  const VF hi = SPLAT (88.0f), lo = SPLAT (-87.3365447504f);
+  const VF log2e = SPLAT (1.44269504088896341f);
+  const VF ln2_hi = SPLAT (0.693359375f), ln2_lo = SPLAT (-2.12194440e-4f);
+  const VF shifter = SPLAT (12582912.0f);   /* 1.5 * 2^23: rounds */
+  VF t, n, r, r2, p;
+  VI k, underflow = x < lo;
+
+  /* NaN fails both comparisons and stays NaN */
+  x = v_select (x > hi, hi, x);
+  x = v_select (underflow, lo, x);
+  t = x * log2e + shifter;
+  n = t - shifter;
+  k = (VI) t - (VI) shifter;
+  r = x - n * ln2_hi;
+  r = r - n * ln2_lo;
+  r2 = r * r;
+  p = (VF) SPLAT (1.9875691500e-4f);
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r2 + r + 1.0f;
+  /* -126 <= n <= 127: a normal power of two */
+  return (VF) (~underflow & (VI) (p * (VF) ((k + 127) << 23)));
+}
+
+/* exp (-|x|), in (0, 1]. */
+static inline __attribute__((always_inline)) VF
+v_exp_neg_abs (VF x)
+{
+  const VI sign = SPLAT ((gint32) 0x80000000u);
+  return v_exp ((VF) ((VI) x | sign));
+}
+
+static inline __attribute__((always_inline)) VF
+v_sigmoid (VF x)
+{
+  VF e = v_exp_neg_abs (x);
+  VF inv = 1.0f / (1.0f + e);
+  /* x >= 0: 1 / (1 + e); x < 0: e / (1 + e), no cancellation either way */
+  return v_select (x < 0, e * inv, inv);
+}
+
+/* tanh |x| = (1 - e) / (1 + e) with e = exp (-2|x|), which cancels for
+ * small |x|: below 1/4 its Taylor series to x^11 is used instead (the
+ * next term is under 1e-9 relative there). */
+static inline __attribute__((always_inline)) VF
+v_tanh (VF x)
+{
+  const VI sign = SPLAT ((gint32) 0x80000000u);
+  VF ax = (VF) ((VI) x & ~sign);
+  VF e = v_exp_neg_abs (x + x);
+  VF t = (1.0f - e) / (1.0f + e);
+  VF x2 = ax * ax;
+  VF series = (VF) SPLAT (-1382.0f / 155925);
+  series = series * x2 + 62.0f / 2835;
+  series = series * x2 - 17.0f / 315;
+  series = series * x2 + 2.0f / 15;
+  series = series * x2 - 1.0f / 3;
+  series = ax + ax * x2 * series;
+  t = v_select (ax < 0.25f, series, t);
+  return (VF) ((VI) t | ((VI) x & sign));
+}
+
+/* Applies F to whole vectors, then to a zero-padded copy of the tail. */
+#define DEFINE_ARRAY_FN(name, F)                                            \
+  static inline __attribute__((always_inline)) void                         \
+  name##_body (const float *x, float *y, int64_t n)                         \
+  {                                                                         \
+    int64_t i = 0;                                                          \
+    for (; i + VL <= n; i += VL) {                                          \
+      VF v;                                                                 \
+      memcpy (&v, x + i, sizeof (v));                                       \
+      v = F (v);                                                            \
+      memcpy (y + i, &v, sizeof (v));                                       \
+    }                                                                       \
+    if (i < n) {                                                            \
+      VF v = SPLAT (0.0f);                                                  \
+      memcpy (&v, x + i, (n - i) * sizeof (float));                         \
+      v = F (v);                                                            \
+      memcpy (y + i, &v, (n - i) * sizeof (float));                         \
+    }                                                                       \
+  }                                                                         \
+  static void name##_generic (const float *x, float *y, int64_t n)          \
+  {                                                                         \
+    name##_body (x, y, n);                                                  \
+  }                                                                         \
+  DEFINE_AVX2_VARIANT (name)                                                \
+  void ovi_v##name##_f32 (const float *x, float *y, int64_t n)              \
+  {                                                                         \
+    DISPATCH (name, x, y, n);                                               \
+  }
+
+#if OVI_MATH_X86
+#define DEFINE_AVX2_VARIANT(name)                                           \
+  __attribute__((target ("avx2,fma")))                                      \
+  static void name##_avx2 (const float *x, float *y, int64_t n)             \
+  {                                                                         \
+    name##_body (x, y, n);                                                  \
+  }
+#define DISPATCH(name, x, y, n)                                             \
+  (ovi_sgemm_have_avx2 () ? name##_avx2 : name##_generic) (x, y, n)
+#else
+#define DEFINE_AVX2_VARIANT(name)
+#define DISPATCH(name, x, y, n) name##_generic (x, y, n)
+#endif
+
+static inline __attribute__((always_inline)) VF
+v_swish (VF x)
+{
+  return x * v_sigmoid (x);
+}
+
+/* hardsigmoid (x) = clamp (alpha x + beta, 0, 1); hardswish is x times
+ * that (ONNX's HardSwish has alpha 1/6, beta 1/2). The NaN-propagating selects keep
+ * ONNX's semantics where fminf / fmaxf would not vectorize. */
+static inline __attribute__((always_inline)) VF
+v_hardsigmoid (VF x, float alpha, float beta)
+{
+  VF t = x * alpha + beta;
+  t = v_select (t < 0.0f, (VF) SPLAT (0.0f), t);
+  return v_select (t > 1.0f, (VF) SPLAT (1.0f), t);
+}
+
+static inline __attribute__((always_inline)) VF
+v_hardswish (VF x, float alpha, float beta)
+{
+  return x * v_hardsigmoid (x, alpha, beta);
+}
+
+/* clamp (x, lo, hi); relu is clamp (x, 0, inf). */
+static inline __attribute__((always_inline)) VF
+v_clamp (VF x, float lo, float hi)
+{
+  x = v_select (x < lo, lo + (VF) SPLAT (0.0f), x);
+  return v_select (x > hi, hi + (VF) SPLAT (0.0f), x);
+}
+
+/* The same for functions of two float parameters. */
+#define DEFINE_ARRAY_FN2(name, F)                                           \
+  static inline __attribute__((always_inline)) void                         \
+  name##_body (const float *x, float *y, int64_t n, float a, float b)       \
+  {                                                                         \
+    int64_t i = 0;                                                          \
+    for (; i + VL <= n; i += VL) {                                          \
+      VF v;                                                                 \
+      memcpy (&v, x + i, sizeof (v));                                       \
+      v = F (v, a, b);                                                      \
+      memcpy (y + i, &v, sizeof (v));                                       \
+    }                                                                       \
+    if (i < n) {                                                            \
+      VF v = SPLAT (0.0f);                                                  \
+      memcpy (&v, x + i, (n - i) * sizeof (float));                         \
+      v = F (v, a, b);                                                      \
+      memcpy (y + i, &v, (n - i) * sizeof (float));                         \
+    }                                                                       \
+  }                                                                         \
+  static void name##_generic (const float *x, float *y, int64_t n,          \
+      float a, float b)                                                     \
+  {                                                                         \
+    name##_body (x, y, n, a, b);                                            \
+  }                                                                         \
+  DEFINE_AVX2_VARIANT2 (name)                                               \
+  void ovi_v##name##_f32 (const float *x, float *y, int64_t n, float a,     \
+      float b)                                                              \
+  {                                                                         \
+    DISPATCH2 (name, x, y, n, a, b);                                        \
+  }
+
+#if OVI_MATH_X86
+#define DEFINE_AVX2_VARIANT2(name)                                          \
+  __attribute__((target ("avx2,fma")))                                      \
+  static void name##_avx2 (const float *x, float *y, int64_t n, float a,    \
+      float b)                                                              \
+  {                                                                         \
+    name##_body (x, y, n, a, b);                                            \
+  }
+#define DISPATCH2(name, x, y, n, a, b)                                      \
+  (ovi_sgemm_have_avx2 () ? name##_avx2 : name##_generic) (x, y, n, a, b)
+#else
+#define DEFINE_AVX2_VARIANT2(name)
+#define DISPATCH2(name, x, y, n, a, b) name##_generic (x, y, n, a, b)
+#endif
+
+DEFINE_ARRAY_FN2 (hardsigmoid, v_hardsigmoid)
+DEFINE_ARRAY_FN2 (hardswish, v_hardswish)
+DEFINE_ARRAY_FN2 (clamp, v_clamp)
+
+DEFINE_ARRAY_FN (exp, v_exp)
+DEFINE_ARRAY_FN (sigmoid, v_sigmoid)
+DEFINE_ARRAY_FN (swish, v_swish)
+DEFINE_ARRAY_FN (tanh, v_tanh)
