@@ -16,6 +16,7 @@
 #define OVI_CONV_X86 0
 #endif
 
+#include "conv-winograd.h"
 #include "cpu-ops.h"
 #include "cpu-parallel.h"
 #include "cpu-postops.h"
@@ -239,12 +240,17 @@ dw_rows_body (const DwShape *d, const float *xc, const float *wm, float bias,
   }
 }
 
-/* Width of the zero-padded copy the stride-1 path reads: every output
- * vector of 8, the last one included, reads inside it. */
+/* The padded path copies each input channel into a zero-padded buffer
+ * split by column phase: padded row r (input row r - ph) is stored as sw
+ * rows of wq floats, phase q holding padded columns q, q + sw, q + 2 sw...
+ * A tap at padded column ow * sw + kw * dw then reads, for consecutive
+ * outputs ow, consecutive floats of phase (kw * dw) % sw from index
+ * ow + (kw * dw) / sw: every stride vectorizes like stride 1. The width
+ * covers whole vectors of 8 outputs, the last one included. */
 static int64_t
-dw_padded_width (const DwShape *d)
+dw_phase_width (const DwShape *d)
 {
-  return (d->ow + 7) / 8 * 8 + (d->kw - 1) * d->dw;
+  return (d->ow + 7) / 8 * 8 + (d->kw - 1) * d->dw / d->sw;
 }
 
 static int64_t
@@ -253,102 +259,114 @@ dw_padded_height (const DwShape *d)
   return (d->oh - 1) * d->sh + (d->kh - 1) * d->dh + 1;
 }
 
-/* Stride 1 along the width: copies the channel into a zero-padded
- * buffer, then computes 8 outputs at a time with every tap in registers. */
-static inline __attribute__((always_inline)) void
-dw_s1_body (const DwShape *d, const float *xc, float *xp, const float *wm,
-    float bias, float *ym)
+/* The phase rows, and one full padded row to split them from. */
+static int64_t
+dw_padded_floats (const DwShape *d)
 {
-  int64_t wp = dw_padded_width (d), hp = dw_padded_height (d);
-  int64_t taps = d->kh * d->kw;
-  V8f wv[DW_MAX_TAPS];
+  return (dw_padded_height (d) + 1) * d->sw * dw_phase_width (d);
+}
 
+typedef gint32 V8i __attribute__((vector_size (32)));
+
+static inline __attribute__((always_inline)) void
+dw_fill_padded (const DwShape *d, const float *xc, float *xp)
+{
+  int64_t wq = dw_phase_width (d), hp = dw_padded_height (d);
+  int64_t wfull = wq * d->sw, lo, hi;
+  float *full = xp + hp * wfull;
+
+  /* Padded column c holds input column c - pw. */
+  valid_range (wfull, d->w, 1, -d->pw, &lo, &hi);
   for (int64_t r = 0; r < hp; r++) {
-    int64_t ih = r - d->ph, lo, hi;
-    float *dst = xp + r * wp;
+    int64_t ih = r - d->ph;
+    float *dst = xp + r * wfull;
+    float *row = d->sw == 1 ? dst : full;
     if (ih < 0 || ih >= d->h) {
-      memset (dst, 0, sizeof (float) * wp);
+      memset (dst, 0, sizeof (float) * wfull);
       continue;
     }
-    /* Padded column j holds input column j - pw. */
-    valid_range (wp, d->w, 1, -d->pw, &lo, &hi);
     if (lo > 0)
-      memset (dst, 0, sizeof (float) * lo);
-    if (hi > lo)
-      memcpy (dst + lo, xc + ih * d->w + lo - d->pw,
-          sizeof (float) * (hi - lo));
-    if (hi < wp)
-      memset (dst + hi, 0, sizeof (float) * (wp - hi));
+      memset (row, 0, sizeof (float) * lo);
+    memcpy (row + lo, xc + ih * d->w + lo - d->pw, sizeof (float) * (hi - lo));
+    if (hi < wfull)
+      memset (row + hi, 0, sizeof (float) * (wfull - hi));
+    if (d->sw == 2) {
+      /* wq is a multiple of 8 plus the kernel's reach: the vectors cover
+       * what they can, scalars the rest */
+      int64_t j = 0;
+      for (; j + 8 <= wq; j += 8) {
+        const V8i even = { 0, 2, 4, 6, 8, 10, 12, 14 };
+        const V8i odd = { 1, 3, 5, 7, 9, 11, 13, 15 };
+        V8f a, b, e, o;
+        memcpy (&a, row + 2 * j, sizeof (a));
+        memcpy (&b, row + 2 * j + 8, sizeof (b));
+        e = __builtin_shuffle (a, b, even);
+        o = __builtin_shuffle (a, b, odd);
+        memcpy (dst + j, &e, sizeof (e));
+        memcpy (dst + wq + j, &o, sizeof (o));
+      }
+      for (; j < wq; j++) {
+        dst[j] = row[2 * j];
+        dst[wq + j] = row[2 * j + 1];
+      }
+    } else if (d->sw > 2) {
+      for (int64_t q = 0; q < d->sw; q++)
+        for (int64_t j = 0; j < wq; j++)
+          dst[q * wq + j] = row[j * d->sw + q];
+    }
   }
-  for (int64_t t = 0; t < taps; t++) {
-    V8f v = { 0 };
-    wv[t] = v + wm[t];
-  }
+}
+
+/* NV vectors of 8 outputs at ob of output row oh: every tap's weight is
+ * in a register, the NV accumulator chains independent. */
+#define DW_BLOCK(NV) G_STMT_START {                                          \
+    const float *base = xp + oh * d->sh * d->sw * wq + ob;                  \
+    V8f acc[NV];                                                            \
+    for (int v = 0; v < NV; v++)                                            \
+      acc[v] = bias8;                                                       \
+    for (int64_t t = 0; t < taps; t++) {                                    \
+      const float *q = base + tap_off[t];                                   \
+      for (int v = 0; v < NV; v++) {                                        \
+        V8f xv;                                                             \
+        memcpy (&xv, q + 8 * v, sizeof (xv));                               \
+        acc[v] += wv[t] * xv;                                               \
+      }                                                                     \
+    }                                                                       \
+    for (int v = 0; v < NV; v++)                                            \
+      memcpy (yrow + ob + 8 * v, &acc[v],                                   \
+          sizeof (float) * MIN (8, d->ow - ob - 8 * v));                    \
+  } G_STMT_END
+
+static inline __attribute__((always_inline)) void
+dw_padded_body (const DwShape *d, const float *xc, float *xp, const float *wm,
+    float bias, float *ym)
+{
+  int64_t wq = dw_phase_width (d);
+  int64_t taps = d->kh * d->kw;
+  int64_t tap_off[DW_MAX_TAPS];
+  V8f wv[DW_MAX_TAPS], bias8 = { 0 };
+
+  bias8 += bias;
+  dw_fill_padded (d, xc, xp);
+  /* tap (kh, kw): its phase row and index, from an output row's start */
+  for (int64_t kh = 0; kh < d->kh; kh++)
+    for (int64_t kw = 0; kw < d->kw; kw++) {
+      int64_t t = kw * d->dw;
+      V8f v = { 0 };
+      tap_off[kh * d->kw + kw] = (kh * d->dh * d->sw + t % d->sw) * wq
+          + t / d->sw;
+      wv[kh * d->kw + kw] = v + wm[kh * d->kw + kw];
+    }
   for (int64_t oh = 0; oh < d->oh; oh++) {
-    const float *rb = xp + oh * d->sh * wp;
     float *yrow = ym + oh * d->ow;
     int64_t ob = 0;
-    /* 32 outputs at a time: four independent accumulator chains. */
-    for (; ob + 32 <= d->ow; ob += 32) {
-      V8f a0 = { 0 }, a1 = { 0 }, a2 = { 0 }, a3 = { 0 };
-      a0 += bias;
-      a1 += bias;
-      a2 += bias;
-      a3 += bias;
-      for (int64_t kh = 0; kh < d->kh; kh++) {
-        const float *r = rb + kh * d->dh * wp + ob;
-        const V8f *wk = wv + kh * d->kw;
-        for (int64_t kw = 0; kw < d->kw; kw++) {
-          const float *q = r + kw * d->dw;
-          V8f x0, x1, x2, x3;
-          memcpy (&x0, q, sizeof (x0));
-          memcpy (&x1, q + 8, sizeof (x1));
-          memcpy (&x2, q + 16, sizeof (x2));
-          memcpy (&x3, q + 24, sizeof (x3));
-          a0 += wk[kw] * x0;
-          a1 += wk[kw] * x1;
-          a2 += wk[kw] * x2;
-          a3 += wk[kw] * x3;
-        }
-      }
-      memcpy (yrow + ob, &a0, sizeof (a0));
-      memcpy (yrow + ob + 8, &a1, sizeof (a1));
-      memcpy (yrow + ob + 16, &a2, sizeof (a2));
-      memcpy (yrow + ob + 24, &a3, sizeof (a3));
-    }
-    for (; ob + 16 <= d->ow; ob += 16) {
-      V8f a0 = { 0 }, a1 = { 0 };
-      a0 += bias;
-      a1 += bias;
-      for (int64_t kh = 0; kh < d->kh; kh++) {
-        const float *r = rb + kh * d->dh * wp + ob;
-        const V8f *wk = wv + kh * d->kw;
-        for (int64_t kw = 0; kw < d->kw; kw++) {
-          const float *q = r + kw * d->dw;
-          V8f x0, x1;
-          memcpy (&x0, q, sizeof (x0));
-          memcpy (&x1, q + 8, sizeof (x1));
-          a0 += wk[kw] * x0;
-          a1 += wk[kw] * x1;
-        }
-      }
-      memcpy (yrow + ob, &a0, sizeof (a0));
-      memcpy (yrow + ob + 8, &a1, sizeof (a1));
-    }
-    for (; ob < d->ow; ob += 8) {
-      V8f acc = { 0 };
-      acc += bias;
-      for (int64_t kh = 0; kh < d->kh; kh++) {
-        const float *r = rb + kh * d->dh * wp + ob;
-        const V8f *wk = wv + kh * d->kw;
-        for (int64_t kw = 0; kw < d->kw; kw++) {
-          V8f xv;
-          memcpy (&xv, r + kw * d->dw, sizeof (xv));
-          acc += wk[kw] * xv;
-        }
-      }
-      memcpy (yrow + ob, &acc, sizeof (float) * MIN (8, d->ow - ob));
-    }
+    /* four accumulator chains hide the FMA latency */
+    for (; ob + 32 <= d->ow; ob += 32)
+      DW_BLOCK (4);
+    for (; ob + 16 <= d->ow; ob += 16)
+      DW_BLOCK (2);
+    for (; ob < d->ow; ob += 8)
+      DW_BLOCK (1);
   }
 }
 
@@ -357,7 +375,7 @@ dw_channel_generic (const DwShape *d, const float *xc, float *xp,
     const float *wm, float bias, float *ym)
 {
   if (xp)
-    dw_s1_body (d, xc, xp, wm, bias, ym);
+    dw_padded_body (d, xc, xp, wm, bias, ym);
   else
     dw_rows_body (d, xc, wm, bias, ym);
 }
@@ -369,18 +387,18 @@ dw_channel_avx2 (const DwShape *d, const float *xc, float *xp,
     const float *wm, float bias, float *ym)
 {
   if (xp)
-    dw_s1_body (d, xc, xp, wm, bias, ym);
+    dw_padded_body (d, xc, xp, wm, bias, ym);
   else
     dw_rows_body (d, xc, wm, bias, ym);
 }
 #endif
 
-/* Whether a float32 depthwise convolution takes the stride-1 path, which
- * reads a zero-padded copy of each channel. */
+/* Whether a float32 depthwise convolution takes the vectorized path,
+ * which reads a zero-padded copy of each channel. */
 static gboolean
 dw_uses_padded (const DwShape *d)
 {
-  return d->sw == 1 && d->kh * d->kw <= DW_MAX_TAPS;
+  return d->kh * d->kw <= DW_MAX_TAPS && d->sw <= 4;
 }
 
 static void
@@ -441,7 +459,28 @@ typedef struct {
   ConvPostOps post;
   float *packed;             /* group g's at packed + g * group_floats */
   int64_t group_floats;
+  gboolean winograd;         /* packed holds Winograd-transformed weights */
 } ConvState;
+
+/* A 3x3, stride-1, undilated, single-group 2-D convolution Winograd
+ * serves better than im2col (conv-winograd.h); OVI_CONV_WINOGRAD=0 in the
+ * environment turns it off, to compare. */
+static gboolean
+conv_winograd_shape (const ConvGeom *g, OviWinograd *wg)
+{
+  static gsize enabled = 0;
+  if (g_once_init_enter (&enabled))
+    g_once_init_leave (&enabled, g_strcmp0 (g_getenv ("OVI_CONV_WINOGRAD"),
+            "0") == 0 ? 1 : 2);
+  if (enabled != 2 || g->nsp != 2 || g->group != 1)
+    return FALSE;
+  for (int i = 0; i < 2; i++)
+    if (g->k[i] != 3 || g->s[i] != 1 || g->d[i] != 1)
+      return FALSE;
+  *wg = (OviWinograd) { .c = g->c, .m = g->m, .h = g->in[0], .w = g->in[1],
+    .oh = g->out[0], .ow = g->out[1], .ph = g->pb[0], .pw = g->pb[1] };
+  return ovi_winograd_worth (wg);
+}
 
 /* Packing once pays when W is constant and X is not: X's data present
  * means a single run (constant folding, a dynamic step). */
@@ -463,6 +502,7 @@ conv_packs_weights (OviOpCtx *ctx, const ConvGeom *g)
 
 typedef enum {
   CONV_DEPTHWISE,    /* threads take ranges of channels */
+  CONV_WINOGRAD,     /* 3x3 stride 1: conv-winograd.h, per image */
   CONV_TASKS,        /* threads take tasks (lines of a batch and group) */
   CONV_WIDE,         /* few tasks: threads inside im2col and the GEMM */
 } ConvMode;
@@ -480,6 +520,8 @@ typedef struct {
   int64_t pad_floats;        /* depthwise: a padded input channel */
   int64_t col_floats;        /* im2col columns of a task */
   gsize gemm_bytes;          /* the GEMM's packing buffers */
+  OviWinograd wg;            /* Winograd: the shape */
+  gsize wg_bytes;            /* Winograd: its scratch */
 } ConvPlan;
 
 /* GEMM scratch of one chunk (the full ones or the last). */
@@ -494,6 +536,21 @@ conv_gemm_bytes (const ConvGeom *g, const ConvPlan *p, int threads,
           flags));
 }
 
+/* With the OVI_SGEMM_PACKED_* flags of conv_plan: the weights were
+ * transformed for Winograd in prepare. */
+#define CONV_WINOGRAD_PACKED (1u << 8)
+
+/* The flags of conv_plan for a node whose weights prepare packs (or not). */
+static guint
+conv_plan_flags (const ConvGeom *g, gboolean packed)
+{
+  OviWinograd wg;
+  if (!packed)
+    return 0;
+  return conv_winograd_shape (g, &wg) ? CONV_WINOGRAD_PACKED
+      : OVI_SGEMM_PACKED_A;
+}
+
 static void
 conv_plan (const ConvGeom *g, int threads, guint flags, ConvPlan *p)
 {
@@ -502,12 +559,18 @@ conv_plan (const ConvGeom *g, int threads, guint flags, ConvPlan *p)
 
   memset (p, 0, sizeof (*p));
   p->nt = p->slots = threads;
+  if ((flags & CONV_WINOGRAD_PACKED) && conv_winograd_shape (g, &p->wg)) {
+    p->mode = CONV_WINOGRAD;
+    p->slots = 1;
+    p->wg_bytes = ovi_winograd_scratch_size (&p->wg, threads);
+    return;
+  }
   if (is_depthwise (g)) {
     DwShape d;
     dw_shape (g, &d);
     p->mode = CONV_DEPTHWISE;
     if (dw_uses_padded (&d))
-      p->pad_floats = dw_padded_width (&d) * dw_padded_height (&d);
+      p->pad_floats = dw_padded_floats (&d);
     return;
   }
   p->pointwise = TRUE;
@@ -560,6 +623,10 @@ static void
 conv_buffers (OviScratch *s, const ConvPlan *p, ConvBuffers *b)
 {
   memset (b, 0, sizeof (*b));
+  if (p->mode == CONV_WINOGRAD) {
+    b->gemm = ovi_scratch_take (s, p->wg_bytes, 1);
+    return;
+  }
   if (p->mode == CONV_DEPTHWISE) {
     b->pad = ovi_scratch_take_slots (s, p->slots, p->pad_floats,
         sizeof (float), &b->pad_stride);
@@ -677,20 +744,20 @@ conv_depthwise_f32 (const ConvRun *r, const ConvPlan *p,
 {
   const ConvGeom *g = r->g;
   DwShape d;
-  gboolean s1;
+  gboolean padded;
   int64_t total = g->n * g->m;
   void (*channel) (const DwShape *d, const float *xc, float *xp,
       const float *wm, float bias, float *ym) = dw_channel_generic;
 
   dw_shape (g, &d);
-  s1 = dw_uses_padded (&d);
+  padded = dw_uses_padded (&d);
 #if OVI_CONV_X86
   if (ovi_sgemm_have_avx2 ())
     channel = dw_channel_avx2;
 #endif
   OVI_PARALLEL_REGION (p->nt > 1 ? conv_work (g) : 0, tid, nth, {
     for (int s = tid; s < p->nt; s += nth) {
-      float *xp = s1 ? (float *) (bufs->pad + bufs->pad_stride * s) : NULL;
+      float *xp = padded ? (float *) (bufs->pad + bufs->pad_stride * s) : NULL;
       int64_t nm0, nm1;
       ovi_parallel_slice (total, s, p->nt, &nm0, &nm1);
       for (int64_t nm = nm0; nm < nm1; nm++) {
@@ -738,13 +805,19 @@ conv_f32 (OviOpCtx *ctx, const ConvGeom *g, GError **error)
   }
   if (ovi_postops_any (&post->act))
     r.act = &post->act;
-  conv_plan (g, threads, r.packed ? OVI_SGEMM_PACKED_A : 0, &p);
+  conv_plan (g, threads, st == NULL || st->packed == NULL ? 0 : st->winograd
+      ? CONV_WINOGRAD_PACKED : OVI_SGEMM_PACKED_A, &p);
   ovi_scratch_begin (&s, ctx);
   conv_buffers (&s, &p, &b);
   if (!ovi_scratch_check (ctx, &s, error))
     return FALSE;
 
-  if (p.mode == CONV_DEPTHWISE) {
+  if (p.mode == CONV_WINOGRAD) {
+    for (int64_t n = 0; n < g->n; n++)
+      ovi_winograd_run (&p.wg, r.packed, r.x + n * g->c * g->in_size, r.b,
+          r.ops, r.res ? r.res + n * g->m * g->out_size : NULL,
+          r.y + n * g->m * g->out_size, b.gemm, p.nt);
+  } else if (p.mode == CONV_DEPTHWISE) {
     conv_depthwise_f32 (&r, &p, &b);
   } else if (p.mode == CONV_TASKS) {
     int64_t next = 0;
@@ -785,7 +858,7 @@ conv_scratch (OviOpCtx *ctx)
   conv_geom (ctx, FALSE, &g);
   if (conv_is_empty (&g))
     return 0;
-  flags = conv_packs_weights (ctx, &g) ? OVI_SGEMM_PACKED_A : 0;
+  flags = conv_plan_flags (&g, conv_packs_weights (ctx, &g));
   /* ovi_sgemm_threads gives a run 1 below the threshold, else up to
    * max_threads. */
   most_threads = conv_work (&g) >= OVI_PARALLEL_MIN_WORK
@@ -806,10 +879,20 @@ conv_prepare (OviOpCtx *ctx, GError **error)
 {
   ConvState *st = g_new0 (ConvState, 1);
   ConvGeom g;
+  OviWinograd wg;
 
   conv_postops (ctx->node, &st->post);
   conv_geom (ctx, FALSE, &g);
-  if (conv_packs_weights (ctx, &g)) {
+  if (conv_plan_flags (&g, conv_packs_weights (ctx, &g))
+      == CONV_WINOGRAD_PACKED && conv_winograd_shape (&g, &wg)) {
+    st->winograd = TRUE;
+    st->packed = ovi_aligned_alloc (ovi_winograd_weights_size (&wg));
+    if (st->packed == NULL) {
+      g_free (st);
+      return ovi_cpu_out_of_memory (ctx, error);
+    }
+    ovi_winograd_pack_weights (&wg, ctx->inputs[1]->data, st->packed);
+  } else if (conv_packs_weights (ctx, &g)) {
     int64_t kdim = g.cg * g.k_size;
     const float *w = ctx->inputs[1]->data;
     st->group_floats = ovi_sgemm_packed_a_size (g.mg, kdim) / sizeof (float);
