@@ -16,6 +16,8 @@
 #define OVI_CONV_X86 0
 #endif
 
+#include "conv-depthwise.h"
+#include "conv-range.h"
 #include "conv-winograd.h"
 #include "cpu-ops.h"
 #include "cpu-parallel.h"
@@ -110,20 +112,6 @@ conv_geom (OviOpCtx *ctx, gboolean transpose, ConvGeom *g)
   }
 }
 
-/* First and one-past-last output positions o in [0, n_out) whose input
- * o * s + off lies in [0, n_in). */
-static void
-valid_range (int64_t n_out, int64_t n_in, int64_t s, int64_t off,
-    int64_t *lo, int64_t *hi)
-{
-  int64_t a = off >= 0 ? 0 : (-off + s - 1) / s;
-  int64_t b = n_in - 1 - off >= 0 ? (n_in - 1 - off) / s + 1 : 0;
-  a = MIN (a, n_out);
-  b = MIN (b, n_out);
-  *lo = a;
-  *hi = MAX (a, b);
-}
-
 /* im2col of one group's Cg channels for output lines [l0, l1): row
  * (c, kernel position), column (line - l0) * OW + ow. A line is a run of
  * the last output axis. */
@@ -150,7 +138,7 @@ im2col_f32 (const ConvGeom *g, const float *xg, int64_t l0, int64_t l1,
       kp /= g->k[i];
     }
     off_w = kc[nsp - 1] * g->d[nsp - 1] - g->pb[nsp - 1];
-    valid_range (ow_n, w_n, sw, off_w, &lo, &hi);
+    ovi_conv_valid_range (ow_n, w_n, sw, off_w, &lo, &hi);
     /* Output coordinates of line l0 on the outer axes, then stepped. */
     rem = l0;
     for (int i = nsp - 2; i >= 0; i--) {
@@ -189,220 +177,8 @@ im2col_f32 (const ConvGeom *g, const float *xg, int64_t l0, int64_t l1,
   });
 }
 
-/* Depthwise (one input channel per group) 1-D/2-D convolution, computed
- * directly per output channel. 1-D runs as 2-D with a single row. */
-#define DW_MAX_KW 16
-#define DW_MAX_TAPS 64
-
-typedef struct {
-  int64_t h, w, oh, ow, kh, kw, sh, sw, dh, dw, ph, pw;
-} DwShape;
-
-/* Any stride: accumulates one kernel tap at a time over output rows. */
-static inline __attribute__((always_inline)) void
-dw_rows_body (const DwShape *d, const float *xc, const float *wm, float bias,
-    float *ym)
-{
-  int64_t lo_kw[DW_MAX_KW], hi_kw[DW_MAX_KW];
-  gboolean pre = d->kw <= DW_MAX_KW;
-  if (pre)
-    for (int64_t kw = 0; kw < d->kw; kw++)
-      valid_range (d->ow, d->w, d->sw, kw * d->dw - d->pw, &lo_kw[kw],
-          &hi_kw[kw]);
-  for (int64_t oh = 0; oh < d->oh; oh++) {
-    float *yrow = ym + oh * d->ow;
-    for (int64_t ow = 0; ow < d->ow; ow++)
-      yrow[ow] = bias;
-    for (int64_t kh = 0; kh < d->kh; kh++) {
-      int64_t ih = oh * d->sh - d->ph + kh * d->dh;
-      const float *xrow;
-      if (ih < 0 || ih >= d->h)
-        continue;
-      xrow = xc + ih * d->w;
-      for (int64_t kw = 0; kw < d->kw; kw++) {
-        float wv = wm[kh * d->kw + kw];
-        int64_t off = kw * d->dw - d->pw, lo, hi;
-        if (pre) {
-          lo = lo_kw[kw];
-          hi = hi_kw[kw];
-        } else {
-          valid_range (d->ow, d->w, d->sw, off, &lo, &hi);
-        }
-        if (d->sw == 1) {
-          for (int64_t ow = lo; ow < hi; ow++)
-            yrow[ow] += wv * xrow[ow + off];
-        } else {
-          for (int64_t ow = lo; ow < hi; ow++)
-            yrow[ow] += wv * xrow[ow * d->sw + off];
-        }
-      }
-    }
-  }
-}
-
-/* The padded path copies each input channel into a zero-padded buffer
- * split by column phase: padded row r (input row r - ph) is stored as sw
- * rows of wq floats, phase q holding padded columns q, q + sw, q + 2 sw...
- * A tap at padded column ow * sw + kw * dw then reads, for consecutive
- * outputs ow, consecutive floats of phase (kw * dw) % sw from index
- * ow + (kw * dw) / sw: every stride vectorizes like stride 1. The width
- * covers whole vectors of 8 outputs, the last one included. */
-static int64_t
-dw_phase_width (const DwShape *d)
-{
-  return (d->ow + 7) / 8 * 8 + (d->kw - 1) * d->dw / d->sw;
-}
-
-static int64_t
-dw_padded_height (const DwShape *d)
-{
-  return (d->oh - 1) * d->sh + (d->kh - 1) * d->dh + 1;
-}
-
-/* The phase rows, and one full padded row to split them from. */
-static int64_t
-dw_padded_floats (const DwShape *d)
-{
-  return (dw_padded_height (d) + 1) * d->sw * dw_phase_width (d);
-}
-
-typedef gint32 V8i __attribute__((vector_size (32)));
-
-static inline __attribute__((always_inline)) void
-dw_fill_padded (const DwShape *d, const float *xc, float *xp)
-{
-  int64_t wq = dw_phase_width (d), hp = dw_padded_height (d);
-  int64_t wfull = wq * d->sw, lo, hi;
-  float *full = xp + hp * wfull;
-
-  /* Padded column c holds input column c - pw. */
-  valid_range (wfull, d->w, 1, -d->pw, &lo, &hi);
-  for (int64_t r = 0; r < hp; r++) {
-    int64_t ih = r - d->ph;
-    float *dst = xp + r * wfull;
-    float *row = d->sw == 1 ? dst : full;
-    if (ih < 0 || ih >= d->h) {
-      memset (dst, 0, sizeof (float) * wfull);
-      continue;
-    }
-    if (lo > 0)
-      memset (row, 0, sizeof (float) * lo);
-    memcpy (row + lo, xc + ih * d->w + lo - d->pw, sizeof (float) * (hi - lo));
-    if (hi < wfull)
-      memset (row + hi, 0, sizeof (float) * (wfull - hi));
-    if (d->sw == 2) {
-      /* wq is a multiple of 8 plus the kernel's reach: the vectors cover
-       * what they can, scalars the rest */
-      int64_t j = 0;
-      for (; j + 8 <= wq; j += 8) {
-        const V8i even = { 0, 2, 4, 6, 8, 10, 12, 14 };
-        const V8i odd = { 1, 3, 5, 7, 9, 11, 13, 15 };
-        V8f a, b, e, o;
-        memcpy (&a, row + 2 * j, sizeof (a));
-        memcpy (&b, row + 2 * j + 8, sizeof (b));
-        e = __builtin_shuffle (a, b, even);
-        o = __builtin_shuffle (a, b, odd);
-        memcpy (dst + j, &e, sizeof (e));
-        memcpy (dst + wq + j, &o, sizeof (o));
-      }
-      for (; j < wq; j++) {
-        dst[j] = row[2 * j];
-        dst[wq + j] = row[2 * j + 1];
-      }
-    } else if (d->sw > 2) {
-      for (int64_t q = 0; q < d->sw; q++)
-        for (int64_t j = 0; j < wq; j++)
-          dst[q * wq + j] = row[j * d->sw + q];
-    }
-  }
-}
-
-/* NV vectors of 8 outputs at ob of output row oh: every tap's weight is
- * in a register, the NV accumulator chains independent. */
-#define DW_BLOCK(NV) G_STMT_START {                                          \
-    const float *base = xp + oh * d->sh * d->sw * wq + ob;                  \
-    V8f acc[NV];                                                            \
-    for (int v = 0; v < NV; v++)                                            \
-      acc[v] = bias8;                                                       \
-    for (int64_t t = 0; t < taps; t++) {                                    \
-      const float *q = base + tap_off[t];                                   \
-      for (int v = 0; v < NV; v++) {                                        \
-        V8f xv;                                                             \
-        memcpy (&xv, q + 8 * v, sizeof (xv));                               \
-        acc[v] += wv[t] * xv;                                               \
-      }                                                                     \
-    }                                                                       \
-    for (int v = 0; v < NV; v++)                                            \
-      memcpy (yrow + ob + 8 * v, &acc[v],                                   \
-          sizeof (float) * MIN (8, d->ow - ob - 8 * v));                    \
-  } G_STMT_END
-
-static inline __attribute__((always_inline)) void
-dw_padded_body (const DwShape *d, const float *xc, float *xp, const float *wm,
-    float bias, float *ym)
-{
-  int64_t wq = dw_phase_width (d);
-  int64_t taps = d->kh * d->kw;
-  int64_t tap_off[DW_MAX_TAPS];
-  V8f wv[DW_MAX_TAPS], bias8 = { 0 };
-
-  bias8 += bias;
-  dw_fill_padded (d, xc, xp);
-  /* tap (kh, kw): its phase row and index, from an output row's start */
-  for (int64_t kh = 0; kh < d->kh; kh++)
-    for (int64_t kw = 0; kw < d->kw; kw++) {
-      int64_t t = kw * d->dw;
-      V8f v = { 0 };
-      tap_off[kh * d->kw + kw] = (kh * d->dh * d->sw + t % d->sw) * wq
-          + t / d->sw;
-      wv[kh * d->kw + kw] = v + wm[kh * d->kw + kw];
-    }
-  for (int64_t oh = 0; oh < d->oh; oh++) {
-    float *yrow = ym + oh * d->ow;
-    int64_t ob = 0;
-    /* four accumulator chains hide the FMA latency */
-    for (; ob + 32 <= d->ow; ob += 32)
-      DW_BLOCK (4);
-    for (; ob + 16 <= d->ow; ob += 16)
-      DW_BLOCK (2);
-    for (; ob < d->ow; ob += 8)
-      DW_BLOCK (1);
-  }
-}
-
 static void
-dw_channel_generic (const DwShape *d, const float *xc, float *xp,
-    const float *wm, float bias, float *ym)
-{
-  if (xp)
-    dw_padded_body (d, xc, xp, wm, bias, ym);
-  else
-    dw_rows_body (d, xc, wm, bias, ym);
-}
-
-#if OVI_CONV_X86
-__attribute__((target ("avx2,fma")))
-static void
-dw_channel_avx2 (const DwShape *d, const float *xc, float *xp,
-    const float *wm, float bias, float *ym)
-{
-  if (xp)
-    dw_padded_body (d, xc, xp, wm, bias, ym);
-  else
-    dw_rows_body (d, xc, wm, bias, ym);
-}
-#endif
-
-/* Whether a float32 depthwise convolution takes the vectorized path,
- * which reads a zero-padded copy of each channel. */
-static gboolean
-dw_uses_padded (const DwShape *d)
-{
-  return d->kh * d->kw <= DW_MAX_TAPS && d->sw <= 4;
-}
-
-static void
-dw_shape (const ConvGeom *g, DwShape *d)
+dw_shape (const ConvGeom *g, OviDepthwise *d)
 {
   gboolean two = g->nsp == 2;
   int last = g->nsp - 1;
@@ -566,11 +342,10 @@ conv_plan (const ConvGeom *g, int threads, guint flags, ConvPlan *p)
     return;
   }
   if (is_depthwise (g)) {
-    DwShape d;
+    OviDepthwise d;
     dw_shape (g, &d);
     p->mode = CONV_DEPTHWISE;
-    if (dw_uses_padded (&d))
-      p->pad_floats = dw_padded_floats (&d);
+    p->pad_floats = ovi_depthwise_scratch_floats (&d);
     return;
   }
   p->pointwise = TRUE;
@@ -737,38 +512,28 @@ conv_task_f32 (const ConvRun *r, int64_t p, int64_t l0, int64_t l1,
 }
 
 /* Depthwise: each slice a contiguous range of channels with its own
- * padded-input buffer; post-ops per channel plane. */
+ * scratch; post-ops applied row by row inside. */
 static void
 conv_depthwise_f32 (const ConvRun *r, const ConvPlan *p,
     const ConvBuffers *bufs)
 {
   const ConvGeom *g = r->g;
-  DwShape d;
-  gboolean padded;
+  OviDepthwise d;
   int64_t total = g->n * g->m;
-  void (*channel) (const DwShape *d, const float *xc, float *xp,
-      const float *wm, float bias, float *ym) = dw_channel_generic;
 
   dw_shape (g, &d);
-  padded = dw_uses_padded (&d);
-#if OVI_CONV_X86
-  if (ovi_sgemm_have_avx2 ())
-    channel = dw_channel_avx2;
-#endif
   OVI_PARALLEL_REGION (p->nt > 1 ? conv_work (g) : 0, tid, nth, {
     for (int s = tid; s < p->nt; s += nth) {
-      float *xp = padded ? (float *) (bufs->pad + bufs->pad_stride * s) : NULL;
+      float *scratch = (float *) (bufs->pad + bufs->pad_stride * s);
       int64_t nm0, nm1;
       ovi_parallel_slice (total, s, p->nt, &nm0, &nm1);
       for (int64_t nm = nm0; nm < nm1; nm++) {
         int64_t n = nm / g->m, m = nm % g->m;
         int64_t c = m / g->mg;
-        float *ym = r->y + nm * g->out_size;
-        channel (&d, r->x + (n * g->c + c) * g->in_size, xp,
-            r->w + m * g->k_size, r->b ? r->b[m] : 0.0f, ym);
-        if (r->ops)
-          ovi_postops_apply (r->ops, ym, r->res ? r->res + nm * g->out_size
-              : NULL, g->out_size);
+        ovi_depthwise_channel (&d, r->x + (n * g->c + c) * g->in_size,
+            r->w + m * g->k_size, r->b ? r->b[m] : 0.0f, r->ops,
+            r->res ? r->res + nm * g->out_size : NULL,
+            r->y + nm * g->out_size, scratch);
       }
     }
   });
@@ -1030,7 +795,7 @@ col2im_f32 (const ConvGeom *g, const float *col, int64_t l0, int64_t l1,
       }
       off_w = kc[nsp - 1] * g->d[nsp - 1] - g->pb[nsp - 1];
       /* Input positions iw whose output iw * s + off_w is inside. */
-      valid_range (iw_n, ow_n, sw, off_w, &lo, &hi);
+      ovi_conv_valid_range (iw_n, ow_n, sw, off_w, &lo, &hi);
       rem = l0;
       for (int i = nsp - 2; i >= 0; i--) {
         ic[i] = rem % g->in[i];

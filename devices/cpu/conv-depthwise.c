@@ -1,0 +1,255 @@
+/* See conv-depthwise.h. Two paths, by shape:
+ * - strides 1 to 4 along the width with up to DW_MAX_TAPS taps (every
+ *   depthwise convolution of the common CNNs): a zero-padded copy of the
+ *   plane, split by column phase for strides above 1, so that each tap
+ *   reads consecutive floats for consecutive outputs: 8 outputs a vector,
+ *   up to four vectors at once, every tap's weight in a register;
+ * - anything else: a scalar loop over taps.
+ * (Reading stride-1 rows in place, with padded copies of the edge windows
+ * only, measured 2x slower: its edge and odd vectors are single
+ * dependent FMA chains.)
+ * Each body is compiled for the baseline target and for AVX2+FMA, chosen
+ * at run time. */
+#include <string.h>
+
+#include "conv-depthwise.h"
+#include "conv-range.h"
+#include "cpu-sgemm.h"
+
+#define DW_MAX_KW 16
+#define DW_MAX_TAPS 64
+
+/* Eight floats: SSE pairs in the baseline build, one AVX register in the
+ * AVX2 one. */
+typedef float V8f __attribute__((vector_size (32)));
+typedef gint32 V8i __attribute__((vector_size (32)));
+
+/* Any stride: accumulates one kernel tap at a time over output rows. */
+static inline __attribute__((always_inline)) void
+dw_rows_body (const OviDepthwise *d, const float *xc, const float *wm, float bias,
+    float *ym)
+{
+  int64_t lo_kw[DW_MAX_KW], hi_kw[DW_MAX_KW];
+  gboolean pre = d->kw <= DW_MAX_KW;
+  if (pre)
+    for (int64_t kw = 0; kw < d->kw; kw++)
+      ovi_conv_valid_range (d->ow, d->w, d->sw, kw * d->dw - d->pw, &lo_kw[kw],
+          &hi_kw[kw]);
+  for (int64_t oh = 0; oh < d->oh; oh++) {
+    float *yrow = ym + oh * d->ow;
+    for (int64_t ow = 0; ow < d->ow; ow++)
+      yrow[ow] = bias;
+    for (int64_t kh = 0; kh < d->kh; kh++) {
+      int64_t ih = oh * d->sh - d->ph + kh * d->dh;
+      const float *xrow;
+      if (ih < 0 || ih >= d->h)
+        continue;
+      xrow = xc + ih * d->w;
+      for (int64_t kw = 0; kw < d->kw; kw++) {
+        float wv = wm[kh * d->kw + kw];
+        int64_t off = kw * d->dw - d->pw, lo, hi;
+        if (pre) {
+          lo = lo_kw[kw];
+          hi = hi_kw[kw];
+        } else {
+          ovi_conv_valid_range (d->ow, d->w, d->sw, off, &lo, &hi);
+        }
+        if (d->sw == 1) {
+          for (int64_t ow = lo; ow < hi; ow++)
+            yrow[ow] += wv * xrow[ow + off];
+        } else {
+          for (int64_t ow = lo; ow < hi; ow++)
+            yrow[ow] += wv * xrow[ow * d->sw + off];
+        }
+      }
+    }
+  }
+}
+
+/* Each input channel is copied into a zero-padded buffer
+ * split by column phase: padded row r (input row r - ph) is stored as sw
+ * rows of wq floats, phase q holding padded columns q, q + sw, q + 2 sw...
+ * A tap at padded column ow * sw + kw * dw then reads, for consecutive
+ * outputs ow, consecutive floats of phase (kw * dw) % sw from index
+ * ow + (kw * dw) / sw: every stride vectorizes like stride 1. The width
+ * covers whole vectors of 8 outputs, the last one included. */
+static int64_t
+dw_phase_width (const OviDepthwise *d)
+{
+  return (d->ow + 7) / 8 * 8 + (d->kw - 1) * d->dw / d->sw;
+}
+
+static int64_t
+dw_padded_height (const OviDepthwise *d)
+{
+  return (d->oh - 1) * d->sh + (d->kh - 1) * d->dh + 1;
+}
+
+/* The phase rows, and one full padded row to split them from. */
+static int64_t
+dw_padded_floats (const OviDepthwise *d)
+{
+  return (dw_padded_height (d) + 1) * d->sw * dw_phase_width (d);
+}
+
+static inline __attribute__((always_inline)) void
+dw_fill_padded (const OviDepthwise *d, const float *xc, float *xp)
+{
+  int64_t wq = dw_phase_width (d), hp = dw_padded_height (d);
+  int64_t wfull = wq * d->sw, lo, hi;
+  float *full = xp + hp * wfull;
+
+  /* Padded column c holds input column c - pw. */
+  ovi_conv_valid_range (wfull, d->w, 1, -d->pw, &lo, &hi);
+  for (int64_t r = 0; r < hp; r++) {
+    int64_t ih = r - d->ph;
+    float *dst = xp + r * wfull;
+    float *row = d->sw == 1 ? dst : full;
+    if (ih < 0 || ih >= d->h) {
+      memset (dst, 0, sizeof (float) * wfull);
+      continue;
+    }
+    if (lo > 0)
+      memset (row, 0, sizeof (float) * lo);
+    memcpy (row + lo, xc + ih * d->w + lo - d->pw, sizeof (float) * (hi - lo));
+    if (hi < wfull)
+      memset (row + hi, 0, sizeof (float) * (wfull - hi));
+    if (d->sw == 2) {
+      /* wq is a multiple of 8 plus the kernel's reach: the vectors cover
+       * what they can, scalars the rest */
+      int64_t j = 0;
+      for (; j + 8 <= wq; j += 8) {
+        const V8i even = { 0, 2, 4, 6, 8, 10, 12, 14 };
+        const V8i odd = { 1, 3, 5, 7, 9, 11, 13, 15 };
+        V8f a, b, e, o;
+        memcpy (&a, row + 2 * j, sizeof (a));
+        memcpy (&b, row + 2 * j + 8, sizeof (b));
+        e = __builtin_shuffle (a, b, even);
+        o = __builtin_shuffle (a, b, odd);
+        memcpy (dst + j, &e, sizeof (e));
+        memcpy (dst + wq + j, &o, sizeof (o));
+      }
+      for (; j < wq; j++) {
+        dst[j] = row[2 * j];
+        dst[wq + j] = row[2 * j + 1];
+      }
+    } else if (d->sw > 2) {
+      for (int64_t q = 0; q < d->sw; q++)
+        for (int64_t j = 0; j < wq; j++)
+          dst[q * wq + j] = row[j * d->sw + q];
+    }
+  }
+}
+
+/* NV vectors of 8 outputs at ob of output row oh: every tap's weight is
+ * in a register, the NV accumulator chains independent. */
+#define DW_BLOCK(NV) G_STMT_START {                                          \
+    const float *base = xp + oh * d->sh * d->sw * wq + ob;                  \
+    V8f acc[NV];                                                            \
+    for (int v = 0; v < NV; v++)                                            \
+      acc[v] = bias8;                                                       \
+    for (int64_t t = 0; t < taps; t++) {                                    \
+      const float *q = base + tap_off[t];                                   \
+      for (int v = 0; v < NV; v++) {                                        \
+        V8f xv;                                                             \
+        memcpy (&xv, q + 8 * v, sizeof (xv));                               \
+        acc[v] += wv[t] * xv;                                               \
+      }                                                                     \
+    }                                                                       \
+    for (int v = 0; v < NV; v++)                                            \
+      memcpy (yrow + ob + 8 * v, &acc[v],                                   \
+          sizeof (float) * MIN (8, d->ow - ob - 8 * v));                    \
+  } G_STMT_END
+
+static inline __attribute__((always_inline)) void
+dw_phase_body (const OviDepthwise *d, const float *xc, float *xp,
+    const float *wm, float bias, float *ym)
+{
+  int64_t wq = dw_phase_width (d);
+  int64_t taps = d->kh * d->kw;
+  int64_t tap_off[DW_MAX_TAPS];
+  V8f wv[DW_MAX_TAPS], bias8 = { 0 };
+
+  bias8 += bias;
+  dw_fill_padded (d, xc, xp);
+  /* tap (kh, kw): its phase row and index, from an output row's start */
+  for (int64_t kh = 0; kh < d->kh; kh++)
+    for (int64_t kw = 0; kw < d->kw; kw++) {
+      int64_t t = kw * d->dw;
+      V8f v = { 0 };
+      tap_off[kh * d->kw + kw] = (kh * d->dh * d->sw + t % d->sw) * wq
+          + t / d->sw;
+      wv[kh * d->kw + kw] = v + wm[kh * d->kw + kw];
+    }
+  for (int64_t oh = 0; oh < d->oh; oh++) {
+    float *yrow = ym + oh * d->ow;
+    int64_t ob = 0;
+    /* four accumulator chains hide the FMA latency */
+    for (; ob + 32 <= d->ow; ob += 32)
+      DW_BLOCK (4);
+    for (; ob + 16 <= d->ow; ob += 16)
+      DW_BLOCK (2);
+    for (; ob < d->ow; ob += 8)
+      DW_BLOCK (1);
+  }
+}
+
+static gboolean
+dw_vector_taps (const OviDepthwise *d)
+{
+  return d->kh * d->kw <= DW_MAX_TAPS;
+}
+
+int64_t
+ovi_depthwise_scratch_floats (const OviDepthwise *d)
+{
+  if (!dw_vector_taps (d))
+    return 0;
+  if (d->sw <= 4)
+    return dw_padded_floats (d);
+  return 0;
+}
+
+static inline __attribute__((always_inline)) void
+dw_channel_body (const OviDepthwise *d, const float *x, const float *w,
+    float bias, float *y, float *scratch)
+{
+  if (dw_vector_taps (d) && d->sw <= 4)
+    dw_phase_body (d, x, scratch, w, bias, y);
+  else
+    dw_rows_body (d, x, w, bias, y);
+}
+
+static void
+dw_channel_generic (const OviDepthwise *d, const float *x, const float *w,
+    float bias, float *y, float *scratch)
+{
+  dw_channel_body (d, x, w, bias, y, scratch);
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target ("avx2,fma")))
+static void
+dw_channel_avx2 (const OviDepthwise *d, const float *x, const float *w,
+    float bias, float *y, float *scratch)
+{
+  dw_channel_body (d, x, w, bias, y, scratch);
+}
+#endif
+
+void
+ovi_depthwise_channel (const OviDepthwise *d, const float *x, const float *w,
+    float bias, const OviPostOps *ops, const float *res, float *y,
+    float *scratch)
+{
+#if defined(__x86_64__) || defined(__i386__)
+  if (ovi_sgemm_have_avx2 ())
+    dw_channel_avx2 (d, x, w, bias, y, scratch);
+  else
+#endif
+    dw_channel_generic (d, x, w, bias, y, scratch);
+  /* Per plane, not per row: it is still in cache, and small planes'
+   * rows would pay a call and a vector tail each. */
+  if (ops && ovi_postops_any (ops))
+    ovi_postops_apply (ops, y, res, d->oh * d->ow);
+}

@@ -1,0 +1,29 @@
+/* Depthwise float32 convolution (one input channel per output channel),
+ * 1-D or 2-D (1-D runs as 2-D with one row), one channel plane per call
+ * so that callers split channels between threads. Post-ops (residual sum,
+ * activation) are applied to the plane while it is in cache. */
+#ifndef OVI_CONV_DEPTHWISE_H
+#define OVI_CONV_DEPTHWISE_H
+
+#include "cpu-postops.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  int64_t h, w, oh, ow;     /* input and output plane */
+  int64_t kh, kw, sh, sw, dh, dw;
+  int64_t ph, pw;           /* padding before the first row and column */
+} OviDepthwise;
+
+/* Floats of scratch one thread's calls need. */
+int64_t ovi_depthwise_scratch_floats (const OviDepthwise *d);
+
+/* y = conv (x, w (kh x kw)) + bias, then ops (res: the residual plane, or
+ * NULL when ops has no sum). */
+void ovi_depthwise_channel (const OviDepthwise *d, const float *x,
+    const float *w, float bias, const OviPostOps *ops, const float *res,
+    float *y, float *scratch);
+
+G_END_DECLS
+
+#endif
