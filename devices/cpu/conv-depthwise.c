@@ -99,21 +99,17 @@ dw_fill_padded (const OviDepthwise *d, const float *xc, float *xp)
   int64_t wfull = wq * d->sw, lo, hi;
   float *full = xp + hp * wfull;
 
-  /* Padded column c holds input column c - pw. */
+  /* Padded column c holds input column c - pw. Only the input's columns
+   * of the input's rows are written: the zeros around them were written
+   * once, by ovi_depthwise_clear_scratch. */
   ovi_conv_valid_range (wfull, d->w, 1, -d->pw, &lo, &hi);
   for (int64_t r = 0; r < hp; r++) {
     int64_t ih = r - d->ph;
     float *dst = xp + r * wfull;
     float *row = d->sw == 1 ? dst : full;
-    if (ih < 0 || ih >= d->h) {
-      memset (dst, 0, sizeof (float) * wfull);
+    if (ih < 0 || ih >= d->h)
       continue;
-    }
-    if (lo > 0)
-      memset (row, 0, sizeof (float) * lo);
     memcpy (row + lo, xc + ih * d->w + lo - d->pw, sizeof (float) * (hi - lo));
-    if (hi < wfull)
-      memset (row + hi, 0, sizeof (float) * (wfull - hi));
     if (d->sw == 2) {
       /* wq is a multiple of 8 plus the kernel's reach: the vectors cover
        * what they can, scalars the rest */
@@ -141,24 +137,37 @@ dw_fill_padded (const OviDepthwise *d, const float *xc, float *xp)
   }
 }
 
-/* NV vectors of 8 outputs at ob of output row oh: every tap's weight is
- * in a register, the NV accumulator chains independent. */
+/* The output as a sequence of vectors of 8 outputs, row after row (the
+ * last of a row partial when ow is not a multiple of 8): NV of them at
+ * once, from vector index v, whatever rows they fall in, so that every
+ * block has NV independent accumulator chains to hide the FMA latency;
+ * every tap's weight is in a register. Vector i of a row reads the
+ * padded buffer from its row's base + 8 i, at tap_off[t] for tap t. */
 #define DW_BLOCK(NV) G_STMT_START {                                          \
-    const float *base = xp + oh * d->sh * d->sw * wq + ob;                  \
+    const float *base[NV];                                                  \
+    float *out[NV];                                                         \
+    int64_t count[NV];                                                      \
     V8f acc[NV];                                                            \
-    for (int v = 0; v < NV; v++)                                            \
-      acc[v] = bias8;                                                       \
+    for (int k = 0; k < NV; k++) {                                          \
+      int64_t oh = (v + k) / nvec, ob = (v + k) % nvec * 8;                 \
+      base[k] = xp + oh * d->sh * d->sw * wq + ob;                          \
+      out[k] = ym + oh * d->ow + ob;                                        \
+      count[k] = MIN (8, d->ow - ob);                                       \
+      acc[k] = bias8;                                                       \
+    }                                                                       \
     for (int64_t t = 0; t < taps; t++) {                                    \
-      const float *q = base + tap_off[t];                                   \
-      for (int v = 0; v < NV; v++) {                                        \
+      for (int k = 0; k < NV; k++) {                                        \
         V8f xv;                                                             \
-        memcpy (&xv, q + 8 * v, sizeof (xv));                               \
-        acc[v] += wv[t] * xv;                                               \
+        memcpy (&xv, base[k] + tap_off[t], sizeof (xv));                    \
+        acc[k] += wv[t] * xv;                                               \
       }                                                                     \
     }                                                                       \
-    for (int v = 0; v < NV; v++)                                            \
-      memcpy (yrow + ob + 8 * v, &acc[v],                                   \
-          sizeof (float) * MIN (8, d->ow - ob - 8 * v));                    \
+    for (int k = 0; k < NV; k++) {                                          \
+      if (count[k] == 8)                                                    \
+        memcpy (out[k], &acc[k], sizeof (acc[k]));                          \
+      else                                                                  \
+        memcpy (out[k], &acc[k], sizeof (float) * count[k]);                \
+    }                                                                       \
   } G_STMT_END
 
 static inline __attribute__((always_inline)) void
@@ -167,6 +176,7 @@ dw_phase_body (const OviDepthwise *d, const float *xc, float *xp,
 {
   int64_t wq = dw_phase_width (d);
   int64_t taps = d->kh * d->kw;
+  int64_t nvec = (d->ow + 7) / 8, total = d->oh * nvec, v = 0;
   int64_t tap_off[DW_MAX_TAPS];
   V8f wv[DW_MAX_TAPS], bias8 = { 0 };
 
@@ -176,28 +186,27 @@ dw_phase_body (const OviDepthwise *d, const float *xc, float *xp,
   for (int64_t kh = 0; kh < d->kh; kh++)
     for (int64_t kw = 0; kw < d->kw; kw++) {
       int64_t t = kw * d->dw;
-      V8f v = { 0 };
+      V8f zero = { 0 };
       tap_off[kh * d->kw + kw] = (kh * d->dh * d->sw + t % d->sw) * wq
           + t / d->sw;
-      wv[kh * d->kw + kw] = v + wm[kh * d->kw + kw];
+      wv[kh * d->kw + kw] = zero + wm[kh * d->kw + kw];
     }
-  for (int64_t oh = 0; oh < d->oh; oh++) {
-    float *yrow = ym + oh * d->ow;
-    int64_t ob = 0;
-    /* four accumulator chains hide the FMA latency */
-    for (; ob + 32 <= d->ow; ob += 32)
-      DW_BLOCK (4);
-    for (; ob + 16 <= d->ow; ob += 16)
-      DW_BLOCK (2);
-    for (; ob < d->ow; ob += 8)
-      DW_BLOCK (1);
-  }
+  for (; v + 4 <= total; v += 4)
+    DW_BLOCK (4);
+  for (; v < total; v++)
+    DW_BLOCK (1);
 }
 
 static gboolean
 dw_vector_taps (const OviDepthwise *d)
 {
   return d->kh * d->kw <= DW_MAX_TAPS;
+}
+
+void
+ovi_depthwise_clear_scratch (const OviDepthwise *d, float *scratch)
+{
+  memset (scratch, 0, sizeof (float) * ovi_depthwise_scratch_floats (d));
 }
 
 int64_t

@@ -15,8 +15,12 @@ typedef struct {
   int64_t ph, pw;           /* padding before the first row and column */
 } OviDepthwise;
 
-/* Floats of scratch one thread's calls need. */
+/* Floats of scratch one thread's calls need, and its set-up: calls with
+ * the same shape write only what they change in it, so it is cleared once
+ * before a thread's first channel (not per channel: clearing the padding
+ * of every row of every plane cost as much as the convolution). */
 int64_t ovi_depthwise_scratch_floats (const OviDepthwise *d);
+void ovi_depthwise_clear_scratch (const OviDepthwise *d, float *scratch);
 
 /* y = conv (x, w (kh x kw)) + bias, then ops (res: the residual plane, or
  * NULL when ops has no sum). */

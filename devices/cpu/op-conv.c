@@ -527,6 +527,8 @@ conv_depthwise_f32 (const ConvRun *r, const ConvPlan *p,
       float *scratch = (float *) (bufs->pad + bufs->pad_stride * s);
       int64_t nm0, nm1;
       ovi_parallel_slice (total, s, p->nt, &nm0, &nm1);
+      if (nm0 < nm1)
+        ovi_depthwise_clear_scratch (&d, scratch);
       for (int64_t nm = nm0; nm < nm1; nm++) {
         int64_t n = nm / g->m, m = nm % g->m;
         int64_t c = m / g->mg;

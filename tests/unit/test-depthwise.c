@@ -25,26 +25,33 @@ check (int64_t h, int64_t w, int64_t kh, int64_t kw, int64_t sh, int64_t sw,
   OviPostOps ops = { .activation = OVI_ACT_RELU, .sum = TRUE };
   int64_t n_out = d.oh * d.ow;
   GRand *rand;
-  float *x, *wt, *res, *y, *scratch;
+  float *x, *other, *wt, *res, *y, *scratch;
   float bias = 0.25f;
 
   if (d.oh <= 0 || d.ow <= 0)
     return;     /* the kernel does not fit */
   rand = g_rand_new_with_seed (3);
   x = g_new (float, h * w);
+  other = g_new (float, h * w);
   wt = g_new (float, kh * kw);
   res = g_new (float, n_out);
   y = g_new (float, n_out);
   scratch = g_new0 (float, ovi_depthwise_scratch_floats (&d) + 1);
 
-  for (int64_t i = 0; i < h * w; i++)
+  for (int64_t i = 0; i < h * w; i++) {
     x[i] = g_rand_double_range (rand, -1, 1);
+    other[i] = g_rand_double_range (rand, -5, 5);
+  }
   for (int64_t i = 0; i < kh * kw; i++)
     wt[i] = g_rand_double_range (rand, -1, 1);
   for (int64_t i = 0; i < n_out; i++) {
     res[i] = g_rand_double_range (rand, -1, 1);
     y[i] = NAN;
   }
+  /* scratch left dirty by another plane first: the call must rewrite
+   * all it reads */
+  ovi_depthwise_clear_scratch (&d, scratch);
+  ovi_depthwise_channel (&d, other, wt, 0, NULL, NULL, y, scratch);
   ovi_depthwise_channel (&d, x, wt, bias, post ? &ops : NULL,
       post ? res : NULL, y, scratch);
   for (int64_t oy = 0; oy < d.oh; oy++)
@@ -71,6 +78,7 @@ check (int64_t h, int64_t w, int64_t kh, int64_t kw, int64_t sh, int64_t sw,
     }
 done:
   g_free (x);
+  g_free (other);
   g_free (wt);
   g_free (res);
   g_free (y);
