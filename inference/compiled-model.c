@@ -5,22 +5,34 @@
 
 #include "model.h"
 #include "request-private.h"
+#include "thread-affinity.h"
 
 #define MAX_CACHED_PLANS 8
 
 static int
 n_cores (void)
 {
-  int n = omp_get_num_procs ();
-  return n > 0 ? n : 1;
+  return ovi_affinity_cpu_count ();
 }
+
+/* The compiled model a worker thread was set up for. */
+static GPrivate worker_owner;
 
 static void
 worker_main (gpointer data, gpointer user_data)
 {
   OviCompiledModel *cm = user_data;
-  /* Each stream's thread keeps its own OpenMP team size. */
-  omp_set_num_threads (cm->threads_per_stream);
+  if (g_private_get (&worker_owner) != cm) {
+    /* First job of this thread: it is stream n for good (the pool's
+     * threads are exclusive and live as long as it). Its OpenMP team
+     * keeps its size, and with pinning its cores. */
+    int stream = g_atomic_int_add (&cm->next_stream, 1) % cm->n_streams;
+    g_private_set (&worker_owner, cm);
+    omp_set_num_threads (cm->threads_per_stream);
+    if (!cm->config.disable_pinning)
+      ovi_affinity_pin_team (stream * cm->threads_per_stream,
+          cm->threads_per_stream);
+  }
   ovi_request_run_async_job (data);
 }
 

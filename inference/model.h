@@ -21,6 +21,7 @@ struct _OviCompiledModel {
   GMutex lock;
   GHashTable *plans;        /* input-shape key -> OviPlan */
   GThreadPool *workers;     /* one thread per stream, for async requests */
+  gint next_stream;         /* the next worker's stream number (pinning) */
 };
 
 /* Wraps a loaded graph (takes ownership). */

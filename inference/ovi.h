@@ -66,6 +66,10 @@ typedef struct {
   OviPerformanceHint hint;
   int n_threads;        /* 0: all cores */
   int n_streams;        /* 0: chosen from the hint */
+  /* The engine pins its stream threads (asynchronous requests) to
+   * disjoint cores; TRUE leaves them to the scheduler. Threads of the
+   * caller (synchronous requests) are never pinned. */
+  gboolean disable_pinning;
 } OviCompileConfig;
 
 typedef struct _OviModel OviModel;

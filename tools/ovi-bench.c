@@ -2,7 +2,7 @@
  * benchmark_app.
  *   ovi-bench --model M [--device CPU] [--shape NAME=1x3x224x224]
  *             [--hint latency|throughput] [--nireq N] [--threads N]
- *             [--time S | --niter N] [--json] [--pc]
+ *             [--time S | --niter N] [--json] [--pc] [--no-pinning]
  * Inputs are random (uniform 0..1 for floats, small integers otherwise). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +21,7 @@ static double opt_time = 10;
 static int opt_niter;
 static gboolean opt_json;
 static gboolean opt_pc;
+static gboolean opt_no_pinning;
 static int opt_pc_nodes = 25;
 
 static GOptionEntry entries[] = {
@@ -34,6 +35,7 @@ static GOptionEntry entries[] = {
   { "time", 't', 0, G_OPTION_ARG_DOUBLE, &opt_time, "Seconds to run", "S" },
   { "niter", 'n', 0, G_OPTION_ARG_INT, &opt_niter, "Inferences to run", "N" },
   { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print one JSON object", NULL },
+  { "no-pinning", 0, 0, G_OPTION_ARG_NONE, &opt_no_pinning, "Leave stream threads unpinned", NULL },
   { "pc", 0, 0, G_OPTION_ARG_NONE, &opt_pc, "Print per-node and per-op time (request 0)", NULL },
   { "pc-nodes", 0, 0, G_OPTION_ARG_INT, &opt_pc_nodes, "Slowest nodes --pc lists (25)", "N" },
   { NULL }
@@ -217,6 +219,7 @@ main (int argc, char **argv)
   cfg.hint = throughput ? OVI_HINT_THROUGHPUT : OVI_HINT_LATENCY;
   cfg.n_threads = opt_threads;
   cfg.n_streams = opt_streams;
+  cfg.disable_pinning = opt_no_pinning;
   t0 = g_get_monotonic_time ();
   cm = ovi_compile (model, opt_device, &cfg, &error);
   if (cm == NULL)
