@@ -92,9 +92,27 @@ sg_store_tile (const float *acc, float *c, int64_t ldc, float alpha,
   }
 }
 
+/* The same into C stored transposed (OviSgemm.tc): tile element (i, j)
+ * at c[j * ldc + i]. */
 static void
-sg_kernel_generic (int64_t kc, const float *a, const float *b, float *c,
-    int64_t ldc, float alpha, float beta, int mr, int nr)
+sg_store_tile_t (const float *acc, float *c, int64_t ldc, float alpha,
+    float beta, int mr, int nr)
+{
+  for (int j = 0; j < nr; j++) {
+    float *row = c + j * ldc;
+    if (beta == 0.0f) {
+      for (int i = 0; i < mr; i++)
+        row[i] = alpha * acc[i * SG_NR + j];
+    } else {
+      for (int i = 0; i < mr; i++)
+        row[i] = alpha * acc[i * SG_NR + j] + beta * row[i];
+    }
+  }
+}
+
+static inline __attribute__((always_inline)) void
+sg_kernel_generic_body (int64_t kc, const float *a, const float *b, float *c,
+    int64_t ldc, float alpha, float beta, int mr, int nr, gboolean tc)
 {
   float acc[SG_MR * SG_NR];
   memset (acc, 0, sizeof (acc));
@@ -106,7 +124,24 @@ sg_kernel_generic (int64_t kc, const float *a, const float *b, float *c,
         acc[i * SG_NR + j] += av * bk[j];
     }
   }
-  sg_store_tile (acc, c, ldc, alpha, beta, mr, nr);
+  if (tc)
+    sg_store_tile_t (acc, c, ldc, alpha, beta, mr, nr);
+  else
+    sg_store_tile (acc, c, ldc, alpha, beta, mr, nr);
+}
+
+static void
+sg_kernel_generic (int64_t kc, const float *a, const float *b, float *c,
+    int64_t ldc, float alpha, float beta, int mr, int nr)
+{
+  sg_kernel_generic_body (kc, a, b, c, ldc, alpha, beta, mr, nr, FALSE);
+}
+
+static void
+sg_kernel_generic_t (int64_t kc, const float *a, const float *b, float *c,
+    int64_t ldc, float alpha, float beta, int mr, int nr)
+{
+  sg_kernel_generic_body (kc, a, b, c, ldc, alpha, beta, mr, nr, TRUE);
 }
 
 #if OVI_SGEMM_X86
@@ -185,6 +220,18 @@ sg_kernel_avx2 (int64_t kc, const float *a, const float *b, float *c,
     _mm256_store_ps (acc + 5 * SG_NR + 8, c51);
     sg_store_tile (acc, c, ldc, alpha, beta, mr, nr);
   }
+}
+
+/* Transposed C: the tile into a buffer by the kernel's fast path, then
+ * stored transposed (a separate call keeps the kernel's registers as
+ * they are: inlined, gcc spilled an accumulator in the loop). */
+static void
+sg_kernel_avx2_t (int64_t kc, const float *a, const float *b, float *c,
+    int64_t ldc, float alpha, float beta, int mr, int nr)
+{
+  float acc[SG_MR * SG_NR] __attribute__((aligned (32)));
+  sg_kernel_avx2 (kc, a, b, acc, SG_NR, 1.0f, 0.0f, SG_MR, SG_NR);
+  sg_store_tile_t (acc, c, ldc, alpha, beta, mr, nr);
 }
 #endif
 
@@ -291,13 +338,19 @@ sg_block (const OviSgemm *g, const SgArgs *args, int64_t m0, int64_t m1,
             int nr = (int) MIN (SG_NR, nc - jr);
             for (int64_t ir = 0; ir < mc; ir += SG_MR) {
               int mr = (int) MIN (SG_MR, mc - ir);
-              kernel (kc, aq + ir * kc, bq + jr * kc,
-                  g->c + (ic + ir) * g->ldc + jc + jr, g->ldc, g->alpha,
+              kernel (kc, aq + ir * kc, bq + jr * kc, g->tc
+                  ? g->c + (jc + jr) * g->ldc + ic + ir
+                  : g->c + (ic + ir) * g->ldc + jc + jr, g->ldc, g->alpha,
                   beta, mr, nr);
             }
           }
-          /* These columns of C are final: finish them while in cache. */
-          if (last && g->epilogue)
+          /* These columns of C are final: finish them while in cache.
+           * Stored transposed, the block is C^T's, with rows and columns
+           * swapped. */
+          if (last && g->epilogue && g->tc)
+            g->epilogue (g->epilogue_data, g->c + (jc + je) * g->ldc + ic,
+                g->ldc, jc + je, ic, ne, mc);
+          else if (last && g->epilogue)
             g->epilogue (g->epilogue_data, g->c + ic * g->ldc + jc + je,
                 g->ldc, ic, jc + je, mc, ne);
         }
@@ -622,6 +675,8 @@ ovi_sgemm_run (const OviSgemm *g, void *scratch, int threads)
 
   if (m <= 0 || n <= 0)
     return;
+  /* Transposed C is only implemented by the panel path. */
+  g_return_if_fail (!g->tc || !sg_is_vector (m, n, k));
   if (k <= 0 || g->alpha == 0.0f) {
     for (int64_t i = 0; i < m; i++)
       for (int64_t j = 0; j < n; j++)
@@ -655,9 +710,11 @@ ovi_sgemm_run (const OviSgemm *g, void *scratch, int threads)
     return;
   }
 
+  if (g->tc)
+    kernel = sg_kernel_generic_t;
 #if OVI_SGEMM_X86
   if (ovi_sgemm_have_avx2 ())
-    kernel = sg_kernel_avx2;
+    kernel = g->tc ? sg_kernel_avx2_t : sg_kernel_avx2;
 #endif
 
   sg_schedule (m, n, ovi_sgemm_threads (work, threads), &s);

@@ -47,6 +47,12 @@ typedef struct {
   const float *packed_a, *packed_b;
   float *c;
   int64_t ldc;
+  /* C stored transposed: element (i, j) of the product at c[j * ldc + i]
+   * (the micro-kernel's 6-row side then runs over the product's rows when
+   * they are the ones a 16-wide side would pad). Only for GEMMs that use
+   * panels (ovi_sgemm_uses_panels). The epilogue sees the stored matrix:
+   * its rows are the product's columns. */
+  gboolean tc;
   OviSgemmEpilogue epilogue;   /* optional */
   gpointer epilogue_data;
 } OviSgemm;

@@ -1,0 +1,116 @@
+/* The float32 GEMM against a double reference: plain and transposed
+ * operands, C stored transposed (tc), pre-packed operands, beta, an
+ * epilogue that sees C's coordinates, one and two threads, sizes around
+ * the micro-kernel's 6x16 tile. */
+#include <math.h>
+
+#include <glib.h>
+
+#include "tensor.h"
+#include "cpu/cpu-sgemm.h"
+
+/* The stored matrix: m x n, or n x m when C is stored transposed. */
+typedef struct {
+  int64_t rows, cols;
+  int calls;
+  gboolean *seen;
+} EpiCheck;
+
+/* Marks each stored element once and adds 1 + its stored row, as a bias
+ * would. */
+static void
+epilogue (gpointer data, float *c, int64_t ldc, int64_t i0, int64_t j0,
+    int64_t rows, int64_t cols)
+{
+  EpiCheck *e = data;
+  e->calls++;
+  for (int64_t i = 0; i < rows; i++)
+    for (int64_t j = 0; j < cols; j++) {
+      g_assert_false (e->seen[(i0 + i) * e->cols + j0 + j]);
+      e->seen[(i0 + i) * e->cols + j0 + j] = TRUE;
+      c[i * ldc + j] += 1 + i0 + i;
+    }
+}
+
+static void
+check (int64_t m, int64_t n, int64_t k, gboolean ta, gboolean tb,
+    gboolean tc, gboolean packed, float beta, int threads)
+{
+  GRand *rand = g_rand_new_with_seed (m * 1000 + n * 10 + k);
+  float *a = g_new (float, m * k), *b = g_new (float, k * n);
+  float *c = g_new (float, m * n), *c0 = g_new (float, m * n);
+  float *pb = packed ? ovi_aligned_alloc (ovi_sgemm_packed_b_size (k, n))
+      : NULL;
+  void *scratch = ovi_aligned_alloc (ovi_sgemm_scratch_size (m, n, k,
+          threads, packed ? OVI_SGEMM_PACKED_B : 0) + 64);
+  EpiCheck e = { tc ? n : m, tc ? m : n, 0, g_new0 (gboolean, m * n) };
+  /* C's storage: m x n row-major, or n x m when transposed */
+  int64_t ldc = tc ? m : n;
+  OviSgemm g = { .ta = ta, .tb = tb, .m = m, .n = n, .k = k, .alpha = 1.0f,
+    .beta = beta, .a = a, .lda = ta ? m : k, .b = b, .ldb = tb ? k : n,
+    .c = c, .ldc = ldc, .tc = tc, .epilogue = epilogue,
+    .epilogue_data = &e };
+
+  for (int64_t i = 0; i < m * k; i++)
+    a[i] = g_rand_double_range (rand, -1, 1);
+  for (int64_t i = 0; i < k * n; i++)
+    b[i] = g_rand_double_range (rand, -1, 1);
+  for (int64_t i = 0; i < m * n; i++)
+    c[i] = c0[i] = g_rand_double_range (rand, -1, 1);
+  if (packed) {
+    ovi_sgemm_pack_b (tb, k, n, b, g.ldb, pb);
+    g.packed_b = pb;
+  }
+  ovi_sgemm_run (&g, scratch, threads);
+  for (int64_t i = 0; i < m; i++)
+    for (int64_t j = 0; j < n; j++) {
+      double want = 0;
+      float got = tc ? c[j * ldc + i] : c[i * ldc + j];
+      float old = tc ? c0[j * ldc + i] : c0[i * ldc + j];
+      for (int64_t kk = 0; kk < k; kk++)
+        want += (double) (ta ? a[kk * m + i] : a[i * k + kk])
+            * (tb ? b[j * k + kk] : b[kk * n + j]);
+      want += beta * old + 1 + (tc ? j : i);
+      g_assert_cmpfloat (fabs (got - want), <, 1e-4 * sqrt ((double) k + 1));
+      g_assert_true (e.seen[tc ? j * m + i : i * n + j]);
+    }
+  g_assert_cmpint (e.calls, >, 0);
+  g_free (a);
+  g_free (b);
+  g_free (c);
+  g_free (c0);
+  g_free (e.seen);
+  ovi_aligned_free (pb);
+  ovi_aligned_free (scratch);
+  g_rand_free (rand);
+}
+
+static void
+test_plain (void)
+{
+  for (int threads = 1; threads <= 2; threads++) {
+    check (7, 17, 5, FALSE, FALSE, FALSE, FALSE, 0, threads);
+    check (64, 49, 300, FALSE, FALSE, FALSE, TRUE, 0, threads);
+    check (13, 35, 40, TRUE, TRUE, FALSE, FALSE, 0.5f, threads);
+  }
+}
+
+static void
+test_transposed_c (void)
+{
+  for (int threads = 1; threads <= 2; threads++) {
+    check (49, 160, 70, TRUE, TRUE, TRUE, TRUE, 0, threads);
+    check (49, 1280, 320, TRUE, TRUE, TRUE, TRUE, 0, threads);
+    check (7, 17, 5, FALSE, FALSE, TRUE, FALSE, 0.5f, threads);
+    check (300, 33, 270, FALSE, TRUE, TRUE, FALSE, 1.0f, threads);
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/sgemm/plain", test_plain);
+  g_test_add_func ("/sgemm/transposed-c", test_transposed_c);
+  return g_test_run ();
+}
