@@ -22,7 +22,6 @@
 /* Eight floats: SSE pairs in the baseline build, one AVX register in the
  * AVX2 one. */
 typedef float V8f __attribute__((vector_size (32)));
-typedef gint32 V8i __attribute__((vector_size (32)));
 
 /* Any stride: accumulates one kernel tap at a time over output rows. */
 static inline __attribute__((always_inline)) void
@@ -115,13 +114,11 @@ dw_fill_padded (const OviDepthwise *d, const float *xc, float *xp)
        * what they can, scalars the rest */
       int64_t j = 0;
       for (; j + 8 <= wq; j += 8) {
-        const V8i even = { 0, 2, 4, 6, 8, 10, 12, 14 };
-        const V8i odd = { 1, 3, 5, 7, 9, 11, 13, 15 };
         V8f a, b, e, o;
         memcpy (&a, row + 2 * j, sizeof (a));
         memcpy (&b, row + 2 * j + 8, sizeof (b));
-        e = __builtin_shuffle (a, b, even);
-        o = __builtin_shuffle (a, b, odd);
+        e = __builtin_shufflevector (a, b, 0, 2, 4, 6, 8, 10, 12, 14);
+        o = __builtin_shufflevector (a, b, 1, 3, 5, 7, 9, 11, 13, 15);
         memcpy (dst + j, &e, sizeof (e));
         memcpy (dst + wq + j, &o, sizeof (o));
       }

@@ -123,7 +123,6 @@ ovi_winograd_scratch_size (const OviWinograd *wg, int threads)
 }
 
 typedef float V8f __attribute__((vector_size (32)));
-typedef gint32 V8i __attribute__((vector_size (32)));
 
 /* Up to 8 floats, the rest of the vector zero. */
 static inline __attribute__((always_inline)) void
@@ -147,8 +146,6 @@ static inline __attribute__((always_inline)) void
 wg_split_row (const OviWinograd *wg, const float *src, float *e, float *o,
     float *full)
 {
-  const V8i even = { 0, 2, 4, 6, 8, 10, 12, 14 };
-  const V8i odd = { 1, 3, 5, 7, 9, 11, 13, 15 };
   int64_t pf = wg_phase_floats (wg), n = 2 * pf;
   int64_t lo = MIN (wg->pw, n), hi = MIN (wg->pw + wg->w, n);
   /* full[k] holds input column k - pw */
@@ -159,8 +156,8 @@ wg_split_row (const OviWinograd *wg, const float *src, float *e, float *o,
     V8f a, b, ev, od;
     memcpy (&a, full + 2 * j, sizeof (a));
     memcpy (&b, full + 2 * j + 8, sizeof (b));
-    ev = __builtin_shuffle (a, b, even);
-    od = __builtin_shuffle (a, b, odd);
+    ev = __builtin_shufflevector (a, b, 0, 2, 4, 6, 8, 10, 12, 14);
+    od = __builtin_shufflevector (a, b, 1, 3, 5, 7, 9, 11, 13, 15);
     memcpy (e + j, &ev, sizeof (ev));
     memcpy (o + j, &od, sizeof (od));
   }
@@ -239,8 +236,6 @@ static inline __attribute__((always_inline)) void
 wg_output_body (const OviWinograd *wg, const float *mm, int64_t stride,
     int64_t tr0, int64_t rows, float bias, float *ym)
 {
-  const V8i lo = { 0, 8, 1, 9, 2, 10, 3, 11 };
-  const V8i hi = { 4, 12, 5, 13, 6, 14, 7, 15 };
   int64_t tw = (wg->ow + 1) / 2;
   for (int64_t r = 0; r < rows; r++) {
     int64_t oy = 2 * (tr0 + r);
@@ -260,8 +255,8 @@ wg_output_body (const OviWinograd *wg, const float *mm, int64_t stride,
       for (int i = 0; i < 2 && oy + i < wg->oh; i++) {
         V8f c0 = s[i][0] + s[i][1] + s[i][2] + bias;
         V8f c1 = s[i][1] - s[i][2] - s[i][3] + bias;
-        V8f a = __builtin_shuffle (c0, c1, lo);
-        V8f b = __builtin_shuffle (c0, c1, hi);
+        V8f a = __builtin_shufflevector (c0, c1, 0, 8, 1, 9, 2, 10, 3, 11);
+        V8f b = __builtin_shufflevector (c0, c1, 4, 12, 5, 13, 6, 14, 7, 15);
         float *row = ym + (oy + i) * wg->ow + 2 * tx;
         memcpy (row, &a, sizeof (float) * MIN (width, 8));
         if (width > 8)
