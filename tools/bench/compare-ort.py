@@ -6,7 +6,9 @@ this shared machine hits both alike):
   latency:    ovi-bench --hint latency  vs  ort-bench.js (2 threads)
   throughput: ovi-bench --hint throughput  vs  ort-throughput.js (best of
               1x2, 2x1: sessions x threads)
-and reports medians over rounds and the ratios, as a Markdown table.
+and reports medians over rounds and the ratios, as a Markdown table,
+then each model's GFLOPS at its latency against the machine's two-thread
+FMA peak (ovi-fma-peak, measured in the same run).
 
 Usage: compare-ort.py [--models a,b] [--reps 3] [--seconds 5]
        [--ovi-bench build/tools/ovi-bench] [--model-dir models/torchvision]
@@ -28,6 +30,7 @@ ap.add_argument("--seconds", type=float, default=5)
 ap.add_argument("--ovi-bench", default=os.path.join(root, "build", "tools", "ovi-bench"))
 ap.add_argument("--model-dir", default=os.path.join(root, "models", "torchvision"))
 ap.add_argument("--ort-bench", default="/work/shared/tools/ort-bench.js")
+ap.add_argument("--fma-peak", default=os.path.join(root, "build", "tools", "ovi-fma-peak"))
 args = ap.parse_args()
 
 env = dict(os.environ)
@@ -74,7 +77,28 @@ for name in args.models.split(","):
     print(f"{name}: ovi {lo:.2f} ms, ort {lr:.2f} ms; ovi {to:.1f}/s, ort {tr:.1f}/s",
           file=sys.stderr, flush=True)
 
+def gflop(model):
+    r = subprocess.run(["/usr/bin/python3", os.path.join(root, "tools", "models", "onnx-flops.py"),
+                        model], capture_output=True, text=True)
+    return json.loads(r.stdout.strip().splitlines()[-1])["GFLOP"] if r.returncode == 0 else None
+
+
+peak = None
+if os.path.exists(args.fma_peak):
+    peak = run_json([args.fma_peak, "2"])["gflops"]
+
 print("| model | ovi latency ms | ORT latency ms | ORT/ovi | ovi inf/s | ORT best inf/s | ovi/ORT |")
 print("|---|---|---|---|---|---|---|")
 for r in rows:
     print(f"| {r[0]} | {r[1]:.2f} | {r[2]:.2f} | {r[3]:.2f} | {r[4]:.1f} | {r[5]:.1f} | {r[6]:.2f} |")
+if peak:
+    print()
+    print(f"FMA peak, 2 threads: {peak:.1f} GFLOPS (ovi-fma-peak 2)")
+    print()
+    print("| model | GFLOP | ovi GFLOPS at latency | % of peak | ORT GFLOPS | % of peak |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        f = gflop(os.path.join(args.model_dir, r[0] + ".onnx"))
+        if f:
+            print(f"| {r[0]} | {f:.3f} | {f / r[1] * 1e3:.1f} | {100 * f / r[1] * 1e3 / peak:.0f} % "
+                  f"| {f / r[2] * 1e3:.1f} | {100 * f / r[2] * 1e3 / peak:.0f} % |")
