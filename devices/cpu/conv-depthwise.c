@@ -15,13 +15,10 @@
 #include "conv-depthwise.h"
 #include "conv-range.h"
 #include "cpu-sgemm.h"
+#include "cpu-v8.h"
 
 #define DW_MAX_KW 16
 #define DW_MAX_TAPS 64
-
-/* Eight floats: SSE pairs in the baseline build, one AVX register in the
- * AVX2 one. */
-typedef float V8f __attribute__((vector_size (32)));
 
 /* Any stride: accumulates one kernel tap at a time over output rows. */
 static inline __attribute__((always_inline)) void
@@ -110,22 +107,7 @@ dw_fill_padded (const OviDepthwise *d, const float *xc, float *xp)
       continue;
     memcpy (row + lo, xc + ih * d->w + lo - d->pw, sizeof (float) * (hi - lo));
     if (d->sw == 2) {
-      /* wq is a multiple of 8 plus the kernel's reach: the vectors cover
-       * what they can, scalars the rest */
-      int64_t j = 0;
-      for (; j + 8 <= wq; j += 8) {
-        V8f a, b, e, o;
-        memcpy (&a, row + 2 * j, sizeof (a));
-        memcpy (&b, row + 2 * j + 8, sizeof (b));
-        e = __builtin_shufflevector (a, b, 0, 2, 4, 6, 8, 10, 12, 14);
-        o = __builtin_shufflevector (a, b, 1, 3, 5, 7, 9, 11, 13, 15);
-        memcpy (dst + j, &e, sizeof (e));
-        memcpy (dst + wq + j, &o, sizeof (o));
-      }
-      for (; j < wq; j++) {
-        dst[j] = row[2 * j];
-        dst[wq + j] = row[2 * j + 1];
-      }
+      ovi_v8_split_pairs (row, dst, dst + wq, wq);
     } else if (d->sw > 2) {
       for (int64_t q = 0; q < d->sw; q++)
         for (int64_t j = 0; j < wq; j++)

@@ -10,6 +10,7 @@
 #include "conv-winograd.h"
 #include "cpu-parallel.h"
 #include "cpu-sgemm.h"
+#include "cpu-v8.h"
 
 #define WG_POS 16
 
@@ -122,7 +123,6 @@ ovi_winograd_scratch_size (const OviWinograd *wg, int threads)
   return l.v_bytes + l.m_bytes + l.gemm_bytes * MAX (threads, 1);
 }
 
-typedef float V8f __attribute__((vector_size (32)));
 
 /* Up to 8 floats, the rest of the vector zero. */
 static inline __attribute__((always_inline)) void
@@ -152,19 +152,7 @@ wg_split_row (const OviWinograd *wg, const float *src, float *e, float *o,
   memset (full, 0, sizeof (float) * lo);
   memcpy (full + lo, src + lo - wg->pw, sizeof (float) * (hi - lo));
   memset (full + hi, 0, sizeof (float) * (n - hi));
-  for (int64_t j = 0; j + 8 <= pf; j += 8) {
-    V8f a, b, ev, od;
-    memcpy (&a, full + 2 * j, sizeof (a));
-    memcpy (&b, full + 2 * j + 8, sizeof (b));
-    ev = __builtin_shufflevector (a, b, 0, 2, 4, 6, 8, 10, 12, 14);
-    od = __builtin_shufflevector (a, b, 1, 3, 5, 7, 9, 11, 13, 15);
-    memcpy (e + j, &ev, sizeof (ev));
-    memcpy (o + j, &od, sizeof (od));
-  }
-  for (int64_t j = pf / 8 * 8; j < pf; j++) {
-    e[j] = full[2 * j];
-    o[j] = full[2 * j + 1];
-  }
+  ovi_v8_split_pairs (full, e, o, pf);
 }
 
 static inline __attribute__((always_inline)) void

@@ -28,9 +28,6 @@
 
 #define PAR_WORK(macs) OVI_SGEMM_WORK (macs)
 
-/* Eight floats: plain SSE pairs by default, one AVX register inside the
- * target("avx2,fma") functions. */
-typedef float V8f __attribute__((vector_size (32)));
 
 typedef struct {
   int nsp;

@@ -1,0 +1,35 @@
+/* Eight-float vectors for kernels compiled twice (baseline and AVX2+FMA,
+ * chosen at run time): GCC vector types, SSE pairs in the baseline build,
+ * one AVX register in the other. Helpers are always inlined into the
+ * caller's target. */
+#ifndef OVI_CPU_V8_H
+#define OVI_CPU_V8_H
+
+#include <string.h>
+
+#include <glib.h>
+
+typedef float V8f __attribute__((vector_size (32)));
+
+/* even[j] = src[2 j], odd[j] = src[2 j + 1] for j < n: a row split into
+ * its even and odd columns (stride-2 access made contiguous). */
+static inline __attribute__((always_inline)) void
+ovi_v8_split_pairs (const float *src, float *even, float *odd, int64_t n)
+{
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    V8f a, b, e, o;
+    memcpy (&a, src + 2 * j, sizeof (a));
+    memcpy (&b, src + 2 * j + 8, sizeof (b));
+    e = __builtin_shufflevector (a, b, 0, 2, 4, 6, 8, 10, 12, 14);
+    o = __builtin_shufflevector (a, b, 1, 3, 5, 7, 9, 11, 13, 15);
+    memcpy (even + j, &e, sizeof (e));
+    memcpy (odd + j, &o, sizeof (o));
+  }
+  for (; j < n; j++) {
+    even[j] = src[2 * j];
+    odd[j] = src[2 * j + 1];
+  }
+}
+
+#endif
