@@ -122,3 +122,38 @@ save(helper.make_graph([
      helper.make_tensor_value_info("up", TensorProto.FLOAT, [1, 2, 6, 56])],
     [w1, w2, gamma, beta, half, one, rt2, k, idx, starts, ends, axes, scales, roi,
      numpy_helper.from_array(np.array([0], np.int64), "axes0")]), "block.onnx", opset=17)
+
+
+# resnet: the convolution paths other than the sample CNN's: Winograd 3x3
+# (with a residual sum), a SiLU gate (Sigmoid + Mul, fused as Swish), a
+# stride-2 depthwise conv (phase-split rows), a stride-2 3x3 down to 7x7
+# and a 1x1 conv there (transposed GEMM).
+def conv_node(nodes, inits, x, y, cin, cout, k, stride=1, pad=None, group=1):
+    w = f"w_{y}"
+    inits.append(numpy_helper.from_array(
+        (rng.standard_normal((cout, cin // group, k, k)) * np.sqrt(2.0 / (cin // group * k * k)))
+        .astype(np.float32), w))
+    inits.append(numpy_helper.from_array(0.1 * rng.standard_normal(cout).astype(np.float32), f"b_{y}"))
+    p = k // 2 if pad is None else pad
+    nodes.append(helper.make_node("Conv", [x, w, f"b_{y}"], [y], kernel_shape=[k, k],
+                                  strides=[stride, stride], pads=[p] * 4, group=group))
+
+
+nodes, inits = [], []
+conv_node(nodes, inits, "x", "c1", 32, 32, 3)
+nodes.append(helper.make_node("Relu", ["c1"], ["r1"]))
+conv_node(nodes, inits, "r1", "c2", 32, 32, 3)
+nodes.append(helper.make_node("Add", ["c2", "x"], ["s2"]))
+nodes.append(helper.make_node("Relu", ["s2"], ["r2"]))
+conv_node(nodes, inits, "r2", "c3", 32, 32, 1)
+nodes.append(helper.make_node("Sigmoid", ["c3"], ["g3"]))
+nodes.append(helper.make_node("Mul", ["c3", "g3"], ["r3"]))
+conv_node(nodes, inits, "r3", "d4", 32, 32, 3, stride=2, group=32)
+conv_node(nodes, inits, "r3", "c5", 32, 64, 3, stride=2, pad=0)
+conv_node(nodes, inits, "c5", "c6", 64, 256, 1)
+nodes.append(helper.make_node("GlobalAveragePool", ["c6"], ["y"]))
+nodes.append(helper.make_node("GlobalAveragePool", ["d4"], ["z"]))
+save(helper.make_graph(nodes, "resnet",
+    [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 32, 16, 16])],
+    [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 256, 1, 1]),
+     helper.make_tensor_value_info("z", TensorProto.FLOAT, [1, 32, 1, 1])], inits), "resnet.onnx")

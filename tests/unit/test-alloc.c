@@ -156,6 +156,15 @@ test_cnn (void)
   check_model ("cnn.onnx", 4, dims);
 }
 
+/* Winograd 3x3 with a residual sum, a Swish gate, stride-2 depthwise,
+ * a 1x1 conv on a 7x7 plane (transposed GEMM). */
+static void
+test_resnet (void)
+{
+  const int64_t dims[] = { 1, 32, 16, 16 };
+  check_model ("resnet.onnx", 4, dims);
+}
+
 /* LayerNorm, MatMul, Softmax, Transpose, Concat, Slice, Gather,
  * ReduceMean, TopK, Resize. */
 static void
@@ -172,6 +181,7 @@ main (int argc, char **argv)
   g_test_add_func ("/alloc/chain", test_chain);
   g_test_add_func ("/alloc/cnn", test_cnn);
   g_test_add_func ("/alloc/block", test_block);
+  g_test_add_func ("/alloc/resnet", test_resnet);
   g_test_add_func ("/alloc/dynamic-shape", test_dynamic);
   return g_test_run ();
 }
