@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "cpu-ops.h"
+#include "ops/nms.h"
+#include "ops/unique.h"
 #include "cpu-parallel.h"
 
 /* Copies one block of `size` bytes; the common element sizes compile to
@@ -507,56 +509,7 @@ run_compress (OviOpCtx *ctx, GError **error)
   return TRUE;
 }
 
-/* Unique: the same ordering as the shape inference's (op-index.c in
- * inference/ops): items compared lexicographically, NaN last and equal to
- * NaN, ties by position so that each run starts at its first
- * occurrence. */
-typedef struct {
-  OviDType dt;
-  const void *data;
-  int64_t outer, n, inner;
-  gboolean is_float, u;
-} UniqueCmp;
-
-static int
-unique_cmp_items (const UniqueCmp *c, int64_t a, int64_t b)
-{
-  for (int64_t o = 0; o < c->outer; o++) {
-    for (int64_t i = 0; i < c->inner; i++) {
-      int64_t pa = (o * c->n + a) * c->inner + i;
-      int64_t pb = (o * c->n + b) * c->inner + i;
-      if (c->is_float) {
-        double x = ovi_load_f64 (c->dt, c->data, pa);
-        double y = ovi_load_f64 (c->dt, c->data, pb);
-        gboolean xn = isnan (x), yn = isnan (y);
-        if (xn || yn) {
-          if (xn != yn)
-            return xn ? 1 : -1;
-        } else if (x != y) {
-          return x < y ? -1 : 1;
-        }
-      } else {
-        int64_t x = ovi_load_i64 (c->dt, c->data, pa);
-        int64_t y = ovi_load_i64 (c->dt, c->data, pb);
-        if (x != y) {
-          if (c->u)
-            return (guint64) x < (guint64) y ? -1 : 1;
-          return x < y ? -1 : 1;
-        }
-      }
-    }
-  }
-  return 0;
-}
-
-static gint
-unique_qsort_cmp (gconstpointer a, gconstpointer b, gpointer user)
-{
-  int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
-  int r = unique_cmp_items (user, x, y);
-  return r ? r : x < y ? -1 : x > y ? 1 : 0;
-}
-
+/* Unique: sorted as the shape inference sorted (ops/unique.h). */
 static gint
 cmp_by_first (gconstpointer a, gconstpointer b, gpointer user)
 {
@@ -573,8 +526,8 @@ run_unique (OviOpCtx *ctx, GError **error)
   OviTensor *tinv = ovi_op_output (ctx, 2), *tcount = ovi_op_output (ctx, 3);
   gboolean sorted = ovi_node_attr_int (ctx->node, "sorted", 1) != 0;
   gsize esize = ovi_dtype_size (x->dtype);
-  UniqueCmp c;
-  int64_t *order, *first, *counts, *inv, *perm, *rank_of;
+  OviUniqueCmp c;
+  int64_t items, *order, *first, *counts, *inv, *perm, *rank_of;
   int64_t nu = 0, block;
   int axis = -1;
   gboolean ok = TRUE;
@@ -582,31 +535,17 @@ run_unique (OviOpCtx *ctx, GError **error)
   if (ovi_node_attr (ctx->node, "axis")
       && !read_axis (ctx, x->rank, 0, &axis, error))
     return FALSE;
-  c.dt = x->dtype;
-  c.data = x->data;
-  c.is_float = ovi_dtype_is_float (x->dtype);
-  c.u = ovi_dtype_is_unsigned_int (x->dtype);
-  if (axis < 0) {
-    c.outer = c.inner = 1;
-    c.n = ovi_tensor_numel (x);
-  } else {
-    c.outer = ovi_shape_numel (axis, x->dims);
-    c.n = x->dims[axis];
-    c.inner = ovi_shape_numel (x->rank - axis - 1, x->dims + axis + 1);
-  }
+  items = MAX (ovi_unique_items (x, axis), 1);
+  order = g_new (int64_t, items);
+  first = g_new (int64_t, items);
+  counts = g_new (int64_t, items);
+  inv = g_new (int64_t, items);
+  perm = g_new (int64_t, items);
+  rank_of = g_new (int64_t, items);
+  ovi_unique_sort (x, axis, &c, order);
   block = c.inner * esize;
-
-  order = g_new (int64_t, MAX (c.n, 1));
-  first = g_new (int64_t, MAX (c.n, 1));
-  counts = g_new (int64_t, MAX (c.n, 1));
-  inv = g_new (int64_t, MAX (c.n, 1));
-  perm = g_new (int64_t, MAX (c.n, 1));
-  rank_of = g_new (int64_t, MAX (c.n, 1));
-  for (int64_t i = 0; i < c.n; i++)
-    order[i] = i;
-  g_qsort_with_data (order, c.n, sizeof (int64_t), unique_qsort_cmp, &c);
   for (int64_t i = 0; i < c.n; i++) {
-    if (i == 0 || unique_cmp_items (&c, order[i - 1], order[i]) != 0) {
+    if (i == 0 || ovi_unique_cmp_items (&c, order[i - 1], order[i]) != 0) {
       first[nu] = order[i];
       counts[nu] = 0;
       nu++;
@@ -654,129 +593,32 @@ run_unique (OviOpCtx *ctx, GError **error)
   return ok;
 }
 
-/* NonMaxSuppression, the same algorithm as the shape inference's count:
- * per batch and class, candidates above the score threshold by decreasing
- * score (lower box index first on ties), each kept unless its IoU with an
- * already kept box exceeds the IoU threshold. */
+/* NonMaxSuppression: the selection the shape inference counted
+ * (ops/nms.h), written as (batch, class, box) triples. */
 typedef struct {
-  double y1, x1, y2, x2;
-} NmsBox;
+  int64_t *out, count, cap;
+} NmsOut;
 
-static NmsBox
-nms_box (OviDType dt, const void *data, int64_t off, gboolean center)
+static void
+nms_emit (int64_t batch, int64_t class_index, int64_t box, gpointer data)
 {
-  double a = ovi_load_f64 (dt, data, off), b = ovi_load_f64 (dt, data,
-      off + 1);
-  double c = ovi_load_f64 (dt, data, off + 2), d = ovi_load_f64 (dt, data,
-      off + 3);
-  NmsBox r;
-  if (center) {
-    r.x1 = a - c / 2;
-    r.x2 = a + c / 2;
-    r.y1 = b - d / 2;
-    r.y2 = b + d / 2;
-  } else {
-    r.y1 = MIN (a, c);
-    r.y2 = MAX (a, c);
-    r.x1 = MIN (b, d);
-    r.x2 = MAX (b, d);
+  NmsOut *o = data;
+  if (o->count < o->cap) {
+    o->out[o->count * 3] = batch;
+    o->out[o->count * 3 + 1] = class_index;
+    o->out[o->count * 3 + 2] = box;
   }
-  return r;
-}
-
-static double
-nms_iou (const NmsBox *a, const NmsBox *b)
-{
-  double area_a = (a->y2 - a->y1) * (a->x2 - a->x1);
-  double area_b = (b->y2 - b->y1) * (b->x2 - b->x1);
-  double ih = MIN (a->y2, b->y2) - MAX (a->y1, b->y1);
-  double iw = MIN (a->x2, b->x2) - MAX (a->x1, b->x1);
-  double inter;
-  if (!(area_a > 0) || !(area_b > 0) || !(ih > 0) || !(iw > 0))
-    return 0;
-  inter = ih * iw;
-  return inter / (area_a + area_b - inter);
-}
-
-static gint
-nms_cmp (gconstpointer a, gconstpointer b, gpointer user)
-{
-  const double *s = user;
-  int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
-  if (s[x] != s[y])
-    return s[x] > s[y] ? -1 : 1;
-  return x < y ? -1 : x > y ? 1 : 0;
+  o->count++;
 }
 
 static gboolean
 run_nms (OviOpCtx *ctx, GError **error)
 {
-  OviTensor *boxes = ctx->inputs[0], *scores = ctx->inputs[1];
-  OviTensor *tmax = ovi_op_input (ctx, 2), *tiou = ovi_op_input (ctx, 3);
-  OviTensor *tscore = ovi_op_input (ctx, 4), *y = ctx->outputs[0];
-  gboolean center = ovi_node_attr_int (ctx->node, "center_point_box", 0)
-      != 0;
-  int64_t nb = boxes->dims[0], n = boxes->dims[1], nc = scores->dims[1];
-  int64_t max_out = 0, count = 0, cap = y->dims[0];
-  int64_t *out = y->data;
-  double iou_thr = 0, score_thr = 0;
-  gboolean has_score_thr = FALSE;
-  NmsBox *bx;
-  double *sc;
-  int64_t *order, *sel;
+  OviTensor *y = ctx->outputs[0];
+  NmsOut o = { y->data, 0, y->dims[0] };
 
-  if (tmax && ovi_tensor_numel (tmax) > 0)
-    max_out = ovi_tensor_get_i64 (tmax, 0);
-  if (tiou && ovi_tensor_numel (tiou) > 0)
-    iou_thr = ovi_tensor_get_f64 (tiou, 0);
-  if (tscore && ovi_tensor_numel (tscore) > 0) {
-    score_thr = ovi_tensor_get_f64 (tscore, 0);
-    has_score_thr = TRUE;
-  }
-  if (max_out <= 0 || n == 0) {
-    if (cap == 0)
-      return TRUE;
-    ovi_op_error (ctx, error, OVI_ERROR_INVALID,
-        "inputs changed since the shape was computed");
-    return FALSE;
-  }
-  bx = g_new (NmsBox, n);
-  sc = g_new (double, n);
-  order = g_new (int64_t, n);
-  sel = g_new (int64_t, n);
-  for (int64_t b = 0; b < nb; b++) {
-    for (int64_t i = 0; i < n; i++)
-      bx[i] = nms_box (boxes->dtype, boxes->data, (b * n + i) * 4, center);
-    for (int64_t c = 0; c < nc; c++) {
-      int64_t cand = 0, nsel = 0;
-      for (int64_t i = 0; i < n; i++) {
-        sc[i] = ovi_load_f64 (scores->dtype, scores->data, (b * nc + c) * n
-            + i);
-        if (!isnan (sc[i]) && (!has_score_thr || sc[i] > score_thr))
-          order[cand++] = i;
-      }
-      g_qsort_with_data (order, cand, sizeof (int64_t), nms_cmp, sc);
-      for (int64_t k = 0; k < cand && nsel < max_out; k++) {
-        gboolean keep = TRUE;
-        for (int64_t s = 0; s < nsel && keep; s++)
-          keep = !(nms_iou (&bx[order[k]], &bx[sel[s]]) > iou_thr);
-        if (!keep)
-          continue;
-        sel[nsel++] = order[k];
-        if (count < cap) {
-          out[count * 3] = b;
-          out[count * 3 + 1] = c;
-          out[count * 3 + 2] = order[k];
-        }
-        count++;
-      }
-    }
-  }
-  g_free (bx);
-  g_free (sc);
-  g_free (order);
-  g_free (sel);
-  if (count != cap) {
+  ovi_nms_select (ctx, nms_emit, &o);
+  if (o.count != o.cap) {
     ovi_op_error (ctx, error, OVI_ERROR_INVALID,
         "inputs changed since the shape was computed");
     return FALSE;
