@@ -104,49 +104,6 @@ v_tanh (VF x)
   return (VF) ((VI) t | ((VI) x & sign));
 }
 
-/* Applies F to whole vectors, then to a zero-padded copy of the tail. */
-#define DEFINE_ARRAY_FN(name, F)                                            \
-  static inline __attribute__((always_inline)) void                         \
-  name##_body (const float *x, float *y, int64_t n)                         \
-  {                                                                         \
-    int64_t i = 0;                                                          \
-    for (; i + VL <= n; i += VL) {                                          \
-      VF v;                                                                 \
-      memcpy (&v, x + i, sizeof (v));                                       \
-      v = F (v);                                                            \
-      memcpy (y + i, &v, sizeof (v));                                       \
-    }                                                                       \
-    if (i < n) {                                                            \
-      VF v = SPLAT (0.0f);                                                  \
-      memcpy (&v, x + i, (n - i) * sizeof (float));                         \
-      v = F (v);                                                            \
-      memcpy (y + i, &v, (n - i) * sizeof (float));                         \
-    }                                                                       \
-  }                                                                         \
-  static void name##_generic (const float *x, float *y, int64_t n)          \
-  {                                                                         \
-    name##_body (x, y, n);                                                  \
-  }                                                                         \
-  DEFINE_AVX2_VARIANT (name)                                                \
-  void ovi_v##name##_f32 (const float *x, float *y, int64_t n)              \
-  {                                                                         \
-    DISPATCH (name, x, y, n);                                               \
-  }
-
-#if OVI_MATH_X86
-#define DEFINE_AVX2_VARIANT(name)                                           \
-  __attribute__((target ("avx2,fma")))                                      \
-  static void name##_avx2 (const float *x, float *y, int64_t n)             \
-  {                                                                         \
-    name##_body (x, y, n);                                                  \
-  }
-#define DISPATCH(name, x, y, n)                                             \
-  (ovi_sgemm_have_avx2 () ? name##_avx2 : name##_generic) (x, y, n)
-#else
-#define DEFINE_AVX2_VARIANT(name)
-#define DISPATCH(name, x, y, n) name##_generic (x, y, n)
-#endif
-
 static inline __attribute__((always_inline)) VF
 v_swish (VF x)
 {
@@ -154,8 +111,8 @@ v_swish (VF x)
 }
 
 /* hardsigmoid (x) = clamp (alpha x + beta, 0, 1); hardswish is x times
- * that (ONNX's HardSwish has alpha 1/6, beta 1/2). The NaN-propagating selects keep
- * ONNX's semantics where fminf / fmaxf would not vectorize. */
+ * that (ONNX's HardSwish has alpha 1/6, beta 1/2). The NaN-propagating
+ * selects keep ONNX's semantics where fminf / fmaxf would not vectorize. */
 static inline __attribute__((always_inline)) VF
 v_hardsigmoid (VF x, float alpha, float beta)
 {
@@ -178,8 +135,10 @@ v_clamp (VF x, float lo, float hi)
   return v_select (x > hi, hi + (VF) SPLAT (0.0f), x);
 }
 
-/* The same for functions of two float parameters. */
-#define DEFINE_ARRAY_FN2(name, F)                                           \
+/* name_run (x, y, n, a, b): y = EXPR over n floats, EXPR a function of
+ * the vector v and the parameters a and b; whole vectors first, then a
+ * zero-padded copy of the tail; AVX2 build chosen at run time. */
+#define DEFINE_ARRAY_FN(name, EXPR)                                         \
   static inline __attribute__((always_inline)) void                         \
   name##_body (const float *x, float *y, int64_t n, float a, float b)       \
   {                                                                         \
@@ -187,13 +146,13 @@ v_clamp (VF x, float lo, float hi)
     for (; i + VL <= n; i += VL) {                                          \
       VF v;                                                                 \
       memcpy (&v, x + i, sizeof (v));                                       \
-      v = F (v, a, b);                                                      \
+      v = EXPR;                                                             \
       memcpy (y + i, &v, sizeof (v));                                       \
     }                                                                       \
     if (i < n) {                                                            \
       VF v = SPLAT (0.0f);                                                  \
       memcpy (&v, x + i, (n - i) * sizeof (float));                         \
-      v = F (v, a, b);                                                      \
+      v = EXPR;                                                             \
       memcpy (y + i, &v, (n - i) * sizeof (float));                         \
     }                                                                       \
   }                                                                         \
@@ -202,33 +161,76 @@ v_clamp (VF x, float lo, float hi)
   {                                                                         \
     name##_body (x, y, n, a, b);                                            \
   }                                                                         \
-  DEFINE_AVX2_VARIANT2 (name)                                               \
-  void ovi_v##name##_f32 (const float *x, float *y, int64_t n, float a,     \
+  DEFINE_AVX2_VARIANT (name)                                                \
+  static void name##_run (const float *x, float *y, int64_t n, float a,     \
       float b)                                                              \
   {                                                                         \
-    DISPATCH2 (name, x, y, n, a, b);                                        \
+    DISPATCH (name, x, y, n, a, b);                                         \
   }
 
 #if OVI_MATH_X86
-#define DEFINE_AVX2_VARIANT2(name)                                          \
+#define DEFINE_AVX2_VARIANT(name)                                           \
   __attribute__((target ("avx2,fma")))                                      \
   static void name##_avx2 (const float *x, float *y, int64_t n, float a,    \
       float b)                                                              \
   {                                                                         \
     name##_body (x, y, n, a, b);                                            \
   }
-#define DISPATCH2(name, x, y, n, a, b)                                      \
+#define DISPATCH(name, x, y, n, a, b)                                       \
   (ovi_sgemm_have_avx2 () ? name##_avx2 : name##_generic) (x, y, n, a, b)
 #else
-#define DEFINE_AVX2_VARIANT2(name)
-#define DISPATCH2(name, x, y, n, a, b) name##_generic (x, y, n, a, b)
+#define DEFINE_AVX2_VARIANT(name)
+#define DISPATCH(name, x, y, n, a, b) name##_generic (x, y, n, a, b)
 #endif
 
-DEFINE_ARRAY_FN2 (hardsigmoid, v_hardsigmoid)
-DEFINE_ARRAY_FN2 (hardswish, v_hardswish)
-DEFINE_ARRAY_FN2 (clamp, v_clamp)
+DEFINE_ARRAY_FN (exp, v_exp (v))
+DEFINE_ARRAY_FN (sigmoid, v_sigmoid (v))
+DEFINE_ARRAY_FN (swish, v_swish (v))
+DEFINE_ARRAY_FN (tanh, v_tanh (v))
+DEFINE_ARRAY_FN (hardsigmoid, v_hardsigmoid (v, a, b))
+DEFINE_ARRAY_FN (hardswish, v_hardswish (v, a, b))
+DEFINE_ARRAY_FN (clamp, v_clamp (v, a, b))
 
-DEFINE_ARRAY_FN (exp, v_exp)
-DEFINE_ARRAY_FN (sigmoid, v_sigmoid)
-DEFINE_ARRAY_FN (swish, v_swish)
-DEFINE_ARRAY_FN (tanh, v_tanh)
+void
+ovi_vexp_f32 (const float *x, float *y, int64_t n)
+{
+  exp_run (x, y, n, 0, 0);
+}
+
+void
+ovi_vsigmoid_f32 (const float *x, float *y, int64_t n)
+{
+  sigmoid_run (x, y, n, 0, 0);
+}
+
+void
+ovi_vswish_f32 (const float *x, float *y, int64_t n)
+{
+  swish_run (x, y, n, 0, 0);
+}
+
+void
+ovi_vtanh_f32 (const float *x, float *y, int64_t n)
+{
+  tanh_run (x, y, n, 0, 0);
+}
+
+void
+ovi_vhardsigmoid_f32 (const float *x, float *y, int64_t n, float alpha,
+    float beta)
+{
+  hardsigmoid_run (x, y, n, alpha, beta);
+}
+
+void
+ovi_vhardswish_f32 (const float *x, float *y, int64_t n, float alpha,
+    float beta)
+{
+  hardswish_run (x, y, n, alpha, beta);
+}
+
+void
+ovi_vclamp_f32 (const float *x, float *y, int64_t n, float lo, float hi)
+{
+  clamp_run (x, y, n, lo, hi);
+}
