@@ -341,8 +341,11 @@ infer_now (OviRequest *r, GError **error)
   return TRUE;
 }
 
-gboolean
-ovi_request_infer (OviRequest *r, GError **error)
+/* Marks the request running, and for an asynchronous run sets its
+ * callback and clears the last run's error; FALSE when it already runs. */
+static gboolean
+claim (OviRequest *r, gboolean async, OviRequestCallback callback,
+    gpointer user_data, GError **error)
 {
   g_mutex_lock (&r->lock);
   if (r->busy) {
@@ -352,16 +355,35 @@ ovi_request_infer (OviRequest *r, GError **error)
     return FALSE;
   }
   r->busy = TRUE;
-  g_mutex_unlock (&r->lock);
-  omp_set_num_threads (r->cm->threads_per_stream);
-  {
-    gboolean ok = infer_now (r, error);
-    g_mutex_lock (&r->lock);
-    r->busy = FALSE;
-    g_cond_broadcast (&r->done_cond);
-    g_mutex_unlock (&r->lock);
-    return ok;
+  if (async) {
+    g_clear_error (&r->async_error);
+    r->callback = callback;
+    r->callback_data = user_data;
   }
+  g_mutex_unlock (&r->lock);
+  return TRUE;
+}
+
+/* Marks it done and wakes its waiters. */
+static void
+release (OviRequest *r)
+{
+  g_mutex_lock (&r->lock);
+  r->busy = FALSE;
+  g_cond_broadcast (&r->done_cond);
+  g_mutex_unlock (&r->lock);
+}
+
+gboolean
+ovi_request_infer (OviRequest *r, GError **error)
+{
+  gboolean ok;
+  if (!claim (r, FALSE, NULL, NULL, error))
+    return FALSE;
+  omp_set_num_threads (r->cm->threads_per_stream);
+  ok = infer_now (r, error);
+  release (r);
+  return ok;
 }
 
 void
@@ -381,10 +403,7 @@ ovi_request_run_async_job (OviRequest *r)
    * it must not free the request. */
   if (cb)
     cb (r, err, data);
-  g_mutex_lock (&r->lock);
-  r->busy = FALSE;
-  g_cond_broadcast (&r->done_cond);
-  g_mutex_unlock (&r->lock);
+  release (r);
 }
 
 gboolean
@@ -393,29 +412,15 @@ ovi_request_infer_async (OviRequest *r, OviRequestCallback callback,
 {
   GError *err = NULL;
   GThreadPool *pool;
-  g_mutex_lock (&r->lock);
-  if (r->busy) {
-    g_mutex_unlock (&r->lock);
-    g_set_error (error, OVI_ERROR, OVI_ERROR_ARGUMENT,
-        "the request is already running");
+  if (!claim (r, TRUE, callback, user_data, error))
     return FALSE;
-  }
-  r->busy = TRUE;
-  g_clear_error (&r->async_error);
-  r->callback = callback;
-  r->callback_data = user_data;
-  g_mutex_unlock (&r->lock);
   pool = ovi_compiled_model_get_workers (r->cm, error);
   if (pool == NULL) {
-    g_mutex_lock (&r->lock);
-    r->busy = FALSE;
-    g_mutex_unlock (&r->lock);
+    release (r);
     return FALSE;
   }
   if (!g_thread_pool_push (pool, r, &err)) {
-    g_mutex_lock (&r->lock);
-    r->busy = FALSE;
-    g_mutex_unlock (&r->lock);
+    release (r);
     g_set_error (error, OVI_ERROR, OVI_ERROR_DEVICE,
         "cannot queue the request: %s", err->message);
     g_error_free (err);
