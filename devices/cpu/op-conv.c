@@ -232,8 +232,7 @@ typedef struct {
   ConvPostOps post;
   float *packed;             /* group g's at packed + g * group_floats */
   int64_t group_floats;
-  gboolean winograd;         /* packed holds Winograd-transformed weights */
-  gboolean tc;               /* packed holds W^T for transposed GEMMs */
+  guint flags;               /* how packed is laid out: conv_plan_flags */
 } ConvState;
 
 /* A 3x3, stride-1, undilated, single-group 2-D convolution Winograd
@@ -613,9 +612,7 @@ conv_f32 (OviOpCtx *ctx, const ConvGeom *g, GError **error)
   }
   if (ovi_postops_any (&post->act))
     r.act = &post->act;
-  conv_plan (g, threads, st == NULL || st->packed == NULL ? 0 : st->winograd
-      ? CONV_WINOGRAD_PACKED : st->tc ? CONV_TC_PACKED : OVI_SGEMM_PACKED_A,
-      &p);
+  conv_plan (g, threads, st ? st->flags : 0, &p);
   r.tc = p.tc;
   ovi_scratch_begin (&s, ctx);
   conv_buffers (&s, &p, &b);
@@ -688,48 +685,42 @@ static gboolean
 conv_prepare (OviOpCtx *ctx, GError **error)
 {
   ConvState *st = g_new0 (ConvState, 1);
+  const float *w = ctx->inputs[1]->data;
   ConvGeom g;
   OviWinograd wg;
+  int64_t kdim;
+  gsize group_bytes = 0;
 
   conv_postops (ctx->node, &st->post);
   conv_geom (ctx, FALSE, &g);
-  if (conv_plan_flags (&g, conv_packs_weights (ctx, &g))
-      == CONV_WINOGRAD_PACKED && conv_winograd_shape (&g, &wg)) {
-    st->winograd = TRUE;
-    st->packed = ovi_aligned_alloc (ovi_winograd_weights_size (&wg));
+  kdim = g.cg * g.k_size;
+  st->flags = conv_plan_flags (&g, conv_packs_weights (ctx, &g));
+  /* Winograd's transformed weights are one block (one group) */
+  if (st->flags == CONV_WINOGRAD_PACKED && conv_winograd_shape (&g, &wg))
+    group_bytes = ovi_winograd_weights_size (&wg);
+  else if (st->flags == CONV_TC_PACKED)
+    group_bytes = ovi_sgemm_packed_b_size (kdim, g.mg);
+  else if (st->flags == OVI_SGEMM_PACKED_A)
+    group_bytes = ovi_sgemm_packed_a_size (g.mg, kdim);
+  if (group_bytes > 0) {
+    st->group_floats = group_bytes / sizeof (float);
+    st->packed = ovi_aligned_alloc (group_bytes * g.group);
     if (st->packed == NULL) {
       g_free (st);
       return ovi_cpu_out_of_memory (ctx, error);
     }
-    ovi_winograd_pack_weights (&wg, ctx->inputs[1]->data, st->packed);
-  } else if (conv_plan_flags (&g, conv_packs_weights (ctx, &g))
-      == CONV_TC_PACKED) {
-    int64_t kdim = g.cg * g.k_size;
-    const float *w = ctx->inputs[1]->data;
-    st->tc = TRUE;
-    st->group_floats = ovi_sgemm_packed_b_size (kdim, g.mg) / sizeof (float);
-    st->packed = ovi_aligned_alloc (sizeof (float) * st->group_floats
-        * g.group);
-    if (st->packed == NULL) {
-      g_free (st);
-      return ovi_cpu_out_of_memory (ctx, error);
+  }
+  if (st->flags == CONV_WINOGRAD_PACKED) {
+    ovi_winograd_pack_weights (&wg, w, st->packed);
+  } else if (st->flags != 0) {
+    for (int64_t grp = 0; grp < g.group; grp++) {
+      const float *wgrp = w + grp * g.mg * kdim;
+      float *dst = st->packed + grp * st->group_floats;
+      if (st->flags == CONV_TC_PACKED)
+        ovi_sgemm_pack_b (TRUE, kdim, g.mg, wgrp, kdim, dst);
+      else
+        ovi_sgemm_pack_a (FALSE, g.mg, kdim, wgrp, kdim, dst);
     }
-    for (int64_t grp = 0; grp < g.group; grp++)
-      ovi_sgemm_pack_b (TRUE, kdim, g.mg, w + grp * g.mg * kdim, kdim,
-          st->packed + grp * st->group_floats);
-  } else if (conv_packs_weights (ctx, &g)) {
-    int64_t kdim = g.cg * g.k_size;
-    const float *w = ctx->inputs[1]->data;
-    st->group_floats = ovi_sgemm_packed_a_size (g.mg, kdim) / sizeof (float);
-    st->packed = ovi_aligned_alloc (sizeof (float) * st->group_floats
-        * g.group);
-    if (st->packed == NULL) {
-      g_free (st);
-      return ovi_cpu_out_of_memory (ctx, error);
-    }
-    for (int64_t grp = 0; grp < g.group; grp++)
-      ovi_sgemm_pack_a (FALSE, g.mg, kdim, w + grp * g.mg * kdim, kdim,
-          st->packed + grp * st->group_floats);
   }
   ctx->state = st;
   return TRUE;
