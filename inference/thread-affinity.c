@@ -9,13 +9,29 @@
 
 #include "thread-affinity.h"
 
+#ifdef __linux__
+/* The process's CPUs, read once from the main thread's mask: a thread
+ * already pinned would see only its own CPU. */
+static const cpu_set_t *
+process_cpus (void)
+{
+  static gsize once = 0;
+  static cpu_set_t allowed;
+  if (g_once_init_enter (&once)) {
+    if (sched_getaffinity (getpid (), sizeof (allowed), &allowed) != 0)
+      CPU_ZERO (&allowed);
+    g_once_init_leave (&once, 1);
+  }
+  return &allowed;
+}
+#endif
+
 int
 ovi_affinity_cpu_count (void)
 {
 #ifdef __linux__
-  cpu_set_t set;
-  if (sched_getaffinity (0, sizeof (set), &set) == 0)
-    return MAX (CPU_COUNT (&set), 1);
+  if (CPU_COUNT (process_cpus ()) > 0)
+    return CPU_COUNT (process_cpus ());
 #endif
   return MAX (omp_get_num_procs (), 1);
 }
@@ -24,23 +40,15 @@ gboolean
 ovi_affinity_pin_current (int index)
 {
 #ifdef __linux__
-  /* Read the process's mask from the main thread's view: a thread already
-   * pinned would otherwise see only its own CPU. */
-  static gsize once = 0;
-  static cpu_set_t allowed;
+  const cpu_set_t *allowed = process_cpus ();
   cpu_set_t one;
   int count = 0, n, cpu = -1;
 
-  if (g_once_init_enter (&once)) {
-    if (sched_getaffinity (getpid (), sizeof (allowed), &allowed) != 0)
-      CPU_ZERO (&allowed);
-    g_once_init_leave (&once, 1);
-  }
-  if (CPU_COUNT (&allowed) == 0)
+  if (CPU_COUNT (allowed) == 0)
     return FALSE;
-  n = index % CPU_COUNT (&allowed);
+  n = index % CPU_COUNT (allowed);
   for (int c = 0; c < CPU_SETSIZE && cpu < 0; c++)
-    if (CPU_ISSET (c, &allowed) && count++ == n)
+    if (CPU_ISSET (c, allowed) && count++ == n)
       cpu = c;
   CPU_ZERO (&one);
   CPU_SET (cpu, &one);

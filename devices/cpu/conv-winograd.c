@@ -123,7 +123,6 @@ ovi_winograd_scratch_size (const OviWinograd *wg, int threads)
   return l.v_bytes + l.m_bytes + l.gemm_bytes * MAX (threads, 1);
 }
 
-
 /* Up to 8 floats, the rest of the vector zero. */
 static inline __attribute__((always_inline)) void
 v8_load (V8f *v, const float *p, int64_t count)
