@@ -10,6 +10,8 @@ packages=(
   libonnx-testdata
   python3-torch python3-torchvision
   clang libclang-rt-14-dev libomp-14-dev
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libjson-glib-dev
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
 )
 
 missing=()

@@ -113,6 +113,18 @@ else
   failed=$((failed + 1)); failures+=("torchvision export")
 fi
 
+echo "== pipelines: each pipelines/*.sh on the test models"
+for script in pipelines/*.sh; do
+  out=$(mktemp)
+  if GST_PLUGIN_PATH=$root/build-test/elements timeout 300 "$script" build-test/tests > "$out" 2>&1 \
+      && [ -s "$out" ]; then
+    passed=$((passed + 1)); echo "  $script: ok ($(wc -l < "$out") lines)"
+  else
+    failed=$((failed + 1)); failures+=("$script"); tail -20 "$out"
+  fi
+  rm -f "$out"
+done
+
 echo "== sanitizer build (address, undefined, leak)"
 if build build-asan -Db_sanitize=address,undefined -Dbuildtype=debugoptimized -Db_lundef=false; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1

@@ -1,0 +1,538 @@
+/**
+ * SECTION:element-ovmetaconvert
+ * @title: ovmetaconvert
+ *
+ * Converts each frame's inference results to JSON in the layout of DL
+ * Streamer's gvametaconvert (`objects[]` with `x y w h`, `region_id`,
+ * `id`, `detection`, one key per attribute, optional `tensors`;
+ * `resolution`, `timestamp`, `source`, `tags`) and attaches it to the
+ * buffer as a GstOvJsonMeta, for ovmetapublish or the application.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 videotestsrc num-buffers=30 ! videoconvert ! \
+ *     ovdetect model=detector.onnx ! ovmetaconvert add-empty-results=true ! \
+ *     ovmetapublish file-format=json-lines ! fakesink
+ * ]|
+ */
+#include "gstovmetaconvert.h"
+
+#include <gst/video/video.h>
+#include <json-glib/json-glib.h>
+
+#include "gstovmeta.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_ov_meta_convert_debug);
+#define GST_CAT_DEFAULT gst_ov_meta_convert_debug
+
+typedef enum {
+  FORMAT_JSON,
+  FORMAT_DUMP_DETECTION,
+} Format;
+
+enum {
+  PROP_0,
+  PROP_FORMAT,
+  PROP_ADD_TENSOR_DATA,
+  PROP_ADD_EMPTY_RESULTS,
+  PROP_JSON_INDENT,
+  PROP_SOURCE,
+  PROP_TAGS,
+};
+
+struct _GstOvMetaConvert {
+  GstBaseTransform parent;
+  Format format;
+  gboolean add_tensor_data;
+  gboolean add_empty_results;
+  gint json_indent;
+  gchar *source;
+  gchar *tags;
+  GstVideoInfo info;
+};
+
+#define VIDEO_CAPS GST_VIDEO_CAPS_MAKE (GST_VIDEO_FORMATS_ALL)
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (VIDEO_CAPS));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (VIDEO_CAPS));
+
+G_DEFINE_TYPE (GstOvMetaConvert, gst_ov_meta_convert, GST_TYPE_BASE_TRANSFORM);
+GST_ELEMENT_REGISTER_DEFINE (ovmetaconvert, "ovmetaconvert", GST_RANK_NONE,
+    GST_TYPE_OV_META_CONVERT);
+
+static GType
+format_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    { FORMAT_JSON, "Conversion to GstOvJsonMeta", "json" },
+    { FORMAT_DUMP_DETECTION, "Dump detection to GST debug log",
+        "dump-detection" },
+    { 0, NULL, NULL },
+  };
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstOvMetaConvertFormat", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+/* ---- JSON -------------------------------------------------------------- */
+
+static gboolean
+is_internal (const GstStructure *s)
+{
+  return gst_structure_has_name (s, "detection")
+      || gst_structure_has_name (s, "object_id");
+}
+
+static void
+add_data_array (JsonBuilder *b, const GstStructure *s)
+{
+  gsize size;
+  gconstpointer data = gst_ov_tensor_structure_get_data (s, &size);
+  int precision = GST_OV_PRECISION_UNSPECIFIED;
+
+  if (data == NULL)
+    return;
+  gst_structure_get_int (s, "precision", &precision);
+  json_builder_set_member_name (b, "data");
+  json_builder_begin_array (b);
+  switch (precision) {
+    case GST_OV_PRECISION_U8:
+      for (gsize i = 0; i < size; i++)
+        json_builder_add_int_value (b, ((const guint8 *) data)[i]);
+      break;
+    case GST_OV_PRECISION_I32:
+      for (gsize i = 0; i < size / 4; i++)
+        json_builder_add_int_value (b, ((const gint32 *) data)[i]);
+      break;
+    case GST_OV_PRECISION_I64:
+      for (gsize i = 0; i < size / 8; i++)
+        json_builder_add_int_value (b, ((const gint64 *) data)[i]);
+      break;
+    case GST_OV_PRECISION_FP32:
+      for (gsize i = 0; i < size / 4; i++)
+        json_builder_add_double_value (b, ((const float *) data)[i]);
+      break;
+    default:
+      break;
+  }
+  json_builder_end_array (b);
+}
+
+static void
+add_tensor (JsonBuilder *b, const GstStructure *s)
+{
+  const GValue *dims = gst_structure_get_value (s, "dims");
+  const gchar *str;
+  gdouble conf;
+  gint i;
+
+  json_builder_begin_object (b);
+  if (gst_structure_get_int (s, "precision", &i)) {
+    json_builder_set_member_name (b, "precision");
+    json_builder_add_string_value (b, gst_ov_precision_name (i));
+  }
+  if (gst_structure_get_int (s, "layout", &i)) {
+    json_builder_set_member_name (b, "layout");
+    json_builder_add_string_value (b, gst_ov_layout_name (i));
+  }
+  if (dims && GST_VALUE_HOLDS_ARRAY (dims)) {
+    json_builder_set_member_name (b, "dims");
+    json_builder_begin_array (b);
+    for (guint k = 0; k < gst_value_array_get_size (dims); k++)
+      json_builder_add_int_value (b,
+          g_value_get_uint (gst_value_array_get_value (dims, k)));
+    json_builder_end_array (b);
+  }
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, gst_structure_get_name (s));
+  for (const char *const *k = (const char *const[]) { "model_name",
+          "layer_name", "format", NULL }; *k; k++) {
+    if ((str = gst_structure_get_string (s, *k))) {
+      json_builder_set_member_name (b, *k);
+      json_builder_add_string_value (b, str);
+    }
+  }
+  if (!gst_structure_has_name (s, "detection")
+      && (str = gst_structure_get_string (s, "label"))) {
+    json_builder_set_member_name (b, "label");
+    json_builder_add_string_value (b, str);
+  }
+  if (gst_structure_get_double (s, "confidence", &conf)) {
+    json_builder_set_member_name (b, "confidence");
+    json_builder_add_double_value (b, conf);
+  }
+  if (gst_structure_get_int (s, "label_id", &i)) {
+    json_builder_set_member_name (b, "label_id");
+    json_builder_add_int_value (b, i);
+  }
+  add_data_array (b, s);
+  json_builder_end_object (b);
+}
+
+/* An attribute as gvametaconvert writes it: only structures with both a
+ * label and a model name. */
+static void
+add_attribute (JsonBuilder *b, const GstStructure *s)
+{
+  const gchar *label = gst_structure_get_string (s, "label");
+  const gchar *model = gst_structure_get_string (s, "model_name");
+  const gchar *key = gst_structure_get_string (s, "attribute_name");
+  gdouble conf;
+  gint id;
+
+  if (label == NULL || model == NULL)
+    return;
+  json_builder_set_member_name (b, key ? key : gst_structure_get_name (s));
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "label");
+  json_builder_add_string_value (b, label);
+  json_builder_set_member_name (b, "model");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, model);
+  json_builder_end_object (b);
+  if (gst_structure_get_double (s, "confidence", &conf)) {
+    json_builder_set_member_name (b, "confidence");
+    json_builder_add_double_value (b, conf);
+  }
+  if (gst_structure_get_int (s, "label_id", &id) && id >= 0) {
+    json_builder_set_member_name (b, "label_id");
+    json_builder_add_int_value (b, id);
+  }
+  json_builder_end_object (b);
+}
+
+static void
+add_int (JsonBuilder *b, const char *name, gint64 v)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_int_value (b, v);
+}
+
+static void
+add_object (JsonBuilder *b, GstVideoRegionOfInterestMeta *roi,
+    gboolean add_tensor_data)
+{
+  GstStructure *det = gst_video_region_of_interest_meta_get_param (roi,
+      "detection");
+  gint id = gst_ov_roi_get_object_id (roi);
+  const gchar *label = roi->roi_type ? g_quark_to_string (roi->roi_type) : "";
+
+  json_builder_begin_object (b);
+  add_int (b, "x", roi->x);
+  add_int (b, "y", roi->y);
+  add_int (b, "w", roi->w);
+  add_int (b, "h", roi->h);
+  add_int (b, "region_id", roi->id);
+  if (roi->parent_id >= 0)
+    add_int (b, "parent_id", roi->parent_id);
+  if (id >= 0)
+    add_int (b, "id", id);
+  if (*label) {
+    json_builder_set_member_name (b, "roi_type");
+    json_builder_add_string_value (b, label);
+  }
+  if (det) {
+    gdouble v;
+    gint label_id;
+    json_builder_set_member_name (b, "detection");
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "bounding_box");
+    json_builder_begin_object (b);
+    for (const char *const *k = (const char *const[]) { "x_min", "y_min",
+            "x_max", "y_max", NULL }; *k; k++) {
+      if (gst_structure_get_double (det, *k, &v)) {
+        json_builder_set_member_name (b, *k);
+        json_builder_add_double_value (b, v);
+      }
+    }
+    json_builder_end_object (b);
+    if (gst_structure_get_double (det, "confidence", &v)) {
+      json_builder_set_member_name (b, "confidence");
+      json_builder_add_double_value (b, v);
+    }
+    if (gst_structure_get_int (det, "label_id", &label_id))
+      add_int (b, "label_id", label_id);
+    if (*label) {
+      json_builder_set_member_name (b, "label");
+      json_builder_add_string_value (b, label);
+    }
+    json_builder_end_object (b);
+  }
+  for (GList *l = roi->params; l; l = l->next)
+    if (!is_internal (l->data))
+      add_attribute (b, l->data);
+  if (add_tensor_data) {
+    json_builder_set_member_name (b, "tensors");
+    json_builder_begin_array (b);
+    for (GList *l = roi->params; l; l = l->next)
+      if (!gst_structure_has_name (l->data, "object_id"))
+        add_tensor (b, l->data);
+    json_builder_end_array (b);
+  }
+  json_builder_end_object (b);
+}
+
+gchar *
+gst_ov_meta_to_json (GstBuffer *buffer, const GstVideoInfo *info,
+    GstClockTime timestamp, const gchar *source, const gchar *tags,
+    gboolean add_tensor_data, gboolean add_empty_results, gint indent)
+{
+  JsonBuilder *b;
+  JsonGenerator *gen;
+  JsonNode *root;
+  gpointer state = NULL;
+  GstMeta *m;
+  guint n_objects = 0, n_tensors = 0;
+  gchar *out;
+
+  /* Results first, to know whether there is anything to say. */
+  while ((m = gst_buffer_iterate_meta (buffer, &state))) {
+    if (m->info->api == GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)
+      n_objects++;
+    else if (m->info->api == GST_OV_TENSOR_META_API_TYPE)
+      n_tensors++;
+  }
+  if (n_objects == 0 && n_tensors == 0 && !add_empty_results)
+    return NULL;
+
+  b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "resolution");
+  json_builder_begin_object (b);
+  add_int (b, "width", GST_VIDEO_INFO_WIDTH (info));
+  add_int (b, "height", GST_VIDEO_INFO_HEIGHT (info));
+  json_builder_end_object (b);
+  if (source) {
+    json_builder_set_member_name (b, "source");
+    json_builder_add_string_value (b, source);
+  }
+  if (GST_CLOCK_TIME_IS_VALID (timestamp))
+    add_int (b, "timestamp", (gint64) timestamp);
+  if (tags) {
+    JsonNode *t = json_from_string (tags, NULL);
+    if (t && JSON_NODE_HOLDS_OBJECT (t)) {
+      json_builder_set_member_name (b, "tags");
+      json_builder_add_value (b, t);
+    } else if (t) {
+      json_node_unref (t);
+    }
+  }
+
+  state = NULL;
+  json_builder_set_member_name (b, "objects");
+  json_builder_begin_array (b);
+  while ((m = gst_buffer_iterate_meta_filtered (buffer, &state,
+              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)))
+    add_object (b, (GstVideoRegionOfInterestMeta *) m, add_tensor_data);
+  /* Whole-frame classification reads as an object covering the frame. */
+  state = NULL;
+  while ((m = gst_buffer_iterate_meta_filtered (buffer, &state,
+              GST_OV_TENSOR_META_API_TYPE))) {
+    const GstStructure *s = ((GstOvTensorMeta *) m)->data;
+    if (!gst_structure_has_field (s, "label"))
+      continue;
+    json_builder_begin_object (b);
+    add_int (b, "x", 0);
+    add_int (b, "y", 0);
+    add_int (b, "w", GST_VIDEO_INFO_WIDTH (info));
+    add_int (b, "h", GST_VIDEO_INFO_HEIGHT (info));
+    add_attribute (b, s);
+    json_builder_end_object (b);
+  }
+  json_builder_end_array (b);
+
+  if (add_tensor_data && n_tensors > 0) {
+    state = NULL;
+    json_builder_set_member_name (b, "tensors");
+    json_builder_begin_array (b);
+    while ((m = gst_buffer_iterate_meta_filtered (buffer, &state,
+                GST_OV_TENSOR_META_API_TYPE)))
+      add_tensor (b, ((GstOvTensorMeta *) m)->data);
+    json_builder_end_array (b);
+  }
+  json_builder_end_object (b);
+
+  root = json_builder_get_root (b);
+  gen = json_generator_new ();
+  json_generator_set_root (gen, root);
+  if (indent >= 0) {
+    json_generator_set_pretty (gen, TRUE);
+    json_generator_set_indent (gen, (guint) indent);
+  }
+  out = json_generator_to_data (gen, NULL);
+  json_node_unref (root);
+  g_object_unref (gen);
+  g_object_unref (b);
+  return out;
+}
+
+/* ---- element ------------------------------------------------------------ */
+
+static gboolean
+set_caps (GstBaseTransform *trans, GstCaps *incaps, GstCaps *outcaps)
+{
+  GstOvMetaConvert *self = GST_OV_META_CONVERT (trans);
+  return gst_video_info_from_caps (&self->info, incaps);
+}
+
+static void
+dump_detections (GstOvMetaConvert *self, GstBuffer *buf)
+{
+  gpointer state = NULL;
+  GstMeta *m;
+  while ((m = gst_buffer_iterate_meta_filtered (buf, &state,
+              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) m;
+    double conf = 0.0;
+    gst_ov_roi_get_detection (roi, &conf, NULL, NULL);
+    GST_INFO_OBJECT (self, "detection: %s %.3f at %u,%u %ux%u",
+        gst_ov_roi_get_label (roi), conf, roi->x, roi->y, roi->w, roi->h);
+  }
+}
+
+static GstFlowReturn
+transform_ip (GstBaseTransform *trans, GstBuffer *buf)
+{
+  GstOvMetaConvert *self = GST_OV_META_CONVERT (trans);
+  GstClockTime ts;
+  gchar *json;
+
+  if (self->format == FORMAT_DUMP_DETECTION) {
+    dump_detections (self, buf);
+    return GST_FLOW_OK;
+  }
+  ts = gst_segment_to_stream_time (&trans->segment, GST_FORMAT_TIME,
+      GST_BUFFER_PTS (buf));
+  GST_OBJECT_LOCK (self);
+  json = gst_ov_meta_to_json (buf, &self->info, ts, self->source, self->tags,
+      self->add_tensor_data, self->add_empty_results, self->json_indent);
+  GST_OBJECT_UNLOCK (self);
+  if (json) {
+    gst_buffer_add_ov_json_meta (buf, json);
+    GST_LOG_OBJECT (self, "%s", json);
+    g_free (json);
+  }
+  return GST_FLOW_OK;
+}
+
+static void
+set_property (GObject *object, guint prop_id, const GValue *value,
+    GParamSpec *pspec)
+{
+  GstOvMetaConvert *self = GST_OV_META_CONVERT (object);
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_FORMAT: self->format = g_value_get_enum (value); break;
+    case PROP_ADD_TENSOR_DATA:
+      self->add_tensor_data = g_value_get_boolean (value);
+      break;
+    case PROP_ADD_EMPTY_RESULTS:
+      self->add_empty_results = g_value_get_boolean (value);
+      break;
+    case PROP_JSON_INDENT: self->json_indent = g_value_get_int (value); break;
+    case PROP_SOURCE:
+      g_free (self->source);
+      self->source = g_value_dup_string (value);
+      break;
+    case PROP_TAGS:
+      g_free (self->tags);
+      self->tags = g_value_dup_string (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+get_property (GObject *object, guint prop_id, GValue *value,
+    GParamSpec *pspec)
+{
+  GstOvMetaConvert *self = GST_OV_META_CONVERT (object);
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_FORMAT: g_value_set_enum (value, self->format); break;
+    case PROP_ADD_TENSOR_DATA:
+      g_value_set_boolean (value, self->add_tensor_data);
+      break;
+    case PROP_ADD_EMPTY_RESULTS:
+      g_value_set_boolean (value, self->add_empty_results);
+      break;
+    case PROP_JSON_INDENT: g_value_set_int (value, self->json_indent); break;
+    case PROP_SOURCE: g_value_set_string (value, self->source); break;
+    case PROP_TAGS: g_value_set_string (value, self->tags); break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+finalize (GObject *object)
+{
+  GstOvMetaConvert *self = GST_OV_META_CONVERT (object);
+  g_free (self->source);
+  g_free (self->tags);
+  G_OBJECT_CLASS (gst_ov_meta_convert_parent_class)->finalize (object);
+}
+
+static void
+gst_ov_meta_convert_class_init (GstOvMetaConvertClass *klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseTransformClass *bt_class = GST_BASE_TRANSFORM_CLASS (klass);
+  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+      | GST_PARAM_MUTABLE_PLAYING;
+
+  GST_DEBUG_CATEGORY_INIT (gst_ov_meta_convert_debug, "ovmetaconvert", 0,
+      "ov metadata to JSON");
+  gobject_class->set_property = set_property;
+  gobject_class->get_property = get_property;
+  gobject_class->finalize = finalize;
+
+  g_object_class_install_property (gobject_class, PROP_FORMAT,
+      g_param_spec_enum ("format", "Format", "What to convert the results to",
+          format_get_type (), FORMAT_JSON, rw));
+  g_object_class_install_property (gobject_class, PROP_ADD_TENSOR_DATA,
+      g_param_spec_boolean ("add-tensor-data", "Add tensor data",
+          "Include every result's tensor data in the JSON", FALSE, rw));
+  g_object_class_install_property (gobject_class, PROP_ADD_EMPTY_RESULTS,
+      g_param_spec_boolean ("add-empty-results", "Add empty results",
+          "Also write JSON for frames without results", FALSE, rw));
+  g_object_class_install_property (gobject_class, PROP_JSON_INDENT,
+      g_param_spec_int ("json-indent", "JSON indent",
+          "Spaces of indentation (-1: compact, one line)", -1, 10, -1, rw));
+  g_object_class_install_property (gobject_class, PROP_SOURCE,
+      g_param_spec_string ("source", "Source",
+          "The stream's URI, written as \"source\"", NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_TAGS,
+      g_param_spec_string ("tags", "Tags",
+          "A JSON object written as \"tags\"", NULL, rw));
+
+  gst_element_class_set_static_metadata (element_class,
+      "Metadata to JSON", "Filter/Metadata",
+      "Converts inference results to DL Streamer-compatible JSON",
+      "gst-ovi developers");
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  bt_class->set_caps = set_caps;
+  bt_class->transform_ip = transform_ip;
+  gst_type_mark_as_plugin_api (format_get_type (), 0);
+}
+
+static void
+gst_ov_meta_convert_init (GstOvMetaConvert *self)
+{
+  self->json_indent = -1;
+  /* In place, not passthrough: the buffer must be writable for the meta. */
+  gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
+}

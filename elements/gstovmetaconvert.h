@@ -1,0 +1,23 @@
+#ifndef GST_OV_META_CONVERT_H
+#define GST_OV_META_CONVERT_H
+
+#include <gst/base/gstbasetransform.h>
+#include <gst/video/video.h>
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_OV_META_CONVERT (gst_ov_meta_convert_get_type ())
+G_DECLARE_FINAL_TYPE (GstOvMetaConvert, gst_ov_meta_convert, GST,
+    OV_META_CONVERT, GstBaseTransform)
+GST_ELEMENT_REGISTER_DECLARE (ovmetaconvert);
+
+/* The frame's results as gvametaconvert's JSON object (NULL when there is
+ * nothing and empty results are not wanted). Exposed for tests and for
+ * applications that want the JSON without the element. */
+gchar *gst_ov_meta_to_json (GstBuffer *buffer, const GstVideoInfo *info,
+    GstClockTime timestamp, const gchar *source, const gchar *tags,
+    gboolean add_tensor_data, gboolean add_empty_results, gint indent);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,1016 @@
+/* Streaming model (why a task and not GstBaseTransform): the chain
+ * function pre-processes a frame into a free request and starts it, then
+ * queues the frame; the source pad's task pops frames in order, waits for
+ * their requests, lets the subclass decode and pushes. So the streaming
+ * thread never waits for an inference unless `nireq` are in flight, and
+ * the results leave as soon as they are ready. Serialized events travel
+ * through the same queue to stay in order with the frames. */
+#include "gstovbaseinference.h"
+
+#include <string.h>
+
+#include "gstovmeta.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_ov_base_inference_debug);
+#define GST_CAT_DEFAULT gst_ov_base_inference_debug
+
+#define DEFAULT_DEVICE GST_OV_DEVICE_AUTO
+#define DEFAULT_THRESHOLD 0.5
+#define DEFAULT_NIREQ 0
+#define DEFAULT_BATCH_SIZE 0
+#define DEFAULT_INFERENCE_INTERVAL 1
+
+enum {
+  PROP_0,
+  PROP_MODEL,
+  PROP_MODEL_PROC,
+  PROP_LABELS_FILE,
+  PROP_LABELS,
+  PROP_DEVICE,
+  PROP_THRESHOLD,
+  PROP_NIREQ,
+  PROP_BATCH_SIZE,
+  PROP_INFERENCE_INTERVAL,
+  PROP_INFERENCE_REGION,
+  PROP_OBJECT_CLASS,
+  PROP_MODEL_INSTANCE_ID,
+};
+
+/* A queued frame with its inferences, or a serialized event. */
+typedef struct {
+  GstBuffer *buffer;
+  GstEvent *event;
+  GArray *jobs;                 /* GstOvJob */
+  GstVideoInfo info;
+} Entry;
+
+typedef struct {
+  GstPad *sinkpad, *srcpad;
+  GstOvInferenceSettings s;
+
+  /* Set in start(), read-only while streaming. */
+  GstOvModelInstance *instance;
+  GstOvModelProc *model_proc;
+  gchar **labels;
+  gchar *model_name;
+  GstOvPreprocParams preproc;
+  GPtrArray *object_classes;    /* filter for roi-list; NULL: all */
+
+  /* Streaming thread only. */
+  GstVideoInfo info;
+  gboolean have_info;
+  guint64 frame_count;
+
+  GMutex lock;                  /* protects the fields below */
+  GCond cond;
+  GQueue queue;                 /* Entry */
+  guint max_queue;
+  GstFlowReturn srcresult;
+  gint flushing;                /* atomic too: read by the request pool */
+} GstOvBaseInferencePrivate;
+
+G_DEFINE_ABSTRACT_TYPE_WITH_CODE (GstOvBaseInference, gst_ov_base_inference,
+    GST_TYPE_ELEMENT, G_ADD_PRIVATE (GstOvBaseInference)
+    GST_DEBUG_CATEGORY_INIT (gst_ov_base_inference_debug, "ovbaseinference",
+        0, "ov inference base"));
+
+#define PRIV(self) ((GstOvBaseInferencePrivate *) \
+    gst_ov_base_inference_get_instance_private (GST_OV_BASE_INFERENCE (self)))
+
+#define VIDEO_FORMATS "{ BGRx, BGRA, BGR, RGBx, RGBA, RGB, xRGB, xBGR, ARGB, " \
+    "ABGR, NV12, I420, GRAY8 }"
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (VIDEO_FORMATS)));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (VIDEO_FORMATS)));
+
+GType
+gst_ov_device_get_type (void)
+{
+  static GType type = 0;
+  /* Names as DL Streamer spells devices (CPU, GPU, NPU, AUTO); nicks for
+   * the lower-case forms. */
+  static const GEnumValue values[] = {
+    { GST_OV_DEVICE_AUTO, "AUTO", "auto" },
+    { GST_OV_DEVICE_CPU, "CPU", "cpu" },
+    { GST_OV_DEVICE_GPU, "GPU", "gpu" },
+    { GST_OV_DEVICE_NPU, "NPU", "npu" },
+    { 0, NULL, NULL },
+  };
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstOvDevice", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+GType
+gst_ov_inference_region_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    { GST_OV_REGION_FULL_FRAME, "Perform inference for full frame",
+        "full-frame" },
+    { GST_OV_REGION_ROI_LIST, "Perform inference for roi list", "roi-list" },
+    { 0, NULL, NULL },
+  };
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstOvInferenceRegion", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+/* ---- accessors for subclasses ------------------------------------------ */
+
+const GstOvInferenceSettings *
+gst_ov_base_inference_get_settings (GstOvBaseInference *self)
+{
+  return &PRIV (self)->s;
+}
+
+OviModel *
+gst_ov_base_inference_get_model (GstOvBaseInference *self)
+{
+  GstOvBaseInferencePrivate *p = PRIV (self);
+  return p->instance ? gst_ov_model_instance_get_model (p->instance) : NULL;
+}
+
+const GstOvModelProc *
+gst_ov_base_inference_get_model_proc (GstOvBaseInference *self)
+{
+  return PRIV (self)->model_proc;
+}
+
+const gchar *const *
+gst_ov_base_inference_get_labels (GstOvBaseInference *self)
+{
+  return (const gchar *const *) PRIV (self)->labels;
+}
+
+const gchar *
+gst_ov_base_inference_get_label (GstOvBaseInference *self,
+    const gchar *const *labels, int label_id)
+{
+  if (labels == NULL)
+    labels = gst_ov_base_inference_get_labels (self);
+  if (labels == NULL || label_id < 0)
+    return NULL;
+  for (int i = 0; labels[i]; i++)
+    if (i == label_id)
+      return labels[i];
+  return NULL;
+}
+
+const gchar *
+gst_ov_base_inference_get_model_name (GstOvBaseInference *self)
+{
+  return PRIV (self)->model_name;
+}
+
+const GstOvPreprocParams *
+gst_ov_base_inference_get_preproc (GstOvBaseInference *self)
+{
+  return &PRIV (self)->preproc;
+}
+
+void
+gst_ov_base_inference_set_region (GstOvBaseInference *self,
+    GstOvInferenceRegion region)
+{
+  PRIV (self)->s.inference_region = region;
+}
+
+GstVideoRegionOfInterestMeta *
+gst_ov_job_attach (const GstOvJob *job, GstBuffer *buffer,
+    GstStructure *result)
+{
+  GstVideoRegionOfInterestMeta *roi;
+  if (job->roi_id == G_MAXUINT) {
+    gst_buffer_add_ov_tensor_meta (buffer, result);
+    return NULL;
+  }
+  roi = gst_buffer_get_video_region_of_interest_meta_id (buffer,
+      (gint) job->roi_id);
+  if (roi)
+    gst_video_region_of_interest_meta_add_param (roi, result);
+  else
+    gst_structure_free (result);
+  return roi;
+}
+
+gboolean
+gst_ov_job_get_outputs (const GstOvJob *job, OviTensorView *views,
+    const char **names, int max, int *n)
+{
+  int count = ovi_request_get_n_outputs (job->slot->request);
+  *n = MIN (count, max);
+  for (int i = 0; i < *n; i++)
+    if (!ovi_request_get_output (job->slot->request, i,
+            names ? &names[i] : NULL, &views[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* ---- start / stop ------------------------------------------------------ */
+
+static gboolean
+setup_preproc (GstOvBaseInference *self, GError **error)
+{
+  GstOvBaseInferencePrivate *p = PRIV (self);
+  OviTensorView in;
+  const char *name;
+  GstOvPreprocParams *pp = &p->preproc;
+  OviModel *model = gst_ov_model_instance_get_model (p->instance);
+
+  ovi_model_get_input (model, 0, &name, &in);
+  gst_ov_preproc_params_init (pp);
+  if (in.rank != 4) {
+    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION,
+        "input '%s' has rank %d: an image input is [1, C, H, W] or "
+        "[1, H, W, C]", name, in.rank);
+    return FALSE;
+  }
+  if (in.dims[1] == 1 || in.dims[1] == 3) {
+    pp->channels = (int) in.dims[1];
+    pp->height = (int) in.dims[2];
+    pp->width = (int) in.dims[3];
+  } else if (in.dims[3] == 1 || in.dims[3] == 3) {
+    pp->nhwc = TRUE;
+    pp->height = (int) in.dims[1];
+    pp->width = (int) in.dims[2];
+    pp->channels = (int) in.dims[3];
+  } else {
+    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION,
+        "input '%s' has neither 1 nor 3 channels in NCHW or NHWC", name);
+    return FALSE;
+  }
+  pp->dtype = in.dtype;
+  if (pp->channels == 1)
+    pp->color = GST_OV_COLOR_GRAY;
+  if (p->model_proc)
+    gst_ov_model_proc_apply (p->model_proc, pp);
+  if (pp->channels == 1)
+    pp->color = GST_OV_COLOR_GRAY;
+  return TRUE;
+}
+
+static gboolean
+load_labels (GstOvBaseInference *self, GError **error)
+{
+  GstOvBaseInferencePrivate *p = PRIV (self);
+  if (p->s.labels && *p->s.labels) {
+    p->labels = g_strsplit (p->s.labels, ",", -1);
+    for (int i = 0; p->labels[i]; i++)
+      g_strstrip (p->labels[i]);
+    return TRUE;
+  }
+  if (p->s.labels_file && *p->s.labels_file) {
+    p->labels = gst_ov_read_labels_file (p->s.labels_file, error);
+    return p->labels != NULL;
+  }
+  if (p->model_proc) {
+    for (guint i = 0; i < p->model_proc->postprocs->len; i++) {
+      GstOvPostproc *pp = g_ptr_array_index (p->model_proc->postprocs, i);
+      if (pp->labels) {
+        p->labels = g_strdupv (pp->labels);
+        break;
+      }
+    }
+  }
+  return TRUE;
+}
+
+static void
+stop (GstOvBaseInference *self)
+{
+  GstOvBaseInferencePrivate *p = PRIV (self);
+  gst_ov_model_instance_release (p->instance);
+  p->instance = NULL;
+  gst_ov_model_proc_free (p->model_proc);
+  p->model_proc = NULL;
+  g_strfreev (p->labels);
+  p->labels = NULL;
+  g_clear_pointer (&p->model_name, g_free);
+  g_clear_pointer (&p->object_classes, g_ptr_array_unref);
+}
+
+static gboolean
+start (GstOvBaseInference *self)
+{
+  GstOvBaseInferencePrivate *p = PRIV (self);
+  GstOvBaseInferenceClass *klass = GST_OV_BASE_INFERENCE_GET_CLASS (self);
+  GError *err = NULL;
+  char *base;
+
+  if (p->s.model == NULL || *p->s.model == '\0') {
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("No model set"),
+        ("set the 'model' property to an .onnx or .xml file"));
+    return FALSE;
+  }
+  if (!g_file_test (p->s.model, G_FILE_TEST_IS_REGULAR)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+        ("Model file '%s' not found", p->s.model), (NULL));
+    return FALSE;
+  }
+  if (p->s.device == GST_OV_DEVICE_GPU || p->s.device == GST_OV_DEVICE_NPU) {
+    GST_ELEMENT_ERROR (self, LIBRARY, INIT,
+        ("Device %s is not available", p->s.device == GST_OV_DEVICE_GPU
+            ? "GPU" : "NPU"),
+        ("this build runs inference on the CPU; use device=CPU or AUTO"));
+    return FALSE;
+  }
+  if (p->s.batch_size > 1) {
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+        ("batch-size %u is not supported; use 1 (several frames are still "
+            "in flight with nireq)", p->s.batch_size), (NULL));
+    return FALSE;
+  }
+  if (p->s.model_proc && *p->s.model_proc) {
+    if (!g_file_test (p->s.model_proc, G_FILE_TEST_IS_REGULAR)) {
+      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+          ("model-proc file '%s' not found", p->s.model_proc), (NULL));
+      return FALSE;
+    }
+    p->model_proc = gst_ov_model_proc_load (p->s.model_proc, &err);
+    if (p->model_proc == NULL)
+      goto settings_error;
+  }
+  if (!load_labels (self, &err))
+    goto settings_error;
+  if (p->s.object_class && *p->s.object_class) {
+    char **classes = g_strsplit (p->s.object_class, ",", -1);
+    p->object_classes = g_ptr_array_new_with_free_func (g_free);
+    for (int i = 0; classes[i]; i++)
+      g_ptr_array_add (p->object_classes, g_strdup (g_strstrip (classes[i])));
+    g_strfreev (classes);
+  }
+  base = g_path_get_basename (p->s.model);
+  if (strrchr (base, '.'))
+    *strrchr (base, '.') = '\0';
+  p->model_name = base;
+
+  p->instance = gst_ov_model_instance_acquire (p->s.model_instance_id,
+      p->s.model, "CPU", (int) p->s.nireq, &err);
+  if (p->instance == NULL) {
+    GST_ELEMENT_ERROR (self, LIBRARY, INIT,
+        ("Cannot load model '%s'", p->s.model), ("%s", err->message));
+    g_error_free (err);
+    stop (self);
+    return FALSE;
+  }
+  if (!setup_preproc (self, &err)
+      || (klass->model_ready && !klass->model_ready (self, &err))) {
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+        ("Model '%s' does not fit this element", p->s.model),
+        ("%s", err->message));
+    g_error_free (err);
+    stop (self);
+    return FALSE;
+  }
+  /* Frames waiting for a request count against the queue too. */
+  p->max_queue = 2 * (guint) gst_ov_model_instance_get_n_slots (p->instance) + 2;
+  p->frame_count = 0;
+  GST_INFO_OBJECT (self, "model %s, %d requests", p->s.model,
+      gst_ov_model_instance_get_n_slots (p->instance));
+  return TRUE;
+
+settings_error:
+  GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS, ("Invalid settings"),
+      ("%s", err->message));
+  g_error_free (err);
+  stop (self);
+  return FALSE;
+}
+
+/* ---- jobs and the queue ------------------------------------------------ */
+
+static void
+job_finish (GstOvBaseInference *self, GstBuffer *buffer,
+    const GstVideoInfo *info, GstOvJob *job, gboolean decode, GError **error)
+{
+  GstOvBaseInferencePrivate *p = PRIV (self);
+  GstOvBaseInferenceClass *klass = GST_OV_BASE_INFERENCE_GET_CLASS (self);
+  GError *err = NULL;
+
+  if (job->slot == NULL)
+    return;
+  if (!ovi_request_wait (job->slot->request, &err)) {
+    if (decode && error && *error == NULL)
+      *error = err;
+    else
+      g_error_free (err);
+  } else if (decode && (error == NULL || *error == NULL)) {
+    klass->decode (self, buffer, info, job, error);
+  }
+  gst_ov_model_instance_push_slot (p->instance, job->slot);
+  job->slot = NULL;
+}
+
+static void
+entry_free (GstOvBaseInference *self, Entry *e)
+{
+  if (e->jobs) {
+    for (guint i = 0; i < e->jobs->len; i++)
+      job_finish (self, NULL, NULL, &g_array_index (e->jobs, GstOvJob, i),
+          FALSE, NULL);
+    g_array_unref (e->jobs);
+  }
+  if (e->buffer)
+    gst_buffer_unref (e->buffer);
+  if (e->event)
+    gst_event_unref (e->event);
+  g_free (e);
+}
+
+/* Drops everything queued, waiting for the requests still running. */
+static void
+drain_queue (GstOvBaseInference *self)
+{
+  GstOvBaseInferencePrivate *p = PRIV (self);
+  Entry *e;
+  g_mutex_lock (&p->lock);
+  while ((e = g_queue_pop_head (&p->queue))) {
+    g_mutex_unlock (&p->lock);
+    entry_free (self, e);
+    g_mutex_lock (&p->lock);
+  }
+  g_cond_broadcast (&p->cond);
+  g_mutex_unlock (&p->lock);
+}
+
+static void
+src_loop (gpointer data)
+{
+  GstOvBaseInference *self = data;
+  GstOvBaseInferencePrivate *p = PRIV (self);
+  GstFlowReturn ret = GST_FLOW_OK;
+  GError *err = NULL;
+  Entry *e;
+
+  g_mutex_lock (&p->lock);
+  while (g_queue_is_empty (&p->queue) && !p->flushing)
+    g_cond_wait (&p->cond, &p->lock);
+  if (p->flushing) {
+    g_mutex_unlock (&p->lock);
+    gst_pad_pause_task (p->srcpad);
+    return;
+  }
+  /* Stays queued while decoded, so that serialized queries wait for it. */
+  e = g_queue_peek_head (&p->queue);
+  g_mutex_unlock (&p->lock);
+
+  if (e->event) {
+    gboolean is_eos = GST_EVENT_TYPE (e->event) == GST_EVENT_EOS;
+    gst_pad_push_event (p->srcpad, gst_event_ref (e->event));
+    if (is_eos)
+      ret = GST_FLOW_EOS;
+  } else {
+    for (guint i = 0; i < e->jobs->len; i++)
+      job_finish (self, e->buffer, &e->info,
+          &g_array_index (e->jobs, GstOvJob, i), TRUE, &err);
+    if (err) {
+      GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Inference failed"),
+          ("%s", err->message));
+      g_error_free (err);
+      ret = GST_FLOW_ERROR;
+    } else {
+      GstBuffer *buf = e->buffer;
+      e->buffer = NULL;
+      ret = gst_pad_push (p->srcpad, buf);
+    }
+  }
+
+  g_mutex_lock (&p->lock);
+  if (g_queue_peek_head (&p->queue) == e)
+    g_queue_pop_head (&p->queue);
+  else
+    e = NULL;   /* a flush drained it meanwhile */
+  if (ret != GST_FLOW_OK && !p->flushing)
+    p->srcresult = ret;
+  g_cond_broadcast (&p->cond);
+  g_mutex_unlock (&p->lock);
+  if (e)
+    entry_free (self, e);
+
+  if (ret != GST_FLOW_OK) {
+    GST_DEBUG_OBJECT (self, "pausing task: %s", gst_flow_get_name (ret));
+    gst_pad_pause_task (p->srcpad);
+    if (ret == GST_FLOW_NOT_LINKED || ret < GST_FLOW_EOS) {
+      if (ret != GST_FLOW_ERROR)
+        GST_ELEMENT_FLOW_ERROR (self, ret);
+      gst_pad_push_event (p->srcpad, gst_event_new_eos ());
+    }
+  }
+}
+
+static GstFlowReturn
+enqueue (GstOvBaseInference *self, Entry *e)
+{
+  GstOvBaseInferencePrivate *p = PRIV (self);
+  GstFlowReturn ret;
+
+  g_mutex_lock (&p->lock);
+  while (p->srcresult == GST_FLOW_OK && !p->flushing
+      && g_queue_get_length (&p->queue) >= p->max_queue)
+    g_cond_wait (&p->cond, &p->lock);
+  ret = p->flushing ? GST_FLOW_FLUSHING : p->srcresult;
+  if (ret == GST_FLOW_OK) {
+    g_queue_push_tail (&p->queue, e);
+    g_cond_broadcast (&p->cond);
+  }
+  g_mutex_unlock (&p->lock);
+  if (ret != GST_FLOW_OK)
+    entry_free (self, e);
+  return ret;
+}
+
+static gboolean
+region_wanted (GstOvBaseInference *self, GstBuffer *buf,
+    GstVideoRegionOfInterestMeta *roi)
+{
+  GstOvBaseInferencePrivate *p = PRIV (self);
+  GstOvBaseInferenceClass *klass = GST_OV_BASE_INFERENCE_GET_CLASS (self);
+  if (p->object_classes) {
+    const gchar *label = gst_ov_roi_get_label (roi);
+    gboolean found = FALSE;
+    for (guint i = 0; i < p->object_classes->len && !found; i++)
+      found = g_strcmp0 (g_ptr_array_index (p->object_classes, i), label) == 0;
+    if (!found)
+      return FALSE;
+  }
+  return klass->want_region == NULL || klass->want_region (self, buf, roi);
+}
+
+/* Starts one inference; a pool exhausted by this very frame's own jobs is
+ * relieved by finishing its oldest job here. */
+static GstFlowReturn
+submit (GstOvBaseInference *self, Entry *e, GstVideoFrame *frame,
+    const GstVideoRectangle *region, guint roi_id)
+{
+  GstOvBaseInferencePrivate *p = PRIV (self);
+  GstOvJob job = { 0 };
+  GError *err = NULL;
+  guint oldest = 0;
+
+  while ((job.slot = gst_ov_model_instance_try_pop_slot (p->instance)) == NULL) {
+    if (oldest < e->jobs->len) {
+      job_finish (self, e->buffer, &e->info,
+          &g_array_index (e->jobs, GstOvJob, oldest++), TRUE, &err);
+      if (err)
+        goto failed;
+      continue;
+    }
+    job.slot = gst_ov_model_instance_pop_slot (p->instance, &p->flushing);
+    if (job.slot == NULL)
+      return GST_FLOW_FLUSHING;
+    break;
+  }
+  job.region = *region;
+  job.roi_id = roi_id;
+  if (!gst_ov_preproc_run (&p->preproc, frame, region, job.slot->input,
+          &job.transform)) {
+    /* An empty or off-frame region: nothing to infer. */
+    gst_ov_model_instance_push_slot (p->instance, job.slot);
+    return GST_FLOW_OK;
+  }
+  if (!ovi_request_infer_async (job.slot->request, NULL, NULL, &err)) {
+    gst_ov_model_instance_push_slot (p->instance, job.slot);
+    goto failed;
+  }
+  g_array_append_val (e->jobs, job);
+  return GST_FLOW_OK;
+
+failed:
+  GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Inference failed"),
+      ("%s", err->message));
+  g_error_free (err);
+  return GST_FLOW_ERROR;
+}
+
+static GstFlowReturn
+chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
+{
+  GstOvBaseInference *self = GST_OV_BASE_INFERENCE (parent);
+  GstOvBaseInferencePrivate *p = PRIV (self);
+  GstFlowReturn ret;
+  Entry *e;
+  gboolean infer;
+
+  g_mutex_lock (&p->lock);
+  ret = p->flushing ? GST_FLOW_FLUSHING : p->srcresult;
+  g_mutex_unlock (&p->lock);
+  if (ret != GST_FLOW_OK) {
+    gst_buffer_unref (buf);
+    return ret;
+  }
+  if (!p->have_info) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+        ("buffer before caps"));
+    gst_buffer_unref (buf);
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+
+  e = g_new0 (Entry, 1);
+  e->buffer = gst_buffer_make_writable (buf);
+  e->info = p->info;
+  e->jobs = g_array_new (FALSE, FALSE, sizeof (GstOvJob));
+  infer = p->s.inference_interval <= 1
+      || p->frame_count % p->s.inference_interval == 0;
+  p->frame_count++;
+
+  if (infer) {
+    GstVideoFrame frame;
+    if (!gst_video_frame_map (&frame, &p->info, e->buffer, GST_MAP_READ)) {
+      GST_ELEMENT_ERROR (self, STREAM, FAILED, (NULL),
+          ("cannot map the frame"));
+      entry_free (self, e);
+      return GST_FLOW_ERROR;
+    }
+    if (p->s.inference_region == GST_OV_REGION_FULL_FRAME) {
+      GstVideoRectangle r = { 0, 0, GST_VIDEO_INFO_WIDTH (&p->info),
+        GST_VIDEO_INFO_HEIGHT (&p->info) };
+      ret = submit (self, e, &frame, &r, G_MAXUINT);
+    } else {
+      gpointer state = NULL;
+      GstMeta *m;
+      while (ret == GST_FLOW_OK && (m = gst_buffer_iterate_meta_filtered (
+                  e->buffer, &state,
+                  GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+        GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) m;
+        GstVideoRectangle r = { roi->x, roi->y, roi->w, roi->h };
+        if (region_wanted (self, e->buffer, roi))
+          ret = submit (self, e, &frame, &r, (guint) roi->id);
+      }
+    }
+    gst_video_frame_unmap (&frame);
+    if (ret != GST_FLOW_OK) {
+      entry_free (self, e);
+      return ret;
+    }
+  }
+  return enqueue (self, e);
+}
+
+/* ---- events, queries, activation --------------------------------------- */
+
+static void
+set_flushing (GstOvBaseInference *self, gboolean flushing)
+{
+  GstOvBaseInferencePrivate *p = PRIV (self);
+  g_mutex_lock (&p->lock);
+  g_atomic_int_set (&p->flushing, flushing);
+  if (!flushing) {
+    p->srcresult = GST_FLOW_OK;
+  }
+  g_cond_broadcast (&p->cond);
+  g_mutex_unlock (&p->lock);
+  if (flushing && p->instance)
+    gst_ov_model_instance_wake (p->instance);
+}
+
+static gboolean
+sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
+{
+  GstOvBaseInference *self = GST_OV_BASE_INFERENCE (parent);
+  GstOvBaseInferencePrivate *p = PRIV (self);
+  Entry *e;
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_FLUSH_START:
+      set_flushing (self, TRUE);
+      gst_pad_push_event (p->srcpad, event);
+      gst_pad_pause_task (p->srcpad);
+      return TRUE;
+    case GST_EVENT_FLUSH_STOP:
+      drain_queue (self);
+      set_flushing (self, FALSE);
+      gst_pad_push_event (p->srcpad, event);
+      return gst_pad_start_task (p->srcpad, src_loop, self, NULL);
+    case GST_EVENT_CAPS: {
+      GstCaps *caps;
+      GstVideoInfo info;
+      gst_event_parse_caps (event, &caps);
+      if (!gst_video_info_from_caps (&info, caps)
+          || !gst_ov_preproc_format_supported (GST_VIDEO_INFO_FORMAT (&info))) {
+        GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+            ("unsupported caps %" GST_PTR_FORMAT, caps));
+        gst_event_unref (event);
+        return FALSE;
+      }
+      p->info = info;
+      p->have_info = TRUE;
+      break;
+    }
+    default:
+      break;
+  }
+  if (!GST_EVENT_IS_SERIALIZED (event))
+    return gst_pad_event_default (pad, parent, event);
+  /* Serialized: after the frames before it. */
+  e = g_new0 (Entry, 1);
+  e->event = event;
+  /* Refused only while flushing or after the task stopped on an error;
+   * enqueue has dropped it then, as a pad would. */
+  return enqueue (self, e) == GST_FLOW_OK;
+}
+
+static gboolean
+sink_query (GstPad *pad, GstObject *parent, GstQuery *query)
+{
+  GstOvBaseInference *self = GST_OV_BASE_INFERENCE (parent);
+  GstOvBaseInferencePrivate *p = PRIV (self);
+
+  if (GST_QUERY_IS_SERIALIZED (query)) {
+    /* Answered downstream only once the frames before it have left. */
+    g_mutex_lock (&p->lock);
+    while (!g_queue_is_empty (&p->queue) && !p->flushing
+        && p->srcresult == GST_FLOW_OK)
+      g_cond_wait (&p->cond, &p->lock);
+    g_mutex_unlock (&p->lock);
+  }
+  return gst_pad_query_default (pad, parent, query);
+}
+
+static gboolean
+src_query (GstPad *pad, GstObject *parent, GstQuery *query)
+{
+  GstOvBaseInference *self = GST_OV_BASE_INFERENCE (parent);
+  GstOvBaseInferencePrivate *p = PRIV (self);
+
+  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
+    gboolean live;
+    GstClockTime min, max;
+    if (!gst_pad_peer_query (p->sinkpad, query))
+      return FALSE;
+    gst_query_parse_latency (query, &live, &min, &max);
+    /* Up to max_queue frames wait here: that much more may be buffered. */
+    if (max != GST_CLOCK_TIME_NONE && p->have_info
+        && GST_VIDEO_INFO_FPS_N (&p->info) > 0)
+      max += gst_util_uint64_scale (p->max_queue * GST_SECOND,
+          GST_VIDEO_INFO_FPS_D (&p->info), GST_VIDEO_INFO_FPS_N (&p->info));
+    GST_DEBUG_OBJECT (self, "latency min %" GST_TIME_FORMAT " max %"
+        GST_TIME_FORMAT, GST_TIME_ARGS (min), GST_TIME_ARGS (max));
+    gst_query_set_latency (query, live, min, max);
+    return TRUE;
+  }
+  return gst_pad_query_default (pad, parent, query);
+}
+
+static gboolean
+src_activate_mode (GstPad *pad, GstObject *parent, GstPadMode mode,
+    gboolean active)
+{
+  GstOvBaseInference *self = GST_OV_BASE_INFERENCE (parent);
+
+  if (mode != GST_PAD_MODE_PUSH)
+    return FALSE;
+  if (active) {
+    set_flushing (self, FALSE);
+    return gst_pad_start_task (pad, src_loop, self, NULL);
+  }
+  set_flushing (self, TRUE);
+  gst_pad_stop_task (pad);
+  drain_queue (self);
+  return TRUE;
+}
+
+static GstStateChangeReturn
+change_state (GstElement *element, GstStateChange transition)
+{
+  GstOvBaseInference *self = GST_OV_BASE_INFERENCE (element);
+  GstOvBaseInferencePrivate *p = PRIV (self);
+  GstStateChangeReturn ret;
+
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
+    if (!start (self))
+      return GST_STATE_CHANGE_FAILURE;
+    p->have_info = FALSE;
+  }
+  ret = GST_ELEMENT_CLASS (gst_ov_base_inference_parent_class)->change_state
+      (element, transition);
+  if (ret == GST_STATE_CHANGE_FAILURE
+      && transition == GST_STATE_CHANGE_READY_TO_PAUSED)
+    stop (self);
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    stop (self);
+  return ret;
+}
+
+/* ---- GObject ------------------------------------------------------------ */
+
+static void
+set_property (GObject *object, guint prop_id, const GValue *value,
+    GParamSpec *pspec)
+{
+  GstOvBaseInferencePrivate *p = PRIV (object);
+  GstOvInferenceSettings *s = &p->s;
+
+  GST_OBJECT_LOCK (object);
+  switch (prop_id) {
+    case PROP_MODEL:
+      g_free (s->model);
+      s->model = g_value_dup_string (value);
+      break;
+    case PROP_MODEL_PROC:
+      g_free (s->model_proc);
+      s->model_proc = g_value_dup_string (value);
+      break;
+    case PROP_LABELS_FILE:
+      g_free (s->labels_file);
+      s->labels_file = g_value_dup_string (value);
+      break;
+    case PROP_LABELS:
+      g_free (s->labels);
+      s->labels = g_value_dup_string (value);
+      break;
+    case PROP_DEVICE:
+      s->device = g_value_get_enum (value);
+      break;
+    case PROP_THRESHOLD:
+      s->threshold = g_value_get_double (value);
+      break;
+    case PROP_NIREQ:
+      s->nireq = g_value_get_uint (value);
+      break;
+    case PROP_BATCH_SIZE:
+      s->batch_size = g_value_get_uint (value);
+      break;
+    case PROP_INFERENCE_INTERVAL:
+      s->inference_interval = g_value_get_uint (value);
+      break;
+    case PROP_INFERENCE_REGION:
+      s->inference_region = g_value_get_enum (value);
+      break;
+    case PROP_OBJECT_CLASS:
+      g_free (s->object_class);
+      s->object_class = g_value_dup_string (value);
+      break;
+    case PROP_MODEL_INSTANCE_ID:
+      g_free (s->model_instance_id);
+      s->model_instance_id = g_value_dup_string (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (object);
+}
+
+static void
+get_property (GObject *object, guint prop_id, GValue *value,
+    GParamSpec *pspec)
+{
+  GstOvBaseInferencePrivate *p = PRIV (object);
+  GstOvInferenceSettings *s = &p->s;
+
+  GST_OBJECT_LOCK (object);
+  switch (prop_id) {
+    case PROP_MODEL: g_value_set_string (value, s->model); break;
+    case PROP_MODEL_PROC: g_value_set_string (value, s->model_proc); break;
+    case PROP_LABELS_FILE: g_value_set_string (value, s->labels_file); break;
+    case PROP_LABELS: g_value_set_string (value, s->labels); break;
+    case PROP_DEVICE: g_value_set_enum (value, s->device); break;
+    case PROP_THRESHOLD: g_value_set_double (value, s->threshold); break;
+    case PROP_NIREQ: g_value_set_uint (value, s->nireq); break;
+    case PROP_BATCH_SIZE: g_value_set_uint (value, s->batch_size); break;
+    case PROP_INFERENCE_INTERVAL:
+      g_value_set_uint (value, s->inference_interval);
+      break;
+    case PROP_INFERENCE_REGION:
+      g_value_set_enum (value, s->inference_region);
+      break;
+    case PROP_OBJECT_CLASS: g_value_set_string (value, s->object_class); break;
+    case PROP_MODEL_INSTANCE_ID:
+      g_value_set_string (value, s->model_instance_id);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (object);
+}
+
+static void
+finalize (GObject *object)
+{
+  GstOvBaseInferencePrivate *p = PRIV (object);
+  stop (GST_OV_BASE_INFERENCE (object));
+  g_free (p->s.model);
+  g_free (p->s.model_proc);
+  g_free (p->s.labels_file);
+  g_free (p->s.labels);
+  g_free (p->s.object_class);
+  g_free (p->s.model_instance_id);
+  g_mutex_clear (&p->lock);
+  g_cond_clear (&p->cond);
+  G_OBJECT_CLASS (gst_ov_base_inference_parent_class)->finalize (object);
+}
+
+static void
+gst_ov_base_inference_class_init (GstOvBaseInferenceClass *klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+      | GST_PARAM_MUTABLE_READY;
+
+  gobject_class->set_property = set_property;
+  gobject_class->get_property = get_property;
+  gobject_class->finalize = finalize;
+  element_class->change_state = change_state;
+
+  g_object_class_install_property (gobject_class, PROP_MODEL,
+      g_param_spec_string ("model", "Model",
+          "Path to the model file (.onnx, or OpenVINO IR .xml with its .bin)",
+          NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_MODEL_PROC,
+      g_param_spec_string ("model-proc", "Model proc",
+          "Path to a DL Streamer model-proc JSON file: input pre-processing "
+          "and output post-processing", NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_LABELS_FILE,
+      g_param_spec_string ("labels-file", "Labels file",
+          "Path to a file with one label per line (overrides model-proc's "
+          "labels)", NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_LABELS,
+      g_param_spec_string ("labels", "Labels",
+          "Comma-separated labels, in class order (overrides labels-file "
+          "and model-proc's labels)", NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_DEVICE,
+      g_param_spec_enum ("device", "Device",
+          "Inference device; AUTO picks the best present one",
+          gst_ov_device_get_type (), DEFAULT_DEVICE, rw));
+  g_object_class_install_property (gobject_class, PROP_THRESHOLD,
+      g_param_spec_double ("threshold", "Threshold",
+          "Results with a lower confidence are dropped", 0.0, 1.0,
+          DEFAULT_THRESHOLD, rw));
+  g_object_class_install_property (gobject_class, PROP_NIREQ,
+      g_param_spec_uint ("nireq", "Inference requests",
+          "Inferences in flight (0: as many as the device runs at once)",
+          0, 1024, DEFAULT_NIREQ, rw));
+  g_object_class_install_property (gobject_class, PROP_BATCH_SIZE,
+      g_param_spec_uint ("batch-size", "Batch size",
+          "Frames per inference (0: the device's choice, which is 1; only 1 "
+          "is supported)", 0, 1024,
+          DEFAULT_BATCH_SIZE, rw));
+  g_object_class_install_property (gobject_class, PROP_INFERENCE_INTERVAL,
+      g_param_spec_uint ("inference-interval", "Inference interval",
+          "Infer every Nth frame; the others pass through without results",
+          1, G_MAXUINT, DEFAULT_INFERENCE_INTERVAL, rw));
+  g_object_class_install_property (gobject_class, PROP_INFERENCE_REGION,
+      g_param_spec_enum ("inference-region", "Inference region",
+          "The whole frame, or each region of interest on it",
+          gst_ov_inference_region_get_type (), GST_OV_REGION_FULL_FRAME, rw));
+  g_object_class_install_property (gobject_class, PROP_OBJECT_CLASS,
+      g_param_spec_string ("object-class", "Object class",
+          "Comma-separated labels of the regions to infer on (roi-list); "
+          "empty: all", NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_MODEL_INSTANCE_ID,
+      g_param_spec_string ("model-instance-id", "Model instance id",
+          "Elements with the same id share one compiled model and its "
+          "requests", NULL, rw));
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_type_mark_as_plugin_api (GST_TYPE_OV_BASE_INFERENCE, 0);
+  gst_type_mark_as_plugin_api (gst_ov_device_get_type (), 0);
+  gst_type_mark_as_plugin_api (gst_ov_inference_region_get_type (), 0);
+}
+
+static void
+gst_ov_base_inference_init (GstOvBaseInference *self)
+{
+  GstOvBaseInferencePrivate *p = PRIV (self);
+  GstElementClass *eclass = GST_ELEMENT_GET_CLASS (self);
+
+  p->s.device = DEFAULT_DEVICE;
+  p->s.threshold = DEFAULT_THRESHOLD;
+  p->s.nireq = DEFAULT_NIREQ;
+  p->s.batch_size = DEFAULT_BATCH_SIZE;
+  p->s.inference_interval = DEFAULT_INFERENCE_INTERVAL;
+  p->s.inference_region = GST_OV_REGION_FULL_FRAME;
+  g_mutex_init (&p->lock);
+  g_cond_init (&p->cond);
+  g_queue_init (&p->queue);
+  p->srcresult = GST_FLOW_FLUSHING;
+  p->flushing = TRUE;
+
+  p->sinkpad = gst_pad_new_from_template (
+      gst_element_class_get_pad_template (eclass, "sink"), "sink");
+  gst_pad_set_chain_function (p->sinkpad, chain);
+  gst_pad_set_event_function (p->sinkpad, sink_event);
+  gst_pad_set_query_function (p->sinkpad, sink_query);
+  GST_PAD_SET_PROXY_CAPS (p->sinkpad);
+  GST_PAD_SET_PROXY_ALLOCATION (p->sinkpad);
+  gst_element_add_pad (GST_ELEMENT (self), p->sinkpad);
+
+  p->srcpad = gst_pad_new_from_template (
+      gst_element_class_get_pad_template (eclass, "src"), "src");
+  gst_pad_set_activatemode_function (p->srcpad, src_activate_mode);
+  gst_pad_set_query_function (p->srcpad, src_query);
+  GST_PAD_SET_PROXY_CAPS (p->srcpad);
+  gst_element_add_pad (GST_ELEMENT (self), p->srcpad);
+}

@@ -1,0 +1,110 @@
+/* The base class of ovdetect, ovclassify, ovsegment and ovinference: it
+ * owns the model (shared per model-instance-id), the device, the
+ * pre-processing and up to `nireq` inferences in flight. Frames leave in
+ * the order they came, from a task on the source pad that collects each
+ * frame's inferences as they complete; subclasses only decode outputs. */
+#ifndef GST_OV_BASE_INFERENCE_H
+#define GST_OV_BASE_INFERENCE_H
+
+#include <gst/gst.h>
+#include <gst/video/video.h>
+
+#include "gstovmodelinstance.h"
+#include "gstovmodelproc.h"
+#include "gstovpreproc.h"
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_OV_BASE_INFERENCE (gst_ov_base_inference_get_type ())
+G_DECLARE_DERIVABLE_TYPE (GstOvBaseInference, gst_ov_base_inference, GST,
+    OV_BASE_INFERENCE, GstElement)
+
+typedef enum {
+  GST_OV_DEVICE_AUTO,
+  GST_OV_DEVICE_CPU,
+  GST_OV_DEVICE_GPU,
+  GST_OV_DEVICE_NPU,
+} GstOvDevice;
+
+typedef enum {
+  GST_OV_REGION_FULL_FRAME,
+  GST_OV_REGION_ROI_LIST,
+} GstOvInferenceRegion;
+
+/* One inference: a region of a frame and the request running it. */
+typedef struct {
+  GstOvSlot *slot;
+  GstVideoRectangle region;     /* frame pixels */
+  guint roi_id;                 /* the ROI meta's id; full frame: G_MAXUINT */
+  GstOvPreprocTransform transform;
+} GstOvJob;
+
+struct _GstOvBaseInferenceClass {
+  GstElementClass parent_class;
+
+  /* Called once the model is loaded (streaming stopped): validates the
+   * outputs and prepares decoding. */
+  gboolean (*model_ready) (GstOvBaseInference *self, GError **error);
+
+  /* TRUE to infer on this ROI; subclasses may instead attach results
+   * they already have (reclassification by object id). */
+  gboolean (*want_region) (GstOvBaseInference *self, GstBuffer *buffer,
+      GstVideoRegionOfInterestMeta *roi);
+
+  /* Turns a completed job's outputs into metadata on `buffer` (writable).
+   * Runs on the source pad's task or the streaming thread, never both at
+   * once for one buffer. FALSE with error stops the stream. */
+  gboolean (*decode) (GstOvBaseInference *self, GstBuffer *buffer,
+      const GstVideoInfo *info, const GstOvJob *job, GError **error);
+};
+
+/* For subclasses: the settings and what the model says. */
+typedef struct {
+  gchar *model;
+  gchar *model_proc;
+  gchar *labels_file;
+  gchar *labels;
+  GstOvDevice device;
+  gdouble threshold;
+  guint nireq;
+  guint batch_size;
+  guint inference_interval;
+  GstOvInferenceRegion inference_region;
+  gchar *object_class;
+  gchar *model_instance_id;
+} GstOvInferenceSettings;
+
+const GstOvInferenceSettings *gst_ov_base_inference_get_settings (
+    GstOvBaseInference *self);
+OviModel *gst_ov_base_inference_get_model (GstOvBaseInference *self);
+/* NULL without a model-proc file. */
+const GstOvModelProc *gst_ov_base_inference_get_model_proc (
+    GstOvBaseInference *self);
+/* Labels from model-proc's first post-processing entry or labels-file. */
+const gchar *gst_ov_base_inference_get_label (GstOvBaseInference *self,
+    const gchar *const *labels, int label_id);
+const gchar *const *gst_ov_base_inference_get_labels (GstOvBaseInference *self);
+/* The model file's base name without extension: results' model_name. */
+const gchar *gst_ov_base_inference_get_model_name (GstOvBaseInference *self);
+const GstOvPreprocParams *gst_ov_base_inference_get_preproc (
+    GstOvBaseInference *self);
+
+/* The request's outputs as views (n <= OVI limits), FALSE on error. */
+gboolean gst_ov_job_get_outputs (const GstOvJob *job, OviTensorView *views,
+    const char **names, int max, int *n);
+
+/* For subclasses' init: a different default region (ovclassify). */
+void gst_ov_base_inference_set_region (GstOvBaseInference *self,
+    GstOvInferenceRegion region);
+
+/* Attaches a result structure (taken) to the job's ROI, or to the frame
+ * as a GstOvTensorMeta for full-frame jobs. Returns the ROI or NULL. */
+GstVideoRegionOfInterestMeta *gst_ov_job_attach (const GstOvJob *job,
+    GstBuffer *buffer, GstStructure *result);
+
+GType gst_ov_device_get_type (void);
+GType gst_ov_inference_region_get_type (void);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,113 @@
+/* Inference results on buffers, in the layout DL Streamer consumers read:
+ * one GstVideoRegionOfInterestMeta per object carrying a "detection"
+ * GstStructure (normalized box, confidence, label) and one structure per
+ * classification attribute or raw tensor; whole-frame results (full-frame
+ * classification, ovinference) in GstOvTensorMeta, one structure each.
+ *
+ * Structure fields (what `gst_ov_*` writes and ovmetaconvert reads), as
+ * DL Streamer writes them:
+ *   detection:   x_min y_min x_max y_max (double, 0..1 of the frame),
+ *                confidence (double), label_id (int); the label is the
+ *                ROI's roi_type
+ *   attribute:   name = attribute, label (string), label_id (int),
+ *                confidence (double), model_name, layer_name (string),
+ *                type "classification_result"
+ *   tensor:      name = output or attribute, layer_name, model_name,
+ *                precision (int, GstOvPrecision), layout (int,
+ *                GstOvLayout), dims (GstValueArray of uint), data_buffer
+ *                (GVariant "ay"), data (pointer into data_buffer),
+ *                format (e.g. "embedding")
+ *   object_id:   id (int), set by ovtrack */
+#ifndef GST_OV_META_H
+#define GST_OV_META_H
+
+#include <gst/gst.h>
+#include <gst/video/video.h>
+
+G_BEGIN_DECLS
+
+/* Whole-frame results: a structure in the layout above. */
+typedef struct {
+  GstMeta meta;
+  GstStructure *data;
+} GstOvTensorMeta;
+
+GType gst_ov_tensor_meta_api_get_type (void);
+#define GST_OV_TENSOR_META_API_TYPE (gst_ov_tensor_meta_api_get_type ())
+const GstMetaInfo *gst_ov_tensor_meta_get_info (void);
+
+/* Takes ownership of `data`. */
+GstOvTensorMeta *gst_buffer_add_ov_tensor_meta (GstBuffer *buffer,
+    GstStructure *data);
+
+/* A JSON message for the frame (ovmetaconvert), read by ovmetapublish. */
+typedef struct {
+  GstMeta meta;
+  gchar *message;
+} GstOvJsonMeta;
+
+GType gst_ov_json_meta_api_get_type (void);
+#define GST_OV_JSON_META_API_TYPE (gst_ov_json_meta_api_get_type ())
+const GstMetaInfo *gst_ov_json_meta_get_info (void);
+GstOvJsonMeta *gst_buffer_add_ov_json_meta (GstBuffer *buffer,
+    const gchar *message);
+GstOvJsonMeta *gst_buffer_get_ov_json_meta (GstBuffer *buffer);
+
+/* Adds an object: the box in frame pixels (clipped to the frame) and its
+ * "detection" structure with the box normalized to the frame size. */
+GstVideoRegionOfInterestMeta *gst_ov_add_detection (GstBuffer *buffer,
+    int frame_width, int frame_height, double x_min, double y_min,
+    double x_max, double y_max, double confidence, int label_id,
+    const gchar *label);
+
+/* Reads an object's "detection" structure; FALSE if it has none. Any
+ * output may be NULL. */
+gboolean gst_ov_roi_get_detection (GstVideoRegionOfInterestMeta *roi,
+    double *confidence, int *label_id, const gchar **label);
+
+/* The object's label (its roi_type), which `object-class` filters on. */
+const gchar *gst_ov_roi_get_label (GstVideoRegionOfInterestMeta *roi);
+
+/* A classification attribute structure; add it with
+ * gst_video_region_of_interest_meta_add_param or a GstOvTensorMeta. */
+GstStructure *gst_ov_attribute_new (const gchar *attribute,
+    const gchar *label, int label_id, double confidence,
+    const gchar *model_name, const gchar *layer_name);
+
+/* DL Streamer's numeric precision and layout codes. */
+typedef enum {
+  GST_OV_PRECISION_FP32 = 10,
+  GST_OV_PRECISION_FP16 = 11,
+  GST_OV_PRECISION_U8 = 40,
+  GST_OV_PRECISION_I8 = 50,
+  GST_OV_PRECISION_I32 = 70,
+  GST_OV_PRECISION_I64 = 72,
+  GST_OV_PRECISION_UNSPECIFIED = 255,
+} GstOvPrecision;
+
+typedef enum {
+  GST_OV_LAYOUT_ANY = 0,
+  GST_OV_LAYOUT_NCHW = 1,
+  GST_OV_LAYOUT_NHWC = 2,
+  GST_OV_LAYOUT_NC = 193,
+} GstOvLayout;
+
+const gchar *gst_ov_precision_name (int precision);
+const gchar *gst_ov_layout_name (int layout);
+
+/* A tensor structure holding a copy of `size` bytes of `data`. */
+GstStructure *gst_ov_tensor_structure_new (const gchar *name,
+    const gchar *layer_name, const gchar *model_name, GstOvPrecision precision,
+    GstOvLayout layout, const gint64 *dims, int rank, gconstpointer data,
+    gsize size, const gchar *format);
+/* The tensor's bytes (NULL if none) and their count. */
+gconstpointer gst_ov_tensor_structure_get_data (const GstStructure *s,
+    gsize *size);
+
+/* Tracking: the object id, or -1. */
+void gst_ov_roi_set_object_id (GstVideoRegionOfInterestMeta *roi, gint id);
+gint gst_ov_roi_get_object_id (GstVideoRegionOfInterestMeta *roi);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,46 @@
+/* A compiled model and its pool of inference requests, shared by every
+ * element that names the same `model-instance-id` (in one pipeline or
+ * several in the process), or private to one element without an id. */
+#ifndef GST_OV_MODEL_INSTANCE_H
+#define GST_OV_MODEL_INSTANCE_H
+
+#include <glib.h>
+#include <ovi.h>
+
+G_BEGIN_DECLS
+
+typedef struct _GstOvModelInstance GstOvModelInstance;
+
+/* One request of the pool with the input tensor it owns. */
+typedef struct {
+  OviRequest *request;
+  void *input;              /* the first input's elements, dense */
+  OviTensorView input_view; /* shape and type of `input` */
+} GstOvSlot;
+
+/* Loads and compiles `model_path` for `device` ("CPU") with `nireq`
+ * requests (0: the device's optimal number), or returns the instance
+ * already shared under `instance_id` (NULL or "": never shared). A shared
+ * instance must name the same model file. */
+GstOvModelInstance *gst_ov_model_instance_acquire (const char *instance_id,
+    const char *model_path, const char *device, int nireq, GError **error);
+void gst_ov_model_instance_release (GstOvModelInstance *inst);
+
+OviModel *gst_ov_model_instance_get_model (GstOvModelInstance *inst);
+int gst_ov_model_instance_get_n_slots (GstOvModelInstance *inst);
+const char *gst_ov_model_instance_get_path (GstOvModelInstance *inst);
+
+/* Takes a free slot, waiting while all are busy. Returns NULL as soon as
+ * *cancel becomes non-zero (checked under the pool's lock; whoever sets it
+ * calls gst_ov_model_instance_wake). */
+GstOvSlot *gst_ov_model_instance_pop_slot (GstOvModelInstance *inst,
+    const gint *cancel);
+/* Non-blocking: NULL when every slot is busy. */
+GstOvSlot *gst_ov_model_instance_try_pop_slot (GstOvModelInstance *inst);
+void gst_ov_model_instance_push_slot (GstOvModelInstance *inst,
+    GstOvSlot *slot);
+void gst_ov_model_instance_wake (GstOvModelInstance *inst);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,46 @@
+/* DL Streamer's model-proc JSON (schema 2.x): the input pre-processing
+ * and output post-processing a model needs. Only the parts the
+ * converters use; unknown keys are ignored as DL Streamer does. */
+#ifndef GST_OV_MODEL_PROC_H
+#define GST_OV_MODEL_PROC_H
+
+#include "gstovpreproc.h"
+#include "converters/ovconverter.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  char *layer_name;         /* NULL: the model's first (or only) output */
+  char *attribute_name;     /* classification attribute; NULL: layer name */
+  OvConverterKind converter;
+  char **labels;            /* NULL-terminated, or NULL */
+  OvLabelMethod method;
+  double threshold;         /* < 0: not set */
+  double iou_threshold;     /* < 0: not set */
+  double text_scale;        /* text converter: value * scale ... */
+  int text_precision;       /* ... printed with this many decimals */
+} GstOvPostproc;
+
+typedef struct {
+  gboolean has_resize, has_color, has_range, has_mean, has_std;
+  GstOvResizeMode resize;
+  GstOvColorSpace color;
+  double range[2], mean[3], std[3];
+  GPtrArray *postprocs;     /* GstOvPostproc */
+} GstOvModelProc;
+
+GstOvModelProc *gst_ov_model_proc_load (const char *path, GError **error);
+GstOvModelProc *gst_ov_model_proc_parse (const char *json, gssize length,
+    const char *path_for_errors, GError **error);
+void gst_ov_model_proc_free (GstOvModelProc *mp);
+
+/* One label per line, surrounding white space trimmed. */
+char **gst_ov_read_labels_file (const char *path, GError **error);
+
+/* Applies the input pre-processing to params (those keys set only). */
+void gst_ov_model_proc_apply (const GstOvModelProc *mp,
+    GstOvPreprocParams *params);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,347 @@
+/* Fused pre-processing. Two steps per output row, both linear in the row
+ * width: sample the frame into interleaved float RGB (bilinear, OpenCV's
+ * half-pixel convention, so results match models trained on cv2.resize),
+ * then emit the row in the tensor's channel order, layout, type and
+ * normalization. Sampling positions are tabulated once per call. */
+#include "gstovpreproc.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct {
+  int i0, i1;     /* source indices, clamped into the region */
+  float w1;       /* weight of i1 */
+  gboolean pad;   /* outside the fitted image: letterbox border */
+} Tap;
+
+typedef struct {
+  float ky, kr_v, kg_u, kg_v, kb_u;   /* YUV -> RGB, 8-bit offsets removed */
+  float y_off;
+} YuvMatrix;
+
+void
+gst_ov_preproc_params_init (GstOvPreprocParams *params)
+{
+  memset (params, 0, sizeof *params);
+  params->channels = 3;
+  params->dtype = OVI_DTYPE_FLOAT32;
+  params->color = GST_OV_COLOR_BGR;
+  params->resize = GST_OV_RESIZE_STRETCH;
+  for (int c = 0; c < 3; c++)
+    params->scale[c] = 1.0f;
+}
+
+void
+gst_ov_preproc_params_set_normalization (GstOvPreprocParams *params,
+    double range_lo, double range_hi, const double mean[3],
+    const double std[3])
+{
+  for (int c = 0; c < 3; c++) {
+    double s = (range_hi - range_lo) / 255.0;
+    double m = mean ? mean[c] : 0.0;
+    double d = std && std[c] != 0.0 ? std[c] : 1.0;
+    params->scale[c] = (float) (s / d);
+    params->bias[c] = (float) ((range_lo - m) / d);
+  }
+}
+
+gboolean
+gst_ov_preproc_format_supported (GstVideoFormat format)
+{
+  switch (format) {
+    case GST_VIDEO_FORMAT_RGB: case GST_VIDEO_FORMAT_BGR:
+    case GST_VIDEO_FORMAT_RGBx: case GST_VIDEO_FORMAT_BGRx:
+    case GST_VIDEO_FORMAT_xRGB: case GST_VIDEO_FORMAT_xBGR:
+    case GST_VIDEO_FORMAT_RGBA: case GST_VIDEO_FORMAT_BGRA:
+    case GST_VIDEO_FORMAT_ARGB: case GST_VIDEO_FORMAT_ABGR:
+    case GST_VIDEO_FORMAT_NV12: case GST_VIDEO_FORMAT_I420:
+    case GST_VIDEO_FORMAT_GRAY8:
+      return TRUE;
+    default:
+      return FALSE;
+  }
+}
+
+/* Output index t (0..n) of a tensor axis maps to source coordinate
+ * origin + (t + 0.5) * step - 0.5 within [lo, lo + len); positions before
+ * `first` or from `first + count` on are letterbox border. */
+static void
+make_taps (Tap *taps, int n, double origin, double step, int lo, int len,
+    int first, int count)
+{
+  for (int t = 0; t < n; t++) {
+    double s = origin + (t + 0.5) * step - 0.5;
+    double f = floor (s);
+    int i0 = (int) f;
+    Tap *tap = &taps[t];
+    tap->pad = t < first || t >= first + count;
+    tap->w1 = (float) (s - f);
+    tap->i0 = CLAMP (i0, lo, lo + len - 1);
+    tap->i1 = CLAMP (i0 + 1, lo, lo + len - 1);
+  }
+}
+
+static void
+yuv_matrix (const GstVideoInfo *info, YuvMatrix *m)
+{
+  gdouble kr = 0.2126, kb = 0.0722;   /* BT.709 when unspecified */
+  gboolean full = info->colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255;
+  float ys = full ? 1.0f : 255.0f / 219.0f;
+  float cs = full ? 1.0f : 255.0f / 224.0f;
+
+  if (!gst_video_color_matrix_get_Kr_Kb (info->colorimetry.matrix, &kr, &kb)) {
+    kr = 0.2126;
+    kb = 0.0722;
+  }
+  m->ky = ys;
+  m->y_off = full ? 0.0f : 16.0f;
+  m->kr_v = (float) (2.0 * (1.0 - kr)) * cs;
+  m->kb_u = (float) (2.0 * (1.0 - kb)) * cs;
+  m->kg_u = (float) (-2.0 * (1.0 - kb) * kb / (1.0 - kr - kb)) * cs;
+  m->kg_v = (float) (-2.0 * (1.0 - kr) * kr / (1.0 - kr - kb)) * cs;
+}
+
+static inline float
+lerp2 (const guint8 *r0, const guint8 *r1, int i0, int i1, float wx, float wy)
+{
+  float a = r0[i0] + (r0[i1] - r0[i0]) * wx;
+  float b = r1[i0] + (r1[i1] - r1[i0]) * wx;
+  return a + (b - a) * wy;
+}
+
+/* Packed RGB formats: byte offsets of R, G, B in a pixel of `ps` bytes. */
+static void
+sample_row_packed (const guint8 *r0, const guint8 *r1, float wy,
+    const Tap *xt, int n, int ps, int ro, int go, int bo, float *rgb)
+{
+  for (int t = 0; t < n; t++) {
+    int a = xt[t].i0 * ps, b = xt[t].i1 * ps;
+    float wx = xt[t].w1;
+    rgb[3 * t + 0] = lerp2 (r0, r1, a + ro, b + ro, wx, wy);
+    rgb[3 * t + 1] = lerp2 (r0, r1, a + go, b + go, wx, wy);
+    rgb[3 * t + 2] = lerp2 (r0, r1, a + bo, b + bo, wx, wy);
+  }
+}
+
+static void
+sample_row_gray (const guint8 *r0, const guint8 *r1, float wy,
+    const Tap *xt, int n, float *rgb)
+{
+  for (int t = 0; t < n; t++) {
+    float v = lerp2 (r0, r1, xt[t].i0, xt[t].i1, xt[t].w1, wy);
+    rgb[3 * t + 0] = rgb[3 * t + 1] = rgb[3 * t + 2] = v;
+  }
+}
+
+/* Luma and chroma interpolated separately at their own resolution, then
+ * converted: the same result as converting at full resolution first for
+ * the smooth chroma of real video, at a quarter of the conversions. */
+static void
+sample_row_yuv (const guint8 *y0, const guint8 *y1, float wy,
+    const guint8 *u0, const guint8 *u1, const guint8 *v0, const guint8 *v1,
+    float cwy, int cps, const Tap *xt, const Tap *cxt, int n,
+    const YuvMatrix *m, float *rgb)
+{
+  for (int t = 0; t < n; t++) {
+    float y = (lerp2 (y0, y1, xt[t].i0, xt[t].i1, xt[t].w1, wy) - m->y_off)
+        * m->ky;
+    int a = cxt[t].i0 * cps, b = cxt[t].i1 * cps;
+    float u = lerp2 (u0, u1, a, b, cxt[t].w1, cwy) - 128.0f;
+    float v = lerp2 (v0, v1, a, b, cxt[t].w1, cwy) - 128.0f;
+    float r = y + m->kr_v * v;
+    float g = y + m->kg_u * u + m->kg_v * v;
+    float bl = y + m->kb_u * u;
+    rgb[3 * t + 0] = CLAMP (r, 0.0f, 255.0f);
+    rgb[3 * t + 1] = CLAMP (g, 0.0f, 255.0f);
+    rgb[3 * t + 2] = CLAMP (bl, 0.0f, 255.0f);
+  }
+}
+
+static void
+pad_row (const Tap *xt, int n, gboolean row_pad, float value, float *rgb)
+{
+  for (int t = 0; t < n; t++)
+    if (row_pad || xt[t].pad)
+      rgb[3 * t + 0] = rgb[3 * t + 1] = rgb[3 * t + 2] = value;
+}
+
+/* Writes one tensor row from interleaved RGB (gray rows are reduced to
+ * luma in place first). */
+static void
+emit_row (const GstOvPreprocParams *p, float *rgb, void *dst, int row)
+{
+  int w = p->width, h = p->height, ch = p->channels;
+  int src_ch[3] = { 2, 1, 0 };    /* BGR */
+
+  if (p->color == GST_OV_COLOR_RGB) {
+    src_ch[0] = 0;
+    src_ch[2] = 2;
+  } else if (p->color == GST_OV_COLOR_GRAY) {
+    for (int t = 0; t < w; t++)
+      rgb[3 * t] = 0.299f * rgb[3 * t] + 0.587f * rgb[3 * t + 1]
+          + 0.114f * rgb[3 * t + 2];
+    src_ch[0] = src_ch[1] = src_ch[2] = 0;
+  }
+  for (int c = 0; c < ch; c++) {
+    float scale = p->scale[c], bias = p->bias[c];
+    const float *in = rgb + src_ch[c];
+    gsize base, step;
+    if (p->nhwc) {
+      base = (gsize) row * w * ch + c;
+      step = ch;
+    } else {
+      base = ((gsize) c * h + row) * w;
+      step = 1;
+    }
+    if (p->dtype == OVI_DTYPE_UINT8) {
+      guint8 *o = (guint8 *) dst + base;
+      for (int t = 0; t < w; t++) {
+        long v = lrintf (in[3 * t] * scale + bias);
+        o[t * step] = (guint8) CLAMP (v, 0, 255);
+      }
+    } else {
+      float *o = (float *) dst + base;
+      for (int t = 0; t < w; t++)
+        o[t * step] = in[3 * t] * scale + bias;
+    }
+  }
+}
+
+/* Fits the region to the tensor: the affine map from tensor to frame
+ * coordinates and the span of tensor pixels the image covers. */
+static void
+fit_region (const GstOvPreprocParams *p, const GstVideoRectangle *r,
+    GstOvPreprocTransform *tf, int *x_first, int *x_count, int *y_first,
+    int *y_count)
+{
+  double sx = (double) r->w / p->width, sy = (double) r->h / p->height;
+
+  *x_first = *y_first = 0;
+  *x_count = p->width;
+  *y_count = p->height;
+  switch (p->resize) {
+    case GST_OV_RESIZE_STRETCH:
+      tf->sx = sx;
+      tf->sy = sy;
+      tf->x0 = r->x;
+      tf->y0 = r->y;
+      break;
+    case GST_OV_RESIZE_ASPECT_RATIO: {
+      double s = MAX (sx, sy);
+      double cw = r->w / s, chh = r->h / s;
+      double px = (p->width - cw) / 2.0, py = (p->height - chh) / 2.0;
+      tf->sx = tf->sy = s;
+      tf->x0 = r->x - px * s;
+      tf->y0 = r->y - py * s;
+      *x_first = (int) floor (px + 0.5);
+      *y_first = (int) floor (py + 0.5);
+      *x_count = MIN ((int) floor (cw + 0.5), p->width - *x_first);
+      *y_count = MIN ((int) floor (chh + 0.5), p->height - *y_first);
+      break;
+    }
+    case GST_OV_RESIZE_CROP_CENTRAL: {
+      double s = MIN (sx, sy);
+      tf->sx = tf->sy = s;
+      tf->x0 = r->x + (r->w - p->width * s) / 2.0;
+      tf->y0 = r->y + (r->h - p->height * s) / 2.0;
+      break;
+    }
+  }
+}
+
+gboolean
+gst_ov_preproc_run (const GstOvPreprocParams *p, const GstVideoFrame *frame,
+    const GstVideoRectangle *region, void *dst,
+    GstOvPreprocTransform *transform)
+{
+  const GstVideoInfo *info = &frame->info;
+  GstVideoFormat fmt = GST_VIDEO_INFO_FORMAT (info);
+  GstVideoRectangle r = { 0, 0, GST_VIDEO_INFO_WIDTH (info),
+    GST_VIDEO_INFO_HEIGHT (info) };
+  GstOvPreprocTransform tf;
+  int xf, xn, yf, yn, w = p->width, h = p->height;
+  Tap *xt, *yt, *cxt, *cyt;
+  float *rgb;
+  YuvMatrix m = { 0 };
+  gboolean yuv = fmt == GST_VIDEO_FORMAT_NV12 || fmt == GST_VIDEO_FORMAT_I420;
+  int ps = 0, ro = 0, go = 0, bo = 0;
+
+  if (!gst_ov_preproc_format_supported (fmt) || w <= 0 || h <= 0
+      || (p->channels != 1 && p->channels != 3))
+    return FALSE;
+  if (region) {
+    /* Clipped to the frame: detections may reach past its border. */
+    int x1 = MIN (region->x + region->w, r.w), y1 = MIN (region->y + region->h, r.h);
+    int x0 = MAX (region->x, 0), y0 = MAX (region->y, 0);
+    r.x = x0;
+    r.y = y0;
+    r.w = x1 - x0;
+    r.h = y1 - y0;
+  }
+  if (r.w <= 0 || r.h <= 0)
+    return FALSE;
+  fit_region (p, &r, &tf, &xf, &xn, &yf, &yn);
+  if (transform)
+    *transform = tf;
+
+  xt = g_new (Tap, 2 * (gsize) w + 2 * (gsize) h);
+  yt = xt + w;
+  cxt = yt + h;
+  cyt = cxt + w;
+  rgb = g_new (float, 3 * (gsize) w);
+  make_taps (xt, w, tf.x0, tf.sx, r.x, r.w, xf, xn);
+  make_taps (yt, h, tf.y0, tf.sy, r.y, r.h, yf, yn);
+  if (yuv) {
+    /* Chroma of odd-sized 4:2:0 regions covers their last luma column. */
+    int cx = r.x / 2, cy = r.y / 2;
+    int cw = (r.x + r.w + 1) / 2 - cx, chh = (r.y + r.h + 1) / 2 - cy;
+    make_taps (cxt, w, tf.x0 / 2.0, tf.sx / 2.0, cx, cw, xf, xn);
+    make_taps (cyt, h, tf.y0 / 2.0, tf.sy / 2.0, cy, chh, yf, yn);
+    yuv_matrix (info, &m);
+  } else if (fmt != GST_VIDEO_FORMAT_GRAY8) {
+    ps = GST_VIDEO_INFO_COMP_PSTRIDE (info, 0);
+    ro = GST_VIDEO_INFO_COMP_OFFSET (info, GST_VIDEO_COMP_R);
+    go = GST_VIDEO_INFO_COMP_OFFSET (info, GST_VIDEO_COMP_G);
+    bo = GST_VIDEO_INFO_COMP_OFFSET (info, GST_VIDEO_COMP_B);
+  }
+
+  for (int ty = 0; ty < h; ty++) {
+    const Tap *yy = &yt[ty];
+    gboolean row_pad = yy->pad;
+    if (!row_pad) {
+      const guint8 *p0 = GST_VIDEO_FRAME_PLANE_DATA (frame, 0);
+      int s0 = GST_VIDEO_FRAME_PLANE_STRIDE (frame, 0);
+      const guint8 *r0 = p0 + (gsize) yy->i0 * s0, *r1 = p0 + (gsize) yy->i1 * s0;
+      if (yuv) {
+        const Tap *cy = &cyt[ty];
+        const guint8 *u, *v;
+        int us, vs, cps;
+        if (fmt == GST_VIDEO_FORMAT_NV12) {
+          u = GST_VIDEO_FRAME_PLANE_DATA (frame, 1);
+          v = u + 1;
+          us = vs = GST_VIDEO_FRAME_PLANE_STRIDE (frame, 1);
+          cps = 2;
+        } else {
+          u = GST_VIDEO_FRAME_PLANE_DATA (frame, 1);
+          v = GST_VIDEO_FRAME_PLANE_DATA (frame, 2);
+          us = GST_VIDEO_FRAME_PLANE_STRIDE (frame, 1);
+          vs = GST_VIDEO_FRAME_PLANE_STRIDE (frame, 2);
+          cps = 1;
+        }
+        sample_row_yuv (r0, r1, yy->w1,
+            u + (gsize) cy->i0 * us, u + (gsize) cy->i1 * us,
+            v + (gsize) cy->i0 * vs, v + (gsize) cy->i1 * vs,
+            cy->w1, cps, xt, cxt, w, &m, rgb);
+      } else if (fmt == GST_VIDEO_FORMAT_GRAY8) {
+        sample_row_gray (r0, r1, yy->w1, xt, w, rgb);
+      } else {
+        sample_row_packed (r0, r1, yy->w1, xt, w, ps, ro, go, bo, rgb);
+      }
+    }
+    pad_row (xt, w, row_pad, p->pad_value, rgb);
+    emit_row (p, rgb, dst, ty);
+  }
+  g_free (xt);
+  g_free (rgb);
+  return TRUE;
+}

@@ -1,0 +1,63 @@
+/* Pre-processing: one pass from a video frame (or a region of it) to a
+ * model's input tensor. Resize (bilinear), color conversion, layout and
+ * normalization are fused so each output element is written once and no
+ * intermediate image exists. */
+#ifndef GST_OV_PREPROC_H
+#define GST_OV_PREPROC_H
+
+#include <gst/video/video.h>
+#include <ovi.h>
+
+G_BEGIN_DECLS
+
+/* How the region is fitted to the tensor; the names are model-proc's
+ * `resize` / `crop` values. */
+typedef enum {
+  GST_OV_RESIZE_STRETCH,        /* "no-aspect-ratio": both axes scaled */
+  GST_OV_RESIZE_ASPECT_RATIO,   /* "aspect-ratio": fit inside, centered, padded */
+  GST_OV_RESIZE_CROP_CENTRAL,   /* crop "central": fill, overflow cropped */
+} GstOvResizeMode;
+
+typedef enum {
+  GST_OV_COLOR_BGR,   /* OpenVINO's convention, DL Streamer's default */
+  GST_OV_COLOR_RGB,
+  GST_OV_COLOR_GRAY,
+} GstOvColorSpace;
+
+typedef struct {
+  /* The tensor: [1, C, H, W] (nhwc FALSE) or [1, H, W, C]. */
+  int width, height, channels;
+  gboolean nhwc;
+  OviDType dtype;               /* OVI_DTYPE_FLOAT32 or OVI_DTYPE_UINT8 */
+  GstOvColorSpace color;
+  GstOvResizeMode resize;
+  /* value = pixel (0..255) * scale[c] + bias[c], per tensor channel:
+   * model-proc's range, mean and std folded into one multiply-add. */
+  float scale[3], bias[3];
+  guint8 pad_value;             /* letterbox border, in pixel units */
+} GstOvPreprocParams;
+
+/* Maps tensor coordinates back to the frame: x = x0 + tx * sx. */
+typedef struct {
+  double x0, y0, sx, sy;
+} GstOvPreprocTransform;
+
+void gst_ov_preproc_params_init (GstOvPreprocParams *params);
+/* Folds model-proc's range [lo, hi], mean and std (each per channel, in
+ * the units after range) into scale and bias. */
+void gst_ov_preproc_params_set_normalization (GstOvPreprocParams *params,
+    double range_lo, double range_hi, const double mean[3],
+    const double std[3]);
+
+gboolean gst_ov_preproc_format_supported (GstVideoFormat format);
+
+/* Writes the tensor for `region` (frame pixels; NULL: whole frame) into
+ * dst, which holds width * height * channels elements of params->dtype.
+ * Returns FALSE for an unsupported format or an empty region. */
+gboolean gst_ov_preproc_run (const GstOvPreprocParams *params,
+    const GstVideoFrame *frame, const GstVideoRectangle *region, void *dst,
+    GstOvPreprocTransform *transform);
+
+G_END_DECLS
+
+#endif

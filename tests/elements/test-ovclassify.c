@@ -1,0 +1,223 @@
+/* ovclassify: per-ROI crops (a frame red on the left, blue on the right),
+ * object-class filtering, full-frame results, labels sources,
+ * reclassification of tracked objects, errors. */
+#include "ovtest.h"
+
+#include "gstovmeta.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+static void
+halves (int x, int y, guint8 rgb[3], gpointer data)
+{
+  int w = GPOINTER_TO_INT (data);
+  rgb[0] = x < w / 2 ? 230 : 10;
+  rgb[1] = 20;
+  rgb[2] = x < w / 2 ? 10 : 240;
+}
+
+static GstBuffer *
+frame_with_rois (const GstVideoInfo *info)
+{
+  GstBuffer *buf = ov_test_frame (info, halves,
+      GINT_TO_POINTER (GST_VIDEO_INFO_WIDTH (info)));
+  int w = GST_VIDEO_INFO_WIDTH (info), h = GST_VIDEO_INFO_HEIGHT (info);
+  gst_ov_add_detection (buf, w, h, 2, 2, w / 2 - 2, h - 2, 0.9, 0, "car");
+  gst_ov_add_detection (buf, w, h, w / 2 + 2, 2, w - 2, h - 2, 0.8, 1, "person");
+  return buf;
+}
+
+static const char *
+color_of (GstBuffer *buf, guint n)
+{
+  gpointer state = NULL;
+  GstMeta *m;
+  while ((m = gst_buffer_iterate_meta_filtered (buf, &state,
+              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    if (n-- == 0) {
+      GstStructure *s = gst_video_region_of_interest_meta_get_param (
+          (GstVideoRegionOfInterestMeta *) m, "color");
+      return s ? gst_structure_get_string (s, "label") : NULL;
+    }
+  }
+  return NULL;
+}
+
+static char *
+launch_with (const char *extra)
+{
+  return g_strdup_printf ("ovclassify model=%s model-proc=%s %s",
+      ov_test_model ("classify.onnx"), ov_test_model ("classify.json"),
+      extra ? extra : "");
+}
+
+static void
+test_rois (void)
+{
+  static const GstVideoFormat formats[] = { GST_VIDEO_FORMAT_BGRx,
+    GST_VIDEO_FORMAT_NV12, GST_VIDEO_FORMAT_I420, GST_VIDEO_FORMAT_RGB };
+  char *launch = launch_with (NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS (formats); i++) {
+    GstVideoInfo info;
+    GstHarness *h;
+    GstBuffer *out;
+    GstStructure *s;
+    gpointer state = NULL;
+    ov_test_video_info (&info, formats[i], 96, 40);
+    h = ov_test_harness (launch, &info);
+    out = gst_harness_push_and_pull (h, frame_with_rois (&info));
+    g_assert_cmpstr (color_of (out, 0), ==, "red");
+    g_assert_cmpstr (color_of (out, 1), ==, "blue");
+    s = gst_video_region_of_interest_meta_get_param (
+        (GstVideoRegionOfInterestMeta *) gst_buffer_iterate_meta_filtered (out,
+            &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE), "color");
+    g_assert_cmpstr (gst_structure_get_string (s, "model_name"), ==, "classify");
+    g_assert_cmpstr (gst_structure_get_string (s, "layer_name"), ==, "prob");
+    gst_buffer_unref (out);
+    gst_harness_teardown (h);
+  }
+  g_free (launch);
+}
+
+static void
+test_object_class (void)
+{
+  GstVideoInfo info;
+  char *launch = launch_with ("object-class=person");
+  GstHarness *h;
+  GstBuffer *out;
+
+  ov_test_video_info (&info, GST_VIDEO_FORMAT_BGRx, 96, 40);
+  h = ov_test_harness (launch, &info);
+  out = gst_harness_push_and_pull (h, frame_with_rois (&info));
+  g_assert_null (color_of (out, 0));
+  g_assert_cmpstr (color_of (out, 1), ==, "blue");
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_free (launch);
+}
+
+/* Full frame: the result is a GstOvTensorMeta. The model's color order
+ * without model-proc is BGR, so a red frame's top class is index 2. */
+static void
+test_full_frame_labels (void)
+{
+  GstVideoInfo info;
+  char *launch = g_strdup_printf ("ovclassify model=%s inference-region="
+      "full-frame labels-file=%s", ov_test_model ("classify.onnx"),
+      ov_test_model ("colors.txt"));
+  GstHarness *h;
+  GstBuffer *out;
+  GstOvTensorMeta *tm;
+  gint id;
+
+  ov_test_video_info (&info, GST_VIDEO_FORMAT_RGBA, 32, 32);
+  h = ov_test_harness (launch, &info);
+  out = gst_harness_push_and_pull (h, ov_test_solid_frame (&info, 250, 5, 5));
+  tm = (GstOvTensorMeta *) gst_buffer_get_meta (out,
+      GST_OV_TENSOR_META_API_TYPE);
+  g_assert_nonnull (tm);
+  g_assert_true (gst_structure_get_int (tm->data, "label_id", &id));
+  g_assert_cmpint (id, ==, 2);
+  g_assert_cmpstr (gst_structure_get_string (tm->data, "label"), ==, "blue");
+  g_assert_true (gst_structure_has_name (tm->data,
+          "classification_layer_name:prob"));
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_free (launch);
+
+  /* The labels property, and no labels at all: a raw tensor. */
+  launch = g_strdup_printf ("ovclassify model=%s inference-region=full-frame "
+      "labels=b,g,r", ov_test_model ("classify.onnx"));
+  h = ov_test_harness (launch, &info);
+  out = gst_harness_push_and_pull (h, ov_test_solid_frame (&info, 250, 5, 5));
+  tm = (GstOvTensorMeta *) gst_buffer_get_meta (out, GST_OV_TENSOR_META_API_TYPE);
+  g_assert_cmpstr (gst_structure_get_string (tm->data, "label"), ==, "r");
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_free (launch);
+
+  launch = g_strdup_printf ("ovclassify model=%s inference-region=full-frame",
+      ov_test_model ("classify.onnx"));
+  h = ov_test_harness (launch, &info);
+  out = gst_harness_push_and_pull (h, ov_test_solid_frame (&info, 250, 5, 5));
+  tm = (GstOvTensorMeta *) gst_buffer_get_meta (out, GST_OV_TENSOR_META_API_TYPE);
+  {
+    gsize size;
+    const float *v = gst_ov_tensor_structure_get_data (tm->data, &size);
+    g_assert_cmpuint (size, ==, 3 * sizeof (float));
+    /* BGR channel means of the raw pixels. */
+    g_assert_cmpfloat_with_epsilon (v[0], 5.0, 1e-3);
+    g_assert_cmpfloat_with_epsilon (v[2], 250.0, 1e-3);
+  }
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_free (launch);
+}
+
+/* Tracked objects: with reclassify-interval=3 the second and third
+ * sightings reuse the first result even when the pixels change. */
+static void
+test_reclassify (void)
+{
+  GstVideoInfo info;
+  char *launch = launch_with ("reclassify-interval=3");
+  GstHarness *h;
+
+  ov_test_video_info (&info, GST_VIDEO_FORMAT_BGRx, 32, 32);
+  h = ov_test_harness (launch, &info);
+  for (int i = 0; i < 4; i++) {
+    GstBuffer *in = i == 0 || i == 3 ? ov_test_solid_frame (&info, 250, 5, 5)
+        : ov_test_solid_frame (&info, 5, 5, 250);
+    GstVideoRegionOfInterestMeta *roi = gst_ov_add_detection (in, 32, 32, 0, 0,
+        32, 32, 0.9, 0, "car");
+    GstBuffer *out;
+    gst_ov_roi_set_object_id (roi, 7);
+    out = gst_harness_push_and_pull (h, in);
+    /* Frames 1 and 2 are blue but reuse "red"; frame 3 is inferred. */
+    g_assert_cmpstr (color_of (out, 0), ==, "red");
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (h);
+  g_free (launch);
+}
+
+static void
+test_bad_model_proc (void)
+{
+  GstElement *e = gst_element_factory_make ("ovclassify", NULL);
+  char *path = g_build_filename (g_get_tmp_dir (), "bad-model-proc.json", NULL);
+  char *msg;
+  g_assert_true (g_file_set_contents (path, "{\"output_postproc\": [{"
+          "\"converter\": \"no_such_converter\"}]}", -1, NULL));
+  g_object_set (e, "model", ov_test_model ("classify.onnx"), "model-proc", path,
+      NULL);
+  msg = ov_test_expect_start_error (e);
+  g_assert_nonnull (strstr (msg, "no_such_converter"));
+  g_free (msg);
+  g_assert_true (g_file_set_contents (path, "{ not json", -1, NULL));
+  msg = ov_test_expect_start_error (e);
+  g_assert_nonnull (strstr (msg, "model-proc"));
+  g_free (msg);
+  g_assert_true (g_file_set_contents (path, "{\"output_postproc\": [{"
+          "\"layer_name\": \"missing\", \"converter\": \"label\"}]}", -1, NULL));
+  msg = ov_test_expect_start_error (e);
+  g_assert_nonnull (strstr (msg, "missing"));
+  g_free (msg);
+  g_unlink (path);
+  g_free (path);
+  gst_object_unref (e);
+}
+
+int
+main (int argc, char **argv)
+{
+  ov_test_init (&argc, &argv);
+  g_test_add_func ("/ovclassify/rois", test_rois);
+  g_test_add_func ("/ovclassify/object-class", test_object_class);
+  g_test_add_func ("/ovclassify/full-frame-labels", test_full_frame_labels);
+  g_test_add_func ("/ovclassify/reclassify", test_reclassify);
+  g_test_add_func ("/ovclassify/bad-model-proc", test_bad_model_proc);
+  return ov_test_run ();
+}

@@ -1,0 +1,338 @@
+/* ovdetect: decoding (SSD, YOLOv8 with NMS and letterbox), properties,
+ * every input format, ordering with requests in flight, error paths and
+ * state changes. The test models' confidences depend on the frame's
+ * brightness, so results show the frame was really pre-processed. */
+#include "ovtest.h"
+
+#include "gstovmeta.h"
+
+#include <string.h>
+
+static char *
+ssd_launch (const char *extra)
+{
+  return g_strdup_printf ("ovdetect model=%s model-proc=%s %s",
+      ov_test_model ("detect-ssd.onnx"), ov_test_model ("detect-ssd.json"),
+      extra ? extra : "");
+}
+
+static GstVideoRegionOfInterestMeta *
+nth_roi (GstBuffer *buf, guint n)
+{
+  gpointer state = NULL;
+  GstMeta *m;
+  while ((m = gst_buffer_iterate_meta_filtered (buf, &state,
+              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)))
+    if (n-- == 0)
+      return (GstVideoRegionOfInterestMeta *) m;
+  return NULL;
+}
+
+static void
+test_ssd_boxes (void)
+{
+  GstVideoInfo info;
+  char *launch = ssd_launch (NULL);
+  GstHarness *h;
+  GstBuffer *out;
+  GstVideoRegionOfInterestMeta *roi;
+  double conf, xmin;
+  int label_id;
+  const char *label;
+
+  ov_test_video_info (&info, GST_VIDEO_FORMAT_BGRx, 320, 240);
+  h = ov_test_harness (launch, &info);
+  /* White: brightness 1, the second box reaches 0.8. */
+  out = gst_harness_push_and_pull (h, ov_test_solid_frame (&info, 255, 255, 255));
+  g_assert_cmpuint (ov_test_count_rois (out), ==, 2);
+  roi = nth_roi (out, 0);
+  g_assert_cmpuint (roi->x, ==, 32);
+  g_assert_cmpuint (roi->y, ==, 48);
+  g_assert_cmpuint (roi->w, ==, 128);
+  g_assert_cmpuint (roi->h, ==, 96);
+  g_assert_true (gst_ov_roi_get_detection (roi, &conf, &label_id, &label));
+  g_assert_cmpfloat_with_epsilon (conf, 0.9, 1e-5);
+  g_assert_cmpint (label_id, ==, 1);
+  g_assert_cmpstr (label, ==, "person");
+  g_assert_true (gst_structure_get_double (
+          gst_video_region_of_interest_meta_get_param (roi, "detection"),
+          "x_min", &xmin));
+  g_assert_cmpfloat_with_epsilon (xmin, 0.1, 1e-5);
+  roi = nth_roi (out, 1);
+  g_assert_true (gst_ov_roi_get_detection (roi, &conf, &label_id, &label));
+  g_assert_cmpfloat_with_epsilon (conf, 0.8, 1e-4);
+  g_assert_cmpstr (label, ==, "car");
+  g_assert_cmpint (roi->id, !=, nth_roi (out, 0)->id);
+  gst_buffer_unref (out);
+  /* Black: only the first. */
+  out = gst_harness_push_and_pull (h, ov_test_solid_frame (&info, 0, 0, 0));
+  g_assert_cmpuint (ov_test_count_rois (out), ==, 1);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_free (launch);
+}
+
+static void
+test_threshold (void)
+{
+  GstVideoInfo info;
+  char *launch = ssd_launch ("threshold=0.85");
+  GstHarness *h;
+  GstBuffer *out;
+
+  ov_test_video_info (&info, GST_VIDEO_FORMAT_BGR, 64, 48);
+  h = ov_test_harness (launch, &info);
+  out = gst_harness_push_and_pull (h, ov_test_solid_frame (&info, 255, 255, 255));
+  g_assert_cmpuint (ov_test_count_rois (out), ==, 1);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_free (launch);
+}
+
+/* Every supported format: brightness survives color conversion. */
+static void
+test_formats (void)
+{
+  static const GstVideoFormat formats[] = {
+    GST_VIDEO_FORMAT_RGB, GST_VIDEO_FORMAT_BGR, GST_VIDEO_FORMAT_RGBx,
+    GST_VIDEO_FORMAT_BGRx, GST_VIDEO_FORMAT_xRGB, GST_VIDEO_FORMAT_xBGR,
+    GST_VIDEO_FORMAT_RGBA, GST_VIDEO_FORMAT_BGRA, GST_VIDEO_FORMAT_ARGB,
+    GST_VIDEO_FORMAT_ABGR, GST_VIDEO_FORMAT_NV12, GST_VIDEO_FORMAT_I420,
+    GST_VIDEO_FORMAT_GRAY8,
+  };
+  char *launch = ssd_launch ("threshold=0.75");
+  for (gsize i = 0; i < G_N_ELEMENTS (formats); i++) {
+    GstVideoInfo info;
+    GstHarness *h;
+    GstBuffer *out;
+    /* Odd sizes: strides padded, chroma rounded up. */
+    ov_test_video_info (&info, formats[i], 67, 45);
+    h = ov_test_harness (launch, &info);
+    out = gst_harness_push_and_pull (h, ov_test_solid_frame (&info, 255, 255, 255));
+    g_assert_cmpuint (ov_test_count_rois (out), ==, 2);
+    gst_buffer_unref (out);
+    /* Mid gray (0.5): the second box at 0.55 < 0.75. */
+    out = gst_harness_push_and_pull (h, ov_test_solid_frame (&info, 128, 128, 128));
+    g_assert_cmpuint (ov_test_count_rois (out), ==, 1);
+    gst_buffer_unref (out);
+    gst_harness_teardown (h);
+  }
+  g_free (launch);
+}
+
+/* YOLOv8: NMS keeps one of the overlapping class-0 boxes, the class-1
+ * box on top of it, and the two far ones; the letterbox maps the 64x64
+ * input back onto a 128x64 frame (scale 2, 16 px border above). */
+static void
+test_yolov8 (void)
+{
+  GstVideoInfo info;
+  char *launch = g_strdup_printf ("ovdetect model=%s model-proc=%s "
+      "threshold=0.2", ov_test_model ("detect-yolov8.onnx"),
+      ov_test_model ("detect-yolov8.json"));
+  GstHarness *h;
+  GstBuffer *out;
+  GstVideoRegionOfInterestMeta *roi;
+  guint n;
+
+  ov_test_video_info (&info, GST_VIDEO_FORMAT_RGB, 128, 64);
+  h = ov_test_harness (launch, &info);
+  out = gst_harness_push_and_pull (h, ov_test_solid_frame (&info, 255, 255, 255));
+  /* White frame, but the letterbox border is black: brightness 0.5, so
+   * scores halve: hand 0.475, face 0.45 (its neighbour at 0.4 suppressed),
+   * hand 0.35 (other class), face 0.3; 0.1 is below the threshold. */
+  n = ov_test_count_rois (out);
+  g_assert_cmpuint (n, ==, 4);
+  roi = nth_roi (out, 0);
+  g_assert_cmpstr (gst_ov_roi_get_label (roi), ==, "hand");
+  /* (12 - 5, 50 - 3) .. (17, 53) in the input -> x * 2, (y - 16) * 2 */
+  g_assert_cmpuint (roi->x, ==, 14);
+  g_assert_cmpuint (roi->y, ==, 62);
+  roi = nth_roi (out, 1);
+  g_assert_cmpstr (gst_ov_roi_get_label (roi), ==, "face");
+  g_assert_cmpuint (roi->x, ==, 16);
+  g_assert_cmpuint (roi->y, ==, 0);
+  g_assert_cmpuint (roi->w, ==, 32);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_free (launch);
+}
+
+/* With several requests in flight, frames leave in order with their
+ * timestamps, and each has its own results. */
+static void
+test_order (void)
+{
+  const guint nireq[] = { 1, 3 };
+  for (gsize k = 0; k < G_N_ELEMENTS (nireq); k++) {
+    GstVideoInfo info;
+    char *extra = g_strdup_printf ("nireq=%u", nireq[k]);
+    char *launch = ssd_launch (extra);
+    GstHarness *h;
+    const int n = 24;
+
+    ov_test_video_info (&info, GST_VIDEO_FORMAT_BGRx, 64, 48);
+    h = ov_test_harness (launch, &info);
+    for (int i = 0; i < n; i++) {
+      GstBuffer *in = i % 2 ? ov_test_solid_frame (&info, 0, 0, 0)
+          : ov_test_solid_frame (&info, 255, 255, 255);
+      GST_BUFFER_PTS (in) = i * GST_SECOND / 30;
+      g_assert_cmpint (gst_harness_push (h, in), ==, GST_FLOW_OK);
+    }
+    for (int i = 0; i < n; i++) {
+      GstBuffer *out = gst_harness_pull (h);
+      g_assert_nonnull (out);
+      g_assert_cmpuint (GST_BUFFER_PTS (out), ==, i * GST_SECOND / 30);
+      g_assert_cmpuint (ov_test_count_rois (out), ==, i % 2 ? 1 : 2);
+      gst_buffer_unref (out);
+    }
+    gst_harness_teardown (h);
+    g_free (launch);
+    g_free (extra);
+  }
+}
+
+static void
+test_inference_interval (void)
+{
+  GstVideoInfo info;
+  char *launch = ssd_launch ("inference-interval=3");
+  GstHarness *h;
+
+  ov_test_video_info (&info, GST_VIDEO_FORMAT_BGRx, 64, 48);
+  h = ov_test_harness (launch, &info);
+  for (int i = 0; i < 7; i++) {
+    GstBuffer *out = gst_harness_push_and_pull (h,
+        ov_test_solid_frame (&info, 255, 255, 255));
+    g_assert_cmpuint (ov_test_count_rois (out), ==, i % 3 == 0 ? 2 : 0);
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (h);
+  g_free (launch);
+}
+
+/* EOS leaves after every frame before it; flushing drops what is queued
+ * and the element works again afterwards. */
+static void
+test_eos_and_flush (void)
+{
+  GstVideoInfo info;
+  char *launch = ssd_launch ("nireq=2");
+  GstHarness *h;
+  GstEvent *ev;
+
+  ov_test_video_info (&info, GST_VIDEO_FORMAT_BGRx, 64, 48);
+  h = ov_test_harness (launch, &info);
+  for (int i = 0; i < 5; i++)
+    gst_harness_push (h, ov_test_solid_frame (&info, 255, 255, 255));
+  g_assert_true (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  g_assert_true (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+  /* Whatever left before the flush, the element runs afterwards. */
+  while (gst_harness_try_pull (h))
+    ;
+  {
+    GstSegment seg;
+    gst_segment_init (&seg, GST_FORMAT_TIME);
+    gst_harness_push_event (h, gst_event_new_segment (&seg));
+  }
+  for (int i = 0; i < 3; i++)
+    g_assert_cmpint (gst_harness_push (h,
+            ov_test_solid_frame (&info, 255, 255, 255)), ==, GST_FLOW_OK);
+  g_assert_true (gst_harness_push_event (h, gst_event_new_eos ()));
+  for (int i = 0; i < 3; i++) {
+    GstBuffer *out = gst_harness_pull (h);
+    g_assert_cmpuint (ov_test_count_rois (out), ==, 2);
+    gst_buffer_unref (out);
+  }
+  /* EOS after the frames. */
+  while ((ev = gst_harness_pull_event (h))) {
+    gboolean eos = GST_EVENT_TYPE (ev) == GST_EVENT_EOS;
+    gst_event_unref (ev);
+    if (eos)
+      break;
+  }
+  gst_harness_teardown (h);
+  g_free (launch);
+}
+
+static void
+test_state_cycling (void)
+{
+  GstElement *e = gst_element_factory_make ("ovdetect", NULL);
+  g_object_set (e, "model", ov_test_model ("detect-ssd.onnx"), NULL);
+  for (int i = 0; i < 3; i++) {
+    g_assert_cmpint (gst_element_set_state (e, GST_STATE_PLAYING), !=,
+        GST_STATE_CHANGE_FAILURE);
+    g_assert_cmpint (gst_element_set_state (e, GST_STATE_READY), ==,
+        GST_STATE_CHANGE_SUCCESS);
+    g_assert_cmpint (gst_element_set_state (e, GST_STATE_NULL), ==,
+        GST_STATE_CHANGE_SUCCESS);
+  }
+  gst_object_unref (e);
+}
+
+static void
+expect_error (const char *model, const char *prop, const char *value,
+    const char *needle)
+{
+  GstElement *e = gst_element_factory_make ("ovdetect", NULL);
+  char *msg;
+  if (model)
+    g_object_set (e, "model", model, NULL);
+  if (prop)
+    gst_util_set_object_arg (G_OBJECT (e), prop, value);
+  msg = ov_test_expect_start_error (e);
+  g_assert_nonnull (msg);
+  if (strstr (msg, needle) == NULL)
+    g_error ("expected '%s' in the error, got: %s", needle, msg);
+  g_free (msg);
+  gst_object_unref (e);
+}
+
+static void
+test_errors (void)
+{
+  expect_error (NULL, NULL, NULL, "No model");
+  expect_error ("/nonexistent/model.onnx", NULL, NULL, "not found");
+  expect_error (ov_test_model ("corrupt.onnx"), NULL, NULL, "Cannot load");
+  expect_error (ov_test_model ("detect-ssd.onnx"), "device", "GPU",
+      "not available");
+  expect_error (ov_test_model ("detect-ssd.onnx"), "model-proc",
+      "/nonexistent.json", "not found");
+  /* A classifier's outputs fit no detection converter. */
+  expect_error (ov_test_model ("classify.onnx"), NULL, NULL,
+      "no detection converter");
+  expect_error (ov_test_model ("detect-ssd.onnx"), "batch-size", "4",
+      "batch-size");
+}
+
+static void
+test_wrong_caps (void)
+{
+  char *launch = ssd_launch (NULL);
+  GstHarness *h = gst_harness_new_parse (launch);
+  /* Not a format the element accepts. */
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=UYVY,width=64,"
+      "height=48,framerate=30/1");
+  g_assert_cmpint (gst_harness_push (h, gst_buffer_new_allocate (NULL,
+              64 * 48 * 2, NULL)), ==, GST_FLOW_NOT_NEGOTIATED);
+  gst_harness_teardown (h);
+  g_free (launch);
+}
+
+int
+main (int argc, char **argv)
+{
+  ov_test_init (&argc, &argv);
+  g_test_add_func ("/ovdetect/ssd-boxes", test_ssd_boxes);
+  g_test_add_func ("/ovdetect/threshold", test_threshold);
+  g_test_add_func ("/ovdetect/formats", test_formats);
+  g_test_add_func ("/ovdetect/yolov8", test_yolov8);
+  g_test_add_func ("/ovdetect/order", test_order);
+  g_test_add_func ("/ovdetect/inference-interval", test_inference_interval);
+  g_test_add_func ("/ovdetect/eos-and-flush", test_eos_and_flush);
+  g_test_add_func ("/ovdetect/state-cycling", test_state_cycling);
+  g_test_add_func ("/ovdetect/errors", test_errors);
+  g_test_add_func ("/ovdetect/wrong-caps", test_wrong_caps);
+  return ov_test_run ();
+}

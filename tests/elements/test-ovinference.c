@@ -1,0 +1,142 @@
+/* ovinference: raw output tensors in DL Streamer's layout; the identity
+ * model returns the pre-processed input, which checks resize, color order
+ * and layout end to end; shared model instances. */
+#include "ovtest.h"
+
+#include "gstovmeta.h"
+
+#include <string.h>
+
+static const GstStructure *
+first_tensor (GstBuffer *buf)
+{
+  GstOvTensorMeta *tm = (GstOvTensorMeta *) gst_buffer_get_meta (buf,
+      GST_OV_TENSOR_META_API_TYPE);
+  g_assert_nonnull (tm);
+  return tm->data;
+}
+
+static void
+test_identity (void)
+{
+  GstVideoInfo info;
+  char *launch = g_strdup_printf ("ovinference model=%s",
+      ov_test_model ("identity.onnx"));
+  GstHarness *h;
+  GstBuffer *out;
+  const GstStructure *s;
+  const float *v;
+  gsize size;
+  int precision, layout;
+  const GValue *dims;
+
+  ov_test_video_info (&info, GST_VIDEO_FORMAT_RGB, 60, 40);
+  h = ov_test_harness (launch, &info);
+  out = gst_harness_push_and_pull (h, ov_test_solid_frame (&info, 10, 20, 30));
+  s = first_tensor (out);
+  g_assert_true (gst_structure_has_name (s, "inference_layer_name:pixels"));
+  g_assert_true (gst_structure_get_int (s, "precision", &precision));
+  g_assert_cmpint (precision, ==, GST_OV_PRECISION_FP32);
+  g_assert_true (gst_structure_get_int (s, "layout", &layout));
+  g_assert_cmpint (layout, ==, GST_OV_LAYOUT_NCHW);
+  dims = gst_structure_get_value (s, "dims");
+  g_assert_cmpuint (gst_value_array_get_size (dims), ==, 4);
+  g_assert_cmpuint (g_value_get_uint (gst_value_array_get_value (dims, 3)), ==, 6);
+  v = gst_ov_tensor_structure_get_data (s, &size);
+  g_assert_cmpuint (size, ==, 3 * 4 * 6 * sizeof (float));
+  /* Default order BGR, planar. */
+  for (int i = 0; i < 24; i++) {
+    g_assert_cmpfloat_with_epsilon (v[i], 30.0, 1e-4);
+    g_assert_cmpfloat_with_epsilon (v[24 + i], 20.0, 1e-4);
+    g_assert_cmpfloat_with_epsilon (v[48 + i], 10.0, 1e-4);
+  }
+  g_assert_true (gst_structure_get_value (s, "data") != NULL);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_free (launch);
+}
+
+/* NHWC uint8 input: channel means plus a constant, per ROI. */
+static void
+test_nhwc_u8_rois (void)
+{
+  GstVideoInfo info;
+  char *launch = g_strdup_printf ("ovinference model=%s "
+      "inference-region=roi-list", ov_test_model ("embed-nhwc-u8.onnx"));
+  GstHarness *h;
+  GstBuffer *in, *out;
+  GstVideoRegionOfInterestMeta *roi;
+  GstStructure *s;
+  const float *v;
+  gsize size;
+
+  ov_test_video_info (&info, GST_VIDEO_FORMAT_BGRx, 40, 30);
+  h = ov_test_harness (launch, &info);
+  in = ov_test_solid_frame (&info, 100, 150, 200);
+  roi = gst_ov_add_detection (in, 40, 30, 5, 5, 25, 25, 0.9, 0, "face");
+  out = gst_harness_push_and_pull (h, in);
+  roi = (GstVideoRegionOfInterestMeta *) gst_buffer_get_meta (out,
+      GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE);
+  s = gst_video_region_of_interest_meta_get_param (roi,
+      "inference_layer_name:embedding");
+  g_assert_nonnull (s);
+  v = gst_ov_tensor_structure_get_data (s, &size);
+  g_assert_cmpuint (size, ==, 4 * sizeof (float));
+  g_assert_cmpfloat_with_epsilon (v[0], 200.0, 1e-3);
+  g_assert_cmpfloat_with_epsilon (v[1], 150.0, 1e-3);
+  g_assert_cmpfloat_with_epsilon (v[2], 100.0, 1e-3);
+  g_assert_cmpfloat_with_epsilon (v[3], 1.0, 1e-6);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_free (launch);
+}
+
+/* Two elements with one model-instance-id share the model; another model
+ * under the same id is refused. */
+static void
+test_shared_instance (void)
+{
+  GstVideoInfo info;
+  char *l1 = g_strdup_printf ("ovinference model=%s model-instance-id=shared "
+      "nireq=2", ov_test_model ("identity.onnx"));
+  GstHarness *h1, *h2;
+  GstElement *e;
+  char *msg;
+
+  ov_test_video_info (&info, GST_VIDEO_FORMAT_RGB, 12, 8);
+  h1 = ov_test_harness (l1, &info);
+  h2 = ov_test_harness (l1, &info);
+  for (int i = 0; i < 6; i++) {
+    GstBuffer *o1, *o2;
+    gst_harness_push (h1, ov_test_solid_frame (&info, 1, 2, 3));
+    gst_harness_push (h2, ov_test_solid_frame (&info, 7, 8, 9));
+    o1 = gst_harness_pull (h1);
+    o2 = gst_harness_pull (h2);
+    g_assert_cmpfloat (((const float *) gst_ov_tensor_structure_get_data (
+                first_tensor (o1), NULL))[0], ==, 3.0f);
+    g_assert_cmpfloat (((const float *) gst_ov_tensor_structure_get_data (
+                first_tensor (o2), NULL))[0], ==, 9.0f);
+    gst_buffer_unref (o1);
+    gst_buffer_unref (o2);
+  }
+  e = gst_element_factory_make ("ovinference", NULL);
+  g_object_set (e, "model", ov_test_model ("classify.onnx"),
+      "model-instance-id", "shared", NULL);
+  msg = ov_test_expect_start_error (e);
+  g_assert_nonnull (strstr (msg, "already holds"));
+  g_free (msg);
+  gst_object_unref (e);
+  gst_harness_teardown (h1);
+  gst_harness_teardown (h2);
+  g_free (l1);
+}
+
+int
+main (int argc, char **argv)
+{
+  ov_test_init (&argc, &argv);
+  g_test_add_func ("/ovinference/identity", test_identity);
+  g_test_add_func ("/ovinference/nhwc-u8-rois", test_nhwc_u8_rois);
+  g_test_add_func ("/ovinference/shared-instance", test_shared_instance);
+  return ov_test_run ();
+}

@@ -1,0 +1,131 @@
+#!/usr/bin/python3
+"""Generates the tiny models, model-proc files and labels the element tests
+use. Each model's outputs depend on its input, so a test can tell whether
+pre-processing, inference and decoding each did their part.
+
+Usage: make-element-models.py OUTDIR
+Uses Debian's python3-onnx and python3-numpy (build time only)."""
+import json
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+out = sys.argv[1]
+os.makedirs(out, exist_ok=True)
+
+
+def save(nodes, name, inputs, outputs, inits):
+    graph = helper.make_graph(nodes, name, inputs, outputs, inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(out, name + ".onnx"))
+
+
+def const(name, array):
+    return numpy_helper.from_array(np.asarray(array, np.float32), name)
+
+
+def image_input(h, w, c=3):
+    return helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, c, h, w])
+
+
+# The image's mean brightness (inputs scaled to 0..1 by model-proc) as a
+# [1, 1, 1, 1] tensor: the detectors add it to their confidences.
+mean_nodes = [helper.make_node("ReduceMean", ["image"], ["mean"], keepdims=1)]
+
+# detect-ssd: DetectionOutput [1, 1, 3, 7]; the second box's confidence is
+# 0.3 + 0.5 * brightness, so a white frame has two objects, a black one.
+boxes = [[0, 1, 0.9, 0.10, 0.20, 0.50, 0.60],
+         [0, 2, 0.3, 0.50, 0.50, 0.90, 0.80],
+         [-1, 0, 0, 0, 0, 0, 0]]
+gain = np.zeros((1, 1, 3, 7), np.float32)
+gain[0, 0, 1, 2] = 0.5
+save(mean_nodes + [
+        helper.make_node("Mul", ["mean", "gain"], ["scaled"]),
+        helper.make_node("Add", ["scaled", "boxes"], ["detection_out"])],
+     "detect-ssd", [image_input(32, 32)],
+     [helper.make_tensor_value_info("detection_out", TensorProto.FLOAT, [1, 1, 3, 7])],
+     [const("boxes", np.array(boxes, np.float32).reshape(1, 1, 3, 7)),
+      const("gain", gain)])
+with open(os.path.join(out, "detect-ssd.json"), "w") as f:
+    json.dump({"json_schema_version": "2.2.0",
+               "input_preproc": [{"format": "image", "layer_name": "image",
+                                  "params": {"range": [0.0, 1.0],
+                                             "color_space": "RGB"}}],
+               "output_postproc": [{"converter": "detection_output",
+                                    "labels": ["background", "person", "car"]}]},
+              f, indent=2)
+
+# detect-yolov8: [1, 4 + 2, 8] channels first, 64x64 input; candidates 0
+# and 1 overlap (IoU 0.68) with class 0, 2 overlaps 0 but is class 1, 3 is
+# below threshold, 4 and 5 are far away and disjoint. Scores scaled by
+# brightness so a black frame gives nothing.
+cand = np.array([
+    # cx    cy    w     h    s0   s1
+    [16.0, 16.0, 16.0, 16.0, 0.9, 0.0],
+    [18.0, 17.0, 16.0, 16.0, 0.8, 0.1],
+    [16.0, 16.0, 16.0, 16.0, 0.1, 0.7],
+    [40.0, 40.0, 8.0, 8.0, 0.2, 0.1],
+    [48.0, 12.0, 10.0, 10.0, 0.6, 0.0],
+    [12.0, 50.0, 10.0, 6.0, 0.0, 0.95],
+    [30.0, 30.0, 4.0, 4.0, 0.0, 0.0],
+    [34.0, 30.0, 4.0, 4.0, 0.0, 0.0],
+], np.float32).T.reshape(1, 6, 8)
+scale = np.zeros((1, 6, 8), np.float32)
+scale[0, 4:, :] = 1.0
+keep = np.ones((1, 6, 8), np.float32)
+keep[0, 4:, :] = 0.0
+save(mean_nodes + [
+        helper.make_node("Reshape", ["mean", "shape1"], ["m1"]),
+        helper.make_node("Mul", ["m1", "scale"], ["ms"]),
+        helper.make_node("Add", ["ms", "keep"], ["factor"]),
+        helper.make_node("Mul", ["cand", "factor"], ["output0"])],
+     "detect-yolov8", [image_input(64, 64)],
+     [helper.make_tensor_value_info("output0", TensorProto.FLOAT, [1, 6, 8])],
+     [const("cand", cand), const("scale", scale), const("keep", keep),
+      numpy_helper.from_array(np.array([1, 1, 1], np.int64), "shape1")])
+with open(os.path.join(out, "detect-yolov8.json"), "w") as f:
+    json.dump({"json_schema_version": "2.2.0",
+               "input_preproc": [{"params": {"resize": "aspect-ratio",
+                                             "range": [0.0, 1.0]}}],
+               "output_postproc": [{"converter": "yolo_v8",
+                                    "labels": ["face", "hand"]}]}, f, indent=2)
+
+# classify: the mean of each input channel, [1, 3]: the top class is the
+# strongest channel in the model's color order.
+save([helper.make_node("ReduceMean", ["image"], ["m"], axes=[2, 3], keepdims=0)]
+     + [helper.make_node("Identity", ["m"], ["prob"])],
+     "classify", [image_input(16, 16)],
+     [helper.make_tensor_value_info("prob", TensorProto.FLOAT, [1, 3])], [])
+with open(os.path.join(out, "classify.json"), "w") as f:
+    json.dump({"json_schema_version": "2.2.0",
+               "input_preproc": [{"params": {"color_space": "RGB",
+                                             "range": [0.0, 1.0]}}],
+               "output_postproc": [{"layer_name": "prob", "attribute_name": "color",
+                                    "converter": "label", "method": "max",
+                                    "labels": ["red", "green", "blue"]}]},
+              f, indent=2)
+with open(os.path.join(out, "colors.txt"), "w") as f:
+    f.write("red\ngreen\nblue\n")
+
+# identity: the pre-processed input itself, to check pre-processing.
+save([helper.make_node("Identity", ["image"], ["pixels"])],
+     "identity", [image_input(4, 6)],
+     [helper.make_tensor_value_info("pixels", TensorProto.FLOAT, [1, 3, 4, 6])], [])
+
+# embed: an L2-normalizable 4-vector from the channel means, 8x8 NHWC u8 input.
+save([helper.make_node("Cast", ["image"], ["f"], to=TensorProto.FLOAT),
+      helper.make_node("ReduceMean", ["f"], ["m"], axes=[1, 2], keepdims=0),
+      helper.make_node("Concat", ["m", "one"], ["embedding"], axis=1)],
+     "embed-nhwc-u8",
+     [helper.make_tensor_value_info("image", TensorProto.UINT8, [1, 8, 8, 3])],
+     [helper.make_tensor_value_info("embedding", TensorProto.FLOAT, [1, 4])],
+     [const("one", [[1.0]])])
+
+# A model file that is not a model.
+with open(os.path.join(out, "corrupt.onnx"), "wb") as f:
+    f.write(b"\x0a\xff\xff\xff\xff\x0f garbage, not a protobuf")
