@@ -114,8 +114,8 @@ decode (GstOvBaseInference *base, GstBuffer *buffer, const GstVideoInfo *info,
         t->x0 + d->x_max * t->sx, t->y0 + d->y_max * t->sy,
         d->confidence, d->label_id, label ? label : fallback);
     /* Objects found inside a region belong to it. */
-    if (roi && job->roi_id != G_MAXUINT)
-      roi->parent_id = (gint) job->roi_id;
+    if (roi && job->roi)
+      roi->parent_id = job->roi->id;
     g_free (fallback);
   }
   g_array_unref (dets);

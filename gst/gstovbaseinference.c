@@ -188,18 +188,12 @@ GstVideoRegionOfInterestMeta *
 gst_ov_job_attach (const GstOvJob *job, GstBuffer *buffer,
     GstStructure *result)
 {
-  GstVideoRegionOfInterestMeta *roi;
-  if (job->roi_id == G_MAXUINT) {
+  if (job->roi == NULL) {
     gst_buffer_add_ov_tensor_meta (buffer, result);
     return NULL;
   }
-  roi = gst_buffer_get_video_region_of_interest_meta_id (buffer,
-      (gint) job->roi_id);
-  if (roi)
-    gst_video_region_of_interest_meta_add_param (roi, result);
-  else
-    gst_structure_free (result);
-  return roi;
+  gst_video_region_of_interest_meta_add_param (job->roi, result);
+  return job->roi;
 }
 
 gboolean
@@ -549,7 +543,7 @@ region_wanted (GstOvBaseInference *self, GstBuffer *buf,
  * relieved by finishing its oldest job here. */
 static GstFlowReturn
 submit (GstOvBaseInference *self, Entry *e, GstVideoFrame *frame,
-    const GstVideoRectangle *region, guint roi_id)
+    const GstVideoRectangle *region, GstVideoRegionOfInterestMeta *roi)
 {
   GstOvBaseInferencePrivate *p = PRIV (self);
   GstOvJob job = { 0 };
@@ -570,7 +564,7 @@ submit (GstOvBaseInference *self, Entry *e, GstVideoFrame *frame,
     break;
   }
   job.region = *region;
-  job.roi_id = roi_id;
+  job.roi = roi;
   if (!gst_ov_preproc_run (&p->preproc, frame, region, job.slot->input,
           &job.transform)) {
     /* An empty or off-frame region: nothing to infer. */
@@ -633,18 +627,29 @@ chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
     if (p->s.inference_region == GST_OV_REGION_FULL_FRAME) {
       GstVideoRectangle r = { 0, 0, GST_VIDEO_INFO_WIDTH (&p->info),
         GST_VIDEO_INFO_HEIGHT (&p->info) };
-      ret = submit (self, e, &frame, &r, G_MAXUINT);
+      ret = submit (self, e, &frame, &r, NULL);
     } else {
+      /* The ROIs present now: decoding a job early (pool exhausted) may
+       * add metas while we submit, and those are results, not inputs. */
+      GPtrArray *rois = g_ptr_array_new ();
       gpointer state = NULL;
       GstMeta *m;
-      while (ret == GST_FLOW_OK && (m = gst_buffer_iterate_meta_filtered (
-                  e->buffer, &state,
-                  GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-        GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) m;
-        GstVideoRectangle r = { roi->x, roi->y, roi->w, roi->h };
-        if (region_wanted (self, e->buffer, roi))
-          ret = submit (self, e, &frame, &r, (guint) roi->id);
+      while ((m = gst_buffer_iterate_meta_filtered (e->buffer, &state,
+                  GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)))
+        if (region_wanted (self, e->buffer, (GstVideoRegionOfInterestMeta *) m))
+          g_ptr_array_add (rois, m);
+      for (guint i = 0; i < rois->len && ret == GST_FLOW_OK; i++) {
+        GstVideoRegionOfInterestMeta *roi = g_ptr_array_index (rois, i);
+        /* 64-bit clip: ROI fields are unsigned and may be anything. */
+        gint64 fw = GST_VIDEO_INFO_WIDTH (&p->info);
+        gint64 fh = GST_VIDEO_INFO_HEIGHT (&p->info);
+        gint64 x0 = MIN ((gint64) roi->x, fw), y0 = MIN ((gint64) roi->y, fh);
+        GstVideoRectangle r = { (gint) x0, (gint) y0,
+          (gint) MIN ((gint64) roi->w, fw - x0),
+          (gint) MIN ((gint64) roi->h, fh - y0) };
+        ret = submit (self, e, &frame, &r, roi);
       }
+      g_ptr_array_unref (rois);
     }
     gst_video_frame_unmap (&frame);
     if (ret != GST_FLOW_OK) {

@@ -35,7 +35,9 @@ typedef enum {
 typedef struct {
   GstOvSlot *slot;
   GstVideoRectangle region;     /* frame pixels */
-  guint roi_id;                 /* the ROI meta's id; full frame: G_MAXUINT */
+  /* The ROI inferred on (its meta lives as long as the frame, which the
+   * element owns until it is pushed), NULL for the full frame. */
+  GstVideoRegionOfInterestMeta *roi;
   GstOvPreprocTransform transform;
 } GstOvJob;
 

@@ -2,6 +2,8 @@
  * model-input pixels; NMS runs afterwards for heads that need it. */
 #include "ovconverter.h"
 
+#include <math.h>
+
 static gsize
 n_elements (const OviTensorView *t)
 {
@@ -35,7 +37,9 @@ static void
 add (GArray *out, float x0, float y0, float x1, float y1, float conf, int id)
 {
   OvDetection d = { x0, y0, x1, y1, conf, id };
-  if (x1 > x0 && y1 > y0)
+  /* Finite, non-empty boxes only (also rejects NaN coordinates). */
+  if (x1 > x0 && y1 > y0 && isfinite (x0) && isfinite (y0) && isfinite (x1)
+      && isfinite (y1) && conf <= 1e30f)
     g_array_append_val (out, d);
 }
 
@@ -55,7 +59,7 @@ detection_output (const OviTensorView *t, const OvDetectParams *p,
   for (gsize i = 0; i < n; i++, x += 7) {
     if (x[0] < 0.0f)
       break;
-    if (x[2] < p->threshold)
+    if (!(x[2] >= p->threshold))    /* NaN fails too */
       continue;
     add (out, x[3] * p->input_width, x[4] * p->input_height,
         x[5] * p->input_width, x[6] * p->input_height, x[2], (int) x[1]);
@@ -90,7 +94,7 @@ boxes_labels (const OviTensorView *outs, int n_outs, const OvDetectParams *p,
   for (gsize i = 0; i < n; i++, x += 5) {
     float sx = normalized ? p->input_width : 1.0f;
     float sy = normalized ? p->input_height : 1.0f;
-    if (x[4] < p->threshold)
+    if (!(x[4] >= p->threshold))
       continue;
     add (out, x[0] * sx, x[1] * sy, x[2] * sx, x[3] * sy, x[4],
         (int) read_num (l, i));
@@ -110,7 +114,7 @@ center_boxes (const float *x, gsize n, gsize s_item, gsize s_field,
     float obj = objectness >= 0 ? c[objectness * s_field] : 1.0f;
     float best = -1.0f;
     int id = 0;
-    if (obj < threshold)
+    if (!(obj >= threshold))
       continue;
     for (int k = 0; k < n_classes; k++) {
       float s = c[(first_class + k) * s_field];
@@ -120,7 +124,7 @@ center_boxes (const float *x, gsize n, gsize s_item, gsize s_field,
       }
     }
     best *= obj;
-    if (best < threshold)
+    if (!(best >= threshold))
       continue;
     {
       float cx = c[0], cy = c[s_field], w = c[2 * s_field], h = c[3 * s_field];
@@ -184,7 +188,7 @@ ov_converter_detect (OvConverterKind kind, const OviTensorView *outs,
               "yolo_v10: expected a float [1, N, 6] output", error))
         return FALSE;
       for (int64_t i = 0; i < rows; i++, x += 6)
-        if (x[4] >= p->threshold)
+        if (x[4] >= p->threshold)   /* NaN fails */
           add (out, x[0], x[1], x[2], x[3], x[4], (int) x[5]);
       return TRUE;
     }

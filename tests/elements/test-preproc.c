@@ -234,6 +234,23 @@ test_yuv_gray (void)
       g_assert_cmpfloat_with_epsilon (out[16 + i], 100.0, 2.5);
       g_assert_cmpfloat_with_epsilon (out[32 + i], 50.0, 2.5);
     }
+    /* BGR with normalization, and NHWC (the interleaved path). */
+    p.color = GST_OV_COLOR_BGR;
+    gst_ov_preproc_params_set_normalization (&p, 0.0, 1.0, NULL, NULL);
+    gst_video_frame_map (&f, &info, buf, GST_MAP_READ);
+    g_assert_true (gst_ov_preproc_run (&p, &f, NULL, out, NULL));
+    for (int i = 0; i < 16; i++) {
+      g_assert_cmpfloat_with_epsilon (out[i], 50.0 / 255, 0.01);
+      g_assert_cmpfloat_with_epsilon (out[32 + i], 200.0 / 255, 0.01);
+    }
+    p.nhwc = TRUE;
+    g_assert_true (gst_ov_preproc_run (&p, &f, NULL, out, NULL));
+    gst_video_frame_unmap (&f);
+    for (int i = 0; i < 16; i++) {
+      g_assert_cmpfloat_with_epsilon (out[3 * i], 50.0 / 255, 0.01);
+      g_assert_cmpfloat_with_epsilon (out[3 * i + 1], 100.0 / 255, 0.01);
+      g_assert_cmpfloat_with_epsilon (out[3 * i + 2], 200.0 / 255, 0.01);
+    }
     gst_buffer_unref (buf);
   }
   {
