@@ -136,18 +136,21 @@ decode (GstOvBaseInference *base, GstBuffer *buffer, const GstVideoInfo *info,
   const gchar *const *labels = gst_ov_base_inference_get_labels (base);
   OviTensorView outs[16];
   const char *names[16];
-  GPtrArray *results = g_ptr_array_new_with_free_func (
-      (GDestroyNotify) gst_structure_free);
-  GstVideoRegionOfInterestMeta *roi = NULL;
+  /* Copies kept only for tracked objects that will be reclassified
+   * later; -1 (untracked, or reclassifying always) keeps none. */
+  gint object_id = self->reclassify_interval != 1 && job->roi
+      ? gst_ov_roi_get_object_id (job->roi) : -1;
+  GPtrArray *results;
   int n, entries;
   gboolean ok = TRUE;
 
   if (!gst_ov_job_get_outputs (job, outs, names, 16, &n)) {
     g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED,
         "the inference has no outputs");
-    g_ptr_array_unref (results);
     return FALSE;
   }
+  results = object_id >= 0 ? g_ptr_array_new_with_free_func (
+      (GDestroyNotify) gst_structure_free) : NULL;
   /* With model-proc: its entries. Without: every output, as a label when
    * labels are known, else as a raw tensor. */
   entries = mp && mp->postprocs->len > 0 ? (int) mp->postprocs->len : n;
@@ -171,13 +174,14 @@ decode (GstOvBaseInference *base, GstBuffer *buffer, const GstVideoInfo *info,
       ok = FALSE;
       break;
     }
-    g_ptr_array_add (results, gst_structure_copy (s));
-    roi = gst_ov_job_attach (job, buffer, s);
+    if (results)
+      g_ptr_array_add (results, gst_structure_copy (s));
+    gst_ov_job_attach (job, buffer, s);
   }
-  if (ok && roi && self->reclassify_interval != 1
-      && gst_ov_roi_get_object_id (roi) >= 0)
-    remember (self, gst_ov_roi_get_object_id (roi), g_ptr_array_ref (results));
-  g_ptr_array_unref (results);
+  if (ok && results)
+    remember (self, object_id, g_steal_pointer (&results));
+  if (results)
+    g_ptr_array_unref (results);
   return ok;
 }
 
