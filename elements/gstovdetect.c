@@ -136,6 +136,7 @@ gst_ov_detect_class_init (GstOvDetectClass *klass)
       "of interest", "gst-ovi developers");
   base_class->model_ready = model_ready;
   base_class->decode = decode;
+  base_class->marks_detected_frames = TRUE;
 }
 
 static void

@@ -656,6 +656,8 @@ chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
       entry_free (self, e);
       return ret;
     }
+    if (GST_OV_BASE_INFERENCE_GET_CLASS (self)->marks_detected_frames)
+      gst_ov_buffer_mark_detected (e->buffer);
   }
   return enqueue (self, e);
 }

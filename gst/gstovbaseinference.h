@@ -44,6 +44,9 @@ typedef struct {
 struct _GstOvBaseInferenceClass {
   GstElementClass parent_class;
 
+  /* TRUE for detectors: frames inferred on get gst_ov_buffer_mark_detected. */
+  gboolean marks_detected_frames;
+
   /* Called once the model is loaded (streaming stopped): validates the
    * outputs and prepares decoding. */
   gboolean (*model_ready) (GstOvBaseInference *self, GError **error);

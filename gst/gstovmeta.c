@@ -324,3 +324,39 @@ gst_ov_roi_get_object_id (GstVideoRegionOfInterestMeta *roi)
     return id;
   return -1;
 }
+
+/* ---- detection-frame mark ------------------------------------------------ */
+
+#define DETECTED_META_NAME "GstOvDetectedMeta"
+
+static const GstMetaInfo *
+detected_meta_info (void)
+{
+  static const GstMetaInfo *info = NULL;
+  if (g_once_init_enter (&info)) {
+    /* A custom meta (a named structure) is enough for a flag; it is copied
+     * with the buffer and dropped by scaling, like the results. */
+    static const gchar *tags[] = { NULL };
+    const GstMetaInfo *i = gst_meta_get_info (DETECTED_META_NAME);
+    if (i == NULL)
+      i = gst_meta_register_custom (DETECTED_META_NAME, tags, NULL, NULL,
+          NULL);
+    g_once_init_leave (&info, i);
+  }
+  return info;
+}
+
+void
+gst_ov_buffer_mark_detected (GstBuffer *buffer)
+{
+  detected_meta_info ();
+  if (!gst_buffer_get_custom_meta (buffer, DETECTED_META_NAME))
+    gst_buffer_add_custom_meta (buffer, DETECTED_META_NAME);
+}
+
+gboolean
+gst_ov_buffer_is_detected (GstBuffer *buffer)
+{
+  detected_meta_info ();
+  return gst_buffer_get_custom_meta (buffer, DETECTED_META_NAME) != NULL;
+}

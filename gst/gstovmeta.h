@@ -108,6 +108,12 @@ gconstpointer gst_ov_tensor_structure_get_data (const GstStructure *s,
 void gst_ov_roi_set_object_id (GstVideoRegionOfInterestMeta *roi, gint id);
 gint gst_ov_roi_get_object_id (GstVideoRegionOfInterestMeta *roi);
 
+/* Marks a frame a detector looked at (ovdetect adds it on every frame it
+ * infers on, found objects or not; frames skipped by inference-interval
+ * have none), so that ovtrack tells "nothing there" from "not looked". */
+void gst_ov_buffer_mark_detected (GstBuffer *buffer);
+gboolean gst_ov_buffer_is_detected (GstBuffer *buffer);
+
 G_END_DECLS
 
 #endif
