@@ -1,8 +1,10 @@
-/* Fused pre-processing. Two steps per output row, both linear in the row
- * width: sample the frame into interleaved float RGB (bilinear, OpenCV's
- * half-pixel convention, so results match models trained on cv2.resize),
- * then emit the row in the tensor's channel order, layout, type and
- * normalization. Sampling positions are tabulated once per call. */
+/* Fused pre-processing. Per output row: blend the two source rows it
+ * falls between (the vertical half of the bilinear filter, over the
+ * region's bytes), sample that blended row into interleaved float RGB
+ * (the horizontal half; OpenCV's half-pixel convention, so results match
+ * models trained on cv2.resize), then emit the row in the tensor's channel
+ * order, layout, type and normalization. Sampling positions are tabulated
+ * once per call. */
 #include "gstovpreproc.h"
 
 #include <math.h>
@@ -101,53 +103,65 @@ yuv_matrix (const GstVideoInfo *info, YuvMatrix *m)
   m->kg_v = (float) (-2.0 * (1.0 - kr) * kr / (1.0 - kr - kb)) * cs;
 }
 
-static inline float
-lerp2 (const guint8 *r0, const guint8 *r1, int i0, int i1, float wx, float wy)
+/* The vertical half of the bilinear filter over n contiguous bytes of two
+ * rows: contiguous, so it vectorizes, and it leaves the horizontal half
+ * (the gathers) two float loads per value instead of four byte loads and
+ * conversions. At 1080p -> 300 it halves the time of sampling. */
+static void
+blend_rows (const guint8 *restrict r0, const guint8 *restrict r1, float wy,
+    int n, float *restrict out)
 {
-  float a = r0[i0] + (r0[i1] - r0[i0]) * wx;
-  float b = r1[i0] + (r1[i1] - r1[i0]) * wx;
-  return a + (b - a) * wy;
+  if (r0 == r1 || wy == 0.0f) {
+    for (int i = 0; i < n; i++)
+      out[i] = r0[i];
+    return;
+  }
+  for (int i = 0; i < n; i++)
+    out[i] = r0[i] + (float) (r1[i] - r0[i]) * wy;
+}
+
+static inline float
+lerp1 (const float *row, int i0, int i1, float wx)
+{
+  return row[i0] + (row[i1] - row[i0]) * wx;
 }
 
 /* Packed RGB formats: byte offsets of R, G, B in a pixel of `ps` bytes. */
 static void
-sample_row_packed (const guint8 *r0, const guint8 *r1, float wy,
-    const Tap *xt, int n, int ps, int ro, int go, int bo, float *rgb)
+sample_row_packed (const float *row, const Tap *xt, int n, int ps, int ro,
+    int go, int bo, float *rgb)
 {
   for (int t = 0; t < n; t++) {
     int a = xt[t].i0 * ps, b = xt[t].i1 * ps;
     float wx = xt[t].w1;
-    rgb[3 * t + 0] = lerp2 (r0, r1, a + ro, b + ro, wx, wy);
-    rgb[3 * t + 1] = lerp2 (r0, r1, a + go, b + go, wx, wy);
-    rgb[3 * t + 2] = lerp2 (r0, r1, a + bo, b + bo, wx, wy);
+    rgb[3 * t + 0] = lerp1 (row, a + ro, b + ro, wx);
+    rgb[3 * t + 1] = lerp1 (row, a + go, b + go, wx);
+    rgb[3 * t + 2] = lerp1 (row, a + bo, b + bo, wx);
   }
 }
 
 static void
-sample_row_gray (const guint8 *r0, const guint8 *r1, float wy,
-    const Tap *xt, int n, float *rgb)
+sample_row_gray (const float *row, const Tap *xt, int n, float *rgb)
 {
   for (int t = 0; t < n; t++) {
-    float v = lerp2 (r0, r1, xt[t].i0, xt[t].i1, xt[t].w1, wy);
+    float v = lerp1 (row, xt[t].i0, xt[t].i1, xt[t].w1);
     rgb[3 * t + 0] = rgb[3 * t + 1] = rgb[3 * t + 2] = v;
   }
 }
 
 /* Luma and chroma interpolated separately at their own resolution, then
  * converted: the same result as converting at full resolution first for
- * the smooth chroma of real video, at a quarter of the conversions. */
+ * the smooth chroma of real video, at a quarter of the conversions. U and
+ * V values are `cps` floats apart in their rows (2 for NV12). */
 static void
-sample_row_yuv (const guint8 *y0, const guint8 *y1, float wy,
-    const guint8 *u0, const guint8 *u1, const guint8 *v0, const guint8 *v1,
-    float cwy, int cps, const Tap *xt, const Tap *cxt, int n,
-    const YuvMatrix *m, float *rgb)
+sample_row_yuv (const float *yr, const float *ur, const float *vr, int cps,
+    const Tap *xt, const Tap *cxt, int n, const YuvMatrix *m, float *rgb)
 {
   for (int t = 0; t < n; t++) {
-    float y = (lerp2 (y0, y1, xt[t].i0, xt[t].i1, xt[t].w1, wy) - m->y_off)
-        * m->ky;
+    float y = (lerp1 (yr, xt[t].i0, xt[t].i1, xt[t].w1) - m->y_off) * m->ky;
     int a = cxt[t].i0 * cps, b = cxt[t].i1 * cps;
-    float u = lerp2 (u0, u1, a, b, cxt[t].w1, cwy) - 128.0f;
-    float v = lerp2 (v0, v1, a, b, cxt[t].w1, cwy) - 128.0f;
+    float u = lerp1 (ur, a, b, cxt[t].w1) - 128.0f;
+    float v = lerp1 (vr, a, b, cxt[t].w1) - 128.0f;
     float r = y + m->kr_v * v;
     float g = y + m->kg_u * u + m->kg_v * v;
     float bl = y + m->kb_u * u;
@@ -161,19 +175,16 @@ sample_row_yuv (const guint8 *y0, const guint8 *y1, float wy,
  * sampled straight into the three planes, normalization included,
  * skipping the interleaved row (a third of the time at 1080p -> 300). */
 static void
-sample_row_yuv_planar (const guint8 *y0, const guint8 *y1, float wy,
-    const guint8 *u0, const guint8 *u1, const guint8 *v0, const guint8 *v1,
-    float cwy, int cps, const Tap *xt, const Tap *cxt, int n,
-    const YuvMatrix *m, float *const out[3], const float scale[3],
-    const float bias[3])
+sample_row_yuv_planar (const float *yr, const float *ur, const float *vr,
+    int cps, const Tap *xt, const Tap *cxt, int n, const YuvMatrix *m,
+    float *const out[3], const float scale[3], const float bias[3])
 {
   float *ro = out[0], *go = out[1], *bo = out[2];
   for (int t = 0; t < n; t++) {
-    float y = (lerp2 (y0, y1, xt[t].i0, xt[t].i1, xt[t].w1, wy) - m->y_off)
-        * m->ky;
+    float y = (lerp1 (yr, xt[t].i0, xt[t].i1, xt[t].w1) - m->y_off) * m->ky;
     int a = cxt[t].i0 * cps, b = cxt[t].i1 * cps;
-    float u = lerp2 (u0, u1, a, b, cxt[t].w1, cwy) - 128.0f;
-    float v = lerp2 (v0, v1, a, b, cxt[t].w1, cwy) - 128.0f;
+    float u = lerp1 (ur, a, b, cxt[t].w1) - 128.0f;
+    float v = lerp1 (vr, a, b, cxt[t].w1) - 128.0f;
     float r = CLAMP (y + m->kr_v * v, 0.0f, 255.0f);
     float g = CLAMP (y + m->kg_u * u + m->kg_v * v, 0.0f, 255.0f);
     float bl = CLAMP (y + m->kb_u * u, 0.0f, 255.0f);
@@ -287,7 +298,8 @@ gst_ov_preproc_run (const GstOvPreprocParams *p, const GstVideoFrame *frame,
   GstOvPreprocTransform tf;
   int xf, xn, yf, yn, w = p->width, h = p->height;
   Tap *xt, *yt, *cxt, *cyt;
-  float *rgb;
+  float *rgb, *yrow, *urow, *vrow;
+  int cx = 0, cy = 0, cw = 0, chh = 0;
   YuvMatrix m = { 0 };
   gboolean yuv = fmt == GST_VIDEO_FORMAT_NV12 || fmt == GST_VIDEO_FORMAT_I420;
   int ps = 0, ro = 0, go = 0, bo = 0;
@@ -315,16 +327,19 @@ gst_ov_preproc_run (const GstOvPreprocParams *p, const GstVideoFrame *frame,
   yt = xt + w;
   cxt = yt + h;
   cyt = cxt + w;
-  rgb = g_new (float, 3 * (gsize) w);
   planar = p->dtype == OVI_DTYPE_FLOAT32 && !p->nhwc && p->channels == 3
       && p->color != GST_OV_COLOR_GRAY && xf == 0 && xn == w;
-  make_taps (xt, w, tf.x0, tf.sx, r.x, r.w, xf, xn);
+  /* Columns relative to the region (the blended rows start there), rows
+   * absolute. */
+  make_taps (xt, w, tf.x0 - r.x, tf.sx, 0, r.w, xf, xn);
   make_taps (yt, h, tf.y0, tf.sy, r.y, r.h, yf, yn);
   if (yuv) {
     /* Chroma of odd-sized 4:2:0 regions covers their last luma column. */
-    int cx = r.x / 2, cy = r.y / 2;
-    int cw = (r.x + r.w + 1) / 2 - cx, chh = (r.y + r.h + 1) / 2 - cy;
-    make_taps (cxt, w, tf.x0 / 2.0, tf.sx / 2.0, cx, cw, xf, xn);
+    cx = r.x / 2;
+    cy = r.y / 2;
+    cw = (r.x + r.w + 1) / 2 - cx;
+    chh = (r.y + r.h + 1) / 2 - cy;
+    make_taps (cxt, w, tf.x0 / 2.0 - cx, tf.sx / 2.0, 0, cw, xf, xn);
     make_taps (cyt, h, tf.y0 / 2.0, tf.sy / 2.0, cy, chh, yf, yn);
     yuv_matrix (info, &m);
   } else if (fmt != GST_VIDEO_FORMAT_GRAY8) {
@@ -335,6 +350,14 @@ gst_ov_preproc_run (const GstOvPreprocParams *p, const GstVideoFrame *frame,
     go = GST_VIDEO_FORMAT_INFO_POFFSET (info->finfo, GST_VIDEO_COMP_G);
     bo = GST_VIDEO_FORMAT_INFO_POFFSET (info->finfo, GST_VIDEO_COMP_B);
   }
+  /* One scratch block: the interleaved row, then the blended rows. */
+  {
+    gsize luma = (gsize) r.w * MAX (ps, 1), chroma = yuv ? 2 * (gsize) cw : 0;
+    rgb = g_new (float, 3 * (gsize) w + luma + chroma);
+    yrow = rgb + 3 * (gsize) w;
+    urow = yrow + luma;
+    vrow = fmt == GST_VIDEO_FORMAT_NV12 ? urow + 1 : urow + cw;
+  }
 
   for (int ty = 0; ty < h; ty++) {
     const Tap *yy = &yt[ty];
@@ -342,21 +365,27 @@ gst_ov_preproc_run (const GstOvPreprocParams *p, const GstVideoFrame *frame,
     if (!row_pad) {
       const guint8 *p0 = GST_VIDEO_FRAME_PLANE_DATA (frame, 0);
       int s0 = GST_VIDEO_FRAME_PLANE_STRIDE (frame, 0);
-      const guint8 *r0 = p0 + (gsize) yy->i0 * s0, *r1 = p0 + (gsize) yy->i1 * s0;
+      int bpp = MAX (ps, 1);
+      const guint8 *r0 = p0 + (gsize) yy->i0 * s0 + (gsize) r.x * bpp;
+      const guint8 *r1 = p0 + (gsize) yy->i1 * s0 + (gsize) r.x * bpp;
+      blend_rows (r0, r1, yy->w1, r.w * bpp, yrow);
       if (yuv) {
-        const Tap *cy = &cyt[ty];
-        const guint8 *u, *v;
-        int us, vs, cps;
+        const Tap *cyy = &cyt[ty];
+        const guint8 *pu = GST_VIDEO_FRAME_PLANE_DATA (frame, 1);
+        int us = GST_VIDEO_FRAME_PLANE_STRIDE (frame, 1), cps;
         if (fmt == GST_VIDEO_FORMAT_NV12) {
-          u = GST_VIDEO_FRAME_PLANE_DATA (frame, 1);
-          v = u + 1;
-          us = vs = GST_VIDEO_FRAME_PLANE_STRIDE (frame, 1);
+          /* U and V interleaved: one blend of both. */
+          blend_rows (pu + (gsize) cyy->i0 * us + 2 * (gsize) cx,
+              pu + (gsize) cyy->i1 * us + 2 * (gsize) cx, cyy->w1, 2 * cw,
+              urow);
           cps = 2;
         } else {
-          u = GST_VIDEO_FRAME_PLANE_DATA (frame, 1);
-          v = GST_VIDEO_FRAME_PLANE_DATA (frame, 2);
-          us = GST_VIDEO_FRAME_PLANE_STRIDE (frame, 1);
-          vs = GST_VIDEO_FRAME_PLANE_STRIDE (frame, 2);
+          const guint8 *pv = GST_VIDEO_FRAME_PLANE_DATA (frame, 2);
+          int vs = GST_VIDEO_FRAME_PLANE_STRIDE (frame, 2);
+          blend_rows (pu + (gsize) cyy->i0 * us + cx,
+              pu + (gsize) cyy->i1 * us + cx, cyy->w1, cw, urow);
+          blend_rows (pv + (gsize) cyy->i0 * vs + cx,
+              pv + (gsize) cyy->i1 * vs + cx, cyy->w1, cw, vrow);
           cps = 1;
         }
         if (planar) {
@@ -367,20 +396,15 @@ gst_ov_preproc_run (const GstOvPreprocParams *p, const GstVideoFrame *frame,
             base + (gsize) w * h, base + (gsize) bc * w * h };
           const float sc[3] = { p->scale[rc], p->scale[1], p->scale[bc] };
           const float bi[3] = { p->bias[rc], p->bias[1], p->bias[bc] };
-          sample_row_yuv_planar (r0, r1, yy->w1,
-              u + (gsize) cy->i0 * us, u + (gsize) cy->i1 * us,
-              v + (gsize) cy->i0 * vs, v + (gsize) cy->i1 * vs,
-              cy->w1, cps, xt, cxt, w, &m, out, sc, bi);
+          sample_row_yuv_planar (yrow, urow, vrow, cps, xt, cxt, w, &m, out,
+              sc, bi);
           continue;
         }
-        sample_row_yuv (r0, r1, yy->w1,
-            u + (gsize) cy->i0 * us, u + (gsize) cy->i1 * us,
-            v + (gsize) cy->i0 * vs, v + (gsize) cy->i1 * vs,
-            cy->w1, cps, xt, cxt, w, &m, rgb);
+        sample_row_yuv (yrow, urow, vrow, cps, xt, cxt, w, &m, rgb);
       } else if (fmt == GST_VIDEO_FORMAT_GRAY8) {
-        sample_row_gray (r0, r1, yy->w1, xt, w, rgb);
+        sample_row_gray (yrow, xt, w, rgb);
       } else {
-        sample_row_packed (r0, r1, yy->w1, xt, w, ps, ro, go, bo, rgb);
+        sample_row_packed (yrow, xt, w, ps, ro, go, bo, rgb);
       }
     }
     pad_row (xt, w, row_pad, p->pad_value, rgb);
