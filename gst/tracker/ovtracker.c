@@ -17,6 +17,9 @@
 #define VELOCITY_NOISE (1.0 / 160.0)
 /* How much a new histogram moves an object's appearance. */
 #define HISTOGRAM_RATE 0.2f
+/* Second-stage association: how far (in box diagonals per frame since the
+ * object was last seen) a detection may be from the predicted center. */
+#define MOTION_GATE 0.5
 
 typedef struct {
   double value, velocity;
@@ -34,6 +37,7 @@ typedef struct {
   float histogram[OV_TRACKER_HISTOGRAM_BINS];
   gboolean have_histogram;
   guint misses;                 /* consecutive unmatched detection frames */
+  guint steps;                  /* frames predicted since the last match */
   gboolean matched_last;        /* matched on the last detection frame */
 } Track;
 
@@ -104,6 +108,7 @@ track_predict (Track *t)
     scale[i] = axis_scale (t, i);
   for (int i = 0; i < N_AXES; i++)
     axis_predict (&t->axis[i], scale[i]);
+  t->steps++;
 }
 
 static void
@@ -119,6 +124,7 @@ track_correct (Track *t, const OvTrackerDetection *d)
   t->label_id = d->label_id;
   t->label = d->label;
   t->confidence = d->confidence;
+  t->steps = 0;
   if (d->histogram) {
     if (!t->have_histogram) {
       memcpy (t->histogram, d->histogram, sizeof (t->histogram));
@@ -220,6 +226,73 @@ pair_cost (const OvTracker *tracker, const Track *t,
   return 1 - iou;
 }
 
+/* Second stage, for what overlap could not pair: objects that moved more
+ * than their size since they were last seen (fast motion, a detector
+ * running every Nth frame, a new object whose velocity is not known yet).
+ * The cost is the distance between centers in box diagonals, allowed up
+ * to MOTION_GATE per frame since the object was last matched. */
+static double
+motion_cost (const OvTracker *tracker, const Track *t,
+    const OvTrackerBox *predicted, const OvTrackerDetection *d)
+{
+  double dx, dy, diagonal, distance;
+  if (tracker->config.per_class && t->label_id != d->label_id)
+    return OV_ASSIGNMENT_FORBIDDEN;
+  dx = (predicted->x + predicted->w / 2) - (d->box.x + d->box.w / 2);
+  dy = (predicted->y + predicted->h / 2) - (d->box.y + d->box.h / 2);
+  diagonal = sqrt (predicted->w * predicted->w + predicted->h * predicted->h);
+  distance = sqrt (dx * dx + dy * dy) / diagonal;
+  if (!(distance <= MOTION_GATE * MAX (t->steps, 1u)))
+    return OV_ASSIGNMENT_FORBIDDEN;
+  /* Similar sizes only: a car passing a pedestrian is not them. */
+  if (d->box.w > 2 * predicted->w || predicted->w > 2 * d->box.w
+      || d->box.h > 2 * predicted->h || predicted->h > 2 * d->box.h)
+    return OV_ASSIGNMENT_FORBIDDEN;
+  return distance;
+}
+
+/* Solves one association stage over the unpaired tracks and detections;
+ * fills track_to_det for the pairs it makes. */
+static void
+associate (OvTracker *tracker, OvTrackerDetection *detections, guint n,
+    int *track_to_det, const gboolean *det_taken, gboolean by_motion)
+{
+  GArray *tracks = tracker->tracks;
+  guint *rows = g_new (guint, tracks->len), *cols = g_new (guint, MAX (n, 1));
+  guint nr = 0, nc = 0;
+  double *cost;
+  int *r2c;
+
+  for (guint i = 0; i < tracks->len; i++)
+    if (track_to_det[i] < 0)
+      rows[nr++] = i;
+  for (guint j = 0; j < n; j++)
+    if (!det_taken[j])
+      cols[nc++] = j;
+  if (nr > 0 && nc > 0) {
+    cost = g_new (double, (gsize) nr * nc);
+    r2c = g_new (int, nr);
+    for (guint a = 0; a < nr; a++) {
+      const Track *t = &g_array_index (tracks, Track, rows[a]);
+      OvTrackerBox predicted = track_box (t);
+      for (guint b = 0; b < nc; b++) {
+        const OvTrackerDetection *d = &detections[cols[b]];
+        cost[(gsize) a * nc + b] = by_motion
+            ? motion_cost (tracker, t, &predicted, d)
+            : pair_cost (tracker, t, &predicted, d);
+      }
+    }
+    ov_assignment_solve (cost, nr, nc, r2c);
+    for (guint a = 0; a < nr; a++)
+      if (r2c[a] >= 0)
+        track_to_det[rows[a]] = cols[r2c[a]];
+    g_free (cost);
+    g_free (r2c);
+  }
+  g_free (rows);
+  g_free (cols);
+}
+
 static int
 take_id (OvTracker *tracker)
 {
@@ -242,27 +315,23 @@ ov_tracker_update (OvTracker *tracker, OvTrackerDetection *detections,
   for (guint i = 0; i < nt; i++)
     track_predict (&g_array_index (tracks, Track, i));
 
-  if (nt > 0 && n > 0) {
-    double *cost = g_new (double, (gsize) nt * n);
-    track_to_det = g_new (int, nt);
-    for (guint i = 0; i < nt; i++) {
-      const Track *t = &g_array_index (tracks, Track, i);
-      OvTrackerBox predicted = track_box (t);
-      for (guint j = 0; j < n; j++)
-        cost[(gsize) i * n + j] =
-            pair_cost (tracker, t, &predicted, &detections[j]);
-    }
-    ov_assignment_solve (cost, nt, n, track_to_det);
-    g_free (cost);
+  track_to_det = g_new (int, MAX (nt, 1));
+  for (guint i = 0; i < nt; i++)
+    track_to_det[i] = -1;
+  /* Overlap first (SORT), then motion for the leftovers. */
+  for (int stage = 0; stage < 2; stage++) {
+    associate (tracker, detections, n, track_to_det, taken, stage == 1);
+    for (guint i = 0; i < nt; i++)
+      if (track_to_det[i] >= 0)
+        taken[track_to_det[i]] = TRUE;
   }
 
   for (guint i = 0; i < nt; i++) {
     Track *t = &g_array_index (tracks, Track, i);
-    int j = track_to_det ? track_to_det[i] : -1;
+    int j = track_to_det[i];
     if (j >= 0) {
       track_correct (t, &detections[j]);
       detections[j].id = t->id;
-      taken[j] = TRUE;
       t->misses = 0;
       t->matched_last = TRUE;
     } else {

@@ -1,8 +1,9 @@
 /* A multi-object tracker in the manner of SORT: a constant-velocity Kalman
  * filter per object, association of predicted boxes with the frame's
  * detections by IoU (optionally mixed with a color-histogram appearance
- * cue) solved as a minimum-cost assignment, ids that survive `max_age`
- * missed detection frames. Plain C over GLib: ovtrack feeds it boxes and
+ * cue) solved as a minimum-cost assignment, then of what is left by the
+ * distance between centers (objects faster than their size between
+ * detections), ids that survive `max_age` missed detection frames. Plain C over GLib: ovtrack feeds it boxes and
  * writes the ids back as metadata. */
 #ifndef OV_TRACKER_H
 #define OV_TRACKER_H

@@ -227,6 +227,47 @@ test_prediction (void)
   ov_tracker_free (t);
 }
 
+/* Faster than its own size between detections (a detector on every third
+ * frame): no overlap, the second, motion stage keeps the id; a detection
+ * much farther away, or of another size, is another object. */
+static void
+test_fast_motion (void)
+{
+  OvTrackerConfig c = config ();
+  OvTracker *t = ov_tracker_new (&c);
+  OvTrackerObject o[2];
+  OvTrackerDetection d;
+  int id = 0;
+
+  for (int f = 0; f < 30; f++) {
+    if (f % 3) {
+      ov_tracker_predict (t, o, 2);
+      continue;
+    }
+    d = det (10 + 12 * f, 100, 40, 40, 0);
+    ov_tracker_update (t, &d, 1);
+    if (f == 0)
+      id = d.id;
+    g_assert_cmpint (d.id, ==, id);
+  }
+  /* Three frames on, 200 px away: not it. */
+  ov_tracker_predict (t, o, 2);
+  ov_tracker_predict (t, o, 2);
+  d = det (10 + 12 * 30 + 200, 300, 40, 40, 0);
+  ov_tracker_update (t, &d, 1);
+  g_assert_cmpint (d.id, !=, id);
+  ov_tracker_free (t);
+
+  t = ov_tracker_new (&c);
+  d = det (100, 100, 40, 40, 0);
+  ov_tracker_update (t, &d, 1);
+  id = d.id;
+  d = det (130, 100, 120, 120, 0);      /* near, but three times the size */
+  ov_tracker_update (t, &d, 1);
+  g_assert_cmpint (d.id, !=, id);
+  ov_tracker_free (t);
+}
+
 static void
 test_appearance (void)
 {
@@ -306,6 +347,7 @@ main (int argc, char **argv)
       test_misses_and_retirement);
   g_test_add_func ("/tracker/per-class", test_per_class);
   g_test_add_func ("/tracker/prediction", test_prediction);
+  g_test_add_func ("/tracker/fast-motion", test_fast_motion);
   g_test_add_func ("/tracker/appearance", test_appearance);
   g_test_add_func ("/tracker/limits-and-hostile-boxes",
       test_limits_and_hostile_boxes);
