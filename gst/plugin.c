@@ -6,6 +6,7 @@
 #include "gstovdetect.h"
 #include "gstovinference.h"
 #include "gstovmetaconvert.h"
+#include "gstovoverlay.h"
 
 GST_DEBUG_CATEGORY_STATIC (ovi_engine_debug);
 
@@ -33,6 +34,7 @@ plugin_init (GstPlugin *plugin)
   ok |= GST_ELEMENT_REGISTER (ovclassify, plugin);
   ok |= GST_ELEMENT_REGISTER (ovinference, plugin);
   ok |= GST_ELEMENT_REGISTER (ovmetaconvert, plugin);
+  ok |= GST_ELEMENT_REGISTER (ovoverlay, plugin);
   return ok;
 }
 
