@@ -7,6 +7,7 @@
 #include "gstovinference.h"
 #include "gstovmetaconvert.h"
 #include "gstovtrack.h"
+#include "gstovoverlay.h"
 
 GST_DEBUG_CATEGORY_STATIC (ovi_engine_debug);
 
@@ -35,6 +36,7 @@ plugin_init (GstPlugin *plugin)
   ok |= GST_ELEMENT_REGISTER (ovinference, plugin);
   ok |= GST_ELEMENT_REGISTER (ovmetaconvert, plugin);
   ok |= GST_ELEMENT_REGISTER (ovtrack, plugin);
+  ok |= GST_ELEMENT_REGISTER (ovoverlay, plugin);
   return ok;
 }
 

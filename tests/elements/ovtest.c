@@ -97,7 +97,8 @@ ov_test_frame (const GstVideoInfo *info, OvTestColorFunc func, gpointer data)
     for (int x = 0; x < w; x++) {
       guint8 rgb[3], yuv[3];
       func (x, y, rgb, data);
-      if (fmt == GST_VIDEO_FORMAT_NV12 || fmt == GST_VIDEO_FORMAT_I420) {
+      if (fmt == GST_VIDEO_FORMAT_NV12 || fmt == GST_VIDEO_FORMAT_I420
+          || fmt == GST_VIDEO_FORMAT_NV21 || fmt == GST_VIDEO_FORMAT_YV12) {
         guint8 *yp = GST_VIDEO_FRAME_COMP_DATA (&f, 0);
         to_yuv (info, rgb, yuv);
         yp[y * GST_VIDEO_FRAME_COMP_STRIDE (&f, 0) + x] = yuv[0];
