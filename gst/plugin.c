@@ -6,6 +6,7 @@
 #include "gstovdetect.h"
 #include "gstovinference.h"
 #include "gstovmetaconvert.h"
+#include "gstovsegment.h"
 
 GST_DEBUG_CATEGORY_STATIC (ovi_engine_debug);
 
@@ -32,6 +33,7 @@ plugin_init (GstPlugin *plugin)
   ok |= GST_ELEMENT_REGISTER (ovdetect, plugin);
   ok |= GST_ELEMENT_REGISTER (ovclassify, plugin);
   ok |= GST_ELEMENT_REGISTER (ovinference, plugin);
+  ok |= GST_ELEMENT_REGISTER (ovsegment, plugin);
   ok |= GST_ELEMENT_REGISTER (ovmetaconvert, plugin);
   return ok;
 }
