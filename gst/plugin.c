@@ -8,6 +8,7 @@
 #include "gstovmetaconvert.h"
 #include "gstovtrack.h"
 #include "gstovoverlay.h"
+#include "gstovsegment.h"
 
 GST_DEBUG_CATEGORY_STATIC (ovi_engine_debug);
 
@@ -34,6 +35,7 @@ plugin_init (GstPlugin *plugin)
   ok |= GST_ELEMENT_REGISTER (ovdetect, plugin);
   ok |= GST_ELEMENT_REGISTER (ovclassify, plugin);
   ok |= GST_ELEMENT_REGISTER (ovinference, plugin);
+  ok |= GST_ELEMENT_REGISTER (ovsegment, plugin);
   ok |= GST_ELEMENT_REGISTER (ovmetaconvert, plugin);
   ok |= GST_ELEMENT_REGISTER (ovtrack, plugin);
   ok |= GST_ELEMENT_REGISTER (ovoverlay, plugin);

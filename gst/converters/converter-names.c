@@ -15,15 +15,18 @@ static const struct {
   { "yolo_v8", OV_CONVERTER_YOLO_V8 },
   { "yolo_v11", OV_CONVERTER_YOLO_V8 },
   { "yolo_v10", OV_CONVERTER_YOLO_V10 },
+  { "yolo_v8_seg", OV_CONVERTER_YOLO_V8_SEG },
+  { "yolo_v11_seg", OV_CONVERTER_YOLO_V8_SEG },
   { "label", OV_CONVERTER_LABEL },
   { "text", OV_CONVERTER_TEXT },
+  { "semantic_mask", OV_CONVERTER_SEMANTIC_MASK },
   /* Names DL Streamer still maps to the current ones. */
   { "tensor_to_bbox_ssd", OV_CONVERTER_DETECTION_OUTPUT },
   { "tensor_to_label", OV_CONVERTER_LABEL },
   { "tensor_to_text", OV_CONVERTER_TEXT },
   { "YOLOv8", OV_CONVERTER_YOLO_V8 },
+  { "YOLOv8-SEG", OV_CONVERTER_YOLO_V8_SEG },
   { "raw_data_copy", OV_CONVERTER_RAW },
-  { "semantic_mask", OV_CONVERTER_SEMANTIC_MASK },
 };
 
 OvConverterKind
@@ -61,9 +64,14 @@ ov_converter_guess_detection (const OviTensorView *outputs, int n_outputs)
 {
   int64_t d[OVI_MAX_RANK];
   int r;
+  OvYoloSegLayout seg;
 
   if (n_outputs < 1)
     return OV_CONVERTER_NONE;
+  /* Before the others: its boxes alone would pass for plain YOLOv8 with
+   * the mask coefficients taken as classes. */
+  if (ov_yolo_seg_layout (outputs, n_outputs, &seg, NULL))
+    return OV_CONVERTER_YOLO_V8_SEG;
   if (n_outputs >= 2) {
     int64_t d2[OVI_MAX_RANK];
     int r2 = squeeze (&outputs[1], d2);
@@ -84,5 +92,19 @@ ov_converter_guess_detection (const OviTensorView *outputs, int n_outputs)
     return OV_CONVERTER_YOLO_V8;
   if (d[1] > 5 && d[0] > d[1])
     return OV_CONVERTER_YOLO_V5;
+  return OV_CONVERTER_NONE;
+}
+
+OvConverterKind
+ov_converter_guess_segmentation (const OviTensorView *outputs, int n_outputs,
+    int index)
+{
+  OvYoloSegLayout seg;
+  OvSemanticShape shape;
+  if (ov_yolo_seg_layout (outputs, n_outputs, &seg, NULL))
+    return OV_CONVERTER_YOLO_V8_SEG;
+  if (index >= 0 && index < n_outputs
+      && ov_semantic_shape (&outputs[index], &shape, NULL))
+    return OV_CONVERTER_SEMANTIC_MASK;
   return OV_CONVERTER_NONE;
 }

@@ -34,9 +34,10 @@ need (gboolean ok, const char *what, GError **error)
 }
 
 static void
-add (GArray *out, float x0, float y0, float x1, float y1, float conf, int id)
+add (GArray *out, float x0, float y0, float x1, float y1, float conf, int id,
+    gsize index)
 {
-  OvDetection d = { x0, y0, x1, y1, conf, id };
+  OvDetection d = { x0, y0, x1, y1, conf, id, (int) index };
   /* Finite, non-empty boxes only (also rejects NaN coordinates). */
   if (x1 > x0 && y1 > y0 && isfinite (x0) && isfinite (y0) && isfinite (x1)
       && isfinite (y1) && conf <= 1e30f)
@@ -62,7 +63,7 @@ detection_output (const OviTensorView *t, const OvDetectParams *p,
     if (!(x[2] >= p->threshold))    /* NaN fails too */
       continue;
     add (out, x[3] * p->input_width, x[4] * p->input_height,
-        x[5] * p->input_width, x[6] * p->input_height, x[2], (int) x[1]);
+        x[5] * p->input_width, x[6] * p->input_height, x[2], (int) x[1], i);
   }
   return TRUE;
 }
@@ -97,7 +98,7 @@ boxes_labels (const OviTensorView *outs, int n_outs, const OvDetectParams *p,
     if (!(x[4] >= p->threshold))
       continue;
     add (out, x[0] * sx, x[1] * sy, x[2] * sx, x[3] * sy, x[4],
-        (int) read_num (l, i));
+        (int) read_num (l, i), i);
   }
   return TRUE;
 }
@@ -128,7 +129,7 @@ center_boxes (const float *x, gsize n, gsize s_item, gsize s_field,
       continue;
     {
       float cx = c[0], cy = c[s_field], w = c[2 * s_field], h = c[3 * s_field];
-      add (out, cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2, best, id);
+      add (out, cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2, best, id, i);
     }
   }
 }
@@ -181,6 +182,22 @@ ov_converter_detect (OvConverterKind kind, const OviTensorView *outs,
         center_boxes (outs[0].data, rows, cols, 1, cols - 4, 4, -1,
             p->threshold, out);
       break;
+    case OV_CONVERTER_YOLO_V8_SEG: {
+      /* The boxes of YOLOv8 with M mask coefficients after the classes
+       * (ov_yolo_seg_mask reads them by the detection's index). */
+      OvYoloSegLayout l;
+      const OviTensorView *b;
+      if (!ov_yolo_seg_layout (outs, n_outs, &l, error))
+        return FALSE;
+      b = &outs[l.boxes];
+      if (l.channels_first)
+        center_boxes (b->data, l.n_candidates, 1, l.n_candidates,
+            l.n_classes, 4, -1, p->threshold, out);
+      else
+        center_boxes (b->data, l.n_candidates, 4 + l.n_classes + l.n_coeffs,
+            1, l.n_classes, 4, -1, p->threshold, out);
+      break;
+    }
     case OV_CONVERTER_YOLO_V10: {
       const float *x = outs[0].data;
       if (!need (outs[0].dtype == OVI_DTYPE_FLOAT32
@@ -189,7 +206,7 @@ ov_converter_detect (OvConverterKind kind, const OviTensorView *outs,
         return FALSE;
       for (int64_t i = 0; i < rows; i++, x += 6)
         if (x[4] >= p->threshold)   /* NaN fails */
-          add (out, x[0], x[1], x[2], x[3], x[4], (int) x[5]);
+          add (out, x[0], x[1], x[2], x[3], x[4], (int) x[5], (gsize) i);
       return TRUE;
     }
     default:

@@ -129,3 +129,105 @@ save([helper.make_node("Cast", ["image"], ["f"], to=TensorProto.FLOAT),
 # A model file that is not a model.
 with open(os.path.join(out, "corrupt.onnx"), "wb") as f:
     f.write(b"\x0a\xff\xff\xff\xff\x0f garbage, not a protobuf")
+
+
+# segment-semantic: per-class logits from the pixel colors (inputs 0..1,
+# RGB): background 0.5, red 2R - G - B, green 2G - R - B; so red pixels
+# are class 1, green class 2, anything else (black, white, gray, the
+# letterbox border) class 0. A 2x2 average pool halves the resolution
+# (32x32 input, 16x16 output), so masks must be resized to the frame.
+seg_weights = np.array([[0, 0, 0], [2, -1, -1], [-1, 2, -1]],
+                       np.float32).reshape(3, 3, 1, 1)
+seg_bias = np.array([0.5, 0, 0], np.float32)
+seg_nodes = [helper.make_node("Conv", ["image", "seg_w", "seg_b"], ["color_logits"]),
+             helper.make_node("AveragePool", ["color_logits"], ["logits"],
+                              kernel_shape=[2, 2], strides=[2, 2])]
+seg_inits = [const("seg_w", seg_weights), const("seg_b", seg_bias)]
+save(seg_nodes, "segment-semantic", [image_input(32, 32)],
+     [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 3, 16, 16])],
+     seg_inits)
+
+
+def semantic_proc(name, resize, postproc):
+    params = {"color_space": "RGB", "range": [0.0, 1.0]}
+    if resize:
+        params["resize"] = resize
+    proc = {"json_schema_version": "2.2.0", "input_preproc": [{"params": params}]}
+    if postproc is not None:
+        proc["output_postproc"] = [postproc]
+    with open(os.path.join(out, name + ".json"), "w") as f:
+        json.dump(proc, f, indent=2)
+
+
+semantic_proc("segment-semantic", None,
+              {"converter": "semantic_mask", "method": "softmax",
+               "labels": ["background", "red", "green"]})
+semantic_proc("segment-semantic-letterbox", "aspect-ratio",
+              {"converter": "semantic_mask", "method": "softmax"})
+
+# segment-classes: the same model ending in ArgMax, class ids [1, 16, 16]
+# int64 (as OpenVINO's DeepLab export gives); segment-classes-wide
+# multiplies them by 150 (ids 0, 150, 300: more than a byte holds). Their
+# model-proc has no output_postproc: the converter is recognized.
+save(seg_nodes + [helper.make_node("ArgMax", ["logits"], ["classes"], axis=1,
+                                   keepdims=0)],
+     "segment-classes", [image_input(32, 32)],
+     [helper.make_tensor_value_info("classes", TensorProto.INT64, [1, 16, 16])],
+     seg_inits)
+save(seg_nodes + [helper.make_node("ArgMax", ["logits"], ["ids"], axis=1,
+                                   keepdims=0),
+                  helper.make_node("Mul", ["ids", "spread"], ["classes"])],
+     "segment-classes-wide", [image_input(32, 32)],
+     [helper.make_tensor_value_info("classes", TensorProto.INT64, [1, 16, 16])],
+     seg_inits + [numpy_helper.from_array(np.array(150, np.int64), "spread")])
+semantic_proc("segment-classes", None, None)
+
+# segment-yolov8: a YOLOv8-seg head, 64x64 input: boxes [1, 4 + 2 + 4, 16]
+# (channels first) and prototypes [1, 4, 16, 16] (stride 4). Prototypes:
+# 0 is +10 on red and -10 elsewhere, 1 the same for green (both from the
+# pixels), 2 is +6 everywhere, 3 is +6 above input row 16 and -6 below.
+# Candidates (scores times the image's mean brightness):
+#   0: the whole input, class 0, 0.9, mask = prototype 0 (the red part)
+#   1: nearly the same box and class, 0.8: NMS removes it
+#   2: (40, 8)-(56, 24), class 1, 0.85, mask = prototype 3 (top half on)
+#   3: (12, 44)-(20, 52), class 0, 0.1, mask = prototype 2
+seg_cand = np.zeros((16, 10), np.float32)
+seg_cand[0] = [32, 32, 64, 64, 0.9, 0.0, 1, 0, 0, 0]
+seg_cand[1] = [33, 32, 62, 64, 0.8, 0.0, 0, 1, 0, 0]
+seg_cand[2] = [48, 16, 16, 16, 0.0, 0.85, 0, 0, 0, 1]
+seg_cand[3] = [16, 48, 8, 8, 0.1, 0.0, 0, 0, 1, 0]
+seg_cand = seg_cand.T.reshape(1, 10, 16).copy()
+seg_scale = np.zeros((1, 10, 16), np.float32)
+seg_scale[0, 4:6, :] = 1.0
+seg_keep = 1.0 - seg_scale
+proto_w = np.zeros((4, 3, 1, 1), np.float32)
+proto_w[0, 0] = 20.0
+proto_w[1, 1] = 20.0
+proto_b = np.array([-10, -10, 6, 0], np.float32)
+proto_pattern = np.zeros((1, 4, 16, 16), np.float32)
+proto_pattern[0, 3, :4, :] = 6.0
+proto_pattern[0, 3, 4:, :] = -6.0
+save(mean_nodes + [
+        helper.make_node("Reshape", ["mean", "shape1"], ["m1"]),
+        helper.make_node("Mul", ["m1", "seg_scale"], ["ms"]),
+        helper.make_node("Add", ["ms", "seg_keep"], ["factor"]),
+        helper.make_node("Mul", ["seg_cand", "factor"], ["output0"]),
+        helper.make_node("Conv", ["image", "proto_w", "proto_b"], ["proto_full"]),
+        helper.make_node("AveragePool", ["proto_full"], ["proto_pooled"],
+                         kernel_shape=[4, 4], strides=[4, 4]),
+        helper.make_node("Add", ["proto_pooled", "proto_pattern"], ["output1"])],
+     "segment-yolov8", [image_input(64, 64)],
+     [helper.make_tensor_value_info("output0", TensorProto.FLOAT, [1, 10, 16]),
+      helper.make_tensor_value_info("output1", TensorProto.FLOAT, [1, 4, 16, 16])],
+     [const("seg_cand", seg_cand), const("seg_scale", seg_scale),
+      const("seg_keep", seg_keep), const("proto_w", proto_w),
+      const("proto_b", proto_b), const("proto_pattern", proto_pattern),
+      numpy_helper.from_array(np.array([1, 1, 1], np.int64), "shape1")])
+with open(os.path.join(out, "segment-yolov8.json"), "w") as f:
+    json.dump({"json_schema_version": "2.2.0",
+               "input_preproc": [{"params": {"resize": "aspect-ratio",
+                                             "color_space": "RGB",
+                                             "range": [0.0, 1.0]}}],
+               "output_postproc": [{"converter": "yolo_v8_seg",
+                                    "labels": ["reddish", "box"]}]},
+              f, indent=2)
