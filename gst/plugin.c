@@ -4,8 +4,10 @@
 
 #include "gstovclassify.h"
 #include "gstovdetect.h"
+#include "gstovfpscounter.h"
 #include "gstovinference.h"
 #include "gstovmetaconvert.h"
+#include "gstovmetapublish.h"
 
 GST_DEBUG_CATEGORY_STATIC (ovi_engine_debug);
 
@@ -33,6 +35,8 @@ plugin_init (GstPlugin *plugin)
   ok |= GST_ELEMENT_REGISTER (ovclassify, plugin);
   ok |= GST_ELEMENT_REGISTER (ovinference, plugin);
   ok |= GST_ELEMENT_REGISTER (ovmetaconvert, plugin);
+  ok |= GST_ELEMENT_REGISTER (ovmetapublish, plugin);
+  ok |= GST_ELEMENT_REGISTER (ovfpscounter, plugin);
   return ok;
 }
 
