@@ -22,7 +22,7 @@
  *
  * ## Example launch line
  * |[
- * gst-launch-1.0 videotestsrc num-buffers=120 ! ovfpscounter interval=1 ! fakesink
+ * gst-launch-1.0 videotestsrc num-buffers=120 ! ovfpscounter interval=1 ! fakesink sync=true
  * ]|
  */
 #include "gstovfpscounter.h"
@@ -112,8 +112,12 @@ stop (GstBaseTransform *trans)
   if (stream)
     self->avg_fps = ov_fps_stream_get_avg_fps (stream);
   GST_OBJECT_UNLOCK (self);
-  if (stream)
+  if (stream) {
+    /* Stopped before EOS (an interrupted gst-launch-1.0): the overall
+     * line all the same, as DL Streamer prints it when disposed. */
+    ov_fps_stream_eos (stream, now (self));
     ov_fps_stream_leave (stream);
+  }
   return TRUE;
 }
 

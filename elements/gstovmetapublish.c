@@ -307,6 +307,25 @@ stop (GstBaseTransform *trans)
   return ok;
 }
 
+/* The JSON array is closed at EOS already, so an application reading
+ * the file when EOS reaches the bus finds it complete. */
+static gboolean
+sink_event (GstBaseTransform *trans, GstEvent *event)
+{
+  GstOvMetaPublish *self = GST_OV_META_PUBLISH (trans);
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS && self->file) {
+    GError *error = NULL;
+    if (!ov_publish_file_end (self->file, &error)) {
+      GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
+          ("Could not finish the output file."), ("%s", error->message));
+      g_error_free (error);
+    }
+  }
+  return GST_BASE_TRANSFORM_CLASS (gst_ov_meta_publish_parent_class)->sink_event
+      (trans, event);
+}
+
 static GstFlowReturn
 transform_ip (GstBaseTransform *trans, GstBuffer *buf)
 {
@@ -492,6 +511,7 @@ gst_ov_meta_publish_class_init (GstOvMetaPublishClass *klass)
   gst_element_class_add_static_pad_template (element_class, &src_template);
   bt_class->start = start;
   bt_class->stop = stop;
+  bt_class->sink_event = sink_event;
   bt_class->transform_ip = transform_ip;
   gst_type_mark_as_plugin_api (method_get_type (), 0);
   gst_type_mark_as_plugin_api (file_format_get_type (), 0);

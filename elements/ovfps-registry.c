@@ -281,12 +281,15 @@ ov_fps_stream_frame (OvFpsStream *s, GstClockTime now)
   }
   for (guint k = 0; k < windows->len; k++) {
     Window *w = &g_array_index (windows, Window, k);
-    if (w->start == GST_CLOCK_TIME_NONE) {
+    if (w->start == GST_CLOCK_TIME_NONE)
       w->start = w->last_report = now;
-      continue;
-    }
-    if (!(k == 0 && first))
+    else if (!(k == 0 && first))
       g_array_index (s->counts, guint64, k)++;
+  }
+  /* The "last" lines first, then the average, as DL Streamer prints. */
+  for (guint i = 1; i <= windows->len; i++) {
+    guint k = i % windows->len;
+    Window *w = &g_array_index (windows, Window, k);
     if ((gdouble) (now - w->last_report) >= w->interval * GST_SECOND) {
       if (posts == NULL)
         posts = g_array_new (FALSE, FALSE, sizeof (Post));

@@ -13,7 +13,11 @@ struct _OvPublishFile {
    * prints: they get one record per line and are never closed. */
   gboolean is_std_stream;
   guint64 records;
+  gboolean array_ended;         /* "]\n" written, at the end of the file */
 };
+
+#define ARRAY_END "]\n"
+#define ARRAY_END_LEN 2
 
 static void
 set_errno_error (GError **error, int err, const gchar *what, const gchar *path)
@@ -86,6 +90,15 @@ ov_publish_file_write (OvPublishFile *f, const gchar *record, GError **error)
 {
   gboolean ok;
 
+  if (f->array_ended) {
+    /* Writing over the "]\n" continues the array. */
+    if (fseeko (f->fp, -ARRAY_END_LEN, SEEK_END) != 0) {
+      set_errno_error (error, errno, "cannot reopen the JSON array in",
+          f->path);
+      return FALSE;
+    }
+    f->array_ended = FALSE;
+  }
   if (f->format == OV_PUBLISH_FILE_JSON) {
     ok = (f->records == 0 || fputs (",\n", f->fp) != EOF)
         && fputs (record, f->fp) != EOF;
@@ -104,15 +117,25 @@ ov_publish_file_write (OvPublishFile *f, const gchar *record, GError **error)
 }
 
 gboolean
+ov_publish_file_end (OvPublishFile *f, GError **error)
+{
+  if (f->format != OV_PUBLISH_FILE_JSON || f->array_ended)
+    return TRUE;
+  if (fputs (ARRAY_END, f->fp) == EOF || fflush (f->fp) != 0) {
+    set_errno_error (error, errno, "cannot write to", f->path);
+    return FALSE;
+  }
+  f->array_ended = TRUE;
+  return TRUE;
+}
+
+gboolean
 ov_publish_file_close (OvPublishFile *f, GError **error)
 {
-  gboolean ok = TRUE;
+  gboolean ok;
   int err = 0;
 
-  if (f->format == OV_PUBLISH_FILE_JSON)
-    ok = fputs ("]\n", f->fp) != EOF;
-  if (!ok)
-    err = errno;
+  ok = ov_publish_file_end (f, error);
   if (f->is_std_stream) {
     if (fflush (f->fp) != 0 && ok) {
       ok = FALSE;
@@ -122,7 +145,7 @@ ov_publish_file_close (OvPublishFile *f, GError **error)
     ok = FALSE;
     err = errno;
   }
-  if (!ok)
+  if (err != 0)
     set_errno_error (error, err, "cannot finish", f->path);
   g_free (f->path);
   g_free (f);

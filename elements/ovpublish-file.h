@@ -25,8 +25,14 @@ OvPublishFile *ov_publish_file_open (const gchar *path,
 gboolean ov_publish_file_write (OvPublishFile *file, const gchar *record,
     GError **error);
 
-/* Closes the array (also when nothing was written: "[]") and the file;
- * FALSE with `error` set if the end could not be written. */
+/* End of stream: closes the array (also when nothing was written: "[]")
+ * so the file is valid JSON while it stays open. A record written after
+ * it (a flushing seek restarted the stream) reopens the array in place,
+ * which needs a seekable file. */
+gboolean ov_publish_file_end (OvPublishFile *file, GError **error);
+
+/* Ends the array if needed and closes the file; FALSE with `error` set if
+ * the end could not be written. */
 gboolean ov_publish_file_close (OvPublishFile *file, GError **error);
 
 G_END_DECLS

@@ -151,6 +151,44 @@ test_file_json_empty (void)
   g_free (path);
 }
 
+/* The array is closed at EOS, before the element stops; a flushing seek
+ * that restarts the stream continues it. */
+static void
+test_file_json_eos (void)
+{
+  gchar *path = tmp_path ("eos.json");
+  GstHarness *h = publish_harness (NULL, "file-path", path, NULL);
+  JsonParser *parser = json_parser_new ();
+  JsonArray *array;
+  gchar *text;
+
+  push_record (h, 0);
+  push_record (h, 1);
+  g_assert_true (gst_harness_push_event (h, gst_event_new_eos ()));
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_assert_true (json_parser_load_from_data (parser, text, -1, NULL));
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (
+              json_parser_get_root (parser))), ==, 2);
+  g_free (text);
+
+  g_assert_true (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  g_assert_true (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+  gst_harness_set_src_caps_str (h, CAPS);
+  push_record (h, 2);
+  gst_harness_teardown (h);
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_assert_true (json_parser_load_from_data (parser, text, -1, NULL));
+  array = json_node_get_array (json_parser_get_root (parser));
+  g_assert_cmpuint (json_array_get_length (array), ==, 3);
+  for (int i = 0; i < 3; i++)
+    assert_record (json_array_get_element (array, i), i);
+  g_assert_true (g_str_has_suffix (text, "}]\n"));
+  g_free (text);
+  g_object_unref (parser);
+  g_unlink (path);
+  g_free (path);
+}
+
 /* One object per line, appended run after run; indented messages are
  * put on one line. */
 static void
@@ -590,6 +628,44 @@ test_mqtt_outage (void)
 #endif
 }
 
+/* Stopping while the broker is away does not wait for the next
+ * reconnection try (4 s away here). */
+static void
+test_mqtt_stop_during_outage (void)
+{
+#ifdef HAVE_MOSQUITTO
+  guint16 port;
+  GSubprocess *broker;
+  GstBus *bus = gst_bus_new ();
+  gchar *address;
+  GstHarness *h;
+  gint64 t0;
+  int next = 0;
+
+  if (!have_broker ()) {
+    gst_object_unref (bus);
+    return;
+  }
+  port = free_port ();
+  broker = broker_start (port);
+  address = address_of (port);
+  h = publish_harness (bus, "method", "mqtt", "address", address,
+      "topic", "ovi/stop", NULL);
+  push_record (h, next++);
+  broker_kill (broker);
+  push_until (h, bus, GST_MESSAGE_WARNING, NULL, &next);
+  /* Past the first try (after 1 s), into the 4 s wait. */
+  g_usleep (1500000);
+  t0 = g_get_monotonic_time ();
+  gst_harness_teardown (h);
+  g_assert_cmpint (g_get_monotonic_time () - t0, <, G_USEC_PER_SEC);
+  gst_object_unref (bus);
+  g_free (address);
+#else
+  have_broker ();
+#endif
+}
+
 static void
 test_mqtt_errors (void)
 {
@@ -623,12 +699,15 @@ main (int argc, char **argv)
   g_assert_nonnull (tmp_dir);
   g_test_add_func ("/ovmetapublish/file-json", test_file_json);
   g_test_add_func ("/ovmetapublish/file-json-empty", test_file_json_empty);
+  g_test_add_func ("/ovmetapublish/file-json-eos", test_file_json_eos);
   g_test_add_func ("/ovmetapublish/file-json-lines", test_file_json_lines);
   g_test_add_func ("/ovmetapublish/stdout", test_stdout);
   g_test_add_func ("/ovmetapublish/state-cycling", test_state_cycling);
   g_test_add_func ("/ovmetapublish/bad-file-path", test_bad_file_path);
   g_test_add_func ("/ovmetapublish/mqtt-publish", test_mqtt_publish);
   g_test_add_func ("/ovmetapublish/mqtt-outage", test_mqtt_outage);
+  g_test_add_func ("/ovmetapublish/mqtt-stop-during-outage",
+      test_mqtt_stop_during_outage);
   g_test_add_func ("/ovmetapublish/mqtt-errors", test_mqtt_errors);
   ret = ov_test_run ();
   {
