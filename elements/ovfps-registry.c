@@ -228,12 +228,13 @@ report (guint k, GstClockTime now, GArray *posts)
   for (guint i = 0; i < streams->len; i++) {
     OvFpsStream *s = g_ptr_array_index (streams, i);
     guint64 frames = g_array_index (s->counts, guint64, k);
-    Post p = { gst_object_ref (s->element), frames / seconds, seconds,
-      total / seconds, frames, n };
-    if (s->counting)
+    if (s->counting) {
+      /* A reference: the message is posted after the lock is released,
+       * when that element may be stopping. */
+      Post p = { gst_object_ref (s->element), frames / seconds, seconds,
+        total / seconds, frames, n };
       g_array_append_val (posts, p);
-    else
-      gst_object_unref (p.element);
+    }
   }
   restart_window (k, now);
 }
