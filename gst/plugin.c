@@ -4,11 +4,13 @@
 
 #include "gstovclassify.h"
 #include "gstovdetect.h"
+#include "gstovfpscounter.h"
 #include "gstovinference.h"
 #include "gstovmetaconvert.h"
 #include "gstovtrack.h"
 #include "gstovoverlay.h"
 #include "gstovsegment.h"
+#include "gstovmetapublish.h"
 
 GST_DEBUG_CATEGORY_STATIC (ovi_engine_debug);
 
@@ -39,6 +41,8 @@ plugin_init (GstPlugin *plugin)
   ok |= GST_ELEMENT_REGISTER (ovmetaconvert, plugin);
   ok |= GST_ELEMENT_REGISTER (ovtrack, plugin);
   ok |= GST_ELEMENT_REGISTER (ovoverlay, plugin);
+  ok |= GST_ELEMENT_REGISTER (ovmetapublish, plugin);
+  ok |= GST_ELEMENT_REGISTER (ovfpscounter, plugin);
   return ok;
 }
 

@@ -185,3 +185,27 @@ ov_test_count_rois (GstBuffer *buf)
     n++;
   return n;
 }
+
+void
+ov_test_capture_stdout_begin (OvTestCapture *c)
+{
+  int fd = g_file_open_tmp ("ovtest-stdout-XXXXXX", &c->path, NULL);
+  g_assert_cmpint (fd, >=, 0);
+  fflush (stdout);
+  c->saved_fd = dup (1);
+  g_assert_cmpint (dup2 (fd, 1), ==, 1);
+  close (fd);
+}
+
+char *
+ov_test_capture_stdout_end (OvTestCapture *c)
+{
+  char *text = NULL;
+  fflush (stdout);
+  g_assert_cmpint (dup2 (c->saved_fd, 1), ==, 1);
+  close (c->saved_fd);
+  g_assert_true (g_file_get_contents (c->path, &text, NULL, NULL));
+  g_unlink (c->path);
+  g_free (c->path);
+  return text;
+}

@@ -35,4 +35,14 @@ char *ov_test_expect_start_error (GstElement *element);
 
 guint ov_test_count_rois (GstBuffer *buf);
 
+/* Redirects stdout (file descriptor 1) to a temporary file until
+ * ov_test_capture_stdout_end, which returns what was written (free it). */
+typedef struct {
+  int saved_fd;
+  char *path;
+} OvTestCapture;
+
+void ov_test_capture_stdout_begin (OvTestCapture *capture);
+char *ov_test_capture_stdout_end (OvTestCapture *capture);
+
 #endif
