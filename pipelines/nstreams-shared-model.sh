@@ -15,7 +15,7 @@ for i in 0 1 2; do
   branches+=(videotestsrc num-buffers=40 pattern=ball "motion=$i" !
     video/x-raw,format=NV12,width=640,height=360,framerate=30/1 !
     ovdetect model="$m/demo-detector.onnx" model-proc="$m/demo-detector.json"
-      model-instance-id=shared !
+      threshold=0.3 model-instance-id=shared !
     ovtrack tracking-type=zero-term-imageless !
     ovmetaconvert json-indent=-1 source="camera$i" ! fakesink)
 done

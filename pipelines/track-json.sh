@@ -14,7 +14,7 @@ GST_DEBUG=ovmetaconvert:6 GST_DEBUG_NO_COLOR=1 gst-launch-1.0 -q \
   videotestsrc num-buffers=60 pattern=ball ! \
   video/x-raw,format=BGRx,width=640,height=480,framerate=30/1 ! \
   ovdetect model="$m/demo-detector.onnx" model-proc="$m/demo-detector.json" \
-      inference-interval=3 ! \
+      threshold=0.3 inference-interval=3 ! \
   ovtrack tracking-type=short-term-imageless ! \
   ovmetaconvert json-indent=-1 ! \
   fakesink 2>&1 | grep -o '{"resolution.*}' > "${TMPDIR:-/tmp}/track-json.$$"
