@@ -115,7 +115,7 @@ model_ready (GstOvBaseInference *base, GError **error)
       if (!ov_yolo_seg_layout (outs, n, &seg, error))
         return FALSE;
       self->iou_threshold = gst_ov_detection_iou_threshold (pp,
-          self->converter);
+          self->converter, FALSE);
       break;
     default:
       g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
@@ -246,9 +246,12 @@ decode (GstOvBaseInference *base, GstBuffer *buffer, const GstVideoInfo *info,
 {
   GstOvSegment *self = GST_OV_SEGMENT (base);
 
-  if (self->converter == OV_CONVERTER_YOLO_V8_SEG)
+  if (self->converter == OV_CONVERTER_YOLO_V8_SEG) {
+    OvDetectParams params;
+    gst_ov_detect_params_init (base, &params, self->iou_threshold);
     return gst_ov_job_add_detections (base, job, buffer, info,
-        self->converter, self->iou_threshold, error);
+        self->converter, &params, error);
+  }
   return decode_semantic (self, buffer, job, error);
 }
 

@@ -6,7 +6,8 @@
 #define MAX_OUTPUTS 8
 
 float
-gst_ov_detection_iou_threshold (const GstOvPostproc *pp, OvConverterKind kind)
+gst_ov_detection_iou_threshold (const GstOvPostproc *pp, OvConverterKind kind,
+    gboolean anchored)
 {
   if (pp && pp->iou_threshold >= 0.0)
     return (float) pp->iou_threshold;
@@ -14,8 +15,23 @@ gst_ov_detection_iou_threshold (const GstOvPostproc *pp, OvConverterKind kind)
     case OV_CONVERTER_YOLO_V5: return 0.5f;
     case OV_CONVERTER_YOLO_V8:
     case OV_CONVERTER_YOLO_V8_SEG: return 0.4f;
+    /* DL Streamer's boxes_scores decodes no anchors and runs no NMS. */
+    case OV_CONVERTER_BOXES_SCORES: return anchored ? 0.4f : 0.0f;
     default: return 0.0f;
   }
+}
+
+void
+gst_ov_detect_params_init (GstOvBaseInference *base, OvDetectParams *params,
+    float iou_threshold)
+{
+  const GstOvPreprocParams *pp = gst_ov_base_inference_get_preproc (base);
+  *params = (OvDetectParams) { 0 };
+  params->threshold =
+      (float) gst_ov_base_inference_get_settings (base)->threshold;
+  params->iou_threshold = iou_threshold;
+  params->input_width = pp->width;
+  params->input_height = pp->height;
 }
 
 /* The mask covers the ROI exactly as placed (rounded to pixels, clipped to
@@ -56,14 +72,13 @@ add_mask (GstVideoRegionOfInterestMeta *roi, const GstOvJob *job,
 gboolean
 gst_ov_job_add_detections (GstOvBaseInference *base, const GstOvJob *job,
     GstBuffer *buffer, const GstVideoInfo *info, OvConverterKind kind,
-    float iou_threshold, GError **error)
+    const OvDetectParams *params, GError **error)
 {
   const GstOvPreprocParams *pp = gst_ov_base_inference_get_preproc (base);
   const GstOvPreprocTransform *t = &job->transform;
   OviTensorView outs[MAX_OUTPUTS];
   const char *names[MAX_OUTPUTS];
   OvYoloSegLayout seg;
-  OvDetectParams params;
   GArray *dets;
   int n;
   gboolean ok;
@@ -73,12 +88,8 @@ gst_ov_job_add_detections (GstOvBaseInference *base, const GstOvJob *job,
         "the inference has no outputs");
     return FALSE;
   }
-  params.threshold = (float) gst_ov_base_inference_get_settings (base)->threshold;
-  params.iou_threshold = iou_threshold;
-  params.input_width = pp->width;
-  params.input_height = pp->height;
   dets = g_array_new (FALSE, FALSE, sizeof (OvDetection));
-  ok = ov_converter_detect (kind, outs, n, &params, dets, error);
+  ok = ov_converter_detect (kind, outs, n, params, dets, error);
   /* Checked by ov_converter_detect already. */
   if (ok && kind == OV_CONVERTER_YOLO_V8_SEG)
     ov_yolo_seg_layout (outs, n, &seg, NULL);

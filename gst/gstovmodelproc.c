@@ -1,4 +1,5 @@
 #include "gstovmodelproc.h"
+#include "gstovmodelproc-detect.h"
 
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -10,6 +11,7 @@ postproc_free (gpointer data)
   g_free (p->layer_name);
   g_free (p->attribute_name);
   g_strfreev (p->labels);
+  gst_ov_detect_postproc_clear (&p->detect);
   g_free (p);
 }
 
@@ -138,6 +140,8 @@ parse_output (GstOvModelProc *mp, JsonObject *entry, const char *path,
           entry, "text_precision", 0), 0, 9);
   g_ptr_array_add (mp->postprocs, p);
   p->layer_name = g_strdup (get_string (entry, "layer_name"));
+  if (!gst_ov_detect_postproc_parse (&p->detect, entry, path, error))
+    return FALSE;
   p->attribute_name = g_strdup (get_string (entry, "attribute_name"));
   p->method = ov_label_method_from_name (get_string (entry, "method"));
   if ((s = get_string (entry, "converter"))) {

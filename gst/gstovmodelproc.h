@@ -9,6 +9,24 @@
 
 G_BEGIN_DECLS
 
+/* Parameters of the anchor-based detection heads (boxes_scores, raw YOLO
+ * grids) as model-proc gives them; ovdetect turns them into the
+ * converters' parameters once the model's shapes are known. */
+typedef struct {
+  GArray *anchors;              /* floats as given (flattened), or NULL */
+  GArray *masks;                /* ints, or NULL */
+  gboolean has_generator;       /* SSD anchor generator keys were given */
+  OvSsdAnchorSpec generator;
+  float box_scale[4];           /* y, x, h, w */
+  gboolean box_xywh;
+  gboolean has_activation;      /* score_activation or do_cls_softmax */
+  OvScoreActivation activation;
+  int background_label_id;      /* -1: none */
+  int classes;                  /* 0: not set */
+  int cells_x, cells_y, bbox_number_on_cell;    /* 0: not set */
+  gboolean output_sigmoid_activation;
+} GstOvDetectPostproc;
+
 typedef struct {
   char *layer_name;         /* NULL: the model's first (or only) output */
   char *attribute_name;     /* classification attribute; NULL: layer name */
@@ -19,6 +37,7 @@ typedef struct {
   double iou_threshold;     /* < 0: not set */
   double text_scale;        /* text converter: value * scale ... */
   int text_precision;       /* ... printed with this many decimals */
+  GstOvDetectPostproc detect;
 } GstOvPostproc;
 
 typedef struct {

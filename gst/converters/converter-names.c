@@ -10,6 +10,7 @@ static const struct {
 } names[] = {
   { "detection_output", OV_CONVERTER_DETECTION_OUTPUT },
   { "boxes_labels", OV_CONVERTER_BOXES_LABELS },
+  { "boxes_scores", OV_CONVERTER_BOXES_SCORES },
   { "yolo_v5", OV_CONVERTER_YOLO_V5 },
   { "yolo_v7", OV_CONVERTER_YOLO_V5 },
   { "yolo_v8", OV_CONVERTER_YOLO_V8 },
@@ -59,6 +60,25 @@ squeeze (const OviTensorView *t, int64_t *dims)
   return n;
 }
 
+/* Two or more [1, A*(5+C), H, W] or [1, A, H, W, 5+C] outputs alike but
+ * for their grid size: raw YOLO heads (decoding them needs anchors). */
+static gboolean
+raw_grids (const OviTensorView *outputs, int n_outputs)
+{
+  const OviTensorView *a = &outputs[0];
+  if (a->rank != 4 && a->rank != 5)
+    return FALSE;
+  for (int i = 0; i < n_outputs; i++) {
+    const OviTensorView *t = &outputs[i];
+    if (t->rank != a->rank || t->dims[0] != 1 || t->dims[1] != a->dims[1]
+        || (t->rank == 4 && t->dims[1] < 6)
+        || (t->rank == 5 && (t->dims[4] < 6 || t->dims[4] != a->dims[4]))
+        || (i > 0 && t->dims[2] == outputs[i - 1].dims[2]))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 OvConverterKind
 ov_converter_guess_detection (const OviTensorView *outputs, int n_outputs)
 {
@@ -78,6 +98,13 @@ ov_converter_guess_detection (const OviTensorView *outputs, int n_outputs)
     r = squeeze (&outputs[0], d);
     if (r == 2 && d[1] == 5 && r2 == 1 && d2[0] == d[0])
       return OV_CONVERTER_BOXES_LABELS;
+    /* DL Streamer's default order picks boxes_scores for boxes with a
+     * confidence column; boxes [N, 4] may be anchor encodings, which need
+     * model-proc's anchor parameters. */
+    if (r == 2 && d[1] == 5 && r2 == 2 && d2[0] == d[0])
+      return OV_CONVERTER_BOXES_SCORES;
+    if (raw_grids (outputs, n_outputs))
+      return OV_CONVERTER_YOLO_V5;
   }
   if (outputs[0].rank == 4 && outputs[0].dims[3] == 7)
     return OV_CONVERTER_DETECTION_OUTPUT;

@@ -33,9 +33,9 @@ need (gboolean ok, const char *what, GError **error)
   return ok;
 }
 
-static void
-add (GArray *out, float x0, float y0, float x1, float y1, float conf, int id,
-    gsize index)
+void
+ov_detection_append (GArray *out, float x0, float y0, float x1, float y1,
+    float conf, int id, gsize index)
 {
   OvDetection d = { x0, y0, x1, y1, conf, id, (int) index };
   /* Finite, non-empty boxes only (also rejects NaN coordinates). */
@@ -62,7 +62,7 @@ detection_output (const OviTensorView *t, const OvDetectParams *p,
       break;
     if (!(x[2] >= p->threshold))    /* NaN fails too */
       continue;
-    add (out, x[3] * p->input_width, x[4] * p->input_height,
+    ov_detection_append (out, x[3] * p->input_width, x[4] * p->input_height,
         x[5] * p->input_width, x[6] * p->input_height, x[2], (int) x[1], i);
   }
   return TRUE;
@@ -97,7 +97,7 @@ boxes_labels (const OviTensorView *outs, int n_outs, const OvDetectParams *p,
     float sy = normalized ? p->input_height : 1.0f;
     if (!(x[4] >= p->threshold))
       continue;
-    add (out, x[0] * sx, x[1] * sy, x[2] * sx, x[3] * sy, x[4],
+    ov_detection_append (out, x[0] * sx, x[1] * sy, x[2] * sx, x[3] * sy, x[4],
         (int) read_num (l, i), i);
   }
   return TRUE;
@@ -129,7 +129,7 @@ center_boxes (const float *x, gsize n, gsize s_item, gsize s_field,
       continue;
     {
       float cx = c[0], cy = c[s_field], w = c[2 * s_field], h = c[3 * s_field];
-      add (out, cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2, best, id, i);
+      ov_detection_append (out, cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2, best, id, i);
     }
   }
 }
@@ -161,7 +161,16 @@ ov_converter_detect (OvConverterKind kind, const OviTensorView *outs,
       return detection_output (&outs[0], p, out, error);
     case OV_CONVERTER_BOXES_LABELS:
       return boxes_labels (outs, n_outs, p, out, error);
+    case OV_CONVERTER_BOXES_SCORES:
+      if (!ov_converter_boxes_scores (outs, n_outs, p, FALSE, out, error))
+        return FALSE;
+      break;
     case OV_CONVERTER_YOLO_V5:
+      if (ov_converter_is_yolo_grid (outs, n_outs)) {
+        if (!ov_converter_yolo_grid (outs, n_outs, p, FALSE, out, error))
+          return FALSE;
+        break;
+      }
       if (!need (outs[0].dtype == OVI_DTYPE_FLOAT32
               && rank2 (&outs[0], &rows, &cols) && cols > 5,
               "yolo_v5: expected a float [1, N, 5 + classes] output", error))
@@ -206,13 +215,14 @@ ov_converter_detect (OvConverterKind kind, const OviTensorView *outs,
         return FALSE;
       for (int64_t i = 0; i < rows; i++, x += 6)
         if (x[4] >= p->threshold)   /* NaN fails */
-          add (out, x[0], x[1], x[2], x[3], x[4], (int) x[5], (gsize) i);
+          ov_detection_append (out, x[0], x[1], x[2], x[3], x[4], (int) x[5], (gsize) i);
       return TRUE;
     }
     default:
       return need (FALSE, "not a detection converter", error);
   }
-  /* YOLO heads emit overlapping candidates; NMS over the new ones. */
+  /* YOLO and anchor heads emit overlapping candidates; NMS over the new
+   * ones. */
   if (p->iou_threshold > 0.0f && out->len > first) {
     GArray *fresh = g_array_sized_new (FALSE, FALSE, sizeof (OvDetection),
         out->len - first);
@@ -224,4 +234,22 @@ ov_converter_detect (OvConverterKind kind, const OviTensorView *outs,
     g_array_unref (fresh);
   }
   return TRUE;
+}
+
+gboolean
+ov_converter_check_detect (OvConverterKind kind, const OviTensorView *outs,
+    int n_outs, const OvDetectParams *p, GError **error)
+{
+  switch (kind) {
+    case OV_CONVERTER_BOXES_SCORES:
+      return ov_converter_boxes_scores (outs, n_outs, p, TRUE, NULL, error);
+    case OV_CONVERTER_YOLO_V5:
+      if (ov_converter_is_yolo_grid (outs, n_outs))
+        return ov_converter_yolo_grid (outs, n_outs, p, TRUE, NULL, error);
+      return TRUE;
+    default:
+      /* The other heads have no parameters to match; their shapes are
+       * checked on each result. */
+      return TRUE;
+  }
 }

@@ -14,7 +14,8 @@ typedef enum {
   OV_CONVERTER_NONE,
   OV_CONVERTER_DETECTION_OUTPUT,  /* SSD [1,1,N,7] */
   OV_CONVERTER_BOXES_LABELS,      /* boxes [N,5] + labels [N] */
-  OV_CONVERTER_YOLO_V5,           /* [1,N,5+C] decoded, with objectness (v5, v7) */
+  OV_CONVERTER_BOXES_SCORES,      /* boxes [N,4|5] + scores [N,C], SSD anchors */
+  OV_CONVERTER_YOLO_V5,           /* [1,N,5+C] decoded, or raw grids (v5, v7) */
   OV_CONVERTER_YOLO_V8,           /* [1,4+C,N] anchor-free (v8, v11) */
   OV_CONVERTER_YOLO_V10,          /* [1,N,6] NMS-free */
   OV_CONVERTER_LABEL,             /* [1,C]: top-1 class */
@@ -37,10 +38,80 @@ typedef struct {
   int index;
 } OvDetection;
 
+typedef enum {
+  OV_SCORE_NONE,          /* scores are probabilities already */
+  OV_SCORE_SIGMOID,       /* independent logits */
+  OV_SCORE_SOFTMAX,       /* logits of one distribution over the classes */
+} OvScoreActivation;
+
+/* Anchor generation of the TF object detection API's SSD models
+ * (ssd_anchor_generator: a grid of boxes per feature map). */
+#define OV_SSD_MAX_LAYERS 16
+#define OV_SSD_MAX_ASPECT_RATIOS 16
+typedef struct {
+  int num_layers;
+  double min_scale, max_scale;
+  double aspect_ratios[OV_SSD_MAX_ASPECT_RATIOS];
+  int n_aspect_ratios;
+  /* Cells per layer: given, or input size / stride rounded up. */
+  int feature_map_h[OV_SSD_MAX_LAYERS], feature_map_w[OV_SSD_MAX_LAYERS];
+  int n_feature_maps;
+  int strides[OV_SSD_MAX_LAYERS];
+  int n_strides;
+  gboolean reduce_boxes_in_lowest_layer;
+  double interpolated_scale_aspect_ratio;   /* 0 or less: no extra box */
+  /* Older TF graphs (face-api.js's ssd_mobilenetv1) put the interpolated
+   * box right after aspect ratio 1 instead of last. */
+  gboolean interpolated_after_unit_ratio;
+  double base_anchor_height, base_anchor_width;
+} OvSsdAnchorSpec;
+
+/* TF's defaults: 6 layers, scales 0.2..0.95, aspect ratios 1, 2, 0.5, 3,
+ * 0.3333, reduced lowest layer, interpolated box of aspect ratio 1. */
+void ov_ssd_anchor_spec_init (OvSsdAnchorSpec *spec);
+
+/* Appends the anchors, 4 floats [cy, cx, h, w] each, normalized to the
+ * input, in the order the box predictor emits them (layer, row, column,
+ * box). FALSE with an error for an inconsistent spec. */
+gboolean ov_ssd_anchors_generate (const OvSsdAnchorSpec *spec,
+    int input_width, int input_height, GArray *anchors, GError **error);
+
+/* boxes_scores: box encodings [.., N, 4] with anchors, or boxes
+ * [.., N, 4|5] (normalized x, y, w, h and an optional confidence, as DL
+ * Streamer reads them) without; class scores [.., N, C]. */
+typedef struct {
+  const float *anchors;       /* N x [cy, cx, h, w] normalized, or NULL */
+  int n_anchors;
+  float box_scale[4];         /* y, x, h, w (TF's box coder: 10, 10, 5, 5) */
+  gboolean box_xywh;          /* encodings ordered tx, ty, tw, th */
+  OvScoreActivation activation;
+  int background_label_id;    /* a score column never reported; -1: none */
+  int classes;                /* score columns used (the first ones); 0: all */
+} OvBoxesScoresParams;
+
+void ov_boxes_scores_params_init (OvBoxesScoresParams *p);
+
+/* yolo_v5 / yolo_v7 raw grids: outputs [1, A*(5+C), H, W] or
+ * [1, A, H, W, 5+C], one per stride. */
+typedef struct {
+  const float *anchors;       /* pairs (w, h) in input pixels */
+  int n_anchors;              /* pairs */
+  const int *masks;           /* anchor indices, smallest grid first; NULL:
+                               * consecutive, largest grid first */
+  int n_masks;
+  int classes;                /* 0: from the shapes */
+  int cells_x, cells_y;       /* the smallest grid; 0: not checked */
+  int boxes_per_cell;         /* 0: anchors / outputs */
+  gboolean sigmoid;           /* outputs are logits (output_sigmoid_activation) */
+  OvScoreActivation class_activation;
+} OvYoloGridParams;
+
 typedef struct {
   float threshold;        /* confidence below it is dropped */
   float iou_threshold;    /* NMS; 0 or less: no NMS */
   int input_width, input_height;
+  const OvBoxesScoresParams *boxes_scores;  /* NULL: defaults */
+  const OvYoloGridParams *yolo_grid;        /* needed for raw YOLO grids */
 } OvDetectParams;
 
 /* Appends detections (OvDetection) decoded from the outputs. FALSE with
@@ -48,6 +119,30 @@ typedef struct {
 gboolean ov_converter_detect (OvConverterKind kind,
     const OviTensorView *outputs, int n_outputs, const OvDetectParams *p,
     GArray *detections, GError **error);
+
+/* Checks that the output shapes fit the converter and its parameters
+ * (before the first inference; data is not read). Dimensions not known
+ * yet (-1) are not checked. */
+gboolean ov_converter_check_detect (OvConverterKind kind,
+    const OviTensorView *outputs, int n_outputs, const OvDetectParams *p,
+    GError **error);
+
+/* Decoders behind ov_converter_detect (each in its own file). */
+gboolean ov_converter_boxes_scores (const OviTensorView *outputs,
+    int n_outputs, const OvDetectParams *p, gboolean check_only,
+    GArray *detections, GError **error);
+gboolean ov_converter_yolo_grid (const OviTensorView *outputs, int n_outputs,
+    const OvDetectParams *p, gboolean check_only, GArray *detections,
+    GError **error);
+/* Whether outputs are raw YOLO grids rather than one decoded [1, N, K]. */
+gboolean ov_converter_is_yolo_grid (const OviTensorView *outputs,
+    int n_outputs);
+
+/* Appends a finite, non-empty box (shared by the decoders); `index` is
+ * the candidate's row in the head's output (YOLOv8-seg finds its mask
+ * coefficients there after NMS). */
+void ov_detection_append (GArray *detections, float x_min, float y_min,
+    float x_max, float y_max, float confidence, int label_id, gsize index);
 
 /* Guesses a detection converter from output shapes (OV_CONVERTER_NONE if
  * none fits); YOLOv8-seg heads are recognized too. */

@@ -6,6 +6,8 @@
 
 #include "gstovmeta.h"
 
+#include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
 
 static char *
@@ -158,6 +160,141 @@ test_yolov8 (void)
   g_free (launch);
 }
 
+/* SSD head before decoding (box encodings + class logits): ovdetect
+ * generates the anchors from model-proc for the 32x32 input, decodes the
+ * face whose place and score follow the frame's brightness. */
+static void
+test_ssd_anchors (void)
+{
+  GstVideoInfo info;
+  char *launch = g_strdup_printf ("ovdetect model=%s model-proc=%s",
+      ov_test_model ("detect-ssd-anchors.onnx"),
+      ov_test_model ("detect-ssd-anchors.json"));
+  GstHarness *h;
+  GstBuffer *out;
+  GstVideoRegionOfInterestMeta *roi;
+  double conf;
+  int label_id;
+  const char *label;
+
+  ov_test_video_info (&info, GST_VIDEO_FORMAT_BGRx, 320, 240);
+  h = ov_test_harness (launch, &info);
+  /* White: x 0.625..0.825, y 0.175..0.575, sigmoid (4). */
+  out = gst_harness_push_and_pull (h, ov_test_solid_frame (&info, 255, 255, 255));
+  g_assert_cmpuint (ov_test_count_rois (out), ==, 1);
+  roi = nth_roi (out, 0);
+  g_assert_cmpuint (roi->x, ==, 200);
+  g_assert_cmpuint (roi->y, ==, 42);
+  g_assert_cmpuint (roi->w, ==, 64);
+  g_assert_cmpuint (roi->h, ==, 96);
+  g_assert_true (gst_ov_roi_get_detection (roi, &conf, &label_id, &label));
+  g_assert_cmpfloat_with_epsilon (conf, 1.0 / (1.0 + exp (-4.0)), 1e-4);
+  g_assert_cmpint (label_id, ==, 1);
+  g_assert_cmpstr (label, ==, "face");
+  gst_buffer_unref (out);
+  /* Black: the face logit is -4. */
+  out = gst_harness_push_and_pull (h, ov_test_solid_frame (&info, 0, 0, 0));
+  g_assert_cmpuint (ov_test_count_rois (out), ==, 0);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_free (launch);
+}
+
+/* Raw YOLOv5 grids: anchors and masks from model-proc; the dog's y
+ * follows the brightness, its less sure twin is suppressed, and the cat
+ * reaches past the frame's edge. Input 64x64 on a 128x128 frame. */
+static void
+test_yolov5_grid (void)
+{
+  GstVideoInfo info;
+  char *launch = g_strdup_printf ("ovdetect model=%s model-proc=%s",
+      ov_test_model ("detect-yolov5-grid.onnx"),
+      ov_test_model ("detect-yolov5-grid.json"));
+  GstHarness *h;
+  GstBuffer *out;
+  GstVideoRegionOfInterestMeta *roi;
+  double conf;
+  int label_id;
+  const char *label;
+
+  ov_test_video_info (&info, GST_VIDEO_FORMAT_RGB, 128, 128);
+  h = ov_test_harness (launch, &info);
+  for (int white = 1; white >= 0; white--) {
+    out = gst_harness_push_and_pull (h, white
+        ? ov_test_solid_frame (&info, 255, 255, 255)
+        : ov_test_solid_frame (&info, 0, 0, 0));
+    g_assert_cmpuint (ov_test_count_rois (out), ==, 2);
+    /* Cat: 28..68 in the input, 56..136 on the frame, clipped. */
+    roi = nth_roi (out, 0);
+    g_assert_true (gst_ov_roi_get_detection (roi, &conf, &label_id, &label));
+    g_assert_cmpstr (label, ==, "cat");
+    g_assert_cmpfloat_with_epsilon (conf, 1.0 / (1.0 + exp (-4.0))
+        / (1.0 + exp (-3.0)), 1e-4);
+    g_assert_cmpuint (roi->x, ==, 56);
+    g_assert_cmpuint (roi->w, ==, 72);
+    /* Dog: x 40, y 32 (white) or 24 (black), 16x16, doubled. */
+    roi = nth_roi (out, 1);
+    g_assert_true (gst_ov_roi_get_detection (roi, &conf, &label_id, &label));
+    g_assert_cmpstr (label, ==, "dog");
+    g_assert_cmpint (label_id, ==, 1);
+    g_assert_cmpfloat_with_epsilon (conf, 1.0 / (1.0 + exp (-4.0))
+        / (1.0 + exp (-2.0)), 1e-4);
+    g_assert_cmpuint (roi->x, ==, 64);
+    g_assert_cmpuint (roi->y, ==, white ? 48 : 32);
+    g_assert_cmpuint (roi->w, ==, 32);
+    g_assert_cmpuint (roi->h, ==, 32);
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (h);
+  g_free (launch);
+}
+
+/* A model-proc that does not fit the outputs fails at start. */
+static void
+expect_model_proc_error (const char *model, const char *json,
+    const char *needle)
+{
+  char *dir = g_dir_make_tmp ("ovdetect-XXXXXX", NULL);
+  char *file = g_build_filename (dir, "model-proc.json", NULL);
+  GstElement *e = gst_element_factory_make ("ovdetect", NULL);
+  char *msg;
+
+  g_assert_true (g_file_set_contents (file, json, -1, NULL));
+  g_object_set (e, "model", ov_test_model (model), "model-proc", file, NULL);
+  msg = ov_test_expect_start_error (e);
+  g_assert_nonnull (msg);
+  if (strstr (msg, needle) == NULL)
+    g_error ("expected '%s' in the error, got: %s", needle, msg);
+  g_free (msg);
+  gst_object_unref (e);
+  g_remove (file);
+  g_rmdir (dir);
+  g_free (file);
+  g_free (dir);
+}
+
+static void
+test_anchor_errors (void)
+{
+  /* 2x2 maps make 3 * 4 + 2 * 4 anchors for the model's 40 encodings. */
+  expect_model_proc_error ("detect-ssd-anchors.onnx",
+      "{\"output_postproc\": [{\"converter\": \"boxes_scores\", "
+      "\"feature_map_shapes\": [2, 2], \"aspect_ratios\": [1.0]}]}",
+      "40 box encodings but 20 anchors");
+  /* Anchors that are not whole boxes. */
+  expect_model_proc_error ("detect-ssd-anchors.onnx",
+      "{\"output_postproc\": [{\"converter\": \"boxes_scores\", "
+      "\"anchors\": [0.5, 0.5, 0.1]}]}", "not whole");
+  /* Raw grids without anchors; 3 per cell for 14 channels. */
+  expect_model_proc_error ("detect-yolov5-grid.onnx",
+      "{\"output_postproc\": [{\"converter\": \"yolo_v5\"}]}",
+      "need `anchors`");
+  expect_model_proc_error ("detect-yolov5-grid.onnx",
+      "{\"output_postproc\": [{\"converter\": \"yolo_v5\", "
+      "\"anchors\": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]}]}",
+      "neither [1, 3*(5+C), H, W]");
+}
+
 /* With several requests in flight, frames leave in order with their
  * timestamps, and each has its own results. */
 static void
@@ -304,6 +441,9 @@ test_errors (void)
       "no detection converter");
   expect_error (ov_test_model ("detect-ssd.onnx"), "batch-size", "4",
       "batch-size");
+  /* Recognized as raw YOLO grids without model-proc, but no anchors. */
+  expect_error (ov_test_model ("detect-yolov5-grid.onnx"), NULL, NULL,
+      "need `anchors`");
 }
 
 static void
@@ -328,6 +468,9 @@ main (int argc, char **argv)
   g_test_add_func ("/ovdetect/threshold", test_threshold);
   g_test_add_func ("/ovdetect/formats", test_formats);
   g_test_add_func ("/ovdetect/yolov8", test_yolov8);
+  g_test_add_func ("/ovdetect/ssd-anchors", test_ssd_anchors);
+  g_test_add_func ("/ovdetect/yolov5-grid", test_yolov5_grid);
+  g_test_add_func ("/ovdetect/anchor-errors", test_anchor_errors);
   g_test_add_func ("/ovdetect/order", test_order);
   g_test_add_func ("/ovdetect/inference-interval", test_inference_interval);
   g_test_add_func ("/ovdetect/eos-and-flush", test_eos_and_flush);

@@ -95,6 +95,96 @@ with open(os.path.join(out, "detect-yolov8.json"), "w") as f:
                "output_postproc": [{"converter": "yolo_v8",
                                     "labels": ["face", "hand"]}]}, f, indent=2)
 
+# detect-ssd-anchors: TF-style SSD head before decoding, box encodings
+# [1, 40, 4] (ty, tx, th, tw) and class logits [1, 40, 2] (background,
+# face), on a 32x32 input. Anchors per model-proc: feature maps 4x4 and
+# 2x2, scales 0.2 and 0.6, aspect ratio 1 plus the interpolated box, so
+# two boxes per cell; anchor 12 is layer 0, row 1, column 2, box 0:
+# center (0.375, 0.625), 0.2 x 0.2. Its face logit is 8 * brightness - 4,
+# tx = 5 * brightness (center x + 0.1 * brightness) and th = 5 ln 2 *
+# brightness (height 0.2 * 2^brightness): white finds a face at
+# (0.625..0.825, 0.175..0.575), black finds none.
+n_anchors = 4 * 4 * 2 + 2 * 2 * 2
+target = (1 * 4 + 2) * 2
+enc = np.zeros((1, n_anchors, 4), np.float32)
+enc_gain = np.zeros((1, n_anchors, 4), np.float32)
+enc_gain[0, target, 1] = 5.0
+enc_gain[0, target, 2] = 5.0 * np.log(2.0)
+logits = np.zeros((1, n_anchors, 2), np.float32)
+logits[0, :, 1] = -10.0
+logits[0, target, 1] = -4.0
+logit_gain = np.zeros((1, n_anchors, 2), np.float32)
+logit_gain[0, target, 1] = 8.0
+save(mean_nodes + [
+        helper.make_node("Reshape", ["mean", "shape3"], ["mean3"]),
+        helper.make_node("Mul", ["mean3", "enc_gain"], ["enc_s"]),
+        helper.make_node("Add", ["enc_s", "enc"], ["box_encodings"]),
+        helper.make_node("Mul", ["mean3", "logit_gain"], ["logit_s"]),
+        helper.make_node("Add", ["logit_s", "logits"], ["class_logits"])],
+     "detect-ssd-anchors", [image_input(32, 32)],
+     [helper.make_tensor_value_info("box_encodings", TensorProto.FLOAT,
+                                    [1, n_anchors, 4]),
+      helper.make_tensor_value_info("class_logits", TensorProto.FLOAT,
+                                    [1, n_anchors, 2])],
+     [const("enc", enc), const("enc_gain", enc_gain), const("logits", logits),
+      const("logit_gain", logit_gain),
+      numpy_helper.from_array(np.array([1, 1, 1], np.int64), "shape3")])
+with open(os.path.join(out, "detect-ssd-anchors.json"), "w") as f:
+    json.dump({"json_schema_version": "2.2.0",
+               "input_preproc": [{"params": {"range": [0.0, 1.0]}}],
+               "output_postproc": [{"converter": "boxes_scores",
+                                    "feature_map_shapes": [4, 2],
+                                    "min_scale": 0.2, "max_scale": 0.6,
+                                    "aspect_ratios": [1.0],
+                                    "reduce_boxes_in_lowest_layer": False,
+                                    "score_activation": "sigmoid",
+                                    "background_label_id": 0,
+                                    "labels": ["background", "face"]}]},
+              f, indent=2)
+
+# detect-yolov5-grid: raw YOLOv5 outputs (logits) on a 64x64 input, two
+# anchors per cell and two classes: [1, 14, 4, 4] (stride 16) and
+# [1, 14, 2, 2] (stride 32); anchors 16x16, 20x20 (4x4 grid) and 40x40,
+# 60x60 (2x2 grid). In the 4x4 grid, cell (row 1, column 2): anchor 0 a
+# "dog" at x 40, y (2 sigmoid(ln 3 * brightness) - 0.5 + 1) * 16 (32 on
+# white, 24 on black), 16x16, confidence sigmoid(4) * sigmoid(2); anchor 1
+# the same object a bit less sure and 20x20 (suppressed by NMS). In the
+# 2x2 grid, cell (1, 1), anchor 0: a "cat" centered (48, 48), 40x40,
+# confidence sigmoid(4) * sigmoid(3).
+grid_fields = 5 + 2
+big = np.full((1, 2, grid_fields, 4, 4), -10.0, np.float32)
+big_gain = np.zeros_like(big)
+big[0, 0, :, 1, 2] = [0.0, 0.0, 0.0, 0.0, 4.0, -2.0, 2.0]
+big_gain[0, 0, 1, 1, 2] = np.log(3.0)
+big[0, 1, :, 1, 2] = [0.0, 0.0, 0.0, 0.0, 3.0, -2.0, 2.0]
+big_gain[0, 1, 1, 1, 2] = np.log(3.0)
+small = np.full((1, 2, grid_fields, 2, 2), -10.0, np.float32)
+small[0, 0, :, 1, 1] = [0.0, 0.0, 0.0, 0.0, 4.0, 3.0, -2.0]
+save(mean_nodes + [
+        helper.make_node("Reshape", ["mean", "shape4"], ["mean4"]),
+        helper.make_node("Mul", ["mean4", "big_gain"], ["big_s"]),
+        helper.make_node("Add", ["big_s", "big"], ["p3"]),
+        helper.make_node("Add", ["mean4", "small"], ["small_s"]),
+        helper.make_node("Sub", ["small_s", "mean4"], ["p4"])],
+     "detect-yolov5-grid", [image_input(64, 64)],
+     [helper.make_tensor_value_info("p3", TensorProto.FLOAT, [1, 14, 4, 4]),
+      helper.make_tensor_value_info("p4", TensorProto.FLOAT, [1, 14, 2, 2])],
+     [const("big", big.reshape(1, 14, 4, 4)),
+      const("big_gain", big_gain.reshape(1, 14, 4, 4)),
+      const("small", small.reshape(1, 14, 2, 2)),
+      numpy_helper.from_array(np.array([1, 1, 1, 1], np.int64), "shape4")])
+with open(os.path.join(out, "detect-yolov5-grid.json"), "w") as f:
+    json.dump({"json_schema_version": "2.2.0",
+               "input_preproc": [{"params": {"range": [0.0, 1.0]}}],
+               "output_postproc": [{"converter": "yolo_v5",
+                                    "anchors": [16, 16, 20, 20, 40, 40, 60, 60],
+                                    "masks": [2, 3, 0, 1],
+                                    "classes": 2, "cells_number": 2,
+                                    "bbox_number_on_cell": 2,
+                                    "output_sigmoid_activation": True,
+                                    "labels": ["cat", "dog"]}]},
+              f, indent=2)
+
 # classify: the mean of each input channel, [1, 3]: the top class is the
 # strongest channel in the model's color order.
 save([helper.make_node("ReduceMean", ["image"], ["m"], axes=[2, 3], keepdims=0)]
