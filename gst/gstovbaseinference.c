@@ -400,7 +400,7 @@ job_finish (GstOvBaseInference *self, GstBuffer *buffer,
   } else if (decode && (error == NULL || *error == NULL)) {
     klass->decode (self, buffer, info, job, error);
   }
-  gst_ov_model_instance_push_slot (p->instance, job->slot);
+  gst_ov_model_instance_push_slot (p->instance, self, job->slot);
   job->slot = NULL;
 }
 
@@ -550,7 +550,7 @@ submit (GstOvBaseInference *self, Entry *e, GstVideoFrame *frame,
   GError *err = NULL;
   guint oldest = 0;
 
-  while ((job.slot = gst_ov_model_instance_try_pop_slot (p->instance)) == NULL) {
+  while ((job.slot = gst_ov_model_instance_try_pop_slot (p->instance, self)) == NULL) {
     if (oldest < e->jobs->len) {
       job_finish (self, e->buffer, &e->info,
           &g_array_index (e->jobs, GstOvJob, oldest++), TRUE, &err);
@@ -558,7 +558,7 @@ submit (GstOvBaseInference *self, Entry *e, GstVideoFrame *frame,
         goto failed;
       continue;
     }
-    job.slot = gst_ov_model_instance_pop_slot (p->instance, &p->flushing);
+    job.slot = gst_ov_model_instance_pop_slot (p->instance, self, &p->flushing);
     if (job.slot == NULL)
       return GST_FLOW_FLUSHING;
     break;
@@ -568,11 +568,11 @@ submit (GstOvBaseInference *self, Entry *e, GstVideoFrame *frame,
   if (!gst_ov_preproc_run (&p->preproc, frame, region, job.slot->input,
           &job.transform)) {
     /* An empty or off-frame region: nothing to infer. */
-    gst_ov_model_instance_push_slot (p->instance, job.slot);
+    gst_ov_model_instance_push_slot (p->instance, self, job.slot);
     return GST_FLOW_OK;
   }
   if (!ovi_request_infer_async (job.slot->request, NULL, NULL, &err)) {
-    gst_ov_model_instance_push_slot (p->instance, job.slot);
+    gst_ov_model_instance_push_slot (p->instance, self, job.slot);
     goto failed;
   }
   g_array_append_val (e->jobs, job);

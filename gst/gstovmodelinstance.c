@@ -8,28 +8,36 @@ struct _GstOvModelInstance {
   char *path;
   OviModel *model;
   OviCompiledModel *compiled;
-  GstOvSlot *slots;
-  int n_slots;
 
   GMutex lock;
   GCond cond;
+  GPtrArray *slots;         /* every GstOvSlot, owned */
   GPtrArray *free_slots;
+  /* Elements using the pool, and the slots each holds (owner -> count,
+   * owners holding none are absent): see slot_allowed. */
+  int n_users;
+  GHashTable *held;
 };
 
 static GMutex instances_lock;
 static GHashTable *instances;   /* id -> GstOvModelInstance */
 
 static void
+slot_free (gpointer data)
+{
+  GstOvSlot *s = data;
+  if (s->request)
+    ovi_request_free (s->request);
+  g_free (s->input);
+  g_free (s);
+}
+
+static void
 instance_free (GstOvModelInstance *inst)
 {
-  for (int i = 0; i < inst->n_slots; i++) {
-    if (inst->slots[i].request)
-      ovi_request_free (inst->slots[i].request);
-    g_free (inst->slots[i].input);
-  }
-  g_free (inst->slots);
-  if (inst->free_slots)
-    g_ptr_array_unref (inst->free_slots);
+  g_ptr_array_unref (inst->slots);
+  g_ptr_array_unref (inst->free_slots);
+  g_hash_table_unref (inst->held);
   if (inst->compiled)
     ovi_compiled_model_unref (inst->compiled);
   if (inst->model)
@@ -41,8 +49,10 @@ instance_free (GstOvModelInstance *inst)
   g_free (inst);
 }
 
+/* Adds n requests to the pool (slots are allocated one by one, so jobs
+ * keep their pointers while the pool grows). */
 static gboolean
-make_slots (GstOvModelInstance *inst, int n, GError **error)
+add_slots (GstOvModelInstance *inst, int n, GError **error)
 {
   OviTensorView info;
   const char *name;
@@ -71,11 +81,9 @@ make_slots (GstOvModelInstance *inst, int n, GError **error)
     return FALSE;
   }
 
-  inst->slots = g_new0 (GstOvSlot, n);
-  inst->n_slots = n;
-  inst->free_slots = g_ptr_array_new ();
   for (int i = 0; i < n; i++) {
-    GstOvSlot *s = &inst->slots[i];
+    GstOvSlot *s = g_new0 (GstOvSlot, 1);
+    g_ptr_array_add (inst->slots, s);
     s->request = ovi_request_new (inst->compiled, error);
     if (s->request == NULL)
       return FALSE;
@@ -101,6 +109,10 @@ instance_new (const char *id, const char *path, const char *device, int nireq,
   inst->path = g_strdup (path);
   g_mutex_init (&inst->lock);
   g_cond_init (&inst->cond);
+  inst->slots = g_ptr_array_new_with_free_func (slot_free);
+  inst->free_slots = g_ptr_array_new ();
+  inst->held = g_hash_table_new (NULL, NULL);
+  inst->n_users = 1;
   inst->model = ovi_model_load (path, error);
   if (inst->model == NULL)
     goto fail;
@@ -112,7 +124,7 @@ instance_new (const char *id, const char *path, const char *device, int nireq,
     goto fail;
   if (nireq <= 0)
     nireq = MAX (2, ovi_compiled_model_get_optimal_requests (inst->compiled));
-  if (!make_slots (inst, nireq, error))
+  if (!add_slots (inst, nireq, error))
     goto fail;
   return inst;
 
@@ -143,7 +155,20 @@ gst_ov_model_instance_acquire (const char *id, const char *path,
           inst->path, path);
       inst = NULL;
     } else {
-      inst->refcount++;
+      /* Every user needs a slot of its own (slot_allowed); requests are
+       * cheap next to the compiled model they share. */
+      g_mutex_lock (&inst->lock);
+      if ((int) inst->slots->len <= inst->n_users
+          && !add_slots (inst, inst->n_users + 1 - (int) inst->slots->len,
+              error)) {
+        g_mutex_unlock (&inst->lock);
+        inst = NULL;
+      } else {
+        inst->n_users++;
+        inst->refcount++;
+        g_cond_broadcast (&inst->cond);
+        g_mutex_unlock (&inst->lock);
+      }
     }
   } else {
     inst = instance_new (id, path, device, nireq, error);
@@ -166,6 +191,10 @@ gst_ov_model_instance_release (GstOvModelInstance *inst)
     return;
   }
   g_mutex_lock (&instances_lock);
+  g_mutex_lock (&inst->lock);
+  inst->n_users--;
+  g_cond_broadcast (&inst->cond);
+  g_mutex_unlock (&inst->lock);
   last = --inst->refcount == 0;
   if (last)
     g_hash_table_remove (instances, inst->id);
@@ -183,7 +212,11 @@ gst_ov_model_instance_get_model (GstOvModelInstance *inst)
 int
 gst_ov_model_instance_get_n_slots (GstOvModelInstance *inst)
 {
-  return inst->n_slots;
+  int n;
+  g_mutex_lock (&inst->lock);
+  n = (int) inst->slots->len;
+  g_mutex_unlock (&inst->lock);
+  return n;
 }
 
 const char *
@@ -192,34 +225,67 @@ gst_ov_model_instance_get_path (GstOvModelInstance *inst)
   return inst->path;
 }
 
+/* Whether `owner` may take a free slot now: one free slot stays reserved
+ * for every other user holding none. Without that, elements sharing a
+ * pool deadlock as soon as some of them cannot push (a sink prerolling,
+ * an aggregator waiting for another branch): their queued frames keep
+ * every slot while the element that would unblock them waits for one. */
+static gboolean
+slot_allowed (GstOvModelInstance *inst, gconstpointer owner)
+{
+  int holding = (int) g_hash_table_size (inst->held);
+  gboolean holds = g_hash_table_contains (inst->held, owner);
+  int idle_others = inst->n_users - holding - (holds ? 0 : 1);
+  return (int) inst->free_slots->len > MAX (idle_others, 0);
+}
+
+static GstOvSlot *
+take_slot (GstOvModelInstance *inst, gconstpointer owner)
+{
+  int count = GPOINTER_TO_INT (g_hash_table_lookup (inst->held, owner));
+  g_hash_table_insert (inst->held, (gpointer) owner,
+      GINT_TO_POINTER (count + 1));
+  return g_ptr_array_steal_index (inst->free_slots, inst->free_slots->len - 1);
+}
+
 GstOvSlot *
-gst_ov_model_instance_try_pop_slot (GstOvModelInstance *inst)
+gst_ov_model_instance_try_pop_slot (GstOvModelInstance *inst,
+    gconstpointer owner)
 {
   GstOvSlot *s = NULL;
   g_mutex_lock (&inst->lock);
-  if (inst->free_slots->len > 0)
-    s = g_ptr_array_steal_index (inst->free_slots, inst->free_slots->len - 1);
+  if (slot_allowed (inst, owner))
+    s = take_slot (inst, owner);
   g_mutex_unlock (&inst->lock);
   return s;
 }
 
 GstOvSlot *
-gst_ov_model_instance_pop_slot (GstOvModelInstance *inst, const gint *cancel)
+gst_ov_model_instance_pop_slot (GstOvModelInstance *inst, gconstpointer owner,
+    const gint *cancel)
 {
   GstOvSlot *s = NULL;
   g_mutex_lock (&inst->lock);
-  while (inst->free_slots->len == 0 && !g_atomic_int_get (cancel))
+  while (!slot_allowed (inst, owner) && !g_atomic_int_get (cancel))
     g_cond_wait (&inst->cond, &inst->lock);
   if (!g_atomic_int_get (cancel))
-    s = g_ptr_array_steal_index (inst->free_slots, inst->free_slots->len - 1);
+    s = take_slot (inst, owner);
   g_mutex_unlock (&inst->lock);
   return s;
 }
 
 void
-gst_ov_model_instance_push_slot (GstOvModelInstance *inst, GstOvSlot *slot)
+gst_ov_model_instance_push_slot (GstOvModelInstance *inst,
+    gconstpointer owner, GstOvSlot *slot)
 {
+  int count;
   g_mutex_lock (&inst->lock);
+  count = GPOINTER_TO_INT (g_hash_table_lookup (inst->held, owner));
+  if (count <= 1)
+    g_hash_table_remove (inst->held, owner);
+  else
+    g_hash_table_insert (inst->held, (gpointer) owner,
+        GINT_TO_POINTER (count - 1));
   g_ptr_array_add (inst->free_slots, slot);
   g_cond_broadcast (&inst->cond);
   g_mutex_unlock (&inst->lock);

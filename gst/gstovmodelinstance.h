@@ -21,7 +21,8 @@ typedef struct {
 /* Loads and compiles `model_path` for `device` ("CPU") with `nireq`
  * requests (0: the device's optimal number), or returns the instance
  * already shared under `instance_id` (NULL or "": never shared). A shared
- * instance must name the same model file. */
+ * instance must name the same model file; each user adds a request when
+ * there are not more requests than users. */
 GstOvModelInstance *gst_ov_model_instance_acquire (const char *instance_id,
     const char *model_path, const char *device, int nireq, GError **error);
 void gst_ov_model_instance_release (GstOvModelInstance *inst);
@@ -30,15 +31,18 @@ OviModel *gst_ov_model_instance_get_model (GstOvModelInstance *inst);
 int gst_ov_model_instance_get_n_slots (GstOvModelInstance *inst);
 const char *gst_ov_model_instance_get_path (GstOvModelInstance *inst);
 
-/* Takes a free slot, waiting while all are busy. Returns NULL as soon as
+/* Takes a free slot for `owner` (the element), waiting while none is
+ * free for it: one free slot stays reserved for each other user that
+ * holds none, so no user can starve the others. Returns NULL as soon as
  * *cancel becomes non-zero (checked under the pool's lock; whoever sets it
  * calls gst_ov_model_instance_wake). */
 GstOvSlot *gst_ov_model_instance_pop_slot (GstOvModelInstance *inst,
-    const gint *cancel);
-/* Non-blocking: NULL when every slot is busy. */
-GstOvSlot *gst_ov_model_instance_try_pop_slot (GstOvModelInstance *inst);
+    gconstpointer owner, const gint *cancel);
+/* Non-blocking: NULL when no slot is free for `owner`. */
+GstOvSlot *gst_ov_model_instance_try_pop_slot (GstOvModelInstance *inst,
+    gconstpointer owner);
 void gst_ov_model_instance_push_slot (GstOvModelInstance *inst,
-    GstOvSlot *slot);
+    gconstpointer owner, GstOvSlot *slot);
 void gst_ov_model_instance_wake (GstOvModelInstance *inst);
 
 G_END_DECLS

@@ -209,3 +209,17 @@ ov_test_capture_stdout_end (OvTestCapture *c)
   g_free (c->path);
   return text;
 }
+
+gboolean
+ov_test_load_system_plugin (const char *name)
+{
+  gchar *file = g_strdup_printf ("libgst%s.so", name);
+  gchar *path = g_build_filename (OV_TEST_SYSTEM_PLUGIN_DIR, file, NULL);
+  GstPlugin *plugin = gst_plugin_load_file (path, NULL);
+  g_free (file);
+  g_free (path);
+  if (plugin == NULL)
+    return FALSE;
+  gst_object_unref (plugin);
+  return TRUE;
+}

@@ -35,6 +35,11 @@ char *ov_test_expect_start_error (GstElement *element);
 
 guint ov_test_count_rois (GstBuffer *buf);
 
+/* Adds an installed GStreamer plugin (e.g. "coreelements") to the test's
+ * registry, for the few tests that need whole pipelines; FALSE if it is
+ * not installed. */
+gboolean ov_test_load_system_plugin (const char *name);
+
 /* Redirects stdout (file descriptor 1) to a temporary file until
  * ov_test_capture_stdout_end, which returns what was written (free it). */
 typedef struct {

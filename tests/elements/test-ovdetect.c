@@ -460,6 +460,43 @@ test_wrong_caps (void)
   g_free (launch);
 }
 
+/* Elements sharing one request pool must not starve each other: while a
+ * sink prerolls, its branch cannot push, and its queued frames used to keep
+ * every request, so the other branches never prerolled (a deadlock). */
+static void
+test_shared_pool_preroll (void)
+{
+  GString *launch = g_string_new (NULL);
+  GstElement *pipeline;
+  GstBus *bus;
+  GstMessage *msg;
+
+  if (!ov_test_load_system_plugin ("coreelements")
+      || !ov_test_load_system_plugin ("videotestsrc")) {
+    g_test_skip ("needs GStreamer's coreelements and videotestsrc");
+    g_string_free (launch, TRUE);
+    return;
+  }
+  for (int i = 0; i < 3; i++)
+    g_string_append_printf (launch, "videotestsrc num-buffers=20 pattern=white "
+        "! video/x-raw,format=BGRx,width=64,height=48 ! ovdetect model=%s "
+        "model-proc=%s model-instance-id=preroll-test nireq=1 ! fakesink ",
+        ov_test_model ("detect-ssd.onnx"), ov_test_model ("detect-ssd.json"));
+  pipeline = gst_parse_launch (launch->str, NULL);
+  g_assert_nonnull (pipeline);
+  bus = gst_element_get_bus (pipeline);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  g_assert_nonnull (msg);
+  g_assert_cmpint (GST_MESSAGE_TYPE (msg), ==, GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipeline);
+  g_string_free (launch, TRUE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -474,6 +511,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ovdetect/order", test_order);
   g_test_add_func ("/ovdetect/inference-interval", test_inference_interval);
   g_test_add_func ("/ovdetect/eos-and-flush", test_eos_and_flush);
+  g_test_add_func ("/ovdetect/shared-pool-preroll", test_shared_pool_preroll);
   g_test_add_func ("/ovdetect/state-cycling", test_state_cycling);
   g_test_add_func ("/ovdetect/errors", test_errors);
   g_test_add_func ("/ovdetect/wrong-caps", test_wrong_caps);
