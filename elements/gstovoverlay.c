@@ -190,12 +190,6 @@ mask_grid_init (MaskGrid *g, const ObjectBox *b, gint mw, gint mh)
   }
 }
 
-static inline gsize
-mask_grid_cell (const MaskGrid *g, gint px, gint py)
-{
-  return g->row_offset[py - g->y0] + g->col[px - g->x0];
-}
-
 static void
 mask_grid_clear (MaskGrid *g)
 {
