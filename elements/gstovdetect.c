@@ -43,18 +43,6 @@ G_DEFINE_TYPE (GstOvDetect, gst_ov_detect, GST_TYPE_OV_BASE_INFERENCE);
 GST_ELEMENT_REGISTER_DEFINE (ovdetect, "ovdetect", GST_RANK_NONE,
     GST_TYPE_OV_DETECT);
 
-static GArray *
-copy_array (const GArray *a)
-{
-  GArray *c;
-  if (a == NULL)
-    return NULL;
-  c = g_array_sized_new (FALSE, FALSE, g_array_get_element_size ((GArray *) a),
-      a->len);
-  g_array_append_vals (c, a->data, a->len);
-  return c;
-}
-
 /* boxes_scores: explicit anchors, or generated for the model's input. */
 static gboolean
 setup_boxes_scores (GstOvDetect *self, const GstOvDetectPostproc *d,
@@ -74,7 +62,7 @@ setup_boxes_scores (GstOvDetect *self, const GstOvDetectPostproc *d,
           "boxes", d->anchors->len);
       return FALSE;
     }
-    self->anchors = copy_array (d->anchors);
+    self->anchors = d->anchors ? g_array_copy (d->anchors) : NULL;
   } else if (d->has_generator) {
     self->anchors = g_array_new (FALSE, FALSE, sizeof (float));
     if (!ov_ssd_anchors_generate (&d->generator, pre->width, pre->height,
@@ -109,8 +97,8 @@ setup_yolo_grid (GstOvDetect *self, const GstOvDetectPostproc *d,
         d->anchors->len);
     return FALSE;
   }
-  self->anchors = copy_array (d->anchors);
-  self->masks = copy_array (d->masks);
+  self->anchors = d->anchors ? g_array_copy (d->anchors) : NULL;
+  self->masks = d->masks ? g_array_copy (d->masks) : NULL;
   if (self->anchors) {
     yp->anchors = (const float *) self->anchors->data;
     yp->n_anchors = (int) (self->anchors->len / 2);

@@ -49,8 +49,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_ov_track_debug);
 #define APPEARANCE_WEIGHT 0.3
 /* Sampling grid of the appearance histogram, per side of the box. */
 #define HISTOGRAM_SAMPLES 16
-/* Predicted objects added per frame, at most. */
-#define MAX_PREDICTED 4096
 
 enum {
   PROP_0,
@@ -366,8 +364,9 @@ track_detections (GstOvTrack *self, GstBuffer *buf)
 static void
 carry_objects (GstOvTrack *self, GstBuffer *buf)
 {
-  OvTrackerObject *objects = g_new (OvTrackerObject, MAX_PREDICTED);
-  guint n = ov_tracker_predict (self->tracker, objects, MAX_PREDICTED);
+  guint live = ov_tracker_count (self->tracker);
+  OvTrackerObject *objects = g_new (OvTrackerObject, MAX (live, 1));
+  guint n = ov_tracker_predict (self->tracker, objects, live);
   int fw = GST_VIDEO_INFO_WIDTH (&self->info);
   int fh = GST_VIDEO_INFO_HEIGHT (&self->info);
 

@@ -175,6 +175,18 @@ ov_test_expect_start_error (GstElement *element)
   return text;
 }
 
+GstVideoRegionOfInterestMeta *
+ov_test_nth_roi (GstBuffer *buf, guint n)
+{
+  gpointer state = NULL;
+  GstMeta *m;
+  while ((m = gst_buffer_iterate_meta_filtered (buf, &state,
+              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)))
+    if (n-- == 0)
+      return (GstVideoRegionOfInterestMeta *) m;
+  return NULL;
+}
+
 guint
 ov_test_count_rois (GstBuffer *buf)
 {

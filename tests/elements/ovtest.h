@@ -34,6 +34,8 @@ GstHarness *ov_test_harness (const char *launch, const GstVideoInfo *info);
 char *ov_test_expect_start_error (GstElement *element);
 
 guint ov_test_count_rois (GstBuffer *buf);
+/* The buffer's n-th ROI (0-based, in meta order), or NULL. */
+GstVideoRegionOfInterestMeta *ov_test_nth_roi (GstBuffer *buf, guint n);
 
 /* Adds an installed GStreamer plugin (e.g. "coreelements") to the test's
  * registry, for the few tests that need whole pipelines; FALSE if it is

@@ -31,17 +31,10 @@ frame_with_rois (const GstVideoInfo *info)
 static const char *
 color_of (GstBuffer *buf, guint n)
 {
-  gpointer state = NULL;
-  GstMeta *m;
-  while ((m = gst_buffer_iterate_meta_filtered (buf, &state,
-              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-    if (n-- == 0) {
-      GstStructure *s = gst_video_region_of_interest_meta_get_param (
-          (GstVideoRegionOfInterestMeta *) m, "color");
-      return s ? gst_structure_get_string (s, "label") : NULL;
-    }
-  }
-  return NULL;
+  GstVideoRegionOfInterestMeta *roi = ov_test_nth_roi (buf, n);
+  GstStructure *s = roi
+      ? gst_video_region_of_interest_meta_get_param (roi, "color") : NULL;
+  return s ? gst_structure_get_string (s, "label") : NULL;
 }
 
 static char *

@@ -18,18 +18,6 @@ ssd_launch (const char *extra)
       extra ? extra : "");
 }
 
-static GstVideoRegionOfInterestMeta *
-nth_roi (GstBuffer *buf, guint n)
-{
-  gpointer state = NULL;
-  GstMeta *m;
-  while ((m = gst_buffer_iterate_meta_filtered (buf, &state,
-              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)))
-    if (n-- == 0)
-      return (GstVideoRegionOfInterestMeta *) m;
-  return NULL;
-}
-
 static void
 test_ssd_boxes (void)
 {
@@ -47,7 +35,7 @@ test_ssd_boxes (void)
   /* White: brightness 1, the second box reaches 0.8. */
   out = gst_harness_push_and_pull (h, ov_test_solid_frame (&info, 255, 255, 255));
   g_assert_cmpuint (ov_test_count_rois (out), ==, 2);
-  roi = nth_roi (out, 0);
+  roi = ov_test_nth_roi (out, 0);
   g_assert_cmpuint (roi->x, ==, 32);
   g_assert_cmpuint (roi->y, ==, 48);
   g_assert_cmpuint (roi->w, ==, 128);
@@ -60,11 +48,11 @@ test_ssd_boxes (void)
           gst_video_region_of_interest_meta_get_param (roi, "detection"),
           "x_min", &xmin));
   g_assert_cmpfloat_with_epsilon (xmin, 0.1, 1e-5);
-  roi = nth_roi (out, 1);
+  roi = ov_test_nth_roi (out, 1);
   g_assert_true (gst_ov_roi_get_detection (roi, &conf, &label_id, &label));
   g_assert_cmpfloat_with_epsilon (conf, 0.8, 1e-4);
   g_assert_cmpstr (label, ==, "car");
-  g_assert_cmpint (roi->id, !=, nth_roi (out, 0)->id);
+  g_assert_cmpint (roi->id, !=, ov_test_nth_roi (out, 0)->id);
   gst_buffer_unref (out);
   /* Black: only the first. */
   out = gst_harness_push_and_pull (h, ov_test_solid_frame (&info, 0, 0, 0));
@@ -145,12 +133,12 @@ test_yolov8 (void)
    * hand 0.35 (other class), face 0.3; 0.1 is below the threshold. */
   n = ov_test_count_rois (out);
   g_assert_cmpuint (n, ==, 4);
-  roi = nth_roi (out, 0);
+  roi = ov_test_nth_roi (out, 0);
   g_assert_cmpstr (gst_ov_roi_get_label (roi), ==, "hand");
   /* (12 - 5, 50 - 3) .. (17, 53) in the input -> x * 2, (y - 16) * 2 */
   g_assert_cmpuint (roi->x, ==, 14);
   g_assert_cmpuint (roi->y, ==, 62);
-  roi = nth_roi (out, 1);
+  roi = ov_test_nth_roi (out, 1);
   g_assert_cmpstr (gst_ov_roi_get_label (roi), ==, "face");
   g_assert_cmpuint (roi->x, ==, 16);
   g_assert_cmpuint (roi->y, ==, 0);
@@ -182,7 +170,7 @@ test_ssd_anchors (void)
   /* White: x 0.625..0.825, y 0.175..0.575, sigmoid (4). */
   out = gst_harness_push_and_pull (h, ov_test_solid_frame (&info, 255, 255, 255));
   g_assert_cmpuint (ov_test_count_rois (out), ==, 1);
-  roi = nth_roi (out, 0);
+  roi = ov_test_nth_roi (out, 0);
   g_assert_cmpuint (roi->x, ==, 200);
   g_assert_cmpuint (roi->y, ==, 42);
   g_assert_cmpuint (roi->w, ==, 64);
@@ -225,7 +213,7 @@ test_yolov5_grid (void)
         : ov_test_solid_frame (&info, 0, 0, 0));
     g_assert_cmpuint (ov_test_count_rois (out), ==, 2);
     /* Cat: 28..68 in the input, 56..136 on the frame, clipped. */
-    roi = nth_roi (out, 0);
+    roi = ov_test_nth_roi (out, 0);
     g_assert_true (gst_ov_roi_get_detection (roi, &conf, &label_id, &label));
     g_assert_cmpstr (label, ==, "cat");
     g_assert_cmpfloat_with_epsilon (conf, 1.0 / (1.0 + exp (-4.0))
@@ -233,7 +221,7 @@ test_yolov5_grid (void)
     g_assert_cmpuint (roi->x, ==, 56);
     g_assert_cmpuint (roi->w, ==, 72);
     /* Dog: x 40, y 32 (white) or 24 (black), 16x16, doubled. */
-    roi = nth_roi (out, 1);
+    roi = ov_test_nth_roi (out, 1);
     g_assert_true (gst_ov_roi_get_detection (roi, &conf, &label_id, &label));
     g_assert_cmpstr (label, ==, "dog");
     g_assert_cmpint (label_id, ==, 1);

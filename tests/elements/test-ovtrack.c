@@ -7,18 +7,6 @@
 
 #include "gstovmeta.h"
 
-static GstVideoRegionOfInterestMeta *
-nth_roi (GstBuffer *buf, guint n)
-{
-  gpointer state = NULL;
-  GstMeta *m;
-  while ((m = gst_buffer_iterate_meta_filtered (buf, &state,
-              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)))
-    if (n-- == 0)
-      return (GstVideoRegionOfInterestMeta *) m;
-  return NULL;
-}
-
 /* A detection frame: the detector's mark and the given boxes. */
 static GstBuffer *
 detected_frame (const GstVideoInfo *info, const double (*boxes)[4], int n,
@@ -61,7 +49,7 @@ test_ids_across_frames (void)
       g_assert_cmpuint (ov_test_count_rois (out), ==, 2);
       for (int i = 0; i < 2; i++) {
         int which = i == 0 ? order : 1 - order;
-        gint id = gst_ov_roi_get_object_id (nth_roi (out, i));
+        gint id = gst_ov_roi_get_object_id (ov_test_nth_roi (out, i));
         g_assert_cmpint (id, >=, 1);
         if (f == 0)
           first[which] = id;
@@ -94,7 +82,7 @@ test_carry_between_detections (void)
       double box[1][4] = { { 20 + 6 * f, 60, 40, 40 } };
       out = gst_harness_push_and_pull (h, detected_frame (&info, box, 1,
               "person"));
-      id = gst_ov_roi_get_object_id (nth_roi (out, 0));
+      id = gst_ov_roi_get_object_id (ov_test_nth_roi (out, 0));
       gst_buffer_unref (out);
     }
     /* Two skipped frames: the object keeps moving 6 px per frame. */
@@ -102,7 +90,7 @@ test_carry_between_detections (void)
       out = gst_harness_push_and_pull (h, ov_test_solid_frame (&info, 0, 0,
               0));
       if (short_term) {
-        GstVideoRegionOfInterestMeta *roi = nth_roi (out, 0);
+        GstVideoRegionOfInterestMeta *roi = ov_test_nth_roi (out, 0);
         double confidence;
         int label_id;
         const char *label;
@@ -175,7 +163,7 @@ test_appearance_formats (void)
       gst_ov_add_detection (in, 301, 211, 290, 200, 400, 300, 0.9, 0, "a");
       out = gst_harness_push_and_pull (h, in);
       for (int k = 0; k < 2; k++) {
-        gint id = gst_ov_roi_get_object_id (nth_roi (out, k));
+        gint id = gst_ov_roi_get_object_id (ov_test_nth_roi (out, k));
         if (f == 0)
           ids[k] = id;
         g_assert_cmpint (id, ==, ids[k]);
@@ -234,8 +222,8 @@ test_settings (void)
   h = ov_test_harness ("ovtrack device=cpu config=\"max_num_objects=1,"
       "tracking_per_class=false,vas_tuning=3\"", &info);
   out = gst_harness_push_and_pull (h, detected_frame (&info, boxes, 2, "x"));
-  g_assert_cmpint (gst_ov_roi_get_object_id (nth_roi (out, 0)), >=, 1);
-  g_assert_cmpint (gst_ov_roi_get_object_id (nth_roi (out, 1)), ==, -1);
+  g_assert_cmpint (gst_ov_roi_get_object_id (ov_test_nth_roi (out, 0)), >=, 1);
+  g_assert_cmpint (gst_ov_roi_get_object_id (ov_test_nth_roi (out, 1)), ==, -1);
   gst_buffer_unref (out);
   gst_harness_teardown (h);
 }
@@ -253,7 +241,7 @@ test_flush (void)
   ov_test_video_info (&info, GST_VIDEO_FORMAT_RGB, 64, 64);
   h = ov_test_harness ("ovtrack", &info);
   out = gst_harness_push_and_pull (h, detected_frame (&info, box, 1, "x"));
-  id = gst_ov_roi_get_object_id (nth_roi (out, 0));
+  id = gst_ov_roi_get_object_id (ov_test_nth_roi (out, 0));
   gst_buffer_unref (out);
   g_assert_true (gst_harness_push_event (h, gst_event_new_flush_start ()));
   g_assert_true (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
@@ -263,7 +251,7 @@ test_flush (void)
     gst_harness_push_event (h, gst_event_new_segment (&seg));
   }
   out = gst_harness_push_and_pull (h, detected_frame (&info, box, 1, "x"));
-  g_assert_cmpint (gst_ov_roi_get_object_id (nth_roi (out, 0)), >, id);
+  g_assert_cmpint (gst_ov_roi_get_object_id (ov_test_nth_roi (out, 0)), >, id);
   gst_buffer_unref (out);
   gst_harness_teardown (h);
 }
@@ -280,7 +268,7 @@ test_state_cycling (void)
   for (int i = 0; i < 100; i++) {
     GstBuffer *out = gst_harness_push_and_pull (h, detected_frame (&info, box,
             1, "x"));
-    g_assert_cmpint (gst_ov_roi_get_object_id (nth_roi (out, 0)), >=, 1);
+    g_assert_cmpint (gst_ov_roi_get_object_id (ov_test_nth_roi (out, 0)), >=, 1);
     gst_buffer_unref (out);
     g_assert_cmpint (gst_element_set_state (h->element, GST_STATE_NULL), ==,
         GST_STATE_CHANGE_SUCCESS);
@@ -309,7 +297,7 @@ test_behind_ovdetect (void)
         ov_test_solid_frame (&info, 255, 255, 255));
     g_assert_cmpuint (ov_test_count_rois (out), ==, 2);
     for (int k = 0; k < 2; k++) {
-      gint id = gst_ov_roi_get_object_id (nth_roi (out, k));
+      gint id = gst_ov_roi_get_object_id (ov_test_nth_roi (out, k));
       if (i == 0)
         ids[k] = id;
       g_assert_cmpint (id, >=, 1);
