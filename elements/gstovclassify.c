@@ -19,6 +19,7 @@
  */
 #include "gstovclassify.h"
 
+#include "gstovlandmarks.h"
 #include "gstovmeta.h"
 #include "gstovresults.h"
 
@@ -168,8 +169,22 @@ decode (GstOvBaseInference *base, GstBuffer *buffer, const GstVideoInfo *info,
       guess.converter = labels ? OV_CONVERTER_LABEL : OV_CONVERTER_RAW;
       pp = &guess;
     }
-    s = gst_ov_classification_result (pp, labels, names[k], model_name,
-        &outs[k], error);
+    if (pp->converter == OV_CONVERTER_LANDMARK_POINTS) {
+      /* Points are stored relative to the ROI (or the frame). */
+      const GstOvPreprocParams *in = gst_ov_base_inference_get_preproc (base);
+      GstVideoRectangle box = job->region;
+      if (job->roi) {
+        box.x = (gint) job->roi->x;
+        box.y = (gint) job->roi->y;
+        box.w = (gint) job->roi->w;
+        box.h = (gint) job->roi->h;
+      }
+      s = gst_ov_landmarks_result (pp->attribute_name, names[k], model_name,
+          &outs[k], in->width, in->height, &job->transform, &box, error);
+    } else {
+      s = gst_ov_classification_result (pp, labels, names[k], model_name,
+          &outs[k], error);
+    }
     if (s == NULL) {
       ok = FALSE;
       break;

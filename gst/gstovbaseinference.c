@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "gstovlandmarks.h"
 #include "gstovmeta.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_ov_base_inference_debug);
@@ -539,6 +540,24 @@ region_wanted (GstOvBaseInference *self, GstBuffer *buf,
   return klass->want_region == NULL || klass->want_region (self, buf, roi);
 }
 
+/* A face recognizer's crop: the box around the landmarks an upstream
+ * classifier put on the region; the region itself when there are none
+ * (as face-api.js falls back to the detection box). */
+static void
+align_to_landmarks (const GstOvModelProc *mp,
+    GstVideoRegionOfInterestMeta *roi, int frame_w, int frame_h,
+    GstVideoRectangle *r)
+{
+  int n = 0;
+  float *pts = gst_ov_roi_get_landmarks (roi, &n);
+  GstVideoRectangle box;
+
+  if (pts && gst_ov_landmarks_box (pts, n, mp->alignment_padding, frame_w,
+          frame_h, &box))
+    *r = box;
+  g_free (pts);
+}
+
 /* Starts one inference; a pool exhausted by this very frame's own jobs is
  * relieved by finishing its oldest job here. */
 static GstFlowReturn
@@ -647,6 +666,9 @@ chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
         GstVideoRectangle r = { (gint) x0, (gint) y0,
           (gint) MIN ((gint64) roi->w, fw - x0),
           (gint) MIN ((gint64) roi->h, fh - y0) };
+        if (p->model_proc
+            && p->model_proc->alignment == GST_OV_ALIGN_LANDMARKS_BOX)
+          align_to_landmarks (p->model_proc, roi, (int) fw, (int) fh, &r);
         ret = submit (self, e, &frame, &r, roi);
       }
       g_ptr_array_unref (rois);

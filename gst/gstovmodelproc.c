@@ -88,6 +88,27 @@ parse_input (GstOvModelProc *mp, JsonObject *entry, const char *path,
     else
       return fail (error, path, "resize must be aspect-ratio or no-aspect-ratio");
   }
+  if ((s = get_string (params, "aspect_ratio_anchor"))) {
+    if (strcmp (s, "center") == 0)
+      mp->anchor = GST_OV_ANCHOR_CENTER;
+    else if (strcmp (s, "top-left") == 0)
+      mp->anchor = GST_OV_ANCHOR_TOP_LEFT;
+    else
+      return fail (error, path, "aspect_ratio_anchor must be center or top-left");
+  }
+  if ((s = get_string (params, "alignment"))) {
+    if (strcmp (s, "landmarks-box") != 0)
+      return fail (error, path, "alignment must be landmarks-box");
+    mp->alignment = GST_OV_ALIGN_LANDMARKS_BOX;
+  }
+  if ((pn = json_object_get_member (params, "alignment_padding"))) {
+    if (!JSON_NODE_HOLDS_VALUE (pn)
+        || (json_node_get_value_type (pn) != G_TYPE_DOUBLE
+            && json_node_get_value_type (pn) != G_TYPE_INT64)
+        || json_node_get_double (pn) < 0.0 || json_node_get_double (pn) > 10.0)
+      return fail (error, path, "alignment_padding must be a number in 0..10");
+    mp->alignment_padding = json_node_get_double (pn);
+  }
   if ((s = get_string (params, "crop"))) {
     if (strcmp (s, "central") != 0)
       return fail (error, path, "only crop \"central\" is supported");
@@ -144,7 +165,11 @@ parse_output (GstOvModelProc *mp, JsonObject *entry, const char *path,
     return FALSE;
   p->attribute_name = g_strdup (get_string (entry, "attribute_name"));
   p->method = ov_label_method_from_name (get_string (entry, "method"));
-  if ((s = get_string (entry, "converter"))) {
+  /* DL Streamer's older model-procs name the landmark output's layout
+   * with "format" rather than a converter. */
+  if ((s = get_string (entry, "converter"))
+      || ((s = get_string (entry, "format"))
+          && strcmp (s, "landmark_points") == 0)) {
     p->converter = ov_converter_from_name (s);
     if (p->converter == OV_CONVERTER_NONE) {
       g_set_error (error, G_MARKUP_ERROR, G_MARKUP_ERROR_INVALID_CONTENT,
@@ -288,6 +313,7 @@ gst_ov_model_proc_apply (const GstOvModelProc *mp, GstOvPreprocParams *p)
 {
   if (mp->has_resize)
     p->resize = mp->resize;
+  p->anchor = mp->anchor;
   if (mp->has_color)
     p->color = mp->color;
   if (mp->has_range || mp->has_mean || mp->has_std) {

@@ -40,9 +40,20 @@ typedef struct {
   GstOvDetectPostproc detect;
 } GstOvPostproc;
 
+/* Which rectangle of a region a classifier crops (our key `alignment`). */
+typedef enum {
+  GST_OV_ALIGN_NONE,            /* the region's box */
+  GST_OV_ALIGN_LANDMARKS_BOX,   /* the box around the region's landmark
+                                 * points, grown by `alignment_padding` of
+                                 * its size (face-api.js's align()) */
+} GstOvAlignment;
+
 typedef struct {
   gboolean has_resize, has_color, has_range, has_mean, has_std;
   GstOvResizeMode resize;
+  GstOvLetterboxAnchor anchor;
+  GstOvAlignment alignment;
+  double alignment_padding;
   GstOvColorSpace color;
   double range[2], mean[3], std[3];
   GPtrArray *postprocs;     /* GstOvPostproc */

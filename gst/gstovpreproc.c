@@ -266,7 +266,9 @@ fit_region (const GstOvPreprocParams *p, const GstVideoRectangle *r,
     case GST_OV_RESIZE_ASPECT_RATIO: {
       double s = MAX (sx, sy);
       double cw = r->w / s, chh = r->h / s;
-      double px = (p->width - cw) / 2.0, py = (p->height - chh) / 2.0;
+      gboolean centered = p->anchor == GST_OV_ANCHOR_CENTER;
+      double px = centered ? (p->width - cw) / 2.0 : 0.0;
+      double py = centered ? (p->height - chh) / 2.0 : 0.0;
       tf->sx = tf->sy = s;
       tf->x0 = r->x - px * s;
       tf->y0 = r->y - py * s;

@@ -18,6 +18,14 @@ typedef enum {
   GST_OV_RESIZE_CROP_CENTRAL,   /* crop "central": fill, overflow cropped */
 } GstOvResizeMode;
 
+/* Where "aspect-ratio" puts the fitted image: centered (DL Streamer) or
+ * at the top left with the border at the right and bottom (TF-style
+ * pad-to-square, as face-api.js's detectors expect). */
+typedef enum {
+  GST_OV_ANCHOR_CENTER,
+  GST_OV_ANCHOR_TOP_LEFT,
+} GstOvLetterboxAnchor;
+
 typedef enum {
   GST_OV_COLOR_BGR,   /* OpenVINO's convention, DL Streamer's default */
   GST_OV_COLOR_RGB,
@@ -31,6 +39,7 @@ typedef struct {
   OviDType dtype;               /* OVI_DTYPE_FLOAT32 or OVI_DTYPE_UINT8 */
   GstOvColorSpace color;
   GstOvResizeMode resize;
+  GstOvLetterboxAnchor anchor;  /* GST_OV_RESIZE_ASPECT_RATIO only */
   /* value = pixel (0..255) * scale[c] + bias[c], per tensor channel:
    * model-proc's range, mean and std folded into one multiply-add. */
   float scale[3], bias[3];

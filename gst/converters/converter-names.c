@@ -21,6 +21,8 @@ static const struct {
   { "label", OV_CONVERTER_LABEL },
   { "text", OV_CONVERTER_TEXT },
   { "semantic_mask", OV_CONVERTER_SEMANTIC_MASK },
+  /* DL Streamer writes it as `"format": "landmark_points"`; both work. */
+  { "landmark_points", OV_CONVERTER_LANDMARK_POINTS },
   /* Names DL Streamer still maps to the current ones. */
   { "tensor_to_bbox_ssd", OV_CONVERTER_DETECTION_OUTPUT },
   { "tensor_to_label", OV_CONVERTER_LABEL },

@@ -23,6 +23,7 @@ typedef enum {
   OV_CONVERTER_RAW,               /* the tensor itself */
   OV_CONVERTER_SEMANTIC_MASK,     /* [1,C,H,W] scores or [1,H,W] classes */
   OV_CONVERTER_YOLO_V8_SEG,       /* [1,4+C+M,N] + prototypes [1,M,MH,MW] (v8, v11) */
+  OV_CONVERTER_LANDMARK_POINTS,   /* [1,2N]: (x, y) pairs, normalized to the input */
 } OvConverterKind;
 
 OvConverterKind ov_converter_from_name (const char *name);

@@ -3,6 +3,7 @@
  * reclassification of tracked objects, errors. */
 #include "ovtest.h"
 
+#include "gstovlandmarks.h"
 #include "gstovmeta.h"
 
 #include <glib/gstdio.h>
@@ -176,6 +177,75 @@ test_reclassify (void)
   g_free (launch);
 }
 
+/* landmark_points: the model's points (in its letterboxed input) come out
+ * normalized to the ROI. The 40x20 ROI fills the 16x16 input's rows
+ * 4..12, so input (0.25, 0.25) is ROI (0.25, 0) and (0.75, 0.5) is
+ * ROI (0.75, 0.5). */
+static void
+test_landmark_points (void)
+{
+  GstVideoInfo info;
+  char *launch = g_strdup_printf ("ovclassify model=%s model-proc=%s",
+      ov_test_model ("landmarks.onnx"), ov_test_model ("landmarks.json"));
+  GstHarness *h;
+  GstBuffer *in, *out;
+  GstVideoRegionOfInterestMeta *roi;
+  float *pts;
+  int n = 0;
+
+  ov_test_video_info (&info, GST_VIDEO_FORMAT_RGB, 96, 40);
+  h = ov_test_harness (launch, &info);
+  in = ov_test_frame (&info, halves, GINT_TO_POINTER (96));
+  gst_ov_add_detection (in, 96, 40, 10, 10, 50, 30, 0.9, 1, "face");
+  out = gst_harness_push_and_pull (h, in);
+  roi = ov_test_nth_roi (out, 0);
+  pts = gst_ov_roi_get_landmarks (roi, &n);
+  g_assert_cmpint (n, ==, 2);
+  g_assert_cmpfloat_with_epsilon (pts[0], 10 + 0.25 * 40, 1e-3);
+  g_assert_cmpfloat_with_epsilon (pts[1], 10.0, 1e-3);
+  g_assert_cmpfloat_with_epsilon (pts[2], 10 + 0.75 * 40, 1e-3);
+  g_assert_cmpfloat_with_epsilon (pts[3], 20.0, 1e-3);
+  g_assert_nonnull (gst_video_region_of_interest_meta_get_param (roi,
+          "landmarks"));
+  g_free (pts);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_free (launch);
+}
+
+/* alignment=landmarks-box crops around the ROI's landmarks: a ROI mostly
+ * on the red half with its landmarks on the blue part is classified blue;
+ * without landmarks the ROI itself is cropped (red). */
+static void
+test_alignment (void)
+{
+  GstVideoInfo info;
+  char *launch = g_strdup_printf ("ovclassify model=%s model-proc=%s",
+      ov_test_model ("classify.onnx"), ov_test_model ("classify-aligned.json"));
+  GstHarness *h;
+  GstBuffer *in, *out;
+  GstVideoRegionOfInterestMeta *roi;
+  float rel[4] = { 0.9f, 0.1f, 1.0f, 0.9f };
+  gint64 dims[2] = { 1, 4 };
+
+  ov_test_video_info (&info, GST_VIDEO_FORMAT_RGB, 96, 40);
+  h = ov_test_harness (launch, &info);
+  in = ov_test_frame (&info, halves, GINT_TO_POINTER (96));
+  gst_ov_add_detection (in, 96, 40, 2, 2, 62, 38, 0.9, 1, "face");
+  gst_ov_add_detection (in, 96, 40, 2, 2, 62, 38, 0.9, 1, "face");
+  roi = ov_test_nth_roi (in, 0);
+  gst_video_region_of_interest_meta_add_param (roi,
+      gst_ov_tensor_structure_new ("landmarks", "points", "landmarks",
+          GST_OV_PRECISION_FP32, GST_OV_LAYOUT_NC, dims, 2, rel, sizeof rel,
+          GST_OV_LANDMARKS_FORMAT));
+  out = gst_harness_push_and_pull (h, in);
+  g_assert_cmpstr (color_of (out, 0), ==, "blue");
+  g_assert_cmpstr (color_of (out, 1), ==, "red");
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_free (launch);
+}
+
 static void
 test_bad_model_proc (void)
 {
@@ -212,5 +282,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ovclassify/full-frame-labels", test_full_frame_labels);
   g_test_add_func ("/ovclassify/reclassify", test_reclassify);
   g_test_add_func ("/ovclassify/bad-model-proc", test_bad_model_proc);
+  g_test_add_func ("/ovclassify/landmark-points", test_landmark_points);
+  g_test_add_func ("/ovclassify/alignment", test_alignment);
   return ov_test_run ();
 }

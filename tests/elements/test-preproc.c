@@ -147,6 +147,39 @@ test_aspect_ratio (void)
   gst_buffer_unref (buf);
 }
 
+/* TF-style pad-to-square: the image at the top left, the border below. */
+static void
+test_aspect_ratio_top_left (void)
+{
+  GstVideoInfo info;
+  GstBuffer *buf = ramp_buffer (&info, GST_VIDEO_FORMAT_RGB, 40, 20);
+  GstVideoFrame f;
+  GstOvPreprocParams p;
+  GstOvPreprocTransform t;
+  float out[3 * 10 * 10];
+
+  gst_ov_preproc_params_init (&p);
+  p.width = p.height = 10;
+  p.resize = GST_OV_RESIZE_ASPECT_RATIO;
+  p.anchor = GST_OV_ANCHOR_TOP_LEFT;
+  p.pad_value = 7;
+  gst_video_frame_map (&f, &info, buf, GST_MAP_READ);
+  g_assert_true (gst_ov_preproc_run (&p, &f, NULL, out, &t));
+  gst_video_frame_unmap (&f);
+  g_assert_cmpfloat (t.sx, ==, 4.0);
+  g_assert_cmpfloat (t.x0, ==, 0.0);
+  g_assert_cmpfloat (t.y0, ==, 0.0);
+  for (int x = 0; x < 10; x++) {
+    /* Rows 0..4 hold the image: row 1 samples y = 1.5 * 4 - 0.5 = 5.5,
+     * B (channel 0 of BGR) = 50 + 3 * 5.5; rows 5..9 are border. */
+    g_assert_cmpfloat_with_epsilon (out[0 * 100 + 1 * 10 + x], 66.5, 1e-3);
+    g_assert_cmpfloat_with_epsilon (out[100 + 4 * 10 + x], 100 + 4 * x + 1.5, 1e-3);
+    for (int y = 5; y < 10; y++)
+      g_assert_cmpfloat (out[y * 10 + x], ==, 7.0f);
+  }
+  gst_buffer_unref (buf);
+}
+
 /* Central crop of a region: 20x10 region at (8, 4) -> 5x5 tensor. */
 static void
 test_crop_and_region (void)
@@ -287,6 +320,7 @@ main (int argc, char **argv)
   g_test_add_func ("/preproc/stretch-ramp", test_stretch_ramp);
   g_test_add_func ("/preproc/layouts-normalization", test_layouts_and_normalization);
   g_test_add_func ("/preproc/aspect-ratio", test_aspect_ratio);
+  g_test_add_func ("/preproc/aspect-ratio-top-left", test_aspect_ratio_top_left);
   g_test_add_func ("/preproc/crop-and-region", test_crop_and_region);
   g_test_add_func ("/preproc/yuv-gray", test_yuv_gray);
   return g_test_run ();

@@ -202,6 +202,36 @@ with open(os.path.join(out, "classify.json"), "w") as f:
 with open(os.path.join(out, "colors.txt"), "w") as f:
     f.write("red\ngreen\nblue\n")
 
+# classify-aligned: classify cropping the box around the ROI's landmark
+# points (no padding), as face-api's recognizer does.
+with open(os.path.join(out, "classify-aligned.json"), "w") as f:
+    json.dump({"json_schema_version": "2.2.0",
+               "input_preproc": [{"params": {"color_space": "RGB",
+                                             "range": [0.0, 1.0],
+                                             "alignment": "landmarks-box",
+                                             "alignment_padding": 0.0}}],
+               "output_postproc": [{"layer_name": "prob", "attribute_name": "color",
+                                    "converter": "label", "method": "max",
+                                    "labels": ["red", "green", "blue"]}]},
+              f, indent=2)
+
+# landmarks: two fixed points (0.25, 0.25) and (0.75, 0.5) of the 16x16
+# input (the input's mean times 0 keeps the graph input-dependent).
+save([helper.make_node("ReduceMean", ["image"], ["m"], axes=[1, 2, 3], keepdims=0),
+      helper.make_node("Mul", ["m", "zero"], ["z"]),
+      helper.make_node("Add", ["z", "pts"], ["points"])],
+     "landmarks", [image_input(16, 16)],
+     [helper.make_tensor_value_info("points", TensorProto.FLOAT, [1, 4])],
+     [const("zero", np.zeros((1, 1), np.float32)),
+      const("pts", np.array([[0.25, 0.25, 0.75, 0.5]], np.float32))])
+with open(os.path.join(out, "landmarks.json"), "w") as f:
+    json.dump({"json_schema_version": "2.2.0",
+               "input_preproc": [{"params": {"resize": "aspect-ratio",
+                                             "range": [0.0, 1.0]}}],
+               "output_postproc": [{"format": "landmark_points",
+                                    "attribute_name": "landmarks"}]},
+              f, indent=2)
+
 # identity: the pre-processed input itself, to check pre-processing.
 save([helper.make_node("Identity", ["image"], ["pixels"])],
      "identity", [image_input(4, 6)],
