@@ -551,9 +551,14 @@ align_to_landmarks (const GstOvModelProc *mp,
   int n = 0;
   float *pts = gst_ov_roi_get_landmarks (roi, &n);
   GstVideoRectangle box;
+  gboolean ok = FALSE;
 
-  if (pts && gst_ov_landmarks_box (pts, n, mp->alignment_padding, frame_w,
-          frame_h, &box))
+  if (pts && mp->alignment == GST_OV_ALIGN_EYES_MOUTH)
+    ok = gst_ov_landmarks_eyes_mouth_square (pts, n, frame_w, frame_h, &box);
+  else if (pts)
+    ok = gst_ov_landmarks_box (pts, n, mp->alignment_padding, frame_w,
+        frame_h, &box);
+  if (ok)
     *r = box;
   g_free (pts);
 }
@@ -666,8 +671,7 @@ chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
         GstVideoRectangle r = { (gint) x0, (gint) y0,
           (gint) MIN ((gint64) roi->w, fw - x0),
           (gint) MIN ((gint64) roi->h, fh - y0) };
-        if (p->model_proc
-            && p->model_proc->alignment == GST_OV_ALIGN_LANDMARKS_BOX)
+        if (p->model_proc && p->model_proc->alignment != GST_OV_ALIGN_NONE)
           align_to_landmarks (p->model_proc, roi, (int) fw, (int) fh, &r);
         ret = submit (self, e, &frame, &r, roi);
       }

@@ -107,3 +107,46 @@ gst_ov_landmarks_box (const float *points, int n_points, double padding,
   box->h = (int) floor (cy1 - cy0);
   return TRUE;
 }
+
+static void
+centre (const float *points, int first, int n, double *x, double *y)
+{
+  double sx = 0.0, sy = 0.0;
+  for (int i = first; i < first + n; i++) {
+    sx += points[2 * i];
+    sy += points[2 * i + 1];
+  }
+  *x = sx / n;
+  *y = sy / n;
+}
+
+gboolean
+gst_ov_landmarks_eyes_mouth_square (const float *points, int n_points,
+    int frame_w, int frame_h, GstVideoRectangle *box)
+{
+  double lx, ly, rx, ry, mx, my, cx, cy, dist, size, x, y, w, h;
+
+  if (n_points != 68)
+    return FALSE;
+  for (int i = 0; i < 2 * n_points; i++)
+    if (!isfinite (points[i]))
+      return FALSE;
+  centre (points, 36, 6, &lx, &ly);
+  centre (points, 42, 6, &rx, &ry);
+  centre (points, 48, 20, &mx, &my);
+  dist = (hypot (mx - lx, my - ly) + hypot (mx - rx, my - ry)) / 2.0;
+  size = floor (dist / 0.45);
+  cx = (lx + rx + mx) / 3.0;
+  cy = (ly + ry + my) / 3.0;
+  x = floor (MAX (0.0, cx - 0.5 * size));
+  y = floor (MAX (0.0, cy - 0.43 * size));
+  w = MIN (size, frame_w - x);
+  h = MIN (size, frame_h - y);
+  if (w < 1.0 || h < 1.0)
+    return FALSE;
+  box->x = (int) x;
+  box->y = (int) y;
+  box->w = (int) floor (w);
+  box->h = (int) floor (h);
+  return TRUE;
+}

@@ -36,6 +36,15 @@ float *gst_ov_roi_get_landmarks (GstVideoRegionOfInterestMeta *roi,
 gboolean gst_ov_landmarks_box (const float *points, int n_points,
     double padding, int frame_w, int frame_h, GstVideoRectangle *box);
 
+/* For 68 points (iBUG layout: eyes 36..47, mouth 48..67): the square
+ * whose side is the mean eye-centre to mouth-centre distance / 0.45,
+ * placed so the centre of the eyes and mouth centres falls at (0.5, 0.43)
+ * of it (dlib's face chip geometry, as face-api.js aligns faces for its
+ * recognizer), clipped and floored. FALSE for another point count or an
+ * empty result. */
+gboolean gst_ov_landmarks_eyes_mouth_square (const float *points,
+    int n_points, int frame_w, int frame_h, GstVideoRectangle *box);
+
 G_END_DECLS
 
 #endif

@@ -96,10 +96,23 @@ parse_input (GstOvModelProc *mp, JsonObject *entry, const char *path,
     else
       return fail (error, path, "aspect_ratio_anchor must be center or top-left");
   }
+  /* ONNX Resize's attribute name and values. */
+  if ((s = get_string (params, "coordinate_transformation_mode"))) {
+    if (strcmp (s, "half_pixel") == 0)
+      mp->sampling = GST_OV_SAMPLING_HALF_PIXEL;
+    else if (strcmp (s, "asymmetric") == 0)
+      mp->sampling = GST_OV_SAMPLING_ASYMMETRIC;
+    else
+      return fail (error, path,
+          "coordinate_transformation_mode must be half_pixel or asymmetric");
+  }
   if ((s = get_string (params, "alignment"))) {
-    if (strcmp (s, "landmarks-box") != 0)
-      return fail (error, path, "alignment must be landmarks-box");
-    mp->alignment = GST_OV_ALIGN_LANDMARKS_BOX;
+    if (strcmp (s, "landmarks-box") == 0)
+      mp->alignment = GST_OV_ALIGN_LANDMARKS_BOX;
+    else if (strcmp (s, "eyes-mouth") == 0)
+      mp->alignment = GST_OV_ALIGN_EYES_MOUTH;
+    else
+      return fail (error, path, "alignment must be landmarks-box or eyes-mouth");
   }
   if ((pn = json_object_get_member (params, "alignment_padding"))) {
     if (!JSON_NODE_HOLDS_VALUE (pn)
@@ -314,6 +327,7 @@ gst_ov_model_proc_apply (const GstOvModelProc *mp, GstOvPreprocParams *p)
   if (mp->has_resize)
     p->resize = mp->resize;
   p->anchor = mp->anchor;
+  p->sampling = mp->sampling;
   if (mp->has_color)
     p->color = mp->color;
   if (mp->has_range || mp->has_mean || mp->has_std) {

@@ -46,12 +46,16 @@ typedef enum {
   GST_OV_ALIGN_LANDMARKS_BOX,   /* the box around the region's landmark
                                  * points, grown by `alignment_padding` of
                                  * its size (face-api.js's align()) */
+  GST_OV_ALIGN_EYES_MOUTH,      /* 68 landmarks: a square sized by the eye
+                                 * to mouth distance (face-api.js's dlib
+                                 * alignment, for its recognizer) */
 } GstOvAlignment;
 
 typedef struct {
   gboolean has_resize, has_color, has_range, has_mean, has_std;
   GstOvResizeMode resize;
   GstOvLetterboxAnchor anchor;
+  GstOvSampling sampling;
   GstOvAlignment alignment;
   double alignment_padding;
   GstOvColorSpace color;

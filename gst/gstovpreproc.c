@@ -65,14 +65,16 @@ gst_ov_preproc_format_supported (GstVideoFormat format)
 }
 
 /* Output index t (0..n) of a tensor axis maps to source coordinate
- * origin + (t + 0.5) * step - 0.5 within [lo, lo + len); positions before
- * `first` or from `first + count` on are letterbox border. */
+ * origin + (t + 0.5) * step - 0.5 (half-pixel) or origin + t * step
+ * (asymmetric) within [lo, lo + len); positions before `first` or from
+ * `first + count` on are letterbox border. */
 static void
 make_taps (Tap *taps, int n, double origin, double step, int lo, int len,
-    int first, int count)
+    int first, int count, GstOvSampling sampling)
 {
+  double shift = sampling == GST_OV_SAMPLING_HALF_PIXEL ? 0.5 * step - 0.5 : 0.0;
   for (int t = 0; t < n; t++) {
-    double s = origin + (t + 0.5) * step - 0.5;
+    double s = origin + t * step + shift;
     double f = floor (s);
     int i0 = (int) f;
     Tap *tap = &taps[t];
@@ -267,8 +269,16 @@ fit_region (const GstOvPreprocParams *p, const GstVideoRectangle *r,
       double s = MAX (sx, sy);
       double cw = r->w / s, chh = r->h / s;
       gboolean centered = p->anchor == GST_OV_ANCHOR_CENTER;
-      double px = centered ? (p->width - cw) / 2.0 : 0.0;
-      double py = centered ? (p->height - chh) / 2.0 : 0.0;
+      /* The border before the image, in source pixels. */
+      double bx = centered ? (p->width * s - r->w) / 2.0 : 0.0;
+      double by = centered ? (p->height * s - r->h) / 2.0 : 0.0;
+      double px, py;
+      if (p->sampling == GST_OV_SAMPLING_ASYMMETRIC) {
+        bx = floor (bx + 1e-9);
+        by = floor (by + 1e-9);
+      }
+      px = bx / s;
+      py = by / s;
       tf->sx = tf->sy = s;
       tf->x0 = r->x - px * s;
       tf->y0 = r->y - py * s;
@@ -333,16 +343,21 @@ gst_ov_preproc_run (const GstOvPreprocParams *p, const GstVideoFrame *frame,
       && p->color != GST_OV_COLOR_GRAY && xf == 0 && xn == w;
   /* Columns relative to the region (the blended rows start there), rows
    * absolute. */
-  make_taps (xt, w, tf.x0 - r.x, tf.sx, 0, r.w, xf, xn);
-  make_taps (yt, h, tf.y0, tf.sy, r.y, r.h, yf, yn);
+  make_taps (xt, w, tf.x0 - r.x, tf.sx, 0, r.w, xf, xn, p->sampling);
+  make_taps (yt, h, tf.y0, tf.sy, r.y, r.h, yf, yn, p->sampling);
   if (yuv) {
+    /* Chroma samples sit between luma pairs: luma position y is chroma
+     * position y / 2 - 0.25 (the half-pixel taps include that already). */
+    double chroma_shift = p->sampling == GST_OV_SAMPLING_ASYMMETRIC ? -0.25 : 0.0;
     /* Chroma of odd-sized 4:2:0 regions covers their last luma column. */
     cx = r.x / 2;
     cy = r.y / 2;
     cw = (r.x + r.w + 1) / 2 - cx;
     chh = (r.y + r.h + 1) / 2 - cy;
-    make_taps (cxt, w, tf.x0 / 2.0 - cx, tf.sx / 2.0, 0, cw, xf, xn);
-    make_taps (cyt, h, tf.y0 / 2.0, tf.sy / 2.0, cy, chh, yf, yn);
+    make_taps (cxt, w, tf.x0 / 2.0 - cx + chroma_shift, tf.sx / 2.0, 0, cw,
+        xf, xn, p->sampling);
+    make_taps (cyt, h, tf.y0 / 2.0 + chroma_shift, tf.sy / 2.0, cy, chh, yf,
+        yn, p->sampling);
     yuv_matrix (info, &m);
   } else if (fmt != GST_VIDEO_FORMAT_GRAY8) {
     ps = GST_VIDEO_INFO_COMP_PSTRIDE (info, 0);

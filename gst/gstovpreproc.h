@@ -26,6 +26,14 @@ typedef enum {
   GST_OV_ANCHOR_TOP_LEFT,
 } GstOvLetterboxAnchor;
 
+/* Where tensor pixel t samples the source (scale = source / tensor):
+ * ONNX Resize's coordinate_transformation_mode names. */
+typedef enum {
+  GST_OV_SAMPLING_HALF_PIXEL,   /* (t + 0.5) * scale - 0.5: OpenCV, PyTorch */
+  GST_OV_SAMPLING_ASYMMETRIC,   /* t * scale: TensorFlow's legacy resize,
+                                 * which face-api.js's models were fed */
+} GstOvSampling;
+
 typedef enum {
   GST_OV_COLOR_BGR,   /* OpenVINO's convention, DL Streamer's default */
   GST_OV_COLOR_RGB,
@@ -40,6 +48,9 @@ typedef struct {
   GstOvColorSpace color;
   GstOvResizeMode resize;
   GstOvLetterboxAnchor anchor;  /* GST_OV_RESIZE_ASPECT_RATIO only */
+  /* Asymmetric sampling also places a centered letterbox's image at a
+   * whole source pixel, as TF's pad-to-square does. */
+  GstOvSampling sampling;
   /* value = pixel (0..255) * scale[c] + bias[c], per tensor channel:
    * model-proc's range, mean and std folded into one multiply-add. */
   float scale[3], bias[3];
