@@ -11,6 +11,9 @@
 #include "gstovoverlay.h"
 #include "gstovsegment.h"
 #include "gstovmetapublish.h"
+#ifdef HAVE_GALLERY
+#include "gstovidentify.h"
+#endif
 
 GST_DEBUG_CATEGORY_STATIC (ovi_engine_debug);
 
@@ -43,6 +46,9 @@ plugin_init (GstPlugin *plugin)
   ok |= GST_ELEMENT_REGISTER (ovoverlay, plugin);
   ok |= GST_ELEMENT_REGISTER (ovmetapublish, plugin);
   ok |= GST_ELEMENT_REGISTER (ovfpscounter, plugin);
+#ifdef HAVE_GALLERY
+  ok |= GST_ELEMENT_REGISTER (ovidentify, plugin);
+#endif
   return ok;
 }
 
