@@ -49,14 +49,14 @@ read_version (OvGallery *gallery, int *version, GError **error)
 int
 ov_gallery_get_schema_version (OvGallery *gallery, GError **error)
 {
-  int version;
+  int version = 0;
   return read_version (gallery, &version, error) ? version : -1;
 }
 
 gboolean
 ov_gallery_migrate (OvGallery *gallery, GError **error)
 {
-  int version;
+  int version = 0;
 
   if (!read_version (gallery, &version, error))
     return FALSE;

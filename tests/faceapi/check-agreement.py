@@ -95,6 +95,7 @@ def main():
     ref = json.load(open(ref_path))
     threshold = ref["detector"]["minConfidence"]
     failures, matched, worst = [], 0, {"iou": 1.0, "score": 0.0, "cos": 1.0, "age": 0.0}
+    passed_faces = 0
     for photo in ref["photos"]:
         ours = run_ours(build, models, os.path.join(photos, photo["file"]))
         used = set()
@@ -125,6 +126,7 @@ def main():
                   f"cosine {cos:.5f}, age {of['age']} vs {rf['age']:.1f}, "
                   f"gender {of['gender']} vs {rf['gender']}, "
                   f"expression {of['expression']}")
+            before = len(failures)
             if dscore > SCORE_TOL:
                 failures.append(f"{name}: score {of['score']:.4f} vs {rf['score']:.4f}")
             if cos < COS_MIN:
@@ -133,6 +135,7 @@ def main():
                 failures.append(f"{name}: age {of['age']} vs {rf['age']:.2f}")
             if of["gender"] != rf["gender"]:
                 failures.append(f"{name}: gender {of['gender']} vs {rf['gender']}")
+            passed_faces += len(failures) == before
         for j, of in enumerate(ours):
             if j in used:
                 continue
@@ -147,6 +150,9 @@ def main():
         failures.append("no face matched at all")
     for f in failures:
         print("FAIL " + f)
+    failed_faces = matched - passed_faces + sum(1 for f in failures if "not found" in f
+                                                or "found by us only" in f or "no face" in f)
+    print(f"{passed_faces} passed, {failed_faces} failed")
     sys.exit(1 if failures else 0)
 
 

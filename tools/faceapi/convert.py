@@ -505,7 +505,10 @@ def build_age_gender(W):
 # Model-procs
 
 def image_input(mean=None, std=None, value_range=None, **extra):
-    params = {"resize": "aspect-ratio", "color_space": "RGB"}
+    # face-api resizes with tf.image.resizeBilinear (no half-pixel centres)
+    # and pads to square by whole pixels: "asymmetric" reproduces both.
+    params = {"resize": "aspect-ratio", "color_space": "RGB",
+              "coordinate_transformation_mode": "asymmetric"}
     params.update(extra)
     if value_range is not None:
         params["range"] = value_range
@@ -521,7 +524,12 @@ def face_input(**extra):
     return image_input(MEAN_FACE, [255.0] * 3, [0.0, 255.0], **extra)
 
 
+# Age/gender and expressions see face-api's alignedRect (the landmarks'
+# box grown by 0.2 of its size); the recognizer sees
+# align(null, {useDlibAlignment: true}), a square from the eye and mouth
+# centres.
 ALIGNED = {"alignment": "landmarks-box", "alignment_padding": 0.2}
+ALIGNED_DLIB = {"alignment": "eyes-mouth"}
 
 SSD_POSTPROC = {
     "converter": "boxes_scores",
@@ -576,7 +584,7 @@ NETS = {
     "face_recognition": dict(
         weights="face_recognition_model", build=build_recognition,
         doc="face-api face recognition (ResNet-34-like): descriptor [1, 128]",
-        proc=model_proc(face_input(**ALIGNED), [
+        proc=model_proc(face_input(**ALIGNED_DLIB), [
             {"converter": "raw_data_copy", "attribute_name": "face_descriptor"}])),
     "age_gender": dict(
         weights="age_gender_model", build=build_age_gender,
