@@ -117,9 +117,3 @@ ov_identify_votes_clear (OvIdentifyVotes *v)
 {
   g_hash_table_remove_all (v->objects);
 }
-
-guint
-ov_identify_votes_count (OvIdentifyVotes *v)
-{
-  return g_hash_table_size (v->objects);
-}

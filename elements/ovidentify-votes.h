@@ -42,7 +42,6 @@ void ov_identify_votes_add (OvIdentifyVotes *votes, gint object_id,
 gboolean ov_identify_votes_verdict (OvIdentifyVotes *votes, gint object_id,
     OvIdentifyVerdict *verdict);
 void ov_identify_votes_clear (OvIdentifyVotes *votes);
-guint ov_identify_votes_count (OvIdentifyVotes *votes);
 
 G_END_DECLS
 
