@@ -448,7 +448,7 @@ cmd_errors (Indexer *ix, GError **error)
 int
 main (int argc, char **argv)
 {
-  Options opt = { NULL, NULL, 0.6, 0.45, OV_GALLERY_METRIC_EUCLIDEAN, FALSE };
+  Options opt = { NULL, NULL, 0.45, 0.45, OV_GALLERY_METRIC_EUCLIDEAN, FALSE };
   char *metric = NULL;
   GOptionEntry entries[] = {
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &opt.db,
@@ -456,7 +456,8 @@ main (int argc, char **argv)
     { "models", 0, 0, G_OPTION_ARG_FILENAME, &opt.models,
         "Converted face-api models (default models/faceapi)", "DIR" },
     { "threshold", 0, 0, G_OPTION_ARG_DOUBLE, &opt.threshold,
-        "Largest distance to a gallery face that names a face (0.6)", "D" },
+        "Largest distance to a gallery face that names a face (0.45; "
+        "face-api's 0.6 names strangers, see docs/faces.md)", "D" },
     { "metric", 0, 0, G_OPTION_ARG_STRING, &metric,
         "euclidean (default) or cosine (1 - cosine similarity)", "M" },
     { "cluster-distance", 0, 0, G_OPTION_ARG_DOUBLE, &opt.cluster_distance,
