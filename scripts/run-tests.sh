@@ -113,6 +113,37 @@ else
   failed=$((failed + 1)); failures+=("torchvision export")
 fi
 
+echo "== face recognition: face-api's models converted, against face-api.js itself; ovi-gallery; ovi-faces"
+count_tap_script () {   # name, command...
+  local name=$1 log; shift
+  log=$(mktemp)
+  "$@" > "$log" 2>&1
+  count_tap "$name" "$log"
+  grep -E '^not ok' "$log" | head -20
+  rm -f "$log"
+}
+count_tap_script ovi-gallery tests/tools/test-ovi-gallery.sh \
+  build-test/tools/ovi-gallery/ovi-gallery build-test/tests build-test/elements
+if scripts/fetch-face-models.sh > models/fetch-face-models.log 2>&1; then
+  log=$(mktemp)
+  GST_REGISTRY_1_0=$(mktemp -u) /usr/bin/python3 tests/faceapi/check-agreement.py build-test \
+    models/faceapi models/faceapi/npm/package/demo tests/data/faceapi/reference.json > "$log" 2>&1
+  cat "$log"
+  line=$(tail -1 "$log")
+  if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+    passed=$((passed + BASH_REMATCH[1])); failed=$((failed + BASH_REMATCH[2]))
+    [ "${BASH_REMATCH[2]}" -gt 0 ] && failures+=("face-api agreement")
+  else
+    failed=$((failed + 1)); failures+=("face-api agreement")
+  fi
+  rm -f "$log"
+  count_tap_script ovi-faces tests/faceapi/test-ovi-faces.sh build-test models/faceapi \
+    models/faceapi/npm/package/demo
+else
+  tail -20 models/fetch-face-models.log
+  failed=$((failed + 1)); failures+=("fetch-face-models")
+fi
+
 echo "== pipelines: each pipelines/*.sh on the test models"
 for script in pipelines/*.sh; do
   out=$(mktemp)

@@ -78,13 +78,37 @@ async function main() {
       .withAgeAndGender()
       .withFaceDescriptors();
     const ms = Date.now() - started;
+    // face-api's own answers when its crops move by one pixel: the age
+    // regressor moves by years for that, so agreement is judged against
+    // this spread (see tests/faceapi/check-agreement.py).
+    const shifts = [[0, 0], [1, 0], [-1, 0], [0, 1], [0, -1]];
+    const crop = (box, dx, dy) => {
+      const b = new faceapi.Box({ x: box.x + dx, y: box.y + dy, width: box.width, height: box.height })
+        .clipAtImageBorders(img.width, img.height);
+      return tf.slice3d(input, [b.y, b.x, 0], [b.height, b.width, 3]);
+    };
+    const jitter = [];
+    for (const f of faces) {
+      const ages = [];
+      const descriptors = [];
+      const dlib = f.landmarks.align(null, { useDlibAlignment: true });
+      for (const [dx, dy] of shifts) {
+        const a = crop(f.alignedRect.box, dx, dy);
+        ages.push((await faceapi.nets.ageGenderNet.predictAgeAndGender(a)).age);
+        a.dispose();
+        const d = crop(dlib, dx, dy);
+        descriptors.push(Array.from(await faceapi.nets.faceRecognitionNet.computeFaceDescriptor(d), (v) => round(v, 7)));
+        d.dispose();
+      }
+      jitter.push({ ages, descriptors });
+    }
     input.dispose();
     out.photos.push({
       file: path.basename(file),
       width: img.width,
       height: img.height,
       ms,
-      faces: faces.map((f) => {
+      faces: faces.map((f, i) => {
         const b = f.detection.box;
         const a = f.alignedRect.box;
         return {
@@ -97,6 +121,9 @@ async function main() {
           gender_probability: round(f.genderProbability),
           expressions: Object.fromEntries(Object.entries(f.expressions).map(([k, v]) => [k, round(v)])),
           descriptor: Array.from(f.descriptor, (v) => round(v, 7)),
+          // Crops shifted by (0,0), (+1,0), (-1,0), (0,+1), (0,-1) pixels.
+          age_one_pixel: jitter[i].ages.map((v) => round(v, 4)),
+          descriptor_one_pixel: jitter[i].descriptors,
         };
       }),
     });
