@@ -174,6 +174,8 @@ open_gallery (GstOvIdentify *self, const gchar *path)
   return TRUE;
 }
 
+static gboolean gst_ov_identify_stop (GstBaseTransform *trans);
+
 static gboolean
 gst_ov_identify_start (GstBaseTransform *trans)
 {
@@ -217,6 +219,9 @@ gst_ov_identify_start (GstBaseTransform *trans)
     self->descriptor = g_array_new (FALSE, FALSE, sizeof (float));
   }
   g_free (path);
+  /* A failed start is not followed by stop: release what it took. */
+  if (!ok)
+    gst_ov_identify_stop (trans);
   return ok;
 }
 
