@@ -224,6 +224,8 @@ open_gallery (GstOvIdentify *self, const gchar *path)
   return TRUE;
 }
 
+static gboolean gst_ov_identify_stop (GstBaseTransform *trans);
+
 static gboolean
 gst_ov_identify_start (GstBaseTransform *trans)
 {
@@ -272,6 +274,9 @@ gst_ov_identify_start (GstBaseTransform *trans)
     self->last_stamp = GST_CLOCK_TIME_NONE;
   }
   g_free (path);
+  /* A failed start is not followed by stop: free the copies taken. */
+  if (!ok)
+    gst_ov_identify_stop (trans);
   return ok;
 }
 
@@ -603,23 +608,23 @@ announce_end (GstOvIdentify *self)
 }
 
 /* The frame's time: running time for absences (monotonic across
- * segments), stream time for what events report. A frame without a
- * timestamp does not move the clock. */
+ * segments; 0 without a timestamp, which does not move the clocks), and
+ * stream time for what events report. */
 static void
-begin_presence_frame (GstOvIdentify *self, GstBuffer *buf,
+frame_times (GstOvIdentify *self, GstBuffer *buf, GstClockTime *running,
     GstClockTime *stamp)
 {
   GstSegment *segment = &GST_BASE_TRANSFORM (self)->segment;
-  GstClockTime pts = GST_BUFFER_PTS (buf), running = 0;
+  GstClockTime pts = GST_BUFFER_PTS (buf);
 
+  *running = 0;
   *stamp = GST_CLOCK_TIME_NONE;
   if (GST_CLOCK_TIME_IS_VALID (pts) && segment->format == GST_FORMAT_TIME) {
-    running = gst_segment_to_running_time (segment, GST_FORMAT_TIME, pts);
+    *running = gst_segment_to_running_time (segment, GST_FORMAT_TIME, pts);
     *stamp = gst_segment_to_stream_time (segment, GST_FORMAT_TIME, pts);
-    if (!GST_CLOCK_TIME_IS_VALID (running))
-      running = 0;
+    if (!GST_CLOCK_TIME_IS_VALID (*running))
+      *running = 0;
   }
-  ov_identify_presence_begin_frame (self->presence, running, *stamp);
   self->last_stamp = *stamp;
   if (GST_CLOCK_TIME_IS_VALID (*stamp)
       && GST_CLOCK_TIME_IS_VALID (GST_BUFFER_DURATION (buf)))
@@ -631,19 +636,22 @@ gst_ov_identify_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
 {
   GstOvIdentify *self = GST_OV_IDENTIFY (trans);
   gpointer state = NULL;
-  GstClockTime stamp = GST_CLOCK_TIME_NONE;
+  GstClockTime running, stamp;
   GstMeta *m;
 
   refresh_gallery (self);
-  ov_identify_votes_next_frame (self->votes);
+  frame_times (self, buf, &running, &stamp);
+  ov_identify_votes_next_frame (self->votes, running);
   if (self->presence)
-    begin_presence_frame (self, buf, &stamp);
+    ov_identify_presence_begin_frame (self->presence, running, stamp);
   while ((m = gst_buffer_iterate_meta_filtered (buf, &state,
               GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
     GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) m;
     if (wanted_class (self, roi))
       identify_roi (self, roi);
   }
+  /* A tracked face gone as long as a person takes to leave starts over. */
+  ov_identify_votes_forget_absent (self->votes, self->running_leave_after);
   if (self->presence) {
     GArray *events = ov_identify_presence_end_frame (self->presence,
         self->running_leave_after);
@@ -817,7 +825,8 @@ gst_ov_identify_class_init (GstOvIdentifyClass *klass)
           DEFAULT_EVENTS, flags));
   g_object_class_install_property (gobject_class, PROP_LEAVE_AFTER,
       g_param_spec_uint64 ("leave-after", "Leave after",
-          "Stream time (ns) a person must go unidentified to have left",
+          "Stream time (ns) a person must go unidentified to have left; "
+          "a tracked face absent this long also loses its votes",
           0, G_MAXUINT64, DEFAULT_LEAVE_AFTER, flags));
   g_object_class_install_property (gobject_class, PROP_UNKNOWN_EVENTS,
       g_param_spec_boolean ("unknown-events", "Unknown events",

@@ -1086,6 +1086,39 @@ test_events_json (void)
   g_free (path);
 }
 
+/* A tracked id absent for leave-after loses its votes: a tracker that
+ * hands it to another face later does not hand over the identity. A
+ * shorter gap keeps them (the majority decides, as without a gap). */
+static void
+test_votes_forgotten_after_absence (void)
+{
+  char *path = make_gallery ("absence.db", NULL, NULL);
+  char *props = g_strdup_printf ("gallery=%s leave-after=1000000000 "
+      "vote-window=5", path);
+  GstHarness *h = harness (props, NULL);
+  float ann[DIM], bob[DIM];
+
+  axis_descriptor (ann, 0, 0.0f);
+  axis_descriptor (bob, 10, 0.0f);
+  /* Id 4: Ann on frames 0-2, Bob on 5 (a 0.3 s gap: Ann's votes
+   * outweigh) and on 20 (gone 1.5 s since frame 5: a new face); frames
+   * without it between. */
+  for (int f = 0; f <= 20; f++) {
+    GstBuffer *buf = timed_frame (f), *out;
+    const float *d = f <= 2 ? ann : (f == 5 || f == 20) ? bob : NULL;
+    if (d)
+      add_face (buf, 10, d, 4);
+    out = gst_harness_push_and_pull (h, buf);
+    if (d)
+      g_assert_cmpstr (identity_of (ov_test_nth_roi (out, 0), NULL, NULL,
+              NULL, NULL), ==, f == 20 ? "Bob" : "Ann");
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (h);
+  g_free (props);
+  g_free (path);
+}
+
 static void
 remove_tmp_dir (void)
 {
@@ -1127,6 +1160,8 @@ main (int argc, char **argv)
       test_events_tracked_and_unknown);
   g_test_add_func ("/ovidentify/events/disabled", test_events_disabled);
   g_test_add_func ("/ovidentify/events/json", test_events_json);
+  g_test_add_func ("/ovidentify/votes-forgotten-after-absence",
+      test_votes_forgotten_after_absence);
   ret = ov_test_run ();
   remove_tmp_dir ();
   return ret;
