@@ -13,6 +13,25 @@
  * gallery (another process enrolling, renaming, removing) are picked up
  * while playing.
  *
+ * With `events` (the default) it also keeps the set of persons present in
+ * the stream, for a camera: a person *appears* on the first frame they
+ * are identified on and *leaves* once not identified for `leave-after` of
+ * stream time (2 s by default: long enough that a missed detection, the
+ * frames between inference-interval runs or a face turned away for a
+ * moment do not make them leave and come back). Each change is an
+ * `identity_event` structure in a #GstOvTensorMeta on that frame (which
+ * ovmetaconvert writes to the JSON's `events`; `events-only=true` there
+ * makes one message per change) and an `ovidentify-event` element message
+ * on the bus with the same fields: `event` ("appeared" or "left"),
+ * `person`, `person_id`, `similarity`, `timestamp` (stream time, ns); for
+ * appeared the `region` (x, y, w, h in pixels, `id` when tracked), for
+ * left the `reason` ("unseen", or "eos": everyone still present leaves at
+ * the end of the stream, in a custom downstream event just before EOS
+ * since no frame is left to carry it), `first_seen` and `last_seen`.
+ * `unknown` faces are no person; with `unknown-events` they count as one
+ * person "unknown" (person_id 0): "an unknown face appeared" when one
+ * shows while none was there, "left" when none was seen for leave-after.
+ *
  * ## Example launch line
  * |[
  * gst-launch-1.0 filesrc location=people.mp4 ! decodebin ! videoconvert ! \
@@ -22,6 +41,21 @@
  *       model-proc=models/faceapi/face_recognition.json ! \
  *     ovidentify gallery=faces.db ! ovmetaconvert ! fakesink
  * ]|
+ * Arrivals and departures at a door camera, one MQTT message each:
+ * |[
+ * gst-launch-1.0 v4l2src ! videoconvert ! \
+ *     ovdetect model=models/faceapi/ssd_mobilenetv1.onnx \
+ *       model-proc=models/faceapi/ssd_mobilenetv1.json ! \
+ *     ovtrack tracking-type=short-term-imageless ! \
+ *     ovclassify model=models/faceapi/face_landmark_68.onnx \
+ *       model-proc=models/faceapi/face_landmark_68.json ! \
+ *     ovclassify model=models/faceapi/face_recognition.onnx \
+ *       model-proc=models/faceapi/face_recognition.json ! \
+ *     ovidentify gallery=faces.db leave-after=3000000000 ! \
+ *     ovmetaconvert events-only=true source=door ! \
+ *     ovmetapublish method=mqtt address=localhost:1883 topic=faces/events ! \
+ *     fakesink
+ * ]|
  */
 #include "gstovidentify.h"
 
@@ -30,6 +64,7 @@
 
 #include "gstovmeta.h"
 #include "ovgallery-matcher.h"
+#include "ovidentify-presence.h"
 #include "ovidentify-votes.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_ov_identify_debug);
@@ -42,6 +77,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_ov_identify_debug);
 #define DEFAULT_MODEL NULL
 #define DEFAULT_OBJECT_CLASS NULL
 #define DEFAULT_VOTE_WINDOW 5
+#define DEFAULT_EVENTS TRUE
+#define DEFAULT_LEAVE_AFTER (2 * GST_SECOND)
+#define DEFAULT_UNKNOWN_EVENTS FALSE
 
 /* threshold=-1: face-api's Euclidean distance 0.6; for cosine, 0.2 is
  * about the same boundary for unit-length descriptors (d^2 = 2 (1 - cos)
@@ -56,6 +94,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_ov_identify_debug);
 #define STREAMING_BUSY_TIMEOUT_MS 50
 
 #define UNKNOWN_LABEL "unknown"
+#define EVENT_STRUCTURE "identity_event"
+#define EVENT_MESSAGE "ovidentify-event"
 
 enum {
   PROP_0,
@@ -66,6 +106,9 @@ enum {
   PROP_MODEL,
   PROP_OBJECT_CLASS,
   PROP_VOTE_WINDOW,
+  PROP_EVENTS,
+  PROP_LEAVE_AFTER,
+  PROP_UNKNOWN_EVENTS,
 };
 
 struct _GstOvIdentify {
@@ -79,6 +122,9 @@ struct _GstOvIdentify {
   gchar *model;
   gchar *object_class;
   guint vote_window;
+  gboolean events;
+  guint64 leave_after;
+  gboolean unknown_events;
 
   /* Streaming: copies of the properties taken at start. */
   OvGallery *gallery;
@@ -91,6 +137,10 @@ struct _GstOvIdentify {
   gchar **classes;
   gchar *model_name;            /* the gallery's file name, on attributes */
   GArray *descriptor;           /* float scratch */
+  OvIdentifyPresence *presence; /* NULL without events */
+  guint64 running_leave_after;
+  gboolean running_unknown_events;
+  GstClockTime last_stamp;      /* stream time of the last frame's end */
   gboolean warned_missing;
   gboolean warned_dim;
   gboolean warned_refresh;
@@ -183,7 +233,7 @@ gst_ov_identify_start (GstBaseTransform *trans)
   gchar *path;
   guint window;
   double threshold;
-  gboolean ok;
+  gboolean ok, events;
 
   GST_OBJECT_LOCK (self);
   path = g_strdup (self->gallery_path);
@@ -196,6 +246,9 @@ gst_ov_identify_start (GstBaseTransform *trans)
   self->classes = self->object_class && *self->object_class
       ? g_strsplit (self->object_class, ",", -1) : NULL;
   window = self->vote_window;
+  events = self->events;
+  self->running_leave_after = self->leave_after;
+  self->running_unknown_events = self->unknown_events;
   GST_OBJECT_UNLOCK (self);
 
   for (gchar **c = self->classes; c && *c; c++)
@@ -217,6 +270,8 @@ gst_ov_identify_start (GstBaseTransform *trans)
     self->model_name = g_path_get_basename (path);
     self->votes = ov_identify_votes_new (window, FORGET_AFTER_FRAMES);
     self->descriptor = g_array_new (FALSE, FALSE, sizeof (float));
+    self->presence = events ? ov_identify_presence_new () : NULL;
+    self->last_stamp = GST_CLOCK_TIME_NONE;
   }
   g_free (path);
   /* A failed start is not followed by stop: release what it took. */
@@ -237,16 +292,26 @@ gst_ov_identify_stop (GstBaseTransform *trans)
   g_clear_pointer (&self->classes, g_strfreev);
   g_clear_pointer (&self->model_name, g_free);
   g_clear_pointer (&self->descriptor, g_array_unref);
+  g_clear_pointer (&self->presence, ov_identify_presence_free);
   return TRUE;
 }
+
+static void announce_end (GstOvIdentify *self);
 
 static gboolean
 gst_ov_identify_sink_event (GstBaseTransform *trans, GstEvent *event)
 {
   GstOvIdentify *self = GST_OV_IDENTIFY (trans);
-  /* After a seek ovtrack starts over with new ids: so do the votes. */
-  if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP && self->votes)
+  /* After a seek ovtrack starts over with new ids: so do the votes. The
+   * persons present stay, but the clock jumps: no absence is counted
+   * across the seek. */
+  if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP && self->votes) {
     ov_identify_votes_clear (self->votes);
+    if (self->presence)
+      ov_identify_presence_rebase (self->presence);
+  }
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS && self->presence)
+    announce_end (self);
   return GST_BASE_TRANSFORM_CLASS (gst_ov_identify_parent_class)->sink_event
       (trans, event);
 }
@@ -351,6 +416,13 @@ attach_identity (GstOvIdentify *self, GstVideoRegionOfInterestMeta *roi,
       "vote_window", G_TYPE_UINT, v->window, NULL);
   remove_identity (roi);
   gst_video_region_of_interest_meta_add_param (roi, s);
+
+  if (self->presence && (name || self->running_unknown_events)) {
+    OvPresenceRegion region = { roi->x, roi->y, roi->w, roi->h,
+      gst_ov_roi_get_object_id (roi) };
+    ov_identify_presence_seen (self->presence, name ? v->person_id : 0,
+        name ? name : UNKNOWN_LABEL, v->similarity, &region);
+  }
 }
 
 /* One recognition: the nearest gallery face, unknown beyond threshold. */
@@ -448,20 +520,143 @@ refresh_gallery (GstOvIdentify *self)
   g_error_free (error);
 }
 
+/* ---- presence events ------------------------------------------------------ */
+
+static void
+set_stamp (GstStructure *s, const gchar *field, guint64 stamp)
+{
+  if (GST_CLOCK_TIME_IS_VALID (stamp))
+    gst_structure_set (s, field, G_TYPE_UINT64, stamp, NULL);
+}
+
+static GstStructure *
+event_structure (const OvPresenceEvent *e, GstClockTime timestamp)
+{
+  gboolean appeared = e->change == OV_PRESENCE_APPEARED;
+  GstStructure *s = gst_structure_new (EVENT_STRUCTURE,
+      "event", G_TYPE_STRING, appeared ? "appeared" : "left",
+      "person", G_TYPE_STRING, e->name,
+      "person_id", G_TYPE_INT64, e->person_id,
+      "similarity", G_TYPE_DOUBLE, e->similarity, NULL);
+
+  set_stamp (s, "timestamp", timestamp);
+  if (appeared) {
+    GstStructure *region = gst_structure_new ("region",
+        "x", G_TYPE_INT, e->region.x, "y", G_TYPE_INT, e->region.y,
+        "w", G_TYPE_INT, e->region.w, "h", G_TYPE_INT, e->region.h, NULL);
+    if (e->region.object_id >= 0)
+      gst_structure_set (region, "id", G_TYPE_INT, e->region.object_id, NULL);
+    gst_structure_set (s, "region", GST_TYPE_STRUCTURE, region, NULL);
+    gst_structure_free (region);
+  } else {
+    gst_structure_set (s, "reason", G_TYPE_STRING,
+        e->reason == OV_PRESENCE_LEFT_END ? "eos" : "unseen", NULL);
+    set_stamp (s, "first_seen", e->first_seen);
+    set_stamp (s, "last_seen", e->last_seen);
+  }
+  return s;
+}
+
+static void
+post_event_message (GstOvIdentify *self, const GstStructure *s)
+{
+  GstStructure *copy = gst_structure_copy (s);
+  gst_structure_set_name (copy, EVENT_MESSAGE);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), copy));
+}
+
+static void
+announce (GstOvIdentify *self, GstBuffer *buf, GArray *events,
+    GstClockTime timestamp)
+{
+  for (guint i = 0; i < events->len; i++) {
+    const OvPresenceEvent *e = &g_array_index (events, OvPresenceEvent, i);
+    GstStructure *s = event_structure (e, timestamp);
+    GST_INFO_OBJECT (self, "%s %s (%" G_GINT64_FORMAT ") at %"
+        GST_TIME_FORMAT, gst_structure_get_string (s, "event"), e->name,
+        e->person_id, GST_TIME_ARGS (timestamp));
+    post_event_message (self, s);
+    gst_buffer_add_ov_tensor_meta (buf, s);
+  }
+}
+
+/* At EOS everyone still present leaves; no frame is left to carry the
+ * events, so they go downstream in an event of their own. */
+static void
+announce_end (GstOvIdentify *self)
+{
+  GArray *events = ov_identify_presence_leave_all (self->presence);
+  GstStructure **structures;
+
+  if (events->len == 0) {
+    g_array_unref (events);
+    return;
+  }
+  structures = g_new (GstStructure *, events->len);
+  for (guint i = 0; i < events->len; i++) {
+    structures[i] = event_structure (&g_array_index (events,
+            OvPresenceEvent, i), self->last_stamp);
+    post_event_message (self, structures[i]);
+  }
+  gst_pad_push_event (GST_BASE_TRANSFORM_SRC_PAD (self),
+      gst_ov_frame_events_event_new (structures, events->len));
+  for (guint i = 0; i < events->len; i++)
+    gst_structure_free (structures[i]);
+  g_free (structures);
+  g_array_unref (events);
+}
+
+/* The frame's time: running time for absences (monotonic across
+ * segments; 0 without a timestamp, which does not move the clocks), and
+ * stream time for what events report. */
+static void
+frame_times (GstOvIdentify *self, GstBuffer *buf, GstClockTime *running,
+    GstClockTime *stamp)
+{
+  GstSegment *segment = &GST_BASE_TRANSFORM (self)->segment;
+  GstClockTime pts = GST_BUFFER_PTS (buf);
+
+  *running = 0;
+  *stamp = GST_CLOCK_TIME_NONE;
+  if (GST_CLOCK_TIME_IS_VALID (pts) && segment->format == GST_FORMAT_TIME) {
+    *running = gst_segment_to_running_time (segment, GST_FORMAT_TIME, pts);
+    *stamp = gst_segment_to_stream_time (segment, GST_FORMAT_TIME, pts);
+    if (!GST_CLOCK_TIME_IS_VALID (*running))
+      *running = 0;
+  }
+  self->last_stamp = *stamp;
+  if (GST_CLOCK_TIME_IS_VALID (*stamp)
+      && GST_CLOCK_TIME_IS_VALID (GST_BUFFER_DURATION (buf)))
+    self->last_stamp += GST_BUFFER_DURATION (buf);
+}
+
 static GstFlowReturn
 gst_ov_identify_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
 {
   GstOvIdentify *self = GST_OV_IDENTIFY (trans);
   gpointer state = NULL;
+  GstClockTime running, stamp;
   GstMeta *m;
 
   refresh_gallery (self);
-  ov_identify_votes_next_frame (self->votes);
+  frame_times (self, buf, &running, &stamp);
+  ov_identify_votes_next_frame (self->votes, running);
+  if (self->presence)
+    ov_identify_presence_begin_frame (self->presence, running, stamp);
   while ((m = gst_buffer_iterate_meta_filtered (buf, &state,
               GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
     GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) m;
     if (wanted_class (self, roi))
       identify_roi (self, roi);
+  }
+  /* A tracked face gone as long as a person takes to leave starts over. */
+  ov_identify_votes_forget_absent (self->votes, self->running_leave_after);
+  if (self->presence) {
+    GArray *events = ov_identify_presence_end_frame (self->presence,
+        self->running_leave_after);
+    announce (self, buf, events, stamp);
+    g_array_unref (events);
   }
   return GST_FLOW_OK;
 }
@@ -503,6 +698,15 @@ gst_ov_identify_set_property (GObject *object, guint prop_id,
     case PROP_VOTE_WINDOW:
       self->vote_window = g_value_get_uint (value);
       break;
+    case PROP_EVENTS:
+      self->events = g_value_get_boolean (value);
+      break;
+    case PROP_LEAVE_AFTER:
+      self->leave_after = g_value_get_uint64 (value);
+      break;
+    case PROP_UNKNOWN_EVENTS:
+      self->unknown_events = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -538,6 +742,15 @@ gst_ov_identify_get_property (GObject *object, guint prop_id, GValue *value,
       break;
     case PROP_VOTE_WINDOW:
       g_value_set_uint (value, self->vote_window);
+      break;
+    case PROP_EVENTS:
+      g_value_set_boolean (value, self->events);
+      break;
+    case PROP_LEAVE_AFTER:
+      g_value_set_uint64 (value, self->leave_after);
+      break;
+    case PROP_UNKNOWN_EVENTS:
+      g_value_set_boolean (value, self->unknown_events);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -605,6 +818,20 @@ gst_ov_identify_class_init (GstOvIdentifyClass *klass)
       g_param_spec_uint ("vote-window", "Vote window",
           "Recognitions of a tracked face whose majority names it "
           "(1: the latest alone)", 1, 1000, DEFAULT_VOTE_WINDOW, flags));
+  g_object_class_install_property (gobject_class, PROP_EVENTS,
+      g_param_spec_boolean ("events", "Events",
+          "Keep the persons present and announce who appeared and who left "
+          "(identity_event metadata and ovidentify-event bus messages)",
+          DEFAULT_EVENTS, flags));
+  g_object_class_install_property (gobject_class, PROP_LEAVE_AFTER,
+      g_param_spec_uint64 ("leave-after", "Leave after",
+          "Stream time (ns) a person must go unidentified to have left; "
+          "a tracked face absent this long also loses its votes",
+          0, G_MAXUINT64, DEFAULT_LEAVE_AFTER, flags));
+  g_object_class_install_property (gobject_class, PROP_UNKNOWN_EVENTS,
+      g_param_spec_boolean ("unknown-events", "Unknown events",
+          "Also announce unknown faces, all as one person \"unknown\" "
+          "(person_id 0)", DEFAULT_UNKNOWN_EVENTS, flags));
 
   gst_element_class_set_static_metadata (element_class,
       "Face identification", "Filter/Analyzer/Video",
@@ -631,5 +858,8 @@ gst_ov_identify_init (GstOvIdentify *self)
   self->model = g_strdup (DEFAULT_MODEL);
   self->object_class = g_strdup (DEFAULT_OBJECT_CLASS);
   self->vote_window = DEFAULT_VOTE_WINDOW;
+  self->events = DEFAULT_EVENTS;
+  self->leave_after = DEFAULT_LEAVE_AFTER;
+  self->unknown_events = DEFAULT_UNKNOWN_EVENTS;
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
 }

@@ -8,11 +8,32 @@
  * `resolution`, `timestamp`, `source`, `tags`) and attaches it to the
  * buffer as a GstOvJsonMeta, for ovmetapublish or the application.
  *
+ * Events on a frame (ovidentify's `identity_event`: a person appeared or
+ * left) are written to an `events` array beside `objects`. With
+ * `events-only` only frames with events get a message, holding the events
+ * with `resolution`, `timestamp`, `source` and `tags` but no objects: one
+ * message per change for ovmetapublish instead of one per frame. Events
+ * that come without a frame (persons still present at the end of the
+ * stream) become a message of the same form carried downstream in a
+ * custom event, which ovmetapublish publishes too.
+ *
  * ## Example launch line
  * |[
  * gst-launch-1.0 videotestsrc num-buffers=30 ! videoconvert ! \
  *     ovdetect model=detector.onnx ! ovmetaconvert add-empty-results=true ! \
  *     ovmetapublish file-format=json-lines ! fakesink
+ * ]|
+ * Who came and went, one line each (see ovidentify):
+ * |[
+ * gst-launch-1.0 filesrc location=door.mp4 ! decodebin ! videoconvert ! \
+ *     ovdetect model=models/faceapi/ssd_mobilenetv1.onnx \
+ *       model-proc=models/faceapi/ssd_mobilenetv1.json ! ovtrack ! \
+ *     ovclassify model=models/faceapi/face_landmark_68.onnx \
+ *       model-proc=models/faceapi/face_landmark_68.json ! \
+ *     ovclassify model=models/faceapi/face_recognition.onnx \
+ *       model-proc=models/faceapi/face_recognition.json ! \
+ *     ovidentify gallery=faces.db ! ovmetaconvert events-only=true ! \
+ *     ovmetapublish file-format=json-lines file-path=events.jsonl ! fakesink
  * ]|
  */
 #include "gstovmetaconvert.h"
@@ -38,6 +59,7 @@ enum {
   PROP_JSON_INDENT,
   PROP_SOURCE,
   PROP_TAGS,
+  PROP_EVENTS_ONLY,
 };
 
 struct _GstOvMetaConvert {
@@ -48,7 +70,9 @@ struct _GstOvMetaConvert {
   gint json_indent;
   gchar *source;
   gchar *tags;
+  gboolean events_only;
   GstVideoInfo info;
+  GstClockTime last_ts;         /* the last frame's, for frameless events */
 };
 
 #define VIDEO_CAPS GST_VIDEO_CAPS_MAKE (GST_VIDEO_FORMATS_ALL)
@@ -278,30 +302,82 @@ add_object (JsonBuilder *b, GstVideoRegionOfInterestMeta *roi,
   json_builder_end_object (b);
 }
 
-gchar *
-gst_ov_meta_to_json (GstBuffer *buffer, const GstVideoInfo *info,
-    GstClockTime timestamp, const gchar *source, const gchar *tags,
-    gboolean add_tensor_data, gboolean add_empty_results, gint indent)
+/* ---- events: any structure, field by field ------------------------------ */
+
+static void add_structure (JsonBuilder *b, const GstStructure *s);
+
+static void
+add_value (JsonBuilder *b, const GValue *v)
 {
-  JsonBuilder *b;
-  JsonGenerator *gen;
-  JsonNode *root;
+  GType t = G_VALUE_TYPE (v);
+
+  if (t == G_TYPE_STRING)
+    json_builder_add_string_value (b, g_value_get_string (v));
+  else if (t == G_TYPE_INT)
+    json_builder_add_int_value (b, g_value_get_int (v));
+  else if (t == G_TYPE_UINT)
+    json_builder_add_int_value (b, g_value_get_uint (v));
+  else if (t == G_TYPE_INT64)
+    json_builder_add_int_value (b, g_value_get_int64 (v));
+  else if (t == G_TYPE_UINT64)
+    json_builder_add_int_value (b, (gint64) g_value_get_uint64 (v));
+  else if (t == G_TYPE_DOUBLE)
+    json_builder_add_double_value (b, g_value_get_double (v));
+  else if (t == G_TYPE_BOOLEAN)
+    json_builder_add_boolean_value (b, g_value_get_boolean (v));
+  else if (t == GST_TYPE_STRUCTURE)
+    add_structure (b, gst_value_get_structure (v));
+  else
+    json_builder_add_null_value (b);
+}
+
+static gboolean
+add_field (GQuark field, const GValue *value, gpointer b)
+{
+  json_builder_set_member_name (b, g_quark_to_string (field));
+  add_value (b, value);
+  return TRUE;
+}
+
+static void
+add_structure (JsonBuilder *b, const GstStructure *s)
+{
+  json_builder_begin_object (b);
+  gst_structure_foreach (s, add_field, b);
+  json_builder_end_object (b);
+}
+
+static gboolean
+is_event_meta (GstMeta *m)
+{
+  return m->info->api == GST_OV_TENSOR_META_API_TYPE
+      && gst_ov_structure_is_event (((GstOvTensorMeta *) m)->data);
+}
+
+static void
+add_frame_events (JsonBuilder *b, GstBuffer *buffer)
+{
   gpointer state = NULL;
   GstMeta *m;
-  guint n_objects = 0, n_tensors = 0;
-  gchar *out;
 
-  /* Results first, to know whether there is anything to say. */
-  while ((m = gst_buffer_iterate_meta (buffer, &state))) {
-    if (m->info->api == GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)
-      n_objects++;
-    else if (m->info->api == GST_OV_TENSOR_META_API_TYPE)
-      n_tensors++;
-  }
-  if (n_objects == 0 && n_tensors == 0 && !add_empty_results)
-    return NULL;
+  json_builder_set_member_name (b, "events");
+  json_builder_begin_array (b);
+  while ((m = gst_buffer_iterate_meta_filtered (buffer, &state,
+              GST_OV_TENSOR_META_API_TYPE)))
+    if (is_event_meta (m))
+      add_structure (b, ((GstOvTensorMeta *) m)->data);
+  json_builder_end_array (b);
+}
 
-  b = json_builder_new ();
+/* ---- messages ------------------------------------------------------------ */
+
+/* Opens the message object with what every message has. */
+static JsonBuilder *
+begin_message (const GstVideoInfo *info, GstClockTime timestamp,
+    const gchar *source, const gchar *tags)
+{
+  JsonBuilder *b = json_builder_new ();
+
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "resolution");
   json_builder_begin_object (b);
@@ -323,7 +399,55 @@ gst_ov_meta_to_json (GstBuffer *buffer, const GstVideoInfo *info,
       json_node_unref (t);
     }
   }
+  return b;
+}
 
+/* Closes the message object and writes it out. */
+static gchar *
+end_message (JsonBuilder *b, gint indent)
+{
+  JsonGenerator *gen;
+  JsonNode *root;
+  gchar *out;
+
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  gen = json_generator_new ();
+  json_generator_set_root (gen, root);
+  if (indent >= 0) {
+    json_generator_set_pretty (gen, TRUE);
+    json_generator_set_indent (gen, (guint) indent);
+  }
+  out = json_generator_to_data (gen, NULL);
+  json_node_unref (root);
+  g_object_unref (gen);
+  g_object_unref (b);
+  return out;
+}
+
+gchar *
+gst_ov_meta_to_json (GstBuffer *buffer, const GstVideoInfo *info,
+    GstClockTime timestamp, const gchar *source, const gchar *tags,
+    gboolean add_tensor_data, gboolean add_empty_results, gint indent)
+{
+  JsonBuilder *b;
+  gpointer state = NULL;
+  GstMeta *m;
+  guint n_objects = 0, n_tensors = 0, n_events = 0;
+
+  /* Results first, to know whether there is anything to say. */
+  while ((m = gst_buffer_iterate_meta (buffer, &state))) {
+    if (m->info->api == GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)
+      n_objects++;
+    else if (is_event_meta (m))
+      n_events++;
+    else if (m->info->api == GST_OV_TENSOR_META_API_TYPE)
+      n_tensors++;
+  }
+  if (n_objects == 0 && n_tensors == 0 && n_events == 0 && !add_empty_results)
+    return NULL;
+
+  b = begin_message (info, timestamp, source, tags);
   state = NULL;
   json_builder_set_member_name (b, "objects");
   json_builder_begin_array (b);
@@ -335,7 +459,7 @@ gst_ov_meta_to_json (GstBuffer *buffer, const GstVideoInfo *info,
   while ((m = gst_buffer_iterate_meta_filtered (buffer, &state,
               GST_OV_TENSOR_META_API_TYPE))) {
     const GstStructure *s = ((GstOvTensorMeta *) m)->data;
-    if (!gst_structure_has_field (s, "label"))
+    if (!gst_structure_has_field (s, "label") || is_event_meta (m))
       continue;
     json_builder_begin_object (b);
     add_int (b, "x", 0);
@@ -353,23 +477,52 @@ gst_ov_meta_to_json (GstBuffer *buffer, const GstVideoInfo *info,
     json_builder_begin_array (b);
     while ((m = gst_buffer_iterate_meta_filtered (buffer, &state,
                 GST_OV_TENSOR_META_API_TYPE)))
-      add_tensor (b, ((GstOvTensorMeta *) m)->data);
+      if (!is_event_meta (m))
+        add_tensor (b, ((GstOvTensorMeta *) m)->data);
     json_builder_end_array (b);
   }
-  json_builder_end_object (b);
+  if (n_events > 0)
+    add_frame_events (b, buffer);
+  return end_message (b, indent);
+}
 
-  root = json_builder_get_root (b);
-  gen = json_generator_new ();
-  json_generator_set_root (gen, root);
-  if (indent >= 0) {
-    json_generator_set_pretty (gen, TRUE);
-    json_generator_set_indent (gen, (guint) indent);
+gchar *
+gst_ov_meta_events_to_json (GstBuffer *buffer, const GstVideoInfo *info,
+    GstClockTime timestamp, const gchar *source, const gchar *tags,
+    gint indent)
+{
+  gpointer state = NULL;
+  GstMeta *m;
+  JsonBuilder *b;
+
+  while ((m = gst_buffer_iterate_meta_filtered (buffer, &state,
+              GST_OV_TENSOR_META_API_TYPE)))
+    if (is_event_meta (m))
+      break;
+  if (m == NULL)
+    return NULL;
+  b = begin_message (info, timestamp, source, tags);
+  add_frame_events (b, buffer);
+  return end_message (b, indent);
+}
+
+/* Events without a frame (a GST_TYPE_ARRAY of event structures). */
+static gchar *
+frameless_events_to_json (const GValue *events, const GstVideoInfo *info,
+    GstClockTime timestamp, const gchar *source, const gchar *tags,
+    gint indent)
+{
+  JsonBuilder *b = begin_message (info, timestamp, source, tags);
+
+  json_builder_set_member_name (b, "events");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < gst_value_array_get_size (events); i++) {
+    const GValue *v = gst_value_array_get_value (events, i);
+    if (GST_VALUE_HOLDS_STRUCTURE (v))
+      add_structure (b, gst_value_get_structure (v));
   }
-  out = json_generator_to_data (gen, NULL);
-  json_node_unref (root);
-  g_object_unref (gen);
-  g_object_unref (b);
-  return out;
+  json_builder_end_array (b);
+  return end_message (b, indent);
 }
 
 /* ---- element ------------------------------------------------------------ */
@@ -379,6 +532,48 @@ set_caps (GstBaseTransform *trans, GstCaps *incaps, GstCaps *outcaps)
 {
   GstOvMetaConvert *self = GST_OV_META_CONVERT (trans);
   return gst_video_info_from_caps (&self->info, incaps);
+}
+
+static gboolean
+start (GstBaseTransform *trans)
+{
+  GST_OV_META_CONVERT (trans)->last_ts = GST_CLOCK_TIME_NONE;
+  return TRUE;
+}
+
+/* Events that came without a frame go on as a JSON message of their own,
+ * after the event that brought them (which passes on too). */
+static gboolean
+sink_event (GstBaseTransform *trans, GstEvent *event)
+{
+  GstOvMetaConvert *self = GST_OV_META_CONVERT (trans);
+  const GValue *events = gst_ov_frame_events_event_get_events (event);
+  gchar *json = NULL;
+  GstClockTime ts;
+  gboolean ok;
+
+  if (events && self->format == FORMAT_JSON
+      && gst_value_array_get_size (events) > 0) {
+    const GstStructure *first = gst_value_get_structure (
+        gst_value_array_get_value (events, 0));
+    guint64 t;
+    /* The events' own time; else the last frame's. */
+    ts = first && gst_structure_get_uint64 (first, "timestamp", &t)
+        ? t : self->last_ts;
+    GST_OBJECT_LOCK (self);
+    json = frameless_events_to_json (events, &self->info, ts, self->source,
+        self->tags, self->json_indent);
+    GST_OBJECT_UNLOCK (self);
+  }
+  ok = GST_BASE_TRANSFORM_CLASS (gst_ov_meta_convert_parent_class)->sink_event
+      (trans, event);
+  if (json) {
+    GST_LOG_OBJECT (self, "%s", json);
+    gst_pad_push_event (GST_BASE_TRANSFORM_SRC_PAD (trans),
+        gst_ov_json_event_new (json));
+    g_free (json);
+  }
+  return ok;
 }
 
 static void
@@ -409,9 +604,15 @@ transform_ip (GstBaseTransform *trans, GstBuffer *buf)
   }
   ts = gst_segment_to_stream_time (&trans->segment, GST_FORMAT_TIME,
       GST_BUFFER_PTS (buf));
+  self->last_ts = ts;
   GST_OBJECT_LOCK (self);
-  json = gst_ov_meta_to_json (buf, &self->info, ts, self->source, self->tags,
-      self->add_tensor_data, self->add_empty_results, self->json_indent);
+  if (self->events_only)
+    json = gst_ov_meta_events_to_json (buf, &self->info, ts, self->source,
+        self->tags, self->json_indent);
+  else
+    json = gst_ov_meta_to_json (buf, &self->info, ts, self->source,
+        self->tags, self->add_tensor_data, self->add_empty_results,
+        self->json_indent);
   GST_OBJECT_UNLOCK (self);
   if (json) {
     gst_buffer_add_ov_json_meta (buf, json);
@@ -444,6 +645,9 @@ set_property (GObject *object, guint prop_id, const GValue *value,
       g_free (self->tags);
       self->tags = g_value_dup_string (value);
       break;
+    case PROP_EVENTS_ONLY:
+      self->events_only = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -468,6 +672,9 @@ get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_JSON_INDENT: g_value_set_int (value, self->json_indent); break;
     case PROP_SOURCE: g_value_set_string (value, self->source); break;
     case PROP_TAGS: g_value_set_string (value, self->tags); break;
+    case PROP_EVENTS_ONLY:
+      g_value_set_boolean (value, self->events_only);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -517,6 +724,11 @@ gst_ov_meta_convert_class_init (GstOvMetaConvertClass *klass)
   g_object_class_install_property (gobject_class, PROP_TAGS,
       g_param_spec_string ("tags", "Tags",
           "A JSON object written as \"tags\"", NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_EVENTS_ONLY,
+      g_param_spec_boolean ("events-only", "Events only",
+          "JSON only for frames with events (e.g. ovidentify's appeared / "
+          "left), holding just the events: one message per change",
+          FALSE, rw));
 
   gst_element_class_set_static_metadata (element_class,
       "Metadata to JSON", "Filter/Metadata",
@@ -525,6 +737,8 @@ gst_ov_meta_convert_class_init (GstOvMetaConvertClass *klass)
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   bt_class->set_caps = set_caps;
+  bt_class->start = start;
+  bt_class->sink_event = sink_event;
   bt_class->transform_ip = transform_ip;
   gst_type_mark_as_plugin_api (format_get_type (), 0);
 }

@@ -17,6 +17,11 @@ GST_ELEMENT_REGISTER_DECLARE (ovmetaconvert);
 gchar *gst_ov_meta_to_json (GstBuffer *buffer, const GstVideoInfo *info,
     GstClockTime timestamp, const gchar *source, const gchar *tags,
     gboolean add_tensor_data, gboolean add_empty_results, gint indent);
+/* Only the frame's events (`events-only`), with resolution, timestamp,
+ * source and tags; NULL when the frame has none. */
+gchar *gst_ov_meta_events_to_json (GstBuffer *buffer, const GstVideoInfo *info,
+    GstClockTime timestamp, const gchar *source, const gchar *tags,
+    gint indent);
 
 G_END_DECLS
 

@@ -5,7 +5,9 @@
  * Publishes the JSON message that ovmetaconvert attached to each frame
  * (#GstOvJsonMeta) to a file or to an MQTT broker, with the properties of
  * DL Streamer's gvametapublish. Buffers pass through untouched; frames
- * without a message publish nothing.
+ * without a message publish nothing. Messages that come without a frame
+ * (ovmetaconvert's for events at the end of the stream, in a custom
+ * downstream event) are published in their place in the stream too.
  *
  * `method=file` writes `file-path` ("stdout" by default; "stderr" too):
  * `file-format=json` makes the file one JSON array (always closed, "[]"
@@ -307,13 +309,37 @@ stop (GstBaseTransform *trans)
   return ok;
 }
 
+static gboolean
+publish (GstOvMetaPublish *self, const gchar *message)
+{
+  if (self->file) {
+    GError *error = NULL;
+    if (!ov_publish_file_write (self->file, message, &error)) {
+      GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
+          ("Could not write the message."), ("%s", error->message));
+      g_error_free (error);
+      return FALSE;
+    }
+  }
+#ifdef HAVE_MOSQUITTO
+  if (self->mqtt && !ov_mqtt_publisher_publish (self->mqtt, message))
+    GST_LOG_OBJECT (self, "message dropped: not connected");
+#endif
+  return TRUE;
+}
+
 /* The JSON array is closed at EOS already, so an application reading
  * the file when EOS reaches the bus finds it complete. */
 static gboolean
 sink_event (GstBaseTransform *trans, GstEvent *event)
 {
   GstOvMetaPublish *self = GST_OV_META_PUBLISH (trans);
+  const gchar *message = gst_ov_json_event_get_message (event);
 
+  if (message && !publish (self, message)) {
+    gst_event_unref (event);
+    return FALSE;
+  }
   if (GST_EVENT_TYPE (event) == GST_EVENT_EOS && self->file) {
     GError *error = NULL;
     if (!ov_publish_file_end (self->file, &error)) {
@@ -336,21 +362,8 @@ transform_ip (GstBaseTransform *trans, GstBuffer *buf)
   while ((meta = gst_buffer_iterate_meta_filtered (buf, &state,
               GST_OV_JSON_META_API_TYPE))) {
     const gchar *message = ((GstOvJsonMeta *) meta)->message;
-    if (message == NULL)
-      continue;
-    if (self->file) {
-      GError *error = NULL;
-      if (!ov_publish_file_write (self->file, message, &error)) {
-        GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
-            ("Could not write the message."), ("%s", error->message));
-        g_error_free (error);
-        return GST_FLOW_ERROR;
-      }
-    }
-#ifdef HAVE_MOSQUITTO
-    if (self->mqtt && !ov_mqtt_publisher_publish (self->mqtt, message))
-      GST_LOG_OBJECT (self, "message dropped: not connected");
-#endif
+    if (message && !publish (self, message))
+      return GST_FLOW_ERROR;
   }
   return GST_FLOW_OK;
 }

@@ -5,12 +5,14 @@ typedef struct {
   guint next;                   /* slot for the next vote */
   guint count;                  /* votes held, <= window */
   guint unseen;                 /* frames since last seen */
+  guint64 last_seen;            /* time last seen */
 } ObjectVotes;
 
 struct _OvIdentifyVotes {
   guint window;
   guint forget_after;
   GHashTable *objects;          /* object id -> ObjectVotes */
+  guint64 now;
 };
 
 static void
@@ -48,8 +50,9 @@ is_stale (gpointer key, gpointer value, gpointer data)
 }
 
 void
-ov_identify_votes_next_frame (OvIdentifyVotes *v)
+ov_identify_votes_next_frame (OvIdentifyVotes *v, guint64 now)
 {
+  v->now = MAX (v->now, now);
   g_hash_table_foreach_remove (v->objects, is_stale,
       GUINT_TO_POINTER (v->forget_after));
 }
@@ -69,6 +72,7 @@ ov_identify_votes_add (OvIdentifyVotes *v, gint object_id,
   o->next = (o->next + 1) % v->window;
   o->count = MIN (o->count + 1, v->window);
   o->unseen = 0;
+  o->last_seen = v->now;
 }
 
 gboolean
@@ -83,6 +87,7 @@ ov_identify_votes_verdict (OvIdentifyVotes *v, gint object_id,
   if (o == NULL || o->count == 0)
     return FALSE;
   o->unseen = 0;
+  o->last_seen = v->now;
   /* Newest first, so that on a tie the earlier-seen (newer) one stays. */
   for (guint i = 0; i < o->count; i++) {
     const OvIdentifyVote *c = &o->ring[(o->next + v->window - 1 - i)
@@ -112,8 +117,24 @@ ov_identify_votes_verdict (OvIdentifyVotes *v, gint object_id,
   return TRUE;
 }
 
+static gboolean
+is_absent (gpointer key, gpointer value, gpointer data)
+{
+  const ObjectVotes *o = value;
+  const guint64 *args = data;   /* now, absent_for */
+  return o->unseen > 0 && args[0] - o->last_seen >= args[1];
+}
+
+void
+ov_identify_votes_forget_absent (OvIdentifyVotes *v, guint64 absent_for)
+{
+  guint64 args[2] = { v->now, absent_for };
+  g_hash_table_foreach_remove (v->objects, is_absent, args);
+}
+
 void
 ov_identify_votes_clear (OvIdentifyVotes *v)
 {
   g_hash_table_remove_all (v->objects);
+  v->now = 0;
 }

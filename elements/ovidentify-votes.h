@@ -32,8 +32,9 @@ typedef struct {
 OvIdentifyVotes *ov_identify_votes_new (guint window, guint forget_after);
 void ov_identify_votes_free (OvIdentifyVotes *votes);
 
-/* Starts a frame: ages every object, forgets the stale ones. */
-void ov_identify_votes_next_frame (OvIdentifyVotes *votes);
+/* Starts a frame at time `now` (a monotonic clock, ns; earlier than
+ * before counts as the same): ages every object, forgets the stale ones. */
+void ov_identify_votes_next_frame (OvIdentifyVotes *votes, guint64 now);
 /* Adds a recognition for `object_id` (seen on this frame). */
 void ov_identify_votes_add (OvIdentifyVotes *votes, gint object_id,
     const OvIdentifyVote *vote);
@@ -41,6 +42,11 @@ void ov_identify_votes_add (OvIdentifyVotes *votes, gint object_id,
  * Ties go to the identity voted for most recently. */
 gboolean ov_identify_votes_verdict (OvIdentifyVotes *votes, gint object_id,
     OvIdentifyVerdict *verdict);
+/* Forgets objects not seen on this frame nor for `absent_for` before it:
+ * a tracker that gives an old id to a face after a long gap must not
+ * hand it the old face's identity. Call once the frame's objects are in. */
+void ov_identify_votes_forget_absent (OvIdentifyVotes *votes,
+    guint64 absent_for);
 void ov_identify_votes_clear (OvIdentifyVotes *votes);
 
 G_END_DECLS

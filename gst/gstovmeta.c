@@ -360,3 +360,64 @@ gst_ov_buffer_is_detected (GstBuffer *buffer)
   detected_meta_info ();
   return gst_buffer_get_custom_meta (buffer, DETECTED_META_NAME) != NULL;
 }
+
+/* ---- events ---------------------------------------------------------- */
+
+#define FRAME_EVENTS_NAME "ov-frame-events"
+#define JSON_EVENT_NAME "ov-json"
+
+gboolean
+gst_ov_structure_is_event (const GstStructure *s)
+{
+  return g_str_has_suffix (gst_structure_get_name (s), "_event")
+      && gst_structure_get_string (s, "event") != NULL;
+}
+
+GstEvent *
+gst_ov_frame_events_event_new (GstStructure **events, guint n)
+{
+  GValue array = G_VALUE_INIT;
+  GstStructure *s = gst_structure_new_empty (FRAME_EVENTS_NAME);
+
+  gst_value_array_init (&array, n);
+  for (guint i = 0; i < n; i++) {
+    GValue v = G_VALUE_INIT;
+    g_value_init (&v, GST_TYPE_STRUCTURE);
+    gst_value_set_structure (&v, events[i]);
+    gst_value_array_append_and_take_value (&array, &v);
+  }
+  gst_structure_take_value (s, "events", &array);
+  return gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM, s);
+}
+
+const GValue *
+gst_ov_frame_events_event_get_events (GstEvent *event)
+{
+  const GstStructure *s;
+  const GValue *v;
+
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CUSTOM_DOWNSTREAM
+      || !gst_event_has_name (event, FRAME_EVENTS_NAME))
+    return NULL;
+  s = gst_event_get_structure (event);
+  v = gst_structure_get_value (s, "events");
+  return v && GST_VALUE_HOLDS_ARRAY (v) ? v : NULL;
+}
+
+GstEvent *
+gst_ov_json_event_new (const gchar *message)
+{
+  return gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM,
+      gst_structure_new (JSON_EVENT_NAME, "message", G_TYPE_STRING, message,
+          NULL));
+}
+
+const gchar *
+gst_ov_json_event_get_message (GstEvent *event)
+{
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CUSTOM_DOWNSTREAM
+      || !gst_event_has_name (event, JSON_EVENT_NAME))
+    return NULL;
+  return gst_structure_get_string (gst_event_get_structure (event),
+      "message");
+}

@@ -17,7 +17,18 @@
  *                GstOvLayout), dims (GstValueArray of uint), data_buffer
  *                (GVariant "ay"), data (pointer into data_buffer),
  *                format (e.g. "embedding")
- *   object_id:   id (int), set by ovtrack */
+ *   object_id:   id (int), set by ovtrack
+ *
+ * Events (something that happened on the frame, not a result on it): a
+ * structure named "*_event" with a string field "event", in a
+ * GstOvTensorMeta; ovmetaconvert writes them to "events" with all their
+ * fields. ovidentify's:
+ *   identity_event: event "appeared" | "left", person (string),
+ *                person_id (int64, 0: the unknown faces), similarity
+ *                (double), timestamp (uint64, stream time ns), for
+ *                appeared: region (structure x y w h int, pixels, and id
+ *                int when tracked); for left: reason "unseen" | "eos",
+ *                first_seen, last_seen (uint64, stream time ns) */
 #ifndef GST_OV_META_H
 #define GST_OV_META_H
 
@@ -113,6 +124,23 @@ gint gst_ov_roi_get_object_id (GstVideoRegionOfInterestMeta *roi);
  * have none), so that ovtrack tells "nothing there" from "not looked". */
 void gst_ov_buffer_mark_detected (GstBuffer *buffer);
 gboolean gst_ov_buffer_is_detected (GstBuffer *buffer);
+
+/* An event structure (see above)? */
+gboolean gst_ov_structure_is_event (const GstStructure *s);
+
+/* Events with no frame to carry them (e.g. persons leaving at the end of
+ * the stream) travel in a serialized custom downstream event holding
+ * copies of their structures; ovmetaconvert turns it into a JSON event
+ * (below). get_events returns the GST_TYPE_ARRAY of structures, or NULL
+ * if `event` is not one. */
+GstEvent *gst_ov_frame_events_event_new (GstStructure **events, guint n);
+const GValue *gst_ov_frame_events_event_get_events (GstEvent *event);
+
+/* A JSON message outside any frame, as a serialized custom downstream
+ * event: ovmetapublish publishes it like a frame's GstOvJsonMeta.
+ * get_message returns NULL if `event` is not one. */
+GstEvent *gst_ov_json_event_new (const gchar *message);
+const gchar *gst_ov_json_event_get_message (GstEvent *event);
 
 G_END_DECLS
 

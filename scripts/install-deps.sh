@@ -15,6 +15,7 @@ packages=(
   libmosquitto-dev mosquitto
   libsqlite3-dev
   curl ca-certificates
+  jq
 )
 
 missing=()

@@ -1,7 +1,8 @@
 /* ovidentify: names from a gallery for known descriptors, unknown beyond
  * the threshold, both metrics, which tensor is the descriptor, votes over
  * tracked faces, gallery errors at start, a gallery changed while
- * playing, state cycling, and the identity in ovmetaconvert's JSON. */
+ * playing, state cycling, and the identity in ovmetaconvert's JSON;
+ * presence events (appeared / left) on frames, on the bus and at EOS. */
 #include "ovtest.h"
 
 #include <glib/gstdio.h>
@@ -628,6 +629,496 @@ test_object_class (void)
   g_free (path);
 }
 
+
+/* ---- presence events ------------------------------------------------------ */
+
+#define FRAME_NS (100 * GST_MSECOND)    /* 10 fps: round times */
+
+/* A frame at index `i` of a 10 fps stream. */
+static GstBuffer *
+timed_frame (int i)
+{
+  GstBuffer *buf = frame ();
+  GST_BUFFER_PTS (buf) = i * FRAME_NS;
+  GST_BUFFER_DURATION (buf) = FRAME_NS;
+  return buf;
+}
+
+/* "appeared Ann" etc. for each identity_event on the buffer, in order,
+ * joined with ", " (empty: none). */
+static char *
+events_of (GstBuffer *buf)
+{
+  GString *out = g_string_new (NULL);
+  gpointer state = NULL;
+  GstMeta *m;
+
+  while ((m = gst_buffer_iterate_meta_filtered (buf, &state,
+              GST_OV_TENSOR_META_API_TYPE))) {
+    const GstStructure *s = ((GstOvTensorMeta *) m)->data;
+    g_assert_true (gst_structure_has_name (s, "identity_event"));
+    g_assert_true (gst_ov_structure_is_event (s));
+    g_string_append_printf (out, "%s%s %s", out->len ? ", " : "",
+        gst_structure_get_string (s, "event"),
+        gst_structure_get_string (s, "person"));
+  }
+  return g_string_free (out, FALSE);
+}
+
+/* The same for the ovidentify-event messages waiting on the bus. */
+static char *
+bus_events (GstBus *bus)
+{
+  GString *out = g_string_new (NULL);
+  GstMessage *msg;
+
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    const GstStructure *s = gst_message_get_structure (msg);
+    if (gst_structure_has_name (s, "ovidentify-event"))
+      g_string_append_printf (out, "%s%s %s", out->len ? ", " : "",
+          gst_structure_get_string (s, "event"),
+          gst_structure_get_string (s, "person"));
+    gst_message_unref (msg);
+  }
+  return g_string_free (out, FALSE);
+}
+
+/* The first event structure named `event` on the buffer. */
+static const GstStructure *
+event_on (GstBuffer *buf, const char *event)
+{
+  gpointer state = NULL;
+  GstMeta *m;
+  while ((m = gst_buffer_iterate_meta_filtered (buf, &state,
+              GST_OV_TENSOR_META_API_TYPE))) {
+    const GstStructure *s = ((GstOvTensorMeta *) m)->data;
+    if (g_strcmp0 (gst_structure_get_string (s, "event"), event) == 0)
+      return s;
+  }
+  return NULL;
+}
+
+/* Pushes EOS; returns the frame-events event that came before it (NULL
+ * if none), and checks EOS followed. */
+static GstEvent *
+push_eos (GstHarness *h)
+{
+  GstEvent *ev, *events = NULL;
+  gboolean eos = FALSE;
+
+  g_assert_true (gst_harness_push_event (h, gst_event_new_eos ()));
+  while (!eos && (ev = gst_harness_try_pull_event (h))) {
+    if (gst_ov_frame_events_event_get_events (ev)) {
+      g_assert_null (events);
+      events = ev;
+      continue;
+    }
+    eos = GST_EVENT_TYPE (ev) == GST_EVENT_EOS;
+    gst_event_unref (ev);
+  }
+  g_assert_true (eos);
+  return events;
+}
+
+/* Ann comes, misses a few frames (less than leave-after: she stays),
+ * goes; Bob comes meanwhile and goes; Ann comes back; the stream ends
+ * with her there. One event per change, on the frame of the change and
+ * on the bus; none while a person stays. */
+static void
+test_events_appear_leave (void)
+{
+  gint64 ann_id, bob_id;
+  char *path = make_gallery ("events.db", &ann_id, &bob_id);
+  char *props = g_strdup_printf ("gallery=%s leave-after=1000000000", path);
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h = harness (props, bus);
+  float ann[DIM], bob[DIM];
+  GString *all = g_string_new (NULL);
+  GstEvent *end;
+  const GValue *left;
+  const GstStructure *s;
+  char *got;
+
+  axis_descriptor (ann, 0, 0.3f);       /* similarity 0.8 */
+  axis_descriptor (bob, 10, 0.0f);
+  for (int f = 0; f < 30; f++) {
+    gboolean ann_here = f <= 4 || f == 9 || f >= 25;
+    gboolean bob_here = f >= 12 && f <= 14;
+    GstBuffer *buf = timed_frame (f), *out;
+    char *ev;
+
+    if (ann_here)
+      add_face (buf, 10, ann, -1);
+    if (bob_here)
+      add_face (buf, 100, bob, -1);
+    out = gst_harness_push_and_pull (h, buf);
+    ev = events_of (out);
+    if (*ev)
+      g_string_append_printf (all, "%d: %s; ", f, ev);
+    if (f == 0) {
+      gint64 id;
+      double sim;
+      gint x, w;
+      guint64 ts;
+      const GstStructure *region;
+      s = event_on (out, "appeared");
+      g_assert_true (gst_structure_get_int64 (s, "person_id", &id));
+      g_assert_cmpint (id, ==, ann_id);
+      g_assert_true (gst_structure_get_double (s, "similarity", &sim));
+      g_assert_cmpfloat_with_epsilon (sim, 0.8, 1e-5);
+      g_assert_true (gst_structure_get_uint64 (s, "timestamp", &ts));
+      g_assert_cmpuint (ts, ==, 0);
+      g_assert_true (gst_structure_get (s, "region", GST_TYPE_STRUCTURE,
+              &region, NULL));
+      g_assert_true (gst_structure_get_int (region, "x", &x));
+      g_assert_true (gst_structure_get_int (region, "w", &w));
+      g_assert_cmpint (x, ==, 10);
+      g_assert_cmpint (w, ==, 40);
+      g_assert_false (gst_structure_has_field (region, "id"));  /* untracked */
+      gst_structure_free ((GstStructure *) region);
+    }
+    if (f == 19) {
+      /* Last seen at frame 9 (0.9 s), gone 1 s at frame 19. */
+      guint64 first, last, ts;
+      s = event_on (out, "left");
+      g_assert_cmpstr (gst_structure_get_string (s, "reason"), ==, "unseen");
+      g_assert_true (gst_structure_get_uint64 (s, "first_seen", &first));
+      g_assert_true (gst_structure_get_uint64 (s, "last_seen", &last));
+      g_assert_true (gst_structure_get_uint64 (s, "timestamp", &ts));
+      g_assert_cmpuint (first, ==, 0);
+      g_assert_cmpuint (last, ==, 9 * FRAME_NS);
+      g_assert_cmpuint (ts, ==, 19 * FRAME_NS);
+      g_assert_false (gst_structure_has_field (s, "region"));
+    }
+    g_free (ev);
+    gst_buffer_unref (out);
+  }
+  g_assert_cmpstr (all->str, ==, "0: appeared Ann; 12: appeared Bob; "
+      "19: left Ann; 24: left Bob; 25: appeared Ann; ");
+  got = bus_events (bus);
+  g_assert_cmpstr (got, ==, "appeared Ann, appeared Bob, left Ann, "
+      "left Bob, appeared Ann");
+  g_free (got);
+
+  /* EOS: Ann, still there, leaves; in an event before EOS (no frame is
+   * left) and on the bus. */
+  end = push_eos (h);
+  g_assert_nonnull (end);
+  left = gst_ov_frame_events_event_get_events (end);
+  g_assert_cmpuint (gst_value_array_get_size (left), ==, 1);
+  s = gst_value_get_structure (gst_value_array_get_value (left, 0));
+  g_assert_cmpstr (gst_structure_get_string (s, "event"), ==, "left");
+  g_assert_cmpstr (gst_structure_get_string (s, "person"), ==, "Ann");
+  g_assert_cmpstr (gst_structure_get_string (s, "reason"), ==, "eos");
+  {
+    guint64 ts, first;
+    g_assert_true (gst_structure_get_uint64 (s, "timestamp", &ts));
+    g_assert_cmpuint (ts, ==, 30 * FRAME_NS);   /* the last frame's end */
+    g_assert_true (gst_structure_get_uint64 (s, "first_seen", &first));
+    g_assert_cmpuint (first, ==, 25 * FRAME_NS);
+  }
+  gst_event_unref (end);
+  got = bus_events (bus);
+  g_assert_cmpstr (got, ==, "left Ann");
+  g_free (got);
+
+  gst_harness_teardown (h);
+  gst_object_unref (bus);
+  g_string_free (all, TRUE);
+  g_free (props);
+  g_free (path);
+}
+
+/* leave-after is stream time, not frames: at 1 fps a 2 s default allows
+ * one missed frame, a 0 leave-after none. Frames without timestamps do
+ * not count as time passing. */
+static void
+test_events_leave_after (void)
+{
+  char *path = make_gallery ("leave.db", NULL, NULL);
+  GstBus *bus = gst_bus_new ();
+  float ann[DIM];
+  struct {
+    const char *props;
+    GstClockTime step;          /* NONE: no timestamps */
+    const char *expect;
+  } cases[] = {
+    { "", GST_SECOND, "0: appeared Ann; 5: left Ann; 6: appeared Ann; " },
+    { "leave-after=0", GST_SECOND, "0: appeared Ann; 2: left Ann; "
+          "3: appeared Ann; 4: left Ann; 6: appeared Ann; " },
+    { "", GST_CLOCK_TIME_NONE, "0: appeared Ann; " },
+  };
+
+  axis_descriptor (ann, 0, 0.0f);
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++) {
+    char *props = g_strdup_printf ("gallery=%s %s", path, cases[c].props);
+    GstHarness *h = harness (props, bus);
+    GString *all = g_string_new (NULL);
+    GstEvent *end;
+
+    /* Ann on frames 0, 1, 3, 6. */
+    for (int f = 0; f < 7; f++) {
+      GstBuffer *buf = frame (), *out;
+      char *ev;
+      if (GST_CLOCK_TIME_IS_VALID (cases[c].step))
+        GST_BUFFER_PTS (buf) = f * cases[c].step;
+      if (f == 0 || f == 1 || f == 3 || f == 6)
+        add_face (buf, 10, ann, -1);
+      out = gst_harness_push_and_pull (h, buf);
+      ev = events_of (out);
+      if (*ev)
+        g_string_append_printf (all, "%d: %s; ", f, ev);
+      g_free (ev);
+      gst_buffer_unref (out);
+    }
+    g_assert_cmpstr (all->str, ==, cases[c].expect);
+    end = push_eos (h);
+    g_assert_nonnull (end);     /* Ann is there at the end in all cases */
+    gst_event_unref (end);
+    gst_harness_teardown (h);
+    g_string_free (all, TRUE);
+    g_free (props);
+  }
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+  g_free (path);
+}
+
+/* A tracked face keeps its person on frames without a recognition (no
+ * leave); several faces of one person on a frame are one appearance with
+ * the best similarity; unknown faces are no person unless
+ * unknown-events, and then all of them are one. */
+static void
+test_events_tracked_and_unknown (void)
+{
+  char *path = make_gallery ("tracked.db", NULL, NULL);
+  char *props = g_strdup_printf ("gallery=%s leave-after=0", path);
+  GstHarness *h = harness (props, NULL);
+  float ann[DIM], ann_far[DIM], stranger[DIM];
+  GstBuffer *buf, *out;
+  const GstStructure *s, *region;
+  double sim;
+  gint id;
+  char *ev;
+
+  axis_descriptor (ann, 0, 0.0f);
+  axis_descriptor (ann_far, 0, 0.4f);
+  axis_descriptor (stranger, 50, 0.0f);
+  buf = timed_frame (0);
+  add_face (buf, 10, ann_far, 3);
+  add_face (buf, 100, ann, 4);
+  add_face (buf, 200, stranger, 5);
+  out = gst_harness_push_and_pull (h, buf);
+  ev = events_of (out);
+  g_assert_cmpstr (ev, ==, "appeared Ann");
+  g_free (ev);
+  s = event_on (out, "appeared");
+  g_assert_true (gst_structure_get_double (s, "similarity", &sim));
+  g_assert_cmpfloat_with_epsilon (sim, 1.0, 1e-6);    /* the closer one */
+  g_assert_true (gst_structure_get (s, "region", GST_TYPE_STRUCTURE, &region,
+          NULL));
+  g_assert_true (gst_structure_get_int (region, "id", &id));
+  g_assert_cmpint (id, ==, 4);
+  gst_structure_free ((GstStructure *) region);
+  gst_buffer_unref (out);
+  /* Frames 1-3: the tracked faces without descriptors: still Ann, even
+   * with leave-after=0. */
+  for (int f = 1; f < 4; f++) {
+    buf = timed_frame (f);
+    add_face (buf, 100, NULL, 4);
+    out = gst_harness_push_and_pull (h, buf);
+    ev = events_of (out);
+    g_assert_cmpstr (ev, ==, "");
+    g_free (ev);
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (h);
+
+  /* unknown-events: the stranger and a second one are one "unknown". */
+  g_free (props);
+  props = g_strdup_printf ("gallery=%s unknown-events=true", path);
+  h = harness (props, NULL);
+  for (int f = 0; f < 3; f++) {
+    buf = timed_frame (f);
+    add_face (buf, 200, stranger, -1);
+    if (f == 0)
+      add_face (buf, 10, ann, -1);
+    else
+      add_face (buf, 10, stranger, -1);
+    out = gst_harness_push_and_pull (h, buf);
+    ev = events_of (out);
+    g_assert_cmpstr (ev, ==, f == 0 ? "appeared unknown, appeared Ann" : "");
+    if (f == 0) {
+      gint64 person;
+      /* person_id 0 sorts first */
+      g_assert_true (gst_structure_get_int64 (event_on (out, "appeared"),
+              "person_id", &person));
+      g_assert_cmpint (person, ==, 0);
+    }
+    g_free (ev);
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (h);
+  g_free (props);
+  g_free (path);
+}
+
+/* events=false: identities as before, no events anywhere. */
+static void
+test_events_disabled (void)
+{
+  char *path = make_gallery ("no-events.db", NULL, NULL);
+  char *props = g_strdup_printf ("gallery=%s events=false", path);
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h = harness (props, bus);
+  float ann[DIM];
+  GstBuffer *buf, *out;
+  char *ev;
+
+  axis_descriptor (ann, 0, 0.0f);
+  for (int f = 0; f < 2; f++) {
+    buf = timed_frame (f * 100);       /* 10 s apart */
+    if (f == 0)
+      add_face (buf, 10, ann, -1);
+    out = gst_harness_push_and_pull (h, buf);
+    if (f == 0)
+      g_assert_cmpstr (identity_of (ov_test_nth_roi (out, 0), NULL, NULL,
+              NULL, NULL), ==, "Ann");
+    ev = events_of (out);
+    g_assert_cmpstr (ev, ==, "");
+    g_free (ev);
+    gst_buffer_unref (out);
+  }
+  g_assert_null (push_eos (h));
+  ev = bus_events (bus);
+  g_assert_cmpstr (ev, ==, "");
+  g_free (ev);
+  gst_harness_teardown (h);
+  gst_object_unref (bus);
+  g_free (props);
+  g_free (path);
+}
+
+/* Through ovmetaconvert events-only: one message per change, none for
+ * the frames between, and the EOS leave as a JSON event. */
+static void
+test_events_json (void)
+{
+  char *path = make_gallery ("events-json.db", NULL, NULL);
+  char *launch = g_strdup_printf ("ovidentify gallery=%s "
+      "leave-after=500000000 ! ovmetaconvert events-only=true source=door",
+      path);
+  GstVideoInfo info;
+  GstHarness *h;
+  JsonParser *parser = json_parser_new ();
+  float bob[DIM];
+  GString *lines = g_string_new (NULL);
+  GstEvent *ev;
+
+  ov_test_video_info (&info, GST_VIDEO_FORMAT_BGRx, 320, 240);
+  h = ov_test_harness (launch, &info);
+  axis_descriptor (bob, 10, 0.0f);
+  for (int f = 0; f < 20; f++) {
+    GstBuffer *buf = timed_frame (f), *out;
+    GstOvJsonMeta *meta;
+    if (f < 5)
+      add_face (buf, 10, bob, -1);
+    out = gst_harness_push_and_pull (h, buf);
+    meta = gst_buffer_get_ov_json_meta (out);
+    if (meta) {
+      JsonObject *root, *e;
+      JsonArray *events;
+      g_assert_true (json_parser_load_from_data (parser, meta->message, -1,
+              NULL));
+      root = json_node_get_object (json_parser_get_root (parser));
+      g_assert_false (json_object_has_member (root, "objects"));
+      g_assert_cmpstr (json_object_get_string_member (root, "source"), ==,
+          "door");
+      g_assert_cmpint (json_object_get_int_member (root, "timestamp"), ==,
+          f * FRAME_NS);
+      events = json_object_get_array_member (root, "events");
+      g_assert_cmpuint (json_array_get_length (events), ==, 1);
+      e = json_array_get_object_element (events, 0);
+      g_string_append_printf (lines, "%d: %s %s; ", f,
+          json_object_get_string_member (e, "event"),
+          json_object_get_string_member (e, "person"));
+      if (f == 0)
+        g_assert_cmpint (json_object_get_int_member (
+                json_object_get_object_member (e, "region"), "x"), ==, 10);
+    }
+    gst_buffer_unref (out);
+  }
+  /* Seen last at frame 4, 0.5 s later at frame 9. */
+  g_assert_cmpstr (lines->str, ==, "0: appeared Bob; 9: left Bob; ");
+
+  /* Bob again at the end: his EOS leave is a JSON event. */
+  {
+    GstBuffer *buf = timed_frame (20);
+    add_face (buf, 10, bob, -1);
+    gst_buffer_unref (gst_harness_push_and_pull (h, buf));
+  }
+  g_assert_true (gst_harness_push_event (h, gst_event_new_eos ()));
+  g_string_truncate (lines, 0);
+  while ((ev = gst_harness_try_pull_event (h))) {
+    const char *message = gst_ov_json_event_get_message (ev);
+    if (message) {
+      JsonObject *root, *e;
+      g_assert_true (json_parser_load_from_data (parser, message, -1, NULL));
+      root = json_node_get_object (json_parser_get_root (parser));
+      g_assert_cmpint (json_object_get_int_member (root, "timestamp"), ==,
+          21 * FRAME_NS);
+      e = json_array_get_object_element (json_object_get_array_member (root,
+              "events"), 0);
+      g_string_append_printf (lines, "%s %s %s; ",
+          json_object_get_string_member (e, "event"),
+          json_object_get_string_member (e, "person"),
+          json_object_get_string_member (e, "reason"));
+    }
+    if (GST_EVENT_TYPE (ev) == GST_EVENT_EOS)
+      g_string_append (lines, "EOS");
+    gst_event_unref (ev);
+  }
+  g_assert_cmpstr (lines->str, ==, "left Bob eos; EOS");
+  g_string_free (lines, TRUE);
+  g_object_unref (parser);
+  gst_harness_teardown (h);
+  g_free (launch);
+  g_free (path);
+}
+
+/* A tracked id absent for leave-after loses its votes: a tracker that
+ * hands it to another face later does not hand over the identity. A
+ * shorter gap keeps them (the majority decides, as without a gap). */
+static void
+test_votes_forgotten_after_absence (void)
+{
+  char *path = make_gallery ("absence.db", NULL, NULL);
+  char *props = g_strdup_printf ("gallery=%s leave-after=1000000000 "
+      "vote-window=5", path);
+  GstHarness *h = harness (props, NULL);
+  float ann[DIM], bob[DIM];
+
+  axis_descriptor (ann, 0, 0.0f);
+  axis_descriptor (bob, 10, 0.0f);
+  /* Id 4: Ann on frames 0-2, Bob on 5 (a 0.3 s gap: Ann's votes
+   * outweigh) and on 20 (gone 1.5 s since frame 5: a new face); frames
+   * without it between. */
+  for (int f = 0; f <= 20; f++) {
+    GstBuffer *buf = timed_frame (f), *out;
+    const float *d = f <= 2 ? ann : (f == 5 || f == 20) ? bob : NULL;
+    if (d)
+      add_face (buf, 10, d, 4);
+    out = gst_harness_push_and_pull (h, buf);
+    if (d)
+      g_assert_cmpstr (identity_of (ov_test_nth_roi (out, 0), NULL, NULL,
+              NULL, NULL), ==, f == 20 ? "Bob" : "Ann");
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (h);
+  g_free (props);
+  g_free (path);
+}
+
 static void
 remove_tmp_dir (void)
 {
@@ -662,6 +1153,15 @@ main (int argc, char **argv)
   g_test_add_func ("/ovidentify/state-cycling", test_state_cycling);
   g_test_add_func ("/ovidentify/metaconvert-json", test_metaconvert_json);
   g_test_add_func ("/ovidentify/object-class", test_object_class);
+  g_test_add_func ("/ovidentify/events/appear-leave",
+      test_events_appear_leave);
+  g_test_add_func ("/ovidentify/events/leave-after", test_events_leave_after);
+  g_test_add_func ("/ovidentify/events/tracked-and-unknown",
+      test_events_tracked_and_unknown);
+  g_test_add_func ("/ovidentify/events/disabled", test_events_disabled);
+  g_test_add_func ("/ovidentify/events/json", test_events_json);
+  g_test_add_func ("/ovidentify/votes-forgotten-after-absence",
+      test_votes_forgotten_after_absence);
   ret = ov_test_run ();
   remove_tmp_dir ();
   return ret;

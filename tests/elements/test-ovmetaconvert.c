@@ -139,6 +139,148 @@ test_after_detect (void)
   g_free (launch);
 }
 
+
+/* An identity_event as ovidentify attaches it. */
+static GstStructure *
+identity_event (const char *event, const char *person, guint64 ts)
+{
+  GstStructure *s = gst_structure_new ("identity_event",
+      "event", G_TYPE_STRING, event, "person", G_TYPE_STRING, person,
+      "person_id", G_TYPE_INT64, (gint64) 7,
+      "similarity", G_TYPE_DOUBLE, 0.75,
+      "timestamp", G_TYPE_UINT64, ts, NULL);
+  if (g_str_equal (event, "appeared")) {
+    GstStructure *region = gst_structure_new ("region", "x", G_TYPE_INT, 20,
+        "y", G_TYPE_INT, 10, "w", G_TYPE_INT, 100, "h", G_TYPE_INT, 50,
+        "id", G_TYPE_INT, 42, NULL);
+    gst_structure_set (s, "region", GST_TYPE_STRUCTURE, region, NULL);
+    gst_structure_free (region);
+  }
+  return s;
+}
+
+/* Events beside the objects by default (and not among the tensors nor
+ * read as whole-frame results); with events-only, only frames with events
+ * and only the events; frameless events become a JSON event. */
+static void
+test_events (void)
+{
+  GstVideoInfo info;
+  GstHarness *h = gst_harness_new ("ovmetaconvert");
+  GstBuffer *in, *out;
+  JsonParser *parser = json_parser_new ();
+  JsonObject *root, *e, *region;
+  JsonArray *events;
+  GstStructure *eos_events[2];
+  GstEvent *ev;
+  gboolean got_json = FALSE;
+
+  g_object_set (h->element, "source", "cam1", "add-tensor-data", TRUE, NULL);
+  ov_test_video_info (&info, GST_VIDEO_FORMAT_RGB, 200, 100);
+  gst_harness_set_src_caps (h, gst_video_info_to_caps (&info));
+
+  /* Default: the objects and the events. */
+  in = ov_test_solid_frame (&info, 0, 0, 0);
+  GST_BUFFER_PTS (in) = GST_SECOND;
+  gst_ov_add_detection (in, 200, 100, 20, 10, 120, 60, 0.9, 1, "face");
+  gst_buffer_add_ov_tensor_meta (in, identity_event ("appeared", "Ann",
+          GST_SECOND));
+  out = gst_harness_push_and_pull (h, in);
+  root = json_of (out, parser);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (root,
+              "objects")), ==, 1);  /* the face; the event is no object */
+  g_assert_false (json_object_has_member (root, "tensors"));
+  events = json_object_get_array_member (root, "events");
+  g_assert_cmpuint (json_array_get_length (events), ==, 1);
+  e = json_array_get_object_element (events, 0);
+  g_assert_cmpstr (json_object_get_string_member (e, "event"), ==, "appeared");
+  g_assert_cmpstr (json_object_get_string_member (e, "person"), ==, "Ann");
+  g_assert_cmpint (json_object_get_int_member (e, "person_id"), ==, 7);
+  g_assert_cmpfloat (json_object_get_double_member (e, "similarity"), ==,
+      0.75);
+  g_assert_cmpint (json_object_get_int_member (e, "timestamp"), ==,
+      GST_SECOND);
+  region = json_object_get_object_member (e, "region");
+  g_assert_cmpint (json_object_get_int_member (region, "x"), ==, 20);
+  g_assert_cmpint (json_object_get_int_member (region, "h"), ==, 50);
+  g_assert_cmpint (json_object_get_int_member (region, "id"), ==, 42);
+  gst_buffer_unref (out);
+
+  /* A frame with objects and no events has no "events" (unchanged). */
+  in = ov_test_solid_frame (&info, 0, 0, 0);
+  gst_ov_add_detection (in, 200, 100, 20, 10, 120, 60, 0.9, 1, "face");
+  out = gst_harness_push_and_pull (h, in);
+  g_assert_false (json_object_has_member (json_of (out, parser), "events"));
+  gst_buffer_unref (out);
+
+  /* A frame with only an event (someone left) still gets a message. */
+  in = ov_test_solid_frame (&info, 0, 0, 0);
+  gst_buffer_add_ov_tensor_meta (in, identity_event ("left", "Ann", 0));
+  out = gst_harness_push_and_pull (h, in);
+  root = json_of (out, parser);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (root,
+              "objects")), ==, 0);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (root,
+              "events")), ==, 1);
+  gst_buffer_unref (out);
+
+  /* events-only. */
+  g_object_set (h->element, "events-only", TRUE, NULL);
+  in = ov_test_solid_frame (&info, 0, 0, 0);
+  gst_ov_add_detection (in, 200, 100, 20, 10, 120, 60, 0.9, 1, "face");
+  out = gst_harness_push_and_pull (h, in);
+  g_assert_null (gst_buffer_get_ov_json_meta (out));
+  gst_buffer_unref (out);
+  in = ov_test_solid_frame (&info, 0, 0, 0);
+  GST_BUFFER_PTS (in) = 2 * GST_SECOND;
+  gst_ov_add_detection (in, 200, 100, 20, 10, 120, 60, 0.9, 1, "face");
+  gst_buffer_add_ov_tensor_meta (in, identity_event ("appeared", "Bob",
+          2 * GST_SECOND));
+  gst_buffer_add_ov_tensor_meta (in, identity_event ("left", "Ann",
+          2 * GST_SECOND));
+  out = gst_harness_push_and_pull (h, in);
+  root = json_of (out, parser);
+  g_assert_false (json_object_has_member (root, "objects"));
+  g_assert_cmpstr (json_object_get_string_member (root, "source"), ==, "cam1");
+  g_assert_cmpint (json_object_get_int_member (root, "timestamp"), ==,
+      2 * GST_SECOND);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (
+              root, "resolution"), "width"), ==, 200);
+  events = json_object_get_array_member (root, "events");
+  g_assert_cmpuint (json_array_get_length (events), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (
+          json_array_get_object_element (events, 1), "person"), ==, "Ann");
+  gst_buffer_unref (out);
+
+  /* Frameless events: passed on, then a JSON event of the same form. */
+  eos_events[0] = identity_event ("left", "Bob", 3 * GST_SECOND);
+  eos_events[1] = identity_event ("left", "Cy", 3 * GST_SECOND);
+  g_assert_true (gst_harness_push_event (h,
+          gst_ov_frame_events_event_new (eos_events, 2)));
+  gst_structure_free (eos_events[0]);
+  gst_structure_free (eos_events[1]);
+  while ((ev = gst_harness_try_pull_event (h))) {
+    const char *message = gst_ov_json_event_get_message (ev);
+    if (gst_ov_frame_events_event_get_events (ev))
+      g_assert_false (got_json);        /* the original first */
+    if (message) {
+      g_assert_true (json_parser_load_from_data (parser, message, -1, NULL));
+      root = json_node_get_object (json_parser_get_root (parser));
+      g_assert_cmpint (json_object_get_int_member (root, "timestamp"), ==,
+          3 * GST_SECOND);
+      events = json_object_get_array_member (root, "events");
+      g_assert_cmpuint (json_array_get_length (events), ==, 2);
+      g_assert_cmpstr (json_object_get_string_member (
+              json_array_get_object_element (events, 1), "person"), ==, "Cy");
+      got_json = TRUE;
+    }
+    gst_event_unref (ev);
+  }
+  g_assert_true (got_json);
+  g_object_unref (parser);
+  gst_harness_teardown (h);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -146,5 +288,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ovmetaconvert/layout", test_layout);
   g_test_add_func ("/ovmetaconvert/empty-results", test_empty_results);
   g_test_add_func ("/ovmetaconvert/after-detect", test_after_detect);
+  g_test_add_func ("/ovmetaconvert/events", test_events);
   return ov_test_run ();
 }

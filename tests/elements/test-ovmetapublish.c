@@ -233,6 +233,37 @@ test_file_json_lines (void)
   g_free (path);
 }
 
+/* A message without a frame (ovmetaconvert's for end-of-stream events)
+ * is published in its place between the frames'. */
+static void
+test_file_json_event (void)
+{
+  gchar *path = tmp_path ("events.jsonl");
+  gchar *text, **lines, *r;
+  GstHarness *h = publish_harness (NULL, "file-path", path,
+      "file-format", "json-lines", NULL);
+
+  push_record (h, 0);
+  r = record (1);
+  g_assert_true (gst_harness_push_event (h, gst_ov_json_event_new (r)));
+  g_free (r);
+  push_record (h, 2);
+  gst_harness_teardown (h);
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  lines = g_strsplit (text, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 4);
+  for (int i = 0; i < 3; i++) {
+    JsonNode *n = json_from_string (lines[i], NULL);
+    g_assert_nonnull (n);
+    assert_record (n, i);
+    json_node_unref (n);
+  }
+  g_strfreev (lines);
+  g_free (text);
+  g_unlink (path);
+  g_free (path);
+}
+
 /* The default is stdout: one record per line there. */
 static void
 test_stdout (void)
@@ -701,6 +732,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ovmetapublish/file-json-empty", test_file_json_empty);
   g_test_add_func ("/ovmetapublish/file-json-eos", test_file_json_eos);
   g_test_add_func ("/ovmetapublish/file-json-lines", test_file_json_lines);
+  g_test_add_func ("/ovmetapublish/file-json-event", test_file_json_event);
   g_test_add_func ("/ovmetapublish/stdout", test_stdout);
   g_test_add_func ("/ovmetapublish/state-cycling", test_state_cycling);
   g_test_add_func ("/ovmetapublish/bad-file-path", test_bad_file_path);
