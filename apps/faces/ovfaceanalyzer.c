@@ -4,6 +4,8 @@
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
 #include <gst/video/video.h>
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "gstovmeta.h"
@@ -26,7 +28,8 @@ struct _OvFaceAnalyzer {
 
 typedef struct {
   guint index;                  /* into the caller's arrays; PTS = index s */
-  GBytes *data;
+  GBytes *data;                 /* read when sent, so memory holds only the
+                                 * photos in flight */
 } Pending;
 
 typedef struct {
@@ -51,10 +54,8 @@ face_clear (OvFace *f)
 }
 
 static PhotoKind
-kind_of (GBytes *data)
+kind_of (const guint8 *p, gsize n)
 {
-  gsize n;
-  const guint8 *p = g_bytes_get_data (data, &n);
   if (n >= 3 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff)
     return KIND_JPEG;
   if (n >= 8 && memcmp (p, "\x89PNG\r\n\x1a\n", 8) == 0)
@@ -176,15 +177,6 @@ run_start (Run *r, PhotoKind kind, GError **error)
 }
 
 static void
-push (Run *r, Pending *pd)
-{
-  GstBuffer *b = gst_buffer_new_wrapped_bytes (pd->data);
-  GST_BUFFER_PTS (b) = pd->index * GST_SECOND;
-  GST_BUFFER_DURATION (b) = GST_SECOND;
-  gst_app_src_push_buffer (r->src, b);
-}
-
-static void
 report_error (Run *r, guint index, const char *msg)
 {
   OvFaceResult res = { 0 };
@@ -194,10 +186,40 @@ report_error (Run *r, guint index, const char *msg)
   r->func (&res, r->user_data);
 }
 
+/* Reads the photo; FALSE (reported) if it cannot be read any more. */
+static gboolean
+load (Run *r, Pending *pd)
+{
+  GError *err = NULL;
+  char *contents;
+  gsize len;
+
+  if (pd->data)
+    return TRUE;
+  if (!g_file_get_contents (r->paths[pd->index], &contents, &len, &err)) {
+    report_error (r, pd->index, err->message);
+    g_error_free (err);
+    return FALSE;
+  }
+  pd->data = g_bytes_new_take (contents, len);
+  return TRUE;
+}
+
+static void
+push (Run *r, Pending *pd)
+{
+  GstBuffer *b = gst_buffer_new_wrapped_bytes (pd->data);
+  GST_BUFFER_PTS (b) = pd->index * GST_SECOND;
+  GST_BUFFER_DURATION (b) = GST_SECOND;
+  gst_app_src_push_buffer (r->src, b);
+}
+
+
 static void
 pending_free (Pending *pd)
 {
-  g_bytes_unref (pd->data);
+  if (pd->data)
+    g_bytes_unref (pd->data);
   g_free (pd);
 }
 
@@ -323,6 +345,10 @@ run_kind (Run *r, PhotoKind kind, GPtrArray *todo, GError **error)
       /* The queue takes the entry over. */
       Pending *pd = g_ptr_array_index (todo, next);
       g_ptr_array_index (todo, next++) = NULL;
+      if (!load (r, pd)) {
+        pending_free (pd);
+        continue;
+      }
       g_queue_push_tail (&r->pending, pd);
       push (r, pd);
     }
@@ -389,27 +415,26 @@ ov_face_analyzer_run (OvFaceAnalyzer *a, const char *const *paths,
   for (int k = 0; k < 2; k++)
     todo[k] = g_ptr_array_new ();
   for (guint i = 0; i < n; i++) {
-    GError *err = NULL;
-    char *contents;
-    gsize len;
-    GBytes *data;
+    guint8 head[8] = { 0 };
+    gsize got = 0;
+    FILE *f = fopen (paths[i], "rb");
     PhotoKind kind;
     Pending *pd;
-    if (!g_file_get_contents (paths[i], &contents, &len, &err)) {
-      report_error (&r, i, err->message);
-      g_clear_error (&err);
+    if (f == NULL) {
+      char *msg = g_strdup_printf ("cannot open: %s", g_strerror (errno));
+      report_error (&r, i, msg);
+      g_free (msg);
       continue;
     }
-    data = g_bytes_new_take (contents, len);
-    kind = kind_of (data);
+    got = fread (head, 1, sizeof head, f);
+    fclose (f);
+    kind = kind_of (head, got);
     if (kind == KIND_OTHER) {
       report_error (&r, i, "not a JPEG or PNG file");
-      g_bytes_unref (data);
       continue;
     }
     pd = g_new0 (Pending, 1);
     pd->index = i;
-    pd->data = data;
     g_ptr_array_add (todo[kind], pd);
   }
   for (int k = 0; k < 2 && ok; k++) {

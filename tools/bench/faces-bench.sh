@@ -58,7 +58,7 @@ export NODE_PATH=${ORT_NODE_PATH:-$root/build-peers/ort/node_modules}
 for net in ssd_mobilenetv1:512 face_landmark_68:112 face_recognition:150 age_gender:112 face_expression:112; do
   name=${net%%:*} size=${net##*:}
   ours=$("$build/tools/ovi-bench" --model "$models/$name.onnx" --hint latency --time 3 --json \
-    | /usr/bin/python3 -c "import json,sys;d=json.load(sys.stdin);print(d['latency_ms']['median'])")
+    | /usr/bin/python3 -c "import json,sys;d=json.load(sys.stdin);print(d['median_ms'])")
   ort=$(node "${ORT_BENCH:-/work/shared/tools/ort-bench.js}" "$models/$name.onnx" \
     "1x3x${size}x${size}" 50 2 | grep -oE '[0-9.]+ ms' | head -1 | cut -d' ' -f1)
   echo "$name: ovi $ours ms, ORT $ort ms, ratio $(/usr/bin/python3 -c "print(f'{$ort/$ours:.2f}')")"
