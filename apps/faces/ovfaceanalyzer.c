@@ -360,6 +360,8 @@ run_kind (Run *r, PhotoKind kind, GPtrArray *todo, GError **error)
     if (sample) {
       take_sample (r, sample);
       gst_sample_unref (sample);
+      /* A warning explains only the drops before this frame. */
+      g_clear_pointer (&r->last_warning, g_free);
     } else if (gst_app_sink_is_eos (r->sink)) {
       while (!g_queue_is_empty (&r->pending))
         fail_oldest (r, r->last_warning);
