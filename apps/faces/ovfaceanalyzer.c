@@ -152,11 +152,17 @@ static gboolean
 run_start (Run *r, PhotoKind kind, GError **error)
 {
   char *desc = describe (r->a, kind);
-  GstElement *p = gst_parse_launch (desc, error);
+  GError *err = NULL;
+  /* A missing element still gives a (partial) pipeline, with the error. */
+  GstElement *p = gst_parse_launch (desc, &err);
 
   g_free (desc);
-  if (p == NULL)
+  if (err) {
+    g_propagate_error (error, err);
+    if (p)
+      gst_object_unref (p);
     return FALSE;
+  }
   r->pipeline = p;
   r->src = GST_APP_SRC (gst_bin_get_by_name (GST_BIN (p), "src"));
   r->sink = GST_APP_SINK (gst_bin_get_by_name (GST_BIN (p), "sink"));
