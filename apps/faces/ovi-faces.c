@@ -21,8 +21,8 @@
 
 #include "ovgallery.h"
 #include "ovgallery-matcher.h"
+#include "ovgallery-photos.h"
 #include "ovfaceanalyzer.h"
-#include "ovphotoindex.h"
 
 typedef struct {
   char *db;
@@ -37,7 +37,6 @@ typedef struct {
   const Options *opt;
   OvGallery *gallery;
   OvGalleryMatcher *matcher;
-  OvPhotoIndex *index;
   GPtrArray *paths;             /* to analyze */
   GArray *sizes, *mtimes;       /* gint64, parallel to paths */
   guint done, faces, errors;
@@ -93,17 +92,18 @@ compare_paths (gconstpointer a, gconstpointer b)
   return strcmp (*(const char *const *) a, *(const char *const *) b);
 }
 
-static OvPhotoIdentity
-identify (Indexer *ix, const float *descriptor)
+/* The gallery person the descriptor names (0: unknown) and how far. */
+static gint64
+identify (Indexer *ix, const float *descriptor, guint dim, double *distance)
 {
-  OvPhotoIdentity id = { 0, 0.0 };
   OvGalleryMatch m;
   if (ov_gallery_matcher_nearest (ix->matcher, ix->opt->metric, descriptor,
-          OV_FACE_DESCRIPTOR_DIM, &m) && m.distance <= ix->opt->threshold) {
-    id.person_id = m.person_id;
-    id.distance = m.distance;
+          dim, &m) && m.distance <= ix->opt->threshold) {
+    *distance = m.distance;
+    return m.person_id;
   }
-  return id;
+  *distance = 0.0;
+  return 0;
 }
 
 static void
@@ -129,27 +129,42 @@ on_result (const OvFaceResult *r, gpointer user_data)
 {
   Indexer *ix = user_data;
   guint i = GPOINTER_TO_UINT (r->user_data);
-  OvPhotoIdentity *ids = NULL;
+  guint n = r->faces ? r->faces->len : 0;
+  OvGalleryPhotoFace *faces = g_new0 (OvGalleryPhotoFace, n + 1);
+  OvGalleryPhotoResult stored = { r->width, r->height, r->error, faces, n };
 
-  if (ix->error)
+  if (ix->error) {
+    g_free (faces);
     return;
-  if (r->faces) {
-    ids = g_new0 (OvPhotoIdentity, r->faces->len + 1);
-    for (guint k = 0; k < r->faces->len; k++) {
-      const OvFace *f = &g_array_index (r->faces, OvFace, k);
-      if (f->has_descriptor)
-        ids[k] = identify (ix, f->descriptor);
+  }
+  for (guint k = 0; k < n; k++) {
+    const OvFace *f = &g_array_index (r->faces, OvFace, k);
+    OvGalleryPhotoFace *g = &faces[k];
+    g->x = f->x;
+    g->y = f->y;
+    g->w = f->w;
+    g->h = f->h;
+    g->score = f->score;
+    if (f->has_descriptor) {
+      g->descriptor = f->descriptor;
+      g->dim = OV_FACE_DESCRIPTOR_DIM;
+      g->person_id = identify (ix, f->descriptor, g->dim, &g->distance);
     }
-    ix->faces += r->faces->len;
-  } else {
+    g->age = f->age;
+    g->gender = f->gender;
+    g->gender_confidence = f->gender_confidence;
+    g->expression = f->expression;
+  }
+  ix->faces += n;
+  if (r->faces == NULL) {
     ix->errors++;
     if (!ix->opt->quiet)
       g_printerr ("%s%s: %s\n", ix->tty ? "\n" : "", r->path, r->error);
   }
-  ov_photo_index_store (ix->index, r->path,
+  ov_gallery_photo_store (ix->gallery, r->path,
       g_array_index (ix->sizes, gint64, i), g_array_index (ix->mtimes, gint64, i),
-      r, ids, &ix->error);
-  g_free (ids);
+      &stored, &ix->error);
+  g_free (faces);
   ix->done++;
   progress (ix, FALSE);
 }
@@ -160,11 +175,11 @@ on_result (const OvFaceResult *r, gpointer user_data)
 static gboolean
 refresh_identities (Indexer *ix, GError **error)
 {
-  GPtrArray *faces = ov_photo_index_list_faces (ix->index, error);
+  GPtrArray *faces = ov_gallery_photo_list_faces (ix->gallery, error);
   GArray *unknown;
   guint n;
-  gint64 *ids, *clusters, *parent, next = 1;
-  OvPhotoIdentity *who;
+  gint64 *ids, *person_ids, *clusters, *parent, *size, next = 1;
+  double *distances;
   gboolean ok;
 
   if (faces == NULL)
@@ -177,27 +192,29 @@ refresh_identities (Indexer *ix, GError **error)
   ids = g_new0 (gint64, n + 1);
   clusters = g_new0 (gint64, n + 1);
   parent = g_new0 (gint64, n + 1);
-  who = g_new0 (OvPhotoIdentity, n + 1);
+  size = g_new0 (gint64, n + 1);
+  person_ids = g_new0 (gint64, n + 1);
+  distances = g_new0 (double, n + 1);
   unknown = g_array_new (FALSE, FALSE, sizeof (guint));
   for (guint i = 0; i < n; i++) {
-    OvIndexedFace *f = g_ptr_array_index (faces, i);
+    OvGalleryIndexedFace *f = g_ptr_array_index (faces, i);
     ids[i] = f->id;
     parent[i] = i;
-    if (f->has_descriptor) {
-      who[i] = identify (ix, f->descriptor);
-      if (who[i].person_id == 0)
+    if (f->descriptor) {
+      person_ids[i] = identify (ix, f->descriptor, f->dim, &distances[i]);
+      if (person_ids[i] == 0)
         g_array_append_val (unknown, i);
     }
   }
   for (guint a = 0; a < unknown->len; a++) {
     guint i = g_array_index (unknown, guint, a);
-    OvIndexedFace *fi = g_ptr_array_index (faces, i);
+    OvGalleryIndexedFace *fi = g_ptr_array_index (faces, i);
     for (guint b = a + 1; b < unknown->len; b++) {
       guint j = g_array_index (unknown, guint, b);
-      OvIndexedFace *fj = g_ptr_array_index (faces, j);
-      double d = ov_gallery_distance (ix->opt->metric, fi->descriptor,
-          fj->descriptor, OV_FACE_DESCRIPTOR_DIM);
-      if (d < ix->opt->cluster_distance) {
+      OvGalleryIndexedFace *fj = g_ptr_array_index (faces, j);
+      if (fi->dim == fj->dim && ov_gallery_distance (ix->opt->metric,
+              fi->descriptor, fj->descriptor, fi->dim)
+          < ix->opt->cluster_distance) {
         gint64 ri = i, rj = j;
         while (parent[ri] != ri)
           ri = parent[ri];
@@ -207,32 +224,29 @@ refresh_identities (Indexer *ix, GError **error)
       }
     }
   }
-  /* Numbered in the order their first face appears (photo path order). */
+  /* Roots are the smallest member, so parents come before children:
+   * one pass flattens, one counts, one numbers the groups of two or more
+   * in the order their first face appears (photo path order). */
   for (guint a = 0; a < unknown->len; a++) {
     guint i = g_array_index (unknown, guint, a);
-    gint64 root = i, size = 0;
-    while (parent[root] != root)
-      root = parent[root];
-    if (clusters[root] == 0) {
-      for (guint b = 0; b < unknown->len; b++) {
-        gint64 r = g_array_index (unknown, guint, b);
-        while (parent[r] != r)
-          r = parent[r];
-        size += r == root;
-      }
-      clusters[root] = size >= 2 ? next++ : -1;
-    }
-    clusters[i] = clusters[root];
+    parent[i] = parent[parent[i]];
+    size[parent[i]]++;
   }
-  for (guint i = 0; i < n; i++)
-    if (clusters[i] < 0)
-      clusters[i] = 0;
-  ok = ov_photo_index_update_faces (ix->index, ids, who, clusters, n, error);
+  for (guint a = 0; a < unknown->len; a++) {
+    guint i = g_array_index (unknown, guint, a);
+    if (size[parent[i]] >= 2 && clusters[parent[i]] == 0)
+      clusters[parent[i]] = next++;
+    clusters[i] = clusters[parent[i]];
+  }
+  ok = ov_gallery_photo_update_faces (ix->gallery, ids, person_ids, distances,
+      clusters, n, error);
   g_array_unref (unknown);
   g_free (ids);
   g_free (clusters);
   g_free (parent);
-  g_free (who);
+  g_free (size);
+  g_free (person_ids);
+  g_free (distances);
   g_ptr_array_unref (faces);
   return ok;
 }
@@ -262,7 +276,7 @@ cmd_index (Indexer *ix, char **folders, GError **error)
     for (guint i = before; i < all->len; i++)
       g_hash_table_add (present, g_ptr_array_index (all, i));
     /* Photos deleted from the folder leave the index. */
-    ok = ov_photo_index_prune (ix->index, abs, present, error) >= 0;
+    ok = ov_gallery_photo_prune (ix->gallery, abs, present, error) >= 0;
     g_free (abs);
     if (!ok)
       break;
@@ -279,7 +293,7 @@ cmd_index (Indexer *ix, char **folders, GError **error)
       continue;
     size = st.st_size;
     mtime = (gint64) st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-    ok = ov_photo_index_is_current (ix->index, p, size, mtime, &current, error);
+    ok = ov_gallery_photo_is_current (ix->gallery, p, size, mtime, &current, error);
     if (current) {
       skipped++;
       continue;
@@ -324,18 +338,18 @@ cmd_index (Indexer *ix, char **folders, GError **error)
 static gboolean
 cmd_who (Indexer *ix, GError **error)
 {
-  GPtrArray *faces = ov_photo_index_list_faces (ix->index, error);
+  GPtrArray *faces = ov_gallery_photo_list_faces (ix->gallery, error);
   const char *last = NULL;
   gint64 photos, n, identified, errors;
 
-  if (faces == NULL || !ov_photo_index_counts (ix->index, &photos, &n,
+  if (faces == NULL || !ov_gallery_photo_counts (ix->gallery, &photos, &n,
           &identified, &errors, error)) {
     if (faces)
       g_ptr_array_unref (faces);
     return FALSE;
   }
   for (guint i = 0; i < faces->len; i++) {
-    OvIndexedFace *f = g_ptr_array_index (faces, i);
+    OvGalleryIndexedFace *f = g_ptr_array_index (faces, i);
     char *who = f->person ? g_strdup_printf ("%s (distance %.2f)", f->person,
         f->distance) : f->cluster > 0
         ? g_strdup_printf ("unknown, group %" G_GINT64_FORMAT, f->cluster)
@@ -361,16 +375,16 @@ cmd_who (Indexer *ix, GError **error)
 static gboolean
 cmd_clusters (Indexer *ix, GError **error)
 {
-  GPtrArray *faces = ov_photo_index_list_faces (ix->index, error);
+  GPtrArray *faces = ov_gallery_photo_list_faces (ix->gallery, error);
   gint64 max = 0;
   if (faces == NULL)
     return FALSE;
   for (guint i = 0; i < faces->len; i++)
-    max = MAX (max, ((OvIndexedFace *) g_ptr_array_index (faces, i))->cluster);
+    max = MAX (max, ((OvGalleryIndexedFace *) g_ptr_array_index (faces, i))->cluster);
   for (gint64 c = 1; c <= max; c++) {
     g_print ("group %" G_GINT64_FORMAT ":\n", c);
     for (guint i = 0; i < faces->len; i++) {
-      OvIndexedFace *f = g_ptr_array_index (faces, i);
+      OvGalleryIndexedFace *f = g_ptr_array_index (faces, i);
       if (f->cluster == c)
         g_print ("  %s at %.0f,%.0f %.0fx%.0f\n", f->path, f->x, f->y, f->w,
             f->h);
@@ -386,7 +400,7 @@ static gboolean
 cmd_name_cluster (Indexer *ix, const char *number, const char *name,
     GError **error)
 {
-  GPtrArray *faces = ov_photo_index_list_faces (ix->index, error);
+  GPtrArray *faces = ov_gallery_photo_list_faces (ix->gallery, error);
   GArray *add;
   GPtrArray *boxes;
   gint64 c;
@@ -399,7 +413,7 @@ cmd_name_cluster (Indexer *ix, const char *number, const char *name,
   add = g_array_new (FALSE, TRUE, sizeof (OvGalleryNewFace));
   boxes = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; c > 0 && end && *end == '\0' && i < faces->len; i++) {
-    OvIndexedFace *f = g_ptr_array_index (faces, i);
+    OvGalleryIndexedFace *f = g_ptr_array_index (faces, i);
     OvGalleryBox *box = g_new (OvGalleryBox, 1);
     OvGalleryNewFace nf = { f->descriptor, OV_FACE_DESCRIPTOR_DIM, f->path,
       box };
@@ -436,7 +450,7 @@ cmd_name_cluster (Indexer *ix, const char *number, const char *name,
 static gboolean
 cmd_errors (Indexer *ix, GError **error)
 {
-  GPtrArray *errs = ov_photo_index_list_errors (ix->index, error);
+  GPtrArray *errs = ov_gallery_photo_list_errors (ix->gallery, error);
   if (errs == NULL)
     return FALSE;
   for (guint i = 0; i < errs->len; i++)
@@ -505,9 +519,7 @@ main (int argc, char **argv)
   ix.gallery = ov_gallery_open (opt.db, OV_GALLERY_OPEN_CREATE, &err);
   if (ix.gallery)
     ix.matcher = ov_gallery_matcher_new (ix.gallery, &err);
-  if (ix.matcher)
-    ix.index = ov_photo_index_open (opt.db, &err);
-  if (ix.index) {
+  if (ix.matcher) {
     if (strcmp (cmd, "index") == 0 && argc >= 3)
       ok = cmd_index (&ix, argv + 2, &err);
     else if (strcmp (cmd, "who") == 0 && argc == 2)
@@ -525,7 +537,6 @@ main (int argc, char **argv)
   if (!ok)
     g_printerr ("ovi-faces: %s\n", err->message);
   g_clear_error (&err);
-  ov_photo_index_close (ix.index);
   if (ix.matcher)
     ov_gallery_matcher_free (ix.matcher);
   if (ix.gallery)

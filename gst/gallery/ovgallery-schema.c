@@ -23,6 +23,29 @@ static const char *const migrations[] = {
   "  box_x REAL, box_y REAL, box_w REAL, box_h REAL,"
   "  created INTEGER NOT NULL);"
   "CREATE INDEX faces_by_person ON faces(person_id);",
+  /* 2: the photo library's index (ovgallery-photos.h): each analyzed
+   * photo (error NULL) or unreadable one (error set), and the faces found
+   * in it; a removed person leaves their faces unknown. */
+  "CREATE TABLE photos ("
+  "  id INTEGER PRIMARY KEY,"
+  "  path TEXT NOT NULL UNIQUE,"
+  "  size INTEGER NOT NULL,"
+  "  mtime INTEGER NOT NULL,"
+  "  width INTEGER, height INTEGER,"
+  "  error TEXT,"
+  "  indexed INTEGER NOT NULL);"
+  "CREATE TABLE photo_faces ("
+  "  id INTEGER PRIMARY KEY,"
+  "  photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,"
+  "  x REAL NOT NULL, y REAL NOT NULL, w REAL NOT NULL, h REAL NOT NULL,"
+  "  score REAL NOT NULL,"
+  "  descriptor BLOB,"
+  "  person_id INTEGER REFERENCES persons(id) ON DELETE SET NULL,"
+  "  distance REAL,"
+  "  age REAL, gender TEXT, gender_confidence REAL, expression TEXT,"
+  "  cluster INTEGER);"
+  "CREATE INDEX photo_faces_by_photo ON photo_faces(photo_id);"
+  "CREATE INDEX photo_faces_by_person ON photo_faces(person_id);",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == OV_GALLERY_SCHEMA_VERSION);

@@ -28,7 +28,7 @@ typedef enum {
 } OvGalleryError;
 
 /* The schema version this code writes (PRAGMA user_version). */
-#define OV_GALLERY_SCHEMA_VERSION 1
+#define OV_GALLERY_SCHEMA_VERSION 2
 
 typedef enum {
   OV_GALLERY_OPEN_DEFAULT = 0,

@@ -8,6 +8,7 @@
 
 #include "ovgallery.h"
 #include "ovgallery-matcher.h"
+#include "ovgallery-photos.h"
 
 #define DIM 8
 
@@ -106,11 +107,13 @@ test_create (Fixture *f, gconstpointer data)
   g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "wal");
   sqlite3_finalize (stmt);
   g_assert_cmpint (sqlite3_exec (raw, "SELECT id, name FROM persons; "
-          "SELECT dim, descriptor, box_x FROM faces", NULL, NULL, NULL), ==,
-      SQLITE_OK);
+          "SELECT dim, descriptor, box_x FROM faces; "
+          "SELECT path, mtime, error FROM photos; "
+          "SELECT photo_id, descriptor, person_id, cluster FROM photo_faces",
+          NULL, NULL, NULL), ==, SQLITE_OK);
   /* A newer schema (a later migration) still opens: migrations only add. */
   g_assert_cmpint (sqlite3_exec (raw, "PRAGMA user_version = 7; "
-          "CREATE TABLE photos (id INTEGER PRIMARY KEY)", NULL, NULL, NULL),
+          "CREATE TABLE albums (id INTEGER PRIMARY KEY)", NULL, NULL, NULL),
       ==, SQLITE_OK);
   sqlite3_close (raw);
   g = ov_gallery_open (f->db, OV_GALLERY_OPEN_DEFAULT, &error);
@@ -698,6 +701,115 @@ test_snapshot_isolation (Fixture *f, gconstpointer data)
   ov_gallery_close (g);
 }
 
+/* The photo index: store, skip when current, replace without duplicates,
+ * identities and clusters, a removed person's faces become unknown,
+ * unreadable photos, pruning. */
+static void
+test_photos (Fixture *f, gconstpointer data)
+{
+  GError *error = NULL;
+  OvGallery *g = ov_gallery_open (f->db, OV_GALLERY_OPEN_CREATE, &error);
+  float a[DIM], b[DIM];
+  OvGalleryPhotoFace faces[2] = {
+    { .x = 10, .y = 20, .w = 30, .h = 40, .score = 0.9, .descriptor = a,
+      .dim = DIM, .age = 31.5, .gender = "female", .gender_confidence = 0.8,
+      .expression = "happy" },
+    { .x = 50, .y = 20, .w = 30, .h = 40, .score = 0.7, .descriptor = b,
+      .dim = DIM, .age = -1 },
+  };
+  OvGalleryPhotoResult ok = { 640, 480, NULL, faces, 2 };
+  OvGalleryPhotoResult bad = { 0, 0, "cannot decode the photo", NULL, 0 };
+  GHashTable *present = g_hash_table_new (g_str_hash, g_str_equal);
+  GPtrArray *list;
+  OvGalleryIndexedFace *first;
+  gboolean current = TRUE;
+  gint64 photos, n, identified, errors, anna, ids[2], people[2], clusters[2];
+  double distances[2] = { 0.1, 0.0 };
+
+  g_assert_no_error (error);
+  descriptor (a, 1, 1.0f, 0.0f);
+  descriptor (b, 2, 1.0f, 0.0f);
+  anna = enrol_one (g, "Anna", a, "anna.jpg");
+  g_assert_true (ov_gallery_photo_is_current (g, "/lib/p.jpg", 100, 5,
+          &current, &error));
+  g_assert_false (current);
+  faces[0].person_id = anna;
+  faces[0].distance = 0.1;
+  /* Stored twice: the second replaces the first. */
+  g_assert_true (ov_gallery_photo_store (g, "/lib/p.jpg", 100, 5, &ok, &error));
+  g_assert_true (ov_gallery_photo_store (g, "/lib/p.jpg", 100, 6, &ok, &error));
+  g_assert_true (ov_gallery_photo_store (g, "/lib/sub/x.jpg", 9, 1, &bad,
+          &error));
+  g_assert_no_error (error);
+  g_assert_true (ov_gallery_photo_is_current (g, "/lib/p.jpg", 100, 6,
+          &current, &error));
+  g_assert_true (current);
+  g_assert_true (ov_gallery_photo_is_current (g, "/lib/p.jpg", 100, 5,
+          &current, &error));
+  g_assert_false (current);
+  g_assert_true (ov_gallery_photo_counts (g, &photos, &n, &identified,
+          &errors, &error));
+  g_assert_cmpint (photos, ==, 1);
+  g_assert_cmpint (n, ==, 2);
+  g_assert_cmpint (identified, ==, 1);
+  g_assert_cmpint (errors, ==, 1);
+
+  list = ov_gallery_photo_list_faces (g, &error);
+  g_assert_cmpuint (list->len, ==, 2);
+  first = g_ptr_array_index (list, 0);
+  g_assert_cmpstr (first->person, ==, "Anna");
+  g_assert_cmpuint (first->dim, ==, DIM);
+  g_assert_cmpmem (first->descriptor, DIM * sizeof (float), a, sizeof a);
+  g_assert_cmpfloat (first->age, ==, 31.5);
+  g_assert_cmpstr (first->expression, ==, "happy");
+  g_assert_cmpfloat (((OvGalleryIndexedFace *) g_ptr_array_index (list, 1))->age,
+      ==, -1.0);
+  ids[0] = first->id;
+  ids[1] = ((OvGalleryIndexedFace *) g_ptr_array_index (list, 1))->id;
+  g_ptr_array_unref (list);
+
+  /* Identities and clusters are replaced as given. */
+  people[0] = 0;
+  people[1] = anna;
+  clusters[0] = 3;
+  clusters[1] = 0;
+  g_assert_true (ov_gallery_photo_update_faces (g, ids, people, distances,
+          clusters, 2, &error));
+  list = ov_gallery_photo_list_faces (g, &error);
+  first = g_ptr_array_index (list, 0);
+  g_assert_null (first->person);
+  g_assert_cmpint (first->cluster, ==, 3);
+  g_assert_cmpstr (((OvGalleryIndexedFace *) g_ptr_array_index (list, 1))->person,
+      ==, "Anna");
+  g_ptr_array_unref (list);
+  /* Removing the person leaves her faces unknown. */
+  g_assert_true (ov_gallery_remove_person (g, "Anna", &error));
+  g_assert_true (ov_gallery_photo_counts (g, &photos, &n, &identified,
+          &errors, &error));
+  g_assert_cmpint (identified, ==, 0);
+
+  list = ov_gallery_photo_list_errors (g, &error);
+  g_assert_cmpuint (list->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (list, 0), ==,
+      "/lib/sub/x.jpg: cannot decode the photo");
+  g_ptr_array_unref (list);
+
+  /* Pruning /lib with only p.jpg present forgets x.jpg, not other roots. */
+  g_assert_true (ov_gallery_photo_store (g, "/other/y.jpg", 1, 1, &bad,
+          &error));
+  g_hash_table_add (present, (gpointer) "/lib/p.jpg");
+  g_assert_cmpint (ov_gallery_photo_prune (g, "/lib", present, &error), ==, 1);
+  g_assert_cmpint (ov_gallery_photo_prune (g, "/lib/", present, &error), ==, 0);
+  g_assert_true (ov_gallery_photo_counts (g, &photos, &n, &identified,
+          &errors, &error));
+  g_assert_cmpint (photos, ==, 1);
+  g_assert_cmpint (n, ==, 2);
+  g_assert_cmpint (errors, ==, 1);
+  g_assert_no_error (error);
+  g_hash_table_unref (present);
+  ov_gallery_close (g);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -715,5 +827,6 @@ main (int argc, char **argv)
   ADD ("locked", test_locked);
   ADD ("concurrent-reader", test_concurrent_reader);
   ADD ("snapshot-isolation", test_snapshot_isolation);
+  ADD ("photos", test_photos);
   return g_test_run ();
 }
