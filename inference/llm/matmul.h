@@ -1,0 +1,60 @@
+/* Matrix products with GGUF weights, the only heavy arithmetic of a
+ * transformer: Y = X * W^T, where W is stored as ggml stores it (n_out
+ * rows of n_in elements, each row a sequence of blocks of its type) and X
+ * holds n_tokens rows of n_in floats.
+ *
+ * Quantized weights are multiplied in their own format: the activations
+ * are first quantized per block (to the partner format ggml pairs with the
+ * weight type: Q8_0 for Q4_0/Q8_0, Q8_K for the k-quants; f16/bf16/f32
+ * for the float types) and the dot products run on integers. The split
+ * into "quantize activations once" and "multiply a range of rows" lets a
+ * caller that already runs its own threads share one quantized copy of X
+ * between them. */
+#ifndef OVI_LLM_MATMUL_H
+#define OVI_LLM_MATMUL_H
+
+#include "ggml-types.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  OviGgmlType type;
+  gsize n_in;          /* elements per row: ggml's ne[0] */
+  gsize n_out;         /* rows: ggml's ne[1] */
+  gsize row_bytes;     /* bytes from one row to the next */
+  const void *data;    /* n_out rows, typically inside the mmapped file */
+} OviLlmWeight;
+
+/* FALSE when the runtime cannot multiply with this weight type or n_in is
+ * not a whole number of its blocks. */
+gboolean ovi_llm_weight_type_supported (OviGgmlType type, gsize n_in);
+
+/* Bytes needed to hold n_tokens rows of n_in activations in the format
+ * paired with weights of `type`. */
+gsize ovi_llm_activation_bytes (OviGgmlType type, gsize n_in, gsize n_tokens);
+
+/* Quantizes (or converts) x[n_tokens][n_in] into qx. */
+void ovi_llm_quantize_activations (OviGgmlType type, const float *x,
+    gsize n_in, gsize n_tokens, void *qx);
+
+/* y[t * y_stride + r] = dot (W row r, X row t) for r in [row_begin,
+ * row_end) and every t < n_tokens; qx from ovi_llm_quantize_activations.
+ * Safe to call concurrently on disjoint row ranges. */
+void ovi_llm_matmul_rows (const OviLlmWeight *w, const void *qx,
+    gsize n_tokens, float *y, gsize y_stride, gsize row_begin, gsize row_end);
+
+/* Convenience: quantizes X into scratch (at least
+ * ovi_llm_activation_bytes) and multiplies all rows on n_threads threads
+ * (OpenMP). y has row stride n_out. */
+void ovi_llm_matmul (const OviLlmWeight *w, const float *x, gsize n_tokens,
+    float *y, void *scratch, int n_threads);
+
+/* Reference path: row r of W as floats (n_in of them). Used by the
+ * embedding lookup (token rows of the embedding table are gathered, not
+ * multiplied) and by tests. */
+void ovi_llm_dequantize_row (OviGgmlType type, const void *row, gsize n_in,
+    float *out);
+
+G_END_DECLS
+
+#endif
