@@ -589,6 +589,9 @@ run_chain (OviLlmSampler *s, const float *logits, gsize n, float *max_out)
   OviLlmCandidate *c;
   Scan sc;
 
+  /* ids are gint32: no GGUF vocabulary comes near this */
+  if (n > (gsize) G_MAXINT32)
+    return 0;
   scan (x, n, &sc);
   max = sc.max;
   n_finite = sc.n_finite;
