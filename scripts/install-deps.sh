@@ -6,7 +6,7 @@ set -eu
 packages=(
   gcc meson ninja-build pkg-config
   libglib2.0-dev libdnnl-dev
-  python3 python3-onnx python3-numpy
+  python3 python3-onnx python3-numpy python3-jinja2
   libonnx-testdata
   python3-torch python3-torchvision
   clang libclang-rt-14-dev libomp-14-dev
