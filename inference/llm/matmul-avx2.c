@@ -101,7 +101,6 @@ ovi_llm_avx2_quantize_row (const float *x, const OviLlmActLayout *l,
 {
   float *d = rec;
   float *ds = (float *) ((guint8 *) rec + l->off_ds);
-  int32_t *sum = (int32_t *) ((guint8 *) rec + l->off_sum);
   int8_t *q = (int8_t *) ((guint8 *) rec + l->off_q);
   int16_t *q16 = (int16_t *) ((guint8 *) rec + l->off_q16);
   const __m256 sign = _mm256_set1_ps (-0.0f);
@@ -138,8 +137,7 @@ ovi_llm_avx2_quantize_row (const float *x, const OviLlmActLayout *l,
         _mm256_extracti128_si256 (s, 1));
     s4 = _mm_hadd_epi32 (s4, s4);
     s4 = _mm_hadd_epi32 (s4, s4);
-    sum[b] = _mm_cvtsi128_si32 (s4);
-    ds[b] = d[b] * (float) sum[b];
+    ds[b] = d[b] * (float) _mm_cvtsi128_si32 (s4);
     /* packs work per 128-bit lane: fix the order afterwards */
     p01 = _mm256_packs_epi32 (i0, i1);
     p23 = _mm256_packs_epi32 (i2, i3);

@@ -9,9 +9,10 @@
  * scale is more exact and lets every weight type share one activation
  * format and one set of tiled kernels. Each token's record holds, as
  * separate arrays so that kernels load 8 scales at once:
- *   float d[nb]; float ds[nb] (d * sum of the block's quants);
- *   int32 sum[nb]; int8 q[n_in]; and, only where the 16-bit tiled kernels
- *   run (Q8_0 and Q6_K weights, several tokens), int16 q16[n_in].
+ *   float d[nb]; float ds[nb] (d * sum of the block's quants, for the
+ *   offsets of Q4_0's -8 and Q4_K's mins); int8 q[n_in]; and, only where
+ *   the 16-bit tiled kernels run (Q8_0 and Q6_K weights, several tokens),
+ *   int16 q16[n_in].
  * Records are 32-byte aligned relative to the buffer's start.
  *
  * Activations for float weights are the float rows themselves. */
@@ -34,7 +35,7 @@ typedef struct {
   gsize n_in, nb;
   gboolean quantized;
   gboolean has16;        /* the int16 copy of q exists */
-  gsize off_ds, off_sum, off_q, off_q16;
+  gsize off_ds, off_q, off_q16;
   gsize stride;          /* bytes from one token's record to the next */
 } OviLlmActLayout;
 
@@ -51,13 +52,6 @@ static inline const float *
 ovi_llm_act_ds (const void *qx, const OviLlmActLayout *l, gsize t)
 {
   return (const float *) ((const guint8 *) qx + t * l->stride + l->off_ds);
-}
-
-static inline const int32_t *
-ovi_llm_act_sum (const void *qx, const OviLlmActLayout *l, gsize t)
-{
-  return (const int32_t *) ((const guint8 *) qx + t * l->stride
-      + l->off_sum);
 }
 
 static inline const int8_t *

@@ -53,8 +53,7 @@ ovi_llm_act_layout (OviGgmlType type, gsize n_in, gsize n_tokens,
   l->has16 = n_tokens >= OVI_LLM_PANEL_MIN_TOKENS
       && (type == OVI_GGML_TYPE_Q8_0 || type == OVI_GGML_TYPE_Q6_K);
   l->off_ds = l->nb * sizeof (float);
-  l->off_sum = 2 * l->nb * sizeof (float);
-  l->off_q = round32 (l->off_sum + l->nb * sizeof (int32_t));
+  l->off_q = round32 (2 * l->nb * sizeof (float));
   l->off_q16 = round32 (l->off_q + n_in);
   l->stride = l->has16 ? round32 (l->off_q16 + 2 * n_in) : l->off_q16;
 }
@@ -74,7 +73,6 @@ quantize_row_scalar (const float *x, const OviLlmActLayout *l, void *rec)
 {
   float *d = rec;
   float *ds = (float *) ((guint8 *) rec + l->off_ds);
-  int32_t *sum = (int32_t *) ((guint8 *) rec + l->off_sum);
   int8_t *q = (int8_t *) ((guint8 *) rec + l->off_q);
   int16_t *q16 = (int16_t *) ((guint8 *) rec + l->off_q16);
 
@@ -95,7 +93,6 @@ quantize_row_scalar (const float *x, const OviLlmActLayout *l, void *rec)
         q16[b * OVI_QK + j] = (int16_t) qi;
       s += qi;
     }
-    sum[b] = s;
     ds[b] = d[b] * (float) s;
   }
 }
