@@ -4,9 +4,13 @@
  * holds n_tokens rows of n_in floats.
  *
  * Quantized weights are multiplied in their own format: the activations
- * are first quantized per block (to the partner format ggml pairs with the
- * weight type: Q8_0 for Q4_0/Q8_0, Q8_K for the k-quants; f16/bf16/f32
- * for the float types) and the dot products run on integers. The split
+ * are first quantized per block of 32 to int8 with a float scale (ggml's
+ * Q8_0 idea; used for the k-quants too, where ggml takes Q8_K: see
+ * matmul-impl.h) and the dot products run on integers; float weights
+ * (F32, F16, BF16) multiply float activations. One token runs one dot
+ * product per row (memory-bound); several tokens run tiles of 8 rows x 4
+ * tokens over repacked weight panels (compute-bound). AVX2+FMA+F16C
+ * kernels are chosen at run time, with a portable scalar path. The split
  * into "quantize activations once" and "multiply a range of rows" lets a
  * caller that already runs its own threads share one quantized copy of X
  * between them. */
@@ -51,9 +55,16 @@ void ovi_llm_matmul (const OviLlmWeight *w, const float *x, gsize n_tokens,
 
 /* Reference path: row r of W as floats (n_in of them). Used by the
  * embedding lookup (token rows of the embedding table are gathered, not
- * multiplied) and by tests. */
+ * multiplied) and by tests. Zeros for a type that
+ * ovi_llm_weight_type_supported refuses. */
 void ovi_llm_dequantize_row (OviGgmlType type, const void *row, gsize n_in,
     float *out);
+
+/* Tests and benchmarks: FALSE forces the portable scalar kernels, TRUE
+ * restores the AVX2 ones where the CPU has AVX2, FMA and F16C. Returns
+ * FALSE when TRUE was asked on a CPU without them. Process-wide: not to
+ * be switched while a multiplication runs. */
+gboolean ovi_llm_matmul_set_simd (gboolean enable);
 
 G_END_DECLS
 

@@ -1,0 +1,809 @@
+/* AVX2 + FMA + F16C kernels of the LLM matmul (matmul.c dispatches here
+ * only on CPUs that have all three).
+ *
+ * One token (decoding) is memory-bound: one dot product per weight row,
+ * the weight blocks multiplied as stored, int8 x int8 (maddubs/madd) with
+ * the activation block quants, one float multiply-add per block.
+ *
+ * Several tokens (prompt processing) are compute-bound: rows are taken 8
+ * at a time and, 256 elements at a time, repacked into a panel where one
+ * 32-byte vector holds the same few columns of all 8 rows; a tile then
+ * multiplies it with 4 tokens' broadcast activations, so each loaded
+ * weight vector serves 4 tokens and each broadcast activation 8 rows, and
+ * the result lanes are 8 consecutive outputs of one token (one store).
+ * The repacking is paid once per weight and call, shared by every token.
+ * Panel kinds:
+ *   U8  (Q4_0, Q4_K): unsigned 4-bit values; maddubs multiplies 4 columns
+ *       x 8 rows with 4 activation bytes, and the 16-bit sums of a whole
+ *       32-block cannot overflow (8 x 2 x 15 x 128 < 32768). Per row and
+ *       block a float scale and a float offset coefficient (times the
+ *       activation block's d * sum) restore d * (q - 8) or
+ *       d * sc * q - dmin * m.
+ *   I16 (Q8_0, Q6_K): 16-bit values (q, or (q - 32) * scale for Q6_K, at
+ *       most 4096 in magnitude); madd multiplies 2 columns x 8 rows with 2
+ *       activation int16; exact 32-bit sums, a float scale per row and
+ *       block.
+ *   F32 (F32, F16, BF16): floats, one column x 8 rows per vector, FMA. */
+#include "matmul-impl.h"
+
+#if OVI_LLM_HAVE_X86
+
+#include <string.h>
+
+#pragma GCC push_options
+#pragma GCC target ("avx2,fma,f16c")
+#include <immintrin.h>
+
+#define KC 256                 /* columns per panel chunk */
+#define TOKENS 4               /* tokens per tile */
+
+typedef struct {
+  /* U8: [block][8 groups of 4 columns][8 rows][4 bytes];
+   * I16: [block][16 groups of 2 columns][8 rows][2 int16];
+   * F32: [column][8 rows] floats */
+  _Alignas (32) guint8 vals[KC * 8 * 4];
+  _Alignas (32) float scale[KC / OVI_QK][8];
+  _Alignas (32) float offs[KC / OVI_QK][8];
+} Panel;
+
+static inline float
+half (OviFp16 h)
+{
+  return _cvtsh_ss (h);
+}
+
+static inline float
+hsum (__m256 v)
+{
+  __m128 s = _mm_add_ps (_mm256_castps256_ps128 (v),
+      _mm256_extractf128_ps (v, 1));
+  s = _mm_add_ps (s, _mm_movehl_ps (s, s));
+  s = _mm_add_ss (s, _mm_movehdup_ps (s));
+  return _mm_cvtss_f32 (s);
+}
+
+static inline __m256i
+load_nibbles (const uint8_t *qs16)
+{
+  /* 16 bytes of packed nibbles -> 32 bytes: low nibbles first */
+  __m128i v = _mm_loadu_si128 ((const __m128i *) qs16);
+  return _mm256_and_si256 (_mm256_set_m128i (_mm_srli_epi16 (v, 4), v),
+      _mm256_set1_epi8 (15));
+}
+
+/* Rows -> columns: r[i] holds 8 dwords of row i; afterwards r[g] holds
+ * dword g of rows 0..7. */
+static inline void
+transpose8 (__m256i r[8])
+{
+  __m256i a[8], b[8];
+  for (int i = 0; i < 8; i += 2) {
+    a[i] = _mm256_unpacklo_epi32 (r[i], r[i + 1]);
+    a[i + 1] = _mm256_unpackhi_epi32 (r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    b[i] = _mm256_unpacklo_epi64 (a[i], a[i + 2]);
+    b[i + 1] = _mm256_unpackhi_epi64 (a[i], a[i + 2]);
+    b[i + 2] = _mm256_unpacklo_epi64 (a[i + 1], a[i + 3]);
+    b[i + 3] = _mm256_unpackhi_epi64 (a[i + 1], a[i + 3]);
+  }
+  for (int i = 0; i < 4; i++) {
+    r[i] = _mm256_permute2x128_si256 (b[i], b[i + 4], 0x20);
+    r[i + 4] = _mm256_permute2x128_si256 (b[i], b[i + 4], 0x31);
+  }
+}
+
+/* ---- activation quantization ---- */
+
+void
+ovi_llm_avx2_quantize_row (const float *x, const OviLlmActLayout *l,
+    void *rec)
+{
+  float *d = rec;
+  float *ds = (float *) ((guint8 *) rec + l->off_ds);
+  int8_t *q = (int8_t *) ((guint8 *) rec + l->off_q);
+  int16_t *q16 = (int16_t *) ((guint8 *) rec + l->off_q16);
+  const __m256 sign = _mm256_set1_ps (-0.0f);
+
+  for (gsize b = 0; b < l->nb; b++) {
+    const float *xb = x + b * OVI_QK;
+    __m256 v0 = _mm256_loadu_ps (xb), v1 = _mm256_loadu_ps (xb + 8);
+    __m256 v2 = _mm256_loadu_ps (xb + 16), v3 = _mm256_loadu_ps (xb + 24);
+    __m256 m = _mm256_max_ps (
+        _mm256_max_ps (_mm256_andnot_ps (sign, v0), _mm256_andnot_ps (sign,
+                v1)), _mm256_max_ps (_mm256_andnot_ps (sign, v2),
+            _mm256_andnot_ps (sign, v3)));
+    __m128 m4 = _mm_max_ps (_mm256_castps256_ps128 (m),
+        _mm256_extractf128_ps (m, 1));
+    float amax, id;
+    __m256 vid;
+    __m256i i0, i1, i2, i3, s, p01, p23;
+    __m128i s4;
+
+    m4 = _mm_max_ps (m4, _mm_movehl_ps (m4, m4));
+    m4 = _mm_max_ss (m4, _mm_movehdup_ps (m4));
+    amax = _mm_cvtss_f32 (m4);
+    d[b] = amax / 127;
+    id = d[b] != 0 ? 1.0f / d[b] : 0.0f;
+    vid = _mm256_set1_ps (id);
+    /* cvtps2dq rounds to nearest even: the scalar path uses nearbyintf */
+    i0 = _mm256_cvtps_epi32 (_mm256_mul_ps (v0, vid));
+    i1 = _mm256_cvtps_epi32 (_mm256_mul_ps (v1, vid));
+    i2 = _mm256_cvtps_epi32 (_mm256_mul_ps (v2, vid));
+    i3 = _mm256_cvtps_epi32 (_mm256_mul_ps (v3, vid));
+    s = _mm256_add_epi32 (_mm256_add_epi32 (i0, i1), _mm256_add_epi32 (i2,
+            i3));
+    s4 = _mm_add_epi32 (_mm256_castsi256_si128 (s),
+        _mm256_extracti128_si256 (s, 1));
+    s4 = _mm_hadd_epi32 (s4, s4);
+    s4 = _mm_hadd_epi32 (s4, s4);
+    ds[b] = d[b] * (float) _mm_cvtsi128_si32 (s4);
+    /* packs work per 128-bit lane: fix the order afterwards */
+    p01 = _mm256_packs_epi32 (i0, i1);
+    p23 = _mm256_packs_epi32 (i2, i3);
+    _mm256_storeu_si256 ((__m256i *) (q + b * OVI_QK),
+        _mm256_permutevar8x32_epi32 (_mm256_packs_epi16 (p01, p23),
+            _mm256_setr_epi32 (0, 4, 1, 5, 2, 6, 3, 7)));
+    if (l->has16) {
+      _mm256_storeu_si256 ((__m256i *) (q16 + b * OVI_QK),
+          _mm256_permute4x64_epi64 (p01, 0xd8));
+      _mm256_storeu_si256 ((__m256i *) (q16 + b * OVI_QK + 16),
+          _mm256_permute4x64_epi64 (p23, 0xd8));
+    }
+  }
+}
+
+/* ---- one row times one token ---- */
+
+static float
+dot_f32 (const float *w, const float *x, gsize n)
+{
+  __m256 a0 = _mm256_setzero_ps (), a1 = a0, a2 = a0, a3 = a0;
+  gsize i = 0;
+  float tail = 0;
+  for (; i + 32 <= n; i += 32) {
+    a0 = _mm256_fmadd_ps (_mm256_loadu_ps (w + i), _mm256_loadu_ps (x + i),
+        a0);
+    a1 = _mm256_fmadd_ps (_mm256_loadu_ps (w + i + 8),
+        _mm256_loadu_ps (x + i + 8), a1);
+    a2 = _mm256_fmadd_ps (_mm256_loadu_ps (w + i + 16),
+        _mm256_loadu_ps (x + i + 16), a2);
+    a3 = _mm256_fmadd_ps (_mm256_loadu_ps (w + i + 24),
+        _mm256_loadu_ps (x + i + 24), a3);
+  }
+  for (; i + 8 <= n; i += 8)
+    a0 = _mm256_fmadd_ps (_mm256_loadu_ps (w + i), _mm256_loadu_ps (x + i),
+        a0);
+  for (; i < n; i++)
+    tail += w[i] * x[i];
+  return hsum (_mm256_add_ps (_mm256_add_ps (a0, a1), _mm256_add_ps (a2,
+              a3))) + tail;
+}
+
+static inline __m256
+load_f16 (const guint8 *p)
+{
+  return _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) p));
+}
+
+static inline __m256
+load_bf16 (const guint8 *p)
+{
+  return _mm256_castsi256_ps (_mm256_slli_epi32 (_mm256_cvtepu16_epi32
+          (_mm_loadu_si128 ((const __m128i *) p)), 16));
+}
+
+#define DEFINE_DOT_HALF(name, load, scalar_conv, HT)                        \
+  static float                                                              \
+  name (const guint8 *w, const float *x, gsize n)                           \
+  {                                                                         \
+    __m256 a0 = _mm256_setzero_ps (), a1 = a0, a2 = a0, a3 = a0;            \
+    gsize i = 0;                                                            \
+    float tail = 0;                                                         \
+    for (; i + 32 <= n; i += 32) {                                          \
+      a0 = _mm256_fmadd_ps (load (w + 2 * i), _mm256_loadu_ps (x + i), a0); \
+      a1 = _mm256_fmadd_ps (load (w + 2 * i + 16),                          \
+          _mm256_loadu_ps (x + i + 8), a1);                                 \
+      a2 = _mm256_fmadd_ps (load (w + 2 * i + 32),                          \
+          _mm256_loadu_ps (x + i + 16), a2);                                \
+      a3 = _mm256_fmadd_ps (load (w + 2 * i + 48),                          \
+          _mm256_loadu_ps (x + i + 24), a3);                                \
+    }                                                                       \
+    for (; i + 8 <= n; i += 8)                                              \
+      a0 = _mm256_fmadd_ps (load (w + 2 * i), _mm256_loadu_ps (x + i), a0); \
+    for (; i < n; i++) {                                                    \
+      HT h;                                                                 \
+      memcpy (&h, w + 2 * i, 2);                                            \
+      tail += scalar_conv (h) * x[i];                                       \
+    }                                                                       \
+    return hsum (_mm256_add_ps (_mm256_add_ps (a0, a1),                     \
+            _mm256_add_ps (a2, a3))) + tail;                                \
+  }
+
+DEFINE_DOT_HALF (dot_f16, load_f16, ovi_llm_fp16_to_fp32, OviFp16)
+DEFINE_DOT_HALF (dot_bf16, load_bf16, ovi_llm_bf16_to_fp32, OviBf16)
+
+/* Signed int8 x int8 as ggml does it: |w| is unsigned, the sign moves to
+ * x (|w| <= 128, |x| <= 127: no 16-bit saturation). */
+static inline __m256i
+dot_s8 (__m256i w, __m256i x)
+{
+  return _mm256_madd_epi16 (_mm256_maddubs_epi16 (_mm256_abs_epi8 (w),
+          _mm256_sign_epi8 (x, w)), _mm256_set1_epi16 (1));
+}
+
+/* The scales of 8 consecutive blocks times their activation scales, as
+ * floats in s[8]; also returns the 8 weight scales. Converting 8 halves at
+ * once keeps the per-block work to integer dots and one FMA (with a
+ * broadcast from memory, which costs no vector ALU slot). */
+#define BLOCK_SCALES(w, b, d, s, dw)                                        \
+  do {                                                                      \
+    _Alignas (16) uint16_t h_[8];                                           \
+    for (int j_ = 0; j_ < 8; j_++)                                          \
+      h_[j_] = (w)[(b) + j_].d;                                             \
+    (dw) = _mm256_cvtph_ps (_mm_load_si128 ((const __m128i *) h_));         \
+    _mm256_store_ps ((s), _mm256_mul_ps ((dw), _mm256_loadu_ps ((d) + (b)))); \
+  } while (0)
+
+static float
+dot_q8_0 (const OviBlockQ8_0 *w, const float *d, const int8_t *q, gsize nb)
+{
+  __m256 a0 = _mm256_setzero_ps (), a1 = a0, dw;
+  _Alignas (32) float s[8];
+  gsize b = 0;
+  float tail = 0;
+  for (; b + 8 <= nb; b += 8) {
+    BLOCK_SCALES (w, b, d, s, dw);
+    for (int j = 0; j < 8; j += 2) {
+      __m256i i0 = dot_s8 (_mm256_loadu_si256 ((const __m256i *)
+              w[b + j].qs), _mm256_loadu_si256 ((const __m256i *) (q + (b + j)
+                  * OVI_QK)));
+      __m256i i1 = dot_s8 (_mm256_loadu_si256 ((const __m256i *)
+              w[b + j + 1].qs), _mm256_loadu_si256 ((const __m256i *) (q
+                  + (b + j + 1) * OVI_QK)));
+      a0 = _mm256_fmadd_ps (_mm256_cvtepi32_ps (i0),
+          _mm256_broadcast_ss (s + j), a0);
+      a1 = _mm256_fmadd_ps (_mm256_cvtepi32_ps (i1),
+          _mm256_broadcast_ss (s + j + 1), a1);
+    }
+  }
+  for (; b < nb; b++) {
+    __m256i i0 = dot_s8 (_mm256_loadu_si256 ((const __m256i *) w[b].qs),
+        _mm256_loadu_si256 ((const __m256i *) (q + b * OVI_QK)));
+    tail += hsum (_mm256_cvtepi32_ps (i0)) * half (w[b].d) * d[b];
+  }
+  return hsum (_mm256_add_ps (a0, a1)) + tail;
+}
+
+/* Nibbles are unsigned: maddubs takes them as they are, and the -8 comes
+ * back once per 8 blocks as -8 * dw * (d * sum) of the activation. */
+static inline __m256
+dot_q4_block (const OviBlockQ4_0 *w, const int8_t *q)
+{
+  __m256i p = _mm256_maddubs_epi16 (load_nibbles (w->qs),
+      _mm256_loadu_si256 ((const __m256i *) q));
+  return _mm256_cvtepi32_ps (_mm256_madd_epi16 (p, _mm256_set1_epi16 (1)));
+}
+
+static float
+dot_q4_0 (const OviBlockQ4_0 *w, const float *d, const float *ds,
+    const int8_t *q, gsize nb)
+{
+  __m256 a0 = _mm256_setzero_ps (), a1 = a0, off = a0, dw;
+  _Alignas (32) float s[8];
+  gsize b = 0;
+  float tail = 0;
+  for (; b + 8 <= nb; b += 8) {
+    BLOCK_SCALES (w, b, d, s, dw);
+    off = _mm256_fmadd_ps (dw, _mm256_loadu_ps (ds + b), off);
+    for (int j = 0; j < 8; j += 2) {
+      a0 = _mm256_fmadd_ps (dot_q4_block (w + b + j, q + (b + j) * OVI_QK),
+          _mm256_broadcast_ss (s + j), a0);
+      a1 = _mm256_fmadd_ps (dot_q4_block (w + b + j + 1, q + (b + j + 1)
+              * OVI_QK), _mm256_broadcast_ss (s + j + 1), a1);
+    }
+  }
+  for (; b < nb; b++) {
+    float dwb = half (w[b].d);
+    tail += hsum (dot_q4_block (w + b, q + b * OVI_QK)) * dwb * d[b]
+        - 8 * dwb * ds[b];
+  }
+  return hsum (_mm256_add_ps (a0, a1)) - 8 * hsum (off) + tail;
+}
+
+static inline void
+q4k_scales (const OviBlockQ4_K *w, uint8_t sc[8], uint8_t m[8])
+{
+  for (int j = 0; j < 8; j++)
+    ovi_llm_q4k_scale_min (w->scales, j, &sc[j], &m[j]);
+}
+
+static float
+dot_q4_k (const OviBlockQ4_K *w, const float *d, const float *ds,
+    const int8_t *q, gsize nb)
+{
+  __m256 a0 = _mm256_setzero_ps (), a1 = a0, mins = a0;
+  const __m256i m4 = _mm256_set1_epi8 (15), ones = _mm256_set1_epi16 (1);
+  for (gsize i = 0; i < nb / 8; i++) {
+    float dd = half (w[i].d), dmin = half (w[i].dmin);
+    uint8_t sc[8], m[8];
+    uint64_t m64;
+    q4k_scales (w + i, sc, m);
+    memcpy (&m64, m, 8);
+    /* the mins: dmin * m_j times each block's d * sum, 8 at once */
+    mins = _mm256_fmadd_ps (_mm256_mul_ps (_mm256_set1_ps (dmin),
+            _mm256_cvtepi32_ps (_mm256_cvtepu8_epi32 (_mm_cvtsi64_si128
+                    ((long long) m64)))), _mm256_loadu_ps (ds + 8 * i), mins);
+    for (int p = 0; p < 4; p++) {
+      gsize b = 8 * i + 2 * p;
+      __m256i v = _mm256_loadu_si256 ((const __m256i *) (w[i].qs + 32 * p));
+      __m256i lo = _mm256_and_si256 (v, m4);
+      __m256i hi = _mm256_and_si256 (_mm256_srli_epi16 (v, 4), m4);
+      __m256i i0 = _mm256_madd_epi16 (_mm256_maddubs_epi16 (lo,
+              _mm256_loadu_si256 ((const __m256i *) (q + b * OVI_QK))), ones);
+      __m256i i1 = _mm256_madd_epi16 (_mm256_maddubs_epi16 (hi,
+              _mm256_loadu_si256 ((const __m256i *) (q + (b + 1) * OVI_QK))),
+          ones);
+      a0 = _mm256_fmadd_ps (_mm256_cvtepi32_ps (i0),
+          _mm256_set1_ps (dd * sc[2 * p] * d[b]), a0);
+      a1 = _mm256_fmadd_ps (_mm256_cvtepi32_ps (i1),
+          _mm256_set1_ps (dd * sc[2 * p + 1] * d[b + 1]), a1);
+    }
+  }
+  return hsum (_mm256_sub_ps (_mm256_add_ps (a0, a1), mins));
+}
+
+/* The 6-bit values of 32-element chunk c (0..7) of a Q6_K block, 0..63. */
+static inline __m256i
+q6_chunk (const OviBlockQ6_K *w, int c)
+{
+  int h = c / 4, quarter = c % 4;
+  __m256i lo = _mm256_loadu_si256 ((const __m256i *) (w->ql + 64 * h
+          + 32 * (quarter & 1)));
+  __m256i hb = _mm256_loadu_si256 ((const __m256i *) (w->qh + 32 * h));
+  __m128i sl = _mm_cvtsi32_si128 (quarter >= 2 ? 4 : 0);
+  __m128i sh = _mm_cvtsi32_si128 (2 * quarter);
+  lo = _mm256_and_si256 (_mm256_srl_epi16 (lo, sl), _mm256_set1_epi8 (15));
+  hb = _mm256_and_si256 (_mm256_srl_epi16 (hb, sh), _mm256_set1_epi8 (3));
+  return _mm256_or_si256 (lo, _mm256_slli_epi16 (hb, 4));
+}
+
+static float
+dot_q6_k (const OviBlockQ6_K *w, const float *d, const int8_t *q, gsize nb)
+{
+  __m256 a0 = _mm256_setzero_ps (), a1 = a0;
+  const __m256i c32 = _mm256_set1_epi8 (32);
+  for (gsize i = 0; i < nb / 8; i++) {
+    float dd = half (w[i].d);
+    for (int c = 0; c < 8; c++) {
+      gsize b = 8 * i + c;
+      __m256i x = _mm256_loadu_si256 ((const __m256i *) (q + b * OVI_QK));
+      /* (q - 32) * x as q * x - 32 * x: both fit 16 bits, so does the
+       * difference */
+      __m256i p = _mm256_sub_epi16 (_mm256_maddubs_epi16 (q6_chunk (w + i,
+                  c), x), _mm256_maddubs_epi16 (c32, x));
+      __m256i scv = _mm256_set_m128i (_mm_set1_epi16 (w[i].scales[2 * c + 1]),
+          _mm_set1_epi16 (w[i].scales[2 * c]));
+      __m256 v = _mm256_cvtepi32_ps (_mm256_madd_epi16 (p, scv));
+      if (c & 1)
+        a1 = _mm256_fmadd_ps (v, _mm256_set1_ps (dd * d[b]), a1);
+      else
+        a0 = _mm256_fmadd_ps (v, _mm256_set1_ps (dd * d[b]), a0);
+    }
+  }
+  return hsum (_mm256_add_ps (a0, a1));
+}
+
+static void
+rows_dot (const OviLlmWeight *w, const void *qx, const OviLlmActLayout *l,
+    gsize n_tokens, float *y, gsize y_stride, gsize row_begin, gsize row_end)
+{
+  for (gsize r = row_begin; r < row_end; r++) {
+    const guint8 *row = (const guint8 *) w->data + r * w->row_bytes;
+    for (gsize t = 0; t < n_tokens; t++) {
+      const float *x = (const float *) ((const guint8 *) qx + t * l->stride);
+      float v = 0;
+      switch (w->type) {
+        case OVI_GGML_TYPE_F32:
+          v = dot_f32 ((const float *) row, x, w->n_in);
+          break;
+        case OVI_GGML_TYPE_F16:
+          v = dot_f16 (row, x, w->n_in);
+          break;
+        case OVI_GGML_TYPE_BF16:
+          v = dot_bf16 (row, x, w->n_in);
+          break;
+        case OVI_GGML_TYPE_Q8_0:
+          v = dot_q8_0 ((const OviBlockQ8_0 *) row, ovi_llm_act_d (qx, l, t),
+              ovi_llm_act_q (qx, l, t), l->nb);
+          break;
+        case OVI_GGML_TYPE_Q4_0:
+          v = dot_q4_0 ((const OviBlockQ4_0 *) row, ovi_llm_act_d (qx, l, t),
+              ovi_llm_act_ds (qx, l, t), ovi_llm_act_q (qx, l, t), l->nb);
+          break;
+        case OVI_GGML_TYPE_Q4_K:
+          v = dot_q4_k ((const OviBlockQ4_K *) row, ovi_llm_act_d (qx, l, t),
+              ovi_llm_act_ds (qx, l, t), ovi_llm_act_q (qx, l, t), l->nb);
+          break;
+        case OVI_GGML_TYPE_Q6_K:
+          v = dot_q6_k ((const OviBlockQ6_K *) row, ovi_llm_act_d (qx, l, t),
+              ovi_llm_act_q (qx, l, t), l->nb);
+          break;
+        default:
+          break;
+      }
+      y[t * y_stride + r] = v;
+    }
+  }
+}
+
+/* ---- panel packing: rows r0 .. r0 + nr - 1 (nr <= 8; missing rows are
+ * zeros), blocks b0 .. b0 + nbc - 1 or columns k0 .. k0 + kc - 1 ---- */
+
+static inline const guint8 *
+row_at (const OviLlmWeight *w, gsize r)
+{
+  return (const guint8 *) w->data + r * w->row_bytes;
+}
+
+static void
+pack_u8 (const OviLlmWeight *w, gsize r0, int nr, gsize b0, int nbc,
+    Panel *p)
+{
+  for (int bb = 0; bb < nbc; bb++) {
+    gsize b = b0 + bb;
+    __m256i r[8];
+    for (int i = 0; i < 8; i++) {
+      if (i >= nr) {
+        r[i] = _mm256_setzero_si256 ();
+        p->scale[bb][i] = p->offs[bb][i] = 0;
+      } else if (w->type == OVI_GGML_TYPE_Q4_0) {
+        const OviBlockQ4_0 *blk = (const OviBlockQ4_0 *) row_at (w, r0 + i)
+            + b;
+        float dw = half (blk->d);
+        r[i] = load_nibbles (blk->qs);
+        p->scale[bb][i] = dw;
+        p->offs[bb][i] = -8 * dw;
+      } else {
+        const OviBlockQ4_K *blk = (const OviBlockQ4_K *) row_at (w, r0 + i)
+            + b / 8;
+        int j = b % 8;
+        uint8_t sc, m;
+        __m256i v = _mm256_loadu_si256 ((const __m256i *) (blk->qs
+                + 32 * (j / 2)));
+        if (j & 1)
+          v = _mm256_srli_epi16 (v, 4);
+        r[i] = _mm256_and_si256 (v, _mm256_set1_epi8 (15));
+        ovi_llm_q4k_scale_min (blk->scales, j, &sc, &m);
+        p->scale[bb][i] = half (blk->d) * sc;
+        p->offs[bb][i] = -(half (blk->dmin) * m);
+      }
+    }
+    transpose8 (r);
+    for (int g = 0; g < 8; g++)
+      _mm256_store_si256 ((__m256i *) (p->vals + bb * 256 + 32 * g), r[g]);
+  }
+}
+
+static void
+pack_i16 (const OviLlmWeight *w, gsize r0, int nr, gsize b0, int nbc,
+    Panel *p)
+{
+  for (int bb = 0; bb < nbc; bb++) {
+    gsize b = b0 + bb;
+    __m256i lo[8], hi[8];
+    for (int i = 0; i < 8; i++) {
+      if (i >= nr) {
+        lo[i] = hi[i] = _mm256_setzero_si256 ();
+        p->scale[bb][i] = 0;
+      } else if (w->type == OVI_GGML_TYPE_Q8_0) {
+        const OviBlockQ8_0 *blk = (const OviBlockQ8_0 *) row_at (w, r0 + i)
+            + b;
+        lo[i] = _mm256_cvtepi8_epi16 (_mm_loadu_si128 ((const __m128i *)
+                blk->qs));
+        hi[i] = _mm256_cvtepi8_epi16 (_mm_loadu_si128 ((const __m128i *)
+                (blk->qs + 16)));
+        p->scale[bb][i] = half (blk->d);
+      } else {
+        const OviBlockQ6_K *blk = (const OviBlockQ6_K *) row_at (w, r0 + i)
+            + b / 8;
+        int c = b % 8;
+        __m256i v = _mm256_sub_epi8 (q6_chunk (blk, c),
+            _mm256_set1_epi8 (32));
+        lo[i] = _mm256_mullo_epi16 (_mm256_cvtepi8_epi16
+            (_mm256_castsi256_si128 (v)),
+            _mm256_set1_epi16 (blk->scales[2 * c]));
+        hi[i] = _mm256_mullo_epi16 (_mm256_cvtepi8_epi16
+            (_mm256_extracti128_si256 (v, 1)),
+            _mm256_set1_epi16 (blk->scales[2 * c + 1]));
+        p->scale[bb][i] = half (blk->d);
+      }
+    }
+    transpose8 (lo);
+    transpose8 (hi);
+    for (int g = 0; g < 8; g++) {
+      _mm256_store_si256 ((__m256i *) (p->vals + bb * 512 + 32 * g), lo[g]);
+      _mm256_store_si256 ((__m256i *) (p->vals + bb * 512 + 256 + 32 * g),
+          hi[g]);
+    }
+  }
+}
+
+static inline float
+weight_float (OviGgmlType type, const guint8 *row, gsize k)
+{
+  if (type == OVI_GGML_TYPE_F32) {
+    float f;
+    memcpy (&f, row + 4 * k, 4);
+    return f;
+  } else {
+    uint16_t h;
+    memcpy (&h, row + 2 * k, 2);
+    return type == OVI_GGML_TYPE_F16 ? half (h) : ovi_llm_bf16_to_fp32 (h);
+  }
+}
+
+static void
+pack_f32 (const OviLlmWeight *w, gsize r0, int nr, gsize k0, int kc,
+    Panel *p)
+{
+  float *out = (float *) p->vals;
+  int k = 0;
+  for (; k + 8 <= kc; k += 8) {
+    __m256i r[8];
+    for (int i = 0; i < 8; i++) {
+      const guint8 *row;
+      __m256 v;
+      if (i >= nr) {
+        r[i] = _mm256_setzero_si256 ();
+        continue;
+      }
+      row = row_at (w, r0 + i);
+      if (w->type == OVI_GGML_TYPE_F32)
+        v = _mm256_loadu_ps ((const float *) row + k0 + k);
+      else if (w->type == OVI_GGML_TYPE_F16)
+        v = load_f16 (row + 2 * (k0 + k));
+      else
+        v = load_bf16 (row + 2 * (k0 + k));
+      r[i] = _mm256_castps_si256 (v);
+    }
+    transpose8 (r);
+    for (int g = 0; g < 8; g++)
+      _mm256_store_si256 ((__m256i *) (out + 8 * (k + g)), r[g]);
+  }
+  for (; k < kc; k++)
+    for (int i = 0; i < 8; i++)
+      out[8 * k + i] = i < nr ? weight_float (w->type, row_at (w, r0 + i),
+          k0 + k) : 0;
+}
+
+/* ---- tiles: 8 rows x NT tokens; acc[t] lanes are rows ---- */
+
+typedef struct {
+  const void *qx;
+  const OviLlmActLayout *l;
+  gsize t0;
+} Tokens;
+
+/* An empty asm that takes and gives back the accumulator in a register:
+ * without it gcc reassociates the integer sums of a block, computes all
+ * 32 products first and spills them to the stack. */
+#define PIN(v) __asm__ ("" : "+x" (v))
+
+static inline __attribute__((always_inline)) void
+tile_u8 (const Panel *p, int nbc, gsize b0, const Tokens *tk, __m256 *acc,
+    const int NT)
+{
+  const int8_t *xq[TOKENS];
+  const float *xd[TOKENS], *xds[TOKENS];
+  const __m256i ones = _mm256_set1_epi16 (1);
+  for (int t = 0; t < NT; t++) {
+    xq[t] = ovi_llm_act_q (tk->qx, tk->l, tk->t0 + t) + b0 * OVI_QK;
+    xd[t] = ovi_llm_act_d (tk->qx, tk->l, tk->t0 + t) + b0;
+    xds[t] = ovi_llm_act_ds (tk->qx, tk->l, tk->t0 + t) + b0;
+  }
+  for (int bb = 0; bb < nbc; bb++) {
+    const guint8 *v = p->vals + bb * 256;
+    __m256i s[TOKENS];
+    __m256 sc = _mm256_load_ps (p->scale[bb]);
+    __m256 of = _mm256_load_ps (p->offs[bb]);
+#pragma GCC unroll 4
+    for (int t = 0; t < NT; t++)
+      s[t] = _mm256_setzero_si256 ();
+#pragma GCC unroll 8
+    for (int g = 0; g < 8; g++) {
+      __m256i wv = _mm256_load_si256 ((const __m256i *) (v + 32 * g));
+#pragma GCC unroll 4
+      for (int t = 0; t < NT; t++) {
+        int32_t x4;
+        memcpy (&x4, xq[t] + bb * OVI_QK + 4 * g, 4);
+        s[t] = _mm256_add_epi16 (s[t], _mm256_maddubs_epi16 (wv,
+                _mm256_set1_epi32 (x4)));
+        PIN (s[t]);
+      }
+    }
+#pragma GCC unroll 4
+    for (int t = 0; t < NT; t++) {
+      __m256 dot = _mm256_cvtepi32_ps (_mm256_madd_epi16 (s[t], ones));
+      acc[t] = _mm256_fmadd_ps (dot, _mm256_mul_ps (sc,
+              _mm256_broadcast_ss (xd[t] + bb)), acc[t]);
+      acc[t] = _mm256_fmadd_ps (of, _mm256_broadcast_ss (xds[t] + bb),
+          acc[t]);
+    }
+  }
+}
+
+static inline __attribute__((always_inline)) void
+tile_i16 (const Panel *p, int nbc, gsize b0, const Tokens *tk, __m256 *acc,
+    const int NT)
+{
+  const int16_t *xq[TOKENS];
+  const float *xd[TOKENS];
+  for (int t = 0; t < NT; t++) {
+    xq[t] = ovi_llm_act_q16 (tk->qx, tk->l, tk->t0 + t) + b0 * OVI_QK;
+    xd[t] = ovi_llm_act_d (tk->qx, tk->l, tk->t0 + t) + b0;
+  }
+  for (int bb = 0; bb < nbc; bb++) {
+    const guint8 *v = p->vals + bb * 512;
+    __m256i s[TOKENS];
+    __m256 sc = _mm256_load_ps (p->scale[bb]);
+#pragma GCC unroll 4
+    for (int t = 0; t < NT; t++)
+      s[t] = _mm256_setzero_si256 ();
+#pragma GCC unroll 16
+    for (int g = 0; g < 16; g++) {
+      __m256i wv = _mm256_load_si256 ((const __m256i *) (v + 32 * g));
+#pragma GCC unroll 4
+      for (int t = 0; t < NT; t++) {
+        int32_t x2;
+        memcpy (&x2, xq[t] + bb * OVI_QK + 2 * g, 4);
+        s[t] = _mm256_add_epi32 (s[t], _mm256_madd_epi16 (wv,
+                _mm256_set1_epi32 (x2)));
+        PIN (s[t]);
+      }
+    }
+#pragma GCC unroll 4
+    for (int t = 0; t < NT; t++)
+      acc[t] = _mm256_fmadd_ps (_mm256_cvtepi32_ps (s[t]), _mm256_mul_ps (sc,
+              _mm256_broadcast_ss (xd[t] + bb)), acc[t]);
+  }
+}
+
+static inline __attribute__((always_inline)) void
+tile_f32 (const Panel *p, int kc, gsize k0, const Tokens *tk, __m256 *acc,
+    const int NT)
+{
+  const float *x[TOKENS];
+  const float *v = (const float *) p->vals;
+  for (int t = 0; t < NT; t++)
+    x[t] = (const float *) ((const guint8 *) tk->qx + (tk->t0 + t)
+        * tk->l->stride) + k0;
+  for (int k = 0; k < kc; k++) {
+    __m256 wv = _mm256_load_ps (v + 8 * k);
+#pragma GCC unroll 4
+    for (int t = 0; t < NT; t++)
+      acc[t] = _mm256_fmadd_ps (wv, _mm256_broadcast_ss (x[t] + k), acc[t]);
+  }
+}
+
+typedef enum { PANEL_U8, PANEL_I16, PANEL_F32 } PanelKind;
+
+/* One chunk of one panel for NT tokens: accumulate into y (or start y on
+ * the first chunk); only the nr valid row lanes are stored. */
+static inline __attribute__((always_inline)) void
+run_tile (PanelKind kind, const Panel *p, int n, gsize start,
+    const Tokens *tk, float *y, gsize y_stride, gboolean first, int nr,
+    __m256i mask, const int NT)
+{
+  __m256 acc[TOKENS];
+  for (int t = 0; t < NT; t++) {
+    float *yt = y + (tk->t0 + t) * y_stride;
+    if (first)
+      acc[t] = _mm256_setzero_ps ();
+    else
+      acc[t] = nr == 8 ? _mm256_loadu_ps (yt) : _mm256_maskload_ps (yt, mask);
+  }
+  if (kind == PANEL_U8)
+    tile_u8 (p, n, start, tk, acc, NT);
+  else if (kind == PANEL_I16)
+    tile_i16 (p, n, start, tk, acc, NT);
+  else
+    tile_f32 (p, n, start, tk, acc, NT);
+  for (int t = 0; t < NT; t++) {
+    float *yt = y + (tk->t0 + t) * y_stride;
+    if (nr == 8)
+      _mm256_storeu_ps (yt, acc[t]);
+    else
+      _mm256_maskstore_ps (yt, mask, acc[t]);
+  }
+}
+
+#define DEFINE_TILES(kind, name)                                             \
+  static void                                                               \
+  name (const Panel *p, int n, gsize start, const Tokens *tk, float *y,     \
+      gsize y_stride, gboolean first, int nr, __m256i mask, int nt)        \
+  {                                                                         \
+    switch (nt) {                                                           \
+      case 4: run_tile (kind, p, n, start, tk, y, y_stride, first, nr,      \
+          mask, 4); break;                                                  \
+      case 3: run_tile (kind, p, n, start, tk, y, y_stride, first, nr,      \
+          mask, 3); break;                                                  \
+      case 2: run_tile (kind, p, n, start, tk, y, y_stride, first, nr,      \
+          mask, 2); break;                                                  \
+      default: run_tile (kind, p, n, start, tk, y, y_stride, first, nr,     \
+          mask, 1); break;                                                  \
+    }                                                                       \
+  }
+
+DEFINE_TILES (PANEL_U8, tiles_u8)
+DEFINE_TILES (PANEL_I16, tiles_i16)
+DEFINE_TILES (PANEL_F32, tiles_f32)
+
+static void
+rows_panels (const OviLlmWeight *w, const void *qx, const OviLlmActLayout *l,
+    gsize n_tokens, float *y, gsize y_stride, gsize row_begin, gsize row_end)
+{
+  PanelKind kind;
+  Panel panel;
+  /* 32-block columns for quantized types, single columns for floats */
+  gsize unit = OVI_QK, total;
+
+  switch (w->type) {
+    case OVI_GGML_TYPE_Q4_0:
+    case OVI_GGML_TYPE_Q4_K:
+      kind = PANEL_U8;
+      break;
+    case OVI_GGML_TYPE_Q8_0:
+    case OVI_GGML_TYPE_Q6_K:
+      kind = PANEL_I16;
+      break;
+    default:
+      kind = PANEL_F32;
+      unit = 1;
+      break;
+  }
+  total = w->n_in / unit;
+
+  for (gsize r0 = row_begin; r0 < row_end; r0 += 8) {
+    int nr = (int) MIN (8, row_end - r0);
+    __m256i mask = _mm256_cmpgt_epi32 (_mm256_set1_epi32 (nr),
+        _mm256_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7));
+    for (gsize c0 = 0; c0 < total; c0 += KC / unit) {
+      int n = (int) MIN (KC / unit, total - c0);
+      if (kind == PANEL_U8)
+        pack_u8 (w, r0, nr, c0, n, &panel);
+      else if (kind == PANEL_I16)
+        pack_i16 (w, r0, nr, c0, n, &panel);
+      else
+        pack_f32 (w, r0, nr, c0, n, &panel);
+      for (gsize t0 = 0; t0 < n_tokens; t0 += TOKENS) {
+        Tokens tk = { qx, l, t0 };
+        int nt = (int) MIN (TOKENS, n_tokens - t0);
+        float *yr = y + r0;
+        if (kind == PANEL_U8)
+          tiles_u8 (&panel, n, c0, &tk, yr, y_stride, c0 == 0, nr, mask, nt);
+        else if (kind == PANEL_I16)
+          tiles_i16 (&panel, n, c0, &tk, yr, y_stride, c0 == 0, nr, mask,
+              nt);
+        else
+          tiles_f32 (&panel, n, c0, &tk, yr, y_stride, c0 == 0, nr, mask,
+              nt);
+      }
+    }
+  }
+}
+
+void
+ovi_llm_avx2_rows (const OviLlmWeight *w, const void *qx,
+    const OviLlmActLayout *l, gsize n_tokens, float *y, gsize y_stride,
+    gsize row_begin, gsize row_end)
+{
+  if (n_tokens >= OVI_LLM_PANEL_MIN_TOKENS)
+    rows_panels (w, qx, l, n_tokens, y, y_stride, row_begin, row_end);
+  else
+    rows_dot (w, qx, l, n_tokens, y, y_stride, row_begin, row_end);
+}
+
+#pragma GCC pop_options
+
+#endif

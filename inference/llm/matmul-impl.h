@@ -1,0 +1,85 @@
+/* Internal to matmul.c and matmul-avx2.c: the activation layout and the
+ * entry points of the AVX2 kernels.
+ *
+ * Activations for quantized weights: every token row is quantized per 32
+ * elements to int8 with a float scale, d = max|x| / 127, q = round (x / d)
+ * (ties to even). The scale stays a float (ggml rounds it to fp16) since
+ * nothing reads these blocks but our kernels, and the block is 32 wide
+ * for the k-quants too (ggml pairs them with one scale per 256): a finer
+ * scale is more exact and lets every weight type share one activation
+ * format and one set of tiled kernels. Each token's record holds, as
+ * separate arrays so that kernels load 8 scales at once:
+ *   float d[nb]; float ds[nb] (d * sum of the block's quants, for the
+ *   offsets of Q4_0's -8 and Q4_K's mins); int8 q[n_in]; and, only where
+ *   the 16-bit tiled kernels run (Q8_0 and Q6_K weights, several tokens),
+ *   int16 q16[n_in].
+ * Records are 32-byte aligned relative to the buffer's start.
+ *
+ * Activations for float weights are the float rows themselves. */
+#ifndef OVI_LLM_MATMUL_IMPL_H
+#define OVI_LLM_MATMUL_IMPL_H
+
+#include <stdint.h>
+
+#include "matmul.h"
+#include "quants.h"
+
+G_BEGIN_DECLS
+
+/* From this many tokens on, the multiplication runs on tiles of packed
+ * weight panels (several tokens share each loaded weight vector); below,
+ * it is one dot product per row and token. */
+#define OVI_LLM_PANEL_MIN_TOKENS 2
+
+typedef struct {
+  gsize n_in, nb;
+  gboolean quantized;
+  gboolean has16;        /* the int16 copy of q exists */
+  gsize off_ds, off_q, off_q16;
+  gsize stride;          /* bytes from one token's record to the next */
+} OviLlmActLayout;
+
+void ovi_llm_act_layout (OviGgmlType type, gsize n_in, gsize n_tokens,
+    OviLlmActLayout *l);
+
+static inline const float *
+ovi_llm_act_d (const void *qx, const OviLlmActLayout *l, gsize t)
+{
+  return (const float *) ((const guint8 *) qx + t * l->stride);
+}
+
+static inline const float *
+ovi_llm_act_ds (const void *qx, const OviLlmActLayout *l, gsize t)
+{
+  return (const float *) ((const guint8 *) qx + t * l->stride + l->off_ds);
+}
+
+static inline const int8_t *
+ovi_llm_act_q (const void *qx, const OviLlmActLayout *l, gsize t)
+{
+  return (const int8_t *) ((const guint8 *) qx + t * l->stride + l->off_q);
+}
+
+static inline const int16_t *
+ovi_llm_act_q16 (const void *qx, const OviLlmActLayout *l, gsize t)
+{
+  return (const int16_t *) ((const guint8 *) qx + t * l->stride
+      + l->off_q16);
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+#define OVI_LLM_HAVE_X86 1
+/* AVX2 + FMA + F16C bodies (matmul-avx2.c); call only when the CPU has
+ * them. */
+void ovi_llm_avx2_quantize_row (const float *x, const OviLlmActLayout *l,
+    void *rec);
+void ovi_llm_avx2_rows (const OviLlmWeight *w, const void *qx,
+    const OviLlmActLayout *l, gsize n_tokens, float *y, gsize y_stride,
+    gsize row_begin, gsize row_end);
+#else
+#define OVI_LLM_HAVE_X86 0
+#endif
+
+G_END_DECLS
+
+#endif

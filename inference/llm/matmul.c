@@ -1,0 +1,385 @@
+/* The API of matmul.h: activation layout and quantization, the dispatch
+ * between the AVX2 kernels (matmul-avx2.c) and the portable scalar ones
+ * here, and the OpenMP split over rows. The scalar kernels compute the
+ * same integer block dots as the AVX2 ones (same activation quants), so
+ * both paths agree up to the order of float additions. */
+#include "matmul-impl.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <omp.h>
+
+/* Rows per tile of the AVX2 kernels: thread chunks start at multiples of
+ * it so that no tile straddles two threads. */
+#define TILE_ROWS 8
+
+static gboolean
+is_quantized (OviGgmlType type)
+{
+  return type == OVI_GGML_TYPE_Q8_0 || type == OVI_GGML_TYPE_Q4_0
+      || type == OVI_GGML_TYPE_Q4_K || type == OVI_GGML_TYPE_Q6_K;
+}
+
+gboolean
+ovi_llm_weight_type_supported (OviGgmlType type, gsize n_in)
+{
+  guint be;
+  if (!(is_quantized (type) || type == OVI_GGML_TYPE_F32
+          || type == OVI_GGML_TYPE_F16 || type == OVI_GGML_TYPE_BF16))
+    return FALSE;
+  be = ovi_ggml_block_elements (type);
+  return n_in > 0 && n_in % be == 0;
+}
+
+static gsize
+round32 (gsize n)
+{
+  return (n + 31) & ~(gsize) 31;
+}
+
+void
+ovi_llm_act_layout (OviGgmlType type, gsize n_in, gsize n_tokens,
+    OviLlmActLayout *l)
+{
+  memset (l, 0, sizeof (*l));
+  l->n_in = n_in;
+  l->nb = n_in / OVI_QK;
+  l->quantized = is_quantized (type);
+  if (!l->quantized) {
+    l->stride = n_in * sizeof (float);
+    return;
+  }
+  l->has16 = n_tokens >= OVI_LLM_PANEL_MIN_TOKENS
+      && (type == OVI_GGML_TYPE_Q8_0 || type == OVI_GGML_TYPE_Q6_K);
+  l->off_ds = l->nb * sizeof (float);
+  l->off_q = round32 (2 * l->nb * sizeof (float));
+  l->off_q16 = round32 (l->off_q + n_in);
+  l->stride = l->has16 ? round32 (l->off_q16 + 2 * n_in) : l->off_q16;
+}
+
+gsize
+ovi_llm_activation_bytes (OviGgmlType type, gsize n_in, gsize n_tokens)
+{
+  OviLlmActLayout l;
+  ovi_llm_act_layout (type, n_in, n_tokens, &l);
+  return l.stride * n_tokens;
+}
+
+/* The scalar twin of the AVX2 quantizer: same scale, same rounding (ties
+ * to even, as cvtps2dq in the default rounding mode). */
+static void
+quantize_row_scalar (const float *x, const OviLlmActLayout *l, void *rec)
+{
+  float *d = rec;
+  float *ds = (float *) ((guint8 *) rec + l->off_ds);
+  int8_t *q = (int8_t *) ((guint8 *) rec + l->off_q);
+  int16_t *q16 = (int16_t *) ((guint8 *) rec + l->off_q16);
+
+  for (gsize b = 0; b < l->nb; b++) {
+    float amax = 0, id;
+    int s = 0;
+    for (int j = 0; j < OVI_QK; j++)
+      amax = MAX (amax, fabsf (x[b * OVI_QK + j]));
+    d[b] = amax / 127;
+    id = d[b] != 0 ? 1.0f / d[b] : 0.0f;
+    for (int j = 0; j < OVI_QK; j++) {
+      float v = x[b * OVI_QK + j] * id;
+      /* in range for finite inputs; the tests keep NaN out of (int) */
+      int qi = v >= 127.f ? 127 : v <= -127.f ? -127
+          : v == v ? (int) nearbyintf (v) : 0;
+      q[b * OVI_QK + j] = (int8_t) qi;
+      if (l->has16)
+        q16[b * OVI_QK + j] = (int16_t) qi;
+      s += qi;
+    }
+    ds[b] = d[b] * (float) s;
+  }
+}
+
+/* ---- scalar dot products of one weight row with one token ---- */
+
+static float
+dot_f32 (const float *w, const float *x, gsize n)
+{
+  float acc = 0;
+  for (gsize i = 0; i < n; i++)
+    acc += w[i] * x[i];
+  return acc;
+}
+
+static float
+dot_f16 (const guint8 *w, const float *x, gsize n)
+{
+  float acc = 0;
+  for (gsize i = 0; i < n; i++) {
+    OviFp16 h;
+    memcpy (&h, w + 2 * i, 2);
+    acc += ovi_llm_fp16_to_fp32 (h) * x[i];
+  }
+  return acc;
+}
+
+static float
+dot_bf16 (const guint8 *w, const float *x, gsize n)
+{
+  float acc = 0;
+  for (gsize i = 0; i < n; i++) {
+    OviBf16 h;
+    memcpy (&h, w + 2 * i, 2);
+    acc += ovi_llm_bf16_to_fp32 (h) * x[i];
+  }
+  return acc;
+}
+
+static float
+dot_q8_0 (const OviBlockQ8_0 *w, const void *qx, const OviLlmActLayout *l,
+    gsize t)
+{
+  const float *d = ovi_llm_act_d (qx, l, t);
+  const int8_t *q = ovi_llm_act_q (qx, l, t);
+  float acc = 0;
+  for (gsize b = 0; b < l->nb; b++) {
+    int s = 0;
+    for (int j = 0; j < OVI_QK; j++)
+      s += w[b].qs[j] * q[b * OVI_QK + j];
+    acc += ovi_llm_fp16_to_fp32 (w[b].d) * d[b] * (float) s;
+  }
+  return acc;
+}
+
+/* Q4_0 as the tiled kernel sees it: unsigned nibbles times the scale, plus
+ * the offset -8 * d times the block's activation sum. */
+static float
+dot_q4_0 (const OviBlockQ4_0 *w, const void *qx, const OviLlmActLayout *l,
+    gsize t)
+{
+  const float *d = ovi_llm_act_d (qx, l, t);
+  const float *ds = ovi_llm_act_ds (qx, l, t);
+  const int8_t *q = ovi_llm_act_q (qx, l, t);
+  float acc = 0;
+  for (gsize b = 0; b < l->nb; b++) {
+    const int8_t *xq = q + b * OVI_QK;
+    float dw = ovi_llm_fp16_to_fp32 (w[b].d);
+    int s = 0;
+    for (int j = 0; j < OVI_QK / 2; j++)
+      s += (w[b].qs[j] & 15) * xq[j] + (w[b].qs[j] >> 4) * xq[j + 16];
+    acc += dw * d[b] * (float) s - 8 * dw * ds[b];
+  }
+  return acc;
+}
+
+static float
+dot_q4_k (const OviBlockQ4_K *w, const void *qx, const OviLlmActLayout *l,
+    gsize t)
+{
+  const float *d = ovi_llm_act_d (qx, l, t);
+  const float *ds = ovi_llm_act_ds (qx, l, t);
+  const int8_t *q = ovi_llm_act_q (qx, l, t);
+  float acc = 0;
+  for (gsize i = 0; i < l->nb / 8; i++) {
+    float dd = ovi_llm_fp16_to_fp32 (w[i].d);
+    float dmin = ovi_llm_fp16_to_fp32 (w[i].dmin);
+    for (int j = 0; j < 8; j++) {
+      gsize b = 8 * i + j;
+      const uint8_t *wq = w[i].qs + 32 * (j / 2);
+      int shift = 4 * (j & 1), s = 0;
+      uint8_t sc, m;
+      ovi_llm_q4k_scale_min (w[i].scales, j, &sc, &m);
+      for (int e = 0; e < 32; e++)
+        s += ((wq[e] >> shift) & 15) * q[b * OVI_QK + e];
+      acc += dd * sc * d[b] * (float) s - dmin * m * ds[b];
+    }
+  }
+  return acc;
+}
+
+static int
+q6_value (const OviBlockQ6_K *b, int e)
+{
+  int h = e / 128, r = e % 128, l = r % 32, quarter = r / 32;
+  uint8_t lo = b->ql[64 * h + l + 32 * (quarter & 1)];
+  return (((quarter < 2 ? lo : lo >> 4) & 15)
+      | (((b->qh[32 * h + l] >> (2 * quarter)) & 3) << 4)) - 32;
+}
+
+static float
+dot_q6_k (const OviBlockQ6_K *w, const void *qx, const OviLlmActLayout *l,
+    gsize t)
+{
+  const float *d = ovi_llm_act_d (qx, l, t);
+  const int8_t *q = ovi_llm_act_q (qx, l, t);
+  float acc = 0;
+  for (gsize i = 0; i < l->nb / 8; i++) {
+    float dd = ovi_llm_fp16_to_fp32 (w[i].d);
+    for (int c = 0; c < 8; c++) {
+      gsize b = 8 * i + c;
+      int s = 0;
+      for (int e = 0; e < 32; e++)
+        s += w[i].scales[(32 * c + e) / 16] * q6_value (&w[i], 32 * c + e)
+            * q[b * OVI_QK + e];
+      acc += dd * d[b] * (float) s;
+    }
+  }
+  return acc;
+}
+
+static void
+rows_scalar (const OviLlmWeight *w, const void *qx, const OviLlmActLayout *l,
+    gsize n_tokens, float *y, gsize y_stride, gsize row_begin, gsize row_end)
+{
+  for (gsize r = row_begin; r < row_end; r++) {
+    const guint8 *row = (const guint8 *) w->data + r * w->row_bytes;
+    for (gsize t = 0; t < n_tokens; t++) {
+      const float *x = (const float *) ((const guint8 *) qx + t * l->stride);
+      float v = 0;
+      switch (w->type) {
+        case OVI_GGML_TYPE_F32:
+          v = dot_f32 ((const float *) row, x, w->n_in);
+          break;
+        case OVI_GGML_TYPE_F16:
+          v = dot_f16 (row, x, w->n_in);
+          break;
+        case OVI_GGML_TYPE_BF16:
+          v = dot_bf16 (row, x, w->n_in);
+          break;
+        case OVI_GGML_TYPE_Q8_0:
+          v = dot_q8_0 ((const OviBlockQ8_0 *) row, qx, l, t);
+          break;
+        case OVI_GGML_TYPE_Q4_0:
+          v = dot_q4_0 ((const OviBlockQ4_0 *) row, qx, l, t);
+          break;
+        case OVI_GGML_TYPE_Q4_K:
+          v = dot_q4_k ((const OviBlockQ4_K *) row, qx, l, t);
+          break;
+        case OVI_GGML_TYPE_Q6_K:
+          v = dot_q6_k ((const OviBlockQ6_K *) row, qx, l, t);
+          break;
+        default:
+          break;
+      }
+      y[t * y_stride + r] = v;
+    }
+  }
+}
+
+/* ---- dispatch ---- */
+
+static int simd_mode = -1;   /* -1: not probed; 0: scalar; 1: AVX2 */
+
+static gboolean
+cpu_has_avx2 (void)
+{
+#if OVI_LLM_HAVE_X86
+  __builtin_cpu_init ();
+  return __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma")
+      && __builtin_cpu_supports ("f16c");
+#else
+  return FALSE;
+#endif
+}
+
+static gboolean
+use_avx2 (void)
+{
+  int m = g_atomic_int_get (&simd_mode);
+  if (m < 0) {
+    m = cpu_has_avx2 () ? 1 : 0;
+    g_atomic_int_set (&simd_mode, m);
+  }
+  return m == 1;
+}
+
+gboolean
+ovi_llm_matmul_set_simd (gboolean enable)
+{
+  gboolean have = cpu_has_avx2 ();
+  g_atomic_int_set (&simd_mode, enable && have ? 1 : 0);
+  return have || !enable;
+}
+
+static void
+quantize_token (OviGgmlType type, const float *x, const OviLlmActLayout *l,
+    void *rec)
+{
+  if (!l->quantized) {
+    memcpy (rec, x, l->n_in * sizeof (float));
+    return;
+  }
+#if OVI_LLM_HAVE_X86
+  if (use_avx2 ()) {
+    ovi_llm_avx2_quantize_row (x, l, rec);
+    return;
+  }
+#endif
+  quantize_row_scalar (x, l, rec);
+}
+
+void
+ovi_llm_quantize_activations (OviGgmlType type, const float *x, gsize n_in,
+    gsize n_tokens, void *qx)
+{
+  OviLlmActLayout l;
+  ovi_llm_act_layout (type, n_in, n_tokens, &l);
+  for (gsize t = 0; t < n_tokens; t++)
+    quantize_token (type, x + t * n_in, &l, (guint8 *) qx + t * l.stride);
+}
+
+void
+ovi_llm_matmul_rows (const OviLlmWeight *w, const void *qx, gsize n_tokens,
+    float *y, gsize y_stride, gsize row_begin, gsize row_end)
+{
+  OviLlmActLayout l;
+
+  if (row_end > w->n_out)
+    row_end = w->n_out;
+  if (row_begin >= row_end || n_tokens == 0)
+    return;
+  ovi_llm_act_layout (w->type, w->n_in, n_tokens, &l);
+#if OVI_LLM_HAVE_X86
+  if (use_avx2 ()) {
+    ovi_llm_avx2_rows (w, qx, &l, n_tokens, y, y_stride, row_begin,
+        row_end);
+    return;
+  }
+#endif
+  rows_scalar (w, qx, &l, n_tokens, y, y_stride, row_begin, row_end);
+}
+
+void
+ovi_llm_matmul (const OviLlmWeight *w, const float *x, gsize n_tokens,
+    float *y, void *scratch, int n_threads)
+{
+  OviLlmActLayout l;
+  gsize units = (w->n_out + TILE_ROWS - 1) / TILE_ROWS;
+
+  ovi_llm_act_layout (w->type, w->n_in, n_tokens, &l);
+  if (n_threads <= 1 || units <= 1) {
+    ovi_llm_quantize_activations (w->type, x, w->n_in, n_tokens, scratch);
+    ovi_llm_matmul_rows (w, scratch, n_tokens, y, w->n_out, 0, w->n_out);
+    return;
+  }
+#pragma omp parallel num_threads (n_threads)
+  {
+    int nth = omp_get_num_threads (), ith = omp_get_thread_num ();
+    gsize per = (units + nth - 1) / nth;
+    gsize r0 = MIN (units, per * ith) * TILE_ROWS;
+    gsize r1 = MIN (units, per * (ith + 1)) * TILE_ROWS;
+
+#pragma omp for schedule (static)
+    for (gsize t = 0; t < n_tokens; t++)
+      quantize_token (w->type, x + t * w->n_in, &l,
+          (guint8 *) scratch + t * l.stride);
+    /* the loop's implicit barrier: every token is quantized */
+    ovi_llm_matmul_rows (w, scratch, n_tokens, y, w->n_out, r0,
+        MIN (r1, w->n_out));
+  }
+}
+
+void
+ovi_llm_dequantize_row (OviGgmlType type, const void *row, gsize n_in,
+    float *out)
+{
+  if (!ovi_llm_dequantize (type, row, n_in, out))
+    memset (out, 0, n_in * sizeof (float));
+}
