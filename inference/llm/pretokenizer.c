@@ -44,6 +44,9 @@ split_valid (GRegex *regex, const char *text, gsize len, OviLlmWordFunc fn,
   GMatchInfo *mi = NULL;
   gsize done = 0;
 
+  /* Should PCRE2 give up (its match limit), the rest of the run is one
+   * word: still lossless, only split less finely. The patterns are linear
+   * on long runs of one class (the tests encode 1 MiB runs). */
   g_regex_match_full (regex, text, len, 0, 0, &mi, NULL);
   while (g_match_info_matches (mi)) {
     int start, end;

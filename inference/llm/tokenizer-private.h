@@ -18,6 +18,7 @@ typedef enum {
  * and the strings are the tokenizer's token texts. */
 typedef struct {
   gint32 *slots;
+  guint32 *hashes;    /* each slot's full hash: most misses skip memcmp */
   guint32 mask;
 } TextIndex;
 
@@ -46,6 +47,13 @@ struct _OviLlmTokenizer {
 
   TextIndex index;
   PairIndex merges;
+  /* SentencePiece: every pair of adjacent characters inside some token
+   * text, (first << 32 | second) + 1. Where two neighbouring characters of
+   * the input are not such a pair no merge can ever join them, so the text
+   * is merged in independent segments (small heaps instead of one the size
+   * of the text). */
+  guint64 *char_pairs;
+  guint32 char_pairs_mask;
   /* SentencePiece: the <0xXX> tokens; byte-level BPE: the token of each
    * byte's GPT-2 character. -1 where the vocabulary lacks one. */
   gint32 byte_token[256];
@@ -69,6 +77,9 @@ gint32 ovi_llm_text_index_find (const OviLlmTokenizer *tok, const char *s,
 /* Rank of merging left with right (-1 when no merge), and its result. */
 gint32 ovi_llm_pair_index_find (const OviLlmTokenizer *tok, gint32 left,
     gint32 right, gint32 *result);
+
+gboolean ovi_llm_char_pair_known (const OviLlmTokenizer *tok, guint32 first,
+    guint32 second);
 
 /* SentencePiece: appends the ids of one raw text fragment. */
 gboolean ovi_llm_spm_encode (const OviLlmTokenizer *tok, const char *text,

@@ -2,7 +2,12 @@
  * characters and repeatedly merge the adjacent pair whose concatenation is
  * the highest-scoring token (the leftmost pair among equal scores). What
  * is left and is not a token (a character the vocabulary lacks) falls back
- * to <0xXX> byte tokens, or to the unknown token without them. */
+ * to <0xXX> byte tokens, or to the unknown token without them.
+ *
+ * The text is cut where two neighbouring characters appear side by side in
+ * no token text (no merge can join them) and each segment is merged on its
+ * own: the same result as one pass over the whole text, with heaps the
+ * size of a word instead of the size of the text. */
 #include <string.h>
 
 #include "tokenizer-private.h"
@@ -92,49 +97,20 @@ try_bigram (const OviLlmTokenizer *tok, const char *text, const Symbol *sym,
   heap_push (heap, b);
 }
 
-gboolean
-ovi_llm_spm_encode (const OviLlmTokenizer *tok, const char *text, gsize len,
-    gboolean space_prefix, GArray *out, GError **error)
+/* Merges the symbols first..last (linked among themselves only) and
+ * appends their ids. */
+static gboolean
+merge_segment (const OviLlmTokenizer *tok, const char *text, Symbol *sym,
+    gint32 first, gint32 last, Heap *heap, GArray *out, GError **error)
 {
-  GString *norm = g_string_sized_new (len + len / 2 + 4);
-  Symbol *sym;
-  Heap heap = { NULL, 0, 0 };
+  gint32 s;
   gsize i;
-  gint32 n_sym = 0, s;
-  gboolean ok = TRUE;
 
-  /* SentencePiece's normalization for LLaMA: spaces become U+2581 and one
-   * is prefixed (add_dummy_prefix); nothing else is rewritten. */
-  if (space_prefix)
-    g_string_append (norm, "\xe2\x96\x81");
-  for (i = 0; i < len; i++) {
-    if (text[i] == ' ')
-      g_string_append (norm, "\xe2\x96\x81");
-    else
-      g_string_append_c (norm, text[i]);
-  }
-
-  sym = g_new (Symbol, norm->len);
-  for (i = 0; i < norm->len; ) {
-    gsize l = ovi_llm_utf8_char_len ((const guint8 *) norm->str + i,
-        norm->len - i);
-
-    /* A byte that is not part of a valid character is a symbol alone; it
-     * will never be a token and goes to byte fallback. */
-    if (l == 0)
-      l = 1;
-    sym[n_sym].prev = n_sym - 1;
-    sym[n_sym].next = i + l < norm->len ? n_sym + 1 : -1;
-    sym[n_sym].start = i;
-    sym[n_sym].n = l;
-    n_sym++;
-    i += l;
-  }
-  for (s = 1; s < n_sym; s++)
-    try_bigram (tok, norm->str, sym, s - 1, s, &heap);
-
-  while (heap.len > 0) {
-    Bigram b = heap_pop (&heap);
+  heap->len = 0;
+  for (s = first + 1; s <= last; s++)
+    try_bigram (tok, text, sym, s - 1, s, heap);
+  while (heap->len > 0) {
+    Bigram b = heap_pop (heap);
     Symbol *l = &sym[b.left], *r = &sym[b.right];
 
     /* Stale: one side was merged since the pair was queued. */
@@ -146,12 +122,12 @@ ovi_llm_spm_encode (const OviLlmTokenizer *tok, const char *text, gsize len,
     l->next = r->next;
     if (r->next >= 0)
       sym[r->next].prev = b.left;
-    try_bigram (tok, norm->str, sym, l->prev, b.left, &heap);
-    try_bigram (tok, norm->str, sym, b.left, l->next, &heap);
+    try_bigram (tok, text, sym, l->prev, b.left, heap);
+    try_bigram (tok, text, sym, b.left, l->next, heap);
   }
 
-  for (s = n_sym > 0 ? 0 : -1; s >= 0 && ok; s = sym[s].next) {
-    const char *p = norm->str + sym[s].start;
+  for (s = first; s >= 0; s = sym[s].next) {
+    const char *p = text + sym[s].start;
     gint32 id = ovi_llm_text_index_find (tok, p, sym[s].n);
     gboolean have_bytes = TRUE;
 
@@ -171,8 +147,66 @@ ovi_llm_spm_encode (const OviLlmTokenizer *tok, const char *text, gsize len,
       g_set_error (error, OVI_LLM_TOKENIZER_ERROR,
           OVI_LLM_TOKENIZER_ERROR_ENCODE, "the vocabulary has no token, no "
           "byte tokens and no unknown token for '%.*s'", (int) sym[s].n, p);
-      ok = FALSE;
+      return FALSE;
     }
+  }
+  return TRUE;
+}
+
+gboolean
+ovi_llm_spm_encode (const OviLlmTokenizer *tok, const char *text, gsize len,
+    gboolean space_prefix, GArray *out, GError **error)
+{
+  GString *norm = g_string_sized_new (len + len / 2 + 4);
+  Symbol *sym;
+  Heap heap = { NULL, 0, 0 };
+  gsize i;
+  gint32 n_sym = 0, first = 0;
+  guint32 prev_c = G_MAXUINT32;
+  gboolean ok = TRUE;
+
+  /* SentencePiece's normalization for LLaMA: spaces become U+2581 and one
+   * is prefixed (add_dummy_prefix); nothing else is rewritten. */
+  if (space_prefix)
+    g_string_append (norm, "\xe2\x96\x81");
+  for (i = 0; i < len; i++) {
+    if (text[i] == ' ')
+      g_string_append (norm, "\xe2\x96\x81");
+    else
+      g_string_append_c (norm, text[i]);
+  }
+
+  sym = g_new (Symbol, MAX (norm->len, 1));
+  for (i = 0; i < norm->len && ok; ) {
+    gsize l = ovi_llm_utf8_char_len ((const guint8 *) norm->str + i,
+        norm->len - i);
+    /* A byte that is not part of a valid character is a symbol alone; it
+     * will never be a token and goes to byte fallback. */
+    guint32 c = l > 0 ? g_utf8_get_char (norm->str + i)
+        : 0x110000u + (guint8) norm->str[i];
+
+    if (l == 0)
+      l = 1;
+    if (n_sym > first && !ovi_llm_char_pair_known (tok, prev_c, c)) {
+      /* No token holds these two characters side by side: merging can
+       * never cross here, so what is before is finished. */
+      sym[n_sym - 1].next = -1;
+      ok = merge_segment (tok, norm->str, sym, first, n_sym - 1, &heap, out,
+          error);
+      first = n_sym;
+    }
+    sym[n_sym].prev = n_sym > first ? n_sym - 1 : -1;
+    sym[n_sym].next = n_sym + 1;
+    sym[n_sym].start = i;
+    sym[n_sym].n = l;
+    prev_c = c;
+    n_sym++;
+    i += l;
+  }
+  if (ok && n_sym > first) {
+    sym[n_sym - 1].next = -1;
+    ok = merge_segment (tok, norm->str, sym, first, n_sym - 1, &heap, out,
+        error);
   }
   g_free (heap.items);
   g_free (sym);

@@ -110,11 +110,12 @@ table_size (gsize n)
 gint32
 ovi_llm_text_index_find (const OviLlmTokenizer *tok, const char *s, gsize len)
 {
-  guint32 i = hash_bytes (s, len) & tok->index.mask;
+  guint32 h = hash_bytes (s, len);
+  guint32 i = h & tok->index.mask;
   gint32 id;
 
   while ((id = tok->index.slots[i]) >= 0) {
-    if (tok->text_len[id] == len
+    if (tok->index.hashes[i] == h && tok->text_len[id] == len
         && memcmp (tok->texts + tok->text_off[id], s, len) == 0)
       return id;
     i = (i + 1) & tok->index.mask;
@@ -130,16 +131,19 @@ text_index_build (OviLlmTokenizer *tok)
 
   tok->index.mask = size - 1;
   tok->index.slots = g_new (gint32, size);
+  tok->index.hashes = g_new0 (guint32, size);
   memset (tok->index.slots, 0xff, size * sizeof (gint32));
   for (id = 0; id < tok->n_vocab; id++) {
     const char *s = tok->texts + tok->text_off[id];
-    guint32 i = hash_bytes (s, tok->text_len[id]) & tok->index.mask;
+    guint32 h = hash_bytes (s, tok->text_len[id]);
+    guint32 i = h & tok->index.mask;
     gint32 other;
     gboolean duplicate = FALSE;
 
     /* A text listed twice keeps its first id. */
     while ((other = tok->index.slots[i]) >= 0) {
-      if (tok->text_len[other] == tok->text_len[id]
+      if (tok->index.hashes[i] == h
+          && tok->text_len[other] == tok->text_len[id]
           && memcmp (tok->texts + tok->text_off[other], s,
               tok->text_len[id]) == 0) {
         duplicate = TRUE;
@@ -147,8 +151,10 @@ text_index_build (OviLlmTokenizer *tok)
       }
       i = (i + 1) & tok->index.mask;
     }
-    if (!duplicate)
+    if (!duplicate) {
       tok->index.slots[i] = id;
+      tok->index.hashes[i] = h;
+    }
   }
 }
 
@@ -177,6 +183,58 @@ ovi_llm_pair_index_find (const OviLlmTokenizer *tok, gint32 left,
     i = (i + 1) & tok->merges.mask;
   }
   return -1;
+}
+
+static guint64
+char_pair_key (guint32 first, guint32 second)
+{
+  return ((guint64) first << 32 | second) + 1;
+}
+
+gboolean
+ovi_llm_char_pair_known (const OviLlmTokenizer *tok, guint32 first,
+    guint32 second)
+{
+  guint64 key = char_pair_key (first, second);
+  guint32 i = hash_pair (key) & tok->char_pairs_mask;
+
+  while (tok->char_pairs[i] != 0) {
+    if (tok->char_pairs[i] == key)
+      return TRUE;
+    i = (i + 1) & tok->char_pairs_mask;
+  }
+  return FALSE;
+}
+
+static void
+build_char_pairs (OviLlmTokenizer *tok, gsize total)
+{
+  /* Fewer pairs than bytes of text. */
+  guint32 size = table_size (total);
+  gint32 id;
+
+  tok->char_pairs_mask = size - 1;
+  tok->char_pairs = g_new0 (guint64, size);
+  for (id = 0; id < tok->n_vocab; id++) {
+    const char *s = tok->texts + tok->text_off[id];
+    const char *end = s + tok->text_len[id];
+    guint32 prev = G_MAXUINT32;
+
+    while (s < end) {
+      guint32 c = g_utf8_get_char (s);
+
+      if (prev != G_MAXUINT32) {
+        guint64 key = char_pair_key (prev, c);
+        guint32 i = hash_pair (key) & tok->char_pairs_mask;
+
+        while (tok->char_pairs[i] != 0 && tok->char_pairs[i] != key)
+          i = (i + 1) & tok->char_pairs_mask;
+        tok->char_pairs[i] = key;
+      }
+      prev = c;
+      s = g_utf8_next_char (s);
+    }
+  }
 }
 
 static gboolean
@@ -640,6 +698,7 @@ ovi_llm_tokenizer_new_from_gguf (const OviGguf *gguf, GError **error)
       }
     }
   } else {
+    build_char_pairs (tok, total);
     for (b = 0; b < 256; b++) {
       char name[8];
 
@@ -674,9 +733,11 @@ ovi_llm_tokenizer_free (OviLlmTokenizer *tok)
   g_free (tok->piece_off);
   g_free (tok->piece_len);
   g_free (tok->index.slots);
+  g_free (tok->index.hashes);
   g_free (tok->merges.keys);
   g_free (tok->merges.ranks);
   g_free (tok->merges.results);
+  g_free (tok->char_pairs);
   g_free (tok->specials);
   if (tok->split)
     g_regex_unref (tok->split);

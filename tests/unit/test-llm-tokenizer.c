@@ -401,6 +401,47 @@ test_bpe_special (void)
   g_array_unref (ids);
 }
 
+/* Runs of one character as long as a big prompt: one word (a single
+ * regex match, a single merge heap), paired off from the left. */
+static void
+test_long_runs (void)
+{
+  g_autoptr (OviLlmTokenizer) bpe = load ("bpe-llama3");
+  g_autoptr (OviLlmTokenizer) spm = load ("spm-no-prefix");
+  gsize n = 1 << 20, i;
+  char *text = g_malloc (n + 1);
+  const char fill[] = { 'a', ' ' };
+  const gint32 pair_bpe[] = { 265, 270 };
+  guint k;
+
+  for (k = 0; k < 2; k++) {
+    GArray *ids;
+    char *back;
+
+    memset (text, fill[k], n);
+    text[n] = '\0';
+    ids = encode (bpe, text, n, FALSE, FALSE);
+    g_assert_cmpuint (ids->len, ==, n / 2);
+    for (i = 0; i < ids->len; i++)
+      g_assert_cmpint (g_array_index (ids, gint32, i), ==, pair_bpe[k]);
+    back = decode (bpe, ids, FALSE);
+    g_assert_true (strcmp (back, text) == 0);
+    g_free (back);
+    g_array_unref (ids);
+  }
+  memset (text, 'a', n);
+  {
+    GArray *ids = encode (spm, text, n, FALSE, FALSE);
+    gint32 aa = id_of (spm, "aa");
+
+    g_assert_cmpuint (ids->len, ==, n / 2);
+    for (i = 0; i < ids->len; i++)
+      g_assert_cmpint (g_array_index (ids, gint32, i), ==, aa);
+    g_array_unref (ids);
+  }
+  g_free (text);
+}
+
 /* ---- Streaming detokenizer (on the BPE vocabulary, where id = byte). */
 
 static void
@@ -751,6 +792,7 @@ main (int argc, char **argv)
       test_bpe_pretokenizers);
   g_test_add_func ("/llm/tokenizer/bpe/split", test_pretokenizer_split);
   g_test_add_func ("/llm/tokenizer/bpe/special", test_bpe_special);
+  g_test_add_func ("/llm/tokenizer/long-runs", test_long_runs);
   g_test_add_func ("/llm/tokenizer/detokenizer/utf8", test_detokenizer_utf8);
   g_test_add_func ("/llm/tokenizer/detokenizer/special",
       test_detokenizer_special);
