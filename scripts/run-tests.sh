@@ -144,6 +144,16 @@ else
   failed=$((failed + 1)); failures+=("fetch-face-models")
 fi
 
+echo "== tokenizers: real vocabularies (npm llama-tokenizer-js, llama3-tokenizer-js, gpt-tokenizer) against the packages' own ids"
+mkdir -p models/llm
+if tools/llm/fetch-tokenizer-vocabs.sh > models/llm/fetch-tokenizer-vocabs.log 2>&1; then
+  count_tap_script llm-tokenizer-real env OVI_TEST_MODELS="$root/build-test/tests" \
+    OVI_LLM_VOCAB_DIR="$root/models/llm/vocab" build-test/tests/test-llm-tokenizer --tap -p /llm/tokenizer/real
+else
+  tail -20 models/llm/fetch-tokenizer-vocabs.log
+  failed=$((failed + 1)); failures+=("fetch-tokenizer-vocabs")
+fi
+
 echo "== pipelines: each pipelines/*.sh on the test models (exit 77: skipped)"
 for script in pipelines/*.sh; do
   out=$(mktemp)
