@@ -17,6 +17,13 @@
  * stream) become a message of the same form carried downstream in a
  * custom event, which ovmetapublish publishes too.
  *
+ * A language model's answer (ovllm's `llm_result`) is written as DL
+ * Streamer gvagenai writes its answers: `result` (the text) and, when
+ * ovllm has `metrics=true`, `metrics` at the top of the message, and in
+ * full in an `llm` array (`result`, `prompt`, `model`, `stop_reason`,
+ * `timestamp` of the frame the prompt was rendered at, `metrics`), one
+ * entry per ovllm element.
+ *
  * ## Example launch line
  * |[
  * gst-launch-1.0 videotestsrc num-buffers=30 ! videoconvert ! \
@@ -354,6 +361,63 @@ is_event_meta (GstMeta *m)
       && gst_ov_structure_is_event (((GstOvTensorMeta *) m)->data);
 }
 
+static gboolean
+is_llm_meta (GstMeta *m)
+{
+  return m->info->api == GST_OV_TENSOR_META_API_TYPE
+      && gst_structure_has_name (((GstOvTensorMeta *) m)->data,
+      GST_OV_LLM_RESULT);
+}
+
+/* The language model's answers: gvagenai's "result" and "metrics" for the
+ * first, every one in "llm". */
+static void
+add_llm_results (JsonBuilder *b, GstBuffer *buffer)
+{
+  gpointer state = NULL;
+  GstMeta *m;
+  gboolean first = TRUE;
+
+  while ((m = gst_buffer_iterate_meta_filtered (buffer, &state,
+              GST_OV_TENSOR_META_API_TYPE))) {
+    const GstStructure *s = ((GstOvTensorMeta *) m)->data;
+    const GValue *metrics = gst_structure_get_value (s, "metrics");
+    if (!is_llm_meta (m) || !first)
+      continue;
+    json_builder_set_member_name (b, "result");
+    json_builder_add_string_value (b, gst_structure_get_string (s, "result"));
+    if (metrics) {
+      json_builder_set_member_name (b, "metrics");
+      add_value (b, metrics);
+    }
+    first = FALSE;
+  }
+  json_builder_set_member_name (b, "llm");
+  json_builder_begin_array (b);
+  state = NULL;
+  while ((m = gst_buffer_iterate_meta_filtered (buffer, &state,
+              GST_OV_TENSOR_META_API_TYPE))) {
+    const GstStructure *s = ((GstOvTensorMeta *) m)->data;
+    static const char *const keys[][2] = {
+      { "result", "result" }, { "prompt", "prompt" },
+      { "model_name", "model" }, { "stop_reason", "stop_reason" },
+      { "timestamp", "timestamp" }, { "metrics", "metrics" },
+    };
+    if (!is_llm_meta (m))
+      continue;
+    json_builder_begin_object (b);
+    for (gsize k = 0; k < G_N_ELEMENTS (keys); k++) {
+      const GValue *v = gst_structure_get_value (s, keys[k][0]);
+      if (v) {
+        json_builder_set_member_name (b, keys[k][1]);
+        add_value (b, v);
+      }
+    }
+    json_builder_end_object (b);
+  }
+  json_builder_end_array (b);
+}
+
 static void
 add_frame_events (JsonBuilder *b, GstBuffer *buffer)
 {
@@ -433,7 +497,7 @@ gst_ov_meta_to_json (GstBuffer *buffer, const GstVideoInfo *info,
   JsonBuilder *b;
   gpointer state = NULL;
   GstMeta *m;
-  guint n_objects = 0, n_tensors = 0, n_events = 0;
+  guint n_objects = 0, n_tensors = 0, n_events = 0, n_llm = 0;
 
   /* Results first, to know whether there is anything to say. */
   while ((m = gst_buffer_iterate_meta (buffer, &state))) {
@@ -441,10 +505,13 @@ gst_ov_meta_to_json (GstBuffer *buffer, const GstVideoInfo *info,
       n_objects++;
     else if (is_event_meta (m))
       n_events++;
+    else if (is_llm_meta (m))
+      n_llm++;
     else if (m->info->api == GST_OV_TENSOR_META_API_TYPE)
       n_tensors++;
   }
-  if (n_objects == 0 && n_tensors == 0 && n_events == 0 && !add_empty_results)
+  if (n_objects == 0 && n_tensors == 0 && n_events == 0 && n_llm == 0
+      && !add_empty_results)
     return NULL;
 
   b = begin_message (info, timestamp, source, tags);
@@ -477,12 +544,14 @@ gst_ov_meta_to_json (GstBuffer *buffer, const GstVideoInfo *info,
     json_builder_begin_array (b);
     while ((m = gst_buffer_iterate_meta_filtered (buffer, &state,
                 GST_OV_TENSOR_META_API_TYPE)))
-      if (!is_event_meta (m))
+      if (!is_event_meta (m) && !is_llm_meta (m))
         add_tensor (b, ((GstOvTensorMeta *) m)->data);
     json_builder_end_array (b);
   }
   if (n_events > 0)
     add_frame_events (b, buffer);
+  if (n_llm > 0)
+    add_llm_results (b, buffer);
   return end_message (b, indent);
 }
 

@@ -28,7 +28,18 @@
  *                (double), timestamp (uint64, stream time ns), for
  *                appeared: region (structure x y w h int, pixels, and id
  *                int when tracked); for left: reason "unseen" | "eos",
- *                first_seen, last_seen (uint64, stream time ns) */
+ *                first_seen, last_seen (uint64, stream time ns)
+ *
+ * A language model's answer about the recent frames (ovllm), in a
+ * GstOvTensorMeta; ovmetaconvert writes it as DL Streamer gvagenai's
+ * "result" and "metrics":
+ *   llm_result:  result (string, the answer), prompt (string, as
+ *                rendered), model_name (string), stop_reason (string),
+ *                timestamp (uint64, stream time ns of the frame the prompt
+ *                was rendered at), metrics (structure, optional:
+ *                load_time, ttft_mean, tpot_mean, generate_duration_mean
+ *                in ms, throughput_mean in tokens/s, num_input_tokens,
+ *                num_reused_tokens, num_generated_tokens) */
 #ifndef GST_OV_META_H
 #define GST_OV_META_H
 
@@ -36,6 +47,8 @@
 #include <gst/video/video.h>
 
 G_BEGIN_DECLS
+
+#define GST_OV_LLM_RESULT "llm_result"
 
 /* Whole-frame results: a structure in the layout above. */
 typedef struct {

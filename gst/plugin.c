@@ -6,6 +6,7 @@
 #include "gstovdetect.h"
 #include "gstovfpscounter.h"
 #include "gstovinference.h"
+#include "gstovllm.h"
 #include "gstovmetaconvert.h"
 #include "gstovtrack.h"
 #include "gstovoverlay.h"
@@ -46,6 +47,7 @@ plugin_init (GstPlugin *plugin)
   ok |= GST_ELEMENT_REGISTER (ovoverlay, plugin);
   ok |= GST_ELEMENT_REGISTER (ovmetapublish, plugin);
   ok |= GST_ELEMENT_REGISTER (ovfpscounter, plugin);
+  ok |= GST_ELEMENT_REGISTER (ovllm, plugin);
 #ifdef HAVE_GALLERY
   ok |= GST_ELEMENT_REGISTER (ovidentify, plugin);
 #endif

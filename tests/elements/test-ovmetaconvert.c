@@ -281,6 +281,69 @@ test_events (void)
   gst_harness_teardown (h);
 }
 
+/* A language model's answer (ovllm's llm_result): gvagenai's "result" and
+ * "metrics" at the top, every answer in "llm", never among the tensors
+ * nor the objects; a frame with only an answer still gets a message. */
+static void
+test_llm_result (void)
+{
+  GstVideoInfo info;
+  GstHarness *h = gst_harness_new ("ovmetaconvert");
+  GstBuffer *in, *out;
+  JsonParser *parser = json_parser_new ();
+  JsonObject *root, *metrics, *llm;
+  JsonArray *all;
+  GstStructure *s, *m;
+
+  g_object_set (h->element, "add-tensor-data", TRUE, NULL);
+  ov_test_video_info (&info, GST_VIDEO_FORMAT_RGB, 200, 100);
+  gst_harness_set_src_caps (h, gst_video_info_to_caps (&info));
+  in = ov_test_solid_frame (&info, 0, 0, 0);
+  GST_BUFFER_PTS (in) = 2 * GST_SECOND;
+  m = gst_structure_new ("metrics", "num_generated_tokens", G_TYPE_UINT, 12,
+      "ttft_mean", G_TYPE_DOUBLE, 41.5, NULL);
+  s = gst_structure_new (GST_OV_LLM_RESULT, "result", G_TYPE_STRING,
+      "A red car.", "prompt", G_TYPE_STRING, "Objects: car", "model_name",
+      G_TYPE_STRING, "m.gguf", "stop_reason", G_TYPE_STRING, "eos",
+      "timestamp", G_TYPE_UINT64, GST_SECOND, "metrics", GST_TYPE_STRUCTURE,
+      m, NULL);
+  gst_structure_free (m);
+  gst_buffer_add_ov_tensor_meta (in, s);
+  gst_buffer_add_ov_tensor_meta (in, gst_structure_new (GST_OV_LLM_RESULT,
+          "result", G_TYPE_STRING, "Second.", NULL));
+  out = gst_harness_push_and_pull (h, in);
+  root = json_of (out, parser);
+  g_assert_cmpstr (json_object_get_string_member (root, "result"), ==,
+      "A red car.");
+  metrics = json_object_get_object_member (root, "metrics");
+  g_assert_cmpint (json_object_get_int_member (metrics,
+          "num_generated_tokens"), ==, 12);
+  g_assert_cmpfloat (json_object_get_double_member (metrics, "ttft_mean"),
+      ==, 41.5);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (root,
+              "objects")), ==, 0);
+  g_assert_false (json_object_has_member (root, "tensors"));
+  all = json_object_get_array_member (root, "llm");
+  g_assert_cmpuint (json_array_get_length (all), ==, 2);
+  llm = json_array_get_object_element (all, 0);
+  g_assert_cmpstr (json_object_get_string_member (llm, "prompt"), ==,
+      "Objects: car");
+  g_assert_cmpstr (json_object_get_string_member (llm, "model"), ==,
+      "m.gguf");
+  g_assert_cmpstr (json_object_get_string_member (llm, "stop_reason"), ==,
+      "eos");
+  g_assert_cmpint (json_object_get_int_member (llm, "timestamp"), ==,
+      GST_SECOND);
+  g_assert_true (json_object_has_member (llm, "metrics"));
+  llm = json_array_get_object_element (all, 1);
+  g_assert_cmpstr (json_object_get_string_member (llm, "result"), ==,
+      "Second.");
+  g_assert_false (json_object_has_member (llm, "metrics"));
+  gst_buffer_unref (out);
+  g_object_unref (parser);
+  gst_harness_teardown (h);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -289,5 +352,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ovmetaconvert/empty-results", test_empty_results);
   g_test_add_func ("/ovmetaconvert/after-detect", test_after_detect);
   g_test_add_func ("/ovmetaconvert/events", test_events);
+  g_test_add_func ("/ovmetaconvert/llm-result", test_llm_result);
   return ov_test_run ();
 }
