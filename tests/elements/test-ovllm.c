@@ -156,7 +156,7 @@ test_text_stream (void)
   g_assert_cmpstr (gst_structure_get_string (a.end, "prompt"), ==,
       "Hello, who are you?");
   g_assert_cmpstr (gst_structure_get_string (a.end, "stop_reason"), ==,
-      "max-tokens");
+      "max-new-tokens");
   g_assert_true (gst_structure_get_uint64 (a.end, "chunks", &chunks));
   g_assert_cmpuint (chunks, ==, a.n_chunks);
   g_assert_true (gst_structure_get_uint64 (a.end, "timestamp", &ts));
@@ -265,7 +265,7 @@ test_generation_config (void)
       "Hello", &end);
   g_assert_cmpuint (end_uint (end, "num_generated_tokens"), ==, 6);
   g_assert_cmpstr (gst_structure_get_string (end, "stop_reason"), ==,
-      "max-tokens");
+      "max-new-tokens");
   gst_structure_free (end);
   b = answer_once ("generation-config=\"max_new_tokens=6,ignore_eos=true,"
       "do_sample=false,rng_seed=99\"", "Hello", NULL);
@@ -530,7 +530,7 @@ test_eos_in_flight (void)
   }
   g_assert_true (eos);
   g_assert_cmpstr (gst_structure_get_string (end, "stop_reason"), ==,
-      "max-tokens");
+      "max-new-tokens");
   g_assert_true (gst_structure_get_uint64 (end, "chunks", &chunks));
   g_assert_cmpuint (gst_harness_buffers_received (h), ==, chunks);
   g_assert_cmpuint (g.chunks, ==, chunks);
@@ -889,7 +889,7 @@ test_analytics_json (void)
       g_assert_cmpstr (json_object_get_string_member (llm, "result"), ==,
           json_object_get_string_member (root, "result"));
       g_assert_cmpstr (json_object_get_string_member (llm, "stop_reason"),
-          ==, "max-tokens");
+          ==, "max-new-tokens");
       /* Not a tensor. */
       g_assert_false (json_object_has_member (root, "tensors"));
       g_object_unref (p);
