@@ -14,10 +14,18 @@
 
 G_DEFINE_QUARK (ovi-llm-kv-cache-error-quark, ovi_llm_kv_cache_error)
 
-typedef void (*ScoresFunc) (const guint8 *rows, gsize row_bytes,
-    guint head_dim, const float *q, guint n_pos, float scale, float *scores);
-typedef void (*SumFunc) (const guint8 *rows, gsize row_bytes, guint head_dim,
-    const float *p, guint n_pos, float *out);
+/* Rows are multiplied in blocks of BLOCK positions, decoded to floats
+ * once per block for all the query heads that share them (grouped-query
+ * attention) instead of once per head. */
+#define BLOCK 8
+#define MAX_HEAD_DIM 256
+
+typedef void (*HalfFunc) (const float *x, guint n, guint16 *h);
+typedef void (*DecodeFunc) (const guint8 *row, guint n, float *x);
+typedef void (*ScoresFunc) (const float *kb, guint nb, guint hd,
+    const float *q, guint n_q, float scale, float *scores, gsize stride);
+typedef void (*SumFunc) (const float *vb, guint nb, guint hd,
+    const float *p, gsize stride, guint n_q, float *out);
 
 struct _OviLlmKvCache {
   OviLlmKvType type;
@@ -25,6 +33,8 @@ struct _OviLlmKvCache {
   gsize row_bytes;      /* one position of one head */
   gsize head_bytes;     /* n_ctx rows */
   guint8 *k, *v;
+  HalfFunc to_half;
+  DecodeFunc decode;
   ScoresFunc scores;
   SumFunc sum;
 };
@@ -76,17 +86,23 @@ float_to_half (float f)
   return (guint16) (sign | (abs >> 13));
 }
 
+static void
+to_half_generic (const float *x, guint n, guint16 *h)
+{
+  guint i;
+  for (i = 0; i < n; i++)
+    h[i] = float_to_half (x[i]);
+}
+
 /* ---- row encodings -------------------------------------------------- */
 
 static void
-encode_row (OviLlmKvType type, const float *x, guint n, guint8 *row)
+encode_row (const OviLlmKvCache *kv, const float *x, guint n, guint8 *row)
 {
   guint i, b;
 
-  if (type == OVI_LLM_KV_F16) {
-    guint16 *h = (guint16 *) row;
-    for (i = 0; i < n; i++)
-      h[i] = float_to_half (x[i]);
+  if (kv->type == OVI_LLM_KV_F16) {
+    kv->to_half (x, n, (guint16 *) row);
     return;
   }
   for (b = 0; b < n / QK; b++) {
@@ -112,23 +128,26 @@ encode_row (OviLlmKvType type, const float *x, guint n, guint8 *row)
   }
 }
 
+/* ---- portable kernels ----------------------------------------------- */
+
 static void
-decode_row (OviLlmKvType type, const guint8 *row, guint n, float *x)
+decode_f16_generic (const guint8 *row, guint n, float *x)
+{
+  const guint16 *h = (const guint16 *) row;
+  guint i;
+  for (i = 0; i < n; i++)
+    x[i] = half_to_float (h[i]);
+}
+
+static void
+decode_q8 (const guint8 *row, guint n, float *x)
 {
   guint i, b;
-
-  if (type == OVI_LLM_KV_F16) {
-    const guint16 *h = (const guint16 *) row;
-    for (i = 0; i < n; i++)
-      x[i] = half_to_float (h[i]);
-    return;
-  }
   for (b = 0; b < n / QK; b++) {
     const guint8 *blk = row + b * Q8_BLOCK_BYTES;
     const gint8 *qs = (const gint8 *) (blk + 2);
     guint16 dh;
     float d;
-
     memcpy (&dh, blk, 2);
     d = half_to_float (dh);
     for (i = 0; i < QK; i++)
@@ -136,76 +155,32 @@ decode_row (OviLlmKvType type, const guint8 *row, guint n, float *x)
   }
 }
 
-/* ---- portable kernels ----------------------------------------------- */
-
+/* scores[i * stride + r] = scale * dot (q_i, row r) for r < nb. */
 static void
-scores_f16_generic (const guint8 *rows, gsize row_bytes, guint head_dim,
-    const float *q, guint n_pos, float scale, float *scores)
+scores_generic (const float *kb, guint nb, guint hd, const float *q,
+    guint n_q, float scale, float *scores, gsize stride)
 {
-  guint s, i;
-  for (s = 0; s < n_pos; s++) {
-    const guint16 *k = (const guint16 *) (rows + s * row_bytes);
-    float sum = 0.0f;
-    for (i = 0; i < head_dim; i++)
-      sum += q[i] * half_to_float (k[i]);
-    scores[s] = sum * scale;
-  }
-}
-
-static void
-sum_f16_generic (const guint8 *rows, gsize row_bytes, guint head_dim,
-    const float *p, guint n_pos, float *out)
-{
-  guint s, i;
-  memset (out, 0, head_dim * sizeof (float));
-  for (s = 0; s < n_pos; s++) {
-    const guint16 *v = (const guint16 *) (rows + s * row_bytes);
-    for (i = 0; i < head_dim; i++)
-      out[i] += p[s] * half_to_float (v[i]);
-  }
-}
-
-static void
-scores_q8_generic (const guint8 *rows, gsize row_bytes, guint head_dim,
-    const float *q, guint n_pos, float scale, float *scores)
-{
-  guint s, b, i;
-  for (s = 0; s < n_pos; s++) {
-    const guint8 *row = rows + s * row_bytes;
-    float sum = 0.0f;
-    for (b = 0; b < head_dim / QK; b++) {
-      const guint8 *blk = row + b * Q8_BLOCK_BYTES;
-      const gint8 *qs = (const gint8 *) (blk + 2);
-      guint16 dh;
-      float part = 0.0f;
-      memcpy (&dh, blk, 2);
-      for (i = 0; i < QK; i++)
-        part += q[b * QK + i] * qs[i];
-      sum += part * half_to_float (dh);
-    }
-    scores[s] = sum * scale;
-  }
-}
-
-static void
-sum_q8_generic (const guint8 *rows, gsize row_bytes, guint head_dim,
-    const float *p, guint n_pos, float *out)
-{
-  guint s, b, i;
-  memset (out, 0, head_dim * sizeof (float));
-  for (s = 0; s < n_pos; s++) {
-    const guint8 *row = rows + s * row_bytes;
-    for (b = 0; b < head_dim / QK; b++) {
-      const guint8 *blk = row + b * Q8_BLOCK_BYTES;
-      const gint8 *qs = (const gint8 *) (blk + 2);
-      guint16 dh;
-      float w;
-      memcpy (&dh, blk, 2);
-      w = p[s] * half_to_float (dh);
-      for (i = 0; i < QK; i++)
-        out[b * QK + i] += w * qs[i];
+  guint i, r, j;
+  for (i = 0; i < n_q; i++) {
+    for (r = 0; r < nb; r++) {
+      float sum = 0.0f;
+      for (j = 0; j < hd; j++)
+        sum += q[i * hd + j] * kb[r * hd + j];
+      scores[i * stride + r] = sum * scale;
     }
   }
+}
+
+/* out_i += sum over r < nb of p[i * stride + r] * row r. */
+static void
+sum_generic (const float *vb, guint nb, guint hd, const float *p,
+    gsize stride, guint n_q, float *out)
+{
+  guint i, r, j;
+  for (i = 0; i < n_q; i++)
+    for (r = 0; r < nb; r++)
+      for (j = 0; j < hd; j++)
+        out[i * hd + j] += p[i * stride + r] * vb[r * hd + j];
 }
 
 /* ---- AVX2 + F16C kernels -------------------------------------------- */
@@ -213,105 +188,85 @@ sum_q8_generic (const guint8 *rows, gsize row_bytes, guint head_dim,
 #ifdef HAVE_X86
 #define TARGET __attribute__ ((target ("avx2,fma,f16c")))
 
-TARGET static inline float
-hsum8 (__m256 v)
+TARGET static void
+to_half_f16c (const float *x, guint n, guint16 *h)
 {
-  __m128 s = _mm_add_ps (_mm256_castps256_ps128 (v),
-      _mm256_extractf128_ps (v, 1));
-  s = _mm_add_ps (s, _mm_movehl_ps (s, s));
-  s = _mm_add_ss (s, _mm_movehdup_ps (s));
-  return _mm_cvtss_f32 (s);
+  guint i;
+  for (i = 0; i + 8 <= n; i += 8)
+    _mm_storeu_si128 ((__m128i *) (h + i),
+        _mm256_cvtps_ph (_mm256_loadu_ps (x + i), _MM_FROUND_TO_NEAREST_INT));
+  for (; i < n; i++)
+    h[i] = float_to_half (x[i]);
 }
 
 TARGET static void
-scores_f16_avx2 (const guint8 *rows, gsize row_bytes, guint head_dim,
-    const float *q, guint n_pos, float scale, float *scores)
+decode_f16_f16c (const guint8 *row, guint n, float *x)
 {
-  guint s, i, n8 = head_dim & ~7u;
-  for (s = 0; s < n_pos; s++) {
-    const guint16 *k = (const guint16 *) (rows + s * row_bytes);
-    __m256 acc = _mm256_setzero_ps ();
-    float sum;
-    for (i = 0; i < n8; i += 8) {
-      __m256 kv = _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (k + i)));
-      acc = _mm256_fmadd_ps (_mm256_loadu_ps (q + i), kv, acc);
-    }
-    sum = hsum8 (acc);
-    for (; i < head_dim; i++)
-      sum += q[i] * half_to_float (k[i]);
-    scores[s] = sum * scale;
-  }
+  const guint16 *h = (const guint16 *) row;
+  guint i;
+  for (i = 0; i + 8 <= n; i += 8)
+    _mm256_storeu_ps (x + i,
+        _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (h + i))));
+  for (; i < n; i++)
+    x[i] = half_to_float (h[i]);
 }
 
-TARGET static void
-sum_f16_avx2 (const guint8 *rows, gsize row_bytes, guint head_dim,
-    const float *p, guint n_pos, float *out)
-{
-  guint s, i, n8 = head_dim & ~7u;
-  memset (out, 0, head_dim * sizeof (float));
-  for (s = 0; s < n_pos; s++) {
-    const guint16 *v = (const guint16 *) (rows + s * row_bytes);
-    __m256 w = _mm256_set1_ps (p[s]);
-    for (i = 0; i < n8; i += 8) {
-      __m256 vv = _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (v + i)));
-      _mm256_storeu_ps (out + i,
-          _mm256_fmadd_ps (w, vv, _mm256_loadu_ps (out + i)));
-    }
-    for (; i < head_dim; i++)
-      out[i] += p[s] * half_to_float (v[i]);
-  }
-}
-
+/* The 8 horizontal sums of a[0..7], as one vector. */
 TARGET static inline __m256
-load_q8x8 (const gint8 *qs)
+hsum8x8 (const __m256 *a)
 {
-  __m128i b = _mm_loadl_epi64 ((const __m128i *) qs);
-  return _mm256_cvtepi32_ps (_mm256_cvtepi8_epi32 (b));
+  __m256 t0 = _mm256_hadd_ps (a[0], a[1]);
+  __m256 t1 = _mm256_hadd_ps (a[2], a[3]);
+  __m256 t2 = _mm256_hadd_ps (a[4], a[5]);
+  __m256 t3 = _mm256_hadd_ps (a[6], a[7]);
+  __m256 u0 = _mm256_hadd_ps (t0, t1);
+  __m256 u1 = _mm256_hadd_ps (t2, t3);
+  return _mm256_add_ps (_mm256_permute2f128_ps (u0, u1, 0x20),
+      _mm256_permute2f128_ps (u0, u1, 0x31));
 }
 
+/* hd is a multiple of 8 here (the caller falls back otherwise). The block
+ * holds BLOCK rows; rows past nb are zeros, so their scores are computed
+ * and dropped. */
 TARGET static void
-scores_q8_avx2 (const guint8 *rows, gsize row_bytes, guint head_dim,
-    const float *q, guint n_pos, float scale, float *scores)
+scores_avx2 (const float *kb, guint nb, guint hd, const float *q, guint n_q,
+    float scale, float *scores, gsize stride)
 {
-  guint s, b, j;
-  for (s = 0; s < n_pos; s++) {
-    const guint8 *row = rows + s * row_bytes;
-    __m256 acc = _mm256_setzero_ps ();
-    for (b = 0; b < head_dim / QK; b++) {
-      const guint8 *blk = row + b * Q8_BLOCK_BYTES;
-      const gint8 *qs = (const gint8 *) (blk + 2);
-      __m256 part = _mm256_setzero_ps ();
-      guint16 dh;
-      memcpy (&dh, blk, 2);
-      for (j = 0; j < QK; j += 8)
-        part = _mm256_fmadd_ps (_mm256_loadu_ps (q + b * QK + j),
-            load_q8x8 (qs + j), part);
-      acc = _mm256_fmadd_ps (_mm256_set1_ps (half_to_float (dh)), part, acc);
+  guint i, r, j;
+  for (i = 0; i < n_q; i++) {
+    __m256 acc[BLOCK], res;
+    float tmp[BLOCK];
+    for (r = 0; r < BLOCK; r++)
+      acc[r] = _mm256_setzero_ps ();
+    for (j = 0; j < hd; j += 8) {
+      __m256 qv = _mm256_loadu_ps (q + i * hd + j);
+      for (r = 0; r < BLOCK; r++)
+        acc[r] = _mm256_fmadd_ps (qv, _mm256_loadu_ps (kb + r * hd + j),
+            acc[r]);
     }
-    scores[s] = hsum8 (acc) * scale;
+    res = _mm256_mul_ps (hsum8x8 (acc), _mm256_set1_ps (scale));
+    if (nb == BLOCK) {
+      _mm256_storeu_ps (scores + i * stride, res);
+    } else {
+      _mm256_storeu_ps (tmp, res);
+      memcpy (scores + i * stride, tmp, nb * sizeof (float));
+    }
   }
 }
 
 TARGET static void
-sum_q8_avx2 (const guint8 *rows, gsize row_bytes, guint head_dim,
-    const float *p, guint n_pos, float *out)
+sum_avx2 (const float *vb, guint nb, guint hd, const float *p, gsize stride,
+    guint n_q, float *out)
 {
-  guint s, b, j;
-  memset (out, 0, head_dim * sizeof (float));
-  for (s = 0; s < n_pos; s++) {
-    const guint8 *row = rows + s * row_bytes;
-    for (b = 0; b < head_dim / QK; b++) {
-      const guint8 *blk = row + b * Q8_BLOCK_BYTES;
-      const gint8 *qs = (const gint8 *) (blk + 2);
-      guint16 dh;
-      __m256 w;
-      memcpy (&dh, blk, 2);
-      w = _mm256_set1_ps (p[s] * half_to_float (dh));
-      for (j = 0; j < QK; j += 8) {
-        float *o = out + b * QK + j;
-        _mm256_storeu_ps (o,
-            _mm256_fmadd_ps (w, load_q8x8 (qs + j), _mm256_loadu_ps (o)));
-      }
+  guint i, r, j;
+  for (i = 0; i < n_q; i++) {
+    const float *pi = p + i * stride;
+    for (j = 0; j < hd; j += 8) {
+      __m256 acc = _mm256_loadu_ps (out + i * hd + j);
+      for (r = 0; r < nb; r++)
+        acc = _mm256_fmadd_ps (_mm256_set1_ps (pi[r]),
+            _mm256_loadu_ps (vb + r * hd + j), acc);
+      _mm256_storeu_ps (out + i * hd + j, acc);
     }
   }
 }
@@ -339,6 +294,13 @@ ovi_llm_kv_cache_new (OviLlmKvType type, guint n_layer, guint n_head_kv,
       || (type != OVI_LLM_KV_F16 && type != OVI_LLM_KV_Q8_0)) {
     g_set_error (error, OVI_LLM_KV_CACHE_ERROR,
         OVI_LLM_KV_CACHE_ERROR_INVALID, "invalid KV cache geometry");
+    return NULL;
+  }
+  if (head_dim > MAX_HEAD_DIM) {
+    g_set_error (error, OVI_LLM_KV_CACHE_ERROR,
+        OVI_LLM_KV_CACHE_ERROR_INVALID,
+        "heads of %u elements are longer than the %d supported", head_dim,
+        MAX_HEAD_DIM);
     return NULL;
   }
   if (type == OVI_LLM_KV_Q8_0 && head_dim % QK != 0) {
@@ -377,12 +339,19 @@ ovi_llm_kv_cache_new (OviLlmKvType type, guint n_layer, guint n_head_kv,
   kv->head_bytes = row_bytes * n_ctx;
   kv->k = k;
   kv->v = v;
-  kv->scores = type == OVI_LLM_KV_F16 ? scores_f16_generic : scores_q8_generic;
-  kv->sum = type == OVI_LLM_KV_F16 ? sum_f16_generic : sum_q8_generic;
+  kv->to_half = to_half_generic;
+  kv->decode = type == OVI_LLM_KV_F16 ? decode_f16_generic : decode_q8;
+  kv->scores = scores_generic;
+  kv->sum = sum_generic;
 #ifdef HAVE_X86
   if (have_avx2 ()) {
-    kv->scores = type == OVI_LLM_KV_F16 ? scores_f16_avx2 : scores_q8_avx2;
-    kv->sum = type == OVI_LLM_KV_F16 ? sum_f16_avx2 : sum_q8_avx2;
+    kv->to_half = to_half_f16c;
+    if (type == OVI_LLM_KV_F16)
+      kv->decode = decode_f16_f16c;
+    if (head_dim % 8 == 0) {
+      kv->scores = scores_avx2;
+      kv->sum = sum_avx2;
+    }
   }
 #endif
   return kv;
@@ -428,24 +397,45 @@ ovi_llm_kv_cache_store (OviLlmKvCache *kv, guint layer, guint head,
 {
   gsize at = head_offset (kv, layer, head) + (gsize) pos * kv->row_bytes;
 
-  encode_row (kv->type, k, kv->head_dim, kv->k + at);
-  encode_row (kv->type, v, kv->head_dim, kv->v + at);
+  encode_row (kv, k, kv->head_dim, kv->k + at);
+  encode_row (kv, v, kv->head_dim, kv->v + at);
 }
 
 void
 ovi_llm_kv_cache_scores (const OviLlmKvCache *kv, guint layer, guint head,
-    const float *q, guint n_pos, float scale, float *scores)
+    const float *q, guint n_q, guint n_pos, float scale, float *scores,
+    gsize stride)
 {
-  kv->scores (kv->k + head_offset (kv, layer, head), kv->row_bytes,
-      kv->head_dim, q, n_pos, scale, scores);
+  const guint8 *rows = kv->k + head_offset (kv, layer, head);
+  float block[BLOCK * MAX_HEAD_DIM];
+  guint hd = kv->head_dim, s0, r;
+
+  for (s0 = 0; s0 < n_pos; s0 += BLOCK) {
+    guint nb = MIN (BLOCK, n_pos - s0);
+    for (r = 0; r < nb; r++)
+      kv->decode (rows + (gsize) (s0 + r) * kv->row_bytes, hd, block + r * hd);
+    if (nb < BLOCK)
+      memset (block + nb * hd, 0, (BLOCK - nb) * hd * sizeof (float));
+    kv->scores (block, nb, hd, q, n_q, scale, scores + s0, stride);
+  }
 }
 
 void
 ovi_llm_kv_cache_weighted_sum (const OviLlmKvCache *kv, guint layer,
-    guint head, const float *p, guint n_pos, float *out)
+    guint head, const float *p, gsize stride, guint n_q, guint n_pos,
+    float *out)
 {
-  kv->sum (kv->v + head_offset (kv, layer, head), kv->row_bytes,
-      kv->head_dim, p, n_pos, out);
+  const guint8 *rows = kv->v + head_offset (kv, layer, head);
+  float block[BLOCK * MAX_HEAD_DIM];
+  guint hd = kv->head_dim, s0, r;
+
+  memset (out, 0, (gsize) n_q * hd * sizeof (float));
+  for (s0 = 0; s0 < n_pos; s0 += BLOCK) {
+    guint nb = MIN (BLOCK, n_pos - s0);
+    for (r = 0; r < nb; r++)
+      kv->decode (rows + (gsize) (s0 + r) * kv->row_bytes, hd, block + r * hd);
+    kv->sum (block, nb, hd, p + s0, stride, n_q, out);
+  }
 }
 
 void
@@ -472,10 +462,10 @@ ovi_llm_kv_cache_discard (OviLlmKvCache *kv, guint n_used, guint n_keep,
       memmove (vd, vd + shift, (gsize) n_move * kv->row_bytes);
       for (s = 0; s < n_move; s++) {
         guint8 *row = kd + (gsize) s * kv->row_bytes;
-        decode_row (kv->type, row + shift, kv->head_dim, buf);
+        kv->decode (row + shift, kv->head_dim, buf);
         if (rotate != NULL)
           rotate (buf, -(int) n_discard, user_data);
-        encode_row (kv->type, buf, kv->head_dim, row);
+        encode_row (kv, buf, kv->head_dim, row);
       }
     }
   }

@@ -7,6 +7,7 @@
  * Storage is F16 (the default) or 8-bit: Q8_0 blocks as ggml lays them
  * out (an f16 scale and 32 int8 per 32 values, so head_dim must be a
  * multiple of 32), which halves the cache at a small precision cost.
+ * Heads of up to 256 elements.
  *
  * Rows are laid out [layer][kv head][position] so that the attention of
  * one head streams through contiguous memory. */
@@ -46,13 +47,18 @@ gsize ovi_llm_kv_cache_bytes (const OviLlmKvCache *kv);
 void ovi_llm_kv_cache_store (OviLlmKvCache *kv, guint layer, guint head,
     guint pos, const float *k, const float *v);
 
-/* scores[s] = scale * dot (q, key s) for s < n_pos. */
+/* For the n_q query heads q[i * head_dim ...] that share key/value head
+ * `head` (grouped-query attention): scores[i * stride + s] = scale *
+ * dot (q_i, key s) for s < n_pos. Keys are decoded once for all n_q. */
 void ovi_llm_kv_cache_scores (const OviLlmKvCache *kv, guint layer,
-    guint head, const float *q, guint n_pos, float scale, float *scores);
+    guint head, const float *q, guint n_q, guint n_pos, float scale,
+    float *scores, gsize stride);
 
-/* out[head_dim] = sum over s < n_pos of p[s] * value s. */
+/* out[i * head_dim ...] = sum over s < n_pos of p[i * stride + s] *
+ * value s, for i < n_q. */
 void ovi_llm_kv_cache_weighted_sum (const OviLlmKvCache *kv, guint layer,
-    guint head, const float *p, guint n_pos, float *out);
+    guint head, const float *p, gsize stride, guint n_q, guint n_pos,
+    float *out);
 
 /* Rotates one key row (head_dim floats) as if its position moved by
  * delta: RoPE is the model's business, the cache only moves rows. */

@@ -46,7 +46,7 @@ struct _OviLlmState {
   float *tmp;      /* [n_batch][n_embd] output of Wo / Wdown */
   float *hb, *hb2; /* [n_batch][n_ff] */
   float *rope_cos, *rope_sin;  /* [n_batch][n_rot / 2] */
-  float *scores;   /* [n_threads][n_ctx] */
+  float *scores;   /* [n_threads][n_head / n_head_kv][n_ctx] */
   guint8 *qx[3];   /* converted activations, one per product sharing an
                     * input */
 
@@ -326,7 +326,8 @@ ovi_llm_state_new (const OviLlmModel *model, const OviLlmStateConfig *config,
   bufs[8] = &s->hb2;      sizes[8] = nb * hp->n_ff;
   bufs[9] = &s->rope_cos; sizes[9] = nb * (hp->n_rot / 2 + 1);
   bufs[10] = &s->rope_sin; sizes[10] = nb * (hp->n_rot / 2 + 1);
-  bufs[11] = &s->scores;  sizes[11] = (gsize) s->n_threads * s->n_ctx;
+  bufs[11] = &s->scores;  sizes[11] = (gsize) s->n_threads * s->n_ctx
+      * (hp->n_head / hp->n_head_kv);
   nbufs = 12;
   for (i = 0; i < nbufs; i++)
     total += (sizes[i] * sizeof (float) + 63) & ~(gsize) 63;
@@ -512,31 +513,38 @@ matmuls (Pass *p, int tid, int nth, const float *x, guint n,
     p->s->t_matmul += now_ns () - t0;
 }
 
-/* Softmax attention of query head h of token t over positions
- * [0, pos0 + t], into att. */
+/* Softmax attention of the n_q query heads from h0 of token t, which
+ * share key/value head g, over positions [0, pos0 + t]; scores has a row
+ * of n_ctx floats per head. */
 static void
-attend (Pass *p, guint layer, guint t, guint h, float *scores)
+attend (Pass *p, guint layer, guint t, guint g, guint h0, guint n_q,
+    float *scores)
 {
   const OviLlmHparams *hp = &p->m->hp;
   OviLlmState *s = p->s;
   guint hd = hp->head_dim;
   guint n_pos = p->pos0 + t + 1;
-  guint g = h / (hp->n_head / hp->n_head_kv);
-  const float *q = s->q + ((gsize) t * hp->n_head + h) * hd;
-  float *out = s->att + ((gsize) t * hp->n_head + h) * hd;
-  float mx = -INFINITY, inv;
-  guint i;
+  gsize stride = s->n_ctx;
+  const float *q = s->q + ((gsize) t * hp->n_head + h0) * hd;
+  float *out = s->att + ((gsize) t * hp->n_head + h0) * hd;
+  guint i, j;
 
-  ovi_llm_kv_cache_scores (s->kv, layer, g, q, n_pos, 1.0f / sqrtf (hd),
-      scores);
-  /* Subtracting the maximum keeps every exponent <= 0: no overflow, and
-   * the largest term is exactly 1. */
-  for (i = 0; i < n_pos; i++)
-    mx = MAX (mx, scores[i]);
-  inv = 1.0f / exp_sum (scores, n_pos, mx);
-  ovi_llm_kv_cache_weighted_sum (s->kv, layer, g, scores, n_pos, out);
-  for (i = 0; i < hd; i++)
-    out[i] *= inv;
+  ovi_llm_kv_cache_scores (s->kv, layer, g, q, n_q, n_pos, 1.0f / sqrtf (hd),
+      scores, stride);
+  for (i = 0; i < n_q; i++) {
+    float *row = scores + i * stride;
+    float mx = -INFINITY, inv;
+    /* Subtracting the maximum keeps every exponent <= 0: no overflow, and
+     * the largest term is exactly 1. */
+    for (j = 0; j < n_pos; j++)
+      mx = MAX (mx, row[j]);
+    inv = 1.0f / exp_sum (row, n_pos, mx);
+#pragma omp simd
+    for (j = 0; j < n_pos; j++)
+      row[j] *= inv;
+  }
+  ovi_llm_kv_cache_weighted_sum (s->kv, layer, g, scores, stride, n_q, n_pos,
+      out);
 }
 
 /* Biases, RoPE and the KV store for key/value head g of token t and the
@@ -577,7 +585,8 @@ forward_thread (Pass *p)
   OviLlmState *s = p->s;
   int tid = thread_id (), nth = thread_count ();
   guint n = p->n, E = hp->n_embd, half = hp->n_rot / 2;
-  float *scores = s->scores + (gsize) tid * s->n_ctx;
+  float *scores = s->scores + (gsize) tid * s->n_ctx
+      * (hp->n_head / hp->n_head_kv);
   gsize b, e, i;
   guint l, t;
 
@@ -614,9 +623,24 @@ forward_thread (Pass *p)
     for (i = tid; i < (gsize) n * hp->n_head_kv; i += nth)
       qkv_post (p, y, l, i / hp->n_head_kv, i % hp->n_head_kv);
 #pragma omp barrier
-    /* Interleaved: with a causal mask, later tokens cost more. */
-    for (i = tid; i < (gsize) n * hp->n_head; i += nth)
-      attend (p, l, i / hp->n_head, i % hp->n_head, scores);
+    /* Items are (token, key/value head, share of its query heads); the
+     * heads of a group are split only when there are too few groups to
+     * keep every thread busy (decoding with few KV heads). Interleaved:
+     * with a causal mask, later tokens cost more. */
+    {
+      guint group = hp->n_head / hp->n_head_kv;
+      gsize n_groups = (gsize) n * hp->n_head_kv;
+      guint parts = (guint) CLAMP ((2 * (gsize) nth + n_groups - 1)
+          / n_groups, 1, group);
+      for (i = tid; i < n_groups * parts; i += nth) {
+        gsize item = i / parts;
+        guint part = i % parts;
+        guint g = item % hp->n_head_kv;
+        guint h0 = g * group + group * part / parts;
+        guint h1 = g * group + group * (part + 1) / parts;
+        attend (p, l, item / hp->n_head_kv, g, h0, h1 - h0, scores);
+      }
+    }
 #pragma omp barrier
     {
       const OviLlmWeight *w[] = { &y->wo };

