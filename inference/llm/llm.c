@@ -50,14 +50,22 @@ OviLlm *
 ovi_llm_load (const char *path, GError **error)
 {
   OviLlm *llm;
-  OviLlmModel *model = ovi_llm_model_load (path, error);
+  OviLlmModel *model;
   const OviGguf *gguf;
   OviLlmTokenizer *tokenizer;
   OviLlmChatTemplate *chat;
+  GError *local = NULL;
   gint32 bos, eos;
 
-  if (model == NULL)
+  model = ovi_llm_model_load (path, &local);
+  if (model == NULL) {
+    /* The reader names the file in its own errors, the model does not. */
+    if (local->domain == OVI_GGUF_ERROR)
+      g_propagate_error (error, local);
+    else
+      g_propagate_prefixed_error (error, local, "%s: ", path);
     return NULL;
+  }
   gguf = ovi_llm_model_gguf (model);
   tokenizer = ovi_llm_tokenizer_new_from_gguf (gguf, error);
   if (tokenizer == NULL) {

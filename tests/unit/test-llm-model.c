@@ -193,7 +193,10 @@ test_model (gconstpointer data)
     g_assert_cmpuint (ovi_llm_state_position (s), ==, np + e.n_greedy);
   }
 
-  /* Token by token (decode path) equals the batched prefill. */
+  /* Token by token (decode path) equals the batched prefill, within the
+   * type's bound: the one-token and the panel kernels sum in different
+   * orders, and a key rounded to f16 on either side of a boundary
+   * carries the difference on. */
   {
     g_autoptr (OviLlmState) s = state_new (m, 0, N_THREADS);
     for (i = 0; i < np; i++)
@@ -201,7 +204,7 @@ test_model (gconstpointer data)
               other + i * nv, &error));
     err = rel_err (other, all, np * nv);
     g_test_message ("%s: token-by-token vs batched err %.3g", c->name, err);
-    g_assert_cmpfloat (err, <=, c->tol / 10);
+    g_assert_cmpfloat (err, <=, c->tol);
   }
 
   /* Chunks of 5 and one thread: the same again. */
