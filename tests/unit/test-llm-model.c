@@ -145,6 +145,14 @@ state_new (const OviLlmModel *m, guint n_batch, int n_threads)
 typedef struct {
   const char *name;
   double tol;
+  /* Quantized files: the runtime quantizes activations per block of 32
+   * to int8 (as llama.cpp does for Q8_0/Q4_0) and the reference does not,
+   * which moves logits by up to ~2.6% of max |logit| on these random
+   * models: more than the gaps between their top tokens, so the greedy
+   * path is compared for the float types only. (That the kernels match a
+   * reference that quantizes activations the same way is
+   * test-llm-matmul's business.) */
+  gboolean quantized;
 } Case;
 
 static void
@@ -182,7 +190,7 @@ test_model (gconstpointer data)
 
     /* Greedy decoding continues from the prefilled state. */
     memcpy (last, all + (np - 1) * nv, nv * sizeof (float));
-    for (i = 0; i < e.n_greedy; i++) {
+    for (i = 0; i < (c->quantized ? 0 : e.n_greedy); i++) {
       gint32 tok = argmax (last, nv);
       if (tok != e.greedy[i])
         g_error ("%s: greedy token %" G_GSIZE_FORMAT " is %d, reference %d",
@@ -190,7 +198,7 @@ test_model (gconstpointer data)
       g_assert_true (ovi_llm_model_eval (m, s, &tok, 1, last, &error));
       g_assert_no_error (error);
     }
-    g_assert_cmpuint (ovi_llm_state_position (s), ==, np + e.n_greedy);
+    g_assert_cmpuint (ovi_llm_state_position (s), ==, np + (c->quantized ? 0 : e.n_greedy));
   }
 
   /* Token by token (decode path) equals the batched prefill, within the
@@ -470,6 +478,9 @@ main (int argc, char **argv)
     {"qwen2-f16", 1e-3},
     {"qwen2-bf16", 1e-3},
     {"qwen2-f32-partial-rope", 1e-4},
+    {"llama-q8_0", 3e-2, TRUE},
+    {"llama-q4_0", 3e-2, TRUE},
+    {"qwen2-q4_k_m", 3e-2, TRUE},
   };
   gsize i;
 

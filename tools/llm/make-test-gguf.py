@@ -65,6 +65,17 @@ MODELS = {
     # Partial rotation: rope.dimension_count = head_dim / 2.
     'qwen2-f32-partial-rope': dict(QWEN2, wtype='F32', tied=False,
                                    n_rot=16),
+    # Quantized weights: the reference computes with the dequantized
+    # values the file holds; the runtime also quantizes activations per
+    # block of 32 to int8, hence the wider bounds of test-llm-model.c.
+    'llama-q8_0': dict(LLAMA, wtype='Q8_0', tied=False),
+    'llama-q4_0': dict(LLAMA, wtype='Q4_0', tied=False),
+    # A "Q4_K_M" file: Q4_K, with Q6_K for attn_v, ffn_down and the output
+    # (k-quant rows need multiples of 256 elements).
+    'qwen2-q4_k_m': dict(QWEN2, n_embd=256, n_ff=512, wtype='Q4_K',
+                         tied=False,
+                         overrides={'attn_v': 'Q6_K', 'ffn_down': 'Q6_K',
+                                    'output.': 'Q6_K'}),
 }
 
 # Context shift: llama-f32 with a context of 32, 4 kept, 80 tokens.
@@ -94,8 +105,8 @@ def encode(wtype, a):
         return r.tobytes(), back.astype(np.float64)
     if ggml_quants is None:
         raise SystemExit('type %s needs tools/llm/ggml_quants.py' % wtype)
-    payload = ggml_quants.quantize(wtype, a.astype(np.float32).ravel())
-    back = ggml_quants.dequantize(wtype, payload, a.size)
+    payload = ggml_quants.quantize(wtype, a.astype(np.float32))
+    back = ggml_quants.dequantize(wtype, payload, a.shape)
     return bytes(payload), np.asarray(back, np.float64).reshape(a.shape)
 
 
@@ -253,6 +264,10 @@ def build(spec, seed, mutate=None):
 
     def put(name, typ, arr, key=None):
         arr = np.asarray(arr, np.float64)
+        if typ == wtype:
+            for part, other in spec.get('overrides', {}).items():
+                if part in name:
+                    typ = other
         if mutate is not None:
             typ, arr = mutate(name, typ, arr)
             if arr is None:
@@ -330,7 +345,7 @@ def write_model(outdir, name, spec):
         prompt = [int(t) for t in rng.integers(0, spec['n_vocab'],
                                                PROMPT_LEN)]
         logits, greedy, margin = reference.run(model, prompt, N_GREEDY)
-        if margin >= MIN_MARGIN:
+        if margin >= spec.get('margin', MIN_MARGIN):
             break
     else:
         raise SystemExit('%s: no prompt with an unambiguous greedy path'
