@@ -9,7 +9,12 @@
 #  3. runs the video analytics pipeline on videotestsrc's bouncing ball
 #     with the hand-built demo detector: ovdetect -> ovtrack ->
 #     ovmetaconvert -> ovmetapublish (JSON) -> ovoverlay -> VP8/WebM
-#     (demo-out/detections.webm, demo-out/detections.json).
+#     (demo-out/detections.webm, demo-out/detections.json),
+#  4. generates a TinyLlama-1.1B-shaped language model with random Q4_0
+#     weights (tools/llm/make-test-gguf.py; no pretrained GGUF is
+#     reachable here, so its answers are noise: the speed is the point),
+#     measures prompt and decode speed (ovi-llm --bench) and answers two
+#     prompts through the ovllm element.
 set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -34,3 +39,15 @@ echo "== video pipeline (pipelines/detect-track-overlay.sh)"
 pipelines/detect-track-overlay.sh build-demo/tests demo-out
 echo "== first records of demo-out/detections.json"
 head -2 demo-out/detections.json | cut -c1-300
+echo "== language model: TinyLlama-1.1B shape, random Q4_0 weights (answers are noise)"
+llm=models/llm/bench/tinyllama-shape-Q4_0.gguf
+mkdir -p models/llm/bench
+if [ ! -f "$llm" ]; then
+  /usr/bin/python3 tools/llm/make-test-gguf.py --bench "$llm" --type Q4_0
+fi
+build-demo/tools/ovi-llm --model "$llm" --bench --bench-prompt 128 --bench-decode 32 --repeat 1
+printf 'What did the camera see?\nSummarise the day.\n' > demo-out/prompts.txt
+gst-launch-1.0 -q filesrc location=demo-out/prompts.txt ! text/x-raw,format=utf8 ! \
+  ovllm model="$llm" split-lines=true append-newline=true max-new-tokens=12 seed=1 ! \
+  filesink location=demo-out/answers.txt
+echo "answers (demo-out/answers.txt): $(wc -l < demo-out/answers.txt) lines, $(wc -c < demo-out/answers.txt) bytes"
