@@ -154,6 +154,9 @@ else
   failed=$((failed + 1)); failures+=("fetch-tokenizer-vocabs")
 fi
 
+echo "== LLM runtime: greedy decoding against llama.cpp (npm node-llama-cpp) on the generated models"
+count_tap_script llm-llama-cpp tests/llm/check-llama-cpp.sh build-test
+
 echo "== pipelines: each pipelines/*.sh on the test models (exit 77: skipped)"
 for script in pipelines/*.sh; do
   out=$(mktemp)
