@@ -7,6 +7,7 @@
 #define HAVE_X86 1
 #endif
 
+#include "cpu-features.h"
 #include "kv-cache.h"
 
 #define QK 32
@@ -274,9 +275,7 @@ sum_avx2 (const float *vb, guint nb, guint hd, const float *p, gsize stride,
 static gboolean
 have_avx2 (void)
 {
-  __builtin_cpu_init ();
-  return __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma")
-      && __builtin_cpu_supports ("f16c");
+  return ovi_llm_cpu_has_avx2 ();
 }
 #endif
 

@@ -30,8 +30,13 @@
 
 #include <string.h>
 
+#if defined(__clang__)
+#pragma clang attribute push (__attribute__ ((target ("avx2,fma,f16c"))), \
+    apply_to = function)
+#else
 #pragma GCC push_options
 #pragma GCC target ("avx2,fma,f16c")
+#endif
 #include <immintrin.h>
 
 #define KC 256                 /* columns per panel chunk */
@@ -804,6 +809,10 @@ ovi_llm_avx2_rows (const OviLlmWeight *w, const void *qx,
     rows_dot (w, qx, l, n_tokens, y, y_stride, row_begin, row_end);
 }
 
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
 #pragma GCC pop_options
+#endif
 
 #endif

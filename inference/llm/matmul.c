@@ -5,6 +5,8 @@
  * both paths agree up to the order of float additions. */
 #include "matmul-impl.h"
 
+#include "cpu-features.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -271,9 +273,7 @@ static gboolean
 cpu_has_avx2 (void)
 {
 #if OVI_LLM_HAVE_X86
-  __builtin_cpu_init ();
-  return __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma")
-      && __builtin_cpu_supports ("f16c");
+  return ovi_llm_cpu_has_avx2 ();
 #else
   return FALSE;
 #endif

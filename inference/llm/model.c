@@ -21,6 +21,7 @@
 #define HAVE_X86 1
 #endif
 
+#include "cpu-features.h"
 #include "model-private.h"
 
 #define DEFAULT_BATCH 512
@@ -163,8 +164,7 @@ pick_kernels (void)
 
   if (g_once_init_enter (&once)) {
 #ifdef HAVE_X86
-    __builtin_cpu_init ();
-    if (__builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma")) {
+    if (ovi_llm_cpu_has_avx2 ()) {
       exp_sum = exp_sum_avx2;
       silu_mul = silu_mul_avx2;
     }

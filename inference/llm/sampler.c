@@ -2,6 +2,8 @@
  * sampler.h. */
 #include "sampler.h"
 
+#include "cpu-features.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -377,7 +379,7 @@ have_avx2 (void)
 {
   static gsize cached = 0;
   if (g_once_init_enter (&cached)) {
-    gboolean on = __builtin_cpu_supports ("avx2")
+    gboolean on = ovi_llm_cpu_has_avx2 ()
         && g_strcmp0 (g_getenv ("OVI_LLM_NO_SIMD"), "1") != 0;
     g_once_init_leave (&cached, on ? 2 : 1);
   }
