@@ -9,6 +9,7 @@
 
 #include "cpu-features.h"
 #include "kv-cache.h"
+#include "quants.h"
 
 #define QK 32
 #define Q8_BLOCK_BYTES (2 + QK)
@@ -40,59 +41,14 @@ struct _OviLlmKvCache {
   SumFunc sum;
 };
 
-/* ---- half precision, portable ------------------------------------- */
-
-static float
-half_to_float (guint16 h)
-{
-  guint32 sign = (guint32) (h & 0x8000) << 16;
-  guint32 exp = (h >> 10) & 0x1f;
-  guint32 man = h & 0x3ff;
-  guint32 bits;
-  float f;
-
-  if (exp == 0x1f) {
-    bits = sign | 0x7f800000u | (man << 13);
-  } else if (exp != 0) {
-    bits = sign | ((exp + 112) << 23) | (man << 13);
-  } else {
-    f = (float) man * (1.0f / 16777216.0f);
-    memcpy (&bits, &f, 4);
-    bits |= sign;
-  }
-  memcpy (&f, &bits, 4);
-  return f;
-}
-
-static guint16
-float_to_half (float f)
-{
-  guint32 x, sign, abs;
-
-  memcpy (&x, &f, 4);
-  sign = (x >> 16) & 0x8000;
-  abs = x & 0x7fffffffu;
-  if (abs >= 0x7f800000u)
-    return (guint16) (sign | 0x7c00 | (abs > 0x7f800000u ? 0x200 : 0));
-  if (abs >= 0x477ff000u)
-    return (guint16) (sign | 0x7c00);
-  if (abs < 0x38800000u) {
-    float a;
-    memcpy (&a, &abs, 4);
-    a += 0.5f;   /* the FPU rounds onto the subnormal grid */
-    memcpy (&abs, &a, 4);
-    return (guint16) (sign | (abs - 0x3f000000u));
-  }
-  abs += ((abs >> 13) & 1) + 0xfffu - (112u << 23);
-  return (guint16) (sign | (abs >> 13));
-}
+/* ---- half precision, portable (quants.c's conversions) ------------- */
 
 static void
 to_half_generic (const float *x, guint n, guint16 *h)
 {
   guint i;
   for (i = 0; i < n; i++)
-    h[i] = float_to_half (x[i]);
+    h[i] = ovi_llm_fp32_to_fp16 (x[i]);
 }
 
 /* ---- row encodings -------------------------------------------------- */
@@ -116,11 +72,11 @@ encode_row (const OviLlmKvCache *kv, const float *x, guint n, guint8 *row)
     for (i = 0; i < QK; i++)
       amax = MAX (amax, fabsf (xb[i]));
     d = amax / 127.0f;
-    dh = float_to_half (d);
+    dh = ovi_llm_fp32_to_fp16 (d);
     memcpy (blk, &dh, 2);
     /* Quantize against the scale as stored (rounded to f16), so that
      * decoding multiplies back by exactly the scale used here. */
-    d = half_to_float (dh);
+    d = ovi_llm_fp16_to_fp32 (dh);
     id = d > 0.0f ? 1.0f / d : 0.0f;
     for (i = 0; i < QK; i++) {
       float r = roundf (xb[i] * id);
@@ -137,7 +93,7 @@ decode_f16_generic (const guint8 *row, guint n, float *x)
   const guint16 *h = (const guint16 *) row;
   guint i;
   for (i = 0; i < n; i++)
-    x[i] = half_to_float (h[i]);
+    x[i] = ovi_llm_fp16_to_fp32 (h[i]);
 }
 
 static void
@@ -150,7 +106,7 @@ decode_q8 (const guint8 *row, guint n, float *x)
     guint16 dh;
     float d;
     memcpy (&dh, blk, 2);
-    d = half_to_float (dh);
+    d = ovi_llm_fp16_to_fp32 (dh);
     for (i = 0; i < QK; i++)
       x[b * QK + i] = d * qs[i];
   }
@@ -197,7 +153,7 @@ to_half_f16c (const float *x, guint n, guint16 *h)
     _mm_storeu_si128 ((__m128i *) (h + i),
         _mm256_cvtps_ph (_mm256_loadu_ps (x + i), _MM_FROUND_TO_NEAREST_INT));
   for (; i < n; i++)
-    h[i] = float_to_half (x[i]);
+    h[i] = ovi_llm_fp32_to_fp16 (x[i]);
 }
 
 TARGET static void
@@ -209,7 +165,7 @@ decode_f16_f16c (const guint8 *row, guint n, float *x)
     _mm256_storeu_ps (x + i,
         _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (h + i))));
   for (; i < n; i++)
-    x[i] = half_to_float (h[i]);
+    x[i] = ovi_llm_fp16_to_fp32 (h[i]);
 }
 
 /* The 8 horizontal sums of a[0..7], as one vector. */
