@@ -367,12 +367,19 @@ check_result (const Data *d, const Reference *R, const float *y,
   }
 }
 
+typedef struct {
+  const char *type;
+  gboolean packed;      /* through ovi_llm_weight_repack */
+} MatmulCase;
+
 static void
-test_matmul (gconstpointer name)
+test_matmul (gconstpointer data)
 {
   static const guint32 token_counts[] = { 1, 2, 3, 8, 33 };
-  Data *d = load_data (name);
-  OviLlmWeight w = { d->type, d->n_in, d->n_out, d->row_bytes, d->w };
+  const MatmulCase *mc = data;
+  Data *d = load_data (mc->type);
+  OviLlmWeight w = { d->type, d->n_in, d->n_out, d->row_bytes, d->w, NULL };
+  guint8 *orig = NULL;
   gboolean quantized = d->type != OVI_GGML_TYPE_F32
       && d->type != OVI_GGML_TYPE_F16 && d->type != OVI_GGML_TYPE_BF16;
   Reference R = reference (d, quantized);
@@ -383,6 +390,18 @@ test_matmul (gconstpointer name)
   gboolean have_simd = ovi_llm_matmul_set_simd (TRUE);
 
   g_assert_true (ovi_llm_weight_type_supported (d->type, d->n_in));
+  if (mc->packed) {
+    gsize pb = ovi_llm_weight_repack_bytes (d->type, d->n_in, d->n_out);
+    /* 37 rows: 5 groups of 8, 24 blocks of 32 per row */
+    g_assert_cmpuint (pb, ==, 5 * (6 * 64 + 128 * 24));
+    g_assert_true (ovi_llm_weight_repack (&w));
+    g_assert_nonnull (w.packed);
+    g_assert_cmpuint ((guintptr) w.packed % 64, ==, 0);
+    g_assert_false (ovi_llm_weight_repack (&w));     /* already packed */
+    /* the kernels must read the copy alone: spoil the rows */
+    orig = g_memdup2 (d->w, (gsize) d->n_out * d->row_bytes);
+    memset (d->w, 0x77, (gsize) d->n_out * d->row_bytes);
+  }
   if (!have_simd)
     g_test_message ("no AVX2/FMA/F16C here: scalar path only");
 
@@ -447,6 +466,24 @@ test_matmul (gconstpointer name)
       g_free (yw);
     }
   }
+  if (mc->packed) {
+    /* the same integer block dots as the row layout: the scalar paths of
+     * both agree to float rounding */
+    OviLlmWeight u = { d->type, d->n_in, d->n_out, d->row_bytes, orig, NULL };
+    float *yu = g_new (float, (gsize) d->n_tokens * d->n_out);
+    ovi_llm_matmul_set_simd (FALSE);
+    ovi_llm_quantize_activations (d->type, d->x, d->n_in, d->n_tokens, qa);
+    ovi_llm_matmul_rows (&w, qa, d->n_tokens, ys, d->n_out, 0, d->n_out);
+    ovi_llm_matmul_rows (&u, qa, d->n_tokens, yu, d->n_out, 0, d->n_out);
+    for (gsize j = 0; j < (gsize) d->n_tokens * d->n_out; j++)
+      g_assert_cmpfloat (fabs (ys[j] - yu[j]), <=, 3e-5 * R.absdot[j]
+          + 1e-30);
+    g_free (yu);
+    ovi_llm_weight_clear_packed (&w);
+    g_assert_null (w.packed);
+    ovi_llm_weight_clear_packed (&w);   /* harmless twice */
+    g_free (orig);
+  }
   ovi_llm_matmul_set_simd (TRUE);
   g_free (qa);
   g_free (qb);
@@ -456,12 +493,39 @@ test_matmul (gconstpointer name)
   free_data (d);
 }
 
+/* Types without a repacked layout stay as they are. */
+static void
+test_repack_types (void)
+{
+  static const guint8 zeros[4 * 64 * 34];
+  static const OviGgmlType others[] = { OVI_GGML_TYPE_F32,
+    OVI_GGML_TYPE_F16, OVI_GGML_TYPE_BF16, OVI_GGML_TYPE_Q8_0,
+    OVI_GGML_TYPE_Q4_K, OVI_GGML_TYPE_Q6_K
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (others); i++) {
+    guint64 rb = 0;
+    OviLlmWeight w = { others[i], 256, 4, 0, zeros, NULL };
+    g_assert_true (ovi_ggml_row_bytes (others[i], 256, &rb));
+    w.row_bytes = rb;
+    g_assert_cmpuint (ovi_llm_weight_repack_bytes (others[i], 256, 4), ==, 0);
+    g_assert_false (ovi_llm_weight_repack (&w));
+    g_assert_null (w.packed);
+    ovi_llm_weight_clear_packed (&w);
+  }
+  g_assert_cmpuint (ovi_llm_weight_repack_bytes (OVI_GGML_TYPE_Q4_0, 48, 8),
+      ==, 0);
+  g_assert_cmpuint (ovi_llm_weight_repack_bytes (OVI_GGML_TYPE_Q4_0, 2048,
+          1), ==, 16 * 64 + 128 * 64);
+}
+
 int
 main (int argc, char **argv)
 {
   static const char *types[] = { "F32", "F16", "BF16", "Q8_0", "Q4_0",
     "Q4_K", "Q6_K"
   };
+  static MatmulCase cases[G_N_ELEMENTS (types)];
+  static const MatmulCase packed_cases[] = { {"Q4_0", TRUE} };
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/llm-matmul/fp16-roundtrip", test_fp16_roundtrip);
   g_test_add_func ("/llm-matmul/fp16-rounding", test_fp16_rounding);
@@ -476,8 +540,16 @@ main (int argc, char **argv)
   }
   for (gsize i = 0; i < G_N_ELEMENTS (types); i++) {
     gchar *p = g_strdup_printf ("/llm-matmul/matmul/%s", types[i]);
-    g_test_add_data_func (p, types[i], test_matmul);
+    cases[i].type = types[i];
+    g_test_add_data_func (p, &cases[i], test_matmul);
     g_free (p);
   }
+  for (gsize i = 0; i < G_N_ELEMENTS (packed_cases); i++) {
+    gchar *p = g_strdup_printf ("/llm-matmul/matmul-repacked/%s",
+        packed_cases[i].type);
+    g_test_add_data_func (p, &packed_cases[i], test_matmul);
+    g_free (p);
+  }
+  g_test_add_func ("/llm-matmul/repack-types", test_repack_types);
   return g_test_run ();
 }

@@ -3,7 +3,8 @@
  * against.
  *
  *   ovi-llm-matmul-bench [--types Q8_0,Q4_0,...] [--threads 1,2]
- *       [--tokens 1,512] [--reps N] [--scalar] [--membw-only] [--no-membw]
+ *       [--tokens 1,512] [--reps N] [--scalar] [--repack] [--membw-only]
+ *       [--no-membw]
  *
  * For each type, shape (n_out x n_in), token count and thread count: the
  * median time of --reps runs (after one warm-up), GFLOP/s (2 per
@@ -121,11 +122,12 @@ typedef struct {
   int copies;
   guint8 *data;
   gsize row_bytes, bytes;
+  OviLlmWeight *wt;     /* one per copy */
 } Weights;
 
 static void
 make_weights (Weights *w, OviGgmlType type, const Shape *shape, int copies,
-    GRand *rand)
+    gboolean repack, GRand *rand)
 {
   guint64 rb = 0;
   ovi_ggml_row_bytes (type, shape->n_in, &rb);
@@ -138,6 +140,24 @@ make_weights (Weights *w, OviGgmlType type, const Shape *shape, int copies,
   fill_weights (type, w->data, shape->n_out, rb, rand);
   for (int c = 1; c < copies; c++)
     memcpy (w->data + c * w->bytes, w->data, w->bytes);
+  w->wt = g_new0 (OviLlmWeight, copies);
+  for (int c = 0; c < copies; c++) {
+    OviLlmWeight wt = { type, shape->n_in, shape->n_out, rb,
+      w->data + c * w->bytes, NULL
+    };
+    w->wt[c] = wt;
+    if (repack)
+      ovi_llm_weight_repack (&w->wt[c]);
+  }
+}
+
+static void
+free_weights (Weights *w)
+{
+  for (int c = 0; c < w->copies; c++)
+    ovi_llm_weight_clear_packed (&w->wt[c]);
+  g_free (w->wt);
+  g_free (w->data);
 }
 
 /* Median seconds of one multiplication. */
@@ -148,10 +168,9 @@ time_matmul (const Weights *w, gsize n_tokens, int threads, int reps,
   double *t = g_new (double, reps);
   double m;
   for (int r = -1; r < reps; r++) {
-    OviLlmWeight wt = { w->type, w->shape->n_in, w->shape->n_out,
-      w->row_bytes, w->data + (gsize) ((r + 1) % w->copies) * w->bytes };
+    const OviLlmWeight *wt = &w->wt[(r + 1) % w->copies];
     double t0 = now ();
-    ovi_llm_matmul (&wt, x, n_tokens, y, scratch, threads);
+    ovi_llm_matmul (wt, x, n_tokens, y, scratch, threads);
     if (r >= 0)
       t[r] = now () - t0;
   }
@@ -253,6 +272,7 @@ main (int argc, char **argv)
   gchar *threads_s = g_strdup ("1,2"), *tokens_s = g_strdup ("1,512");
   int reps = 5;
   gboolean scalar = FALSE, membw_only = FALSE, no_membw = FALSE;
+  gboolean repack = FALSE;
   GOptionEntry entries[] = {
     {"types", 0, 0, G_OPTION_ARG_STRING, &types_s, "weight types", "LIST"},
     {"threads", 0, 0, G_OPTION_ARG_STRING, &threads_s, "thread counts",
@@ -260,6 +280,9 @@ main (int argc, char **argv)
     {"tokens", 0, 0, G_OPTION_ARG_STRING, &tokens_s, "token counts", "LIST"},
     {"reps", 0, 0, G_OPTION_ARG_INT, &reps, "timed runs (median)", "N"},
     {"scalar", 0, 0, G_OPTION_ARG_NONE, &scalar, "portable kernels", NULL},
+    {"repack", 0, 0, G_OPTION_ARG_NONE, &repack,
+        "repack the weights (ovi_llm_weight_repack) where the type can be",
+        NULL},
     {"membw-only", 0, 0, G_OPTION_ARG_NONE, &membw_only,
         "only the memory bandwidth", NULL},
     {"no-membw", 0, 0, G_OPTION_ARG_NONE, &no_membw,
@@ -340,7 +363,7 @@ main (int argc, char **argv)
           /* the output projection runs for one token only */
           if (shapes[s].per_layer == 0 && nt != 1)
             continue;
-          make_weights (&w, type, &shapes[s], copies, rand);
+          make_weights (&w, type, &shapes[s], copies, repack, rand);
           for (guint h = 0; h < threads->len && h < 8; h++) {
             int th = g_array_index (threads, int, h);
             double sec = time_matmul (&w, nt, th, reps, x, y, scratch);
@@ -360,7 +383,7 @@ main (int argc, char **argv)
             else
               out1[h] = sec;
           }
-          g_free (w.data);
+          free_weights (&w);
         }
       }
       for (guint k = 0; k < tokens->len && k < 16; k++) {
