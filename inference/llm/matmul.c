@@ -456,6 +456,8 @@ ovi_llm_weight_repack (OviLlmWeight *w)
     return FALSE;
   memset (p, 0, bytes);
   gb = ovi_llm_q4x8_group_bytes (nb);
+  /* a TinyLlama takes about a second on one thread: load time */
+#pragma omp parallel for schedule (static) if (bytes >= (1 << 20))
   for (gsize r = 0; r < w->n_out; r++) {
     guint8 *grp = p + r / OVI_LLM_PACK_ROWS * gb;
     int i = (int) (r % OVI_LLM_PACK_ROWS);

@@ -43,10 +43,11 @@ gboolean ovi_llm_weight_type_supported (OviGgmlType type, gsize n_in);
  * read instead of w->data: one token then multiplies 8 rows at once
  * (no horizontal sums, the nibbles unpacked once for 8 rows) and runs at
  * memory speed, and prompt panels are filled without a transpose.
- * Memory: ovi_llm_weight_repack_bytes (about the weight's own size:
- * 18 bytes per row and block, n_out rounded up to 8, plus up to 63 bytes
- * per 8 rows) on top of the mapped file, whose pages for this weight are
- * no longer read (clean file pages the kernel may drop). Returns TRUE
+ * Memory: ovi_llm_weight_repack_bytes, the weight's own size (18 bytes
+ * per row and block) with n_out rounded up to 8 and, when the blocks per
+ * row are not a multiple of 4, up to 48 bytes more per 8 rows; on top of
+ * the mapped file, whose pages for this weight are then no longer read
+ * (clean file pages the kernel may drop). Returns TRUE
  * when w->packed was set; FALSE (w unchanged and still usable) when the
  * type has no such layout, when w is already packed, or when the memory
  * cannot be had. Results equal those of the unpacked weight up to the

@@ -466,6 +466,31 @@ test_matmul (gconstpointer data)
       g_free (yw);
     }
   }
+  /* Hundreds of tokens: the AVX2 prompt path runs them in blocks (about
+   * 512 KiB of activations each); token t repeats token t % n_tokens, so
+   * must its results, bit for bit (the same sums in the same order). */
+  if (have_simd) {
+    const guint32 nbig = 520;
+    float *xb = g_new (float, (gsize) nbig * d->n_in);
+    float *yb = g_new (float, (gsize) nbig * d->n_out);
+    guint8 *qbig = g_malloc (ovi_llm_activation_bytes (d->type, d->n_in,
+            nbig));
+    for (guint32 t = 0; t < nbig; t++)
+      memcpy (xb + (gsize) t * d->n_in, d->x + (gsize) (t % d->n_tokens)
+          * d->n_in, d->n_in * sizeof (float));
+    ovi_llm_matmul_set_simd (TRUE);
+    ovi_llm_matmul (&w, d->x, d->n_tokens, y, qb, 1);
+    for (int threads = 1; threads <= 2; threads++) {
+      ovi_llm_matmul (&w, xb, nbig, yb, qbig, threads);
+      for (guint32 t = 0; t < nbig; t++)
+        g_assert_cmpint (memcmp (yb + (gsize) t * d->n_out, y + (gsize) (t
+                    % d->n_tokens) * d->n_out, d->n_out * sizeof (float)),
+            ==, 0);
+    }
+    g_free (xb);
+    g_free (yb);
+    g_free (qbig);
+  }
   if (mc->packed) {
     /* the same integer block dots as the row layout: the scalar paths of
      * both agree to float rounding */
@@ -518,6 +543,48 @@ test_repack_types (void)
           1), ==, 16 * 64 + 128 * 64);
 }
 
+/* A weight large enough to be repacked by several threads, random quants
+ * and scales: the repacked scalar kernel equals the row one per row. */
+static void
+test_repack_large (void)
+{
+  const gsize n_in = 2048, n_out = 1003, nb = n_in / 32;
+  GRand *rand = g_rand_new_with_seed (11);
+  OviBlockQ4_0 *blocks = g_new (OviBlockQ4_0, n_out * nb);
+  float *x = g_new (float, n_in), *ya = g_new (float, n_out);
+  float *yb = g_new (float, n_out);
+  guint8 *qx = g_malloc (ovi_llm_activation_bytes (OVI_GGML_TYPE_Q4_0, n_in,
+          1));
+  OviLlmWeight w = { OVI_GGML_TYPE_Q4_0, n_in, n_out, nb * 18, blocks, NULL };
+  OviLlmWeight u = w;
+
+  for (gsize i = 0; i < n_out * nb; i++) {
+    blocks[i].d = ovi_llm_fp32_to_fp16 ((float) g_rand_double_range (rand,
+            -0.1, 0.1));
+    for (int j = 0; j < 16; j++)
+      blocks[i].qs[j] = (guint8) g_rand_int (rand);
+  }
+  for (gsize k = 0; k < n_in; k++)
+    x[k] = (float) g_rand_double_range (rand, -1, 1);
+  g_assert_cmpuint (ovi_llm_weight_repack_bytes (w.type, n_in, n_out), >=,
+      (gsize) 1 << 20);
+  g_assert_true (ovi_llm_weight_repack (&w));
+  ovi_llm_matmul_set_simd (FALSE);
+  ovi_llm_quantize_activations (w.type, x, n_in, 1, qx);
+  ovi_llm_matmul_rows (&w, qx, 1, ya, n_out, 0, n_out);
+  ovi_llm_matmul_rows (&u, qx, 1, yb, n_out, 0, n_out);
+  for (gsize r = 0; r < n_out; r++)
+    g_assert_cmpfloat (fabs (ya[r] - yb[r]), <=, 1e-5 * (fabs (yb[r]) + 1));
+  ovi_llm_matmul_set_simd (TRUE);
+  ovi_llm_weight_clear_packed (&w);
+  g_rand_free (rand);
+  g_free (blocks);
+  g_free (x);
+  g_free (ya);
+  g_free (yb);
+  g_free (qx);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -551,5 +618,6 @@ main (int argc, char **argv)
     g_free (p);
   }
   g_test_add_func ("/llm-matmul/repack-types", test_repack_types);
+  g_test_add_func ("/llm-matmul/repack-large", test_repack_large);
   return g_test_run ();
 }
