@@ -28,8 +28,11 @@ G_BEGIN_DECLS
 
 /* From this many tokens on, the multiplication runs on tiles of packed
  * weight panels (several tokens share each loaded weight vector); below,
- * it is one dot product per row and token. */
-#define OVI_LLM_PANEL_MIN_TOKENS 2
+ * it is one dot product per row and token (the row stays in L1 for the
+ * next token). Packing panels for 2 or 3 tokens cost more than it saved:
+ * 2 tokens took 1.6-2x the time of two one-token passes, 3 about 1.1x,
+ * 4 broke even (all types, 2048 x 2048, weights in cache). */
+#define OVI_LLM_PANEL_MIN_TOKENS 4
 
 typedef struct {
   gsize n_in, nb;

@@ -10,7 +10,12 @@
  * - Q8_0 quantizer: the same bytes as numpy's (ggml's reference method).
  * - Matmul, scalar and AVX2 paths, 1 to 33 tokens, 1 to 3 threads, split
  *   row ranges: against the exact product of the dequantized weights and
- *   the float activations, in double.
+ *   the float activations, in double; and 520 tokens (the AVX2 path's
+ *   token blocks) against the same tokens run 33 at a time.
+ * - Repacked Q4_0 (ovi_llm_weight_repack): the same checks on the packed
+ *   copy, with the source rows spoiled after packing, scalar packed equal
+ *   to scalar unpacked; a weight large enough for the threaded repack;
+ *   types without a packed layout left alone.
  *
  * Tolerances. Float weights: |y - ref| <= 3e-5 * sum|w x| (float
  * rounding). Quantized weights: the activations are quantized per block
@@ -375,7 +380,9 @@ typedef struct {
 static void
 test_matmul (gconstpointer data)
 {
-  static const guint32 token_counts[] = { 1, 2, 3, 8, 33 };
+  /* one-token kernels for 1 to 3 tokens, tiles from 4 on: full tiles
+   * and remainders of 1 to 3 tokens */
+  static const guint32 token_counts[] = { 1, 2, 3, 4, 6, 7, 8, 33 };
   const MatmulCase *mc = data;
   Data *d = load_data (mc->type);
   OviLlmWeight w = { d->type, d->n_in, d->n_out, d->row_bytes, d->w, NULL };
