@@ -237,40 +237,56 @@ dot_s8 (__m256i w, __m256i x)
           _mm256_sign_epi8 (x, w)), _mm256_set1_epi16 (1));
 }
 
-/* The scales of 8 consecutive blocks times their activation scales, as
- * floats in s[8]; also returns the 8 weight scales. Converting 8 halves at
- * once keeps the per-block work to integer dots and one FMA (with a
- * broadcast from memory, which costs no vector ALU slot). */
-#define BLOCK_SCALES(w, b, d, s, dw)                                        \
+/* The fp16 scales of 8 consecutive blocks (18 or 34 bytes apart) as
+ * floats: inserted into one vector in registers (8 small stores and a
+ * wide reload would stall on store forwarding). */
+#define BLOCK_SCALES(w, b)                                                  \
+  _mm256_cvtph_ps (_mm_setr_epi16 ((short) (w)[(b)].d,                      \
+          (short) (w)[(b) + 1].d, (short) (w)[(b) + 2].d,                   \
+          (short) (w)[(b) + 3].d, (short) (w)[(b) + 4].d,                   \
+          (short) (w)[(b) + 5].d, (short) (w)[(b) + 6].d,                   \
+          (short) (w)[(b) + 7].d))
+
+/* Lane j of s broadcast, with lo / hi the low / high half of s in both
+ * halves: two shuffles per 8 lanes and one per lane, all in registers
+ * (a store and 8 broadcast reloads stalled on store forwarding: +20% for
+ * Q4_K without them). */
+#define LANES_LO_HI(s, lo, hi)                                              \
   do {                                                                      \
-    _Alignas (16) uint16_t h_[8];                                           \
-    for (int j_ = 0; j_ < 8; j_++)                                          \
-      h_[j_] = (w)[(b) + j_].d;                                             \
-    (dw) = _mm256_cvtph_ps (_mm_load_si128 ((const __m128i *) h_));         \
-    _mm256_store_ps ((s), _mm256_mul_ps ((dw), _mm256_loadu_ps ((d) + (b)))); \
+    (lo) = _mm256_permute2f128_ps ((s), (s), 0x00);                         \
+    (hi) = _mm256_permute2f128_ps ((s), (s), 0x11);                         \
+  } while (0)
+#define LANE0(h) _mm256_shuffle_ps ((h), (h), 0x00)
+#define LANE1(h) _mm256_shuffle_ps ((h), (h), 0x55)
+#define LANE2(h) _mm256_shuffle_ps ((h), (h), 0xaa)
+#define LANE3(h) _mm256_shuffle_ps ((h), (h), 0xff)
+
+#define Q8_PAIR(j, s0, s1)                                                  \
+  do {                                                                      \
+    __m256i i0_ = dot_s8 (_mm256_loadu_si256 ((const __m256i *)             \
+            w[b + (j)].qs), _mm256_loadu_si256 ((const __m256i *) (q        \
+                + (b + (j)) * OVI_QK)));                                    \
+    __m256i i1_ = dot_s8 (_mm256_loadu_si256 ((const __m256i *)             \
+            w[b + (j) + 1].qs), _mm256_loadu_si256 ((const __m256i *) (q    \
+                + (b + (j) + 1) * OVI_QK)));                                \
+    a0 = _mm256_fmadd_ps (_mm256_cvtepi32_ps (i0_), (s0), a0);              \
+    a1 = _mm256_fmadd_ps (_mm256_cvtepi32_ps (i1_), (s1), a1);              \
   } while (0)
 
 static float
 dot_q8_0 (const OviBlockQ8_0 *w, const float *d, const int8_t *q, gsize nb)
 {
-  __m256 a0 = _mm256_setzero_ps (), a1 = a0, dw;
-  _Alignas (32) float s[8];
+  __m256 a0 = _mm256_setzero_ps (), a1 = a0;
   gsize b = 0;
   float tail = 0;
   for (; b + 8 <= nb; b += 8) {
-    BLOCK_SCALES (w, b, d, s, dw);
-    for (int j = 0; j < 8; j += 2) {
-      __m256i i0 = dot_s8 (_mm256_loadu_si256 ((const __m256i *)
-              w[b + j].qs), _mm256_loadu_si256 ((const __m256i *) (q + (b + j)
-                  * OVI_QK)));
-      __m256i i1 = dot_s8 (_mm256_loadu_si256 ((const __m256i *)
-              w[b + j + 1].qs), _mm256_loadu_si256 ((const __m256i *) (q
-                  + (b + j + 1) * OVI_QK)));
-      a0 = _mm256_fmadd_ps (_mm256_cvtepi32_ps (i0),
-          _mm256_broadcast_ss (s + j), a0);
-      a1 = _mm256_fmadd_ps (_mm256_cvtepi32_ps (i1),
-          _mm256_broadcast_ss (s + j + 1), a1);
-    }
+    __m256 s = _mm256_mul_ps (BLOCK_SCALES (w, b), _mm256_loadu_ps (d + b));
+    __m256 lo, hi;
+    LANES_LO_HI (s, lo, hi);
+    Q8_PAIR (0, LANE0 (lo), LANE1 (lo));
+    Q8_PAIR (2, LANE2 (lo), LANE3 (lo));
+    Q8_PAIR (4, LANE0 (hi), LANE1 (hi));
+    Q8_PAIR (6, LANE2 (hi), LANE3 (hi));
   }
   for (; b < nb; b++) {
     __m256i i0 = dot_s8 (_mm256_loadu_si256 ((const __m256i *) w[b].qs),
@@ -290,23 +306,32 @@ dot_q4_block (const OviBlockQ4_0 *w, const int8_t *q)
   return _mm256_cvtepi32_ps (_mm256_madd_epi16 (p, _mm256_set1_epi16 (1)));
 }
 
+#define Q4_PAIR(j, s0, s1)                                                  \
+  do {                                                                      \
+    a0 = _mm256_fmadd_ps (dot_q4_block (w + b + (j), q + (b + (j))          \
+            * OVI_QK), (s0), a0);                                           \
+    a1 = _mm256_fmadd_ps (dot_q4_block (w + b + (j) + 1, q + (b + (j) + 1)  \
+            * OVI_QK), (s1), a1);                                           \
+  } while (0)
+
+/* Q4_0 rows as stored (weights not repacked). */
 static float
 dot_q4_0 (const OviBlockQ4_0 *w, const float *d, const float *ds,
     const int8_t *q, gsize nb)
 {
-  __m256 a0 = _mm256_setzero_ps (), a1 = a0, off = a0, dw;
-  _Alignas (32) float s[8];
+  __m256 a0 = _mm256_setzero_ps (), a1 = a0, off = a0;
   gsize b = 0;
   float tail = 0;
   for (; b + 8 <= nb; b += 8) {
-    BLOCK_SCALES (w, b, d, s, dw);
+    __m256 dw = BLOCK_SCALES (w, b);
+    __m256 s = _mm256_mul_ps (dw, _mm256_loadu_ps (d + b));
+    __m256 lo, hi;
     off = _mm256_fmadd_ps (dw, _mm256_loadu_ps (ds + b), off);
-    for (int j = 0; j < 8; j += 2) {
-      a0 = _mm256_fmadd_ps (dot_q4_block (w + b + j, q + (b + j) * OVI_QK),
-          _mm256_broadcast_ss (s + j), a0);
-      a1 = _mm256_fmadd_ps (dot_q4_block (w + b + j + 1, q + (b + j + 1)
-              * OVI_QK), _mm256_broadcast_ss (s + j + 1), a1);
-    }
+    LANES_LO_HI (s, lo, hi);
+    Q4_PAIR (0, LANE0 (lo), LANE1 (lo));
+    Q4_PAIR (2, LANE2 (lo), LANE3 (lo));
+    Q4_PAIR (4, LANE0 (hi), LANE1 (hi));
+    Q4_PAIR (6, LANE2 (hi), LANE3 (hi));
   }
   for (; b < nb; b++) {
     float dwb = half (w[b].d);
@@ -341,40 +366,47 @@ u8x8_to_ps (uint64_t v)
           ((long long) v)));
 }
 
+/* Sub-blocks 2p and 2p + 1 of super-block i: their 64 quants are the low
+ * and high nibbles of one 32-byte vector; s0, s1: their float scales
+ * (times the activation scales) broadcast. */
+#define Q4K_PAIR(p, s0, s1)                                                 \
+  do {                                                                      \
+    gsize b_ = 8 * i + 2 * (p);                                             \
+    __m256i v_ = _mm256_loadu_si256 ((const __m256i *) (w[i].qs + 32 * (p))); \
+    __m256i i0_ = _mm256_madd_epi16 (_mm256_maddubs_epi16 (                 \
+            _mm256_and_si256 (v_, m4), _mm256_loadu_si256 ((const __m256i *) \
+                (q + b_ * OVI_QK))), ones);                                 \
+    __m256i i1_ = _mm256_madd_epi16 (_mm256_maddubs_epi16 (                 \
+            _mm256_and_si256 (_mm256_srli_epi16 (v_, 4), m4),               \
+            _mm256_loadu_si256 ((const __m256i *) (q + (b_ + 1) * OVI_QK))), \
+        ones);                                                              \
+    a0 = _mm256_fmadd_ps (_mm256_cvtepi32_ps (i0_), (s0), a0);              \
+    a1 = _mm256_fmadd_ps (_mm256_cvtepi32_ps (i1_), (s1), a1);              \
+  } while (0)
+
 static float
 dot_q4_k (const OviBlockQ4_K *w, const float *d, const float *ds,
     const int8_t *q, gsize nb)
 {
   __m256 a0 = _mm256_setzero_ps (), a1 = a0, mins = a0;
   const __m256i m4 = _mm256_set1_epi8 (15), ones = _mm256_set1_epi16 (1);
-  _Alignas (32) float s8[8];
   for (gsize i = 0; i < nb / 8; i++) {
     uint64_t sc, m;
     __m256 dd = _mm256_set1_ps (half (w[i].d));
     __m256 dmin = _mm256_set1_ps (half (w[i].dmin));
+    __m256 s8, lo, hi;
     q4k_scales_mins (w[i].scales, &sc, &m);
     /* the 8 sub-blocks' d * sc times their activation scales, and the
      * mins: dmin * m times each activation block's d * sum */
-    _mm256_store_ps (s8, _mm256_mul_ps (_mm256_mul_ps (dd, u8x8_to_ps (sc)),
-            _mm256_loadu_ps (d + 8 * i)));
+    s8 = _mm256_mul_ps (_mm256_mul_ps (dd, u8x8_to_ps (sc)),
+        _mm256_loadu_ps (d + 8 * i));
     mins = _mm256_fmadd_ps (_mm256_mul_ps (dmin, u8x8_to_ps (m)),
         _mm256_loadu_ps (ds + 8 * i), mins);
-#pragma GCC unroll 4
-    for (int p = 0; p < 4; p++) {
-      gsize b = 8 * i + 2 * p;
-      __m256i v = _mm256_loadu_si256 ((const __m256i *) (w[i].qs + 32 * p));
-      __m256i lo = _mm256_and_si256 (v, m4);
-      __m256i hi = _mm256_and_si256 (_mm256_srli_epi16 (v, 4), m4);
-      __m256i i0 = _mm256_madd_epi16 (_mm256_maddubs_epi16 (lo,
-              _mm256_loadu_si256 ((const __m256i *) (q + b * OVI_QK))), ones);
-      __m256i i1 = _mm256_madd_epi16 (_mm256_maddubs_epi16 (hi,
-              _mm256_loadu_si256 ((const __m256i *) (q + (b + 1) * OVI_QK))),
-          ones);
-      a0 = _mm256_fmadd_ps (_mm256_cvtepi32_ps (i0),
-          _mm256_broadcast_ss (s8 + 2 * p), a0);
-      a1 = _mm256_fmadd_ps (_mm256_cvtepi32_ps (i1),
-          _mm256_broadcast_ss (s8 + 2 * p + 1), a1);
-    }
+    LANES_LO_HI (s8, lo, hi);
+    Q4K_PAIR (0, LANE0 (lo), LANE1 (lo));
+    Q4K_PAIR (1, LANE2 (lo), LANE3 (lo));
+    Q4K_PAIR (2, LANE0 (hi), LANE1 (hi));
+    Q4K_PAIR (3, LANE2 (hi), LANE3 (hi));
   }
   return hsum (_mm256_sub_ps (_mm256_add_ps (a0, a1), mins));
 }
@@ -417,12 +449,12 @@ dot_q6_k (const OviBlockQ6_K *w, const float *d, const int8_t *q, gsize nb)
         13, 12, 13, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15,
         14, 15)
   };
-  _Alignas (32) float s8[8];
   for (gsize i = 0; i < nb / 8; i++) {
     __m256i sc16 = _mm256_cvtepi8_epi16 (_mm_loadu_si128 ((const __m128i *)
             w[i].scales));
-    _mm256_store_ps (s8, _mm256_mul_ps (_mm256_set1_ps (half (w[i].d)),
-            _mm256_loadu_ps (d + 8 * i)));
+    __m256 s8 = _mm256_mul_ps (_mm256_set1_ps (half (w[i].d)),
+        _mm256_loadu_ps (d + 8 * i)), lo, hi;
+    LANES_LO_HI (s8, lo, hi);
 #pragma GCC unroll 2
     for (int h = 0; h < 2; h++) {
       __m256i ql0 = _mm256_loadu_si256 ((const __m256i *) (w[i].ql + 64 * h));
@@ -454,10 +486,12 @@ dot_q6_k (const OviBlockQ6_K *w, const float *d, const int8_t *q, gsize nb)
             _mm256_maddubs_epi16 (c32, x));
         __m256 f = _mm256_cvtepi32_ps (_mm256_madd_epi16 (p,
                 _mm256_shuffle_epi8 (scl, pick[k])));
+        /* lane c of s8, in registers (see LANES_LO_HI) */
+        __m256 sc = _mm256_permutevar_ps (h ? hi : lo, _mm256_set1_epi32 (k));
         if (k & 1)
-          a1 = _mm256_fmadd_ps (f, _mm256_broadcast_ss (s8 + c), a1);
+          a1 = _mm256_fmadd_ps (f, sc, a1);
         else
-          a0 = _mm256_fmadd_ps (f, _mm256_broadcast_ss (s8 + c), a0);
+          a0 = _mm256_fmadd_ps (f, sc, a0);
       }
     }
   }
