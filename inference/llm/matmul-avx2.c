@@ -6,7 +6,7 @@
  * the activation block quants, one float multiply-add per block.
  *
  * Several tokens (prompt processing) are compute-bound: rows are taken 8
- * at a time and, 256 elements at a time, repacked into a panel where one
+ * at a time and, 512 elements at a time, repacked into a panel where one
  * 32-byte vector holds the same few columns of all 8 rows; a tile then
  * multiplies it with 4 tokens' broadcast activations, so each loaded
  * weight vector serves 4 tokens and each broadcast activation 8 rows, and
@@ -39,8 +39,13 @@
 #endif
 #include <immintrin.h>
 
-#define KC 256                 /* columns per panel chunk */
+/* columns per panel chunk: 512 was 5-10% faster than 256 for 512-token
+ * prompts (half the loads and stores of the output tile per column) and
+ * its largest panel (floats) still fits L1 with room for activations */
+#define KC 512
 #define TOKENS 4               /* tokens per tile */
+#define ACT_BLOCK_BYTES (512 * 1024)   /* activations per token block */
+#define ACT_BLOCK_MIN 64               /* tokens per block at least */
 
 typedef struct {
   /* U8: [block][8 groups of 4 columns][8 rows][4 bytes];
@@ -237,40 +242,56 @@ dot_s8 (__m256i w, __m256i x)
           _mm256_sign_epi8 (x, w)), _mm256_set1_epi16 (1));
 }
 
-/* The scales of 8 consecutive blocks times their activation scales, as
- * floats in s[8]; also returns the 8 weight scales. Converting 8 halves at
- * once keeps the per-block work to integer dots and one FMA (with a
- * broadcast from memory, which costs no vector ALU slot). */
-#define BLOCK_SCALES(w, b, d, s, dw)                                        \
+/* The fp16 scales of 8 consecutive blocks (18 or 34 bytes apart) as
+ * floats: inserted into one vector in registers (8 small stores and a
+ * wide reload would stall on store forwarding). */
+#define BLOCK_SCALES(w, b)                                                  \
+  _mm256_cvtph_ps (_mm_setr_epi16 ((short) (w)[(b)].d,                      \
+          (short) (w)[(b) + 1].d, (short) (w)[(b) + 2].d,                   \
+          (short) (w)[(b) + 3].d, (short) (w)[(b) + 4].d,                   \
+          (short) (w)[(b) + 5].d, (short) (w)[(b) + 6].d,                   \
+          (short) (w)[(b) + 7].d))
+
+/* Lane j of s broadcast, with lo / hi the low / high half of s in both
+ * halves: two shuffles per 8 lanes and one per lane, all in registers
+ * (a store and 8 broadcast reloads stalled on store forwarding: +20% for
+ * Q4_K without them). */
+#define LANES_LO_HI(s, lo, hi)                                              \
   do {                                                                      \
-    _Alignas (16) uint16_t h_[8];                                           \
-    for (int j_ = 0; j_ < 8; j_++)                                          \
-      h_[j_] = (w)[(b) + j_].d;                                             \
-    (dw) = _mm256_cvtph_ps (_mm_load_si128 ((const __m128i *) h_));         \
-    _mm256_store_ps ((s), _mm256_mul_ps ((dw), _mm256_loadu_ps ((d) + (b)))); \
+    (lo) = _mm256_permute2f128_ps ((s), (s), 0x00);                         \
+    (hi) = _mm256_permute2f128_ps ((s), (s), 0x11);                         \
+  } while (0)
+#define LANE0(h) _mm256_shuffle_ps ((h), (h), 0x00)
+#define LANE1(h) _mm256_shuffle_ps ((h), (h), 0x55)
+#define LANE2(h) _mm256_shuffle_ps ((h), (h), 0xaa)
+#define LANE3(h) _mm256_shuffle_ps ((h), (h), 0xff)
+
+#define Q8_PAIR(j, s0, s1)                                                  \
+  do {                                                                      \
+    __m256i i0_ = dot_s8 (_mm256_loadu_si256 ((const __m256i *)             \
+            w[b + (j)].qs), _mm256_loadu_si256 ((const __m256i *) (q        \
+                + (b + (j)) * OVI_QK)));                                    \
+    __m256i i1_ = dot_s8 (_mm256_loadu_si256 ((const __m256i *)             \
+            w[b + (j) + 1].qs), _mm256_loadu_si256 ((const __m256i *) (q    \
+                + (b + (j) + 1) * OVI_QK)));                                \
+    a0 = _mm256_fmadd_ps (_mm256_cvtepi32_ps (i0_), (s0), a0);              \
+    a1 = _mm256_fmadd_ps (_mm256_cvtepi32_ps (i1_), (s1), a1);              \
   } while (0)
 
 static float
 dot_q8_0 (const OviBlockQ8_0 *w, const float *d, const int8_t *q, gsize nb)
 {
-  __m256 a0 = _mm256_setzero_ps (), a1 = a0, dw;
-  _Alignas (32) float s[8];
+  __m256 a0 = _mm256_setzero_ps (), a1 = a0;
   gsize b = 0;
   float tail = 0;
   for (; b + 8 <= nb; b += 8) {
-    BLOCK_SCALES (w, b, d, s, dw);
-    for (int j = 0; j < 8; j += 2) {
-      __m256i i0 = dot_s8 (_mm256_loadu_si256 ((const __m256i *)
-              w[b + j].qs), _mm256_loadu_si256 ((const __m256i *) (q + (b + j)
-                  * OVI_QK)));
-      __m256i i1 = dot_s8 (_mm256_loadu_si256 ((const __m256i *)
-              w[b + j + 1].qs), _mm256_loadu_si256 ((const __m256i *) (q
-                  + (b + j + 1) * OVI_QK)));
-      a0 = _mm256_fmadd_ps (_mm256_cvtepi32_ps (i0),
-          _mm256_broadcast_ss (s + j), a0);
-      a1 = _mm256_fmadd_ps (_mm256_cvtepi32_ps (i1),
-          _mm256_broadcast_ss (s + j + 1), a1);
-    }
+    __m256 s = _mm256_mul_ps (BLOCK_SCALES (w, b), _mm256_loadu_ps (d + b));
+    __m256 lo, hi;
+    LANES_LO_HI (s, lo, hi);
+    Q8_PAIR (0, LANE0 (lo), LANE1 (lo));
+    Q8_PAIR (2, LANE2 (lo), LANE3 (lo));
+    Q8_PAIR (4, LANE0 (hi), LANE1 (hi));
+    Q8_PAIR (6, LANE2 (hi), LANE3 (hi));
   }
   for (; b < nb; b++) {
     __m256i i0 = dot_s8 (_mm256_loadu_si256 ((const __m256i *) w[b].qs),
@@ -290,23 +311,32 @@ dot_q4_block (const OviBlockQ4_0 *w, const int8_t *q)
   return _mm256_cvtepi32_ps (_mm256_madd_epi16 (p, _mm256_set1_epi16 (1)));
 }
 
+#define Q4_PAIR(j, s0, s1)                                                  \
+  do {                                                                      \
+    a0 = _mm256_fmadd_ps (dot_q4_block (w + b + (j), q + (b + (j))          \
+            * OVI_QK), (s0), a0);                                           \
+    a1 = _mm256_fmadd_ps (dot_q4_block (w + b + (j) + 1, q + (b + (j) + 1)  \
+            * OVI_QK), (s1), a1);                                           \
+  } while (0)
+
+/* Q4_0 rows as stored (weights not repacked). */
 static float
 dot_q4_0 (const OviBlockQ4_0 *w, const float *d, const float *ds,
     const int8_t *q, gsize nb)
 {
-  __m256 a0 = _mm256_setzero_ps (), a1 = a0, off = a0, dw;
-  _Alignas (32) float s[8];
+  __m256 a0 = _mm256_setzero_ps (), a1 = a0, off = a0;
   gsize b = 0;
   float tail = 0;
   for (; b + 8 <= nb; b += 8) {
-    BLOCK_SCALES (w, b, d, s, dw);
+    __m256 dw = BLOCK_SCALES (w, b);
+    __m256 s = _mm256_mul_ps (dw, _mm256_loadu_ps (d + b));
+    __m256 lo, hi;
     off = _mm256_fmadd_ps (dw, _mm256_loadu_ps (ds + b), off);
-    for (int j = 0; j < 8; j += 2) {
-      a0 = _mm256_fmadd_ps (dot_q4_block (w + b + j, q + (b + j) * OVI_QK),
-          _mm256_broadcast_ss (s + j), a0);
-      a1 = _mm256_fmadd_ps (dot_q4_block (w + b + j + 1, q + (b + j + 1)
-              * OVI_QK), _mm256_broadcast_ss (s + j + 1), a1);
-    }
+    LANES_LO_HI (s, lo, hi);
+    Q4_PAIR (0, LANE0 (lo), LANE1 (lo));
+    Q4_PAIR (2, LANE2 (lo), LANE3 (lo));
+    Q4_PAIR (4, LANE0 (hi), LANE1 (hi));
+    Q4_PAIR (6, LANE2 (hi), LANE3 (hi));
   }
   for (; b < nb; b++) {
     float dwb = half (w[b].d);
@@ -316,12 +346,48 @@ dot_q4_0 (const OviBlockQ4_0 *w, const float *d, const float *ds,
   return hsum (_mm256_add_ps (a0, a1)) - 8 * hsum (off) + tail;
 }
 
+/* All 8 six-bit scales and mins of a Q4_K block at once, 8 bytes each
+ * (sub-block j in byte j), with 32-bit word operations on the 12 packed
+ * bytes (layout in quants.h): for j < 4 the low 6 bits of bytes j and
+ * j + 4; for j >= 4 the nibbles of byte j + 4 with bits 6-7 of bytes j - 4
+ * (scales) and j (mins) as bits 4-5. */
 static inline void
-q4k_scales (const OviBlockQ4_K *w, uint8_t sc[8], uint8_t m[8])
+q4k_scales_mins (const uint8_t s[12], uint64_t *sc, uint64_t *m)
 {
-  for (int j = 0; j < 8; j++)
-    ovi_llm_q4k_scale_min (w->scales, j, &sc[j], &m[j]);
+  uint32_t a, b, c;
+  memcpy (&a, s, 4);
+  memcpy (&b, s + 4, 4);
+  memcpy (&c, s + 8, 4);
+  *sc = (a & 0x3f3f3f3fu) | (uint64_t) ((c & 0x0f0f0f0fu) | ((a >> 2)
+          & 0x30303030u)) << 32;
+  *m = (b & 0x3f3f3f3fu) | (uint64_t) (((c >> 4) & 0x0f0f0f0fu) | ((b >> 2)
+          & 0x30303030u)) << 32;
 }
+
+static inline __m256
+u8x8_to_ps (uint64_t v)
+{
+  return _mm256_cvtepi32_ps (_mm256_cvtepu8_epi32 (_mm_cvtsi64_si128
+          ((long long) v)));
+}
+
+/* Sub-blocks 2p and 2p + 1 of super-block i: their 64 quants are the low
+ * and high nibbles of one 32-byte vector; s0, s1: their float scales
+ * (times the activation scales) broadcast. */
+#define Q4K_PAIR(p, s0, s1)                                                 \
+  do {                                                                      \
+    gsize b_ = 8 * i + 2 * (p);                                             \
+    __m256i v_ = _mm256_loadu_si256 ((const __m256i *) (w[i].qs + 32 * (p))); \
+    __m256i i0_ = _mm256_madd_epi16 (_mm256_maddubs_epi16 (                 \
+            _mm256_and_si256 (v_, m4), _mm256_loadu_si256 ((const __m256i *) \
+                (q + b_ * OVI_QK))), ones);                                 \
+    __m256i i1_ = _mm256_madd_epi16 (_mm256_maddubs_epi16 (                 \
+            _mm256_and_si256 (_mm256_srli_epi16 (v_, 4), m4),               \
+            _mm256_loadu_si256 ((const __m256i *) (q + (b_ + 1) * OVI_QK))), \
+        ones);                                                              \
+    a0 = _mm256_fmadd_ps (_mm256_cvtepi32_ps (i0_), (s0), a0);              \
+    a1 = _mm256_fmadd_ps (_mm256_cvtepi32_ps (i1_), (s1), a1);              \
+  } while (0)
 
 static float
 dot_q4_k (const OviBlockQ4_K *w, const float *d, const float *ds,
@@ -330,30 +396,22 @@ dot_q4_k (const OviBlockQ4_K *w, const float *d, const float *ds,
   __m256 a0 = _mm256_setzero_ps (), a1 = a0, mins = a0;
   const __m256i m4 = _mm256_set1_epi8 (15), ones = _mm256_set1_epi16 (1);
   for (gsize i = 0; i < nb / 8; i++) {
-    float dd = half (w[i].d), dmin = half (w[i].dmin);
-    uint8_t sc[8], m[8];
-    uint64_t m64;
-    q4k_scales (w + i, sc, m);
-    memcpy (&m64, m, 8);
-    /* the mins: dmin * m_j times each block's d * sum, 8 at once */
-    mins = _mm256_fmadd_ps (_mm256_mul_ps (_mm256_set1_ps (dmin),
-            _mm256_cvtepi32_ps (_mm256_cvtepu8_epi32 (_mm_cvtsi64_si128
-                    ((long long) m64)))), _mm256_loadu_ps (ds + 8 * i), mins);
-    for (int p = 0; p < 4; p++) {
-      gsize b = 8 * i + 2 * p;
-      __m256i v = _mm256_loadu_si256 ((const __m256i *) (w[i].qs + 32 * p));
-      __m256i lo = _mm256_and_si256 (v, m4);
-      __m256i hi = _mm256_and_si256 (_mm256_srli_epi16 (v, 4), m4);
-      __m256i i0 = _mm256_madd_epi16 (_mm256_maddubs_epi16 (lo,
-              _mm256_loadu_si256 ((const __m256i *) (q + b * OVI_QK))), ones);
-      __m256i i1 = _mm256_madd_epi16 (_mm256_maddubs_epi16 (hi,
-              _mm256_loadu_si256 ((const __m256i *) (q + (b + 1) * OVI_QK))),
-          ones);
-      a0 = _mm256_fmadd_ps (_mm256_cvtepi32_ps (i0),
-          _mm256_set1_ps (dd * sc[2 * p] * d[b]), a0);
-      a1 = _mm256_fmadd_ps (_mm256_cvtepi32_ps (i1),
-          _mm256_set1_ps (dd * sc[2 * p + 1] * d[b + 1]), a1);
-    }
+    uint64_t sc, m;
+    __m256 dd = _mm256_set1_ps (half (w[i].d));
+    __m256 dmin = _mm256_set1_ps (half (w[i].dmin));
+    __m256 s8, lo, hi;
+    q4k_scales_mins (w[i].scales, &sc, &m);
+    /* the 8 sub-blocks' d * sc times their activation scales, and the
+     * mins: dmin * m times each activation block's d * sum */
+    s8 = _mm256_mul_ps (_mm256_mul_ps (dd, u8x8_to_ps (sc)),
+        _mm256_loadu_ps (d + 8 * i));
+    mins = _mm256_fmadd_ps (_mm256_mul_ps (dmin, u8x8_to_ps (m)),
+        _mm256_loadu_ps (ds + 8 * i), mins);
+    LANES_LO_HI (s8, lo, hi);
+    Q4K_PAIR (0, LANE0 (lo), LANE1 (lo));
+    Q4K_PAIR (1, LANE2 (lo), LANE3 (lo));
+    Q4K_PAIR (2, LANE0 (hi), LANE1 (hi));
+    Q4K_PAIR (3, LANE2 (hi), LANE3 (hi));
   }
   return hsum (_mm256_sub_ps (_mm256_add_ps (a0, a1), mins));
 }
@@ -373,27 +431,73 @@ q6_chunk (const OviBlockQ6_K *w, int c)
   return _mm256_or_si256 (lo, _mm256_slli_epi16 (hb, 4));
 }
 
+/* Per half of 128 elements, ql and qh are loaded once and give the four
+ * 32-element chunks by shifts and masks; the 16 int8 scales of a block
+ * are widened once and each chunk's pair (one per 16 elements, i.e. per
+ * 128-bit lane) comes out with one byte shuffle. */
 static float
 dot_q6_k (const OviBlockQ6_K *w, const float *d, const int8_t *q, gsize nb)
 {
   __m256 a0 = _mm256_setzero_ps (), a1 = a0;
-  const __m256i c32 = _mm256_set1_epi8 (32);
+  const __m256i c32 = _mm256_set1_epi8 (32), m4 = _mm256_set1_epi8 (15);
+  const __m256i m30 = _mm256_set1_epi8 (0x30);
+  /* chunk c % 4: int16 scale 2c % 8 in the low lane, 2c % 8 + 1 in the
+   * high lane, as byte indices into an 8-scale lane */
+  const __m256i pick[4] = {
+    _mm256_setr_epi8 (0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1,
+        2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3),
+    _mm256_setr_epi8 (4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5,
+        6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7),
+    _mm256_setr_epi8 (8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9,
+        10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11),
+    _mm256_setr_epi8 (12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12,
+        13, 12, 13, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15,
+        14, 15)
+  };
   for (gsize i = 0; i < nb / 8; i++) {
-    float dd = half (w[i].d);
-    for (int c = 0; c < 8; c++) {
-      gsize b = 8 * i + c;
-      __m256i x = _mm256_loadu_si256 ((const __m256i *) (q + b * OVI_QK));
-      /* (q - 32) * x as q * x - 32 * x: both fit 16 bits, so does the
-       * difference */
-      __m256i p = _mm256_sub_epi16 (_mm256_maddubs_epi16 (q6_chunk (w + i,
-                  c), x), _mm256_maddubs_epi16 (c32, x));
-      __m256i scv = _mm256_set_m128i (_mm_set1_epi16 (w[i].scales[2 * c + 1]),
-          _mm_set1_epi16 (w[i].scales[2 * c]));
-      __m256 v = _mm256_cvtepi32_ps (_mm256_madd_epi16 (p, scv));
-      if (c & 1)
-        a1 = _mm256_fmadd_ps (v, _mm256_set1_ps (dd * d[b]), a1);
-      else
-        a0 = _mm256_fmadd_ps (v, _mm256_set1_ps (dd * d[b]), a0);
+    __m256i sc16 = _mm256_cvtepi8_epi16 (_mm_loadu_si128 ((const __m128i *)
+            w[i].scales));
+    __m256 s8 = _mm256_mul_ps (_mm256_set1_ps (half (w[i].d)),
+        _mm256_loadu_ps (d + 8 * i)), lo, hi;
+    LANES_LO_HI (s8, lo, hi);
+#pragma GCC unroll 2
+    for (int h = 0; h < 2; h++) {
+      __m256i ql0 = _mm256_loadu_si256 ((const __m256i *) (w[i].ql + 64 * h));
+      __m256i ql1 = _mm256_loadu_si256 ((const __m256i *) (w[i].ql + 64 * h
+              + 32));
+      __m256i qh = _mm256_loadu_si256 ((const __m256i *) (w[i].qh + 32 * h));
+      /* scales 8h .. 8h + 7 in both lanes */
+      __m256i scl = h ? _mm256_permute2x128_si256 (sc16, sc16, 0x11)
+          : _mm256_permute2x128_si256 (sc16, sc16, 0x00);
+      __m256i v[4];
+      /* bits 4-5 of each byte: the qh bit pair of each quarter (16-bit
+       * shifts; the mask keeps only bits that stayed in their byte) */
+      v[0] = _mm256_or_si256 (_mm256_and_si256 (ql0, m4),
+          _mm256_and_si256 (_mm256_slli_epi16 (qh, 4), m30));
+      v[1] = _mm256_or_si256 (_mm256_and_si256 (ql1, m4),
+          _mm256_and_si256 (_mm256_slli_epi16 (qh, 2), m30));
+      v[2] = _mm256_or_si256 (_mm256_and_si256 (_mm256_srli_epi16 (ql0, 4),
+              m4), _mm256_and_si256 (qh, m30));
+      v[3] = _mm256_or_si256 (_mm256_and_si256 (_mm256_srli_epi16 (ql1, 4),
+              m4), _mm256_and_si256 (_mm256_srli_epi16 (qh, 2), m30));
+#pragma GCC unroll 4
+      for (int k = 0; k < 4; k++) {
+        int c = 4 * h + k;
+        gsize b = 8 * i + c;
+        __m256i x = _mm256_loadu_si256 ((const __m256i *) (q + b * OVI_QK));
+        /* (q - 32) * x as q * x - 32 * x: both fit 16 bits, so does the
+         * difference */
+        __m256i p = _mm256_sub_epi16 (_mm256_maddubs_epi16 (v[k], x),
+            _mm256_maddubs_epi16 (c32, x));
+        __m256 f = _mm256_cvtepi32_ps (_mm256_madd_epi16 (p,
+                _mm256_shuffle_epi8 (scl, pick[k])));
+        /* lane c of s8, in registers (see LANES_LO_HI) */
+        __m256 sc = _mm256_permutevar_ps (h ? hi : lo, _mm256_set1_epi32 (k));
+        if (k & 1)
+          a1 = _mm256_fmadd_ps (f, sc, a1);
+        else
+          a0 = _mm256_fmadd_ps (f, sc, a0);
+      }
     }
   }
   return hsum (_mm256_add_ps (a0, a1));
@@ -442,6 +546,76 @@ rows_dot (const OviLlmWeight *w, const void *qx, const OviLlmActLayout *l,
   }
 }
 
+/* One token times the 8 rows of a repacked Q4_0 group (matmul-impl.h):
+ * per block, 4 weight vectors give 8 unsigned nibble vectors of 8 rows x
+ * 4 columns, each multiplied with 4 broadcast activation bytes; the
+ * 16-bit sums of a block cannot overflow (8 x 2 x 15 x 127 < 32768) and
+ * one madd, convert and FMA finish the 8 rows at once: about a quarter of
+ * the vector work per weight byte of a row-by-row dot. */
+static inline __m256
+dot_q4x8_group (const guint8 *grp, gsize nb, const float *d, const float *ds,
+    const int8_t *q)
+{
+  const __m256i m4 = _mm256_set1_epi8 (15), ones = _mm256_set1_epi16 (1);
+  __m256 acc = _mm256_setzero_ps (), off = acc;
+
+  for (gsize b = 0; b < nb; b++) {
+    const guint8 *v = ovi_llm_q4x8_qs (grp, b);
+    const int8_t *x = q + OVI_QK * b;
+    __m256 dw = _mm256_cvtph_ps (_mm_load_si128 ((const __m128i *)
+            ovi_llm_q4x8_d (grp, b)));
+    __m256i s = _mm256_setzero_si256 ();
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; k++) {
+      __m256i wv = _mm256_load_si256 ((const __m256i *) (v + 32 * k));
+      int32_t xl, xh;
+      memcpy (&xl, x + 4 * k, 4);
+      memcpy (&xh, x + 16 + 4 * k, 4);
+      s = _mm256_add_epi16 (s, _mm256_maddubs_epi16 (_mm256_and_si256 (wv,
+                  m4), _mm256_set1_epi32 (xl)));
+      s = _mm256_add_epi16 (s, _mm256_maddubs_epi16 (_mm256_and_si256
+              (_mm256_srli_epi16 (wv, 4), m4), _mm256_set1_epi32 (xh)));
+    }
+    acc = _mm256_fmadd_ps (_mm256_cvtepi32_ps (_mm256_madd_epi16 (s, ones)),
+        _mm256_mul_ps (dw, _mm256_broadcast_ss (d + b)), acc);
+    off = _mm256_fmadd_ps (dw, _mm256_broadcast_ss (ds + b), off);
+  }
+  return _mm256_fnmadd_ps (_mm256_set1_ps (8), off, acc);
+}
+
+/* Lanes lo .. hi - 1 set. */
+static inline __m256i
+lane_mask (int lo, int hi)
+{
+  __m256i i = _mm256_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_andnot_si256 (_mm256_cmpgt_epi32 (_mm256_set1_epi32 (lo), i),
+      _mm256_cmpgt_epi32 (_mm256_set1_epi32 (hi), i));
+}
+
+static void
+rows_dot_packed (const OviLlmWeight *w, const void *qx,
+    const OviLlmActLayout *l, gsize n_tokens, float *y, gsize y_stride,
+    gsize row_begin, gsize row_end)
+{
+  gsize gb = ovi_llm_q4x8_group_bytes (l->nb);
+  for (gsize g = row_begin / 8; g * 8 < row_end; g++) {
+    const guint8 *grp = (const guint8 *) w->packed + g * gb;
+    gsize r0 = 8 * g;
+    int lo = (int) (MAX (r0, row_begin) - r0);
+    int hi = (int) (MIN (r0 + 8, row_end) - r0);
+    __m256i mask = lane_mask (lo, hi);
+    for (gsize t = 0; t < n_tokens; t++) {
+      __m256 v = dot_q4x8_group (grp, l->nb, ovi_llm_act_d (qx, l, t),
+          ovi_llm_act_ds (qx, l, t), ovi_llm_act_q (qx, l, t));
+      float *yt = y + t * y_stride + r0;
+      if (lo == 0 && hi == 8)
+        _mm256_storeu_ps (yt, v);
+      else
+        _mm256_maskstore_ps (yt, mask, v);
+    }
+  }
+}
+
 /* ---- panel packing: rows r0 .. r0 + nr - 1 (nr <= 8; missing rows are
  * zeros), blocks b0 .. b0 + nbc - 1 or columns k0 .. k0 + kc - 1 ---- */
 
@@ -473,20 +647,44 @@ pack_u8 (const OviLlmWeight *w, gsize r0, int nr, gsize b0, int nbc,
         const OviBlockQ4_K *blk = (const OviBlockQ4_K *) row_at (w, r0 + i)
             + b / 8;
         int j = b % 8;
-        uint8_t sc, m;
+        uint64_t sc, m;
         __m256i v = _mm256_loadu_si256 ((const __m256i *) (blk->qs
                 + 32 * (j / 2)));
         if (j & 1)
           v = _mm256_srli_epi16 (v, 4);
         r[i] = _mm256_and_si256 (v, _mm256_set1_epi8 (15));
-        ovi_llm_q4k_scale_min (blk->scales, j, &sc, &m);
-        p->scale[bb][i] = half (blk->d) * sc;
-        p->offs[bb][i] = -(half (blk->dmin) * m);
+        q4k_scales_mins (blk->scales, &sc, &m);
+        p->scale[bb][i] = half (blk->d) * (float) ((sc >> (8 * j)) & 0xff);
+        p->offs[bb][i] = -(half (blk->dmin) * (float) ((m >> (8 * j))
+                & 0xff));
       }
     }
     transpose8 (r);
     for (int g = 0; g < 8; g++)
       _mm256_store_si256 ((__m256i *) (p->vals + bb * 256 + 32 * g), r[g]);
+  }
+}
+
+/* A U8 panel from a repacked Q4_0 group: no transpose, the low and high
+ * nibbles of weight vector k are column groups k and 4 + k. */
+static void
+pack_q4x8 (const guint8 *grp, gsize b0, int nbc, Panel *p)
+{
+  const __m256i m4 = _mm256_set1_epi8 (15);
+  for (int bb = 0; bb < nbc; bb++) {
+    gsize b = b0 + bb;
+    const guint8 *qs = ovi_llm_q4x8_qs (grp, b);
+    __m256 dw = _mm256_cvtph_ps (_mm_load_si128 ((const __m128i *)
+            ovi_llm_q4x8_d (grp, b)));
+    for (int k = 0; k < 4; k++) {
+      __m256i wv = _mm256_load_si256 ((const __m256i *) (qs + 32 * k));
+      _mm256_store_si256 ((__m256i *) (p->vals + bb * 256 + 32 * k),
+          _mm256_and_si256 (wv, m4));
+      _mm256_store_si256 ((__m256i *) (p->vals + bb * 256 + 32 * (4 + k)),
+          _mm256_and_si256 (_mm256_srli_epi16 (wv, 4), m4));
+    }
+    _mm256_store_ps (p->scale[bb], dw);
+    _mm256_store_ps (p->offs[bb], _mm256_mul_ps (dw, _mm256_set1_ps (-8)));
   }
 }
 
@@ -694,11 +892,12 @@ tile_f32 (const Panel *p, int kc, gsize k0, const Tokens *tk, __m256 *acc,
 typedef enum { PANEL_U8, PANEL_I16, PANEL_F32 } PanelKind;
 
 /* One chunk of one panel for NT tokens: accumulate into y (or start y on
- * the first chunk); only the nr valid row lanes are stored. */
+ * the first chunk); unless full, only the row lanes in mask are loaded
+ * and stored. */
 static inline __attribute__((always_inline)) void
 run_tile (PanelKind kind, const Panel *p, int n, gsize start,
-    const Tokens *tk, float *y, gsize y_stride, gboolean first, int nr,
-    __m256i mask, const int NT)
+    const Tokens *tk, float *y, gsize y_stride, gboolean first,
+    gboolean full, __m256i mask, const int NT)
 {
   __m256 acc[TOKENS];
   for (int t = 0; t < NT; t++) {
@@ -706,7 +905,7 @@ run_tile (PanelKind kind, const Panel *p, int n, gsize start,
     if (first)
       acc[t] = _mm256_setzero_ps ();
     else
-      acc[t] = nr == 8 ? _mm256_loadu_ps (yt) : _mm256_maskload_ps (yt, mask);
+      acc[t] = full ? _mm256_loadu_ps (yt) : _mm256_maskload_ps (yt, mask);
   }
   if (kind == PANEL_U8)
     tile_u8 (p, n, start, tk, acc, NT);
@@ -716,7 +915,7 @@ run_tile (PanelKind kind, const Panel *p, int n, gsize start,
     tile_f32 (p, n, start, tk, acc, NT);
   for (int t = 0; t < NT; t++) {
     float *yt = y + (tk->t0 + t) * y_stride;
-    if (nr == 8)
+    if (full)
       _mm256_storeu_ps (yt, acc[t]);
     else
       _mm256_maskstore_ps (yt, mask, acc[t]);
@@ -726,16 +925,16 @@ run_tile (PanelKind kind, const Panel *p, int n, gsize start,
 #define DEFINE_TILES(kind, name)                                             \
   static void                                                               \
   name (const Panel *p, int n, gsize start, const Tokens *tk, float *y,     \
-      gsize y_stride, gboolean first, int nr, __m256i mask, int nt)        \
+      gsize y_stride, gboolean first, gboolean full, __m256i mask, int nt) \
   {                                                                         \
     switch (nt) {                                                           \
-      case 4: run_tile (kind, p, n, start, tk, y, y_stride, first, nr,      \
+      case 4: run_tile (kind, p, n, start, tk, y, y_stride, first, full,    \
           mask, 4); break;                                                  \
-      case 3: run_tile (kind, p, n, start, tk, y, y_stride, first, nr,      \
+      case 3: run_tile (kind, p, n, start, tk, y, y_stride, first, full,    \
           mask, 3); break;                                                  \
-      case 2: run_tile (kind, p, n, start, tk, y, y_stride, first, nr,      \
+      case 2: run_tile (kind, p, n, start, tk, y, y_stride, first, full,    \
           mask, 2); break;                                                  \
-      default: run_tile (kind, p, n, start, tk, y, y_stride, first, nr,     \
+      default: run_tile (kind, p, n, start, tk, y, y_stride, first, full,   \
           mask, 1); break;                                                  \
     }                                                                       \
   }
@@ -751,7 +950,7 @@ rows_panels (const OviLlmWeight *w, const void *qx, const OviLlmActLayout *l,
   PanelKind kind;
   Panel panel;
   /* 32-block columns for quantized types, single columns for floats */
-  gsize unit = OVI_QK, total;
+  gsize unit = OVI_QK, total, tb;
 
   switch (w->type) {
     case OVI_GGML_TYPE_Q4_0:
@@ -769,30 +968,48 @@ rows_panels (const OviLlmWeight *w, const void *qx, const OviLlmActLayout *l,
   }
   total = w->n_in / unit;
 
-  for (gsize r0 = row_begin; r0 < row_end; r0 += 8) {
-    int nr = (int) MIN (8, row_end - r0);
-    __m256i mask = _mm256_cmpgt_epi32 (_mm256_set1_epi32 (nr),
-        _mm256_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7));
-    for (gsize c0 = 0; c0 < total; c0 += KC / unit) {
-      int n = (int) MIN (KC / unit, total - c0);
-      if (kind == PANEL_U8)
-        pack_u8 (w, r0, nr, c0, n, &panel);
-      else if (kind == PANEL_I16)
-        pack_i16 (w, r0, nr, c0, n, &panel);
-      else
-        pack_f32 (w, r0, nr, c0, n, &panel);
-      for (gsize t0 = 0; t0 < n_tokens; t0 += TOKENS) {
-        Tokens tk = { qx, l, t0 };
-        int nt = (int) MIN (TOKENS, n_tokens - t0);
-        float *yr = y + r0;
-        if (kind == PANEL_U8)
-          tiles_u8 (&panel, n, c0, &tk, yr, y_stride, c0 == 0, nr, mask, nt);
+  /* Tokens in blocks whose activations stay in L2 (1 MiB here) while all
+   * the rows run over them: 512 tokens of 2048 inputs are 1.2 MB of int8
+   * activations (2.5x more with the int16 copy) and would come from L3
+   * for every 8 rows. Panels are packed again per block, which costs
+   * more than L3 reads below ~64 tokens per block (Q8_0's transposing
+   * pack over 5632 inputs); 5-10% faster for Q4_0. */
+  tb = MAX (ACT_BLOCK_MIN, ACT_BLOCK_BYTES / l->stride / TOKENS * TOKENS);
+  for (gsize tb0 = 0; tb0 < n_tokens; tb0 += tb) {
+    gsize tb1 = MIN (n_tokens, tb0 + tb);
+    /* a repacked weight is read by whole groups of 8 rows: start at the
+     * group of row_begin and store only the rows in range */
+    for (gsize r0 = w->packed ? row_begin / 8 * 8 : row_begin; r0 < row_end;
+        r0 += 8) {
+      int lo = (int) (MAX (r0, row_begin) - r0);
+      int nr = (int) MIN (8, row_end - r0);
+      gboolean full = lo == 0 && nr == 8;
+      __m256i mask = lane_mask (lo, nr);
+      for (gsize c0 = 0; c0 < total; c0 += KC / unit) {
+        int n = (int) MIN (KC / unit, total - c0);
+        if (w->packed)
+          pack_q4x8 ((const guint8 *) w->packed + r0 / 8
+              * ovi_llm_q4x8_group_bytes (l->nb), c0, n, &panel);
+        else if (kind == PANEL_U8)
+          pack_u8 (w, r0, nr, c0, n, &panel);
         else if (kind == PANEL_I16)
-          tiles_i16 (&panel, n, c0, &tk, yr, y_stride, c0 == 0, nr, mask,
-              nt);
+          pack_i16 (w, r0, nr, c0, n, &panel);
         else
-          tiles_f32 (&panel, n, c0, &tk, yr, y_stride, c0 == 0, nr, mask,
-              nt);
+          pack_f32 (w, r0, nr, c0, n, &panel);
+        for (gsize t0 = tb0; t0 < tb1; t0 += TOKENS) {
+          Tokens tk = { qx, l, t0 };
+          int nt = (int) MIN (TOKENS, tb1 - t0);
+          float *yr = y + r0;
+          if (kind == PANEL_U8)
+            tiles_u8 (&panel, n, c0, &tk, yr, y_stride, c0 == 0, full, mask,
+                nt);
+          else if (kind == PANEL_I16)
+            tiles_i16 (&panel, n, c0, &tk, yr, y_stride, c0 == 0, full,
+                mask, nt);
+          else
+            tiles_f32 (&panel, n, c0, &tk, yr, y_stride, c0 == 0, full,
+                mask, nt);
+        }
       }
     }
   }
@@ -805,6 +1022,8 @@ ovi_llm_avx2_rows (const OviLlmWeight *w, const void *qx,
 {
   if (n_tokens >= OVI_LLM_PANEL_MIN_TOKENS)
     rows_panels (w, qx, l, n_tokens, y, y_stride, row_begin, row_end);
+  else if (w->packed)
+    rows_dot_packed (w, qx, l, n_tokens, y, y_stride, row_begin, row_end);
   else
     rows_dot (w, qx, l, n_tokens, y, y_stride, row_begin, row_end);
 }

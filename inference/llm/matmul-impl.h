@@ -28,8 +28,11 @@ G_BEGIN_DECLS
 
 /* From this many tokens on, the multiplication runs on tiles of packed
  * weight panels (several tokens share each loaded weight vector); below,
- * it is one dot product per row and token. */
-#define OVI_LLM_PANEL_MIN_TOKENS 2
+ * it is one dot product per row and token (the row stays in L1 for the
+ * next token). Packing panels for 2 or 3 tokens cost more than it saved:
+ * 2 tokens took 1.6-2x the time of two one-token passes, 3 about 1.1x,
+ * 4 broke even (all types, 2048 x 2048, weights in cache). */
+#define OVI_LLM_PANEL_MIN_TOKENS 4
 
 typedef struct {
   gsize n_in, nb;
@@ -65,6 +68,43 @@ ovi_llm_act_q16 (const void *qx, const OviLlmActLayout *l, gsize t)
 {
   return (const int16_t *) ((const guint8 *) qx + t * l->stride
       + l->off_q16);
+}
+
+/* The repacked Q4_0 layout ("Q4_0x8", ovi_llm_weight_repack): rows in
+ * groups of 8 (the last group padded with zero rows), group g at
+ * packed + g * ovi_llm_q4x8_group_bytes (nb). A group is a sequence of
+ * chunks of 4 blocks (the last one may have fewer), each
+ *   OviFp16 d[4][8]        the 8 rows' scales of each block (64 bytes,
+ *                          unused ones zero), then
+ *   uint8 qs[4][4][8][4]   per block, 4 vectors of 32 bytes: vector k
+ *                          holds bytes 4k..4k+3 of each row's qs (row i
+ *                          at bytes 4i..4i+3), i.e. in its low nibbles
+ *                          columns 4k..4k+3 of the 8 rows and in its high
+ *                          nibbles columns 16+4k..16+4k+3.
+ * Every part is 64-byte aligned (the buffer is), so vector loads are
+ * aligned, and one token reads the memory as a single forward stream:
+ * scales kept in a separate array per group made a second stream that
+ * halved the speed from memory. */
+#define OVI_LLM_PACK_ROWS 8
+
+static inline gsize
+ovi_llm_q4x8_group_bytes (gsize nb)
+{
+  return (nb + 3) / 4 * 64 + 128 * nb;
+}
+
+/* The 8 scales of block b of a group. */
+static inline const guint8 *
+ovi_llm_q4x8_d (const guint8 *grp, gsize b)
+{
+  return grp + b / 4 * 576 + 16 * (b % 4);
+}
+
+/* The 128 quant bytes of block b of a group. */
+static inline const guint8 *
+ovi_llm_q4x8_qs (const guint8 *grp, gsize b)
+{
+  return grp + b / 4 * 576 + 64 + 128 * (b % 4);
 }
 
 #if defined(__x86_64__) || defined(__i386__)

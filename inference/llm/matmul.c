@@ -8,6 +8,7 @@
 #include "cpu-features.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <omp.h>
@@ -226,10 +227,55 @@ dot_q6_k (const OviBlockQ6_K *w, const void *qx, const OviLlmActLayout *l,
   return acc;
 }
 
+/* Row i (0..7) of a repacked Q4_0 group (layout in matmul-impl.h). */
+static float
+dot_q4x8 (const guint8 *grp, int i, const void *qx, const OviLlmActLayout *l,
+    gsize t)
+{
+  const float *d = ovi_llm_act_d (qx, l, t);
+  const float *ds = ovi_llm_act_ds (qx, l, t);
+  const int8_t *q = ovi_llm_act_q (qx, l, t);
+  float acc = 0;
+  for (gsize b = 0; b < l->nb; b++) {
+    const int8_t *xq = q + b * OVI_QK;
+    OviFp16 h;
+    float dw;
+    int s = 0;
+    memcpy (&h, ovi_llm_q4x8_d (grp, b) + 2 * i, 2);
+    dw = ovi_llm_fp16_to_fp32 (h);
+    for (int k = 0; k < 4; k++)
+      for (int j = 0; j < 4; j++) {
+        guint8 v = ovi_llm_q4x8_qs (grp, b)[32 * k + 4 * i + j];
+        s += (v & 15) * xq[4 * k + j] + (v >> 4) * xq[16 + 4 * k + j];
+      }
+    acc += dw * d[b] * (float) s - 8 * dw * ds[b];
+  }
+  return acc;
+}
+
+static void
+rows_scalar_packed (const OviLlmWeight *w, const void *qx,
+    const OviLlmActLayout *l, gsize n_tokens, float *y, gsize y_stride,
+    gsize row_begin, gsize row_end)
+{
+  gsize gb = ovi_llm_q4x8_group_bytes (l->nb);
+  for (gsize r = row_begin; r < row_end; r++) {
+    const guint8 *grp = (const guint8 *) w->packed
+        + r / OVI_LLM_PACK_ROWS * gb;
+    for (gsize t = 0; t < n_tokens; t++)
+      y[t * y_stride + r] = dot_q4x8 (grp, (int) (r % OVI_LLM_PACK_ROWS),
+          qx, l, t);
+  }
+}
+
 static void
 rows_scalar (const OviLlmWeight *w, const void *qx, const OviLlmActLayout *l,
     gsize n_tokens, float *y, gsize y_stride, gsize row_begin, gsize row_end)
 {
+  if (w->packed) {
+    rows_scalar_packed (w, qx, l, n_tokens, y, y_stride, row_begin, row_end);
+    return;
+  }
   for (gsize r = row_begin; r < row_end; r++) {
     const guint8 *row = (const guint8 *) w->data + r * w->row_bytes;
     for (gsize t = 0; t < n_tokens; t++) {
@@ -374,6 +420,67 @@ ovi_llm_matmul (const OviLlmWeight *w, const float *x, gsize n_tokens,
     ovi_llm_matmul_rows (w, scratch, n_tokens, y, w->n_out, r0,
         MIN (r1, w->n_out));
   }
+}
+
+/* ---- load-time repacking ---- */
+
+gsize
+ovi_llm_weight_repack_bytes (OviGgmlType type, gsize n_in, gsize n_out)
+{
+  gsize groups = (n_out + OVI_LLM_PACK_ROWS - 1) / OVI_LLM_PACK_ROWS;
+  gsize gb;
+  if (type != OVI_GGML_TYPE_Q4_0 || n_in == 0 || n_in % OVI_QK != 0
+      || n_out == 0)
+    return 0;
+  gb = ovi_llm_q4x8_group_bytes (n_in / OVI_QK);
+  /* a size_t overflow would mean a weight no file can hold */
+  if (groups > G_MAXSIZE / gb)
+    return 0;
+  return groups * gb;
+}
+
+gboolean
+ovi_llm_weight_repack (OviLlmWeight *w)
+{
+  gsize bytes = ovi_llm_weight_repack_bytes (w->type, w->n_in, w->n_out);
+  gsize nb = w->n_in / OVI_QK, gb;
+  guint8 *p;
+
+  if (bytes == 0 || w->packed != NULL || w->data == NULL)
+    return FALSE;
+  /* C11 aligned_alloc: the size is a multiple of 64 (the layout's); NULL
+   * instead of an abort when the memory is not there. Zeros: the padding
+   * rows and the unused scales of a last partial chunk. */
+  p = aligned_alloc (64, bytes);
+  if (p == NULL)
+    return FALSE;
+  memset (p, 0, bytes);
+  gb = ovi_llm_q4x8_group_bytes (nb);
+  /* a TinyLlama takes about a second on one thread: load time */
+#pragma omp parallel for schedule (static) if (bytes >= (1 << 20))
+  for (gsize r = 0; r < w->n_out; r++) {
+    guint8 *grp = p + r / OVI_LLM_PACK_ROWS * gb;
+    int i = (int) (r % OVI_LLM_PACK_ROWS);
+    const OviBlockQ4_0 *row = (const OviBlockQ4_0 *) ((const guint8 *)
+        w->data + r * w->row_bytes);
+    for (gsize b = 0; b < nb; b++) {
+      /* the layout functions give const pointers into the group */
+      gsize d_off = (gsize) (ovi_llm_q4x8_d (grp, b) - grp);
+      gsize q_off = (gsize) (ovi_llm_q4x8_qs (grp, b) - grp);
+      memcpy (grp + d_off + 2 * i, &row[b].d, 2);
+      for (int k = 0; k < 4; k++)
+        memcpy (grp + q_off + 32 * k + 4 * i, row[b].qs + 4 * k, 4);
+    }
+  }
+  w->packed = p;
+  return TRUE;
+}
+
+void
+ovi_llm_weight_clear_packed (OviLlmWeight *w)
+{
+  free (w->packed);
+  w->packed = NULL;
 }
 
 void

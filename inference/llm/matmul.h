@@ -27,11 +27,37 @@ typedef struct {
   gsize n_out;         /* rows: ggml's ne[1] */
   gsize row_bytes;     /* bytes from one row to the next */
   const void *data;    /* n_out rows, typically inside the mmapped file */
+  /* NULL, or the copy made by ovi_llm_weight_repack, which the kernels
+   * then read instead of data (data stays valid and is still what
+   * ovi_llm_dequantize_row callers read). Zero-initialize the struct. */
+  void *packed;
 } OviLlmWeight;
 
 /* FALSE when the runtime cannot multiply with this weight type or n_in is
  * not a whole number of its blocks. */
 gboolean ovi_llm_weight_type_supported (OviGgmlType type, gsize n_in);
+
+/* Load-time repacking. For types with an interleaved layout (Q4_0
+ * today) makes an aligned copy of the weight's rows, 8 rows interleaved
+ * per 32-element block, that the one-token and the several-token kernels
+ * read instead of w->data: one token then multiplies 8 rows at once
+ * (no horizontal sums, the nibbles unpacked once for 8 rows) and runs at
+ * memory speed, and prompt panels are filled without a transpose.
+ * Memory: ovi_llm_weight_repack_bytes, the weight's own size (18 bytes
+ * per row and block) with n_out rounded up to 8 and, when the blocks per
+ * row are not a multiple of 4, up to 48 bytes more per 8 rows; on top of
+ * the mapped file, whose pages for this weight are then no longer read
+ * (clean file pages the kernel may drop). Returns TRUE
+ * when w->packed was set; FALSE (w unchanged and still usable) when the
+ * type has no such layout, when w is already packed, or when the memory
+ * cannot be had. Results equal those of the unpacked weight up to the
+ * order of float additions. Free with ovi_llm_weight_clear_packed; a
+ * struct copy shares the pointer, so repack and clear only one copy
+ * (e.g. a tied output projection, not the embedding it aliases). */
+gsize ovi_llm_weight_repack_bytes (OviGgmlType type, gsize n_in,
+    gsize n_out);
+gboolean ovi_llm_weight_repack (OviLlmWeight *w);
+void ovi_llm_weight_clear_packed (OviLlmWeight *w);
 
 /* Bytes needed to hold n_tokens rows of n_in activations in the format
  * paired with weights of `type`. */

@@ -12,8 +12,9 @@ File llm-matmul-TYPE.bin, little-endian:
   (the last only when n_in is a multiple of 32).
 
 Shapes: 37 rows (not a multiple of the 8-row tile), 768 columns for the
-quantized types (3 panel chunks of 256, 3 k-quant super-blocks), 300 for
-the float types (a chunk of 256 and a tail that is not a multiple of 8).
+quantized types (a panel chunk of 512 and a partial one, 3 k-quant
+super-blocks), 612 for the float types (a chunk of 512 and a tail that is
+not a multiple of 8).
 """
 import os
 import struct
@@ -53,7 +54,7 @@ def main():
     out = sys.argv[1]
     for name in ['F32', 'F16', 'BF16', 'Q8_0', 'Q4_0', 'Q4_K', 'Q6_K']:
         rng = np.random.default_rng(1234 + gq.type_id(name))
-        n_in = 300 if name in ('F32', 'F16', 'BF16') else 768
+        n_in = 612 if name in ('F32', 'F16', 'BF16') else 768
         w = weights(rng, N_OUT, n_in)
         data = gq.quantize(name, w)
         rb = gq.row_bytes(name, n_in)

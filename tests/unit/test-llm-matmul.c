@@ -10,7 +10,12 @@
  * - Q8_0 quantizer: the same bytes as numpy's (ggml's reference method).
  * - Matmul, scalar and AVX2 paths, 1 to 33 tokens, 1 to 3 threads, split
  *   row ranges: against the exact product of the dequantized weights and
- *   the float activations, in double.
+ *   the float activations, in double; and 520 tokens (the AVX2 path's
+ *   token blocks) against the same tokens run 33 at a time.
+ * - Repacked Q4_0 (ovi_llm_weight_repack): the same checks on the packed
+ *   copy, with the source rows spoiled after packing, scalar packed equal
+ *   to scalar unpacked; a weight large enough for the threaded repack;
+ *   types without a packed layout left alone.
  *
  * Tolerances. Float weights: |y - ref| <= 3e-5 * sum|w x| (float
  * rounding). Quantized weights: the activations are quantized per block
@@ -367,12 +372,21 @@ check_result (const Data *d, const Reference *R, const float *y,
   }
 }
 
+typedef struct {
+  const char *type;
+  gboolean packed;      /* through ovi_llm_weight_repack */
+} MatmulCase;
+
 static void
-test_matmul (gconstpointer name)
+test_matmul (gconstpointer data)
 {
-  static const guint32 token_counts[] = { 1, 2, 3, 8, 33 };
-  Data *d = load_data (name);
-  OviLlmWeight w = { d->type, d->n_in, d->n_out, d->row_bytes, d->w };
+  /* one-token kernels for 1 to 3 tokens, tiles from 4 on: full tiles
+   * and remainders of 1 to 3 tokens */
+  static const guint32 token_counts[] = { 1, 2, 3, 4, 6, 7, 8, 33 };
+  const MatmulCase *mc = data;
+  Data *d = load_data (mc->type);
+  OviLlmWeight w = { d->type, d->n_in, d->n_out, d->row_bytes, d->w, NULL };
+  guint8 *orig = NULL;
   gboolean quantized = d->type != OVI_GGML_TYPE_F32
       && d->type != OVI_GGML_TYPE_F16 && d->type != OVI_GGML_TYPE_BF16;
   Reference R = reference (d, quantized);
@@ -383,6 +397,18 @@ test_matmul (gconstpointer name)
   gboolean have_simd = ovi_llm_matmul_set_simd (TRUE);
 
   g_assert_true (ovi_llm_weight_type_supported (d->type, d->n_in));
+  if (mc->packed) {
+    gsize pb = ovi_llm_weight_repack_bytes (d->type, d->n_in, d->n_out);
+    /* 37 rows: 5 groups of 8, 24 blocks of 32 per row */
+    g_assert_cmpuint (pb, ==, 5 * (6 * 64 + 128 * 24));
+    g_assert_true (ovi_llm_weight_repack (&w));
+    g_assert_nonnull (w.packed);
+    g_assert_cmpuint ((guintptr) w.packed % 64, ==, 0);
+    g_assert_false (ovi_llm_weight_repack (&w));     /* already packed */
+    /* the kernels must read the copy alone: spoil the rows */
+    orig = g_memdup2 (d->w, (gsize) d->n_out * d->row_bytes);
+    memset (d->w, 0x77, (gsize) d->n_out * d->row_bytes);
+  }
   if (!have_simd)
     g_test_message ("no AVX2/FMA/F16C here: scalar path only");
 
@@ -447,6 +473,49 @@ test_matmul (gconstpointer name)
       g_free (yw);
     }
   }
+  /* Hundreds of tokens: the AVX2 prompt path runs them in blocks (about
+   * 512 KiB of activations each); token t repeats token t % n_tokens, so
+   * must its results, bit for bit (the same sums in the same order). */
+  if (have_simd) {
+    const guint32 nbig = 520;
+    float *xb = g_new (float, (gsize) nbig * d->n_in);
+    float *yb = g_new (float, (gsize) nbig * d->n_out);
+    guint8 *qbig = g_malloc (ovi_llm_activation_bytes (d->type, d->n_in,
+            nbig));
+    for (guint32 t = 0; t < nbig; t++)
+      memcpy (xb + (gsize) t * d->n_in, d->x + (gsize) (t % d->n_tokens)
+          * d->n_in, d->n_in * sizeof (float));
+    ovi_llm_matmul_set_simd (TRUE);
+    ovi_llm_matmul (&w, d->x, d->n_tokens, y, qb, 1);
+    for (int threads = 1; threads <= 2; threads++) {
+      ovi_llm_matmul (&w, xb, nbig, yb, qbig, threads);
+      for (guint32 t = 0; t < nbig; t++)
+        g_assert_cmpint (memcmp (yb + (gsize) t * d->n_out, y + (gsize) (t
+                    % d->n_tokens) * d->n_out, d->n_out * sizeof (float)),
+            ==, 0);
+    }
+    g_free (xb);
+    g_free (yb);
+    g_free (qbig);
+  }
+  if (mc->packed) {
+    /* the same integer block dots as the row layout: the scalar paths of
+     * both agree to float rounding */
+    OviLlmWeight u = { d->type, d->n_in, d->n_out, d->row_bytes, orig, NULL };
+    float *yu = g_new (float, (gsize) d->n_tokens * d->n_out);
+    ovi_llm_matmul_set_simd (FALSE);
+    ovi_llm_quantize_activations (d->type, d->x, d->n_in, d->n_tokens, qa);
+    ovi_llm_matmul_rows (&w, qa, d->n_tokens, ys, d->n_out, 0, d->n_out);
+    ovi_llm_matmul_rows (&u, qa, d->n_tokens, yu, d->n_out, 0, d->n_out);
+    for (gsize j = 0; j < (gsize) d->n_tokens * d->n_out; j++)
+      g_assert_cmpfloat (fabs (ys[j] - yu[j]), <=, 3e-5 * R.absdot[j]
+          + 1e-30);
+    g_free (yu);
+    ovi_llm_weight_clear_packed (&w);
+    g_assert_null (w.packed);
+    ovi_llm_weight_clear_packed (&w);   /* harmless twice */
+    g_free (orig);
+  }
   ovi_llm_matmul_set_simd (TRUE);
   g_free (qa);
   g_free (qb);
@@ -456,12 +525,81 @@ test_matmul (gconstpointer name)
   free_data (d);
 }
 
+/* Types without a repacked layout stay as they are. */
+static void
+test_repack_types (void)
+{
+  static const guint8 zeros[4 * 64 * 34];
+  static const OviGgmlType others[] = { OVI_GGML_TYPE_F32,
+    OVI_GGML_TYPE_F16, OVI_GGML_TYPE_BF16, OVI_GGML_TYPE_Q8_0,
+    OVI_GGML_TYPE_Q4_K, OVI_GGML_TYPE_Q6_K
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (others); i++) {
+    guint64 rb = 0;
+    OviLlmWeight w = { others[i], 256, 4, 0, zeros, NULL };
+    g_assert_true (ovi_ggml_row_bytes (others[i], 256, &rb));
+    w.row_bytes = rb;
+    g_assert_cmpuint (ovi_llm_weight_repack_bytes (others[i], 256, 4), ==, 0);
+    g_assert_false (ovi_llm_weight_repack (&w));
+    g_assert_null (w.packed);
+    ovi_llm_weight_clear_packed (&w);
+  }
+  g_assert_cmpuint (ovi_llm_weight_repack_bytes (OVI_GGML_TYPE_Q4_0, 48, 8),
+      ==, 0);
+  g_assert_cmpuint (ovi_llm_weight_repack_bytes (OVI_GGML_TYPE_Q4_0, 2048,
+          1), ==, 16 * 64 + 128 * 64);
+}
+
+/* A weight large enough to be repacked by several threads, random quants
+ * and scales: the repacked scalar kernel equals the row one per row. */
+static void
+test_repack_large (void)
+{
+  const gsize n_in = 2048, n_out = 1003, nb = n_in / 32;
+  GRand *rand = g_rand_new_with_seed (11);
+  OviBlockQ4_0 *blocks = g_new (OviBlockQ4_0, n_out * nb);
+  float *x = g_new (float, n_in), *ya = g_new (float, n_out);
+  float *yb = g_new (float, n_out);
+  guint8 *qx = g_malloc (ovi_llm_activation_bytes (OVI_GGML_TYPE_Q4_0, n_in,
+          1));
+  OviLlmWeight w = { OVI_GGML_TYPE_Q4_0, n_in, n_out, nb * 18, blocks, NULL };
+  OviLlmWeight u = w;
+
+  for (gsize i = 0; i < n_out * nb; i++) {
+    blocks[i].d = ovi_llm_fp32_to_fp16 ((float) g_rand_double_range (rand,
+            -0.1, 0.1));
+    for (int j = 0; j < 16; j++)
+      blocks[i].qs[j] = (guint8) g_rand_int (rand);
+  }
+  for (gsize k = 0; k < n_in; k++)
+    x[k] = (float) g_rand_double_range (rand, -1, 1);
+  g_assert_cmpuint (ovi_llm_weight_repack_bytes (w.type, n_in, n_out), >=,
+      (gsize) 1 << 20);
+  g_assert_true (ovi_llm_weight_repack (&w));
+  ovi_llm_matmul_set_simd (FALSE);
+  ovi_llm_quantize_activations (w.type, x, n_in, 1, qx);
+  ovi_llm_matmul_rows (&w, qx, 1, ya, n_out, 0, n_out);
+  ovi_llm_matmul_rows (&u, qx, 1, yb, n_out, 0, n_out);
+  for (gsize r = 0; r < n_out; r++)
+    g_assert_cmpfloat (fabs (ya[r] - yb[r]), <=, 1e-5 * (fabs (yb[r]) + 1));
+  ovi_llm_matmul_set_simd (TRUE);
+  ovi_llm_weight_clear_packed (&w);
+  g_rand_free (rand);
+  g_free (blocks);
+  g_free (x);
+  g_free (ya);
+  g_free (yb);
+  g_free (qx);
+}
+
 int
 main (int argc, char **argv)
 {
   static const char *types[] = { "F32", "F16", "BF16", "Q8_0", "Q4_0",
     "Q4_K", "Q6_K"
   };
+  static MatmulCase cases[G_N_ELEMENTS (types)];
+  static const MatmulCase packed_cases[] = { {"Q4_0", TRUE} };
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/llm-matmul/fp16-roundtrip", test_fp16_roundtrip);
   g_test_add_func ("/llm-matmul/fp16-rounding", test_fp16_rounding);
@@ -476,8 +614,17 @@ main (int argc, char **argv)
   }
   for (gsize i = 0; i < G_N_ELEMENTS (types); i++) {
     gchar *p = g_strdup_printf ("/llm-matmul/matmul/%s", types[i]);
-    g_test_add_data_func (p, types[i], test_matmul);
+    cases[i].type = types[i];
+    g_test_add_data_func (p, &cases[i], test_matmul);
     g_free (p);
   }
+  for (gsize i = 0; i < G_N_ELEMENTS (packed_cases); i++) {
+    gchar *p = g_strdup_printf ("/llm-matmul/matmul-repacked/%s",
+        packed_cases[i].type);
+    g_test_add_data_func (p, &packed_cases[i], test_matmul);
+    g_free (p);
+  }
+  g_test_add_func ("/llm-matmul/repack-types", test_repack_types);
+  g_test_add_func ("/llm-matmul/repack-large", test_repack_large);
   return g_test_run ();
 }
