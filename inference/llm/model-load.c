@@ -287,6 +287,41 @@ load_layer (const Loader *l, const OviLlmHparams *hp, guint i,
 #undef NAME
 }
 
+/* Every matrix the kernels multiply, in the layout they read fastest
+ * (Q4_0 today; other types are left as they are). The output projection
+ * of a tied model is repacked in its own copy of the struct: the
+ * embedding it aliases is read row by row through `data`. A weight that
+ * cannot be repacked (no memory) is multiplied from the file. */
+static void
+repack (OviLlmModel *model)
+{
+  guint i, j;
+
+  for (i = 0; i < model->hp.n_layer; i++) {
+    OviLlmLayer *y = &model->layers[i];
+    OviLlmWeight *w[] = { &y->wq, &y->wk, &y->wv, &y->wo, &y->w_gate,
+        &y->w_up, &y->w_down };
+    for (j = 0; j < G_N_ELEMENTS (w); j++)
+      ovi_llm_weight_repack (w[j]);
+  }
+  ovi_llm_weight_repack (&model->output);
+}
+
+static void
+clear_packed (OviLlmModel *model)
+{
+  guint i, j;
+
+  for (i = 0; model->layers && i < model->hp.n_layer; i++) {
+    OviLlmLayer *y = &model->layers[i];
+    OviLlmWeight *w[] = { &y->wq, &y->wk, &y->wv, &y->wo, &y->w_gate,
+        &y->w_up, &y->w_down };
+    for (j = 0; j < G_N_ELEMENTS (w); j++)
+      ovi_llm_weight_clear_packed (w[j]);
+  }
+  ovi_llm_weight_clear_packed (&model->output);
+}
+
 void
 ovi_llm_model_free (OviLlmModel *model)
 {
@@ -294,6 +329,7 @@ ovi_llm_model_free (OviLlmModel *model)
 
   if (model == NULL)
     return;
+  clear_packed (model);
   if (model->layers != NULL) {
     for (i = 0; i < model->hp.n_layer; i++) {
       OviLlmLayer *layer = &model->layers[i];
@@ -400,6 +436,7 @@ ovi_llm_model_new (OviGguf *gguf, GError **error)
   for (i = 0; i < hp->n_layer; i++)
     if (!load_layer (&l, hp, i, &model->layers[i], error))
       return NULL;
+  repack (model);
   return g_steal_pointer (&model);
 }
 
