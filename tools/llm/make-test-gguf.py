@@ -147,8 +147,13 @@ def add_tokenizer(w, arch, n_vocab):
         types += [6] * 256
         i = 0
         while len(tokens) < n_vocab:
-            a, b = letters[i % 26], letters[(i // 26) % 26]
-            tokens.append('\u2581' + a + (b if i >= 26 else ''))
+            # i in base 26, least significant letter first: unique pieces
+            # for any vocabulary size (llama.cpp refuses duplicates).
+            piece, k = letters[i % 26], i // 26
+            while k:
+                piece += letters[k % 26]
+                k //= 26
+            tokens.append('\u2581' + piece)
             types.append(1)
             i += 1
         scores = [0.0] * 259 + [-float(k) for k in range(n_vocab - 259)]
