@@ -583,6 +583,89 @@ dot_q4x8_group (const guint8 *grp, gsize nb, const float *d, const float *ds,
   return _mm256_fnmadd_ps (_mm256_set1_ps (8), off, acc);
 }
 
+/* Sub-block byte sh / 8 of each row's scale (or min) word x, as floats:
+ * the shift is a vector count (srlv) so that it need not be an immediate
+ * at -O0. */
+static inline __m256
+byte_ps (__m256i x, int sh)
+{
+  return _mm256_cvtepi32_ps (_mm256_and_si256 (_mm256_srlv_epi32 (x,
+              _mm256_set1_epi32 (sh)), _mm256_set1_epi32 (0xff)));
+}
+
+/* The 8 rows' scales and mins of a repacked Q4_K super-block, decoded with
+ * the word operations of q4k_scales_mins on 8 rows at once: sc_lo / m_lo
+ * hold sub-blocks 0-3 (one byte each), sc_hi / m_hi sub-blocks 4-7. */
+static inline void
+q4kx8_scales (const guint8 *sb, __m256i *sc_lo, __m256i *sc_hi,
+    __m256i *m_lo, __m256i *m_hi)
+{
+  __m256i a = _mm256_load_si256 ((const __m256i *) (sb + 32));
+  __m256i b = _mm256_load_si256 ((const __m256i *) (sb + 64));
+  __m256i c = _mm256_load_si256 ((const __m256i *) (sb + 96));
+  __m256i m3f = _mm256_set1_epi32 (0x3f3f3f3f);
+  __m256i m0f = _mm256_set1_epi32 (0x0f0f0f0f);
+  __m256i m30 = _mm256_set1_epi32 (0x30303030);
+  *sc_lo = _mm256_and_si256 (a, m3f);
+  *m_lo = _mm256_and_si256 (b, m3f);
+  *sc_hi = _mm256_or_si256 (_mm256_and_si256 (c, m0f),
+      _mm256_and_si256 (_mm256_srli_epi32 (a, 2), m30));
+  *m_hi = _mm256_or_si256 (_mm256_and_si256 (_mm256_srli_epi32 (c, 4), m0f),
+      _mm256_and_si256 (_mm256_srli_epi32 (b, 2), m30));
+}
+
+/* One token times the 8 rows of a repacked Q4_K group: per sub-block pair,
+ * 8 weight vectors give the two sub-blocks' nibbles for 8 rows x 4
+ * columns each (16-bit sums cannot overflow: 8 x 2 x 15 x 127 < 32768),
+ * then per sub-block one madd, convert and FMA with the 8 rows' d * sc
+ * and one FMA for the mins. */
+static inline __m256
+dot_q4kx8_group (const guint8 *grp, gsize n_super, const float *d,
+    const float *ds, const int8_t *q)
+{
+  const __m256i m4 = _mm256_set1_epi8 (15), ones = _mm256_set1_epi16 (1);
+  __m256 acc = _mm256_setzero_ps (), off = acc;
+
+  for (gsize s = 0; s < n_super; s++) {
+    const guint8 *sb = grp + s * OVI_LLM_Q4KX8_BYTES;
+    __m256 dd = _mm256_cvtph_ps (_mm_load_si128 ((const __m128i *) sb));
+    __m256 dm = _mm256_cvtph_ps (_mm_load_si128 ((const __m128i *) (sb
+                + 16)));
+    __m256i sc_lo, sc_hi, m_lo, m_hi;
+    q4kx8_scales (sb, &sc_lo, &sc_hi, &m_lo, &m_hi);
+    for (int p = 0; p < 4; p++) {
+      const guint8 *v = sb + 128 + 256 * p;
+      const int8_t *x0 = q + OVI_QK * (8 * s + 2 * p), *x1 = x0 + OVI_QK;
+      __m256i se = _mm256_setzero_si256 (), so = se;
+      __m256i scw = p < 2 ? sc_lo : sc_hi, mw = p < 2 ? m_lo : m_hi;
+      int sh = 16 * (p & 1);
+      gsize b = 8 * s + 2 * p;
+#pragma GCC unroll 8
+      for (int k = 0; k < 8; k++) {
+        __m256i wv = _mm256_load_si256 ((const __m256i *) (v + 32 * k));
+        int32_t xe, xo;
+        memcpy (&xe, x0 + 4 * k, 4);
+        memcpy (&xo, x1 + 4 * k, 4);
+        se = _mm256_add_epi16 (se, _mm256_maddubs_epi16 (_mm256_and_si256
+                (wv, m4), _mm256_set1_epi32 (xe)));
+        so = _mm256_add_epi16 (so, _mm256_maddubs_epi16 (_mm256_and_si256
+                (_mm256_srli_epi16 (wv, 4), m4), _mm256_set1_epi32 (xo)));
+      }
+      acc = _mm256_fmadd_ps (_mm256_cvtepi32_ps (_mm256_madd_epi16 (se,
+                  ones)), _mm256_mul_ps (_mm256_mul_ps (dd, byte_ps (scw,
+                      sh)), _mm256_broadcast_ss (d + b)), acc);
+      acc = _mm256_fmadd_ps (_mm256_cvtepi32_ps (_mm256_madd_epi16 (so,
+                  ones)), _mm256_mul_ps (_mm256_mul_ps (dd, byte_ps (scw,
+                      sh + 8)), _mm256_broadcast_ss (d + b + 1)), acc);
+      off = _mm256_fmadd_ps (_mm256_mul_ps (dm, byte_ps (mw, sh)),
+          _mm256_broadcast_ss (ds + b), off);
+      off = _mm256_fmadd_ps (_mm256_mul_ps (dm, byte_ps (mw, sh + 8)),
+          _mm256_broadcast_ss (ds + b + 1), off);
+    }
+  }
+  return _mm256_sub_ps (acc, off);
+}
+
 /* Lanes lo .. hi - 1 set. */
 static inline __m256i
 lane_mask (int lo, int hi)
@@ -597,7 +680,7 @@ rows_dot_packed (const OviLlmWeight *w, const void *qx,
     const OviLlmActLayout *l, gsize n_tokens, float *y, gsize y_stride,
     gsize row_begin, gsize row_end)
 {
-  gsize gb = ovi_llm_q4x8_group_bytes (l->nb);
+  gsize gb = ovi_llm_packed_group_bytes (w->type, l->nb);
   for (gsize g = row_begin / 8; g * 8 < row_end; g++) {
     const guint8 *grp = (const guint8 *) w->packed + g * gb;
     gsize r0 = 8 * g;
@@ -605,7 +688,10 @@ rows_dot_packed (const OviLlmWeight *w, const void *qx,
     int hi = (int) (MIN (r0 + 8, row_end) - r0);
     __m256i mask = lane_mask (lo, hi);
     for (gsize t = 0; t < n_tokens; t++) {
-      __m256 v = dot_q4x8_group (grp, l->nb, ovi_llm_act_d (qx, l, t),
+      __m256 v = w->type == OVI_GGML_TYPE_Q4_0
+          ? dot_q4x8_group (grp, l->nb, ovi_llm_act_d (qx, l, t),
+          ovi_llm_act_ds (qx, l, t), ovi_llm_act_q (qx, l, t))
+          : dot_q4kx8_group (grp, l->nb / 8, ovi_llm_act_d (qx, l, t),
           ovi_llm_act_ds (qx, l, t), ovi_llm_act_q (qx, l, t));
       float *yt = y + t * y_stride + r0;
       if (lo == 0 && hi == 8)
@@ -685,6 +771,37 @@ pack_q4x8 (const guint8 *grp, gsize b0, int nbc, Panel *p)
     }
     _mm256_store_ps (p->scale[bb], dw);
     _mm256_store_ps (p->offs[bb], _mm256_mul_ps (dw, _mm256_set1_ps (-8)));
+  }
+}
+
+/* A U8 panel from a repacked Q4_K group: block b is sub-block b % 8 of
+ * super-block b / 8, its column group k the low or high nibbles of vector
+ * k of its pair. */
+static void
+pack_q4kx8 (const guint8 *grp, gsize b0, int nbc, Panel *p)
+{
+  const __m256i m4 = _mm256_set1_epi8 (15);
+  for (int bb = 0; bb < nbc; bb++) {
+    gsize b = b0 + bb;
+    int j = (int) (b % 8), pr = j / 2, sh = 8 * (j % 4);
+    const guint8 *sb = grp + b / 8 * OVI_LLM_Q4KX8_BYTES;
+    __m256 dd = _mm256_cvtph_ps (_mm_load_si128 ((const __m128i *) sb));
+    __m256 dm = _mm256_cvtph_ps (_mm_load_si128 ((const __m128i *) (sb
+                + 16)));
+    __m256i sc_lo, sc_hi, m_lo, m_hi;
+    q4kx8_scales (sb, &sc_lo, &sc_hi, &m_lo, &m_hi);
+    for (int k = 0; k < 8; k++) {
+      __m256i wv = _mm256_load_si256 ((const __m256i *) (sb + 128 + 256 * pr
+              + 32 * k));
+      if (j & 1)
+        wv = _mm256_srli_epi16 (wv, 4);
+      _mm256_store_si256 ((__m256i *) (p->vals + bb * 256 + 32 * k),
+          _mm256_and_si256 (wv, m4));
+    }
+    _mm256_store_ps (p->scale[bb], _mm256_mul_ps (dd, byte_ps (j < 4 ? sc_lo
+                : sc_hi, sh)));
+    _mm256_store_ps (p->offs[bb], _mm256_sub_ps (_mm256_setzero_ps (),
+            _mm256_mul_ps (dm, byte_ps (j < 4 ? m_lo : m_hi, sh))));
   }
 }
 
@@ -987,9 +1104,12 @@ rows_panels (const OviLlmWeight *w, const void *qx, const OviLlmActLayout *l,
       __m256i mask = lane_mask (lo, nr);
       for (gsize c0 = 0; c0 < total; c0 += KC / unit) {
         int n = (int) MIN (KC / unit, total - c0);
-        if (w->packed)
+        if (w->packed && w->type == OVI_GGML_TYPE_Q4_0)
           pack_q4x8 ((const guint8 *) w->packed + r0 / 8
               * ovi_llm_q4x8_group_bytes (l->nb), c0, n, &panel);
+        else if (w->packed)
+          pack_q4kx8 ((const guint8 *) w->packed + r0 / 8
+              * ovi_llm_q4kx8_group_bytes (l->nb / 8), c0, n, &panel);
         else if (kind == PANEL_U8)
           pack_u8 (w, r0, nr, c0, n, &panel);
         else if (kind == PANEL_I16)

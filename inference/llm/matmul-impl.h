@@ -107,6 +107,39 @@ ovi_llm_q4x8_qs (const guint8 *grp, gsize b)
   return grp + b / 4 * 576 + 64 + 128 * (b % 4);
 }
 
+/* The repacked Q4_K layout ("Q4_Kx8"): groups of 8 rows as for Q4_0, a
+ * group a sequence of 1152-byte super-blocks (8 rows x 144 bytes), each
+ *   OviFp16 d[8], dmin[8]  the 8 rows' super-scales (32 bytes);
+ *   uint32 sw[3][8]        word w of each row's 12 packed scale bytes
+ *                          (96 bytes), so that one vector operation
+ *                          decodes a sub-block's scales or mins for 8 rows;
+ *   uint8 qs[4][8][8][4]   per sub-block pair p, 8 vectors of 32 bytes:
+ *                          vector k holds bytes 32p + 4k .. 32p + 4k + 3
+ *                          of each row's qs (row i at bytes 4i..4i+3),
+ *                          i.e. columns 4k..4k+3 of sub-block 2p in the
+ *                          low nibbles and of sub-block 2p + 1 in the high
+ *                          ones.
+ * 64-byte aligned parts again; the same bytes as the rows. */
+#define OVI_LLM_Q4KX8_BYTES 1152
+
+static inline gsize
+ovi_llm_q4kx8_group_bytes (gsize n_super)
+{
+  return OVI_LLM_Q4KX8_BYTES * n_super;
+}
+
+/* Bytes of one group of 8 repacked rows of `type` with nb blocks of 32
+ * per row; 0 when the type has no packed layout. */
+static inline gsize
+ovi_llm_packed_group_bytes (OviGgmlType type, gsize nb)
+{
+  if (type == OVI_GGML_TYPE_Q4_0)
+    return ovi_llm_q4x8_group_bytes (nb);
+  if (type == OVI_GGML_TYPE_Q4_K)
+    return ovi_llm_q4kx8_group_bytes (nb / 8);
+  return 0;
+}
+
 #if defined(__x86_64__) || defined(__i386__)
 #define OVI_LLM_HAVE_X86 1
 /* AVX2 + FMA + F16C bodies (matmul-avx2.c); call only when the CPU has

@@ -253,18 +253,53 @@ dot_q4x8 (const guint8 *grp, int i, const void *qx, const OviLlmActLayout *l,
   return acc;
 }
 
+/* Row i (0..7) of a repacked Q4_K group. */
+static float
+dot_q4kx8 (const guint8 *grp, int i, const void *qx, const OviLlmActLayout *l,
+    gsize t)
+{
+  const float *d = ovi_llm_act_d (qx, l, t);
+  const float *ds = ovi_llm_act_ds (qx, l, t);
+  const int8_t *q = ovi_llm_act_q (qx, l, t);
+  float acc = 0;
+  for (gsize s = 0; s < l->nb / 8; s++) {
+    const guint8 *sb = grp + s * OVI_LLM_Q4KX8_BYTES;
+    uint8_t scales[12];
+    OviFp16 h;
+    float dd, dmin;
+    memcpy (&h, sb + 2 * i, 2);
+    dd = ovi_llm_fp16_to_fp32 (h);
+    memcpy (&h, sb + 16 + 2 * i, 2);
+    dmin = ovi_llm_fp16_to_fp32 (h);
+    for (int k = 0; k < 3; k++)
+      memcpy (scales + 4 * k, sb + 32 + 32 * k + 4 * i, 4);
+    for (int j = 0; j < 8; j++) {
+      gsize b = 8 * s + j;
+      int p = j / 2, shift = 4 * (j & 1), sum = 0;
+      uint8_t sc, m;
+      ovi_llm_q4k_scale_min (scales, j, &sc, &m);
+      for (int c = 0; c < 32; c++)
+        sum += ((sb[128 + 256 * p + 32 * (c / 4) + 4 * i + c % 4] >> shift)
+            & 15) * q[b * OVI_QK + c];
+      acc += dd * sc * d[b] * (float) sum - dmin * m * ds[b];
+    }
+  }
+  return acc;
+}
+
 static void
 rows_scalar_packed (const OviLlmWeight *w, const void *qx,
     const OviLlmActLayout *l, gsize n_tokens, float *y, gsize y_stride,
     gsize row_begin, gsize row_end)
 {
-  gsize gb = ovi_llm_q4x8_group_bytes (l->nb);
+  gsize gb = ovi_llm_packed_group_bytes (w->type, l->nb);
   for (gsize r = row_begin; r < row_end; r++) {
     const guint8 *grp = (const guint8 *) w->packed
         + r / OVI_LLM_PACK_ROWS * gb;
+    int i = (int) (r % OVI_LLM_PACK_ROWS);
     for (gsize t = 0; t < n_tokens; t++)
-      y[t * y_stride + r] = dot_q4x8 (grp, (int) (r % OVI_LLM_PACK_ROWS),
-          qx, l, t);
+      y[t * y_stride + r] = w->type == OVI_GGML_TYPE_Q4_0
+          ? dot_q4x8 (grp, i, qx, l, t) : dot_q4kx8 (grp, i, qx, l, t);
   }
 }
 
@@ -429,14 +464,44 @@ ovi_llm_weight_repack_bytes (OviGgmlType type, gsize n_in, gsize n_out)
 {
   gsize groups = (n_out + OVI_LLM_PACK_ROWS - 1) / OVI_LLM_PACK_ROWS;
   gsize gb;
-  if (type != OVI_GGML_TYPE_Q4_0 || n_in == 0 || n_in % OVI_QK != 0
-      || n_out == 0)
+  if (!ovi_llm_weight_type_supported (type, n_in) || n_out == 0)
     return 0;
-  gb = ovi_llm_q4x8_group_bytes (n_in / OVI_QK);
+  gb = ovi_llm_packed_group_bytes (type, n_in / OVI_QK);
+  if (gb == 0)
+    return 0;
   /* a size_t overflow would mean a weight no file can hold */
   if (groups > G_MAXSIZE / gb)
     return 0;
   return groups * gb;
+}
+
+static void
+repack_q4_0_row (const OviBlockQ4_0 *row, gsize nb, guint8 *grp, int i)
+{
+  for (gsize b = 0; b < nb; b++) {
+    /* the layout functions give const pointers into the group */
+    gsize d_off = (gsize) (ovi_llm_q4x8_d (grp, b) - grp);
+    gsize q_off = (gsize) (ovi_llm_q4x8_qs (grp, b) - grp);
+    memcpy (grp + d_off + 2 * i, &row[b].d, 2);
+    for (int k = 0; k < 4; k++)
+      memcpy (grp + q_off + 32 * k + 4 * i, row[b].qs + 4 * k, 4);
+  }
+}
+
+static void
+repack_q4_k_row (const OviBlockQ4_K *row, gsize n_super, guint8 *grp, int i)
+{
+  for (gsize s = 0; s < n_super; s++) {
+    guint8 *sb = grp + s * OVI_LLM_Q4KX8_BYTES;
+    memcpy (sb + 2 * i, &row[s].d, 2);
+    memcpy (sb + 16 + 2 * i, &row[s].dmin, 2);
+    for (int k = 0; k < 3; k++)
+      memcpy (sb + 32 + 32 * k + 4 * i, row[s].scales + 4 * k, 4);
+    for (int p = 0; p < 4; p++)
+      for (int k = 0; k < 8; k++)
+        memcpy (sb + 128 + 256 * p + 32 * k + 4 * i, row[s].qs + 32 * p
+            + 4 * k, 4);
+  }
 }
 
 gboolean
@@ -455,22 +520,17 @@ ovi_llm_weight_repack (OviLlmWeight *w)
   if (p == NULL)
     return FALSE;
   memset (p, 0, bytes);
-  gb = ovi_llm_q4x8_group_bytes (nb);
+  gb = ovi_llm_packed_group_bytes (w->type, nb);
   /* a TinyLlama takes about a second on one thread: load time */
 #pragma omp parallel for schedule (static) if (bytes >= (1 << 20))
   for (gsize r = 0; r < w->n_out; r++) {
     guint8 *grp = p + r / OVI_LLM_PACK_ROWS * gb;
     int i = (int) (r % OVI_LLM_PACK_ROWS);
-    const OviBlockQ4_0 *row = (const OviBlockQ4_0 *) ((const guint8 *)
-        w->data + r * w->row_bytes);
-    for (gsize b = 0; b < nb; b++) {
-      /* the layout functions give const pointers into the group */
-      gsize d_off = (gsize) (ovi_llm_q4x8_d (grp, b) - grp);
-      gsize q_off = (gsize) (ovi_llm_q4x8_qs (grp, b) - grp);
-      memcpy (grp + d_off + 2 * i, &row[b].d, 2);
-      for (int k = 0; k < 4; k++)
-        memcpy (grp + q_off + 32 * k + 4 * i, row[b].qs + 4 * k, 4);
-    }
+    const guint8 *row = (const guint8 *) w->data + r * w->row_bytes;
+    if (w->type == OVI_GGML_TYPE_Q4_0)
+      repack_q4_0_row ((const OviBlockQ4_0 *) row, nb, grp, i);
+    else
+      repack_q4_k_row ((const OviBlockQ4_K *) row, nb / 8, grp, i);
   }
   w->packed = p;
   return TRUE;

@@ -37,20 +37,21 @@ typedef struct {
  * not a whole number of its blocks. */
 gboolean ovi_llm_weight_type_supported (OviGgmlType type, gsize n_in);
 
-/* Load-time repacking. For types with an interleaved layout (Q4_0
- * today) makes an aligned copy of the weight's rows, 8 rows interleaved
+/* Load-time repacking. For types with an interleaved layout (Q4_0 and
+ * Q4_K) makes an aligned copy of the weight's rows, 8 rows interleaved
  * per 32-element block, that the one-token and the several-token kernels
  * read instead of w->data: one token then multiplies 8 rows at once
- * (no horizontal sums, the nibbles unpacked once for 8 rows) and runs at
- * memory speed, and prompt panels are filled without a transpose.
- * Memory: ovi_llm_weight_repack_bytes, the weight's own size (18 bytes
- * per row and block) with n_out rounded up to 8 and, when the blocks per
- * row are not a multiple of 4, up to 48 bytes more per 8 rows; on top of
- * the mapped file, whose pages for this weight are then no longer read
- * (clean file pages the kernel may drop). Returns TRUE
- * when w->packed was set; FALSE (w unchanged and still usable) when the
- * type has no such layout, when w is already packed, or when the memory
- * cannot be had. Results equal those of the unpacked weight up to the
+ * (no horizontal sums, the nibbles unpacked once for 8 rows, Q4_K's
+ * scales decoded once for 8 rows) and runs at memory speed, and prompt
+ * panels are filled without a transpose. Memory:
+ * ovi_llm_weight_repack_bytes, the weight's own size (Q4_0: 18 bytes per
+ * row and block, Q4_K: 144 per row and 256 elements) with n_out rounded
+ * up to 8 and, for Q4_0 rows whose blocks are not a multiple of 4, up to
+ * 48 bytes more per 8 rows; on top of the mapped file, whose pages for
+ * this weight are then no longer read (clean file pages the kernel may
+ * drop). Returns TRUE when w->packed was set; FALSE (w unchanged and
+ * still usable) when the type has no such layout, when w is already
+ * packed, or when the memory cannot be had. Results equal those of the unpacked weight up to the
  * order of float additions. Free with ovi_llm_weight_clear_packed; a
  * struct copy shares the pointer, so repack and clear only one copy
  * (e.g. a tied output projection, not the embedding it aliases). */

@@ -12,10 +12,10 @@
  *   row ranges: against the exact product of the dequantized weights and
  *   the float activations, in double; and 520 tokens (the AVX2 path's
  *   token blocks) against the same tokens run 33 at a time.
- * - Repacked Q4_0 (ovi_llm_weight_repack): the same checks on the packed
- *   copy, with the source rows spoiled after packing, scalar packed equal
- *   to scalar unpacked; a weight large enough for the threaded repack;
- *   types without a packed layout left alone.
+ * - Repacked Q4_0 and Q4_K (ovi_llm_weight_repack): the same checks on
+ *   the packed copy, with the source rows spoiled after packing, scalar
+ *   packed equal to scalar unpacked; a Q4_0 weight large enough for the
+ *   threaded repack; types without a packed layout left alone.
  *
  * Tolerances. Float weights: |y - ref| <= 3e-5 * sum|w x| (float
  * rounding). Quantized weights: the activations are quantized per block
@@ -399,8 +399,11 @@ test_matmul (gconstpointer data)
   g_assert_true (ovi_llm_weight_type_supported (d->type, d->n_in));
   if (mc->packed) {
     gsize pb = ovi_llm_weight_repack_bytes (d->type, d->n_in, d->n_out);
-    /* 37 rows: 5 groups of 8, 24 blocks of 32 per row */
-    g_assert_cmpuint (pb, ==, 5 * (6 * 64 + 128 * 24));
+    /* 37 rows: 5 groups of 8; 768 columns: 24 blocks of 32 (Q4_0: 6
+     * chunks of 4 blocks with 64 bytes of scales each) or 3 super-blocks
+     * (Q4_K: 1152 bytes each for 8 rows) */
+    g_assert_cmpuint (pb, ==, d->type == OVI_GGML_TYPE_Q4_0
+        ? 5 * (6 * 64 + 128 * 24) : 5 * 3 * 1152);
     g_assert_true (ovi_llm_weight_repack (&w));
     g_assert_nonnull (w.packed);
     g_assert_cmpuint ((guintptr) w.packed % 64, ==, 0);
@@ -525,14 +528,14 @@ test_matmul (gconstpointer data)
   free_data (d);
 }
 
-/* Types without a repacked layout stay as they are. */
+/* Types without a repacked layout stay as they are; packed sizes. */
 static void
 test_repack_types (void)
 {
   static const guint8 zeros[4 * 64 * 34];
   static const OviGgmlType others[] = { OVI_GGML_TYPE_F32,
     OVI_GGML_TYPE_F16, OVI_GGML_TYPE_BF16, OVI_GGML_TYPE_Q8_0,
-    OVI_GGML_TYPE_Q4_K, OVI_GGML_TYPE_Q6_K
+    OVI_GGML_TYPE_Q6_K
   };
   for (gsize i = 0; i < G_N_ELEMENTS (others); i++) {
     guint64 rb = 0;
@@ -548,6 +551,10 @@ test_repack_types (void)
       ==, 0);
   g_assert_cmpuint (ovi_llm_weight_repack_bytes (OVI_GGML_TYPE_Q4_0, 2048,
           1), ==, 16 * 64 + 128 * 64);
+  g_assert_cmpuint (ovi_llm_weight_repack_bytes (OVI_GGML_TYPE_Q4_K, 2048,
+          9), ==, 2 * 8 * 1152);
+  g_assert_cmpuint (ovi_llm_weight_repack_bytes (OVI_GGML_TYPE_Q4_K, 96, 8),
+      ==, 0);
 }
 
 /* A weight large enough to be repacked by several threads, random quants
@@ -599,7 +606,8 @@ main (int argc, char **argv)
     "Q4_K", "Q6_K"
   };
   static MatmulCase cases[G_N_ELEMENTS (types)];
-  static const MatmulCase packed_cases[] = { {"Q4_0", TRUE} };
+  static const MatmulCase packed_cases[] = { {"Q4_0", TRUE}, {"Q4_K", TRUE}
+  };
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/llm-matmul/fp16-roundtrip", test_fp16_roundtrip);
   g_test_add_func ("/llm-matmul/fp16-rounding", test_fp16_rounding);
