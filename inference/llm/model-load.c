@@ -288,7 +288,7 @@ load_layer (const Loader *l, const OviLlmHparams *hp, guint i,
 }
 
 /* Every matrix the kernels multiply, in the layout they read fastest
- * (Q4_0 today; other types are left as they are). The output projection
+ * (Q4_0 and Q4_K today; other types are left as they are). The output projection
  * of a tied model is repacked in its own copy of the struct: the
  * embedding it aliases is read row by row through `data`. A weight that
  * cannot be repacked (no memory) is multiplied from the file. */

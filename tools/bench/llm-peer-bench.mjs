@@ -41,6 +41,19 @@ const nVocab = model.fileInfo.tensorInfo
     .find((t) => t.name === "token_embd.weight").dimensions[1];
 const prompt = promptTokens(Number(nVocab), nPrompt);
 
+// Untimed warm-up: every weight page is touched once before timing (the
+// first decode otherwise includes paging the file in; ovi-llm --bench
+// warms up the same way).
+{
+  let n = 0;
+  for await (const token of seq.evaluate(prompt.slice(0, 8),
+      {temperature: 0})) {
+    void token;
+    if (++n >= 8)
+      break;
+  }
+}
+
 const pp = [], tg = [];
 for (let r = 0; r < repeats; r++) {
   await seq.clearHistory();
