@@ -276,8 +276,8 @@ seconds_since (gint64 start)
   return (g_get_monotonic_time () - start) / 1e6;
 }
 
-/* Evaluates one more token and records it as cached; a context shift
- * makes the cached list meaningless, so it is dropped. */
+/* Evaluates n tokens and records them as cached; a context shift makes
+ * the cached list meaningless, so it is dropped. */
 static gboolean
 eval_tokens (OviLlmSession *s, const gint32 *tokens, gsize n, GError **error)
 {

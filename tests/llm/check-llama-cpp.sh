@@ -10,15 +10,10 @@ set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$1
 node_dir=$root/models/llm/node
-version=3.22.1
 models=(llama-f32 llama-f16 llama-bf16 llama-f32-tied llama-f32-rope-scaled
         qwen2-f32 qwen2-f16 qwen2-bf16)
-if [ ! -d "$node_dir/node_modules/@node-llama-cpp/linux-x64" ]; then
-  mkdir -p "$node_dir"
-  (cd "$node_dir" && npm install --silent --no-audit --no-fund --omit=optional \
-      "node-llama-cpp@$version" "@node-llama-cpp/linux-x64@$version" >/dev/null 2>&1) \
-    || { echo "1..0 # SKIP node-llama-cpp could not be installed"; exit 77; }
-fi
+"$root/tools/llm/install-node-llama-cpp.sh" "$node_dir" \
+  || { echo "1..0 # SKIP node-llama-cpp could not be installed"; exit 77; }
 echo "1..${#models[@]}"
 n=0 failed=0
 for m in "${models[@]}"; do

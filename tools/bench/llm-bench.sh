@@ -17,16 +17,11 @@ build=${1:-$root/build}
 types=${2:-Q8_0 Q4_0}
 threads=${3:-2}
 repeats=${4:-3}
-node_version=3.22.1
 out=$root/models/llm/bench
 node_dir=$root/models/llm/node
 mkdir -p "$out" "$node_dir"
 
-if [ ! -d "$node_dir/node_modules/@node-llama-cpp/linux-x64" ]; then
-  # Only the CPU binaries: the optional CUDA/Vulkan builds are large.
-  (cd "$node_dir" && npm install --silent --no-audit --no-fund --omit=optional \
-      "node-llama-cpp@$node_version" "@node-llama-cpp/linux-x64@$node_version" >/dev/null)
-fi
+"$root/tools/llm/install-node-llama-cpp.sh" "$node_dir"
 
 for t in $types; do
   model=$out/tinyllama-shape-$t.gguf
