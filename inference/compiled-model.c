@@ -43,18 +43,31 @@ ovi_compile (OviModel *model, const char *device,
   OviCompiledModel *cm;
   int cores = n_cores ();
 
+  const OviDeviceInterface *iface;
+  int index = 0;
+
   g_return_val_if_fail (model != NULL, NULL);
-  if (device && g_ascii_strcasecmp (device, "CPU") != 0
-      && g_ascii_strcasecmp (device, "AUTO") != 0) {
-    g_set_error (error, OVI_ERROR, OVI_ERROR_DEVICE,
-        "device '%s' is not available (available: CPU)", device);
+  /* AUTO stays on the CPU until the scheduler chooses among devices. */
+  if (device == NULL || g_ascii_strcasecmp (device, "AUTO") == 0)
+    device = "CPU";
+  if (!ovi_device_lookup (device, &iface, &index, error))
     return NULL;
-  }
   cm = g_new0 (OviCompiledModel, 1);
   cm->ref_count = 1;
   cm->model = ovi_model_ref (model);
+  cm->iface = iface;
   if (config)
     cm->config = *config;
+  g_mutex_init (&cm->lock);
+  cm->plans = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      (GDestroyNotify) ovi_plan_unref);
+  if (iface->open) {
+    cm->device = iface->open (index, &cm->config, error);
+    if (cm->device == NULL) {
+      ovi_compiled_model_unref (cm);
+      return NULL;
+    }
+  }
   {
     int threads = cm->config.n_threads > 0 ? MIN (cm->config.n_threads, cores)
         : cores;
@@ -67,9 +80,6 @@ ovi_compile (OviModel *model, const char *device,
       cm->threads_per_stream = threads;
     }
   }
-  g_mutex_init (&cm->lock);
-  cm->plans = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-      (GDestroyNotify) ovi_plan_unref);
   /* With fully known input shapes, plan now: errors surface at compile
    * and the first inference allocates only its arena. */
   {
@@ -123,6 +133,12 @@ ovi_compiled_model_get_plan (OviCompiledModel *cm,
     g_free (key);
   } else {
     plan = ovi_plan_new (g, inputs, cm->threads_per_stream, error);
+    if (plan && cm->iface->compile) {
+      plan->executable = cm->iface->compile (cm->device, plan, error);
+      plan->release_executable = cm->iface->release;
+      if (plan->executable == NULL)
+        g_clear_pointer (&plan, ovi_plan_unref);
+    }
     if (plan) {
       if (g_hash_table_size (cm->plans) >= MAX_CACHED_PLANS)
         g_hash_table_remove_all (cm->plans);
@@ -170,6 +186,8 @@ ovi_compiled_model_unref (OviCompiledModel *cm)
   if (cm->workers)
     g_thread_pool_free (cm->workers, FALSE, TRUE);
   g_hash_table_destroy (cm->plans);
+  if (cm->device)
+    cm->iface->close (cm->device);
   g_mutex_clear (&cm->lock);
   ovi_model_unref (cm->model);
   g_free (cm);

@@ -3,6 +3,7 @@
 #define OVI_MODEL_H
 
 #include "graph.h"
+#include "device.h"
 #include "plan.h"
 
 G_BEGIN_DECLS
@@ -22,6 +23,8 @@ struct _OviCompiledModel {
   GHashTable *plans;        /* input-shape key -> OviPlan */
   GThreadPool *workers;     /* one thread per stream, for async requests */
   gint next_stream;         /* the next worker's stream number (pinning) */
+  const OviDeviceInterface *iface;   /* the device kind */
+  gpointer device;          /* iface->open's result; NULL on the CPU */
 };
 
 /* Wraps a loaded graph (takes ownership). */

@@ -57,6 +57,16 @@ typedef struct {
   void *data;
 } OviTensorView;
 
+/* Floating-point precision of a device's compute. AUTO lets the device
+ * choose (FP16 on GPUs with cl_khr_fp16, FP32 elsewhere); F32 forces full
+ * precision where a device would otherwise use half. The names are
+ * OpenVINO's INFERENCE_PRECISION_HINT values. */
+typedef enum {
+  OVI_PRECISION_AUTO,
+  OVI_PRECISION_F32,
+  OVI_PRECISION_F16,
+} OviPrecision;
+
 typedef enum {
   OVI_HINT_LATENCY,     /* one request uses every core */
   OVI_HINT_THROUGHPUT,  /* several streams with few threads each */
@@ -70,7 +80,25 @@ typedef struct {
    * disjoint cores; TRUE leaves them to the scheduler. Threads of the
    * caller (synchronous requests) are never pinned. */
   gboolean disable_pinning;
+  OviPrecision precision;
 } OviCompileConfig;
+
+typedef enum {
+  OVI_DEVICE_TYPE_CPU,
+  OVI_DEVICE_TYPE_GPU,
+  OVI_DEVICE_TYPE_NPU,
+} OviDeviceType;
+
+/* A device present on this machine, as ovi_get_devices lists it. */
+typedef struct {
+  const char *name;         /* what ovi_compile accepts: "CPU", "GPU.0" */
+  const char *full_name;    /* the vendor's name for it */
+  const char *driver;       /* the runtime behind it, with its version */
+  OviDeviceType type;
+  gboolean fp16;            /* computes in half precision */
+  guint64 memory_bytes;     /* 0: unknown or shared with the host */
+  int compute_units;
+} OviDeviceInfo;
 
 typedef struct _OviModel OviModel;
 typedef struct _OviCompiledModel OviCompiledModel;
@@ -121,8 +149,14 @@ gboolean ovi_model_get_output (const OviModel *model, int index,
     const char **name, OviTensorView *info);
 int ovi_model_get_n_nodes (const OviModel *model);
 
-/* Compiling: device "CPU" for now. NULL config means latency hint, all
- * cores. */
+/* The devices present, CPU first; drivers are probed once, on the first
+ * call. A missing driver or loader (no OpenCL ICD, no Level Zero) only
+ * leaves its devices out. The array lives as long as the process. */
+const OviDeviceInfo *ovi_get_devices (int *n_devices);
+
+/* Compiling. `device` is a name from ovi_get_devices, a type ("GPU" is
+ * the first GPU), or NULL for "CPU". NULL config means latency hint, all
+ * cores, automatic precision. */
 OviCompiledModel *ovi_compile (OviModel *model, const char *device,
     const OviCompileConfig *config, GError **error);
 void ovi_compiled_model_unref (OviCompiledModel *compiled);

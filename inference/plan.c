@@ -638,6 +638,8 @@ ovi_plan_unref (OviPlan *plan)
 {
   if (plan == NULL || !g_atomic_int_dec_and_test (&plan->ref_count))
     return;
+  if (plan->executable)
+    plan->release_executable (plan->executable);
   for (int s = 0; s < plan->n_steps; s++)
     if (plan->steps[s].kernel && plan->steps[s].kernel->release)
       plan->steps[s].kernel->release (plan->steps[s].state);

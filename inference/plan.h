@@ -37,6 +37,10 @@ typedef struct {
   int n_steps;
   int n_folded;           /* nodes evaluated at plan time */
   int max_threads;        /* threads a kernel may use (per stream) */
+  /* A non-CPU device's program for this plan (device.h), attached by the
+   * compiled model before the plan is shared, released with it. */
+  gpointer executable;
+  void (*release_executable) (gpointer executable);
 } OviPlan;
 
 /* Builds a plan of `graph` for the given input shapes (one view per graph

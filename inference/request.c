@@ -23,6 +23,10 @@ struct _OviRequest {
   gboolean *input_set;
 
   OviPlan *plan;
+  /* On a device other than the CPU: its request for plan->executable and
+   * the outputs of its last inference. */
+  gpointer device_request;
+  OviTensorView *device_outputs;
   guint8 *arena;
   gsize arena_capacity;
   OviTensor *tensors;          /* per plan value */
@@ -67,7 +71,27 @@ unbind (OviRequest *r)
   g_clear_pointer (&r->io_start, g_free);
   g_clear_pointer (&r->profile, g_free);
   r->n_tensors = 0;
+  if (r->device_request)
+    r->cm->iface->request_free (r->device_request);
+  r->device_request = NULL;
+  g_clear_pointer (&r->device_outputs, g_free);
   g_clear_pointer (&r->plan, ovi_plan_unref);
+}
+
+/* A device's plan: its request replaces the arena and tensor table. */
+static gboolean
+bind_device (OviRequest *r, OviPlan *plan, GError **error)
+{
+  unbind (r);
+  r->plan = plan;
+  r->device_request = r->cm->iface->request_new (plan->executable, error);
+  if (r->device_request == NULL) {
+    unbind (r);
+    return FALSE;
+  }
+  r->device_outputs = g_new0 (OviTensorView,
+      MAX (plan->graph->outputs->len, 1));
+  return TRUE;
 }
 
 void
@@ -291,9 +315,13 @@ infer_now (OviRequest *r, GError **error)
   }
   if (plan == NULL) {
     plan = ovi_compiled_model_get_plan (r->cm, r->inputs, error);
-    if (plan == NULL || !bind (r, plan, error))
+    if (plan == NULL || !(plan->executable ? bind_device (r, plan, error)
+            : bind (r, plan, error)))
       return FALSE;
   }
+  if (plan->executable)
+    return r->cm->iface->infer (r->device_request, r->inputs,
+        r->device_outputs, error);
   g = plan->graph;
   if (r->profiling && r->profile == NULL) {
     r->profile = g_new0 (OviProfileEntry, MAX (plan->n_steps, 1));
@@ -458,9 +486,13 @@ ovi_request_get_output (const OviRequest *r, int index, const char **name,
   if (r->plan == NULL || index < 0 || index >= ovi_request_get_n_outputs (r))
     return FALSE;
   g = r->plan->graph;
-  t = &r->tensors[g_array_index (g->outputs, int, index)];
   if (name)
     *name = ovi_graph_value (g, g_array_index (g->outputs, int, index))->name;
+  if (out && r->device_outputs) {
+    *out = r->device_outputs[index];
+    return TRUE;
+  }
+  t = &r->tensors[g_array_index (g->outputs, int, index)];
   if (out) {
     memset (out, 0, sizeof (*out));
     out->dtype = t->dtype;

@@ -1,0 +1,68 @@
+/* Devices behind the engine, in the spirit of ggml's backend interface:
+ * each device kind fills one OviDeviceInterface with designated
+ * initializers, and device.c lists them explicitly (#ifdef HAVE_OPENCL
+ * ...), with no plugin search.
+ *
+ * The CPU is the reference device and the plan is its program: requests
+ * on the CPU run the plan's steps themselves (request.c), so its
+ * interface has no compile or infer entries. Every other device turns a
+ * plan (shapes static, constants folded, post-ops fused) into its own
+ * executable once per input shape, and runs it per request with host
+ * memory in and out. A device that cannot run a node may run it on the
+ * CPU itself (the GPU does, with the copies that costs) or refuse the
+ * whole plan (a driver that compiles whole graphs, the NPU). */
+#ifndef OVI_DEVICE_H
+#define OVI_DEVICE_H
+
+#include "ovi.h"
+#include "plan.h"
+
+G_BEGIN_DECLS
+
+typedef struct _OviDeviceInterface OviDeviceInterface;
+
+struct _OviDeviceInterface {
+  const char *type_name;      /* "CPU", "GPU", "NPU": names are TYPE.index */
+  OviDeviceType type;
+
+  /* Appends an OviDeviceInfo per device present, with name NULL (the
+   * registry names them) and strings the backend keeps for the process.
+   * A missing driver appends nothing; it is not an error. */
+  void (*enumerate) (GArray *infos);
+
+  /* Opens the index-th device of this kind for one compiled model. */
+  gpointer (*open) (int index, const OviCompileConfig *config,
+      GError **error);
+  void (*close) (gpointer device);
+
+  /* Builds the device's executable for a plan; the plan outlives it. */
+  gpointer (*compile) (gpointer device, OviPlan *plan, GError **error);
+  void (*release) (gpointer executable);
+
+  /* Per-request state (device memory); several may run at once. */
+  gpointer (*request_new) (gpointer executable, GError **error);
+  void (*request_free) (gpointer request);
+
+  /* One inference. inputs: one host view per graph input, valid during
+   * the call. outputs: one view per graph output, filled with host memory
+   * the request owns until its next inference. */
+  gboolean (*infer) (gpointer request, const OviTensorView *inputs,
+      OviTensorView *outputs, GError **error);
+};
+
+/* The interface of a device kind, NULL when none is built in. */
+const OviDeviceInterface *ovi_device_interface (OviDeviceType type);
+
+/* Resolves a device name ("CPU", "GPU", "GPU.1", "npu") to its interface
+ * and index among its kind; FALSE with OVI_ERROR_DEVICE naming what is
+ * available otherwise. */
+gboolean ovi_device_lookup (const char *name,
+    const OviDeviceInterface **iface, int *index, GError **error);
+
+/* Tests register extra device kinds (a deliberately slow or failing one)
+ * before the first ovi_get_devices call; not for production use. */
+void ovi_device_register_for_tests (const OviDeviceInterface *iface);
+
+G_END_DECLS
+
+#endif
