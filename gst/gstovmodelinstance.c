@@ -122,6 +122,10 @@ instance_new (const char *id, const char *path, const char *device, int nireq,
   inst->compiled = ovi_compile (inst->model, device, &config, error);
   if (inst->compiled == NULL)
     goto fail;
+  /* The compiled model's description of the model, without the weights
+   * its plan has packed: the loaded copy of those is freed here. */
+  ovi_model_unref (inst->model);
+  inst->model = ovi_model_ref (ovi_compiled_model_get_model (inst->compiled));
   if (nireq <= 0)
     nireq = MAX (2, ovi_compiled_model_get_optimal_requests (inst->compiled));
   if (!add_slots (inst, nireq, error))

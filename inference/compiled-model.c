@@ -36,6 +36,16 @@ worker_main (gpointer data, gpointer user_data)
   ovi_request_run_async_job (data);
 }
 
+static void
+drop_weights (OviGraph *g)
+{
+  for (guint i = 0; i < g->values->len; i++) {
+    OviValue *v = ovi_graph_value (g, i);
+    if (v->constant && !ovi_dtype_is_object (v->constant->dtype))
+      ovi_tensor_clear (v->constant);
+  }
+}
+
 OviCompiledModel *
 ovi_compile (OviModel *model, const char *device,
     const OviCompileConfig *config, GError **error)
@@ -47,6 +57,12 @@ ovi_compile (OviModel *model, const char *device,
   int index = 0;
 
   g_return_val_if_fail (model != NULL, NULL);
+  if (model->weights_dropped) {
+    g_set_error (error, OVI_ERROR, OVI_ERROR_ARGUMENT,
+        "%s: this model came from a compiled model and has no weights; "
+        "compile the loaded model", model->graph->source);
+    return NULL;
+  }
   /* AUTO stays on the CPU until the scheduler chooses among devices. */
   if (device == NULL || g_ascii_strcasecmp (device, "AUTO") == 0)
     device = "CPU";
@@ -54,7 +70,10 @@ ovi_compile (OviModel *model, const char *device,
     return NULL;
   cm = g_new0 (OviCompiledModel, 1);
   cm->ref_count = 1;
-  cm->model = ovi_model_ref (model);
+  /* A copy of the graph sharing the model's weights: the caller may drop
+   * the model, and with it the weights this compiled model's plans have
+   * packed (see below). */
+  cm->model = ovi_model_new_from_graph (ovi_graph_copy (model->graph));
   cm->iface = iface;
   if (config)
     cm->config = *config;
@@ -99,6 +118,13 @@ ovi_compile (OviModel *model, const char *device,
         return NULL;
       }
       ovi_plan_unref (plan);
+      /* Inputs of fixed shape never need another plan (set_input refuses
+       * other shapes), so on the CPU the graph's weights are needed no
+       * more: the plan holds what its kernels did not pack. */
+      if (cm->iface->type == OVI_DEVICE_TYPE_CPU) {
+        drop_weights (cm->model->graph);
+        cm->model->weights_dropped = TRUE;
+      }
     }
     g_free (views);
   }
@@ -132,7 +158,9 @@ ovi_compiled_model_get_plan (OviCompiledModel *cm,
     ovi_plan_ref (plan);
     g_free (key);
   } else {
-    plan = ovi_plan_new (g, inputs, cm->threads_per_stream, error);
+    plan = ovi_plan_new_with_flags (g, inputs, cm->threads_per_stream,
+        cm->iface->compile ? OVI_PLAN_DEFAULT : OVI_PLAN_RELEASE_PACKED,
+        error);
     if (plan && cm->iface->compile) {
       plan->executable = cm->iface->compile (cm->device, plan, error);
       plan->release_executable = cm->iface->release;
@@ -191,6 +219,12 @@ ovi_compiled_model_unref (OviCompiledModel *cm)
   g_mutex_clear (&cm->lock);
   ovi_model_unref (cm->model);
   g_free (cm);
+}
+
+OviModel *
+ovi_compiled_model_get_model (OviCompiledModel *cm)
+{
+  return cm->model;
 }
 
 int

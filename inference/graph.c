@@ -116,9 +116,9 @@ ovi_graph_copy (const OviGraph *g)
     OviValue *cv = g_new0 (OviValue, 1);
     *cv = *v;
     cv->name = g_strdup (v->name);
-    /* Constants are shared read-only data in spirit, but copying keeps
-     * ownership simple; weights are copied once per plan. */
-    cv->constant = v->constant ? ovi_tensor_copy (v->constant) : NULL;
+    /* A model's weights are shared with its plans (model.c makes them
+     * shareable); other constants are copied. */
+    cv->constant = v->constant ? ovi_tensor_share (v->constant) : NULL;
     g_ptr_array_add (c->values, cv);
   }
   for (guint i = 0; i < g->nodes->len; i++)

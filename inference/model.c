@@ -37,6 +37,12 @@ ovi_model_new_from_graph (OviGraph *graph)
   OviModel *m = g_new0 (OviModel, 1);
   m->ref_count = 1;
   m->graph = graph;
+  /* Plans copy the graph; its weights they share rather than copy. */
+  for (guint i = 0; i < graph->values->len; i++) {
+    OviValue *v = ovi_graph_value (graph, i);
+    if (v->constant)
+      ovi_tensor_make_shared (v->constant);
+  }
   return m;
 }
 

@@ -11,6 +11,7 @@ G_BEGIN_DECLS
 struct _OviModel {
   gint ref_count;
   OviGraph *graph;   /* as loaded and optimized, shapes possibly symbolic */
+  gboolean weights_dropped;   /* a compiled model's copy (compiled-model.c) */
 };
 
 struct _OviCompiledModel {

@@ -163,6 +163,12 @@ void ovi_compiled_model_unref (OviCompiledModel *compiled);
 OviCompiledModel *ovi_compiled_model_ref (OviCompiledModel *compiled);
 /* Number of requests worth keeping in flight for the hint. */
 int ovi_compiled_model_get_optimal_requests (const OviCompiledModel *compiled);
+/* The model as the compiled model keeps it, for its inputs' and outputs'
+ * descriptions (owned by the compiled model). A compiled model of fixed
+ * input shapes keeps only the weights its plan needs, and those in the
+ * plan: this model then cannot be compiled again, but holding it instead
+ * of the loaded one lets the loaded model's weights be freed. */
+OviModel *ovi_compiled_model_get_model (OviCompiledModel *compiled);
 
 /* Requests: each owns its memory arena, so several can run at once. */
 OviRequest *ovi_request_new (OviCompiledModel *compiled, GError **error);

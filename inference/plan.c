@@ -425,15 +425,49 @@ step_ctx (const OviPlan *plan, const OviPlanStep *step, Scratch *sc,
   }
 }
 
+/* Drops the plan's reference to each constant every reader of which
+ * packed it in prepare (packed[s]: step s's packed_inputs); the value
+ * keeps its type and shape, its data becomes NULL. */
+static void
+release_packed (OviPlan *plan, const guint32 *packed)
+{
+  OviGraph *g = plan->graph;
+  int nv = g->values->len;
+  int *uses = g_new0 (int, MAX (nv, 1));
+  int *packed_uses = g_new0 (int, MAX (nv, 1));
+
+  for (int s = 0; s < plan->n_steps; s++) {
+    const OviNode *n = plan->steps[s].node;
+    for (int k = 0; k < n->n_inputs; k++) {
+      int v = n->inputs[k];
+      if (v < 0)
+        continue;
+      uses[v]++;
+      if (k < 32 && (packed[s] & (1u << k)))
+        packed_uses[v]++;
+    }
+  }
+  for (int v = 0; v < nv; v++) {
+    OviValue *val = ovi_graph_value (g, v);
+    if (val->constant && uses[v] > 0 && packed_uses[v] == uses[v]
+        && !ovi_graph_is_output (g, v)
+        && !ovi_dtype_is_object (val->constant->dtype))
+      ovi_tensor_clear (val->constant);
+  }
+  g_free (uses);
+  g_free (packed_uses);
+}
+
 /* Phase 3: kernels, memory, and per-node preparation. */
 static gboolean
-bind_steps (OviPlan *plan, GError **error)
+bind_steps (OviPlan *plan, OviPlanFlags flags, GError **error)
 {
   OviGraph *g = plan->graph;
   int nv = g->values->len, nn = g->nodes->len;
   int *alias = g_new (int, nv);
   gboolean ok = FALSE;
   Scratch sc;
+  guint32 *packed = NULL;
 
   scratch_init (&sc, g);
   plan->storage = g_new0 (OviStorage, nv);
@@ -583,6 +617,7 @@ bind_steps (OviPlan *plan, GError **error)
 
   /* Kernels prepare once per plan: shapes are final and constant inputs
    * (weights) readable; activations are not. */
+  packed = g_new0 (guint32, MAX (plan->n_steps, 1));
   for (int s = 0; s < plan->n_steps; s++) {
     OviPlanStep *step = &plan->steps[s];
     OviOpCtx ctx;
@@ -592,9 +627,13 @@ bind_steps (OviPlan *plan, GError **error)
     if (!step->kernel->prepare (&ctx, error))
       goto out;
     step->state = ctx.state;
+    packed[s] = ctx.packed_inputs;
   }
+  if (flags & OVI_PLAN_RELEASE_PACKED)
+    release_packed (plan, packed);
   ok = TRUE;
 out:
+  g_free (packed);
   scratch_clear (&sc);
   g_free (alias);
   return ok;
@@ -619,7 +658,7 @@ ovi_plan_new_with_flags (const OviGraph *source_graph,
   plan->graph = ovi_graph_copy (source_graph);
   if (!specialize (plan, inputs, error)
       || !ovi_optimize (plan->graph, !(flags & OVI_PLAN_STANDARD_OPS), error)
-      || !bind_steps (plan, error)) {
+      || !bind_steps (plan, flags, error)) {
     ovi_plan_unref (plan);
     return NULL;
   }

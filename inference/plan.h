@@ -54,6 +54,9 @@ typedef enum {
   /* Keep the planned graph in standard ONNX ops, without fused nodes that
    * only our kernels understand: for exporters (IR writer). */
   OVI_PLAN_STANDARD_OPS = 1 << 0,
+  /* Free the plan's reference to weights its kernels packed (they are
+   * freed when the model drops them too): for plans only the CPU runs. */
+  OVI_PLAN_RELEASE_PACKED = 1 << 1,
 } OviPlanFlags;
 
 OviPlan *ovi_plan_new_with_flags (const OviGraph *graph,

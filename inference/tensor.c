@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* No single tensor may exceed this: a hostile model must not make us
  * allocate without bound. 16 GiB covers any model these devices run. */
@@ -162,23 +163,57 @@ ovi_broadcast_shapes (int rank_a, const int64_t *a, int rank_b,
   return TRUE;
 }
 
+/* Large buffers (weights, arenas, packed weights) get pages of their own
+ * and give them back when freed: from malloc's heap they would stay
+ * mapped after the free (glibc raises its mmap threshold as big blocks
+ * come and go, then trims the heap only from its top), and a model's
+ * load and compile leave tens of megabytes of such holes behind. The size
+ * sits in a header before the data, one alignment unit long. */
+#define OVI_MMAP_MIN ((gsize) 256 * 1024)
+
+typedef struct {
+  gsize mapped;   /* bytes mapped, header included; 0: from malloc */
+} AllocHeader;
+
+G_STATIC_ASSERT (sizeof (AllocHeader) <= OVI_ALIGNMENT);
+
 void *
 ovi_aligned_alloc (gsize size)
 {
-  void *p = NULL;
+  guint8 *p = NULL;
   if (size == 0)
     size = OVI_ALIGNMENT;
   if (size > OVI_MAX_TENSOR_BYTES)
     return NULL;
-  if (posix_memalign (&p, OVI_ALIGNMENT, size) != 0)
-    return NULL;
-  return p;
+  if (size >= OVI_MMAP_MIN) {
+    gsize total = size + OVI_ALIGNMENT;
+    void *m = mmap (NULL, total, PROT_READ | PROT_WRITE,
+        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+      return NULL;
+    p = m;
+    ((AllocHeader *) p)->mapped = total;
+  } else {
+    void *m;
+    if (posix_memalign (&m, OVI_ALIGNMENT, size + OVI_ALIGNMENT) != 0)
+      return NULL;
+    p = m;
+    ((AllocHeader *) p)->mapped = 0;
+  }
+  return p + OVI_ALIGNMENT;
 }
 
 void
-ovi_aligned_free (void *p)
+ovi_aligned_free (void *data)
 {
-  free (p);
+  guint8 *p;
+  if (data == NULL)
+    return;
+  p = (guint8 *) data - OVI_ALIGNMENT;
+  if (((AllocHeader *) p)->mapped)
+    munmap (p, ((AllocHeader *) p)->mapped);
+  else
+    free (p);
 }
 
 OviTensor *
@@ -207,6 +242,12 @@ free_owned (OviTensor *t)
     OviSequence *seq = t->owned;
     g_ptr_array_unref (seq->items);
     g_free (seq);
+  } else if (t->owned_type == OVI_OWNED_SHARED) {
+    OviSharedBytes *b = t->owned;
+    if (g_atomic_int_dec_and_test (&b->ref_count)) {
+      ovi_aligned_free (b->data);
+      g_free (b);
+    }
   } else {
     ovi_aligned_free (t->owned);
   }
@@ -265,7 +306,8 @@ ovi_tensor_ensure (OviTensor *t, OviDType dtype, int rank,
       g_clear_pointer (&s[i], g_free);
   } else if (t->owned == NULL || t->capacity < nbytes
       || (t->owned_type == OVI_DTYPE_STRING) != (dtype == OVI_DTYPE_STRING)
-      || t->owned_type == OVI_DTYPE_SEQUENCE) {
+      || t->owned_type == OVI_DTYPE_SEQUENCE
+      || t->owned_type == OVI_OWNED_SHARED) {
     gsize size = MAX (nbytes, dtype == OVI_DTYPE_STRING ? sizeof (char *) : 1);
     void *p = ovi_aligned_alloc (size);
     if (p == NULL)
@@ -351,6 +393,32 @@ ovi_tensor_copy (const OviTensor *t)
   } else {
     memcpy (c->data, t->data, ovi_tensor_nbytes (t));
   }
+  return c;
+}
+
+void
+ovi_tensor_make_shared (OviTensor *t)
+{
+  OviSharedBytes *b;
+  if (t->owned == NULL || t->data != t->owned
+      || t->owned_type != OVI_DTYPE_UNDEFINED)
+    return;
+  b = g_new (OviSharedBytes, 1);
+  b->ref_count = 1;
+  b->data = t->owned;
+  t->owned = b;
+  t->owned_type = OVI_OWNED_SHARED;
+}
+
+OviTensor *
+ovi_tensor_share (const OviTensor *t)
+{
+  OviTensor *c;
+  if (t->owned_type != OVI_OWNED_SHARED)
+    return ovi_tensor_copy (t);
+  c = g_new (OviTensor, 1);
+  *c = *t;
+  g_atomic_int_inc (&((OviSharedBytes *) t->owned)->ref_count);
   return c;
 }
 

@@ -33,6 +33,17 @@ typedef struct {
   OviDType owned_type;
 } OviTensor;
 
+/* owned_type of plain bytes several tensors share (a model's weights and
+ * the plans made from it): `owned` is an OviSharedBytes, freed with the
+ * last tensor holding it. Such data is read-only; ovi_tensor_ensure gives
+ * a tensor its own buffer before anything is written. */
+#define OVI_OWNED_SHARED ((OviDType) 1001)
+
+typedef struct {
+  gint ref_count;
+  void *data;            /* ovi_aligned_alloc'd */
+} OviSharedBytes;
+
 typedef struct {
   OviDType elem_dtype;   /* OVI_DTYPE_UNDEFINED until known */
   GPtrArray *items;      /* OviTensor *, owned, freed with the sequence */
@@ -74,6 +85,12 @@ OviTensor *ovi_tensor_new (OviDType dtype, int rank, const int64_t *dims);
 gboolean ovi_tensor_ensure (OviTensor *t, OviDType dtype, int rank,
     const int64_t *dims);
 OviTensor *ovi_tensor_copy (const OviTensor *t);
+/* Makes a tensor owning plain bytes share them (not thread-safe: for a
+ * graph nobody else reads yet, such as a model being created). */
+void ovi_tensor_make_shared (OviTensor *t);
+/* A tensor sharing t's bytes when t is shared (one more reference,
+ * thread-safe), else a copy. */
+OviTensor *ovi_tensor_share (const OviTensor *t);
 void ovi_tensor_free (OviTensor *t);
 void ovi_tensor_clear (OviTensor *t);
 

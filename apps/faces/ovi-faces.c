@@ -13,6 +13,9 @@
  * face is identified again against the gallery and the unknown ones are
  * clustered, so enrolling a person later names them in old photos too. */
 #include <gst/gst.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -485,6 +488,13 @@ main (int argc, char **argv)
   gboolean ok = FALSE;
   const char *cmd;
 
+#ifdef __GLIBC__
+  /* Decoded photos are megabytes each and come and go by the thousand:
+   * served from malloc's heap (glibc's adaptive mmap threshold puts them
+   * there once a few were freed) they leave it fragmented and large.
+   * Their own pages go back to the system when freed. */
+  mallopt (M_MMAP_THRESHOLD, 128 * 1024);
+#endif
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_add_group (ctx, gst_init_get_option_group ());
   g_option_context_set_summary (ctx, "Commands:\n"

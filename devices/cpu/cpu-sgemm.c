@@ -612,14 +612,16 @@ sg_schedule (int64_t m, int64_t n, int threads, SgSchedule *s)
     s->per = (m_panels + s->nt - 1) / s->nt * SG_MR;
 }
 
-/* Floats of one thread's packing buffers. */
+/* Floats of one thread's packing buffers: a depth block is at most k
+ * deep (a 1x1 convolution over 32 channels packs 32 rows, not SG_KC). */
 static void
-sg_slice_floats (const SgSchedule *s, int64_t n, guint flags,
+sg_slice_floats (const SgSchedule *s, int64_t n, int64_t k, guint flags,
     int64_t *ap_size, int64_t *bp_size)
 {
-  *ap_size = flags & OVI_SGEMM_PACKED_A ? 0 : (int64_t) SG_MC * SG_KC;
+  int64_t kc = MIN (SG_KC, k);
+  *ap_size = flags & OVI_SGEMM_PACKED_A ? 0 : (int64_t) SG_MC * kc;
   *bp_size = flags & OVI_SGEMM_PACKED_B ? 0
-      : (int64_t) SG_KC * MIN (SG_NC, (s->split_n ? s->per : n) + SG_NR);
+      : kc * MIN (SG_NC, (s->split_n ? s->per : n) + SG_NR);
 }
 
 /* The most threads a GEMM of these dimensions may run on (a run decides
@@ -649,7 +651,7 @@ ovi_sgemm_scratch_size (int64_t m, int64_t n, int64_t k, int threads,
     SgSchedule s;
     int64_t ap_size, bp_size;
     sg_schedule (m, n, t, &s);
-    sg_slice_floats (&s, n, flags, &ap_size, &bp_size);
+    sg_slice_floats (&s, n, k, flags, &ap_size, &bp_size);
     most = MAX (most, (ap_size + bp_size) * s.nt);
   }
   return sizeof (float) * most;
@@ -718,7 +720,7 @@ ovi_sgemm_run (const OviSgemm *g, void *scratch, int threads)
 #endif
 
   sg_schedule (m, n, ovi_sgemm_threads (work, threads), &s);
-  sg_slice_floats (&s, n, flags, &ap_size, &bp_size);
+  sg_slice_floats (&s, n, k, flags, &ap_size, &bp_size);
   /* nt slices, thread t taking slice t (the team has at least nt threads;
    * inline, one thread takes them all). */
   OVI_PARALLEL_REGION (s.nt > 1 ? work : 0, tid, nth, {

@@ -722,6 +722,13 @@ conv_prepare (OviOpCtx *ctx, GError **error)
         ovi_sgemm_pack_a (FALSE, g.mg, kdim, wgrp, kdim, dst);
     }
   }
+  /* Winograd reads only its transformed weights. The GEMMs read the
+   * packed ones except on their vector paths (one row or one column),
+   * which no chunk takes with several output channels per group and
+   * output rows wider than one. */
+  if (st->flags == CONV_WINOGRAD_PACKED
+      || (st->flags != 0 && g.mg > 1 && g.out[g.nsp - 1] > 1))
+    ctx->packed_inputs |= 1u << 1;
   ctx->state = st;
   return TRUE;
 }

@@ -102,6 +102,8 @@ prepare_packed_b (OviOpCtx *ctx, gboolean tb, int64_t k, int64_t n,
     return ovi_cpu_out_of_memory (ctx, error);
   }
   ovi_sgemm_pack_b (tb, k, n, ctx->inputs[1]->data, ldb, st->packed_b);
+  /* packs_b chose the panel path, which reads only the packed B. */
+  ctx->packed_inputs |= 1u << 1;
   ctx->state = st;
   return TRUE;
 }

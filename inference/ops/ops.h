@@ -29,6 +29,10 @@ typedef struct {
   void *scratch;
   gsize scratch_size;
   int max_threads;       /* the most threads the kernel may run on */
+  /* Set by a kernel's prepare: the constant inputs (bit k: input k) it
+   * keeps in its own form and whose data its run never reads, so a plan
+   * may free them (OVI_PLAN_RELEASE_PACKED). */
+  guint32 packed_inputs;
 } OviOpCtx;
 
 typedef enum {
