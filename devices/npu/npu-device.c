@@ -328,7 +328,10 @@ describe_args (NpuExecutable *x, const OviGraph *g, GError **error)
     arg = is_in ? &x->in[seen_in] : &x->out[seen_out];
     v = ovi_graph_value (g, g_array_index (is_in ? g->inputs : g->outputs,
             int, is_in ? seen_in : seen_out));
-    is_in ? seen_in++ : seen_out++;
+    if (is_in)
+      seen_in++;
+    else
+      seen_out++;
     arg->arg = a;
     arg->dtype = v->dtype;
     arg->rank = v->rank;
