@@ -77,9 +77,10 @@ geom_attrs (GString *d, const Geom *g, gboolean dilations)
   ovi_ir_data_str (d, "auto_pad", "explicit");
 }
 
-/* Adds a per-channel bias to a [N, C, ...] result. */
-static void
-add_bias (OviIrWriter *w, const OviNode *n, OviIrTap y, int bias_value)
+/* The per-channel bias of a [N, C, ...] result, as an Add. */
+static OviIrTap
+bias_add (OviIrWriter *w, const OviNode *n, OviIrTap y, int bias_value,
+    gboolean last)
 {
   const OviValue *b = ovi_graph_value (w->g, bias_value);
   int64_t dims[OVI_MAX_RANK];
@@ -88,8 +89,18 @@ add_bias (OviIrWriter *w, const OviNode *n, OviIrTap y, int bias_value)
     dims[i] = i == 1 ? (b->rank == 1 ? b->dims[0] : y.dims[1]) : 1;
   ab[0] = y;
   ab[1] = ovi_ir_emit_reshaped (w, bias_value, y.rank, dims);
+  if (!last)
+    return ovi_ir_emit_op (w, "Add", "opset1", ovi_ir_data_numpy (), 2, ab,
+        y);
   ovi_ir_emit_final (w, n, "Add", "opset1", ovi_ir_data_numpy (), 2, ab, 0,
       NULL);
+  return w->taps[n->outputs[0]];
+}
+
+static void
+add_bias (OviIrWriter *w, const OviNode *n, OviIrTap y, int bias_value)
+{
+  bias_add (w, n, y, bias_value, TRUE);
 }
 
 /* The weights, [G*A, B, k...] -> [G, A, B, k...] when grouped. */
@@ -136,7 +147,14 @@ export_conv (OviIrWriter *w, const OviNode *n, GError **error)
   {
     OviIrTap ab[2] = { x, wt };
     const char *type = group > 1 ? "GroupConvolution" : "Convolution";
-    if (ovi_ir_node_has_in (n, 2)) {
+    if (ovi_ir_node_has_postops (n)) {
+      /* The output shape is the convolution's too: post-ops are
+       * elementwise on it. */
+      OviIrTap y = ovi_ir_emit_op (w, type, "opset1", d, 2, ab, out);
+      if (ovi_ir_node_has_in (n, 2))
+        y = bias_add (w, n, y, n->inputs[2], FALSE);
+      return ovi_ir_emit_postops (w, n, y, error);
+    } else if (ovi_ir_node_has_in (n, 2)) {
       OviIrTap y = ovi_ir_emit_op (w, type, "opset1", d, 2, ab, out);
       add_bias (w, n, y, n->inputs[2]);
     } else {

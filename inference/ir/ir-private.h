@@ -256,6 +256,13 @@ extern const OviIrExportOp ovi_ir_export_conv_pool[];
 extern const OviIrExportOp ovi_ir_export_norm_reduce[];
 extern const OviIrExportOp ovi_ir_export_misc[];
 
+/* Post-ops fused into a Conv (passes/fuse-postops.c): whether the node
+ * has any, and the layers after its result y, the last one ending the
+ * node (ir-export-postops.c). */
+gboolean ovi_ir_node_has_postops (const OviNode *n);
+gboolean ovi_ir_emit_postops (OviIrWriter *w, const OviNode *n, OviIrTap y,
+    GError **error);
+
 /* Writes the layers of one node. */
 gboolean ovi_ir_export_node (OviIrWriter *w, const OviNode *n,
     GError **error);

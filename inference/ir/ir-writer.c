@@ -10,14 +10,12 @@
 #include "ir-private.h"
 #include "plan.h"
 
-static gboolean
-write_files (const char *xml_path, const char *name, OviIrWriter *w,
-    GError **error)
+/* The .xml around the layers and edges the mappings wrote. */
+static GString *
+xml_text (const char *name, const OviIrWriter *w)
 {
   GString *x = g_string_new ("<?xml version=\"1.0\"?>\n");
-  char *bin_path, *ename = g_markup_escape_text (name, -1);
-  GError *err = NULL;
-  gboolean ok;
+  char *ename = g_markup_escape_text (name, -1);
 
   g_string_append_printf (x, "<net name=\"%s\" version=\"11\">\n", ename);
   g_free (ename);
@@ -26,19 +24,7 @@ write_files (const char *xml_path, const char *name, OviIrWriter *w,
   g_string_append (x, "\t</layers>\n\t<edges>\n");
   g_string_append_len (x, w->edges->str, w->edges->len);
   g_string_append (x, "\t</edges>\n\t<rt_info />\n</net>\n");
-
-  bin_path = ovi_ir_bin_path (xml_path);
-  ok = g_file_set_contents (bin_path, (const char *) w->bin->data,
-      w->bin->len, &err)
-      && g_file_set_contents (xml_path, x->str, x->len, &err);
-  if (!ok) {
-    g_set_error (error, OVI_ERROR, OVI_ERROR_IO, "cannot write %s: %s",
-        xml_path, err->message);
-    g_error_free (err);
-  }
-  g_free (bin_path);
-  g_string_free (x, TRUE);
-  return ok;
+  return x;
 }
 
 /* The planner folds only nodes whose inputs are all constant; Shape and
@@ -245,7 +231,8 @@ writer_clear (OviIrWriter *w)
 }
 
 gboolean
-ovi_ir_write (const OviGraph *graph, const char *xml_path, GError **error)
+ovi_ir_serialize (const OviGraph *graph, GString **xml, GByteArray **bin,
+    GError **error)
 {
   OviTensorView *views;
   OviPlan *plan = NULL;
@@ -254,7 +241,7 @@ ovi_ir_write (const OviGraph *graph, const char *xml_path, GError **error)
   gboolean ok = FALSE;
   char *base = NULL;
 
-  g_return_val_if_fail (graph != NULL && xml_path != NULL, FALSE);
+  g_return_val_if_fail (graph != NULL && xml != NULL && bin != NULL, FALSE);
   views = static_input_views (graph, error);
   if (views == NULL)
     return FALSE;
@@ -273,7 +260,10 @@ ovi_ir_write (const OviGraph *graph, const char *xml_path, GError **error)
   base = g_path_get_basename (graph->source ? graph->source : "model");
   if (strrchr (base, '.'))
     *strrchr (base, '.') = '\0';
-  ok = write_files (xml_path, base, &w, error);
+  *xml = xml_text (base, &w);
+  *bin = w.bin;
+  w.bin = g_byte_array_new ();
+  ok = TRUE;
 
 out:
   g_free (base);
@@ -281,5 +271,32 @@ out:
   ovi_plan_unref (plan);
   ovi_graph_free (work);
   g_free (views);
+  return ok;
+}
+
+gboolean
+ovi_ir_write (const OviGraph *graph, const char *xml_path, GError **error)
+{
+  GString *xml = NULL;
+  GByteArray *bin = NULL;
+  GError *err = NULL;
+  char *bin_path;
+  gboolean ok;
+
+  g_return_val_if_fail (graph != NULL && xml_path != NULL, FALSE);
+  if (!ovi_ir_serialize (graph, &xml, &bin, error))
+    return FALSE;
+  bin_path = ovi_ir_bin_path (xml_path);
+  ok = g_file_set_contents (bin_path, (const char *) bin->data, bin->len,
+      &err)
+      && g_file_set_contents (xml_path, xml->str, xml->len, &err);
+  if (!ok) {
+    g_set_error (error, OVI_ERROR, OVI_ERROR_IO, "cannot write %s: %s",
+        xml_path, err->message);
+    g_error_free (err);
+  }
+  g_free (bin_path);
+  g_string_free (xml, TRUE);
+  g_byte_array_free (bin, TRUE);
   return ok;
 }

@@ -20,6 +20,13 @@ OviGraph *ovi_ir_load (const char *xml_path, GError **error);
 gboolean ovi_ir_write (const OviGraph *graph, const char *xml_path,
     GError **error);
 
+/* The same IR in memory: the .xml text and the .bin weights, for
+ * consumers that take both as buffers (the NPU driver's graph extension).
+ * Graphs already planned with fused post-ops (plan->graph) are written
+ * back as the standard layers the post-ops stand for. */
+gboolean ovi_ir_serialize (const OviGraph *graph, GString **xml,
+    GByteArray **bin, GError **error);
+
 G_END_DECLS
 
 #endif
