@@ -3,7 +3,8 @@
  * @title: ovoverlay
  *
  * Draws the inference results on the video, in place, in the frame's own
- * format (packed RGB or 4:2:0 YUV in system memory), like DL Streamer's
+ * format (packed RGB or 4:2:0 YUV, in system memory or on a VA surface,
+ * mapped in place), like DL Streamer's
  * gvawatermark: a box per object in a color of its class (or of its track
  * when it has an `object_id`), a label above it ("person 87% #3": label,
  * confidence, track id) with one line per classification attribute,
@@ -796,8 +797,8 @@ gst_ov_overlay_class_init (GstOvOverlayClass *klass)
 
   g_object_class_install_property (gobject_class, PROP_DEVICE,
       g_param_spec_string ("device", "Device",
-          "Where to draw: CPU (frames in system memory); AUTO and empty "
-          "mean CPU, GPU is refused", DEFAULT_DEVICE,
+          "Where to draw: CPU (frames in system memory, or VA surfaces "
+          "mapped); AUTO and empty mean CPU, GPU is refused", DEFAULT_DEVICE,
           rw | GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_OBB,
       g_param_spec_boolean ("obb", "Oriented boxes",
