@@ -3,7 +3,8 @@
  * @title: ovoverlay
  *
  * Draws the inference results on the video, in place, in the frame's own
- * format (packed RGB or 4:2:0 YUV in system memory), like DL Streamer's
+ * format (packed RGB or 4:2:0 YUV, in system memory or on a VA surface,
+ * mapped in place), like DL Streamer's
  * gvawatermark: a box per object in a color of its class (or of its track
  * when it has an `object_id`), a label above it ("person 87% #3": label,
  * confidence, track id) with one line per classification attribute,
@@ -25,7 +26,11 @@
 
 #include "gstovdraw.h"
 #include "gstovfont.h"
+#include "gstovmemory.h"
 #include "gstovmeta.h"
+#ifdef HAVE_GST_VA
+#include "gstovvasurface.h"
+#endif
 
 GST_DEBUG_CATEGORY_STATIC (gst_ov_overlay_debug);
 #define GST_CAT_DEFAULT gst_ov_overlay_debug
@@ -65,17 +70,28 @@ struct _GstOvOverlay {
   gboolean draw_masks;
   guint thickness;
   guint text_scale;
+  GstOvMemoryKind memory;       /* of the negotiated caps */
 };
 
 #define VIDEO_FORMATS "{ BGRx, BGRA, BGR, NV12, I420, RGBx, RGBA, RGB, " \
     "xRGB, ARGB, xBGR, ABGR, NV21, YV12 }"
 
+/* VA surfaces are drawn on in place (gstovvasurface.h): the drawable
+ * formats that have a VA fourcc. */
+#ifdef HAVE_GST_VA
+#define VA_VIDEO_FORMATS "{ NV12, I420, BGRx, BGRA, RGBx, RGBA, xRGB, " \
+    "ARGB, xBGR, ABGR }"
+#define OVERLAY_CAPS GST_VIDEO_CAPS_MAKE (VIDEO_FORMATS) "; " \
+    GST_VIDEO_CAPS_MAKE_WITH_FEATURES (GST_OV_CAPS_FEATURE_MEMORY_VA, \
+        VA_VIDEO_FORMATS)
+#else
+#define OVERLAY_CAPS GST_VIDEO_CAPS_MAKE (VIDEO_FORMATS)
+#endif
+
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
-    GST_PAD_SINK, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (VIDEO_FORMATS)));
+    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (OVERLAY_CAPS));
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
-    GST_PAD_SRC, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (VIDEO_FORMATS)));
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (OVERLAY_CAPS));
 
 G_DEFINE_TYPE (GstOvOverlay, gst_ov_overlay, GST_TYPE_VIDEO_FILTER);
 GST_ELEMENT_REGISTER_DEFINE (ovoverlay, "ovoverlay", GST_RANK_NONE,
@@ -590,6 +606,77 @@ transform_frame_ip (GstVideoFilter *filter, GstVideoFrame *frame)
   return GST_FLOW_OK;
 }
 
+#ifdef HAVE_GST_VA
+/* Draws on the surface itself: vaDeriveImage + map (or, on drivers that
+ * cannot derive, a copy out and back with vaGetImage/vaPutImage). */
+static GstFlowReturn
+draw_on_va_surface (GstOvOverlay *self, GstBuffer *buf)
+{
+  GstVideoFilter *filter = GST_VIDEO_FILTER (self);
+  GstOvVaMapping mapping;
+  GstVideoFrame frame;
+  GstFlowReturn ret;
+  GError *err = NULL;
+
+  if (!gst_ov_va_surface_map (&mapping, buf, &filter->in_info, TRUE, &err)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
+        ("Cannot draw on a VA surface"), ("%s", err->message));
+    g_error_free (err);
+    return GST_FLOW_ERROR;
+  }
+  gst_ov_va_mapping_get_frame (&mapping, buf, &frame);
+  ret = transform_frame_ip (filter, &frame);
+  if (!gst_ov_va_surface_unmap (&mapping, &err)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
+        ("Cannot draw on a VA surface"), ("%s", err->message));
+    g_error_free (err);
+    ret = GST_FLOW_ERROR;
+  }
+  return ret;
+}
+#endif
+
+/* VA frames are drawn on through the VA API when the surface is this
+ * buffer's alone; a surface shared with another buffer (after a tee) is
+ * left to GstVideoFilter's writable mapping, which copies it first. */
+static GstFlowReturn
+transform_ip (GstBaseTransform *trans, GstBuffer *buf)
+{
+#ifdef HAVE_GST_VA
+  GstOvOverlay *self = GST_OV_OVERLAY (trans);
+  if (self->memory == GST_OV_MEMORY_VA && GST_VIDEO_FILTER (trans)->negotiated
+      && gst_buffer_n_memory (buf) == 1
+      && gst_memory_is_writable (gst_buffer_peek_memory (buf, 0)))
+    return draw_on_va_surface (self, buf);
+#endif
+  return GST_BASE_TRANSFORM_CLASS (gst_ov_overlay_parent_class)->transform_ip
+      (trans, buf);
+}
+
+static gboolean
+set_info (GstVideoFilter *filter, GstCaps *incaps, GstVideoInfo *in_info,
+    GstCaps *outcaps, GstVideoInfo *out_info)
+{
+  GST_OV_OVERLAY (filter)->memory = gst_ov_caps_memory_kind (incaps);
+  return TRUE;
+}
+
+/* Upstream of VA or DMA-BUF caps allocates its own memory: a system-memory
+ * pool (GstVideoFilter's proposal) would only be refused. */
+static gboolean
+propose_allocation (GstBaseTransform *trans, GstQuery *decide_query,
+    GstQuery *query)
+{
+  GstCaps *caps = NULL;
+  gst_query_parse_allocation (query, &caps, NULL);
+  if (caps && gst_ov_caps_memory_kind (caps) != GST_OV_MEMORY_SYSTEM) {
+    gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
+    return TRUE;
+  }
+  return GST_BASE_TRANSFORM_CLASS (gst_ov_overlay_parent_class)->
+      propose_allocation (trans, decide_query, query);
+}
+
 /* Frames without results pass untouched: no writable mapping, so no copy
  * of a frame that is shared (after a tee, say). */
 static void
@@ -710,8 +797,8 @@ gst_ov_overlay_class_init (GstOvOverlayClass *klass)
 
   g_object_class_install_property (gobject_class, PROP_DEVICE,
       g_param_spec_string ("device", "Device",
-          "Where to draw: CPU (frames in system memory); AUTO and empty "
-          "mean CPU, GPU is refused", DEFAULT_DEVICE,
+          "Where to draw: CPU (frames in system memory, or VA surfaces "
+          "mapped); AUTO and empty mean CPU, GPU is refused", DEFAULT_DEVICE,
           rw | GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_OBB,
       g_param_spec_boolean ("obb", "Oriented boxes",
@@ -747,6 +834,9 @@ gst_ov_overlay_class_init (GstOvOverlayClass *klass)
   bt_class->before_transform = before_transform;
   /* Passthrough frames have nothing to draw. */
   bt_class->transform_ip_on_passthrough = FALSE;
+  bt_class->transform_ip = transform_ip;
+  bt_class->propose_allocation = propose_allocation;
+  vf_class->set_info = set_info;
   vf_class->transform_frame_ip = transform_frame_ip;
 }
 

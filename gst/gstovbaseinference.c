@@ -10,7 +10,12 @@
 #include <string.h>
 
 #include "gstovlandmarks.h"
+#include "gstovmemory.h"
 #include "gstovmeta.h"
+#ifdef HAVE_GST_VA
+#include <gst/va/gstvautils.h>
+#include "gstovvasurface.h"
+#endif
 
 GST_DEBUG_CATEGORY_STATIC (gst_ov_base_inference_debug);
 #define GST_CAT_DEFAULT gst_ov_base_inference_debug
@@ -60,6 +65,7 @@ typedef struct {
   /* Streaming thread only. */
   GstVideoInfo info;
   gboolean have_info;
+  GstOvMemoryKind memory;       /* where the negotiated frames live */
   guint64 frame_count;
 
   GMutex lock;                  /* protects the fields below */
@@ -68,6 +74,12 @@ typedef struct {
   guint max_queue;
   GstFlowReturn srcresult;
   gint flushing;                /* atomic too: read by the request pool */
+
+#ifdef HAVE_GST_VA
+  /* The VA display of the pipeline (from a context, or the first VA
+   * frame), shared with neighbours that ask; object lock. */
+  GstVaDisplay *va_display;
+#endif
 } GstOvBaseInferencePrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_CODE (GstOvBaseInference, gst_ov_base_inference,
@@ -81,12 +93,22 @@ G_DEFINE_ABSTRACT_TYPE_WITH_CODE (GstOvBaseInference, gst_ov_base_inference,
 #define VIDEO_FORMATS "{ BGRx, BGRA, BGR, RGBx, RGBA, RGB, xRGB, xBGR, ARGB, " \
     "ABGR, NV12, I420, GRAY8 }"
 
+/* System memory first: sources that can do several keep what they did
+ * before VA and DMA-BUF input existed. */
+#ifdef HAVE_GST_VA
+#define VA_CAPS GST_VIDEO_CAPS_MAKE_WITH_FEATURES ( \
+    GST_OV_CAPS_FEATURE_MEMORY_VA, GST_OV_VA_VIDEO_FORMATS) "; "
+#else
+#define VA_CAPS ""
+#endif
+#define ALL_CAPS GST_VIDEO_CAPS_MAKE (VIDEO_FORMATS) "; " VA_CAPS \
+    GST_VIDEO_CAPS_MAKE_WITH_FEATURES (GST_OV_CAPS_FEATURE_MEMORY_DMABUF, \
+        VIDEO_FORMATS)
+
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
-    GST_PAD_SINK, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (VIDEO_FORMATS)));
+    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (ALL_CAPS));
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
-    GST_PAD_SRC, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (VIDEO_FORMATS)));
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (ALL_CAPS));
 
 GType
 gst_ov_device_get_type (void)
@@ -566,7 +588,7 @@ align_to_landmarks (const GstOvModelProc *mp,
 /* Starts one inference; a pool exhausted by this very frame's own jobs is
  * relieved by finishing its oldest job here. */
 static GstFlowReturn
-submit (GstOvBaseInference *self, Entry *e, GstVideoFrame *frame,
+submit (GstOvBaseInference *self, Entry *e, const GstOvPreprocPlanes *frame,
     const GstVideoRectangle *region, GstVideoRegionOfInterestMeta *roi)
 {
   GstOvBaseInferencePrivate *p = PRIV (self);
@@ -589,8 +611,8 @@ submit (GstOvBaseInference *self, Entry *e, GstVideoFrame *frame,
   }
   job.region = *region;
   job.roi = roi;
-  if (!gst_ov_preproc_run (&p->preproc, frame, region, job.slot->input,
-          &job.transform)) {
+  if (!gst_ov_preproc_run_planes (&p->preproc, frame, region,
+          job.slot->input, &job.transform)) {
     /* An empty or off-frame region: nothing to infer. */
     gst_ov_model_instance_push_slot (p->instance, self, job.slot);
     return GST_FLOW_OK;
@@ -607,6 +629,79 @@ failed:
       ("%s", err->message));
   g_error_free (err);
   return GST_FLOW_ERROR;
+}
+
+/* A frame's planes in place for the pre-processing: system and DMA-BUF
+ * memory mapped by GStreamer (GstFdMemory mmaps the descriptors), VA
+ * surfaces mapped through the driver (gstovvasurface.h). */
+typedef struct {
+  GstOvMemoryKind kind;
+  GstVideoFrame frame;
+#ifdef HAVE_GST_VA
+  GstOvVaMapping va;
+#endif
+} FrameAccess;
+
+#ifdef HAVE_GST_VA
+/* The display of the first VA frame, for neighbours that ask. */
+static void
+keep_va_display (GstOvBaseInference *self, GstBuffer *buf)
+{
+  GstOvBaseInferencePrivate *p = PRIV (self);
+  GstVaDisplay *display = gst_va_buffer_peek_display (buf);
+  GST_OBJECT_LOCK (self);
+  if (p->va_display == NULL && display)
+    p->va_display = gst_object_ref (display);
+  GST_OBJECT_UNLOCK (self);
+}
+#endif
+
+static gboolean
+frame_access_begin (GstOvBaseInference *self, FrameAccess *access,
+    GstBuffer *buf, GstOvPreprocPlanes *planes)
+{
+  GstOvBaseInferencePrivate *p = PRIV (self);
+
+  access->kind = p->memory;
+#ifdef HAVE_GST_VA
+  if (access->kind == GST_OV_MEMORY_VA) {
+    GError *err = NULL;
+    if (!gst_ov_va_surface_map (&access->va, buf, &p->info, FALSE, &err)) {
+      GST_ELEMENT_ERROR (self, RESOURCE, READ, ("Cannot read a VA surface"),
+          ("%s", err->message));
+      g_error_free (err);
+      return FALSE;
+    }
+    keep_va_display (self, buf);
+    gst_ov_va_mapping_get_planes (&access->va, planes);
+    return TRUE;
+  }
+#endif
+  if (!gst_video_frame_map (&access->frame, &p->info, buf, GST_MAP_READ)) {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED, (NULL),
+        ("cannot map the frame"));
+    return FALSE;
+  }
+  gst_ov_preproc_planes_from_frame (planes, &access->frame);
+  return TRUE;
+}
+
+static void
+frame_access_end (GstOvBaseInference *self, FrameAccess *access)
+{
+#ifdef HAVE_GST_VA
+  if (access->kind == GST_OV_MEMORY_VA) {
+    GError *err = NULL;
+    /* Read-only: nothing was written back, an error here loses nothing
+     * already inferred. */
+    if (!gst_ov_va_surface_unmap (&access->va, &err)) {
+      GST_WARNING_OBJECT (self, "%s", err->message);
+      g_error_free (err);
+    }
+    return;
+  }
+#endif
+  gst_video_frame_unmap (&access->frame);
 }
 
 static GstFlowReturn
@@ -641,10 +736,9 @@ chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
   p->frame_count++;
 
   if (infer) {
-    GstVideoFrame frame;
-    if (!gst_video_frame_map (&frame, &p->info, e->buffer, GST_MAP_READ)) {
-      GST_ELEMENT_ERROR (self, STREAM, FAILED, (NULL),
-          ("cannot map the frame"));
+    FrameAccess access;
+    GstOvPreprocPlanes frame;
+    if (!frame_access_begin (self, &access, e->buffer, &frame)) {
       entry_free (self, e);
       return GST_FLOW_ERROR;
     }
@@ -677,7 +771,7 @@ chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
       }
       g_ptr_array_unref (rois);
     }
-    gst_video_frame_unmap (&frame);
+    frame_access_end (self, &access);
     if (ret != GST_FLOW_OK) {
       entry_free (self, e);
       return ret;
@@ -704,6 +798,61 @@ set_flushing (GstOvBaseInference *self, gboolean flushing)
   if (flushing && p->instance)
     gst_ov_model_instance_wake (p->instance);
 }
+
+#ifdef HAVE_GST_VA
+/* VA caps: the display the neighbours or the application share (a
+ * context query both ways, then a need-context message), so that this
+ * element can hand it on; the frames' own display is used for reading. */
+static void
+ensure_va_display (GstOvBaseInference *self)
+{
+  GstOvBaseInferencePrivate *p = PRIV (self);
+  gboolean have;
+  GST_OBJECT_LOCK (self);
+  have = p->va_display != NULL;
+  GST_OBJECT_UNLOCK (self);
+  if (!have)
+    gst_va_context_query (GST_ELEMENT (self),
+        GST_VA_DISPLAY_HANDLE_CONTEXT_TYPE_STR);
+}
+
+static void
+set_context (GstElement *element, GstContext *context)
+{
+  GstOvBaseInferencePrivate *p = PRIV (element);
+  GstVaDisplay *display = gst_ov_va_display_from_context (context);
+  if (display) {
+    GST_OBJECT_LOCK (element);
+    gst_object_replace ((GstObject **) &p->va_display, GST_OBJECT (display));
+    GST_OBJECT_UNLOCK (element);
+    gst_object_unref (display);
+  }
+  GST_ELEMENT_CLASS (gst_ov_base_inference_parent_class)->set_context
+      (element, context);
+}
+
+/* A context query for the VA display: answered with ours when there is
+ * one, else passed on like any query. */
+static gboolean
+answer_va_context (GstOvBaseInference *self, GstQuery *query)
+{
+  GstOvBaseInferencePrivate *p = PRIV (self);
+  GstVaDisplay *display = NULL;
+  gboolean answered;
+
+  if (GST_QUERY_TYPE (query) != GST_QUERY_CONTEXT)
+    return FALSE;
+  GST_OBJECT_LOCK (self);
+  if (p->va_display)
+    display = gst_object_ref (p->va_display);
+  GST_OBJECT_UNLOCK (self);
+  if (display == NULL)
+    return FALSE;
+  answered = gst_va_handle_context_query (GST_ELEMENT (self), query, display);
+  gst_object_unref (display);
+  return answered;
+}
+#endif
 
 static gboolean
 sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
@@ -736,6 +885,11 @@ sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
       }
       p->info = info;
       p->have_info = TRUE;
+      p->memory = gst_ov_caps_memory_kind (caps);
+#ifdef HAVE_GST_VA
+      if (p->memory == GST_OV_MEMORY_VA)
+        ensure_va_display (self);
+#endif
       break;
     }
     default:
@@ -757,6 +911,10 @@ sink_query (GstPad *pad, GstObject *parent, GstQuery *query)
   GstOvBaseInference *self = GST_OV_BASE_INFERENCE (parent);
   GstOvBaseInferencePrivate *p = PRIV (self);
 
+#ifdef HAVE_GST_VA
+  if (answer_va_context (self, query))
+    return TRUE;
+#endif
   if (GST_QUERY_IS_SERIALIZED (query)) {
     /* Answered downstream only once the frames before it have left. */
     g_mutex_lock (&p->lock);
@@ -774,6 +932,10 @@ src_query (GstPad *pad, GstObject *parent, GstQuery *query)
   GstOvBaseInference *self = GST_OV_BASE_INFERENCE (parent);
   GstOvBaseInferencePrivate *p = PRIV (self);
 
+#ifdef HAVE_GST_VA
+  if (answer_va_context (self, query))
+    return TRUE;
+#endif
   if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
     gboolean live;
     GstClockTime min, max;
@@ -830,6 +992,15 @@ change_state (GstElement *element, GstStateChange transition)
     stop (self);
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
     stop (self);
+#ifdef HAVE_GST_VA
+  /* A display set as context stays for the next run, as in GStreamer's
+   * va elements, until the element goes back to NULL. */
+  if (transition == GST_STATE_CHANGE_READY_TO_NULL) {
+    GST_OBJECT_LOCK (self);
+    gst_clear_object (&p->va_display);
+    GST_OBJECT_UNLOCK (self);
+  }
+#endif
   return ret;
 }
 
@@ -940,6 +1111,9 @@ finalize (GObject *object)
   g_free (p->s.model_instance_id);
   g_mutex_clear (&p->lock);
   g_cond_clear (&p->cond);
+#ifdef HAVE_GST_VA
+  gst_clear_object (&p->va_display);
+#endif
   G_OBJECT_CLASS (gst_ov_base_inference_parent_class)->finalize (object);
 }
 
@@ -955,6 +1129,9 @@ gst_ov_base_inference_class_init (GstOvBaseInferenceClass *klass)
   gobject_class->get_property = get_property;
   gobject_class->finalize = finalize;
   element_class->change_state = change_state;
+#ifdef HAVE_GST_VA
+  element_class->set_context = set_context;
+#endif
 
   g_object_class_install_property (gobject_class, PROP_MODEL,
       g_param_spec_string ("model", "Model",

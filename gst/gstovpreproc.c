@@ -298,12 +298,34 @@ fit_region (const GstOvPreprocParams *p, const GstVideoRectangle *r,
   }
 }
 
+void
+gst_ov_preproc_planes_from_frame (GstOvPreprocPlanes *planes,
+    const GstVideoFrame *frame)
+{
+  memset (planes, 0, sizeof *planes);
+  planes->info = &frame->info;
+  for (guint i = 0; i < GST_VIDEO_FRAME_N_PLANES (frame); i++) {
+    planes->data[i] = GST_VIDEO_FRAME_PLANE_DATA (frame, i);
+    planes->stride[i] = GST_VIDEO_FRAME_PLANE_STRIDE (frame, i);
+  }
+}
+
 gboolean
 gst_ov_preproc_run (const GstOvPreprocParams *p, const GstVideoFrame *frame,
     const GstVideoRectangle *region, void *dst,
     GstOvPreprocTransform *transform)
 {
-  const GstVideoInfo *info = &frame->info;
+  GstOvPreprocPlanes planes;
+  gst_ov_preproc_planes_from_frame (&planes, frame);
+  return gst_ov_preproc_run_planes (p, &planes, region, dst, transform);
+}
+
+gboolean
+gst_ov_preproc_run_planes (const GstOvPreprocParams *p,
+    const GstOvPreprocPlanes *src, const GstVideoRectangle *region,
+    void *dst, GstOvPreprocTransform *transform)
+{
+  const GstVideoInfo *info = src->info;
   GstVideoFormat fmt = GST_VIDEO_INFO_FORMAT (info);
   GstVideoRectangle r = { 0, 0, GST_VIDEO_INFO_WIDTH (info),
     GST_VIDEO_INFO_HEIGHT (info) };
@@ -380,16 +402,16 @@ gst_ov_preproc_run (const GstOvPreprocParams *p, const GstVideoFrame *frame,
     const Tap *yy = &yt[ty];
     gboolean row_pad = yy->pad;
     if (!row_pad) {
-      const guint8 *p0 = GST_VIDEO_FRAME_PLANE_DATA (frame, 0);
-      int s0 = GST_VIDEO_FRAME_PLANE_STRIDE (frame, 0);
+      const guint8 *p0 = src->data[0];
+      int s0 = src->stride[0];
       int bpp = MAX (ps, 1);
       const guint8 *r0 = p0 + (gsize) yy->i0 * s0 + (gsize) r.x * bpp;
       const guint8 *r1 = p0 + (gsize) yy->i1 * s0 + (gsize) r.x * bpp;
       blend_rows (r0, r1, yy->w1, r.w * bpp, yrow);
       if (yuv) {
         const Tap *cyy = &cyt[ty];
-        const guint8 *pu = GST_VIDEO_FRAME_PLANE_DATA (frame, 1);
-        int us = GST_VIDEO_FRAME_PLANE_STRIDE (frame, 1), cps;
+        const guint8 *pu = src->data[1];
+        int us = src->stride[1], cps;
         if (fmt == GST_VIDEO_FORMAT_NV12) {
           /* U and V interleaved: one blend of both. */
           blend_rows (pu + (gsize) cyy->i0 * us + 2 * (gsize) cx,
@@ -397,8 +419,8 @@ gst_ov_preproc_run (const GstOvPreprocParams *p, const GstVideoFrame *frame,
               urow);
           cps = 2;
         } else {
-          const guint8 *pv = GST_VIDEO_FRAME_PLANE_DATA (frame, 2);
-          int vs = GST_VIDEO_FRAME_PLANE_STRIDE (frame, 2);
+          const guint8 *pv = src->data[2];
+          int vs = src->stride[2];
           blend_rows (pu + (gsize) cyy->i0 * us + cx,
               pu + (gsize) cyy->i1 * us + cx, cyy->w1, cw, urow);
           blend_rows (pv + (gsize) cyy->i0 * vs + cx,

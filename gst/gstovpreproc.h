@@ -71,9 +71,27 @@ void gst_ov_preproc_params_set_normalization (GstOvPreprocParams *params,
 
 gboolean gst_ov_preproc_format_supported (GstVideoFormat format);
 
+/* A frame as plane pointers and strides, read in place: a mapped
+ * GstVideoFrame, or the planes of a mapped VA image (gstovvasurface.h),
+ * whose pitches and offsets are the driver's, not GStreamer's. `info`
+ * gives the format, size and colorimetry; its strides and offsets are not
+ * used. */
+typedef struct {
+  const GstVideoInfo *info;
+  const guint8 *data[GST_VIDEO_MAX_PLANES];
+  gint stride[GST_VIDEO_MAX_PLANES];
+} GstOvPreprocPlanes;
+
+void gst_ov_preproc_planes_from_frame (GstOvPreprocPlanes *planes,
+    const GstVideoFrame *frame);
+
 /* Writes the tensor for `region` (frame pixels; NULL: whole frame) into
  * dst, which holds width * height * channels elements of params->dtype.
  * Returns FALSE for an unsupported format or an empty region. */
+gboolean gst_ov_preproc_run_planes (const GstOvPreprocParams *params,
+    const GstOvPreprocPlanes *planes, const GstVideoRectangle *region,
+    void *dst, GstOvPreprocTransform *transform);
+/* The same for a mapped frame. */
 gboolean gst_ov_preproc_run (const GstOvPreprocParams *params,
     const GstVideoFrame *frame, const GstVideoRectangle *region, void *dst,
     GstOvPreprocTransform *transform);

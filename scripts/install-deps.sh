@@ -15,6 +15,7 @@ packages=(
   libmosquitto-dev mosquitto
   libsqlite3-dev
   libze-dev
+  libva-dev libgstreamer-plugins-bad1.0-dev
   curl ca-certificates
   jq
 )

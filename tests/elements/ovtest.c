@@ -34,7 +34,15 @@ ov_test_init (int *argc, char ***argv)
 int
 ov_test_run (void)
 {
+  return ov_test_run_full (NULL);
+}
+
+int
+ov_test_run_full (void (*before_deinit) (void))
+{
   int ret = g_test_run ();
+  if (before_deinit)
+    before_deinit ();
   g_ptr_array_unref (paths);
   g_free (model_dir);
   g_unlink (registry);

@@ -11,6 +11,9 @@
 void ov_test_init (int *argc, char ***argv);
 /* Runs the GLib tests, then deinitializes GStreamer (for LeakSanitizer). */
 int ov_test_run (void);
+/* The same, calling `before_deinit` (if not NULL) after the tests, while
+ * GStreamer is still initialized. */
+int ov_test_run_full (void (*before_deinit) (void));
 
 /* A path in the generated test-model folder (owned by the helper). */
 const char *ov_test_model (const char *name);

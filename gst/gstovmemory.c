@@ -1,0 +1,19 @@
+#include "gstovmemory.h"
+
+GstOvMemoryKind
+gst_ov_caps_memory_kind (const GstCaps *caps)
+{
+  GstCapsFeatures *features;
+
+  if (caps == NULL || gst_caps_is_empty (caps) || gst_caps_is_any (caps))
+    return GST_OV_MEMORY_SYSTEM;
+  features = gst_caps_get_features (caps, 0);
+  if (features == NULL)
+    return GST_OV_MEMORY_SYSTEM;
+  if (gst_caps_features_contains (features, GST_OV_CAPS_FEATURE_MEMORY_VA))
+    return GST_OV_MEMORY_VA;
+  if (gst_caps_features_contains (features,
+          GST_OV_CAPS_FEATURE_MEMORY_DMABUF))
+    return GST_OV_MEMORY_DMABUF;
+  return GST_OV_MEMORY_SYSTEM;
+}
