@@ -133,6 +133,11 @@ test_after_detect (void)
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (
               json_array_get_object_element (objects, 1), "detection"),
           "label"), ==, "car");
+  /* Our addition: the device that ran the inference (default AUTO, which
+   * is the CPU alone here). */
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (
+              json_array_get_object_element (objects, 1), "detection"),
+          "device"), ==, "CPU");
   gst_buffer_unref (out);
   g_object_unref (parser);
   gst_harness_teardown (h);
