@@ -47,6 +47,7 @@ compiled_model_new (OviModel *model, const OviCompileConfig *config)
   if (config)
     cm->config = *config;
   g_mutex_init (&cm->lock);
+  g_mutex_init (&cm->stats_lock);
   cm->plans = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       (GDestroyNotify) ovi_plan_unref);
   return cm;
@@ -229,6 +230,7 @@ ovi_compiled_model_unref (OviCompiledModel *cm)
   if (cm->device)
     cm->iface->close (cm->device);
   g_mutex_clear (&cm->lock);
+  g_mutex_clear (&cm->stats_lock);
   ovi_model_unref (cm->model);
   g_free (cm);
 }
@@ -246,11 +248,11 @@ ovi_compiled_model_get_optimal_requests (const OviCompiledModel *cm)
 void
 ovi_compiled_model_record_run (OviCompiledModel *cm, guint64 run_ns)
 {
-  g_mutex_lock (&cm->lock);
+  g_mutex_lock (&cm->stats_lock);
   cm->n_inferences++;
   cm->mean_run_ns = cm->mean_run_ns == 0 ? run_ns
       : (1 - AVERAGE_WEIGHT) * cm->mean_run_ns + AVERAGE_WEIGHT * run_ns;
-  g_mutex_unlock (&cm->lock);
+  g_mutex_unlock (&cm->stats_lock);
 }
 
 guint
@@ -282,12 +284,12 @@ ovi_compiled_model_get_device_usage (OviCompiledModel *cm,
   if (cm->sched)
     return ovi_auto_get_usage (cm->sched, usage, max);
   if (max > 0) {
-    g_mutex_lock (&cm->lock);
+    g_mutex_lock (&cm->stats_lock);
     usage[0].name = cm->device_name;
     usage[0].state = OVI_DEVICE_STATE_ACTIVE;
     usage[0].inferences = cm->n_inferences;
     usage[0].mean_latency_ms = cm->mean_run_ns / 1e6;
-    g_mutex_unlock (&cm->lock);
+    g_mutex_unlock (&cm->stats_lock);
   }
   return 1;
 }

@@ -30,7 +30,9 @@ struct _OviCompiledModel {
    * among them (auto-scheduler.h); requests delegate to those. */
   struct _OviAuto *sched;
   /* Completed inferences and their moving-average run time, for
-   * ovi_compiled_model_get_device_usage; under lock. */
+   * ovi_compiled_model_get_device_usage; under stats_lock (not lock,
+   * which a device's compile of a new input shape may hold for long). */
+  GMutex stats_lock;
   guint64 n_inferences;
   double mean_run_ns;
 };

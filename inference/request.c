@@ -522,8 +522,9 @@ auto_next (OviRequest *r, GError **error)
       r->children[d] = ovi_request_new (compiled, &err);
     child = r->children[d];
     /* Its last inference may still be returning from its callback. */
-    ovi_request_wait (child, NULL);
-    for (int i = 0; i < r->n_inputs && err == NULL; i++)
+    if (child)
+      ovi_request_wait (child, NULL);
+    for (int i = 0; child && i < r->n_inputs && err == NULL; i++)
       ovi_request_set_input_by_index (child, i, &r->inputs[i], &err);
     if (err == NULL)
       return child;
