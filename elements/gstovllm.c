@@ -55,6 +55,7 @@
 #include <string.h>
 
 #include "gstovbaseinference.h"
+#include "gstovdevice.h"
 #include "gstovmeta.h"
 #include "llm.h"
 #include "ovllm-config.h"
@@ -64,7 +65,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_ov_llm_debug);
 #define GST_CAT_DEFAULT gst_ov_llm_debug
 
 #define DEFAULT_MODEL NULL
-#define DEFAULT_DEVICE GST_OV_DEVICE_AUTO
+#define DEFAULT_DEVICE GST_OV_DEFAULT_DEVICE
 #define DEFAULT_MAX_NEW_TOKENS 256
 #define DEFAULT_TEMPERATURE 0.8
 #define DEFAULT_TOP_K 40
@@ -131,7 +132,7 @@ struct _GstOvLlm {
 
   /* Properties (object lock). */
   gchar *model;
-  GstOvDevice device;
+  gchar *device;
   guint max_new_tokens;
   gdouble temperature;
   gint top_k;
@@ -944,7 +945,7 @@ start (GstOvLlm *self)
   GError *error = NULL;
   gchar *model, *prompt_path, *generation_config;
   gboolean has_prompt, chat, apply_template, ok = FALSE;
-  GstOvDevice device;
+  gchar *device;
   gint64 t0;
 
   GST_OBJECT_LOCK (self);
@@ -954,7 +955,7 @@ start (GstOvLlm *self)
   has_prompt = self->prompt && *self->prompt;
   chat = self->chat;
   apply_template = self->apply_chat_template;
-  device = self->device;
+  device = g_strdup (self->device);
   ovi_llm_session_config_init (&config);
   config.context_length = self->context_length;
   config.n_threads = self->threads;
@@ -970,11 +971,11 @@ start (GstOvLlm *self)
         ("Model file '%s' not found", model), (NULL));
     goto done;
   }
-  if (device == GST_OV_DEVICE_GPU || device == GST_OV_DEVICE_NPU) {
+  if (!gst_ov_device_allows_cpu (device)) {
     GST_ELEMENT_ERROR (self, LIBRARY, INIT,
-        ("Device %s is not available", device == GST_OV_DEVICE_GPU
-            ? "GPU" : "NPU"),
-        ("the LLM runtime runs on the CPU; use device=CPU or AUTO"));
+        ("Device %s is not available", device),
+        ("the LLM runtime runs on the CPU; use device=CPU, AUTO or a list "
+            "that names the CPU"));
     goto done;
   }
   if (!ov_llm_config_parse (generation_config, &self->config, &error)) {
@@ -1054,6 +1055,7 @@ start (GstOvLlm *self)
 done:
   g_clear_error (&error);
   g_free (model);
+  g_free (device);
   g_free (prompt_path);
   g_free (generation_config);
   return ok;
@@ -1156,7 +1158,12 @@ set_property (GObject *object, guint prop_id, const GValue *value,
       g_free (self->model);
       self->model = g_value_dup_string (value);
       break;
-    case PROP_DEVICE: self->device = g_value_get_enum (value); break;
+    case PROP_DEVICE:
+      g_free (self->device);
+      self->device = g_value_dup_string (value);
+      if (self->device == NULL)
+        self->device = g_strdup (DEFAULT_DEVICE);
+      break;
     case PROP_MAX_NEW_TOKENS:
       self->max_new_tokens = g_value_get_uint (value);
       break;
@@ -1231,7 +1238,7 @@ get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_MODEL_PATH:
       g_value_set_string (value, self->model);
       break;
-    case PROP_DEVICE: g_value_set_enum (value, self->device); break;
+    case PROP_DEVICE: g_value_set_string (value, self->device); break;
     case PROP_MAX_NEW_TOKENS:
       g_value_set_uint (value, self->max_new_tokens);
       break;
@@ -1290,6 +1297,7 @@ finalize (GObject *object)
 
   release (self);
   g_free (self->model);
+  g_free (self->device);
   g_free (self->system_prompt);
   g_strfreev (self->stop);
   g_free (self->prompt);
@@ -1324,9 +1332,10 @@ gst_ov_llm_class_init (GstOvLlmClass *klass)
           "The same as 'model' (DL Streamer gvagenai's name)",
           DEFAULT_MODEL, ready));
   g_object_class_install_property (gobject_class, PROP_DEVICE,
-      g_param_spec_enum ("device", "Device",
-          "Inference device; the LLM runtime runs on the CPU (AUTO, CPU)",
-          gst_ov_device_get_type (), DEFAULT_DEVICE, ready));
+      g_param_spec_string ("device", "Device",
+          "Inference device, as the inference elements spell it; the LLM "
+          "runtime runs on the CPU: CPU, AUTO or a list naming the CPU",
+          DEFAULT_DEVICE, ready));
   g_object_class_install_property (gobject_class, PROP_MAX_NEW_TOKENS,
       g_param_spec_uint ("max-new-tokens", "Max new tokens",
           "Tokens to generate at most per answer (0: until a stop or the "
@@ -1472,7 +1481,7 @@ gst_ov_llm_init (GstOvLlm *self)
   gst_pad_use_fixed_caps (self->text_srcpad);
   gst_element_add_pad (GST_ELEMENT (self), self->text_srcpad);
 
-  self->device = DEFAULT_DEVICE;
+  self->device = g_strdup (DEFAULT_DEVICE);
   self->max_new_tokens = DEFAULT_MAX_NEW_TOKENS;
   self->temperature = DEFAULT_TEMPERATURE;
   self->top_k = DEFAULT_TOP_K;

@@ -182,7 +182,7 @@ add_tensor (JsonBuilder *b, const GstStructure *s)
   json_builder_set_member_name (b, "name");
   json_builder_add_string_value (b, gst_structure_get_name (s));
   for (const char *const *k = (const char *const[]) { "model_name",
-          "layer_name", "format", NULL }; *k; k++) {
+          "layer_name", "format", "device", NULL }; *k; k++) {
     if ((str = gst_structure_get_string (s, *k))) {
       json_builder_set_member_name (b, *k);
       json_builder_add_string_value (b, str);
@@ -203,6 +203,18 @@ add_tensor (JsonBuilder *b, const GstStructure *s)
   }
   add_data_array (b, s);
   json_builder_end_object (b);
+}
+
+/* The device that ran the inference (our addition to gvametaconvert's
+ * layout: one more key, which its readers skip). */
+static void
+add_device (JsonBuilder *b, const GstStructure *s)
+{
+  const gchar *device = gst_structure_get_string (s, "device");
+  if (device) {
+    json_builder_set_member_name (b, "device");
+    json_builder_add_string_value (b, device);
+  }
 }
 
 /* An attribute as gvametaconvert writes it: only structures with both a
@@ -226,6 +238,7 @@ add_attribute (JsonBuilder *b, const GstStructure *s)
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "name");
   json_builder_add_string_value (b, model);
+  add_device (b, s);
   json_builder_end_object (b);
   if (gst_structure_get_double (s, "confidence", &conf)) {
     json_builder_set_member_name (b, "confidence");
@@ -293,6 +306,7 @@ add_object (JsonBuilder *b, GstVideoRegionOfInterestMeta *roi,
       json_builder_set_member_name (b, "label");
       json_builder_add_string_value (b, label);
     }
+    add_device (b, det);
     json_builder_end_object (b);
   }
   for (GList *l = roi->params; l; l = l->next)

@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "gstovdevice.h"
 #include "gstovlandmarks.h"
 #include "gstovmemory.h"
 #include "gstovmeta.h"
@@ -20,7 +21,7 @@
 GST_DEBUG_CATEGORY_STATIC (gst_ov_base_inference_debug);
 #define GST_CAT_DEFAULT gst_ov_base_inference_debug
 
-#define DEFAULT_DEVICE GST_OV_DEVICE_AUTO
+#define DEFAULT_DEVICE GST_OV_DEFAULT_DEVICE
 #define DEFAULT_THRESHOLD 0.5
 #define DEFAULT_NIREQ 0
 #define DEFAULT_BATCH_SIZE 0
@@ -61,6 +62,8 @@ typedef struct {
   gchar *model_name;
   GstOvPreprocParams preproc;
   GPtrArray *object_classes;    /* filter for roi-list; NULL: all */
+  guint device_listener;        /* on the compiled model's device events */
+  gint started_reported;        /* atomic: the "started" message is out */
 
   /* Streaming thread only. */
   GstVideoInfo info;
@@ -109,26 +112,6 @@ static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (ALL_CAPS));
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (ALL_CAPS));
-
-GType
-gst_ov_device_get_type (void)
-{
-  static GType type = 0;
-  /* Names as DL Streamer spells devices (CPU, GPU, NPU, AUTO); nicks for
-   * the lower-case forms. */
-  static const GEnumValue values[] = {
-    { GST_OV_DEVICE_AUTO, "AUTO", "auto" },
-    { GST_OV_DEVICE_CPU, "CPU", "cpu" },
-    { GST_OV_DEVICE_GPU, "GPU", "gpu" },
-    { GST_OV_DEVICE_NPU, "NPU", "npu" },
-    { 0, NULL, NULL },
-  };
-  if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstOvDevice", values);
-    g_once_init_leave (&type, t);
-  }
-  return type;
-}
 
 GType
 gst_ov_inference_region_get_type (void)
@@ -207,10 +190,19 @@ gst_ov_base_inference_set_region (GstOvBaseInference *self,
   PRIV (self)->s.inference_region = region;
 }
 
+const gchar *
+gst_ov_job_get_device (const GstOvJob *job)
+{
+  return job->slot ? ovi_request_get_device (job->slot->request) : NULL;
+}
+
 GstVideoRegionOfInterestMeta *
 gst_ov_job_attach (const GstOvJob *job, GstBuffer *buffer,
     GstStructure *result)
 {
+  const gchar *device = gst_ov_job_get_device (job);
+  if (device)
+    gst_structure_set (result, "device", G_TYPE_STRING, device, NULL);
   if (job->roi == NULL) {
     gst_buffer_add_ov_tensor_meta (buffer, result);
     return NULL;
@@ -301,10 +293,35 @@ load_labels (GstOvBaseInference *self, GError **error)
   return TRUE;
 }
 
+/* The compiled model's scheduling events, on the thread where they
+ * happen: bus messages (posting is thread-safe). */
+static void
+on_device_event (OviCompiledModel *compiled, const OviDeviceEvent *event,
+    gpointer user_data)
+{
+  GstOvBaseInference *self = user_data;
+  if (event->type == OVI_DEVICE_EVENT_MIGRATED) {
+    GST_INFO_OBJECT (self, "inferences move from %s to %s",
+        event->previous ? event->previous : "(none)", event->device);
+    gst_ov_device_post (GST_ELEMENT (self), GST_OV_DEVICE_MIGRATED,
+        event->device, event->previous, NULL);
+  } else {
+    /* A warning, not an error: the stream goes on, on the next device. */
+    GST_WARNING_OBJECT (self, "device %s failed and was dropped: %s",
+        event->device, event->message);
+    gst_ov_device_post (GST_ELEMENT (self), GST_OV_DEVICE_FAILED,
+        event->device, NULL, event->message);
+  }
+}
+
 static void
 stop (GstOvBaseInference *self)
 {
   GstOvBaseInferencePrivate *p = PRIV (self);
+  if (p->device_listener)
+    ovi_compiled_model_remove_listener (
+        gst_ov_model_instance_get_compiled (p->instance), p->device_listener);
+  p->device_listener = 0;
   gst_ov_model_instance_release (p->instance);
   p->instance = NULL;
   gst_ov_model_proc_free (p->model_proc);
@@ -331,13 +348,6 @@ start (GstOvBaseInference *self)
   if (!g_file_test (p->s.model, G_FILE_TEST_IS_REGULAR)) {
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
         ("Model file '%s' not found", p->s.model), (NULL));
-    return FALSE;
-  }
-  if (p->s.device == GST_OV_DEVICE_GPU || p->s.device == GST_OV_DEVICE_NPU) {
-    GST_ELEMENT_ERROR (self, LIBRARY, INIT,
-        ("Device %s is not available", p->s.device == GST_OV_DEVICE_GPU
-            ? "GPU" : "NPU"),
-        ("this build runs inference on the CPU; use device=CPU or AUTO"));
     return FALSE;
   }
   if (p->s.batch_size > 1) {
@@ -370,15 +380,27 @@ start (GstOvBaseInference *self)
     *strrchr (base, '.') = '\0';
   p->model_name = base;
 
+  if (g_ascii_strncasecmp (p->s.device, "MULTI", 5) == 0)
+    GST_INFO_OBJECT (self, "device %s is run as AUTO: requests are spread "
+        "over the devices by their speed and queues", p->s.device);
   p->instance = gst_ov_model_instance_acquire (p->s.model_instance_id,
-      p->s.model, "CPU", (int) p->s.nireq, &err);
+      p->s.model, p->s.device, (int) p->s.nireq, &err);
   if (p->instance == NULL) {
-    GST_ELEMENT_ERROR (self, LIBRARY, INIT,
-        ("Cannot load model '%s'", p->s.model), ("%s", err->message));
+    if (g_error_matches (err, OVI_ERROR, OVI_ERROR_DEVICE))
+      GST_ELEMENT_ERROR (self, LIBRARY, INIT,
+          ("Device '%s' is not usable: %s", p->s.device, err->message),
+          ("%s", err->message));
+    else
+      GST_ELEMENT_ERROR (self, LIBRARY, INIT,
+          ("Cannot load model '%s'", p->s.model), ("%s", err->message));
     g_error_free (err);
     stop (self);
     return FALSE;
   }
+  p->started_reported = FALSE;
+  p->device_listener = ovi_compiled_model_add_listener (
+      gst_ov_model_instance_get_compiled (p->instance), on_device_event,
+      self);
   if (!setup_preproc (self, &err)
       || (klass->model_ready && !klass->model_ready (self, &err))) {
     GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
@@ -420,8 +442,13 @@ job_finish (GstOvBaseInference *self, GstBuffer *buffer,
       *error = err;
     else
       g_error_free (err);
-  } else if (decode && (error == NULL || *error == NULL)) {
-    klass->decode (self, buffer, info, job, error);
+  } else {
+    if (g_atomic_int_compare_and_exchange (&p->started_reported, FALSE,
+            TRUE))
+      gst_ov_device_post (GST_ELEMENT (self), GST_OV_DEVICE_STARTED,
+          gst_ov_job_get_device (job), NULL, NULL);
+    if (decode && (error == NULL || *error == NULL))
+      klass->decode (self, buffer, info, job, error);
   }
   gst_ov_model_instance_push_slot (p->instance, self, job->slot);
   job->slot = NULL;
@@ -1032,7 +1059,13 @@ set_property (GObject *object, guint prop_id, const GValue *value,
       s->labels = g_value_dup_string (value);
       break;
     case PROP_DEVICE:
-      s->device = g_value_get_enum (value);
+      /* Checked at start, where the engine sees the devices present. */
+      g_free (s->device);
+      s->device = g_value_dup_string (value);
+      if (s->device == NULL || *g_strstrip (s->device) == '\0') {
+        g_free (s->device);
+        s->device = g_strdup (DEFAULT_DEVICE);
+      }
       break;
     case PROP_THRESHOLD:
       s->threshold = g_value_get_double (value);
@@ -1077,7 +1110,7 @@ get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_MODEL_PROC: g_value_set_string (value, s->model_proc); break;
     case PROP_LABELS_FILE: g_value_set_string (value, s->labels_file); break;
     case PROP_LABELS: g_value_set_string (value, s->labels); break;
-    case PROP_DEVICE: g_value_set_enum (value, s->device); break;
+    case PROP_DEVICE: g_value_set_string (value, s->device); break;
     case PROP_THRESHOLD: g_value_set_double (value, s->threshold); break;
     case PROP_NIREQ: g_value_set_uint (value, s->nireq); break;
     case PROP_BATCH_SIZE: g_value_set_uint (value, s->batch_size); break;
@@ -1107,6 +1140,7 @@ finalize (GObject *object)
   g_free (p->s.model_proc);
   g_free (p->s.labels_file);
   g_free (p->s.labels);
+  g_free (p->s.device);
   g_free (p->s.object_class);
   g_free (p->s.model_instance_id);
   g_mutex_clear (&p->lock);
@@ -1150,9 +1184,13 @@ gst_ov_base_inference_class_init (GstOvBaseInferenceClass *klass)
           "Comma-separated labels, in class order (overrides labels-file "
           "and model-proc's labels)", NULL, rw));
   g_object_class_install_property (gobject_class, PROP_DEVICE,
-      g_param_spec_enum ("device", "Device",
-          "Inference device; AUTO picks the best present one",
-          gst_ov_device_get_type (), DEFAULT_DEVICE, rw));
+      g_param_spec_string ("device", "Device",
+          "Inference device: CPU, GPU, GPU.1, NPU, AUTO (all present, NPU "
+          "then GPU then CPU), AUTO:GPU,CPU or gpu,cpu (a priority list: "
+          "starts on the CPU, moves to the first device once compiled, "
+          "spreads requests by speed; a failing device is dropped), "
+          "MULTI:... (as AUTO). HETERO is not supported",
+          DEFAULT_DEVICE, rw));
   g_object_class_install_property (gobject_class, PROP_THRESHOLD,
       g_param_spec_double ("threshold", "Threshold",
           "Results with a lower confidence are dropped", 0.0, 1.0,
@@ -1186,7 +1224,6 @@ gst_ov_base_inference_class_init (GstOvBaseInferenceClass *klass)
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_type_mark_as_plugin_api (GST_TYPE_OV_BASE_INFERENCE, 0);
-  gst_type_mark_as_plugin_api (gst_ov_device_get_type (), 0);
   gst_type_mark_as_plugin_api (gst_ov_inference_region_get_type (), 0);
 }
 
@@ -1196,7 +1233,7 @@ gst_ov_base_inference_init (GstOvBaseInference *self)
   GstOvBaseInferencePrivate *p = PRIV (self);
   GstElementClass *eclass = GST_ELEMENT_GET_CLASS (self);
 
-  p->s.device = DEFAULT_DEVICE;
+  p->s.device = g_strdup (DEFAULT_DEVICE);
   p->s.threshold = DEFAULT_THRESHOLD;
   p->s.nireq = DEFAULT_NIREQ;
   p->s.batch_size = DEFAULT_BATCH_SIZE;

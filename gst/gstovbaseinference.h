@@ -20,13 +20,6 @@ G_DECLARE_DERIVABLE_TYPE (GstOvBaseInference, gst_ov_base_inference, GST,
     OV_BASE_INFERENCE, GstElement)
 
 typedef enum {
-  GST_OV_DEVICE_AUTO,
-  GST_OV_DEVICE_CPU,
-  GST_OV_DEVICE_GPU,
-  GST_OV_DEVICE_NPU,
-} GstOvDevice;
-
-typedef enum {
   GST_OV_REGION_FULL_FRAME,
   GST_OV_REGION_ROI_LIST,
 } GstOvInferenceRegion;
@@ -69,7 +62,7 @@ typedef struct {
   gchar *model_proc;
   gchar *labels_file;
   gchar *labels;
-  GstOvDevice device;
+  gchar *device;                /* DL Streamer's strings (gstovdevice.h) */
   gdouble threshold;
   guint nireq;
   guint batch_size;
@@ -94,6 +87,9 @@ const gchar *gst_ov_base_inference_get_model_name (GstOvBaseInference *self);
 const GstOvPreprocParams *gst_ov_base_inference_get_preproc (
     GstOvBaseInference *self);
 
+/* The device that ran the job's inference ("CPU", "GPU.0"). */
+const gchar *gst_ov_job_get_device (const GstOvJob *job);
+
 /* The request's outputs as views (n <= OVI limits), FALSE on error. */
 gboolean gst_ov_job_get_outputs (const GstOvJob *job, OviTensorView *views,
     const char **names, int max, int *n);
@@ -103,11 +99,11 @@ void gst_ov_base_inference_set_region (GstOvBaseInference *self,
     GstOvInferenceRegion region);
 
 /* Attaches a result structure (taken) to the job's ROI, or to the frame
- * as a GstOvTensorMeta for full-frame jobs. Returns the ROI or NULL. */
+ * as a GstOvTensorMeta for full-frame jobs, with the job's `device` set
+ * on it. Returns the ROI or NULL. */
 GstVideoRegionOfInterestMeta *gst_ov_job_attach (const GstOvJob *job,
     GstBuffer *buffer, GstStructure *result);
 
-GType gst_ov_device_get_type (void);
 GType gst_ov_inference_region_get_type (void);
 
 G_END_DECLS

@@ -106,6 +106,10 @@ gst_ov_job_add_detections (GstOvBaseInference *base, const GstOvJob *job,
     /* Objects found inside a region belong to it. */
     if (roi && job->roi)
       roi->parent_id = job->roi->id;
+    if (roi && gst_ov_job_get_device (job))
+      gst_structure_set (gst_video_region_of_interest_meta_get_param (roi,
+              "detection"), "device", G_TYPE_STRING,
+          gst_ov_job_get_device (job), NULL);
     if (roi && kind == OV_CONVERTER_YOLO_V8_SEG)
       add_mask (roi, job, outs, names, &seg, d, pp,
           gst_ov_base_inference_get_model_name (base));

@@ -213,6 +213,12 @@ gst_ov_model_instance_get_model (GstOvModelInstance *inst)
   return inst->model;
 }
 
+OviCompiledModel *
+gst_ov_model_instance_get_compiled (GstOvModelInstance *inst)
+{
+  return inst->compiled;
+}
+
 int
 gst_ov_model_instance_get_n_slots (GstOvModelInstance *inst)
 {

@@ -18,16 +18,20 @@ typedef struct {
   OviTensorView input_view; /* shape and type of `input` */
 } GstOvSlot;
 
-/* Loads and compiles `model_path` for `device` ("CPU") with `nireq`
- * requests (0: the device's optimal number), or returns the instance
- * already shared under `instance_id` (NULL or "": never shared). A shared
- * instance must name the same model file; each user adds a request when
- * there are not more requests than users. */
+/* Loads and compiles `model_path` for `device` (any ovi_compile string:
+ * "CPU", "AUTO", "gpu,cpu") with `nireq` requests (0: the device's
+ * optimal number), or returns the instance already shared under
+ * `instance_id` (NULL or "": never shared). A shared instance must name
+ * the same model file and keeps the device of the element that created
+ * it; each user adds a request when there are not more requests than
+ * users. */
 GstOvModelInstance *gst_ov_model_instance_acquire (const char *instance_id,
     const char *model_path, const char *device, int nireq, GError **error);
 void gst_ov_model_instance_release (GstOvModelInstance *inst);
 
 OviModel *gst_ov_model_instance_get_model (GstOvModelInstance *inst);
+OviCompiledModel *gst_ov_model_instance_get_compiled (
+    GstOvModelInstance *inst);
 int gst_ov_model_instance_get_n_slots (GstOvModelInstance *inst);
 const char *gst_ov_model_instance_get_path (GstOvModelInstance *inst);
 

@@ -3,6 +3,8 @@
 #include <omp.h>
 #include <string.h>
 
+#include "auto-scheduler.h"
+#include "device-list.h"
 #include "model.h"
 #include "request-private.h"
 #include "thread-affinity.h"
@@ -46,13 +48,50 @@ drop_weights (OviGraph *g)
   }
 }
 
+static OviCompiledModel *
+compiled_model_new (OviModel *model, const OviCompileConfig *config)
+{
+  OviCompiledModel *cm = g_new0 (OviCompiledModel, 1);
+  cm->ref_count = 1;
+  /* A copy of the graph sharing the model's weights: the caller may drop
+   * the model, and with it the weights this compiled model's plans have
+   * packed (see ovi_compile). */
+  cm->model = ovi_model_new_from_graph (ovi_graph_copy (model->graph));
+  if (config)
+    cm->config = *config;
+  g_mutex_init (&cm->lock);
+  g_mutex_init (&cm->stats_lock);
+  cm->plans = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      (GDestroyNotify) ovi_plan_unref);
+  return cm;
+}
+
+/* AUTO and lists of several devices: a compiled model per device behind
+ * the scheduler; this one has no plans of its own. */
+static OviCompiledModel *
+compile_scheduled (OviModel *model, GPtrArray *names,
+    const OviCompileConfig *config, GError **error)
+{
+  OviCompiledModel *cm = compiled_model_new (model, config);
+  cm->iface = ovi_device_interface (OVI_DEVICE_TYPE_CPU);
+  cm->threads_per_stream = 1;
+  cm->sched = ovi_auto_new (cm, model, names, config, error);
+  if (cm->sched == NULL) {
+    ovi_compiled_model_unref (cm);
+    return NULL;
+  }
+  cm->n_streams = ovi_auto_get_optimal_requests (cm->sched);
+  return cm;
+}
+
 OviCompiledModel *
 ovi_compile (OviModel *model, const char *device,
     const OviCompileConfig *config, GError **error)
 {
   OviCompiledModel *cm;
   int cores = n_cores ();
-
+  GPtrArray *names;
+  gboolean scheduled;
   const OviDeviceInterface *iface;
   int index = 0;
 
@@ -63,23 +102,23 @@ ovi_compile (OviModel *model, const char *device,
         "compile the loaded model", model->graph->source);
     return NULL;
   }
-  /* AUTO stays on the CPU until the scheduler chooses among devices. */
-  if (device == NULL || g_ascii_strcasecmp (device, "AUTO") == 0)
-    device = "CPU";
-  if (!ovi_device_lookup (device, &iface, &index, error))
+  names = ovi_device_list_parse (device, &scheduled, error);
+  if (names == NULL)
     return NULL;
-  cm = g_new0 (OviCompiledModel, 1);
-  cm->ref_count = 1;
-  /* A copy of the graph sharing the model's weights: the caller may drop
-   * the model, and with it the weights this compiled model's plans have
-   * packed (see below). */
-  cm->model = ovi_model_new_from_graph (ovi_graph_copy (model->graph));
+  if (names->len > 1) {
+    cm = compile_scheduled (model, names, config, error);
+    g_ptr_array_free (names, TRUE);
+    return cm;
+  }
+  /* One device (AUTO where only the CPU is present): compiled as such. */
+  if (!ovi_device_lookup (names->pdata[0], &iface, &index, error)) {
+    g_ptr_array_free (names, TRUE);
+    return NULL;
+  }
+  g_ptr_array_free (names, TRUE);
+  cm = compiled_model_new (model, config);
   cm->iface = iface;
-  if (config)
-    cm->config = *config;
-  g_mutex_init (&cm->lock);
-  cm->plans = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-      (GDestroyNotify) ovi_plan_unref);
+  cm->device_name = ovi_device_get_name (iface, index);
   if (iface->open) {
     cm->device = iface->open (index, &cm->config, error);
     if (cm->device == NULL) {
@@ -213,10 +252,13 @@ ovi_compiled_model_unref (OviCompiledModel *cm)
     return;
   if (cm->workers)
     g_thread_pool_free (cm->workers, FALSE, TRUE);
+  if (cm->sched)
+    ovi_auto_free (cm->sched);
   g_hash_table_destroy (cm->plans);
   if (cm->device)
     cm->iface->close (cm->device);
   g_mutex_clear (&cm->lock);
+  g_mutex_clear (&cm->stats_lock);
   ovi_model_unref (cm->model);
   g_free (cm);
 }
@@ -231,4 +273,67 @@ int
 ovi_compiled_model_get_optimal_requests (const OviCompiledModel *cm)
 {
   return cm->n_streams;
+}
+
+/* Weight of the newest run time in the moving average (as the
+ * scheduler's). */
+#define AVERAGE_WEIGHT 0.2
+
+void
+ovi_compiled_model_record_run (OviCompiledModel *cm, guint64 run_ns)
+{
+  g_mutex_lock (&cm->stats_lock);
+  cm->n_inferences++;
+  cm->mean_run_ns = cm->mean_run_ns == 0 ? run_ns
+      : (1 - AVERAGE_WEIGHT) * cm->mean_run_ns + AVERAGE_WEIGHT * run_ns;
+  g_mutex_unlock (&cm->stats_lock);
+}
+
+guint
+ovi_compiled_model_add_listener (OviCompiledModel *cm,
+    OviDeviceEventFunc func, gpointer user_data)
+{
+  /* One device has nothing to report; ids are still distinct from 0. */
+  return cm->sched ? ovi_auto_add_listener (cm->sched, func, user_data)
+      : G_MAXUINT;
+}
+
+void
+ovi_compiled_model_remove_listener (OviCompiledModel *cm, guint id)
+{
+  if (cm->sched)
+    ovi_auto_remove_listener (cm->sched, id);
+}
+
+const char *
+ovi_compiled_model_get_device (OviCompiledModel *cm)
+{
+  return cm->sched ? ovi_auto_get_preferred (cm->sched) : cm->device_name;
+}
+
+int
+ovi_compiled_model_get_device_usage (OviCompiledModel *cm,
+    OviDeviceUsage *usage, int max)
+{
+  if (cm->sched)
+    return ovi_auto_get_usage (cm->sched, usage, max);
+  if (max > 0) {
+    g_mutex_lock (&cm->stats_lock);
+    usage[0].name = cm->device_name;
+    usage[0].state = OVI_DEVICE_STATE_ACTIVE;
+    usage[0].inferences = cm->n_inferences;
+    usage[0].mean_latency_ms = cm->mean_run_ns / 1e6;
+    g_mutex_unlock (&cm->stats_lock);
+  }
+  return 1;
+}
+
+OviCompiledModel *
+ovi_compile_plan_on_cpu (const OviPlan *plan, GError **error)
+{
+  OviCompileConfig config = { .n_threads = plan->max_threads };
+  OviModel *model = ovi_model_new_from_graph (ovi_graph_copy (plan->graph));
+  OviCompiledModel *cm = ovi_compile (model, "CPU", &config, error);
+  ovi_model_unref (model);
+  return cm;
 }

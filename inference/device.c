@@ -107,6 +107,17 @@ ovi_get_devices (int *n_devices)
   return (const OviDeviceInfo *) r->infos->data;
 }
 
+const char *
+ovi_device_get_name (const OviDeviceInterface *iface, int index)
+{
+  const Registry *r = get_registry ();
+  for (guint i = 0; i < r->infos->len; i++)
+    if (r->kinds[g_array_index (r->info_kind, int, i)] == iface
+        && g_array_index (r->info_index, int, i) == index)
+      return g_array_index (r->infos, OviDeviceInfo, i).name;
+  return NULL;
+}
+
 const OviDeviceInterface *
 ovi_device_interface (OviDeviceType type)
 {

@@ -59,9 +59,24 @@ const OviDeviceInterface *ovi_device_interface (OviDeviceType type);
 gboolean ovi_device_lookup (const char *name,
     const OviDeviceInterface **iface, int *index, GError **error);
 
+/* The registry's name of the index-th device of a kind ("CPU", "GPU.0"),
+ * NULL when there is none. */
+const char *ovi_device_get_name (const OviDeviceInterface *iface, int index);
+
+/* Exported from the shared library for tests, which reach the engine
+ * through it when the GStreamer plugin shares it. */
+#define OVI_TEST_API __attribute__ ((visibility ("default")))
+
 /* Tests register extra device kinds (a deliberately slow or failing one)
  * before the first ovi_get_devices call; not for production use. */
-void ovi_device_register_for_tests (const OviDeviceInterface *iface);
+OVI_TEST_API void ovi_device_register_for_tests (
+    const OviDeviceInterface *iface);
+
+/* A CPU compiled model running `plan`'s graph as the CPU would: for test
+ * device kinds that delegate their work to the CPU (and check that the
+ * scheduler, not the arithmetic, is what they change). */
+OVI_TEST_API OviCompiledModel *ovi_compile_plan_on_cpu (const OviPlan *plan,
+    GError **error);
 
 G_END_DECLS
 

@@ -26,6 +26,16 @@ struct _OviCompiledModel {
   gint next_stream;         /* the next worker's stream number (pinning) */
   const OviDeviceInterface *iface;   /* the device kind */
   gpointer device;          /* iface->open's result; NULL on the CPU */
+  const char *device_name;  /* the registry's; NULL when scheduled */
+  /* AUTO and device lists: one compiled model per device and the choice
+   * among them (auto-scheduler.h); requests delegate to those. */
+  struct _OviAuto *sched;
+  /* Completed inferences and their moving-average run time, for
+   * ovi_compiled_model_get_device_usage; under stats_lock (not lock,
+   * which a device's compile of a new input shape may hold for long). */
+  GMutex stats_lock;
+  guint64 n_inferences;
+  double mean_run_ns;
 };
 
 /* Wraps a loaded graph (takes ownership). */
@@ -34,6 +44,10 @@ OviModel *ovi_model_new_from_graph (OviGraph *graph);
 /* Returns a plan for these input shapes, cached per compiled model. */
 OviPlan *ovi_compiled_model_get_plan (OviCompiledModel *compiled,
     const OviTensorView *inputs, GError **error);
+
+/* Counts one successful inference of `run_ns`. */
+void ovi_compiled_model_record_run (OviCompiledModel *compiled,
+    guint64 run_ns);
 
 GThreadPool *ovi_compiled_model_get_workers (OviCompiledModel *compiled,
     GError **error);

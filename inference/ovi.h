@@ -155,8 +155,16 @@ int ovi_model_get_n_nodes (const OviModel *model);
 const OviDeviceInfo *ovi_get_devices (int *n_devices);
 
 /* Compiling. `device` is a name from ovi_get_devices, a type ("GPU" is
- * the first GPU), or NULL for "CPU". NULL config means latency hint, all
- * cores, automatic precision. */
+ * the first GPU), or NULL for "CPU"; or a scheduled list: "AUTO" (every
+ * device present, NPU, GPU, CPU), "AUTO:GPU,CPU" (OpenVINO's priority
+ * list), "gpu,cpu" (the same, short), "MULTI:..." (taken as AUTO). A
+ * scheduled model compiles on the CPU at once when the list has it and on
+ * the other devices in background threads; inferences run on the CPU
+ * meanwhile, move to a better device once its compile finished and its
+ * first inference succeeded, and are balanced by measured latency and
+ * queue depth. An inference whose device fails is retried on the next
+ * device, and the failing device dropped (docs/devices.md). NULL config
+ * means latency hint, all cores, automatic precision. */
 OviCompiledModel *ovi_compile (OviModel *model, const char *device,
     const OviCompileConfig *config, GError **error);
 void ovi_compiled_model_unref (OviCompiledModel *compiled);
@@ -169,6 +177,59 @@ int ovi_compiled_model_get_optimal_requests (const OviCompiledModel *compiled);
  * plan: this model then cannot be compiled again, but holding it instead
  * of the loaded one lets the loaded model's weights be freed. */
 OviModel *ovi_compiled_model_get_model (OviCompiledModel *compiled);
+
+/* Scheduling (AUTO and lists): what happened, told to listeners. */
+typedef enum {
+  /* A better device compiled and ran its first inference: inferences now
+   * prefer `device` over `previous`. */
+  OVI_DEVICE_EVENT_MIGRATED,
+  /* `device` failed (compile or inference; `message` says how) and was
+   * dropped; `previous` is unused, `device` the one failing, and the
+   * inferences it would have run go to the next device. */
+  OVI_DEVICE_EVENT_FAILED,
+} OviDeviceEventType;
+
+typedef struct {
+  OviDeviceEventType type;
+  const char *device;
+  const char *previous;     /* MIGRATED: the device preferred before */
+  const char *message;      /* FAILED: the device's error */
+} OviDeviceEvent;
+
+/* Called on the thread where it happened (a compile thread, an inference
+ * thread), one event at a time; it must not add or remove listeners. */
+typedef void (*OviDeviceEventFunc) (OviCompiledModel *compiled,
+    const OviDeviceEvent *event, gpointer user_data);
+
+/* Returns an id for ovi_compiled_model_remove_listener; once that
+ * returns, the function is not running and will not be called. A model
+ * compiled for one device has no events. */
+guint ovi_compiled_model_add_listener (OviCompiledModel *compiled,
+    OviDeviceEventFunc func, gpointer user_data);
+void ovi_compiled_model_remove_listener (OviCompiledModel *compiled,
+    guint id);
+
+/* The device inferences prefer now (AUTO: the best that has succeeded). */
+const char *ovi_compiled_model_get_device (OviCompiledModel *compiled);
+
+typedef enum {
+  OVI_DEVICE_STATE_COMPILING,
+  OVI_DEVICE_STATE_COMPILED,   /* waiting for its first inference */
+  OVI_DEVICE_STATE_ACTIVE,
+  OVI_DEVICE_STATE_FAILED,
+} OviDeviceState;
+
+typedef struct {
+  const char *name;
+  OviDeviceState state;
+  guint64 inferences;       /* completed on this device */
+  double mean_latency_ms;   /* moving average of one inference's run time */
+} OviDeviceUsage;
+
+/* Fills up to max entries, one per device of the compiled model in
+ * priority order; returns how many devices it has. */
+int ovi_compiled_model_get_device_usage (OviCompiledModel *compiled,
+    OviDeviceUsage *usage, int max);
 
 /* Requests: each owns its memory arena, so several can run at once. */
 OviRequest *ovi_request_new (OviCompiledModel *compiled, GError **error);
@@ -189,6 +250,10 @@ gboolean ovi_request_infer_async (OviRequest *request,
     OviRequestCallback callback, gpointer user_data, GError **error);
 /* Waits for an asynchronous inference; returns its result. */
 gboolean ovi_request_wait (OviRequest *request, GError **error);
+
+/* The device that ran the request's last inference ("CPU", "GPU.0"), NULL
+ * before its first; valid as long as the compiled model. */
+const char *ovi_request_get_device (const OviRequest *request);
 
 int ovi_request_get_n_outputs (const OviRequest *request);
 /* Output memory belongs to the request until its next inference. */

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "auto-scheduler.h"
 #include "model.h"
 #include "request-private.h"
 
@@ -36,6 +37,18 @@ struct _OviRequest {
   int *io_start;
   gboolean profiling;
   OviProfileEntry *profile;    /* per step, while profiling */
+  gboolean has_run;            /* an inference has succeeded */
+  guint64 last_run_ns;         /* how long the last inference ran */
+
+  /* On a scheduled compiled model (AUTO): a request per device, made on
+   * first use, and the state of the inference running. */
+  OviRequest **children;
+  int n_children;
+  int last_device;             /* the device that ran the last inference */
+  int current;                 /* the device running this one */
+  guint64 tried;               /* devices it failed on (bit per device) */
+  int blamed;                  /* the first of those, -1 when none */
+  GError *blamed_error;        /* its error */
 
   /* Asynchronous state. */
   GMutex lock;
@@ -58,6 +71,12 @@ ovi_request_new (OviCompiledModel *cm, GError **error)
   r->input_set = g_new0 (gboolean, MAX (r->n_inputs, 1));
   g_mutex_init (&r->lock);
   g_cond_init (&r->done_cond);
+  if (cm->sched) {
+    r->n_children = ovi_auto_get_n_devices (cm->sched);
+    r->children = g_new0 (OviRequest *, r->n_children);
+    r->last_device = -1;
+    r->blamed = -1;
+  }
   return r;
 }
 
@@ -100,6 +119,10 @@ ovi_request_free (OviRequest *r)
   if (r == NULL)
     return;
   ovi_request_wait (r, NULL);
+  for (int i = 0; i < r->n_children; i++)
+    ovi_request_free (r->children[i]);
+  g_free (r->children);
+  g_clear_error (&r->blamed_error);
   unbind (r);
   ovi_tensor_clear (&r->dynamic_scratch);
   ovi_aligned_free (r->arena);
@@ -402,26 +425,26 @@ release (OviRequest *r)
   g_mutex_unlock (&r->lock);
 }
 
-gboolean
-ovi_request_infer (OviRequest *r, GError **error)
+/* infer_now, timed, and counted when it succeeds. */
+static gboolean
+run_counted (OviRequest *r, GError **error)
 {
-  gboolean ok;
-  if (!claim (r, FALSE, NULL, NULL, error))
+  guint64 start = now_ns ();
+  if (!infer_now (r, error))
     return FALSE;
-  omp_set_num_threads (r->cm->threads_per_stream);
-  ok = infer_now (r, error);
-  release (r);
-  return ok;
+  r->last_run_ns = now_ns () - start;
+  r->has_run = TRUE;
+  ovi_compiled_model_record_run (r->cm, r->last_run_ns);
+  return TRUE;
 }
 
-void
-ovi_request_run_async_job (OviRequest *r)
+/* Ends an asynchronous inference with its result (taken). */
+static void
+complete_async (OviRequest *r, GError *err)
 {
-  GError *err = NULL;
   OviRequestCallback cb;
   gpointer data;
 
-  infer_now (r, &err);
   g_mutex_lock (&r->lock);
   r->async_error = err;
   cb = r->callback;
@@ -434,6 +457,151 @@ ovi_request_run_async_job (OviRequest *r)
   release (r);
 }
 
+/* AUTO: each inference runs whole on one device's request. The device is
+ * the scheduler's choice; an inference that fails there is retried on the
+ * next one, and the device that failed is dropped only once another has
+ * run the same inputs (an input no device can run is the caller's error,
+ * not a device failure). */
+
+static void
+auto_reset (OviRequest *r)
+{
+  r->tried = 0;
+  r->blamed = -1;
+  g_clear_error (&r->blamed_error);
+}
+
+/* The device failed this inference (err taken). */
+static void
+auto_failed (OviRequest *r, GError *err)
+{
+  ovi_auto_end (r->cm->sched, r->current, FALSE, 0);
+  r->tried |= 1ull << r->current;
+  if (r->blamed < 0) {
+    r->blamed = r->current;
+    r->blamed_error = err;
+  } else {
+    g_error_free (err);
+  }
+}
+
+static void
+auto_succeeded (OviRequest *r, guint64 run_ns)
+{
+  ovi_auto_end (r->cm->sched, r->current, TRUE, run_ns);
+  if (r->blamed >= 0)
+    ovi_auto_drop (r->cm->sched, r->blamed, r->current, r->blamed_error);
+  r->last_device = r->current;
+  r->has_run = TRUE;
+  r->last_run_ns = run_ns;
+  auto_reset (r);
+}
+
+/* The next device's request with this request's inputs bound, NULL with
+ * the first device's error when every device has been tried. */
+static OviRequest *
+auto_next (OviRequest *r, GError **error)
+{
+  for (;;) {
+    OviCompiledModel *compiled;
+    OviRequest *child;
+    GError *err = NULL;
+    int d = ovi_auto_begin (r->cm->sched, r->tried, &compiled);
+
+    if (d < 0) {
+      if (r->blamed_error)
+        g_propagate_error (error, g_error_copy (r->blamed_error));
+      else
+        g_set_error (error, OVI_ERROR, OVI_ERROR_DEVICE,
+            "no device is left to run the inference");
+      auto_reset (r);
+      return NULL;
+    }
+    r->current = d;
+    if (r->children[d] == NULL)
+      r->children[d] = ovi_request_new (compiled, &err);
+    child = r->children[d];
+    /* Its last inference may still be returning from its callback. */
+    if (child)
+      ovi_request_wait (child, NULL);
+    for (int i = 0; child && i < r->n_inputs && err == NULL; i++)
+      ovi_request_set_input_by_index (child, i, &r->inputs[i], &err);
+    if (err == NULL)
+      return child;
+    auto_failed (r, err);
+  }
+}
+
+static gboolean
+auto_infer (OviRequest *r, GError **error)
+{
+  OviRequest *child;
+  auto_reset (r);
+  while ((child = auto_next (r, error))) {
+    GError *err = NULL;
+    if (ovi_request_infer (child, &err)) {
+      auto_succeeded (r, child->last_run_ns);
+      return TRUE;
+    }
+    auto_failed (r, err);
+  }
+  return FALSE;
+}
+
+static void auto_submit (OviRequest *r);
+
+/* A device's request finished (on that device's worker thread). */
+static void
+auto_child_done (OviRequest *child, const GError *error, gpointer user_data)
+{
+  OviRequest *r = user_data;
+  if (error == NULL) {
+    auto_succeeded (r, child->last_run_ns);
+    complete_async (r, NULL);
+    return;
+  }
+  auto_failed (r, g_error_copy (error));
+  auto_submit (r);
+}
+
+static void
+auto_submit (OviRequest *r)
+{
+  GError *err = NULL;
+  OviRequest *child;
+  while ((child = auto_next (r, &err))) {
+    if (ovi_request_infer_async (child, auto_child_done, r, &err))
+      return;
+    auto_failed (r, err);
+    err = NULL;
+  }
+  complete_async (r, err);
+}
+
+gboolean
+ovi_request_infer (OviRequest *r, GError **error)
+{
+  gboolean ok;
+  if (!claim (r, FALSE, NULL, NULL, error))
+    return FALSE;
+  if (r->cm->sched) {
+    ok = auto_infer (r, error);
+  } else {
+    omp_set_num_threads (r->cm->threads_per_stream);
+    ok = run_counted (r, error);
+  }
+  release (r);
+  return ok;
+}
+
+void
+ovi_request_run_async_job (OviRequest *r)
+{
+  GError *err = NULL;
+  run_counted (r, &err);
+  complete_async (r, err);
+}
+
 gboolean
 ovi_request_infer_async (OviRequest *r, OviRequestCallback callback,
     gpointer user_data, GError **error)
@@ -442,6 +610,11 @@ ovi_request_infer_async (OviRequest *r, OviRequestCallback callback,
   GThreadPool *pool;
   if (!claim (r, TRUE, callback, user_data, error))
     return FALSE;
+  if (r->cm->sched) {
+    auto_reset (r);
+    auto_submit (r);
+    return TRUE;
+  }
   pool = ovi_compiled_model_get_workers (r->cm, error);
   if (pool == NULL) {
     release (r);
@@ -471,6 +644,14 @@ ovi_request_wait (OviRequest *r, GError **error)
   return ok;
 }
 
+const char *
+ovi_request_get_device (const OviRequest *r)
+{
+  if (r->cm->sched)
+    return ovi_auto_get_device_name (r->cm->sched, r->last_device);
+  return r->has_run ? r->cm->device_name : NULL;
+}
+
 int
 ovi_request_get_n_outputs (const OviRequest *r)
 {
@@ -483,6 +664,9 @@ ovi_request_get_output (const OviRequest *r, int index, const char **name,
 {
   const OviGraph *g;
   const OviTensor *t;
+  if (r->cm->sched)
+    return r->last_device >= 0 && ovi_request_get_output (
+        r->children[r->last_device], index, name, out);
   if (r->plan == NULL || index < 0 || index >= ovi_request_get_n_outputs (r))
     return FALSE;
   g = r->plan->graph;

@@ -1,9 +1,12 @@
 /* ovi-bench: latency and throughput of one model, like OpenVINO's
  * benchmark_app.
- *   ovi-bench --model M [--device CPU] [--shape NAME=1x3x224x224]
+ *   ovi-bench --model M [--device CPU|AUTO|gpu,cpu] [--shape NAME=1x3x224x224]
  *             [--hint latency|throughput] [--nireq N] [--threads N]
  *             [--time S | --niter N] [--json] [--pc] [--no-pinning]
- * Inputs are random (uniform 0..1 for floats, small integers otherwise). */
+ * Inputs are random (uniform 0..1 for floats, small integers otherwise).
+ * With AUTO or a device list, the devices' migrations and failures are
+ * printed as they happen and each device's share of the inferences at
+ * the end. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +29,7 @@ static int opt_pc_nodes = 25;
 
 static GOptionEntry entries[] = {
   { "model", 'm', 0, G_OPTION_ARG_FILENAME, &opt_model, "Model (.onnx or .xml)", "M" },
-  { "device", 'd', 0, G_OPTION_ARG_STRING, &opt_device, "Device (CPU)", "D" },
+  { "device", 'd', 0, G_OPTION_ARG_STRING, &opt_device, "Device: CPU, GPU.0, AUTO, AUTO:GPU,CPU, gpu,cpu (CPU)", "D" },
   { "shape", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_shapes, "Input shape", "NAME=1x3x224x224" },
   { "hint", 0, 0, G_OPTION_ARG_STRING, &opt_hint, "latency or throughput", "H" },
   { "nireq", 0, 0, G_OPTION_ARG_INT, &opt_nireq, "Requests in flight", "N" },
@@ -48,6 +51,58 @@ die (const char *what, GError *error)
       error ? error->message : "");
   g_clear_error (&error);
   return 1;
+}
+
+static gint64 start_time;
+
+/* Scheduling events, as they happen (stderr: --json keeps stdout). */
+static void
+on_device_event (OviCompiledModel *cm, const OviDeviceEvent *e,
+    gpointer user_data)
+{
+  double ms = (g_get_monotonic_time () - start_time) / 1000.0;
+  if (e->type == OVI_DEVICE_EVENT_MIGRATED)
+    fprintf (stderr, "[%.0f ms] inferences move from %s to %s\n", ms,
+        e->previous ? e->previous : "(none)", e->device);
+  else
+    fprintf (stderr, "[%.0f ms] %s failed and was dropped: %s\n", ms,
+        e->device, e->message);
+}
+
+static const char *
+state_name (OviDeviceState state)
+{
+  switch (state) {
+    case OVI_DEVICE_STATE_COMPILING: return "compiling";
+    case OVI_DEVICE_STATE_COMPILED: return "compiled";
+    case OVI_DEVICE_STATE_ACTIVE: return "active";
+    default: return "failed";
+  }
+}
+
+#define MAX_USAGE 16
+
+static void
+print_usage (OviCompiledModel *cm, gboolean json)
+{
+  OviDeviceUsage usage[MAX_USAGE];
+  int n = MIN (ovi_compiled_model_get_device_usage (cm, usage, MAX_USAGE),
+      MAX_USAGE);
+  if (json)
+    printf (", \"devices\": [");
+  for (int i = 0; i < n; i++) {
+    if (json)
+      printf ("%s{\"name\": \"%s\", \"state\": \"%s\", "
+          "\"inferences\": %" G_GUINT64_FORMAT ", \"mean_ms\": %.3f}",
+          i ? ", " : "", usage[i].name, state_name (usage[i].state),
+          usage[i].inferences, usage[i].mean_latency_ms);
+    else
+      printf ("  %-10s %-9s %8" G_GUINT64_FORMAT " inferences, mean %.3f ms\n",
+          usage[i].name, state_name (usage[i].state), usage[i].inferences,
+          usage[i].mean_latency_ms);
+  }
+  if (json)
+    printf ("]");
 }
 
 static gboolean
@@ -201,6 +256,7 @@ main (int argc, char **argv)
   gint64 t0, t_end, deadline;
   int done = 0;
   double compile_ms, first_ms, median, p90, fps;
+  char *first_device = NULL;
   gboolean throughput;
 
   g_option_context_add_main_entries (octx, entries, NULL);
@@ -220,11 +276,12 @@ main (int argc, char **argv)
   cfg.n_threads = opt_threads;
   cfg.n_streams = opt_streams;
   cfg.disable_pinning = opt_no_pinning;
-  t0 = g_get_monotonic_time ();
+  t0 = start_time = g_get_monotonic_time ();
   cm = ovi_compile (model, opt_device, &cfg, &error);
   if (cm == NULL)
     return die ("cannot compile the model", error);
   compile_ms = (g_get_monotonic_time () - t0) / 1000.0;
+  ovi_compiled_model_add_listener (cm, on_device_event, NULL);
 
   nireq = opt_nireq > 0 ? opt_nireq : throughput
       ? ovi_compiled_model_get_optimal_requests (cm) : 1;
@@ -253,6 +310,7 @@ main (int argc, char **argv)
   if (!ovi_request_infer (reqs[0], &error))
     return die ("inference failed", error);
   first_ms = (g_get_monotonic_time () - t0) / 1000.0;
+  first_device = g_strdup (ovi_request_get_device (reqs[0]));
   ovi_request_reset_profile (reqs[0]);
   for (int r = 1; r < nireq; r++)
     if (!ovi_request_infer (reqs[r], &error))
@@ -312,17 +370,22 @@ main (int argc, char **argv)
         "\"nireq\": %d, \"streams\": %d, \"iterations\": %d, "
         "\"compile_ms\": %.2f, \"first_inference_ms\": %.3f, "
         "\"median_ms\": %.3f, \"p90_ms\": %.3f, \"min_ms\": %.3f, "
-        "\"throughput_fps\": %.2f}\n", opt_model, opt_device,
-        throughput ? "throughput" : "latency", nireq,
+        "\"throughput_fps\": %.2f, \"first_device\": \"%s\"", opt_model,
+        opt_device, throughput ? "throughput" : "latency", nireq,
         ovi_compiled_model_get_optimal_requests (cm), done, compile_ms,
-        first_ms, median, p90, g_array_index (lat, double, 0), fps);
+        first_ms, median, p90, g_array_index (lat, double, 0), fps,
+        first_device);
+    print_usage (cm, TRUE);
+    printf ("}\n");
   } else {
     printf ("model: %s\ndevice: %s, hint %s, %d requests\n", opt_model,
         opt_device, throughput ? "throughput" : "latency", nireq);
-    printf ("compile: %.1f ms, first inference: %.2f ms\n", compile_ms,
-        first_ms);
+    printf ("compile: %.1f ms, first inference: %.2f ms on %s\n", compile_ms,
+        first_ms, first_device);
     printf ("iterations: %d\nlatency median: %.3f ms\nlatency p90: %.3f ms\n"
         "throughput: %.2f inferences/s\n", done, median, p90, fps);
+    printf ("devices:\n");
+    print_usage (cm, FALSE);
   }
 
   if (opt_pc)
@@ -332,6 +395,7 @@ main (int argc, char **argv)
     ovi_request_free (reqs[r]);
   g_free (reqs);
   g_free (slots);
+  g_free (first_device);
   ovi_compiled_model_unref (cm);
   ovi_model_unref (model);
   g_ptr_array_free (buffers, TRUE);

@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 
 #include "gstovmeta.h"
+#include "ovi.h"
 
 static JsonObject *
 json_of (GstBuffer *buf, JsonParser *parser)
@@ -133,6 +134,20 @@ test_after_detect (void)
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (
               json_array_get_object_element (objects, 1), "detection"),
           "label"), ==, "car");
+  /* Our addition: the device that ran the inference (default AUTO: the
+   * CPU alone here, or the CPU while another device compiles). */
+  {
+    const gchar *device = json_object_get_string_member (
+        json_object_get_object_member (json_array_get_object_element (
+                objects, 1), "detection"), "device");
+    int n;
+    gboolean present = FALSE;
+    const OviDeviceInfo *devices = ovi_get_devices (&n);
+    for (int i = 0; i < n; i++)
+      present |= g_strcmp0 (device, devices[i].name) == 0;
+    if (!present)
+      g_error ("detection device '%s' is not a device present", device);
+  }
   gst_buffer_unref (out);
   g_object_unref (parser);
   gst_harness_teardown (h);
