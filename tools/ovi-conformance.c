@@ -27,6 +27,7 @@ static gboolean opt_verbose;
 static gboolean opt_no_fork;
 static int opt_timeout = 120;
 static int opt_min_passed = -1;
+static char *opt_device;
 
 static GOptionEntry entries[] = {
   { "suite", 's', 0, G_OPTION_ARG_STRING_ARRAY, &opt_suites, "Suite to run (repeatable)", "NAME" },
@@ -35,6 +36,7 @@ static GOptionEntry entries[] = {
   { "no-fork", 0, 0, G_OPTION_ARG_NONE, &opt_no_fork, "Run tests in-process (for debugging)", NULL },
   { "timeout", 't', 0, G_OPTION_ARG_INT, &opt_timeout, "Seconds per test", "S" },
   { "min-passed", 0, 0, G_OPTION_ARG_INT, &opt_min_passed, "Fail unless at least N tests pass", "N" },
+  { "device", 'd', 0, G_OPTION_ARG_STRING, &opt_device, "Device to run on (CPU, GPU.0, ...; default CPU)", "NAME" },
   { NULL }
 };
 
@@ -165,7 +167,7 @@ run_test (const char *dir, char **why)
   g_free (model_path);
   if (model == NULL)
     return classify_error (error, why);
-  cm = ovi_compile (model, "CPU", NULL, &error);
+  cm = ovi_compile (model, opt_device ? opt_device : "CPU", NULL, &error);
   if (cm == NULL) {
     ovi_model_unref (model);
     return classify_error (error, why);
