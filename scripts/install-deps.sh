@@ -14,6 +14,7 @@ packages=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   libmosquitto-dev mosquitto
   libsqlite3-dev
+  pocl-opencl-icd ocl-icd-opencl-dev opencl-c-headers
   curl ca-certificates
   jq
 )

@@ -55,7 +55,8 @@ add_input (OviGraph *g, const char *name, int rank, const int64_t *dims)
   int v = ovi_graph_add_value (g, name, OVI_DTYPE_FLOAT32);
   OviValue *val = ovi_graph_value (g, v);
   val->rank = rank;
-  memcpy (val->dims, dims, sizeof (int64_t) * rank);
+  if (rank > 0)
+    memcpy (val->dims, dims, sizeof (int64_t) * rank);
   g_array_append_val (g->inputs, v);
   return v;
 }
@@ -67,7 +68,8 @@ add_const (OviGraph *g, const char *name, OviDType dtype, int rank,
   int v = ovi_graph_add_value (g, name, dtype);
   OviValue *val = ovi_graph_value (g, v);
   val->rank = rank;
-  memcpy (val->dims, dims, sizeof (int64_t) * rank);
+  if (rank > 0)
+    memcpy (val->dims, dims, sizeof (int64_t) * rank);
   val->constant = ovi_tensor_new (dtype, rank, dims);
   memcpy (val->constant->data, data, ovi_tensor_nbytes (val->constant));
   return v;
