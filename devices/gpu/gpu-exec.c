@@ -115,27 +115,33 @@ ovi_gpu_executable_free (gpointer executable)
   g_free (exe);
 }
 
-/* Constants read by kernels go into the constants' buffer, once each. */
+/* A constant read by a step goes into the constants' buffer, once. */
+static void
+place_constant (GpuExecutable *exe, OviGpuBuild *b, int v)
+{
+  static const guint8 zero[64];
+  const OviValue *val;
+  if (v < 0 || exe->plan->storage[v] != OVI_STORAGE_CONSTANT
+      || exe->const_offset[v] != G_MAXSIZE)
+    return;
+  val = ovi_graph_value (exe->plan->graph, v);
+  exe->const_offset[v] = b->aux->len;
+  g_byte_array_append (b->aux, val->constant->data,
+      ovi_tensor_nbytes (val->constant));
+  if (b->aux->len % 64)
+    g_byte_array_append (b->aux, zero, 64 - b->aux->len % 64);
+}
+
 static void
 place_constants (GpuExecutable *exe, OviGpuBuild *b, const GpuStep *step)
 {
-  static const guint8 zero[64];
   for (int i = 0; i < step->n_launches; i++) {
     const OviGpuLaunch *l = &step->launches[i];
-    for (int a = -2; a < l->n_args; a++) {
-      int v = a == -2 ? l->src : a == -1 ? -1 : l->args[a].kind
-          == OVI_GPU_ARG_VALUE ? l->args[a].value : -1;
-      const OviValue *val;
-      if (v < 0 || exe->plan->storage[v] != OVI_STORAGE_CONSTANT
-          || exe->const_offset[v] != G_MAXSIZE)
-        continue;
-      val = ovi_graph_value (exe->plan->graph, v);
-      exe->const_offset[v] = b->aux->len;
-      g_byte_array_append (b->aux, val->constant->data,
-          ovi_tensor_nbytes (val->constant));
-      if (b->aux->len % 64)
-        g_byte_array_append (b->aux, zero, 64 - b->aux->len % 64);
-    }
+    if (l->kind == OVI_GPU_LAUNCH_COPY)
+      place_constant (exe, b, l->src);
+    for (int a = 0; a < l->n_args; a++)
+      if (l->args[a].kind == OVI_GPU_ARG_VALUE)
+        place_constant (exe, b, l->args[a].value);
   }
 }
 

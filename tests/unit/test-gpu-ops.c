@@ -781,8 +781,7 @@ test_models (void)
 static void
 test_program_cache (void)
 {
-  char *dir = g_dir_make_tmp ("ovi-opencl-XXXXXX", NULL);
-  char *old = g_strdup (g_getenv ("OVI_OPENCL_CACHE_DIR"));
+  char *dir, *old;
   OviGpuDevice *dev;
   GError *error = NULL;
   gboolean cached;
@@ -791,6 +790,9 @@ test_program_cache (void)
   gsize len;
 
   SKIP_WITHOUT_GPU ();
+  dir = g_dir_make_tmp ("ovi-opencl-XXXXXX", NULL);
+  g_assert_nonnull (dir);
+  old = g_strdup (g_getenv ("OVI_OPENCL_CACHE_DIR"));
   dev = ovi_gpu_device_get (0);
   g_setenv ("OVI_OPENCL_CACHE_DIR", dir, TRUE);
   path = ovi_gpu_program_cache_path (dev, "softmax", "-cl-std=CL1.2");
