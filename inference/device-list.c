@@ -53,13 +53,15 @@ present_names (const OviDeviceInfo *infos, int n)
   return g_string_free (s, FALSE);
 }
 
-/* By type rank, and within a type in the registry's (index) order. */
+/* By type rank, and within a type in the registry's (index) order;
+ * devices that emulate an accelerator on the host's cores are left out
+ * (they compete with the CPU device for the same cores). */
 static void
 add_all_present (GPtrArray *out, const OviDeviceInfo *infos, int n)
 {
   for (int r = 0; r < 3; r++)
     for (int i = 0; i < n; i++)
-      if (type_rank (infos[i].type) == r)
+      if (type_rank (infos[i].type) == r && !infos[i].on_host)
         g_ptr_array_add (out, g_strdup (infos[i].name));
 }
 

@@ -98,6 +98,10 @@ typedef struct {
   gboolean fp16;            /* computes in half precision */
   guint64 memory_bytes;     /* 0: unknown or shared with the host */
   int compute_units;
+  /* An accelerator's API served by the host's CPU cores (pocl's OpenCL
+   * CPU device): usable by name, never chosen by plain AUTO, since the
+   * CPU device runs the same cores better. */
+  gboolean on_host;
 } OviDeviceInfo;
 
 typedef struct _OviModel OviModel;

@@ -115,6 +115,59 @@ ovi_plan_eval_node (const OviNode *node, int opset, const char *source,
   return ovi_cpu_kernel_run_once (k, &ctx, NULL, error);
 }
 
+/* Dynamic steps are shaped now, with every input's data, and choose
+ * their definition and kernel by the input types they really got: a value
+ * whose type was unknown at plan time may turn out to be a string or a
+ * sequence, which only the ops made for them may read. */
+gboolean
+ovi_plan_run_dynamic_step (const OviPlan *plan, const OviPlanStep *step,
+    OviOpCtx *ctx, OviTensor *scratch, GError **error)
+{
+  const OviNode *n = step->node;
+  const OviOpDef *def = ovi_op_find_for (n, ctx->inputs, ctx->n_inputs);
+  const OviCpuKernel *kernel = ovi_cpu_kernel_find_for (n, ctx->inputs,
+      ctx->n_inputs);
+  OviInferResult res;
+  if (def == NULL || kernel == NULL) {
+    OviDType object = ovi_op_object_type (n, ctx->inputs, ctx->n_inputs);
+    g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
+        "%s: node '%s': op %s does not support %s", plan->graph->source,
+        n->name, n->op_type, object == OVI_DTYPE_STRING ? "string tensors"
+        : object == OVI_DTYPE_SEQUENCE ? "sequences" : "these inputs");
+    return FALSE;
+  }
+  res = def->infer (ctx, error);
+  if (res == OVI_INFER_ERROR)
+    return FALSE;
+  for (int o = 0; o < ctx->n_outputs; o++) {
+    OviTensor *t = ctx->outputs[o];
+    if (t && ovi_dtype_is_object (t->dtype)
+        && def != ovi_op_find_object (n->domain, n->op_type)) {
+      g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
+          "%s: node '%s': op %s does not support %s",
+          plan->graph->source, n->name, n->op_type,
+          t->dtype == OVI_DTYPE_STRING ? "string tensors" : "sequences");
+      return FALSE;
+    }
+  }
+  if (res == OVI_INFER_NEED_DATA) {
+    g_set_error (error, OVI_ERROR, OVI_ERROR_INVALID,
+        "%s: node '%s' (%s): cannot infer its output shape",
+        plan->graph->source, step->node->name, step->node->op_type);
+    return FALSE;
+  }
+  for (int o = 0; o < ctx->n_outputs; o++) {
+    OviTensor *t = ctx->outputs[o];
+    if (t && !ovi_tensor_ensure (t, t->dtype, t->rank, t->dims)) {
+      g_set_error (error, OVI_ERROR, OVI_ERROR_INVALID,
+          "%s: node '%s' (%s): output %d is too large",
+          plan->graph->source, step->node->name, step->node->op_type, o);
+      return FALSE;
+    }
+  }
+  return ovi_cpu_kernel_run_once (kernel, ctx, scratch, error);
+}
+
 typedef struct {
   gsize offset, size;
   int start, end;

@@ -71,6 +71,15 @@ gboolean ovi_plan_eval_node (const OviNode *node, int opset,
     const char *source, OviTensor **inputs, int n_inputs,
     OviTensor **outputs, int n_outputs, GError **error);
 
+/* Runs a dynamic step (plan->steps[i].dynamic): shapes its outputs from
+ * the inputs' data, makes them (request-owned tensors) and runs the CPU
+ * kernel chosen by the types the inputs really have. Kernel scratch comes
+ * from `scratch`, grown as needed. Shared by the CPU's requests and by
+ * devices that run such steps on the CPU. */
+gboolean ovi_plan_run_dynamic_step (const OviPlan *plan,
+    const OviPlanStep *step, OviOpCtx *ctx, OviTensor *scratch,
+    GError **error);
+
 G_END_DECLS
 
 #endif

@@ -256,59 +256,6 @@ bind (OviRequest *r, OviPlan *plan, GError **error)
   return TRUE;
 }
 
-/* Dynamic steps are shaped now, with every input's data, and choose
- * their definition and kernel by the input types they really got: a value
- * whose type was unknown at plan time may turn out to be a string or a
- * sequence, which only the ops made for them may read. */
-static gboolean
-run_dynamic_step (OviRequest *r, const OviPlanStep *step, OviOpCtx *ctx,
-    GError **error)
-{
-  const OviNode *n = step->node;
-  const OviOpDef *def = ovi_op_find_for (n, ctx->inputs, ctx->n_inputs);
-  const OviCpuKernel *kernel = ovi_cpu_kernel_find_for (n, ctx->inputs,
-      ctx->n_inputs);
-  OviInferResult res;
-    if (def == NULL || kernel == NULL) {
-    OviDType object = ovi_op_object_type (n, ctx->inputs, ctx->n_inputs);
-    g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
-        "%s: node '%s': op %s does not support %s", r->plan->graph->source,
-        n->name, n->op_type, object == OVI_DTYPE_STRING ? "string tensors"
-        : object == OVI_DTYPE_SEQUENCE ? "sequences" : "these inputs");
-    return FALSE;
-  }
-  res = def->infer (ctx, error);
-  if (res == OVI_INFER_ERROR)
-    return FALSE;
-  for (int o = 0; o < ctx->n_outputs; o++) {
-    OviTensor *t = ctx->outputs[o];
-    if (t && ovi_dtype_is_object (t->dtype)
-        && def != ovi_op_find_object (n->domain, n->op_type)) {
-      g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
-          "%s: node '%s': op %s does not support %s",
-          r->plan->graph->source, n->name, n->op_type,
-          t->dtype == OVI_DTYPE_STRING ? "string tensors" : "sequences");
-      return FALSE;
-    }
-  }
-  if (res == OVI_INFER_NEED_DATA) {
-    g_set_error (error, OVI_ERROR, OVI_ERROR_INVALID,
-        "%s: node '%s' (%s): cannot infer its output shape",
-        r->plan->graph->source, step->node->name, step->node->op_type);
-    return FALSE;
-  }
-  for (int o = 0; o < ctx->n_outputs; o++) {
-    OviTensor *t = ctx->outputs[o];
-    if (t && !ovi_tensor_ensure (t, t->dtype, t->rank, t->dims)) {
-      g_set_error (error, OVI_ERROR, OVI_ERROR_INVALID,
-          "%s: node '%s' (%s): output %d is too large",
-          r->plan->graph->source, step->node->name, step->node->op_type, o);
-      return FALSE;
-    }
-  }
-  return ovi_cpu_kernel_run_once (kernel, ctx, &r->dynamic_scratch, error);
-}
-
 static gboolean
 infer_now (OviRequest *r, GError **error)
 {
@@ -369,7 +316,9 @@ infer_now (OviRequest *r, GError **error)
       .scratch_size = step->scratch_size,
       .max_threads = plan->max_threads };
     guint64 start = r->profile ? now_ns () : 0;
-    gboolean ok = step->dynamic ? run_dynamic_step (r, step, &ctx, error)
+    gboolean ok = step->dynamic
+        ? ovi_plan_run_dynamic_step (plan, step, &ctx, &r->dynamic_scratch,
+            error)
         : step->kernel->run (&ctx, error);
     if (!ok)
       return FALSE;

@@ -43,20 +43,25 @@ run_unit_and_conformance () {   # build dir, label
     grep -E '^not ok|^Bail out|ERROR|runtime error' "$log" | head -20
     rm -f "$log"
   done
+  run_conformance "$dir" "$label/conformance"
+}
+
+run_conformance () {   # build dir, label, ovi-conformance options...
+  local dir=$1 label=$2 log line start; shift 2
   log=$(mktemp)
-  "$dir"/tools/ovi-conformance > "$log" 2>&1
-  local line
+  start=$SECONDS
+  "$dir"/tools/ovi-conformance "$@" > "$log" 2>&1
   line=$(tail -1 "$log")
   if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped$ ]]; then
     passed=$((passed + BASH_REMATCH[1])); failed=$((failed + BASH_REMATCH[2]))
     skipped=$((skipped + BASH_REMATCH[3]))
-    [ "${BASH_REMATCH[2]}" -gt 0 ] && failures+=("$label/conformance")
+    [ "${BASH_REMATCH[2]}" -gt 0 ] && failures+=("$label")
     grep -E '^(suite|FAIL)' "$log"
   else
-    failed=$((failed + 1)); failures+=("$label/conformance (no summary)")
+    failed=$((failed + 1)); failures+=("$label (no summary)")
     tail -20 "$log"
   fi
-  echo "  $label/conformance: $line"
+  echo "  $label: $line ($((SECONDS - start)) s)"
   rm -f "$log"
 }
 
@@ -65,6 +70,13 @@ if build build-test -Dbuildtype=release; then
   run_unit_and_conformance build-test release
 else
   failed=$((failed + 1)); failures+=("release build")
+fi
+
+echo "== GPU device (OpenCL): the ONNX conformance suite on GPU.0 (pocl's CPU device in CI)"
+if build-test/tools/ovi-run --list-devices 2>/dev/null | grep -q '^GPU\.0:'; then
+  run_conformance build-test gpu/conformance --device GPU.0
+else
+  skipped=$((skipped + 1)); echo "  gpu/conformance: skipped, no OpenCL device"
 fi
 
 echo "== OpenVINO IR v11: loader ops, ONNX -> IR -> outputs round trip"

@@ -1,6 +1,7 @@
 /* ovi-run: one inference, every output written as DIR/<name>.npy.
  *   ovi-run --model M --input NAME=in.npy [--input ...] --output-dir DIR
  *           [--device CPU]
+ *   ovi-run --list-devices
  * Exits non-zero with a one-line error on any failure. */
 #include <stdio.h>
 #include <string.h>
@@ -12,14 +13,35 @@ static char *model_path;
 static char **inputs;
 static char *output_dir;
 static char *device = (char *) "CPU";
+static gboolean list_devices;
 
 static GOptionEntry entries[] = {
   { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Model (.onnx or .xml)", "M" },
   { "input", 'i', 0, G_OPTION_ARG_STRING_ARRAY, &inputs, "Input tensor", "NAME=file.npy" },
   { "output-dir", 'o', 0, G_OPTION_ARG_FILENAME, &output_dir, "Where outputs go", "DIR" },
-  { "device", 'd', 0, G_OPTION_ARG_STRING, &device, "Device (CPU)", "D" },
+  { "device", 'd', 0, G_OPTION_ARG_STRING, &device, "Device (CPU, GPU.0, ...)", "D" },
+  { "list-devices", 'l', 0, G_OPTION_ARG_NONE, &list_devices, "List the devices present and exit", NULL },
   { NULL }
 };
+
+static int
+print_devices (void)
+{
+  static const char *const types[] = { "CPU", "GPU", "NPU" };
+  int n;
+  const OviDeviceInfo *d = ovi_get_devices (&n);
+  for (int i = 0; i < n; i++) {
+    printf ("%s: %s\n", d[i].name, d[i].full_name);
+    printf ("  type %s, driver %s, %d compute units, fp16 %s", types[d[i].type],
+        d[i].driver, d[i].compute_units, d[i].fp16 ? "yes" : "no");
+    if (d[i].memory_bytes)
+      printf (", %.1f GiB", d[i].memory_bytes / (1024.0 * 1024 * 1024));
+    if (d[i].on_host)
+      printf (", runs on the host's cores (not chosen by AUTO)");
+    printf ("\n");
+  }
+  return 0;
+}
 
 static int
 die (GError *error)
@@ -44,6 +66,8 @@ main (int argc, char **argv)
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     return die (error);
   g_option_context_free (ctx);
+  if (list_devices)
+    return print_devices ();
   if (model_path == NULL || output_dir == NULL) {
     fprintf (stderr, "ovi-run: --model and --output-dir are required\n");
     return 2;

@@ -461,8 +461,8 @@ infer_split (OviOpCtx *ctx, GError **error)
 
 /* Slice parameters per input axis: first index, step and count. Reads
  * attributes before opset 10, inputs after. */
-static OviInferResult
-slice_params (OviOpCtx *ctx, int64_t *start, int64_t *step, int64_t *count,
+OviInferResult
+ovi_slice_params (OviOpCtx *ctx, int64_t *start, int64_t *step, int64_t *count,
     GError **error)
 {
   OviTensor *x = ctx->inputs[0];
@@ -555,7 +555,7 @@ infer_slice (OviOpCtx *ctx, GError **error)
   if (!ovi_op_check_inputs (ctx, ctx->opset < 10 ? 1 : 3,
           ctx->opset < 10 ? 1 : 5, error))
     return OVI_INFER_ERROR;
-  r = slice_params (ctx, start, step, count, error);
+  r = ovi_slice_params (ctx, start, step, count, error);
   if (r != OVI_INFER_OK)
     return r;
   ovi_op_set_output (ctx, 0, ctx->inputs[0]->dtype, ctx->inputs[0]->rank,

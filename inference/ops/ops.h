@@ -105,6 +105,12 @@ OviInferResult ovi_infer_broadcast_checked (OviOpCtx *ctx, GError **error);
 
 gboolean ovi_prelu_legacy_slope (const OviOpCtx *ctx);
 
+/* Slice's first index, step and element count per input axis, from its
+ * attributes (opset < 10) or constant inputs; shared by the shape
+ * inference and device kernels. */
+OviInferResult ovi_slice_params (OviOpCtx *ctx, int64_t *start,
+    int64_t *step, int64_t *count, GError **error);
+
 /* Op groups: each file in inference/ops/ defines one table ending with
  * a {NULL} entry, listed in op-registry.c. */
 extern const OviOpDef ovi_ops_elementwise[];

@@ -1,0 +1,159 @@
+/* Helpers the op groups describe their launches with (gpu-exec.h). */
+#include <string.h>
+
+#include "gpu-exec.h"
+
+const OviValue *
+ovi_gpu_value (const OviGpuBuild *b, int v)
+{
+  return v >= 0 ? ovi_graph_value (b->plan->graph, v) : NULL;
+}
+
+const OviValue *
+ovi_gpu_input (const OviGpuBuild *b, const OviNode *n, int k)
+{
+  return k < n->n_inputs ? ovi_gpu_value (b, n->inputs[k]) : NULL;
+}
+
+const OviValue *
+ovi_gpu_output (const OviGpuBuild *b, const OviNode *n, int k)
+{
+  return k < n->n_outputs ? ovi_gpu_value (b, n->outputs[k]) : NULL;
+}
+
+int64_t
+ovi_gpu_numel (const OviValue *v)
+{
+  return ovi_shape_numel (v->rank, v->dims);
+}
+
+gboolean
+ovi_gpu_is_f32 (const OviGpuBuild *b, int v)
+{
+  const OviValue *val = ovi_gpu_value (b, v);
+  /* Offsets and indices are int in the kernels. */
+  return val && val->dtype == OVI_DTYPE_FLOAT32 && val->rank >= 0
+      && !val->dynamic && ovi_gpu_numel (val) <= G_MAXINT32 / 2;
+}
+
+OviGpuLaunch *
+ovi_gpu_launch (OviGpuBuild *b, const char *program, const char *kernel)
+{
+  OviGpuLaunch l = { .kind = OVI_GPU_LAUNCH_KERNEL, .program = program,
+    .kernel = kernel, .src = -1, .dst = -1 };
+  g_array_append_val (b->launches, l);
+  return &g_array_index (b->launches, OviGpuLaunch, b->launches->len - 1);
+}
+
+static OviGpuArg *
+next_arg (OviGpuLaunch *l)
+{
+  /* A builder with more arguments is a programming error caught by the
+   * tests: the extra ones are dropped and the kernel fails to launch. */
+  static OviGpuArg sink;
+  if (l->n_args >= OVI_GPU_MAX_ARGS) {
+    g_warn_if_reached ();
+    return &sink;
+  }
+  return &l->args[l->n_args++];
+}
+
+void
+ovi_gpu_arg_value (OviGpuLaunch *l, int v)
+{
+  OviGpuArg *a = next_arg (l);
+  a->kind = OVI_GPU_ARG_VALUE;
+  a->value = v;
+}
+
+void
+ovi_gpu_arg_int (OviGpuLaunch *l, int64_t i)
+{
+  OviGpuArg *a = next_arg (l);
+  a->kind = OVI_GPU_ARG_INT;
+  a->i = (cl_int) i;
+}
+
+void
+ovi_gpu_arg_float (OviGpuLaunch *l, float f)
+{
+  OviGpuArg *a = next_arg (l);
+  a->kind = OVI_GPU_ARG_FLOAT;
+  a->f = f;
+}
+
+void
+ovi_gpu_arg_local (OviGpuLaunch *l, gsize bytes)
+{
+  OviGpuArg *a = next_arg (l);
+  a->kind = OVI_GPU_ARG_LOCAL;
+  a->local_bytes = bytes;
+}
+
+static gsize
+append_aux (OviGpuBuild *b, const void *data, gsize bytes)
+{
+  static const guint8 zero[64];
+  gsize at = b->aux->len;
+  /* 64-byte aligned like the arena, so every offset divides by any
+   * element size. */
+  g_byte_array_append (b->aux, data, bytes);
+  if (b->aux->len % 64)
+    g_byte_array_append (b->aux, zero, 64 - b->aux->len % 64);
+  return at;
+}
+
+void
+ovi_gpu_arg_ints (OviGpuBuild *b, OviGpuLaunch *l, const int *v, int n)
+{
+  OviGpuArg *a;
+  cl_int one = 0;
+  gsize at = n > 0 ? append_aux (b, v, n * sizeof (cl_int))
+      : append_aux (b, &one, sizeof (one));
+  a = next_arg (l);
+  a->kind = OVI_GPU_ARG_AUX;
+  a->aux = at;
+}
+
+void
+ovi_gpu_arg_floats (OviGpuBuild *b, OviGpuLaunch *l, const float *v, int n)
+{
+  OviGpuArg *a;
+  cl_float one = 0;
+  gsize at = n > 0 ? append_aux (b, v, n * sizeof (cl_float))
+      : append_aux (b, &one, sizeof (one));
+  a = next_arg (l);
+  a->kind = OVI_GPU_ARG_AUX;
+  a->aux = at;
+}
+
+void
+ovi_gpu_range (OviGpuLaunch *l, cl_uint dim, const size_t *global,
+    const size_t *local)
+{
+  l->work_dim = dim;
+  l->has_local = local != NULL;
+  for (cl_uint d = 0; d < dim; d++) {
+    size_t g = MAX (global[d], 1);
+    if (local) {
+      l->local[d] = local[d];
+      g = (g + local[d] - 1) / local[d] * local[d];
+    }
+    l->global[d] = g;
+  }
+}
+
+void
+ovi_gpu_range_1d (OviGpuLaunch *l, int64_t n)
+{
+  size_t g = (size_t) n, lo = 256;
+  ovi_gpu_range (l, 1, &g, &lo);
+}
+
+void
+ovi_gpu_copy (OviGpuBuild *b, int src, int dst, gsize bytes)
+{
+  OviGpuLaunch l = { .kind = OVI_GPU_LAUNCH_COPY, .src = src, .dst = dst,
+    .bytes = bytes };
+  g_array_append_val (b->launches, l);
+}

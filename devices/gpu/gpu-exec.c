@@ -1,0 +1,652 @@
+/* The GPU executable and its requests.
+ *
+ * Compile walks the plan's steps and asks the op groups for launches of
+ * our kernels; a step they do not cover (types, attributes, a dynamic
+ * shape) keeps its CPU kernel, already bound and prepared by the plan.
+ * Constants the kernels read, and the kernels' small parameter arrays, go
+ * into one device buffer per executable, uploaded once.
+ *
+ * A request has one device arena laid out exactly like the plan's host
+ * arena (the plan's offsets and value lifetimes, views aliased), one
+ * buffer per graph input, and a host arena for the steps the CPU runs.
+ * Each value records where its current data is (device, host or both):
+ * a step gets its inputs copied to its side only when they are not there
+ * yet, so consecutive GPU steps never touch the host and consecutive CPU
+ * steps never touch the device. Kernels and their arguments are set once
+ * per request: an inference only writes inputs, enqueues and reads
+ * outputs. */
+#include <string.h>
+
+#include "gpu-exec.h"
+#include "model.h"
+
+typedef struct {
+  gboolean on_gpu;
+  gboolean alias;
+  OviGpuLaunch *launches;
+  int n_launches;
+} GpuStep;
+
+typedef struct {
+  OviGpuSession *session;
+  OviPlan *plan;
+  GpuStep *steps;
+  int n_gpu_steps;
+  int n_launches;
+  cl_mem constants;
+  gsize *const_offset;     /* per value, G_MAXSIZE when not uploaded */
+  int *input_index;        /* per value: its graph input, or -1 */
+  cl_program *programs;    /* per launch, flattened over steps */
+} GpuExecutable;
+
+typedef struct {
+  GpuExecutable *exe;
+  cl_command_queue queue;
+  cl_mem arena;
+  cl_mem *input_mem;       /* per graph input */
+  guint8 *host_arena;
+  OviTensor *tensors;      /* host views per value, like request.c's */
+  guint8 *on_host, *on_device;
+  cl_kernel *kernels;      /* per launch, flattened */
+  OviTensor **io;
+  int *io_start;
+  OviTensor dynamic_scratch;
+} GpuRequest;
+
+static const OviGpuOp *const op_groups[] = {
+  ovi_gpu_ops_elementwise,
+  ovi_gpu_ops_movement,
+  ovi_gpu_ops_gemm,
+  ovi_gpu_ops_conv,
+  ovi_gpu_ops_pool,
+  ovi_gpu_ops_softmax,
+  ovi_gpu_ops_norm,
+};
+
+gpointer
+ovi_gpu_session_new (OviGpuDevice *dev, const OviCompileConfig *config)
+{
+  OviGpuSession *s = g_new0 (OviGpuSession, 1);
+  s->dev = dev;
+  s->config = *config;
+  return s;
+}
+
+void
+ovi_gpu_session_free (gpointer session)
+{
+  g_free (session);
+}
+
+static OviGpuBuildFunc
+find_builder (const OviNode *n)
+{
+  if (n->domain[0] && strcmp (n->domain, "ai.onnx") != 0)
+    return NULL;
+  for (guint g = 0; g < G_N_ELEMENTS (op_groups); g++)
+    for (const OviGpuOp *op = op_groups[g]; op->op_type; op++)
+      if (strcmp (op->op_type, n->op_type) == 0)
+        return op->build;
+  return NULL;
+}
+
+/* Build options: FP32 everywhere for now (see docs/devices.md). */
+static const char *
+build_options (const GpuExecutable *exe)
+{
+  (void) exe;
+  return "-cl-std=CL1.2";
+}
+
+void
+ovi_gpu_executable_free (gpointer executable)
+{
+  GpuExecutable *exe = executable;
+  if (exe == NULL)
+    return;
+  for (int s = 0; exe->steps && s < exe->plan->n_steps; s++)
+    g_free (exe->steps[s].launches);
+  g_free (exe->steps);
+  if (exe->constants)
+    clReleaseMemObject (exe->constants);
+  g_free (exe->const_offset);
+  g_free (exe->input_index);
+  g_free (exe->programs);
+  g_free (exe);
+}
+
+/* A constant read by a step goes into the constants' buffer, once. */
+static void
+place_constant (GpuExecutable *exe, OviGpuBuild *b, int v)
+{
+  static const guint8 zero[64];
+  const OviValue *val;
+  if (v < 0 || exe->plan->storage[v] != OVI_STORAGE_CONSTANT
+      || exe->const_offset[v] != G_MAXSIZE)
+    return;
+  val = ovi_graph_value (exe->plan->graph, v);
+  exe->const_offset[v] = b->aux->len;
+  g_byte_array_append (b->aux, val->constant->data,
+      ovi_tensor_nbytes (val->constant));
+  if (b->aux->len % 64)
+    g_byte_array_append (b->aux, zero, 64 - b->aux->len % 64);
+}
+
+static void
+place_constants (GpuExecutable *exe, OviGpuBuild *b, const GpuStep *step)
+{
+  for (int i = 0; i < step->n_launches; i++) {
+    const OviGpuLaunch *l = &step->launches[i];
+    if (l->kind == OVI_GPU_LAUNCH_COPY)
+      place_constant (exe, b, l->src);
+    for (int a = 0; a < l->n_args; a++)
+      if (l->args[a].kind == OVI_GPU_ARG_VALUE)
+        place_constant (exe, b, l->args[a].value);
+  }
+}
+
+gpointer
+ovi_gpu_compile (gpointer session, OviPlan *plan, GError **error)
+{
+  OviGpuSession *sess = session;
+  GpuExecutable *exe = g_new0 (GpuExecutable, 1);
+  const OviGraph *g = plan->graph;
+  int nv = g->values->len;
+  OviGpuBuild b = { .session = sess, .plan = plan };
+  cl_context ctx = ovi_gpu_device_context (sess->dev, error);
+  int k = 0;
+
+  if (ctx == NULL) {
+    g_free (exe);
+    return NULL;
+  }
+  exe->session = sess;
+  exe->plan = plan;
+  exe->steps = g_new0 (GpuStep, MAX (plan->n_steps, 1));
+  exe->const_offset = g_new (gsize, MAX (nv, 1));
+  exe->input_index = g_new (int, MAX (nv, 1));
+  for (int v = 0; v < nv; v++) {
+    exe->const_offset[v] = G_MAXSIZE;
+    exe->input_index[v] = -1;
+  }
+  for (guint i = 0; i < g->inputs->len; i++)
+    exe->input_index[g_array_index (g->inputs, int, i)] = i;
+  b.launches = g_array_new (FALSE, TRUE, sizeof (OviGpuLaunch));
+  b.aux = g_byte_array_new ();
+
+  for (int s = 0; s < plan->n_steps; s++) {
+    const OviPlanStep *ps = &plan->steps[s];
+    GpuStep *step = &exe->steps[s];
+    OviGpuBuildFunc build = ps->dynamic ? NULL : find_builder (ps->node);
+    guint aux_len = b.aux->len;
+    g_array_set_size (b.launches, 0);
+    b.alias = FALSE;
+    if (build == NULL || !build (&b, ps->node)) {
+      g_byte_array_set_size (b.aux, aux_len);
+      continue;
+    }
+    step->on_gpu = TRUE;
+    step->alias = b.alias;
+    step->n_launches = b.launches->len;
+    step->launches = g_memdup2 (b.launches->data,
+        sizeof (OviGpuLaunch) * MAX (b.launches->len, 1));
+    exe->n_gpu_steps++;
+    exe->n_launches += step->n_launches;
+    place_constants (exe, &b, step);
+  }
+  g_array_free (b.launches, TRUE);
+
+  /* Programs, built (or loaded from the disk cache) once per device. */
+  exe->programs = g_new0 (cl_program, MAX (exe->n_launches, 1));
+  for (int s = 0; s < plan->n_steps; s++) {
+    for (int i = 0; i < exe->steps[s].n_launches; i++, k++) {
+      const OviGpuLaunch *l = &exe->steps[s].launches[i];
+      if (l->kind != OVI_GPU_LAUNCH_KERNEL)
+        continue;
+      exe->programs[k] = ovi_gpu_program_get (sess->dev, l->program,
+          build_options (exe), error);
+      if (exe->programs[k] == NULL)
+        goto fail;
+    }
+  }
+  if (b.aux->len > 0) {
+    cl_int err;
+    exe->constants = clCreateBuffer (ctx, CL_MEM_READ_ONLY
+        | CL_MEM_COPY_HOST_PTR, b.aux->len, b.aux->data, &err);
+    if (exe->constants == NULL) {
+      ovi_gpu_set_error (error, "uploading constants", err);
+      goto fail;
+    }
+  }
+  g_byte_array_free (b.aux, TRUE);
+  return exe;
+fail:
+  g_byte_array_free (b.aux, TRUE);
+  ovi_gpu_executable_free (exe);
+  return NULL;
+}
+
+int
+ovi_gpu_executable_n_gpu_steps (gconstpointer executable)
+{
+  return ((const GpuExecutable *) executable)->n_gpu_steps;
+}
+
+gboolean
+ovi_gpu_executable_step_on_gpu (gconstpointer executable, int i)
+{
+  const GpuExecutable *exe = executable;
+  return i >= 0 && i < exe->plan->n_steps && exe->steps[i].on_gpu;
+}
+
+static gsize
+value_bytes (const OviValue *val)
+{
+  OviTensor t = { .dtype = val->dtype, .rank = MAX (val->rank, 0) };
+  memcpy (t.dims, val->dims, sizeof (t.dims));
+  return ovi_tensor_nbytes (&t);
+}
+
+/* The buffer and element offset a kernel argument names. */
+static gboolean
+value_place (const GpuRequest *r, int v, cl_mem *mem, gsize *byte_offset)
+{
+  const GpuExecutable *exe = r->exe;
+  switch (exe->plan->storage[v]) {
+    case OVI_STORAGE_CONSTANT:
+      *mem = exe->constants;
+      *byte_offset = exe->const_offset[v];
+      return exe->const_offset[v] != G_MAXSIZE;
+    case OVI_STORAGE_INPUT:
+      *mem = r->input_mem[exe->input_index[v]];
+      *byte_offset = 0;
+      return *mem != NULL;
+    case OVI_STORAGE_ARENA:
+      *mem = r->arena;
+      *byte_offset = exe->plan->offset[v];
+      return TRUE;
+    default:
+      return FALSE;
+  }
+}
+
+static gboolean
+set_args (GpuRequest *r, cl_kernel kernel, const OviGpuLaunch *l,
+    GError **error)
+{
+  cl_uint index = 0;
+  cl_int err = CL_SUCCESS;
+  for (int a = 0; a < l->n_args && err == CL_SUCCESS; a++) {
+    const OviGpuArg *arg = &l->args[a];
+    cl_mem mem = NULL;
+    gsize off = 0;
+    cl_int elem;
+    switch (arg->kind) {
+      case OVI_GPU_ARG_VALUE: {
+        const OviValue *val = ovi_graph_value (r->exe->plan->graph,
+            arg->value);
+        gsize esize = MAX (ovi_dtype_size (val->dtype), 1);
+        if (!value_place (r, arg->value, &mem, &off)) {
+          g_set_error (error, OVI_ERROR, OVI_ERROR_DEVICE,
+              "kernel %s: value '%s' has no device memory", l->kernel,
+              val->name);
+          return FALSE;
+        }
+        elem = (cl_int) (off / esize);
+        err = clSetKernelArg (kernel, index++, sizeof (cl_mem), &mem);
+        if (err == CL_SUCCESS)
+          err = clSetKernelArg (kernel, index++, sizeof (elem), &elem);
+        break;
+      }
+      case OVI_GPU_ARG_AUX:
+        mem = r->exe->constants;
+        elem = (cl_int) (arg->aux / 4);
+        err = clSetKernelArg (kernel, index++, sizeof (cl_mem), &mem);
+        if (err == CL_SUCCESS)
+          err = clSetKernelArg (kernel, index++, sizeof (elem), &elem);
+        break;
+      case OVI_GPU_ARG_INT:
+        err = clSetKernelArg (kernel, index++, sizeof (cl_int), &arg->i);
+        break;
+      case OVI_GPU_ARG_FLOAT:
+        err = clSetKernelArg (kernel, index++, sizeof (cl_float), &arg->f);
+        break;
+      case OVI_GPU_ARG_LOCAL:
+        err = clSetKernelArg (kernel, index++, arg->local_bytes, NULL);
+        break;
+    }
+  }
+  if (err != CL_SUCCESS) {
+    g_set_error (error, OVI_ERROR, OVI_ERROR_DEVICE,
+        "kernel %s: setting argument %u failed: %s (%d)", l->kernel,
+        index - 1, ovi_gpu_cl_error_name (err), err);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+void
+ovi_gpu_request_free (gpointer request)
+{
+  GpuRequest *r = request;
+  const OviGraph *g;
+  if (r == NULL)
+    return;
+  g = r->exe->plan->graph;
+  if (r->queue)
+    clFinish (r->queue);
+  for (int k = 0; r->kernels && k < r->exe->n_launches; k++)
+    if (r->kernels[k])
+      clReleaseKernel (r->kernels[k]);
+  g_free (r->kernels);
+  for (guint i = 0; r->input_mem && i < g->inputs->len; i++)
+    if (r->input_mem[i])
+      clReleaseMemObject (r->input_mem[i]);
+  g_free (r->input_mem);
+  if (r->arena)
+    clReleaseMemObject (r->arena);
+  if (r->queue)
+    clReleaseCommandQueue (r->queue);
+  for (guint v = 0; r->tensors && v < g->values->len; v++)
+    ovi_tensor_clear (&r->tensors[v]);
+  g_free (r->tensors);
+  ovi_tensor_clear (&r->dynamic_scratch);
+  ovi_aligned_free (r->host_arena);
+  g_free (r->on_host);
+  g_free (r->on_device);
+  g_free (r->io);
+  g_free (r->io_start);
+  g_free (r);
+}
+
+gpointer
+ovi_gpu_request_new (gpointer executable, GError **error)
+{
+  GpuExecutable *exe = executable;
+  const OviPlan *plan = exe->plan;
+  const OviGraph *g = plan->graph;
+  OviGpuDevice *dev = exe->session->dev;
+  cl_context ctx = ovi_gpu_device_context (dev, error);
+  GpuRequest *r;
+  int nv = g->values->len, total = 0, k = 0;
+  cl_int err = CL_SUCCESS;
+
+  if (ctx == NULL)
+    return NULL;
+  r = g_new0 (GpuRequest, 1);
+  r->exe = exe;
+  r->queue = clCreateCommandQueue (ctx, dev->id, 0, &err);
+  if (r->queue == NULL) {
+    ovi_gpu_set_error (error, "clCreateCommandQueue", err);
+    goto fail;
+  }
+  /* Never zero bytes: OpenCL refuses empty buffers. */
+  r->arena = clCreateBuffer (ctx, CL_MEM_READ_WRITE,
+      MAX (plan->arena_size, 64), NULL, &err);
+  if (r->arena == NULL) {
+    ovi_gpu_set_error (error, "allocating the device arena", err);
+    goto fail;
+  }
+  r->input_mem = g_new0 (cl_mem, MAX (g->inputs->len, 1));
+  for (guint i = 0; i < g->inputs->len; i++) {
+    const OviValue *val = ovi_graph_value (g, g_array_index (g->inputs, int,
+            i));
+    if (ovi_dtype_is_object (val->dtype) || val->dynamic || val->rank < 0)
+      continue;
+    r->input_mem[i] = clCreateBuffer (ctx, CL_MEM_READ_ONLY,
+        MAX (value_bytes (val), 64), NULL, &err);
+    if (r->input_mem[i] == NULL) {
+      ovi_gpu_set_error (error, "allocating an input buffer", err);
+      goto fail;
+    }
+  }
+  r->host_arena = ovi_aligned_alloc (MAX (plan->arena_size, 64));
+  r->tensors = g_new0 (OviTensor, MAX (nv, 1));
+  r->on_host = g_new0 (guint8, MAX (nv, 1));
+  r->on_device = g_new0 (guint8, MAX (nv, 1));
+  for (int v = 0; v < nv; v++) {
+    OviValue *val = ovi_graph_value (g, v);
+    OviTensor *t = &r->tensors[v];
+    t->dtype = val->dtype;
+    t->rank = MAX (val->rank, 0);
+    memcpy (t->dims, val->dims, sizeof (t->dims));
+    if (plan->storage[v] == OVI_STORAGE_CONSTANT) {
+      t->data = val->constant->data;
+      r->on_host[v] = r->on_device[v] = TRUE;
+    } else if (plan->storage[v] == OVI_STORAGE_ARENA) {
+      t->data = r->host_arena + plan->offset[v];
+    }
+  }
+  r->io_start = g_new (int, plan->n_steps + 1);
+  for (int s = 0; s < plan->n_steps; s++) {
+    r->io_start[s] = total;
+    total += plan->steps[s].node->n_inputs + plan->steps[s].node->n_outputs;
+  }
+  r->io_start[plan->n_steps] = total;
+  r->io = g_new0 (OviTensor *, MAX (total, 1));
+  for (int s = 0; s < plan->n_steps; s++) {
+    const OviNode *n = plan->steps[s].node;
+    OviTensor **io = r->io + r->io_start[s];
+    for (int i = 0; i < n->n_inputs; i++)
+      io[i] = n->inputs[i] >= 0 ? &r->tensors[n->inputs[i]] : NULL;
+    for (int o = 0; o < n->n_outputs; o++)
+      io[n->n_inputs + o] = n->outputs[o] >= 0
+          ? &r->tensors[n->outputs[o]] : NULL;
+  }
+  /* Kernels with their arguments, once: buffers do not move. */
+  r->kernels = g_new0 (cl_kernel, MAX (exe->n_launches, 1));
+  for (int s = 0; s < plan->n_steps; s++) {
+    for (int i = 0; i < exe->steps[s].n_launches; i++, k++) {
+      const OviGpuLaunch *l = &exe->steps[s].launches[i];
+      if (l->kind != OVI_GPU_LAUNCH_KERNEL)
+        continue;
+      r->kernels[k] = clCreateKernel (exe->programs[k], l->kernel, &err);
+      if (r->kernels[k] == NULL) {
+        g_set_error (error, OVI_ERROR, OVI_ERROR_DEVICE,
+            "kernel %s of program %s: %s (%d)", l->kernel, l->program,
+            ovi_gpu_cl_error_name (err), err);
+        goto fail;
+      }
+      if (!set_args (r, r->kernels[k], l, error))
+        goto fail;
+    }
+  }
+  return r;
+fail:
+  ovi_gpu_request_free (r);
+  return NULL;
+}
+
+static gboolean
+is_device_storage (const GpuRequest *r, int v)
+{
+  OviStorage s = r->exe->plan->storage[v];
+  return (s == OVI_STORAGE_ARENA || s == OVI_STORAGE_INPUT)
+      && !ovi_dtype_is_object (r->tensors[v].dtype);
+}
+
+/* Blocking copies: the host memory may be reused by the next CPU step
+ * (the arena) or belong to the caller (inputs). */
+static gboolean
+to_device (GpuRequest *r, int v, GError **error)
+{
+  cl_mem mem;
+  gsize off;
+  cl_int err;
+  gsize bytes;
+  if (r->on_device[v] || !is_device_storage (r, v))
+    return TRUE;
+  bytes = ovi_tensor_nbytes (&r->tensors[v]);
+  if (bytes > 0 && value_place (r, v, &mem, &off)) {
+    err = clEnqueueWriteBuffer (r->queue, mem, CL_TRUE, off, bytes,
+        r->tensors[v].data, 0, NULL, NULL);
+    if (err != CL_SUCCESS) {
+      ovi_gpu_set_error (error, "clEnqueueWriteBuffer", err);
+      return FALSE;
+    }
+  }
+  r->on_device[v] = TRUE;
+  return TRUE;
+}
+
+static gboolean
+to_host (GpuRequest *r, int v, GError **error)
+{
+  cl_mem mem;
+  gsize off;
+  cl_int err;
+  gsize bytes;
+  if (r->on_host[v] || !is_device_storage (r, v))
+    return TRUE;
+  bytes = ovi_tensor_nbytes (&r->tensors[v]);
+  if (bytes > 0 && value_place (r, v, &mem, &off)) {
+    err = clEnqueueReadBuffer (r->queue, mem, CL_TRUE, off, bytes,
+        r->tensors[v].data, 0, NULL, NULL);
+    if (err != CL_SUCCESS) {
+      ovi_gpu_set_error (error, "clEnqueueReadBuffer", err);
+      return FALSE;
+    }
+  }
+  r->on_host[v] = TRUE;
+  return TRUE;
+}
+
+static gboolean
+run_gpu_step (GpuRequest *r, const OviNode *n, const GpuStep *step,
+    cl_kernel *kernels, GError **error)
+{
+  for (int i = 0; i < n->n_inputs; i++)
+    if (n->inputs[i] >= 0 && !to_device (r, n->inputs[i], error))
+      return FALSE;
+  for (int i = 0; i < step->n_launches; i++) {
+    const OviGpuLaunch *l = &step->launches[i];
+    cl_int err;
+    if (l->kind == OVI_GPU_LAUNCH_COPY) {
+      cl_mem src, dst;
+      gsize so, dof;
+      if (l->bytes == 0)
+        continue;
+      if (!value_place (r, l->src, &src, &so)
+          || !value_place (r, l->dst, &dst, &dof)) {
+        g_set_error (error, OVI_ERROR, OVI_ERROR_DEVICE,
+            "node '%s': a copy without device memory", n->name);
+        return FALSE;
+      }
+      err = clEnqueueCopyBuffer (r->queue, src, dst, so, dof, l->bytes, 0,
+          NULL, NULL);
+      if (err != CL_SUCCESS) {
+        ovi_gpu_set_error (error, "clEnqueueCopyBuffer", err);
+        return FALSE;
+      }
+      continue;
+    }
+    err = clEnqueueNDRangeKernel (r->queue, kernels[i], l->work_dim, NULL,
+        l->global, l->has_local ? l->local : NULL, 0, NULL, NULL);
+    if (err != CL_SUCCESS) {
+      g_set_error (error, OVI_ERROR, OVI_ERROR_DEVICE,
+          "node '%s': launching %s failed: %s (%d)", n->name, l->kernel,
+          ovi_gpu_cl_error_name (err), err);
+      return FALSE;
+    }
+  }
+  for (int o = 0; o < n->n_outputs; o++) {
+    int v = n->outputs[o];
+    if (v < 0)
+      continue;
+    if (step->alias) {
+      /* The same memory as input 0 on both sides. */
+      r->on_device[v] = r->on_device[n->inputs[0]];
+      r->on_host[v] = r->on_host[n->inputs[0]];
+    } else {
+      r->on_device[v] = TRUE;
+      r->on_host[v] = FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static gboolean
+run_cpu_step (GpuRequest *r, int s, GError **error)
+{
+  const OviPlan *plan = r->exe->plan;
+  const OviPlanStep *step = &plan->steps[s];
+  const OviNode *n = step->node;
+  OviTensor **io = r->io + r->io_start[s];
+  OviOpCtx ctx = { .node = n, .opset = plan->graph->opset,
+    .n_inputs = n->n_inputs, .inputs = io, .n_outputs = n->n_outputs,
+    .outputs = io + n->n_inputs, .source = plan->graph->source,
+    .state = step->state, .scratch = r->host_arena + step->scratch_offset,
+    .scratch_size = step->scratch_size, .max_threads = plan->max_threads };
+  gboolean ok;
+
+  for (int i = 0; i < n->n_inputs; i++)
+    if (n->inputs[i] >= 0 && !to_host (r, n->inputs[i], error))
+      return FALSE;
+  ok = step->dynamic ? ovi_plan_run_dynamic_step (plan, step, &ctx,
+      &r->dynamic_scratch, error) : step->kernel->run (&ctx, error);
+  for (int o = 0; o < n->n_outputs; o++) {
+    int v = n->outputs[o];
+    if (v >= 0) {
+      r->on_host[v] = TRUE;
+      r->on_device[v] = FALSE;
+    }
+  }
+  return ok;
+}
+
+gboolean
+ovi_gpu_infer (gpointer request, const OviTensorView *inputs,
+    OviTensorView *outputs, GError **error)
+{
+  GpuRequest *r = request;
+  GpuExecutable *exe = r->exe;
+  const OviPlan *plan = exe->plan;
+  const OviGraph *g = plan->graph;
+  int k = 0;
+  cl_int err;
+
+  for (guint v = 0; v < g->values->len; v++)
+    if (plan->storage[v] != OVI_STORAGE_CONSTANT)
+      r->on_host[v] = r->on_device[v] = FALSE;
+  for (guint i = 0; i < g->inputs->len; i++) {
+    int v = g_array_index (g->inputs, int, i);
+    r->tensors[v].data = inputs[i].data;
+    r->on_host[v] = TRUE;
+  }
+  for (int s = 0; s < plan->n_steps; s++) {
+    const GpuStep *step = &exe->steps[s];
+    gboolean ok = step->on_gpu
+        ? run_gpu_step (r, plan->steps[s].node, step, r->kernels + k, error)
+        : run_cpu_step (r, s, error);
+    k += step->n_launches;
+    if (!ok) {
+      clFinish (r->queue);
+      return FALSE;
+    }
+  }
+  for (guint i = 0; i < g->outputs->len; i++) {
+    int v = g_array_index (g->outputs, int, i);
+    const OviTensor *t = &r->tensors[v];
+    if (!to_host (r, v, error)) {
+      clFinish (r->queue);
+      return FALSE;
+    }
+    if (t->dtype == OVI_DTYPE_SEQUENCE) {
+      g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
+          "%s: output '%s' is a sequence, which is not supported", g->source,
+          ovi_graph_value (g, v)->name);
+      return FALSE;
+    }
+    memset (&outputs[i], 0, sizeof (outputs[i]));
+    outputs[i].dtype = t->dtype;
+    outputs[i].rank = t->rank;
+    memcpy (outputs[i].dims, t->dims, sizeof (outputs[i].dims));
+    outputs[i].data = t->data;
+  }
+  err = clFinish (r->queue);
+  if (err != CL_SUCCESS) {
+    ovi_gpu_set_error (error, "clFinish", err);
+    return FALSE;
+  }
+  return TRUE;
+}

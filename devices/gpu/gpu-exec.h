@@ -1,0 +1,132 @@
+/* The GPU device's executable: a plan's steps, each either launches of
+ * our kernels or the CPU kernel with the copies it needs, and what the op
+ * groups (gpu-op-*.c) use to describe their launches. */
+#ifndef OVI_GPU_EXEC_H
+#define OVI_GPU_EXEC_H
+
+#include "gpu-context.h"
+#include "plan.h"
+
+G_BEGIN_DECLS
+
+/* One compiled model on one device (device.h's `open`). */
+typedef struct {
+  OviGpuDevice *dev;
+  OviCompileConfig config;
+} OviGpuSession;
+
+gpointer ovi_gpu_session_new (OviGpuDevice *dev,
+    const OviCompileConfig *config);
+void ovi_gpu_session_free (gpointer session);
+gpointer ovi_gpu_compile (gpointer session, OviPlan *plan, GError **error);
+void ovi_gpu_executable_free (gpointer executable);
+gpointer ovi_gpu_request_new (gpointer executable, GError **error);
+void ovi_gpu_request_free (gpointer request);
+gboolean ovi_gpu_infer (gpointer request, const OviTensorView *inputs,
+    OviTensorView *outputs, GError **error);
+
+/* For tests and tools: how many of the executable's steps run our
+ * kernels (the others run on the CPU), and whether step i does. */
+int ovi_gpu_executable_n_gpu_steps (gconstpointer executable);
+gboolean ovi_gpu_executable_step_on_gpu (gconstpointer executable, int i);
+
+/* Kernel arguments. A tensor argument becomes two kernel parameters, a
+ * buffer and an element offset into it (`__global T *base, int off`):
+ * values live in one arena buffer per request and constants in one buffer
+ * per executable, so their places are offsets. Aux arrays (shapes,
+ * strides) are stored in the constants' buffer. */
+typedef enum {
+  OVI_GPU_ARG_VALUE,
+  OVI_GPU_ARG_AUX,
+  OVI_GPU_ARG_INT,
+  OVI_GPU_ARG_FLOAT,
+  OVI_GPU_ARG_LOCAL,
+} OviGpuArgKind;
+
+typedef struct {
+  OviGpuArgKind kind;
+  int value;            /* VALUE: the plan's value index */
+  gsize aux;            /* AUX: byte offset in the constants' buffer */
+  cl_int i;
+  cl_float f;
+  gsize local_bytes;    /* LOCAL */
+} OviGpuArg;
+
+#define OVI_GPU_MAX_ARGS 40
+
+typedef enum {
+  OVI_GPU_LAUNCH_KERNEL,
+  OVI_GPU_LAUNCH_COPY,   /* clEnqueueCopyBuffer between two values */
+} OviGpuLaunchKind;
+
+typedef struct {
+  OviGpuLaunchKind kind;
+  const char *program;  /* kernels/NAME.cl */
+  const char *kernel;
+  OviGpuArg args[OVI_GPU_MAX_ARGS];
+  int n_args;
+  cl_uint work_dim;
+  size_t global[3];
+  size_t local[3];
+  gboolean has_local;
+  /* COPY */
+  int src, dst;
+  gsize bytes;
+} OviGpuLaunch;
+
+/* What an op group's builder gets for one step. */
+typedef struct {
+  const OviGpuSession *session;
+  const OviPlan *plan;
+  GArray *launches;        /* OviGpuLaunch, this step's */
+  GByteArray *aux;         /* the constants' buffer contents */
+  gboolean alias;          /* no launch: the output is its input's memory */
+} OviGpuBuild;
+
+/* A builder adds the step's launches and returns TRUE, or returns FALSE
+ * (adding nothing that matters) when it does not support this node's
+ * types, shapes or attributes: the CPU then runs it. */
+typedef gboolean (*OviGpuBuildFunc) (OviGpuBuild *b, const OviNode *node);
+
+typedef struct {
+  const char *op_type;
+  OviGpuBuildFunc build;
+} OviGpuOp;
+
+extern const OviGpuOp ovi_gpu_ops_elementwise[];
+extern const OviGpuOp ovi_gpu_ops_movement[];
+extern const OviGpuOp ovi_gpu_ops_gemm[];
+extern const OviGpuOp ovi_gpu_ops_conv[];
+extern const OviGpuOp ovi_gpu_ops_pool[];
+extern const OviGpuOp ovi_gpu_ops_softmax[];
+extern const OviGpuOp ovi_gpu_ops_norm[];
+
+/* Builder helpers (gpu-build.c). */
+const OviValue *ovi_gpu_value (const OviGpuBuild *b, int v);
+/* Input k / output k of the node, NULL when absent. */
+const OviValue *ovi_gpu_input (const OviGpuBuild *b, const OviNode *n, int k);
+const OviValue *ovi_gpu_output (const OviGpuBuild *b, const OviNode *n,
+    int k);
+/* TRUE when the value is a float32 tensor a kernel can address. */
+gboolean ovi_gpu_is_f32 (const OviGpuBuild *b, int v);
+int64_t ovi_gpu_numel (const OviValue *v);
+
+OviGpuLaunch *ovi_gpu_launch (OviGpuBuild *b, const char *program,
+    const char *kernel);
+void ovi_gpu_arg_value (OviGpuLaunch *l, int v);
+void ovi_gpu_arg_int (OviGpuLaunch *l, int64_t i);
+void ovi_gpu_arg_float (OviGpuLaunch *l, float f);
+void ovi_gpu_arg_local (OviGpuLaunch *l, gsize bytes);
+void ovi_gpu_arg_ints (OviGpuBuild *b, OviGpuLaunch *l, const int *v, int n);
+void ovi_gpu_arg_floats (OviGpuBuild *b, OviGpuLaunch *l, const float *v,
+    int n);
+/* One work item per element of a 1-3 dimensional range; with a local
+ * size the global size is rounded up to it (kernels check bounds). */
+void ovi_gpu_range (OviGpuLaunch *l, cl_uint dim, const size_t *global,
+    const size_t *local);
+void ovi_gpu_range_1d (OviGpuLaunch *l, int64_t n);
+void ovi_gpu_copy (OviGpuBuild *b, int src, int dst, gsize bytes);
+
+G_END_DECLS
+
+#endif

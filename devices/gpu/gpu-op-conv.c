@@ -1,0 +1,217 @@
+/* Conv on the GPU, 2-D float32, with the post-ops of the CPU's fused Conv
+ * (bias, residual sum, activation): 1x1 unit-stride unpadded convs as a
+ * plain GEMM (weights [Cout, Cin] times the image [Cin, H*W]), depthwise
+ * convs as a direct kernel, everything else as an implicit GEMM
+ * (kernels/gemm.cl). Other ranks and types run on the CPU. */
+#include <string.h>
+
+#include "cpu/cpu-postops.h"
+#include "gpu-exec.h"
+
+typedef struct {
+  int64_t group, kh, kw, sh, sw, dh, dw, ph, pw;
+} ConvAttrs;
+
+static gboolean
+read_pair (const OviNode *n, const char *name, int64_t def, int64_t *a,
+    int64_t *b)
+{
+  const int64_t *v;
+  int k = ovi_node_attr_ints (n, name, &v);
+  *a = *b = def;
+  if (k < 0)
+    return TRUE;
+  if (k != 2)
+    return FALSE;
+  *a = v[0];
+  *b = v[1];
+  return TRUE;
+}
+
+static gboolean
+conv_attrs (const OviNode *n, const OviValue *x, const OviValue *w,
+    const OviValue *y, ConvAttrs *c)
+{
+  const char *ap = ovi_node_attr_string (n, "auto_pad", "NOTSET");
+  const int64_t *pads;
+  int np = ovi_node_attr_ints (n, "pads", &pads);
+  c->group = ovi_node_attr_int (n, "group", 1);
+  c->kh = w->dims[2];
+  c->kw = w->dims[3];
+  if (!read_pair (n, "strides", 1, &c->sh, &c->sw)
+      || !read_pair (n, "dilations", 1, &c->dh, &c->dw))
+    return FALSE;
+  if (strcmp (ap, "SAME_UPPER") == 0 || strcmp (ap, "SAME_LOWER") == 0) {
+    int64_t th = MAX ((y->dims[2] - 1) * c->sh + (c->kh - 1) * c->dh + 1
+        - x->dims[2], 0);
+    int64_t tw = MAX ((y->dims[3] - 1) * c->sw + (c->kw - 1) * c->dw + 1
+        - x->dims[3], 0);
+    gboolean upper = ap[5] == 'U';
+    c->ph = upper ? th / 2 : th - th / 2;
+    c->pw = upper ? tw / 2 : tw - tw / 2;
+  } else if (strcmp (ap, "VALID") == 0 || np < 0) {
+    c->ph = c->pw = 0;
+  } else if (np == 4 && strcmp (ap, "NOTSET") == 0) {
+    /* The end pads only shape the output, already known. */
+    c->ph = pads[0];
+    c->pw = pads[1];
+  } else {
+    return FALSE;
+  }
+  return c->group > 0 && c->sh > 0 && c->sw > 0 && c->dh > 0 && c->dw > 0;
+}
+
+static gboolean
+build_conv (OviGpuBuild *b, const OviNode *n)
+{
+  const OviValue *x, *w, *y;
+  ConvAttrs c;
+  OviPostOps post;
+  int bias_v, res_v, y_v = n->n_outputs == 1 ? n->outputs[0] : -1;
+  int64_t M, K, N, cg, plane_in, plane_out;
+  OviGpuLaunch *l;
+
+  if (n->n_inputs < 2 || y_v < 0 || !ovi_gpu_is_f32 (b, n->inputs[0])
+      || !ovi_gpu_is_f32 (b, n->inputs[1]) || !ovi_gpu_is_f32 (b, y_v))
+    return FALSE;
+  x = ovi_gpu_input (b, n, 0);
+  w = ovi_gpu_input (b, n, 1);
+  y = ovi_gpu_value (b, y_v);
+  if (x->rank != 4 || w->rank != 4 || y->rank != 4
+      || !conv_attrs (n, x, w, y, &c))
+    return FALSE;
+  bias_v = n->n_inputs > 2 ? n->inputs[2] : -1;
+  if (bias_v >= 0 && !ovi_gpu_is_f32 (b, bias_v))
+    return FALSE;
+  ovi_postops_from_node (n, &post);
+  res_v = post.sum && n->n_inputs > 3 ? n->inputs[3] : -1;
+  if (post.sum && (res_v < 0 || !ovi_gpu_is_f32 (b, res_v)))
+    return FALSE;
+  /* Unknown activation names stay NONE: refuse them rather than drop. */
+  if (ovi_node_attr_string (n, "ovi.activation", NULL)
+      && post.activation == OVI_ACT_NONE)
+    return FALSE;
+
+  if (x->dims[1] % c.group || y->dims[1] % c.group
+      || w->dims[1] != x->dims[1] / c.group)
+    return FALSE;
+  cg = x->dims[1] / c.group;
+  M = y->dims[1] / c.group;
+  K = cg * c.kh * c.kw;
+  N = y->dims[2] * y->dims[3];
+  plane_in = x->dims[2] * x->dims[3];
+  plane_out = N;
+  if (ovi_gpu_numel (y) == 0)
+    return TRUE;
+
+  if (c.group == x->dims[1] && c.group == y->dims[1] && w->dims[1] == 1) {
+    int64_t total = ovi_gpu_numel (y);
+    l = ovi_gpu_launch (b, "conv", "conv2d_depthwise");
+    ovi_gpu_arg_value (l, n->inputs[0]);
+    ovi_gpu_arg_value (l, n->inputs[1]);
+    ovi_gpu_arg_value (l, bias_v >= 0 ? bias_v : y_v);
+    ovi_gpu_arg_value (l, res_v >= 0 ? res_v : y_v);
+    ovi_gpu_arg_value (l, y_v);
+    ovi_gpu_arg_int (l, x->dims[1]);
+    ovi_gpu_arg_int (l, x->dims[2]);
+    ovi_gpu_arg_int (l, x->dims[3]);
+    ovi_gpu_arg_int (l, y->dims[2]);
+    ovi_gpu_arg_int (l, y->dims[3]);
+    ovi_gpu_arg_int (l, c.kh);
+    ovi_gpu_arg_int (l, c.kw);
+    ovi_gpu_arg_int (l, c.sh);
+    ovi_gpu_arg_int (l, c.sw);
+    ovi_gpu_arg_int (l, c.ph);
+    ovi_gpu_arg_int (l, c.pw);
+    ovi_gpu_arg_int (l, c.dh);
+    ovi_gpu_arg_int (l, c.dw);
+    ovi_gpu_arg_int (l, bias_v >= 0);
+    ovi_gpu_arg_int (l, res_v >= 0);
+    ovi_gpu_arg_int (l, post.activation);
+    ovi_gpu_arg_float (l, post.alpha);
+    ovi_gpu_arg_float (l, post.beta);
+    ovi_gpu_arg_int (l, total);
+    ovi_gpu_range_1d (l, total);
+    return TRUE;
+  }
+
+  {
+    size_t global[3] = { 0, 0, (size_t) (x->dims[0] * c.group) };
+    size_t local[3] = { 16, 16, 1 };
+    /* 64x64 tiles of 16x16 items; the range counts items. */
+    global[0] = ((size_t) N + 63) / 64 * 16;
+    global[1] = ((size_t) M + 63) / 64 * 16;
+    if (c.kh == 1 && c.kw == 1 && c.sh == 1 && c.sw == 1 && c.ph == 0
+        && c.pw == 0 && y->dims[2] == x->dims[2] && y->dims[3] == x->dims[3]) {
+      /* 1x1: W_g [M, cg] times x_g [cg, H*W]. */
+      l = ovi_gpu_launch (b, "gemm", "gemm");
+      ovi_gpu_arg_value (l, n->inputs[1]);
+      ovi_gpu_arg_value (l, n->inputs[0]);
+      ovi_gpu_arg_value (l, bias_v >= 0 ? bias_v : y_v);
+      ovi_gpu_arg_value (l, res_v >= 0 ? res_v : y_v);
+      ovi_gpu_arg_value (l, y_v);
+      ovi_gpu_arg_int (l, M);
+      ovi_gpu_arg_int (l, N);
+      ovi_gpu_arg_int (l, K);
+      ovi_gpu_arg_int (l, K);            /* sam */
+      ovi_gpu_arg_int (l, 1);            /* sak */
+      ovi_gpu_arg_int (l, plane_in);     /* sbk */
+      ovi_gpu_arg_int (l, 1);            /* sbn */
+      ovi_gpu_arg_int (l, 1);            /* scm: bias per row */
+      ovi_gpu_arg_int (l, 0);            /* scn */
+      ovi_gpu_arg_int (l, c.group);
+      ovi_gpu_arg_int (l, 0);            /* a: weights, per group */
+      ovi_gpu_arg_int (l, M * K);
+      ovi_gpu_arg_int (l, x->dims[1] * plane_in);
+      ovi_gpu_arg_int (l, cg * plane_in);
+      ovi_gpu_arg_int (l, 0);            /* c: bias, per group */
+      ovi_gpu_arg_int (l, M);
+      ovi_gpu_arg_int (l, y->dims[1] * plane_out);
+      ovi_gpu_arg_int (l, M * plane_out);
+      ovi_gpu_arg_float (l, 1.0f);
+      ovi_gpu_arg_float (l, 1.0f);
+      ovi_gpu_arg_int (l, bias_v >= 0);
+      ovi_gpu_arg_int (l, res_v >= 0);
+    } else {
+      l = ovi_gpu_launch (b, "gemm", "conv2d_igemm");
+      ovi_gpu_arg_value (l, n->inputs[1]);
+      ovi_gpu_arg_value (l, n->inputs[0]);
+      ovi_gpu_arg_value (l, bias_v >= 0 ? bias_v : y_v);
+      ovi_gpu_arg_value (l, res_v >= 0 ? res_v : y_v);
+      ovi_gpu_arg_value (l, y_v);
+      ovi_gpu_arg_int (l, M);
+      ovi_gpu_arg_int (l, N);
+      ovi_gpu_arg_int (l, K);
+      ovi_gpu_arg_int (l, c.group);
+      ovi_gpu_arg_int (l, x->dims[1] * plane_in);
+      ovi_gpu_arg_int (l, cg * plane_in);
+      ovi_gpu_arg_int (l, y->dims[1] * plane_out);
+      ovi_gpu_arg_int (l, M * plane_out);
+      ovi_gpu_arg_int (l, bias_v >= 0);
+      ovi_gpu_arg_int (l, res_v >= 0);
+    }
+    ovi_gpu_arg_int (l, post.activation);
+    ovi_gpu_arg_float (l, post.alpha);
+    ovi_gpu_arg_float (l, post.beta);
+    if (strcmp (l->kernel, "conv2d_igemm") == 0) {
+      ovi_gpu_arg_int (l, x->dims[2]);
+      ovi_gpu_arg_int (l, x->dims[3]);
+      ovi_gpu_arg_int (l, c.kh);
+      ovi_gpu_arg_int (l, c.kw);
+      ovi_gpu_arg_int (l, y->dims[3]);
+      ovi_gpu_arg_int (l, c.sh);
+      ovi_gpu_arg_int (l, c.sw);
+      ovi_gpu_arg_int (l, c.ph);
+      ovi_gpu_arg_int (l, c.pw);
+      ovi_gpu_arg_int (l, c.dh);
+      ovi_gpu_arg_int (l, c.dw);
+    }
+    ovi_gpu_range (l, 3, global, local);
+  }
+  return TRUE;
+}
+
+const OviGpuOp ovi_gpu_ops_conv[] = {
+  { "Conv", build_conv },
+  { NULL, NULL },
+};

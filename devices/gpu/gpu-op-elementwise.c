@@ -1,0 +1,219 @@
+/* Elementwise ops on the GPU (kernels/elementwise.cl): float32 unary ops
+ * and activations, and binary ops with numpy broadcasting. Other element
+ * types run on the CPU. */
+#include <math.h>
+#include <string.h>
+
+#include "cpu/cpu-postops.h"
+#include "gpu-exec.h"
+
+/* Codes of kernels/elementwise.cl. */
+enum {
+  U_ACT = 0, U_EXP = 100, U_LOG, U_SQRT, U_NEG, U_ABS, U_RECIPROCAL,
+  U_FLOOR, U_CEIL, U_SOFTPLUS, U_SELU, U_ERF, U_SIN, U_COS, U_SOFTSIGN,
+  U_ROUND, U_SIGN, U_THRESHOLDED_RELU, U_CELU, U_MISH,
+};
+enum { B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MAX, B_MIN, B_PRELU, B_MOD };
+
+static const struct {
+  const char *name;
+  int op;
+  int act;
+} unary_ops[] = {
+  { "Relu", U_ACT, OVI_ACT_RELU }, { "Sigmoid", U_ACT, OVI_ACT_SIGMOID },
+  { "Tanh", U_ACT, OVI_ACT_TANH }, { "Clip", U_ACT, OVI_ACT_CLIP },
+  { "LeakyRelu", U_ACT, OVI_ACT_LEAKYRELU },
+  { "HardSigmoid", U_ACT, OVI_ACT_HARDSIGMOID },
+  { "HardSwish", U_ACT, OVI_ACT_HARDSWISH }, { "Elu", U_ACT, OVI_ACT_ELU },
+  { "Exp", U_EXP, 0 }, { "Log", U_LOG, 0 }, { "Sqrt", U_SQRT, 0 },
+  { "Neg", U_NEG, 0 }, { "Abs", U_ABS, 0 },
+  { "Reciprocal", U_RECIPROCAL, 0 }, { "Floor", U_FLOOR, 0 },
+  { "Ceil", U_CEIL, 0 }, { "Softplus", U_SOFTPLUS, 0 },
+  { "Selu", U_SELU, 0 }, { "Erf", U_ERF, 0 }, { "Sin", U_SIN, 0 },
+  { "Cos", U_COS, 0 }, { "Softsign", U_SOFTSIGN, 0 },
+  { "Round", U_ROUND, 0 }, { "Sign", U_SIGN, 0 },
+  { "ThresholdedRelu", U_THRESHOLDED_RELU, 0 }, { "Celu", U_CELU, 0 },
+  { "Mish", U_MISH, 0 },
+};
+
+/* Clip's bounds: attributes before opset 11, constant inputs after (a
+ * bound computed at run time keeps Clip on the CPU). */
+static gboolean
+clip_bounds (const OviGpuBuild *b, const OviNode *n, float *lo, float *hi)
+{
+  *lo = -INFINITY;
+  *hi = INFINITY;
+  if (b->plan->graph->opset < 11) {
+    *lo = ovi_node_attr_float (n, "min", -INFINITY);
+    *hi = ovi_node_attr_float (n, "max", INFINITY);
+    return TRUE;
+  }
+  for (int k = 1; k < n->n_inputs && k < 3; k++) {
+    const OviValue *v = ovi_gpu_input (b, n, k);
+    if (v == NULL)
+      continue;
+    if (v->constant == NULL || ovi_tensor_numel (v->constant) != 1
+        || v->dtype != OVI_DTYPE_FLOAT32)
+      return FALSE;
+    *(k == 1 ? lo : hi) = ((const float *) v->constant->data)[0];
+  }
+  return TRUE;
+}
+
+static gboolean
+build_unary (OviGpuBuild *b, const OviNode *n)
+{
+  const char *op = n->op_type;
+  int code = -1, act = 0;
+  float alpha = 0, beta = 0;
+  OviGpuLaunch *l;
+
+  if (n->n_outputs != 1 || n->outputs[0] < 0 || n->n_inputs < 1
+      || !ovi_gpu_is_f32 (b, n->inputs[0]) || !ovi_gpu_is_f32 (b, n->outputs[0]))
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (unary_ops); i++)
+    if (strcmp (unary_ops[i].name, op) == 0) {
+      code = unary_ops[i].op;
+      act = unary_ops[i].act;
+    }
+  if (code < 0)
+    return FALSE;
+  if (strcmp (op, "Clip") == 0) {
+    if (!clip_bounds (b, n, &alpha, &beta))
+      return FALSE;
+  } else if (strcmp (op, "LeakyRelu") == 0) {
+    alpha = ovi_node_attr_float (n, "alpha", 0.01f);
+  } else if (strcmp (op, "HardSigmoid") == 0) {
+    alpha = ovi_node_attr_float (n, "alpha", 0.2f);
+    beta = ovi_node_attr_float (n, "beta", 0.5f);
+  } else if (strcmp (op, "HardSwish") == 0) {
+    alpha = 1.0f / 6;
+    beta = 0.5f;
+  } else if (strcmp (op, "Elu") == 0 || strcmp (op, "ThresholdedRelu") == 0
+      || strcmp (op, "Celu") == 0) {
+    alpha = ovi_node_attr_float (n, "alpha", 1.0f);
+  } else if (strcmp (op, "Selu") == 0) {
+    alpha = ovi_node_attr_float (n, "alpha", 1.67326319217681884765625f);
+    beta = ovi_node_attr_float (n, "gamma", 1.05070102214813232421875f);
+  } else if (n->n_inputs != 1) {
+    return FALSE;
+  }
+  l = ovi_gpu_launch (b, "elementwise", "unary");
+  ovi_gpu_arg_value (l, n->inputs[0]);
+  ovi_gpu_arg_value (l, n->outputs[0]);
+  ovi_gpu_arg_int (l, ovi_gpu_numel (ovi_gpu_output (b, n, 0)));
+  ovi_gpu_arg_int (l, code);
+  ovi_gpu_arg_int (l, act);
+  ovi_gpu_arg_float (l, alpha);
+  ovi_gpu_arg_float (l, beta);
+  ovi_gpu_range_1d (l, ovi_gpu_numel (ovi_gpu_output (b, n, 0)));
+  return TRUE;
+}
+
+/* Strides of an operand over the output's axes, 0 where broadcast. */
+static void
+operand_strides (const OviValue *x, const OviValue *y, int *strides)
+{
+  int64_t s = 1;
+  int shift = y->rank - x->rank;
+  for (int d = y->rank - 1; d >= 0; d--) {
+    int xd = d - shift;
+    if (xd < 0 || x->dims[xd] == 1) {
+      strides[d] = 0;
+    } else {
+      strides[d] = (int) s;
+    }
+    if (xd >= 0)
+      s *= x->dims[xd];
+  }
+}
+
+static gboolean
+build_binary (OviGpuBuild *b, const OviNode *n)
+{
+  static const struct {
+    const char *name;
+    int op;
+  } ops[] = {
+    { "Add", B_ADD }, { "Sub", B_SUB }, { "Mul", B_MUL }, { "Div", B_DIV },
+    { "Pow", B_POW }, { "Max", B_MAX }, { "Min", B_MIN },
+    { "PRelu", B_PRELU }, { "Mod", B_MOD }, { "Sum", B_ADD },
+  };
+  const OviValue *a, *c, *y;
+  int code = -1;
+  int64_t total;
+  OviGpuLaunch *l;
+
+  for (guint i = 0; i < G_N_ELEMENTS (ops); i++)
+    if (strcmp (ops[i].name, n->op_type) == 0)
+      code = ops[i].op;
+  if (code < 0 || n->n_inputs != 2 || n->n_outputs != 1
+      || n->inputs[0] < 0 || n->inputs[1] < 0 || n->outputs[0] < 0
+      || !ovi_gpu_is_f32 (b, n->inputs[0]) || !ovi_gpu_is_f32 (b, n->inputs[1])
+      || !ovi_gpu_is_f32 (b, n->outputs[0]))
+    return FALSE;
+  if (code == B_MOD && ovi_node_attr_int (n, "fmod", 0) != 1)
+    return FALSE;
+  a = ovi_gpu_input (b, n, 0);
+  c = ovi_gpu_input (b, n, 1);
+  y = ovi_gpu_output (b, n, 0);
+  /* Legacy broadcast attributes (opset < 7) and PRelu's slope shape
+   * before opset 7 are left to the CPU. */
+  if (ovi_node_attr (n, "broadcast") || ovi_node_attr (n, "axis")
+      || y->rank > 8)
+    return FALSE;
+  if (code == B_PRELU && b->plan->graph->opset < 7)
+    return FALSE;
+  total = ovi_gpu_numel (y);
+  if (ovi_shape_equal (a->rank, a->dims, y->rank, y->dims)
+      && (ovi_shape_equal (c->rank, c->dims, y->rank, y->dims)
+          || ovi_gpu_numel (c) == 1)) {
+    l = ovi_gpu_launch (b, "elementwise", "binary_flat");
+    ovi_gpu_arg_value (l, n->inputs[0]);
+    ovi_gpu_arg_value (l, n->inputs[1]);
+    ovi_gpu_arg_value (l, n->outputs[0]);
+    ovi_gpu_arg_int (l, total);
+    ovi_gpu_arg_int (l, 1);
+    ovi_gpu_arg_int (l, ovi_gpu_numel (c) == total ? 1 : 0);
+    ovi_gpu_arg_int (l, code);
+  } else {
+    int dims[OVI_MAX_RANK], as[OVI_MAX_RANK], bs[OVI_MAX_RANK];
+    for (int d = 0; d < y->rank; d++)
+      dims[d] = (int) y->dims[d];
+    operand_strides (a, y, as);
+    operand_strides (c, y, bs);
+    l = ovi_gpu_launch (b, "elementwise", "binary_bcast");
+    ovi_gpu_arg_value (l, n->inputs[0]);
+    ovi_gpu_arg_value (l, n->inputs[1]);
+    ovi_gpu_arg_value (l, n->outputs[0]);
+    ovi_gpu_arg_int (l, total);
+    ovi_gpu_arg_int (l, y->rank);
+    ovi_gpu_arg_ints (b, l, dims, y->rank);
+    ovi_gpu_arg_ints (b, l, as, y->rank);
+    ovi_gpu_arg_ints (b, l, bs, y->rank);
+    ovi_gpu_arg_int (l, code);
+  }
+  ovi_gpu_range_1d (l, total);
+  return TRUE;
+}
+
+const OviGpuOp ovi_gpu_ops_elementwise[] = {
+  { "Relu", build_unary }, { "Sigmoid", build_unary },
+  { "Tanh", build_unary }, { "Clip", build_unary },
+  { "LeakyRelu", build_unary }, { "HardSigmoid", build_unary },
+  { "HardSwish", build_unary }, { "Elu", build_unary },
+  { "Exp", build_unary }, { "Log", build_unary }, { "Sqrt", build_unary },
+  { "Neg", build_unary }, { "Abs", build_unary },
+  { "Reciprocal", build_unary }, { "Floor", build_unary },
+  { "Ceil", build_unary }, { "Softplus", build_unary },
+  { "Selu", build_unary }, { "Erf", build_unary }, { "Sin", build_unary },
+  { "Cos", build_unary }, { "Softsign", build_unary },
+  { "Round", build_unary }, { "Sign", build_unary },
+  { "ThresholdedRelu", build_unary }, { "Celu", build_unary },
+  { "Mish", build_unary },
+  { "Add", build_binary }, { "Sub", build_binary }, { "Mul", build_binary },
+  { "Div", build_binary }, { "Pow", build_binary }, { "Max", build_binary },
+  { "Min", build_binary }, { "PRelu", build_binary },
+  { "Mod", build_binary }, { "Sum", build_binary },
+  { NULL, NULL },
+};

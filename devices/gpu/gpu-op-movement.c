@@ -1,0 +1,204 @@
+/* Data movement on the GPU: shape-only ops as aliases (the planner gave
+ * the output its input's memory) or buffer copies, and Transpose, Slice
+ * and Concat through one strided-copy kernel (kernels/movement.cl). Any
+ * fixed-size element type: only bytes move. */
+#include <string.h>
+
+#include "gpu-exec.h"
+#include "ops/ops.h"
+
+static gboolean
+plain (const OviGpuBuild *b, int v)
+{
+  const OviValue *val = ovi_gpu_value (b, v);
+  gsize es;
+  if (val == NULL || val->dynamic || val->rank < 0 || val->rank > 8
+      || ovi_dtype_is_object (val->dtype))
+    return FALSE;
+  es = ovi_dtype_size (val->dtype);
+  return (es == 1 || es == 2 || es == 4 || es == 8)
+      && ovi_gpu_numel (val) <= G_MAXINT32 / 2;
+}
+
+static const char *
+copy_kernel (const OviValue *v)
+{
+  switch (ovi_dtype_size (v->dtype)) {
+    case 1: return "strided_copy_1";
+    case 2: return "strided_copy_2";
+    case 4: return "strided_copy_4";
+    default: return "strided_copy_8";
+  }
+}
+
+static gsize
+nbytes (const OviValue *v)
+{
+  return (gsize) ovi_gpu_numel (v) * ovi_dtype_size (v->dtype);
+}
+
+/* Reshape, Flatten, Squeeze, Unsqueeze, Identity. */
+static gboolean
+build_view (OviGpuBuild *b, const OviNode *n)
+{
+  const OviPlan *plan = b->plan;
+  int x = n->n_inputs > 0 ? n->inputs[0] : -1, y = n->outputs[0];
+  if (x < 0 || y < 0 || n->n_outputs != 1 || !plain (b, x) || !plain (b, y))
+    return FALSE;
+  if (plan->storage[x] == OVI_STORAGE_ARENA
+      && plan->storage[y] == OVI_STORAGE_ARENA
+      && plan->offset[x] == plan->offset[y]) {
+    b->alias = TRUE;
+    return TRUE;
+  }
+  ovi_gpu_copy (b, x, y, nbytes (ovi_gpu_value (b, y)));
+  return TRUE;
+}
+
+static void
+row_major (int rank, const int64_t *dims, int *strides)
+{
+  int64_t s = 1;
+  for (int d = rank - 1; d >= 0; d--) {
+    strides[d] = (int) s;
+    s *= dims[d];
+  }
+}
+
+static void
+strided_copy (OviGpuBuild *b, int x, int y, int rank, const int64_t *dims,
+    const int *xs, const int *ys, int x_base, int y_base)
+{
+  int d32[OVI_MAX_RANK];
+  int64_t n = ovi_shape_numel (rank, dims);
+  OviGpuLaunch *l;
+  if (n == 0)
+    return;
+  for (int d = 0; d < rank; d++)
+    d32[d] = (int) dims[d];
+  l = ovi_gpu_launch (b, "movement", copy_kernel (ovi_gpu_value (b, y)));
+  ovi_gpu_arg_value (l, x);
+  ovi_gpu_arg_value (l, y);
+  ovi_gpu_arg_int (l, n);
+  ovi_gpu_arg_int (l, rank);
+  ovi_gpu_arg_ints (b, l, d32, rank);
+  ovi_gpu_arg_ints (b, l, xs, rank);
+  ovi_gpu_arg_ints (b, l, ys, rank);
+  ovi_gpu_arg_int (l, x_base);
+  ovi_gpu_arg_int (l, y_base);
+  ovi_gpu_range_1d (l, n);
+}
+
+static gboolean
+build_transpose (OviGpuBuild *b, const OviNode *n)
+{
+  const OviValue *x, *y;
+  const int64_t *perm;
+  int np, xs_full[OVI_MAX_RANK], xs[OVI_MAX_RANK], ys[OVI_MAX_RANK];
+  if (n->n_inputs != 1 || n->outputs[0] < 0 || !plain (b, n->inputs[0])
+      || !plain (b, n->outputs[0]))
+    return FALSE;
+  x = ovi_gpu_input (b, n, 0);
+  y = ovi_gpu_output (b, n, 0);
+  np = ovi_node_attr_ints (n, "perm", &perm);
+  if (np >= 0 && np != x->rank)
+    return FALSE;
+  row_major (x->rank, x->dims, xs_full);
+  for (int d = 0; d < x->rank; d++) {
+    int p = np >= 0 ? (int) perm[d] : x->rank - 1 - d;
+    if (p < 0 || p >= x->rank)
+      return FALSE;
+    xs[d] = xs_full[p];
+  }
+  row_major (y->rank, y->dims, ys);
+  strided_copy (b, n->inputs[0], n->outputs[0], y->rank, y->dims, xs, ys, 0,
+      0);
+  return TRUE;
+}
+
+static gboolean
+build_slice (OviGpuBuild *b, const OviNode *n)
+{
+  const OviValue *x, *y;
+  int64_t start[OVI_MAX_RANK], step[OVI_MAX_RANK], count[OVI_MAX_RANK];
+  int xs_full[OVI_MAX_RANK], xs[OVI_MAX_RANK], ys[OVI_MAX_RANK];
+  int64_t base = 0;
+  OviTensor tin[5], *in[5];
+  OviOpCtx ctx = { .node = n, .opset = b->plan->graph->opset,
+    .n_inputs = n->n_inputs, .inputs = in, .source = b->plan->graph->source };
+
+  if (n->n_inputs > 5 || n->outputs[0] < 0 || !plain (b, n->inputs[0])
+      || !plain (b, n->outputs[0]))
+    return FALSE;
+  /* Starts, ends, axes and steps must be constants (they are whenever
+   * the output shape is static, bar an input that only looks dynamic). */
+  for (int k = 0; k < n->n_inputs; k++) {
+    const OviValue *v = ovi_gpu_input (b, n, k);
+    in[k] = NULL;
+    if (v == NULL)
+      continue;
+    if (k > 0 && v->constant == NULL)
+      return FALSE;
+    memset (&tin[k], 0, sizeof (tin[k]));
+    tin[k].dtype = v->dtype;
+    tin[k].rank = v->rank;
+    memcpy (tin[k].dims, v->dims, sizeof (tin[k].dims));
+    tin[k].data = v->constant ? v->constant->data : NULL;
+    in[k] = &tin[k];
+  }
+  if (ovi_slice_params (&ctx, start, step, count, NULL) != OVI_INFER_OK)
+    return FALSE;
+  x = ovi_gpu_input (b, n, 0);
+  y = ovi_gpu_output (b, n, 0);
+  row_major (x->rank, x->dims, xs_full);
+  for (int d = 0; d < x->rank; d++) {
+    if (count[d] != y->dims[d] || step[d] > G_MAXINT32 / 2
+        || step[d] < -G_MAXINT32 / 2)
+      return FALSE;
+    xs[d] = (int) (xs_full[d] * step[d]);
+    base += start[d] * xs_full[d];
+  }
+  row_major (y->rank, y->dims, ys);
+  strided_copy (b, n->inputs[0], n->outputs[0], y->rank, y->dims, xs, ys,
+      (int) base, 0);
+  return TRUE;
+}
+
+static gboolean
+build_concat (OviGpuBuild *b, const OviNode *n)
+{
+  const OviValue *y = ovi_gpu_output (b, n, 0);
+  int axis, ys[OVI_MAX_RANK];
+  int64_t at = 0;
+  if (y == NULL || !plain (b, n->outputs[0])
+      || !ovi_op_axis (ovi_node_attr_int (n, "axis", 0), y->rank, &axis))
+    return FALSE;
+  for (int k = 0; k < n->n_inputs; k++)
+    if (n->inputs[k] < 0 || !plain (b, n->inputs[k])
+        || ovi_gpu_input (b, n, k)->dtype != y->dtype)
+      return FALSE;
+  row_major (y->rank, y->dims, ys);
+  for (int k = 0; k < n->n_inputs; k++) {
+    const OviValue *x = ovi_gpu_input (b, n, k);
+    int xs[OVI_MAX_RANK];
+    if (x->rank != y->rank)
+      return FALSE;
+    row_major (x->rank, x->dims, xs);
+    strided_copy (b, n->inputs[k], n->outputs[0], x->rank, x->dims, xs, ys,
+        0, (int) (at * ys[axis]));
+    at += x->dims[axis];
+  }
+  return TRUE;
+}
+
+const OviGpuOp ovi_gpu_ops_movement[] = {
+  { "Reshape", build_view },
+  { "Flatten", build_view },
+  { "Squeeze", build_view },
+  { "Unsqueeze", build_view },
+  { "Identity", build_view },
+  { "Transpose", build_transpose },
+  { "Slice", build_slice },
+  { "Concat", build_concat },
+  { NULL, NULL },
+};

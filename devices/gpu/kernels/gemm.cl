@@ -1,0 +1,165 @@
+/* Tiled matrix products with local memory: Gemm/MatMul (`gemm`) and
+ * convolution as an implicit GEMM (`conv2d_igemm`: the input patches are
+ * gathered while loading tiles, never materialized).
+ *
+ * A work group of 16x16 items computes a 64x64 tile of Y, each item a
+ * 4x4 block in registers, over K in steps of 16 held in local memory.
+ * Items own rows ty + 16 i and columns tx + 16 j so that neighbouring
+ * items touch neighbouring columns: stores and B loads coalesce.
+ *
+ *   Y[m, n] = act (alpha * sum_k A[m, k] B[k, n] + beta * C[m, n] + R[m, n])
+ *
+ * A, B and C are addressed through strides (transposes, broadcast C);
+ * Y and R are dense [M, N]. The third range dimension is the batch:
+ * z = outer * groups + inner, each operand offset by outer and inner
+ * strides (a batched MatMul has groups 1; a grouped Conv has outer the
+ * image and inner the group). */
+
+#define TM 64
+#define TN 64
+#define TK 16
+#define RX 16
+#define RY 16
+#define WPT 4
+
+inline int
+batch_offset (int z, int groups, int outer, int inner)
+{
+  return (z / groups) * outer + (z % groups) * inner;
+}
+
+/* conv: B is the implicit im2col of an image x[Cg, H, W] (geometry in
+ * cg), K = Cg * KH * KW, N = OH * OW. */
+typedef struct {
+  int H, W, KH, KW, OW, sh, sw, ph, pw, dh, dw;
+} ConvGeometry;
+
+inline float
+load_b (__global const float *B, int k, int n, int K, int N, int sbk,
+    int sbn, const int conv, const ConvGeometry *g)
+{
+  if (k >= K || n >= N)
+    return 0.0f;
+  if (!conv)
+    return B[k * sbk + n * sbn];
+  {
+    int khw = g->KH * g->KW;
+    int ci = k / khw, r = k % khw;
+    int kh = r / g->KW, kw = r % g->KW;
+    int oh = n / g->OW, ow = n % g->OW;
+    int ih = oh * g->sh - g->ph + kh * g->dh;
+    int iw = ow * g->sw - g->pw + kw * g->dw;
+    if (ih < 0 || ih >= g->H || iw < 0 || iw >= g->W)
+      return 0.0f;
+    return B[(ci * g->H + ih) * g->W + iw];
+  }
+}
+
+inline void
+gemm_tile (__global const float *A, __global const float *B,
+    __global const float *C, __global const float *R, __global float *Y,
+    int M, int N, int K, int sam, int sak, int sbk, int sbn, int scm,
+    int scn, float alpha, float beta, int has_c, int has_r, int act,
+    float act_a, float act_b, __local float *As, __local float *Bs,
+    const int conv, const ConvGeometry *g)
+{
+  int tx = get_local_id (0), ty = get_local_id (1);
+  int tid = ty * RX + tx;
+  int n0 = get_group_id (0) * TN, m0 = get_group_id (1) * TM;
+  float acc[WPT][WPT];
+
+  for (int i = 0; i < WPT; i++)
+    for (int j = 0; j < WPT; j++)
+      acc[i][j] = 0.0f;
+
+  for (int k0 = 0; k0 < K; k0 += TK) {
+    for (int l = 0; l < TM * TK / (RX * RY); l++) {
+      int idx = tid + l * RX * RY;
+      int mm = idx / TK, kk = idx % TK;
+      int m = m0 + mm, k = k0 + kk;
+      As[kk * TM + mm] = m < M && k < K ? A[m * sam + k * sak] : 0.0f;
+    }
+    for (int l = 0; l < TK * TN / (RX * RY); l++) {
+      int idx = tid + l * RX * RY;
+      int kk = idx / TN, nn = idx % TN;
+      Bs[kk * TN + nn] = load_b (B, k0 + kk, n0 + nn, K, N, sbk, sbn, conv,
+          g);
+    }
+    barrier (CLK_LOCAL_MEM_FENCE);
+    for (int kk = 0; kk < TK; kk++) {
+      float a[WPT], b[WPT];
+      for (int i = 0; i < WPT; i++)
+        a[i] = As[kk * TM + ty + RY * i];
+      for (int j = 0; j < WPT; j++)
+        b[j] = Bs[kk * TN + tx + RX * j];
+      for (int i = 0; i < WPT; i++)
+        for (int j = 0; j < WPT; j++)
+          acc[i][j] = mad (a[i], b[j], acc[i][j]);
+    }
+    barrier (CLK_LOCAL_MEM_FENCE);
+  }
+
+  for (int i = 0; i < WPT; i++) {
+    int m = m0 + ty + RY * i;
+    if (m >= M)
+      continue;
+    for (int j = 0; j < WPT; j++) {
+      int n = n0 + tx + RX * j;
+      float v;
+      if (n >= N)
+        continue;
+      v = alpha * acc[i][j];
+      if (has_c)
+        v += beta * C[m * scm + n * scn];
+      if (has_r)
+        v += R[m * N + n];
+      Y[m * N + n] = ovi_activate (v, act, act_a, act_b);
+    }
+  }
+}
+
+__kernel __attribute__ ((reqd_work_group_size (RX, RY, 1))) void
+gemm (__global const float *A, int a_off, __global const float *B,
+    int b_off, __global const float *C, int c_off, __global const float *R,
+    int r_off, __global float *Y, int y_off, int M, int N, int K, int sam,
+    int sak, int sbk, int sbn, int scm, int scn, int groups, int a_outer,
+    int a_inner, int b_outer, int b_inner, int c_outer, int c_inner,
+    int y_outer, int y_inner, float alpha, float beta, int has_c, int has_r,
+    int act, float act_a, float act_b)
+{
+  __local float As[TK * TM];
+  __local float Bs[TK * TN];
+  ConvGeometry none = { 0 };
+  int z = get_global_id (2);
+  int yo = y_off + batch_offset (z, groups, y_outer, y_inner);
+  gemm_tile (A + a_off + batch_offset (z, groups, a_outer, a_inner),
+      B + b_off + batch_offset (z, groups, b_outer, b_inner),
+      C + c_off + batch_offset (z, groups, c_outer, c_inner),
+      R + r_off + (yo - y_off), Y + yo, M, N, K, sam, sak, sbk, sbn, scm,
+      scn, alpha, beta, has_c, has_r, act, act_a, act_b, As, Bs, 0, &none);
+}
+
+/* x[N, C, H, W] * w[Cout, C / groups, KH, KW] (+ bias, + residual, act):
+ * per image and group, W_g [M = Cout / groups, K] times the patches
+ * [K, OH * OW]. */
+__kernel __attribute__ ((reqd_work_group_size (RX, RY, 1))) void
+conv2d_igemm (__global const float *Wt, int w_off, __global const float *X,
+    int x_off, __global const float *bias, int bias_off,
+    __global const float *R, int r_off, __global float *Y, int y_off,
+    int M, int N, int K, int groups, int x_outer, int x_inner, int y_outer,
+    int y_inner, int has_bias, int has_r, int act, float act_a, float act_b,
+    int H, int W, int KH, int KW, int OW, int sh, int sw, int ph, int pw,
+    int dh, int dw)
+{
+  __local float As[TK * TM];
+  __local float Bs[TK * TN];
+  ConvGeometry g = { H, W, KH, KW, OW, sh, sw, ph, pw, dh, dw };
+  int z = get_global_id (2);
+  int grp = z % groups;
+  int yo = y_off + batch_offset (z, groups, y_outer, y_inner);
+  gemm_tile (Wt + w_off + grp * M * K,
+      X + x_off + batch_offset (z, groups, x_outer, x_inner),
+      bias + bias_off + grp * M, R + r_off + (yo - y_off), Y + yo, M, N, K,
+      K, 1, 0, 0, 1, 0, 1.0f, 1.0f, has_bias, has_r, act, act_a, act_b, As,
+      Bs, 1, &g);
+}

@@ -1,0 +1,899 @@
+/* The GPU device against the CPU device, op by op, in the spirit of
+ * llama.cpp's test-backend-ops: one-node graphs over a grid of shapes and
+ * attributes, the same random inputs on "CPU" and "GPU.0", outputs
+ * compared by normalized mean squared error under a per-op bound. A node
+ * our kernels do not cover runs on the CPU fallback inside the GPU device:
+ * it is reported as such (and still compared), not failed; a case marked
+ * as covered must really run on the GPU. Then whole generated CNNs, and
+ * the on-disk program cache.
+ *
+ * Without an OpenCL device (no ICD, no pocl) every test is skipped. Here
+ * and in CI the device is pocl's CPU device. */
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include "gpu/gpu-exec.h"
+#include "model.h"
+#include "ovi.h"
+#include "plan.h"
+
+#ifndef OVI_TEST_MODEL_DIR
+#define OVI_TEST_MODEL_DIR "."
+#endif
+
+static gboolean
+have_gpu (void)
+{
+  int n;
+  const OviDeviceInfo *d = ovi_get_devices (&n);
+  for (int i = 0; i < n; i++)
+    if (strcmp (d[i].name, "GPU.0") == 0)
+      return TRUE;
+  return FALSE;
+}
+
+#define SKIP_WITHOUT_GPU() \
+  if (!have_gpu ()) { \
+    g_test_skip ("no OpenCL device"); \
+    return; \
+  }
+
+/* ---- one-node graphs ---- */
+
+#define MAX_IN 6
+
+typedef struct {
+  OviGraph *g;
+  int values[MAX_IN];
+  OviNode *node;
+} Graph;
+
+static int
+add_input (OviGraph *g, const char *name, int rank, const int64_t *dims)
+{
+  int v = ovi_graph_add_value (g, name, OVI_DTYPE_FLOAT32);
+  OviValue *val = ovi_graph_value (g, v);
+  val->rank = rank;
+  if (rank > 0)
+    memcpy (val->dims, dims, sizeof (int64_t) * rank);
+  g_array_append_val (g->inputs, v);
+  return v;
+}
+
+static int
+add_const (OviGraph *g, const char *name, OviDType dtype, int rank,
+    const int64_t *dims, const void *data)
+{
+  int v = ovi_graph_add_value (g, name, dtype);
+  OviValue *val = ovi_graph_value (g, v);
+  val->rank = rank;
+  if (rank > 0)
+    memcpy (val->dims, dims, sizeof (int64_t) * rank);
+  val->constant = ovi_tensor_new (dtype, rank, dims);
+  memcpy (val->constant->data, data, ovi_tensor_nbytes (val->constant));
+  return v;
+}
+
+static float
+frand (guint32 *s)
+{
+  *s = *s * 1664525u + 1013904223u;
+  return (float) ((*s >> 8) & 0xffff) / 32768.0f - 1.0f;
+}
+
+static int
+add_random_const (OviGraph *g, const char *name, int rank,
+    const int64_t *dims, guint32 *seed)
+{
+  int64_t n = ovi_shape_numel (rank, dims);
+  float *d = g_new (float, MAX (n, 1));
+  int v;
+  for (int64_t i = 0; i < n; i++)
+    d[i] = frand (seed);
+  v = add_const (g, name, OVI_DTYPE_FLOAT32, rank, dims, d);
+  g_free (d);
+  return v;
+}
+
+static OviNode *
+add_node (OviGraph *g, const char *op, int n_in, const int *in, int *out)
+{
+  char *name = g_strdup_printf ("%s_%u", op, g->nodes->len);
+  OviNode *n;
+  *out = ovi_graph_add_value (g, name, OVI_DTYPE_UNDEFINED);
+  n = ovi_graph_add_node (g, op, name, n_in, in, 1, out);
+  g_free (name);
+  return n;
+}
+
+static OviModel *
+finish (OviGraph *g, int output, int opset)
+{
+  GError *error = NULL;
+  g->opset = opset;
+  g->source = g_strdup ("test-gpu-ops");
+  g_array_append_val (g->outputs, output);
+  g_assert_true (ovi_graph_sort (g, &error));
+  g_assert_no_error (error);
+  return ovi_model_new_from_graph (g);
+}
+
+/* Runs the model on a device with the given inputs; returns a copy of
+ * output 0 and sets *on_gpu to the number of GPU steps (-1 on the CPU). */
+static char *fallback_ops;   /* op types of the last GPU run's CPU steps */
+
+static float *
+run_on (OviModel *m, const char *device, int n_inputs, float **data,
+    int64_t *n_out, int *gpu_steps, int *n_steps)
+{
+  GError *error = NULL;
+  OviCompiledModel *cm = ovi_compile (m, device, NULL, &error);
+  OviTensorView views[MAX_IN], out;
+  OviRequest *r;
+  float *copy;
+
+  g_assert_no_error (error);
+  r = ovi_request_new (cm, &error);
+  for (int i = 0; i < n_inputs; i++) {
+    ovi_model_get_input (m, i, NULL, &views[i]);
+    views[i].data = data[i];
+    g_assert_true (ovi_request_set_input_by_index (r, i, &views[i], &error));
+  }
+  g_assert_true (ovi_request_infer (r, &error));
+  g_assert_no_error (error);
+  g_assert_true (ovi_request_get_output (r, 0, NULL, &out));
+  g_assert_cmpint (out.dtype, ==, OVI_DTYPE_FLOAT32);
+  *n_out = ovi_shape_numel (out.rank, out.dims);
+  copy = g_memdup2 (out.data, MAX (*n_out, 1) * sizeof (float));
+  *gpu_steps = -1;
+  {
+    OviPlan *plan = ovi_compiled_model_get_plan (cm, views, &error);
+    g_assert_no_error (error);
+    *n_steps = plan->n_steps;
+    if (plan->executable) {
+      GString *ops = g_string_new (NULL);
+      *gpu_steps = ovi_gpu_executable_n_gpu_steps (plan->executable);
+      for (int s = 0; s < plan->n_steps; s++)
+        if (!ovi_gpu_executable_step_on_gpu (plan->executable, s)
+            && !strstr (ops->str, plan->steps[s].node->op_type))
+          g_string_append_printf (ops, " %s", plan->steps[s].node->op_type);
+      g_free (fallback_ops);
+      fallback_ops = g_string_free (ops, FALSE);
+    }
+    ovi_plan_unref (plan);
+  }
+  ovi_request_free (r);
+  ovi_compiled_model_unref (cm);
+  return copy;
+}
+
+/* Normalized mean squared error of a against the reference b. */
+static double
+nmse (const float *a, const float *b, int64_t n)
+{
+  double err = 0, ref = 0;
+  for (int64_t i = 0; i < n; i++) {
+    double d = (double) a[i] - b[i];
+    if (isnan (a[i]) && isnan (b[i]))
+      continue;
+    if (isnan (a[i]) != isnan (b[i]) || isinf (a[i]) != isinf (b[i]))
+      return INFINITY;
+    if (isinf (a[i]) && a[i] == b[i])
+      continue;
+    err += d * d;
+    ref += (double) b[i] * b[i];
+  }
+  return ref > 0 ? err / ref : err;
+}
+
+typedef enum { EXPECT_GPU, EXPECT_FALLBACK } Expect;
+
+static int n_cases, n_on_gpu, n_fallback;
+
+/* Compares CPU and GPU.0 on the model's inputs filled with random data
+ * (positive when `positive`, for Pow, Log, Sqrt). */
+static void
+check_model (const char *what, OviModel *m, double bound, Expect expect,
+    gboolean positive)
+{
+  int n_in = ovi_model_get_n_inputs (m);
+  float *data[MAX_IN];
+  guint32 seed = 12345;
+  int64_t n_cpu, n_gpu;
+  int gpu_steps, cpu_steps, steps;
+  float *cpu, *gpu;
+  double e;
+
+  for (int i = 0; i < n_in; i++) {
+    OviTensorView info;
+    int64_t n;
+    ovi_model_get_input (m, i, NULL, &info);
+    n = ovi_shape_numel (info.rank, info.dims);
+    data[i] = g_new (float, MAX (n, 1));
+    for (int64_t k = 0; k < n; k++) {
+      float v = frand (&seed) * 3;
+      data[i][k] = positive ? fabsf (v) + 0.1f : v;
+    }
+  }
+  cpu = run_on (m, "CPU", n_in, data, &n_cpu, &cpu_steps, &steps);
+  gpu = run_on (m, "GPU.0", n_in, data, &n_gpu, &gpu_steps, &steps);
+  g_assert_cmpint (n_cpu, ==, n_gpu);
+  e = nmse (gpu, cpu, n_cpu);
+  n_cases++;
+  if (gpu_steps == steps) {
+    n_on_gpu++;
+    g_test_message ("%-60s GPU      nmse %.2e (bound %.0e)", what, e, bound);
+  } else {
+    n_fallback++;
+    g_test_message ("%-60s %d of %d steps on the CPU fallback (%s), "
+        "nmse %.2e", what, steps - gpu_steps, steps, fallback_ops, e);
+  }
+  if (!(e <= bound))
+    g_error ("%s: nmse %.3e exceeds %.0e", what, e, bound);
+  if (expect == EXPECT_GPU && gpu_steps != steps)
+    g_error ("%s: expected to run on the GPU, %d of %d steps did", what,
+        gpu_steps, steps);
+  for (int i = 0; i < n_in; i++)
+    g_free (data[i]);
+  g_free (cpu);
+  g_free (gpu);
+}
+
+static char *
+shape_str (int rank, const int64_t *d)
+{
+  return ovi_shape_to_string (rank, d);
+}
+
+/* ---- elementwise ---- */
+
+static void
+test_unary (void)
+{
+  static const struct {
+    const char *op;
+    const char *attr;
+    float value;
+    gboolean positive;
+  } ops[] = {
+    { "Relu" }, { "Sigmoid" }, { "Tanh" }, { "Exp" }, { "Neg" }, { "Abs" },
+    { "Sqrt", .positive = TRUE }, { "Log", .positive = TRUE },
+    { "Reciprocal", .positive = TRUE }, { "Floor" }, { "Ceil" },
+    { "Softplus" }, { "Erf" }, { "Sin" }, { "Cos" }, { "Softsign" },
+    { "Round" }, { "Sign" }, { "Selu" }, { "HardSwish" },
+    { "LeakyRelu", "alpha", 0.1f }, { "Elu", "alpha", 0.7f },
+    { "HardSigmoid", "alpha", 0.3f }, { "ThresholdedRelu", "alpha", 0.5f },
+    { "Celu", "alpha", 1.5f },
+  };
+  static const int64_t shapes[][4] = { { 2, 3, 5, 7 }, { 1, 1, 1, 1 },
+    { 3, 1, 64, 65 } };
+  SKIP_WITHOUT_GPU ();
+  for (guint i = 0; i < G_N_ELEMENTS (ops); i++)
+    for (guint s = 0; s < G_N_ELEMENTS (shapes); s++) {
+      OviGraph *g = ovi_graph_new ();
+      int x = add_input (g, "x", 4, shapes[s]), y;
+      OviNode *n = add_node (g, ops[i].op, 1, &x, &y);
+      OviModel *m;
+      char *what, *sh = shape_str (4, shapes[s]);
+      if (ops[i].attr)
+        ovi_node_set_attr_float (n, ops[i].attr, ops[i].value);
+      m = finish (g, y, strcmp (ops[i].op, "Celu") == 0 ? 12 : 14);
+      what = g_strdup_printf ("%s %s", ops[i].op, sh);
+      check_model (what, m, 1e-10, EXPECT_GPU, ops[i].positive);
+      g_free (what);
+      g_free (sh);
+      ovi_model_unref (m);
+    }
+}
+
+/* Clip with constant bounds (opset 13 inputs), and bounds missing. */
+static void
+test_clip (void)
+{
+  static const int64_t shape[] = { 2, 8, 9 };
+  SKIP_WITHOUT_GPU ();
+  for (int variant = 0; variant < 3; variant++) {
+    OviGraph *g = ovi_graph_new ();
+    float lo = -0.5f, hi = 1.25f;
+    int in[3] = { add_input (g, "x", 3, shape), -1, -1 }, y;
+    OviModel *m;
+    if (variant != 1)
+      in[1] = add_const (g, "lo", OVI_DTYPE_FLOAT32, 0, NULL, &lo);
+    if (variant != 2)
+      in[2] = add_const (g, "hi", OVI_DTYPE_FLOAT32, 0, NULL, &hi);
+    add_node (g, "Clip", 3, in, &y);
+    m = finish (g, y, 13);
+    check_model (variant == 0 ? "Clip [-0.5, 1.25]" : variant == 1
+        ? "Clip max only" : "Clip min only", m, 0, EXPECT_GPU, FALSE);
+    ovi_model_unref (m);
+  }
+}
+
+static void
+test_binary (void)
+{
+  static const char *const ops[] = { "Add", "Sub", "Mul", "Div", "Pow",
+    "Max", "Min", "PRelu" };
+  static const struct {
+    int ra, rb;
+    int64_t a[4], b[4];
+  } shapes[] = {
+    { 4, 4, { 2, 3, 4, 5 }, { 2, 3, 4, 5 } },
+    { 4, 3, { 2, 3, 4, 5 }, { 3, 1, 1 } },
+    { 4, 1, { 2, 3, 4, 5 }, { 5 } },
+    { 4, 0, { 2, 3, 4, 5 }, { 0 } },
+    { 4, 4, { 1, 3, 1, 5 }, { 2, 1, 4, 1 } },
+    { 2, 2, { 1, 7 }, { 6, 1 } },
+    { 1, 3, { 9 }, { 2, 3, 9 } },
+  };
+  SKIP_WITHOUT_GPU ();
+  for (guint i = 0; i < G_N_ELEMENTS (ops); i++)
+    for (guint s = 0; s < G_N_ELEMENTS (shapes); s++) {
+      OviGraph *g;
+      int in[2], y;
+      OviModel *m;
+      char *what, *sa, *sb;
+      /* PRelu's slope broadcasts to x only (unidirectionally). */
+      if (strcmp (ops[i], "PRelu") == 0 && (s == 4 || s == 5 || s == 6))
+        continue;
+      g = ovi_graph_new ();
+      in[0] = add_input (g, "a", shapes[s].ra, shapes[s].a);
+      in[1] = add_input (g, "b", shapes[s].rb, shapes[s].b);
+      add_node (g, ops[i], 2, in, &y);
+      m = finish (g, y, 14);
+      sa = shape_str (shapes[s].ra, shapes[s].a);
+      sb = shape_str (shapes[s].rb, shapes[s].b);
+      what = g_strdup_printf ("%s %s %s", ops[i], sa, sb);
+      check_model (what, m, 1e-10, EXPECT_GPU, strcmp (ops[i], "Pow") == 0);
+      g_free (what);
+      g_free (sa);
+      g_free (sb);
+      ovi_model_unref (m);
+    }
+}
+
+/* ---- data movement ---- */
+
+static void
+test_transpose (void)
+{
+  static const int64_t shape[] = { 2, 3, 4, 5 };
+  static const int64_t perms[][4] = { { 0, 2, 3, 1 }, { 3, 2, 1, 0 },
+    { 1, 0, 2, 3 }, { 0, 1, 2, 3 } };
+  SKIP_WITHOUT_GPU ();
+  for (guint p = 0; p < G_N_ELEMENTS (perms); p++) {
+    OviGraph *g = ovi_graph_new ();
+    int x = add_input (g, "x", 4, shape), y;
+    OviNode *n = add_node (g, "Transpose", 1, &x, &y);
+    OviModel *m;
+    char *what = g_strdup_printf ("Transpose perm %d%d%d%d", (int) perms[p][0],
+        (int) perms[p][1], (int) perms[p][2], (int) perms[p][3]);
+    ovi_node_set_attr_ints (n, "perm", 4, perms[p]);
+    m = finish (g, y, 13);
+    check_model (what, m, 0, EXPECT_GPU, FALSE);
+    g_free (what);
+    ovi_model_unref (m);
+  }
+}
+
+static void
+test_slice (void)
+{
+  static const int64_t shape[] = { 4, 6, 10 };
+  static const struct {
+    int n;
+    int64_t starts[3], ends[3], axes[3], steps[3];
+  } cases[] = {
+    { 1, { 1 }, { 3 }, { 0 }, { 1 } },
+    { 2, { 0, 2 }, { 6, 9 }, { 1, 2 }, { 2, 3 } },
+    { 1, { -1 }, { -100 }, { 2 }, { -1 } },
+    { 3, { 3, 5, 8 }, { 0, 1, 1 }, { 0, 1, 2 }, { -2, -1, -3 } },
+    { 1, { 2 }, { 1000 }, { -1 }, { 1 } },
+  };
+  SKIP_WITHOUT_GPU ();
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++) {
+    OviGraph *g = ovi_graph_new ();
+    int64_t len = cases[c].n;
+    int in[5], y;
+    OviModel *m;
+    char *what = g_strdup_printf ("Slice case %u", c);
+    in[0] = add_input (g, "x", 3, shape);
+    in[1] = add_const (g, "s", OVI_DTYPE_INT64, 1, &len, cases[c].starts);
+    in[2] = add_const (g, "e", OVI_DTYPE_INT64, 1, &len, cases[c].ends);
+    in[3] = add_const (g, "a", OVI_DTYPE_INT64, 1, &len, cases[c].axes);
+    in[4] = add_const (g, "st", OVI_DTYPE_INT64, 1, &len, cases[c].steps);
+    add_node (g, "Slice", 5, in, &y);
+    m = finish (g, y, 13);
+    check_model (what, m, 0, EXPECT_GPU, FALSE);
+    g_free (what);
+    ovi_model_unref (m);
+  }
+}
+
+static void
+test_concat_reshape (void)
+{
+  static const int64_t a[] = { 2, 3, 4 }, b[] = { 2, 5, 4 }, c[] = { 2, 1, 4 };
+  SKIP_WITHOUT_GPU ();
+  for (int axis = -2; axis <= 1; axis += 3) {
+    OviGraph *g = ovi_graph_new ();
+    int in[3], y;
+    OviModel *m;
+    in[0] = add_input (g, "a", 3, a);
+    in[1] = add_input (g, "b", 3, b);
+    in[2] = add_input (g, "c", 3, c);
+    ovi_node_set_attr_int (add_node (g, "Concat", 3, in, &y), "axis", axis);
+    m = finish (g, y, 13);
+    check_model (axis == 1 ? "Concat axis 1" : "Concat axis -2", m, 0,
+        EXPECT_GPU, FALSE);
+    ovi_model_unref (m);
+  }
+  {
+    /* Relu -> Reshape (an alias of the arena) -> Sigmoid, and Flatten of
+     * a graph input (a copy). */
+    OviGraph *g = ovi_graph_new ();
+    int64_t shape[] = { 4, 6 }, to[] = { 3, 8 };
+    int x = add_input (g, "x", 2, shape), r, in[2], s, t, f;
+    OviModel *m;
+    add_node (g, "Relu", 1, &x, &r);
+    in[0] = r;
+    in[1] = add_const (g, "shape", OVI_DTYPE_INT64, 1, (int64_t[]) { 2 }, to);
+    add_node (g, "Reshape", 2, in, &s);
+    add_node (g, "Sigmoid", 1, &s, &t);
+    m = finish (g, t, 13);
+    check_model ("Relu -> Reshape (alias) -> Sigmoid", m, 1e-10, EXPECT_GPU,
+        FALSE);
+    ovi_model_unref (m);
+    g = ovi_graph_new ();
+    x = add_input (g, "x", 2, shape);
+    add_node (g, "Flatten", 1, &x, &f);
+    m = finish (g, f, 13);
+    check_model ("Flatten of an input (copy)", m, 0, EXPECT_GPU, FALSE);
+    ovi_model_unref (m);
+  }
+}
+
+/* ---- Conv ---- */
+
+typedef struct {
+  int64_t n, c, h, w, cout, kh, kw, sh, sw, pt, pl, pb, pr, dh, dw, group;
+  gboolean bias;
+} ConvCase;
+
+static void
+test_conv (void)
+{
+  static const ConvCase cases[] = {
+    { 1, 3, 9, 9, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, TRUE },
+    { 2, 4, 11, 7, 6, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, FALSE },
+    { 1, 8, 10, 10, 16, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, TRUE },   /* 1x1 */
+    { 2, 70, 5, 6, 66, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, TRUE },    /* 1x1 */
+    { 1, 8, 9, 9, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8, TRUE },      /* dw */
+    { 2, 6, 12, 12, 6, 5, 5, 2, 2, 2, 2, 2, 2, 1, 1, 6, FALSE },   /* dw */
+    { 1, 8, 9, 9, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8, TRUE },     /* x2 */
+    { 1, 8, 10, 10, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4, TRUE },   /* grp */
+    { 1, 4, 13, 13, 5, 5, 5, 1, 1, 4, 4, 4, 4, 2, 2, 1, TRUE },    /* dil */
+    { 1, 3, 8, 9, 4, 3, 2, 2, 1, 0, 1, 2, 0, 1, 1, 1, TRUE },      /* asym */
+    { 1, 3, 32, 32, 70, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1, TRUE },   /* stem */
+    { 1, 33, 7, 7, 65, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, TRUE },
+  };
+  static const char *const acts[] = { NULL, "Relu", "Sigmoid", "Clip",
+    "HardSwish", "LeakyRelu" };
+  SKIP_WITHOUT_GPU ();
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    const ConvCase *c = &cases[i];
+    for (int post = 0; post < 4; post++) {
+      /* post 0: plain; 1: + activation; 2: + residual; 3: both. */
+      const char *act = post & 1 ? acts[1 + i % (G_N_ELEMENTS (acts) - 1)]
+          : NULL;
+      OviGraph *g = ovi_graph_new ();
+      guint32 seed = 99 + i;
+      int64_t xd[] = { c->n, c->c, c->h, c->w };
+      int64_t wd[] = { c->cout, c->c / c->group, c->kh, c->kw };
+      int64_t oh = (c->h + c->pt + c->pb - ((c->kh - 1) * c->dh + 1)) / c->sh
+          + 1;
+      int64_t ow = (c->w + c->pl + c->pr - ((c->kw - 1) * c->dw + 1)) / c->sw
+          + 1;
+      int64_t yd[] = { c->n, c->cout, oh, ow };
+      int64_t pads[] = { c->pt, c->pl, c->pb, c->pr };
+      int64_t strides[] = { c->sh, c->sw }, dil[] = { c->dh, c->dw };
+      int in[3], y, out;
+      OviNode *n;
+      OviModel *m;
+      char *what;
+      float lo = 0, hi = 0.5f;
+      in[0] = add_input (g, "x", 4, xd);
+      in[1] = add_random_const (g, "w", 4, wd, &seed);
+      if (c->bias)
+        in[2] = add_random_const (g, "b", 1, &c->cout, &seed);
+      n = add_node (g, "Conv", c->bias ? 3 : 2, in, &y);
+      ovi_node_set_attr_ints (n, "pads", 4, pads);
+      ovi_node_set_attr_ints (n, "strides", 2, strides);
+      ovi_node_set_attr_ints (n, "dilations", 2, dil);
+      ovi_node_set_attr_int (n, "group", c->group);
+      out = y;
+      if (post & 2) {
+        int r = add_input (g, "r", 4, yd), ain[2] = { out, r };
+        add_node (g, "Add", 2, ain, &out);
+      }
+      if (act) {
+        int ain[3] = { out, -1, -1 };
+        int n_ain = 1;
+        if (strcmp (act, "Clip") == 0) {
+          ain[1] = add_const (g, "lo", OVI_DTYPE_FLOAT32, 0, NULL, &lo);
+          ain[2] = add_const (g, "hi", OVI_DTYPE_FLOAT32, 0, NULL, &hi);
+          n_ain = 3;
+        }
+        add_node (g, act, n_ain, ain, &out);
+      }
+      m = finish (g, out, 14);
+      what = g_strdup_printf ("Conv x%" G_GINT64_FORMAT "x%" G_GINT64_FORMAT
+          "x%" G_GINT64_FORMAT "x%" G_GINT64_FORMAT " k%" G_GINT64_FORMAT
+          "x%" G_GINT64_FORMAT " s%" G_GINT64_FORMAT " g%" G_GINT64_FORMAT
+          "%s%s%s", c->n, c->c, c->h, c->w, c->kh, c->kw, c->sh, c->group,
+          post & 2 ? " +res" : "", act ? " +" : "", act ? act : "");
+      check_model (what, m, 1e-9, EXPECT_GPU, FALSE);
+      g_free (what);
+      ovi_model_unref (m);
+    }
+  }
+}
+
+/* ---- Gemm, MatMul ---- */
+
+static void
+test_gemm (void)
+{
+  static const struct {
+    int64_t m, k, n;
+    gboolean ta, tb;
+    int c_rank;
+    int64_t c[2];
+    float alpha, beta;
+  } cases[] = {
+    { 4, 5, 6, FALSE, FALSE, 0, { 0 }, 1, 1 },
+    { 67, 129, 33, FALSE, TRUE, 1, { 33 }, 1, 1 },
+    { 64, 64, 64, TRUE, FALSE, 2, { 64, 64 }, 0.5f, 2 },
+    { 3, 200, 70, TRUE, TRUE, 2, { 3, 1 }, 1, -1 },
+    { 1, 1000, 10, FALSE, TRUE, 2, { 1, 10 }, 1, 1 },
+  };
+  SKIP_WITHOUT_GPU ();
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    OviGraph *g = ovi_graph_new ();
+    guint32 seed = 7;
+    int64_t ad[] = { cases[i].ta ? cases[i].k : cases[i].m,
+      cases[i].ta ? cases[i].m : cases[i].k };
+    int64_t bd[] = { cases[i].tb ? cases[i].n : cases[i].k,
+      cases[i].tb ? cases[i].k : cases[i].n };
+    int in[3], y, n_in = 2;
+    OviNode *n;
+    OviModel *m;
+    char *what;
+    in[0] = add_input (g, "a", 2, ad);
+    in[1] = add_random_const (g, "b", 2, bd, &seed);
+    if (cases[i].c_rank > 0) {
+      in[2] = add_random_const (g, "c", cases[i].c_rank, cases[i].c, &seed);
+      n_in = 3;
+    }
+    n = add_node (g, "Gemm", n_in, in, &y);
+    ovi_node_set_attr_int (n, "transA", cases[i].ta);
+    ovi_node_set_attr_int (n, "transB", cases[i].tb);
+    ovi_node_set_attr_float (n, "alpha", cases[i].alpha);
+    ovi_node_set_attr_float (n, "beta", cases[i].beta);
+    m = finish (g, y, 13);
+    what = g_strdup_printf ("Gemm %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT
+        "x%" G_GINT64_FORMAT " tA%d tB%d C rank %d", cases[i].m, cases[i].k,
+        cases[i].n, cases[i].ta, cases[i].tb, cases[i].c_rank);
+    check_model (what, m, 1e-9, EXPECT_GPU, FALSE);
+    g_free (what);
+    ovi_model_unref (m);
+  }
+}
+
+static void
+test_matmul (void)
+{
+  static const struct {
+    int ra, rb;
+    int64_t a[4], b[4];
+    Expect expect;
+  } cases[] = {
+    { 2, 2, { 5, 7 }, { 7, 3 }, EXPECT_GPU },
+    { 2, 2, { 65, 130 }, { 130, 67 }, EXPECT_GPU },
+    { 4, 2, { 2, 3, 9, 17 }, { 17, 8 }, EXPECT_GPU },
+    { 3, 3, { 4, 9, 17 }, { 4, 17, 8 }, EXPECT_GPU },
+    { 3, 3, { 1, 9, 17 }, { 4, 17, 8 }, EXPECT_GPU },
+    { 4, 4, { 2, 1, 5, 6 }, { 1, 3, 6, 4 }, EXPECT_FALLBACK },
+    { 1, 2, { 7 }, { 7, 3 }, EXPECT_FALLBACK },
+  };
+  SKIP_WITHOUT_GPU ();
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    OviGraph *g = ovi_graph_new ();
+    int in[2], y;
+    OviModel *m;
+    char *sa = shape_str (cases[i].ra, cases[i].a);
+    char *sb = shape_str (cases[i].rb, cases[i].b);
+    char *what = g_strdup_printf ("MatMul %s %s", sa, sb);
+    in[0] = add_input (g, "a", cases[i].ra, cases[i].a);
+    in[1] = add_input (g, "b", cases[i].rb, cases[i].b);
+    add_node (g, "MatMul", 2, in, &y);
+    m = finish (g, y, 13);
+    check_model (what, m, 1e-9, cases[i].expect, FALSE);
+    g_free (what);
+    g_free (sa);
+    g_free (sb);
+    ovi_model_unref (m);
+  }
+}
+
+/* ---- pooling, Softmax, BatchNormalization ---- */
+
+static void
+test_pool (void)
+{
+  static const struct {
+    const char *op;
+    int64_t k, s, p, ceil, include_pad;
+  } cases[] = {
+    { "MaxPool", 3, 2, 1, 0, 0 }, { "MaxPool", 2, 2, 0, 1, 0 },
+    { "MaxPool", 3, 1, 1, 0, 0 }, { "AveragePool", 3, 2, 1, 0, 0 },
+    { "AveragePool", 3, 2, 1, 0, 1 }, { "AveragePool", 2, 2, 0, 1, 0 },
+    { "AveragePool", 3, 2, 1, 1, 1 },
+  };
+  static const int64_t shape[] = { 2, 3, 11, 10 };
+  SKIP_WITHOUT_GPU ();
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    OviGraph *g = ovi_graph_new ();
+    int x = add_input (g, "x", 4, shape), y;
+    OviNode *n = add_node (g, cases[i].op, 1, &x, &y);
+    int64_t k[] = { cases[i].k, cases[i].k }, s[] = { cases[i].s, cases[i].s };
+    int64_t p[] = { cases[i].p, cases[i].p, cases[i].p, cases[i].p };
+    OviModel *m;
+    char *what = g_strdup_printf ("%s k%d s%d p%d ceil%d include_pad%d",
+        cases[i].op, (int) cases[i].k, (int) cases[i].s, (int) cases[i].p,
+        (int) cases[i].ceil, (int) cases[i].include_pad);
+    ovi_node_set_attr_ints (n, "kernel_shape", 2, k);
+    ovi_node_set_attr_ints (n, "strides", 2, s);
+    ovi_node_set_attr_ints (n, "pads", 4, p);
+    ovi_node_set_attr_int (n, "ceil_mode", cases[i].ceil);
+    if (strcmp (cases[i].op, "AveragePool") == 0)
+      ovi_node_set_attr_int (n, "count_include_pad", cases[i].include_pad);
+    m = finish (g, y, 13);
+    check_model (what, m, 1e-10, EXPECT_GPU, FALSE);
+    g_free (what);
+    ovi_model_unref (m);
+  }
+  for (int max = 0; max < 2; max++) {
+    OviGraph *g = ovi_graph_new ();
+    int x = add_input (g, "x", 4, shape), y;
+    OviModel *m;
+    add_node (g, max ? "GlobalMaxPool" : "GlobalAveragePool", 1, &x, &y);
+    m = finish (g, y, 13);
+    check_model (max ? "GlobalMaxPool" : "GlobalAveragePool", m, 1e-10,
+        EXPECT_GPU, FALSE);
+    ovi_model_unref (m);
+  }
+}
+
+static void
+test_softmax (void)
+{
+  static const int64_t shape[] = { 3, 4, 5 };
+  SKIP_WITHOUT_GPU ();
+  for (int opset = 11; opset <= 13; opset += 2)
+    for (int axis = -1; axis <= 2; axis++)
+      for (int log = 0; log < 2; log++) {
+        OviGraph *g = ovi_graph_new ();
+        int x = add_input (g, "x", 3, shape), y;
+        OviNode *n = add_node (g, log ? "LogSoftmax" : "Softmax", 1, &x, &y);
+        OviModel *m;
+        char *what = g_strdup_printf ("%s opset %d axis %d",
+            log ? "LogSoftmax" : "Softmax", opset, axis);
+        ovi_node_set_attr_int (n, "axis", axis);
+        m = finish (g, y, opset);
+        check_model (what, m, 1e-10, EXPECT_GPU, FALSE);
+        g_free (what);
+        ovi_model_unref (m);
+      }
+}
+
+static void
+test_batchnorm (void)
+{
+  static const int64_t shape[] = { 2, 5, 3, 4 }, c = 5;
+  float var[5] = { 0.5f, 1, 2, 0.1f, 3 };
+  SKIP_WITHOUT_GPU ();
+  {
+    OviGraph *g = ovi_graph_new ();
+    guint32 seed = 3;
+    int in[5], y;
+    OviModel *m;
+    in[0] = add_input (g, "x", 4, shape);
+    in[1] = add_random_const (g, "scale", 1, &c, &seed);
+    in[2] = add_random_const (g, "bias", 1, &c, &seed);
+    in[3] = add_random_const (g, "mean", 1, &c, &seed);
+    in[4] = add_const (g, "var", OVI_DTYPE_FLOAT32, 1, &c, var);
+    add_node (g, "BatchNormalization", 5, in, &y);
+    m = finish (g, y, 14);
+    check_model ("BatchNormalization (not folded)", m, 1e-10, EXPECT_GPU,
+        FALSE);
+    ovi_model_unref (m);
+  }
+}
+
+/* An op without a GPU kernel runs on the CPU inside the GPU device, with
+ * copies around it, between GPU steps. */
+static void
+test_fallback (void)
+{
+  static const int64_t shape[] = { 2, 3, 4 };
+  SKIP_WITHOUT_GPU ();
+  {
+    OviGraph *g = ovi_graph_new ();
+    int x = add_input (g, "x", 3, shape), a, r, s;
+    OviModel *m;
+    int64_t axes[] = { 1 };
+    add_node (g, "Relu", 1, &x, &a);
+    ovi_node_set_attr_ints (add_node (g, "ReduceMean", 1, &a, &r), "axes", 1,
+        axes);
+    add_node (g, "Sigmoid", 1, &r, &s);
+    m = finish (g, s, 13);
+    check_model ("Relu -> ReduceMean (CPU fallback) -> Sigmoid", m, 1e-10,
+        EXPECT_FALLBACK, FALSE);
+    ovi_model_unref (m);
+  }
+}
+
+/* ---- whole models ---- */
+
+static void
+test_models (void)
+{
+  /* block.onnx is a transformer-like block: Gather, LayerNormalization,
+   * ReduceMean, Resize and TopK have no GPU kernel yet. */
+  static const struct {
+    const char *name;
+    Expect expect;
+  } models[] = { { "add-relu.onnx", EXPECT_GPU },
+    { "block.onnx", EXPECT_FALLBACK }, { "chain.onnx", EXPECT_GPU },
+    { "resnet.onnx", EXPECT_GPU }, { "cnn.onnx", EXPECT_GPU } };
+  const char *dir = g_getenv ("OVI_TEST_MODELS");
+  SKIP_WITHOUT_GPU ();
+  if (dir == NULL)
+    dir = OVI_TEST_MODEL_DIR;
+  for (guint i = 0; i < G_N_ELEMENTS (models); i++) {
+    char *path = g_build_filename (dir, models[i].name, NULL);
+    GError *error = NULL;
+    OviModel *m = ovi_model_load (path, &error);
+    g_assert_no_error (error);
+    check_model (models[i].name, m, 1e-8, models[i].expect, FALSE);
+    ovi_model_unref (m);
+    g_free (path);
+  }
+  g_test_message ("%d cases: %d on the GPU, %d with CPU fallback steps",
+      n_cases, n_on_gpu, n_fallback);
+  g_clear_pointer (&fallback_ops, g_free);
+}
+
+/* ---- the on-disk program cache ---- */
+
+static void
+test_program_cache (void)
+{
+  char *dir, *old;
+  OviGpuDevice *dev;
+  GError *error = NULL;
+  gboolean cached;
+  cl_program p;
+  char *path, *data;
+  gsize len;
+
+  SKIP_WITHOUT_GPU ();
+  dir = g_dir_make_tmp ("ovi-opencl-XXXXXX", NULL);
+  g_assert_nonnull (dir);
+  old = g_strdup (g_getenv ("OVI_OPENCL_CACHE_DIR"));
+  dev = ovi_gpu_device_get (0);
+  g_setenv ("OVI_OPENCL_CACHE_DIR", dir, TRUE);
+  path = ovi_gpu_program_cache_path (dev, "softmax", "-cl-std=CL1.2");
+  g_assert_true (g_str_has_prefix (path, dir));
+
+  p = ovi_gpu_program_build (dev, "softmax", "-cl-std=CL1.2", &cached,
+      &error);
+  g_assert_no_error (error);
+  g_assert_false (cached);
+  clReleaseProgram (p);
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+
+  p = ovi_gpu_program_build (dev, "softmax", "-cl-std=CL1.2", &cached,
+      &error);
+  g_assert_no_error (error);
+  g_assert_true (cached);
+  clReleaseProgram (p);
+
+  /* A flipped byte in the payload: the checksum refuses it, rebuilt. */
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  data[len - 1] ^= 0x55;
+  g_assert_true (g_file_set_contents (path, data, len, NULL));
+  p = ovi_gpu_program_build (dev, "softmax", "-cl-std=CL1.2", &cached,
+      &error);
+  g_assert_no_error (error);
+  g_assert_false (cached);
+  clReleaseProgram (p);
+  /* Truncated, then garbage: rebuilt each time, never an error. */
+  g_assert_true (g_file_set_contents (path, data, 20, NULL));
+  p = ovi_gpu_program_build (dev, "softmax", "-cl-std=CL1.2", &cached,
+      &error);
+  g_assert_no_error (error);
+  g_assert_false (cached);
+  clReleaseProgram (p);
+  g_assert_true (g_file_set_contents (path, "garbage", 7, NULL));
+  p = ovi_gpu_program_build (dev, "softmax", "-cl-std=CL1.2", &cached,
+      &error);
+  g_assert_no_error (error);
+  g_assert_false (cached);
+  clReleaseProgram (p);
+  /* Rewritten good by the last build. */
+  p = ovi_gpu_program_build (dev, "softmax", "-cl-std=CL1.2", &cached,
+      &error);
+  g_assert_true (cached);
+  clReleaseProgram (p);
+  /* A different build option is a different file. */
+  {
+    char *other = ovi_gpu_program_cache_path (dev, "softmax",
+        "-cl-std=CL1.2 -DX");
+    g_assert_cmpstr (other, !=, path);
+    g_free (other);
+  }
+
+  g_unlink (path);
+  g_rmdir (dir);
+  if (old)
+    g_setenv ("OVI_OPENCL_CACHE_DIR", old, TRUE);
+  else
+    g_unsetenv ("OVI_OPENCL_CACHE_DIR");
+  g_free (old);
+  g_free (data);
+  g_free (path);
+  g_free (dir);
+}
+
+/* Devices are listed, with what a GPU.0 must have. */
+static void
+test_listing (void)
+{
+  int n;
+  const OviDeviceInfo *d = ovi_get_devices (&n);
+  SKIP_WITHOUT_GPU ();
+  for (int i = 0; i < n; i++) {
+    if (d[i].type != OVI_DEVICE_TYPE_GPU)
+      continue;
+    g_assert_true (g_str_has_prefix (d[i].name, "GPU."));
+    g_assert_nonnull (d[i].full_name);
+    g_assert_true (strstr (d[i].driver, "OpenCL") != NULL);
+    g_assert_cmpint (d[i].compute_units, >, 0);
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/gpu/listing", test_listing);
+  g_test_add_func ("/gpu/program-cache", test_program_cache);
+  g_test_add_func ("/gpu/unary", test_unary);
+  g_test_add_func ("/gpu/clip", test_clip);
+  g_test_add_func ("/gpu/binary", test_binary);
+  g_test_add_func ("/gpu/transpose", test_transpose);
+  g_test_add_func ("/gpu/slice", test_slice);
+  g_test_add_func ("/gpu/concat-reshape", test_concat_reshape);
+  g_test_add_func ("/gpu/conv", test_conv);
+  g_test_add_func ("/gpu/gemm", test_gemm);
+  g_test_add_func ("/gpu/matmul", test_matmul);
+  g_test_add_func ("/gpu/pool", test_pool);
+  g_test_add_func ("/gpu/softmax", test_softmax);
+  g_test_add_func ("/gpu/batchnorm", test_batchnorm);
+  g_test_add_func ("/gpu/fallback", test_fallback);
+  g_test_add_func ("/gpu/models", test_models);
+  return g_test_run ();
+}
