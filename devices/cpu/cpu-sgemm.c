@@ -613,15 +613,18 @@ sg_schedule (int64_t m, int64_t n, int threads, SgSchedule *s)
 }
 
 /* Floats of one thread's packing buffers: a depth block is at most k
- * deep (a 1x1 convolution over 32 channels packs 32 rows, not SG_KC). */
+ * deep (a 1x1 convolution over 32 channels packs 32 rows, not SG_KC).
+ * Each buffer is a whole number of 64-byte lines, since the kernels load
+ * packed panels with aligned loads and the buffers sit end to end. */
 static void
 sg_slice_floats (const SgSchedule *s, int64_t n, int64_t k, guint flags,
     int64_t *ap_size, int64_t *bp_size)
 {
   int64_t kc = MIN (SG_KC, k);
-  *ap_size = flags & OVI_SGEMM_PACKED_A ? 0 : (int64_t) SG_MC * kc;
+  *ap_size = flags & OVI_SGEMM_PACKED_A ? 0
+      : ((int64_t) SG_MC * kc + 15) / 16 * 16;
   *bp_size = flags & OVI_SGEMM_PACKED_B ? 0
-      : kc * MIN (SG_NC, (s->split_n ? s->per : n) + SG_NR);
+      : (kc * MIN (SG_NC, (s->split_n ? s->per : n) + SG_NR) + 15) / 16 * 16;
 }
 
 /* The most threads a GEMM of these dimensions may run on (a run decides

@@ -92,6 +92,9 @@ test_plain (void)
     check (7, 17, 5, FALSE, FALSE, FALSE, FALSE, 0, threads);
     check (64, 49, 300, FALSE, FALSE, FALSE, TRUE, 0, threads);
     check (13, 35, 40, TRUE, TRUE, FALSE, FALSE, 0.5f, threads);
+    /* Rows split between threads, shallow and narrow: each thread's
+     * packing buffers must still start on a 64-byte line. */
+    check (3000, 33, 70, FALSE, FALSE, FALSE, FALSE, 0, threads);
   }
 }
 
