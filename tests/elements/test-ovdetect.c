@@ -420,7 +420,7 @@ test_errors (void)
   expect_error (NULL, NULL, NULL, "No model");
   expect_error ("/nonexistent/model.onnx", NULL, NULL, "not found");
   expect_error (ov_test_model ("corrupt.onnx"), NULL, NULL, "Cannot load");
-  expect_error (ov_test_model ("detect-ssd.onnx"), "device", "GPU",
+  expect_error (ov_test_model ("detect-ssd.onnx"), "device", "GPU.9",
       "not available");
   expect_error (ov_test_model ("detect-ssd.onnx"), "model-proc",
       "/nonexistent.json", "not found");

@@ -71,8 +71,8 @@ test_start_strings (void)
   expect_start ("AUTO:SIMGPU,CPU", NULL);
   expect_start ("MULTI:SIMGPU,CPU", NULL);
   expect_start ("simnpu,simgpu,cpu", NULL);
-  expect_start ("GPU", "not available");
-  expect_start ("GPU.1", "not available");
+  expect_start ("NPU.9", "not available");
+  expect_start ("GPU.9", "not available");
   expect_start ("AUTO:FOO", "unknown device 'FOO'");
   expect_start ("gpu,,cpu", "empty entry");
   expect_start ("HETERO:GPU,CPU", "HETERO");

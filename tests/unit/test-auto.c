@@ -382,7 +382,7 @@ test_failure_on_trial (void)
   ovi_sim_reset (&ovi_sim_gpu);
   g_atomic_int_set (&ovi_sim_gpu.fail_from, 1);
   record_reset ();
-  cm = ovi_compile (m, "gpu,simgpu,cpu", &one_thread, &error);
+  cm = ovi_compile (m, "gpu.9,simgpu,cpu", &one_thread, &error);
   g_assert_no_error (error);
   ovi_compiled_model_add_listener (cm, on_event, NULL);
   wait_compiled (cm, "SIMGPU.0");
@@ -512,7 +512,7 @@ test_device_strings (void)
   expect_device_error (m, "AUTO:", "lists no device");
   expect_device_error (m, "cpu,CPU", "CPU is listed twice");
   expect_device_error (m, "HETERO:GPU,CPU", "HETERO");
-  expect_device_error (m, "gpu,npu", "none of the devices");
+  expect_device_error (m, "gpu.9,npu.9", "none of the devices");
   expect_device_error (m, "FOO", "not available");
 
   /* AUTO: every device present, NPU, GPU, CPU. */
@@ -527,7 +527,7 @@ test_device_strings (void)
 
   /* Absent devices of known types are left out; one device left is a
    * plain compiled model. */
-  cm = ovi_compile (m, " GPU , cpu ", &one_thread, &error);
+  cm = ovi_compile (m, " GPU.9 , cpu ", &one_thread, &error);
   g_assert_no_error (error);
   g_assert_cmpint (ovi_compiled_model_get_device_usage (cm, usage, 4), ==,
       1);
