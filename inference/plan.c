@@ -718,6 +718,47 @@ ovi_plan_new_with_flags (const OviGraph *source_graph,
   return plan;
 }
 
+void
+ovi_plan_bind_tensors (const OviPlan *plan, guint8 *arena,
+    OviTensor **tensors_out, OviTensor ***io_out, int **io_start_out)
+{
+  const OviGraph *g = plan->graph;
+  int nv = g->values->len, total = 0;
+  OviTensor *tensors = g_new0 (OviTensor, MAX (nv, 1));
+  int *io_start = g_new (int, plan->n_steps + 1);
+  OviTensor **io;
+
+  for (int v = 0; v < nv; v++) {
+    const OviValue *val = ovi_graph_value (g, v);
+    OviTensor *t = &tensors[v];
+    t->dtype = val->dtype;
+    t->rank = MAX (val->rank, 0);
+    memcpy (t->dims, val->dims, sizeof (t->dims));
+    if (plan->storage[v] == OVI_STORAGE_CONSTANT)
+      t->data = val->constant->data;
+    else if (plan->storage[v] == OVI_STORAGE_ARENA)
+      t->data = arena + plan->offset[v];
+  }
+  for (int s = 0; s < plan->n_steps; s++) {
+    io_start[s] = total;
+    total += plan->steps[s].node->n_inputs + plan->steps[s].node->n_outputs;
+  }
+  io_start[plan->n_steps] = total;
+  io = g_new0 (OviTensor *, MAX (total, 1));
+  for (int s = 0; s < plan->n_steps; s++) {
+    const OviNode *n = plan->steps[s].node;
+    OviTensor **step_io = io + io_start[s];
+    for (int k = 0; k < n->n_inputs; k++)
+      step_io[k] = n->inputs[k] >= 0 ? &tensors[n->inputs[k]] : NULL;
+    for (int k = 0; k < n->n_outputs; k++)
+      step_io[n->n_inputs + k] = n->outputs[k] >= 0
+          ? &tensors[n->outputs[k]] : NULL;
+  }
+  *tensors_out = tensors;
+  *io_out = io;
+  *io_start_out = io_start;
+}
+
 OviPlan *
 ovi_plan_ref (OviPlan *plan)
 {

@@ -63,6 +63,15 @@ OviPlan *ovi_plan_new_with_flags (const OviGraph *graph,
     const OviTensorView *inputs, int max_threads, OviPlanFlags flags,
     GError **error);
 OviPlan *ovi_plan_ref (OviPlan *plan);
+
+/* The tensors that run a plan over one arena: per value its type and
+ * shape, with constants' data and arena values' memory (other values'
+ * data NULL until an inference sets it); per step s, pointers to its
+ * inputs then outputs at io + io_start[s] (io_start has n_steps + 1
+ * entries). The caller frees the three arrays, clearing the tensors
+ * first (dynamic results own their memory). */
+void ovi_plan_bind_tensors (const OviPlan *plan, guint8 *arena,
+    OviTensor **tensors, OviTensor ***io, int **io_start);
 void ovi_plan_unref (OviPlan *plan);
 
 /* Runs one node on the CPU with freshly allocated outputs; used for

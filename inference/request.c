@@ -200,10 +200,6 @@ ovi_request_set_input (OviRequest *r, const char *name,
 static gboolean
 bind (OviRequest *r, OviPlan *plan, GError **error)
 {
-  OviGraph *g = plan->graph;
-  int nv = g->values->len;
-  int total = 0;
-
   unbind (r);
   r->plan = plan;
   if (plan->arena_size > r->arena_capacity) {
@@ -218,41 +214,8 @@ bind (OviRequest *r, OviPlan *plan, GError **error)
       return FALSE;
     }
   }
-  r->n_tensors = nv;
-  r->tensors = g_new0 (OviTensor, MAX (nv, 1));
-  for (int v = 0; v < nv; v++) {
-    OviValue *val = ovi_graph_value (g, v);
-    OviTensor *t = &r->tensors[v];
-    t->dtype = val->dtype;
-    t->rank = MAX (val->rank, 0);
-    memcpy (t->dims, val->dims, sizeof (t->dims));
-    switch (plan->storage[v]) {
-      case OVI_STORAGE_CONSTANT:
-        t->data = val->constant->data;
-        break;
-      case OVI_STORAGE_ARENA:
-        t->data = r->arena + plan->offset[v];
-        break;
-      default:
-        break;
-    }
-  }
-  r->io_start = g_new (int, plan->n_steps + 1);
-  for (int s = 0; s < plan->n_steps; s++) {
-    r->io_start[s] = total;
-    total += plan->steps[s].node->n_inputs + plan->steps[s].node->n_outputs;
-  }
-  r->io_start[plan->n_steps] = total;
-  r->io = g_new0 (OviTensor *, MAX (total, 1));
-  for (int s = 0; s < plan->n_steps; s++) {
-    const OviNode *n = plan->steps[s].node;
-    OviTensor **io = r->io + r->io_start[s];
-    for (int k = 0; k < n->n_inputs; k++)
-      io[k] = n->inputs[k] >= 0 ? &r->tensors[n->inputs[k]] : NULL;
-    for (int k = 0; k < n->n_outputs; k++)
-      io[n->n_inputs + k] = n->outputs[k] >= 0
-          ? &r->tensors[n->outputs[k]] : NULL;
-  }
+  r->n_tensors = plan->graph->values->len;
+  ovi_plan_bind_tensors (plan, r->arena, &r->tensors, &r->io, &r->io_start);
   return TRUE;
 }
 

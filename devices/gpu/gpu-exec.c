@@ -368,7 +368,7 @@ ovi_gpu_request_new (gpointer executable, GError **error)
   OviGpuDevice *dev = exe->session->dev;
   cl_context ctx = ovi_gpu_device_context (dev, error);
   GpuRequest *r;
-  int nv = g->values->len, total = 0, k = 0;
+  int nv = g->values->len, k = 0;
   cl_int err = CL_SUCCESS;
 
   if (ctx == NULL)
@@ -401,38 +401,14 @@ ovi_gpu_request_new (gpointer executable, GError **error)
     }
   }
   r->host_arena = ovi_aligned_alloc (MAX (plan->arena_size, 64));
-  r->tensors = g_new0 (OviTensor, MAX (nv, 1));
+  ovi_plan_bind_tensors (plan, r->host_arena, &r->tensors, &r->io,
+      &r->io_start);
+  /* Constants are where the executable put them: on both sides. */
   r->on_host = g_new0 (guint8, MAX (nv, 1));
   r->on_device = g_new0 (guint8, MAX (nv, 1));
-  for (int v = 0; v < nv; v++) {
-    OviValue *val = ovi_graph_value (g, v);
-    OviTensor *t = &r->tensors[v];
-    t->dtype = val->dtype;
-    t->rank = MAX (val->rank, 0);
-    memcpy (t->dims, val->dims, sizeof (t->dims));
-    if (plan->storage[v] == OVI_STORAGE_CONSTANT) {
-      t->data = val->constant->data;
+  for (int v = 0; v < nv; v++)
+    if (plan->storage[v] == OVI_STORAGE_CONSTANT)
       r->on_host[v] = r->on_device[v] = TRUE;
-    } else if (plan->storage[v] == OVI_STORAGE_ARENA) {
-      t->data = r->host_arena + plan->offset[v];
-    }
-  }
-  r->io_start = g_new (int, plan->n_steps + 1);
-  for (int s = 0; s < plan->n_steps; s++) {
-    r->io_start[s] = total;
-    total += plan->steps[s].node->n_inputs + plan->steps[s].node->n_outputs;
-  }
-  r->io_start[plan->n_steps] = total;
-  r->io = g_new0 (OviTensor *, MAX (total, 1));
-  for (int s = 0; s < plan->n_steps; s++) {
-    const OviNode *n = plan->steps[s].node;
-    OviTensor **io = r->io + r->io_start[s];
-    for (int i = 0; i < n->n_inputs; i++)
-      io[i] = n->inputs[i] >= 0 ? &r->tensors[n->inputs[i]] : NULL;
-    for (int o = 0; o < n->n_outputs; o++)
-      io[n->n_inputs + o] = n->outputs[o] >= 0
-          ? &r->tensors[n->outputs[o]] : NULL;
-  }
   /* Kernels with their arguments, once: buffers do not move. */
   r->kernels = g_new0 (cl_kernel, MAX (exe->n_launches, 1));
   for (int s = 0; s < plan->n_steps; s++) {
