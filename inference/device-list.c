@@ -19,14 +19,17 @@ type_rank (OviDeviceType type)
   }
 }
 
-/* A device name's type part ("GPU" of "GPU.1") and index (0 without). */
+/* A present device's type part ("GPU" of "GPU.1") and index (0 without:
+ * "CPU" is CPU.0). */
 static gsize
 split_name (const char *name, int *index)
 {
-  const char *dot = strchr (name, '.');
+  gsize len;
+  int i;
+  ovi_device_name_split (name, &len, &i);
   if (index)
-    *index = dot ? (int) g_ascii_strtoll (dot + 1, NULL, 10) : 0;
-  return dot ? (gsize) (dot - name) : strlen (name);
+    *index = MAX (i, 0);
+  return len;
 }
 
 static gboolean
@@ -42,15 +45,6 @@ type_is_known (const char *type, gsize len, const OviDeviceInfo *infos,
         && g_ascii_strncasecmp (infos[i].name, type, len) == 0)
       return TRUE;
   return FALSE;
-}
-
-static char *
-present_names (const OviDeviceInfo *infos, int n)
-{
-  GString *s = g_string_new (NULL);
-  for (int i = 0; i < n; i++)
-    g_string_append_printf (s, "%s%s", i ? ", " : "", infos[i].name);
-  return g_string_free (s, FALSE);
 }
 
 /* By type rank, and within a type in the registry's (index) order;
@@ -71,23 +65,20 @@ add_entry (GPtrArray *out, const char *spec, const char *entry,
     const OviDeviceInfo *infos, int n, GError **error)
 {
   int want;
-  gsize type_len = split_name (entry, &want);
-  gboolean indexed = entry[type_len] == '.';
-  gboolean found = FALSE;
+  gsize type_len;
+  gboolean indexed, found = FALSE;
 
   if (*entry == '\0') {
     g_set_error (error, OVI_ERROR, OVI_ERROR_DEVICE,
         "device list '%s' has an empty entry", spec);
     return FALSE;
   }
-  if (indexed) {
-    char *end;
-    guint64 v = g_ascii_strtoull (entry + type_len + 1, &end, 10);
-    if (end == entry + type_len + 1 || *end || v > G_MAXINT)
-      type_len = 0;   /* not TYPE.number: reported as unknown below */
-  }
+  /* Not TYPE.number: reported as unknown below. */
+  if (!ovi_device_name_split (entry, &type_len, &want))
+    type_len = 0;
+  indexed = want >= 0;
   if (type_len == 0 || !type_is_known (entry, type_len, infos, n)) {
-    char *names = present_names (infos, n);
+    char *names = ovi_device_present_names ();
     g_set_error (error, OVI_ERROR, OVI_ERROR_DEVICE,
         "unknown device '%s' in '%s' (known types: CPU, GPU, NPU; "
         "present: %s)", entry, spec, names);
@@ -167,7 +158,7 @@ ovi_device_list_parse (const char *spec, gboolean *scheduled,
   if (!ok)
     goto fail;
   if (out->len == 0) {
-    char *names = present_names (infos, n);
+    char *names = ovi_device_present_names ();
     g_set_error (error, OVI_ERROR, OVI_ERROR_DEVICE,
         "none of the devices in '%s' is present (present: %s)", text, names);
     g_free (names);

@@ -128,9 +128,10 @@ ovi_device_interface (OviDeviceType type)
   return NULL;
 }
 
-static char *
-available_names (const Registry *r)
+char *
+ovi_device_present_names (void)
 {
+  const Registry *r = get_registry ();
   GString *s = g_string_new (NULL);
   for (guint i = 0; i < r->infos->len; i++)
     g_string_append_printf (s, "%s%s", i ? ", " : "",
@@ -139,23 +140,37 @@ available_names (const Registry *r)
 }
 
 gboolean
+ovi_device_name_split (const char *name, gsize *type_len, int *index)
+{
+  const char *dot = strchr (name, '.');
+  char *end;
+  guint64 v;
+
+  *type_len = dot ? (gsize) (dot - name) : strlen (name);
+  *index = -1;
+  if (dot == NULL)
+    return TRUE;
+  v = g_ascii_strtoull (dot + 1, &end, 10);
+  if (end == dot + 1 || *end || v > G_MAXINT)
+    return FALSE;
+  *index = (int) v;
+  return TRUE;
+}
+
+gboolean
 ovi_device_lookup (const char *name, const OviDeviceInterface **iface,
     int *index, GError **error)
 {
   const Registry *r = get_registry ();
-  const char *dot = strchr (name, '.');
-  gsize type_len = dot ? (gsize) (dot - name) : strlen (name);
-  int want = 0;
+  gsize type_len;
+  int want;
   char *names;
 
-  if (dot) {
-    char *end;
-    guint64 v = g_ascii_strtoull (dot + 1, &end, 10);
-    if (end == dot + 1 || *end || v > G_MAXINT)
-      want = -1;
-    else
-      want = (int) v;
-  }
+  /* A malformed index matches nothing; no index is the first device. */
+  if (!ovi_device_name_split (name, &type_len, &want))
+    want = -1;
+  else if (want < 0)
+    want = 0;
   for (guint i = 0; want >= 0 && i < r->infos->len; i++) {
     const OviDeviceInterface *k =
         r->kinds[g_array_index (r->info_kind, int, i)];
@@ -167,7 +182,7 @@ ovi_device_lookup (const char *name, const OviDeviceInterface **iface,
       return TRUE;
     }
   }
-  names = available_names (r);
+  names = ovi_device_present_names ();
   g_set_error (error, OVI_ERROR, OVI_ERROR_DEVICE,
       "device '%s' is not available (available: %s)", name, names);
   g_free (names);

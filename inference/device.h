@@ -63,6 +63,14 @@ gboolean ovi_device_lookup (const char *name,
  * NULL when there is none. */
 const char *ovi_device_get_name (const OviDeviceInterface *iface, int index);
 
+/* Splits a device name, "GPU.1", into the length of its type part (3)
+ * and its index (1; -1 without one). FALSE when what follows the dot is
+ * not an index. */
+gboolean ovi_device_name_split (const char *name, gsize *type_len,
+    int *index);
+/* The names of the devices present, comma-separated, for messages. */
+char *ovi_device_present_names (void);
+
 /* Exported from the shared library for tests, which reach the engine
  * through it when the GStreamer plugin shares it. */
 #define OVI_TEST_API __attribute__ ((visibility ("default")))
