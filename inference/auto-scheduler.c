@@ -25,8 +25,6 @@
 
 /* How much sooner a later device must be expected to finish. */
 #define PRIORITY_MARGIN 0.8
-/* Weight of the newest run time in the moving average. */
-#define AVERAGE_WEIGHT 0.2
 
 typedef struct {
   char *name;
@@ -315,8 +313,7 @@ ovi_auto_end (OviAuto *a, int device, gboolean ok, guint64 run_ns)
   t->in_flight--;
   if (ok) {
     t->inferences++;
-    t->mean_ns = t->mean_ns == 0 ? run_ns
-        : (1 - AVERAGE_WEIGHT) * t->mean_ns + AVERAGE_WEIGHT * run_ns;
+    t->mean_ns = ovi_run_time_average (t->mean_ns, run_ns);
     if (t->trial && t->state == OVI_DEVICE_STATE_COMPILED) {
       t->state = OVI_DEVICE_STATE_ACTIVE;
       if (a->preferred < 0 || device < a->preferred) {

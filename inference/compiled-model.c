@@ -275,17 +275,12 @@ ovi_compiled_model_get_optimal_requests (const OviCompiledModel *cm)
   return cm->n_streams;
 }
 
-/* Weight of the newest run time in the moving average (as the
- * scheduler's). */
-#define AVERAGE_WEIGHT 0.2
-
 void
 ovi_compiled_model_record_run (OviCompiledModel *cm, guint64 run_ns)
 {
   g_mutex_lock (&cm->stats_lock);
   cm->n_inferences++;
-  cm->mean_run_ns = cm->mean_run_ns == 0 ? run_ns
-      : (1 - AVERAGE_WEIGHT) * cm->mean_run_ns + AVERAGE_WEIGHT * run_ns;
+  cm->mean_run_ns = ovi_run_time_average (cm->mean_run_ns, run_ns);
   g_mutex_unlock (&cm->stats_lock);
 }
 

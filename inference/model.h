@@ -46,6 +46,15 @@ OviPlan *ovi_compiled_model_get_plan (OviCompiledModel *compiled,
     const OviTensorView *inputs, GError **error);
 
 /* Counts one successful inference of `run_ns`. */
+/* Run times are averaged with this weight on the newest, about the last
+ * five runs: recent enough to follow a device getting busy, steady
+ * enough not to chase one slow frame. 0 means nothing measured yet. */
+static inline double
+ovi_run_time_average (double mean_ns, guint64 run_ns)
+{
+  return mean_ns == 0 ? (double) run_ns : 0.8 * mean_ns + 0.2 * run_ns;
+}
+
 void ovi_compiled_model_record_run (OviCompiledModel *compiled,
     guint64 run_ns);
 
