@@ -3,7 +3,8 @@
  *   depthwise convolution of the common CNNs): a zero-padded copy of the
  *   plane, split by column phase for strides above 1, so that each tap
  *   reads consecutive floats for consecutive outputs: 8 outputs a vector,
- *   up to four vectors at once, every tap's weight in a register;
+ *   up to eight vectors at once, every tap's weight in a register, the
+ *   common post-ops applied as the vectors are stored;
  * - anything else: a scalar loop over taps.
  * (Reading stride-1 rows in place, with padded copies of the edge windows
  * only, measured 2x slower: its edge and odd vectors are single
@@ -15,7 +16,13 @@
 #include "conv-depthwise.h"
 #include "conv-range.h"
 #include "cpu-sgemm.h"
+#include "cpu-store-v8.h"
 #include "cpu-v8.h"
+
+/* The vector helpers of cpu-v8.h pass 32-byte vectors by value, which gcc
+ * warns changes the calling convention between AVX and non-AVX code; they
+ * are all always_inline, so no such call is ever made. */
+#pragma GCC diagnostic ignored "-Wpsabi"
 
 #define DW_MAX_KW 16
 #define DW_MAX_TAPS 64
@@ -100,66 +107,102 @@ dw_fill_padded (const OviDepthwise *d, const float *xc, float *xp)
    * once, by ovi_depthwise_clear_scratch. */
   ovi_conv_valid_range (wfull, d->w, 1, -d->pw, &lo, &hi);
   for (int64_t r = 0; r < hp; r++) {
-    int64_t ih = r - d->ph;
+    int64_t ih = r - d->ph, n = hi - lo;
+    const float *src = xc + ih * d->w + lo - d->pw;
     float *dst = xp + r * wfull;
-    float *row = d->sw == 1 ? dst : full;
     if (ih < 0 || ih >= d->h)
       continue;
-    memcpy (row + lo, xc + ih * d->w + lo - d->pw, sizeof (float) * (hi - lo));
-    if (d->sw == 2) {
-      ovi_v8_split_pairs (row, dst, dst + wq, wq);
-    } else if (d->sw > 2) {
+    if (d->sw == 1) {
+      memcpy (dst + lo, src, sizeof (float) * n);
+    } else if (d->sw == 2) {
+      /* Straight from the input row: padded columns lo + 2 j go to one
+       * phase, lo + 2 j + 1 to the other (which is which depends on the
+       * parity of lo). */
+      float *a = dst + (lo & 1) * wq + (lo >> 1);
+      float *b = dst + ((lo + 1) & 1) * wq + ((lo + 1) >> 1);
+      ovi_v8_split_pairs (src, a, b, n / 2);
+      if (n & 1)
+        a[n / 2] = src[n - 1];
+    } else {
+      memcpy (full + lo, src, sizeof (float) * n);
       for (int64_t q = 0; q < d->sw; q++)
         for (int64_t j = 0; j < wq; j++)
-          dst[q * wq + j] = row[j * d->sw + q];
+          dst[q * wq + j] = full[j * d->sw + q];
     }
   }
 }
 
 /* The output as a sequence of vectors of 8 outputs, row after row (the
  * last of a row partial when ow is not a multiple of 8): NV of them at
- * once, from vector index v, whatever rows they fall in, so that every
- * block has NV independent accumulator chains to hide the FMA latency;
- * every tap's weight is in a register. Vector i of a row reads the
- * padded buffer from its row's base + 8 i, at tap_off[t] for tap t. */
-#define DW_BLOCK(NV) G_STMT_START {                                          \
+ * once, whatever rows they fall in, so that every block has NV
+ * independent accumulator chains to hide the FMA latency (small planes
+ * have one vector a row). The cursor (oh, vi) walks the vectors without a
+ * division. Vector vi of row oh reads the padded buffer from
+ * oh * rstride + 8 vi, at tap_off[t] for tap t. TAPS, ACT and SUM are
+ * constants (see dw_phase_body), so that the tap loop unrolls and the
+ * stores are straight-line code. */
+#define DW_BLOCK(NV, TAPS) G_STMT_START {                                    \
     const float *base[NV];                                                  \
-    float *out[NV];                                                         \
-    int64_t count[NV];                                                      \
+    int64_t o[NV], count[NV];                                               \
     V8f acc[NV];                                                            \
     for (int k = 0; k < NV; k++) {                                          \
-      int64_t oh = (v + k) / nvec, ob = (v + k) % nvec * 8;                 \
-      base[k] = xp + oh * d->sh * d->sw * wq + ob;                          \
-      out[k] = ym + oh * d->ow + ob;                                        \
-      count[k] = MIN (8, d->ow - ob);                                       \
+      base[k] = xp + oh * rstride + vi * 8;                                 \
+      o[k] = oh * d->ow + vi * 8;                                           \
+      count[k] = o[k] + 8 <= whole_end ? 8 : MIN (8, d->ow - vi * 8);      \
       acc[k] = bias8;                                                       \
+      if (++vi == nvec) {                                                   \
+        vi = 0;                                                             \
+        oh++;                                                               \
+      }                                                                     \
     }                                                                       \
-    for (int64_t t = 0; t < taps; t++) {                                    \
+    _Pragma ("GCC unroll 25")                                               \
+    for (int64_t t = 0; t < (TAPS); t++) {                                  \
+      V8f w = wv[t];                                                        \
       for (int k = 0; k < NV; k++) {                                        \
         V8f xv;                                                             \
         memcpy (&xv, base[k] + tap_off[t], sizeof (xv));                    \
-        acc[k] += wv[t] * xv;                                               \
+        acc[k] += w * xv;                                                   \
       }                                                                     \
     }                                                                       \
-    for (int k = 0; k < NV; k++) {                                          \
-      if (count[k] == 8)                                                    \
-        memcpy (out[k], &acc[k], sizeof (acc[k]));                          \
-      else                                                                  \
-        memcpy (out[k], &acc[k], sizeof (float) * count[k]);                \
-    }                                                                       \
+    for (int k = 0; k < NV; k++)                                            \
+      ovi_v8_store_as (act, sum, a, b, acc[k], sum ? res + o[k] : NULL,     \
+          ym + o[k], count[k]);                                             \
   } G_STMT_END
 
 static inline __attribute__((always_inline)) void
+dw_phase_vectors (const OviDepthwise *d, const float *xp, const V8f *wv,
+    const int64_t *tap_off, int64_t taps, float bias, OviActivation act,
+    gboolean sum, V8f a, V8f b, const float *res, float *ym)
+{
+  V8f bias8 = { 0 };
+  int64_t nvec = (d->ow + 7) / 8, total = d->oh * nvec, v = 0;
+  int64_t rstride = d->sh * d->sw * dw_phase_width (d), oh = 0, vi = 0;
+  /* A row's last vector may be stored whole, its extra lanes landing on
+   * the next rows' first outputs, which are stored after it; not past the
+   * plane's end. (The residual is never the output buffer: a step's
+   * inputs and outputs have distinct blocks in the plan.) */
+  int64_t whole_end = d->oh * d->ow;
+
+  bias8 += bias;
+
+  for (; v + 8 <= total; v += 8)
+    DW_BLOCK (8, taps);
+  for (; v + 4 <= total; v += 4)
+    DW_BLOCK (4, taps);
+  for (; v < total; v++)
+    DW_BLOCK (1, taps);
+}
+
+static inline __attribute__((always_inline)) void
 dw_phase_body (const OviDepthwise *d, const float *xc, float *xp,
-    const float *wm, float bias, float *ym)
+    const float *wm, float bias, const OviV8Store *st, const float *res,
+    float *ym)
 {
   int64_t wq = dw_phase_width (d);
   int64_t taps = d->kh * d->kw;
-  int64_t nvec = (d->ow + 7) / 8, total = d->oh * nvec, v = 0;
   int64_t tap_off[DW_MAX_TAPS];
-  V8f wv[DW_MAX_TAPS], bias8 = { 0 };
+  V8f wv[DW_MAX_TAPS], a = st->a, b = st->b;
 
-  bias8 += bias;
   dw_fill_padded (d, xc, xp);
   /* tap (kh, kw): its phase row and index, from an output row's start */
   for (int64_t kh = 0; kh < d->kh; kh++)
@@ -170,10 +213,19 @@ dw_phase_body (const OviDepthwise *d, const float *xc, float *xp,
           + t / d->sw;
       wv[kh * d->kw + kw] = zero + wm[kh * d->kw + kw];
     }
-  for (; v + 4 <= total; v += 4)
-    DW_BLOCK (4);
-  for (; v < total; v++)
-    DW_BLOCK (1);
+#define DW_VECTORS(TAPS, ACT, SUM) \
+  dw_phase_vectors (d, xp, wv, tap_off, TAPS, bias, ACT, SUM, a, b, res, ym)
+#define DW_RUN(ACT, SUM) G_STMT_START {                                      \
+    if (taps == 9)                                                          \
+      DW_VECTORS (9, ACT, SUM);                                             \
+    else if (taps == 25)                                                    \
+      DW_VECTORS (25, ACT, SUM);                                            \
+    else                                                                    \
+      DW_VECTORS (taps, ACT, SUM);                                          \
+  } G_STMT_END
+  OVI_V8_STORE_CASES (st, DW_RUN);
+#undef DW_RUN
+#undef DW_VECTORS
 }
 
 static gboolean
@@ -200,28 +252,31 @@ ovi_depthwise_scratch_floats (const OviDepthwise *d)
 
 static inline __attribute__((always_inline)) void
 dw_channel_body (const OviDepthwise *d, const float *x, const float *w,
-    float bias, float *y, float *scratch)
+    float bias, const OviV8Store *st, const float *res, float *y,
+    float *scratch)
 {
   if (dw_vector_taps (d) && d->sw <= 4)
-    dw_phase_body (d, x, scratch, w, bias, y);
+    dw_phase_body (d, x, scratch, w, bias, st, res, y);
   else
     dw_rows_body (d, x, w, bias, y);
 }
 
 static void
 dw_channel_generic (const OviDepthwise *d, const float *x, const float *w,
-    float bias, float *y, float *scratch)
+    float bias, const OviV8Store *st, const float *res, float *y,
+    float *scratch)
 {
-  dw_channel_body (d, x, w, bias, y, scratch);
+  dw_channel_body (d, x, w, bias, st, res, y, scratch);
 }
 
 #if defined(__x86_64__) || defined(__i386__)
 __attribute__((target ("avx2,fma")))
 static void
 dw_channel_avx2 (const OviDepthwise *d, const float *x, const float *w,
-    float bias, float *y, float *scratch)
+    float bias, const OviV8Store *st, const float *res, float *y,
+    float *scratch)
 {
-  dw_channel_body (d, x, w, bias, y, scratch);
+  dw_channel_body (d, x, w, bias, st, res, y, scratch);
 }
 #endif
 
@@ -230,14 +285,23 @@ ovi_depthwise_channel (const OviDepthwise *d, const float *x, const float *w,
     float bias, const OviPostOps *ops, const float *res, float *y,
     float *scratch)
 {
+  OviV8Store st;
+  /* The vector path applies the common post-ops as it stores; the scalar
+   * path and the other activations take them per plane, while it is
+   * still in cache (not per row: small planes' rows would pay a call and
+   * a vector tail each). */
+  gboolean at_store = dw_vector_taps (d) && d->sw <= 4
+      && ovi_v8_store_init (&st, ops);
+
+  if (!at_store)
+    ovi_v8_store_init (&st, NULL);
+
 #if defined(__x86_64__) || defined(__i386__)
   if (ovi_sgemm_have_avx2 ())
-    dw_channel_avx2 (d, x, w, bias, y, scratch);
+    dw_channel_avx2 (d, x, w, bias, &st, res, y, scratch);
   else
 #endif
-    dw_channel_generic (d, x, w, bias, y, scratch);
-  /* Per plane, not per row: it is still in cache, and small planes'
-   * rows would pay a call and a vector tail each. */
-  if (ops && ovi_postops_any (ops))
+    dw_channel_generic (d, x, w, bias, &st, res, y, scratch);
+  if (!at_store && ops && ovi_postops_any (ops))
     ovi_postops_apply (ops, y, res, d->oh * d->ow);
 }

@@ -28,6 +28,17 @@ void ovi_depthwise_channel (const OviDepthwise *d, const float *x,
     const float *w, float bias, const OviPostOps *ops, const float *res,
     float *y, float *scratch);
 
+/* Eight consecutive channels at once, each in a vector lane
+ * (conv-depthwise8.c): x, res and y are eight planes each, one after the
+ * other; w the eight channels' kernels, one after the other; bias eight
+ * floats or NULL. Its own scratch, cleared the same way. */
+gboolean ovi_depthwise8_suits (const OviDepthwise *d);
+int64_t ovi_depthwise8_scratch_floats (const OviDepthwise *d);
+void ovi_depthwise8_clear_scratch (const OviDepthwise *d, float *scratch);
+void ovi_depthwise8_channels (const OviDepthwise *d, const float *x,
+    const float *w, const float *bias, const OviPostOps *ops,
+    const float *res, float *y, float *scratch);
+
 G_END_DECLS
 
 #endif

@@ -11,6 +11,23 @@
 
 typedef float V8f __attribute__((vector_size (32)));
 
+typedef gint32 V8i __attribute__((vector_size (32)));
+
+/* These take and return 32-byte vectors by value, which gcc warns changes
+ * the calling convention between AVX and non-AVX code; they are always
+ * inlined, so no such call is ever made. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+/* Lane-wise mask ? a : b, for masks from comparisons (all ones or zero). */
+static inline __attribute__((always_inline)) V8f
+ovi_v8_select (V8i mask, V8f a, V8f b)
+{
+  return (V8f) ((mask & (V8i) a) | (~mask & (V8i) b));
+}
+
+#pragma GCC diagnostic pop
+
 /* even[j] = src[2 j], odd[j] = src[2 j + 1] for j < n: a row split into
  * its even and odd columns (stride-2 access made contiguous). */
 static inline __attribute__((always_inline)) void
