@@ -24,7 +24,13 @@
 #include "cpu-postops.h"
 #include "cpu-scratch.h"
 #include "cpu-sgemm.h"
+#include "cpu-store-v8.h"
 #include "cpu-widen.h"
+
+/* The vector helpers of cpu-v8.h pass 32-byte vectors by value, which gcc
+ * warns changes the calling convention between AVX and non-AVX code; they
+ * are all always_inline, so no such call is ever made. */
+#pragma GCC diagnostic ignored "-Wpsabi"
 
 #define PAR_WORK(macs) OVI_SGEMM_WORK (macs)
 
@@ -471,19 +477,67 @@ typedef struct {
   gboolean tc;               /* packed holds W^T: GEMMs computed as C^T */
 } ConvRun;
 
-/* A GEMM block's epilogue: bias and residual in one pass, then the
- * activation, row by row: (acc + bias) + residual, as the unfused ops
- * round it. */
+/* A GEMM block's epilogue: (acc + bias) + residual, as the unfused ops
+ * round it, then the activation. ReLU, Clip and HardSwish go with the
+ * sum in one pass of vectors (at_store); other activations take a
+ * second pass per row. */
 typedef struct {
   const float *bias;         /* per row of C, or NULL */
   const float *res;          /* residual at C's origin (same strides) */
   const OviPostOps *act;
+  gboolean at_store;         /* the activation is st's */
+  OviV8Store st;
 } ConvEpilogue;
+
+static void
+conv_epilogue_init (ConvEpilogue *e, const float *bias, const float *res,
+    const OviPostOps *act)
+{
+  e->bias = bias;
+  e->res = res;
+  e->act = act;
+  e->at_store = ovi_v8_store_init (&e->st, act);
+}
+
+/* One pass of vectors; ACT and SUM constants (OVI_V8_STORE_CASES). */
+static inline __attribute__((always_inline)) void
+conv_epilogue_vectors (const ConvEpilogue *e, float *c, int64_t ldc,
+    int64_t i0, int64_t j0, int64_t rows, int64_t cols, OviActivation act,
+    gboolean sum)
+{
+  V8f a = e->st.a, b = e->st.b;
+  for (int64_t r = 0; r < rows; r++) {
+    float *row = c + r * ldc;
+    const float *res = sum ? e->res + (i0 + r) * ldc + j0 : NULL;
+    V8f zero = { 0 }, bv = zero + (e->bias ? e->bias[i0 + r] : 0.0f);
+    for (int64_t j = 0; j < cols; j += 8) {
+      int64_t count = MIN (8, cols - j);
+      V8f v = { 0 };
+      if (count == 8) {
+        memcpy (&v, row + j, sizeof (v));
+      } else {
+        for (int64_t l = 0; l < count; l++)
+          v[l] = row[j + l];
+      }
+      ovi_v8_store_as (act, sum, a, b, v + bv, sum ? res + j : NULL,
+          row + j, count);
+    }
+  }
+}
 
 static inline __attribute__((always_inline)) void
 conv_epilogue_body (const ConvEpilogue *e, float *c, int64_t ldc, int64_t i0,
     int64_t j0, int64_t rows, int64_t cols)
 {
+  if (e->at_store) {
+    OviV8Store st = e->st;
+    st.sum = e->res != NULL;
+#define EPI_RUN(ACT, SUM) \
+    conv_epilogue_vectors (e, c, ldc, i0, j0, rows, cols, ACT, SUM)
+    OVI_V8_STORE_CASES (&st, EPI_RUN);
+#undef EPI_RUN
+    return;
+  }
   for (int64_t r = 0; r < rows; r++) {
     float *restrict row = c + r * ldc;
     float bv = e->bias ? e->bias[i0 + r] : 0.0f;
@@ -495,8 +549,7 @@ conv_epilogue_body (const ConvEpilogue *e, float *c, int64_t ldc, int64_t i0,
       for (int64_t j = 0; j < cols; j++)
         row[j] += bv;
     }
-    if (e->act)
-      ovi_postops_apply (e->act, row, NULL, cols);
+    ovi_postops_apply (e->act, row, NULL, cols);
   }
 }
 
@@ -530,13 +583,14 @@ conv_task_f32 (const ConvRun *r, int64_t p, int64_t l0, int64_t l1,
   int64_t ncols = (l1 - l0) * ow_n;
   const float *xg = r->x + (n * g->c + grp * g->cg) * g->in_size;
   int64_t yoff = (n * g->m + grp * g->mg) * g->out_size + l0 * ow_n;
-  ConvEpilogue ep = { r->b ? r->b + grp * g->mg : NULL,
-    r->res ? r->res + yoff : NULL, r->act };
+  ConvEpilogue ep;
   OviSgemm gm = { .m = g->mg, .n = ncols, .k = kdim, .alpha = 1.0f,
     .a = r->w + grp * g->mg * kdim, .lda = kdim,
     .packed_a = r->packed ? r->packed + grp * r->group_floats : NULL,
     .c = r->y + yoff, .ldc = g->out_size, .epilogue_data = &ep };
 
+  conv_epilogue_init (&ep, r->b ? r->b + grp * g->mg : NULL,
+      r->res ? r->res + yoff : NULL, r->act);
   if (ep.bias || ep.res || ep.act) {
     gm.epilogue = conv_epilogue_generic;
 #if OVI_CONV_X86
