@@ -215,14 +215,7 @@ dw_phase_body (const OviDepthwise *d, const float *xc, float *xp,
     }
 #define DW_VECTORS(TAPS, ACT, SUM) \
   dw_phase_vectors (d, xp, wv, tap_off, TAPS, bias, ACT, SUM, a, b, res, ym)
-#define DW_RUN(ACT, SUM) G_STMT_START {                                      \
-    if (taps == 9)                                                          \
-      DW_VECTORS (9, ACT, SUM);                                             \
-    else if (taps == 25)                                                    \
-      DW_VECTORS (25, ACT, SUM);                                            \
-    else                                                                    \
-      DW_VECTORS (taps, ACT, SUM);                                          \
-  } G_STMT_END
+#define DW_RUN(ACT, SUM) OVI_DW_TAPS_CASES (taps, DW_VECTORS, ACT, SUM)
   OVI_V8_STORE_CASES (st, DW_RUN);
 #undef DW_RUN
 #undef DW_VECTORS

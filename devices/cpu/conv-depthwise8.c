@@ -176,14 +176,7 @@ dw8_body (const OviDepthwise *d, const float *x, const float *w,
     }
 #define DW8_ROWS(TAPS, ACT, SUM) \
   dw8_rows (d, xp, wv, tap_off, TAPS, bias8, ACT, SUM, a, b, res, y)
-#define DW8_RUN(ACT, SUM) G_STMT_START {                                     \
-    if (taps == 9)                                                          \
-      DW8_ROWS (9, ACT, SUM);                                               \
-    else if (taps == 25)                                                    \
-      DW8_ROWS (25, ACT, SUM);                                              \
-    else                                                                    \
-      DW8_ROWS (taps, ACT, SUM);                                            \
-  } G_STMT_END
+#define DW8_RUN(ACT, SUM) OVI_DW_TAPS_CASES (taps, DW8_ROWS, ACT, SUM)
   OVI_V8_STORE_CASES (st, DW8_RUN);
 #undef DW8_RUN
 #undef DW8_ROWS
