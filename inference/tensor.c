@@ -1,5 +1,6 @@
 /* Tensor helpers: sizes, allocation, element access across types. */
 #include "tensor.h"
+#include "half-float.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -441,88 +442,29 @@ ovi_tensor_free (OviTensor *t)
   g_free (t);
 }
 
-/* IEEE half and bfloat16 conversions, round to nearest even. */
+/* IEEE half and bfloat16 conversions: half-float.h. */
 float
 ovi_f16_to_f32 (guint16 h)
 {
-  guint32 sign = (guint32) (h & 0x8000) << 16;
-  guint32 exp = (h >> 10) & 0x1f;
-  guint32 mant = h & 0x3ff;
-  guint32 bits;
-  float f;
-
-  if (exp == 0) {
-    if (mant == 0) {
-      bits = sign;
-    } else {
-      /* Subnormal: value = mant * 2^-24. */
-      f = (float) mant * (1.0f / 16777216.0f);
-      return sign ? -f : f;
-    }
-  } else if (exp == 31) {
-    bits = sign | 0x7f800000u | (mant << 13);
-  } else {
-    bits = sign | ((exp + 112) << 23) | (mant << 13);
-  }
-  memcpy (&f, &bits, 4);
-  return f;
+  return ovi_half_to_float (h);
 }
 
 guint16
 ovi_f32_to_f16 (float f)
 {
-  guint32 x;
-  guint32 sign, exp, mant;
-  memcpy (&x, &f, 4);
-  sign = (x >> 16) & 0x8000;
-  exp = (x >> 23) & 0xff;
-  mant = x & 0x7fffff;
-
-  if (exp == 0xff)
-    return sign | 0x7c00 | (mant ? 0x200 : 0);
-  if (exp > 142)                /* overflow to infinity */
-    return sign | 0x7c00;
-  if (exp < 113) {              /* subnormal or zero in half */
-    guint32 shift;
-    guint32 m, half, rest;
-    if (exp < 102)
-      return sign;
-    m = mant | 0x800000;
-    shift = 126 - exp;          /* 14..24 */
-    half = m >> shift;
-    rest = m & ((1u << shift) - 1);
-    if (rest > (1u << (shift - 1))
-        || (rest == (1u << (shift - 1)) && (half & 1)))
-      half++;
-    return sign | half;
-  }
-  {
-    guint32 h = ((exp - 112) << 10) | (mant >> 13);
-    guint32 rest = mant & 0x1fff;
-    if (rest > 0x1000 || (rest == 0x1000 && (h & 1)))
-      h++;                      /* may carry into exponent: still right */
-    return sign | h;
-  }
+  return ovi_float_to_half (f);
 }
 
 float
 ovi_bf16_to_f32 (guint16 h)
 {
-  guint32 bits = (guint32) h << 16;
-  float f;
-  memcpy (&f, &bits, 4);
-  return f;
+  return ovi_bfloat_to_float (h);
 }
 
 guint16
 ovi_f32_to_bf16 (float f)
 {
-  guint32 x;
-  memcpy (&x, &f, 4);
-  if ((x & 0x7fffffff) > 0x7f800000)
-    return (x >> 16) | 0x40;
-  x += 0x7fff + ((x >> 16) & 1);
-  return x >> 16;
+  return ovi_float_to_bfloat (f);
 }
 
 double

@@ -1,77 +1,33 @@
 #include "quants.h"
 
+#include "../half-float.h"
+
 #include <math.h>
 #include <string.h>
 
+/* One implementation with the graph engine's tensors: half-float.h. */
 float
 ovi_llm_fp16_to_fp32 (OviFp16 h)
 {
-  guint32 sign = (guint32) (h & 0x8000) << 16;
-  guint32 exp = (h >> 10) & 0x1f;
-  guint32 man = h & 0x3ff;
-  guint32 bits;
-  float f;
-
-  if (exp == 0x1f) {
-    bits = sign | 0x7f800000 | (man << 13);
-  } else if (exp != 0) {
-    bits = sign | ((exp + 112) << 23) | (man << 13);
-  } else if (man == 0) {
-    bits = sign;
-  } else {
-    /* subnormal half: man * 2^-24 is exact in float */
-    f = (float) man * 0x1p-24f;
-    return sign ? -f : f;
-  }
-  memcpy (&f, &bits, sizeof (f));
-  return f;
+  return ovi_half_to_float (h);
 }
 
 OviFp16
 ovi_llm_fp32_to_fp16 (float f)
 {
-  guint32 bits, sign, absb;
-  memcpy (&bits, &f, sizeof (bits));
-  sign = (bits >> 16) & 0x8000;
-  absb = bits & 0x7fffffff;
-
-  if (absb > 0x7f800000)          /* NaN: keep it quiet and a NaN */
-    return (OviFp16) (sign | 0x7e00 | ((absb >> 13) & 0x3ff));
-  if (absb >= 0x477ff000)         /* rounds to >= 65520: infinity */
-    return (OviFp16) (sign | 0x7c00);
-  if (absb < 0x38800000) {        /* below the smallest normal half */
-    /* Scaling by 2^24 makes the subnormal's integer mantissa; nearbyint
-     * rounds to nearest even in the default rounding mode. */
-    float a;
-    memcpy (&a, &absb, sizeof (a));
-    return (OviFp16) (sign | (guint32) nearbyintf (a * 0x1p24f));
-  } else {
-    /* Round the 13 dropped bits to nearest even; a carry into the
-     * exponent is the right result (up to infinity, excluded above). */
-    guint32 r = absb - 0x38000000;          /* rebias 127 -> 15 */
-    r += 0xfff + ((r >> 13) & 1);
-    return (OviFp16) (sign | (r >> 13));
-  }
+  return ovi_float_to_half (f);
 }
 
 float
 ovi_llm_bf16_to_fp32 (OviBf16 h)
 {
-  guint32 bits = (guint32) h << 16;
-  float f;
-  memcpy (&f, &bits, sizeof (f));
-  return f;
+  return ovi_bfloat_to_float (h);
 }
 
 OviBf16
 ovi_llm_fp32_to_bf16 (float f)
 {
-  guint32 bits;
-  memcpy (&bits, &f, sizeof (bits));
-  if ((bits & 0x7fffffff) > 0x7f800000)
-    return (OviBf16) ((bits >> 16) | 0x40);
-  bits += 0x7fff + ((bits >> 16) & 1);
-  return (OviBf16) (bits >> 16);
+  return ovi_float_to_bfloat (f);
 }
 
 void
