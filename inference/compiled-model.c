@@ -198,8 +198,8 @@ ovi_compiled_model_get_plan (OviCompiledModel *cm,
     g_free (key);
   } else {
     plan = ovi_plan_new_with_flags (g, inputs, cm->threads_per_stream,
-        cm->iface->compile ? OVI_PLAN_DEFAULT : OVI_PLAN_RELEASE_PACKED,
-        error);
+        cm->iface->compile ? OVI_PLAN_DEFAULT
+        : OVI_PLAN_RELEASE_PACKED | OVI_PLAN_BLOCKED_LAYOUT, error);
     if (plan && cm->iface->compile) {
       plan->executable = cm->iface->compile (cm->device, plan, error);
       plan->release_executable = cm->iface->release;

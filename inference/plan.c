@@ -710,7 +710,8 @@ ovi_plan_new_with_flags (const OviGraph *source_graph,
   plan->max_threads = max_threads > 0 ? max_threads : omp_get_num_procs ();
   plan->graph = ovi_graph_copy (source_graph);
   if (!specialize (plan, inputs, error)
-      || !ovi_optimize (plan->graph, !(flags & OVI_PLAN_STANDARD_OPS), error)
+      || !ovi_optimize (plan->graph, !(flags & OVI_PLAN_STANDARD_OPS),
+          (flags & OVI_PLAN_BLOCKED_LAYOUT) != 0, error)
       || !bind_steps (plan, flags, error)) {
     ovi_plan_unref (plan);
     return NULL;

@@ -57,6 +57,10 @@ typedef enum {
   /* Free the plan's reference to weights its kernels packed (they are
    * freed when the model drops them too): for plans only the CPU runs. */
   OVI_PLAN_RELEASE_PACKED = 1 << 1,
+  /* Run chains of 1x1 and depthwise convolutions in the CPU's channel-
+   * blocked layout (passes/block-layout.c): for plans only the CPU runs,
+   * since other devices read the graph's values in the plain layout. */
+  OVI_PLAN_BLOCKED_LAYOUT = 1 << 2,
 } OviPlanFlags;
 
 OviPlan *ovi_plan_new_with_flags (const OviGraph *graph,

@@ -57,30 +57,6 @@ ovi_depthwise8_clear_scratch (const OviDepthwise *d, float *scratch)
   memset (scratch, 0, sizeof (float) * ovi_depthwise8_scratch_floats (d));
 }
 
-/* r[i][j] -> r[j][i] for an 8x8 block of floats. */
-static inline __attribute__((always_inline)) void
-dw8_transpose (V8f r[8])
-{
-  V8f t[8], u[8];
-  for (int i = 0; i < 8; i += 2) {
-    t[i] = __builtin_shufflevector (r[i], r[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
-    t[i + 1] = __builtin_shufflevector (r[i], r[i + 1], 2, 10, 3, 11, 6, 14,
-        7, 15);
-  }
-  for (int i = 0; i < 8; i += 4)
-    for (int j = 0; j < 2; j++) {
-      u[i + 2 * j] = __builtin_shufflevector (t[i + j], t[i + j + 2], 0, 1, 8,
-          9, 4, 5, 12, 13);
-      u[i + 2 * j + 1] = __builtin_shufflevector (t[i + j], t[i + j + 2], 2,
-          3, 10, 11, 6, 7, 14, 15);
-    }
-  for (int i = 0; i < 4; i++) {
-    r[i] = __builtin_shufflevector (u[i], u[i + 4], 0, 1, 2, 3, 8, 9, 10, 11);
-    r[i + 4] = __builtin_shufflevector (u[i], u[i + 4], 4, 5, 6, 7, 12, 13,
-        14, 15);
-  }
-}
-
 /* Input rows of the eight planes (plane stride h * w) into padded pixels:
  * input (ih, iw) at padded (ih + ph, iw + pw), eight columns at a time
  * through a transpose. A row's last group reads whole vectors past the
@@ -106,7 +82,7 @@ dw8_fill (const OviDepthwise *d, const float *x, float *xp)
           for (int p = 0; p < 8; p++)
             r[c][p] = p < n ? src[c * plane + iw + p] : 0.0f;
       }
-      dw8_transpose (r);
+      ovi_v8_transpose8 (r);
       for (int p = 0; p < n; p++)
         memcpy (dst + (iw + p) * 8, &r[p], sizeof (V8f));
     }
@@ -147,7 +123,7 @@ dw8_rows (const OviDepthwise *d, const float *xp, const V8f *wv,
           acc[p] += w * xv;
         }
       }
-      dw8_transpose (acc);
+      ovi_v8_transpose8 (acc);
       for (int c = 0; c < 8; c++)
         ovi_v8_store_as (act, sum, a, b, acc[c],
             sum ? res + c * plane + o : NULL, y + c * plane + o, count);

@@ -16,6 +16,7 @@ static const OviCpuKernel *const groups[] = {
   ovi_cpu_index,
   ovi_cpu_misc,
   ovi_cpu_quant,
+  ovi_cpu_layout,
 };
 
 static const OviCpuKernel *find_object_kernel (const char *op_type);

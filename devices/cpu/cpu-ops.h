@@ -54,6 +54,7 @@ extern const OviCpuKernel ovi_cpu_reduce[];
 extern const OviCpuKernel ovi_cpu_index[];
 extern const OviCpuKernel ovi_cpu_misc[];
 extern const OviCpuKernel ovi_cpu_quant[];
+extern const OviCpuKernel ovi_cpu_layout[];
 /* Object tables. */
 extern const OviCpuKernel ovi_cpu_sequence[];
 extern const OviCpuKernel ovi_cpu_string[];

@@ -26,6 +26,30 @@ ovi_v8_select (V8i mask, V8f a, V8f b)
   return (V8f) ((mask & (V8i) a) | (~mask & (V8i) b));
 }
 
+/* r[i][j] -> r[j][i] for an 8x8 block of floats. */
+static inline __attribute__((always_inline)) void
+ovi_v8_transpose8 (V8f r[8])
+{
+  V8f t[8], u[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = __builtin_shufflevector (r[i], r[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+    t[i + 1] = __builtin_shufflevector (r[i], r[i + 1], 2, 10, 3, 11, 6, 14,
+        7, 15);
+  }
+  for (int i = 0; i < 8; i += 4)
+    for (int j = 0; j < 2; j++) {
+      u[i + 2 * j] = __builtin_shufflevector (t[i + j], t[i + j + 2], 0, 1, 8,
+          9, 4, 5, 12, 13);
+      u[i + 2 * j + 1] = __builtin_shufflevector (t[i + j], t[i + j + 2], 2,
+          3, 10, 11, 6, 7, 14, 15);
+    }
+  for (int i = 0; i < 4; i++) {
+    r[i] = __builtin_shufflevector (u[i], u[i + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+    r[i + 4] = __builtin_shufflevector (u[i], u[i + 4], 4, 5, 6, 7, 12, 13,
+        14, 15);
+  }
+}
+
 #pragma GCC diagnostic pop
 
 /* even[j] = src[2 j], odd[j] = src[2 j + 1] for j < n: a row split into

@@ -16,6 +16,7 @@
 #define OVI_CONV_X86 0
 #endif
 
+#include "conv-blocked.h"
 #include "conv-depthwise.h"
 #include "conv-range.h"
 #include "conv-winograd.h"
@@ -26,6 +27,7 @@
 #include "cpu-sgemm.h"
 #include "cpu-store-v8.h"
 #include "cpu-widen.h"
+#include "passes/passes.h"
 
 /* The vector helpers of cpu-v8.h pass 32-byte vectors by value, which gcc
  * warns changes the calling convention between AVX and non-AVX code; they
@@ -251,7 +253,39 @@ typedef struct {
   float *packed;             /* group g's at packed + g * group_floats */
   int64_t group_floats;
   guint flags;               /* how packed is laid out: conv_plan_flags */
+  OviConvBlocked *blocked;   /* a node marked OVI_ATTR_BLOCKED: all it needs */
 } ConvState;
+
+static gboolean
+conv_is_blocked (const OviOpCtx *ctx)
+{
+  return ovi_node_attr_int (ctx->node, OVI_ATTR_BLOCKED, 0) != 0;
+}
+
+/* A node passes/block-layout.c marked: one of the shapes the blocked
+ * kernels run (the pass chose it by the same rule; a model file setting
+ * the attribute itself on any other Conv gets an error). */
+static OviConvBlocked *
+conv_blocked_new (OviOpCtx *ctx, const ConvGeom *g, GError **error)
+{
+  OviDepthwise d;
+  gboolean two = g->nsp == 2;
+  gboolean pointwise = two && g->group == 1 && g->k[0] == 1 && g->k[1] == 1
+      && g->s[0] == 1 && g->s[1] == 1 && g->pb[0] == 0 && g->pb[1] == 0
+      && g->out[0] == g->in[0] && g->out[1] == g->in[1];
+  gboolean depthwise = two && is_depthwise (g) && g->mg == 1;
+
+  if (ctx->inputs[0]->dtype != OVI_DTYPE_FLOAT32 || g->c % 8 != 0
+      || g->m % 8 != 0 || g->c == 0 || !(pointwise || depthwise)) {
+    g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
+        "%s: node '%s' (Conv): %s is set on a convolution the blocked "
+        "layout does not run", ctx->source, ctx->node->name,
+        OVI_ATTR_BLOCKED);
+    return NULL;
+  }
+  dw_shape (g, &d);
+  return ovi_conv_blocked_new (ctx, depthwise ? &d : NULL, error);
+}
 
 /* A 3x3, stride-1, undilated, single-group 2-D convolution Winograd
  * serves better than im2col (conv-winograd.h); OVI_CONV_WINOGRAD=0 in the
@@ -743,7 +777,7 @@ conv_scratch (OviOpCtx *ctx)
   guint flags;
   int most_threads;
 
-  if (ctx->inputs[0]->dtype != OVI_DTYPE_FLOAT32)
+  if (ctx->inputs[0]->dtype != OVI_DTYPE_FLOAT32 || conv_is_blocked (ctx))
     return 0;
   conv_geom (ctx, FALSE, &g);
   if (conv_is_empty (&g))
@@ -776,6 +810,15 @@ conv_prepare (OviOpCtx *ctx, GError **error)
 
   conv_postops (ctx->node, &st->post);
   conv_geom (ctx, FALSE, &g);
+  if (conv_is_blocked (ctx)) {
+    st->blocked = conv_blocked_new (ctx, &g, error);
+    if (st->blocked == NULL) {
+      g_free (st);
+      return FALSE;
+    }
+    ctx->state = st;
+    return TRUE;
+  }
   kdim = g.cg * g.k_size;
   st->flags = conv_plan_flags (&g, conv_packs_weights (ctx, &g));
   /* Winograd's transformed weights are one block (one group) */
@@ -822,6 +865,7 @@ conv_release (gpointer state)
   ConvState *st = state;
   if (st == NULL)
     return;
+  ovi_conv_blocked_free (st->blocked);
   ovi_aligned_free (st->packed);
   g_free (st);
 }
@@ -905,6 +949,16 @@ static gboolean
 run_conv (OviOpCtx *ctx, GError **error)
 {
   ConvGeom g;
+  const ConvState *st = ctx->state;
+  if (conv_is_blocked (ctx)) {
+    if (st == NULL || st->blocked == NULL) {
+      g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
+          "%s: node '%s' (Conv): blocked layout without its prepared state",
+          ctx->source, ctx->node->name);
+      return FALSE;
+    }
+    return ovi_conv_blocked_run (st->blocked, ctx, error);
+  }
   conv_geom (ctx, FALSE, &g);
   if (ctx->inputs[0]->dtype == OVI_DTYPE_FLOAT32)
     return conv_f32 (ctx, &g, error);

@@ -611,11 +611,30 @@ out:
   return r;
 }
 
+/* The CPU's layout reorders (passes/block-layout.c), plain [N, C, H, W]
+ * to channel-blocked and back: same type and shape, float32 with C a
+ * multiple of 8. */
+static OviInferResult
+infer_layout_reorder (OviOpCtx *ctx, GError **error)
+{
+  OviTensor *x;
+  if (!ovi_op_check_inputs (ctx, 1, 1, error))
+    return OVI_INFER_ERROR;
+  x = ctx->inputs[0];
+  if (x->dtype != OVI_DTYPE_FLOAT32 || x->rank != 4 || x->dims[1] % 8 != 0)
+    return ovi_op_error (ctx, error, OVI_ERROR_UNSUPPORTED,
+        "reorders float32 [N, C, H, W] with C a multiple of 8 only");
+  ovi_op_set_output (ctx, 0, x->dtype, x->rank, x->dims);
+  return OVI_INFER_OK;
+}
+
 const OviOpDef ovi_ops_conv[] = {
   { "Conv", infer_conv },
   { "ConvTranspose", infer_conv_transpose },
   { "Gemm", infer_gemm },
   { "MatMul", infer_matmul },
   { "Einsum", infer_einsum },
+  { OVI_OP_TO_BLOCKED, infer_layout_reorder },
+  { OVI_OP_TO_PLAIN, infer_layout_reorder },
   { NULL }
 };

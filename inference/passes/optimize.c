@@ -33,10 +33,12 @@ ovi_graph_sole_consumer (const OviGraph *g, int v)
 }
 
 gboolean
-ovi_optimize (OviGraph *g, gboolean fuse, GError **error)
+ovi_optimize (OviGraph *g, gboolean fuse, gboolean blocked, GError **error)
 {
   ovi_pass_fold_batchnorm (g);
   if (fuse)
     ovi_pass_fuse_postops (g);
+  if (fuse && blocked && g_strcmp0 (g_getenv ("OVI_BLOCKED"), "0") != 0)
+    ovi_pass_block_layout (g);
   return TRUE;
 }

@@ -9,8 +9,10 @@
 G_BEGIN_DECLS
 
 /* Runs every pass in order; with fuse FALSE, only those whose result is
- * still standard ONNX (no post-op fusion). */
-gboolean ovi_optimize (OviGraph *graph, gboolean fuse, GError **error);
+ * still standard ONNX (no post-op fusion); with blocked, also the CPU's
+ * channel-blocked layout (for plans only the CPU runs). */
+gboolean ovi_optimize (OviGraph *graph, gboolean fuse, gboolean blocked,
+    GError **error);
 
 /* BatchNormalization after Conv becomes the Conv's weights and bias. */
 int ovi_pass_fold_batchnorm (OviGraph *graph);
@@ -18,6 +20,16 @@ int ovi_pass_fold_batchnorm (OviGraph *graph);
  * post-ops on the Conv node (attributes OVI_ATTR_ACTIVATION and friends,
  * and a fourth input for the residual). */
 int ovi_pass_fuse_postops (OviGraph *graph);
+
+/* Chains of 1x1 and depthwise convolutions run in the CPU's nChw8c
+ * layout (devices/cpu/conv-blocked.h): marked OVI_ATTR_BLOCKED, with
+ * reorder nodes where values cross to and from the plain layout. */
+int ovi_pass_block_layout (OviGraph *graph);
+/* Whether a Conv node of these value shapes is one the blocked kernels
+ * run (x: its input, w: its weights, y: its output); the pass and the
+ * CPU kernel share the rule. */
+gboolean ovi_blocked_conv_shape (const OviNode *node, const OviValue *x,
+    const OviValue *w, const OviValue *y);
 
 /* Index of the node producing value v, -1 if none. */
 int ovi_graph_producer (const OviGraph *graph, int v);
@@ -29,6 +41,13 @@ int ovi_graph_sole_consumer (const OviGraph *graph, int v);
 #define OVI_ATTR_ALPHA "ovi.alpha"
 #define OVI_ATTR_BETA "ovi.beta"
 #define OVI_ATTR_SUM "ovi.sum"                 /* 1: input 3 is added */
+/* 1: input, residual and output in nChw8c (ovi_pass_block_layout) */
+#define OVI_ATTR_BLOCKED "ovi.blocked"
+
+/* The reorders that pass inserts: plain [N,C,H,W] to nChw8c and back,
+ * same shape (C a multiple of 8), float32. */
+#define OVI_OP_TO_BLOCKED "OviToBlocked"
+#define OVI_OP_TO_PLAIN "OviToPlain"
 
 G_END_DECLS
 

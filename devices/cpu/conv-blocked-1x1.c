@@ -1,0 +1,193 @@
+/* See conv-blocked.h: 1x1 convolution in nChw8c, a GEMM whose operands
+ * already lie as its micro-kernel reads them. For a block of up to six
+ * positions and a panel of sixteen output channels (two channel blocks),
+ * twelve accumulators; each input channel k adds its sixteen packed
+ * weights times each position's value of k, broadcast from the input
+ * block, where the six positions' eight channels are 48 consecutive
+ * floats: no packing of the input, and the outputs stored as two
+ * vectors per position, straight into the output's blocks. Compiled for
+ * the baseline target and for AVX2+FMA, chosen at run time. */
+#include <string.h>
+
+#include "conv-blocked.h"
+#include "cpu-sgemm.h"
+#include "cpu-store-v8.h"
+
+/* The vector helpers pass 32-byte vectors by value, which gcc warns
+ * changes the calling convention between AVX and non-AVX code; they are
+ * all always_inline, so no such call is ever made. */
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+#define PWB_PANEL 16
+#define PWB_ROWS 6
+/* Positions per pass over the panels: their input, at most this many
+ * bytes, stays in the core's L2 while every panel reads it. */
+#define PWB_CHUNK_BYTES (256 * 1024)
+
+int64_t
+ovi_blocked_pointwise_panels (int64_t oc)
+{
+  return (oc + PWB_PANEL - 1) / PWB_PANEL;
+}
+
+static int64_t
+pwb_panel_width (int64_t oc, int64_t q)
+{
+  return MIN (PWB_PANEL, oc - q * PWB_PANEL);
+}
+
+static int64_t
+pwb_panel_offset (int64_t ic, int64_t q)
+{
+  return q * (ic + 1) * PWB_PANEL;
+}
+
+int64_t
+ovi_blocked_pointwise_packed_floats (int64_t ic, int64_t oc)
+{
+  int64_t q = ovi_blocked_pointwise_panels (oc) - 1;
+  return pwb_panel_offset (ic, q) + (ic + 1) * pwb_panel_width (oc, q);
+}
+
+void
+ovi_blocked_pointwise_pack (int64_t ic, int64_t oc, const float *w,
+    const float *bias, float *packed)
+{
+  for (int64_t q = 0; q < ovi_blocked_pointwise_panels (oc); q++) {
+    int64_t nw = pwb_panel_width (oc, q);
+    float *p = packed + pwb_panel_offset (ic, q);
+    for (int64_t k = 0; k < ic; k++)
+      for (int64_t j = 0; j < nw; j++)
+        p[k * nw + j] = w[(q * PWB_PANEL + j) * ic + k];
+    for (int64_t j = 0; j < nw; j++)
+      p[ic * nw + j] = bias ? bias[q * PWB_PANEL + j] : 0.0f;
+  }
+}
+
+static inline __attribute__((always_inline)) V8f
+pwb_load (const float *p)
+{
+  V8f v;
+  memcpy (&v, p, sizeof (v));
+  return v;
+}
+
+/* NP positions from p, NB channel blocks (1 or 2) of panel wp: constants
+ * where instantiated. */
+#define PWB_BLOCK(NP, NB) G_STMT_START {                                     \
+    V8f acc[NP][2];                                                          \
+    const float *bias = wp + ic * (NB) * OVI_BLOCK;                          \
+    for (int r = 0; r < (NP); r++)                                          \
+      for (int h = 0; h < (NB); h++)                                        \
+        acc[r][h] = pwb_load (bias + h * OVI_BLOCK);                        \
+    for (int64_t kb = 0; kb < ic / OVI_BLOCK; kb++) {                       \
+      const float *xb = x + (kb * hw + p) * OVI_BLOCK;                      \
+      const float *wk = wp + kb * OVI_BLOCK * (NB) * OVI_BLOCK;             \
+      for (int j = 0; j < OVI_BLOCK; j++) {                                 \
+        V8f wv[2];                                                          \
+        for (int h = 0; h < (NB); h++)                                      \
+          wv[h] = pwb_load (wk + (j * (NB) + h) * OVI_BLOCK);               \
+        for (int r = 0; r < (NP); r++) {                                    \
+          float xs = xb[r * OVI_BLOCK + j];                                 \
+          for (int h = 0; h < (NB); h++)                                    \
+            acc[r][h] += xs * wv[h];   /* xs broadcast, not added to 0 */   \
+        }                                                                   \
+      }                                                                     \
+    }                                                                       \
+    for (int h = 0; h < (NB); h++)                                          \
+      for (int r = 0; r < (NP); r++) {                                      \
+        int64_t o = ((cb0 + h) * hw + p + r) * OVI_BLOCK;                   \
+        ovi_v8_store_as (act, sum, a, b, acc[r][h], sum ? res + o : NULL,   \
+            y + o, OVI_BLOCK);                                              \
+      }                                                                     \
+  } G_STMT_END
+
+static inline __attribute__((always_inline)) void
+pwb_panel (int64_t ic, int64_t hw, const float *x, const float *wp,
+    int64_t cb0, int NB, OviActivation act, gboolean sum, V8f a, V8f b,
+    const float *res, float *y, int64_t p0, int64_t p1)
+{
+  int64_t p = p0;
+  for (; p + PWB_ROWS <= p1; p += PWB_ROWS)
+    PWB_BLOCK (PWB_ROWS, NB);
+  switch (p1 - p) {
+    case 5: PWB_BLOCK (5, NB); break;
+    case 4: PWB_BLOCK (4, NB); break;
+    case 3: PWB_BLOCK (3, NB); break;
+    case 2: PWB_BLOCK (2, NB); break;
+    case 1: PWB_BLOCK (1, NB); break;
+    default: break;
+  }
+}
+
+static inline __attribute__((always_inline)) void
+pwb_body (int64_t ic, int64_t oc, int64_t hw, const float *x,
+    const float *packed, const OviV8Store *st, const float *res, float *y,
+    int64_t q0, int64_t q1, int64_t p0, int64_t p1)
+{
+  V8f a = st->a, b = st->b;
+  for (int64_t q = q0; q < q1; q++) {
+    const float *wp = packed + pwb_panel_offset (ic, q);
+    int64_t cb0 = q * PWB_PANEL / OVI_BLOCK;
+#define PWB_RUN(ACT, SUM) G_STMT_START {                                     \
+      if (pwb_panel_width (oc, q) == PWB_PANEL)                             \
+        pwb_panel (ic, hw, x, wp, cb0, 2, ACT, SUM, a, b, res, y, p0, p1);  \
+      else                                                                  \
+        pwb_panel (ic, hw, x, wp, cb0, 1, ACT, SUM, a, b, res, y, p0, p1);  \
+    } G_STMT_END
+    OVI_V8_STORE_CASES (st, PWB_RUN);
+#undef PWB_RUN
+  }
+}
+
+static void
+pwb_generic (int64_t ic, int64_t oc, int64_t hw, const float *x,
+    const float *packed, const OviV8Store *st, const float *res, float *y,
+    int64_t q0, int64_t q1, int64_t p0, int64_t p1)
+{
+  pwb_body (ic, oc, hw, x, packed, st, res, y, q0, q1, p0, p1);
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target ("avx2,fma")))
+static void
+pwb_avx2 (int64_t ic, int64_t oc, int64_t hw, const float *x,
+    const float *packed, const OviV8Store *st, const float *res, float *y,
+    int64_t q0, int64_t q1, int64_t p0, int64_t p1)
+{
+  pwb_body (ic, oc, hw, x, packed, st, res, y, q0, q1, p0, p1);
+}
+#endif
+
+void
+ovi_blocked_pointwise_range (int64_t ic, int64_t oc, int64_t hw,
+    const float *x, const float *packed, const OviPostOps *ops,
+    const float *res, float *y, int64_t panel0, int64_t panel1, int64_t p0,
+    int64_t p1)
+{
+  OviV8Store st;
+  gboolean at_store = ovi_v8_store_init (&st, ops);
+  int64_t chunk = MAX (PWB_ROWS,
+      PWB_CHUNK_BYTES / (int64_t) sizeof (float) / MAX (ic, 1)
+      / PWB_ROWS * PWB_ROWS);
+
+  if (!at_store)
+    ovi_v8_store_init (&st, NULL);
+  for (int64_t c0 = p0; c0 < p1; c0 += chunk) {
+    int64_t c1 = MIN (p1, c0 + chunk);
+#if defined(__x86_64__) || defined(__i386__)
+    if (ovi_sgemm_have_avx2 ())
+      pwb_avx2 (ic, oc, hw, x, packed, &st, res, y, panel0, panel1, c0, c1);
+    else
+#endif
+      pwb_generic (ic, oc, hw, x, packed, &st, res, y, panel0, panel1, c0,
+          c1);
+    if (!at_store && ops && ovi_postops_any (ops))
+      for (int64_t cb = panel0 * PWB_PANEL / OVI_BLOCK;
+          cb < MIN (oc, panel1 * PWB_PANEL) / OVI_BLOCK; cb++) {
+        int64_t o = (cb * hw + c0) * OVI_BLOCK;
+        ovi_postops_apply (ops, y + o, res ? res + o : NULL,
+            (c1 - c0) * OVI_BLOCK);
+      }
+  }
+}

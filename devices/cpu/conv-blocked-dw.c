@@ -1,0 +1,215 @@
+/* See conv-blocked.h: depthwise convolution in nChw8c. Every output pixel
+ * of a channel block is one vector, the sum over taps of the tap's eight
+ * weights times the input pixel's eight channels. Rows whose taps all lie
+ * inside the input, and within them the columns whose taps do, run
+ * several pixels at once with the tap loop unrolled for the common kernel
+ * shapes (3x3 and 5x5, strides 1 and 2); the edges take a loop that skips
+ * the taps outside. Nothing is copied or padded. Compiled for the
+ * baseline target and for AVX2+FMA, chosen at run time. */
+#include <string.h>
+
+#include "conv-blocked.h"
+#include "conv-range.h"
+#include "cpu-sgemm.h"
+#include "cpu-store-v8.h"
+
+/* The vector helpers pass 32-byte vectors by value, which gcc warns
+ * changes the calling convention between AVX and non-AVX code; they are
+ * all always_inline, so no such call is ever made. */
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+/* Pixels computed at once in the interior: independent FMA chains to
+ * cover the FMA latency, with 3x3's nine weights still in registers. */
+#define DWB_PIXELS 4
+
+/* The largest shape with an unrolled interior (5x5). */
+#define DWB_MAX_KH 5
+#define DWB_MAX_TAPS 25
+
+int64_t
+ovi_blocked_depthwise_packed_floats (const OviDepthwise *d, int64_t c)
+{
+  return c / OVI_BLOCK * (d->kh * d->kw + 1) * OVI_BLOCK;
+}
+
+void
+ovi_blocked_depthwise_pack (const OviDepthwise *d, int64_t c, const float *w,
+    const float *bias, float *packed)
+{
+  int64_t taps = d->kh * d->kw;
+  for (int64_t cb = 0; cb < c / OVI_BLOCK; cb++) {
+    float *p = packed + cb * (taps + 1) * OVI_BLOCK;
+    for (int64_t t = 0; t < taps; t++)
+      for (int j = 0; j < OVI_BLOCK; j++)
+        p[t * OVI_BLOCK + j] = w[(cb * OVI_BLOCK + j) * taps + t];
+    for (int j = 0; j < OVI_BLOCK; j++)
+      p[taps * OVI_BLOCK + j] = bias ? bias[cb * OVI_BLOCK + j] : 0.0f;
+  }
+}
+
+static inline __attribute__((always_inline)) V8f
+dwb_load (const float *p)
+{
+  V8f v;
+  memcpy (&v, p, sizeof (v));
+  return v;
+}
+
+/* Pixels [ow0, ow1) of output row oh, any of them at an edge: each tap
+ * checked. */
+static inline __attribute__((always_inline)) void
+dwb_edge_pixels (const OviDepthwise *d, const float *xc, const float *wb,
+    int64_t oh, int64_t ow0, int64_t ow1, OviActivation act, gboolean sum,
+    V8f a, V8f b, const float *resc, float *yc)
+{
+  int64_t taps = d->kh * d->kw;
+  V8f bias = dwb_load (wb + taps * OVI_BLOCK);
+  for (int64_t ow = ow0; ow < ow1; ow++) {
+    V8f acc = bias;
+    int64_t o = (oh * d->ow + ow) * OVI_BLOCK;
+    for (int64_t kh = 0; kh < d->kh; kh++) {
+      int64_t ih = oh * d->sh - d->ph + kh * d->dh;
+      if (ih < 0 || ih >= d->h)
+        continue;
+      for (int64_t kw = 0; kw < d->kw; kw++) {
+        int64_t iw = ow * d->sw - d->pw + kw * d->dw;
+        if (iw < 0 || iw >= d->w)
+          continue;
+        acc += dwb_load (wb + (kh * d->kw + kw) * OVI_BLOCK)
+            * dwb_load (xc + (ih * d->w + iw) * OVI_BLOCK);
+      }
+    }
+    ovi_v8_store_as (act, sum, a, b, acc, sum ? resc + o : NULL, yc + o,
+        OVI_BLOCK);
+  }
+}
+
+/* NP pixels from ow of a row whose taps all lie inside: KH, KW and SW
+ * constants where the caller instantiates them, rows[kh] the input row
+ * of tap row kh. */
+#define DWB_PIXEL_BLOCK(NP) G_STMT_START {                                   \
+    V8f acc[NP];                                                            \
+    int64_t o = (oh * d->ow + ow) * OVI_BLOCK;                              \
+    for (int k = 0; k < (NP); k++)                                          \
+      acc[k] = bias;                                                        \
+    for (int64_t kh = 0; kh < (KH); kh++)                                   \
+      for (int64_t kw = 0; kw < (KW); kw++) {                               \
+        V8f wt = w[kh * (KW) + kw];                                         \
+        const float *src = rows[kh] + (ow * (SW) + kw * dil) * OVI_BLOCK;  \
+        for (int k = 0; k < (NP); k++)                                      \
+          acc[k] += wt * dwb_load (src + k * (SW) * OVI_BLOCK);             \
+      }                                                                     \
+    for (int k = 0; k < (NP); k++)                                          \
+      ovi_v8_store_as (act, sum, a, b, acc[k],                              \
+          sum ? resc + o + k * OVI_BLOCK : NULL, yc + o + k * OVI_BLOCK,    \
+          OVI_BLOCK);                                                       \
+  } G_STMT_END
+
+static inline __attribute__((always_inline)) void
+dwb_rows (const OviDepthwise *d, const float *xc, const float *wb,
+    int64_t oh0, int64_t oh1, int64_t KH, int64_t KW, int64_t SW,
+    OviActivation act, gboolean sum, V8f a, V8f b, const float *resc,
+    float *yc)
+{
+  int64_t taps = KH * KW, lo, hi, last_lo, last_hi, dil = d->dw;
+  V8f w[DWB_MAX_TAPS], bias = dwb_load (wb + taps * OVI_BLOCK);
+
+  /* interior columns: those whose first and last taps are inside */
+  ovi_conv_valid_range (d->ow, d->w, SW, -d->pw, &lo, &hi);
+  ovi_conv_valid_range (d->ow, d->w, SW, -d->pw + (KW - 1) * dil, &last_lo,
+      &last_hi);
+  lo = MAX (lo, last_lo);
+  hi = MAX (lo, MIN (hi, last_hi));
+  for (int64_t t = 0; t < taps; t++)
+    w[t] = dwb_load (wb + t * OVI_BLOCK);
+
+  for (int64_t oh = oh0; oh < oh1; oh++) {
+    int64_t ih0 = oh * d->sh - d->ph, ow;
+    const float *rows[DWB_MAX_KH];
+    if (ih0 < 0 || ih0 + (KH - 1) * d->dh >= d->h) {
+      dwb_edge_pixels (d, xc, wb, oh, 0, d->ow, act, sum, a, b, resc, yc);
+      continue;
+    }
+    for (int64_t kh = 0; kh < KH; kh++)
+      rows[kh] = xc + ((ih0 + kh * d->dh) * d->w - d->pw) * OVI_BLOCK;
+    dwb_edge_pixels (d, xc, wb, oh, 0, lo, act, sum, a, b, resc, yc);
+    for (ow = lo; ow + DWB_PIXELS <= hi; ow += DWB_PIXELS)
+      DWB_PIXEL_BLOCK (DWB_PIXELS);
+    for (; ow < hi; ow++)
+      DWB_PIXEL_BLOCK (1);
+    dwb_edge_pixels (d, xc, wb, oh, hi, d->ow, act, sum, a, b, resc, yc);
+  }
+}
+
+static inline __attribute__((always_inline)) void
+dwb_body (const OviDepthwise *d, const float *xc, const float *wb,
+    const OviV8Store *st, const float *resc, float *yc, int64_t oh0,
+    int64_t oh1)
+{
+  V8f a = st->a, b = st->b;
+#define DWB_SHAPES(ACT, SUM) G_STMT_START {                                  \
+    if (d->kh == 3 && d->kw == 3 && d->sw == 1)                             \
+      dwb_rows (d, xc, wb, oh0, oh1, 3, 3, 1, ACT, SUM, a, b, resc, yc);    \
+    else if (d->kh == 3 && d->kw == 3 && d->sw == 2)                        \
+      dwb_rows (d, xc, wb, oh0, oh1, 3, 3, 2, ACT, SUM, a, b, resc, yc);    \
+    else if (d->kh == 5 && d->kw == 5 && d->sw == 1)                        \
+      dwb_rows (d, xc, wb, oh0, oh1, 5, 5, 1, ACT, SUM, a, b, resc, yc);    \
+    else if (d->kh == 5 && d->kw == 5 && d->sw == 2)                        \
+      dwb_rows (d, xc, wb, oh0, oh1, 5, 5, 2, ACT, SUM, a, b, resc, yc);    \
+    else                                                                    \
+      for (int64_t oh = oh0; oh < oh1; oh++)                                \
+        dwb_edge_pixels (d, xc, wb, oh, 0, d->ow, ACT, SUM, a, b, resc, yc);\
+  } G_STMT_END
+  OVI_V8_STORE_CASES (st, DWB_SHAPES);
+#undef DWB_SHAPES
+}
+
+static void
+dwb_generic (const OviDepthwise *d, const float *xc, const float *wb,
+    const OviV8Store *st, const float *resc, float *yc, int64_t oh0,
+    int64_t oh1)
+{
+  dwb_body (d, xc, wb, st, resc, yc, oh0, oh1);
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target ("avx2,fma")))
+static void
+dwb_avx2 (const OviDepthwise *d, const float *xc, const float *wb,
+    const OviV8Store *st, const float *resc, float *yc, int64_t oh0,
+    int64_t oh1)
+{
+  dwb_body (d, xc, wb, st, resc, yc, oh0, oh1);
+}
+#endif
+
+void
+ovi_blocked_depthwise_rows (const OviDepthwise *d, const float *x,
+    const float *packed, const OviPostOps *ops, const float *res, float *y,
+    int64_t cb, int64_t oh0, int64_t oh1)
+{
+  const float *xc = x + cb * d->h * d->w * OVI_BLOCK;
+  const float *wb = packed + cb * (d->kh * d->kw + 1) * OVI_BLOCK;
+  int64_t plane = d->oh * d->ow * OVI_BLOCK;
+  const float *resc = res ? res + cb * plane : NULL;
+  float *yc = y + cb * plane;
+  OviV8Store st;
+  /* The store applies the common post-ops; any other activation goes over
+   * the rows just written, still in cache. */
+  gboolean at_store = ovi_v8_store_init (&st, ops);
+
+  if (!at_store)
+    ovi_v8_store_init (&st, NULL);
+  if (oh0 >= oh1)
+    return;
+#if defined(__x86_64__) || defined(__i386__)
+  if (ovi_sgemm_have_avx2 ())
+    dwb_avx2 (d, xc, wb, &st, resc, yc, oh0, oh1);
+  else
+#endif
+    dwb_generic (d, xc, wb, &st, resc, yc, oh0, oh1);
+  if (!at_store && ops && ovi_postops_any (ops))
+    ovi_postops_apply (ops, yc + oh0 * d->ow * OVI_BLOCK,
+        resc ? resc + oh0 * d->ow * OVI_BLOCK : NULL,
+        (oh1 - oh0) * d->ow * OVI_BLOCK);
+}

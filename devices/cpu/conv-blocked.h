@@ -1,0 +1,71 @@
+/* Convolutions in the channel-blocked layout nChw8c: a 4-D float tensor
+ * [N, C, H, W] with C a multiple of 8 stored as [N][C/8][H][W][8], eight
+ * consecutive channels of one pixel in one vector. The MobileNet family
+ * (depthwise convolutions between 1x1 ones) runs between plans' reorders
+ * in it (passes/block-layout.c chooses where): a depthwise convolution
+ * then has one vector of FMAs per output pixel and tap, with no plane to
+ * pad and nothing paid per channel, and a 1x1 convolution reads its
+ * input for the GEMM as it lies, without packing.
+ *
+ * Each kernel covers a range of its work, so that callers split it
+ * between threads; post-ops are applied as the outputs are stored (the
+ * common ones) or to the range while it is in cache. */
+#ifndef OVI_CONV_BLOCKED_H
+#define OVI_CONV_BLOCKED_H
+
+#include "conv-depthwise.h"
+#include "cpu-postops.h"
+#include "ops/ops.h"
+
+G_BEGIN_DECLS
+
+#define OVI_BLOCK 8
+
+/* plain [c][hw] <-> blocked [c/8][hw][8] for one image; c % 8 == 0. The
+ * ranges are in channel blocks, [cb0, cb1). */
+void ovi_blocked_from_plain (const float *x, int64_t hw, int64_t cb0,
+    int64_t cb1, float *y);
+void ovi_blocked_to_plain (const float *x, int64_t hw, int64_t cb0,
+    int64_t cb1, float *y);
+
+/* Depthwise weights [c][kh * kw] and bias (NULL: zero) as the kernel reads
+ * them: per channel block, the taps' eight weights then eight biases,
+ * (kh * kw + 1) * 8 floats a block. */
+int64_t ovi_blocked_depthwise_packed_floats (const OviDepthwise *d,
+    int64_t c);
+void ovi_blocked_depthwise_pack (const OviDepthwise *d, int64_t c,
+    const float *w, const float *bias, float *packed);
+
+/* Output rows [oh0, oh1) of channel block cb of one image: x, res and y
+ * point at the image (res NULL unless ops->sum). */
+void ovi_blocked_depthwise_rows (const OviDepthwise *d, const float *x,
+    const float *packed, const OviPostOps *ops, const float *res, float *y,
+    int64_t cb, int64_t oh0, int64_t oh1);
+
+/* 1x1 convolution, stride 1, no padding: y[oc][p] = bias + sum_ic
+ * w[oc][ic] x[ic][p] over p < hw positions, both blocked. The weights
+ * packed in panels of 16 output channels (the last one 8 when oc % 16 is
+ * 8), per input channel the panel's weights, then the panel's biases. */
+int64_t ovi_blocked_pointwise_packed_floats (int64_t ic, int64_t oc);
+void ovi_blocked_pointwise_pack (int64_t ic, int64_t oc, const float *w,
+    const float *bias, float *packed);
+/* Panels [panel0, panel1) over positions [p0, p1) of one image. */
+int64_t ovi_blocked_pointwise_panels (int64_t oc);
+void ovi_blocked_pointwise_range (int64_t ic, int64_t oc, int64_t hw,
+    const float *x, const float *packed, const OviPostOps *ops,
+    const float *res, float *y, int64_t panel0, int64_t panel1, int64_t p0,
+    int64_t p1);
+
+/* A Conv node marked OVI_ATTR_BLOCKED, as op-conv.c runs it: d its
+ * depthwise geometry, or NULL for a 1x1 convolution. The weights (and
+ * bias) are packed at creation. */
+typedef struct _OviConvBlocked OviConvBlocked;
+OviConvBlocked *ovi_conv_blocked_new (OviOpCtx *ctx, const OviDepthwise *d,
+    GError **error);
+gboolean ovi_conv_blocked_run (const OviConvBlocked *cb, OviOpCtx *ctx,
+    GError **error);
+void ovi_conv_blocked_free (OviConvBlocked *cb);
+
+G_END_DECLS
+
+#endif

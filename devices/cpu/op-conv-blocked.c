@@ -1,0 +1,193 @@
+/* The CPU's channel-blocked convolutions as kernels (conv-blocked.h):
+ * the state and run of a Conv marked OVI_ATTR_BLOCKED, which op-conv.c
+ * hands here, and the reorder ops passes/block-layout.c inserts. Work is
+ * split between threads as contiguous ranges: output rows of channel
+ * blocks for depthwise, panels of output channels (or positions, when
+ * there are too few panels) for 1x1. */
+#include <string.h>
+
+#include "conv-blocked.h"
+#include "cpu-ops.h"
+#include "cpu-parallel.h"
+#include "cpu-sgemm.h"
+#include "cpu-widen.h"
+#include "passes/passes.h"
+
+struct _OviConvBlocked {
+  gboolean depthwise;
+  OviDepthwise d;           /* depthwise geometry */
+  int64_t n, c, m, hw;      /* batch, channels in and out, input positions */
+  OviPostOps ops;
+  float *packed;
+};
+
+OviConvBlocked *
+ovi_conv_blocked_new (OviOpCtx *ctx, const OviDepthwise *d, GError **error)
+{
+  const OviTensor *x = ctx->inputs[0], *w = ctx->inputs[1];
+  const OviTensor *b = ovi_op_input (ctx, 2);
+  OviConvBlocked *cb;
+  int64_t floats;
+
+  if (w->data == NULL || (b && b->data == NULL)) {
+    g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
+        "%s: node '%s' (Conv): the blocked layout needs constant weights",
+        ctx->source, ctx->node->name);
+    return NULL;
+  }
+  cb = g_new0 (OviConvBlocked, 1);
+  cb->depthwise = d != NULL;
+  if (d)
+    cb->d = *d;
+  cb->n = x->dims[0];
+  cb->c = x->dims[1];
+  cb->m = w->dims[0];
+  cb->hw = x->dims[2] * x->dims[3];
+  ovi_postops_from_node (ctx->node, &cb->ops);
+  floats = d ? ovi_blocked_depthwise_packed_floats (d, cb->c)
+      : ovi_blocked_pointwise_packed_floats (cb->c, cb->m);
+  cb->packed = ovi_aligned_alloc (sizeof (float) * floats);
+  if (cb->packed == NULL) {
+    g_free (cb);
+    ovi_cpu_out_of_memory (ctx, error);
+    return NULL;
+  }
+  if (d)
+    ovi_blocked_depthwise_pack (d, cb->c, w->data, b ? b->data : NULL,
+        cb->packed);
+  else
+    ovi_blocked_pointwise_pack (cb->c, cb->m, w->data, b ? b->data : NULL,
+        cb->packed);
+  ctx->packed_inputs |= 1u << 1 | (b ? 1u << 2 : 0);
+  return cb;
+}
+
+void
+ovi_conv_blocked_free (OviConvBlocked *cb)
+{
+  if (cb == NULL)
+    return;
+  ovi_aligned_free (cb->packed);
+  g_free (cb);
+}
+
+static void
+run_depthwise (const OviConvBlocked *cb, const float *x, const float *res,
+    float *y, int threads)
+{
+  const OviDepthwise *d = &cb->d;
+  int64_t blocks = cb->m / OVI_BLOCK, rows = cb->n * blocks * d->oh;
+  int64_t in_image = cb->c * cb->hw, out_image = cb->m * d->oh * d->ow;
+  const OviPostOps *ops = ovi_postops_any (&cb->ops) ? &cb->ops : NULL;
+
+  OVI_PARALLEL_REGION (threads > 1 ? OVI_PARALLEL_MIN_WORK : 0, tid, nth, {
+    for (int s = tid; s < threads; s += nth) {
+      int64_t r0, r1;
+      ovi_parallel_slice (rows, s, threads, &r0, &r1);
+      /* row r: image r / (blocks * oh), block and row within it */
+      while (r0 < r1) {
+        int64_t img = r0 / (blocks * d->oh), rem = r0 % (blocks * d->oh);
+        int64_t blk = rem / d->oh, oh = rem % d->oh;
+        int64_t end = MIN (d->oh, oh + (r1 - r0));
+        ovi_blocked_depthwise_rows (d, x + img * in_image, cb->packed, ops,
+            res ? res + img * out_image : NULL, y + img * out_image, blk,
+            oh, end);
+        r0 += end - oh;
+      }
+    }
+  });
+}
+
+static void
+run_pointwise (const OviConvBlocked *cb, const float *x, const float *res,
+    float *y, int threads)
+{
+  int64_t panels = ovi_blocked_pointwise_panels (cb->m);
+  int64_t in_image = cb->c * cb->hw, out_image = cb->m * cb->hw;
+  const OviPostOps *ops = ovi_postops_any (&cb->ops) ? &cb->ops : NULL;
+  /* Panels split evenly when each thread gets two or more; otherwise
+   * positions, in multiples of the micro-kernel's six. */
+  gboolean by_panel = panels >= 2 * threads;
+
+  OVI_PARALLEL_REGION (threads > 1 ? OVI_PARALLEL_MIN_WORK : 0, tid, nth, {
+    for (int s = tid; s < threads; s += nth)
+      for (int64_t img = 0; img < cb->n; img++) {
+        const float *xi = x + img * in_image;
+        const float *ri = res ? res + img * out_image : NULL;
+        float *yi = y + img * out_image;
+        int64_t a, b;
+        if (by_panel) {
+          ovi_parallel_slice (panels, s, threads, &a, &b);
+          ovi_blocked_pointwise_range (cb->c, cb->m, cb->hw, xi, cb->packed,
+              ops, ri, yi, a, b, 0, cb->hw);
+        } else {
+          ovi_parallel_slice ((cb->hw + 5) / 6, s, threads, &a, &b);
+          ovi_blocked_pointwise_range (cb->c, cb->m, cb->hw, xi, cb->packed,
+              ops, ri, yi, 0, panels, a * 6, MIN (cb->hw, b * 6));
+        }
+      }
+  });
+}
+
+gboolean
+ovi_conv_blocked_run (const OviConvBlocked *cb, OviOpCtx *ctx,
+    GError **error)
+{
+  const OviTensor *rt = ovi_op_input (ctx, 3);
+  const float *res = cb->ops.sum && rt ? rt->data : NULL;
+  int64_t macs = ovi_tensor_numel (ctx->outputs[0])
+      * (cb->depthwise ? cb->d.kh * cb->d.kw : cb->c);
+  int threads = ovi_sgemm_threads (OVI_SGEMM_WORK (macs), ctx->max_threads);
+
+  if (ovi_tensor_numel (ctx->outputs[0]) == 0)
+    return TRUE;
+  if (cb->depthwise)
+    run_depthwise (cb, ctx->inputs[0]->data, res, ctx->outputs[0]->data,
+        threads);
+  else
+    run_pointwise (cb, ctx->inputs[0]->data, res, ctx->outputs[0]->data,
+        threads);
+  return TRUE;
+}
+
+/* The reorders: infer (inference/ops) has checked float32 [N, C, H, W]
+ * with C a multiple of 8. */
+static gboolean
+run_reorder (OviOpCtx *ctx, gboolean to_blocked)
+{
+  const OviTensor *x = ctx->inputs[0];
+  int64_t blocks = x->dims[1] / OVI_BLOCK, hw = x->dims[2] * x->dims[3];
+  int64_t total = x->dims[0] * blocks, image = x->dims[1] * hw;
+  const float *src = x->data;
+  float *dst = ctx->outputs[0]->data;
+
+  OVI_PARALLEL_FOR (total * hw * OVI_BLOCK / 4,
+      for (int64_t i = 0; i < total; i++), {
+    int64_t img = i / blocks, blk = i % blocks;
+    if (to_blocked)
+      ovi_blocked_from_plain (src + img * image, hw, blk, blk + 1,
+          dst + img * image);
+    else
+      ovi_blocked_to_plain (src + img * image, hw, blk, blk + 1,
+          dst + img * image);
+  });
+  return TRUE;
+}
+
+static gboolean
+run_to_blocked (OviOpCtx *ctx, GError **error)
+{
+  return run_reorder (ctx, TRUE);
+}
+
+static gboolean
+run_to_plain (OviOpCtx *ctx, GError **error)
+{
+  return run_reorder (ctx, FALSE);
+}
+
+const OviCpuKernel ovi_cpu_layout[] = {
+  { OVI_OP_TO_BLOCKED, run_to_blocked },
+  { OVI_OP_TO_PLAIN, run_to_plain },
+  { NULL }
+};

@@ -1,0 +1,206 @@
+/* Channel-blocked layout (nChw8c, devices/cpu/conv-blocked.h) for chains
+ * of convolutions the CPU runs faster in it: 1x1 and depthwise ones, the
+ * body of the MobileNet family. Such a convolution is marked
+ * OVI_ATTR_BLOCKED and reads and writes blocked tensors; a value crossing
+ * between it and anything else goes through a reorder node, inserted
+ * once per value: OVI_OP_TO_BLOCKED before the first blocked reader of a
+ * plain value, OVI_OP_TO_PLAIN right after the producer of a blocked one
+ * that others (or the graph's outputs) read. The original value stays the
+ * plain one; the blocked twin is a new value of the same shape.
+ *
+ * A reorder costs a pass over the tensor, so only chains of at least
+ * BLOCK_MIN_CHAIN such convolutions, connected through their inputs or
+ * residuals, are blocked; a lone one keeps the plain layout. */
+#include <string.h>
+
+#include "passes.h"
+
+#define BLOCK_MIN_CHAIN 3
+
+gboolean
+ovi_blocked_conv_shape (const OviNode *n, const OviValue *x,
+    const OviValue *w, const OviValue *y)
+{
+  const int64_t *k = NULL, *s = NULL;
+  int nk, ns;
+  int64_t group;
+
+  if (strcmp (n->op_type, "Conv") != 0 || n->domain[0] || n->n_inputs < 2
+      || x->dtype != OVI_DTYPE_FLOAT32 || x->rank != 4 || w->rank != 4
+      || y->rank != 4 || x->dynamic || y->dynamic || x->dims[1] % 8 != 0
+      || y->dims[1] % 8 != 0 || x->dims[1] <= 0 || y->dims[1] <= 0)
+    return FALSE;
+  group = ovi_node_attr_int (n, "group", 1);
+  if (group == 1) {
+    /* 1x1, stride 1, no padding: the output is the input's size */
+    nk = ovi_node_attr_ints (n, "kernel_shape", &k);
+    ns = ovi_node_attr_ints (n, "strides", &s);
+    return w->dims[2] == 1 && w->dims[3] == 1
+        && (nk < 0 || (nk == 2 && k[0] == 1 && k[1] == 1))
+        && (ns < 0 || (ns == 2 && s[0] == 1 && s[1] == 1))
+        && y->dims[2] == x->dims[2] && y->dims[3] == x->dims[3];
+  }
+  /* depthwise, one output channel per input channel */
+  return group == x->dims[1] && y->dims[1] == x->dims[1]
+      && w->dims[0] == x->dims[1] && w->dims[1] == 1;
+}
+
+static gboolean
+candidate (const OviGraph *g, const OviNode *n)
+{
+  const OviValue *w;
+  if (strcmp (n->op_type, "Conv") != 0 || n->domain[0] || n->n_inputs < 2
+      || n->n_outputs != 1 || n->inputs[0] < 0 || n->inputs[1] < 0
+      || n->outputs[0] < 0)
+    return FALSE;
+  w = ovi_graph_value (g, n->inputs[1]);
+  if (w->constant == NULL
+      || (n->n_inputs > 2 && n->inputs[2] >= 0
+          && ovi_graph_value (g, n->inputs[2])->constant == NULL))
+    return FALSE;
+  return ovi_blocked_conv_shape (n, ovi_graph_value (g, n->inputs[0]), w,
+      ovi_graph_value (g, n->outputs[0]));
+}
+
+/* The inputs a blocked convolution reads blocked: X and the residual. */
+static gboolean
+blocked_input (const OviNode *n, int k)
+{
+  return k == 0 || (k == 3 && ovi_node_attr_int (n, OVI_ATTR_SUM, 0));
+}
+
+static int
+find_root (int *parent, int i)
+{
+  while (parent[i] != i)
+    i = parent[i] = parent[parent[i]];
+  return i;
+}
+
+static int
+add_twin (OviGraph *g, int v, const char *suffix)
+{
+  const OviValue *src = ovi_graph_value (g, v);
+  char *name = g_strconcat (src->name, suffix, NULL);
+  int t = ovi_graph_add_value (g, name, src->dtype);
+  OviValue *tv = ovi_graph_value (g, t);
+  src = ovi_graph_value (g, v);   /* the array may have moved */
+  tv->rank = src->rank;
+  memcpy (tv->dims, src->dims, sizeof (tv->dims));
+  g_free (name);
+  return t;
+}
+
+/* A reorder node from value `from` to value `to`, inserted at index at,
+ * named after the plain one of the two. */
+static void
+insert_reorder (OviGraph *g, const char *op, int from, int to, guint at)
+{
+  gboolean to_blocked = strcmp (op, OVI_OP_TO_BLOCKED) == 0;
+  const OviValue *plain = ovi_graph_value (g, to_blocked ? from : to);
+  char *name = g_strconcat (plain->name, to_blocked ? "/to_blocked"
+      : "/to_plain", NULL);
+  OviNode *n = ovi_graph_add_node (g, op, name, 1, &from, 1, &to);
+  g_ptr_array_remove_index (g->nodes, g->nodes->len - 1);
+  g_ptr_array_insert (g->nodes, at, n);
+  g_free (name);
+}
+
+int
+ovi_pass_block_layout (OviGraph *g)
+{
+  int nn = g->nodes->len, nv = g->values->len, changed = 0;
+  gboolean *cand = g_new0 (gboolean, MAX (nn, 1));
+  int *parent = g_new (int, MAX (nn, 1)), *size = g_new0 (int, MAX (nn, 1));
+  int *producer = g_new (int, MAX (nv, 1));
+  int *twin = g_new (int, MAX (nv, 1));
+  gboolean *accepted = g_new0 (gboolean, MAX (nn, 1));
+
+  for (int v = 0; v < nv; v++) {
+    producer[v] = -1;
+    twin[v] = -1;
+  }
+  for (int i = 0; i < nn; i++) {
+    const OviNode *n = ovi_graph_node (g, i);
+    parent[i] = i;
+    cand[i] = candidate (g, n);
+    for (int o = 0; o < n->n_outputs; o++)
+      if (n->outputs[o] >= 0)
+        producer[n->outputs[o]] = i;
+  }
+  /* chains: candidates joined through the values they pass blocked */
+  for (int i = 0; i < nn; i++) {
+    const OviNode *n = ovi_graph_node (g, i);
+    if (!cand[i])
+      continue;
+    for (int k = 0; k < n->n_inputs; k++) {
+      int v = n->inputs[k], p;
+      if (v < 0 || !blocked_input (n, k) || (p = producer[v]) < 0 || !cand[p])
+        continue;
+      parent[find_root (parent, p)] = find_root (parent, i);
+    }
+  }
+  for (int i = 0; i < nn; i++)
+    if (cand[i])
+      size[find_root (parent, i)]++;
+  for (int i = 0; i < nn; i++)
+    accepted[i] = cand[i] && size[find_root (parent, i)] >= BLOCK_MIN_CHAIN;
+
+  /* Rewire, walking the original nodes in order; `shift` counts the
+   * reorders inserted before the current one. */
+  {
+    GPtrArray *order = g_ptr_array_new ();
+    for (int i = 0; i < nn; i++)
+      g_ptr_array_add (order, ovi_graph_node (g, i));
+    for (int i = 0; i < nn; i++) {
+      OviNode *n = g_ptr_array_index (order, i);
+      guint at;
+      if (!accepted[i])
+        continue;
+      for (at = 0; g_ptr_array_index (g->nodes, at) != n; at++)
+        ;
+      /* inputs: the blocked twin, made here when the producer is plain */
+      for (int k = 0; k < n->n_inputs; k++) {
+        int v = n->inputs[k];
+        if (v < 0 || !blocked_input (n, k))
+          continue;
+        if (twin[v] < 0) {
+          twin[v] = add_twin (g, v, "/blocked");
+          insert_reorder (g, OVI_OP_TO_BLOCKED, v, twin[v], at++);
+          changed++;
+        }
+        n->inputs[k] = twin[v];
+      }
+      /* output: computed into its twin; a reorder back to the original
+       * value when anything else reads it */
+      {
+        int v = n->outputs[0];
+        gboolean plain_readers = ovi_graph_is_output (g, v);
+        /* readers among the original nodes (the reorders inserted so far
+         * read other values): blocked only when accepted and reading it as
+         * X or residual */
+        for (int j = 0; j < nn && !plain_readers; j++) {
+          const OviNode *c = g_ptr_array_index (order, j);
+          for (int k = 0; k < c->n_inputs; k++)
+            if (c != n && c->inputs[k] == v
+                && (!accepted[j] || !blocked_input (c, k)))
+              plain_readers = TRUE;
+        }
+        twin[v] = add_twin (g, v, "/blocked");
+        n->outputs[0] = twin[v];
+        ovi_node_set_attr_int (n, OVI_ATTR_BLOCKED, 1);
+        if (plain_readers)
+          insert_reorder (g, OVI_OP_TO_PLAIN, twin[v], v, at + 1);
+        changed++;
+      }
+    }
+    g_ptr_array_free (order, TRUE);
+  }
+  g_free (cand);
+  g_free (parent);
+  g_free (size);
+  g_free (producer);
+  g_free (twin);
+  g_free (accepted);
+  return changed;
+}

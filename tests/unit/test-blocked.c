@@ -1,0 +1,447 @@
+/* The channel-blocked layout (devices/cpu/conv-blocked.h and
+ * passes/block-layout.c): the reorders both ways; depthwise and 1x1
+ * kernels against direct loops in double, over the shapes that pick
+ * their interior and edge paths, with the post-ops applied at the store
+ * (sum, ReLU, Clip, HardSwish) or afterwards (Sigmoid), their work split
+ * in two ranges as threads split it; and a small MobileNet-like graph
+ * planned with and without the layout, checked for where the pass put
+ * reorders and for equal outputs. */
+#include <math.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "model.h"
+#include "ovi.h"
+#include "plan.h"
+#include "tensor.h"
+#include "cpu/conv-blocked.h"
+#include "passes/passes.h"
+
+typedef enum {
+  POST_NONE, POST_SUM_RELU, POST_CLIP, POST_SUM_HARDSWISH, POST_SUM_SIGMOID,
+  POST_COUNT,
+} Post;
+
+static double
+reference_post (Post post, double v, double res)
+{
+  switch (post) {
+    case POST_SUM_RELU:
+      v += res;
+      return v > 0 ? v : 0;
+    case POST_CLIP:
+      return v < 0 ? 0 : v > 6 ? 6 : v;
+    case POST_SUM_HARDSWISH:
+      v += res;
+      return v * CLAMP (v / 6 + 0.5, 0, 1);
+    case POST_SUM_SIGMOID:
+      v += res;
+      return 1 / (1 + exp (-v));
+    default:
+      return v;
+  }
+}
+
+static OviPostOps
+post_ops (Post post)
+{
+  static const OviPostOps table[] = {
+    [POST_NONE] = { OVI_ACT_NONE, 0, 0, FALSE },
+    [POST_SUM_RELU] = { OVI_ACT_RELU, 0, 0, TRUE },
+    [POST_CLIP] = { OVI_ACT_CLIP, 0, 6, FALSE },
+    [POST_SUM_HARDSWISH] = { OVI_ACT_HARDSWISH, 1 / 6.0f, 0.5f, TRUE },
+    [POST_SUM_SIGMOID] = { OVI_ACT_SIGMOID, 0, 0, TRUE },
+  };
+  return table[post];
+}
+
+static float *
+random_floats (GRand *rand, int64_t n, double range)
+{
+  float *v = g_new (float, MAX (n, 1));
+  for (int64_t i = 0; i < n; i++)
+    v[i] = g_rand_double_range (rand, -range, range);
+  return v;
+}
+
+/* index of (channel c, position p) in a blocked image of hw positions */
+static int64_t
+blocked_at (int64_t c, int64_t p, int64_t hw)
+{
+  return (c / OVI_BLOCK * hw + p) * OVI_BLOCK + c % OVI_BLOCK;
+}
+
+static void
+test_reorder (void)
+{
+  GRand *rand = g_rand_new_with_seed (1);
+  for (int64_t hw = 1; hw <= 70; hw += 3)
+    for (int64_t c = 8; c <= 24; c += 8) {
+      float *x = random_floats (rand, c * hw, 1);
+      float *b = g_new (float, c * hw), *back = g_new (float, c * hw);
+      /* in two ranges of channel blocks, as threads split it */
+      ovi_blocked_from_plain (x, hw, 0, 1, b);
+      ovi_blocked_from_plain (x, hw, 1, c / OVI_BLOCK, b);
+      for (int64_t ch = 0; ch < c; ch++)
+        for (int64_t p = 0; p < hw; p++)
+          g_assert_cmpfloat (b[blocked_at (ch, p, hw)], ==, x[ch * hw + p]);
+      ovi_blocked_to_plain (b, hw, 0, c / OVI_BLOCK, back);
+      g_assert_cmpmem (back, sizeof (float) * c * hw, x,
+          sizeof (float) * c * hw);
+      g_free (x);
+      g_free (b);
+      g_free (back);
+    }
+  g_rand_free (rand);
+}
+
+static int64_t
+out_size (int64_t in, int64_t k, int64_t s, int64_t dil, int64_t pad)
+{
+  return (in + 2 * pad - (k - 1) * dil - 1) / s + 1;
+}
+
+/* 16 channels (two blocks) of a depthwise convolution, computed in two
+ * ranges of rows per block, against the direct loop. */
+static void
+check_depthwise (int64_t h, int64_t w, int64_t k, int64_t s, int64_t dil,
+    int64_t pad, Post post)
+{
+  const int64_t c = 16;
+  OviDepthwise d = { h, w, out_size (h, k, s, dil, pad),
+    out_size (w, k, s, dil, pad), k, k, s, s, dil, dil, pad, pad };
+  OviPostOps ops = post_ops (post);
+  GRand *rand = g_rand_new_with_seed (2);
+  int64_t hw = h * w, ohw = d.oh * d.ow, taps = k * k;
+  float *x, *xb, *wt, *bias, *res, *resb, *y, *packed;
+
+  if (d.oh <= 0 || d.ow <= 0) {
+    g_rand_free (rand);
+    return;
+  }
+  x = random_floats (rand, c * hw, 1);
+  wt = random_floats (rand, c * taps, 1);
+  bias = random_floats (rand, c, 1);
+  res = random_floats (rand, c * ohw, 1);
+  xb = g_new (float, c * hw);
+  resb = g_new (float, c * ohw);
+  y = g_new (float, c * ohw);
+  packed = g_new (float, ovi_blocked_depthwise_packed_floats (&d, c));
+  ovi_blocked_from_plain (x, hw, 0, c / OVI_BLOCK, xb);
+  ovi_blocked_from_plain (res, ohw, 0, c / OVI_BLOCK, resb);
+  ovi_blocked_depthwise_pack (&d, c, wt, bias, packed);
+  for (int64_t i = 0; i < c * ohw; i++)
+    y[i] = NAN;
+  for (int64_t cb = 0; cb < c / OVI_BLOCK; cb++) {
+    int64_t mid = d.oh / 2;
+    ovi_blocked_depthwise_rows (&d, xb, packed, post ? &ops : NULL,
+        ops.sum ? resb : NULL, y, cb, 0, mid);
+    ovi_blocked_depthwise_rows (&d, xb, packed, post ? &ops : NULL,
+        ops.sum ? resb : NULL, y, cb, mid, d.oh);
+  }
+  for (int64_t ch = 0; ch < c; ch++)
+    for (int64_t oy = 0; oy < d.oh; oy++)
+      for (int64_t ox = 0; ox < d.ow; ox++) {
+        double want = bias[ch];
+        int64_t p = oy * d.ow + ox;
+        float got = y[blocked_at (ch, p, ohw)];
+        for (int64_t ky = 0; ky < k; ky++)
+          for (int64_t kx = 0; kx < k; kx++) {
+            int64_t iy = oy * s - pad + ky * dil, ix = ox * s - pad + kx * dil;
+            if (iy >= 0 && iy < h && ix >= 0 && ix < w)
+              want += (double) x[ch * hw + iy * w + ix]
+                  * wt[ch * taps + ky * k + kx];
+          }
+        want = reference_post (post, want, res[ch * ohw + p]);
+        if (!(fabs (got - want) <= 1e-5)) {
+          g_test_message ("depthwise %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT
+              " k %" G_GINT64_FORMAT " s %" G_GINT64_FORMAT " pad %"
+              G_GINT64_FORMAT " post %d: channel %" G_GINT64_FORMAT " at (%"
+              G_GINT64_FORMAT ", %" G_GINT64_FORMAT "): %g, want %g", h, w,
+              k, s, pad, post, ch, oy, ox, got, want);
+          g_test_fail ();
+          goto done;
+        }
+      }
+done:
+  g_free (x);
+  g_free (xb);
+  g_free (wt);
+  g_free (bias);
+  g_free (res);
+  g_free (resb);
+  g_free (y);
+  g_free (packed);
+  g_rand_free (rand);
+}
+
+static void
+test_depthwise (void)
+{
+  /* 3x3 and 5x5 at strides 1 and 2 (the unrolled interiors), 4x4 and 7x7
+   * (the edge loop only), dilation; planes narrower than the kernel, and
+   * wider than the interior's blocks of pixels */
+  for (int64_t w = 1; w <= 19; w++)
+    for (Post post = 0; post < POST_COUNT; post++) {
+      check_depthwise (w, w, 3, 1, 1, 1, post);
+      check_depthwise (w + 1, w, 3, 2, 1, 1, post);
+      check_depthwise (w, w + 2, 5, 1, 1, 2, post);
+      check_depthwise (w + 3, w, 5, 2, 1, 2, post);
+      check_depthwise (w, w, 3, 1, 1, 0, post);
+    }
+  check_depthwise (12, 13, 4, 1, 1, 1, POST_SUM_RELU);
+  check_depthwise (15, 15, 7, 2, 1, 3, POST_CLIP);
+  check_depthwise (14, 17, 3, 1, 2, 2, POST_SUM_HARDSWISH);
+  check_depthwise (9, 9, 3, 3, 1, 1, POST_NONE);
+}
+
+/* ic -> oc over hw positions, in two ranges of positions and two of
+ * panels (where there are two), against the direct loop. */
+static void
+check_pointwise (int64_t ic, int64_t oc, int64_t hw, Post post)
+{
+  OviPostOps ops = post_ops (post);
+  GRand *rand = g_rand_new_with_seed (3);
+  float *x = random_floats (rand, ic * hw, 1);
+  float *wt = random_floats (rand, ic * oc, 1.0 / sqrt (ic));
+  float *bias = random_floats (rand, oc, 1);
+  float *res = random_floats (rand, oc * hw, 1);
+  float *xb = g_new (float, ic * hw), *resb = g_new (float, oc * hw);
+  float *y = g_new (float, oc * hw);
+  float *packed = g_new (float, ovi_blocked_pointwise_packed_floats (ic, oc));
+  int64_t panels = ovi_blocked_pointwise_panels (oc), pmid = panels / 2;
+  int64_t mid = hw / 3;
+
+  ovi_blocked_from_plain (x, hw, 0, ic / OVI_BLOCK, xb);
+  ovi_blocked_from_plain (res, hw, 0, oc / OVI_BLOCK, resb);
+  ovi_blocked_pointwise_pack (ic, oc, wt, bias, packed);
+  for (int64_t i = 0; i < oc * hw; i++)
+    y[i] = NAN;
+  for (int part = 0; part < 2; part++) {
+    int64_t q0 = part ? pmid : 0, q1 = part ? panels : pmid;
+    ovi_blocked_pointwise_range (ic, oc, hw, xb, packed, post ? &ops : NULL,
+        ops.sum ? resb : NULL, y, q0, q1, 0, mid);
+    ovi_blocked_pointwise_range (ic, oc, hw, xb, packed, post ? &ops : NULL,
+        ops.sum ? resb : NULL, y, q0, q1, mid, hw);
+  }
+  for (int64_t o = 0; o < oc; o++)
+    for (int64_t p = 0; p < hw; p++) {
+      double want = bias[o];
+      float got = y[blocked_at (o, p, hw)];
+      for (int64_t i = 0; i < ic; i++)
+        want += (double) wt[o * ic + i] * x[i * hw + p];
+      want = reference_post (post, want, res[o * hw + p]);
+      if (!(fabs (got - want) <= 1e-4)) {
+        g_test_message ("1x1 %" G_GINT64_FORMAT " -> %" G_GINT64_FORMAT
+            " at %" G_GINT64_FORMAT " post %d: channel %" G_GINT64_FORMAT
+            " position %" G_GINT64_FORMAT ": %g, want %g", ic, oc, hw, post,
+            o, p, got, want);
+        g_test_fail ();
+        goto done;
+      }
+    }
+done:
+  g_free (x);
+  g_free (wt);
+  g_free (bias);
+  g_free (res);
+  g_free (xb);
+  g_free (resb);
+  g_free (y);
+  g_free (packed);
+  g_rand_free (rand);
+}
+
+static void
+test_pointwise (void)
+{
+  /* positions around the micro-kernel's six; output channels a multiple
+   * of 16 and not (a last panel of 8) */
+  for (int64_t hw = 1; hw <= 26; hw++)
+    check_pointwise (16, 24, hw, hw % POST_COUNT);
+  for (Post post = 0; post < POST_COUNT; post++) {
+    check_pointwise (8, 8, 49, post);
+    check_pointwise (40, 32, 37, post);
+    check_pointwise (96, 56, 100, post);
+  }
+  /* more input channels than a chunk of positions holds in L2 */
+  check_pointwise (1024, 16, 70, POST_SUM_RELU);
+}
+
+/* A small graph: the plan's graph with the layout, and the outputs of
+ * both plans. */
+static int
+add_const (OviGraph *g, const char *name, GRand *rand, int rank,
+    const int64_t *dims, double range)
+{
+  int v = ovi_graph_add_value (g, name, OVI_DTYPE_FLOAT32);
+  OviValue *val = ovi_graph_value (g, v);
+  OviTensor *t = ovi_tensor_new (OVI_DTYPE_FLOAT32, rank, dims);
+  float *data = t->data;
+  for (int64_t i = 0; i < ovi_tensor_numel (t); i++)
+    data[i] = g_rand_double_range (rand, -range, range);
+  val->rank = rank;
+  memcpy (val->dims, dims, sizeof (int64_t) * rank);
+  val->constant = t;
+  return v;
+}
+
+static OviNode *
+add_conv (OviGraph *g, GRand *rand, const char *name, int x, int64_t c,
+    int64_t m, int64_t k, int64_t stride, int *y)
+{
+  int64_t group = k > 1 ? c : 1;
+  int64_t wdims[4] = { m, c / group, k, k }, bdims[1] = { m };
+  char *wn = g_strconcat (name, ".w", NULL), *bn = g_strconcat (name, ".b",
+      NULL);
+  int in[3] = { x, add_const (g, wn, rand, 4, wdims, 1.0 / sqrt (c / group
+          * k * k)), add_const (g, bn, rand, 1, bdims, 0.5) };
+  OviNode *n;
+  int64_t pads[4] = { k / 2, k / 2, k / 2, k / 2 }, strides[2] = { stride,
+    stride };
+
+  *y = ovi_graph_add_value (g, name, OVI_DTYPE_UNDEFINED);
+  n = ovi_graph_add_node (g, "Conv", name, 3, in, 1, y);
+  ovi_node_set_attr_int (n, "group", group);
+  ovi_node_set_attr_ints (n, "pads", 4, pads);
+  ovi_node_set_attr_ints (n, "strides", 2, strides);
+  g_free (wn);
+  g_free (bn);
+  return n;
+}
+
+static int
+add_op (OviGraph *g, const char *op, int n_in, const int *in,
+    const char *name)
+{
+  int y = ovi_graph_add_value (g, name, OVI_DTYPE_UNDEFINED);
+  ovi_graph_add_node (g, op, name, n_in, in, 1, &y);
+  return y;
+}
+
+/* x [2, 16, 9, 11] -> 1x1 (32) -> Relu -> depthwise 3x3 -> 1x1 (32)
+ * + the Relu's output -> depthwise 5x5 stride 2 -> output y1; and
+ * GlobalAveragePool (the sum) -> output y2. */
+static OviModel *
+chain_model (void)
+{
+  OviGraph *g = ovi_graph_new ();
+  GRand *rand = g_rand_new_with_seed (4);
+  int64_t xdims[4] = { 2, 16, 9, 11 };
+  int x = ovi_graph_add_value (g, "x", OVI_DTYPE_FLOAT32), a, r, b, c, s, y1;
+  int y2, in[2];
+  GError *error = NULL;
+
+  ovi_graph_value (g, x)->rank = 4;
+  memcpy (ovi_graph_value (g, x)->dims, xdims, sizeof (xdims));
+  g_array_append_val (g->inputs, x);
+  add_conv (g, rand, "expand", x, 16, 32, 1, 1, &a);
+  r = add_op (g, "Relu", 1, &a, "relu");
+  add_conv (g, rand, "dw", r, 32, 32, 3, 1, &b);
+  add_conv (g, rand, "project", b, 32, 32, 1, 1, &c);
+  in[0] = c;
+  in[1] = r;
+  s = add_op (g, "Add", 2, in, "sum");
+  add_conv (g, rand, "dw2", s, 32, 32, 5, 2, &y1);
+  y2 = add_op (g, "GlobalAveragePool", 1, &s, "pool");
+  g_array_append_val (g->outputs, y1);
+  g_array_append_val (g->outputs, y2);
+  g->opset = 13;
+  g->source = g_strdup ("chain");
+  g_assert_true (ovi_graph_sort (g, &error));
+  g_assert_no_error (error);
+  g_rand_free (rand);
+  return ovi_model_new_from_graph (g);
+}
+
+static void
+test_pass (void)
+{
+  OviModel *m = chain_model ();
+  OviTensorView in = { OVI_DTYPE_FLOAT32, 4, { 2, 16, 9, 11 }, NULL };
+  GError *error = NULL;
+  OviPlan *plan = ovi_plan_new_with_flags (m->graph, &in, 1,
+      OVI_PLAN_BLOCKED_LAYOUT, &error);
+  int to_blocked = 0, to_plain = 0, blocked = 0;
+
+  g_assert_no_error (error);
+  for (int s = 0; s < plan->n_steps; s++) {
+    const OviNode *n = plan->steps[s].node;
+    to_blocked += strcmp (n->op_type, OVI_OP_TO_BLOCKED) == 0;
+    to_plain += strcmp (n->op_type, OVI_OP_TO_PLAIN) == 0;
+    blocked += ovi_node_attr_int (n, OVI_ATTR_BLOCKED, 0) != 0;
+  }
+  /* x in; the sum out to the pool, and y1 out as a graph output */
+  g_assert_cmpint (blocked, ==, 4);
+  g_assert_cmpint (to_blocked, ==, 1);
+  g_assert_cmpint (to_plain, ==, 2);
+  ovi_plan_unref (plan);
+  ovi_model_unref (m);
+}
+
+/* Both outputs of the chain, with the layout or without. */
+static void
+run_chain (gboolean blocked, const float *x, float **y1, float **y2)
+{
+  OviModel *m = chain_model ();
+  OviCompiledModel *cm;
+  OviRequest *r;
+  GError *error = NULL;
+  OviTensorView in = { OVI_DTYPE_FLOAT32, 4, { 2, 16, 9, 11 }, (void *) x };
+  OviTensorView out;
+
+  if (blocked)
+    g_unsetenv ("OVI_BLOCKED");
+  else
+    g_setenv ("OVI_BLOCKED", "0", TRUE);
+  cm = ovi_compile (m, "CPU", NULL, &error);
+  g_assert_no_error (error);
+  r = ovi_request_new (cm, &error);
+  g_assert_no_error (error);
+  g_assert_true (ovi_request_set_input (r, "x", &in, &error));
+  g_assert_true (ovi_request_infer (r, &error));
+  g_assert_no_error (error);
+  g_assert_true (ovi_request_get_output (r, 0, NULL, &out));
+  g_assert_cmpint (ovi_shape_numel (out.rank, out.dims), ==, 2 * 32 * 5 * 6);
+  *y1 = g_memdup2 (out.data, sizeof (float) * 2 * 32 * 5 * 6);
+  g_assert_true (ovi_request_get_output (r, 1, NULL, &out));
+  *y2 = g_memdup2 (out.data, sizeof (float) * 2 * 32);
+  ovi_request_free (r);
+  ovi_compiled_model_unref (cm);
+  ovi_model_unref (m);
+  g_unsetenv ("OVI_BLOCKED");
+}
+
+static void
+test_chain_outputs (void)
+{
+  GRand *rand = g_rand_new_with_seed (5);
+  float *x = random_floats (rand, 2 * 16 * 9 * 11, 1);
+  float *p1, *p2, *b1, *b2;
+
+  run_chain (FALSE, x, &p1, &p2);
+  run_chain (TRUE, x, &b1, &b2);
+  for (int i = 0; i < 2 * 32 * 5 * 6; i++)
+    g_assert_cmpfloat_with_epsilon (b1[i], p1[i], 1e-4);
+  for (int i = 0; i < 2 * 32; i++)
+    g_assert_cmpfloat_with_epsilon (b2[i], p2[i], 1e-4);
+  g_free (x);
+  g_free (p1);
+  g_free (p2);
+  g_free (b1);
+  g_free (b2);
+  g_rand_free (rand);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/blocked/reorder", test_reorder);
+  g_test_add_func ("/blocked/depthwise", test_depthwise);
+  g_test_add_func ("/blocked/pointwise", test_pointwise);
+  g_test_add_func ("/blocked/pass", test_pass);
+  g_test_add_func ("/blocked/chain-outputs", test_chain_outputs);
+  return g_test_run ();
+}
