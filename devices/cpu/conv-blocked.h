@@ -66,6 +66,13 @@ gboolean ovi_conv_blocked_run (const OviConvBlocked *cb, OviOpCtx *ctx,
     GError **error);
 void ovi_conv_blocked_free (OviConvBlocked *cb);
 
+/* Other nodes marked OVI_ATTR_BLOCKED: Mul of a blocked [N, C, H, W] by
+ * per-channel scales [N or 1, C, 1, 1] (either input), into a blocked
+ * result; GlobalAveragePool of a blocked input ([N, C, 1, 1] out, the
+ * same in both layouts). */
+gboolean ovi_blocked_scale_run (OviOpCtx *ctx, GError **error);
+gboolean ovi_blocked_global_average_run (OviOpCtx *ctx, GError **error);
+
 G_END_DECLS
 
 #endif

@@ -4,6 +4,7 @@
  * split between threads as contiguous ranges: output rows of channel
  * blocks for depthwise, panels of output channels (or positions, when
  * there are too few panels) for 1x1. */
+#include <math.h>
 #include <string.h>
 
 #include "conv-blocked.h"
@@ -147,6 +148,87 @@ ovi_conv_blocked_run (const OviConvBlocked *cb, OviOpCtx *ctx,
   else
     run_pointwise (cb, ctx->inputs[0]->data, res, ctx->outputs[0]->data,
         threads);
+  return TRUE;
+}
+
+/* A node marked blocked whose shapes the kernel does not take: only a
+ * model file setting the attribute itself gets here. */
+static gboolean
+blocked_shape_error (OviOpCtx *ctx, GError **error)
+{
+  g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
+      "%s: node '%s' (%s): %s is set on shapes the blocked layout does not "
+      "run", ctx->source, ctx->node->name, ctx->node->op_type,
+      OVI_ATTR_BLOCKED);
+  return FALSE;
+}
+
+static gboolean
+blocked_tensor (const OviTensor *t)
+{
+  return t && t->dtype == OVI_DTYPE_FLOAT32 && t->rank == 4
+      && t->dims[1] % OVI_BLOCK == 0;
+}
+
+gboolean
+ovi_blocked_scale_run (OviOpCtx *ctx, GError **error)
+{
+  const OviTensor *y = ctx->outputs[0], *x = NULL, *s = NULL;
+  int64_t n, blocks, hw;
+
+  for (int k = 0; k < 2 && ctx->n_inputs == 2; k++) {
+    const OviTensor *a = ctx->inputs[k], *b = ctx->inputs[1 - k];
+    if (blocked_tensor (a) && blocked_tensor (b) && blocked_tensor (y)
+        && ovi_shape_equal (a->rank, a->dims, y->rank, y->dims)
+        && b->dims[1] == y->dims[1] && b->dims[2] == 1 && b->dims[3] == 1
+        && (b->dims[0] == 1 || b->dims[0] == y->dims[0])) {
+      x = a;
+      s = b;
+      break;
+    }
+  }
+  if (x == NULL)
+    return blocked_shape_error (ctx, error);
+  n = y->dims[0];
+  blocks = y->dims[1] / OVI_BLOCK;
+  hw = y->dims[2] * y->dims[3];
+  OVI_PARALLEL_FOR (n * blocks * hw * OVI_BLOCK / 4,
+      for (int64_t i = 0; i < n * blocks; i++), {
+    const float *sc = (const float *) s->data
+        + (s->dims[0] == 1 ? 0 : i / blocks * y->dims[1])
+        + i % blocks * OVI_BLOCK;
+    const float *xi = (const float *) x->data + i * hw * OVI_BLOCK;
+    float *yi = (float *) y->data + i * hw * OVI_BLOCK;
+    for (int64_t p = 0; p < hw; p++)
+      for (int j = 0; j < OVI_BLOCK; j++)
+        yi[p * OVI_BLOCK + j] = xi[p * OVI_BLOCK + j] * sc[j];
+  });
+  return TRUE;
+}
+
+gboolean
+ovi_blocked_global_average_run (OviOpCtx *ctx, GError **error)
+{
+  const OviTensor *x = ctx->inputs[0];
+  int64_t n, blocks, hw;
+  float *y = ctx->outputs[0]->data;
+
+  if (!blocked_tensor (x))
+    return blocked_shape_error (ctx, error);
+  n = x->dims[0];
+  blocks = x->dims[1] / OVI_BLOCK;
+  hw = x->dims[2] * x->dims[3];
+  /* y [N, C, 1, 1]: the same in both layouts */
+  OVI_PARALLEL_FOR (n * blocks * hw * OVI_BLOCK / 4,
+      for (int64_t i = 0; i < n * blocks; i++), {
+    const float *xi = (const float *) x->data + i * hw * OVI_BLOCK;
+    float sum[OVI_BLOCK] = { 0 };
+    for (int64_t p = 0; p < hw; p++)
+      for (int j = 0; j < OVI_BLOCK; j++)
+        sum[j] += xi[p * OVI_BLOCK + j];
+    for (int j = 0; j < OVI_BLOCK; j++)
+      y[i * OVI_BLOCK + j] = hw > 0 ? sum[j] / hw : NAN;
+  });
   return TRUE;
 }
 

@@ -4,10 +4,12 @@
 #include <math.h>
 #include <string.h>
 
+#include "conv-blocked.h"
 #include "cpu-broadcast.h"
 #include "cpu-math.h"
 #include "cpu-parallel.h"
 #include "cpu-ops.h"
+#include "passes/passes.h"
 
 typedef enum {
   U_ABS, U_NEG, U_FLOOR, U_CEIL, U_ROUND, U_SQRT, U_EXP, U_LOG, U_RECIP,
@@ -502,6 +504,14 @@ binary_op_of (const OviNode *node)
 static gboolean
 run_binary (OviOpCtx *ctx, GError **error)
 {
+  if (ovi_node_attr_int (ctx->node, OVI_ATTR_BLOCKED, 0)) {
+    if (strcmp (ctx->node->op_type, "Mul") == 0)
+      return ovi_blocked_scale_run (ctx, error);
+    g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
+        "%s: node '%s' (%s): no blocked layout for this op", ctx->source,
+        ctx->node->name, ctx->node->op_type);
+    return FALSE;
+  }
   if (strcmp (ctx->node->op_type, "PRelu") == 0
       && ovi_prelu_legacy_slope (ctx)) {
     /* View the slope as [C, 1, ..., 1] against [N, C, ...]. */

@@ -8,10 +8,12 @@
 #include <math.h>
 #include <string.h>
 
+#include "conv-blocked.h"
 #include "cpu-ops.h"
 #include "cpu-parallel.h"
 #include "cpu-scratch.h"
 #include "cpu-vector.h"
+#include "passes/passes.h"
 
 #define NSP 3
 /* Window tables up to this many entries live in the job (on the stack). */
@@ -390,6 +392,8 @@ run_global_pool (OviOpCtx *ctx, GError **error)
       : strcmp (op, "GlobalAveragePool") == 0 ? POOL_AVG : POOL_LP;
   double p = ovi_node_attr_float (ctx->node, "p", 2);
 
+  if (kind == POOL_AVG && ovi_node_attr_int (ctx->node, OVI_ATTR_BLOCKED, 0))
+    return ovi_blocked_global_average_run (ctx, error);
   if (x->dtype == OVI_DTYPE_FLOAT32) {
     const float *xd = x->data;
     float *yd = y->data;

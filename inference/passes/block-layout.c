@@ -1,16 +1,20 @@
 /* Channel-blocked layout (nChw8c, devices/cpu/conv-blocked.h) for chains
  * of convolutions the CPU runs faster in it: 1x1 and depthwise ones, the
- * body of the MobileNet family. Such a convolution is marked
- * OVI_ATTR_BLOCKED and reads and writes blocked tensors; a value crossing
- * between it and anything else goes through a reorder node, inserted
- * once per value: OVI_OP_TO_BLOCKED before the first blocked reader of a
- * plain value, OVI_OP_TO_PLAIN right after the producer of a blocked one
- * that others (or the graph's outputs) read. The original value stays the
- * plain one; the blocked twin is a new value of the same shape.
+ * body of the MobileNet family, with their squeeze-and-excitation blocks
+ * (GlobalAveragePool, and the Mul of the tensor by per-channel scales).
+ * Such a node is marked OVI_ATTR_BLOCKED and reads (and, but for the
+ * pool, writes) blocked tensors; a value crossing between it and anything
+ * else goes through a reorder node, inserted once per value:
+ * OVI_OP_TO_BLOCKED before the first blocked reader of a plain value,
+ * OVI_OP_TO_PLAIN right after the producer of a blocked one that others
+ * (or the graph's outputs) read. The original value stays the plain one;
+ * the blocked twin is a new value of the same shape. ([N, C, 1, 1]
+ * tensors are the same in both layouts: the pool's result and the scales
+ * stay plain.)
  *
  * A reorder costs a pass over the tensor, so only chains of at least
- * BLOCK_MIN_CHAIN such convolutions, connected through their inputs or
- * residuals, are blocked; a lone one keeps the plain layout. */
+ * BLOCK_MIN_CHAIN such convolutions, connected through the values they
+ * pass blocked, are blocked; a lone one keeps the plain layout. */
 #include <string.h>
 
 #include "passes.h"
@@ -45,28 +49,81 @@ ovi_blocked_conv_shape (const OviNode *n, const OviValue *x,
       && w->dims[0] == x->dims[1] && w->dims[1] == 1;
 }
 
+typedef enum {
+  KIND_NONE,
+  KIND_CONV,      /* X and residual blocked, output blocked */
+  KIND_SCALE,     /* Mul of [N, C, H, W] by [N or 1, C, 1, 1]: blocked out */
+  KIND_POOL,      /* GlobalAveragePool: X blocked, [N, C, 1, 1] out */
+} Kind;
+
 static gboolean
-candidate (const OviGraph *g, const OviNode *n)
+blockable (const OviValue *v)
+{
+  return v->dtype == OVI_DTYPE_FLOAT32 && v->rank == 4 && !v->dynamic
+      && v->dims[1] > 0 && v->dims[1] % 8 == 0;
+}
+
+/* The operand of a per-channel Mul that is the whole tensor (0 or 1),
+ * -1 when the node is no such Mul. */
+static int
+scale_tensor_input (const OviGraph *g, const OviNode *n)
+{
+  const OviValue *y, *a, *b;
+  if (strcmp (n->op_type, "Mul") != 0 || n->domain[0] || n->n_inputs != 2
+      || n->n_outputs != 1 || n->inputs[0] < 0 || n->inputs[1] < 0
+      || n->outputs[0] < 0)
+    return -1;
+  y = ovi_graph_value (g, n->outputs[0]);
+  for (int k = 0; k < 2; k++) {
+    a = ovi_graph_value (g, n->inputs[k]);
+    b = ovi_graph_value (g, n->inputs[1 - k]);
+    if (blockable (a) && blockable (y) && blockable (b)
+        && ovi_shape_equal (a->rank, a->dims, y->rank, y->dims)
+        && y->dims[2] * y->dims[3] > 1 && b->dims[1] == y->dims[1]
+        && (b->dims[0] == 1 || b->dims[0] == y->dims[0])
+        && b->dims[2] == 1 && b->dims[3] == 1)
+      return k;
+  }
+  return -1;
+}
+
+static Kind
+node_kind (const OviGraph *g, const OviNode *n)
 {
   const OviValue *w;
+  if (strcmp (n->op_type, "GlobalAveragePool") == 0 && !n->domain[0]
+      && n->n_inputs == 1 && n->n_outputs == 1 && n->inputs[0] >= 0
+      && n->outputs[0] >= 0 && blockable (ovi_graph_value (g, n->inputs[0])))
+    return KIND_POOL;
+  if (scale_tensor_input (g, n) >= 0)
+    return KIND_SCALE;
   if (strcmp (n->op_type, "Conv") != 0 || n->domain[0] || n->n_inputs < 2
       || n->n_outputs != 1 || n->inputs[0] < 0 || n->inputs[1] < 0
       || n->outputs[0] < 0)
-    return FALSE;
+    return KIND_NONE;
   w = ovi_graph_value (g, n->inputs[1]);
   if (w->constant == NULL
       || (n->n_inputs > 2 && n->inputs[2] >= 0
           && ovi_graph_value (g, n->inputs[2])->constant == NULL))
-    return FALSE;
+    return KIND_NONE;
   return ovi_blocked_conv_shape (n, ovi_graph_value (g, n->inputs[0]), w,
-      ovi_graph_value (g, n->outputs[0]));
+      ovi_graph_value (g, n->outputs[0])) ? KIND_CONV : KIND_NONE;
 }
 
-/* The inputs a blocked convolution reads blocked: X and the residual. */
+/* Whether a node of this kind reads its input k blocked. */
 static gboolean
-blocked_input (const OviNode *n, int k)
+reads_blocked (const OviGraph *g, const OviNode *n, Kind kind, int k)
 {
-  return k == 0 || (k == 3 && ovi_node_attr_int (n, OVI_ATTR_SUM, 0));
+  switch (kind) {
+    case KIND_CONV:
+      return k == 0 || (k == 3 && ovi_node_attr_int (n, OVI_ATTR_SUM, 0));
+    case KIND_SCALE:
+      return k == scale_tensor_input (g, n);
+    case KIND_POOL:
+      return k == 0;
+    default:
+      return FALSE;
+  }
 }
 
 static int
@@ -110,11 +167,12 @@ int
 ovi_pass_block_layout (OviGraph *g)
 {
   int nn = g->nodes->len, nv = g->values->len, changed = 0;
-  gboolean *cand = g_new0 (gboolean, MAX (nn, 1));
-  int *parent = g_new (int, MAX (nn, 1)), *size = g_new0 (int, MAX (nn, 1));
+  Kind *kind = g_new0 (Kind, MAX (nn, 1));
+  int *parent = g_new (int, MAX (nn, 1)), *convs = g_new0 (int, MAX (nn, 1));
   int *producer = g_new (int, MAX (nv, 1));
   int *twin = g_new (int, MAX (nv, 1));
   gboolean *accepted = g_new0 (gboolean, MAX (nn, 1));
+  GPtrArray *order = g_ptr_array_new ();
 
   for (int v = 0; v < nv; v++) {
     producer[v] = -1;
@@ -122,83 +180,89 @@ ovi_pass_block_layout (OviGraph *g)
   }
   for (int i = 0; i < nn; i++) {
     const OviNode *n = ovi_graph_node (g, i);
+    g_ptr_array_add (order, (gpointer) n);
     parent[i] = i;
-    cand[i] = candidate (g, n);
+    kind[i] = node_kind (g, n);
     for (int o = 0; o < n->n_outputs; o++)
       if (n->outputs[o] >= 0)
         producer[n->outputs[o]] = i;
   }
-  /* chains: candidates joined through the values they pass blocked */
+  /* chains: convolutions and scales joined through the values they pass
+   * blocked, accepted by their number of convolutions; a pool when what
+   * it reads is blocked anyway */
   for (int i = 0; i < nn; i++) {
     const OviNode *n = ovi_graph_node (g, i);
-    if (!cand[i])
+    if (kind[i] != KIND_CONV && kind[i] != KIND_SCALE)
       continue;
     for (int k = 0; k < n->n_inputs; k++) {
       int v = n->inputs[k], p;
-      if (v < 0 || !blocked_input (n, k) || (p = producer[v]) < 0 || !cand[p])
+      if (v < 0 || !reads_blocked (g, n, kind[i], k) || (p = producer[v]) < 0
+          || (kind[p] != KIND_CONV && kind[p] != KIND_SCALE))
         continue;
       parent[find_root (parent, p)] = find_root (parent, i);
     }
   }
   for (int i = 0; i < nn; i++)
-    if (cand[i])
-      size[find_root (parent, i)]++;
+    if (kind[i] == KIND_CONV)
+      convs[find_root (parent, i)]++;
   for (int i = 0; i < nn; i++)
-    accepted[i] = cand[i] && size[find_root (parent, i)] >= BLOCK_MIN_CHAIN;
+    accepted[i] = (kind[i] == KIND_CONV || kind[i] == KIND_SCALE)
+        && convs[find_root (parent, i)] >= BLOCK_MIN_CHAIN;
+  for (int i = 0; i < nn; i++) {
+    const OviNode *n = ovi_graph_node (g, i);
+    int p = kind[i] == KIND_POOL ? producer[n->inputs[0]] : -1;
+    if (p >= 0 && accepted[p])
+      accepted[i] = TRUE;
+  }
 
-  /* Rewire, walking the original nodes in order; `shift` counts the
-   * reorders inserted before the current one. */
-  {
-    GPtrArray *order = g_ptr_array_new ();
-    for (int i = 0; i < nn; i++)
-      g_ptr_array_add (order, ovi_graph_node (g, i));
-    for (int i = 0; i < nn; i++) {
-      OviNode *n = g_ptr_array_index (order, i);
-      guint at;
-      if (!accepted[i])
+  /* Rewire, walking the original nodes in order. */
+  for (int i = 0; i < nn; i++) {
+    OviNode *n = g_ptr_array_index (order, i);
+    gboolean plain_readers;
+    guint at;
+    int v;
+    if (!accepted[i])
+      continue;
+    for (at = 0; g_ptr_array_index (g->nodes, at) != n; at++)
+      ;
+    /* inputs: the blocked twin, made here when the producer is plain */
+    for (int k = 0; k < n->n_inputs; k++) {
+      v = n->inputs[k];
+      if (v < 0 || !reads_blocked (g, n, kind[i], k))
         continue;
-      for (at = 0; g_ptr_array_index (g->nodes, at) != n; at++)
-        ;
-      /* inputs: the blocked twin, made here when the producer is plain */
-      for (int k = 0; k < n->n_inputs; k++) {
-        int v = n->inputs[k];
-        if (v < 0 || !blocked_input (n, k))
-          continue;
-        if (twin[v] < 0) {
-          twin[v] = add_twin (g, v, "/blocked");
-          insert_reorder (g, OVI_OP_TO_BLOCKED, v, twin[v], at++);
-          changed++;
-        }
-        n->inputs[k] = twin[v];
-      }
-      /* output: computed into its twin; a reorder back to the original
-       * value when anything else reads it */
-      {
-        int v = n->outputs[0];
-        gboolean plain_readers = ovi_graph_is_output (g, v);
-        /* readers among the original nodes (the reorders inserted so far
-         * read other values): blocked only when accepted and reading it as
-         * X or residual */
-        for (int j = 0; j < nn && !plain_readers; j++) {
-          const OviNode *c = g_ptr_array_index (order, j);
-          for (int k = 0; k < c->n_inputs; k++)
-            if (c != n && c->inputs[k] == v
-                && (!accepted[j] || !blocked_input (c, k)))
-              plain_readers = TRUE;
-        }
+      if (twin[v] < 0) {
         twin[v] = add_twin (g, v, "/blocked");
-        n->outputs[0] = twin[v];
-        ovi_node_set_attr_int (n, OVI_ATTR_BLOCKED, 1);
-        if (plain_readers)
-          insert_reorder (g, OVI_OP_TO_PLAIN, twin[v], v, at + 1);
+        insert_reorder (g, OVI_OP_TO_BLOCKED, v, twin[v], at++);
         changed++;
       }
+      n->inputs[k] = twin[v];
     }
-    g_ptr_array_free (order, TRUE);
+    ovi_node_set_attr_int (n, OVI_ATTR_BLOCKED, 1);
+    changed++;
+    if (kind[i] == KIND_POOL)
+      continue;
+    /* output: computed into its twin; a reorder back to the original
+     * value when anything else reads it (the reorders inserted so far
+     * read other values): an original node not accepted, or not reading
+     * it blocked */
+    v = n->outputs[0];
+    plain_readers = ovi_graph_is_output (g, v);
+    for (int j = 0; j < nn && !plain_readers; j++) {
+      const OviNode *c = g_ptr_array_index (order, j);
+      for (int k = 0; k < c->n_inputs; k++)
+        if (c != n && c->inputs[k] == v
+            && (!accepted[j] || !reads_blocked (g, c, kind[j], k)))
+          plain_readers = TRUE;
+    }
+    twin[v] = add_twin (g, v, "/blocked");
+    n->outputs[0] = twin[v];
+    if (plain_readers)
+      insert_reorder (g, OVI_OP_TO_PLAIN, twin[v], v, at + 1);
   }
-  g_free (cand);
+  g_ptr_array_free (order, TRUE);
+  g_free (kind);
   g_free (parent);
-  g_free (size);
+  g_free (convs);
   g_free (producer);
   g_free (twin);
   g_free (accepted);

@@ -320,17 +320,18 @@ add_op (OviGraph *g, const char *op, int n_in, const int *in,
   return y;
 }
 
-/* x [2, 16, 9, 11] -> 1x1 (32) -> Relu -> depthwise 3x3 -> 1x1 (32)
- * + the Relu's output -> depthwise 5x5 stride 2 -> output y1; and
- * GlobalAveragePool (the sum) -> output y2. */
+/* x [2, 16, 9, 11] -> 1x1 (32) -> Relu -> depthwise 3x3 -> scaled by
+ * squeeze-and-excitation (GlobalAveragePool, 1x1 to 8, Relu, 1x1 to 32,
+ * Sigmoid, Mul) -> 1x1 (32) + the Relu's output -> depthwise 5x5 stride
+ * 2 -> output y1; and GlobalAveragePool (the sum) -> output y2. */
 static OviModel *
 chain_model (void)
 {
   OviGraph *g = ovi_graph_new ();
   GRand *rand = g_rand_new_with_seed (4);
   int64_t xdims[4] = { 2, 16, 9, 11 };
-  int x = ovi_graph_add_value (g, "x", OVI_DTYPE_FLOAT32), a, r, b, c, s, y1;
-  int y2, in[2];
+  int x = ovi_graph_add_value (g, "x", OVI_DTYPE_FLOAT32), a, r, b, c, s;
+  int y1, y2, in[2], squeeze, fc1, fc1r, fc2, gate, scaled;
   GError *error = NULL;
 
   ovi_graph_value (g, x)->rank = 4;
@@ -339,7 +340,15 @@ chain_model (void)
   add_conv (g, rand, "expand", x, 16, 32, 1, 1, &a);
   r = add_op (g, "Relu", 1, &a, "relu");
   add_conv (g, rand, "dw", r, 32, 32, 3, 1, &b);
-  add_conv (g, rand, "project", b, 32, 32, 1, 1, &c);
+  squeeze = add_op (g, "GlobalAveragePool", 1, &b, "squeeze");
+  add_conv (g, rand, "fc1", squeeze, 32, 8, 1, 1, &fc1);
+  fc1r = add_op (g, "Relu", 1, &fc1, "fc1r");
+  add_conv (g, rand, "fc2", fc1r, 8, 32, 1, 1, &fc2);
+  gate = add_op (g, "Sigmoid", 1, &fc2, "gate");
+  in[0] = gate;
+  in[1] = b;
+  scaled = add_op (g, "Mul", 2, in, "scaled");
+  add_conv (g, rand, "project", scaled, 32, 32, 1, 1, &c);
   in[0] = c;
   in[1] = r;
   s = add_op (g, "Add", 2, in, "sum");
@@ -372,10 +381,11 @@ test_pass (void)
     to_plain += strcmp (n->op_type, OVI_OP_TO_PLAIN) == 0;
     blocked += ovi_node_attr_int (n, OVI_ATTR_BLOCKED, 0) != 0;
   }
-  /* x in; the sum out to the pool, and y1 out as a graph output */
-  g_assert_cmpint (blocked, ==, 4);
+  /* four convolutions, the two pools and the Mul (the squeeze's two
+   * convolutions of [N, C, 1, 1] make no chain); x in, y1 out */
+  g_assert_cmpint (blocked, ==, 7);
   g_assert_cmpint (to_blocked, ==, 1);
-  g_assert_cmpint (to_plain, ==, 2);
+  g_assert_cmpint (to_plain, ==, 1);
   ovi_plan_unref (plan);
   ovi_model_unref (m);
 }
