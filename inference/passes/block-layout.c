@@ -63,6 +63,15 @@ blockable (const OviValue *v)
       && v->dims[1] > 0 && v->dims[1] % 8 == 0;
 }
 
+/* [N, C, 1, 1]: the same bytes in both layouts, so it never needs a
+ * reorder, and a 1x1 convolution from and to such values (the squeeze
+ * and excitation's) runs blocked on its own. */
+static gboolean
+layout_free (const OviValue *v)
+{
+  return blockable (v) && v->dims[2] == 1 && v->dims[3] == 1;
+}
+
 /* The operand of a per-channel Mul that is the whole tensor (0 or 1),
  * -1 when the node is no such Mul. */
 static int
@@ -205,9 +214,15 @@ ovi_pass_block_layout (OviGraph *g)
   for (int i = 0; i < nn; i++)
     if (kind[i] == KIND_CONV)
       convs[find_root (parent, i)]++;
-  for (int i = 0; i < nn; i++)
+  for (int i = 0; i < nn; i++) {
+    const OviNode *n = ovi_graph_node (g, i);
     accepted[i] = (kind[i] == KIND_CONV || kind[i] == KIND_SCALE)
         && convs[find_root (parent, i)] >= BLOCK_MIN_CHAIN;
+    if (kind[i] == KIND_CONV
+        && layout_free (ovi_graph_value (g, n->inputs[0]))
+        && layout_free (ovi_graph_value (g, n->outputs[0])))
+      accepted[i] = TRUE;
+  }
   for (int i = 0; i < nn; i++) {
     const OviNode *n = ovi_graph_node (g, i);
     int p = kind[i] == KIND_POOL ? producer[n->inputs[0]] : -1;
@@ -228,7 +243,8 @@ ovi_pass_block_layout (OviGraph *g)
     /* inputs: the blocked twin, made here when the producer is plain */
     for (int k = 0; k < n->n_inputs; k++) {
       v = n->inputs[k];
-      if (v < 0 || !reads_blocked (g, n, kind[i], k))
+      if (v < 0 || !reads_blocked (g, n, kind[i], k)
+          || layout_free (ovi_graph_value (g, v)))
         continue;
       if (twin[v] < 0) {
         twin[v] = add_twin (g, v, "/blocked");
@@ -239,7 +255,8 @@ ovi_pass_block_layout (OviGraph *g)
     }
     ovi_node_set_attr_int (n, OVI_ATTR_BLOCKED, 1);
     changed++;
-    if (kind[i] == KIND_POOL)
+    if (kind[i] == KIND_POOL || layout_free (ovi_graph_value (g,
+                n->outputs[0])))
       continue;
     /* output: computed into its twin; a reorder back to the original
      * value when anything else reads it (the reorders inserted so far
