@@ -56,12 +56,20 @@ void ovi_blocked_pointwise_range (int64_t ic, int64_t oc, int64_t hw,
     const float *res, float *y, int64_t panel0, int64_t panel1, int64_t p0,
     int64_t p1);
 
-/* A Conv node marked OVI_ATTR_BLOCKED, as op-conv.c runs it: d its
- * depthwise geometry, or NULL for a 1x1 convolution. The weights (and
- * bias) are packed at creation. */
+/* Direct convolution from a plain input of c channels (the stems): the
+ * weights packed by ovi_blocked_pointwise_pack with c * kh * kw inputs;
+ * d the geometry (its channel count aside); output rows [oh0, oh1) of
+ * every channel block, of one image. */
+void ovi_blocked_direct_rows (const OviDepthwise *d, int64_t c, int64_t m,
+    const float *x, const float *packed, const OviPostOps *ops,
+    const float *res, float *y, int64_t oh0, int64_t oh1);
+
+/* A Conv node marked OVI_ATTR_BLOCKED, as op-conv.c runs it: kind one of
+ * passes.h's OviBlockedConv, d its geometry (read for depthwise and
+ * direct). The weights (and bias) are packed at creation. */
 typedef struct _OviConvBlocked OviConvBlocked;
-OviConvBlocked *ovi_conv_blocked_new (OviOpCtx *ctx, const OviDepthwise *d,
-    GError **error);
+OviConvBlocked *ovi_conv_blocked_new (OviOpCtx *ctx, int kind,
+    const OviDepthwise *d, GError **error);
 gboolean ovi_conv_blocked_run (const OviConvBlocked *cb, OviOpCtx *ctx,
     GError **error);
 void ovi_conv_blocked_free (OviConvBlocked *cb);

@@ -15,15 +15,17 @@
 #include "passes/passes.h"
 
 struct _OviConvBlocked {
-  gboolean depthwise;
-  OviDepthwise d;           /* depthwise geometry */
+  OviBlockedConv kind;
+  OviDepthwise d;           /* geometry, for depthwise and direct */
   int64_t n, c, m, hw;      /* batch, channels in and out, input positions */
+  int64_t k;                /* inputs per output of the packed GEMM panels */
   OviPostOps ops;
   float *packed;
 };
 
 OviConvBlocked *
-ovi_conv_blocked_new (OviOpCtx *ctx, const OviDepthwise *d, GError **error)
+ovi_conv_blocked_new (OviOpCtx *ctx, int kind, const OviDepthwise *d,
+    GError **error)
 {
   const OviTensor *x = ctx->inputs[0], *w = ctx->inputs[1];
   const OviTensor *b = ovi_op_input (ctx, 2);
@@ -37,27 +39,29 @@ ovi_conv_blocked_new (OviOpCtx *ctx, const OviDepthwise *d, GError **error)
     return NULL;
   }
   cb = g_new0 (OviConvBlocked, 1);
-  cb->depthwise = d != NULL;
-  if (d)
-    cb->d = *d;
+  cb->kind = kind;
+  cb->d = *d;
   cb->n = x->dims[0];
   cb->c = x->dims[1];
   cb->m = w->dims[0];
   cb->hw = x->dims[2] * x->dims[3];
   ovi_postops_from_node (ctx->node, &cb->ops);
-  floats = d ? ovi_blocked_depthwise_packed_floats (d, cb->c)
-      : ovi_blocked_pointwise_packed_floats (cb->c, cb->m);
+  /* a direct convolution's weights as a 1x1's of c x kh x kw inputs */
+  cb->k = kind == OVI_BLOCKED_CONV_DIRECT ? cb->c * d->kh * d->kw : cb->c;
+  floats = kind == OVI_BLOCKED_CONV_DEPTHWISE
+      ? ovi_blocked_depthwise_packed_floats (d, cb->c)
+      : ovi_blocked_pointwise_packed_floats (cb->k, cb->m);
   cb->packed = ovi_aligned_alloc (sizeof (float) * floats);
   if (cb->packed == NULL) {
     g_free (cb);
     ovi_cpu_out_of_memory (ctx, error);
     return NULL;
   }
-  if (d)
+  if (kind == OVI_BLOCKED_CONV_DEPTHWISE)
     ovi_blocked_depthwise_pack (d, cb->c, w->data, b ? b->data : NULL,
         cb->packed);
   else
-    ovi_blocked_pointwise_pack (cb->c, cb->m, w->data, b ? b->data : NULL,
+    ovi_blocked_pointwise_pack (cb->k, cb->m, w->data, b ? b->data : NULL,
         cb->packed);
   ctx->packed_inputs |= 1u << 1 | (b ? 1u << 2 : 0);
   return cb;
@@ -93,6 +97,31 @@ run_depthwise (const OviConvBlocked *cb, const float *x, const float *res,
         ovi_blocked_depthwise_rows (d, x + img * in_image, cb->packed, ops,
             res ? res + img * out_image : NULL, y + img * out_image, blk,
             oh, end);
+        r0 += end - oh;
+      }
+    }
+  });
+}
+
+static void
+run_direct (const OviConvBlocked *cb, const float *x, const float *res,
+    float *y, int threads)
+{
+  const OviDepthwise *d = &cb->d;
+  int64_t rows = cb->n * d->oh;
+  int64_t in_image = cb->c * cb->hw, out_image = cb->m * d->oh * d->ow;
+  const OviPostOps *ops = ovi_postops_any (&cb->ops) ? &cb->ops : NULL;
+
+  OVI_PARALLEL_REGION (threads > 1 ? OVI_PARALLEL_MIN_WORK : 0, tid, nth, {
+    for (int s = tid; s < threads; s += nth) {
+      int64_t r0, r1;
+      ovi_parallel_slice (rows, s, threads, &r0, &r1);
+      while (r0 < r1) {
+        int64_t img = r0 / d->oh, oh = r0 % d->oh;
+        int64_t end = MIN (d->oh, oh + (r1 - r0));
+        ovi_blocked_direct_rows (d, cb->c, cb->m, x + img * in_image,
+            cb->packed, ops, res ? res + img * out_image : NULL,
+            y + img * out_image, oh, end);
         r0 += end - oh;
       }
     }
@@ -137,13 +166,16 @@ ovi_conv_blocked_run (const OviConvBlocked *cb, OviOpCtx *ctx,
   const OviTensor *rt = ovi_op_input (ctx, 3);
   const float *res = cb->ops.sum && rt ? rt->data : NULL;
   int64_t macs = ovi_tensor_numel (ctx->outputs[0])
-      * (cb->depthwise ? cb->d.kh * cb->d.kw : cb->c);
+      * (cb->kind == OVI_BLOCKED_CONV_DEPTHWISE ? cb->d.kh * cb->d.kw : cb->k);
   int threads = ovi_sgemm_threads (OVI_SGEMM_WORK (macs), ctx->max_threads);
 
   if (ovi_tensor_numel (ctx->outputs[0]) == 0)
     return TRUE;
-  if (cb->depthwise)
+  if (cb->kind == OVI_BLOCKED_CONV_DEPTHWISE)
     run_depthwise (cb, ctx->inputs[0]->data, res, ctx->outputs[0]->data,
+        threads);
+  else if (cb->kind == OVI_BLOCKED_CONV_DIRECT)
+    run_direct (cb, ctx->inputs[0]->data, res, ctx->outputs[0]->data,
         threads);
   else
     run_pointwise (cb, ctx->inputs[0]->data, res, ctx->outputs[0]->data,

@@ -270,13 +270,17 @@ conv_blocked_new (OviOpCtx *ctx, const ConvGeom *g, GError **error)
 {
   OviDepthwise d;
   gboolean two = g->nsp == 2;
-  gboolean pointwise = two && g->group == 1 && g->k[0] == 1 && g->k[1] == 1
-      && g->s[0] == 1 && g->s[1] == 1 && g->pb[0] == 0 && g->pb[1] == 0
-      && g->out[0] == g->in[0] && g->out[1] == g->in[1];
-  gboolean depthwise = two && is_depthwise (g) && g->mg == 1;
+  gboolean pointwise = two && g->group == 1 && g->c % 8 == 0
+      && g->k[0] == 1 && g->k[1] == 1 && g->s[0] == 1 && g->s[1] == 1
+      && g->pb[0] == 0 && g->pb[1] == 0 && g->out[0] == g->in[0]
+      && g->out[1] == g->in[1];
+  gboolean depthwise = two && is_depthwise (g) && g->mg == 1
+      && g->c % 8 == 0;
+  gboolean direct = two && g->group == 1 && !pointwise
+      && g->c * g->k_size <= OVI_BLOCKED_DIRECT_MAX_INPUTS;
 
-  if (ctx->inputs[0]->dtype != OVI_DTYPE_FLOAT32 || g->c % 8 != 0
-      || g->m % 8 != 0 || g->c == 0 || !(pointwise || depthwise)) {
+  if (ctx->inputs[0]->dtype != OVI_DTYPE_FLOAT32 || g->m % 8 != 0
+      || g->c == 0 || !(pointwise || depthwise || direct)) {
     g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
         "%s: node '%s' (Conv): %s is set on a convolution the blocked "
         "layout does not run", ctx->source, ctx->node->name,
@@ -284,7 +288,9 @@ conv_blocked_new (OviOpCtx *ctx, const ConvGeom *g, GError **error)
     return NULL;
   }
   dw_shape (g, &d);
-  return ovi_conv_blocked_new (ctx, depthwise ? &d : NULL, error);
+  return ovi_conv_blocked_new (ctx, pointwise ? OVI_BLOCKED_CONV_POINTWISE
+      : depthwise ? OVI_BLOCKED_CONV_DEPTHWISE : OVI_BLOCKED_CONV_DIRECT, &d,
+      error);
 }
 
 /* A 3x3, stride-1, undilated, single-group 2-D convolution Winograd

@@ -14,14 +14,20 @@
  *
  * A reorder costs a pass over the tensor, so only chains of at least
  * BLOCK_MIN_CHAIN such convolutions, connected through the values they
- * pass blocked, are blocked; a lone one keeps the plain layout. */
+ * pass blocked, and needing few reorders for their size, are blocked;
+ * a lone one keeps the plain layout. */
 #include <string.h>
 
 #include "passes.h"
 
 #define BLOCK_MIN_CHAIN 3
+/* ... and with at most one reorder per this many convolutions: ResNet's
+ * 1x1 convolutions make chains through their residuals, but each of its
+ * 3x3 convolutions would cost two reorders, which measured as much as
+ * the 1x1 convolutions gain. */
+#define BLOCK_CONVS_PER_REORDER 2
 
-gboolean
+OviBlockedConv
 ovi_blocked_conv_shape (const OviNode *n, const OviValue *x,
     const OviValue *w, const OviValue *y)
 {
@@ -31,27 +37,35 @@ ovi_blocked_conv_shape (const OviNode *n, const OviValue *x,
 
   if (strcmp (n->op_type, "Conv") != 0 || n->domain[0] || n->n_inputs < 2
       || x->dtype != OVI_DTYPE_FLOAT32 || x->rank != 4 || w->rank != 4
-      || y->rank != 4 || x->dynamic || y->dynamic || x->dims[1] % 8 != 0
-      || y->dims[1] % 8 != 0 || x->dims[1] <= 0 || y->dims[1] <= 0)
-    return FALSE;
+      || y->rank != 4 || x->dynamic || y->dynamic || y->dims[1] % 8 != 0
+      || x->dims[1] <= 0 || y->dims[1] <= 0)
+    return OVI_BLOCKED_CONV_NONE;
   group = ovi_node_attr_int (n, "group", 1);
   if (group == 1) {
     /* 1x1, stride 1, no padding: the output is the input's size */
     nk = ovi_node_attr_ints (n, "kernel_shape", &k);
     ns = ovi_node_attr_ints (n, "strides", &s);
-    return w->dims[2] == 1 && w->dims[3] == 1
+    if (x->dims[1] % 8 == 0 && w->dims[2] == 1 && w->dims[3] == 1
         && (nk < 0 || (nk == 2 && k[0] == 1 && k[1] == 1))
         && (ns < 0 || (ns == 2 && s[0] == 1 && s[1] == 1))
-        && y->dims[2] == x->dims[2] && y->dims[3] == x->dims[3];
+        && y->dims[2] == x->dims[2] && y->dims[3] == x->dims[3])
+      return OVI_BLOCKED_CONV_POINTWISE;
+    /* a stem: few input channels, read plain */
+    if (x->dims[1] * w->dims[2] * w->dims[3] <= OVI_BLOCKED_DIRECT_MAX_INPUTS)
+      return OVI_BLOCKED_CONV_DIRECT;
+    return OVI_BLOCKED_CONV_NONE;
   }
   /* depthwise, one output channel per input channel */
-  return group == x->dims[1] && y->dims[1] == x->dims[1]
-      && w->dims[0] == x->dims[1] && w->dims[1] == 1;
+  if (x->dims[1] % 8 == 0 && group == x->dims[1] && y->dims[1] == x->dims[1]
+      && w->dims[0] == x->dims[1] && w->dims[1] == 1)
+    return OVI_BLOCKED_CONV_DEPTHWISE;
+  return OVI_BLOCKED_CONV_NONE;
 }
 
 typedef enum {
   KIND_NONE,
   KIND_CONV,      /* X and residual blocked, output blocked */
+  KIND_DIRECT,    /* X plain, residual and output blocked */
   KIND_SCALE,     /* Mul of [N, C, H, W] by [N or 1, C, 1, 1]: blocked out */
   KIND_POOL,      /* GlobalAveragePool: X blocked, [N, C, 1, 1] out */
 } Kind;
@@ -115,8 +129,16 @@ node_kind (const OviGraph *g, const OviNode *n)
       || (n->n_inputs > 2 && n->inputs[2] >= 0
           && ovi_graph_value (g, n->inputs[2])->constant == NULL))
     return KIND_NONE;
-  return ovi_blocked_conv_shape (n, ovi_graph_value (g, n->inputs[0]), w,
-      ovi_graph_value (g, n->outputs[0])) ? KIND_CONV : KIND_NONE;
+  switch (ovi_blocked_conv_shape (n, ovi_graph_value (g, n->inputs[0]), w,
+          ovi_graph_value (g, n->outputs[0]))) {
+    case OVI_BLOCKED_CONV_POINTWISE:
+    case OVI_BLOCKED_CONV_DEPTHWISE:
+      return KIND_CONV;
+    case OVI_BLOCKED_CONV_DIRECT:
+      return KIND_DIRECT;
+    default:
+      return KIND_NONE;
+  }
 }
 
 /* Whether a node of this kind reads its input k blocked. */
@@ -126,6 +148,8 @@ reads_blocked (const OviGraph *g, const OviNode *n, Kind kind, int k)
   switch (kind) {
     case KIND_CONV:
       return k == 0 || (k == 3 && ovi_node_attr_int (n, OVI_ATTR_SUM, 0));
+    case KIND_DIRECT:
+      return k == 3 && ovi_node_attr_int (n, OVI_ATTR_SUM, 0);
     case KIND_SCALE:
       return k == scale_tensor_input (g, n);
     case KIND_POOL:
@@ -172,12 +196,69 @@ insert_reorder (OviGraph *g, const char *op, int from, int to, guint at)
   g_free (name);
 }
 
+/* The kinds that write blocked values, joined into chains by them. */
+static gboolean
+in_chain (Kind kind)
+{
+  return kind == KIND_CONV || kind == KIND_DIRECT || kind == KIND_SCALE;
+}
+
+/* The reorders each chain (root r of parent) would need, in reorders[r]:
+ * one per value it writes that something else reads plain (or the graph
+ * outputs), one per value from outside it that it reads blocked. */
+static void
+count_reorders (const OviGraph *g, const Kind *kind, int *parent,
+    const int *producer, int *reorders)
+{
+  int nn = g->nodes->len, nv = g->values->len;
+  gboolean *read_plain = g_new0 (gboolean, MAX (nv, 1));
+  GHashTable *brought = g_hash_table_new (g_int64_hash, g_int64_equal);
+  gint64 *keys = g_new (gint64, MAX (nn, 1) * 4);
+  int nkeys = 0;
+
+  for (int j = 0; j < nn; j++) {
+    const OviNode *n = ovi_graph_node (g, j);
+    for (int k = 0; k < n->n_inputs; k++) {
+      int v = n->inputs[k], p;
+      gboolean blocked_read;
+      if (v < 0 || layout_free (ovi_graph_value (g, v)))
+        continue;
+      p = producer[v];
+      blocked_read = (in_chain (kind[j]) || kind[j] == KIND_POOL)
+          && reads_blocked (g, n, kind[j], k);
+      if (p >= 0 && in_chain (kind[p])) {
+        if (!blocked_read)
+          read_plain[v] = TRUE;
+      } else if (blocked_read && kind[j] != KIND_POOL && nkeys < nn * 4) {
+        /* once per value and chain */
+        gint64 *key = &keys[nkeys];
+        *key = (gint64) v * nn + find_root (parent, j);
+        if (!g_hash_table_contains (brought, key)) {
+          g_hash_table_add (brought, key);
+          reorders[find_root (parent, j)]++;
+          nkeys++;
+        }
+      }
+    }
+  }
+  for (int v = 0; v < nv; v++) {
+    int p = producer[v];
+    if (p >= 0 && in_chain (kind[p]) && !layout_free (ovi_graph_value (g, v))
+        && (read_plain[v] || ovi_graph_is_output (g, v)))
+      reorders[find_root (parent, p)]++;
+  }
+  g_hash_table_destroy (brought);
+  g_free (keys);
+  g_free (read_plain);
+}
+
 int
 ovi_pass_block_layout (OviGraph *g)
 {
   int nn = g->nodes->len, nv = g->values->len, changed = 0;
   Kind *kind = g_new0 (Kind, MAX (nn, 1));
   int *parent = g_new (int, MAX (nn, 1)), *convs = g_new0 (int, MAX (nn, 1));
+  int *reorders = g_new0 (int, MAX (nn, 1));
   int *producer = g_new (int, MAX (nv, 1));
   int *twin = g_new (int, MAX (nv, 1));
   gboolean *accepted = g_new0 (gboolean, MAX (nn, 1));
@@ -201,23 +282,25 @@ ovi_pass_block_layout (OviGraph *g)
    * it reads is blocked anyway */
   for (int i = 0; i < nn; i++) {
     const OviNode *n = ovi_graph_node (g, i);
-    if (kind[i] != KIND_CONV && kind[i] != KIND_SCALE)
+    if (!in_chain (kind[i]))
       continue;
     for (int k = 0; k < n->n_inputs; k++) {
       int v = n->inputs[k], p;
       if (v < 0 || !reads_blocked (g, n, kind[i], k) || (p = producer[v]) < 0
-          || (kind[p] != KIND_CONV && kind[p] != KIND_SCALE))
+          || !in_chain (kind[p]))
         continue;
       parent[find_root (parent, p)] = find_root (parent, i);
     }
   }
   for (int i = 0; i < nn; i++)
-    if (kind[i] == KIND_CONV)
+    if (kind[i] == KIND_CONV || kind[i] == KIND_DIRECT)
       convs[find_root (parent, i)]++;
+  count_reorders (g, kind, parent, producer, reorders);
   for (int i = 0; i < nn; i++) {
     const OviNode *n = ovi_graph_node (g, i);
-    accepted[i] = (kind[i] == KIND_CONV || kind[i] == KIND_SCALE)
-        && convs[find_root (parent, i)] >= BLOCK_MIN_CHAIN;
+    int r = find_root (parent, i);
+    accepted[i] = in_chain (kind[i]) && convs[r] >= BLOCK_MIN_CHAIN
+        && reorders[r] * BLOCK_CONVS_PER_REORDER <= convs[r];
     if (kind[i] == KIND_CONV
         && layout_free (ovi_graph_value (g, n->inputs[0]))
         && layout_free (ovi_graph_value (g, n->outputs[0])))
@@ -280,6 +363,7 @@ ovi_pass_block_layout (OviGraph *g)
   g_free (kind);
   g_free (parent);
   g_free (convs);
+  g_free (reorders);
   g_free (producer);
   g_free (twin);
   g_free (accepted);

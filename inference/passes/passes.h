@@ -25,11 +25,20 @@ int ovi_pass_fuse_postops (OviGraph *graph);
  * layout (devices/cpu/conv-blocked.h): marked OVI_ATTR_BLOCKED, with
  * reorder nodes where values cross to and from the plain layout. */
 int ovi_pass_block_layout (OviGraph *graph);
-/* Whether a Conv node of these value shapes is one the blocked kernels
- * run (x: its input, w: its weights, y: its output); the pass and the
- * CPU kernel share the rule. */
-gboolean ovi_blocked_conv_shape (const OviNode *node, const OviValue *x,
-    const OviValue *w, const OviValue *y);
+/* Which blocked kernel runs a Conv node of these value shapes (x: its
+ * input, w: its weights, y: its output), if any. The CPU kernel picks
+ * the same by geometry: 1x1 stride 1 unpadded (input blocked), depthwise
+ * (input blocked), or direct from a plain input of at most
+ * OVI_BLOCKED_DIRECT_MAX_INPUTS channels x taps (the networks' stems). */
+typedef enum {
+  OVI_BLOCKED_CONV_NONE,
+  OVI_BLOCKED_CONV_POINTWISE,
+  OVI_BLOCKED_CONV_DEPTHWISE,
+  OVI_BLOCKED_CONV_DIRECT,
+} OviBlockedConv;
+#define OVI_BLOCKED_DIRECT_MAX_INPUTS 75
+OviBlockedConv ovi_blocked_conv_shape (const OviNode *node,
+    const OviValue *x, const OviValue *w, const OviValue *y);
 
 /* Index of the node producing value v, -1 if none. */
 int ovi_graph_producer (const OviGraph *graph, int v);

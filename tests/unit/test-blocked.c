@@ -1,6 +1,6 @@
 /* The channel-blocked layout (devices/cpu/conv-blocked.h and
  * passes/block-layout.c): the reorders both ways; depthwise and 1x1
- * kernels against direct loops in double, over the shapes that pick
+ * kernels and the stem's direct one against direct loops in double, over the shapes that pick
  * their interior and edge paths, with the post-ops applied at the store
  * (sum, ReLU, Clip, HardSwish) or afterwards (Sigmoid), their work split
  * in two ranges as threads split it; and a small MobileNet-like graph
@@ -269,6 +269,90 @@ test_pointwise (void)
   check_pointwise (1024, 16, 70, POST_SUM_RELU);
 }
 
+/* A direct convolution of c plain channels into m blocked ones, in two
+ * ranges of rows, against the direct loop. */
+static void
+check_direct (int64_t c, int64_t m, int64_t h, int64_t w, int64_t k,
+    int64_t s, int64_t pad, Post post)
+{
+  OviDepthwise d = { h, w, out_size (h, k, s, 1, pad), out_size (w, k, s, 1,
+        pad), k, k, s, s, 1, 1, pad, pad };
+  OviPostOps ops = post_ops (post);
+  GRand *rand = g_rand_new_with_seed (6);
+  int64_t ohw = d.oh * d.ow, taps = c * k * k;
+  float *x, *wt, *bias, *res, *resb, *y, *packed;
+
+  if (d.oh <= 0 || d.ow <= 0) {
+    g_rand_free (rand);
+    return;
+  }
+  x = random_floats (rand, c * h * w, 1);
+  wt = random_floats (rand, m * taps, 1);
+  bias = random_floats (rand, m, 1);
+  res = random_floats (rand, m * ohw, 1);
+  resb = g_new (float, m * ohw);
+  y = g_new (float, m * ohw);
+  packed = g_new (float, ovi_blocked_pointwise_packed_floats (taps, m));
+  ovi_blocked_from_plain (res, ohw, 0, m / OVI_BLOCK, resb);
+  ovi_blocked_pointwise_pack (taps, m, wt, bias, packed);
+  for (int64_t i = 0; i < m * ohw; i++)
+    y[i] = NAN;
+  ovi_blocked_direct_rows (&d, c, m, x, packed, post ? &ops : NULL,
+      ops.sum ? resb : NULL, y, 0, d.oh / 2);
+  ovi_blocked_direct_rows (&d, c, m, x, packed, post ? &ops : NULL,
+      ops.sum ? resb : NULL, y, d.oh / 2, d.oh);
+  for (int64_t o = 0; o < m; o++)
+    for (int64_t oy = 0; oy < d.oh; oy++)
+      for (int64_t ox = 0; ox < d.ow; ox++) {
+        int64_t p = oy * d.ow + ox;
+        double want = bias[o];
+        float got = y[blocked_at (o, p, ohw)];
+        for (int64_t ci = 0; ci < c; ci++)
+          for (int64_t ky = 0; ky < k; ky++)
+            for (int64_t kx = 0; kx < k; kx++) {
+              int64_t iy = oy * s - pad + ky, ix = ox * s - pad + kx;
+              if (iy >= 0 && iy < h && ix >= 0 && ix < w)
+                want += (double) x[(ci * h + iy) * w + ix]
+                    * wt[((o * c + ci) * k + ky) * k + kx];
+            }
+        want = reference_post (post, want, res[o * ohw + p]);
+        if (!(fabs (got - want) <= 1e-4)) {
+          g_test_message ("direct %" G_GINT64_FORMAT " -> %" G_GINT64_FORMAT
+              " %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT " k %" G_GINT64_FORMAT
+              " s %" G_GINT64_FORMAT " post %d: channel %" G_GINT64_FORMAT
+              " at (%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT "): %g, want %g",
+              c, m, h, w, k, s, post, o, oy, ox, got, want);
+          g_test_fail ();
+          goto done;
+        }
+      }
+done:
+  g_free (x);
+  g_free (wt);
+  g_free (bias);
+  g_free (res);
+  g_free (resb);
+  g_free (y);
+  g_free (packed);
+  g_rand_free (rand);
+}
+
+static void
+test_direct (void)
+{
+  /* the stems (3x3 stride 2 and 1, unrolled, panels of 16 and a last one
+   * of 8), other kernels through the general loop, plain inputs of 1 x 1 */
+  for (int64_t w = 1; w <= 20; w++)
+    for (Post post = 0; post < POST_COUNT; post++) {
+      check_direct (3, 32, w + 2, w, 3, 2, 1, post);
+      check_direct (3, 24, w, w + 1, 3, 1, 1, post);
+    }
+  check_direct (3, 16, 17, 17, 3, 2, 0, POST_SUM_HARDSWISH);
+  check_direct (1, 8, 12, 11, 5, 2, 2, POST_CLIP);
+  check_direct (2, 16, 9, 9, 4, 1, 1, POST_SUM_SIGMOID);
+  check_direct (3, 40, 7, 9, 1, 1, 0, POST_SUM_RELU);
+}
+
 /* A small graph: the plan's graph with the layout, and the outputs of
  * both plans. */
 static int
@@ -452,6 +536,7 @@ main (int argc, char **argv)
   g_test_add_func ("/blocked/reorder", test_reorder);
   g_test_add_func ("/blocked/depthwise", test_depthwise);
   g_test_add_func ("/blocked/pointwise", test_pointwise);
+  g_test_add_func ("/blocked/direct", test_direct);
   g_test_add_func ("/blocked/pass", test_pass);
   g_test_add_func ("/blocked/chain-outputs", test_chain_outputs);
   return g_test_run ();

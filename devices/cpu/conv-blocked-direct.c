@@ -1,0 +1,203 @@
+/* See conv-blocked.h: a direct convolution from a plain input of few
+ * channels into a blocked output, the stem of the MobileNet family (RGB
+ * in, 16 or 32 channels out, 3x3 stride 2). Six output pixels of a row by
+ * a panel of sixteen output channels make twelve accumulators; each
+ * (channel, tap) adds its sixteen weights times each pixel's input value,
+ * broadcast. The weights are packed as a 1x1 convolution's of C x KH x KW
+ * input channels. Pixels whose taps are not all inside take a loop that
+ * skips the outside ones. Compiled for the baseline target and for
+ * AVX2+FMA, chosen at run time. */
+#include <string.h>
+
+#include "conv-blocked.h"
+#include "conv-range.h"
+#include "cpu-sgemm.h"
+#include "cpu-store-v8.h"
+
+/* The vector helpers pass 32-byte vectors by value, which gcc warns
+ * changes the calling convention between AVX and non-AVX code; they are
+ * all always_inline, so no such call is ever made. */
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+#define DIR_PANEL 16
+#define DIR_PIXELS 6
+
+static inline __attribute__((always_inline)) V8f
+dir_load (const float *p)
+{
+  V8f v;
+  memcpy (&v, p, sizeof (v));
+  return v;
+}
+
+/* One pixel at an edge, NB channel blocks of the panel. */
+static inline __attribute__((always_inline)) void
+dir_edge_pixel (const OviDepthwise *d, int64_t c, const float *x,
+    const float *wp, int NB, int64_t cb0, int64_t oh, int64_t ow,
+    OviActivation act, gboolean sum, V8f a, V8f b, const float *res,
+    float *y)
+{
+  int64_t taps = d->kh * d->kw, plane = d->oh * d->ow;
+  V8f acc[2];
+  for (int h = 0; h < NB; h++)
+    acc[h] = dir_load (wp + c * taps * NB * OVI_BLOCK + h * OVI_BLOCK);
+  for (int64_t ci = 0; ci < c; ci++)
+    for (int64_t kh = 0; kh < d->kh; kh++) {
+      int64_t ih = oh * d->sh - d->ph + kh * d->dh;
+      if (ih < 0 || ih >= d->h)
+        continue;
+      for (int64_t kw = 0; kw < d->kw; kw++) {
+        int64_t iw = ow * d->sw - d->pw + kw * d->dw;
+        const float *wt = wp + ((ci * d->kh + kh) * d->kw + kw) * NB
+            * OVI_BLOCK;
+        float xs;
+        if (iw < 0 || iw >= d->w)
+          continue;
+        xs = x[(ci * d->h + ih) * d->w + iw];
+        for (int h = 0; h < NB; h++)
+          acc[h] += xs * dir_load (wt + h * OVI_BLOCK);
+      }
+    }
+  for (int h = 0; h < NB; h++) {
+    int64_t o = ((cb0 + h) * plane + oh * d->ow + ow) * OVI_BLOCK;
+    ovi_v8_store_as (act, sum, a, b, acc[h], sum ? res + o : NULL, y + o,
+        OVI_BLOCK);
+  }
+}
+
+/* NP pixels from ow of a row whose taps are all inside; KH, KW and SW
+ * constants where instantiated. */
+#define DIR_BLOCK(NP) G_STMT_START {                                         \
+    V8f acc[NP][2];                                                         \
+    for (int p = 0; p < (NP); p++)                                          \
+      for (int h = 0; h < NB; h++)                                          \
+        acc[p][h] = dir_load (wp + c * taps * NB * OVI_BLOCK                \
+            + h * OVI_BLOCK);                                               \
+    for (int64_t ci = 0; ci < c; ci++)                                      \
+      for (int64_t kh = 0; kh < (KH); kh++) {                               \
+        const float *row = x + (ci * d->h + ih0 + kh * d->dh) * d->w        \
+            + ow * (SW) - d->pw;                                            \
+        for (int64_t kw = 0; kw < (KW); kw++) {                             \
+          const float *wt = wp + ((ci * (KH) + kh) * (KW) + kw) * NB        \
+              * OVI_BLOCK;                                                  \
+          V8f w0 = dir_load (wt), w1 = NB > 1 ? dir_load (wt + OVI_BLOCK)   \
+              : w0;                                                         \
+          for (int p = 0; p < (NP); p++) {                                  \
+            float xs = row[p * (SW) + kw * d->dw];                          \
+            acc[p][0] += xs * w0;                                           \
+            if (NB > 1)                                                     \
+              acc[p][1] += xs * w1;                                         \
+          }                                                                 \
+        }                                                                   \
+      }                                                                     \
+    for (int h = 0; h < NB; h++)                                            \
+      for (int p = 0; p < (NP); p++) {                                      \
+        int64_t o = ((cb0 + h) * plane + oh * d->ow + ow + p) * OVI_BLOCK;  \
+        ovi_v8_store_as (act, sum, a, b, acc[p][h], sum ? res + o : NULL,   \
+            y + o, OVI_BLOCK);                                              \
+      }                                                                     \
+  } G_STMT_END
+
+static inline __attribute__((always_inline)) void
+dir_rows (const OviDepthwise *d, int64_t c, const float *x, const float *wp,
+    int NB, int64_t cb0, int64_t oh0, int64_t oh1, int64_t KH, int64_t KW,
+    int64_t SW, OviActivation act, gboolean sum, V8f a, V8f b,
+    const float *res, float *y)
+{
+  int64_t taps = KH * KW, plane = d->oh * d->ow, lo, hi, last_lo, last_hi;
+
+  ovi_conv_valid_range (d->ow, d->w, SW, -d->pw, &lo, &hi);
+  ovi_conv_valid_range (d->ow, d->w, SW, -d->pw + (KW - 1) * d->dw,
+      &last_lo, &last_hi);
+  lo = MAX (lo, last_lo);
+  hi = MAX (lo, MIN (hi, last_hi));
+  for (int64_t oh = oh0; oh < oh1; oh++) {
+    int64_t ih0 = oh * d->sh - d->ph, ow = 0;
+    gboolean inside = ih0 >= 0 && ih0 + (KH - 1) * d->dh < d->h;
+    if (inside) {
+      for (; ow < lo; ow++)
+        dir_edge_pixel (d, c, x, wp, NB, cb0, oh, ow, act, sum, a, b, res,
+            y);
+      for (; ow + DIR_PIXELS <= hi; ow += DIR_PIXELS)
+        DIR_BLOCK (DIR_PIXELS);
+      for (; ow < hi; ow++)
+        DIR_BLOCK (1);
+    }
+    for (; ow < d->ow; ow++)
+      dir_edge_pixel (d, c, x, wp, NB, cb0, oh, ow, act, sum, a, b, res, y);
+  }
+}
+
+static inline __attribute__((always_inline)) void
+dir_body (const OviDepthwise *d, int64_t c, int64_t m, const float *x,
+    const float *packed, const OviV8Store *st, const float *res, float *y,
+    int64_t q0, int64_t q1, int64_t oh0, int64_t oh1)
+{
+  V8f a = st->a, b = st->b;
+  int64_t k = c * d->kh * d->kw;
+  for (int64_t q = q0; q < q1; q++) {
+    /* panel q as ovi_blocked_pointwise_pack lays it out for k inputs */
+    const float *wp = packed + q * (k + 1) * DIR_PANEL;
+    int64_t cb0 = q * DIR_PANEL / OVI_BLOCK;
+    int NB = m - q * DIR_PANEL >= DIR_PANEL ? 2 : 1;
+#define DIR_RUN(ACT, SUM) G_STMT_START {                                     \
+      if (d->kh == 3 && d->kw == 3 && d->sw == 2 && NB == 2)                \
+        dir_rows (d, c, x, wp, 2, cb0, oh0, oh1, 3, 3, 2, ACT, SUM, a, b,   \
+            res, y);                                                        \
+      else if (d->kh == 3 && d->kw == 3 && d->sw == 1 && NB == 2)           \
+        dir_rows (d, c, x, wp, 2, cb0, oh0, oh1, 3, 3, 1, ACT, SUM, a, b,   \
+            res, y);                                                        \
+      else                                                                  \
+        dir_rows (d, c, x, wp, NB, cb0, oh0, oh1, d->kh, d->kw, d->sw, ACT, \
+            SUM, a, b, res, y);                                             \
+    } G_STMT_END
+    OVI_V8_STORE_CASES (st, DIR_RUN);
+#undef DIR_RUN
+  }
+}
+
+static void
+dir_generic (const OviDepthwise *d, int64_t c, int64_t m, const float *x,
+    const float *packed, const OviV8Store *st, const float *res, float *y,
+    int64_t q0, int64_t q1, int64_t oh0, int64_t oh1)
+{
+  dir_body (d, c, m, x, packed, st, res, y, q0, q1, oh0, oh1);
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target ("avx2,fma")))
+static void
+dir_avx2 (const OviDepthwise *d, int64_t c, int64_t m, const float *x,
+    const float *packed, const OviV8Store *st, const float *res, float *y,
+    int64_t q0, int64_t q1, int64_t oh0, int64_t oh1)
+{
+  dir_body (d, c, m, x, packed, st, res, y, q0, q1, oh0, oh1);
+}
+#endif
+
+void
+ovi_blocked_direct_rows (const OviDepthwise *d, int64_t c, int64_t m,
+    const float *x, const float *packed, const OviPostOps *ops,
+    const float *res, float *y, int64_t oh0, int64_t oh1)
+{
+  OviV8Store st;
+  gboolean at_store = ovi_v8_store_init (&st, ops);
+  int64_t panels = ovi_blocked_pointwise_panels (m);
+
+  if (!at_store)
+    ovi_v8_store_init (&st, NULL);
+  if (oh0 >= oh1)
+    return;
+#if defined(__x86_64__) || defined(__i386__)
+  if (ovi_sgemm_have_avx2 ())
+    dir_avx2 (d, c, m, x, packed, &st, res, y, 0, panels, oh0, oh1);
+  else
+#endif
+    dir_generic (d, c, m, x, packed, &st, res, y, 0, panels, oh0, oh1);
+  if (!at_store && ops && ovi_postops_any (ops))
+    for (int64_t cb = 0; cb < m / OVI_BLOCK; cb++) {
+      int64_t o = (cb * d->oh + oh0) * d->ow * OVI_BLOCK;
+      ovi_postops_apply (ops, y + o, res ? res + o : NULL,
+          (oh1 - oh0) * d->ow * OVI_BLOCK);
+    }
+}
