@@ -19,11 +19,13 @@
 #pragma GCC diagnostic ignored "-Wpsabi"
 
 /* Pixels computed at once in the interior: independent FMA chains to
- * cover the FMA latency, with 3x3's nine weights still in registers. */
+ * cover the FMA latency, and input pixels loaded once for several taps;
+ * with a tap row's weights (five at most) they fill the registers. */
 #define DWB_PIXELS 4
 
 /* The largest shape with an unrolled interior (5x5). */
 #define DWB_MAX_KH 5
+#define DWB_MAX_KW 5
 #define DWB_MAX_TAPS 25
 
 int64_t
@@ -86,19 +88,29 @@ dwb_edge_pixels (const OviDepthwise *d, const float *xc, const float *wb,
 
 /* NP pixels from ow of a row whose taps all lie inside: KH, KW and SW
  * constants where the caller instantiates them, rows[kh] the input row
- * of tap row kh. */
+ * of tap row kh. Per tap row, each input pixel the block reads is loaded
+ * once and used by every (pixel, tap) pair it serves: 8 pixels of a 3x3
+ * stride-1 row load 10 vectors for 24 FMAs, not 24. */
 #define DWB_PIXEL_BLOCK(NP) G_STMT_START {                                   \
     V8f acc[NP];                                                            \
     int64_t o = (oh * d->ow + ow) * OVI_BLOCK;                              \
     for (int k = 0; k < (NP); k++)                                          \
       acc[k] = bias;                                                        \
-    for (int64_t kh = 0; kh < (KH); kh++)                                   \
-      for (int64_t kw = 0; kw < (KW); kw++) {                               \
-        V8f wt = w[kh * (KW) + kw];                                         \
-        const float *src = rows[kh] + (ow * (SW) + kw * dil) * OVI_BLOCK;  \
-        for (int k = 0; k < (NP); k++)                                      \
-          acc[k] += wt * dwb_load (src + k * (SW) * OVI_BLOCK);             \
+    for (int64_t kh = 0; kh < (KH); kh++) {                                 \
+      V8f wt[DWB_MAX_KW];                                                   \
+      const float *src = rows[kh] + ow * (SW) * OVI_BLOCK;                  \
+      for (int64_t kw = 0; kw < (KW); kw++)                                 \
+        wt[kw] = w[kh * (KW) + kw];                                         \
+      for (int64_t j = 0; j < ((NP) - 1) * (SW) + ((KW) - 1) * DIL + 1;     \
+          j++) {                                                            \
+        V8f xv = dwb_load (src + j * OVI_BLOCK);                            \
+        for (int64_t kw = 0; kw < (KW); kw++) {                             \
+          int64_t q = j - kw * DIL;                                         \
+          if (q >= 0 && q % (SW) == 0 && q / (SW) < (NP))                   \
+            acc[q / (SW)] += wt[kw] * xv;                                   \
+        }                                                                   \
       }                                                                     \
+    }                                                                       \
     for (int k = 0; k < (NP); k++)                                          \
       ovi_v8_store_as (act, sum, a, b, acc[k],                              \
           sum ? resc + o + k * OVI_BLOCK : NULL, yc + o + k * OVI_BLOCK,    \
@@ -108,15 +120,15 @@ dwb_edge_pixels (const OviDepthwise *d, const float *xc, const float *wb,
 static inline __attribute__((always_inline)) void
 dwb_rows (const OviDepthwise *d, const float *xc, const float *wb,
     int64_t oh0, int64_t oh1, int64_t KH, int64_t KW, int64_t SW,
-    OviActivation act, gboolean sum, V8f a, V8f b, const float *resc,
+    int64_t DIL, OviActivation act, gboolean sum, V8f a, V8f b, const float *resc,
     float *yc)
 {
-  int64_t taps = KH * KW, lo, hi, last_lo, last_hi, dil = d->dw;
+  int64_t taps = KH * KW, lo, hi, last_lo, last_hi;
   V8f w[DWB_MAX_TAPS], bias = dwb_load (wb + taps * OVI_BLOCK);
 
   /* interior columns: those whose first and last taps are inside */
   ovi_conv_valid_range (d->ow, d->w, SW, -d->pw, &lo, &hi);
-  ovi_conv_valid_range (d->ow, d->w, SW, -d->pw + (KW - 1) * dil, &last_lo,
+  ovi_conv_valid_range (d->ow, d->w, SW, -d->pw + (KW - 1) * DIL, &last_lo,
       &last_hi);
   lo = MAX (lo, last_lo);
   hi = MAX (lo, MIN (hi, last_hi));
@@ -148,14 +160,16 @@ dwb_body (const OviDepthwise *d, const float *xc, const float *wb,
 {
   V8f a = st->a, b = st->b;
 #define DWB_SHAPES(ACT, SUM) G_STMT_START {                                  \
-    if (d->kh == 3 && d->kw == 3 && d->sw == 1)                             \
-      dwb_rows (d, xc, wb, oh0, oh1, 3, 3, 1, ACT, SUM, a, b, resc, yc);    \
-    else if (d->kh == 3 && d->kw == 3 && d->sw == 2)                        \
-      dwb_rows (d, xc, wb, oh0, oh1, 3, 3, 2, ACT, SUM, a, b, resc, yc);    \
-    else if (d->kh == 5 && d->kw == 5 && d->sw == 1)                        \
-      dwb_rows (d, xc, wb, oh0, oh1, 5, 5, 1, ACT, SUM, a, b, resc, yc);    \
-    else if (d->kh == 5 && d->kw == 5 && d->sw == 2)                        \
-      dwb_rows (d, xc, wb, oh0, oh1, 5, 5, 2, ACT, SUM, a, b, resc, yc);    \
+    gboolean k3 = d->kh == 3 && d->kw == 3 && d->dw == 1;                   \
+    gboolean k5 = d->kh == 5 && d->kw == 5 && d->dw == 1;                   \
+    if (k3 && d->sw == 1)                                                   \
+      dwb_rows (d, xc, wb, oh0, oh1, 3, 3, 1, 1, ACT, SUM, a, b, resc, yc); \
+    else if (k3 && d->sw == 2)                                              \
+      dwb_rows (d, xc, wb, oh0, oh1, 3, 3, 2, 1, ACT, SUM, a, b, resc, yc); \
+    else if (k5 && d->sw == 1)                                              \
+      dwb_rows (d, xc, wb, oh0, oh1, 5, 5, 1, 1, ACT, SUM, a, b, resc, yc); \
+    else if (k5 && d->sw == 2)                                              \
+      dwb_rows (d, xc, wb, oh0, oh1, 5, 5, 2, 1, ACT, SUM, a, b, resc, yc); \
     else                                                                    \
       for (int64_t oh = oh0; oh < oh1; oh++)                                \
         dwb_edge_pixels (d, xc, wb, oh, 0, d->ow, ACT, SUM, a, b, resc, yc);\
