@@ -64,29 +64,21 @@ ovi_blocked_pointwise_pack (int64_t ic, int64_t oc, const float *w,
   }
 }
 
-static inline __attribute__((always_inline)) V8f
-pwb_load (const float *p)
-{
-  V8f v;
-  memcpy (&v, p, sizeof (v));
-  return v;
-}
-
 /* NP positions from p, NB channel blocks (1 or 2) of panel wp: constants
  * where instantiated. */
-#define PWB_BLOCK(NP, NB) G_STMT_START {                                     \
-    V8f acc[NP][2];                                                          \
-    const float *bias = wp + ic * (NB) * OVI_BLOCK;                          \
+#define PWB_BLOCK(NP, NB) G_STMT_START {                                    \
+    V8f acc[NP][2];                                                         \
+    const float *bias = wp + ic * (NB) * OVI_BLOCK;                         \
     for (int r = 0; r < (NP); r++)                                          \
       for (int h = 0; h < (NB); h++)                                        \
-        acc[r][h] = pwb_load (bias + h * OVI_BLOCK);                        \
+        acc[r][h] = ovi_v8_load (bias + h * OVI_BLOCK);                     \
     for (int64_t kb = 0; kb < ic / OVI_BLOCK; kb++) {                       \
       const float *xb = x + (kb * hw + p) * OVI_BLOCK;                      \
       const float *wk = wp + kb * OVI_BLOCK * (NB) * OVI_BLOCK;             \
       for (int j = 0; j < OVI_BLOCK; j++) {                                 \
         V8f wv[2];                                                          \
         for (int h = 0; h < (NB); h++)                                      \
-          wv[h] = pwb_load (wk + (j * (NB) + h) * OVI_BLOCK);               \
+          wv[h] = ovi_v8_load (wk + (j * (NB) + h) * OVI_BLOCK);            \
         for (int r = 0; r < (NP); r++) {                                    \
           float xs = xb[r * OVI_BLOCK + j];                                 \
           for (int h = 0; h < (NB); h++)                                    \
@@ -129,7 +121,7 @@ pwb_body (int64_t ic, int64_t oc, int64_t hw, const float *x,
   for (int64_t q = q0; q < q1; q++) {
     const float *wp = packed + pwb_panel_offset (ic, q);
     int64_t cb0 = q * PWB_PANEL / OVI_BLOCK;
-#define PWB_RUN(ACT, SUM) G_STMT_START {                                     \
+#define PWB_RUN(ACT, SUM) G_STMT_START {                                    \
       if (pwb_panel_width (oc, q) == PWB_PANEL)                             \
         pwb_panel (ic, hw, x, wp, cb0, 2, ACT, SUM, a, b, res, y, p0, p1);  \
       else                                                                  \

@@ -22,14 +22,6 @@
 #define DIR_PANEL 16
 #define DIR_PIXELS 6
 
-static inline __attribute__((always_inline)) V8f
-dir_load (const float *p)
-{
-  V8f v;
-  memcpy (&v, p, sizeof (v));
-  return v;
-}
-
 /* One pixel at an edge, NB channel blocks of the panel. */
 static inline __attribute__((always_inline)) void
 dir_edge_pixel (const OviDepthwise *d, int64_t c, const float *x,
@@ -40,7 +32,7 @@ dir_edge_pixel (const OviDepthwise *d, int64_t c, const float *x,
   int64_t taps = d->kh * d->kw, plane = d->oh * d->ow;
   V8f acc[2];
   for (int h = 0; h < NB; h++)
-    acc[h] = dir_load (wp + c * taps * NB * OVI_BLOCK + h * OVI_BLOCK);
+    acc[h] = ovi_v8_load (wp + c * taps * NB * OVI_BLOCK + h * OVI_BLOCK);
   for (int64_t ci = 0; ci < c; ci++)
     for (int64_t kh = 0; kh < d->kh; kh++) {
       int64_t ih = oh * d->sh - d->ph + kh * d->dh;
@@ -55,7 +47,7 @@ dir_edge_pixel (const OviDepthwise *d, int64_t c, const float *x,
           continue;
         xs = x[(ci * d->h + ih) * d->w + iw];
         for (int h = 0; h < NB; h++)
-          acc[h] += xs * dir_load (wt + h * OVI_BLOCK);
+          acc[h] += xs * ovi_v8_load (wt + h * OVI_BLOCK);
       }
     }
   for (int h = 0; h < NB; h++) {
@@ -67,11 +59,11 @@ dir_edge_pixel (const OviDepthwise *d, int64_t c, const float *x,
 
 /* NP pixels from ow of a row whose taps are all inside; KH, KW and SW
  * constants where instantiated. */
-#define DIR_BLOCK(NP) G_STMT_START {                                         \
+#define DIR_BLOCK(NP) G_STMT_START {                                        \
     V8f acc[NP][2];                                                         \
     for (int p = 0; p < (NP); p++)                                          \
       for (int h = 0; h < NB; h++)                                          \
-        acc[p][h] = dir_load (wp + c * taps * NB * OVI_BLOCK                \
+        acc[p][h] = ovi_v8_load (wp + c * taps * NB * OVI_BLOCK             \
             + h * OVI_BLOCK);                                               \
     for (int64_t ci = 0; ci < c; ci++)                                      \
       for (int64_t kh = 0; kh < (KH); kh++) {                               \
@@ -80,8 +72,8 @@ dir_edge_pixel (const OviDepthwise *d, int64_t c, const float *x,
         for (int64_t kw = 0; kw < (KW); kw++) {                             \
           const float *wt = wp + ((ci * (KH) + kh) * (KW) + kw) * NB        \
               * OVI_BLOCK;                                                  \
-          V8f w0 = dir_load (wt), w1 = NB > 1 ? dir_load (wt + OVI_BLOCK)   \
-              : w0;                                                         \
+          V8f w0 = ovi_v8_load (wt);                                        \
+          V8f w1 = NB > 1 ? ovi_v8_load (wt + OVI_BLOCK) : w0;              \
           for (int p = 0; p < (NP); p++) {                                  \
             float xs = row[p * (SW) + kw * d->dw];                          \
             acc[p][0] += xs * w0;                                           \
@@ -140,7 +132,7 @@ dir_body (const OviDepthwise *d, int64_t c, int64_t m, const float *x,
     const float *wp = packed + q * (k + 1) * DIR_PANEL;
     int64_t cb0 = q * DIR_PANEL / OVI_BLOCK;
     int NB = m - q * DIR_PANEL >= DIR_PANEL ? 2 : 1;
-#define DIR_RUN(ACT, SUM) G_STMT_START {                                     \
+#define DIR_RUN(ACT, SUM) G_STMT_START {                                    \
       if (d->kh == 3 && d->kw == 3 && d->sw == 2 && NB == 2)                \
         dir_rows (d, c, x, wp, 2, cb0, oh0, oh1, 3, 3, 2, ACT, SUM, a, b,   \
             res, y);                                                        \

@@ -49,14 +49,6 @@ ovi_blocked_depthwise_pack (const OviDepthwise *d, int64_t c, const float *w,
   }
 }
 
-static inline __attribute__((always_inline)) V8f
-dwb_load (const float *p)
-{
-  V8f v;
-  memcpy (&v, p, sizeof (v));
-  return v;
-}
-
 /* Pixels [ow0, ow1) of output row oh, any of them at an edge: each tap
  * checked. */
 static inline __attribute__((always_inline)) void
@@ -65,7 +57,7 @@ dwb_edge_pixels (const OviDepthwise *d, const float *xc, const float *wb,
     V8f a, V8f b, const float *resc, float *yc)
 {
   int64_t taps = d->kh * d->kw;
-  V8f bias = dwb_load (wb + taps * OVI_BLOCK);
+  V8f bias = ovi_v8_load (wb + taps * OVI_BLOCK);
   for (int64_t ow = ow0; ow < ow1; ow++) {
     V8f acc = bias;
     int64_t o = (oh * d->ow + ow) * OVI_BLOCK;
@@ -77,8 +69,8 @@ dwb_edge_pixels (const OviDepthwise *d, const float *xc, const float *wb,
         int64_t iw = ow * d->sw - d->pw + kw * d->dw;
         if (iw < 0 || iw >= d->w)
           continue;
-        acc += dwb_load (wb + (kh * d->kw + kw) * OVI_BLOCK)
-            * dwb_load (xc + (ih * d->w + iw) * OVI_BLOCK);
+        acc += ovi_v8_load (wb + (kh * d->kw + kw) * OVI_BLOCK)
+            * ovi_v8_load (xc + (ih * d->w + iw) * OVI_BLOCK);
       }
     }
     ovi_v8_store_as (act, sum, a, b, acc, sum ? resc + o : NULL, yc + o,
@@ -91,7 +83,7 @@ dwb_edge_pixels (const OviDepthwise *d, const float *xc, const float *wb,
  * of tap row kh. Per tap row, each input pixel the block reads is loaded
  * once and used by every (pixel, tap) pair it serves: 8 pixels of a 3x3
  * stride-1 row load 10 vectors for 24 FMAs, not 24. */
-#define DWB_PIXEL_BLOCK(NP) G_STMT_START {                                   \
+#define DWB_PIXEL_BLOCK(NP) G_STMT_START {                                  \
     V8f acc[NP];                                                            \
     int64_t o = (oh * d->ow + ow) * OVI_BLOCK;                              \
     for (int k = 0; k < (NP); k++)                                          \
@@ -103,7 +95,7 @@ dwb_edge_pixels (const OviDepthwise *d, const float *xc, const float *wb,
         wt[kw] = w[kh * (KW) + kw];                                         \
       for (int64_t j = 0; j < ((NP) - 1) * (SW) + ((KW) - 1) * DIL + 1;     \
           j++) {                                                            \
-        V8f xv = dwb_load (src + j * OVI_BLOCK);                            \
+        V8f xv = ovi_v8_load (src + j * OVI_BLOCK);                         \
         for (int64_t kw = 0; kw < (KW); kw++) {                             \
           int64_t q = j - kw * DIL;                                         \
           if (q >= 0 && q % (SW) == 0 && q / (SW) < (NP))                   \
@@ -120,11 +112,11 @@ dwb_edge_pixels (const OviDepthwise *d, const float *xc, const float *wb,
 static inline __attribute__((always_inline)) void
 dwb_rows (const OviDepthwise *d, const float *xc, const float *wb,
     int64_t oh0, int64_t oh1, int64_t KH, int64_t KW, int64_t SW,
-    int64_t DIL, OviActivation act, gboolean sum, V8f a, V8f b, const float *resc,
-    float *yc)
+    int64_t DIL, OviActivation act, gboolean sum, V8f a, V8f b,
+    const float *resc, float *yc)
 {
   int64_t taps = KH * KW, lo, hi, last_lo, last_hi;
-  V8f w[DWB_MAX_TAPS], bias = dwb_load (wb + taps * OVI_BLOCK);
+  V8f w[DWB_MAX_TAPS], bias = ovi_v8_load (wb + taps * OVI_BLOCK);
 
   /* interior columns: those whose first and last taps are inside */
   ovi_conv_valid_range (d->ow, d->w, SW, -d->pw, &lo, &hi);
@@ -133,7 +125,7 @@ dwb_rows (const OviDepthwise *d, const float *xc, const float *wb,
   lo = MAX (lo, last_lo);
   hi = MAX (lo, MIN (hi, last_hi));
   for (int64_t t = 0; t < taps; t++)
-    w[t] = dwb_load (wb + t * OVI_BLOCK);
+    w[t] = ovi_v8_load (wb + t * OVI_BLOCK);
 
   for (int64_t oh = oh0; oh < oh1; oh++) {
     int64_t ih0 = oh * d->sh - d->ph, ow;
@@ -159,7 +151,7 @@ dwb_body (const OviDepthwise *d, const float *xc, const float *wb,
     int64_t oh1)
 {
   V8f a = st->a, b = st->b;
-#define DWB_SHAPES(ACT, SUM) G_STMT_START {                                  \
+#define DWB_SHAPES(ACT, SUM) G_STMT_START {                                 \
     gboolean k3 = d->kh == 3 && d->kw == 3 && d->dw == 1;                   \
     gboolean k5 = d->kh == 5 && d->kw == 5 && d->dw == 1;                   \
     if (k3 && d->sw == 1)                                                   \

@@ -19,6 +19,15 @@ typedef gint32 V8i __attribute__((vector_size (32)));
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpsabi"
 
+/* Eight floats from p, any alignment. */
+static inline __attribute__((always_inline)) V8f
+ovi_v8_load (const float *p)
+{
+  V8f v;
+  memcpy (&v, p, sizeof (v));
+  return v;
+}
+
 /* Lane-wise mask ? a : b, for masks from comparisons (all ones or zero). */
 static inline __attribute__((always_inline)) V8f
 ovi_v8_select (V8i mask, V8f a, V8f b)

@@ -76,12 +76,17 @@ ovi_conv_blocked_free (OviConvBlocked *cb)
   g_free (cb);
 }
 
+/* Depthwise and direct: output rows split between threads, row r of
+ * image r / (planes x oh), then of channel block (depthwise; a direct
+ * convolution's row covers every block) and row within it. */
 static void
-run_depthwise (const OviConvBlocked *cb, const float *x, const float *res,
+run_rows (const OviConvBlocked *cb, const float *x, const float *res,
     float *y, int threads)
 {
   const OviDepthwise *d = &cb->d;
-  int64_t blocks = cb->m / OVI_BLOCK, rows = cb->n * blocks * d->oh;
+  gboolean depthwise = cb->kind == OVI_BLOCKED_CONV_DEPTHWISE;
+  int64_t per_image = (depthwise ? cb->m / OVI_BLOCK : 1) * d->oh;
+  int64_t rows = cb->n * per_image;
   int64_t in_image = cb->c * cb->hw, out_image = cb->m * d->oh * d->ow;
   const OviPostOps *ops = ovi_postops_any (&cb->ops) ? &cb->ops : NULL;
 
@@ -89,39 +94,19 @@ run_depthwise (const OviConvBlocked *cb, const float *x, const float *res,
     for (int s = tid; s < threads; s += nth) {
       int64_t r0, r1;
       ovi_parallel_slice (rows, s, threads, &r0, &r1);
-      /* row r: image r / (blocks * oh), block and row within it */
       while (r0 < r1) {
-        int64_t img = r0 / (blocks * d->oh), rem = r0 % (blocks * d->oh);
+        int64_t img = r0 / per_image, rem = r0 % per_image;
         int64_t blk = rem / d->oh, oh = rem % d->oh;
         int64_t end = MIN (d->oh, oh + (r1 - r0));
-        ovi_blocked_depthwise_rows (d, x + img * in_image, cb->packed, ops,
-            res ? res + img * out_image : NULL, y + img * out_image, blk,
-            oh, end);
-        r0 += end - oh;
-      }
-    }
-  });
-}
-
-static void
-run_direct (const OviConvBlocked *cb, const float *x, const float *res,
-    float *y, int threads)
-{
-  const OviDepthwise *d = &cb->d;
-  int64_t rows = cb->n * d->oh;
-  int64_t in_image = cb->c * cb->hw, out_image = cb->m * d->oh * d->ow;
-  const OviPostOps *ops = ovi_postops_any (&cb->ops) ? &cb->ops : NULL;
-
-  OVI_PARALLEL_REGION (threads > 1 ? OVI_PARALLEL_MIN_WORK : 0, tid, nth, {
-    for (int s = tid; s < threads; s += nth) {
-      int64_t r0, r1;
-      ovi_parallel_slice (rows, s, threads, &r0, &r1);
-      while (r0 < r1) {
-        int64_t img = r0 / d->oh, oh = r0 % d->oh;
-        int64_t end = MIN (d->oh, oh + (r1 - r0));
-        ovi_blocked_direct_rows (d, cb->c, cb->m, x + img * in_image,
-            cb->packed, ops, res ? res + img * out_image : NULL,
-            y + img * out_image, oh, end);
+        const float *xi = x + img * in_image;
+        const float *ri = res ? res + img * out_image : NULL;
+        float *yi = y + img * out_image;
+        if (depthwise)
+          ovi_blocked_depthwise_rows (d, xi, cb->packed, ops, ri, yi, blk,
+              oh, end);
+        else
+          ovi_blocked_direct_rows (d, cb->c, cb->m, xi, cb->packed, ops, ri,
+              yi, oh, end);
         r0 += end - oh;
       }
     }
@@ -171,12 +156,8 @@ ovi_conv_blocked_run (const OviConvBlocked *cb, OviOpCtx *ctx,
 
   if (ovi_tensor_numel (ctx->outputs[0]) == 0)
     return TRUE;
-  if (cb->kind == OVI_BLOCKED_CONV_DEPTHWISE)
-    run_depthwise (cb, ctx->inputs[0]->data, res, ctx->outputs[0]->data,
-        threads);
-  else if (cb->kind == OVI_BLOCKED_CONV_DIRECT)
-    run_direct (cb, ctx->inputs[0]->data, res, ctx->outputs[0]->data,
-        threads);
+  if (cb->kind != OVI_BLOCKED_CONV_POINTWISE)
+    run_rows (cb, ctx->inputs[0]->data, res, ctx->outputs[0]->data, threads);
   else
     run_pointwise (cb, ctx->inputs[0]->data, res, ctx->outputs[0]->data,
         threads);

@@ -1,7 +1,7 @@
 /* The channel-blocked layout (devices/cpu/conv-blocked.h and
- * passes/block-layout.c): the reorders both ways; depthwise and 1x1
- * kernels and the stem's direct one against direct loops in double, over the shapes that pick
- * their interior and edge paths, with the post-ops applied at the store
+ * passes/block-layout.c): the reorders both ways; the depthwise, 1x1 and
+ * stem (direct) kernels against direct loops in double, over the shapes
+ * that pick their interior and edge paths, with the post-ops applied at the store
  * (sum, ReLU, Clip, HardSwish) or afterwards (Sigmoid), their work split
  * in two ranges as threads split it; and a small MobileNet-like graph
  * planned with and without the layout, checked for where the pass put
@@ -15,46 +15,9 @@
 #include "ovi.h"
 #include "plan.h"
 #include "tensor.h"
+#include "post-reference.h"
 #include "cpu/conv-blocked.h"
 #include "passes/passes.h"
-
-typedef enum {
-  POST_NONE, POST_SUM_RELU, POST_CLIP, POST_SUM_HARDSWISH, POST_SUM_SIGMOID,
-  POST_COUNT,
-} Post;
-
-static double
-reference_post (Post post, double v, double res)
-{
-  switch (post) {
-    case POST_SUM_RELU:
-      v += res;
-      return v > 0 ? v : 0;
-    case POST_CLIP:
-      return v < 0 ? 0 : v > 6 ? 6 : v;
-    case POST_SUM_HARDSWISH:
-      v += res;
-      return v * CLAMP (v / 6 + 0.5, 0, 1);
-    case POST_SUM_SIGMOID:
-      v += res;
-      return 1 / (1 + exp (-v));
-    default:
-      return v;
-  }
-}
-
-static OviPostOps
-post_ops (Post post)
-{
-  static const OviPostOps table[] = {
-    [POST_NONE] = { OVI_ACT_NONE, 0, 0, FALSE },
-    [POST_SUM_RELU] = { OVI_ACT_RELU, 0, 0, TRUE },
-    [POST_CLIP] = { OVI_ACT_CLIP, 0, 6, FALSE },
-    [POST_SUM_HARDSWISH] = { OVI_ACT_HARDSWISH, 1 / 6.0f, 0.5f, TRUE },
-    [POST_SUM_SIGMOID] = { OVI_ACT_SIGMOID, 0, 0, TRUE },
-  };
-  return table[post];
-}
 
 static float *
 random_floats (GRand *rand, int64_t n, double range)

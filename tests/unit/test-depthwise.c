@@ -10,6 +10,7 @@
 #include <glib.h>
 
 #include "tensor.h"
+#include "post-reference.h"
 #include "cpu/conv-depthwise.h"
 
 #define C 8       /* channels a check runs */
@@ -18,47 +19,6 @@ static int64_t
 out_size (int64_t in, int64_t k, int64_t s, int64_t dil, int64_t pad)
 {
   return (in + 2 * pad - (k - 1) * dil - 1) / s + 1;
-}
-
-/* Post-ops a check applies: none, or one of those the kernel applies as
- * it stores (with or without a residual sum), or one it applies to the
- * plane afterwards. */
-typedef enum {
-  POST_NONE, POST_SUM_RELU, POST_CLIP, POST_SUM_HARDSWISH, POST_SUM_SIGMOID,
-} Post;
-
-static double
-reference_post (Post post, double v, double res)
-{
-  switch (post) {
-    case POST_NONE:
-      return v;
-    case POST_SUM_RELU:
-      v += res;
-      return v > 0 ? v : 0;
-    case POST_CLIP:
-      return v < 0 ? 0 : v > 6 ? 6 : v;
-    case POST_SUM_HARDSWISH:
-      v += res;
-      return v * CLAMP (v / 6 + 0.5, 0, 1);
-    case POST_SUM_SIGMOID:
-      v += res;
-      return 1 / (1 + exp (-v));
-  }
-  return v;
-}
-
-static void
-post_ops (Post post, OviPostOps *ops)
-{
-  static const OviPostOps table[] = {
-    [POST_NONE] = { OVI_ACT_NONE, 0, 0, FALSE },
-    [POST_SUM_RELU] = { OVI_ACT_RELU, 0, 0, TRUE },
-    [POST_CLIP] = { OVI_ACT_CLIP, 0, 6, FALSE },
-    [POST_SUM_HARDSWISH] = { OVI_ACT_HARDSWISH, 1 / 6.0f, 0.5f, TRUE },
-    [POST_SUM_SIGMOID] = { OVI_ACT_SIGMOID, 0, 0, TRUE },
-  };
-  *ops = table[post];
 }
 
 /* The first output of y (C planes) that differs from the direct loop by
@@ -113,7 +73,7 @@ check (int64_t h, int64_t w, int64_t kh, int64_t kw, int64_t sh, int64_t sw,
 
   if (d.oh <= 0 || d.ow <= 0)
     return;     /* the kernel does not fit */
-  post_ops (post, &ops);
+  ops = post_ops (post);
   rand = g_rand_new_with_seed (3);
   x = g_new (float, C * n_in);
   other = g_new (float, C * n_in);
