@@ -133,10 +133,11 @@ dir_body (const OviDepthwise *d, int64_t c, int64_t m, const float *x,
     int64_t cb0 = q * DIR_PANEL / OVI_BLOCK;
     int NB = m - q * DIR_PANEL >= DIR_PANEL ? 2 : 1;
 #define DIR_RUN(ACT, SUM) G_STMT_START {                                    \
-      if (d->kh == 3 && d->kw == 3 && d->sw == 2 && NB == 2)                \
+      if (OVI_SPECIALIZE (d->kh == 3 && d->kw == 3 && d->sw == 2 && NB == 2))\
         dir_rows (d, c, x, wp, 2, cb0, oh0, oh1, 3, 3, 2, ACT, SUM, a, b,   \
             res, y);                                                        \
-      else if (d->kh == 3 && d->kw == 3 && d->sw == 1 && NB == 2)           \
+      else if (OVI_SPECIALIZE (d->kh == 3 && d->kw == 3 && d->sw == 1       \
+              && NB == 2))                                                  \
         dir_rows (d, c, x, wp, 2, cb0, oh0, oh1, 3, 3, 1, ACT, SUM, a, b,   \
             res, y);                                                        \
       else                                                                  \

@@ -3,8 +3,9 @@
  * weights times the input pixel's eight channels. Rows whose taps all lie
  * inside the input, and within them the columns whose taps do, run
  * several pixels at once with the tap loop unrolled for the common kernel
- * shapes (3x3 and 5x5, strides 1 and 2); the edges take a loop that skips
- * the taps outside. Nothing is copied or padded. Compiled for the
+ * shapes (3x3 and 5x5, strides 1 and 2; others up to 5x5 run the same
+ * loop with them as values); the edges take a loop that skips the taps
+ * outside. Nothing is copied or padded. Compiled for the
  * baseline target and for AVX2+FMA, chosen at run time. */
 #include <string.h>
 
@@ -151,17 +152,20 @@ dwb_body (const OviDepthwise *d, const float *xc, const float *wb,
     int64_t oh1)
 {
   V8f a = st->a, b = st->b;
-#define DWB_SHAPES(ACT, SUM) G_STMT_START {                                 \
+#define DWB_SHAPES(ACT, SUM) G_STMT_START {                                  \
     gboolean k3 = d->kh == 3 && d->kw == 3 && d->dw == 1;                   \
     gboolean k5 = d->kh == 5 && d->kw == 5 && d->dw == 1;                   \
-    if (k3 && d->sw == 1)                                                   \
+    if (OVI_SPECIALIZE (k3 && d->sw == 1))                                  \
       dwb_rows (d, xc, wb, oh0, oh1, 3, 3, 1, 1, ACT, SUM, a, b, resc, yc); \
-    else if (k3 && d->sw == 2)                                              \
+    else if (OVI_SPECIALIZE (k3 && d->sw == 2))                             \
       dwb_rows (d, xc, wb, oh0, oh1, 3, 3, 2, 1, ACT, SUM, a, b, resc, yc); \
-    else if (k5 && d->sw == 1)                                              \
+    else if (OVI_SPECIALIZE (k5 && d->sw == 1))                             \
       dwb_rows (d, xc, wb, oh0, oh1, 5, 5, 1, 1, ACT, SUM, a, b, resc, yc); \
-    else if (k5 && d->sw == 2)                                              \
+    else if (OVI_SPECIALIZE (k5 && d->sw == 2))                             \
       dwb_rows (d, xc, wb, oh0, oh1, 5, 5, 2, 1, ACT, SUM, a, b, resc, yc); \
+    else if (d->kh <= DWB_MAX_KH && d->kw <= DWB_MAX_KW)                    \
+      dwb_rows (d, xc, wb, oh0, oh1, d->kh, d->kw, d->sw, d->dw, ACT, SUM,  \
+          a, b, resc, yc);                                                  \
     else                                                                    \
       for (int64_t oh = oh0; oh < oh1; oh++)                                \
         dwb_edge_pixels (d, xc, wb, oh, 0, d->ow, ACT, SUM, a, b, resc, yc);\

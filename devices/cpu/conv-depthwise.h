@@ -6,15 +6,16 @@
 #define OVI_CONV_DEPTHWISE_H
 
 #include "cpu-postops.h"
+#include "cpu-v8.h"
 
 G_BEGIN_DECLS
 
 /* CALL (TAPS, ...): a kernel's loop with its tap count a constant for the
  * common 3x3 and 5x5 kernels, so that the tap loop unrolls. */
 #define OVI_DW_TAPS_CASES(taps, CALL, ...) G_STMT_START {                    \
-    if ((taps) == 9)                                                        \
+    if (OVI_SPECIALIZE ((taps) == 9))                                       \
       CALL (9, __VA_ARGS__);                                                \
-    else if ((taps) == 25)                                                  \
+    else if (OVI_SPECIALIZE ((taps) == 25))                                 \
       CALL (25, __VA_ARGS__);                                               \
     else                                                                    \
       CALL ((taps), __VA_ARGS__);                                           \

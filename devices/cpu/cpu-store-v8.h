@@ -90,7 +90,11 @@ ovi_v8_store_as (OviActivation act, gboolean sum, V8f a, V8f b, V8f acc,
 
 /* RUN (ACT, SUM): a kernel's loop, called with st's activation and sum
  * as constants, so that it is compiled once per kind of post-ops and its
- * stores are straight-line code. */
+ * stores are straight-line code (once, with them as values, in the
+ * builds of OVI_FEW_SPECIALIZATIONS: cpu-v8.h). */
+#ifdef OVI_FEW_SPECIALIZATIONS
+#define OVI_V8_STORE_CASES(st, RUN) RUN ((st)->act, (st)->sum)
+#else
 #define OVI_V8_STORE_CASES(st, RUN) G_STMT_START {                           \
     if ((st)->act == OVI_ACT_CLIP) {                                        \
       if ((st)->sum)                                                        \
@@ -109,5 +113,6 @@ ovi_v8_store_as (OviActivation act, gboolean sum, V8f a, V8f b, V8f acc,
         RUN (OVI_ACT_NONE, FALSE);                                          \
     }                                                                       \
   } G_STMT_END
+#endif
 
 #endif

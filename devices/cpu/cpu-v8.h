@@ -11,6 +11,17 @@
 
 typedef float V8f __attribute__((vector_size (32)));
 
+/* Kernels compile copies of their loops with shapes and post-ops as
+ * constants, picked at run time: `if (OVI_SPECIALIZE (kh == 3)) loop (3)
+ * else loop (kh)`. Sanitizer and fuzzing builds (OVI_FEW_SPECIALIZATIONS,
+ * meson.build) keep only the general copy: the same source, taking them
+ * as run-time values. */
+#ifdef OVI_FEW_SPECIALIZATIONS
+#define OVI_SPECIALIZE(cond) (0 && (cond))
+#else
+#define OVI_SPECIALIZE(cond) (cond)
+#endif
+
 typedef gint32 V8i __attribute__((vector_size (32)));
 
 /* These take and return 32-byte vectors by value, which gcc warns changes

@@ -1,7 +1,7 @@
 /* The post-ops the convolution kernel tests apply (test-depthwise.c,
  * test-blocked.c) and their reference in double: none, those the kernels
  * apply as they store (with or without a residual sum), and one they
- * apply to their output afterwards (Sigmoid). */
+ * apply to their output afterwards (HardSigmoid). */
 #ifndef OVI_TEST_POST_REFERENCE_H
 #define OVI_TEST_POST_REFERENCE_H
 
@@ -13,7 +13,7 @@
 
 typedef enum {
   POST_NONE, POST_SUM_RELU, POST_CLIP, POST_SUM_HARDSWISH, POST_SUM_SIGMOID,
-  POST_COUNT,
+  POST_SWISH, POST_SUM_HARDSIGMOID, POST_COUNT,
 } Post;
 
 static inline double
@@ -31,6 +31,11 @@ reference_post (Post post, double v, double res)
     case POST_SUM_SIGMOID:
       v += res;
       return 1 / (1 + exp (-v));
+    case POST_SWISH:
+      return v / (1 + exp (-v));
+    case POST_SUM_HARDSIGMOID:
+      v += res;
+      return CLAMP (v / 6 + 0.5, 0, 1);
     default:
       return v;
   }
@@ -45,6 +50,8 @@ post_ops (Post post)
     [POST_CLIP] = { OVI_ACT_CLIP, 0, 6, FALSE },
     [POST_SUM_HARDSWISH] = { OVI_ACT_HARDSWISH, 1 / 6.0f, 0.5f, TRUE },
     [POST_SUM_SIGMOID] = { OVI_ACT_SIGMOID, 0, 0, TRUE },
+    [POST_SWISH] = { OVI_ACT_SWISH, 0, 0, FALSE },
+    [POST_SUM_HARDSIGMOID] = { OVI_ACT_HARDSIGMOID, 1 / 6.0f, 0.5f, TRUE },
   };
   return table[post];
 }

@@ -1,11 +1,11 @@
 /* The channel-blocked layout (devices/cpu/conv-blocked.h and
  * passes/block-layout.c): the reorders both ways; the depthwise, 1x1 and
  * stem (direct) kernels against direct loops in double, over the shapes
- * that pick their interior and edge paths, with the post-ops applied at the store
- * (sum, ReLU, Clip, HardSwish) or afterwards (Sigmoid), their work split
- * in two ranges as threads split it; and a small MobileNet-like graph
- * planned with and without the layout, checked for where the pass put
- * reorders and for equal outputs. */
+ * that pick their interior and edge paths, with the post-ops applied at
+ * the store (sum, ReLU, Clip, HardSwish, Sigmoid, Swish) or afterwards
+ * (HardSigmoid), their work split in two ranges as threads split it; and
+ * a small MobileNet-like graph planned with and without the layout,
+ * checked for where the pass put reorders and for equal outputs. */
 #include <math.h>
 #include <string.h>
 

@@ -3,7 +3,8 @@
  * vector, wider than four, padding of 0 to 2, 5x5 and dilated kernels;
  * strides 2 and 3 (phase-split copy); more taps than the vector paths
  * hold and stride 5 (scalar path); post-ops applied as the vectors are
- * stored (sum, ReLU, Clip, HardSwish) or per plane (Sigmoid). Each shape
+ * stored (sum, ReLU, Clip, HardSwish, Sigmoid, Swish) or per plane
+ * (HardSigmoid). Each shape
  * runs one plane at a time and eight channels at once. */
 #include <math.h>
 
@@ -134,6 +135,8 @@ test_stride1 (void)
       check (7, w, 5, 5, 1, 1, 1, p, p, POST_SUM_HARDSWISH);
       check (4, w, 3, 3, 1, 1, 1, p, p, POST_CLIP);
       check (3, w, 3, 3, 1, 1, 1, p, p, POST_SUM_SIGMOID);
+      check (4, w, 5, 5, 1, 1, 1, p, p, POST_SWISH);
+      check (5, w, 3, 3, 1, 1, 1, p, p, POST_SUM_HARDSIGMOID);
     }
   check (9, 40, 3, 3, 1, 1, 2, 2, 2, POST_SUM_RELU);      /* dilated */
   check (1, 50, 1, 7, 1, 1, 1, 0, 3, POST_NONE);          /* 1-D */
