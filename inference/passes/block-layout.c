@@ -1,7 +1,9 @@
 /* Channel-blocked layout (nChw8c, devices/cpu/conv-blocked.h) for chains
  * of convolutions the CPU runs faster in it: 1x1 and depthwise ones, the
  * body of the MobileNet family, with their squeeze-and-excitation blocks
- * (GlobalAveragePool, and the Mul of the tensor by per-channel scales).
+ * (GlobalAveragePool, and the Mul of the tensor by per-channel scales)
+ * and the same-shape elementwise ops between them (unmarked: their
+ * kernels work on any layout both sides share).
  * Such a node is marked OVI_ATTR_BLOCKED and reads (and, but for the
  * pool, writes) blocked tensors; a value crossing between it and anything
  * else goes through a reorder node, inserted once per value:
@@ -68,7 +70,15 @@ typedef enum {
   KIND_DIRECT,    /* X plain, residual and output blocked */
   KIND_SCALE,     /* Mul of [N, C, H, W] by [N or 1, C, 1, 1]: blocked out */
   KIND_POOL,      /* GlobalAveragePool: X blocked, [N, C, 1, 1] out */
+  KIND_ELEMENTWISE, /* same-shape elementwise: any layout, as long as one */
 } Kind;
+
+/* Elementwise ops whose kernels, given inputs of the output's exact
+ * shape, compute position by position over flat buffers: they run
+ * unchanged on blocked tensors (and are not marked). */
+static const char *const elementwise_ops[] = {
+  "Add", "Sub", "Mul", "Relu", "Sigmoid", "HardSwish", "Tanh", NULL
+};
 
 static gboolean
 blockable (const OviValue *v)
@@ -110,6 +120,31 @@ scale_tensor_input (const OviGraph *g, const OviNode *n)
   return -1;
 }
 
+static gboolean
+same_shape_elementwise (const OviGraph *g, const OviNode *n)
+{
+  const OviValue *y;
+  gboolean known = FALSE;
+  for (int i = 0; elementwise_ops[i]; i++)
+    known |= strcmp (n->op_type, elementwise_ops[i]) == 0;
+  if (!known || n->domain[0] || n->n_outputs != 1 || n->outputs[0] < 0
+      || n->n_inputs < 1)
+    return FALSE;
+  y = ovi_graph_value (g, n->outputs[0]);
+  if (!blockable (y) || layout_free (y))
+    return FALSE;
+  for (int k = 0; k < n->n_inputs; k++) {
+    const OviValue *x;
+    if (n->inputs[k] < 0)
+      return FALSE;
+    x = ovi_graph_value (g, n->inputs[k]);
+    if (x->dtype != y->dtype || !ovi_shape_equal (x->rank, x->dims, y->rank,
+            y->dims))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 static Kind
 node_kind (const OviGraph *g, const OviNode *n)
 {
@@ -120,6 +155,8 @@ node_kind (const OviGraph *g, const OviNode *n)
     return KIND_POOL;
   if (scale_tensor_input (g, n) >= 0)
     return KIND_SCALE;
+  if (same_shape_elementwise (g, n))
+    return KIND_ELEMENTWISE;
   if (strcmp (n->op_type, "Conv") != 0 || n->domain[0] || n->n_inputs < 2
       || n->n_outputs != 1 || n->inputs[0] < 0 || n->inputs[1] < 0
       || n->outputs[0] < 0)
@@ -154,6 +191,8 @@ reads_blocked (const OviGraph *g, const OviNode *n, Kind kind, int k)
       return k == scale_tensor_input (g, n);
     case KIND_POOL:
       return k == 0;
+    case KIND_ELEMENTWISE:
+      return TRUE;
     default:
       return FALSE;
   }
@@ -200,7 +239,8 @@ insert_reorder (OviGraph *g, const char *op, int from, int to, guint at)
 static gboolean
 in_chain (Kind kind)
 {
-  return kind == KIND_CONV || kind == KIND_DIRECT || kind == KIND_SCALE;
+  return kind == KIND_CONV || kind == KIND_DIRECT || kind == KIND_SCALE
+      || kind == KIND_ELEMENTWISE;
 }
 
 /* The reorders each chain (root r of parent) would need, in reorders[r]:
@@ -336,7 +376,8 @@ ovi_pass_block_layout (OviGraph *g)
       }
       n->inputs[k] = twin[v];
     }
-    ovi_node_set_attr_int (n, OVI_ATTR_BLOCKED, 1);
+    if (kind[i] != KIND_ELEMENTWISE)
+      ovi_node_set_attr_int (n, OVI_ATTR_BLOCKED, 1);
     changed++;
     if (kind[i] == KIND_POOL || layout_free (ovi_graph_value (g,
                 n->outputs[0])))

@@ -369,8 +369,9 @@ add_op (OviGraph *g, const char *op, int n_in, const int *in,
 
 /* x [2, 16, 9, 11] -> 1x1 (32) -> Relu -> depthwise 3x3 -> scaled by
  * squeeze-and-excitation (GlobalAveragePool, 1x1 to 8, Relu, 1x1 to 32,
- * Sigmoid, Mul) -> 1x1 (32) + the Relu's output -> depthwise 5x5 stride
- * 2 -> output y1; and GlobalAveragePool (the sum) -> output y2. */
+ * Sigmoid, Mul) -> 1x1 (32) + the Relu's output -> doubled by an Add,
+ * Relu -> depthwise 5x5 stride 2 -> output y1; and GlobalAveragePool
+ * (the sum) -> output y2. */
 static OviModel *
 chain_model (void)
 {
@@ -378,7 +379,7 @@ chain_model (void)
   GRand *rand = g_rand_new_with_seed (4);
   int64_t xdims[4] = { 2, 16, 9, 11 };
   int x = ovi_graph_add_value (g, "x", OVI_DTYPE_FLOAT32), a, r, b, c, s;
-  int y1, y2, in[2], squeeze, fc1, fc1r, fc2, gate, scaled;
+  int y1, y2, in[2], squeeze, fc1, fc1r, fc2, gate, scaled, twice, relu2;
   GError *error = NULL;
 
   ovi_graph_value (g, x)->rank = 4;
@@ -399,7 +400,12 @@ chain_model (void)
   in[0] = c;
   in[1] = r;
   s = add_op (g, "Add", 2, in, "sum");
-  add_conv (g, rand, "dw2", s, 32, 32, 5, 2, &y1);
+  /* unfused elementwise ops between the convolutions (the sum has other
+   * readers, so no Conv takes the Add) */
+  in[0] = in[1] = s;
+  twice = add_op (g, "Add", 2, in, "twice");
+  relu2 = add_op (g, "Relu", 1, &twice, "relu2");
+  add_conv (g, rand, "dw2", relu2, 32, 32, 5, 2, &y1);
   y2 = add_op (g, "GlobalAveragePool", 1, &s, "pool");
   g_array_append_val (g->outputs, y1);
   g_array_append_val (g->outputs, y2);
@@ -430,7 +436,8 @@ test_pass (void)
   }
   /* the six convolutions (the squeeze's two from and to [N, C, 1, 1],
    * the same in both layouts, without reorders), the two pools and the
-   * Mul; x in, y1 out */
+   * Mul; the Add and Relu between the convolutions run blocked unmarked;
+   * x in, y1 out */
   g_assert_cmpint (blocked, ==, 9);
   g_assert_cmpint (to_blocked, ==, 1);
   g_assert_cmpint (to_plain, ==, 1);
