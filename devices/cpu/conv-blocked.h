@@ -49,8 +49,9 @@ void ovi_blocked_depthwise_rows (const OviDepthwise *d, const float *x,
 int64_t ovi_blocked_pointwise_packed_floats (int64_t ic, int64_t oc);
 void ovi_blocked_pointwise_pack (int64_t ic, int64_t oc, const float *w,
     const float *bias, float *packed);
-/* Panels [panel0, panel1) over positions [p0, p1) of one image. */
+/* How many panels oc output channels make. */
 int64_t ovi_blocked_pointwise_panels (int64_t oc);
+/* Panels [panel0, panel1) over positions [p0, p1) of one image. */
 void ovi_blocked_pointwise_range (int64_t ic, int64_t oc, int64_t hw,
     const float *x, const float *packed, const OviPostOps *ops,
     const float *res, float *y, int64_t panel0, int64_t panel1, int64_t p0,
