@@ -163,8 +163,6 @@ ovi_blocked_pointwise_range (int64_t ic, int64_t oc, int64_t hw,
       PWB_CHUNK_BYTES / (int64_t) sizeof (float) / MAX (ic, 1)
       / PWB_ROWS * PWB_ROWS);
 
-  if (!at_store)
-    ovi_v8_store_init (&st, NULL);
   for (int64_t c0 = p0; c0 < p1; c0 += chunk) {
     int64_t c1 = MIN (p1, c0 + chunk);
 #if defined(__x86_64__) || defined(__i386__)

@@ -177,8 +177,6 @@ ovi_blocked_direct_rows (const OviDepthwise *d, int64_t c, int64_t m,
   gboolean at_store = ovi_v8_store_init (&st, ops);
   int64_t panels = ovi_blocked_pointwise_panels (m);
 
-  if (!at_store)
-    ovi_v8_store_init (&st, NULL);
   if (oh0 >= oh1)
     return;
 #if defined(__x86_64__) || defined(__i386__)

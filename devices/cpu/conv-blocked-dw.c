@@ -208,8 +208,6 @@ ovi_blocked_depthwise_rows (const OviDepthwise *d, const float *x,
    * the rows just written, still in cache. */
   gboolean at_store = ovi_v8_store_init (&st, ops);
 
-  if (!at_store)
-    ovi_v8_store_init (&st, NULL);
   if (oh0 >= oh1)
     return;
 #if defined(__x86_64__) || defined(__i386__)

@@ -283,11 +283,8 @@ ovi_depthwise_channel (const OviDepthwise *d, const float *x, const float *w,
    * path and the other activations take them per plane, while it is
    * still in cache (not per row: small planes' rows would pay a call and
    * a vector tail each). */
-  gboolean at_store = dw_vector_taps (d) && d->sw <= 4
-      && ovi_v8_store_init (&st, ops);
-
-  if (!at_store)
-    ovi_v8_store_init (&st, NULL);
+  gboolean vector = dw_vector_taps (d) && d->sw <= 4;
+  gboolean at_store = ovi_v8_store_init (&st, vector ? ops : NULL) && vector;
 
 #if defined(__x86_64__) || defined(__i386__)
   if (ovi_sgemm_have_avx2 ())

@@ -185,8 +185,6 @@ ovi_depthwise8_channels (const OviDepthwise *d, const float *x,
   OviV8Store st;
   gboolean at_store = ovi_v8_store_init (&st, ops);
 
-  if (!at_store)
-    ovi_v8_store_init (&st, NULL);
 #if defined(__x86_64__) || defined(__i386__)
   if (ovi_sgemm_have_avx2 ())
     dw8_avx2 (d, x, w, bias, &st, res, y, scratch);

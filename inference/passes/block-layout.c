@@ -252,9 +252,9 @@ count_reorders (const OviGraph *g, const Kind *kind, int *parent,
 {
   int nn = g->nodes->len, nv = g->values->len;
   gboolean *read_plain = g_new0 (gboolean, MAX (nv, 1));
-  GHashTable *brought = g_hash_table_new (g_int64_hash, g_int64_equal);
-  gint64 *keys = g_new (gint64, MAX (nn, 1) * 4);
-  int nkeys = 0;
+  /* (value, chain) pairs already counted, as v * nn + chain */
+  GHashTable *brought = g_hash_table_new_full (g_int64_hash, g_int64_equal,
+      g_free, NULL);
 
   for (int j = 0; j < nn; j++) {
     const OviNode *n = ovi_graph_node (g, j);
@@ -269,14 +269,12 @@ count_reorders (const OviGraph *g, const Kind *kind, int *parent,
       if (p >= 0 && in_chain (kind[p])) {
         if (!blocked_read)
           read_plain[v] = TRUE;
-      } else if (blocked_read && kind[j] != KIND_POOL && nkeys < nn * 4) {
-        /* once per value and chain */
-        gint64 *key = &keys[nkeys];
-        *key = (gint64) v * nn + find_root (parent, j);
-        if (!g_hash_table_contains (brought, key)) {
-          g_hash_table_add (brought, key);
-          reorders[find_root (parent, j)]++;
-          nkeys++;
+      } else if (blocked_read && kind[j] != KIND_POOL) {
+        int r = find_root (parent, j);
+        gint64 key = (gint64) v * nn + r;
+        if (!g_hash_table_contains (brought, &key)) {
+          g_hash_table_add (brought, g_memdup2 (&key, sizeof (key)));
+          reorders[r]++;
         }
       }
     }
@@ -288,7 +286,6 @@ count_reorders (const OviGraph *g, const Kind *kind, int *parent,
       reorders[find_root (parent, p)]++;
   }
   g_hash_table_destroy (brought);
-  g_free (keys);
   g_free (read_plain);
 }
 
