@@ -70,7 +70,7 @@ typedef enum {
   KIND_DIRECT,    /* X plain, residual and output blocked */
   KIND_SCALE,     /* Mul of [N, C, H, W] by [N or 1, C, 1, 1]: blocked out */
   KIND_POOL,      /* GlobalAveragePool: X blocked, [N, C, 1, 1] out */
-  KIND_ELEMENTWISE, /* same-shape elementwise: any layout, as long as one */
+  KIND_ELEMENTWISE, /* same-shape elementwise: whatever layout all share */
 } Kind;
 
 /* Elementwise ops whose kernels, given inputs of the output's exact

@@ -1,0 +1,167 @@
+/* The channel-blocked convolution kernels alone (devices/cpu/conv-blocked.h)
+ * on MobileNetV2's shapes, in cache: best of 300 runs, split between the
+ * OpenMP threads as the CPU device splits them (rows for depthwise and the
+ * stem, panels or positions for 1x1), with ReLU6 as the post-op. For the
+ * per-node comparison with ONNX Runtime's profile in docs/performance.md.
+ *
+ *   OMP_NUM_THREADS=2 build/tools/ovi-blocked-kernels-bench */
+#include <omp.h>
+#include <stdio.h>
+
+#include <glib.h>
+
+#include "cpu/conv-blocked.h"
+
+#define RUNS 300
+
+static const OviPostOps relu6 = { OVI_ACT_CLIP, 0, 6, FALSE };
+
+static float *
+filled (int64_t n)
+{
+  float *v = g_new (float, MAX (n, 1));
+  for (int64_t i = 0; i < n; i++)
+    v[i] = (i % 7) * 0.1f - 0.3f;
+  return v;
+}
+
+static void
+report (const char *what, double best, double flop)
+{
+  printf ("%-34s %7.3f ms %6.1f GFLOPS\n", what, best * 1e3,
+      flop / best / 1e9);
+}
+
+static OviDepthwise
+geometry (int64_t h, int64_t k, int64_t s)
+{
+  OviDepthwise d = { .h = h, .w = h, .kh = k, .kw = k, .sh = s, .sw = s,
+    .dh = 1, .dw = 1, .ph = k / 2, .pw = k / 2 };
+  d.oh = (h + 2 * d.ph - k) / s + 1;
+  d.ow = d.oh;
+  return d;
+}
+
+static void
+depthwise (int64_t c, int64_t h, int64_t k, int64_t s)
+{
+  OviDepthwise d = geometry (h, k, s);
+  int64_t rows = c / OVI_BLOCK * d.oh;
+  float *x = filled (c * h * h), *y = g_new (float, c * d.oh * d.ow);
+  float *w = filled (c * k * k), *packed;
+  double best = G_MAXDOUBLE;
+  char what[64];
+
+  packed = g_new (float, ovi_blocked_depthwise_packed_floats (&d, c));
+  ovi_blocked_depthwise_pack (&d, c, w, NULL, packed);
+  for (int run = 0; run < RUNS; run++) {
+    gint64 t0 = g_get_monotonic_time ();
+#pragma omp parallel
+    {
+      int nt = omp_get_num_threads (), id = omp_get_thread_num ();
+      int64_t r = rows * id / nt, r1 = rows * (id + 1) / nt;
+      while (r < r1) {
+        int64_t oh = r % d.oh, end = MIN (d.oh, oh + (r1 - r));
+        ovi_blocked_depthwise_rows (&d, x, packed, &relu6, NULL, y,
+            r / d.oh, oh, end);
+        r += end - oh;
+      }
+    }
+    best = MIN (best, (g_get_monotonic_time () - t0) / 1e6);
+  }
+  g_snprintf (what, sizeof (what), "depthwise %" G_GINT64_FORMAT "x%"
+      G_GINT64_FORMAT " s%" G_GINT64_FORMAT " %" G_GINT64_FORMAT "x%"
+      G_GINT64_FORMAT "x%" G_GINT64_FORMAT, k, k, s, c, h, h);
+  report (what, best, 2.0 * k * k * c * d.oh * d.ow);
+  g_free (x);
+  g_free (y);
+  g_free (w);
+  g_free (packed);
+}
+
+static void
+pointwise (int64_t ic, int64_t oc, int64_t h)
+{
+  int64_t hw = h * h, panels = ovi_blocked_pointwise_panels (oc);
+  float *x = filled (ic * hw), *y = g_new (float, oc * hw);
+  float *w = filled (ic * oc), *packed;
+  double best = G_MAXDOUBLE;
+  char what[64];
+
+  packed = g_new (float, ovi_blocked_pointwise_packed_floats (ic, oc));
+  ovi_blocked_pointwise_pack (ic, oc, w, NULL, packed);
+  for (int run = 0; run < RUNS; run++) {
+    gint64 t0 = g_get_monotonic_time ();
+#pragma omp parallel
+    {
+      int nt = omp_get_num_threads (), id = omp_get_thread_num ();
+      int64_t sixes = (hw + 5) / 6;
+      /* as op-conv-blocked.c: panels when each thread gets two, else
+       * positions in sixes */
+      if (panels >= 2 * nt)
+        ovi_blocked_pointwise_range (ic, oc, hw, x, packed, &relu6, NULL, y,
+            panels * id / nt, panels * (id + 1) / nt, 0, hw);
+      else
+        ovi_blocked_pointwise_range (ic, oc, hw, x, packed, &relu6, NULL, y,
+            0, panels, sixes * id / nt * 6,
+            MIN (hw, sixes * (id + 1) / nt * 6));
+    }
+    best = MIN (best, (g_get_monotonic_time () - t0) / 1e6);
+  }
+  g_snprintf (what, sizeof (what), "1x1 %" G_GINT64_FORMAT " -> %"
+      G_GINT64_FORMAT " at %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT, ic, oc,
+      h, h);
+  report (what, best, 2.0 * ic * oc * hw);
+  g_free (x);
+  g_free (y);
+  g_free (w);
+  g_free (packed);
+}
+
+static void
+stem (int64_t c, int64_t m, int64_t h)
+{
+  OviDepthwise d = geometry (h, 3, 2);
+  int64_t k = c * 9;
+  float *x = filled (c * h * h), *y = g_new (float, m * d.oh * d.ow);
+  float *w = filled (m * k), *packed;
+  double best = G_MAXDOUBLE;
+  char what[64];
+
+  packed = g_new (float, ovi_blocked_pointwise_packed_floats (k, m));
+  ovi_blocked_pointwise_pack (k, m, w, NULL, packed);
+  for (int run = 0; run < RUNS; run++) {
+    gint64 t0 = g_get_monotonic_time ();
+#pragma omp parallel
+    {
+      int nt = omp_get_num_threads (), id = omp_get_thread_num ();
+      ovi_blocked_direct_rows (&d, c, m, x, packed, &relu6, NULL, y,
+          d.oh * id / nt, d.oh * (id + 1) / nt);
+    }
+    best = MIN (best, (g_get_monotonic_time () - t0) / 1e6);
+  }
+  g_snprintf (what, sizeof (what), "stem %" G_GINT64_FORMAT " -> %"
+      G_GINT64_FORMAT ", 3x3 s2, %" G_GINT64_FORMAT, c, m, h);
+  report (what, best, 2.0 * k * m * d.oh * d.ow);
+  g_free (x);
+  g_free (y);
+  g_free (w);
+  g_free (packed);
+}
+
+int
+main (void)
+{
+  printf ("%d threads\n", omp_get_max_threads ());
+  depthwise (32, 112, 3, 1);
+  depthwise (96, 112, 3, 2);
+  depthwise (144, 56, 3, 1);
+  depthwise (576, 14, 3, 1);
+  depthwise (960, 7, 3, 1);
+  depthwise (672, 14, 5, 1);
+  pointwise (16, 96, 112);
+  pointwise (96, 576, 14);
+  pointwise (960, 320, 7);
+  stem (3, 32, 224);
+  return 0;
+}
