@@ -145,11 +145,8 @@ decode (GstOvBaseInference *base, GstBuffer *buffer, const GstVideoInfo *info,
   int n, entries;
   gboolean ok = TRUE;
 
-  if (!gst_ov_job_get_outputs (job, outs, names, 16, &n)) {
-    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED,
-        "the inference has no outputs");
+  if (!gst_ov_job_get_outputs (job, outs, names, 16, &n, error))
     return FALSE;
-  }
   results = object_id >= 0 ? g_ptr_array_new_with_free_func (
       (GDestroyNotify) gst_structure_free) : NULL;
   /* With model-proc: its entries. Without: every output, as a label when

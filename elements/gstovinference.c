@@ -34,17 +34,14 @@ decode (GstOvBaseInference *base, GstBuffer *buffer, const GstVideoInfo *info,
 {
   const char *model_name = gst_ov_base_inference_get_model_name (base);
   const char *id = gst_ov_base_inference_get_settings (base)->model_instance_id;
-  int n = ovi_request_get_n_outputs (job->slot->request);
+  int n = gst_ov_job_get_n_outputs (job);
 
   for (int i = 0; i < n; i++) {
     OviTensorView t;
     const char *name;
     GstStructure *s;
-    if (!ovi_request_get_output (job->slot->request, i, &name, &t)) {
-      g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED,
-          "output %d is missing", i);
+    if (!gst_ov_job_get_output (job, i, &name, &t, error))
       return FALSE;
-    }
     s = gst_ov_tensor_result (NULL, "inference_layer_name", name, model_name,
         &t, NULL);
     if (id)

@@ -200,8 +200,9 @@ decode_semantic (GstOvSegment *self, GstBuffer *buffer, const GstOvJob *job,
   GstStructure *s;
   int n;
 
-  if (!gst_ov_job_get_outputs (job, outs, names, MAX_OUTPUTS, &n)
-      || self->output >= n) {
+  if (!gst_ov_job_get_outputs (job, outs, names, MAX_OUTPUTS, &n, error))
+    return FALSE;
+  if (self->output >= n) {
     g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED,
         "the inference has no output %d", self->output);
     return FALSE;

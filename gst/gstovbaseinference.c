@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "gstovbatch.h"
 #include "gstovdevice.h"
 #include "gstovlandmarks.h"
 #include "gstovmemory.h"
@@ -57,6 +58,7 @@ typedef struct {
 
   /* Set in start(), read-only while streaming. */
   GstOvModelInstance *instance;
+  GstOvBatch batch;             /* the request being filled */
   GstOvModelProc *model_proc;
   gchar **labels;
   gchar *model_name;
@@ -211,15 +213,59 @@ gst_ov_job_attach (const GstOvJob *job, GstBuffer *buffer,
   return job->roi;
 }
 
+int
+gst_ov_job_get_n_outputs (const GstOvJob *job)
+{
+  return ovi_request_get_n_outputs (job->slot->request);
+}
+
+static gboolean
+is_detection_output (const OviTensorView *v)
+{
+  return v->rank == 4 && v->dims[0] == 1 && v->dims[1] == 1
+      && v->dims[3] == 7;
+}
+
+gboolean
+gst_ov_job_get_output (const GstOvJob *job, int index, const char **name,
+    OviTensorView *view, GError **error)
+{
+  int batch = job->slot->batch;
+  const char *output_name;
+  gsize image = 1;
+
+  if (!ovi_request_get_output (job->slot->request, index, &output_name,
+          view)) {
+    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED,
+        "the inference has no output %d", index);
+    return FALSE;
+  }
+  if (name)
+    *name = output_name;
+  if (batch == 1 || (view->dims[0] != batch && is_detection_output (view)))
+    return TRUE;
+  if (view->rank < 1 || view->dims[0] != batch) {
+    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED,
+        "output '%s' does not have the batch (%d) as its first dimension: "
+        "this model cannot run with batch-size %d", output_name, batch, batch);
+    return FALSE;
+  }
+  for (int d = 1; d < view->rank; d++)
+    image *= (gsize) view->dims[d];
+  view->dims[0] = 1;
+  view->data = (guint8 *) view->data
+      + (gsize) job->batch_index * image * ovi_dtype_size (view->dtype);
+  return TRUE;
+}
+
 gboolean
 gst_ov_job_get_outputs (const GstOvJob *job, OviTensorView *views,
-    const char **names, int max, int *n)
+    const char **names, int max, int *n, GError **error)
 {
-  int count = ovi_request_get_n_outputs (job->slot->request);
-  *n = MIN (count, max);
+  *n = MIN (gst_ov_job_get_n_outputs (job), max);
   for (int i = 0; i < *n; i++)
-    if (!ovi_request_get_output (job->slot->request, i,
-            names ? &names[i] : NULL, &views[i]))
+    if (!gst_ov_job_get_output (job, i, names ? &names[i] : NULL, &views[i],
+            error))
       return FALSE;
   return TRUE;
 }
@@ -314,6 +360,14 @@ on_device_event (OviCompiledModel *compiled, const OviDeviceEvent *event,
   }
 }
 
+/* DL Streamer's 0 is the device's choice: one image, as every device
+ * here runs best with requests in flight rather than bigger batches. */
+static int
+batch_size (GstOvBaseInference *self)
+{
+  return (int) MAX (PRIV (self)->s.batch_size, 1);
+}
+
 static void
 stop (GstOvBaseInference *self)
 {
@@ -322,6 +376,8 @@ stop (GstOvBaseInference *self)
     ovi_compiled_model_remove_listener (
         gst_ov_model_instance_get_compiled (p->instance), p->device_listener);
   p->device_listener = 0;
+  if (p->instance)
+    gst_ov_batch_close (&p->batch);
   gst_ov_model_instance_release (p->instance);
   p->instance = NULL;
   gst_ov_model_proc_free (p->model_proc);
@@ -338,6 +394,7 @@ start (GstOvBaseInference *self)
   GstOvBaseInferencePrivate *p = PRIV (self);
   GstOvBaseInferenceClass *klass = GST_OV_BASE_INFERENCE_GET_CLASS (self);
   GError *err = NULL;
+  guint n_slots;
   char *base;
 
   if (p->s.model == NULL || *p->s.model == '\0') {
@@ -348,12 +405,6 @@ start (GstOvBaseInference *self)
   if (!g_file_test (p->s.model, G_FILE_TEST_IS_REGULAR)) {
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
         ("Model file '%s' not found", p->s.model), (NULL));
-    return FALSE;
-  }
-  if (p->s.batch_size > 1) {
-    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
-        ("batch-size %u is not supported; use 1 (several frames are still "
-            "in flight with nireq)", p->s.batch_size), (NULL));
     return FALSE;
   }
   if (p->s.model_proc && *p->s.model_proc) {
@@ -384,7 +435,7 @@ start (GstOvBaseInference *self)
     GST_INFO_OBJECT (self, "device %s is run as AUTO: requests are spread "
         "over the devices by their speed and queues", p->s.device);
   p->instance = gst_ov_model_instance_acquire (p->s.model_instance_id,
-      p->s.model, p->s.device, (int) p->s.nireq, &err);
+      p->s.model, p->s.device, (int) p->s.nireq, batch_size (self), &err);
   if (p->instance == NULL) {
     if (g_error_matches (err, OVI_ERROR, OVI_ERROR_DEVICE))
       GST_ELEMENT_ERROR (self, LIBRARY, INIT,
@@ -397,6 +448,7 @@ start (GstOvBaseInference *self)
     stop (self);
     return FALSE;
   }
+  gst_ov_batch_bind (&p->batch, p->instance, self);
   p->started_reported = FALSE;
   p->device_listener = ovi_compiled_model_add_listener (
       gst_ov_model_instance_get_compiled (p->instance), on_device_event,
@@ -410,8 +462,10 @@ start (GstOvBaseInference *self)
     stop (self);
     return FALSE;
   }
-  /* Frames waiting for a request count against the queue too. */
-  p->max_queue = 2 * (guint) gst_ov_model_instance_get_n_slots (p->instance) + 2;
+  /* Frames waiting for a request count against the queue too: a batch
+   * being filled and one per request in flight, plus as many again. */
+  n_slots = (guint) gst_ov_model_instance_get_n_slots (p->instance);
+  p->max_queue = (n_slots + 1) * (guint) batch_size (self) + n_slots + 1;
   p->frame_count = 0;
   GST_INFO_OBJECT (self, "model %s, %d requests", p->s.model,
       gst_ov_model_instance_get_n_slots (p->instance));
@@ -437,20 +491,22 @@ job_finish (GstOvBaseInference *self, GstBuffer *buffer,
 
   if (job->slot == NULL)
     return;
-  if (!ovi_request_wait (job->slot->request, &err)) {
-    if (decode && error && *error == NULL)
-      *error = err;
-    else
-      g_error_free (err);
-  } else {
+  /* Dropped jobs need not wait: the request is waited for before it goes
+   * back to the pool. A flush cancels waiting for a batch to fill. */
+  if (decode && gst_ov_batch_wait (&p->batch, job->slot, &p->flushing,
+          &err)) {
     if (g_atomic_int_compare_and_exchange (&p->started_reported, FALSE,
             TRUE))
       gst_ov_device_post (GST_ELEMENT (self), GST_OV_DEVICE_STARTED,
           gst_ov_job_get_device (job), NULL, NULL);
-    if (decode && (error == NULL || *error == NULL))
+    if (error == NULL || *error == NULL)
       klass->decode (self, buffer, info, job, error);
+  } else if (err && error && *error == NULL) {
+    *error = err;
+  } else {
+    g_clear_error (&err);
   }
-  gst_ov_model_instance_push_slot (p->instance, self, job->slot);
+  gst_ov_batch_done (&p->batch, job->slot);
   job->slot = NULL;
 }
 
@@ -551,6 +607,22 @@ src_loop (gpointer data)
   }
 }
 
+/* Submits a partly filled batch before the streaming thread waits for
+ * the frames queued (or lets them out of order with an event): nothing
+ * else would complete it. */
+static gboolean
+flush_batch (GstOvBaseInference *self)
+{
+  GstOvBaseInferencePrivate *p = PRIV (self);
+  GError *err = NULL;
+  if (p->instance == NULL || gst_ov_batch_flush (&p->batch, &err))
+    return TRUE;
+  GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Inference failed"),
+      ("%s", err->message));
+  g_error_free (err);
+  return FALSE;
+}
+
 static GstFlowReturn
 enqueue (GstOvBaseInference *self, Entry *e)
 {
@@ -558,6 +630,16 @@ enqueue (GstOvBaseInference *self, Entry *e)
   GstFlowReturn ret;
 
   g_mutex_lock (&p->lock);
+  if (p->srcresult == GST_FLOW_OK && !p->flushing
+      && g_queue_get_length (&p->queue) >= p->max_queue) {
+    /* The frames that fill the queue may wait for the open batch. */
+    g_mutex_unlock (&p->lock);
+    if (!flush_batch (self)) {
+      entry_free (self, e);
+      return GST_FLOW_ERROR;
+    }
+    g_mutex_lock (&p->lock);
+  }
   while (p->srcresult == GST_FLOW_OK && !p->flushing
       && g_queue_get_length (&p->queue) >= p->max_queue)
     g_cond_wait (&p->cond, &p->lock);
@@ -612,8 +694,34 @@ align_to_landmarks (const GstOvModelProc *mp,
   g_free (pts);
 }
 
-/* Starts one inference; a pool exhausted by this very frame's own jobs is
- * relieved by finishing its oldest job here. */
+/* Opens a request for the next batch; a pool exhausted by this very
+ * frame's own jobs (all in batches already submitted) is relieved by
+ * finishing its oldest job here. */
+static GstFlowReturn
+open_batch (GstOvBaseInference *self, Entry *e, GError **error)
+{
+  GstOvBaseInferencePrivate *p = PRIV (self);
+  GstOvSlot *slot;
+  guint oldest = 0;
+
+  while ((slot = gst_ov_model_instance_try_pop_slot (p->instance, self)) == NULL) {
+    if (oldest < e->jobs->len) {
+      job_finish (self, e->buffer, &e->info,
+          &g_array_index (e->jobs, GstOvJob, oldest++), TRUE, error);
+      if (*error)
+        return GST_FLOW_ERROR;
+      continue;
+    }
+    slot = gst_ov_model_instance_pop_slot (p->instance, self, &p->flushing);
+    if (slot == NULL)
+      return GST_FLOW_FLUSHING;
+    break;
+  }
+  gst_ov_batch_open (&p->batch, slot);
+  return GST_FLOW_OK;
+}
+
+/* Adds one image to the batch, which starts once full. */
 static GstFlowReturn
 submit (GstOvBaseInference *self, Entry *e, const GstOvPreprocPlanes *frame,
     const GstVideoRectangle *region, GstVideoRegionOfInterestMeta *roi)
@@ -621,34 +729,29 @@ submit (GstOvBaseInference *self, Entry *e, const GstOvPreprocPlanes *frame,
   GstOvBaseInferencePrivate *p = PRIV (self);
   GstOvJob job = { 0 };
   GError *err = NULL;
-  guint oldest = 0;
+  GstFlowReturn ret;
+  void *input;
+  gboolean started;
 
-  while ((job.slot = gst_ov_model_instance_try_pop_slot (p->instance, self)) == NULL) {
-    if (oldest < e->jobs->len) {
-      job_finish (self, e->buffer, &e->info,
-          &g_array_index (e->jobs, GstOvJob, oldest++), TRUE, &err);
-      if (err)
-        goto failed;
-      continue;
-    }
-    job.slot = gst_ov_model_instance_pop_slot (p->instance, self, &p->flushing);
-    if (job.slot == NULL)
-      return GST_FLOW_FLUSHING;
-    break;
+  while ((job.slot = gst_ov_batch_get_open (&p->batch)) == NULL) {
+    ret = open_batch (self, e, &err);
+    if (err)
+      goto failed;
+    if (ret != GST_FLOW_OK)
+      return ret;
   }
   job.region = *region;
   job.roi = roi;
-  if (!gst_ov_preproc_run_planes (&p->preproc, frame, region,
-          job.slot->input, &job.transform)) {
-    /* An empty or off-frame region: nothing to infer. */
-    gst_ov_model_instance_push_slot (p->instance, self, job.slot);
+  input = gst_ov_batch_next_image (&p->batch, &job.batch_index);
+  /* An empty or off-frame region: nothing to infer. */
+  if (!gst_ov_preproc_run_planes (&p->preproc, frame, region, input,
+          &job.transform))
     return GST_FLOW_OK;
-  }
-  if (!ovi_request_infer_async (job.slot->request, NULL, NULL, &err)) {
-    gst_ov_model_instance_push_slot (p->instance, self, job.slot);
-    goto failed;
-  }
+  /* Its job is counted either way: the frame's release finishes it. */
+  started = gst_ov_batch_add (&p->batch, &err);
   g_array_append_val (e->jobs, job);
+  if (!started)
+    goto failed;
   return GST_FLOW_OK;
 
 failed:
@@ -824,6 +927,8 @@ set_flushing (GstOvBaseInference *self, gboolean flushing)
   g_mutex_unlock (&p->lock);
   if (flushing && p->instance)
     gst_ov_model_instance_wake (p->instance);
+  if (flushing)
+    gst_ov_batch_wake (&p->batch);
 }
 
 #ifdef HAVE_GST_VA
@@ -924,7 +1029,12 @@ sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
   }
   if (!GST_EVENT_IS_SERIALIZED (event))
     return gst_pad_event_default (pad, parent, event);
-  /* Serialized: after the frames before it. */
+  /* Serialized: after the frames before it, which must not wait for
+   * more to fill their batch. */
+  if (!flush_batch (self)) {
+    gst_event_unref (event);
+    return FALSE;
+  }
   e = g_new0 (Entry, 1);
   e->event = event;
   /* Refused only while flushing or after the task stopped on an error;
@@ -944,6 +1054,8 @@ sink_query (GstPad *pad, GstObject *parent, GstQuery *query)
 #endif
   if (GST_QUERY_IS_SERIALIZED (query)) {
     /* Answered downstream only once the frames before it have left. */
+    if (!flush_batch (self))
+      return FALSE;
     g_mutex_lock (&p->lock);
     while (!g_queue_is_empty (&p->queue) && !p->flushing
         && p->srcresult == GST_FLOW_OK)
@@ -969,11 +1081,15 @@ src_query (GstPad *pad, GstObject *parent, GstQuery *query)
     if (!gst_pad_peer_query (p->sinkpad, query))
       return FALSE;
     gst_query_parse_latency (query, &live, &min, &max);
-    /* Up to max_queue frames wait here: that much more may be buffered. */
-    if (max != GST_CLOCK_TIME_NONE && p->have_info
-        && GST_VIDEO_INFO_FPS_N (&p->info) > 0)
-      max += gst_util_uint64_scale (p->max_queue * GST_SECOND,
+    if (p->have_info && GST_VIDEO_INFO_FPS_N (&p->info) > 0) {
+      GstClockTime frame = gst_util_uint64_scale (GST_SECOND,
           GST_VIDEO_INFO_FPS_D (&p->info), GST_VIDEO_INFO_FPS_N (&p->info));
+      /* A batch's first frame waits for the rest of it. */
+      min += (batch_size (self) - 1) * frame;
+      /* Up to max_queue frames wait here: that much more may be buffered. */
+      if (max != GST_CLOCK_TIME_NONE)
+        max += p->max_queue * frame;
+    }
     GST_DEBUG_OBJECT (self, "latency min %" GST_TIME_FORMAT " max %"
         GST_TIME_FORMAT, GST_TIME_ARGS (min), GST_TIME_ARGS (max));
     gst_query_set_latency (query, live, min, max);
@@ -1145,6 +1261,7 @@ finalize (GObject *object)
   g_free (p->s.model_instance_id);
   g_mutex_clear (&p->lock);
   g_cond_clear (&p->cond);
+  gst_ov_batch_clear (&p->batch);
 #ifdef HAVE_GST_VA
   gst_clear_object (&p->va_display);
 #endif
@@ -1201,8 +1318,10 @@ gst_ov_base_inference_class_init (GstOvBaseInferenceClass *klass)
           0, 1024, DEFAULT_NIREQ, rw));
   g_object_class_install_property (gobject_class, PROP_BATCH_SIZE,
       g_param_spec_uint ("batch-size", "Batch size",
-          "Frames per inference (0: the device's choice, which is 1; only 1 "
-          "is supported)", 0, 1024,
+          "Frames (or regions, with roi-list) per inference: they wait until "
+          "the batch is full, or for an event. The model's batch dimension "
+          "must be dynamic or this size (0: the device's choice, which is 1)",
+          0, 1024,
           DEFAULT_BATCH_SIZE, rw));
   g_object_class_install_property (gobject_class, PROP_INFERENCE_INTERVAL,
       g_param_spec_uint ("inference-interval", "Inference interval",
@@ -1241,6 +1360,7 @@ gst_ov_base_inference_init (GstOvBaseInference *self)
   p->s.inference_region = GST_OV_REGION_FULL_FRAME;
   g_mutex_init (&p->lock);
   g_cond_init (&p->cond);
+  gst_ov_batch_init (&p->batch);
   g_queue_init (&p->queue);
   p->srcresult = GST_FLOW_FLUSHING;
   p->flushing = TRUE;

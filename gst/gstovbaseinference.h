@@ -27,6 +27,7 @@ typedef enum {
 /* One inference: a region of a frame and the request running it. */
 typedef struct {
   GstOvSlot *slot;
+  int batch_index;              /* its image in the slot's batch */
   GstVideoRectangle region;     /* frame pixels */
   /* The ROI inferred on (its meta lives as long as the frame, which the
    * element owns until it is pushed), NULL for the full frame. */
@@ -90,9 +91,16 @@ const GstOvPreprocParams *gst_ov_base_inference_get_preproc (
 /* The device that ran the job's inference ("CPU", "GPU.0"). */
 const gchar *gst_ov_job_get_device (const GstOvJob *job);
 
-/* The request's outputs as views (n <= OVI limits), FALSE on error. */
+/* The job's part of its request's output `index`: with batch-size > 1,
+ * its image's slice of the batch (outputs whose first dimension is not
+ * the batch are an error, except DetectionOutput's [1, 1, N, 7], which
+ * stays whole: its rows name their image). FALSE with `error` set. */
+gboolean gst_ov_job_get_output (const GstOvJob *job, int index,
+    const char **name, OviTensorView *view, GError **error);
+/* The first `max` of them (*n set). */
 gboolean gst_ov_job_get_outputs (const GstOvJob *job, OviTensorView *views,
-    const char **names, int max, int *n);
+    const char **names, int max, int *n, GError **error);
+int gst_ov_job_get_n_outputs (const GstOvJob *job);
 
 /* For subclasses' init: a different default region (ovclassify). */
 void gst_ov_base_inference_set_region (GstOvBaseInference *self,

@@ -83,13 +83,15 @@ gst_ov_job_add_detections (GstOvBaseInference *base, const GstOvJob *job,
   int n;
   gboolean ok;
 
-  if (!gst_ov_job_get_outputs (job, outs, names, MAX_OUTPUTS, &n)) {
-    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED,
-        "the inference has no outputs");
+  OvDetectParams image_params = *params;
+
+  if (!gst_ov_job_get_outputs (job, outs, names, MAX_OUTPUTS, &n, error))
     return FALSE;
-  }
+  /* A batch's DetectionOutput lists every image's boxes. */
+  image_params.by_image = job->slot->batch > 1;
+  image_params.image_id = job->batch_index;
   dets = g_array_new (FALSE, FALSE, sizeof (OvDetection));
-  ok = ov_converter_detect (kind, outs, n, params, dets, error);
+  ok = ov_converter_detect (kind, outs, n, &image_params, dets, error);
   /* Checked by ov_converter_detect already. */
   if (ok && kind == OV_CONVERTER_YOLO_V8_SEG)
     ov_yolo_seg_layout (outs, n, &seg, NULL);

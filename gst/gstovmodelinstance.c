@@ -6,6 +6,7 @@ struct _GstOvModelInstance {
   gint refcount;            /* under instances_lock */
   char *id;                 /* NULL: private */
   char *path;
+  int batch;
   OviModel *model;
   OviCompiledModel *compiled;
 
@@ -28,6 +29,7 @@ slot_free (gpointer data)
   GstOvSlot *s = data;
   if (s->request)
     ovi_request_free (s->request);
+  g_clear_error (&s->start_error);
   g_free (s->input);
   g_free (s);
 }
@@ -62,9 +64,16 @@ add_slots (GstOvModelInstance *inst, int n, GError **error)
     g_set_error (error, OVI_ERROR, OVI_ERROR_INVALID, "the model has no input");
     return FALSE;
   }
-  /* A dynamic batch is one image; other dynamic sizes need the frame. */
+  /* A dynamic batch takes batch-size; other dynamic sizes need the frame. */
   if (info.rank >= 1 && info.dims[0] < 0)
-    info.dims[0] = 1;
+    info.dims[0] = inst->batch;
+  if (info.rank >= 1 && info.dims[0] != inst->batch) {
+    g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
+        "input '%s' has a fixed batch of %" G_GINT64_FORMAT ", not "
+        "batch-size %d: export the model with a dynamic batch dimension "
+        "(or that batch)", name, (gint64) info.dims[0], inst->batch);
+    return FALSE;
+  }
   for (int d = 0; d < info.rank; d++) {
     if (info.dims[d] <= 0) {
       g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
@@ -90,6 +99,8 @@ add_slots (GstOvModelInstance *inst, int n, GError **error)
     s->input = g_malloc0 (count * ovi_dtype_size (info.dtype));
     s->input_view = info;
     s->input_view.data = s->input;
+    s->batch = inst->batch;
+    s->image_bytes = count / (gsize) inst->batch * ovi_dtype_size (info.dtype);
     if (!ovi_request_set_input_by_index (s->request, 0, &s->input_view, error))
       return FALSE;
     g_ptr_array_add (inst->free_slots, s);
@@ -99,12 +110,13 @@ add_slots (GstOvModelInstance *inst, int n, GError **error)
 
 static GstOvModelInstance *
 instance_new (const char *id, const char *path, const char *device, int nireq,
-    GError **error)
+    int batch, GError **error)
 {
   GstOvModelInstance *inst = g_new0 (GstOvModelInstance, 1);
   OviCompileConfig config = { 0 };
 
   inst->refcount = 1;
+  inst->batch = batch;
   inst->id = g_strdup (id);
   inst->path = g_strdup (path);
   g_mutex_init (&inst->lock);
@@ -139,12 +151,12 @@ fail:
 
 GstOvModelInstance *
 gst_ov_model_instance_acquire (const char *id, const char *path,
-    const char *device, int nireq, GError **error)
+    const char *device, int nireq, int batch, GError **error)
 {
   GstOvModelInstance *inst;
 
   if (id == NULL || *id == '\0')
-    return instance_new (NULL, path, device, nireq, error);
+    return instance_new (NULL, path, device, nireq, batch, error);
 
   /* Held while compiling, so two elements starting together with one id
    * compile the model once. */
@@ -157,6 +169,11 @@ gst_ov_model_instance_acquire (const char *id, const char *path,
       g_set_error (error, OVI_ERROR, OVI_ERROR_ARGUMENT,
           "model-instance-id '%s' already holds model '%s', not '%s'", id,
           inst->path, path);
+      inst = NULL;
+    } else if (inst->batch != batch) {
+      g_set_error (error, OVI_ERROR, OVI_ERROR_ARGUMENT,
+          "model-instance-id '%s' runs batches of %d, not %d", id,
+          inst->batch, batch);
       inst = NULL;
     } else {
       /* Every user needs a slot of its own (slot_allowed); requests are
@@ -175,7 +192,7 @@ gst_ov_model_instance_acquire (const char *id, const char *path,
       }
     }
   } else {
-    inst = instance_new (id, path, device, nireq, error);
+    inst = instance_new (id, path, device, nireq, batch, error);
     if (inst)
       g_hash_table_insert (instances, inst->id, inst);
   }

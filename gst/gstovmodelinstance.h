@@ -11,22 +11,34 @@ G_BEGIN_DECLS
 
 typedef struct _GstOvModelInstance GstOvModelInstance;
 
-/* One request of the pool with the input tensor it owns. */
+/* One request of the pool with the input tensor it owns: `batch` images
+ * of `image_bytes` each. */
 typedef struct {
   OviRequest *request;
   void *input;              /* the first input's elements, dense */
   OviTensorView input_view; /* shape and type of `input` */
+  int batch;                /* input_view.dims[0] */
+  gsize image_bytes;
+
+  /* The batch being gathered in it (gstovbatch.h): written only by the
+   * element holding the slot, under its GstOvBatch lock. */
+  int filled;               /* images written */
+  int pending;              /* jobs on it not finished yet */
+  gboolean started;         /* submitted (or refused: start_error) */
+  GError *start_error;
 } GstOvSlot;
 
 /* Loads and compiles `model_path` for `device` (any ovi_compile string:
  * "CPU", "AUTO", "gpu,cpu") with `nireq` requests (0: the device's
- * optimal number), or returns the instance already shared under
- * `instance_id` (NULL or "": never shared). A shared instance must name
- * the same model file and keeps the device of the element that created
- * it; each user adds a request when there are not more requests than
- * users. */
+ * optimal number) of `batch` images each, or returns the instance already
+ * shared under `instance_id` (NULL or "": never shared). A shared
+ * instance must name the same model file and batch, and keeps the device
+ * of the element that created it; each user adds a request when there are
+ * not more requests than users. The model's batch dimension must be
+ * dynamic or equal to `batch`. */
 GstOvModelInstance *gst_ov_model_instance_acquire (const char *instance_id,
-    const char *model_path, const char *device, int nireq, GError **error);
+    const char *model_path, const char *device, int nireq, int batch,
+    GError **error);
 void gst_ov_model_instance_release (GstOvModelInstance *inst);
 
 OviModel *gst_ov_model_instance_get_model (GstOvModelInstance *inst);

@@ -45,7 +45,8 @@ ov_detection_append (GArray *out, float x0, float y0, float x1, float y1,
 }
 
 /* [1, 1, N, 7]: image_id, label, confidence, box normalized to the input;
- * an image_id below 0 ends the list. */
+ * an image_id below 0 ends the list. A batch lists all its images' rows
+ * there; without one, every row is the single image's. */
 static gboolean
 detection_output (const OviTensorView *t, const OvDetectParams *p,
     GArray *out, GError **error)
@@ -60,6 +61,8 @@ detection_output (const OviTensorView *t, const OvDetectParams *p,
   for (gsize i = 0; i < n; i++, x += 7) {
     if (x[0] < 0.0f)
       break;
+    if (p->by_image && x[0] != (float) p->image_id)
+      continue;
     if (!(x[2] >= p->threshold))    /* NaN fails too */
       continue;
     ov_detection_append (out, x[3] * p->input_width, x[4] * p->input_height,

@@ -113,6 +113,9 @@ typedef struct {
   int input_width, input_height;
   const OvBoxesScoresParams *boxes_scores;  /* NULL: defaults */
   const OvYoloGridParams *yolo_grid;        /* needed for raw YOLO grids */
+  /* A batch's DetectionOutput: only the rows of image `image_id`. */
+  gboolean by_image;
+  int image_id;
 } OvDetectParams;
 
 /* Appends detections (OvDetection) decoded from the outputs. FALSE with

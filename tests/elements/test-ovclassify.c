@@ -150,6 +150,52 @@ test_full_frame_labels (void)
   g_free (launch);
 }
 
+/* halves, mirrored: blue on the left, red on the right. */
+static void
+swapped_halves (int x, int y, guint8 rgb[3], gpointer data)
+{
+  halves (GST_VIDEO_INFO_WIDTH ((GstVideoInfo *) data) - 1 - x, y, rgb,
+      GINT_TO_POINTER (GST_VIDEO_INFO_WIDTH ((GstVideoInfo *) data)));
+}
+
+/* Regions batched across frames (three per inference, two per frame)
+ * with a single request: a frame's later regions need the request its
+ * earlier ones still hold, so that one is finished first. Odd frames swap
+ * the colors: results must land on their own regions. */
+static void
+test_batch_rois (void)
+{
+  GstVideoInfo info;
+  char *launch = g_strdup_printf ("ovclassify model=%s model-proc=%s "
+      "batch-size=3 nireq=1", ov_test_model ("classify-batch.onnx"),
+      ov_test_model ("classify.json"));
+  GstHarness *h;
+  const int n = 5;
+
+  ov_test_video_info (&info, GST_VIDEO_FORMAT_BGRx, 96, 40);
+  h = ov_test_harness (launch, &info);
+  for (int i = 0; i < n; i++) {
+    GstBuffer *in = frame_with_rois (&info);
+    if (i % 2) {
+      GstBuffer *swapped = ov_test_frame (&info, swapped_halves, &info);
+      /* Same regions, mirrored pixels. */
+      gst_buffer_copy_into (swapped, in, GST_BUFFER_COPY_META, 0, -1);
+      gst_buffer_unref (in);
+      in = swapped;
+    }
+    g_assert_cmpint (gst_harness_push (h, in), ==, GST_FLOW_OK);
+  }
+  g_assert_true (gst_harness_push_event (h, gst_event_new_eos ()));
+  for (int i = 0; i < n; i++) {
+    GstBuffer *out = gst_harness_pull (h);
+    g_assert_cmpstr (color_of (out, 0), ==, i % 2 ? "blue" : "red");
+    g_assert_cmpstr (color_of (out, 1), ==, i % 2 ? "red" : "blue");
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (h);
+  g_free (launch);
+}
+
 /* Tracked objects: with reclassify-interval=3 the second and third
  * sightings reuse the first result even when the pixels change. */
 static void
@@ -281,6 +327,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ovclassify/object-class", test_object_class);
   g_test_add_func ("/ovclassify/full-frame-labels", test_full_frame_labels);
   g_test_add_func ("/ovclassify/reclassify", test_reclassify);
+  g_test_add_func ("/ovclassify/batch-rois", test_batch_rois);
   g_test_add_func ("/ovclassify/bad-model-proc", test_bad_model_proc);
   g_test_add_func ("/ovclassify/landmark-points", test_landmark_points);
   g_test_add_func ("/ovclassify/alignment", test_alignment);

@@ -317,6 +317,75 @@ test_order (void)
   }
 }
 
+/* batch-size: frames wait until their batch is full (or an event comes),
+ * and each gets its own image's results. Frames cycle white, light gray
+ * and black: 4, 3 and 0 boxes above 0.5 on detect-yolov8-batch. */
+static void
+test_batch (void)
+{
+  static const guint8 levels[] = { 255, 191, 0 };
+  static const guint expected[] = { 4, 3, 0 };
+  GstVideoInfo info;
+  char *launch = g_strdup_printf ("ovdetect model=%s model-proc=%s "
+      "threshold=0.5 batch-size=4 nireq=2",
+      ov_test_model ("detect-yolov8-batch.onnx"),
+      ov_test_model ("detect-yolov8.json"));
+  GstHarness *h;
+  const int n = 10;
+
+  ov_test_video_info (&info, GST_VIDEO_FORMAT_RGB, 64, 64);
+  h = ov_test_harness (launch, &info);
+  for (int i = 0; i < n; i++) {
+    guint8 v = levels[i % 3];
+    GstBuffer *in = ov_test_solid_frame (&info, v, v, v);
+    GST_BUFFER_PTS (in) = i * GST_SECOND / 30;
+    g_assert_cmpint (gst_harness_push (h, in), ==, GST_FLOW_OK);
+  }
+  for (int i = 0; i < n; i++) {
+    GstBuffer *out;
+    if (i == 8) {
+      /* Two full batches left; the last two frames wait for more. */
+      g_usleep (100 * 1000);
+      g_assert_null (gst_harness_try_pull (h));
+      g_assert_true (gst_harness_push_event (h, gst_event_new_eos ()));
+    }
+    out = gst_harness_pull (h);
+    g_assert_nonnull (out);
+    g_assert_cmpuint (GST_BUFFER_PTS (out), ==, i * GST_SECOND / 30);
+    g_assert_cmpuint (ov_test_count_rois (out), ==, expected[i % 3]);
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (h);
+  g_free (launch);
+}
+
+/* DetectionOutput of a batch lists every image's boxes under its image
+ * id: each frame gets only its own (white 2 boxes, black 1). */
+static void
+test_batch_detection_output (void)
+{
+  static const guint8 levels[] = { 255, 0, 0, 255, 255 };
+  GstVideoInfo info;
+  char *launch = g_strdup_printf ("ovdetect model=%s model-proc=%s "
+      "batch-size=2", ov_test_model ("detect-ssd-batch2.onnx"),
+      ov_test_model ("detect-ssd.json"));
+  GstHarness *h;
+
+  ov_test_video_info (&info, GST_VIDEO_FORMAT_BGRx, 64, 48);
+  h = ov_test_harness (launch, &info);
+  for (gsize i = 0; i < G_N_ELEMENTS (levels); i++)
+    g_assert_cmpint (gst_harness_push (h, ov_test_solid_frame (&info,
+                levels[i], levels[i], levels[i])), ==, GST_FLOW_OK);
+  g_assert_true (gst_harness_push_event (h, gst_event_new_eos ()));
+  for (gsize i = 0; i < G_N_ELEMENTS (levels); i++) {
+    GstBuffer *out = gst_harness_pull (h);
+    g_assert_cmpuint (ov_test_count_rois (out), ==, levels[i] ? 2 : 1);
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (h);
+  g_free (launch);
+}
+
 static void
 test_inference_interval (void)
 {
@@ -427,8 +496,11 @@ test_errors (void)
   /* A classifier's outputs fit no detection converter. */
   expect_error (ov_test_model ("classify.onnx"), NULL, NULL,
       "no detection converter");
+  /* Fixed batches must match batch-size. */
   expect_error (ov_test_model ("detect-ssd.onnx"), "batch-size", "4",
-      "batch-size");
+      "fixed batch of 1, not batch-size 4");
+  expect_error (ov_test_model ("detect-ssd-batch2.onnx"), NULL, NULL,
+      "fixed batch of 2, not batch-size 1");
   /* Recognized as raw YOLO grids without model-proc, but no anchors. */
   expect_error (ov_test_model ("detect-yolov5-grid.onnx"), NULL, NULL,
       "need `anchors`");
@@ -497,6 +569,9 @@ main (int argc, char **argv)
   g_test_add_func ("/ovdetect/yolov5-grid", test_yolov5_grid);
   g_test_add_func ("/ovdetect/anchor-errors", test_anchor_errors);
   g_test_add_func ("/ovdetect/order", test_order);
+  g_test_add_func ("/ovdetect/batch", test_batch);
+  g_test_add_func ("/ovdetect/batch-detection-output",
+      test_batch_detection_output);
   g_test_add_func ("/ovdetect/inference-interval", test_inference_interval);
   g_test_add_func ("/ovdetect/eos-and-flush", test_eos_and_flush);
   g_test_add_func ("/ovdetect/shared-pool-preroll", test_shared_pool_preroll);

@@ -131,6 +131,67 @@ test_shared_instance (void)
   g_free (l1);
 }
 
+/* Batches: each frame gets its own image's slice of the outputs; a model
+ * whose output merges the batch is an error on the bus, not a wrong
+ * answer; a shared instance keeps one batch size. */
+static void
+test_batch (void)
+{
+  GstVideoInfo info;
+  char *launch = g_strdup_printf ("ovinference model=%s batch-size=3 "
+      "model-instance-id=batch3", ov_test_model ("classify-batch.onnx"));
+  GstHarness *h;
+  GstElement *e;
+  GstBus *bus;
+  GstMessage *msg;
+  GError *err = NULL;
+  char *msg_text;
+
+  ov_test_video_info (&info, GST_VIDEO_FORMAT_RGB, 16, 16);
+  h = ov_test_harness (launch, &info);
+  for (int i = 0; i < 4; i++)
+    gst_harness_push (h, ov_test_solid_frame (&info, 0, 0, 10 * i));
+  gst_harness_push_event (h, gst_event_new_eos ());
+  for (int i = 0; i < 4; i++) {
+    GstBuffer *out = gst_harness_pull (h);
+    gsize size;
+    const float *prob = gst_ov_tensor_structure_get_data (first_tensor (out),
+        &size);
+    g_assert_cmpuint (size, ==, 3 * sizeof (float));
+    g_assert_cmpfloat_with_epsilon (prob[0], 10 * i, 1e-4);
+    gst_buffer_unref (out);
+  }
+
+  e = gst_element_factory_make ("ovinference", NULL);
+  g_object_set (e, "model", ov_test_model ("classify-batch.onnx"),
+      "model-instance-id", "batch3", "batch-size", 2, NULL);
+  msg_text = ov_test_expect_start_error (e);
+  g_assert_nonnull (strstr (msg_text, "runs batches of 3, not 2"));
+  g_free (msg_text);
+  gst_object_unref (e);
+  gst_harness_teardown (h);
+  g_free (launch);
+
+  launch = g_strdup_printf ("ovinference model=%s batch-size=2",
+      ov_test_model ("batch-merged.onnx"));
+  h = ov_test_harness (launch, &info);
+  bus = gst_bus_new ();
+  gst_element_set_bus (h->element, bus);
+  gst_harness_push (h, ov_test_solid_frame (&info, 1, 2, 3));
+  gst_harness_push (h, ov_test_solid_frame (&info, 1, 2, 3));
+  msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND, GST_MESSAGE_ERROR);
+  g_assert_nonnull (msg);
+  gst_message_parse_error (msg, &err, &msg_text);
+  g_assert_nonnull (strstr (msg_text, "'merged' does not have the batch (2)"));
+  g_error_free (err);
+  g_free (msg_text);
+  gst_message_unref (msg);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+  g_free (launch);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -138,5 +199,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ovinference/identity", test_identity);
   g_test_add_func ("/ovinference/nhwc-u8-rois", test_nhwc_u8_rois);
   g_test_add_func ("/ovinference/shared-instance", test_shared_instance);
+  g_test_add_func ("/ovinference/batch", test_batch);
   return ov_test_run ();
 }

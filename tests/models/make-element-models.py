@@ -29,8 +29,8 @@ def const(name, array):
     return numpy_helper.from_array(np.asarray(array, np.float32), name)
 
 
-def image_input(h, w, c=3):
-    return helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, c, h, w])
+def image_input(h, w, c=3, batch=1):
+    return helper.make_tensor_value_info("image", TensorProto.FLOAT, [batch, c, h, w])
 
 
 # The image's mean brightness (inputs scaled to 0..1 by model-proc) as a
@@ -214,6 +214,55 @@ with open(os.path.join(out, "classify-aligned.json"), "w") as f:
                                     "converter": "label", "method": "max",
                                     "labels": ["red", "green", "blue"]}]},
               f, indent=2)
+
+# classify-batch: classify with a dynamic batch ("N"): prob [N, 3].
+save([helper.make_node("ReduceMean", ["image"], ["m"], axes=[2, 3], keepdims=0)]
+     + [helper.make_node("Identity", ["m"], ["prob"])],
+     "classify-batch", [image_input(16, 16, batch="N")],
+     [helper.make_tensor_value_info("prob", TensorProto.FLOAT, ["N", 3])], [])
+
+# batch-merged: a dynamic batch averaged into one [1, 3, 1, 1] output,
+# which no image of the batch can claim.
+save([helper.make_node("ReduceMean", ["image"], ["merged"], axes=[0, 2, 3],
+                       keepdims=1)],
+     "batch-merged", [image_input(16, 16, batch="N")],
+     [helper.make_tensor_value_info("merged", TensorProto.FLOAT, [1, 3, 1, 1])], [])
+
+# detect-yolov8-batch: detect-yolov8 per image of a dynamic batch: each
+# image's scores scale with its own brightness, [N, 6, 8].
+save([helper.make_node("ReduceMean", ["image"], ["mean"], axes=[1, 2, 3],
+                       keepdims=1),
+      helper.make_node("Reshape", ["mean", "shape_n11"], ["m1"]),
+      helper.make_node("Mul", ["m1", "scale"], ["ms"]),
+      helper.make_node("Add", ["ms", "keep"], ["factor"]),
+      helper.make_node("Mul", ["cand", "factor"], ["output0"])],
+     "detect-yolov8-batch", [image_input(64, 64, batch="N")],
+     [helper.make_tensor_value_info("output0", TensorProto.FLOAT, ["N", 6, 8])],
+     [const("cand", cand), const("scale", scale), const("keep", keep),
+      numpy_helper.from_array(np.array([-1, 1, 1], np.int64), "shape_n11")])
+
+# detect-ssd-batch2: DetectionOutput for a fixed batch of 2, [1, 1, 5, 7]:
+# rows 0-1 are image 0's (detect-ssd's two boxes), rows 2-3 image 1's,
+# then the end; each image's second box gains 0.5 * its own brightness.
+rows = np.array([[0, 1, 0.9, 0.10, 0.20, 0.50, 0.60],
+                 [0, 2, 0.3, 0.50, 0.50, 0.90, 0.80],
+                 [1, 1, 0.9, 0.10, 0.20, 0.50, 0.60],
+                 [1, 2, 0.3, 0.50, 0.50, 0.90, 0.80],
+                 [-1, 0, 0, 0, 0, 0, 0]], np.float32)
+spread = np.zeros((2, 35), np.float32)
+spread[0, 1 * 7 + 2] = 0.5
+spread[1, 3 * 7 + 2] = 0.5
+save([helper.make_node("ReduceMean", ["image"], ["mean"], axes=[1, 2, 3],
+                       keepdims=0),
+      helper.make_node("Reshape", ["mean", "shape_12"], ["m12"]),
+      helper.make_node("MatMul", ["m12", "spread"], ["gain"]),
+      helper.make_node("Reshape", ["gain", "shape_out"], ["gain4"]),
+      helper.make_node("Add", ["gain4", "rows"], ["detection_out"])],
+     "detect-ssd-batch2", [image_input(32, 32, batch=2)],
+     [helper.make_tensor_value_info("detection_out", TensorProto.FLOAT, [1, 1, 5, 7])],
+     [const("rows", rows.reshape(1, 1, 5, 7)), const("spread", spread),
+      numpy_helper.from_array(np.array([1, 2], np.int64), "shape_12"),
+      numpy_helper.from_array(np.array([1, 1, 5, 7], np.int64), "shape_out")])
 
 # landmarks: two fixed points (0.25, 0.25) and (0.75, 0.5) of the 16x16
 # input (the input's mean times 0 keeps the graph input-dependent).
