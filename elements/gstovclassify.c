@@ -19,6 +19,7 @@
  */
 #include "gstovclassify.h"
 
+#include "gstovanalytics.h"
 #include "gstovlandmarks.h"
 #include "gstovmeta.h"
 #include "gstovresults.h"
@@ -105,9 +106,12 @@ want_region (GstOvBaseInference *base, GstBuffer *buffer,
   c = g_hash_table_lookup (self->cache, GINT_TO_POINTER (id));
   if (c && (self->reclassify_interval == 0
           || c->reused + 1 < self->reclassify_interval)) {
-    for (guint i = 0; i < c->results->len; i++)
+    for (guint i = 0; i < c->results->len; i++) {
+      const GstStructure *result = g_ptr_array_index (c->results, i);
+      gst_ov_analytics_add_result (buffer, roi, result);
       gst_video_region_of_interest_meta_add_param (roi,
-          gst_structure_copy (g_ptr_array_index (c->results, i)));
+          gst_structure_copy (result));
+    }
     c->reused++;
     infer = FALSE;
   }

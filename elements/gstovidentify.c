@@ -62,6 +62,7 @@
 #include <gst/video/video.h>
 #include <string.h>
 
+#include "gstovanalytics.h"
 #include "gstovmeta.h"
 #include "ovgallery-matcher.h"
 #include "ovidentify-presence.h"
@@ -396,8 +397,8 @@ remove_identity (GstVideoRegionOfInterestMeta *roi)
 }
 
 static void
-attach_identity (GstOvIdentify *self, GstVideoRegionOfInterestMeta *roi,
-    const OvIdentifyVerdict *v)
+attach_identity (GstOvIdentify *self, GstBuffer *buffer,
+    GstVideoRegionOfInterestMeta *roi, const OvIdentifyVerdict *v)
 {
   const gchar *name = v->person_id > 0
       ? ov_gallery_matcher_get_name (self->matcher, v->person_id) : NULL;
@@ -415,6 +416,7 @@ attach_identity (GstOvIdentify *self, GstVideoRegionOfInterestMeta *roi,
       "votes", G_TYPE_UINT, v->votes,
       "vote_window", G_TYPE_UINT, v->window, NULL);
   remove_identity (roi);
+  gst_ov_analytics_add_result (buffer, roi, s);
   gst_video_region_of_interest_meta_add_param (roi, s);
 
   if (self->presence && (name || self->running_unknown_events)) {
@@ -458,7 +460,8 @@ recognize (GstOvIdentify *self, GstVideoRegionOfInterestMeta *roi,
 }
 
 static void
-identify_roi (GstOvIdentify *self, GstVideoRegionOfInterestMeta *roi)
+identify_roi (GstOvIdentify *self, GstBuffer *buffer,
+    GstVideoRegionOfInterestMeta *roi)
 {
   gint object_id = gst_ov_roi_get_object_id (roi);
   OvIdentifyVerdict verdict;
@@ -471,7 +474,7 @@ identify_roi (GstOvIdentify *self, GstVideoRegionOfInterestMeta *roi)
       verdict.similarity = vote.similarity;
       verdict.distance = vote.distance;
       verdict.votes = verdict.window = 1;
-      attach_identity (self, roi, &verdict);
+      attach_identity (self, buffer, roi, &verdict);
       return;
     }
     ov_identify_votes_add (self->votes, object_id, &vote);
@@ -479,7 +482,7 @@ identify_roi (GstOvIdentify *self, GstVideoRegionOfInterestMeta *roi)
   /* A tracked face keeps its identity on frames without a descriptor. */
   if (object_id >= 0 && ov_identify_votes_verdict (self->votes, object_id,
           &verdict)) {
-    attach_identity (self, roi, &verdict);
+    attach_identity (self, buffer, roi, &verdict);
     return;
   }
   if (!self->warned_missing) {
@@ -648,7 +651,7 @@ gst_ov_identify_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
               GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
     GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) m;
     if (wanted_class (self, roi))
-      identify_roi (self, roi);
+      identify_roi (self, buf, roi);
   }
   /* A tracked face gone as long as a person takes to leave starts over. */
   ov_identify_votes_forget_absent (self->votes, self->running_leave_after);

@@ -1,5 +1,7 @@
 #include "gstovdetections.h"
 
+#include "gstovanalytics.h"
+
 #include "gstovmeta.h"
 
 /* Outputs a request has at most that the detection heads look at. */
@@ -106,8 +108,10 @@ gst_ov_job_add_detections (GstOvBaseInference *base, const GstOvJob *job,
         t->x0 + d->x_max * t->sx, t->y0 + d->y_max * t->sy,
         d->confidence, d->label_id, label ? label : fallback);
     /* Objects found inside a region belong to it. */
-    if (roi && job->roi)
+    if (roi && job->roi) {
       roi->parent_id = job->roi->id;
+      gst_ov_analytics_add_child (buffer, job->roi, roi);
+    }
     if (roi && gst_ov_job_get_device (job))
       gst_structure_set (gst_video_region_of_interest_meta_get_param (roi,
               "detection"), "device", G_TYPE_STRING,

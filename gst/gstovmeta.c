@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "gstovanalytics.h"
+
 /* ---- GstOvTensorMeta ---------------------------------------------------- */
 
 GType
@@ -167,7 +169,8 @@ gst_ov_add_detection (GstBuffer *buffer, int fw, int fh, double x_min,
   if (fw <= 0 || fh <= 0 || x1 < x0 || y1 < y0)
     return NULL;
   /* ids unique within the buffer, so gst_buffer_get_video_region_of_
-   * interest_meta_id and parent_id links work. */
+   * interest_meta_id and parent_id links work (with analytics metadata,
+   * the id of the ROI's detection mtd instead). */
   while ((m = gst_buffer_iterate_meta_filtered (buffer, &state,
               GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)))
     next_id = MAX (next_id, ((GstVideoRegionOfInterestMeta *) m)->id + 1);
@@ -183,6 +186,7 @@ gst_ov_add_detection (GstBuffer *buffer, int fw, int fh, double x_min,
       "confidence", G_TYPE_DOUBLE, confidence,
       "label_id", G_TYPE_INT, label_id, NULL);
   gst_video_region_of_interest_meta_add_param (roi, s);
+  gst_ov_analytics_add_detection (buffer, roi, confidence);
   return roi;
 }
 

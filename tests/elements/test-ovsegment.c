@@ -530,9 +530,12 @@ test_instance_roi (void)
       64, 64);
   region->id = 5;
   out = gst_harness_push_and_pull (h, in);
+  /* With analytics metadata the region's id becomes its mtd's. */
+  region = roi_labelled (out, "area");
+  g_assert_nonnull (region);
   roi = roi_labelled (out, "reddish");
   g_assert_nonnull (roi);
-  g_assert_cmpint (roi->parent_id, ==, 5);
+  g_assert_cmpint (roi->parent_id, ==, region->id);
   g_assert_cmpuint (roi->x, ==, 32);
   g_assert_cmpuint (roi->w, ==, 64);
   instance_mask (roi, 16, 16);
