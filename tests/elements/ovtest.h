@@ -8,6 +8,9 @@
 #include <gst/gst.h>
 #include <gst/video/video.h>
 
+/* NULL-PLAYING-NULL cycles each element's state test goes through. */
+#define OV_TEST_STATE_CYCLES 100
+
 void ov_test_init (int *argc, char ***argv);
 /* Runs the GLib tests, then deinitializes GStreamer (for LeakSanitizer). */
 int ov_test_run (void);

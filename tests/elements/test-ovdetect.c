@@ -454,7 +454,7 @@ test_state_cycling (void)
 {
   GstElement *e = gst_element_factory_make ("ovdetect", NULL);
   g_object_set (e, "model", ov_test_model ("detect-ssd.onnx"), NULL);
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < OV_TEST_STATE_CYCLES; i++) {
     g_assert_cmpint (gst_element_set_state (e, GST_STATE_PLAYING), !=,
         GST_STATE_CHANGE_FAILURE);
     g_assert_cmpint (gst_element_set_state (e, GST_STATE_READY), ==,
@@ -463,6 +463,41 @@ test_state_cycling (void)
         GST_STATE_CHANGE_SUCCESS);
   }
   gst_object_unref (e);
+}
+
+/* Stopping with requests running and a batch half filled, again and
+ * again: nothing hangs, nothing leaks, and it infers after each start. */
+static void
+test_state_cycling_in_flight (void)
+{
+  GstVideoInfo info;
+  char *launch = g_strdup_printf ("ovdetect model=%s model-proc=%s "
+      "threshold=0.5 batch-size=2 nireq=2",
+      ov_test_model ("detect-yolov8-batch.onnx"),
+      ov_test_model ("detect-yolov8.json"));
+  GstHarness *h;
+
+  ov_test_video_info (&info, GST_VIDEO_FORMAT_RGB, 64, 64);
+  h = ov_test_harness (launch, &info);
+  for (int i = 0; i < OV_TEST_STATE_CYCLES; i++) {
+    GstBuffer *out;
+    for (int k = 0; k < 3; k++)
+      g_assert_cmpint (gst_harness_push (h, ov_test_solid_frame (&info, 255,
+                  255, 255)), ==, GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    g_assert_cmpuint (ov_test_count_rois (out), ==, 4);
+    gst_buffer_unref (out);
+    g_assert_cmpint (gst_element_set_state (h->element, GST_STATE_NULL), ==,
+        GST_STATE_CHANGE_SUCCESS);
+    g_assert_cmpint (gst_element_set_state (h->element, GST_STATE_PLAYING),
+        ==, GST_STATE_CHANGE_SUCCESS);
+    /* A new stream: its caps again. */
+    gst_harness_set_src_caps (h, gst_video_info_to_caps (&info));
+    while ((out = gst_harness_try_pull (h)))
+      gst_buffer_unref (out);
+  }
+  gst_harness_teardown (h);
+  g_free (launch);
 }
 
 static void
@@ -576,6 +611,8 @@ main (int argc, char **argv)
   g_test_add_func ("/ovdetect/eos-and-flush", test_eos_and_flush);
   g_test_add_func ("/ovdetect/shared-pool-preroll", test_shared_pool_preroll);
   g_test_add_func ("/ovdetect/state-cycling", test_state_cycling);
+  g_test_add_func ("/ovdetect/state-cycling-in-flight",
+      test_state_cycling_in_flight);
   g_test_add_func ("/ovdetect/errors", test_errors);
   g_test_add_func ("/ovdetect/wrong-caps", test_wrong_caps);
   return ov_test_run ();

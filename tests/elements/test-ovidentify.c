@@ -528,7 +528,7 @@ test_state_cycling (void)
   GstElement *e = gst_parse_launch (launch, NULL);
   float ann[DIM];
 
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < OV_TEST_STATE_CYCLES; i++) {
     g_assert_cmpint (gst_element_set_state (e, GST_STATE_PLAYING), !=,
         GST_STATE_CHANGE_FAILURE);
     g_assert_cmpint (gst_element_set_state (e, GST_STATE_NULL), ==,

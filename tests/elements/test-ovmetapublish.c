@@ -303,7 +303,7 @@ test_state_cycling (void)
   gchar *text;
 
   g_object_set (e, "file-path", path, NULL);
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < OV_TEST_STATE_CYCLES; i++) {
     g_assert_cmpint (gst_element_set_state (e, GST_STATE_PLAYING), ==,
         GST_STATE_CHANGE_SUCCESS);
     g_assert_cmpint (gst_element_set_state (e, GST_STATE_NULL), ==,

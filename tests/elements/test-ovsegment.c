@@ -693,7 +693,7 @@ test_state_cycling (void)
   for (gsize k = 0; k < G_N_ELEMENTS (models); k++) {
     GstElement *e = gst_element_factory_make ("ovsegment", NULL);
     g_object_set (e, "model", ov_test_model (models[k]), NULL);
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < OV_TEST_STATE_CYCLES; i++) {
       g_assert_cmpint (gst_element_set_state (e, GST_STATE_PLAYING), !=,
           GST_STATE_CHANGE_FAILURE);
       g_assert_cmpint (gst_element_set_state (e, GST_STATE_READY), ==,
