@@ -41,14 +41,20 @@ add_od (GstAnalyticsRelationMeta *m, GstVideoRegionOfInterestMeta *roi,
   return TRUE;
 }
 
+#define AMBIGUOUS G_MININT
+
 /* ROIs that other elements added get detection mtds (confidence from
- * their `detection` param when there is one) and those ids, with the
- * parent_id links to them renamed along. */
+ * their `detection` param when there is one) and those ids. Then links
+ * to their old ids follow, each renamed once from its original value;
+ * a link to an id several of them had (other elements' ids need not be
+ * unique) is dropped, as it could now name a wrong region. */
 static void
 adopt_rois (GstBuffer *buffer, GstAnalyticsRelationMeta *m,
     GstVideoRegionOfInterestMeta *skip)
 {
-  gpointer state = NULL;
+  GHashTable *renamed = NULL;   /* old id -> new id, or AMBIGUOUS */
+  GHashTable *kept = g_hash_table_new (NULL, NULL);
+  gpointer state = NULL, value;
   GstMeta *meta;
 
   while ((meta = gst_buffer_iterate_meta_filtered (buffer, &state,
@@ -56,23 +62,39 @@ adopt_rois (GstBuffer *buffer, GstAnalyticsRelationMeta *m,
     GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) meta;
     GstStructure *det;
     double confidence = 0.0;
-    gint old_id = roi->id;
-    gpointer child_state = NULL;
-    GstMeta *child;
+    gpointer old_id = GINT_TO_POINTER (roi->id);
 
-    if (roi == skip || has_detection (m, roi))
+    if (roi == skip)
       continue;
+    if (has_detection (m, roi)) {
+      g_hash_table_add (kept, old_id);
+      continue;
+    }
     det = gst_video_region_of_interest_meta_get_param (roi, "detection");
     if (det)
       gst_structure_get_double (det, "confidence", &confidence);
     if (!add_od (m, roi, confidence))
-      return;
-    while ((child = gst_buffer_iterate_meta_filtered (buffer, &child_state,
-                GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)))
-      if (child != meta
-          && ((GstVideoRegionOfInterestMeta *) child)->parent_id == old_id)
-        ((GstVideoRegionOfInterestMeta *) child)->parent_id = roi->id;
+      break;
+    if (renamed == NULL)
+      renamed = g_hash_table_new (NULL, NULL);
+    g_hash_table_insert (renamed, old_id,
+        g_hash_table_contains (renamed, old_id)
+        ? GINT_TO_POINTER (AMBIGUOUS) : GINT_TO_POINTER (roi->id));
   }
+  state = NULL;
+  while (renamed && (meta = gst_buffer_iterate_meta_filtered (buffer, &state,
+              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) meta;
+    gpointer parent = GINT_TO_POINTER (roi->parent_id);
+    if (roi == skip || g_hash_table_contains (kept, parent)
+        || !g_hash_table_lookup_extended (renamed, parent, NULL, &value))
+      continue;
+    roi->parent_id = GPOINTER_TO_INT (value) == AMBIGUOUS
+        || GPOINTER_TO_INT (value) == roi->id ? -1 : GPOINTER_TO_INT (value);
+  }
+  if (renamed)
+    g_hash_table_unref (renamed);
+  g_hash_table_unref (kept);
 }
 
 /* `whole` CONTAIN `part`, and `part` IS_PART_OF `whole`. */

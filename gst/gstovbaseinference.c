@@ -229,6 +229,15 @@ is_detection_output (const OviTensorView *v)
 }
 
 gboolean
+gst_ov_job_output_is_per_image (const GstOvJob *job, int index)
+{
+  OviTensorView v;
+  return job->slot->batch == 1
+      || !ovi_request_get_output (job->slot->request, index, NULL, &v)
+      || v.dims[0] == job->slot->batch || !is_detection_output (&v);
+}
+
+gboolean
 gst_ov_job_get_output (const GstOvJob *job, int index, const char **name,
     OviTensorView *view, GError **error)
 {
@@ -579,6 +588,9 @@ src_loop (gpointer data)
           ("%s", err->message));
       g_error_free (err);
       ret = GST_FLOW_ERROR;
+    } else if (g_atomic_int_get (&p->flushing)) {
+      /* A flush cut the wait for its batch: undecoded, it goes nowhere. */
+      ret = GST_FLOW_FLUSHING;
     } else {
       GstBuffer *buf = e->buffer;
       e->buffer = NULL;
@@ -809,7 +821,10 @@ frame_access_begin (GstOvBaseInference *self, FrameAccess *access,
     return TRUE;
   }
 #endif
-  if (!gst_video_frame_map (&access->frame, &p->info, buf, GST_MAP_READ)) {
+  /* Without a reference of its own, so that the buffer stays writable:
+   * a job decoded early (pool exhausted) adds metas to it meanwhile. */
+  if (!gst_video_frame_map (&access->frame, &p->info, buf,
+          GST_MAP_READ | GST_VIDEO_FRAME_MAP_FLAG_NO_REF)) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED, (NULL),
         ("cannot map the frame"));
     return FALSE;
@@ -1086,8 +1101,10 @@ src_query (GstPad *pad, GstObject *parent, GstQuery *query)
     if (p->have_info && GST_VIDEO_INFO_FPS_N (&p->info) > 0) {
       GstClockTime frame = gst_util_uint64_scale (GST_SECOND,
           GST_VIDEO_INFO_FPS_D (&p->info), GST_VIDEO_INFO_FPS_N (&p->info));
-      /* A batch's first frame waits for the rest of it. */
-      min += (batch_size (self) - 1) * frame;
+      /* A batch's first frame waits for the rest of it, which
+       * inference-interval spreads over more frames. */
+      min += (guint64) (batch_size (self) - 1)
+          * MAX (p->s.inference_interval, 1) * frame;
       /* Up to max_queue frames wait here: that much more may be buffered. */
       if (max != GST_CLOCK_TIME_NONE)
         max += p->max_queue * frame;

@@ -101,6 +101,9 @@ gboolean gst_ov_job_get_output (const GstOvJob *job, int index,
 gboolean gst_ov_job_get_outputs (const GstOvJob *job, OviTensorView *views,
     const char **names, int max, int *n, GError **error);
 int gst_ov_job_get_n_outputs (const GstOvJob *job);
+/* FALSE for an output that gst_ov_job_get_output leaves whole for the
+ * whole batch (a DetectionOutput listing every image's rows). */
+gboolean gst_ov_job_output_is_per_image (const GstOvJob *job, int index);
 
 /* For subclasses' init: a different default region (ovclassify). */
 void gst_ov_base_inference_set_region (GstOvBaseInference *self,

@@ -89,8 +89,8 @@ gst_ov_job_add_detections (GstOvBaseInference *base, const GstOvJob *job,
 
   if (!gst_ov_job_get_outputs (job, outs, names, MAX_OUTPUTS, &n, error))
     return FALSE;
-  /* A batch's DetectionOutput lists every image's boxes. */
-  image_params.by_image = job->slot->batch > 1;
+  /* A batch's DetectionOutput may list every image's boxes. */
+  image_params.by_image = !gst_ov_job_output_is_per_image (job, 0);
   image_params.image_id = job->batch_index;
   dets = g_array_new (FALSE, FALSE, sizeof (OvDetection));
   ok = ov_converter_detect (kind, outs, n, &image_params, dets, error);

@@ -149,6 +149,40 @@ test_foreign_rois (void)
   }
   gst_buffer_unref (out);
   gst_harness_teardown (h);
+
+  /* A chain of foreign regions, ids dense: each link follows its own
+   * parent, renamed once; ids shared by several regions lose links. */
+  h = ov_test_harness (launch, &info);
+  in = ov_test_solid_frame (&info, 10, 10, 250);
+  for (int i = 0; i < 4; i++) {
+    GstVideoRegionOfInterestMeta *r =
+        gst_buffer_add_video_region_of_interest_meta (in, "part", i, i, 8, 8);
+    r->id = i;
+    r->parent_id = i >= 2 ? i - 1 : -1;
+  }
+  for (int i = 0; i < 2; i++) {
+    GstVideoRegionOfInterestMeta *r =
+        gst_buffer_add_video_region_of_interest_meta (in, "dup", 20, 20, 4, 4);
+    r->id = 9;
+    r->parent_id = 9;
+  }
+  out = gst_harness_push_and_pull (h, in);
+  for (int i = 0; i < 6; i++) {
+    GstVideoRegionOfInterestMeta *r = ov_test_nth_roi (out, i);
+    if (r->x == 2 || r->x == 3) {
+      /* x is the old id here: the parent is the region at x - 1. */
+      GstVideoRegionOfInterestMeta *parent = NULL;
+      for (int j = 0; j < 6; j++)
+        if (ov_test_nth_roi (out, j)->x == r->x - 1
+            && ov_test_nth_roi (out, j)->roi_type == r->roi_type)
+          parent = ov_test_nth_roi (out, j);
+      g_assert_cmpint (r->parent_id, ==, parent->id);
+    } else if (r->roi_type == g_quark_from_string ("dup")) {
+      g_assert_cmpint (r->parent_id, ==, -1);
+    }
+  }
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
   g_free (launch);
 
   /* A detector adding its objects beside one: every id stays unique. */

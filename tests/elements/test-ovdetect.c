@@ -386,6 +386,31 @@ test_batch_detection_output (void)
   g_free (launch);
 }
 
+/* More regions than requests: the first regions' objects are decoded
+ * while the frame is still being read for the next ones (the buffer must
+ * stay writable then). */
+static void
+test_rois_one_request (void)
+{
+  GstVideoInfo info;
+  char *launch = ssd_launch ("inference-region=roi-list nireq=1");
+  GstHarness *h;
+  GstBuffer *in, *out;
+
+  ov_test_video_info (&info, GST_VIDEO_FORMAT_BGRx, 96, 64);
+  h = ov_test_harness (launch, &info);
+  in = ov_test_solid_frame (&info, 255, 255, 255);
+  for (int i = 0; i < 3; i++)
+    gst_ov_add_detection (in, 96, 64, i * 32, 0, i * 32 + 32, 64, 0.9, 0,
+        "area");
+  out = gst_harness_push_and_pull (h, in);
+  /* Two objects in each of the three regions. */
+  g_assert_cmpuint (ov_test_count_rois (out), ==, 3 + 3 * 2);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_free (launch);
+}
+
 static void
 test_inference_interval (void)
 {
@@ -604,6 +629,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ovdetect/yolov5-grid", test_yolov5_grid);
   g_test_add_func ("/ovdetect/anchor-errors", test_anchor_errors);
   g_test_add_func ("/ovdetect/order", test_order);
+  g_test_add_func ("/ovdetect/rois-one-request", test_rois_one_request);
   g_test_add_func ("/ovdetect/batch", test_batch);
   g_test_add_func ("/ovdetect/batch-detection-output",
       test_batch_detection_output);
