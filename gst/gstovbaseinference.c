@@ -221,10 +221,12 @@ gst_ov_job_get_n_outputs (const GstOvJob *job)
   return ovi_request_get_n_outputs (job->slot->request);
 }
 
+/* A batch's DetectionOutput [1, 1, N, 7]: one list for every image, each
+ * row naming its image; given whole to each job. */
 static gboolean
-is_detection_output (const OviTensorView *v)
+shared_by_batch (int batch, const OviTensorView *v)
 {
-  return v->rank == 4 && v->dims[0] == 1 && v->dims[1] == 1
+  return batch > 1 && v->rank == 4 && v->dims[0] == 1 && v->dims[1] == 1
       && v->dims[3] == 7;
 }
 
@@ -232,9 +234,8 @@ gboolean
 gst_ov_job_output_is_per_image (const GstOvJob *job, int index)
 {
   OviTensorView v;
-  return job->slot->batch == 1
-      || !ovi_request_get_output (job->slot->request, index, NULL, &v)
-      || v.dims[0] == job->slot->batch || !is_detection_output (&v);
+  return !ovi_request_get_output (job->slot->request, index, NULL, &v)
+      || !shared_by_batch (job->slot->batch, &v);
 }
 
 gboolean
@@ -253,7 +254,7 @@ gst_ov_job_get_output (const GstOvJob *job, int index, const char **name,
   }
   if (name)
     *name = output_name;
-  if (batch == 1 || (view->dims[0] != batch && is_detection_output (view)))
+  if (batch == 1 || shared_by_batch (batch, view))
     return TRUE;
   if (view->rank < 1 || view->dims[0] != batch) {
     g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED,
