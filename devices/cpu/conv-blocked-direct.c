@@ -26,7 +26,7 @@
 static inline __attribute__((always_inline)) void
 dir_edge_pixel (const OviDepthwise *d, int64_t c, const float *x,
     const float *wp, int NB, int64_t cb0, int64_t oh, int64_t ow,
-    OviActivation act, gboolean sum, V8f a, V8f b, const float *res,
+    OviActivation act, gboolean sum, const OviV8Store *st, const float *res,
     float *y)
 {
   int64_t taps = d->kh * d->kw, plane = d->oh * d->ow;
@@ -52,8 +52,8 @@ dir_edge_pixel (const OviDepthwise *d, int64_t c, const float *x,
     }
   for (int h = 0; h < NB; h++) {
     int64_t o = ((cb0 + h) * plane + oh * d->ow + ow) * OVI_BLOCK;
-    ovi_v8_store_as (act, sum, a, b, acc[h], sum ? res + o : NULL, y + o,
-        OVI_BLOCK);
+    ovi_v8_store_as (act, sum, st->a, st->b, acc[h], sum ? res + o : NULL,
+        y + o, OVI_BLOCK);
   }
 }
 
@@ -85,15 +85,15 @@ dir_edge_pixel (const OviDepthwise *d, int64_t c, const float *x,
     for (int h = 0; h < NB; h++)                                            \
       for (int p = 0; p < (NP); p++) {                                      \
         int64_t o = ((cb0 + h) * plane + oh * d->ow + ow + p) * OVI_BLOCK;  \
-        ovi_v8_store_as (act, sum, a, b, acc[p][h], sum ? res + o : NULL,   \
-            y + o, OVI_BLOCK);                                              \
+        ovi_v8_store_as (act, sum, st->a, st->b, acc[p][h],                 \
+            sum ? res + o : NULL, y + o, OVI_BLOCK);                        \
       }                                                                     \
   } G_STMT_END
 
 static inline __attribute__((always_inline)) void
 dir_rows (const OviDepthwise *d, int64_t c, const float *x, const float *wp,
     int NB, int64_t cb0, int64_t oh0, int64_t oh1, int64_t KH, int64_t KW,
-    int64_t SW, OviActivation act, gboolean sum, V8f a, V8f b,
+    int64_t SW, OviActivation act, gboolean sum, const OviV8Store *st,
     const float *res, float *y)
 {
   int64_t taps = KH * KW, plane = d->oh * d->ow, lo, hi, last_lo, last_hi;
@@ -108,7 +108,7 @@ dir_rows (const OviDepthwise *d, int64_t c, const float *x, const float *wp,
     gboolean inside = ih0 >= 0 && ih0 + (KH - 1) * d->dh < d->h;
     if (inside) {
       for (; ow < lo; ow++)
-        dir_edge_pixel (d, c, x, wp, NB, cb0, oh, ow, act, sum, a, b, res,
+        dir_edge_pixel (d, c, x, wp, NB, cb0, oh, ow, act, sum, st, res,
             y);
       for (; ow + DIR_PIXELS <= hi; ow += DIR_PIXELS)
         DIR_BLOCK (DIR_PIXELS);
@@ -116,7 +116,7 @@ dir_rows (const OviDepthwise *d, int64_t c, const float *x, const float *wp,
         DIR_BLOCK (1);
     }
     for (; ow < d->ow; ow++)
-      dir_edge_pixel (d, c, x, wp, NB, cb0, oh, ow, act, sum, a, b, res, y);
+      dir_edge_pixel (d, c, x, wp, NB, cb0, oh, ow, act, sum, st, res, y);
   }
 }
 
@@ -125,7 +125,6 @@ dir_body (const OviDepthwise *d, int64_t c, int64_t m, const float *x,
     const float *packed, const OviV8Store *st, const float *res, float *y,
     int64_t q0, int64_t q1, int64_t oh0, int64_t oh1)
 {
-  V8f a = st->a, b = st->b;
   int64_t k = c * d->kh * d->kw;
   for (int64_t q = q0; q < q1; q++) {
     /* panel q as ovi_blocked_pointwise_pack lays it out for k inputs */
@@ -134,15 +133,19 @@ dir_body (const OviDepthwise *d, int64_t c, int64_t m, const float *x,
     int NB = m - q * DIR_PANEL >= DIR_PANEL ? 2 : 1;
 #define DIR_RUN(ACT, SUM) G_STMT_START {                                    \
       if (OVI_SPECIALIZE (d->kh == 3 && d->kw == 3 && d->sw == 2 && NB == 2))\
-        dir_rows (d, c, x, wp, 2, cb0, oh0, oh1, 3, 3, 2, ACT, SUM, a, b,   \
+        dir_rows (d, c, x, wp, 2, cb0, oh0, oh1, 3, 3, 2, ACT, SUM, st,   \
             res, y);                                                        \
       else if (OVI_SPECIALIZE (d->kh == 3 && d->kw == 3 && d->sw == 1       \
               && NB == 2))                                                  \
-        dir_rows (d, c, x, wp, 2, cb0, oh0, oh1, 3, 3, 1, ACT, SUM, a, b,   \
+        dir_rows (d, c, x, wp, 2, cb0, oh0, oh1, 3, 3, 1, ACT, SUM, st,   \
+            res, y);                                                        \
+      else if (OVI_SPECIALIZE (d->kh == 7 && d->kw == 7 && d->sw == 2       \
+              && NB == 2))                                                  \
+        dir_rows (d, c, x, wp, 2, cb0, oh0, oh1, 7, 7, 2, ACT, SUM, st,   \
             res, y);                                                        \
       else                                                                  \
         dir_rows (d, c, x, wp, NB, cb0, oh0, oh1, d->kh, d->kw, d->sw, ACT, \
-            SUM, a, b, res, y);                                             \
+            SUM, st, res, y);                                               \
     } G_STMT_END
     OVI_V8_STORE_CASES (st, DIR_RUN);
 #undef DIR_RUN

@@ -14,6 +14,7 @@
 #define OVI_CONV_BLOCKED_H
 
 #include "conv-depthwise.h"
+#include "conv-winograd.h"
 #include "cpu-postops.h"
 #include "ops/ops.h"
 
@@ -65,6 +66,43 @@ void ovi_blocked_direct_rows (const OviDepthwise *d, int64_t c, int64_t m,
     const float *x, const float *packed, const OviPostOps *ops,
     const float *res, float *y, int64_t oh0, int64_t oh1);
 
+/* Dense convolution (one group) from a blocked input of c channels into
+ * m blocked outputs, any kernel, stride, dilation and padding; d its
+ * geometry. The weights packed by ovi_blocked_dense_pack (as a 1x1's of
+ * c x kh x kw inputs, in the order the kernel reads them). Padding needs
+ * a zero-bordered copy of each image (ovi_blocked_dense_pad, channel
+ * blocks [cb0, cb1) of it, into ovi_blocked_dense_padded_floats floats),
+ * which the kernel then reads as x. Work comes in items, runs of six
+ * output pixels of one panel of output channels: [item0, item1) of the
+ * ovi_blocked_dense_items of one image. */
+int64_t ovi_blocked_dense_packed_floats (const OviDepthwise *d, int64_t c,
+    int64_t m);
+void ovi_blocked_dense_pack (const OviDepthwise *d, int64_t c, int64_t m,
+    const float *w, const float *bias, float *packed);
+gboolean ovi_blocked_dense_needs_padding (const OviDepthwise *d);
+int64_t ovi_blocked_dense_padded_floats (const OviDepthwise *d, int64_t c);
+void ovi_blocked_dense_pad (const OviDepthwise *d, const float *x,
+    float *xp, int64_t cb0, int64_t cb1);
+int64_t ovi_blocked_dense_items (const OviDepthwise *d, int64_t m);
+void ovi_blocked_dense_range (const OviDepthwise *d, int64_t c, int64_t m,
+    const float *x, const float *packed, const OviPostOps *ops,
+    const float *res, float *y, int64_t item0, int64_t item1);
+
+/* Winograd F(2x2, 3x3) between blocked tensors (conv-winograd.h's, its
+ * GEMMs the 1x1 kernel's): whether a dense convolution of geometry d, c
+ * to m channels, takes it (3x3, stride 1, undilated, the shapes
+ * ovi_winograd_worth accepts), filling wg; its packed weights (the
+ * bias after them) and scratch; one image. */
+gboolean ovi_blocked_winograd_shape (const OviDepthwise *d, int64_t c,
+    int64_t m, OviWinograd *wg);
+int64_t ovi_blocked_winograd_packed_floats (const OviWinograd *wg);
+void ovi_blocked_winograd_pack (const OviWinograd *wg, const float *w,
+    const float *bias, float *packed);
+gsize ovi_blocked_winograd_scratch_size (const OviWinograd *wg);
+void ovi_blocked_winograd_run (const OviWinograd *wg, const float *packed,
+    const OviPostOps *ops, const float *x, const float *res, float *y,
+    void *scratch, int threads);
+
 /* A Conv node marked OVI_ATTR_BLOCKED, as op-conv.c runs it: kind one of
  * passes.h's OviBlockedConv, d its geometry (read for depthwise and
  * direct). The weights (and bias) are packed at creation. */
@@ -73,6 +111,9 @@ OviConvBlocked *ovi_conv_blocked_new (OviOpCtx *ctx, int kind,
     const OviDepthwise *d, GError **error);
 gboolean ovi_conv_blocked_run (const OviConvBlocked *cb, OviOpCtx *ctx,
     GError **error);
+/* Scratch bytes a run needs (the padded input of a dense convolution). */
+gsize ovi_conv_blocked_scratch_size (int kind, const OviDepthwise *d,
+    int64_t c, int64_t m);
 void ovi_conv_blocked_free (OviConvBlocked *cb);
 
 /* Other nodes marked OVI_ATTR_BLOCKED: Mul of a blocked [N, C, H, W] by

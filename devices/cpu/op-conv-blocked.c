@@ -10,6 +10,7 @@
 #include "conv-blocked.h"
 #include "cpu-ops.h"
 #include "cpu-parallel.h"
+#include "cpu-scratch.h"
 #include "cpu-sgemm.h"
 #include "cpu-widen.h"
 #include "passes/passes.h"
@@ -20,6 +21,8 @@ struct _OviConvBlocked {
   int64_t n, c, m, hw;      /* batch, channels in and out, input positions */
   int64_t k;                /* inputs per output of the packed GEMM panels */
   OviPostOps ops;
+  gboolean winograd;        /* a dense 3x3 convolution run as Winograd */
+  OviWinograd wg;
   float *packed;
 };
 
@@ -46,10 +49,15 @@ ovi_conv_blocked_new (OviOpCtx *ctx, int kind, const OviDepthwise *d,
   cb->m = w->dims[0];
   cb->hw = x->dims[2] * x->dims[3];
   ovi_postops_from_node (ctx->node, &cb->ops);
-  /* a direct convolution's weights as a 1x1's of c x kh x kw inputs */
-  cb->k = kind == OVI_BLOCKED_CONV_DIRECT ? cb->c * d->kh * d->kw : cb->c;
+  /* a direct or dense convolution's weights as a 1x1's of c x kh x kw
+   * inputs */
+  cb->k = kind == OVI_BLOCKED_CONV_DIRECT || kind == OVI_BLOCKED_CONV_DENSE
+      ? cb->c * d->kh * d->kw : cb->c;
+  cb->winograd = kind == OVI_BLOCKED_CONV_DENSE
+      && ovi_blocked_winograd_shape (d, cb->c, cb->m, &cb->wg);
   floats = kind == OVI_BLOCKED_CONV_DEPTHWISE
-      ? ovi_blocked_depthwise_packed_floats (d, cb->c)
+      ? ovi_blocked_depthwise_packed_floats (d, cb->c) : cb->winograd
+      ? ovi_blocked_winograd_packed_floats (&cb->wg)
       : ovi_blocked_pointwise_packed_floats (cb->k, cb->m);
   cb->packed = ovi_aligned_alloc (sizeof (float) * floats);
   if (cb->packed == NULL) {
@@ -59,6 +67,12 @@ ovi_conv_blocked_new (OviOpCtx *ctx, int kind, const OviDepthwise *d,
   }
   if (kind == OVI_BLOCKED_CONV_DEPTHWISE)
     ovi_blocked_depthwise_pack (d, cb->c, w->data, b ? b->data : NULL,
+        cb->packed);
+  else if (cb->winograd)
+    ovi_blocked_winograd_pack (&cb->wg, w->data, b ? b->data : NULL,
+        cb->packed);
+  else if (kind == OVI_BLOCKED_CONV_DENSE)
+    ovi_blocked_dense_pack (d, cb->c, cb->m, w->data, b ? b->data : NULL,
         cb->packed);
   else
     ovi_blocked_pointwise_pack (cb->k, cb->m, w->data, b ? b->data : NULL,
@@ -144,6 +158,84 @@ run_pointwise (const OviConvBlocked *cb, const float *x, const float *res,
   });
 }
 
+/* The scratch of a dense convolution: Winograd's transformed tiles, or
+ * the padded image when it pads; NULL when it needs none. */
+static void *
+blocked_scratch_layout (OviScratch *s, int kind, const OviDepthwise *d,
+    int64_t c, int64_t m)
+{
+  OviWinograd wg;
+  if (kind != OVI_BLOCKED_CONV_DENSE)
+    return NULL;
+  if (ovi_blocked_winograd_shape (d, c, m, &wg))
+    return ovi_scratch_take (s, ovi_blocked_winograd_scratch_size (&wg), 1);
+  if (!ovi_blocked_dense_needs_padding (d))
+    return NULL;
+  return ovi_scratch_take (s, ovi_blocked_dense_padded_floats (d, c),
+      sizeof (float));
+}
+
+gsize
+ovi_conv_blocked_scratch_size (int kind, const OviDepthwise *d, int64_t c,
+    int64_t m)
+{
+  OviScratch s;
+  ovi_scratch_begin (&s, NULL);
+  blocked_scratch_layout (&s, kind, d, c, m);
+  return s.used;
+}
+
+/* Dense: per image, the padded copy (when the geometry pads) made by
+ * channel blocks, then runs of output pixels of each panel split between
+ * the threads, panel by panel (a thread's panels' weights stay in its
+ * cache while it goes over the plane). */
+static gboolean
+run_dense (const OviConvBlocked *cb, OviOpCtx *ctx, const float *x,
+    const float *res, float *y, int threads, GError **error)
+{
+  const OviDepthwise *d = &cb->d;
+  int64_t in_image = cb->c * cb->hw, out_image = cb->m * d->oh * d->ow;
+  int64_t items = ovi_blocked_dense_items (d, cb->m);
+  const OviPostOps *ops = ovi_postops_any (&cb->ops) ? &cb->ops : NULL;
+  gboolean pad = !cb->winograd && ovi_blocked_dense_needs_padding (d);
+  OviScratch s;
+  float *xp;
+
+  ovi_scratch_begin (&s, ctx);
+  xp = blocked_scratch_layout (&s, cb->kind, d, cb->c, cb->m);
+  if ((pad || cb->winograd) && !ovi_scratch_check (ctx, &s, error))
+    return FALSE;
+  for (int64_t img = 0; img < cb->n; img++) {
+    const float *xi = x + img * in_image;
+    const float *ri = res ? res + img * out_image : NULL;
+    float *yi = y + img * out_image;
+    if (cb->winograd) {
+      ovi_blocked_winograd_run (&cb->wg, cb->packed, ops, xi, ri, yi, xp,
+          threads);
+      continue;
+    }
+    if (pad) {
+      int64_t blocks = cb->c / OVI_BLOCK;
+      OVI_PARALLEL_REGION (threads > 1 ? OVI_PARALLEL_MIN_WORK : 0, tid,
+          nth, {
+        int64_t b0, b1;
+        ovi_parallel_slice (blocks, tid, nth, &b0, &b1);
+        ovi_blocked_dense_pad (d, xi, xp, b0, b1);
+      });
+      xi = xp;
+    }
+    OVI_PARALLEL_REGION (threads > 1 ? OVI_PARALLEL_MIN_WORK : 0, tid, nth, {
+      for (int s = tid; s < threads; s += nth) {
+        int64_t i0, i1;
+        ovi_parallel_slice (items, s, threads, &i0, &i1);
+        ovi_blocked_dense_range (d, cb->c, cb->m, xi, cb->packed, ops, ri,
+            yi, i0, i1);
+      }
+    });
+  }
+  return TRUE;
+}
+
 gboolean
 ovi_conv_blocked_run (const OviConvBlocked *cb, OviOpCtx *ctx,
     GError **error)
@@ -156,6 +248,9 @@ ovi_conv_blocked_run (const OviConvBlocked *cb, OviOpCtx *ctx,
 
   if (ovi_tensor_numel (ctx->outputs[0]) == 0)
     return TRUE;
+  if (cb->kind == OVI_BLOCKED_CONV_DENSE)
+    return run_dense (cb, ctx, ctx->inputs[0]->data, res,
+        ctx->outputs[0]->data, threads, error);
   if (cb->kind != OVI_BLOCKED_CONV_POINTWISE)
     run_rows (cb, ctx->inputs[0]->data, res, ctx->outputs[0]->data, threads);
   else

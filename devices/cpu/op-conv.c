@@ -276,11 +276,12 @@ conv_blocked_new (OviOpCtx *ctx, const ConvGeom *g, GError **error)
       && g->out[1] == g->in[1];
   gboolean depthwise = two && is_depthwise (g) && g->mg == 1
       && g->c % 8 == 0;
-  gboolean direct = two && g->group == 1 && !pointwise
+  gboolean dense = two && g->group == 1 && !pointwise && g->c % 8 == 0;
+  gboolean direct = two && g->group == 1 && g->c % 8 != 0
       && g->c * g->k_size <= OVI_BLOCKED_DIRECT_MAX_INPUTS;
 
   if (ctx->inputs[0]->dtype != OVI_DTYPE_FLOAT32 || g->m % 8 != 0
-      || g->c == 0 || !(pointwise || depthwise || direct)) {
+      || g->c == 0 || !(pointwise || depthwise || dense || direct)) {
     g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
         "%s: node '%s' (Conv): %s is set on a convolution the blocked "
         "layout does not run", ctx->source, ctx->node->name,
@@ -289,8 +290,8 @@ conv_blocked_new (OviOpCtx *ctx, const ConvGeom *g, GError **error)
   }
   dw_shape (g, &d);
   return ovi_conv_blocked_new (ctx, pointwise ? OVI_BLOCKED_CONV_POINTWISE
-      : depthwise ? OVI_BLOCKED_CONV_DEPTHWISE : OVI_BLOCKED_CONV_DIRECT, &d,
-      error);
+      : depthwise ? OVI_BLOCKED_CONV_DEPTHWISE : dense
+      ? OVI_BLOCKED_CONV_DENSE : OVI_BLOCKED_CONV_DIRECT, &d, error);
 }
 
 /* A 3x3, stride-1, undilated, single-group 2-D convolution Winograd
@@ -783,9 +784,17 @@ conv_scratch (OviOpCtx *ctx)
   guint flags;
   int most_threads;
 
-  if (ctx->inputs[0]->dtype != OVI_DTYPE_FLOAT32 || conv_is_blocked (ctx))
+  if (ctx->inputs[0]->dtype != OVI_DTYPE_FLOAT32)
     return 0;
   conv_geom (ctx, FALSE, &g);
+  if (conv_is_blocked (ctx)) {
+    OviDepthwise d;
+    if (g.nsp != 2 || g.group != 1 || g.c % 8 != 0)
+      return 0;
+    dw_shape (&g, &d);
+    return ovi_conv_blocked_scratch_size (OVI_BLOCKED_CONV_DENSE, &d, g.c,
+        g.m);
+  }
   if (conv_is_empty (&g))
     return 0;
   flags = conv_plan_flags (&g, conv_packs_weights (ctx, &g));

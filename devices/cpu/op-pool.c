@@ -12,8 +12,15 @@
 #include "cpu-ops.h"
 #include "cpu-parallel.h"
 #include "cpu-scratch.h"
+#include "cpu-sgemm.h"
+#include "cpu-v8.h"
 #include "cpu-vector.h"
 #include "passes/passes.h"
+
+/* The vector helpers pass 32-byte vectors by value, which gcc warns
+ * changes the calling convention between AVX and non-AVX code; they are
+ * all always_inline, so no such call is ever made. */
+#pragma GCC diagnostic ignored "-Wpsabi"
 
 #define NSP 3
 /* Window tables up to this many entries live in the job (on the stack). */
@@ -320,6 +327,90 @@ from_f64 (OviTensor *t, const double *buf)
     ovi_store_f64 (t->dtype, t->data, i, buf[i]);
 }
 
+/* MaxPool and AveragePool of a blocked input, marked OVI_ATTR_BLOCKED by
+ * passes/block-layout.c (2-D, float32, no indices): the job's planes are
+ * then (image, channel block) pairs of eight-channel vectors, and each
+ * output is one vector reduced over its window's taps. Rows of outputs
+ * are split between the threads. */
+static inline __attribute__((always_inline)) void
+pool_blocked_body (const PoolJob *job, const float *x, float *y, int64_t r0,
+    int64_t r1)
+{
+  int64_t in1 = job->in[1], in2 = job->in[2], out1 = job->out[1];
+  int64_t out2 = job->out[2], d1 = job->d[1], d2 = job->d[2];
+  gboolean max = job->kind == POOL_MAX;
+  for (int64_t r = r0; r < r1; r++) {
+    int64_t plane = r / out1, o1 = r % out1;
+    int64_t f1 = job->first[1][o1], c1 = job->count[1][o1];
+    const float *xp = x + plane * in1 * in2 * OVI_BLOCK;
+    float *yp = y + r * out2 * OVI_BLOCK;
+    for (int64_t o2 = 0; o2 < out2; o2++) {
+      int64_t f2 = job->first[2][o2], c2 = job->count[2][o2];
+      V8f acc = { 0 };
+      if (max)
+        acc += -INFINITY;
+      for (int64_t a = 0; a < c1; a++) {
+        const float *row = xp + ((f1 + a * d1) * in2 + f2) * OVI_BLOCK;
+        for (int64_t c = 0; c < c2; c++) {
+          V8f v = ovi_v8_load (row + c * d2 * OVI_BLOCK);
+          acc = max ? ovi_v8_select (v > acc, v, acc) : acc + v;
+        }
+      }
+      if (!max) {
+        int64_t n = job->include_pad ? job->padded[1][o1]
+            * job->padded[2][o2] : c1 * c2;
+        acc = n > 0 ? acc / (float) n : acc * 0.0f;
+      }
+      memcpy (yp + o2 * OVI_BLOCK, &acc, sizeof (acc));
+    }
+  }
+}
+
+static void
+pool_blocked_generic (const PoolJob *job, const float *x, float *y,
+    int64_t r0, int64_t r1)
+{
+  pool_blocked_body (job, x, y, r0, r1);
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target ("avx2,fma")))
+static void
+pool_blocked_avx2 (const PoolJob *job, const float *x, float *y,
+    int64_t r0, int64_t r1)
+{
+  pool_blocked_body (job, x, y, r0, r1);
+}
+#endif
+
+static gboolean
+pool_blocked_f32 (OviOpCtx *ctx, const PoolJob *job, const OviTensor *x,
+    const OviTensor *ind, GError **error)
+{
+  int64_t rows;
+  void (*run) (const PoolJob *, const float *, float *, int64_t, int64_t)
+      = pool_blocked_generic;
+
+  if (x->dtype != OVI_DTYPE_FLOAT32 || x->rank != 4
+      || x->dims[1] % OVI_BLOCK != 0 || ind != NULL
+      || job->kind == POOL_LP) {
+    ovi_op_error (ctx, error, OVI_ERROR_UNSUPPORTED, "%s is set on a pool "
+        "the blocked layout does not run", OVI_ATTR_BLOCKED);
+    return FALSE;
+  }
+#if defined(__x86_64__) || defined(__i386__)
+  if (ovi_sgemm_have_avx2 ())
+    run = pool_blocked_avx2;
+#endif
+  rows = job->planes / OVI_BLOCK * job->out[1];
+  OVI_PARALLEL_REGION (job->work, tid, nth, {
+    int64_t r0, r1;
+    ovi_parallel_slice (rows, tid, nth, &r0, &r1);
+    run (job, x->data, ctx->outputs[0]->data, r0, r1);
+  });
+  return TRUE;
+}
+
 /* The kind of pool, and its indices output (MaxPool only). */
 static OviTensor *
 pool_kind (OviOpCtx *ctx, PoolKind *kind)
@@ -368,6 +459,8 @@ run_pool (OviOpCtx *ctx, GError **error)
   if (sc.used > 0 && !ovi_scratch_check (ctx, &sc, error))
     return FALSE;
   pool_job_tables (&job);
+  if (ovi_node_attr_int (ctx->node, OVI_ATTR_BLOCKED, 0))
+    return pool_blocked_f32 (ctx, &job, x, ind, error);
   if (x->dtype == OVI_DTYPE_FLOAT32) {
     pool_run_f32 (&job, x->data, y->data, ind ? ind->data : NULL);
   } else if (x->dtype == OVI_DTYPE_FLOAT64) {

@@ -1,9 +1,11 @@
 /* Channel-blocked layout (nChw8c, devices/cpu/conv-blocked.h) for chains
  * of convolutions the CPU runs faster in it: 1x1 and depthwise ones, the
  * body of the MobileNet family, with their squeeze-and-excitation blocks
- * (GlobalAveragePool, and the Mul of the tensor by per-channel scales)
- * and the same-shape elementwise ops between them (unmarked: their
- * kernels work on any layout both sides share).
+ * (GlobalAveragePool, and the Mul of the tensor by per-channel scales);
+ * dense ones (3x3, strided), the body of ResNets, with their stems and
+ * pools (MaxPool, AveragePool); and the same-shape elementwise ops
+ * between them (unmarked: their kernels work on any layout both sides
+ * share).
  * Such a node is marked OVI_ATTR_BLOCKED and reads (and, but for the
  * pool, writes) blocked tensors; a value crossing between it and anything
  * else goes through a reorder node, inserted once per value:
@@ -23,10 +25,8 @@
 #include "passes.h"
 
 #define BLOCK_MIN_CHAIN 3
-/* ... and with at most one reorder per this many convolutions: ResNet's
- * 1x1 convolutions make chains through their residuals, but each of its
- * 3x3 convolutions would cost two reorders, which measured as much as
- * the 1x1 convolutions gain. */
+/* ... and with at most one reorder per this many convolutions (a chain
+ * broken by ops that run plain pays two reorders per break). */
 #define BLOCK_CONVS_PER_REORDER 2
 
 OviBlockedConv
@@ -52,6 +52,11 @@ ovi_blocked_conv_shape (const OviNode *n, const OviValue *x,
         && (ns < 0 || (ns == 2 && s[0] == 1 && s[1] == 1))
         && y->dims[2] == x->dims[2] && y->dims[3] == x->dims[3])
       return OVI_BLOCKED_CONV_POINTWISE;
+    /* any other kernel, stride or padding; OVI_BLOCKED_DENSE=0 in the
+     * environment leaves these plain, to compare */
+    if (x->dims[1] % 8 == 0)
+      return g_strcmp0 (g_getenv ("OVI_BLOCKED_DENSE"), "0") != 0
+          ? OVI_BLOCKED_CONV_DENSE : OVI_BLOCKED_CONV_NONE;
     /* a stem: few input channels, read plain */
     if (x->dims[1] * w->dims[2] * w->dims[3] <= OVI_BLOCKED_DIRECT_MAX_INPUTS)
       return OVI_BLOCKED_CONV_DIRECT;
@@ -70,6 +75,7 @@ typedef enum {
   KIND_DIRECT,    /* X plain, residual and output blocked */
   KIND_SCALE,     /* Mul of [N, C, H, W] by [N or 1, C, 1, 1]: blocked out */
   KIND_POOL,      /* GlobalAveragePool: X blocked, [N, C, 1, 1] out */
+  KIND_WINDOW,    /* MaxPool, AveragePool: X blocked, output blocked */
   KIND_ELEMENTWISE, /* same-shape elementwise: whatever layout all share */
 } Kind;
 
@@ -145,10 +151,27 @@ same_shape_elementwise (const OviGraph *g, const OviNode *n)
   return TRUE;
 }
 
+/* A 2-D MaxPool (without indices) or AveragePool between blockable
+ * values. */
+static gboolean
+window_pool (const OviGraph *g, const OviNode *n)
+{
+  if ((strcmp (n->op_type, "MaxPool") != 0
+          && strcmp (n->op_type, "AveragePool") != 0) || n->domain[0]
+      || n->n_inputs != 1 || n->inputs[0] < 0 || n->n_outputs < 1
+      || n->outputs[0] < 0 || (n->n_outputs > 1 && n->outputs[1] >= 0))
+    return FALSE;
+  return blockable (ovi_graph_value (g, n->inputs[0]))
+      && blockable (ovi_graph_value (g, n->outputs[0]))
+      && !layout_free (ovi_graph_value (g, n->outputs[0]));
+}
+
 static Kind
 node_kind (const OviGraph *g, const OviNode *n)
 {
   const OviValue *w;
+  if (window_pool (g, n))
+    return KIND_WINDOW;
   if (strcmp (n->op_type, "GlobalAveragePool") == 0 && !n->domain[0]
       && n->n_inputs == 1 && n->n_outputs == 1 && n->inputs[0] >= 0
       && n->outputs[0] >= 0 && blockable (ovi_graph_value (g, n->inputs[0])))
@@ -170,6 +193,7 @@ node_kind (const OviGraph *g, const OviNode *n)
           ovi_graph_value (g, n->outputs[0]))) {
     case OVI_BLOCKED_CONV_POINTWISE:
     case OVI_BLOCKED_CONV_DEPTHWISE:
+    case OVI_BLOCKED_CONV_DENSE:
       return KIND_CONV;
     case OVI_BLOCKED_CONV_DIRECT:
       return KIND_DIRECT;
@@ -190,6 +214,7 @@ reads_blocked (const OviGraph *g, const OviNode *n, Kind kind, int k)
     case KIND_SCALE:
       return k == scale_tensor_input (g, n);
     case KIND_POOL:
+    case KIND_WINDOW:
       return k == 0;
     case KIND_ELEMENTWISE:
       return TRUE;
@@ -240,7 +265,7 @@ static gboolean
 in_chain (Kind kind)
 {
   return kind == KIND_CONV || kind == KIND_DIRECT || kind == KIND_SCALE
-      || kind == KIND_ELEMENTWISE;
+      || kind == KIND_WINDOW || kind == KIND_ELEMENTWISE;
 }
 
 /* The reorders each chain (root r of parent) would need, in reorders[r]:

@@ -21,22 +21,25 @@ int ovi_pass_fold_batchnorm (OviGraph *graph);
  * and a fourth input for the residual). */
 int ovi_pass_fuse_postops (OviGraph *graph);
 
-/* Chains of 1x1 and depthwise convolutions run in the CPU's nChw8c
+/* Chains of convolutions run in the CPU's nChw8c
  * layout (devices/cpu/conv-blocked.h): marked OVI_ATTR_BLOCKED, with
  * reorder nodes where values cross to and from the plain layout. */
 int ovi_pass_block_layout (OviGraph *graph);
 /* Which blocked kernel runs a Conv node of these value shapes (x: its
  * input, w: its weights, y: its output), if any. The CPU kernel picks
  * the same by geometry: 1x1 stride 1 unpadded (input blocked), depthwise
- * (input blocked), or direct from a plain input of at most
- * OVI_BLOCKED_DIRECT_MAX_INPUTS channels x taps (the networks' stems). */
+ * (input blocked), dense (one group, input blocked: any other kernel,
+ * stride or padding), or direct from a plain input of fewer than 8
+ * channels, at most OVI_BLOCKED_DIRECT_MAX_INPUTS channels x taps (the
+ * networks' stems). */
 typedef enum {
   OVI_BLOCKED_CONV_NONE,
   OVI_BLOCKED_CONV_POINTWISE,
   OVI_BLOCKED_CONV_DEPTHWISE,
   OVI_BLOCKED_CONV_DIRECT,
+  OVI_BLOCKED_CONV_DENSE,
 } OviBlockedConv;
-#define OVI_BLOCKED_DIRECT_MAX_INPUTS 75
+#define OVI_BLOCKED_DIRECT_MAX_INPUTS 147
 OviBlockedConv ovi_blocked_conv_shape (const OviNode *node,
     const OviValue *x, const OviValue *w, const OviValue *y);
 

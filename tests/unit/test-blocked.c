@@ -1,11 +1,13 @@
 /* The channel-blocked layout (devices/cpu/conv-blocked.h and
- * passes/block-layout.c): the reorders both ways; the depthwise, 1x1 and
- * stem (direct) kernels against direct loops in double, over the shapes
- * that pick their interior and edge paths, with the post-ops applied at
- * the store (sum, ReLU, Clip, HardSwish, Sigmoid, Swish) or afterwards
- * (HardSigmoid), their work split in two ranges as threads split it; and
- * a small MobileNet-like graph planned with and without the layout,
- * checked for where the pass put reorders and for equal outputs. */
+ * passes/block-layout.c): the reorders both ways; the depthwise, 1x1,
+ * stem (direct), dense and Winograd kernels against direct loops in
+ * double, over the shapes that pick their interior and edge paths, with
+ * the post-ops applied at the store (sum, ReLU, Clip, HardSwish) or
+ * afterwards (Sigmoid, Swish, HardSigmoid), their work split in two
+ * ranges as threads split it; and a small MobileNet-like graph and a
+ * small ResNet-like one (with pools) planned with and without the
+ * layout, checked for where the pass put reorders and for equal
+ * outputs. */
 #include <math.h>
 #include <string.h>
 
@@ -316,6 +318,139 @@ test_direct (void)
   check_direct (3, 40, 7, 9, 1, 1, 0, POST_SUM_RELU);
 }
 
+/* A dense convolution (one group) of c blocked channels into m, k x k,
+ * against the direct loop: through the dense kernel (the padded copy
+ * made in two ranges of channel blocks, the items in two ranges) or, when
+ * winograd, through Winograd F(2x2, 3x3) on `threads` threads. */
+static void
+check_dense (int64_t c, int64_t m, int64_t h, int64_t w, int64_t k,
+    int64_t s, int64_t pad, int64_t dil, Post post, gboolean winograd,
+    int threads)
+{
+  OviDepthwise d = { h, w, out_size (h, k, s, dil, pad), out_size (w, k, s,
+        dil, pad), k, k, s, s, dil, dil, pad, pad };
+  OviPostOps ops = post_ops (post);
+  GRand *rand = g_rand_new_with_seed (7);
+  int64_t ohw = d.oh * d.ow, taps = c * k * k;
+  float *x, *xb, *wt, *bias, *res, *resb, *y, *packed, *scratch = NULL;
+  const float *src;
+  OviWinograd wg;
+
+  if (d.oh <= 0 || d.ow <= 0) {
+    g_rand_free (rand);
+    return;
+  }
+  x = random_floats (rand, c * h * w, 1);
+  xb = g_new (float, c * h * w);
+  wt = random_floats (rand, m * taps, 1.0 / sqrt (taps));
+  bias = random_floats (rand, m, 1);
+  res = random_floats (rand, m * ohw, 1);
+  resb = g_new (float, m * ohw);
+  y = g_new (float, m * ohw);
+  ovi_blocked_from_plain (x, h * w, 0, c / OVI_BLOCK, xb);
+  ovi_blocked_from_plain (res, ohw, 0, m / OVI_BLOCK, resb);
+  for (int64_t i = 0; i < m * ohw; i++)
+    y[i] = NAN;
+  src = xb;
+  if (winograd) {
+    g_assert_true (ovi_blocked_winograd_shape (&d, c, m, &wg));
+    packed = g_new (float, ovi_blocked_winograd_packed_floats (&wg));
+    ovi_blocked_winograd_pack (&wg, wt, bias, packed);
+    scratch = g_malloc (ovi_blocked_winograd_scratch_size (&wg));
+    ovi_blocked_winograd_run (&wg, packed, post ? &ops : NULL, xb,
+        ops.sum ? resb : NULL, y, scratch, threads);
+  } else {
+    int64_t items = ovi_blocked_dense_items (&d, m);
+    packed = g_new (float, ovi_blocked_dense_packed_floats (&d, c, m));
+    ovi_blocked_dense_pack (&d, c, m, wt, bias, packed);
+    if (ovi_blocked_dense_needs_padding (&d)) {
+      scratch = g_new (float, ovi_blocked_dense_padded_floats (&d, c));
+      ovi_blocked_dense_pad (&d, xb, scratch, 0, 1);
+      ovi_blocked_dense_pad (&d, xb, scratch, 1, c / OVI_BLOCK);
+      src = scratch;
+    } else {
+      g_assert_cmpint (pad, ==, 0);
+    }
+    ovi_blocked_dense_range (&d, c, m, src, packed, post ? &ops : NULL,
+        ops.sum ? resb : NULL, y, 0, items / 3);
+    ovi_blocked_dense_range (&d, c, m, src, packed, post ? &ops : NULL,
+        ops.sum ? resb : NULL, y, items / 3, items);
+  }
+  for (int64_t o = 0; o < m; o++)
+    for (int64_t oy = 0; oy < d.oh; oy++)
+      for (int64_t ox = 0; ox < d.ow; ox++) {
+        int64_t p = oy * d.ow + ox;
+        double want = bias[o];
+        float got = y[blocked_at (o, p, ohw)];
+        for (int64_t ci = 0; ci < c; ci++)
+          for (int64_t ky = 0; ky < k; ky++)
+            for (int64_t kx = 0; kx < k; kx++) {
+              int64_t iy = oy * s - pad + ky * dil, ix = ox * s - pad
+                  + kx * dil;
+              if (iy >= 0 && iy < h && ix >= 0 && ix < w)
+                want += (double) x[(ci * h + iy) * w + ix]
+                    * wt[((o * c + ci) * k + ky) * k + kx];
+            }
+        want = reference_post (post, want, res[o * ohw + p]);
+        if (!(fabs (got - want) <= 1e-4)) {
+          g_test_message ("%s %" G_GINT64_FORMAT " -> %" G_GINT64_FORMAT
+              " %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT " k %" G_GINT64_FORMAT
+              " s %" G_GINT64_FORMAT " pad %" G_GINT64_FORMAT " dil %"
+              G_GINT64_FORMAT " post %d: channel %" G_GINT64_FORMAT
+              " at (%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT "): %g, want %g",
+              winograd ? "winograd" : "dense", c, m, h, w, k, s, pad, dil,
+              post, o, oy, ox, got, want);
+          g_test_fail ();
+          goto done;
+        }
+      }
+done:
+  g_free (x);
+  g_free (xb);
+  g_free (wt);
+  g_free (bias);
+  g_free (res);
+  g_free (resb);
+  g_free (y);
+  g_free (packed);
+  g_free (scratch);
+  g_rand_free (rand);
+}
+
+static void
+test_dense (void)
+{
+  /* planes narrower and wider than the six pixels a block takes (blocks
+   * wrapping across rows), with and without padding; 3x3 stride 1 and 2
+   * and 1x1 stride 2 (unrolled), other kernels and dilations through the
+   * general loop; output panels of 16 and a last one of 8 */
+  for (int64_t w = 1; w <= 15; w++)
+    for (Post post = 0; post < POST_COUNT; post++) {
+      check_dense (16, 32, w + 1, w, 3, 1, 1, 1, post, FALSE, 1);
+      check_dense (8, 24, w + 2, w, 3, 2, 1, 1, post, FALSE, 1);
+      check_dense (24, 16, w, w + 3, 1, 2, 0, 1, post, FALSE, 1);
+    }
+  check_dense (16, 8, 9, 10, 3, 1, 0, 1, POST_SUM_RELU, FALSE, 1);
+  check_dense (8, 40, 12, 11, 5, 2, 2, 1, POST_CLIP, FALSE, 1);
+  check_dense (16, 16, 13, 9, 3, 1, 2, 2, POST_SUM_SIGMOID, FALSE, 1);
+  check_dense (8, 16, 9, 9, 4, 1, 1, 1, POST_SUM_HARDSWISH, FALSE, 1);
+  check_dense (32, 32, 7, 7, 7, 2, 3, 1, POST_SWISH, FALSE, 1);
+}
+
+static void
+test_winograd (void)
+{
+  /* odd and even outputs (tiles clipped at the edges), padded or not,
+   * blocks of several tile rows, output panels of 16 and a last one of 8,
+   * post-ops at the store and after; one thread and two */
+  for (int64_t w = 4; w <= 11; w++)
+    for (Post post = 0; post < POST_COUNT; post++)
+      check_dense (32, 40, w + 1, w, 3, 1, 1, 1, post, TRUE, 1 + w % 2);
+  check_dense (32, 32, 9, 8, 3, 1, 0, 1, POST_SUM_RELU, TRUE, 2);
+  check_dense (64, 32, 30, 29, 3, 1, 1, 1, POST_SUM_HARDSIGMOID, TRUE, 2);
+  check_dense (256, 256, 4, 4, 3, 1, 1, 1, POST_NONE, TRUE, 2);
+}
+
 /* A small graph: the plan's graph with the layout, and the outputs of
  * both plans. */
 static int
@@ -417,6 +552,154 @@ chain_model (void)
   return ovi_model_new_from_graph (g);
 }
 
+/* A convolution of one group, k x k, padded to keep the size at stride 1. */
+static int
+add_dense (OviGraph *g, GRand *rand, const char *name, int x, int64_t c,
+    int64_t m, int64_t k, int64_t stride)
+{
+  int64_t wdims[4] = { m, c, k, k }, bdims[1] = { m };
+  char *wn = g_strconcat (name, ".w", NULL), *bn = g_strconcat (name, ".b",
+      NULL);
+  int in[3] = { x, add_const (g, wn, rand, 4, wdims, 1.0 / sqrt (c * k * k)),
+    add_const (g, bn, rand, 1, bdims, 0.5) };
+  int64_t pads[4] = { k / 2, k / 2, k / 2, k / 2 }, strides[2] = { stride,
+    stride };
+  int y = ovi_graph_add_value (g, name, OVI_DTYPE_UNDEFINED);
+  OviNode *n = ovi_graph_add_node (g, "Conv", name, 3, in, 1, &y);
+  ovi_node_set_attr_ints (n, "pads", 4, pads);
+  ovi_node_set_attr_ints (n, "strides", 2, strides);
+  g_free (wn);
+  g_free (bn);
+  return y;
+}
+
+static int
+add_pool (OviGraph *g, const char *op, int x, int64_t k, int64_t stride,
+    int64_t pad, const char *name)
+{
+  int y = add_op (g, op, 1, &x, name);
+  OviNode *n = ovi_graph_node (g, g->nodes->len - 1);
+  int64_t kernel[2] = { k, k }, strides[2] = { stride, stride };
+  int64_t pads[4] = { pad, pad, pad, pad };
+  ovi_node_set_attr_ints (n, "kernel_shape", 2, kernel);
+  ovi_node_set_attr_ints (n, "strides", 2, strides);
+  ovi_node_set_attr_ints (n, "pads", 4, pads);
+  return y;
+}
+
+/* A ResNet in small: x [1, 16, 13, 11] -> 3x3 (32), Relu -> MaxPool 3x3
+ * stride 2 -> 3x3 (32, Winograd) + the pool's output, Relu ->
+ * AveragePool 3x3 (padded, not counting the padding) -> 1x1 stride 2
+ * (16) -> 3x3 (16) -> 1x1 (16) -> y. (Five convolutions: the pass
+ * blocks a chain worth its two reorders.) */
+static OviModel *
+resnet_model (void)
+{
+  OviGraph *g = ovi_graph_new ();
+  GRand *rand = g_rand_new_with_seed (8);
+  int64_t xdims[4] = { 1, 16, 13, 11 };
+  int x = ovi_graph_add_value (g, "x", OVI_DTYPE_FLOAT32);
+  int a, r, pool, b, in[2], sum, r2, avg, y;
+  GError *error = NULL;
+
+  ovi_graph_value (g, x)->rank = 4;
+  memcpy (ovi_graph_value (g, x)->dims, xdims, sizeof (xdims));
+  g_array_append_val (g->inputs, x);
+  a = add_dense (g, rand, "stem", x, 16, 32, 3, 1);
+  r = add_op (g, "Relu", 1, &a, "relu");
+  pool = add_pool (g, "MaxPool", r, 3, 2, 1, "maxpool");
+  b = add_dense (g, rand, "conv", pool, 32, 32, 3, 1);
+  in[0] = b;
+  in[1] = pool;
+  sum = add_op (g, "Add", 2, in, "sum");
+  r2 = add_op (g, "Relu", 1, &sum, "relu2");
+  avg = add_pool (g, "AveragePool", r2, 3, 1, 1, "avgpool");
+  b = add_dense (g, rand, "down", avg, 32, 16, 1, 2);
+  b = add_dense (g, rand, "conv2", b, 16, 16, 3, 1);
+  y = add_dense (g, rand, "conv3", b, 16, 16, 1, 1);
+  g_array_append_val (g->outputs, y);
+  g->opset = 13;
+  g->source = g_strdup ("resnet");
+  g_assert_true (ovi_graph_sort (g, &error));
+  g_assert_no_error (error);
+  g_rand_free (rand);
+  return ovi_model_new_from_graph (g);
+}
+
+static void
+test_resnet_pass (void)
+{
+  OviModel *m = resnet_model ();
+  OviTensorView in = { OVI_DTYPE_FLOAT32, 4, { 1, 16, 13, 11 }, NULL };
+  GError *error = NULL;
+  OviPlan *plan = ovi_plan_new_with_flags (m->graph, &in, 1,
+      OVI_PLAN_BLOCKED_LAYOUT, &error);
+  int to_blocked = 0, to_plain = 0, blocked = 0;
+
+  g_assert_no_error (error);
+  for (int s = 0; s < plan->n_steps; s++) {
+    const OviNode *n = plan->steps[s].node;
+    to_blocked += strcmp (n->op_type, OVI_OP_TO_BLOCKED) == 0;
+    to_plain += strcmp (n->op_type, OVI_OP_TO_PLAIN) == 0;
+    blocked += ovi_node_attr_int (n, OVI_ATTR_BLOCKED, 0) != 0;
+  }
+  /* five convolutions (the Relus and the residual fused into them) and
+   * two pools; x in, y out */
+  g_assert_cmpint (blocked, ==, 7);
+  g_assert_cmpint (to_blocked, ==, 1);
+  g_assert_cmpint (to_plain, ==, 1);
+  ovi_plan_unref (plan);
+  ovi_model_unref (m);
+}
+
+/* The ResNet's output, with the layout or without. */
+static float *
+run_resnet (gboolean blocked, const float *x)
+{
+  OviModel *m = resnet_model ();
+  OviCompiledModel *cm;
+  OviRequest *r;
+  GError *error = NULL;
+  OviTensorView in = { OVI_DTYPE_FLOAT32, 4, { 1, 16, 13, 11 }, (void *) x };
+  OviTensorView out;
+  float *y;
+
+  if (blocked)
+    g_unsetenv ("OVI_BLOCKED");
+  else
+    g_setenv ("OVI_BLOCKED", "0", TRUE);
+  cm = ovi_compile (m, "CPU", NULL, &error);
+  g_assert_no_error (error);
+  r = ovi_request_new (cm, &error);
+  g_assert_no_error (error);
+  g_assert_true (ovi_request_set_input (r, "x", &in, &error));
+  g_assert_true (ovi_request_infer (r, &error));
+  g_assert_no_error (error);
+  g_assert_true (ovi_request_get_output (r, 0, NULL, &out));
+  g_assert_cmpint (ovi_shape_numel (out.rank, out.dims), ==, 16 * 4 * 3);
+  y = g_memdup2 (out.data, sizeof (float) * 16 * 4 * 3);
+  ovi_request_free (r);
+  ovi_compiled_model_unref (cm);
+  ovi_model_unref (m);
+  g_unsetenv ("OVI_BLOCKED");
+  return y;
+}
+
+static void
+test_resnet_outputs (void)
+{
+  GRand *rand = g_rand_new_with_seed (9);
+  float *x = random_floats (rand, 16 * 13 * 11, 1);
+  float *plain = run_resnet (FALSE, x), *blocked = run_resnet (TRUE, x);
+
+  for (int i = 0; i < 16 * 4 * 3; i++)
+    g_assert_cmpfloat_with_epsilon (blocked[i], plain[i], 1e-4);
+  g_free (x);
+  g_free (plain);
+  g_free (blocked);
+  g_rand_free (rand);
+}
+
 static void
 test_pass (void)
 {
@@ -507,7 +790,11 @@ main (int argc, char **argv)
   g_test_add_func ("/blocked/depthwise", test_depthwise);
   g_test_add_func ("/blocked/pointwise", test_pointwise);
   g_test_add_func ("/blocked/direct", test_direct);
+  g_test_add_func ("/blocked/dense", test_dense);
+  g_test_add_func ("/blocked/winograd", test_winograd);
   g_test_add_func ("/blocked/pass", test_pass);
   g_test_add_func ("/blocked/chain-outputs", test_chain_outputs);
+  g_test_add_func ("/blocked/resnet-pass", test_resnet_pass);
+  g_test_add_func ("/blocked/resnet-outputs", test_resnet_outputs);
   return g_test_run ();
 }

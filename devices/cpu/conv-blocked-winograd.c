@@ -1,0 +1,317 @@
+/* See conv-blocked.h: Winograd F(2x2, 3x3) between blocked tensors, the
+ * 3x3 stride-1 convolutions of ResNets in the layout their other
+ * convolutions run in. The transforms are conv-winograd.c's (V = B^T d B,
+ * U = G g G^T, Y = A^T M A), here on vectors of eight channels, and the
+ * 16 GEMMs M[xi] = U[xi] V[xi] are 1x1 convolutions of the blocked
+ * kernel: the transformed tiles of a channel block are stored as a
+ * blocked image whose positions are the tiles, [c/8][tiles][8], and the
+ * GEMMs' results come out the same way, so nothing is packed per run.
+ *
+ * As in conv-winograd.c, the output is computed in blocks of whole tile
+ * rows small enough for the transformed tiles to stay in cache; within a
+ * block the threads split the input transform by channel block, the
+ * GEMMs by (position, panel of output channels), and the output
+ * transform (bias, post-ops) by output channel block. */
+#include <string.h>
+
+#include "conv-blocked.h"
+#include "cpu-parallel.h"
+#include "cpu-sgemm.h"
+#include "cpu-store-v8.h"
+
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+#define WGB_POS 16
+
+gboolean
+ovi_blocked_winograd_shape (const OviDepthwise *d, int64_t c, int64_t m,
+    OviWinograd *wg)
+{
+  static gsize enabled = 0;
+  if (g_once_init_enter (&enabled))
+    g_once_init_leave (&enabled, g_strcmp0 (g_getenv ("OVI_CONV_WINOGRAD"),
+            "0") == 0 ? 1 : 2);
+  if (enabled != 2 || d->kh != 3 || d->kw != 3 || d->sh != 1 || d->sw != 1
+      || d->dh != 1 || d->dw != 1 || c % OVI_BLOCK != 0
+      || m % OVI_BLOCK != 0)
+    return FALSE;
+  *wg = (OviWinograd) { .c = c, .m = m, .h = d->h, .w = d->w, .oh = d->oh,
+    .ow = d->ow, .ph = d->ph, .pw = d->pw };
+  return ovi_winograd_worth (wg);
+}
+
+static int64_t
+wgb_panel_floats (const OviWinograd *wg)
+{
+  return ovi_blocked_pointwise_packed_floats (wg->c, wg->m);
+}
+
+int64_t
+ovi_blocked_winograd_packed_floats (const OviWinograd *wg)
+{
+  /* the 16 positions' panels, then the bias */
+  return WGB_POS * wgb_panel_floats (wg) + wg->m;
+}
+
+void
+ovi_blocked_winograd_pack (const OviWinograd *wg, const float *w,
+    const float *bias, float *packed)
+{
+  float *u = g_new (float, WGB_POS * wg->m * wg->c);
+  for (int64_t m = 0; m < wg->m; m++)
+    for (int64_t c = 0; c < wg->c; c++) {
+      const float *g = w + (m * wg->c + c) * 9;
+      float t[4][3];
+      /* t = G g: rows of G against g's columns */
+      for (int j = 0; j < 3; j++) {
+        t[0][j] = g[j];
+        t[1][j] = 0.5f * (g[j] + g[3 + j] + g[6 + j]);
+        t[2][j] = 0.5f * (g[j] - g[3 + j] + g[6 + j]);
+        t[3][j] = g[6 + j];
+      }
+      /* U = t G^T */
+      for (int i = 0; i < 4; i++) {
+        float r[4] = { t[i][0], 0.5f * (t[i][0] + t[i][1] + t[i][2]),
+          0.5f * (t[i][0] - t[i][1] + t[i][2]), t[i][2] };
+        for (int j = 0; j < 4; j++)
+          u[((i * 4 + j) * wg->m + m) * wg->c + c] = r[j];
+      }
+    }
+  for (int xi = 0; xi < WGB_POS; xi++)
+    ovi_blocked_pointwise_pack (wg->c, wg->m, u + xi * wg->m * wg->c, NULL,
+        packed + xi * wgb_panel_floats (wg));
+  for (int64_t m = 0; m < wg->m; m++)
+    packed[WGB_POS * wgb_panel_floats (wg) + m] = bias ? bias[m] : 0.0f;
+  g_free (u);
+}
+
+/* Tile rows per block: as in conv-winograd.c, the block's transformed
+ * input and GEMM outputs (16 (c + m) floats per tile) near 2 MiB. */
+static int64_t
+wgb_block_rows (const OviWinograd *wg)
+{
+  int64_t tw = (wg->ow + 1) / 2, th = (wg->oh + 1) / 2;
+  int64_t tiles = CLAMP ((int64_t) 32768 / MAX (wg->c + wg->m, 1), 16, 1024);
+  return CLAMP (tiles / MAX (tw, 1), 1, th);
+}
+
+gsize
+ovi_blocked_winograd_scratch_size (const OviWinograd *wg)
+{
+  int64_t tiles = wgb_block_rows (wg) * ((wg->ow + 1) / 2);
+  return sizeof (float) * WGB_POS * (wg->c + wg->m) * tiles;
+}
+
+/* The transforms, on vectors of eight channels. */
+static inline __attribute__((always_inline)) void
+wgb_input_tile (const V8f d[4][4], float *v, int64_t stride)
+{
+  V8f r[4][4];
+  for (int j = 0; j < 4; j++) {
+    r[0][j] = d[0][j] - d[2][j];
+    r[1][j] = d[1][j] + d[2][j];
+    r[2][j] = d[2][j] - d[1][j];
+    r[3][j] = d[1][j] - d[3][j];
+  }
+  for (int i = 0; i < 4; i++) {
+    V8f t[4] = { r[i][0] - r[i][2], r[i][1] + r[i][2], r[i][2] - r[i][1],
+      r[i][1] - r[i][3] };
+    for (int j = 0; j < 4; j++)
+      memcpy (v + (4 * i + j) * stride, &t[j], sizeof (V8f));
+  }
+}
+
+/* V of channel block cb for the tiles of tile rows [tr0, tr0 + rows):
+ * position xi of tile t at v[xi * stride + t * 8], stride = c * tiles. */
+static inline __attribute__((always_inline)) void
+wgb_input_body (const OviWinograd *wg, const float *x, int64_t cb,
+    int64_t tr0, int64_t rows, float *v, int64_t stride)
+{
+  int64_t tw = (wg->ow + 1) / 2;
+  const float *xc = x + cb * wg->h * wg->w * OVI_BLOCK;
+  V8f zero = { 0 };
+  for (int64_t r = 0; r < rows; r++) {
+    int64_t iy0 = 2 * (tr0 + r) - wg->ph;
+    gboolean rows_in = iy0 >= 0 && iy0 + 3 < wg->h;
+    for (int64_t tx = 0; tx < tw; tx++) {
+      int64_t ix0 = 2 * tx - wg->pw;
+      float *out = v + (r * tw + tx) * OVI_BLOCK;
+      V8f d[4][4];
+      if (rows_in && ix0 >= 0 && ix0 + 3 < wg->w) {
+        for (int i = 0; i < 4; i++)
+          for (int j = 0; j < 4; j++)
+            d[i][j] = ovi_v8_load (xc + ((iy0 + i) * wg->w + ix0 + j)
+                * OVI_BLOCK);
+      } else {
+        for (int i = 0; i < 4; i++)
+          for (int j = 0; j < 4; j++) {
+            int64_t iy = iy0 + i, ix = ix0 + j;
+            d[i][j] = iy >= 0 && iy < wg->h && ix >= 0 && ix < wg->w
+                ? ovi_v8_load (xc + (iy * wg->w + ix) * OVI_BLOCK) : zero;
+          }
+      }
+      wgb_input_tile (d, out, stride);
+    }
+  }
+}
+
+/* Output channel block mb of tile rows [tr0, tr0 + rows) from M (as V):
+ * y = A^T M A + bias, stored with st's post-ops (all of them when
+ * at_store; the caller applies the rest), clipped at the output's
+ * edges. */
+static inline __attribute__((always_inline)) void
+wgb_output_body (const OviWinograd *wg, const float *mo, int64_t stride,
+    int64_t mb, int64_t tr0, int64_t rows, const float *bias,
+    const OviV8Store *st, const float *res, float *y)
+{
+  int64_t tw = (wg->ow + 1) / 2;
+  V8f bv = ovi_v8_load (bias + mb * OVI_BLOCK), a = st->a, b = st->b;
+  int64_t plane = wg->oh * wg->ow;
+  for (int64_t r = 0; r < rows; r++) {
+    int64_t oy = 2 * (tr0 + r);
+    for (int64_t tx = 0; tx < tw; tx++) {
+      const float *p = mo + (r * tw + tx) * OVI_BLOCK;
+      V8f s[2][4], out[2][2];
+      for (int j = 0; j < 4; j++) {
+        V8f m0 = ovi_v8_load (p + j * stride);
+        V8f m1 = ovi_v8_load (p + (4 + j) * stride);
+        V8f m2 = ovi_v8_load (p + (8 + j) * stride);
+        V8f m3 = ovi_v8_load (p + (12 + j) * stride);
+        s[0][j] = m0 + m1 + m2;
+        s[1][j] = m1 - m2 - m3;
+      }
+      for (int i = 0; i < 2; i++) {
+        out[i][0] = s[i][0] + s[i][1] + s[i][2] + bv;
+        out[i][1] = s[i][1] - s[i][2] - s[i][3] + bv;
+      }
+      for (int i = 0; i < 2 && oy + i < wg->oh; i++)
+        for (int j = 0; j < 2 && 2 * tx + j < wg->ow; j++) {
+          int64_t o = (mb * plane + (oy + i) * wg->ow + 2 * tx + j)
+              * OVI_BLOCK;
+          ovi_v8_store_as (st->act, st->sum, a, b, out[i][j],
+              st->sum ? res + o : NULL, y + o, OVI_BLOCK);
+        }
+    }
+  }
+}
+
+static void
+wgb_input_generic (const OviWinograd *wg, const float *x, int64_t cb,
+    int64_t tr0, int64_t rows, float *v, int64_t stride)
+{
+  wgb_input_body (wg, x, cb, tr0, rows, v, stride);
+}
+
+static void
+wgb_output_generic (const OviWinograd *wg, const float *mo, int64_t stride,
+    int64_t mb, int64_t tr0, int64_t rows, const float *bias,
+    const OviV8Store *st, const float *res, float *y)
+{
+  wgb_output_body (wg, mo, stride, mb, tr0, rows, bias, st, res, y);
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target ("avx2,fma")))
+static void
+wgb_input_avx2 (const OviWinograd *wg, const float *x, int64_t cb,
+    int64_t tr0, int64_t rows, float *v, int64_t stride)
+{
+  wgb_input_body (wg, x, cb, tr0, rows, v, stride);
+}
+
+__attribute__((target ("avx2,fma")))
+static void
+wgb_output_avx2 (const OviWinograd *wg, const float *mo, int64_t stride,
+    int64_t mb, int64_t tr0, int64_t rows, const float *bias,
+    const OviV8Store *st, const float *res, float *y)
+{
+  wgb_output_body (wg, mo, stride, mb, tr0, rows, bias, st, res, y);
+}
+#define WGB_AVX2 1
+#else
+#define WGB_AVX2 0
+#endif
+
+static inline void
+wgb_barrier (int nth)
+{
+  /* Only in a real team: an orphaned barrier inside some caller's
+   * parallel region would bind to that region's team. */
+  if (nth > 1) {
+    _Pragma ("omp barrier")
+  }
+}
+
+void
+ovi_blocked_winograd_run (const OviWinograd *wg, const float *packed,
+    const OviPostOps *ops, const float *x, const float *res, float *y,
+    void *scratch, int threads)
+{
+  int64_t tw = (wg->ow + 1) / 2, th = (wg->oh + 1) / 2;
+  int64_t block_rows = wgb_block_rows (wg);
+  int64_t cblocks = wg->c / OVI_BLOCK, mblocks = wg->m / OVI_BLOCK;
+  int64_t panels = ovi_blocked_pointwise_panels (wg->m);
+  int64_t plane = wg->oh * wg->ow;
+  const float *bias = packed + WGB_POS * wgb_panel_floats (wg);
+  gboolean post = ops && ovi_postops_any (ops);
+  OviV8Store st;
+  gboolean at_store = ovi_v8_store_init (&st, post ? ops : NULL);
+  void (*input) (const OviWinograd *, const float *, int64_t, int64_t,
+      int64_t, float *, int64_t) = wgb_input_generic;
+  void (*output) (const OviWinograd *, const float *, int64_t, int64_t,
+      int64_t, int64_t, const float *, const OviV8Store *, const float *,
+      float *) = wgb_output_generic;
+  float *v = scratch;
+  float *mo = v + WGB_POS * wg->c * block_rows * tw;
+
+#if WGB_AVX2
+  if (ovi_sgemm_have_avx2 ()) {
+    input = wgb_input_avx2;
+    output = wgb_output_avx2;
+  }
+#endif
+
+  OVI_PARALLEL_REGION (threads > 1 ? OVI_PARALLEL_MIN_WORK : 0, tid, nth, {
+    int workers = MIN (nth, MAX (threads, 1));
+    for (int64_t tr0 = 0; tr0 < th; tr0 += block_rows) {
+      int64_t rows = MIN (block_rows, th - tr0), n = rows * tw;
+      int64_t r0 = 2 * tr0, r1 = MIN (wg->oh, 2 * (tr0 + rows));
+      int64_t b0, b1;
+      /* 1: input transform, by channel block */
+      if (tid < workers) {
+        ovi_parallel_slice (cblocks, tid, workers, &b0, &b1);
+        for (int64_t cb = b0; cb < b1; cb++)
+          input (wg, x, cb, tr0, rows, v + cb * n * OVI_BLOCK, wg->c * n);
+      }
+      wgb_barrier (nth);
+      /* 2: the 16 GEMMs, by (position, panel) */
+      if (tid < workers) {
+        ovi_parallel_slice (WGB_POS * panels, tid, workers, &b0, &b1);
+        while (b0 < b1) {
+          int64_t xi = b0 / panels, q0 = b0 % panels;
+          int64_t q1 = MIN (panels, q0 + (b1 - b0));
+          ovi_blocked_pointwise_range (wg->c, wg->m, n, v + xi * wg->c * n,
+              packed + xi * wgb_panel_floats (wg), NULL, NULL,
+              mo + xi * wg->m * n, q0, q1, 0, n);
+          b0 += q1 - q0;
+        }
+      }
+      wgb_barrier (nth);
+      /* 3: output transform, bias and post-ops, by output channel block */
+      if (tid < workers) {
+        ovi_parallel_slice (mblocks, tid, workers, &b0, &b1);
+        for (int64_t mb = b0; mb < b1; mb++) {
+          output (wg, mo + mb * n * OVI_BLOCK, wg->m * n, mb, tr0, rows,
+              bias, &st, res, y);
+          if (post && !at_store) {
+            int64_t o = (mb * plane + r0 * wg->ow) * OVI_BLOCK;
+            ovi_postops_apply (ops, y + o, res ? res + o : NULL,
+                (r1 - r0) * wg->ow * OVI_BLOCK);
+          }
+        }
+      }
+      /* the next block's input transform overwrites V and M */
+      wgb_barrier (nth);
+    }
+  });
+}
