@@ -3,9 +3,10 @@
  * weights times the input pixel's eight channels. Rows whose taps all lie
  * inside the input, and within them the columns whose taps do, run
  * several pixels at once with the tap loop unrolled for the common kernel
- * shapes (3x3 and 5x5, strides 1 and 2; others up to 5x5 run the same
- * loop with them as values); the edges take a loop that skips the taps
- * outside. Nothing is copied or padded. Compiled for the
+ * shapes (3x3 and 5x5, strides 1 and 2, and dilated by 2 at stride 1 as
+ * in the segmentation backbones; others up to 5x5 run the same loop with
+ * them as values, several times slower); the edges take a loop that skips
+ * the taps outside. Nothing is copied or padded. Compiled for the
  * baseline target and for AVX2+FMA, chosen at run time. */
 #include <string.h>
 
@@ -163,6 +164,12 @@ dwb_body (const OviDepthwise *d, const float *xc, const float *wb,
       dwb_rows (d, xc, wb, oh0, oh1, 5, 5, 1, 1, ACT, SUM, a, b, resc, yc); \
     else if (OVI_SPECIALIZE (k5 && d->sw == 2))                             \
       dwb_rows (d, xc, wb, oh0, oh1, 5, 5, 2, 1, ACT, SUM, a, b, resc, yc); \
+    else if (OVI_SPECIALIZE (d->kh == 5 && d->kw == 5 && d->dw == 2         \
+            && d->sw == 1))                                                 \
+      dwb_rows (d, xc, wb, oh0, oh1, 5, 5, 1, 2, ACT, SUM, a, b, resc, yc); \
+    else if (OVI_SPECIALIZE (d->kh == 3 && d->kw == 3 && d->dw == 2         \
+            && d->sw == 1))                                                 \
+      dwb_rows (d, xc, wb, oh0, oh1, 3, 3, 1, 2, ACT, SUM, a, b, resc, yc); \
     else if (d->kh <= DWB_MAX_KH && d->kw <= DWB_MAX_KW)                    \
       dwb_rows (d, xc, wb, oh0, oh1, d->kh, d->kw, d->sw, d->dw, ACT, SUM,  \
           a, b, resc, yc);                                                  \

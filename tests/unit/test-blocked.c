@@ -144,9 +144,10 @@ done:
 static void
 test_depthwise (void)
 {
-  /* 3x3 and 5x5 at strides 1 and 2 (the unrolled interiors), 4x4 and 7x7
-   * (the edge loop only), dilation; planes narrower than the kernel, and
-   * wider than the interior's blocks of pixels */
+  /* 3x3 and 5x5 at strides 1 and 2 and dilated by 2 at stride 1 (the
+   * unrolled interiors), 4x4 and 7x7 (the edge loop only), other
+   * dilations; planes narrower than the kernel, and wider than the
+   * interior's blocks of pixels */
   for (int64_t w = 1; w <= 19; w++)
     for (Post post = 0; post < POST_COUNT; post++) {
       check_depthwise (w, w, 3, 1, 1, 1, post);
@@ -154,6 +155,8 @@ test_depthwise (void)
       check_depthwise (w, w + 2, 5, 1, 1, 2, post);
       check_depthwise (w + 3, w, 5, 2, 1, 2, post);
       check_depthwise (w, w, 3, 1, 1, 0, post);
+      check_depthwise (w + 4, w + 4, 5, 1, 2, 4, post);
+      check_depthwise (w + 2, w + 2, 3, 1, 2, 2, post);
     }
   check_depthwise (12, 13, 4, 1, 1, 1, POST_SUM_RELU);
   check_depthwise (15, 15, 7, 2, 1, 3, POST_CLIP);
