@@ -135,6 +135,13 @@ v_clamp (VF x, float lo, float hi)
   return v_select (x > hi, hi + (VF) SPLAT (0.0f), x);
 }
 
+/* leaky relu (x) = x < 0 ? alpha x : x; NaN stays NaN */
+static inline __attribute__((always_inline)) VF
+v_leakyrelu (VF x, float alpha)
+{
+  return v_select (x < 0.0f, x * alpha, x);
+}
+
 /* name_run (x, y, n, a, b): y = EXPR over n floats, EXPR a function of
  * the vector v and the parameters a and b; whole vectors first, then a
  * zero-padded copy of the tail; AVX2 build chosen at run time. */
@@ -190,6 +197,7 @@ DEFINE_ARRAY_FN (tanh, v_tanh (v))
 DEFINE_ARRAY_FN (hardsigmoid, v_hardsigmoid (v, a, b))
 DEFINE_ARRAY_FN (hardswish, v_hardswish (v, a, b))
 DEFINE_ARRAY_FN (clamp, v_clamp (v, a, b))
+DEFINE_ARRAY_FN (leakyrelu, v_leakyrelu (v, a))
 
 void
 ovi_vexp_f32 (const float *x, float *y, int64_t n)
@@ -233,4 +241,10 @@ void
 ovi_vclamp_f32 (const float *x, float *y, int64_t n, float lo, float hi)
 {
   clamp_run (x, y, n, lo, hi);
+}
+
+void
+ovi_vleakyrelu_f32 (const float *x, float *y, int64_t n, float alpha)
+{
+  leakyrelu_run (x, y, n, alpha, 0);
 }

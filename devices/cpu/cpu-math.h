@@ -34,6 +34,8 @@ void ovi_vhardswish_f32 (const float *x, float *y, int64_t n, float alpha,
 /* y[i] = min (max (x[i], lo), hi); NaN stays NaN */
 void ovi_vclamp_f32 (const float *x, float *y, int64_t n, float lo,
     float hi);
+/* y[i] = x[i] < 0 ? alpha x[i] : x[i]; NaN stays NaN */
+void ovi_vleakyrelu_f32 (const float *x, float *y, int64_t n, float alpha);
 
 G_END_DECLS
 

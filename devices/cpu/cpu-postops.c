@@ -65,8 +65,7 @@ ovi_postops_apply (const OviPostOps *ops, float *y, const float *r,
       ovi_vhardsigmoid_f32 (y, y, n, a, b);
       break;
     case OVI_ACT_LEAKYRELU:
-      for (int64_t i = 0; i < n; i++)
-        y[i] = y[i] >= 0 ? y[i] : a * y[i];
+      ovi_vleakyrelu_f32 (y, y, n, a);
       break;
     case OVI_ACT_TANH:
       ovi_vtanh_f32 (y, y, n);

@@ -2,6 +2,7 @@
  * a dense sweep and the edge values (zeros, tiny, huge, infinities, NaN),
  * at lengths that exercise the vector body and every tail length. */
 #include <math.h>
+#include <string.h>
 
 #include <glib.h>
 
@@ -108,10 +109,33 @@ test_in_place (void)
     g_assert_cmpfloat (fabs (x[i] - ref_sigmoid (i - 6.0)), <, 1e-7);
 }
 
+/* Leaky ReLU over every tail length, in place, with the edge values:
+ * negative ones scaled (-0 included: -0 * alpha), NaN kept. */
+static void
+test_leakyrelu (void)
+{
+  const float x[] = { 0.0f, -0.0f, 1e-30f, -1e-30f, 2.5f, -2.5f, -100.0f,
+    INFINITY, -INFINITY, NAN, 3.4e38f, -3.4e38f, 7.0f };
+  const int n = G_N_ELEMENTS (x);
+  for (int len = 1; len <= n; len++) {
+    float y[G_N_ELEMENTS (x)];
+    memcpy (y, x, sizeof (x));
+    ovi_vleakyrelu_f32 (y, y, len, 0.1f);
+    for (int i = 0; i < n; i++) {
+      float want = i >= len ? x[i] : x[i] < 0 ? 0.1f * x[i] : x[i];
+      if (isnan (want))
+        g_assert_true (isnan (y[i]));
+      else
+        g_assert_cmpfloat (y[i], ==, want);
+    }
+  }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/cpu-math/leakyrelu", test_leakyrelu);
   g_test_add_func ("/cpu-math/exp", test_exp);
   g_test_add_func ("/cpu-math/sigmoid-swish-tanh", test_sigmoid_swish_tanh);
   g_test_add_func ("/cpu-math/edges", test_edges);
