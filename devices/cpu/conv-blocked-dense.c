@@ -24,8 +24,7 @@
 #define DNS_PANEL 16
 #define DNS_PIXELS 6
 
-/* Rows and columns of input the outputs read (at least the input's own,
- * to keep its stride when it is read in place). */
+/* Rows (or columns) of input the outputs read. */
 static int64_t
 dns_extent (int64_t out, int64_t s, int64_t k, int64_t dil)
 {
@@ -40,6 +39,8 @@ ovi_blocked_dense_needs_padding (const OviDepthwise *d)
       || dns_extent (d->ow, d->sw, d->kw, d->dw) > d->w;
 }
 
+/* The plane the kernel reads: the input's own when read in place (its
+ * stride), else the padded copy's. */
 static void
 dns_padded_plane (const OviDepthwise *d, int64_t *hx, int64_t *wx)
 {
@@ -86,6 +87,27 @@ ovi_blocked_dense_pad (const OviDepthwise *d, const float *x, float *xp,
           sizeof (float) * (hi - lo) * OVI_BLOCK);
       memset (row + hi * OVI_BLOCK, 0, sizeof (float) * (wx - hi)
           * OVI_BLOCK);
+    }
+}
+
+gboolean
+ovi_blocked_dense_subsamples (const OviDepthwise *d)
+{
+  return d->kh == 1 && d->kw == 1 && (d->sh > 1 || d->sw > 1)
+      && !ovi_blocked_dense_needs_padding (d);
+}
+
+void
+ovi_blocked_dense_subsample (const OviDepthwise *d, const float *x,
+    float *xs, int64_t cb0, int64_t cb1)
+{
+  for (int64_t cb = cb0; cb < cb1; cb++)
+    for (int64_t oy = 0; oy < d->oh; oy++) {
+      const float *src = x + (cb * d->h + oy * d->sh) * d->w * OVI_BLOCK;
+      float *dst = xs + (cb * d->oh + oy) * d->ow * OVI_BLOCK;
+      for (int64_t ox = 0; ox < d->ow; ox++)
+        memcpy (dst + ox * OVI_BLOCK, src + ox * d->sw * OVI_BLOCK,
+            sizeof (float) * OVI_BLOCK);
     }
 }
 

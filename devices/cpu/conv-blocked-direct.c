@@ -90,6 +90,11 @@ dir_edge_pixel (const OviDepthwise *d, int64_t c, const float *x,
       }                                                                     \
   } G_STMT_END
 
+/* The store's bounds are read from st at each store, not held in
+ * registers through the loops: with the twelve accumulators and two
+ * weight vectors they made gcc spill an accumulator (a store-forwarding
+ * chain through memory in the innermost loop, measured: ResNet-50's 7x7
+ * stem 3.1 -> 1.6 ms). */
 static inline __attribute__((always_inline)) void
 dir_rows (const OviDepthwise *d, int64_t c, const float *x, const float *wp,
     int NB, int64_t cb0, int64_t oh0, int64_t oh1, int64_t KH, int64_t KW,

@@ -80,6 +80,13 @@ int64_t ovi_blocked_dense_packed_floats (const OviDepthwise *d, int64_t c,
 void ovi_blocked_dense_pack (const OviDepthwise *d, int64_t c, int64_t m,
     const float *w, const float *bias, float *packed);
 gboolean ovi_blocked_dense_needs_padding (const OviDepthwise *d);
+/* A strided 1x1 convolution without padding (ResNet's downsampling) runs
+ * as the 1x1 kernel over the input's subsampled pixels, gathered into
+ * c x oh x ow floats by ovi_blocked_dense_subsample (channel blocks
+ * [cb0, cb1)): its packed weights are the 1x1 kernel's. */
+gboolean ovi_blocked_dense_subsamples (const OviDepthwise *d);
+void ovi_blocked_dense_subsample (const OviDepthwise *d, const float *x,
+    float *xs, int64_t cb0, int64_t cb1);
 int64_t ovi_blocked_dense_padded_floats (const OviDepthwise *d, int64_t c);
 void ovi_blocked_dense_pad (const OviDepthwise *d, const float *x,
     float *xp, int64_t cb0, int64_t cb1);
@@ -111,7 +118,8 @@ OviConvBlocked *ovi_conv_blocked_new (OviOpCtx *ctx, int kind,
     const OviDepthwise *d, GError **error);
 gboolean ovi_conv_blocked_run (const OviConvBlocked *cb, OviOpCtx *ctx,
     GError **error);
-/* Scratch bytes a run needs (the padded input of a dense convolution). */
+/* Scratch bytes a run needs: a dense convolution's Winograd tiles,
+ * subsampled image or padded image. */
 gsize ovi_conv_blocked_scratch_size (int kind, const OviDepthwise *d,
     int64_t c, int64_t m);
 void ovi_conv_blocked_free (OviConvBlocked *cb);

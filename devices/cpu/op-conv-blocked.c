@@ -3,7 +3,8 @@
  * hands here, and the reorder ops passes/block-layout.c inserts. Work is
  * split between threads as contiguous ranges: output rows of channel
  * blocks for depthwise, panels of output channels (or positions, when
- * there are too few panels) for 1x1. */
+ * there are too few panels) for 1x1, runs of six output pixels of each
+ * panel for dense (Winograd splits its own phases). */
 #include <math.h>
 #include <string.h>
 
@@ -17,7 +18,7 @@
 
 struct _OviConvBlocked {
   OviBlockedConv kind;
-  OviDepthwise d;           /* geometry, for depthwise and direct */
+  OviDepthwise d;           /* geometry, for depthwise, direct and dense */
   int64_t n, c, m, hw;      /* batch, channels in and out, input positions */
   int64_t k;                /* inputs per output of the packed GEMM panels */
   OviPostOps ops;
@@ -158,8 +159,9 @@ run_pointwise (const OviConvBlocked *cb, const float *x, const float *res,
   });
 }
 
-/* The scratch of a dense convolution: Winograd's transformed tiles, or
- * the padded image when it pads; NULL when it needs none. */
+/* The scratch of a dense convolution: Winograd's transformed tiles, the
+ * subsampled image of a strided 1x1, or the padded image when it pads;
+ * NULL when it needs none. */
 static void *
 blocked_scratch_layout (OviScratch *s, int kind, const OviDepthwise *d,
     int64_t c, int64_t m)
@@ -169,6 +171,8 @@ blocked_scratch_layout (OviScratch *s, int kind, const OviDepthwise *d,
     return NULL;
   if (ovi_blocked_winograd_shape (d, c, m, &wg))
     return ovi_scratch_take (s, ovi_blocked_winograd_scratch_size (&wg), 1);
+  if (ovi_blocked_dense_subsamples (d))
+    return ovi_scratch_take (s, c * d->oh * d->ow, sizeof (float));
   if (!ovi_blocked_dense_needs_padding (d))
     return NULL;
   return ovi_scratch_take (s, ovi_blocked_dense_padded_floats (d, c),
@@ -185,10 +189,11 @@ ovi_conv_blocked_scratch_size (int kind, const OviDepthwise *d, int64_t c,
   return s.used;
 }
 
-/* Dense: per image, the padded copy (when the geometry pads) made by
- * channel blocks, then runs of output pixels of each panel split between
- * the threads, panel by panel (a thread's panels' weights stay in its
- * cache while it goes over the plane). */
+/* Dense: per image, Winograd; or the subsampled image of a strided 1x1
+ * and the 1x1 kernel over it; or the padded copy (when the geometry
+ * pads) made by channel blocks, then runs of output pixels of each panel
+ * split between the threads, panel by panel (a thread's panels' weights
+ * stay in its cache while it goes over the plane). */
 static gboolean
 run_dense (const OviConvBlocked *cb, OviOpCtx *ctx, const float *x,
     const float *res, float *y, int threads, GError **error)
@@ -198,12 +203,15 @@ run_dense (const OviConvBlocked *cb, OviOpCtx *ctx, const float *x,
   int64_t items = ovi_blocked_dense_items (d, cb->m);
   const OviPostOps *ops = ovi_postops_any (&cb->ops) ? &cb->ops : NULL;
   gboolean pad = !cb->winograd && ovi_blocked_dense_needs_padding (d);
+  gboolean subsample = ovi_blocked_dense_subsamples (d);
+  int64_t out_hw = d->oh * d->ow;
   OviScratch s;
   float *xp;
 
   ovi_scratch_begin (&s, ctx);
   xp = blocked_scratch_layout (&s, cb->kind, d, cb->c, cb->m);
-  if ((pad || cb->winograd) && !ovi_scratch_check (ctx, &s, error))
+  if ((pad || subsample || cb->winograd)
+      && !ovi_scratch_check (ctx, &s, error))
     return FALSE;
   for (int64_t img = 0; img < cb->n; img++) {
     const float *xi = x + img * in_image;
@@ -212,6 +220,36 @@ run_dense (const OviConvBlocked *cb, OviOpCtx *ctx, const float *x,
     if (cb->winograd) {
       ovi_blocked_winograd_run (&cb->wg, cb->packed, ops, xi, ri, yi, xp,
           threads);
+      continue;
+    }
+    if (subsample) {
+      /* the gathered pixels, then panels (or positions, as
+       * run_pointwise splits them) of the 1x1 kernel */
+      int64_t blocks = cb->c / OVI_BLOCK;
+      int64_t panels = ovi_blocked_pointwise_panels (cb->m);
+      gboolean by_panel = panels >= 2 * threads;
+      OVI_PARALLEL_REGION (threads > 1 ? OVI_PARALLEL_MIN_WORK : 0, tid,
+          nth, {
+        int64_t b0, b1;
+        ovi_parallel_slice (blocks, tid, nth, &b0, &b1);
+        ovi_blocked_dense_subsample (d, xi, xp, b0, b1);
+      });
+      OVI_PARALLEL_REGION (threads > 1 ? OVI_PARALLEL_MIN_WORK : 0, tid,
+          nth, {
+        for (int t = tid; t < threads; t += nth) {
+          int64_t a, b;
+          if (by_panel) {
+            ovi_parallel_slice (panels, t, threads, &a, &b);
+            ovi_blocked_pointwise_range (cb->c, cb->m, out_hw, xp,
+                cb->packed, ops, ri, yi, a, b, 0, out_hw);
+          } else {
+            ovi_parallel_slice ((out_hw + 5) / 6, t, threads, &a, &b);
+            ovi_blocked_pointwise_range (cb->c, cb->m, out_hw, xp,
+                cb->packed, ops, ri, yi, 0, panels, a * 6,
+                MIN (out_hw, b * 6));
+          }
+        }
+      });
       continue;
     }
     if (pad) {
@@ -225,9 +263,9 @@ run_dense (const OviConvBlocked *cb, OviOpCtx *ctx, const float *x,
       xi = xp;
     }
     OVI_PARALLEL_REGION (threads > 1 ? OVI_PARALLEL_MIN_WORK : 0, tid, nth, {
-      for (int s = tid; s < threads; s += nth) {
+      for (int t = tid; t < threads; t += nth) {
         int64_t i0, i1;
-        ovi_parallel_slice (items, s, threads, &i0, &i1);
+        ovi_parallel_slice (items, t, threads, &i0, &i1);
         ovi_blocked_dense_range (d, cb->c, cb->m, xi, cb->packed, ops, ri,
             yi, i0, i1);
       }

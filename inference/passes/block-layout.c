@@ -6,9 +6,9 @@
  * pools (MaxPool, AveragePool); and the same-shape elementwise ops
  * between them (unmarked: their kernels work on any layout both sides
  * share).
- * Such a node is marked OVI_ATTR_BLOCKED and reads (and, but for the
- * pool, writes) blocked tensors; a value crossing between it and anything
- * else goes through a reorder node, inserted once per value:
+ * Such a node is marked OVI_ATTR_BLOCKED and reads (and, but for
+ * GlobalAveragePool, writes) blocked tensors; a value crossing between it
+ * and anything else goes through a reorder node, inserted once per value:
  * OVI_OP_TO_BLOCKED before the first blocked reader of a plain value,
  * OVI_OP_TO_PLAIN right after the producer of a blocked one that others
  * (or the graph's outputs) read. The original value stays the plain one;
@@ -339,9 +339,9 @@ ovi_pass_block_layout (OviGraph *g)
       if (n->outputs[o] >= 0)
         producer[n->outputs[o]] = i;
   }
-  /* chains: convolutions and scales joined through the values they pass
-   * blocked, accepted by their number of convolutions; a pool when what
-   * it reads is blocked anyway */
+  /* chains: convolutions, scales, window pools and elementwise ops
+   * joined through the values they pass blocked, accepted by their number
+   * of convolutions; a global pool when what it reads is blocked anyway */
   for (int i = 0; i < nn; i++) {
     const OviNode *n = ovi_graph_node (g, i);
     if (!in_chain (kind[i]))

@@ -29,9 +29,9 @@ int ovi_pass_block_layout (OviGraph *graph);
  * input, w: its weights, y: its output), if any. The CPU kernel picks
  * the same by geometry: 1x1 stride 1 unpadded (input blocked), depthwise
  * (input blocked), dense (one group, input blocked: any other kernel,
- * stride or padding), or direct from a plain input of fewer than 8
- * channels, at most OVI_BLOCKED_DIRECT_MAX_INPUTS channels x taps (the
- * networks' stems). */
+ * stride or padding), or direct from a plain input whose channel count
+ * is not a multiple of 8, at most OVI_BLOCKED_DIRECT_MAX_INPUTS channels x
+ * taps (the networks' stems on RGB). */
 typedef enum {
   OVI_BLOCKED_CONV_NONE,
   OVI_BLOCKED_CONV_POINTWISE,

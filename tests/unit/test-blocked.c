@@ -321,17 +321,27 @@ test_direct (void)
   check_direct (3, 40, 7, 9, 1, 1, 0, POST_SUM_RELU);
 }
 
+typedef enum {
+  DENSE_KERNEL,      /* the dense kernel */
+  DENSE_SUBSAMPLE,   /* a strided 1x1: the 1x1 kernel on gathered pixels */
+  DENSE_WINOGRAD,
+} DensePath;
+
 /* A dense convolution (one group) of c blocked channels into m, k x k,
  * against the direct loop: through the dense kernel (the padded copy
- * made in two ranges of channel blocks, the items in two ranges) or, when
- * winograd, through Winograd F(2x2, 3x3) on `threads` threads. */
+ * made in two ranges of channel blocks, the items in two ranges), the
+ * subsampled pixels and the 1x1 kernel (two ranges of positions), or
+ * Winograd F(2x2, 3x3) on `threads` threads. */
 static void
-check_dense (int64_t c, int64_t m, int64_t h, int64_t w, int64_t k,
-    int64_t s, int64_t pad, int64_t dil, Post post, gboolean winograd,
-    int threads)
+check_dense_path (int64_t c, int64_t m, int64_t h, int64_t w, int64_t k,
+    int64_t s, int64_t pad, int64_t pad_end, int64_t dil, Post post,
+    DensePath path, int threads)
 {
-  OviDepthwise d = { h, w, out_size (h, k, s, dil, pad), out_size (w, k, s,
-        dil, pad), k, k, s, s, dil, dil, pad, pad };
+  gboolean winograd = path == DENSE_WINOGRAD;
+  /* pad_end more at the end of each axis (auto_pad SAME's odd case) */
+  OviDepthwise d = { h, w, out_size (h + pad_end, k, s, dil, pad),
+    out_size (w + pad_end, k, s, dil, pad), k, k, s, s, dil, dil, pad,
+    pad };
   OviPostOps ops = post_ops (post);
   GRand *rand = g_rand_new_with_seed (7);
   int64_t ohw = d.oh * d.ow, taps = c * k * k;
@@ -362,6 +372,19 @@ check_dense (int64_t c, int64_t m, int64_t h, int64_t w, int64_t k,
     scratch = g_malloc (ovi_blocked_winograd_scratch_size (&wg));
     ovi_blocked_winograd_run (&wg, packed, post ? &ops : NULL, xb,
         ops.sum ? resb : NULL, y, scratch, threads);
+  } else if (path == DENSE_SUBSAMPLE) {
+    int64_t panels = ovi_blocked_pointwise_panels (m);
+    g_assert_true (ovi_blocked_dense_subsamples (&d));
+    packed = g_new (float, ovi_blocked_dense_packed_floats (&d, c, m));
+    ovi_blocked_dense_pack (&d, c, m, wt, bias, packed);
+    scratch = g_new (float, c * ohw);
+    ovi_blocked_dense_subsample (&d, xb, scratch, 0, 1);
+    ovi_blocked_dense_subsample (&d, xb, scratch, 1, c / OVI_BLOCK);
+    ovi_blocked_pointwise_range (c, m, ohw, scratch, packed,
+        post ? &ops : NULL, ops.sum ? resb : NULL, y, 0, panels, 0, ohw / 2);
+    ovi_blocked_pointwise_range (c, m, ohw, scratch, packed,
+        post ? &ops : NULL, ops.sum ? resb : NULL, y, 0, panels, ohw / 2,
+        ohw);
   } else {
     int64_t items = ovi_blocked_dense_items (&d, m);
     packed = g_new (float, ovi_blocked_dense_packed_floats (&d, c, m));
@@ -401,7 +424,8 @@ check_dense (int64_t c, int64_t m, int64_t h, int64_t w, int64_t k,
               " s %" G_GINT64_FORMAT " pad %" G_GINT64_FORMAT " dil %"
               G_GINT64_FORMAT " post %d: channel %" G_GINT64_FORMAT
               " at (%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT "): %g, want %g",
-              winograd ? "winograd" : "dense", c, m, h, w, k, s, pad, dil,
+              winograd ? "winograd" : path == DENSE_SUBSAMPLE
+              ? "subsampled 1x1" : "dense", c, m, h, w, k, s, pad, dil,
               post, o, oy, ox, got, want);
           g_test_fail ();
           goto done;
@@ -418,6 +442,21 @@ done:
   g_free (packed);
   g_free (scratch);
   g_rand_free (rand);
+}
+
+static void
+check_dense (int64_t c, int64_t m, int64_t h, int64_t w, int64_t k,
+    int64_t s, int64_t pad, int64_t dil, Post post, gboolean winograd,
+    int threads)
+{
+  OviDepthwise d = { h, w, out_size (h, k, s, dil, pad), out_size (w, k, s,
+        dil, pad), k, k, s, s, dil, dil, pad, pad };
+  check_dense_path (c, m, h, w, k, s, pad, 0, dil, post, winograd
+      ? DENSE_WINOGRAD : DENSE_KERNEL, threads);
+  /* a strided 1x1 through both of its paths */
+  if (!winograd && d.oh > 0 && d.ow > 0 && ovi_blocked_dense_subsamples (&d))
+    check_dense_path (c, m, h, w, k, s, pad, 0, dil, post, DENSE_SUBSAMPLE,
+        threads);
 }
 
 static void
@@ -438,6 +477,13 @@ test_dense (void)
   check_dense (16, 16, 13, 9, 3, 1, 2, 2, POST_SUM_SIGMOID, FALSE, 1);
   check_dense (8, 16, 9, 9, 4, 1, 1, 1, POST_SUM_HARDSWISH, FALSE, 1);
   check_dense (32, 32, 7, 7, 7, 2, 3, 1, POST_SWISH, FALSE, 1);
+  /* padding only at the end (SAME at stride 2 on an even size), and one
+   * more row and column than the symmetric padding, for both kernels */
+  check_dense_path (16, 16, 8, 10, 3, 2, 0, 1, 1, POST_SUM_RELU,
+      DENSE_KERNEL, 1);
+  check_dense_path (8, 24, 9, 7, 1, 1, 0, 1, 1, POST_NONE, DENSE_KERNEL, 1);
+  check_dense_path (32, 32, 8, 9, 3, 1, 1, 1, 1, POST_CLIP, DENSE_WINOGRAD,
+      2);
 }
 
 static void
@@ -578,7 +624,7 @@ add_dense (OviGraph *g, GRand *rand, const char *name, int x, int64_t c,
 
 static int
 add_pool (OviGraph *g, const char *op, int x, int64_t k, int64_t stride,
-    int64_t pad, const char *name)
+    int64_t pad, gboolean include_pad, const char *name)
 {
   int y = add_op (g, op, 1, &x, name);
   OviNode *n = ovi_graph_node (g, g->nodes->len - 1);
@@ -587,12 +633,15 @@ add_pool (OviGraph *g, const char *op, int x, int64_t k, int64_t stride,
   ovi_node_set_attr_ints (n, "kernel_shape", 2, kernel);
   ovi_node_set_attr_ints (n, "strides", 2, strides);
   ovi_node_set_attr_ints (n, "pads", 4, pads);
+  if (include_pad)
+    ovi_node_set_attr_int (n, "count_include_pad", 1);
   return y;
 }
 
-/* A ResNet in small: x [1, 16, 13, 11] -> 3x3 (32), Relu -> MaxPool 3x3
+/* A ResNet in small: x [2, 16, 13, 11] -> 3x3 (32), Relu -> MaxPool 3x3
  * stride 2 -> 3x3 (32, Winograd) + the pool's output, Relu ->
- * AveragePool 3x3 (padded, not counting the padding) -> 1x1 stride 2
+ * AveragePool 3x3 (padded, not counting the padding) -> the same
+ * counting the padding -> 1x1 stride 2
  * (16) -> 3x3 (16) -> 1x1 (16) -> y. (Five convolutions: the pass
  * blocks a chain worth its two reorders.) */
 static OviModel *
@@ -600,7 +649,7 @@ resnet_model (void)
 {
   OviGraph *g = ovi_graph_new ();
   GRand *rand = g_rand_new_with_seed (8);
-  int64_t xdims[4] = { 1, 16, 13, 11 };
+  int64_t xdims[4] = { 2, 16, 13, 11 };
   int x = ovi_graph_add_value (g, "x", OVI_DTYPE_FLOAT32);
   int a, r, pool, b, in[2], sum, r2, avg, y;
   GError *error = NULL;
@@ -610,13 +659,14 @@ resnet_model (void)
   g_array_append_val (g->inputs, x);
   a = add_dense (g, rand, "stem", x, 16, 32, 3, 1);
   r = add_op (g, "Relu", 1, &a, "relu");
-  pool = add_pool (g, "MaxPool", r, 3, 2, 1, "maxpool");
+  pool = add_pool (g, "MaxPool", r, 3, 2, 1, FALSE, "maxpool");
   b = add_dense (g, rand, "conv", pool, 32, 32, 3, 1);
   in[0] = b;
   in[1] = pool;
   sum = add_op (g, "Add", 2, in, "sum");
   r2 = add_op (g, "Relu", 1, &sum, "relu2");
-  avg = add_pool (g, "AveragePool", r2, 3, 1, 1, "avgpool");
+  avg = add_pool (g, "AveragePool", r2, 3, 1, 1, FALSE, "avgpool");
+  avg = add_pool (g, "AveragePool", avg, 3, 1, 1, TRUE, "avgpool2");
   b = add_dense (g, rand, "down", avg, 32, 16, 1, 2);
   b = add_dense (g, rand, "conv2", b, 16, 16, 3, 1);
   y = add_dense (g, rand, "conv3", b, 16, 16, 1, 1);
@@ -633,7 +683,7 @@ static void
 test_resnet_pass (void)
 {
   OviModel *m = resnet_model ();
-  OviTensorView in = { OVI_DTYPE_FLOAT32, 4, { 1, 16, 13, 11 }, NULL };
+  OviTensorView in = { OVI_DTYPE_FLOAT32, 4, { 2, 16, 13, 11 }, NULL };
   GError *error = NULL;
   OviPlan *plan = ovi_plan_new_with_flags (m->graph, &in, 1,
       OVI_PLAN_BLOCKED_LAYOUT, &error);
@@ -647,8 +697,8 @@ test_resnet_pass (void)
     blocked += ovi_node_attr_int (n, OVI_ATTR_BLOCKED, 0) != 0;
   }
   /* five convolutions (the Relus and the residual fused into them) and
-   * two pools; x in, y out */
-  g_assert_cmpint (blocked, ==, 7);
+   * three pools; x in, y out */
+  g_assert_cmpint (blocked, ==, 8);
   g_assert_cmpint (to_blocked, ==, 1);
   g_assert_cmpint (to_plain, ==, 1);
   ovi_plan_unref (plan);
@@ -663,7 +713,7 @@ run_resnet (gboolean blocked, const float *x)
   OviCompiledModel *cm;
   OviRequest *r;
   GError *error = NULL;
-  OviTensorView in = { OVI_DTYPE_FLOAT32, 4, { 1, 16, 13, 11 }, (void *) x };
+  OviTensorView in = { OVI_DTYPE_FLOAT32, 4, { 2, 16, 13, 11 }, (void *) x };
   OviTensorView out;
   float *y;
 
@@ -679,8 +729,8 @@ run_resnet (gboolean blocked, const float *x)
   g_assert_true (ovi_request_infer (r, &error));
   g_assert_no_error (error);
   g_assert_true (ovi_request_get_output (r, 0, NULL, &out));
-  g_assert_cmpint (ovi_shape_numel (out.rank, out.dims), ==, 16 * 4 * 3);
-  y = g_memdup2 (out.data, sizeof (float) * 16 * 4 * 3);
+  g_assert_cmpint (ovi_shape_numel (out.rank, out.dims), ==, 2 * 16 * 4 * 3);
+  y = g_memdup2 (out.data, sizeof (float) * 2 * 16 * 4 * 3);
   ovi_request_free (r);
   ovi_compiled_model_unref (cm);
   ovi_model_unref (m);
@@ -692,10 +742,10 @@ static void
 test_resnet_outputs (void)
 {
   GRand *rand = g_rand_new_with_seed (9);
-  float *x = random_floats (rand, 16 * 13 * 11, 1);
+  float *x = random_floats (rand, 2 * 16 * 13 * 11, 1);
   float *plain = run_resnet (FALSE, x), *blocked = run_resnet (TRUE, x);
 
-  for (int i = 0; i < 16 * 4 * 3; i++)
+  for (int i = 0; i < 2 * 16 * 4 * 3; i++)
     g_assert_cmpfloat_with_epsilon (blocked[i], plain[i], 1e-4);
   g_free (x);
   g_free (plain);

@@ -110,7 +110,7 @@ test_in_place (void)
 }
 
 /* Leaky ReLU over every tail length, in place, with the edge values:
- * negative ones scaled (-0 included: -0 * alpha), NaN kept. */
+ * negative ones scaled, -0 and NaN kept. */
 static void
 test_leakyrelu (void)
 {
