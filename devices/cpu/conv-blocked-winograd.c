@@ -27,11 +27,7 @@ gboolean
 ovi_blocked_winograd_shape (const OviDepthwise *d, int64_t c, int64_t m,
     OviWinograd *wg)
 {
-  static gsize enabled = 0;
-  if (g_once_init_enter (&enabled))
-    g_once_init_leave (&enabled, g_strcmp0 (g_getenv ("OVI_CONV_WINOGRAD"),
-            "0") == 0 ? 1 : 2);
-  if (enabled != 2 || d->kh != 3 || d->kw != 3 || d->sh != 1 || d->sw != 1
+  if (!ovi_winograd_enabled () || d->kh != 3 || d->kw != 3 || d->sh != 1 || d->sw != 1
       || d->dh != 1 || d->dw != 1 || c % OVI_BLOCK != 0
       || m % OVI_BLOCK != 0)
     return FALSE;
@@ -58,25 +54,7 @@ ovi_blocked_winograd_pack (const OviWinograd *wg, const float *w,
     const float *bias, float *packed)
 {
   float *u = g_new (float, WGB_POS * wg->m * wg->c);
-  for (int64_t m = 0; m < wg->m; m++)
-    for (int64_t c = 0; c < wg->c; c++) {
-      const float *g = w + (m * wg->c + c) * 9;
-      float t[4][3];
-      /* t = G g: rows of G against g's columns */
-      for (int j = 0; j < 3; j++) {
-        t[0][j] = g[j];
-        t[1][j] = 0.5f * (g[j] + g[3 + j] + g[6 + j]);
-        t[2][j] = 0.5f * (g[j] - g[3 + j] + g[6 + j]);
-        t[3][j] = g[6 + j];
-      }
-      /* U = t G^T */
-      for (int i = 0; i < 4; i++) {
-        float r[4] = { t[i][0], 0.5f * (t[i][0] + t[i][1] + t[i][2]),
-          0.5f * (t[i][0] - t[i][1] + t[i][2]), t[i][2] };
-        for (int j = 0; j < 4; j++)
-          u[((i * 4 + j) * wg->m + m) * wg->c + c] = r[j];
-      }
-    }
+  ovi_winograd_transform_weights (wg, w, u);
   for (int xi = 0; xi < WGB_POS; xi++)
     ovi_blocked_pointwise_pack (wg->c, wg->m, u + xi * wg->m * wg->c, NULL,
         packed + xi * wgb_panel_floats (wg));
@@ -85,20 +63,10 @@ ovi_blocked_winograd_pack (const OviWinograd *wg, const float *w,
   g_free (u);
 }
 
-/* Tile rows per block: as in conv-winograd.c, the block's transformed
- * input and GEMM outputs (16 (c + m) floats per tile) near 2 MiB. */
-static int64_t
-wgb_block_rows (const OviWinograd *wg)
-{
-  int64_t tw = (wg->ow + 1) / 2, th = (wg->oh + 1) / 2;
-  int64_t tiles = CLAMP ((int64_t) 32768 / MAX (wg->c + wg->m, 1), 16, 1024);
-  return CLAMP (tiles / MAX (tw, 1), 1, th);
-}
-
 gsize
 ovi_blocked_winograd_scratch_size (const OviWinograd *wg)
 {
-  int64_t tiles = wgb_block_rows (wg) * ((wg->ow + 1) / 2);
+  int64_t tiles = ovi_winograd_block_rows (wg) * ((wg->ow + 1) / 2);
   return sizeof (float) * WGB_POS * (wg->c + wg->m) * tiles;
 }
 
@@ -248,7 +216,7 @@ ovi_blocked_winograd_run (const OviWinograd *wg, const float *packed,
     void *scratch, int threads)
 {
   int64_t tw = (wg->ow + 1) / 2, th = (wg->oh + 1) / 2;
-  int64_t block_rows = wgb_block_rows (wg);
+  int64_t block_rows = ovi_winograd_block_rows (wg);
   int64_t cblocks = wg->c / OVI_BLOCK, mblocks = wg->m / OVI_BLOCK;
   int64_t panels = ovi_blocked_pointwise_panels (wg->m);
   int64_t plane = wg->oh * wg->ow;

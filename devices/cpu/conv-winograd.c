@@ -18,8 +18,8 @@
  * GEMM outputs (16 (c + m) floats per tile) near 2 MiB, at least one.
  * Measured: larger blocks (fewer barriers, wider GEMMs) beat blocks that
  * fit the 512 KiB L2, up to about 4 MiB. */
-static int64_t
-wg_block_rows (const OviWinograd *wg)
+int64_t
+ovi_winograd_block_rows (const OviWinograd *wg)
 {
   int64_t tw = (wg->ow + 1) / 2, th = (wg->oh + 1) / 2;
   int64_t tiles = CLAMP ((int64_t) 32768 / MAX (wg->c + wg->m, 1), 16, 1024);
@@ -47,11 +47,20 @@ ovi_winograd_weights_size (const OviWinograd *wg)
   return WG_POS * wg_panel_bytes (wg);
 }
 
-void
-ovi_winograd_pack_weights (const OviWinograd *wg, const float *w,
-    float *dst)
+gboolean
+ovi_winograd_enabled (void)
 {
-  float *u = g_new (float, WG_POS * wg->m * wg->c);
+  static gsize enabled = 0;
+  if (g_once_init_enter (&enabled))
+    g_once_init_leave (&enabled, g_strcmp0 (g_getenv ("OVI_CONV_WINOGRAD"),
+            "0") == 0 ? 1 : 2);
+  return enabled == 2;
+}
+
+void
+ovi_winograd_transform_weights (const OviWinograd *wg, const float *w,
+    float *u)
+{
   for (int64_t m = 0; m < wg->m; m++)
     for (int64_t c = 0; c < wg->c; c++) {
       const float *g = w + (m * wg->c + c) * 9;
@@ -71,6 +80,14 @@ ovi_winograd_pack_weights (const OviWinograd *wg, const float *w,
           u[((i * 4 + j) * wg->m + m) * wg->c + c] = r[j];
       }
     }
+}
+
+void
+ovi_winograd_pack_weights (const OviWinograd *wg, const float *w,
+    float *dst)
+{
+  float *u = g_new (float, WG_POS * wg->m * wg->c);
+  ovi_winograd_transform_weights (wg, w, u);
   for (int xi = 0; xi < WG_POS; xi++)
     ovi_sgemm_pack_a (FALSE, wg->m, wg->c, u + xi * wg->m * wg->c, wg->c,
         (float *) ((guint8 *) dst + xi * wg_panel_bytes (wg)));
@@ -104,7 +121,7 @@ wg_layout (const OviWinograd *wg, WgLayout *l)
 {
   int64_t tw = (wg->ow + 1) / 2, th = (wg->oh + 1) / 2;
   int64_t last;
-  l->rows = wg_block_rows (wg);
+  l->rows = ovi_winograd_block_rows (wg);
   l->tiles = l->rows * tw;
   last = (th - (th - 1) / l->rows * l->rows) * tw;
   l->v_bytes = wg_align (sizeof (float) * WG_POS * wg->c * l->tiles);

@@ -29,6 +29,19 @@ typedef struct {
  * that are 16/9 the size of the direct ones). */
 gboolean ovi_winograd_worth (const OviWinograd *wg);
 
+/* FALSE when OVI_CONV_WINOGRAD=0 in the environment (to compare). */
+gboolean ovi_winograd_enabled (void);
+
+/* U = G g G^T of each weight g of W (m x c x 3 x 3), at
+ * u[(xi * m + m) * c + c] for position xi of the 4x4 transformed tile
+ * (16 m c floats): what both layouts pack. */
+void ovi_winograd_transform_weights (const OviWinograd *wg, const float *w,
+    float *u);
+
+/* Tile rows per block of a run: as many as keep the block's transformed
+ * input and GEMM outputs (16 (c + m) floats per tile) near 2 MiB. */
+int64_t ovi_winograd_block_rows (const OviWinograd *wg);
+
 /* Transformed, packed weights: bytes, and the transform of W (m x c x 3
  * x 3) into them (dst OVI_ALIGNMENT-aligned). */
 gsize ovi_winograd_weights_size (const OviWinograd *wg);

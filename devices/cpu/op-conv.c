@@ -300,11 +300,7 @@ conv_blocked_new (OviOpCtx *ctx, const ConvGeom *g, GError **error)
 static gboolean
 conv_winograd_shape (const ConvGeom *g, OviWinograd *wg)
 {
-  static gsize enabled = 0;
-  if (g_once_init_enter (&enabled))
-    g_once_init_leave (&enabled, g_strcmp0 (g_getenv ("OVI_CONV_WINOGRAD"),
-            "0") == 0 ? 1 : 2);
-  if (enabled != 2 || g->nsp != 2 || g->group != 1)
+  if (!ovi_winograd_enabled () || g->nsp != 2 || g->group != 1)
     return FALSE;
   for (int i = 0; i < 2; i++)
     if (g->k[i] != 3 || g->s[i] != 1 || g->d[i] != 1)

@@ -601,6 +601,65 @@ chain_model (void)
   return ovi_model_new_from_graph (g);
 }
 
+/* Plans m for input x of dims blocked, counting the steps marked blocked
+ * and the reorders each way. */
+static void
+count_layout_steps (OviModel *m, const int64_t *dims, int *blocked,
+    int *to_blocked, int *to_plain)
+{
+  OviTensorView in = { OVI_DTYPE_FLOAT32, 4, { dims[0], dims[1], dims[2],
+      dims[3] }, NULL };
+  GError *error = NULL;
+  OviPlan *plan = ovi_plan_new_with_flags (m->graph, &in, 1,
+      OVI_PLAN_BLOCKED_LAYOUT, &error);
+
+  g_assert_no_error (error);
+  *blocked = *to_blocked = *to_plain = 0;
+  for (int s = 0; s < plan->n_steps; s++) {
+    const OviNode *n = plan->steps[s].node;
+    *to_blocked += strcmp (n->op_type, OVI_OP_TO_BLOCKED) == 0;
+    *to_plain += strcmp (n->op_type, OVI_OP_TO_PLAIN) == 0;
+    *blocked += ovi_node_attr_int (n, OVI_ATTR_BLOCKED, 0) != 0;
+  }
+  ovi_plan_unref (plan);
+  ovi_model_unref (m);
+}
+
+/* Runs m (then unrefs it) on x of dims, with the layout or without:
+ * copies of its first n outputs, of numels[i] floats each. */
+static void
+run_model (OviModel *m, gboolean blocked, const float *x,
+    const int64_t *dims, int n, const int64_t *numels, float **outs)
+{
+  OviCompiledModel *cm;
+  OviRequest *r;
+  GError *error = NULL;
+  OviTensorView in = { OVI_DTYPE_FLOAT32, 4, { dims[0], dims[1], dims[2],
+      dims[3] }, (void *) x };
+  OviTensorView out;
+
+  if (blocked)
+    g_unsetenv ("OVI_BLOCKED");
+  else
+    g_setenv ("OVI_BLOCKED", "0", TRUE);
+  cm = ovi_compile (m, "CPU", NULL, &error);
+  g_assert_no_error (error);
+  r = ovi_request_new (cm, &error);
+  g_assert_no_error (error);
+  g_assert_true (ovi_request_set_input (r, "x", &in, &error));
+  g_assert_true (ovi_request_infer (r, &error));
+  g_assert_no_error (error);
+  for (int i = 0; i < n; i++) {
+    g_assert_true (ovi_request_get_output (r, i, NULL, &out));
+    g_assert_cmpint (ovi_shape_numel (out.rank, out.dims), ==, numels[i]);
+    outs[i] = g_memdup2 (out.data, sizeof (float) * numels[i]);
+  }
+  ovi_request_free (r);
+  ovi_compiled_model_unref (cm);
+  ovi_model_unref (m);
+  g_unsetenv ("OVI_BLOCKED");
+}
+
 /* A convolution of one group, k x k, padded to keep the size at stride 1. */
 static int
 add_dense (OviGraph *g, GRand *rand, const char *name, int x, int64_t c,
@@ -679,63 +738,20 @@ resnet_model (void)
   return ovi_model_new_from_graph (g);
 }
 
+static const int64_t resnet_dims[4] = { 2, 16, 13, 11 };
+
 static void
 test_resnet_pass (void)
 {
-  OviModel *m = resnet_model ();
-  OviTensorView in = { OVI_DTYPE_FLOAT32, 4, { 2, 16, 13, 11 }, NULL };
-  GError *error = NULL;
-  OviPlan *plan = ovi_plan_new_with_flags (m->graph, &in, 1,
-      OVI_PLAN_BLOCKED_LAYOUT, &error);
-  int to_blocked = 0, to_plain = 0, blocked = 0;
+  int blocked, to_blocked, to_plain;
 
-  g_assert_no_error (error);
-  for (int s = 0; s < plan->n_steps; s++) {
-    const OviNode *n = plan->steps[s].node;
-    to_blocked += strcmp (n->op_type, OVI_OP_TO_BLOCKED) == 0;
-    to_plain += strcmp (n->op_type, OVI_OP_TO_PLAIN) == 0;
-    blocked += ovi_node_attr_int (n, OVI_ATTR_BLOCKED, 0) != 0;
-  }
+  count_layout_steps (resnet_model (), resnet_dims, &blocked, &to_blocked,
+      &to_plain);
   /* five convolutions (the Relus and the residual fused into them) and
    * three pools; x in, y out */
   g_assert_cmpint (blocked, ==, 8);
   g_assert_cmpint (to_blocked, ==, 1);
   g_assert_cmpint (to_plain, ==, 1);
-  ovi_plan_unref (plan);
-  ovi_model_unref (m);
-}
-
-/* The ResNet's output, with the layout or without. */
-static float *
-run_resnet (gboolean blocked, const float *x)
-{
-  OviModel *m = resnet_model ();
-  OviCompiledModel *cm;
-  OviRequest *r;
-  GError *error = NULL;
-  OviTensorView in = { OVI_DTYPE_FLOAT32, 4, { 2, 16, 13, 11 }, (void *) x };
-  OviTensorView out;
-  float *y;
-
-  if (blocked)
-    g_unsetenv ("OVI_BLOCKED");
-  else
-    g_setenv ("OVI_BLOCKED", "0", TRUE);
-  cm = ovi_compile (m, "CPU", NULL, &error);
-  g_assert_no_error (error);
-  r = ovi_request_new (cm, &error);
-  g_assert_no_error (error);
-  g_assert_true (ovi_request_set_input (r, "x", &in, &error));
-  g_assert_true (ovi_request_infer (r, &error));
-  g_assert_no_error (error);
-  g_assert_true (ovi_request_get_output (r, 0, NULL, &out));
-  g_assert_cmpint (ovi_shape_numel (out.rank, out.dims), ==, 2 * 16 * 4 * 3);
-  y = g_memdup2 (out.data, sizeof (float) * 2 * 16 * 4 * 3);
-  ovi_request_free (r);
-  ovi_compiled_model_unref (cm);
-  ovi_model_unref (m);
-  g_unsetenv ("OVI_BLOCKED");
-  return y;
 }
 
 static void
@@ -743,9 +759,12 @@ test_resnet_outputs (void)
 {
   GRand *rand = g_rand_new_with_seed (9);
   float *x = random_floats (rand, 2 * 16 * 13 * 11, 1);
-  float *plain = run_resnet (FALSE, x), *blocked = run_resnet (TRUE, x);
+  const int64_t numel = 2 * 16 * 4 * 3;
+  float *plain, *blocked;
 
-  for (int i = 0; i < 2 * 16 * 4 * 3; i++)
+  run_model (resnet_model (), FALSE, x, resnet_dims, 1, &numel, &plain);
+  run_model (resnet_model (), TRUE, x, resnet_dims, 1, &numel, &blocked);
+  for (int64_t i = 0; i < numel; i++)
     g_assert_cmpfloat_with_epsilon (blocked[i], plain[i], 1e-4);
   g_free (x);
   g_free (plain);
@@ -753,23 +772,15 @@ test_resnet_outputs (void)
   g_rand_free (rand);
 }
 
+static const int64_t chain_dims[4] = { 2, 16, 9, 11 };
+
 static void
 test_pass (void)
 {
-  OviModel *m = chain_model ();
-  OviTensorView in = { OVI_DTYPE_FLOAT32, 4, { 2, 16, 9, 11 }, NULL };
-  GError *error = NULL;
-  OviPlan *plan = ovi_plan_new_with_flags (m->graph, &in, 1,
-      OVI_PLAN_BLOCKED_LAYOUT, &error);
-  int to_blocked = 0, to_plain = 0, blocked = 0;
+  int blocked, to_blocked, to_plain;
 
-  g_assert_no_error (error);
-  for (int s = 0; s < plan->n_steps; s++) {
-    const OviNode *n = plan->steps[s].node;
-    to_blocked += strcmp (n->op_type, OVI_OP_TO_BLOCKED) == 0;
-    to_plain += strcmp (n->op_type, OVI_OP_TO_PLAIN) == 0;
-    blocked += ovi_node_attr_int (n, OVI_ATTR_BLOCKED, 0) != 0;
-  }
+  count_layout_steps (chain_model (), chain_dims, &blocked, &to_blocked,
+      &to_plain);
   /* the six convolutions (the squeeze's two from and to [N, C, 1, 1],
    * the same in both layouts, without reorders), the two pools and the
    * Mul; the Add and Relu between the convolutions run blocked unmarked;
@@ -777,41 +788,6 @@ test_pass (void)
   g_assert_cmpint (blocked, ==, 9);
   g_assert_cmpint (to_blocked, ==, 1);
   g_assert_cmpint (to_plain, ==, 1);
-  ovi_plan_unref (plan);
-  ovi_model_unref (m);
-}
-
-/* Both outputs of the chain, with the layout or without. */
-static void
-run_chain (gboolean blocked, const float *x, float **y1, float **y2)
-{
-  OviModel *m = chain_model ();
-  OviCompiledModel *cm;
-  OviRequest *r;
-  GError *error = NULL;
-  OviTensorView in = { OVI_DTYPE_FLOAT32, 4, { 2, 16, 9, 11 }, (void *) x };
-  OviTensorView out;
-
-  if (blocked)
-    g_unsetenv ("OVI_BLOCKED");
-  else
-    g_setenv ("OVI_BLOCKED", "0", TRUE);
-  cm = ovi_compile (m, "CPU", NULL, &error);
-  g_assert_no_error (error);
-  r = ovi_request_new (cm, &error);
-  g_assert_no_error (error);
-  g_assert_true (ovi_request_set_input (r, "x", &in, &error));
-  g_assert_true (ovi_request_infer (r, &error));
-  g_assert_no_error (error);
-  g_assert_true (ovi_request_get_output (r, 0, NULL, &out));
-  g_assert_cmpint (ovi_shape_numel (out.rank, out.dims), ==, 2 * 32 * 5 * 6);
-  *y1 = g_memdup2 (out.data, sizeof (float) * 2 * 32 * 5 * 6);
-  g_assert_true (ovi_request_get_output (r, 1, NULL, &out));
-  *y2 = g_memdup2 (out.data, sizeof (float) * 2 * 32);
-  ovi_request_free (r);
-  ovi_compiled_model_unref (cm);
-  ovi_model_unref (m);
-  g_unsetenv ("OVI_BLOCKED");
 }
 
 static void
@@ -819,19 +795,18 @@ test_chain_outputs (void)
 {
   GRand *rand = g_rand_new_with_seed (5);
   float *x = random_floats (rand, 2 * 16 * 9 * 11, 1);
-  float *p1, *p2, *b1, *b2;
+  const int64_t numels[2] = { 2 * 32 * 5 * 6, 2 * 32 };
+  float *plain[2], *blocked[2];
 
-  run_chain (FALSE, x, &p1, &p2);
-  run_chain (TRUE, x, &b1, &b2);
-  for (int i = 0; i < 2 * 32 * 5 * 6; i++)
-    g_assert_cmpfloat_with_epsilon (b1[i], p1[i], 1e-4);
-  for (int i = 0; i < 2 * 32; i++)
-    g_assert_cmpfloat_with_epsilon (b2[i], p2[i], 1e-4);
+  run_model (chain_model (), FALSE, x, chain_dims, 2, numels, plain);
+  run_model (chain_model (), TRUE, x, chain_dims, 2, numels, blocked);
+  for (int k = 0; k < 2; k++) {
+    for (int64_t i = 0; i < numels[k]; i++)
+      g_assert_cmpfloat_with_epsilon (blocked[k][i], plain[k][i], 1e-4);
+    g_free (plain[k]);
+    g_free (blocked[k]);
+  }
   g_free (x);
-  g_free (p1);
-  g_free (p2);
-  g_free (b1);
-  g_free (b2);
   g_rand_free (rand);
 }
 
