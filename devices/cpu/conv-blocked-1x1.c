@@ -173,11 +173,7 @@ ovi_blocked_pointwise_range (int64_t ic, int64_t oc, int64_t hw,
       pwb_generic (ic, oc, hw, x, packed, &st, res, y, panel0, panel1, c0,
           c1);
     if (!at_store && ops && ovi_postops_any (ops))
-      for (int64_t cb = panel0 * PWB_PANEL / OVI_BLOCK;
-          cb < MIN (oc, panel1 * PWB_PANEL) / OVI_BLOCK; cb++) {
-        int64_t o = (cb * hw + c0) * OVI_BLOCK;
-        ovi_postops_apply (ops, y + o, res ? res + o : NULL,
-            (c1 - c0) * OVI_BLOCK);
-      }
+      ovi_blocked_postops_apply (ops, y, res, hw, panel0 * PWB_PANEL
+          / OVI_BLOCK, MIN (oc, panel1 * PWB_PANEL) / OVI_BLOCK, c0, c1);
   }
 }

@@ -281,12 +281,8 @@ ovi_blocked_dense_range (const OviDepthwise *d, int64_t c, int64_t m,
 #endif
       dns_generic (d, c, m, hx, wx, x, packed, &st, res, y, q, p0, p1);
     if (!at_store && ops && ovi_postops_any (ops))
-      for (int64_t cb = q * DNS_PANEL / OVI_BLOCK;
-          cb < MIN (m, (q + 1) * DNS_PANEL) / OVI_BLOCK; cb++) {
-        int64_t o = (cb * plane + p0) * OVI_BLOCK;
-        ovi_postops_apply (ops, y + o, res ? res + o : NULL,
-            (p1 - p0) * OVI_BLOCK);
-      }
+      ovi_blocked_postops_apply (ops, y, res, plane, q * DNS_PANEL
+          / OVI_BLOCK, MIN (m, (q + 1) * DNS_PANEL) / OVI_BLOCK, p0, p1);
     item0 += b1 - b0;
   }
 }

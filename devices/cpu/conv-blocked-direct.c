@@ -194,9 +194,6 @@ ovi_blocked_direct_rows (const OviDepthwise *d, int64_t c, int64_t m,
 #endif
     dir_generic (d, c, m, x, packed, &st, res, y, 0, panels, oh0, oh1);
   if (!at_store && ops && ovi_postops_any (ops))
-    for (int64_t cb = 0; cb < m / OVI_BLOCK; cb++) {
-      int64_t o = (cb * d->oh + oh0) * d->ow * OVI_BLOCK;
-      ovi_postops_apply (ops, y + o, res ? res + o : NULL,
-          (oh1 - oh0) * d->ow * OVI_BLOCK);
-    }
+    ovi_blocked_postops_apply (ops, y, res, d->oh * d->ow, 0, m / OVI_BLOCK,
+        oh0 * d->ow, oh1 * d->ow);
 }

@@ -224,7 +224,6 @@ ovi_blocked_depthwise_rows (const OviDepthwise *d, const float *x,
 #endif
     dwb_generic (d, xc, wb, &st, resc, yc, oh0, oh1);
   if (!at_store && ops && ovi_postops_any (ops))
-    ovi_postops_apply (ops, yc + oh0 * d->ow * OVI_BLOCK,
-        resc ? resc + oh0 * d->ow * OVI_BLOCK : NULL,
-        (oh1 - oh0) * d->ow * OVI_BLOCK);
+    ovi_blocked_postops_apply (ops, yc, resc, d->oh * d->ow, 0, 1,
+        oh0 * d->ow, oh1 * d->ow);
 }

@@ -1,7 +1,8 @@
 /* See conv-blocked.h: the reorders between the plain layout and nChw8c,
  * eight positions of a channel block at a time through an 8x8 transpose
- * in registers (the last hw % 8 positions float by float). Compiled for
- * the baseline target and for AVX2, chosen at run time. */
+ * in registers (the last hw % 8 positions float by float), compiled for
+ * the baseline target and for AVX2, chosen at run time; and the post-ops
+ * over ranges of a blocked image that the kernels share. */
 #include "conv-blocked.h"
 #include "cpu-sgemm.h"
 #include "cpu-v8.h"
@@ -91,4 +92,16 @@ ovi_blocked_to_plain (const float *x, int64_t hw, int64_t cb0, int64_t cb1,
     float *y)
 {
   reorder (x, hw, cb0, cb1, y, FALSE);
+}
+
+void
+ovi_blocked_postops_apply (const OviPostOps *ops, float *y,
+    const float *res, int64_t plane, int64_t cb0, int64_t cb1, int64_t p0,
+    int64_t p1)
+{
+  for (int64_t cb = cb0; cb < cb1; cb++) {
+    int64_t o = (cb * plane + p0) * OVI_BLOCK;
+    ovi_postops_apply (ops, y + o, res ? res + o : NULL,
+        (p1 - p0) * OVI_BLOCK);
+  }
 }

@@ -200,16 +200,6 @@ wgb_output_avx2 (const OviWinograd *wg, const float *mo, int64_t stride,
 #define WGB_AVX2 0
 #endif
 
-static inline void
-wgb_barrier (int nth)
-{
-  /* Only in a real team: an orphaned barrier inside some caller's
-   * parallel region would bind to that region's team. */
-  if (nth > 1) {
-    _Pragma ("omp barrier")
-  }
-}
-
 void
 ovi_blocked_winograd_run (const OviWinograd *wg, const float *packed,
     const OviPostOps *ops, const float *x, const float *res, float *y,
@@ -251,7 +241,7 @@ ovi_blocked_winograd_run (const OviWinograd *wg, const float *packed,
         for (int64_t cb = b0; cb < b1; cb++)
           input (wg, x, cb, tr0, rows, v + cb * n * OVI_BLOCK, wg->c * n);
       }
-      wgb_barrier (nth);
+      ovi_parallel_barrier (nth);
       /* 2: the 16 GEMMs, by (position, panel) */
       if (tid < workers) {
         ovi_parallel_slice (WGB_POS * panels, tid, workers, &b0, &b1);
@@ -264,22 +254,20 @@ ovi_blocked_winograd_run (const OviWinograd *wg, const float *packed,
           b0 += q1 - q0;
         }
       }
-      wgb_barrier (nth);
+      ovi_parallel_barrier (nth);
       /* 3: output transform, bias and post-ops, by output channel block */
       if (tid < workers) {
         ovi_parallel_slice (mblocks, tid, workers, &b0, &b1);
         for (int64_t mb = b0; mb < b1; mb++) {
           output (wg, mo + mb * n * OVI_BLOCK, wg->m * n, mb, tr0, rows,
               bias, &st, res, y);
-          if (post && !at_store) {
-            int64_t o = (mb * plane + r0 * wg->ow) * OVI_BLOCK;
-            ovi_postops_apply (ops, y + o, res ? res + o : NULL,
-                (r1 - r0) * wg->ow * OVI_BLOCK);
-          }
+          if (post && !at_store)
+            ovi_blocked_postops_apply (ops, y, res, plane, mb, mb + 1,
+                r0 * wg->ow, r1 * wg->ow);
         }
       }
       /* the next block's input transform overwrites V and M */
-      wgb_barrier (nth);
+      ovi_parallel_barrier (nth);
     }
   });
 }

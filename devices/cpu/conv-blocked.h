@@ -29,6 +29,14 @@ void ovi_blocked_from_plain (const float *x, int64_t hw, int64_t cb0,
 void ovi_blocked_to_plain (const float *x, int64_t hw, int64_t cb0,
     int64_t cb1, float *y);
 
+/* The post-ops a kernel's store did not apply (ovi_v8_store_init refused
+ * them), over positions [p0, p1) of channel blocks [cb0, cb1) of a
+ * blocked image of `plane` positions; res (NULL unless ops->sum) laid
+ * out as y. */
+void ovi_blocked_postops_apply (const OviPostOps *ops, float *y,
+    const float *res, int64_t plane, int64_t cb0, int64_t cb1, int64_t p0,
+    int64_t p1);
+
 /* Depthwise weights [c][kh * kw] and bias (NULL: zero) as the kernel reads
  * them: per channel block, the taps' eight weights then eight biases,
  * (kh * kw + 1) * 8 floats a block. */

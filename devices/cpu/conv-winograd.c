@@ -305,16 +305,6 @@ wg_output_avx2 (const OviWinograd *wg, const float *mm, int64_t stride,
 #define WG_AVX2 0
 #endif
 
-static inline void
-wg_barrier (int nth)
-{
-  /* Only in a real team: an orphaned barrier inside some caller's
-   * parallel region would bind to that region's team. */
-  if (nth > 1) {
-    _Pragma ("omp barrier")
-  }
-}
-
 void
 ovi_winograd_run (const OviWinograd *wg, const float *packed,
     const float *x, const float *bias, const OviPostOps *ops,
@@ -355,7 +345,7 @@ ovi_winograd_run (const OviWinograd *wg, const float *packed,
           input (wg, x + c * wg->h * wg->w, tr0, rows, v + c * n, wg->c * n,
               buf);
       }
-      wg_barrier (nth);
+      ovi_parallel_barrier (nth);
       /* 2: the 16 GEMMs, by position */
       for (int xi = tid; xi < WG_POS && tid < workers; xi += workers) {
         OviSgemm gm = { .m = wg->m, .n = n, .k = wg->c, .alpha = 1.0f,
@@ -366,7 +356,7 @@ ovi_winograd_run (const OviWinograd *wg, const float *packed,
         gm.a = gm.packed_a;
         ovi_sgemm_run (&gm, mine, 1);
       }
-      wg_barrier (nth);
+      ovi_parallel_barrier (nth);
       /* 3: output transform, bias and post-ops, by output channel */
       if (tid < workers) {
         ovi_parallel_slice (wg->m, tid, workers, &b0, &b1);
@@ -380,7 +370,7 @@ ovi_winograd_run (const OviWinograd *wg, const float *packed,
         }
       }
       /* the next block's input transform overwrites V and M */
-      wg_barrier (nth);
+      ovi_parallel_barrier (nth);
     }
   });
 }

@@ -68,6 +68,17 @@ ovi_parallel_worth (int64_t work)
     } \
   } while (0)
 
+/* A barrier of an OVI_PARALLEL_REGION's team, only in a real team: an
+ * orphaned barrier in a region that runs inline (nested in some caller's
+ * parallel region) would bind to that caller's team. */
+static inline void
+ovi_parallel_barrier (int nth)
+{
+  if (nth > 1) {
+    _Pragma ("omp barrier")
+  }
+}
+
 /* How many threads a region of this much work would run on. */
 static inline int
 ovi_parallel_threads (int64_t work)

@@ -128,34 +128,39 @@ run_rows (const OviConvBlocked *cb, const float *x, const float *res,
   });
 }
 
+/* Thread slot t's share (of `threads`) of a 1x1 convolution of one image
+ * of hw positions: panels split evenly when each slot gets two or more;
+ * otherwise positions, in multiples of the micro-kernel's six. */
+static void
+pointwise_share (const OviConvBlocked *cb, int64_t hw, const float *x,
+    const float *res, float *y, int t, int threads)
+{
+  int64_t panels = ovi_blocked_pointwise_panels (cb->m), a, b;
+  const OviPostOps *ops = ovi_postops_any (&cb->ops) ? &cb->ops : NULL;
+
+  if (panels >= 2 * threads) {
+    ovi_parallel_slice (panels, t, threads, &a, &b);
+    ovi_blocked_pointwise_range (cb->c, cb->m, hw, x, cb->packed, ops, res,
+        y, a, b, 0, hw);
+  } else {
+    ovi_parallel_slice ((hw + 5) / 6, t, threads, &a, &b);
+    ovi_blocked_pointwise_range (cb->c, cb->m, hw, x, cb->packed, ops, res,
+        y, 0, panels, a * 6, MIN (hw, b * 6));
+  }
+}
+
 static void
 run_pointwise (const OviConvBlocked *cb, const float *x, const float *res,
     float *y, int threads)
 {
-  int64_t panels = ovi_blocked_pointwise_panels (cb->m);
   int64_t in_image = cb->c * cb->hw, out_image = cb->m * cb->hw;
-  const OviPostOps *ops = ovi_postops_any (&cb->ops) ? &cb->ops : NULL;
-  /* Panels split evenly when each thread gets two or more; otherwise
-   * positions, in multiples of the micro-kernel's six. */
-  gboolean by_panel = panels >= 2 * threads;
 
   OVI_PARALLEL_REGION (threads > 1 ? OVI_PARALLEL_MIN_WORK : 0, tid, nth, {
     for (int s = tid; s < threads; s += nth)
-      for (int64_t img = 0; img < cb->n; img++) {
-        const float *xi = x + img * in_image;
-        const float *ri = res ? res + img * out_image : NULL;
-        float *yi = y + img * out_image;
-        int64_t a, b;
-        if (by_panel) {
-          ovi_parallel_slice (panels, s, threads, &a, &b);
-          ovi_blocked_pointwise_range (cb->c, cb->m, cb->hw, xi, cb->packed,
-              ops, ri, yi, a, b, 0, cb->hw);
-        } else {
-          ovi_parallel_slice ((cb->hw + 5) / 6, s, threads, &a, &b);
-          ovi_blocked_pointwise_range (cb->c, cb->m, cb->hw, xi, cb->packed,
-              ops, ri, yi, 0, panels, a * 6, MIN (cb->hw, b * 6));
-        }
-      }
+      for (int64_t img = 0; img < cb->n; img++)
+        pointwise_share (cb, cb->hw, x + img * in_image,
+            res ? res + img * out_image : NULL, y + img * out_image, s,
+            threads);
   });
 }
 
@@ -204,7 +209,6 @@ run_dense (const OviConvBlocked *cb, OviOpCtx *ctx, const float *x,
   const OviPostOps *ops = ovi_postops_any (&cb->ops) ? &cb->ops : NULL;
   gboolean pad = !cb->winograd && ovi_blocked_dense_needs_padding (d);
   gboolean subsample = ovi_blocked_dense_subsamples (d);
-  int64_t out_hw = d->oh * d->ow;
   OviScratch s;
   float *xp;
 
@@ -222,49 +226,27 @@ run_dense (const OviConvBlocked *cb, OviOpCtx *ctx, const float *x,
           threads);
       continue;
     }
-    if (subsample) {
-      /* the gathered pixels, then panels (or positions, as
-       * run_pointwise splits them) of the 1x1 kernel */
-      int64_t blocks = cb->c / OVI_BLOCK;
-      int64_t panels = ovi_blocked_pointwise_panels (cb->m);
-      gboolean by_panel = panels >= 2 * threads;
-      OVI_PARALLEL_REGION (threads > 1 ? OVI_PARALLEL_MIN_WORK : 0, tid,
-          nth, {
-        int64_t b0, b1;
-        ovi_parallel_slice (blocks, tid, nth, &b0, &b1);
-        ovi_blocked_dense_subsample (d, xi, xp, b0, b1);
-      });
-      OVI_PARALLEL_REGION (threads > 1 ? OVI_PARALLEL_MIN_WORK : 0, tid,
-          nth, {
-        for (int t = tid; t < threads; t += nth) {
-          int64_t a, b;
-          if (by_panel) {
-            ovi_parallel_slice (panels, t, threads, &a, &b);
-            ovi_blocked_pointwise_range (cb->c, cb->m, out_hw, xp,
-                cb->packed, ops, ri, yi, a, b, 0, out_hw);
-          } else {
-            ovi_parallel_slice ((out_hw + 5) / 6, t, threads, &a, &b);
-            ovi_blocked_pointwise_range (cb->c, cb->m, out_hw, xp,
-                cb->packed, ops, ri, yi, 0, panels, a * 6,
-                MIN (out_hw, b * 6));
-          }
-        }
-      });
-      continue;
-    }
-    if (pad) {
+    /* the subsampled or padded image, made by channel blocks */
+    if (subsample || pad) {
       int64_t blocks = cb->c / OVI_BLOCK;
       OVI_PARALLEL_REGION (threads > 1 ? OVI_PARALLEL_MIN_WORK : 0, tid,
           nth, {
         int64_t b0, b1;
         ovi_parallel_slice (blocks, tid, nth, &b0, &b1);
-        ovi_blocked_dense_pad (d, xi, xp, b0, b1);
+        if (subsample)
+          ovi_blocked_dense_subsample (d, xi, xp, b0, b1);
+        else
+          ovi_blocked_dense_pad (d, xi, xp, b0, b1);
       });
       xi = xp;
     }
     OVI_PARALLEL_REGION (threads > 1 ? OVI_PARALLEL_MIN_WORK : 0, tid, nth, {
       for (int t = tid; t < threads; t += nth) {
         int64_t i0, i1;
+        if (subsample) {
+          pointwise_share (cb, d->oh * d->ow, xi, ri, yi, t, threads);
+          continue;
+        }
         ovi_parallel_slice (items, t, threads, &i0, &i1);
         ovi_blocked_dense_range (d, cb->c, cb->m, xi, cb->packed, ops, ri,
             yi, i0, i1);
