@@ -4,8 +4,11 @@
 # each weight type, prompt processing (512 tokens) and decode (128 tokens)
 # at THREADS threads, ovi-llm --bench against llama.cpp through
 # node-llama-cpp's prebuilt CPU binaries (tools/bench/llm-peer-bench.mjs),
-# interleaved, medians of REPEATS runs each; then decode's share of the
-# machine's memory bandwidth (ovi-llm-matmul-bench --membw-only).
+# interleaved, medians of REPEATS runs each; and decode's share of the
+# machine's memory bandwidth: the large-copy bandwidth
+# (ovi-llm-matmul-bench --membw-only) is measured right after each ovi-llm
+# run, and each run's decode rate is judged against its own measurement
+# (the shared machine's bandwidth moves by a quarter within minutes).
 #
 #   tools/bench/llm-bench.sh [BUILD_DIR] [TYPES] [THREADS] [REPEATS]
 #   (defaults: build, "Q8_0 Q4_0", 2, 3)
@@ -31,12 +34,16 @@ for t in $types; do
   for r in $(seq "$repeats"); do
     OMP_WAIT_POLICY=active "$build/tools/ovi-llm" --model "$model" --bench \
       --threads "$threads" --repeat 1 --json > "$out/ovi-$t-$r.json"
+    "$build/tools/ovi-llm-matmul-bench" --membw-only --threads "$threads" \
+      > "$out/membw-$t-$r.txt"
     node "$root/tools/bench/llm-peer-bench.mjs" "$node_dir/node_modules" "$model" \
       "$threads" 512 128 1 > "$out/peer-$t-$r.json"
   done
   /usr/bin/python3 - "$out" "$t" "$repeats" <<'PY'
-import json, statistics, sys
+import json, re, statistics, sys
 out, t, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+copy = [float(re.search(r'copy ([0-9.]+) GB/s', open(f'{out}/membw-{t}-{r}.txt')
+                        .read()).group(1)) for r in range(1, n + 1)]
 ovi = [json.load(open(f'{out}/ovi-{t}-{r}.json')) for r in range(1, n + 1)]
 peer = [json.load(open(f'{out}/peer-{t}-{r}.json')) for r in range(1, n + 1)]
 med = lambda xs, k: statistics.median(x[k] for x in xs)
@@ -45,8 +52,9 @@ tg_o, tg_p = med(ovi, 'decode_tokens_per_s'), med(peer, 'decode_tokens_per_s')
 print(f'{t}: prompt 512: ovi {pp_o:.1f} tok/s, llama.cpp {pp_p:.1f} tok/s, '
       f'ratio {pp_o / pp_p:.2f}; decode: ovi {tg_o:.2f} tok/s, '
       f'llama.cpp {tg_p:.2f} tok/s, ratio {tg_o / tg_p:.2f}; '
-      f'ovi decode reads {med(ovi, "decode_gb_per_s"):.1f} GB/s of weights')
+      f'ovi decode reads {med(ovi, "decode_gb_per_s"):.1f} GB/s of weights, '
+      f'large copy {statistics.median(copy):.1f} GB/s, decode / copy '
+      f'{statistics.median(o["decode_gb_per_s"] / c for o, c in zip(ovi, copy)):.2f} '
+      f'(median of the runs\' own ratios)')
 PY
 done
-# The bandwidth decode is judged against (large copy, and read-only).
-"$build/tools/ovi-llm-matmul-bench" --membw-only --threads "$threads"
