@@ -61,10 +61,22 @@ ovi_broadcast_run (const OviTensor *out, int n, const OviTensor *const *in,
   {
     int64_t inner = dims[rank - 1];
     int64_t step[OVI_BROADCAST_MAX_INPUTS];
+    /* Rows are what the threads share out; with fewer rows than about 8
+     * per thread (a same-shape op is a single row), each row is cut into
+     * pieces, else one thread did it all. Pieces are multiples of 16
+     * elements, at least 4096. */
+    int64_t piece = inner, pieces;
+    int nth = ovi_parallel_threads (rows * inner);
+    if (nth > 1 && rows < 8 * nth && inner > 8192) {
+      piece = (inner + 8 * nth - 1) / (8 * nth);
+      piece = MAX (4096, (piece + 15) / 16 * 16);
+    }
+    pieces = (inner + piece - 1) / piece;
     for (int i = 0; i < n; i++)
       step[i] = strides[i][rank - 1];
-OVI_PARALLEL_FOR (rows * inner, for (int64_t rix = 0; rix < rows; rix++), {
+OVI_PARALLEL_FOR (rows * inner, for (int64_t k = 0; k < rows * pieces; k++), {
       int64_t off[OVI_BROADCAST_MAX_INPUTS] = { 0 };
+      int64_t rix = k / pieces, start = k % pieces * piece;
       int64_t rem = rix;
       for (int d = rank - 2; d >= 0; d--) {
         int64_t idx = rem % dims[d];
@@ -72,7 +84,9 @@ OVI_PARALLEL_FOR (rows * inner, for (int64_t rix = 0; rix < rows; rix++), {
         for (int i = 0; i < n; i++)
           off[i] += idx * strides[i][d];
       }
-      row (user, off, step, rix * inner, inner);
+      for (int i = 0; i < n; i++)
+        off[i] += start * step[i];
+      row (user, off, step, rix * inner + start, MIN (piece, inner - start));
     });
   }
 }

@@ -83,7 +83,7 @@ typedef enum {
  * shape, compute position by position over flat buffers: they run
  * unchanged on blocked tensors (and are not marked). */
 static const char *const elementwise_ops[] = {
-  "Add", "Sub", "Mul", "Relu", "Sigmoid", "HardSwish", "Tanh", NULL
+  "Add", "Sub", "Mul", "Sum", "Relu", "Sigmoid", "HardSwish", "Tanh", NULL
 };
 
 static gboolean

@@ -42,8 +42,8 @@ clip_bounds (const OviGraph *g, const OviNode *clip, float *lo, float *hi)
   return TRUE;
 }
 
-static gboolean
-fuse_activation (OviGraph *g, OviNode *conv, int act_index)
+gboolean
+ovi_pass_fuse_activation (OviGraph *g, OviNode *node, int act_index)
 {
   OviNode *act = ovi_graph_node (g, act_index);
   float alpha = 0, beta = 0;
@@ -71,10 +71,10 @@ fuse_activation (OviGraph *g, OviNode *conv, int act_index)
     alpha = g_strcmp0 (ovi_node_attr_string (act, "approximate", "none"),
         "tanh") == 0;
   }
-  ovi_node_set_attr_string (conv, OVI_ATTR_ACTIVATION, act->op_type);
-  ovi_node_set_attr_float (conv, OVI_ATTR_ALPHA, alpha);
-  ovi_node_set_attr_float (conv, OVI_ATTR_BETA, beta);
-  conv->outputs[0] = act->outputs[0];
+  ovi_node_set_attr_string (node, OVI_ATTR_ACTIVATION, act->op_type);
+  ovi_node_set_attr_float (node, OVI_ATTR_ALPHA, alpha);
+  ovi_node_set_attr_float (node, OVI_ATTR_BETA, beta);
+  node->outputs[0] = act->outputs[0];
   ovi_graph_remove_node (g, act_index);
   return TRUE;
 }
@@ -181,7 +181,7 @@ ovi_pass_fuse_postops (OviGraph *g)
       fused++;
       c = ovi_graph_sole_consumer (g, n->outputs[0]);
     }
-    if (c >= 0 ? fuse_activation (g, n, c) : fuse_gate (g, i))
+    if (c >= 0 ? ovi_pass_fuse_activation (g, n, c) : fuse_gate (g, i))
       fused++;
   }
   return fused;

@@ -38,6 +38,8 @@ ovi_optimize (OviGraph *g, gboolean fuse, gboolean blocked, GError **error)
   ovi_pass_fold_batchnorm (g);
   if (fuse)
     ovi_pass_fuse_postops (g);
+  if (fuse && blocked)
+    ovi_pass_fuse_sums (g);
   if (fuse && blocked && g_strcmp0 (g_getenv ("OVI_BLOCKED"), "0") != 0)
     ovi_pass_block_layout (g);
   return TRUE;

@@ -20,6 +20,14 @@ int ovi_pass_fold_batchnorm (OviGraph *graph);
  * post-ops on the Conv node (attributes OVI_ATTR_ACTIVATION and friends,
  * and a fourth input for the residual). */
 int ovi_pass_fuse_postops (OviGraph *graph);
+/* The activation node act_index, sole reader of node's output, becomes
+ * node's post-op (OVI_ATTR_ACTIVATION ...) and is removed; FALSE when it
+ * is no activation a post-op runs. */
+gboolean ovi_pass_fuse_activation (OviGraph *graph, OviNode *node,
+    int act_index);
+/* Trees of same-shape float Adds become one n-ary Sum, and an activation
+ * after a Sum or Add its post-op (for plans only the CPU runs). */
+int ovi_pass_fuse_sums (OviGraph *graph);
 
 /* Chains of convolutions run in the CPU's nChw8c
  * layout (devices/cpu/conv-blocked.h): marked OVI_ATTR_BLOCKED, with

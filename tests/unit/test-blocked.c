@@ -7,7 +7,10 @@
  * ranges as threads split it; and a small MobileNet-like graph and a
  * small ResNet-like one (with pools) planned with and without the
  * layout, checked for where the pass put reorders and for equal
- * outputs. */
+ * outputs; and a DenseNet-like block, whose trees of Adds and their
+ * Relus become Sums with a post-op (passes/fuse-sum.c) that run in the
+ * layout, against the same block with every intermediate a graph output
+ * (so that nothing fuses). */
 #include <math.h>
 #include <string.h>
 
@@ -810,6 +813,144 @@ test_chain_outputs (void)
   check_layout_outputs (chain_model, chain_dims, 2, numels, 5);
 }
 
+/* A dense block as face-api's landmark and expression nets have them:
+ * x [2, 16, 9, 11] -> 1x1 (16), Relu = o1; each next layer o_k is a
+ * depthwise 3x3 and a 1x1 of relu (o1 + (o2 + (... + o_{k-1}))), and the
+ * block's output y = relu (o1 + (o2 + (o3 + o4))). With expose, every
+ * Add's output is also a graph output, which keeps the Adds and Relus
+ * apart. */
+static const int64_t dense_dims[4] = { 2, 16, 9, 11 };
+/* more than one piece of the Sum kernel, the last one short */
+static const int64_t dense_big_dims[4] = { 1, 16, 40, 40 };
+
+static OviModel *
+dense_block_build (gboolean expose, const int64_t *xdims)
+{
+  OviGraph *g = ovi_graph_new ();
+  GRand *rand = g_rand_new_with_seed (12);
+  int x = ovi_graph_add_value (g, "x", OVI_DTYPE_FLOAT32), o[4], y = -1;
+  GError *error = NULL;
+
+  ovi_graph_value (g, x)->rank = 4;
+  memcpy (ovi_graph_value (g, x)->dims, xdims, 4 * sizeof (int64_t));
+  g_array_append_val (g->inputs, x);
+  add_conv (g, rand, "c1", x, 16, 16, 1, 1, &o[0]);
+  o[0] = add_op (g, "Relu", 1, &o[0], "o1");
+  for (int k = 1; k <= 4; k++) {
+    /* acc = o[k-1] + ... nested to the right, then + o[0] */
+    int acc = o[k - 1], in[2];
+    char name[32];
+    for (int j = k - 2; j >= 0; j--) {
+      in[0] = o[j];
+      in[1] = acc;
+      g_snprintf (name, sizeof (name), "add%d_%d", k, j);
+      acc = add_op (g, "Add", 2, in, name);
+      if (expose)
+        g_array_append_val (g->outputs, acc);
+    }
+    g_snprintf (name, sizeof (name), "relu%d", k);
+    acc = k > 1 ? add_op (g, "Relu", 1, &acc, name) : acc;
+    if (k == 4) {
+      y = acc;
+      break;
+    }
+    g_snprintf (name, sizeof (name), "dw%d", k);
+    add_conv (g, rand, name, acc, 16, 16, 3, 1, &o[k]);
+    g_snprintf (name, sizeof (name), "pw%d", k);
+    add_conv (g, rand, name, o[k], 16, 16, 1, 1, &o[k]);
+  }
+  g_array_prepend_val (g->outputs, y);
+  g->opset = 13;
+  g->source = g_strdup ("dense-block");
+  g_assert_true (ovi_graph_sort (g, &error));
+  g_assert_no_error (error);
+  g_rand_free (rand);
+  return ovi_model_new_from_graph (g);
+}
+
+
+/* The CPU plan's op types, counted. */
+static void
+count_ops (OviModel *m, const int64_t *dims, int *sums, int *adds,
+    int *relus, int *blocked_sums)
+{
+  OviTensorView in = { OVI_DTYPE_FLOAT32, 4, { dims[0], dims[1], dims[2],
+      dims[3] }, NULL };
+  GError *error = NULL;
+  OviPlan *plan = ovi_plan_new_with_flags (m->graph, &in, 1,
+      OVI_PLAN_BLOCKED_LAYOUT, &error);
+
+  g_assert_no_error (error);
+  *sums = *adds = *relus = *blocked_sums = 0;
+  for (int s = 0; s < plan->n_steps; s++) {
+    const OviNode *n = plan->steps[s].node;
+    gboolean sum = strcmp (n->op_type, "Sum") == 0;
+    *sums += sum;
+    *adds += strcmp (n->op_type, "Add") == 0;
+    *relus += strcmp (n->op_type, "Relu") == 0;
+    if (sum && g_strcmp0 (ovi_node_attr_string (n, OVI_ATTR_ACTIVATION,
+                NULL), "Relu") == 0) {
+      const OviValue *v = ovi_graph_value (plan->graph, n->outputs[0]);
+      /* Between blocked convolutions, the Sum reads and writes blocked
+       * values: no reorder next to it. */
+      int p = ovi_graph_producer (plan->graph, n->inputs[0]);
+      *blocked_sums += v->rank == 4 && p >= 0 && strcmp (ovi_graph_node
+          (plan->graph, p)->op_type, OVI_OP_TO_BLOCKED) != 0;
+    }
+  }
+  ovi_plan_unref (plan);
+  ovi_model_unref (m);
+}
+
+static void
+test_dense_block_pass (void)
+{
+  int sums, adds, relus, blocked_sums;
+
+  /* Layer 2's o1 + o2 is a Sum of two with the Relu, layer 3's and the
+   * output's trees Sums of three (o4 + o3 is the last 1x1's residual);
+   * no Add or Relu is left. */
+  count_ops (dense_block_build (FALSE, dense_dims), dense_dims, &sums, &adds, &relus,
+      &blocked_sums);
+  g_assert_cmpint (sums, ==, 3);
+  g_assert_cmpint (adds, ==, 0);
+  g_assert_cmpint (relus, ==, 0);
+  g_assert_cmpint (blocked_sums, ==, 3);
+  /* Exposed intermediates stay: 1 + 2 + 3 Adds but the one the last 1x1
+   * takes as its residual, and 3 Relus. */
+  count_ops (dense_block_build (TRUE, dense_dims), dense_dims, &sums, &adds, &relus,
+      &blocked_sums);
+  g_assert_cmpint (sums, ==, 0);
+  g_assert_cmpint (adds, ==, 5);
+  g_assert_cmpint (relus, ==, 3);
+}
+
+static void
+check_dense_block_outputs (const int64_t *dims)
+{
+  GRand *rand = g_rand_new_with_seed (13);
+  const int64_t numel = dims[0] * dims[1] * dims[2] * dims[3];
+  float *x = random_floats (rand, numel, 1), *fused, *apart;
+
+  run_model (dense_block_build (FALSE, dims), TRUE, x, dims, 1, &numel,
+      &fused);
+  run_model (dense_block_build (TRUE, dims), TRUE, x, dims, 1, &numel,
+      &apart);
+  for (int64_t i = 0; i < numel; i++)
+    g_assert_cmpfloat_with_epsilon (fused[i], apart[i], 1e-5);
+  g_free (fused);
+  g_free (apart);
+  g_free (x);
+  g_rand_free (rand);
+}
+
+static void
+test_dense_block_outputs (void)
+{
+  check_dense_block_outputs (dense_dims);
+  check_dense_block_outputs (dense_big_dims);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -824,5 +965,7 @@ main (int argc, char **argv)
   g_test_add_func ("/blocked/chain-outputs", test_chain_outputs);
   g_test_add_func ("/blocked/resnet-pass", test_resnet_pass);
   g_test_add_func ("/blocked/resnet-outputs", test_resnet_outputs);
+  g_test_add_func ("/blocked/dense-block-pass", test_dense_block_pass);
+  g_test_add_func ("/blocked/dense-block-outputs", test_dense_block_outputs);
   return g_test_run ();
 }
