@@ -112,7 +112,7 @@ ovi_device_list_parse (const char *spec, gboolean *scheduled,
     GError **error)
 {
   int n;
-  const OviDeviceInfo *infos = ovi_get_devices (&n);
+  const OviDeviceInfo *infos;
   GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
   char *text = g_strstrip (g_strdup (spec ? spec : "CPU"));
   const char *list = text;
@@ -130,8 +130,11 @@ ovi_device_list_parse (const char *spec, gboolean *scheduled,
   }
   if (g_ascii_strcasecmp (text, "AUTO") == 0
       || g_ascii_strcasecmp (text, "MULTI") == 0) {
+    GArray *candidates = ovi_device_auto_candidates ();
     *scheduled = TRUE;
-    add_all_present (out, infos, n);
+    add_all_present (out, (const OviDeviceInfo *) candidates->data,
+        (int) candidates->len);
+    g_array_free (candidates, TRUE);
     g_free (text);
     return out;
   }
@@ -151,6 +154,9 @@ ovi_device_list_parse (const char *spec, gboolean *scheduled,
         "'%s' lists no device", text);
     goto fail;
   }
+  /* A list names kinds: every device is probed (a single device is
+   * resolved above without probing the other kinds). */
+  infos = ovi_get_devices (&n);
   entries = g_strsplit (list, ",", -1);
   for (int i = 0; ok && entries[i]; i++)
     ok = add_entry (out, text, g_strstrip (entries[i]), infos, n, error);

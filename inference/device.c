@@ -42,15 +42,22 @@ static const OviDeviceInterface *const built_in[] = {
 
 #define MAX_KINDS 8
 
+/* The kinds are listed at once; each kind's devices are probed the first
+ * time something asks for that kind, or for every device. Probing OpenCL
+ * loads every installed ICD (pocl brings LLVM and clang: 60 MiB of
+ * resident memory), which a process that only asks for the CPU should
+ * not pay. */
 typedef struct {
   const OviDeviceInterface *kinds[MAX_KINDS];
   int n_kinds;
-  GArray *infos;             /* OviDeviceInfo */
-  GArray *info_kind;         /* int: the kind of each info */
-  GArray *info_index;        /* int: its index among its kind */
+  GArray *kind_infos[MAX_KINDS];   /* OviDeviceInfo; NULL until probed,
+                                    * never changed after */
+  gboolean all_probed;
+  GArray *infos;             /* every kind's OviDeviceInfo, in kind order */
 } Registry;
 
 static Registry registry;
+static GMutex probe_lock;
 static const OviDeviceInterface *extra[MAX_KINDS];
 static int n_extra;
 static GMutex extra_lock;
@@ -64,38 +71,69 @@ ovi_device_register_for_tests (const OviDeviceInterface *iface)
   g_mutex_unlock (&extra_lock);
 }
 
-static const Registry *
-get_registry (void)
+static Registry *
+get_kinds (void)
 {
   static gsize once;
   if (g_once_init_enter (&once)) {
     Registry *r = &registry;
-    r->infos = g_array_new (FALSE, TRUE, sizeof (OviDeviceInfo));
-    r->info_kind = g_array_new (FALSE, FALSE, sizeof (int));
-    r->info_index = g_array_new (FALSE, FALSE, sizeof (int));
     for (guint i = 0; i < G_N_ELEMENTS (built_in); i++)
       r->kinds[r->n_kinds++] = built_in[i];
     g_mutex_lock (&extra_lock);
     for (int i = 0; i < n_extra && r->n_kinds < MAX_KINDS; i++)
       r->kinds[r->n_kinds++] = extra[i];
     g_mutex_unlock (&extra_lock);
-    for (int k = 0; k < r->n_kinds; k++) {
-      guint first = r->infos->len;
-      r->kinds[k]->enumerate (r->infos);
-      for (guint i = first; i < r->infos->len; i++) {
-        OviDeviceInfo *info = &g_array_index (r->infos, OviDeviceInfo, i);
-        int index = i - first;
-        /* The CPU is one device: "CPU", as OpenVINO names it. */
-        info->name = r->kinds[k]->type == OVI_DEVICE_TYPE_CPU
-            && r->infos->len - first == 1 ? g_strdup (r->kinds[k]->type_name)
-            : g_strdup_printf ("%s.%d", r->kinds[k]->type_name, index);
-        g_array_append_val (r->info_kind, k);
-        g_array_append_val (r->info_index, index);
-      }
-    }
     g_once_init_leave (&once, 1);
   }
   return &registry;
+}
+
+/* Kind k's devices, probed and named on first use. Called with
+ * probe_lock held. */
+static GArray *
+probe_kind_locked (Registry *r, int k)
+{
+  if (r->kind_infos[k] == NULL) {
+    GArray *a = g_array_new (FALSE, TRUE, sizeof (OviDeviceInfo));
+    r->kinds[k]->enumerate (a);
+    for (guint i = 0; i < a->len; i++) {
+      OviDeviceInfo *info = &g_array_index (a, OviDeviceInfo, i);
+      /* The CPU is one device: "CPU", as OpenVINO names it. */
+      info->name = r->kinds[k]->type == OVI_DEVICE_TYPE_CPU && a->len == 1
+          ? g_strdup (r->kinds[k]->type_name)
+          : g_strdup_printf ("%s.%u", r->kinds[k]->type_name, i);
+    }
+    r->kind_infos[k] = a;
+  }
+  return r->kind_infos[k];
+}
+
+static const GArray *
+kind_devices (Registry *r, int k)
+{
+  GArray *a;
+  g_mutex_lock (&probe_lock);
+  a = probe_kind_locked (r, k);
+  g_mutex_unlock (&probe_lock);
+  return a;
+}
+
+/* Every kind probed, and the flat list of all devices. */
+static const Registry *
+get_registry (void)
+{
+  Registry *r = get_kinds ();
+  g_mutex_lock (&probe_lock);
+  if (!r->all_probed) {
+    r->infos = g_array_new (FALSE, TRUE, sizeof (OviDeviceInfo));
+    for (int k = 0; k < r->n_kinds; k++) {
+      GArray *a = probe_kind_locked (r, k);
+      g_array_append_vals (r->infos, a->data, a->len);
+    }
+    r->all_probed = TRUE;
+  }
+  g_mutex_unlock (&probe_lock);
+  return r;
 }
 
 const OviDeviceInfo *
@@ -110,22 +148,55 @@ ovi_get_devices (int *n_devices)
 const char *
 ovi_device_get_name (const OviDeviceInterface *iface, int index)
 {
-  const Registry *r = get_registry ();
-  for (guint i = 0; i < r->infos->len; i++)
-    if (r->kinds[g_array_index (r->info_kind, int, i)] == iface
-        && g_array_index (r->info_index, int, i) == index)
-      return g_array_index (r->infos, OviDeviceInfo, i).name;
+  Registry *r = get_kinds ();
+  for (int k = 0; k < r->n_kinds; k++) {
+    const GArray *a;
+    if (r->kinds[k] != iface)
+      continue;
+    a = kind_devices (r, k);
+    if (index >= 0 && (guint) index < a->len)
+      return g_array_index (a, OviDeviceInfo, index).name;
+  }
   return NULL;
 }
 
 const OviDeviceInterface *
 ovi_device_interface (OviDeviceType type)
 {
-  const Registry *r = get_registry ();
+  const Registry *r = get_kinds ();
   for (int k = 0; k < r->n_kinds; k++)
     if (r->kinds[k]->type == type)
       return r->kinds[k];
   return NULL;
+}
+
+GArray *
+ovi_device_auto_candidates (void)
+{
+  Registry *r = get_kinds ();
+  GArray *out = g_array_new (FALSE, TRUE, sizeof (OviDeviceInfo));
+  for (int k = 0; k < r->n_kinds; k++) {
+    const GArray *a;
+    if (r->kinds[k]->offload_possible && !r->kinds[k]->offload_possible ())
+      continue;
+    a = kind_devices (r, k);
+    g_array_append_vals (out, a->data, a->len);
+  }
+  return out;
+}
+
+gboolean
+ovi_device_node_present (const char *dir, const char *prefix)
+{
+  GDir *d = g_dir_open (dir, 0, NULL);
+  const char *e;
+  gboolean found = FALSE;
+  if (d == NULL)
+    return FALSE;
+  while (!found && (e = g_dir_read_name (d)) != NULL)
+    found = g_str_has_prefix (e, prefix);
+  g_dir_close (d);
+  return found;
 }
 
 char *
@@ -161,23 +232,22 @@ gboolean
 ovi_device_lookup (const char *name, const OviDeviceInterface **iface,
     int *index, GError **error)
 {
-  const Registry *r = get_registry ();
+  Registry *r = get_kinds ();
   gsize type_len;
   int want;
   char *names;
 
-  /* A malformed index matches nothing; no index is the first device. */
+  /* A malformed index matches nothing; no index is the first device.
+   * Only the kind named is probed. */
   if (!ovi_device_name_split (name, &type_len, &want))
     want = -1;
   else if (want < 0)
     want = 0;
-  for (guint i = 0; want >= 0 && i < r->infos->len; i++) {
-    const OviDeviceInterface *k =
-        r->kinds[g_array_index (r->info_kind, int, i)];
-    if (strlen (k->type_name) == type_len
-        && g_ascii_strncasecmp (k->type_name, name, type_len) == 0
-        && g_array_index (r->info_index, int, i) == want) {
-      *iface = k;
+  for (int k = 0; want >= 0 && k < r->n_kinds; k++) {
+    if (strlen (r->kinds[k]->type_name) == type_len
+        && g_ascii_strncasecmp (r->kinds[k]->type_name, name, type_len) == 0
+        && (guint) want < kind_devices (r, k)->len) {
+      *iface = r->kinds[k];
       *index = want;
       return TRUE;
     }

@@ -30,6 +30,12 @@ struct _OviDeviceInterface {
    * A missing driver appends nothing; it is not an error. */
   void (*enumerate) (GArray *infos);
 
+  /* Optional: whether a device AUTO would choose (one off the host's
+   * cores) may be present, judged without loading any driver, from the
+   * kernel's device nodes. FALSE lets AUTO skip probing the kind; NULL
+   * means always probe. */
+  gboolean (*offload_possible) (void);
+
   /* Opens the index-th device of this kind for one compiled model. */
   gpointer (*open) (int index, const OviCompileConfig *config,
       GError **error);
@@ -70,6 +76,13 @@ gboolean ovi_device_name_split (const char *name, gsize *type_len,
     int *index);
 /* The names of the devices present, comma-separated, for messages. */
 char *ovi_device_present_names (void);
+/* The devices AUTO without a list chooses among: those of every kind but
+ * the kinds whose offload_possible says no, which are not probed. A new
+ * array of OviDeviceInfo (strings shared with the registry). */
+GArray *ovi_device_auto_candidates (void);
+/* Whether directory dir has an entry whose name starts with prefix (a
+ * device node: "/dev/dri", "renderD"). */
+gboolean ovi_device_node_present (const char *dir, const char *prefix);
 
 /* Exported from the shared library for tests, which reach the engine
  * through it when the GStreamer plugin shares it. */

@@ -193,10 +193,24 @@ gpu_open (int index, const OviCompileConfig *config, GError **error)
   return ovi_gpu_session_new (dev, config);
 }
 
+/* A GPU AUTO would choose needs a kernel driver and its device node: a
+ * DRM render node (Intel, AMD, Mesa's drivers), NVIDIA's control node or
+ * AMD's compute node. Without any, probing OpenCL could only find
+ * devices on the host's cores, which AUTO leaves out, and would load
+ * their ICDs for nothing (pocl brings LLVM: 60 MiB resident). */
+static gboolean
+gpu_offload_possible (void)
+{
+  return ovi_device_node_present ("/dev/dri", "renderD")
+      || g_file_test ("/dev/nvidiactl", G_FILE_TEST_EXISTS)
+      || g_file_test ("/dev/kfd", G_FILE_TEST_EXISTS);
+}
+
 const OviDeviceInterface ovi_gpu_device = {
   .type_name = "GPU",
   .type = OVI_DEVICE_TYPE_GPU,
   .enumerate = gpu_enumerate,
+  .offload_possible = gpu_offload_possible,
   .open = gpu_open,
   .close = ovi_gpu_session_free,
   .compile = ovi_gpu_compile,

@@ -623,10 +623,19 @@ ovi_npu_release_import (gpointer device, void *ptr)
     zeMemFree (d->context, ptr);
 }
 
+/* Intel's NPU driver (intel_vpu) exposes /dev/accel/accel<N>: without
+ * one, zeInit would load the Level Zero drivers installed for nothing. */
+static gboolean
+npu_offload_possible (void)
+{
+  return ovi_device_node_present ("/dev/accel", "accel");
+}
+
 const OviDeviceInterface ovi_npu_device = {
   .type_name = "NPU",
   .type = OVI_DEVICE_TYPE_NPU,
   .enumerate = npu_enumerate,
+  .offload_possible = npu_offload_possible,
   .open = npu_open,
   .close = npu_close,
   .compile = npu_compile,

@@ -163,11 +163,42 @@ static const OviDeviceInterface sim_npu_device = {
   .infer = sim_infer,
 };
 
+/* SIMIDLE: a GPU-type kind on a machine without its device nodes. */
+gint ovi_sim_idle_probes;
+
+static void
+sim_idle_enumerate (GArray *infos)
+{
+  g_atomic_int_inc (&ovi_sim_idle_probes);
+  sim_enumerate (infos, OVI_DEVICE_TYPE_GPU);
+}
+
+static gboolean
+sim_idle_offload_possible (void)
+{
+  return FALSE;
+}
+
+static const OviDeviceInterface sim_idle_device = {
+  .type_name = "SIMIDLE",
+  .type = OVI_DEVICE_TYPE_GPU,
+  .enumerate = sim_idle_enumerate,
+  .offload_possible = sim_idle_offload_possible,
+  .open = sim_gpu_open,
+  .close = sim_close,
+  .compile = sim_compile,
+  .release = sim_release,
+  .request_new = sim_request_new,
+  .request_free = sim_request_free,
+  .infer = sim_infer,
+};
+
 void
 ovi_sim_devices_register (void)
 {
   ovi_device_register_for_tests (&sim_gpu_device);
   ovi_device_register_for_tests (&sim_npu_device);
+  ovi_device_register_for_tests (&sim_idle_device);
 }
 
 void

@@ -23,7 +23,12 @@ typedef struct {
 extern OviSimBehaviour ovi_sim_gpu;
 extern OviSimBehaviour ovi_sim_npu;
 
-/* Registers both kinds; call before anything lists the devices. */
+/* SIMIDLE, a GPU-type kind (computing as SIMGPU) whose offload_possible
+ * says no device AUTO would choose can be present: AUTO leaves it out
+ * without probing it; naming it probes it. Its enumerations so far: */
+extern gint ovi_sim_idle_probes;
+
+/* Registers the kinds; call before anything lists the devices. */
 void ovi_sim_devices_register (void);
 
 /* Back to a fast, healthy device with its counters at zero. */

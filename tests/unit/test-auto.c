@@ -496,6 +496,44 @@ expect_device_error (OviModel *m, const char *device, const char *words)
   g_error_free (error);
 }
 
+/* Runs first: nothing has listed every device yet. AUTO does not probe
+ * a kind that says no device it would choose can be present; naming the
+ * kind, or listing every device, does. */
+static void
+test_unprobed_kinds (void)
+{
+  OviModel *m = load ("add-relu.onnx");
+  GError *error = NULL;
+  OviCompiledModel *cm;
+  OviDeviceUsage usage[4];
+  const OviDeviceInfo *d;
+  int n;
+  gboolean listed = FALSE;
+
+  cm = ovi_compile (m, "AUTO", &one_thread, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ovi_compiled_model_get_device_usage (cm, usage, 4), ==,
+      3);
+  ovi_compiled_model_unref (cm);
+  g_assert_cmpint (g_atomic_int_get (&ovi_sim_idle_probes), ==, 0);
+
+  cm = ovi_compile (m, "SIMIDLE", &one_thread, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ovi_compiled_model_get_device_usage (cm, usage, 4), ==,
+      1);
+  g_assert_cmpstr (usage[0].name, ==, "SIMIDLE.0");
+  ovi_compiled_model_unref (cm);
+  g_assert_cmpint (g_atomic_int_get (&ovi_sim_idle_probes), ==, 1);
+
+  d = ovi_get_devices (&n);
+  for (int i = 0; i < n; i++)
+    listed |= strcmp (d[i].name, "SIMIDLE.0") == 0;
+  g_assert_true (listed);
+  /* probed once for the process */
+  g_assert_cmpint (g_atomic_int_get (&ovi_sim_idle_probes), ==, 1);
+  ovi_model_unref (m);
+}
+
 static void
 test_device_strings (void)
 {
@@ -568,6 +606,7 @@ main (int argc, char **argv)
   events = g_ptr_array_new_with_free_func (g_free);
   warnings = g_ptr_array_new_with_free_func (g_free);
   ovi_set_log_callback (on_log, NULL);
+  g_test_add_func ("/auto/unprobed-kinds", test_unprobed_kinds);
   g_test_add_func ("/auto/first-on-cpu-then-migrate",
       test_first_on_cpu_then_migrate);
   g_test_add_func ("/auto/failure-mid-stream", test_failure_mid_stream);
