@@ -60,6 +60,7 @@ for net in ssd_mobilenetv1:512 face_landmark_68:112 face_recognition:150 age_gen
   ours=$("$build/tools/ovi-bench" --model "$models/$name.onnx" --hint latency --time 3 --json \
     | /usr/bin/python3 -c "import json,sys;d=json.load(sys.stdin);print(d['median_ms'])")
   ort=$(node "${ORT_BENCH:-/work/shared/tools/ort-bench.js}" "$models/$name.onnx" \
-    "1x3x${size}x${size}" 50 2 | grep -oE '[0-9.]+ ms' | head -1 | cut -d' ' -f1)
+    "1x3x${size}x${size}" 50 2 | tail -1 \
+    | /usr/bin/python3 -c "import json,sys;print(json.load(sys.stdin)['median_ms'])")
   echo "$name: ovi $ours ms, ORT $ort ms, ratio $(/usr/bin/python3 -c "print(f'{$ort/$ours:.2f}')")"
 done
