@@ -554,6 +554,30 @@ add_op (OviGraph *g, const char *op, int n_in, const int *in,
   return y;
 }
 
+/* The graph's input "x", float [dims]. */
+static int
+add_input (OviGraph *g, const int64_t *dims)
+{
+  int x = ovi_graph_add_value (g, "x", OVI_DTYPE_FLOAT32);
+  ovi_graph_value (g, x)->rank = 4;
+  memcpy (ovi_graph_value (g, x)->dims, dims, 4 * sizeof (int64_t));
+  g_array_append_val (g->inputs, x);
+  return x;
+}
+
+/* Sorts the graph and makes it a model; frees rand. */
+static OviModel *
+finish_model (OviGraph *g, GRand *rand, const char *source)
+{
+  GError *error = NULL;
+  g->opset = 13;
+  g->source = g_strdup (source);
+  g_assert_true (ovi_graph_sort (g, &error));
+  g_assert_no_error (error);
+  g_rand_free (rand);
+  return ovi_model_new_from_graph (g);
+}
+
 /* x [2, 16, 9, 11] -> 1x1 (32) -> Relu -> depthwise 3x3 -> scaled by
  * squeeze-and-excitation (GlobalAveragePool, 1x1 to 8, Relu, 1x1 to 32,
  * Sigmoid, Mul) -> 1x1 (32) + the Relu's output -> doubled by an Add,
@@ -565,13 +589,9 @@ chain_model (void)
   OviGraph *g = ovi_graph_new ();
   GRand *rand = g_rand_new_with_seed (4);
   int64_t xdims[4] = { 2, 16, 9, 11 };
-  int x = ovi_graph_add_value (g, "x", OVI_DTYPE_FLOAT32), a, r, b, c, s;
+  int x = add_input (g, xdims), a, r, b, c, s;
   int y1, y2, in[2], squeeze, fc1, fc1r, fc2, gate, scaled, twice, relu2;
-  GError *error = NULL;
 
-  ovi_graph_value (g, x)->rank = 4;
-  memcpy (ovi_graph_value (g, x)->dims, xdims, sizeof (xdims));
-  g_array_append_val (g->inputs, x);
   add_conv (g, rand, "expand", x, 16, 32, 1, 1, &a);
   r = add_op (g, "Relu", 1, &a, "relu");
   add_conv (g, rand, "dw", r, 32, 32, 3, 1, &b);
@@ -596,27 +616,30 @@ chain_model (void)
   y2 = add_op (g, "GlobalAveragePool", 1, &s, "pool");
   g_array_append_val (g->outputs, y1);
   g_array_append_val (g->outputs, y2);
-  g->opset = 13;
-  g->source = g_strdup ("chain");
-  g_assert_true (ovi_graph_sort (g, &error));
-  g_assert_no_error (error);
-  g_rand_free (rand);
-  return ovi_model_new_from_graph (g);
+  return finish_model (g, rand, "chain");
 }
 
 /* Plans m for input x of dims blocked, counting the steps marked blocked
  * and the reorders each way. */
-static void
-count_layout_steps (OviModel *m, const int64_t *dims, int *blocked,
-    int *to_blocked, int *to_plain)
+/* m's plan for the CPU (the layout included) for input x of dims. */
+static OviPlan *
+cpu_plan (OviModel *m, const int64_t *dims)
 {
   OviTensorView in = { OVI_DTYPE_FLOAT32, 4, { dims[0], dims[1], dims[2],
       dims[3] }, NULL };
   GError *error = NULL;
   OviPlan *plan = ovi_plan_new_with_flags (m->graph, &in, 1,
       OVI_PLAN_BLOCKED_LAYOUT, &error);
-
   g_assert_no_error (error);
+  return plan;
+}
+
+static void
+count_layout_steps (OviModel *m, const int64_t *dims, int *blocked,
+    int *to_blocked, int *to_plain)
+{
+  OviPlan *plan = cpu_plan (m, dims);
+
   *blocked = *to_blocked = *to_plain = 0;
   for (int s = 0; s < plan->n_steps; s++) {
     const OviNode *n = plan->steps[s].node;
@@ -736,13 +759,9 @@ resnet_model (void)
   OviGraph *g = ovi_graph_new ();
   GRand *rand = g_rand_new_with_seed (8);
   int64_t xdims[4] = { 2, 16, 13, 11 };
-  int x = ovi_graph_add_value (g, "x", OVI_DTYPE_FLOAT32);
+  int x = add_input (g, xdims);
   int a, r, pool, b, in[2], sum, r2, avg, y;
-  GError *error = NULL;
 
-  ovi_graph_value (g, x)->rank = 4;
-  memcpy (ovi_graph_value (g, x)->dims, xdims, sizeof (xdims));
-  g_array_append_val (g->inputs, x);
   a = add_dense (g, rand, "stem", x, 16, 32, 3, 1);
   r = add_op (g, "Relu", 1, &a, "relu");
   pool = add_pool (g, "MaxPool", r, 3, 2, 1, FALSE, "maxpool");
@@ -757,12 +776,7 @@ resnet_model (void)
   b = add_dense (g, rand, "conv2", b, 16, 16, 3, 1);
   y = add_dense (g, rand, "conv3", b, 16, 16, 1, 1);
   g_array_append_val (g->outputs, y);
-  g->opset = 13;
-  g->source = g_strdup ("resnet");
-  g_assert_true (ovi_graph_sort (g, &error));
-  g_assert_no_error (error);
-  g_rand_free (rand);
-  return ovi_model_new_from_graph (g);
+  return finish_model (g, rand, "resnet");
 }
 
 static const int64_t resnet_dims[4] = { 2, 16, 13, 11 };
@@ -828,12 +842,8 @@ dense_block_build (gboolean expose, const int64_t *xdims)
 {
   OviGraph *g = ovi_graph_new ();
   GRand *rand = g_rand_new_with_seed (12);
-  int x = ovi_graph_add_value (g, "x", OVI_DTYPE_FLOAT32), o[4], y = -1;
-  GError *error = NULL;
+  int x = add_input (g, xdims), o[4], y = -1;
 
-  ovi_graph_value (g, x)->rank = 4;
-  memcpy (ovi_graph_value (g, x)->dims, xdims, 4 * sizeof (int64_t));
-  g_array_append_val (g->inputs, x);
   add_conv (g, rand, "c1", x, 16, 16, 1, 1, &o[0]);
   o[0] = add_op (g, "Relu", 1, &o[0], "o1");
   for (int k = 1; k <= 4; k++) {
@@ -860,12 +870,7 @@ dense_block_build (gboolean expose, const int64_t *xdims)
     add_conv (g, rand, name, o[k], 16, 16, 1, 1, &o[k]);
   }
   g_array_prepend_val (g->outputs, y);
-  g->opset = 13;
-  g->source = g_strdup ("dense-block");
-  g_assert_true (ovi_graph_sort (g, &error));
-  g_assert_no_error (error);
-  g_rand_free (rand);
-  return ovi_model_new_from_graph (g);
+  return finish_model (g, rand, "dense-block");
 }
 
 
@@ -874,13 +879,8 @@ static void
 count_ops (OviModel *m, const int64_t *dims, int *sums, int *adds,
     int *relus, int *blocked_sums)
 {
-  OviTensorView in = { OVI_DTYPE_FLOAT32, 4, { dims[0], dims[1], dims[2],
-      dims[3] }, NULL };
-  GError *error = NULL;
-  OviPlan *plan = ovi_plan_new_with_flags (m->graph, &in, 1,
-      OVI_PLAN_BLOCKED_LAYOUT, &error);
+  OviPlan *plan = cpu_plan (m, dims);
 
-  g_assert_no_error (error);
   *sums = *adds = *relus = *blocked_sums = 0;
   for (int s = 0; s < plan->n_steps; s++) {
     const OviNode *n = plan->steps[s].node;
