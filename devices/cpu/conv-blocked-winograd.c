@@ -27,8 +27,8 @@ gboolean
 ovi_blocked_winograd_shape (const OviDepthwise *d, int64_t c, int64_t m,
     OviWinograd *wg)
 {
-  if (!ovi_winograd_enabled () || d->kh != 3 || d->kw != 3 || d->sh != 1 || d->sw != 1
-      || d->dh != 1 || d->dw != 1 || c % OVI_BLOCK != 0
+  if (!ovi_winograd_enabled () || d->kh != 3 || d->kw != 3 || d->sh != 1
+      || d->sw != 1 || d->dh != 1 || d->dw != 1 || c % OVI_BLOCK != 0
       || m % OVI_BLOCK != 0)
     return FALSE;
   *wg = (OviWinograd) { .c = c, .m = m, .h = d->h, .w = d->w, .oh = d->oh,

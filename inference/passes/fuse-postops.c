@@ -12,13 +12,6 @@ static const char *const activations[] = {
   "Tanh", "Elu", "Gelu", NULL
 };
 
-static gboolean
-is_float_plain (const OviGraph *g, int v)
-{
-  const OviValue *val = ovi_graph_value (g, v);
-  return val->dtype == OVI_DTYPE_FLOAT32 && !val->dynamic && val->rank >= 0;
-}
-
 /* Clip's bounds must be constants (attributes before opset 11). */
 static gboolean
 clip_bounds (const OviGraph *g, const OviNode *clip, float *lo, float *hi)
@@ -92,7 +85,7 @@ fuse_sum (OviGraph *g, int conv_index, int add_index)
       || add->n_inputs != 2 || add->outputs[0] < 0)
     return FALSE;
   other = add->inputs[0] == conv->outputs[0] ? add->inputs[1] : add->inputs[0];
-  if (other < 0 || other == conv->outputs[0] || !is_float_plain (g, other))
+  if (other < 0 || other == conv->outputs[0] || !ovi_graph_is_float_static (g, other))
     return FALSE;
   r = ovi_graph_value (g, other);
   /* Same shape only: a broadcast Add is a bias, not a residual. */
@@ -149,7 +142,7 @@ fuse_gate (OviGraph *g, int conv_index)
   if (s->n_outputs != 1 || s->outputs[0] < 0 || m->n_inputs != 2
       || m->n_outputs != 1 || m->outputs[0] < 0
       || ovi_graph_sole_consumer (g, s->outputs[0]) != mul
-      || !is_float_plain (g, m->outputs[0]))
+      || !ovi_graph_is_float_static (g, m->outputs[0]))
     return FALSE;
   hard = strcmp (s->op_type, "HardSigmoid") == 0;
   ovi_node_set_attr_string (conv, OVI_ATTR_ACTIVATION,
@@ -173,7 +166,7 @@ ovi_pass_fuse_postops (OviGraph *g)
     int c;
     if (strcmp (n->op_type, "Conv") != 0 || n->domain[0] || n->n_outputs != 1
         || n->outputs[0] < 0 || n->n_inputs > 3
-        || !is_float_plain (g, n->outputs[0])
+        || !ovi_graph_is_float_static (g, n->outputs[0])
         || ovi_node_attr (n, OVI_ATTR_ACTIVATION))
       continue;
     c = ovi_graph_sole_consumer (g, n->outputs[0]);

@@ -9,13 +9,6 @@
 
 #include "passes.h"
 
-static gboolean
-is_float_plain (const OviGraph *g, int v)
-{
-  const OviValue *val = ovi_graph_value (g, v);
-  return val->dtype == OVI_DTYPE_FLOAT32 && !val->dynamic && val->rank >= 0;
-}
-
 /* An Add or Sum of float inputs, all of its output's shape, without a
  * fused activation. */
 static gboolean
@@ -25,18 +18,29 @@ summable (const OviGraph *g, const OviNode *n)
   if ((strcmp (n->op_type, "Add") != 0 && strcmp (n->op_type, "Sum") != 0)
       || n->domain[0] || n->n_outputs != 1 || n->outputs[0] < 0
       || n->n_inputs < 1 || ovi_node_attr (n, OVI_ATTR_ACTIVATION)
-      || !is_float_plain (g, n->outputs[0]))
+      || !ovi_graph_is_float_static (g, n->outputs[0]))
     return FALSE;
   y = ovi_graph_value (g, n->outputs[0]);
   for (int k = 0; k < n->n_inputs; k++) {
     const OviValue *x;
-    if (n->inputs[k] < 0 || !is_float_plain (g, n->inputs[k]))
+    if (n->inputs[k] < 0 || !ovi_graph_is_float_static (g, n->inputs[k]))
       return FALSE;
     x = ovi_graph_value (g, n->inputs[k]);
     if (!ovi_shape_equal (x->rank, x->dims, y->rank, y->dims))
       return FALSE;
   }
   return TRUE;
+}
+
+/* An Add renamed Sum, the n-ary form that more inputs or a post-op
+ * make it. */
+static void
+make_sum (OviNode *n)
+{
+  if (strcmp (n->op_type, "Sum") != 0) {
+    g_free (n->op_type);
+    n->op_type = g_strdup ("Sum");
+  }
 }
 
 /* Replaces input k of node i by the inputs of node p, which produces it
@@ -57,10 +61,7 @@ absorb (OviGraph *g, int i, int k, int p)
   g_free (n->inputs);
   n->inputs = in;
   n->n_inputs = m;
-  if (strcmp (n->op_type, "Sum") != 0) {
-    g_free (n->op_type);
-    n->op_type = g_strdup ("Sum");
-  }
+  make_sum (n);
   ovi_graph_remove_node (g, p);
   return p < i ? i - 1 : i;
 }
@@ -96,10 +97,7 @@ ovi_pass_fuse_sums (OviGraph *g)
       continue;
     c = ovi_graph_sole_consumer (g, n->outputs[0]);
     if (c >= 0 && ovi_pass_fuse_activation (g, n, c)) {
-      if (strcmp (n->op_type, "Sum") != 0) {
-        g_free (n->op_type);
-        n->op_type = g_strdup ("Sum");
-      }
+      make_sum (n);
       fused++;
     }
   }

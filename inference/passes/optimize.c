@@ -13,6 +13,13 @@ ovi_graph_producer (const OviGraph *g, int v)
   return -1;
 }
 
+gboolean
+ovi_graph_is_float_static (const OviGraph *g, int v)
+{
+  const OviValue *val = ovi_graph_value (g, v);
+  return val->dtype == OVI_DTYPE_FLOAT32 && !val->dynamic && val->rank >= 0;
+}
+
 int
 ovi_graph_sole_consumer (const OviGraph *g, int v)
 {

@@ -55,6 +55,8 @@ OviBlockedConv ovi_blocked_conv_shape (const OviNode *node,
 int ovi_graph_producer (const OviGraph *graph, int v);
 /* The only node reading v (and v not a graph output), or -1. */
 int ovi_graph_sole_consumer (const OviGraph *graph, int v);
+/* Whether v is float32 of a shape known when planning. */
+gboolean ovi_graph_is_float_static (const OviGraph *graph, int v);
 
 /* Post-op attributes on fused nodes. */
 #define OVI_ATTR_ACTIVATION "ovi.activation"   /* op name of the activation */
