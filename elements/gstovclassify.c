@@ -19,7 +19,6 @@
  */
 #include "gstovclassify.h"
 
-#include "gstovanalytics.h"
 #include "gstovlandmarks.h"
 #include "gstovmeta.h"
 #include "gstovresults.h"
@@ -108,9 +107,7 @@ want_region (GstOvBaseInference *base, GstBuffer *buffer,
           || c->reused + 1 < self->reclassify_interval)) {
     for (guint i = 0; i < c->results->len; i++) {
       const GstStructure *result = g_ptr_array_index (c->results, i);
-      gst_ov_analytics_add_result (buffer, roi, result);
-      gst_video_region_of_interest_meta_add_param (roi,
-          gst_structure_copy (result));
+      gst_ov_add_result (buffer, roi, gst_structure_copy (result));
     }
     c->reused++;
     infer = FALSE;

@@ -62,7 +62,6 @@
 #include <gst/video/video.h>
 #include <string.h>
 
-#include "gstovanalytics.h"
 #include "gstovmeta.h"
 #include "ovgallery-matcher.h"
 #include "ovidentify-presence.h"
@@ -416,8 +415,7 @@ attach_identity (GstOvIdentify *self, GstBuffer *buffer,
       "votes", G_TYPE_UINT, v->votes,
       "vote_window", G_TYPE_UINT, v->window, NULL);
   remove_identity (roi);
-  gst_ov_analytics_add_result (buffer, roi, s);
-  gst_video_region_of_interest_meta_add_param (roi, s);
+  gst_ov_add_result (buffer, roi, s);
 
   if (self->presence && (name || self->running_unknown_events)) {
     OvPresenceRegion region = { roi->x, roi->y, roi->w, roi->h,

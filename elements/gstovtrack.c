@@ -33,7 +33,6 @@
 #include <math.h>
 #include <string.h>
 
-#include "gstovanalytics.h"
 #include "gstovmeta.h"
 #include "tracker/ovtracker.h"
 
@@ -356,9 +355,7 @@ track_detections (GstOvTrack *self, GstBuffer *buf)
   for (guint i = 0; i < n; i++) {
     int id = g_array_index (self->detections, OvTrackerDetection, i).id;
     if (id > 0) {
-      gst_ov_roi_set_object_id (g_ptr_array_index (self->rois, i), id);
-      gst_ov_analytics_set_tracking (buf,
-          g_ptr_array_index (self->rois, i), id);
+      gst_ov_roi_track (buf, g_ptr_array_index (self->rois, i), id);
     }
   }
 }
@@ -386,8 +383,7 @@ carry_objects (GstOvTrack *self, GstBuffer *buf)
       roi = gst_ov_add_detection (buf, fw, fh, x0, y0, x1, y1, o->confidence,
           o->label_id, o->label ? g_quark_to_string (o->label) : NULL);
       if (roi) {
-        gst_ov_roi_set_object_id (roi, o->id);
-        gst_ov_analytics_set_tracking (buf, roi, o->id);
+        gst_ov_roi_track (buf, roi, o->id);
       }
     }
   }

@@ -9,7 +9,6 @@
 
 #include <string.h>
 
-#include "gstovanalytics.h"
 #include "gstovbatch.h"
 #include "gstovdevice.h"
 #include "gstovlandmarks.h"
@@ -206,12 +205,7 @@ gst_ov_job_attach (const GstOvJob *job, GstBuffer *buffer,
   const gchar *device = gst_ov_job_get_device (job);
   if (device)
     gst_structure_set (result, "device", G_TYPE_STRING, device, NULL);
-  gst_ov_analytics_add_result (buffer, job->roi, result);
-  if (job->roi == NULL) {
-    gst_buffer_add_ov_tensor_meta (buffer, result);
-    return NULL;
-  }
-  gst_video_region_of_interest_meta_add_param (job->roi, result);
+  gst_ov_add_result (buffer, job->roi, result);
   return job->roi;
 }
 

@@ -318,6 +318,25 @@ gst_ov_roi_set_object_id (GstVideoRegionOfInterestMeta *roi, gint id)
         gst_structure_new ("object_id", "id", G_TYPE_INT, id, NULL));
 }
 
+void
+gst_ov_roi_track (GstBuffer *buffer, GstVideoRegionOfInterestMeta *roi,
+    gint id)
+{
+  gst_ov_roi_set_object_id (roi, id);
+  gst_ov_analytics_set_tracking (buffer, roi, id);
+}
+
+void
+gst_ov_add_result (GstBuffer *buffer, GstVideoRegionOfInterestMeta *roi,
+    GstStructure *result)
+{
+  gst_ov_analytics_add_result (buffer, roi, result);
+  if (roi == NULL)
+    gst_buffer_add_ov_tensor_meta (buffer, result);
+  else
+    gst_video_region_of_interest_meta_add_param (roi, result);
+}
+
 gint
 gst_ov_roi_get_object_id (GstVideoRegionOfInterestMeta *roi)
 {

@@ -131,6 +131,16 @@ gconstpointer gst_ov_tensor_structure_get_data (const GstStructure *s,
 /* Tracking: the object id, or -1. */
 void gst_ov_roi_set_object_id (GstVideoRegionOfInterestMeta *roi, gint id);
 gint gst_ov_roi_get_object_id (GstVideoRegionOfInterestMeta *roi);
+/* The object id set on a region of buffer, and mirrored in GStreamer's
+ * analytics metadata where that is built (gstovanalytics.h). */
+void gst_ov_roi_track (GstBuffer *buffer, GstVideoRegionOfInterestMeta *roi,
+    gint id);
+
+/* A result (classification, tensor, identity) added to region roi of
+ * buffer as a param, or with roi NULL to the frame as a tensor meta, and
+ * mirrored in the analytics metadata; takes result. */
+void gst_ov_add_result (GstBuffer *buffer, GstVideoRegionOfInterestMeta *roi,
+    GstStructure *result);
 
 /* Marks a frame a detector looked at (ovdetect adds it on every frame it
  * infers on, found objects or not; frames skipped by inference-interval
