@@ -168,40 +168,40 @@ ovi_plan_run_dynamic_step (const OviPlan *plan, const OviPlanStep *step,
   return ovi_cpu_kernel_run_once (kernel, ctx, scratch, error);
 }
 
-typedef struct {
-  gsize offset, size;
-  int start, end;
-} Block;
-
 static gint
 compare_size_desc (gconstpointer a, gconstpointer b, gpointer user_data)
 {
-  const Block *blocks = user_data;
+  const OviArenaBlock *blocks = user_data;
   gsize sa = blocks[*(const int *) a].size, sb = blocks[*(const int *) b].size;
   return sa < sb ? 1 : sa > sb ? -1 : 0;
 }
 
-/* Greedy placement by decreasing size: each block goes at the lowest
- * offset that overlaps no placed block alive at the same time. */
-static gsize
-place_blocks (Block *blocks, int n)
+/* First alive, then larger first. */
+static gint
+compare_start (gconstpointer a, gconstpointer b, gpointer user_data)
 {
-  int *order = g_new (int, MAX (n, 1));
+  const OviArenaBlock *blocks = user_data;
+  int sa = blocks[*(const int *) a].start, sb = blocks[*(const int *) b].start;
+  return sa != sb ? (sa < sb ? -1 : 1) : compare_size_desc (a, b, user_data);
+}
+
+/* Places the blocks in the given order, each at the lowest offset that
+ * overlaps no placed block alive at the same time; returns the total. */
+static gsize
+place_in_order (OviArenaBlock *blocks, int n, const int *order)
+{
   int *placed = g_new (int, MAX (n, 1));
   int n_placed = 0;
   gsize total = 0;
 
-  for (int i = 0; i < n; i++)
-    order[i] = i;
-  g_qsort_with_data (order, n, sizeof (int), compare_size_desc, blocks);
   for (int k = 0; k < n; k++) {
-    Block *b = &blocks[order[k]];
+    OviArenaBlock *b = &blocks[order[k]];
     gsize offset = 0;
     gboolean moved = TRUE;
     while (moved) {
       moved = FALSE;
       for (int j = 0; j < n_placed; j++) {
-        Block *o = &blocks[placed[j]];
+        OviArenaBlock *o = &blocks[placed[j]];
         if (o->end < b->start || b->end < o->start)
           continue;
         if (offset < o->offset + o->size && o->offset < offset + b->size) {
@@ -214,9 +214,36 @@ place_blocks (Block *blocks, int n)
     total = MAX (total, offset + b->size);
     placed[n_placed++] = order[k];
   }
-  g_free (order);
   g_free (placed);
   return total;
+}
+
+/* Greedy placement, in two orders, keeping the smaller arena: by
+ * decreasing size (big blocks first, the small ones fill the gaps), and
+ * by the step each block starts at (a chain's blocks stack as their
+ * lifetimes do: by size, a later block alive alone goes to offset 0 and
+ * pushes the one alive beside it and its predecessor above both). */
+gsize
+ovi_arena_place (OviArenaBlock *blocks, int n)
+{
+  int *order = g_new (int, MAX (n, 1));
+  gsize *by_size = g_new (gsize, MAX (n, 1));
+  gsize size_total, start_total;
+
+  for (int i = 0; i < n; i++)
+    order[i] = i;
+  g_qsort_with_data (order, n, sizeof (int), compare_size_desc, blocks);
+  size_total = place_in_order (blocks, n, order);
+  for (int i = 0; i < n; i++)
+    by_size[i] = blocks[i].offset;
+  g_qsort_with_data (order, n, sizeof (int), compare_start, blocks);
+  start_total = place_in_order (blocks, n, order);
+  if (size_total <= start_total)
+    for (int i = 0; i < n; i++)
+      blocks[i].offset = by_size[i];
+  g_free (order);
+  g_free (by_size);
+  return MIN (size_total, start_total);
 }
 
 static gsize
@@ -612,7 +639,7 @@ bind_steps (OviPlan *plan, OviPlanFlags flags, GError **error)
    * reader (or the end for graph outputs); aliases extend their root. A
    * kernel's scratch is a block alive during its step only. */
   {
-    Block *blocks = g_new0 (Block, nv + plan->n_steps + 1);
+    OviArenaBlock *blocks = g_new0 (OviArenaBlock, nv + plan->n_steps + 1);
     int *block_of = g_new (int, nv);
     int *scratch_block = g_new (int, plan->n_steps + 1);
     int nb = 0;
@@ -654,7 +681,7 @@ bind_steps (OviPlan *plan, OviPlanFlags flags, GError **error)
       if (b >= 0)
         blocks[b].end = plan->n_steps;
     }
-    plan->arena_size = place_blocks (blocks, nb);
+    plan->arena_size = ovi_arena_place (blocks, nb);
     for (int v = 0; v < nv; v++) {
       int root = alias[v] >= 0 ? alias[v] : v;
       if (plan->storage[v] == OVI_STORAGE_ARENA && block_of[root] >= 0)

@@ -93,6 +93,15 @@ gboolean ovi_plan_run_dynamic_step (const OviPlan *plan,
     const OviPlanStep *step, OviOpCtx *ctx, OviTensor *scratch,
     GError **error);
 
+/* The arena's layout: blocks of memory, each alive from step start to
+ * step end (inclusive), placed so that no two alive at once overlap;
+ * sets each offset, returns the arena's size. */
+typedef struct {
+  gsize offset, size;
+  int start, end;
+} OviArenaBlock;
+gsize ovi_arena_place (OviArenaBlock *blocks, int n);
+
 G_END_DECLS
 
 #endif

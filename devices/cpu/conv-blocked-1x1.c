@@ -88,7 +88,7 @@ ovi_blocked_pointwise_pack (int64_t ic, int64_t oc, const float *w,
     }                                                                       \
     for (int h = 0; h < (NB); h++)                                          \
       for (int r = 0; r < (NP); r++) {                                      \
-        int64_t o = ((cb0 + h) * hw + p + r) * OVI_BLOCK;                   \
+        int64_t o = ((cb0 + h - ycb0) * yplane + p + r - yp0) * OVI_BLOCK;  \
         ovi_v8_store_as (act, sum, a, b, acc[r][h], sum ? res + o : NULL,   \
             y + o, OVI_BLOCK);                                              \
       }                                                                     \
@@ -97,7 +97,8 @@ ovi_blocked_pointwise_pack (int64_t ic, int64_t oc, const float *w,
 static inline __attribute__((always_inline)) void
 pwb_panel (int64_t ic, int64_t hw, const float *x, const float *wp,
     int64_t cb0, int NB, OviActivation act, gboolean sum, V8f a, V8f b,
-    const float *res, float *y, int64_t p0, int64_t p1)
+    const float *res, float *y, int64_t yplane, int64_t ycb0, int64_t yp0,
+    int64_t p0, int64_t p1)
 {
   int64_t p = p0;
   for (; p + PWB_ROWS <= p1; p += PWB_ROWS)
@@ -115,7 +116,8 @@ pwb_panel (int64_t ic, int64_t hw, const float *x, const float *wp,
 static inline __attribute__((always_inline)) void
 pwb_body (int64_t ic, int64_t oc, int64_t hw, const float *x,
     const float *packed, const OviV8Store *st, const float *res, float *y,
-    int64_t q0, int64_t q1, int64_t p0, int64_t p1)
+    int64_t yplane, int64_t ycb0, int64_t yp0, int64_t q0, int64_t q1,
+    int64_t p0, int64_t p1)
 {
   V8f a = st->a, b = st->b;
   for (int64_t q = q0; q < q1; q++) {
@@ -123,9 +125,11 @@ pwb_body (int64_t ic, int64_t oc, int64_t hw, const float *x,
     int64_t cb0 = q * PWB_PANEL / OVI_BLOCK;
 #define PWB_RUN(ACT, SUM) G_STMT_START {                                    \
       if (pwb_panel_width (oc, q) == PWB_PANEL)                             \
-        pwb_panel (ic, hw, x, wp, cb0, 2, ACT, SUM, a, b, res, y, p0, p1);  \
+        pwb_panel (ic, hw, x, wp, cb0, 2, ACT, SUM, a, b, res, y, yplane,   \
+            ycb0, yp0, p0, p1);                                             \
       else                                                                  \
-        pwb_panel (ic, hw, x, wp, cb0, 1, ACT, SUM, a, b, res, y, p0, p1);  \
+        pwb_panel (ic, hw, x, wp, cb0, 1, ACT, SUM, a, b, res, y, yplane,   \
+            ycb0, yp0, p0, p1);                                             \
     } G_STMT_END
     OVI_V8_STORE_CASES (st, PWB_RUN);
 #undef PWB_RUN
@@ -135,9 +139,11 @@ pwb_body (int64_t ic, int64_t oc, int64_t hw, const float *x,
 static void
 pwb_generic (int64_t ic, int64_t oc, int64_t hw, const float *x,
     const float *packed, const OviV8Store *st, const float *res, float *y,
-    int64_t q0, int64_t q1, int64_t p0, int64_t p1)
+    int64_t yplane, int64_t ycb0, int64_t yp0, int64_t q0, int64_t q1,
+    int64_t p0, int64_t p1)
 {
-  pwb_body (ic, oc, hw, x, packed, st, res, y, q0, q1, p0, p1);
+  pwb_body (ic, oc, hw, x, packed, st, res, y, yplane, ycb0, yp0, q0, q1, p0,
+      p1);
 }
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -145,17 +151,22 @@ __attribute__((target ("avx2,fma")))
 static void
 pwb_avx2 (int64_t ic, int64_t oc, int64_t hw, const float *x,
     const float *packed, const OviV8Store *st, const float *res, float *y,
-    int64_t q0, int64_t q1, int64_t p0, int64_t p1)
+    int64_t yplane, int64_t ycb0, int64_t yp0, int64_t q0, int64_t q1,
+    int64_t p0, int64_t p1)
 {
-  pwb_body (ic, oc, hw, x, packed, st, res, y, q0, q1, p0, p1);
+  pwb_body (ic, oc, hw, x, packed, st, res, y, yplane, ycb0, yp0, q0, q1, p0,
+      p1);
 }
 #endif
 
-void
-ovi_blocked_pointwise_range (int64_t ic, int64_t oc, int64_t hw,
-    const float *x, const float *packed, const OviPostOps *ops,
-    const float *res, float *y, int64_t panel0, int64_t panel1, int64_t p0,
-    int64_t p1)
+/* The range, its outputs stored into y as planes of yplane positions
+ * holding channel blocks from ycb0 and positions from yp0 (the whole
+ * output: hw, 0, 0). */
+static void
+pointwise_range (int64_t ic, int64_t oc, int64_t hw, const float *x,
+    const float *packed, const OviPostOps *ops, const float *res, float *y,
+    int64_t yplane, int64_t ycb0, int64_t yp0, int64_t panel0,
+    int64_t panel1, int64_t p0, int64_t p1)
 {
   OviV8Store st;
   gboolean at_store = ovi_v8_store_init (&st, ops);
@@ -167,13 +178,35 @@ ovi_blocked_pointwise_range (int64_t ic, int64_t oc, int64_t hw,
     int64_t c1 = MIN (p1, c0 + chunk);
 #if defined(__x86_64__) || defined(__i386__)
     if (ovi_sgemm_have_avx2 ())
-      pwb_avx2 (ic, oc, hw, x, packed, &st, res, y, panel0, panel1, c0, c1);
+      pwb_avx2 (ic, oc, hw, x, packed, &st, res, y, yplane, ycb0, yp0,
+          panel0, panel1, c0, c1);
     else
 #endif
-      pwb_generic (ic, oc, hw, x, packed, &st, res, y, panel0, panel1, c0,
-          c1);
+      pwb_generic (ic, oc, hw, x, packed, &st, res, y, yplane, ycb0, yp0,
+          panel0, panel1, c0, c1);
     if (!at_store && ops && ovi_postops_any (ops))
-      ovi_blocked_postops_apply (ops, y, res, hw, panel0 * PWB_PANEL
-          / OVI_BLOCK, MIN (oc, panel1 * PWB_PANEL) / OVI_BLOCK, c0, c1);
+      ovi_blocked_postops_apply (ops, y, res, yplane, panel0 * PWB_PANEL
+          / OVI_BLOCK - ycb0, MIN (oc, panel1 * PWB_PANEL) / OVI_BLOCK
+          - ycb0, c0 - yp0, c1 - yp0);
   }
+}
+
+void
+ovi_blocked_pointwise_range (int64_t ic, int64_t oc, int64_t hw,
+    const float *x, const float *packed, const OviPostOps *ops,
+    const float *res, float *y, int64_t panel0, int64_t panel1, int64_t p0,
+    int64_t p1)
+{
+  pointwise_range (ic, oc, hw, x, packed, ops, res, y, hw, 0, 0, panel0,
+      panel1, p0, p1);
+}
+
+void
+ovi_blocked_pointwise_window (int64_t ic, int64_t oc, int64_t hw,
+    const float *x, const float *packed, const OviPostOps *ops, float *y,
+    int64_t yplane, int64_t ycb0, int64_t yp0, int64_t panel0,
+    int64_t panel1, int64_t p0, int64_t p1)
+{
+  pointwise_range (ic, oc, hw, x, packed, ops, NULL, y, yplane, ycb0, yp0,
+      panel0, panel1, p0, p1);
 }

@@ -51,12 +51,24 @@ ovi_blocked_depthwise_pack (const OviDepthwise *d, int64_t c, const float *w,
   }
 }
 
+/* Where input row ih (0 <= ih < d->h <= ring) lies: row (row0 + ih) %
+ * ring of a ring of rows (the fused 1x1 and depthwise's window), row0 <
+ * ring; a plain input is a ring that never wraps (row0 0, ring
+ * G_MAXINT64). */
+static inline int64_t
+dwb_row (int64_t ih, int64_t row0, int64_t ring)
+{
+  int64_t r = ih + row0;
+  return r >= ring ? r - ring : r;
+}
+
 /* Pixels [ow0, ow1) of output row oh, any of them at an edge: each tap
  * checked. */
 static inline __attribute__((always_inline)) void
-dwb_edge_pixels (const OviDepthwise *d, const float *xc, const float *wb,
-    int64_t oh, int64_t ow0, int64_t ow1, OviActivation act, gboolean sum,
-    V8f a, V8f b, const float *resc, float *yc)
+dwb_edge_pixels (const OviDepthwise *d, const float *xc, int64_t row0,
+    int64_t ring, const float *wb, int64_t oh, int64_t ow0, int64_t ow1,
+    OviActivation act, gboolean sum, V8f a, V8f b, const float *resc,
+    float *yc)
 {
   int64_t taps = d->kh * d->kw;
   V8f bias = ovi_v8_load (wb + taps * OVI_BLOCK);
@@ -72,7 +84,8 @@ dwb_edge_pixels (const OviDepthwise *d, const float *xc, const float *wb,
         if (iw < 0 || iw >= d->w)
           continue;
         acc += ovi_v8_load (wb + (kh * d->kw + kw) * OVI_BLOCK)
-            * ovi_v8_load (xc + (ih * d->w + iw) * OVI_BLOCK);
+            * ovi_v8_load (xc + (dwb_row (ih, row0, ring) * d->w + iw)
+                * OVI_BLOCK);
       }
     }
     ovi_v8_store_as (act, sum, a, b, acc, sum ? resc + o : NULL, yc + o,
@@ -112,10 +125,10 @@ dwb_edge_pixels (const OviDepthwise *d, const float *xc, const float *wb,
   } G_STMT_END
 
 static inline __attribute__((always_inline)) void
-dwb_rows (const OviDepthwise *d, const float *xc, const float *wb,
-    int64_t oh0, int64_t oh1, int64_t KH, int64_t KW, int64_t SW,
-    int64_t DIL, OviActivation act, gboolean sum, V8f a, V8f b,
-    const float *resc, float *yc)
+dwb_rows (const OviDepthwise *d, const float *xc, int64_t row0,
+    int64_t ring, const float *wb, int64_t oh0, int64_t oh1, int64_t KH,
+    int64_t KW, int64_t SW, int64_t DIL, OviActivation act, gboolean sum,
+    V8f a, V8f b, const float *resc, float *yc)
 {
   int64_t taps = KH * KW, lo, hi, last_lo, last_hi;
   V8f w[DWB_MAX_TAPS], bias = ovi_v8_load (wb + taps * OVI_BLOCK);
@@ -133,70 +146,81 @@ dwb_rows (const OviDepthwise *d, const float *xc, const float *wb,
     int64_t ih0 = oh * d->sh - d->ph, ow;
     const float *rows[DWB_MAX_KH];
     if (ih0 < 0 || ih0 + (KH - 1) * d->dh >= d->h) {
-      dwb_edge_pixels (d, xc, wb, oh, 0, d->ow, act, sum, a, b, resc, yc);
+      dwb_edge_pixels (d, xc, row0, ring, wb, oh, 0, d->ow, act, sum, a, b,
+          resc, yc);
       continue;
     }
     for (int64_t kh = 0; kh < KH; kh++)
-      rows[kh] = xc + ((ih0 + kh * d->dh) * d->w - d->pw) * OVI_BLOCK;
-    dwb_edge_pixels (d, xc, wb, oh, 0, lo, act, sum, a, b, resc, yc);
+      rows[kh] = xc + (dwb_row (ih0 + kh * d->dh, row0, ring) * d->w
+          - d->pw) * OVI_BLOCK;
+    dwb_edge_pixels (d, xc, row0, ring, wb, oh, 0, lo, act, sum, a, b, resc,
+        yc);
     for (ow = lo; ow + DWB_PIXELS <= hi; ow += DWB_PIXELS)
       DWB_PIXEL_BLOCK (DWB_PIXELS);
     for (; ow < hi; ow++)
       DWB_PIXEL_BLOCK (1);
-    dwb_edge_pixels (d, xc, wb, oh, hi, d->ow, act, sum, a, b, resc, yc);
+    dwb_edge_pixels (d, xc, row0, ring, wb, oh, hi, d->ow, act, sum, a, b,
+        resc, yc);
   }
 }
 
 static inline __attribute__((always_inline)) void
-dwb_body (const OviDepthwise *d, const float *xc, const float *wb,
-    const OviV8Store *st, const float *resc, float *yc, int64_t oh0,
-    int64_t oh1)
+dwb_body (const OviDepthwise *d, const float *xc, int64_t row0,
+    int64_t ring, const float *wb, const OviV8Store *st, const float *resc,
+    float *yc, int64_t oh0, int64_t oh1)
 {
   V8f a = st->a, b = st->b;
 #define DWB_SHAPES(ACT, SUM) G_STMT_START {                                  \
     gboolean k3 = d->kh == 3 && d->kw == 3 && d->dw == 1;                   \
     gboolean k5 = d->kh == 5 && d->kw == 5 && d->dw == 1;                   \
     if (OVI_SPECIALIZE (k3 && d->sw == 1))                                  \
-      dwb_rows (d, xc, wb, oh0, oh1, 3, 3, 1, 1, ACT, SUM, a, b, resc, yc); \
+      dwb_rows (d, xc, row0, ring, wb, oh0, oh1, 3, 3, 1, 1,                \
+          ACT, SUM, a, b, resc, yc);                                        \
     else if (OVI_SPECIALIZE (k3 && d->sw == 2))                             \
-      dwb_rows (d, xc, wb, oh0, oh1, 3, 3, 2, 1, ACT, SUM, a, b, resc, yc); \
+      dwb_rows (d, xc, row0, ring, wb, oh0, oh1, 3, 3, 2, 1,                \
+          ACT, SUM, a, b, resc, yc);                                        \
     else if (OVI_SPECIALIZE (k5 && d->sw == 1))                             \
-      dwb_rows (d, xc, wb, oh0, oh1, 5, 5, 1, 1, ACT, SUM, a, b, resc, yc); \
+      dwb_rows (d, xc, row0, ring, wb, oh0, oh1, 5, 5, 1, 1,                \
+          ACT, SUM, a, b, resc, yc);                                        \
     else if (OVI_SPECIALIZE (k5 && d->sw == 2))                             \
-      dwb_rows (d, xc, wb, oh0, oh1, 5, 5, 2, 1, ACT, SUM, a, b, resc, yc); \
+      dwb_rows (d, xc, row0, ring, wb, oh0, oh1, 5, 5, 2, 1,                \
+          ACT, SUM, a, b, resc, yc);                                        \
     else if (OVI_SPECIALIZE (d->kh == 5 && d->kw == 5 && d->dw == 2         \
             && d->sw == 1))                                                 \
-      dwb_rows (d, xc, wb, oh0, oh1, 5, 5, 1, 2, ACT, SUM, a, b, resc, yc); \
+      dwb_rows (d, xc, row0, ring, wb, oh0, oh1, 5, 5, 1, 2,                \
+          ACT, SUM, a, b, resc, yc);                                        \
     else if (OVI_SPECIALIZE (d->kh == 3 && d->kw == 3 && d->dw == 2         \
             && d->sw == 1))                                                 \
-      dwb_rows (d, xc, wb, oh0, oh1, 3, 3, 1, 2, ACT, SUM, a, b, resc, yc); \
+      dwb_rows (d, xc, row0, ring, wb, oh0, oh1, 3, 3, 1, 2,                \
+          ACT, SUM, a, b, resc, yc);                                        \
     else if (d->kh <= DWB_MAX_KH && d->kw <= DWB_MAX_KW)                    \
-      dwb_rows (d, xc, wb, oh0, oh1, d->kh, d->kw, d->sw, d->dw, ACT, SUM,  \
-          a, b, resc, yc);                                                  \
+      dwb_rows (d, xc, row0, ring, wb, oh0, oh1, d->kh, d->kw, d->sw,      \
+          d->dw, ACT, SUM, a, b, resc, yc);                                  \
     else                                                                    \
       for (int64_t oh = oh0; oh < oh1; oh++)                                \
-        dwb_edge_pixels (d, xc, wb, oh, 0, d->ow, ACT, SUM, a, b, resc, yc);\
+        dwb_edge_pixels (d, xc, row0, ring, wb, oh, 0, d->ow, ACT, SUM, a,  \
+            b, resc, yc);                                                   \
   } G_STMT_END
   OVI_V8_STORE_CASES (st, DWB_SHAPES);
 #undef DWB_SHAPES
 }
 
 static void
-dwb_generic (const OviDepthwise *d, const float *xc, const float *wb,
-    const OviV8Store *st, const float *resc, float *yc, int64_t oh0,
-    int64_t oh1)
+dwb_generic (const OviDepthwise *d, const float *xc, int64_t row0,
+    int64_t ring, const float *wb, const OviV8Store *st, const float *resc,
+    float *yc, int64_t oh0, int64_t oh1)
 {
-  dwb_body (d, xc, wb, st, resc, yc, oh0, oh1);
+  dwb_body (d, xc, row0, ring, wb, st, resc, yc, oh0, oh1);
 }
 
 #if defined(__x86_64__) || defined(__i386__)
 __attribute__((target ("avx2,fma")))
 static void
-dwb_avx2 (const OviDepthwise *d, const float *xc, const float *wb,
-    const OviV8Store *st, const float *resc, float *yc, int64_t oh0,
-    int64_t oh1)
+dwb_avx2 (const OviDepthwise *d, const float *xc, int64_t row0,
+    int64_t ring, const float *wb, const OviV8Store *st, const float *resc,
+    float *yc, int64_t oh0, int64_t oh1)
 {
-  dwb_body (d, xc, wb, st, resc, yc, oh0, oh1);
+  dwb_body (d, xc, row0, ring, wb, st, resc, yc, oh0, oh1);
 }
 #endif
 
@@ -205,7 +229,17 @@ ovi_blocked_depthwise_rows (const OviDepthwise *d, const float *x,
     const float *packed, const OviPostOps *ops, const float *res, float *y,
     int64_t cb, int64_t oh0, int64_t oh1)
 {
-  const float *xc = x + cb * d->h * d->w * OVI_BLOCK;
+  ovi_blocked_depthwise_window_rows (d, x, d->h * d->w, 0, G_MAXINT64,
+      packed, ops, res, y, cb, oh0, oh1);
+}
+
+void
+ovi_blocked_depthwise_window_rows (const OviDepthwise *d, const float *x,
+    int64_t xplane, int64_t row0, int64_t ring, const float *packed,
+    const OviPostOps *ops, const float *res, float *y, int64_t cb,
+    int64_t oh0, int64_t oh1)
+{
+  const float *xc = x + cb * xplane * OVI_BLOCK;
   const float *wb = packed + cb * (d->kh * d->kw + 1) * OVI_BLOCK;
   int64_t plane = d->oh * d->ow * OVI_BLOCK;
   const float *resc = res ? res + cb * plane : NULL;
@@ -217,12 +251,14 @@ ovi_blocked_depthwise_rows (const OviDepthwise *d, const float *x,
 
   if (oh0 >= oh1)
     return;
+  g_assert (d->h <= ring);
+  row0 %= ring;
 #if defined(__x86_64__) || defined(__i386__)
   if (ovi_sgemm_have_avx2 ())
-    dwb_avx2 (d, xc, wb, &st, resc, yc, oh0, oh1);
+    dwb_avx2 (d, xc, row0, ring, wb, &st, resc, yc, oh0, oh1);
   else
 #endif
-    dwb_generic (d, xc, wb, &st, resc, yc, oh0, oh1);
+    dwb_generic (d, xc, row0, ring, wb, &st, resc, yc, oh0, oh1);
   if (!at_store && ops && ovi_postops_any (ops))
     ovi_blocked_postops_apply (ops, yc, resc, d->oh * d->ow, 0, 1,
         oh0 * d->ow, oh1 * d->ow);

@@ -51,6 +51,14 @@ void ovi_blocked_depthwise_rows (const OviDepthwise *d, const float *x,
     const float *packed, const OviPostOps *ops, const float *res, float *y,
     int64_t cb, int64_t oh0, int64_t oh1);
 
+/* The same from an input whose channel blocks are planes of xplane
+ * positions holding a ring of `ring` rows (at least d->h), its row ih at
+ * row (row0 + ih) % ring: the window of a fused 1x1's output. */
+void ovi_blocked_depthwise_window_rows (const OviDepthwise *d,
+    const float *x, int64_t xplane, int64_t row0, int64_t ring,
+    const float *packed, const OviPostOps *ops, const float *res, float *y,
+    int64_t cb, int64_t oh0, int64_t oh1);
+
 /* 1x1 convolution, stride 1, no padding: y[oc][p] = bias + sum_ic
  * w[oc][ic] x[ic][p] over p < hw positions, both blocked. The weights
  * packed in panels of 16 output channels (the last one 8 when oc % 16 is
@@ -65,6 +73,13 @@ void ovi_blocked_pointwise_range (int64_t ic, int64_t oc, int64_t hw,
     const float *x, const float *packed, const OviPostOps *ops,
     const float *res, float *y, int64_t panel0, int64_t panel1, int64_t p0,
     int64_t p1);
+
+/* The same into a window of the output (no residual): y holds channel
+ * blocks from ycb0 as planes of yplane positions, from position yp0. */
+void ovi_blocked_pointwise_window (int64_t ic, int64_t oc, int64_t hw,
+    const float *x, const float *packed, const OviPostOps *ops, float *y,
+    int64_t yplane, int64_t ycb0, int64_t yp0, int64_t panel0,
+    int64_t panel1, int64_t p0, int64_t p1);
 
 /* Direct convolution from a plain input of c channels (the stems): the
  * weights packed by ovi_blocked_pointwise_pack with c * kh * kw inputs;
@@ -126,6 +141,9 @@ OviConvBlocked *ovi_conv_blocked_new (OviOpCtx *ctx, int kind,
     const OviDepthwise *d, GError **error);
 gboolean ovi_conv_blocked_run (const OviConvBlocked *cb, OviOpCtx *ctx,
     GError **error);
+/* The geometry of the 2-D convolution ctx's node runs on its inputs
+ * (op-conv.c). */
+void ovi_cpu_conv_geometry (OviOpCtx *ctx, OviDepthwise *d);
 /* Scratch bytes a run needs: a dense convolution's Winograd tiles,
  * subsampled image or padded image. */
 gsize ovi_conv_blocked_scratch_size (int kind, const OviDepthwise *d,

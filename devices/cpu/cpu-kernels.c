@@ -17,6 +17,7 @@ static const OviCpuKernel *const groups[] = {
   ovi_cpu_misc,
   ovi_cpu_quant,
   ovi_cpu_layout,
+  ovi_cpu_pointwise_depthwise,
 };
 
 static const OviCpuKernel *find_object_kernel (const char *op_type);

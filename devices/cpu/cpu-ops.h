@@ -55,6 +55,7 @@ extern const OviCpuKernel ovi_cpu_index[];
 extern const OviCpuKernel ovi_cpu_misc[];
 extern const OviCpuKernel ovi_cpu_quant[];
 extern const OviCpuKernel ovi_cpu_layout[];
+extern const OviCpuKernel ovi_cpu_pointwise_depthwise[];
 /* Object tables. */
 extern const OviCpuKernel ovi_cpu_sequence[];
 extern const OviCpuKernel ovi_cpu_string[];

@@ -8,6 +8,15 @@
 void
 ovi_postops_from_node (const OviNode *node, OviPostOps *ops)
 {
+  ovi_postops_from_attrs (node, OVI_ATTR_ACTIVATION, OVI_ATTR_ALPHA,
+      OVI_ATTR_BETA, ops);
+  ops->sum = ovi_node_attr_int (node, OVI_ATTR_SUM, 0) != 0;
+}
+
+void
+ovi_postops_from_attrs (const OviNode *node, const char *activation,
+    const char *alpha, const char *beta, OviPostOps *ops)
+{
   static const struct {
     const char *name;
     OviActivation act;
@@ -19,11 +28,10 @@ ovi_postops_from_node (const OviNode *node, OviPostOps *ops)
     { "Elu", OVI_ACT_ELU }, { "Gelu", OVI_ACT_GELU },
     { "Swish", OVI_ACT_SWISH },
   };
-  const char *act = ovi_node_attr_string (node, OVI_ATTR_ACTIVATION, NULL);
+  const char *act = ovi_node_attr_string (node, activation, NULL);
   memset (ops, 0, sizeof (*ops));
-  ops->sum = ovi_node_attr_int (node, OVI_ATTR_SUM, 0) != 0;
-  ops->alpha = ovi_node_attr_float (node, OVI_ATTR_ALPHA, 0);
-  ops->beta = ovi_node_attr_float (node, OVI_ATTR_BETA, 0);
+  ops->alpha = ovi_node_attr_float (node, alpha, 0);
+  ops->beta = ovi_node_attr_float (node, beta, 0);
   for (guint i = 0; act && i < G_N_ELEMENTS (names); i++)
     if (strcmp (names[i].name, act) == 0)
       ops->activation = names[i].act;

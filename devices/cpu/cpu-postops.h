@@ -20,6 +20,10 @@ typedef struct {
 } OviPostOps;
 
 void ovi_postops_from_node (const OviNode *node, OviPostOps *ops);
+/* An activation under other attribute names (a fused node's second
+ * set), without a residual. */
+void ovi_postops_from_attrs (const OviNode *node, const char *activation,
+    const char *alpha, const char *beta, OviPostOps *ops);
 gboolean ovi_postops_any (const OviPostOps *ops);
 /* y[i] = act(y[i] + residual[i]) over n floats; residual NULL when !sum. */
 void ovi_postops_apply (const OviPostOps *ops, float *y,

@@ -201,6 +201,14 @@ dw_shape (const ConvGeom *g, OviDepthwise *d)
   d->pw = g->pb[last];
 }
 
+void
+ovi_cpu_conv_geometry (OviOpCtx *ctx, OviDepthwise *d)
+{
+  ConvGeom g;
+  conv_geom (ctx, FALSE, &g);
+  dw_shape (&g, d);
+}
+
 static gboolean
 is_depthwise (const ConvGeom *g)
 {

@@ -628,6 +628,50 @@ infer_layout_reorder (OviOpCtx *ctx, GError **error)
   return OVI_INFER_OK;
 }
 
+/* The CPU's fused 1x1 and depthwise convolutions
+ * (passes/fuse-pointwise-depthwise.c): X, the 1x1's W [M, C, 1, 1] and B
+ * [M] (may be omitted), the depthwise's W and B; the node's attributes
+ * are the depthwise's. Shaped as the depthwise Conv of the 1x1's
+ * [N, M, H, W] output. */
+static OviInferResult
+infer_pointwise_depthwise (OviOpCtx *ctx, GError **error)
+{
+  OviTensor *x, *pw, *pb, mid = { 0 }, *dw_inputs[3];
+  OviOpCtx dw;
+
+  if (ctx->n_inputs < 4 || ctx->n_inputs > 5 || ctx->inputs[0] == NULL
+      || ctx->inputs[1] == NULL || ctx->inputs[3] == NULL)
+    return ovi_op_error (ctx, error, OVI_ERROR_INVALID,
+        "expects X, the 1x1's W and B, the depthwise's W and B");
+  x = ctx->inputs[0];
+  pw = ctx->inputs[1];
+  pb = ctx->inputs[2];
+  if (x->dtype != OVI_DTYPE_FLOAT32 || x->rank != 4 || x->dims[1] < 1
+      || pw->dtype != OVI_DTYPE_FLOAT32 || pw->rank != 4
+      || pw->dims[1] != x->dims[1] || pw->dims[2] != 1 || pw->dims[3] != 1
+      || pw->dims[0] < 1 || (pb && (pb->dtype != OVI_DTYPE_FLOAT32
+              || pb->rank != 1 || pb->dims[0] != pw->dims[0])))
+    return ovi_op_error (ctx, error, OVI_ERROR_UNSUPPORTED,
+        "runs float32 X [N, C, H, W] through a 1x1 W [M, C, 1, 1] with B "
+        "[M] only");
+  if (ovi_node_attr_int (ctx->node, OVI_ATTR_SUM, 0) != 0)
+    return ovi_op_error (ctx, error, OVI_ERROR_UNSUPPORTED,
+        "takes no residual");
+  mid.dtype = OVI_DTYPE_FLOAT32;
+  mid.rank = 4;
+  mid.dims[0] = x->dims[0];
+  mid.dims[1] = pw->dims[0];
+  mid.dims[2] = x->dims[2];
+  mid.dims[3] = x->dims[3];
+  dw = *ctx;
+  dw_inputs[0] = &mid;
+  dw_inputs[1] = ctx->inputs[3];
+  dw_inputs[2] = ovi_op_input (ctx, 4);
+  dw.inputs = dw_inputs;
+  dw.n_inputs = dw_inputs[2] ? 3 : 2;
+  return infer_conv (&dw, error);
+}
+
 const OviOpDef ovi_ops_conv[] = {
   { "Conv", infer_conv },
   { "ConvTranspose", infer_conv_transpose },
@@ -636,5 +680,6 @@ const OviOpDef ovi_ops_conv[] = {
   { "Einsum", infer_einsum },
   { OVI_OP_TO_BLOCKED, infer_layout_reorder },
   { OVI_OP_TO_PLAIN, infer_layout_reorder },
+  { OVI_OP_POINTWISE_DEPTHWISE, infer_pointwise_depthwise },
   { NULL }
 };

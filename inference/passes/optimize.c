@@ -47,7 +47,9 @@ ovi_optimize (OviGraph *g, gboolean fuse, gboolean blocked, GError **error)
     ovi_pass_fuse_postops (g);
   if (fuse && blocked)
     ovi_pass_fuse_sums (g);
-  if (fuse && blocked && g_strcmp0 (g_getenv ("OVI_BLOCKED"), "0") != 0)
+  if (fuse && blocked && g_strcmp0 (g_getenv ("OVI_BLOCKED"), "0") != 0) {
     ovi_pass_block_layout (g);
+    ovi_pass_fuse_pointwise_depthwise (g);
+  }
   return TRUE;
 }

@@ -51,6 +51,13 @@ typedef enum {
 OviBlockedConv ovi_blocked_conv_shape (const OviNode *node,
     const OviValue *x, const OviValue *w, const OviValue *y);
 
+/* A blocked 1x1 convolution whose output only a blocked depthwise one
+ * reads, both without a residual, become one node that runs them band of
+ * rows by band of rows (OVI_OP_POINTWISE_DEPTHWISE): the 1x1's output,
+ * often the largest tensor of a MobileNet block, is never stored whole.
+ * After ovi_pass_block_layout. */
+int ovi_pass_fuse_pointwise_depthwise (OviGraph *graph);
+
 /* Index of the node producing value v, -1 if none. */
 int ovi_graph_producer (const OviGraph *graph, int v);
 /* The only node reading v (and v not a graph output), or -1. */
@@ -70,6 +77,14 @@ gboolean ovi_graph_is_float_static (const OviGraph *graph, int v);
  * same shape (C a multiple of 8), float32. */
 #define OVI_OP_TO_BLOCKED "OviToBlocked"
 #define OVI_OP_TO_PLAIN "OviToPlain"
+
+/* The fused pair: inputs X, the 1x1's W and B, the depthwise's W and B
+ * (a B may be omitted, -1), in nChw8c; the depthwise's attributes and
+ * post-ops, the 1x1's post-ops as these. */
+#define OVI_OP_POINTWISE_DEPTHWISE "OviPointwiseDepthwise"
+#define OVI_ATTR_PW_ACTIVATION "ovi.pw.activation"
+#define OVI_ATTR_PW_ALPHA "ovi.pw.alpha"
+#define OVI_ATTR_PW_BETA "ovi.pw.beta"
 
 G_END_DECLS
 

@@ -951,6 +951,133 @@ test_dense_block_outputs (void)
   check_dense_block_outputs (dense_big_dims);
 }
 
+/* A 1x1 convolution and a depthwise one after it, fused: x [dims] -> 1x1
+ * (pd.m channels) -> pd.pw_act -> depthwise pd.k x pd.k, stride pd.s,
+ * padded by pd.pad -> pd.dw_act -> 1x1 (16 channels) -> 1x1 (16: a chain
+ * long enough for the layout) -> y. */
+static struct {
+  int64_t dims[4], m, k, s, pad;
+  const char *pw_act, *dw_act;
+} pd;
+
+static OviModel *
+pointwise_depthwise_model (void)
+{
+  OviGraph *g = ovi_graph_new ();
+  GRand *rand = g_rand_new_with_seed (21);
+  int x = add_input (g, pd.dims), a, b;
+  int64_t pads[4] = { pd.pad, pd.pad, pd.pad, pd.pad };
+  OviNode *dw;
+
+  add_conv (g, rand, "expand", x, pd.dims[1], pd.m, 1, 1, &a);
+  if (pd.pw_act)
+    a = add_op (g, pd.pw_act, 1, &a, "pw_act");
+  dw = add_conv (g, rand, "dw", a, pd.m, pd.m, pd.k, pd.s, &b);
+  ovi_node_set_attr_ints (dw, "pads", 4, pads);
+  if (pd.dw_act)
+    b = add_op (g, pd.dw_act, 1, &b, "dw_act");
+  add_conv (g, rand, "project", b, pd.m, 16, 1, 1, &b);
+  add_conv (g, rand, "head", b, 16, 16, 1, 1, &b);
+  g_array_append_val (g->outputs, b);
+  return finish_model (g, rand, "pointwise-depthwise");
+}
+
+static int
+count_op (OviModel *m, const int64_t *dims, const char *op)
+{
+  OviPlan *plan = cpu_plan (m, dims);
+  int n = 0;
+
+  for (int s = 0; s < plan->n_steps; s++)
+    n += strcmp (plan->steps[s].node->op_type, op) == 0;
+  ovi_plan_unref (plan);
+  ovi_model_unref (m);
+  return n;
+}
+
+static void
+test_pointwise_depthwise_pass (void)
+{
+  const int64_t dims[4] = { 1, 16, 12, 10 };
+
+  memcpy (pd.dims, dims, sizeof (dims));
+  pd.m = 32;
+  pd.k = 3;
+  pd.s = 2;
+  pd.pad = 1;
+  pd.pw_act = "Relu";
+  pd.dw_act = "Relu";
+  /* one node, both activations its post-ops; the last 1x1s apart */
+  g_assert_cmpint (count_op (pointwise_depthwise_model (), dims,
+          OVI_OP_POINTWISE_DEPTHWISE), ==, 1);
+  g_assert_cmpint (count_op (pointwise_depthwise_model (), dims, "Conv"),
+      ==, 2);
+  g_assert_cmpint (count_op (pointwise_depthwise_model (), dims, "Relu"),
+      ==, 0);
+  /* the switch to compare leaves them apart */
+  g_setenv ("OVI_POINTWISE_DEPTHWISE", "0", TRUE);
+  g_assert_cmpint (count_op (pointwise_depthwise_model (), dims,
+          OVI_OP_POINTWISE_DEPTHWISE), ==, 0);
+  g_unsetenv ("OVI_POINTWISE_DEPTHWISE");
+}
+
+/* The fused node's output against the two convolutions' apart. */
+static void
+check_pointwise_depthwise (int64_t n, int64_t c, int64_t h, int64_t w,
+    int64_t m, int64_t k, int64_t s, int64_t pad, const char *pw_act,
+    const char *dw_act)
+{
+  GRand *rand = g_rand_new_with_seed (22);
+  const int64_t dims[4] = { n, c, h, w };
+  int64_t oh = (h + 2 * pad - k) / s + 1, ow = (w + 2 * pad - k) / s + 1;
+  int64_t numel = n * 16 * oh * ow;
+  float *x = random_floats (rand, n * c * h * w, 1), *fused, *apart;
+
+  memcpy (pd.dims, dims, sizeof (dims));
+  pd.m = m;
+  pd.k = k;
+  pd.s = s;
+  pd.pad = pad;
+  pd.pw_act = pw_act;
+  pd.dw_act = dw_act;
+  g_assert_cmpint (count_op (pointwise_depthwise_model (), dims,
+          OVI_OP_POINTWISE_DEPTHWISE), ==, 1);
+  run_model (pointwise_depthwise_model (), TRUE, x, dims, 1, &numel,
+      &fused);
+  g_setenv ("OVI_POINTWISE_DEPTHWISE", "0", TRUE);
+  run_model (pointwise_depthwise_model (), TRUE, x, dims, 1, &numel,
+      &apart);
+  g_unsetenv ("OVI_POINTWISE_DEPTHWISE");
+  for (int64_t i = 0; i < numel; i++)
+    g_assert_cmpfloat_with_epsilon (fused[i], apart[i], 1e-5);
+  g_free (fused);
+  g_free (apart);
+  g_free (x);
+  g_rand_free (rand);
+}
+
+static void
+test_pointwise_depthwise_outputs (void)
+{
+  /* one band: the whole plane in the window */
+  check_pointwise_depthwise (2, 16, 9, 11, 32, 3, 1, 1, "Relu", NULL);
+  check_pointwise_depthwise (1, 8, 14, 14, 48, 5, 2, 2, NULL, "Relu");
+  /* activations the stores do not apply, after the 1x1 and after the
+   * depthwise */
+  check_pointwise_depthwise (1, 16, 20, 17, 24, 3, 2, 1, "Sigmoid",
+      "Tanh");
+  /* rows wider than the window: bands of a few rows, the ring of rows
+   * wrapping, at both strides, padded or not */
+  check_pointwise_depthwise (1, 16, 37, 300, 64, 3, 1, 1, "Relu", "Relu");
+  check_pointwise_depthwise (1, 16, 41, 301, 64, 3, 2, 1, "HardSwish",
+      NULL);
+  check_pointwise_depthwise (1, 8, 23, 290, 64, 5, 1, 0, NULL, NULL);
+  check_pointwise_depthwise (1, 8, 30, 260, 64, 5, 2, 2, "Relu", NULL);
+  /* one panel of channels: the threads split the rows */
+  check_pointwise_depthwise (2, 16, 33, 40, 16, 3, 1, 1, "Relu", NULL);
+  check_pointwise_depthwise (1, 16, 64, 500, 8, 3, 2, 1, NULL, "Relu");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -967,5 +1094,9 @@ main (int argc, char **argv)
   g_test_add_func ("/blocked/resnet-outputs", test_resnet_outputs);
   g_test_add_func ("/blocked/dense-block-pass", test_dense_block_pass);
   g_test_add_func ("/blocked/dense-block-outputs", test_dense_block_outputs);
+  g_test_add_func ("/blocked/pointwise-depthwise-pass",
+      test_pointwise_depthwise_pass);
+  g_test_add_func ("/blocked/pointwise-depthwise-outputs",
+      test_pointwise_depthwise_outputs);
   return g_test_run ();
 }

@@ -178,6 +178,48 @@ test_dynamic_replan (void)
   ovi_model_unref (m);
 }
 
+/* The arena's placement: no two blocks alive at once overlap, and a
+ * chain like ssd_mobilenetv1's first layers (8, 8, 4 then 8 MiB, each
+ * alive for two steps) takes 16 units, the most alive at once, not the
+ * 20 that placing by size alone gives. */
+static void
+test_arena_place (void)
+{
+  OviArenaBlock chain[4] = {
+    { .size = 8, .start = 0, .end = 1 }, { .size = 8, .start = 1, .end = 2 },
+    { .size = 4, .start = 2, .end = 3 }, { .size = 8, .start = 3, .end = 4 },
+  };
+  OviArenaBlock many[40];
+  GRand *rand = g_rand_new_with_seed (3);
+  gsize total, most = 0;
+
+  g_assert_cmpuint (ovi_arena_place (chain, 4), ==, 16);
+  for (int i = 0; i < 40; i++) {
+    many[i].size = g_rand_int_range (rand, 1, 100);
+    many[i].start = g_rand_int_range (rand, 0, 30);
+    many[i].end = many[i].start + g_rand_int_range (rand, 0, 6);
+  }
+  total = ovi_arena_place (many, 40);
+  for (int s = 0; s < 36; s++) {
+    gsize alive = 0;
+    for (int i = 0; i < 40; i++)
+      alive += many[i].start <= s && s <= many[i].end ? many[i].size : 0;
+    most = MAX (most, alive);
+  }
+  g_assert_cmpuint (total, >=, most);
+  for (int i = 0; i < 40; i++) {
+    g_assert_cmpuint (many[i].offset + many[i].size, <=, total);
+    for (int j = 0; j < i; j++) {
+      gboolean together = many[i].start <= many[j].end
+          && many[j].start <= many[i].end;
+      gboolean apart = many[i].offset + many[i].size <= many[j].offset
+          || many[j].offset + many[j].size <= many[i].offset;
+      g_assert_true (!together || apart);
+    }
+  }
+  g_rand_free (rand);
+}
+
 /* Liveness: twelve 64 KiB intermediates fit in far fewer buffers. */
 static void
 test_arena_reuse (void)
@@ -596,6 +638,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/external-data", test_external_data);
   g_test_add_func ("/engine/dynamic-replan", test_dynamic_replan);
   g_test_add_func ("/engine/arena-reuse", test_arena_reuse);
+  g_test_add_func ("/engine/arena-place", test_arena_place);
   g_test_add_func ("/engine/async", test_async);
   g_test_add_func ("/engine/string-ownership", test_string_ownership);
   g_test_add_func ("/engine/string-model", test_string_model);
