@@ -925,6 +925,16 @@ test_dense_block_pass (void)
   g_assert_cmpint (relus, ==, 3);
 }
 
+/* a and b (n floats each) equal within 1e-5; frees both. */
+static void
+assert_close_and_free (float *a, float *b, int64_t n)
+{
+  for (int64_t i = 0; i < n; i++)
+    g_assert_cmpfloat_with_epsilon (a[i], b[i], 1e-5);
+  g_free (a);
+  g_free (b);
+}
+
 static void
 check_dense_block_outputs (const int64_t *dims)
 {
@@ -936,10 +946,7 @@ check_dense_block_outputs (const int64_t *dims)
       &fused);
   run_model (dense_block_build (TRUE, dims), TRUE, x, dims, 1, &numel,
       &apart);
-  for (int64_t i = 0; i < numel; i++)
-    g_assert_cmpfloat_with_epsilon (fused[i], apart[i], 1e-5);
-  g_free (fused);
-  g_free (apart);
+  assert_close_and_free (fused, apart, numel);
   g_free (x);
   g_rand_free (rand);
 }
@@ -1048,10 +1055,7 @@ check_pointwise_depthwise (int64_t n, int64_t c, int64_t h, int64_t w,
   run_model (pointwise_depthwise_model (), TRUE, x, dims, 1, &numel,
       &apart);
   g_unsetenv ("OVI_POINTWISE_DEPTHWISE");
-  for (int64_t i = 0; i < numel; i++)
-    g_assert_cmpfloat_with_epsilon (fused[i], apart[i], 1e-5);
-  g_free (fused);
-  g_free (apart);
+  assert_close_and_free (fused, apart, numel);
   g_free (x);
   g_rand_free (rand);
 }
