@@ -178,19 +178,22 @@ pwdw_run (OviOpCtx *ctx, GError **error)
   return TRUE;
 }
 
-/* The depthwise's geometry: its Conv on the 1x1's output shape. */
+/* The pair's shapes, and the depthwise's geometry: its Conv on the
+ * 1x1's output. */
 static void
-pwdw_geometry (OviOpCtx *ctx, OviDepthwise *d)
+pwdw_shape (OviOpCtx *ctx, PwDw *p)
 {
   const OviTensor *x = ctx->inputs[0];
-  OviTensor mid = { .dtype = OVI_DTYPE_FLOAT32, .rank = 4, .dims = {
-      x->dims[0], ctx->inputs[1]->dims[0], x->dims[2], x->dims[3] } };
-  OviTensor *inputs[3] = { &mid, ctx->inputs[3], ovi_op_input (ctx, 4) };
-  OviOpCtx dw = *ctx;
+  OviTensor mid, *inputs[3];
+  OviOpCtx dw;
 
-  dw.inputs = inputs;
-  dw.n_inputs = inputs[2] ? 3 : 2;
-  ovi_cpu_conv_geometry (&dw, d);
+  p->n = x->dims[0];
+  p->c = x->dims[1];
+  p->m = ctx->inputs[1]->dims[0];
+  p->h = x->dims[2];
+  p->w = x->dims[3];
+  ovi_op_pointwise_depthwise_half (ctx, &mid, inputs, &dw);
+  ovi_cpu_conv_geometry (&dw, &p->d);
 }
 
 static void
@@ -227,12 +230,7 @@ pwdw_prepare (OviOpCtx *ctx, GError **error)
     return FALSE;
   }
   p = g_new0 (PwDw, 1);
-  p->n = x->dims[0];
-  p->c = x->dims[1];
-  p->m = pw->dims[0];
-  p->h = x->dims[2];
-  p->w = x->dims[3];
-  pwdw_geometry (ctx, &p->d);
+  pwdw_shape (ctx, p);
   ovi_postops_from_node (ctx->node, &p->dw_ops);
   ovi_postops_from_attrs (ctx->node, OVI_ATTR_PW_ACTIVATION,
       OVI_ATTR_PW_ALPHA, OVI_ATTR_PW_BETA, &p->pw_ops);
@@ -261,12 +259,7 @@ pwdw_scratch (OviOpCtx *ctx)
   gsize most = 0;
   PwDw p = { 0 };
 
-  p.n = ctx->inputs[0]->dims[0];
-  p.c = ctx->inputs[0]->dims[1];
-  p.m = ctx->inputs[1]->dims[0];
-  p.h = ctx->inputs[0]->dims[2];
-  p.w = ctx->inputs[0]->dims[3];
-  pwdw_geometry (ctx, &p.d);
+  pwdw_shape (ctx, &p);
   for (int t = 1; t <= MAX (ctx->max_threads, 1); t++) {
     PwDwSplit s;
     OviScratch sc;

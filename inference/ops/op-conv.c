@@ -633,10 +633,31 @@ infer_layout_reorder (OviOpCtx *ctx, GError **error)
  * [M] (may be omitted), the depthwise's W and B; the node's attributes
  * are the depthwise's. Shaped as the depthwise Conv of the 1x1's
  * [N, M, H, W] output. */
+void
+ovi_op_pointwise_depthwise_half (OviOpCtx *ctx, OviTensor *mid,
+    OviTensor **inputs, OviOpCtx *dw)
+{
+  const OviTensor *x = ctx->inputs[0];
+
+  memset (mid, 0, sizeof (*mid));
+  mid->dtype = OVI_DTYPE_FLOAT32;
+  mid->rank = 4;
+  mid->dims[0] = x->dims[0];
+  mid->dims[1] = ctx->inputs[1]->dims[0];
+  mid->dims[2] = x->dims[2];
+  mid->dims[3] = x->dims[3];
+  inputs[0] = mid;
+  inputs[1] = ctx->inputs[3];
+  inputs[2] = ovi_op_input (ctx, 4);
+  *dw = *ctx;
+  dw->inputs = inputs;
+  dw->n_inputs = inputs[2] ? 3 : 2;
+}
+
 static OviInferResult
 infer_pointwise_depthwise (OviOpCtx *ctx, GError **error)
 {
-  OviTensor *x, *pw, *pb, mid = { 0 }, *dw_inputs[3];
+  OviTensor *x, *pw, *pb, mid, *dw_inputs[3];
   OviOpCtx dw;
 
   if (ctx->n_inputs < 4 || ctx->n_inputs > 5 || ctx->inputs[0] == NULL
@@ -657,18 +678,7 @@ infer_pointwise_depthwise (OviOpCtx *ctx, GError **error)
   if (ovi_node_attr_int (ctx->node, OVI_ATTR_SUM, 0) != 0)
     return ovi_op_error (ctx, error, OVI_ERROR_UNSUPPORTED,
         "takes no residual");
-  mid.dtype = OVI_DTYPE_FLOAT32;
-  mid.rank = 4;
-  mid.dims[0] = x->dims[0];
-  mid.dims[1] = pw->dims[0];
-  mid.dims[2] = x->dims[2];
-  mid.dims[3] = x->dims[3];
-  dw = *ctx;
-  dw_inputs[0] = &mid;
-  dw_inputs[1] = ctx->inputs[3];
-  dw_inputs[2] = ovi_op_input (ctx, 4);
-  dw.inputs = dw_inputs;
-  dw.n_inputs = dw_inputs[2] ? 3 : 2;
+  ovi_op_pointwise_depthwise_half (ctx, &mid, dw_inputs, &dw);
   return infer_conv (&dw, error);
 }
 

@@ -73,6 +73,13 @@ const OviOpDef *ovi_op_find_for (const OviNode *node,
 int64_t ovi_string_normalizer_keep (const OviNode *node, const OviTensor *x,
     gboolean *keep);
 
+/* The depthwise half of an OviPointwiseDepthwise node (passes.h) as a
+ * Conv's context: ctx with inputs { the 1x1's output [N, M, H, W] (mid,
+ * float32, shape only), the depthwise's W and B }, in the caller's mid,
+ * inputs[3] and dw. Reads inputs 0, 1, 3 and 4 of ctx. */
+void ovi_op_pointwise_depthwise_half (OviOpCtx *ctx, OviTensor *mid,
+    OviTensor **inputs, OviOpCtx *dw);
+
 /* Helpers for infer functions. */
 static inline OviTensor *
 ovi_op_input (OviOpCtx *ctx, int i)
