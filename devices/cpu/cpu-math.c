@@ -104,10 +104,33 @@ v_tanh (VF x)
   return (VF) ((VI) t | ((VI) x & sign));
 }
 
+/* swish (x) = x sigmoid (x), the sigmoid as 1/2 + x P(x^2) / Q(x^2) on
+ * x clamped to [-16, 16] (tools/math/fit-sigmoid.py fitted P and Q to
+ * 6.5e-8; with float rounding and the clamp the sigmoid's absolute error
+ * is under 3e-7). No exp, and a dependency chain half as long as
+ * v_sigmoid's: 2.5 times as fast, and EfficientNet spent a quarter of its
+ * time in swish through exp. Below -16 the result is x * 0 (the true one
+ * is under 1.8e-6 in size), so a huge negative x does not come out as x
+ * times the sigmoid's error, and -inf gives NaN like x * 0. Applied as a
+ * pass over the output, not in the convolution kernels' stores: there it
+ * made EfficientNet slower (17.0 against 15.8 ms on one thread). */
 static inline __attribute__((always_inline)) VF
 v_swish (VF x)
 {
-  return x * v_sigmoid (x);
+  const VF lo = SPLAT (-16.0f);
+  VF xc = v_select (x < lo, lo, x);
+  VF t, p, q, s;
+  xc = v_select (xc > -lo, -lo, xc);
+  t = xc * xc;
+  p = t * 4.418422709e-08f + 4.592075010e-05f;
+  p = p * t + 8.071088133e-03f;
+  p = p * t + 2.499998412e-01f;
+  q = t * 9.469194370e-10f + 3.703777827e-06f;
+  q = q * t + 1.485265964e-03f;
+  q = q * t + 1.156171015e-01f;
+  q = q * t + 1.0f;
+  s = x * (xc * p / q + 0.5f);
+  return v_select (x < lo, x * 0.0f, s);
 }
 
 /* hardsigmoid (x) = clamp (alpha x + beta, 0, 1); hardswish is x times

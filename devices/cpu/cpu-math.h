@@ -19,7 +19,10 @@ G_BEGIN_DECLS
 void ovi_vexp_f32 (const float *x, float *y, int64_t n);
 /* y[i] = 1 / (1 + exp (-x[i])) */
 void ovi_vsigmoid_f32 (const float *x, float *y, int64_t n);
-/* y[i] = x[i] * sigmoid (x[i]), SiLU */
+/* y[i] = x[i] * sigmoid (x[i]), SiLU, with a rational sigmoid and no
+ * exp: the sigmoid factor's absolute error is under 3e-7 with float
+ * rounding (so the result's is under 3e-7 |x|, relative under 5e-7 for
+ * x >= -1) */
 void ovi_vswish_f32 (const float *x, float *y, int64_t n);
 /* y[i] = tanh (x[i]) */
 void ovi_vtanh_f32 (const float *x, float *y, int64_t n);
