@@ -94,15 +94,36 @@ ovi_blocked_pointwise_pack (int64_t ic, int64_t oc, const float *w,
       }                                                                     \
   } G_STMT_END
 
+/* Tile t of tiles asks for its share of the next panel's weights, lines
+ * of 64 bytes from next (NULL: none), into L2. A panel's weights are
+ * read from memory by its first tile, a cache line per k step: more
+ * than one core's bandwidth, and not ahead of the hardware prefetchers
+ * across pages. Spread over the tiles, they arrive while the panel
+ * before computes. */
+static inline __attribute__((always_inline)) void
+pwb_prefetch_share (const char *next, int64_t lines, int64_t t,
+    int64_t tiles)
+{
+  if (next == NULL)
+    return;
+  for (int64_t l = t * lines / tiles; l < (t + 1) * lines / tiles; l++)
+    __builtin_prefetch (next + l * 64, 0, 2);
+}
+
 static inline __attribute__((always_inline)) void
 pwb_panel (int64_t ic, int64_t hw, const float *x, const float *wp,
     int64_t cb0, int NB, OviActivation act, gboolean sum, V8f a, V8f b,
     const float *res, float *y, int64_t yplane, int64_t ycb0, int64_t yp0,
-    int64_t p0, int64_t p1)
+    int64_t p0, int64_t p1, const char *next, int64_t next_lines)
 {
-  int64_t p = p0;
-  for (; p + PWB_ROWS <= p1; p += PWB_ROWS)
+  int64_t p = p0, t = 0;
+  int64_t tiles = (p1 - p0 + PWB_ROWS - 1) / PWB_ROWS;
+  for (; p + PWB_ROWS <= p1; p += PWB_ROWS, t++) {
+    pwb_prefetch_share (next, next_lines, t, tiles);
     PWB_BLOCK (PWB_ROWS, NB);
+  }
+  if (p < p1)
+    pwb_prefetch_share (next, next_lines, t, tiles);
   switch (p1 - p) {
     case 5: PWB_BLOCK (5, NB); break;
     case 4: PWB_BLOCK (4, NB); break;
@@ -122,14 +143,20 @@ pwb_body (int64_t ic, int64_t oc, int64_t hw, const float *x,
   V8f a = st->a, b = st->b;
   for (int64_t q = q0; q < q1; q++) {
     const float *wp = packed + pwb_panel_offset (ic, q);
-    int64_t cb0 = q * PWB_PANEL / OVI_BLOCK;
+    const char *next = NULL;
+    int64_t cb0 = q * PWB_PANEL / OVI_BLOCK, next_lines = 0;
+    if (q + 1 < q1) {
+      next = (const char *) (packed + pwb_panel_offset (ic, q + 1));
+      next_lines = (ic + 1) * pwb_panel_width (oc, q + 1)
+          * (int64_t) sizeof (float) / 64;
+    }
 #define PWB_RUN(ACT, SUM) G_STMT_START {                                    \
       if (pwb_panel_width (oc, q) == PWB_PANEL)                             \
         pwb_panel (ic, hw, x, wp, cb0, 2, ACT, SUM, a, b, res, y, yplane,   \
-            ycb0, yp0, p0, p1);                                             \
+            ycb0, yp0, p0, p1, next, next_lines);                           \
       else                                                                  \
         pwb_panel (ic, hw, x, wp, cb0, 1, ACT, SUM, a, b, res, y, yplane,   \
-            ycb0, yp0, p0, p1);                                             \
+            ycb0, yp0, p0, p1, next, next_lines);                           \
     } G_STMT_END
     OVI_V8_STORE_CASES (st, PWB_RUN);
 #undef PWB_RUN
