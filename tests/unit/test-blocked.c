@@ -150,7 +150,7 @@ test_depthwise (void)
   /* 3x3 and 5x5 at strides 1 and 2 and dilated by 2 at stride 1 (the
    * unrolled interiors), 4x4 and 7x7 (the edge loop only), other
    * dilations; planes narrower than the kernel, and wider than the
-   * interior's blocks of pixels */
+   * interior's blocks of pixels (the padding rows read as zeros) */
   for (int64_t w = 1; w <= 19; w++)
     for (Post post = 0; post < POST_COUNT; post++) {
       check_depthwise (w, w, 3, 1, 1, 1, post);
@@ -165,6 +165,12 @@ test_depthwise (void)
   check_depthwise (15, 15, 7, 2, 1, 3, POST_CLIP);
   check_depthwise (14, 17, 3, 1, 2, 2, POST_SUM_HARDSWISH);
   check_depthwise (9, 9, 3, 3, 1, 1, POST_NONE);
+  /* rows wider than the zero row that stands for the padding rows, and
+   * padding wider than its margin: their first and last rows take the
+   * edge loop */
+  check_depthwise (3, 300, 3, 1, 1, 1, POST_CLIP);
+  check_depthwise (5, 258, 5, 2, 1, 2, POST_SUM_RELU);
+  check_depthwise (12, 12, 3, 1, 5, 9, POST_CLIP);
 }
 
 /* ic -> oc over hw positions, in two ranges of positions and two of
