@@ -148,9 +148,10 @@ static void
 test_depthwise (void)
 {
   /* 3x3 and 5x5 at strides 1 and 2 and dilated by 2 at stride 1 (the
-   * unrolled interiors), 4x4 and 7x7 (the edge loop only), other
-   * dilations; planes narrower than the kernel, and wider than the
-   * interior's blocks of pixels (the padding rows read as zeros) */
+   * unrolled interiors), 4x4 (the same loops with the shape as values)
+   * and 7x7 (the edge loop only), other dilations; planes narrower than
+   * the kernel, and wider than the interior's blocks of pixels (the
+   * padding rows read as zeros) */
   for (int64_t w = 1; w <= 19; w++)
     for (Post post = 0; post < POST_COUNT; post++) {
       check_depthwise (w, w, 3, 1, 1, 1, post);
