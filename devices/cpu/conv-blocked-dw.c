@@ -162,7 +162,8 @@ dwb_rows (const OviDepthwise *d, const float *xc, int64_t row0,
   V8f w[DWB_MAX_TAPS], bias = ovi_v8_load (wb + taps * OVI_BLOCK);
   gboolean zero_rows = d->w <= DWB_ZERO_PIXELS && d->pw <= DWB_ZERO_MARGIN;
 
-  /* interior columns: those whose first and last taps are inside */
+  /* interior columns [lo, hi), those whose first and last taps are inside;
+   * 0 <= lo <= hi <= d->ow, edges on either side */
   ovi_conv_valid_range (d->ow, d->w, SW, -d->pw, &lo, &hi);
   ovi_conv_valid_range (d->ow, d->w, SW, -d->pw + (KW - 1) * DIL, &last_lo,
       &last_hi);
@@ -185,13 +186,13 @@ dwb_rows (const OviDepthwise *d, const float *xc, int64_t row0,
           ? xc + (dwb_row (ih, row0, ring) * d->w - d->pw) * OVI_BLOCK
           : dwb_zero_row + (DWB_ZERO_MARGIN - d->pw) * OVI_BLOCK;
     }
-    for (ow = 0; ow < MIN (lo, d->ow); ow++)
+    for (ow = 0; ow < lo; ow++)
       DWB_EDGE_PIXEL (ow);
     for (ow = lo; ow + DWB_PIXELS <= hi; ow += DWB_PIXELS)
       DWB_PIXEL_BLOCK (DWB_PIXELS);
     for (; ow < hi; ow++)
       DWB_PIXEL_BLOCK (1);
-    for (ow = MAX (hi, lo); ow < d->ow; ow++)
+    for (ow = hi; ow < d->ow; ow++)
       DWB_EDGE_PIXEL (ow);
   }
 }

@@ -626,8 +626,6 @@ chain_model (void)
   return finish_model (g, rand, "chain");
 }
 
-/* Plans m for input x of dims blocked, counting the steps marked blocked
- * and the reorders each way. */
 /* m's plan for the CPU (the layout included) for input x of dims. */
 static OviPlan *
 cpu_plan (OviModel *m, const int64_t *dims)
@@ -641,6 +639,8 @@ cpu_plan (OviModel *m, const int64_t *dims)
   return plan;
 }
 
+/* Plans m for input x of dims blocked, counting the steps marked blocked
+ * and the reorders each way. */
 static void
 count_layout_steps (OviModel *m, const int64_t *dims, int *blocked,
     int *to_blocked, int *to_plain)
