@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 /* No single tensor may exceed this: a hostile model must not make us
  * allocate without bound. 16 GiB covers any model these devices run. */
@@ -178,6 +179,53 @@ typedef struct {
 
 G_STATIC_ASSERT (sizeof (AllocHeader) <= OVI_ALIGNMENT);
 
+/* Buffers of megabytes are streamed through once per inference (a
+ * classifier's weights, an arena): with 4 KiB pages every 4 KiB of them
+ * costs a TLB miss, and the hardware prefetchers stop at each page's end.
+ * They are mapped from a 2 MiB boundary and their whole 2 MiB pages
+ * marked for transparent huge pages (Debian's default THP mode is
+ * "madvise"): a 64 MB row-vector product streams at 33 GB/s instead of
+ * 27-29 here. The part past the last whole huge page keeps small pages
+ * (a huge page would make all of its 2 MiB resident). OVI_HUGE_PAGES=0
+ * turns it off. */
+#define OVI_HUGE_PAGE ((gsize) 2 * 1024 * 1024)
+
+static gboolean
+huge_pages_enabled (void)
+{
+  static gsize enabled = 0;
+  if (g_once_init_enter (&enabled))
+    g_once_init_leave (&enabled, g_strcmp0 (g_getenv ("OVI_HUGE_PAGES"),
+            "0") != 0 ? 1 : 2);
+  return enabled == 1;
+}
+
+/* `total` bytes (at least OVI_HUGE_PAGE), mapped from a 2 MiB boundary;
+ * NULL when the mapping fails. */
+static guint8 *
+huge_map (gsize total)
+{
+  gsize page = (gsize) sysconf (_SC_PAGESIZE);
+  gsize len = (total + page - 1) / page * page;
+  gsize span = len + OVI_HUGE_PAGE;
+  guint8 *m = mmap (NULL, span, PROT_READ | PROT_WRITE,
+      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  guint8 *start;
+  if (m == MAP_FAILED)
+    return NULL;
+  start = (guint8 *) (((guintptr) m + OVI_HUGE_PAGE - 1)
+      & ~(guintptr) (OVI_HUGE_PAGE - 1));
+  /* Keep [start, start + len); give back what lies either side. */
+  if (start > m)
+    munmap (m, start - m);
+  if (m + span > start + len)
+    munmap (start + len, m + span - (start + len));
+  /* Advice only: without THP the pages stay small. */
+  (void) madvise (start, len & ~(OVI_HUGE_PAGE - 1), MADV_HUGEPAGE);
+  ((AllocHeader *) start)->mapped = len;
+  return start;
+}
+
 void *
 ovi_aligned_alloc (gsize size)
 {
@@ -186,7 +234,11 @@ ovi_aligned_alloc (gsize size)
     size = OVI_ALIGNMENT;
   if (size > OVI_MAX_TENSOR_BYTES)
     return NULL;
-  if (size >= OVI_MMAP_MIN) {
+  if (size >= OVI_HUGE_PAGE && huge_pages_enabled ()) {
+    p = huge_map (size + OVI_ALIGNMENT);
+    if (p == NULL)
+      return NULL;
+  } else if (size >= OVI_MMAP_MIN) {
     gsize total = size + OVI_ALIGNMENT;
     void *m = mmap (NULL, total, PROT_READ | PROT_WRITE,
         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

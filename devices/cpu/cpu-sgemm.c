@@ -490,6 +490,119 @@ sg_dot4_avx2 (int64_t k, const float *x, const float *v, int64_t ld,
 }
 #endif
 
+/* Row-vector products against ovi_sgemm_pack_b_rows' layout: a panel of
+ * SG_RV columns is k rows of SG_RV floats, read front to back. */
+#define SG_RV 32
+
+static inline __attribute__((always_inline)) void
+sg_rows_panel_body (int64_t k, const float *x, const float *panel,
+    float *out)
+{
+  /* Two sets of four accumulators, for even and odd rows: eight chains
+   * cover the FMA latency. */
+  V8f a0 = { 0 }, a1 = { 0 }, a2 = { 0 }, a3 = { 0 };
+  V8f b0 = { 0 }, b1 = { 0 }, b2 = { 0 }, b3 = { 0 };
+  int64_t kk = 0;
+  for (; kk + 2 <= k; kk += 2) {
+    const float *w = panel + kk * SG_RV;
+    V8f x0 = { x[kk], x[kk], x[kk], x[kk], x[kk], x[kk], x[kk], x[kk] };
+    V8f x1 = { x[kk + 1], x[kk + 1], x[kk + 1], x[kk + 1], x[kk + 1],
+      x[kk + 1], x[kk + 1], x[kk + 1] };
+    V8_MADD (a0, x0, w);
+    V8_MADD (a1, x0, w + 8);
+    V8_MADD (a2, x0, w + 16);
+    V8_MADD (a3, x0, w + 24);
+    V8_MADD (b0, x1, w + 32);
+    V8_MADD (b1, x1, w + 40);
+    V8_MADD (b2, x1, w + 48);
+    V8_MADD (b3, x1, w + 56);
+  }
+  if (kk < k) {
+    const float *w = panel + kk * SG_RV;
+    V8f x0 = { x[kk], x[kk], x[kk], x[kk], x[kk], x[kk], x[kk], x[kk] };
+    V8_MADD (a0, x0, w);
+    V8_MADD (a1, x0, w + 8);
+    V8_MADD (a2, x0, w + 16);
+    V8_MADD (a3, x0, w + 24);
+  }
+  a0 += b0;
+  a1 += b1;
+  a2 += b2;
+  a3 += b3;
+  memcpy (out, &a0, sizeof (a0));
+  memcpy (out + 8, &a1, sizeof (a1));
+  memcpy (out + 16, &a2, sizeof (a2));
+  memcpy (out + 24, &a3, sizeof (a3));
+}
+
+static void
+sg_rows_panel_generic (int64_t k, const float *x, const float *panel,
+    float *out)
+{
+  sg_rows_panel_body (k, x, panel, out);
+}
+
+#if OVI_SGEMM_X86
+__attribute__((target ("avx2,fma")))
+static void
+sg_rows_panel_avx2 (int64_t k, const float *x, const float *panel,
+    float *out)
+{
+  sg_rows_panel_body (k, x, panel, out);
+}
+#endif
+
+gsize
+ovi_sgemm_packed_b_rows_size (int64_t k, int64_t n)
+{
+  return sizeof (float) * ((MAX (n, 0) + SG_RV - 1) / SG_RV * SG_RV)
+      * MAX (k, 0);
+}
+
+void
+ovi_sgemm_pack_b_rows (gboolean tb, int64_t k, int64_t n, const float *b,
+    int64_t ldb, float *dst)
+{
+  for (int64_t j0 = 0; j0 < n; j0 += SG_RV)
+    for (int64_t kk = 0; kk < k; kk++)
+      for (int64_t j = 0; j < SG_RV; j++, dst++)
+        *dst = j0 + j >= n ? 0.0f
+            : tb ? b[(j0 + j) * ldb + kk] : b[kk * ldb + j0 + j];
+}
+
+/* The product of A's single row with a B packed by
+ * ovi_sgemm_pack_b_rows; threads split the panels. */
+static void
+sg_gemv_rows_packed (const OviSgemm *g, const float *x, int threads)
+{
+  gboolean avx2 = ovi_sgemm_have_avx2 ();
+  int64_t n = g->n, k = g->k, panels = (n + SG_RV - 1) / SG_RV;
+  int64_t work = OVI_SGEMM_WORK (n * k);
+
+  OVI_PARALLEL_REGION (ovi_sgemm_threads (work, threads) > 1 ? work : 0,
+      tid, nth, {
+    int64_t p0, p1;
+    ovi_parallel_slice (panels, tid, nth, &p0, &p1);
+    for (int64_t p = p0; p < p1; p++) {
+      int64_t j0 = p * SG_RV, nc = MIN (SG_RV, n - j0);
+      float acc[SG_RV], *y = g->c + j0;
+      const float *panel = g->packed_b_rows + p * SG_RV * k;
+#if OVI_SGEMM_X86
+      if (avx2)
+        sg_rows_panel_avx2 (k, x, panel, acc);
+      else
+#endif
+        sg_rows_panel_generic (k, x, panel, acc);
+      for (int64_t j = 0; j < nc; j++)
+        y[j] = g->beta == 0.0f ? g->alpha * acc[j]
+            : g->alpha * acc[j] + g->beta * y[j];
+      if (g->epilogue)
+        g->epilogue (g->epilogue_data, y, g->ldc, 0, j0, 1, nc);
+    }
+  });
+  (void) avx2;
+}
+
 /* y (n values, stride ys) = alpha * op(mat) x + beta * y, where op(mat) is
  * n x k: k_major TRUE means element (j, kk) is mat[kk * ld + j], FALSE
  * mat[j * ld + kk]. */
@@ -700,7 +813,10 @@ ovi_sgemm_run (const OviSgemm *g, void *scratch, int threads)
         buf[i] = g->a[i * g->lda];
       v.x = buf;
     }
-    sg_gemv (g, &v, TRUE, threads);
+    if (g->packed_b_rows)
+      sg_gemv_rows_packed (g, v.x, threads);
+    else
+      sg_gemv (g, &v, TRUE, threads);
     return;
   }
   if (n == 1) {

@@ -45,6 +45,8 @@ typedef struct {
   /* Optional: op(A) / op(B) as ovi_sgemm_pack_a/b laid them out, used
    * instead of packing a / b. */
   const float *packed_a, *packed_b;
+  /* Optional, for m == 1: op(B) as ovi_sgemm_pack_b_rows laid it out. */
+  const float *packed_b_rows;
   float *c;
   int64_t ldc;
   /* C stored transposed: element (i, j) of the product at c[j * ldc + i]
@@ -100,6 +102,15 @@ void ovi_sgemm_pack_b (gboolean tb, int64_t k, int64_t n, const float *b,
 /* TRUE when a GEMM of these dimensions uses packed operands (not a vector
  * path): only then does pre-packing pay. */
 gboolean ovi_sgemm_uses_panels (int64_t m, int64_t n, int64_t k);
+
+/* op(B) (k x n) for row-vector products (m == 1, a classifier's layers):
+ * in panels of 32 columns, each k rows of 32 consecutive floats, so a
+ * product reads the whole matrix as one sequential stream (op(B)
+ * transposed would be n streams of k). Bytes needed, and the packing
+ * (dst OVI_ALIGNMENT-aligned). */
+gsize ovi_sgemm_packed_b_rows_size (int64_t k, int64_t n);
+void ovi_sgemm_pack_b_rows (gboolean tb, int64_t k, int64_t n,
+    const float *b, int64_t ldb, float *dst);
 
 /* Whether the AVX2+FMA kernels run here (other kernels may pick their
  * own AVX2 variants by it). */

@@ -74,35 +74,46 @@ gemm_shape (OviOpCtx *ctx, GemmShape *s)
   s->k = s->ta ? a->dims[0] : a->dims[1];
 }
 
-/* Per-node state of Gemm and MatMul: the constant B packed (NULL when it
- * is not). */
+/* Per-node state of Gemm and MatMul: the constant B packed, either in
+ * the GEMM's panels or, for products of a single row, in row-vector
+ * panels (the other NULL). */
 typedef struct {
   float *packed_b;
+  float *packed_b_rows;
 } MatState;
 
-/* Packing B once pays when B is constant, A is not (A's data present
- * means a single run: constant folding, a dynamic step), and the product
- * goes through packed panels. */
+/* Packing B once pays when B is constant and A is not (A's data present
+ * means a single run: constant folding, a dynamic step): for products
+ * that go through packed panels, and for a single row of A wide enough
+ * for a row-vector panel. */
 static gboolean
 packs_b (OviOpCtx *ctx, int64_t m, int64_t n, int64_t k)
 {
   return ctx->inputs[0]->dtype == OVI_DTYPE_FLOAT32
       && ctx->inputs[1]->data != NULL && ctx->inputs[0]->data == NULL
-      && ovi_sgemm_uses_panels (m, n, k);
+      && (ovi_sgemm_uses_panels (m, n, k) || (m == 1 && n >= 16 && k > 0));
 }
 
 static gboolean
-prepare_packed_b (OviOpCtx *ctx, gboolean tb, int64_t k, int64_t n,
-    int64_t ldb, GError **error)
+prepare_packed_b (OviOpCtx *ctx, gboolean tb, int64_t m, int64_t k,
+    int64_t n, int64_t ldb, GError **error)
 {
   MatState *st = g_new0 (MatState, 1);
-  st->packed_b = ovi_aligned_alloc (ovi_sgemm_packed_b_size (k, n));
-  if (st->packed_b == NULL) {
+  gboolean rows = !ovi_sgemm_uses_panels (m, n, k);
+  float *packed = ovi_aligned_alloc (rows
+      ? ovi_sgemm_packed_b_rows_size (k, n) : ovi_sgemm_packed_b_size (k, n));
+  if (packed == NULL) {
     g_free (st);
     return ovi_cpu_out_of_memory (ctx, error);
   }
-  ovi_sgemm_pack_b (tb, k, n, ctx->inputs[1]->data, ldb, st->packed_b);
-  /* packs_b chose the panel path, which reads only the packed B. */
+  if (rows) {
+    ovi_sgemm_pack_b_rows (tb, k, n, ctx->inputs[1]->data, ldb, packed);
+    st->packed_b_rows = packed;
+  } else {
+    ovi_sgemm_pack_b (tb, k, n, ctx->inputs[1]->data, ldb, packed);
+    st->packed_b = packed;
+  }
+  /* Either path reads only the packed B. */
   ctx->packed_inputs |= 1u << 1;
   ctx->state = st;
   return TRUE;
@@ -115,6 +126,7 @@ mat_release (gpointer state)
   if (st == NULL)
     return;
   ovi_aligned_free (st->packed_b);
+  ovi_aligned_free (st->packed_b_rows);
   g_free (st);
 }
 
@@ -125,7 +137,7 @@ gemm_prepare (OviOpCtx *ctx, GError **error)
   gemm_shape (ctx, &s);
   if (!packs_b (ctx, s.m, s.n, s.k))
     return TRUE;
-  return prepare_packed_b (ctx, s.tb, s.k, s.n, ctx->inputs[1]->dims[1],
+  return prepare_packed_b (ctx, s.tb, s.m, s.k, s.n, ctx->inputs[1]->dims[1],
       error);
 }
 
@@ -252,7 +264,9 @@ run_gemm (OviOpCtx *ctx, GError **error)
     OviSgemm g = { .ta = s.ta, .tb = s.tb, .m = s.m, .n = s.n, .k = s.k,
       .alpha = s.alpha, .beta = use_c ? s.beta : 0.0f, .a = a->data,
       .lda = a->dims[1], .b = b->data, .ldb = b->dims[1],
-      .packed_b = st ? st->packed_b : NULL, .c = y->data, .ldc = s.n };
+      .packed_b = st ? st->packed_b : NULL,
+      .packed_b_rows = st ? st->packed_b_rows : NULL, .c = y->data,
+      .ldc = s.n };
     OviScratch sc;
     void *buf;
     ovi_scratch_begin (&sc, ctx);
@@ -392,7 +406,7 @@ matmul_prepare (OviOpCtx *ctx, GError **error)
   if (g.batch == 0 || !matmul_stacks (&g)
       || !packs_b (ctx, g.batch * g.m, g.n, g.k))
     return TRUE;
-  return prepare_packed_b (ctx, FALSE, g.k, g.n, g.n, error);
+  return prepare_packed_b (ctx, FALSE, g.batch * g.m, g.k, g.n, g.n, error);
 }
 
 static gsize
@@ -433,6 +447,7 @@ matmul_f32 (OviOpCtx *ctx, const MatMulGeom *g, GError **error)
   int64_t mn = g->m * g->n;
   int threads = ovi_sgemm_threads (matmul_work (g), ctx->max_threads);
   const float *packed_b = st ? st->packed_b : NULL;
+  const float *packed_b_rows = st ? st->packed_b_rows : NULL;
   MatMulPlan p;
   OviScratch s;
 
@@ -443,7 +458,8 @@ matmul_f32 (OviOpCtx *ctx, const MatMulGeom *g, GError **error)
   if (p.mode == MATMUL_STACKED) {
     OviSgemm gm = { .m = g->batch * g->m, .n = g->n, .k = g->k,
       .alpha = 1.0f, .a = av, .lda = g->k, .b = bv, .ldb = g->n,
-      .packed_b = packed_b, .c = yv, .ldc = g->n };
+      .packed_b = packed_b, .packed_b_rows = packed_b_rows, .c = yv,
+      .ldc = g->n };
     ovi_sgemm_run (&gm, p.gemm, threads);
   } else if (p.mode == MATMUL_PER_THREAD) {
     OVI_PARALLEL_REGION (matmul_work (g), tid, nth, {

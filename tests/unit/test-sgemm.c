@@ -1,8 +1,10 @@
 /* The float32 GEMM against a double reference: plain and transposed
- * operands, C stored transposed (tc), pre-packed operands, beta, an
- * epilogue that sees C's coordinates, one and two threads, sizes around
- * the micro-kernel's 6x16 tile. */
+ * operands, C stored transposed (tc), pre-packed operands (panels, and
+ * the row-vector panels of single-row products), beta, an epilogue that
+ * sees C's coordinates, one and two threads, sizes around the
+ * micro-kernel's 6x16 tile and the row-vector panel's 32 columns. */
 #include <math.h>
+#include <string.h>
 
 #include <glib.h>
 
@@ -32,15 +34,19 @@ epilogue (gpointer data, float *c, int64_t ldc, int64_t i0, int64_t j0,
     }
 }
 
+/* How check () passes B. */
+enum { PLAIN, PANELS, ROWS };
+
 static void
 check (int64_t m, int64_t n, int64_t k, gboolean ta, gboolean tb,
-    gboolean tc, gboolean packed, float beta, int threads)
+    gboolean tc, int packed, float beta, int threads)
 {
   GRand *rand = g_rand_new_with_seed (m * 1000 + n * 10 + k);
   float *a = g_new (float, m * k), *b = g_new (float, k * n);
   float *c = g_new (float, m * n), *c0 = g_new (float, m * n);
-  float *pb = packed ? ovi_aligned_alloc (ovi_sgemm_packed_b_size (k, n))
-      : NULL;
+  float *pb = packed == PANELS
+      ? ovi_aligned_alloc (ovi_sgemm_packed_b_size (k, n)) : packed == ROWS
+      ? ovi_aligned_alloc (ovi_sgemm_packed_b_rows_size (k, n)) : NULL;
   void *scratch = ovi_aligned_alloc (ovi_sgemm_scratch_size (m, n, k,
           threads, packed ? OVI_SGEMM_PACKED_B : 0) + 64);
   EpiCheck e = { tc ? n : m, tc ? m : n, 0, g_new0 (gboolean, m * n) };
@@ -57,11 +63,24 @@ check (int64_t m, int64_t n, int64_t k, gboolean ta, gboolean tb,
     b[i] = g_rand_double_range (rand, -1, 1);
   for (int64_t i = 0; i < m * n; i++)
     c[i] = c0[i] = g_rand_double_range (rand, -1, 1);
-  if (packed) {
+  if (packed == PANELS) {
     ovi_sgemm_pack_b (tb, k, n, b, g.ldb, pb);
     g.packed_b = pb;
+  } else if (packed == ROWS) {
+    ovi_sgemm_pack_b_rows (tb, k, n, b, g.ldb, pb);
+    g.packed_b_rows = pb;
   }
-  ovi_sgemm_run (&g, scratch, threads);
+  {
+    /* A packed B must be all the run reads of B: the plain one is
+     * NaN meanwhile. */
+    float *b_kept = g_memdup2 (b, sizeof (float) * k * n);
+    if (packed)
+      for (int64_t i = 0; i < k * n; i++)
+        b[i] = NAN;
+    ovi_sgemm_run (&g, scratch, threads);
+    memcpy (b, b_kept, sizeof (float) * k * n);
+    g_free (b_kept);
+  }
   for (int64_t i = 0; i < m; i++)
     for (int64_t j = 0; j < n; j++) {
       double want = 0;
@@ -89,12 +108,27 @@ static void
 test_plain (void)
 {
   for (int threads = 1; threads <= 2; threads++) {
-    check (7, 17, 5, FALSE, FALSE, FALSE, FALSE, 0, threads);
-    check (64, 49, 300, FALSE, FALSE, FALSE, TRUE, 0, threads);
-    check (13, 35, 40, TRUE, TRUE, FALSE, FALSE, 0.5f, threads);
+    check (7, 17, 5, FALSE, FALSE, FALSE, PLAIN, 0, threads);
+    check (64, 49, 300, FALSE, FALSE, FALSE, PANELS, 0, threads);
+    check (13, 35, 40, TRUE, TRUE, FALSE, PLAIN, 0.5f, threads);
     /* Rows split between threads, shallow and narrow: each thread's
      * packing buffers must still start on a 64-byte line. */
-    check (3000, 33, 70, FALSE, FALSE, FALSE, FALSE, 0, threads);
+    check (3000, 33, 70, FALSE, FALSE, FALSE, PLAIN, 0, threads);
+  }
+}
+
+/* Single-row products against the row-vector panels: n around and past
+ * a panel (a partial last one), k odd and even (the kernel takes rows in
+ * pairs), B stored either way, A's row strided (transposed, lda m). */
+static void
+test_row_vector (void)
+{
+  for (int threads = 1; threads <= 2; threads++) {
+    check (1, 16, 1, FALSE, FALSE, FALSE, ROWS, 0, threads);
+    check (1, 33, 7, FALSE, TRUE, FALSE, ROWS, 0.5f, threads);
+    check (1, 64, 40, TRUE, FALSE, FALSE, ROWS, 1.0f, threads);
+    check (1, 1000, 1281, FALSE, TRUE, FALSE, ROWS, 0, threads);
+    check (1, 1280, 960, FALSE, FALSE, FALSE, ROWS, 0.5f, threads);
   }
 }
 
@@ -102,10 +136,10 @@ static void
 test_transposed_c (void)
 {
   for (int threads = 1; threads <= 2; threads++) {
-    check (49, 160, 70, TRUE, TRUE, TRUE, TRUE, 0, threads);
-    check (49, 1280, 320, TRUE, TRUE, TRUE, TRUE, 0, threads);
-    check (7, 17, 5, FALSE, FALSE, TRUE, FALSE, 0.5f, threads);
-    check (300, 33, 270, FALSE, TRUE, TRUE, FALSE, 1.0f, threads);
+    check (49, 160, 70, TRUE, TRUE, TRUE, PANELS, 0, threads);
+    check (49, 1280, 320, TRUE, TRUE, TRUE, PANELS, 0, threads);
+    check (7, 17, 5, FALSE, FALSE, TRUE, PLAIN, 0.5f, threads);
+    check (300, 33, 270, FALSE, TRUE, TRUE, PLAIN, 1.0f, threads);
   }
 }
 
@@ -115,5 +149,6 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/sgemm/plain", test_plain);
   g_test_add_func ("/sgemm/transposed-c", test_transposed_c);
+  g_test_add_func ("/sgemm/row-vector", test_row_vector);
   return g_test_run ();
 }
