@@ -40,7 +40,9 @@ typedef struct {
   gboolean ta, tb;
   int64_t m, n, k;
   float alpha, beta;
-  const float *a, *b;          /* always given (the vector paths read them) */
+  /* always given (the vector paths read them), but b may be NULL with
+   * packed_b_rows */
+  const float *a, *b;
   int64_t lda, ldb;
   /* Optional: op(A) / op(B) as ovi_sgemm_pack_a/b laid them out, used
    * instead of packing a / b. */

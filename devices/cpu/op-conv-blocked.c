@@ -24,6 +24,10 @@ struct _OviConvBlocked {
   OviPostOps ops;
   gboolean winograd;        /* a dense 3x3 convolution run as Winograd */
   OviWinograd wg;
+  /* A 1x1 over a single position (squeeze-and-excitation's layers): a
+   * row-vector product, its weights in ovi_sgemm_pack_b_rows' panels,
+   * then the bias. One position's blocked channels are its plain ones. */
+  gboolean vector;
   float *packed;
 };
 
@@ -56,7 +60,11 @@ ovi_conv_blocked_new (OviOpCtx *ctx, int kind, const OviDepthwise *d,
       ? cb->c * d->kh * d->kw : cb->c;
   cb->winograd = kind == OVI_BLOCKED_CONV_DENSE
       && ovi_blocked_winograd_shape (d, cb->c, cb->m, &cb->wg);
-  floats = kind == OVI_BLOCKED_CONV_DEPTHWISE
+  cb->vector = kind == OVI_BLOCKED_CONV_POINTWISE && cb->hw == 1;
+  floats = cb->vector
+      ? (int64_t) (ovi_sgemm_packed_b_rows_size (cb->c, cb->m) / sizeof (float))
+      + cb->m
+      : kind == OVI_BLOCKED_CONV_DEPTHWISE
       ? ovi_blocked_depthwise_packed_floats (d, cb->c) : cb->winograd
       ? ovi_blocked_winograd_packed_floats (&cb->wg)
       : ovi_blocked_pointwise_packed_floats (cb->k, cb->m);
@@ -66,7 +74,12 @@ ovi_conv_blocked_new (OviOpCtx *ctx, int kind, const OviDepthwise *d,
     ovi_cpu_out_of_memory (ctx, error);
     return NULL;
   }
-  if (kind == OVI_BLOCKED_CONV_DEPTHWISE)
+  if (cb->vector) {
+    float *bias = cb->packed + floats - cb->m;
+    ovi_sgemm_pack_b_rows (TRUE, cb->c, cb->m, w->data, cb->c, cb->packed);
+    for (int64_t o = 0; o < cb->m; o++)
+      bias[o] = b ? ((const float *) b->data)[o] : 0.0f;
+  } else if (kind == OVI_BLOCKED_CONV_DEPTHWISE)
     ovi_blocked_depthwise_pack (d, cb->c, w->data, b ? b->data : NULL,
         cb->packed);
   else if (cb->winograd)
@@ -162,6 +175,44 @@ run_pointwise (const OviConvBlocked *cb, const float *x, const float *res,
             res ? res + img * out_image : NULL, y + img * out_image, s,
             threads);
   });
+}
+
+/* What a row-vector product's epilogue finishes: bias, then post-ops. */
+typedef struct {
+  const float *bias;
+  const OviPostOps *ops;
+  const float *res;
+} VectorEpilogue;
+
+static void
+vector_epilogue (gpointer data, float *c, int64_t ldc, int64_t i0,
+    int64_t j0, int64_t rows, int64_t cols)
+{
+  const VectorEpilogue *e = data;
+  (void) ldc;
+  (void) i0;
+  (void) rows;
+  for (int64_t j = 0; j < cols; j++)
+    c[j] += e->bias[j0 + j];
+  if (e->ops)
+    ovi_postops_apply (e->ops, c, e->res ? e->res + j0 : NULL, cols);
+}
+
+static void
+run_vector (const OviConvBlocked *cb, const float *x, const float *res,
+    float *y, int threads)
+{
+  VectorEpilogue e = { cb->packed + ovi_sgemm_packed_b_rows_size (cb->c,
+        cb->m) / sizeof (float), ovi_postops_any (&cb->ops) ? &cb->ops
+        : NULL, NULL };
+  for (int64_t img = 0; img < cb->n; img++) {
+    OviSgemm g = { .m = 1, .n = cb->m, .k = cb->c, .alpha = 1.0f,
+      .a = x + img * cb->c, .lda = cb->c, .packed_b_rows = cb->packed,
+      .c = y + img * cb->m, .ldc = cb->m, .epilogue = vector_epilogue,
+      .epilogue_data = &e };
+    e.res = res ? res + img * cb->m : NULL;
+    ovi_sgemm_run (&g, NULL, threads);
+  }
 }
 
 /* The scratch of a dense convolution: Winograd's transformed tiles, the
@@ -271,7 +322,10 @@ ovi_conv_blocked_run (const OviConvBlocked *cb, OviOpCtx *ctx,
   if (cb->kind == OVI_BLOCKED_CONV_DENSE)
     return run_dense (cb, ctx, ctx->inputs[0]->data, res,
         ctx->outputs[0]->data, threads, error);
-  if (cb->kind != OVI_BLOCKED_CONV_POINTWISE)
+  if (cb->vector)
+    run_vector (cb, ctx->inputs[0]->data, res, ctx->outputs[0]->data,
+        threads);
+  else if (cb->kind != OVI_BLOCKED_CONV_POINTWISE)
     run_rows (cb, ctx->inputs[0]->data, res, ctx->outputs[0]->data, threads);
   else
     run_pointwise (cb, ctx->inputs[0]->data, res, ctx->outputs[0]->data,

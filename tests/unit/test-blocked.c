@@ -585,7 +585,10 @@ finish_model (OviGraph *g, GRand *rand, const char *source)
   return ovi_model_new_from_graph (g);
 }
 
-/* x [2, 16, 9, 11] -> 1x1 (32) -> Relu -> depthwise 3x3 -> scaled by
+/* The batch of chain_model's input. */
+static int64_t chain_batch = 2;
+
+/* x [chain_batch, 16, 9, 11] -> 1x1 (32) -> Relu -> depthwise 3x3 -> scaled by
  * squeeze-and-excitation (GlobalAveragePool, 1x1 to 8, Relu, 1x1 to 32,
  * Sigmoid, Mul) -> 1x1 (32) + the Relu's output -> doubled by an Add,
  * Relu -> depthwise 5x5 stride 2 -> output y1; and GlobalAveragePool
@@ -595,7 +598,7 @@ chain_model (void)
 {
   OviGraph *g = ovi_graph_new ();
   GRand *rand = g_rand_new_with_seed (4);
-  int64_t xdims[4] = { 2, 16, 9, 11 };
+  int64_t xdims[4] = { chain_batch, 16, 9, 11 };
   int x = add_input (g, xdims), a, r, b, c, s;
   int y1, y2, in[2], squeeze, fc1, fc1r, fc2, gate, scaled, twice, relu2;
 
@@ -831,7 +834,13 @@ static void
 test_chain_outputs (void)
 {
   const int64_t numels[2] = { 2 * 32 * 5 * 6, 2 * 32 };
+  const int64_t one[4] = { 1, 16, 9, 11 }, one_numels[2] = { 32 * 5 * 6,
+    32 };
   check_layout_outputs (chain_model, chain_dims, 2, numels, 5);
+  /* one image: the squeeze's 1x1s as row-vector products of one row */
+  chain_batch = 1;
+  check_layout_outputs (chain_model, one, 2, one_numels, 5);
+  chain_batch = 2;
 }
 
 /* A dense block as face-api's landmark and expression nets have them:
