@@ -1,11 +1,15 @@
 /* CPU kernels for the misc op group: Resize/Upsample, the loss ops, Det,
  * the window generators, GridSample, RoiAlign, RNN, GRU and LSTM. */
 #include <math.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 #include <string.h>
 
 #include "cpu-ops.h"
 #include "cpu-parallel.h"
 #include "cpu-scratch.h"
+#include "cpu-sgemm.h"
 
 /* Stores v into an element of any type: integers are rounded half to
  * even and saturated, as the ONNX references do for resampling ops. */
@@ -74,6 +78,7 @@ typedef struct {
   int64_t *idx;
   double *w;
   guint8 *outside;
+  gboolean any_outside;   /* some outside[] set: those extrapolate */
   gboolean identity;
 } AxisTaps;
 
@@ -407,6 +412,7 @@ axis_taps_build (const ResizeParams *p, const TapFilter *f, int d,
   memset (t->idx, 0, sizeof (int64_t) * MAX (out, 1) * t->stride);
   memset (t->w, 0, sizeof (double) * MAX (out, 1) * t->stride);
   memset (t->outside, 0, MAX (out, 1));
+  t->any_outside = FALSE;
   t->n = 1;
   for (int64_t o = 0; o < out; o++) {
     int64_t *ti = t->idx + o * t->stride;
@@ -414,6 +420,7 @@ axis_taps_build (const ResizeParams *p, const TapFilter *f, int d,
     int count = axis_taps_output (p, f, d, in, out, o, t->stride, ti, tw);
     if (count < 0) {
       t->outside[o] = 1;
+      t->any_outside = TRUE;
       continue;
     }
     if (p->mode == RM_NEAREST)
@@ -533,6 +540,82 @@ resize_row_f32 (const float *src, float *dst, const AxisTaps *tw,
   }
 }
 
+/* dst[i] = w0 r0[i] + w1 r1[i], or w0 r0[i] with r1 NULL: the vertical
+ * pass of the fused path, which writes every output element (an
+ * upsampled segmentation map is tens of megabytes); eight lanes on AVX2
+ * machines. */
+static inline __attribute__((always_inline)) void
+blend_rows_body (const float *r0, float w0, const float *r1, float w1,
+    float *dst, int64_t n)
+{
+  if (r1 == NULL)
+    for (int64_t i = 0; i < n; i++)
+      dst[i] = w0 * r0[i];
+  else
+    for (int64_t i = 0; i < n; i++)
+      dst[i] = w0 * r0[i] + w1 * r1[i];
+}
+
+static void
+blend_rows_generic (const float *r0, float w0, const float *r1, float w1,
+    float *dst, int64_t n)
+{
+  blend_rows_body (r0, w0, r1, w1, dst, n);
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target ("avx2,fma")))
+static void
+blend_rows_avx2 (const float *r0, float w0, const float *r1, float w1,
+    float *dst, int64_t n)
+{
+  blend_rows_body (r0, w0, r1, w1, dst, n);
+}
+
+/* The same with non-temporal stores, for outputs far larger than the
+ * caches: they skip reading each destination line before writing it and
+ * leave the caches to the data that is read again. The caller fences. */
+__attribute__((target ("avx2,fma")))
+static void
+blend_rows_stream_avx2 (const float *r0, float w0, const float *r1,
+    float w1, float *dst, int64_t n)
+{
+  __m256 v0 = _mm256_set1_ps (w0), v1 = _mm256_set1_ps (w1);
+  int64_t i = 0;
+  for (; i < n && ((guintptr) (dst + i) & 31) != 0; i++)
+    dst[i] = r1 ? w0 * r0[i] + w1 * r1[i] : w0 * r0[i];
+  if (r1 == NULL)
+    for (; i + 8 <= n; i += 8)
+      _mm256_stream_ps (dst + i, _mm256_mul_ps (v0, _mm256_loadu_ps (r0 + i)));
+  else
+    for (; i + 8 <= n; i += 8)
+      _mm256_stream_ps (dst + i, _mm256_fmadd_ps (v1, _mm256_loadu_ps (r1
+                  + i), _mm256_mul_ps (v0, _mm256_loadu_ps (r0 + i))));
+  for (; i < n; i++)
+    dst[i] = r1 ? w0 * r0[i] + w1 * r1[i] : w0 * r0[i];
+}
+#endif
+
+/* Outputs of more bytes than this are written around the caches. */
+#define RESIZE_STREAM_BYTES ((int64_t) 8 << 20)
+
+static void
+blend_rows_f32 (const float *r0, float w0, const float *r1, float w1,
+    float *dst, int64_t n, gboolean stream)
+{
+#if defined(__x86_64__) || defined(__i386__)
+  if (ovi_sgemm_have_avx2 ()) {
+    if (stream)
+      blend_rows_stream_avx2 (r0, w0, r1, w1, dst, n);
+    else
+      blend_rows_avx2 (r0, w0, r1, w1, dst, n);
+    return;
+  }
+#endif
+  (void) stream;
+  blend_rows_generic (r0, w0, r1, w1, dst, n);
+}
+
 #define RESIZE_ROW_SLOTS 4
 
 /* Resize's temporary memory: the taps of every axis, then for the fused
@@ -638,6 +721,8 @@ resize_f32_2d (const OviTensor *x, OviTensor *y, const ResizeLayout *l,
   gboolean cached = th->n <= RESIZE_ROW_SLOTS;
   int64_t work = planes * out_h * out_w * (th->n + tw->n);
   gboolean par = ovi_parallel_worth (work);
+  gboolean stream = ovi_tensor_numel (y) * (int64_t) sizeof (float)
+      > RESIZE_STREAM_BYTES;
 
   one.n = one.stride = 1;
   one.idx = &zero_idx;
@@ -717,16 +802,9 @@ resize_f32_2d (const OviTensor *x, OviTensor *y, const ResizeLayout *l,
           }
           rows[k] = tmp + slot * out_w;
         }
-        if (th->n == 1) {
-          const float *r0 = rows[0];
-          float w0 = hw[0];
-          for (int64_t i = 0; i < out_w; i++)
-            dst[i] = w0 * r0[i];
-        } else if (th->n == 2) {
-          const float *r0 = rows[0], *r1 = rows[1];
-          float w0 = hw[0], w1 = hw[1];
-          for (int64_t i = 0; i < out_w; i++)
-            dst[i] = w0 * r0[i] + w1 * r1[i];
+        if (th->n <= 2) {
+          blend_rows_f32 (rows[0], hw[0], th->n == 2 ? rows[1] : NULL,
+              th->n == 2 ? hw[1] : 0.0f, dst, out_w, stream);
         } else {
           for (int64_t i = 0; i < out_w; i++) {
             float acc = 0;
@@ -736,10 +814,16 @@ resize_f32_2d (const OviTensor *x, OviTensor *y, const ResizeLayout *l,
           }
         }
       }
-      for (int64_t i = 0; i < out_w; i++)
-        if (tw->outside[i])
-          dst[i] = extrapolation;
+      if (tw->any_outside)
+        for (int64_t i = 0; i < out_w; i++)
+          if (tw->outside[i])
+            dst[i] = extrapolation;
     }
+#if defined(__x86_64__) || defined(__i386__)
+    /* the non-temporal stores, visible before the region ends */
+    if (stream)
+      _mm_sfence ();
+#endif
   });
 }
 
