@@ -179,15 +179,16 @@ typedef struct {
 
 G_STATIC_ASSERT (sizeof (AllocHeader) <= OVI_ALIGNMENT);
 
-/* Buffers of megabytes are streamed through once per inference (a
- * classifier's weights, an arena): with 4 KiB pages every 4 KiB of them
- * costs a TLB miss, and the hardware prefetchers stop at each page's end.
- * They are mapped from a 2 MiB boundary and their whole 2 MiB pages
- * marked for transparent huge pages (Debian's default THP mode is
- * "madvise"): a 64 MB row-vector product streams at 33 GB/s instead of
- * 27-29 here. The part past the last whole huge page keeps small pages
- * (a huge page would make all of its 2 MiB resident). OVI_HUGE_PAGES=0
- * turns it off. */
+/* Packed weights of megabytes are streamed through once per inference
+ * (a classifier's): with 4 KiB pages every 4 KiB of them costs a TLB
+ * miss, and the hardware prefetchers stop at each page's end. They are
+ * mapped from a 2 MiB boundary and their whole 2 MiB pages marked for
+ * transparent huge pages (Debian's default THP mode is "madvise"): a
+ * 64 MB row-vector product streams at 33 GB/s instead of 27-29 here.
+ * The part past the last whole huge page keeps small pages. Arenas do
+ * not get them: parts of an arena may stay untouched, and a huge page
+ * makes all of its 2 MiB resident (ovi-faces' peak grew by 3 MiB).
+ * OVI_HUGE_PAGES=0 turns it off. */
 #define OVI_HUGE_PAGE ((gsize) 2 * 1024 * 1024)
 
 static gboolean
@@ -226,15 +227,15 @@ huge_map (gsize total)
   return start;
 }
 
-void *
-ovi_aligned_alloc (gsize size)
+static void *
+aligned_alloc_pages (gsize size, gboolean huge)
 {
   guint8 *p = NULL;
   if (size == 0)
     size = OVI_ALIGNMENT;
   if (size > OVI_MAX_TENSOR_BYTES)
     return NULL;
-  if (size >= OVI_HUGE_PAGE && huge_pages_enabled ()) {
+  if (huge && size >= OVI_HUGE_PAGE && huge_pages_enabled ()) {
     p = huge_map (size + OVI_ALIGNMENT);
     if (p == NULL)
       return NULL;
@@ -254,6 +255,18 @@ ovi_aligned_alloc (gsize size)
     ((AllocHeader *) p)->mapped = 0;
   }
   return p + OVI_ALIGNMENT;
+}
+
+void *
+ovi_aligned_alloc (gsize size)
+{
+  return aligned_alloc_pages (size, FALSE);
+}
+
+void *
+ovi_aligned_alloc_streamed (gsize size)
+{
+  return aligned_alloc_pages (size, TRUE);
 }
 
 void

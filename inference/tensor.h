@@ -76,6 +76,11 @@ gboolean ovi_dtype_is_unsigned_int (OviDType dtype);
 gboolean ovi_dtype_is_known (OviDType dtype);
 
 void *ovi_aligned_alloc (gsize size);
+/* The same for a buffer written whole once and then streamed through on
+ * every inference (packed weights): of 2 MiB and more, it gets
+ * transparent huge pages. Not for buffers that may be touched in part
+ * (arenas): a huge page makes all of its 2 MiB resident. */
+void *ovi_aligned_alloc_streamed (gsize size);
 void ovi_aligned_free (void *p);
 
 /* A new tensor owning zeroed memory for its shape; NULL when the size

@@ -68,7 +68,7 @@ ovi_conv_blocked_new (OviOpCtx *ctx, int kind, const OviDepthwise *d,
       ? ovi_blocked_depthwise_packed_floats (d, cb->c) : cb->winograd
       ? ovi_blocked_winograd_packed_floats (&cb->wg)
       : ovi_blocked_pointwise_packed_floats (cb->k, cb->m);
-  cb->packed = ovi_aligned_alloc (sizeof (float) * floats);
+  cb->packed = ovi_aligned_alloc_streamed (sizeof (float) * floats);
   if (cb->packed == NULL) {
     g_free (cb);
     ovi_cpu_out_of_memory (ctx, error);

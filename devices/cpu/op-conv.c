@@ -849,7 +849,7 @@ conv_prepare (OviOpCtx *ctx, GError **error)
     group_bytes = ovi_sgemm_packed_a_size (g.mg, kdim);
   if (group_bytes > 0) {
     st->group_floats = group_bytes / sizeof (float);
-    st->packed = ovi_aligned_alloc (group_bytes * g.group);
+    st->packed = ovi_aligned_alloc_streamed (group_bytes * g.group);
     if (st->packed == NULL) {
       g_free (st);
       return ovi_cpu_out_of_memory (ctx, error);

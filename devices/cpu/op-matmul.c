@@ -100,7 +100,7 @@ prepare_packed_b (OviOpCtx *ctx, gboolean tb, int64_t m, int64_t k,
 {
   MatState *st = g_new0 (MatState, 1);
   gboolean rows = !ovi_sgemm_uses_panels (m, n, k);
-  float *packed = ovi_aligned_alloc (rows
+  float *packed = ovi_aligned_alloc_streamed (rows
       ? ovi_sgemm_packed_b_rows_size (k, n) : ovi_sgemm_packed_b_size (k, n));
   if (packed == NULL) {
     g_free (st);

@@ -234,9 +234,9 @@ pwdw_prepare (OviOpCtx *ctx, GError **error)
   ovi_postops_from_node (ctx->node, &p->dw_ops);
   ovi_postops_from_attrs (ctx->node, OVI_ATTR_PW_ACTIVATION,
       OVI_ATTR_PW_ALPHA, OVI_ATTR_PW_BETA, &p->pw_ops);
-  p->pw_packed = ovi_aligned_alloc (sizeof (float)
+  p->pw_packed = ovi_aligned_alloc_streamed (sizeof (float)
       * ovi_blocked_pointwise_packed_floats (p->c, p->m));
-  p->dw_packed = ovi_aligned_alloc (sizeof (float)
+  p->dw_packed = ovi_aligned_alloc_streamed (sizeof (float)
       * ovi_blocked_depthwise_packed_floats (&p->d, p->m));
   if (p->pw_packed == NULL || p->dw_packed == NULL) {
     pwdw_release (p);
