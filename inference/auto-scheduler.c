@@ -98,7 +98,7 @@ compile_thread (gpointer data)
   t->compiled = c;
   t->state = c ? OVI_DEVICE_STATE_COMPILED : OVI_DEVICE_STATE_FAILED;
   if (c)
-    t->parallel = MAX (1, ovi_compiled_model_get_streams (c));
+    t->parallel = MAX (1, ovi_compiled_model_get_optimal_requests (c));
   closing = a->closing;
   g_mutex_unlock (&a->lock);
   if (c) {
@@ -132,7 +132,7 @@ compile_first (OviAuto *a, GError **error)
     t->compiled = ovi_compile (a->model, t->name, &a->config, &err);
     if (t->compiled) {
       t->parallel = MAX (1,
-          ovi_compiled_model_get_streams (t->compiled));
+          ovi_compiled_model_get_optimal_requests (t->compiled));
       /* It has run no inference yet, but it is the one to start on:
        * active at once, unmeasured. */
       t->state = OVI_DEVICE_STATE_ACTIVE;

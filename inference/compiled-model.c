@@ -269,23 +269,8 @@ ovi_compiled_model_get_model (OviCompiledModel *cm)
   return cm->model;
 }
 
-/* Under the throughput hint, two requests per stream: while one runs,
- * the next waits in the workers' queue, so a stream goes straight from
- * one inference to the next instead of idling until its caller has
- * handled the completion and submitted again (MobileNetV3, 2 streams:
- * 280 -> 290 inferences/s). Each request holds its own arena. A
- * scheduled model's count is its devices' (ovi_auto_get_optimal_requests),
- * which already queues at the AUTO level. */
 int
 ovi_compiled_model_get_optimal_requests (const OviCompiledModel *cm)
-{
-  if (cm->sched == NULL && cm->config.hint == OVI_HINT_THROUGHPUT)
-    return 2 * cm->n_streams;
-  return cm->n_streams;
-}
-
-int
-ovi_compiled_model_get_streams (const OviCompiledModel *cm)
 {
   return cm->n_streams;
 }

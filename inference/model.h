@@ -61,10 +61,6 @@ void ovi_compiled_model_record_run (OviCompiledModel *compiled,
 GThreadPool *ovi_compiled_model_get_workers (OviCompiledModel *compiled,
     GError **error);
 
-/* The inferences it runs at once (its streams); AUTO's slots per device
- * (ovi_compiled_model_get_optimal_requests also counts those queued). */
-int ovi_compiled_model_get_streams (const OviCompiledModel *compiled);
-
 void ovi_log (OviLogLevel level, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
 G_END_DECLS
