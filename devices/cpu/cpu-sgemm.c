@@ -490,6 +490,17 @@ sg_dot4_avx2 (int64_t k, const float *x, const float *v, int64_t ld,
 }
 #endif
 
+/* y[j * ys] = alpha acc[j] + beta y[j * ys] for j < n; beta 0 never
+ * reads y. How the vector paths store their results. */
+static void
+sg_store_vector (float alpha, float beta, const float *acc, float *y,
+    int64_t ys, int64_t n)
+{
+  for (int64_t j = 0; j < n; j++)
+    y[j * ys] = beta == 0.0f ? alpha * acc[j]
+        : alpha * acc[j] + beta * y[j * ys];
+}
+
 /* Row-vector products against ovi_sgemm_pack_b_rows' layout: a panel of
  * SG_RV columns is k rows of SG_RV floats, read front to back. */
 #define SG_RV 32
@@ -593,9 +604,7 @@ sg_gemv_rows_packed (const OviSgemm *g, const float *x, int threads)
       else
 #endif
         sg_rows_panel_generic (k, x, panel, acc);
-      for (int64_t j = 0; j < nc; j++)
-        y[j] = g->beta == 0.0f ? g->alpha * acc[j]
-            : g->alpha * acc[j] + g->beta * y[j];
+      sg_store_vector (g->alpha, g->beta, acc, y, 1, nc);
       if (g->epilogue)
         g->epilogue (g->epilogue_data, y, g->ldc, 0, j0, 1, nc);
     }
@@ -651,11 +660,7 @@ sg_gemv_chunk (gboolean avx2, const SgGemv *v, int64_t j0, int64_t nc)
         tmp[j] = sg_dot_generic (k, x, mat + (j0 + j) * ld);
     }
   }
-  for (int64_t j = 0; j < nc; j++) {
-    float *p = v->y + (j0 + j) * v->ys;
-    *p = v->beta == 0.0f ? v->alpha * tmp[j]
-        : v->alpha * tmp[j] + v->beta * *p;
-  }
+  sg_store_vector (v->alpha, v->beta, tmp, v->y + j0 * v->ys, v->ys, nc);
   (void) avx2;
 }
 

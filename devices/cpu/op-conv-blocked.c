@@ -31,6 +31,15 @@ struct _OviConvBlocked {
   float *packed;
 };
 
+/* Where a vector convolution's bias follows its packed weights, in
+ * floats. */
+static int64_t
+vector_bias_offset (const OviConvBlocked *cb)
+{
+  return (int64_t) (ovi_sgemm_packed_b_rows_size (cb->c, cb->m)
+      / sizeof (float));
+}
+
 OviConvBlocked *
 ovi_conv_blocked_new (OviOpCtx *ctx, int kind, const OviDepthwise *d,
     GError **error)
@@ -61,9 +70,7 @@ ovi_conv_blocked_new (OviOpCtx *ctx, int kind, const OviDepthwise *d,
   cb->winograd = kind == OVI_BLOCKED_CONV_DENSE
       && ovi_blocked_winograd_shape (d, cb->c, cb->m, &cb->wg);
   cb->vector = kind == OVI_BLOCKED_CONV_POINTWISE && cb->hw == 1;
-  floats = cb->vector
-      ? (int64_t) (ovi_sgemm_packed_b_rows_size (cb->c, cb->m) / sizeof (float))
-      + cb->m
+  floats = cb->vector ? vector_bias_offset (cb) + cb->m
       : kind == OVI_BLOCKED_CONV_DEPTHWISE
       ? ovi_blocked_depthwise_packed_floats (d, cb->c) : cb->winograd
       ? ovi_blocked_winograd_packed_floats (&cb->wg)
@@ -75,7 +82,7 @@ ovi_conv_blocked_new (OviOpCtx *ctx, int kind, const OviDepthwise *d,
     return NULL;
   }
   if (cb->vector) {
-    float *bias = cb->packed + floats - cb->m;
+    float *bias = cb->packed + vector_bias_offset (cb);
     ovi_sgemm_pack_b_rows (TRUE, cb->c, cb->m, w->data, cb->c, cb->packed);
     for (int64_t o = 0; o < cb->m; o++)
       bias[o] = b ? ((const float *) b->data)[o] : 0.0f;
@@ -202,9 +209,8 @@ static void
 run_vector (const OviConvBlocked *cb, const float *x, const float *res,
     float *y, int threads)
 {
-  VectorEpilogue e = { cb->packed + ovi_sgemm_packed_b_rows_size (cb->c,
-        cb->m) / sizeof (float), ovi_postops_any (&cb->ops) ? &cb->ops
-        : NULL, NULL };
+  VectorEpilogue e = { cb->packed + vector_bias_offset (cb),
+    ovi_postops_any (&cb->ops) ? &cb->ops : NULL, NULL };
   for (int64_t img = 0; img < cb->n; img++) {
     OviSgemm g = { .m = 1, .n = cb->m, .k = cb->c, .alpha = 1.0f,
       .a = x + img * cb->c, .lda = cb->c, .packed_b_rows = cb->packed,

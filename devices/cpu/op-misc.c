@@ -581,9 +581,10 @@ blend_rows_stream_avx2 (const float *r0, float w0, const float *r1,
     float w1, float *dst, int64_t n)
 {
   __m256 v0 = _mm256_set1_ps (w0), v1 = _mm256_set1_ps (w1);
-  int64_t i = 0;
-  for (; i < n && ((guintptr) (dst + i) & 31) != 0; i++)
-    dst[i] = r1 ? w0 * r0[i] + w1 * r1[i] : w0 * r0[i];
+  /* up to the first 32-byte boundary of dst, as the plain loop does */
+  int64_t i = MIN (n, (int64_t) ((32 - ((guintptr) dst & 31)) & 31)
+      / (int64_t) sizeof (float));
+  blend_rows_body (r0, w0, r1, w1, dst, i);
   if (r1 == NULL)
     for (; i + 8 <= n; i += 8)
       _mm256_stream_ps (dst + i, _mm256_mul_ps (v0, _mm256_loadu_ps (r0 + i)));
@@ -591,8 +592,7 @@ blend_rows_stream_avx2 (const float *r0, float w0, const float *r1,
     for (; i + 8 <= n; i += 8)
       _mm256_stream_ps (dst + i, _mm256_fmadd_ps (v1, _mm256_loadu_ps (r1
                   + i), _mm256_mul_ps (v0, _mm256_loadu_ps (r0 + i))));
-  for (; i < n; i++)
-    dst[i] = r1 ? w0 * r0[i] + w1 * r1[i] : w0 * r0[i];
+  blend_rows_body (r0 + i, w0, r1 ? r1 + i : NULL, w1, dst + i, n - i);
 }
 #endif
 
