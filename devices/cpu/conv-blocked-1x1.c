@@ -30,6 +30,26 @@ ovi_blocked_pointwise_panels (int64_t oc)
   return (oc + PWB_PANEL - 1) / PWB_PANEL;
 }
 
+int64_t
+ovi_blocked_pointwise_rows (void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+  if (ovi_cpu_have_avx512 ())
+    return 12;   /* PWZ_ROWS */
+#endif
+  return PWB_ROWS;
+}
+
+int64_t
+ovi_blocked_pointwise_group (void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+  if (ovi_cpu_have_avx512 ())
+    return 2;
+#endif
+  return 1;
+}
+
 static int64_t
 pwb_panel_width (int64_t oc, int64_t q)
 {
@@ -186,6 +206,136 @@ pwb_avx2 (int64_t ic, int64_t oc, int64_t hw, const float *x,
 }
 #endif
 
+#if defined(__x86_64__) || defined(__i386__)
+/* AVX-512: one register holds a whole panel (16 output channels, the
+ * same packed weights), so a block covers two panels by PWZ_ROWS
+ * positions: 24 accumulators of the 32 registers, and per input channel
+ * two weight loads and twelve broadcasts for 24 FMAs (the AVX2 block:
+ * two loads and six broadcasts for 12). A register's two halves go to
+ * two consecutive channel blocks of the output. */
+typedef float V16f __attribute__((vector_size (64)));
+
+#define PWZ_ROWS 12
+
+static inline __attribute__((always_inline)) V16f
+pwz_load (const float *p)
+{
+  V16f v;
+  memcpy (&v, p, sizeof (v));
+  return v;
+}
+
+/* NP positions from p, NQ (1 or 2) whole panels from wq[0]. */
+#define PWZ_BLOCK(NP, NQ) G_STMT_START {                                    \
+    V16f acc[NP][2];                                                        \
+    for (int h = 0; h < (NQ); h++) {                                        \
+      V16f bv = pwz_load (wq[h] + ic * PWB_PANEL);                          \
+      for (int r = 0; r < (NP); r++)                                        \
+        acc[r][h] = bv;                                                     \
+    }                                                                       \
+    for (int64_t kb = 0; kb < ic / OVI_BLOCK; kb++) {                       \
+      const float *xb = x + (kb * hw + p) * OVI_BLOCK;                      \
+      for (int j = 0; j < OVI_BLOCK; j++) {                                 \
+        V16f wv[2];                                                         \
+        for (int h = 0; h < (NQ); h++)                                      \
+          wv[h] = pwz_load (wq[h] + (kb * OVI_BLOCK + j) * PWB_PANEL);      \
+        for (int r = 0; r < (NP); r++) {                                    \
+          float xs = xb[r * OVI_BLOCK + j];                                 \
+          for (int h = 0; h < (NQ); h++)                                    \
+            acc[r][h] += xs * wv[h];                                        \
+        }                                                                   \
+      }                                                                     \
+    }                                                                       \
+    for (int h = 0; h < (NQ); h++)                                          \
+      for (int half = 0; half < 2; half++)                                  \
+        for (int r = 0; r < (NP); r++) {                                    \
+          int64_t o = ((cb0 + 2 * h + half - ycb0) * yplane + p + r - yp0)  \
+              * OVI_BLOCK;                                                  \
+          V8f v = half                                                      \
+              ? __builtin_shufflevector (acc[r][h], acc[r][h], 8, 9, 10,    \
+                  11, 12, 13, 14, 15)                                       \
+              : __builtin_shufflevector (acc[r][h], acc[r][h], 0, 1, 2, 3,  \
+                  4, 5, 6, 7);                                              \
+          ovi_v8_store_as (act, sum, a, b, v, sum ? res + o : NULL, y + o,  \
+              OVI_BLOCK);                                                   \
+        }                                                                   \
+  } G_STMT_END
+
+static inline __attribute__((always_inline)) void
+pwz_panels (int64_t ic, int64_t hw, const float *x, const float *wq[2],
+    int64_t cb0, int NQ, OviActivation act, gboolean sum, V8f a, V8f b,
+    const float *res, float *y, int64_t yplane, int64_t ycb0, int64_t yp0,
+    int64_t p0, int64_t p1, const char *next, int64_t next_lines)
+{
+  int64_t p = p0, t = 0;
+  int64_t tiles = (p1 - p0 + PWZ_ROWS - 1) / PWZ_ROWS;
+  for (; p + PWZ_ROWS <= p1; p += PWZ_ROWS, t++) {
+    pwb_prefetch_share (next, next_lines, t, tiles);
+    PWZ_BLOCK (PWZ_ROWS, NQ);
+  }
+  if (p < p1)
+    pwb_prefetch_share (next, next_lines, t, tiles);
+  switch (p1 - p) {
+    case 11: PWZ_BLOCK (11, NQ); break;
+    case 10: PWZ_BLOCK (10, NQ); break;
+    case 9: PWZ_BLOCK (9, NQ); break;
+    case 8: PWZ_BLOCK (8, NQ); break;
+    case 7: PWZ_BLOCK (7, NQ); break;
+    case 6: PWZ_BLOCK (6, NQ); break;
+    case 5: PWZ_BLOCK (5, NQ); break;
+    case 4: PWZ_BLOCK (4, NQ); break;
+    case 3: PWZ_BLOCK (3, NQ); break;
+    case 2: PWZ_BLOCK (2, NQ); break;
+    case 1: PWZ_BLOCK (1, NQ); break;
+    default: break;
+  }
+}
+
+/* As pwb_body, two whole panels at a time; a last panel of eight
+ * channels takes the AVX2 block. */
+__attribute__((target ("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
+static void
+pwb_avx512 (int64_t ic, int64_t oc, int64_t hw, const float *x,
+    const float *packed, const OviV8Store *st, const float *res, float *y,
+    int64_t yplane, int64_t ycb0, int64_t yp0, int64_t q0, int64_t q1,
+    int64_t p0, int64_t p1)
+{
+  V8f a = st->a, b = st->b;
+  for (int64_t q = q0; q < q1;) {
+    const float *wq[2] = { packed + pwb_panel_offset (ic, q), NULL };
+    int nq = 1, whole = pwb_panel_width (oc, q) == PWB_PANEL;
+    const char *next = NULL;
+    int64_t cb0 = q * PWB_PANEL / OVI_BLOCK, next_lines = 0;
+    if (whole && q + 1 < q1 && pwb_panel_width (oc, q + 1) == PWB_PANEL) {
+      wq[1] = packed + pwb_panel_offset (ic, q + 1);
+      nq = 2;
+    }
+    if (q + nq < q1) {
+      int64_t nn = MIN (2, q1 - q - nq);
+      next = (const char *) (packed + pwb_panel_offset (ic, q + nq));
+      next_lines = 0;
+      for (int64_t i = 0; i < nn; i++)
+        next_lines += (ic + 1) * pwb_panel_width (oc, q + nq + i)
+            * (int64_t) sizeof (float) / 64;
+    }
+#define PWZ_RUN(ACT, SUM) G_STMT_START {                                    \
+      if (nq == 2)                                                          \
+        pwz_panels (ic, hw, x, wq, cb0, 2, ACT, SUM, a, b, res, y, yplane,  \
+            ycb0, yp0, p0, p1, next, next_lines);                           \
+      else if (whole)                                                       \
+        pwz_panels (ic, hw, x, wq, cb0, 1, ACT, SUM, a, b, res, y, yplane,  \
+            ycb0, yp0, p0, p1, next, next_lines);                           \
+      else                                                                  \
+        pwb_panel (ic, hw, x, wq[0], cb0, 1, ACT, SUM, a, b, res, y,        \
+            yplane, ycb0, yp0, p0, p1, next, next_lines);                   \
+    } G_STMT_END
+    OVI_V8_STORE_CASES (st, PWZ_RUN);
+#undef PWZ_RUN
+    q += nq;
+  }
+}
+#endif
+
 /* The range, its outputs stored into y as planes of yplane positions
  * holding channel blocks from ycb0 and positions from yp0 (the whole
  * output: hw, 0, 0). */
@@ -204,7 +354,10 @@ pointwise_range (int64_t ic, int64_t oc, int64_t hw, const float *x,
   for (int64_t c0 = p0; c0 < p1; c0 += chunk) {
     int64_t c1 = MIN (p1, c0 + chunk);
 #if defined(__x86_64__) || defined(__i386__)
-    if (ovi_sgemm_have_avx2 ())
+    if (ovi_cpu_have_avx512 ())
+      pwb_avx512 (ic, oc, hw, x, packed, &st, res, y, yplane, ycb0, yp0,
+          panel0, panel1, c0, c1);
+    else if (ovi_sgemm_have_avx2 ())
       pwb_avx2 (ic, oc, hw, x, packed, &st, res, y, yplane, ycb0, yp0,
           panel0, panel1, c0, c1);
     else

@@ -251,11 +251,172 @@ dns_avx2 (const OviDepthwise *d, int64_t c, int64_t m, int64_t hx,
 }
 #endif
 
+#if defined(__x86_64__) || defined(__i386__)
+/* AVX-512: as the 1x1's (conv-blocked-1x1.c), a register holds a whole
+ * panel and a block covers two panels by DNZ_PIXELS pixels, 24
+ * accumulators; a register's halves go to two output channel blocks. */
+typedef float V16f __attribute__((vector_size (64)));
+
+#define DNZ_PIXELS 12
+
+static inline __attribute__((always_inline)) V16f
+dnz_load (const float *p)
+{
+  V16f v;
+  memcpy (&v, p, sizeof (v));
+  return v;
+}
+
+/* NP pixels from p, their input offsets in off[], NQ (1 or 2) whole
+ * panels from wq[]; KH, KW, DW constants where instantiated. */
+#define DNZ_BLOCK(NP, NQ) G_STMT_START {                                    \
+    V16f acc[NP][2];                                                        \
+    for (int h = 0; h < (NQ); h++) {                                        \
+      V16f bv = dnz_load (wq[h] + k * DNS_PANEL);                           \
+      for (int r = 0; r < (NP); r++)                                        \
+        acc[r][h] = bv;                                                     \
+    }                                                                       \
+    for (int64_t ib = 0; ib < cblocks; ib++) {                              \
+      const float *xb = x + ib * in_plane;                                  \
+      int64_t wb = ib * (KH) * (KW) * OVI_BLOCK * DNS_PANEL;                \
+      for (int64_t kh = 0; kh < (KH); kh++)                                 \
+        for (int64_t kw = 0; kw < (KW); kw++) {                             \
+          const float *xt = xb + (kh * row_step + kw * (DW)) * OVI_BLOCK;   \
+          int64_t wt = wb + (kh * (KW) + kw) * OVI_BLOCK * DNS_PANEL;       \
+          for (int j = 0; j < OVI_BLOCK; j++) {                             \
+            V16f wv[2];                                                     \
+            for (int h = 0; h < (NQ); h++)                                  \
+              wv[h] = dnz_load (wq[h] + wt + j * DNS_PANEL);                \
+            for (int r = 0; r < (NP); r++) {                                \
+              float xs = xt[off[r] + j];                                    \
+              for (int h = 0; h < (NQ); h++)                                \
+                acc[r][h] += xs * wv[h];                                    \
+            }                                                               \
+          }                                                                 \
+        }                                                                   \
+    }                                                                       \
+    for (int h = 0; h < (NQ); h++)                                          \
+      for (int half = 0; half < 2; half++)                                  \
+        for (int r = 0; r < (NP); r++) {                                    \
+          int64_t o = ((cb0 + 2 * h + half) * plane + p + r) * OVI_BLOCK;   \
+          V8f v = half                                                      \
+              ? __builtin_shufflevector (acc[r][h], acc[r][h], 8, 9, 10,    \
+                  11, 12, 13, 14, 15)                                       \
+              : __builtin_shufflevector (acc[r][h], acc[r][h], 0, 1, 2, 3,  \
+                  4, 5, 6, 7);                                              \
+          ovi_v8_store_as (act, sum, a, b, v, sum ? res + o : NULL, y + o,  \
+              OVI_BLOCK);                                                   \
+        }                                                                   \
+  } G_STMT_END
+
+/* Output pixels [p0, p1) of NQ whole panels from wq[0]. */
+static inline __attribute__((always_inline)) void
+dnz_panels (const OviDepthwise *d, int64_t c, int64_t hx, int64_t wx,
+    const float *x, const float *wq[2], int NQ, int64_t cb0, int64_t KH,
+    int64_t KW, int64_t DW, OviActivation act, gboolean sum, V8f a, V8f b,
+    const float *res, float *y, int64_t p0, int64_t p1)
+{
+  int64_t plane = d->oh * d->ow, in_plane = hx * wx * OVI_BLOCK;
+  int64_t cblocks = c / OVI_BLOCK, k = c * KH * KW;
+  int64_t row_step = d->dh * wx;
+  int64_t oh = p0 / d->ow, ow = p0 % d->ow;
+
+  for (int64_t p = p0; p < p1; p += DNZ_PIXELS) {
+    int64_t off[DNZ_PIXELS];
+    int np = (int) MIN (DNZ_PIXELS, p1 - p);
+    for (int r = 0; r < np; r++) {
+      off[r] = (oh * d->sh * wx + ow * d->sw) * OVI_BLOCK;
+      if (++ow == d->ow) {
+        ow = 0;
+        oh++;
+      }
+    }
+    switch (np) {
+      case 12: DNZ_BLOCK (12, NQ); break;
+      case 11: DNZ_BLOCK (11, NQ); break;
+      case 10: DNZ_BLOCK (10, NQ); break;
+      case 9: DNZ_BLOCK (9, NQ); break;
+      case 8: DNZ_BLOCK (8, NQ); break;
+      case 7: DNZ_BLOCK (7, NQ); break;
+      case 6: DNZ_BLOCK (6, NQ); break;
+      case 5: DNZ_BLOCK (5, NQ); break;
+      case 4: DNZ_BLOCK (4, NQ); break;
+      case 3: DNZ_BLOCK (3, NQ); break;
+      case 2: DNZ_BLOCK (2, NQ); break;
+      default: DNZ_BLOCK (1, NQ); break;
+    }
+  }
+}
+
+/* Pixels [p0, p1) of the panels from q: two when both are whole, else
+ * one (a last panel of eight channels takes the AVX2 block). Returns the
+ * panels done. */
+__attribute__((target ("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
+static int
+dns_avx512 (const OviDepthwise *d, int64_t c, int64_t m, int64_t hx,
+    int64_t wx, const float *x, const float *packed, const OviV8Store *st,
+    const float *res, float *y, int64_t q, int64_t p0, int64_t p1)
+{
+  V8f a = st->a, b = st->b;
+  int64_t k = c * d->kh * d->kw, cb0 = q * DNS_PANEL / OVI_BLOCK;
+  const float *wq[2] = { packed + q * (k + 1) * DNS_PANEL,
+    packed + (q + 1) * (k + 1) * DNS_PANEL };
+  gboolean undilated = d->dh == 1 && d->dw == 1;
+  int nq = m - q * DNS_PANEL >= 2 * DNS_PANEL ? 2 : 1;
+
+  if (m - q * DNS_PANEL < DNS_PANEL) {
+    dns_body (d, c, m, hx, wx, x, packed, st, res, y, q, p0, p1);
+    return 1;
+  }
+#define DNZ_RUN(ACT, SUM) G_STMT_START {                                    \
+    if (OVI_SPECIALIZE (d->kh == 3 && d->kw == 3 && undilated && nq == 2))  \
+      dnz_panels (d, c, hx, wx, x, wq, 2, cb0, 3, 3, 1, ACT, SUM, a, b,     \
+          res, y, p0, p1);                                                  \
+    else if (OVI_SPECIALIZE (d->kh == 1 && d->kw == 1 && nq == 2))          \
+      dnz_panels (d, c, hx, wx, x, wq, 2, cb0, 1, 1, 1, ACT, SUM, a, b,     \
+          res, y, p0, p1);                                                  \
+    else if (nq == 2)                                                       \
+      dnz_panels (d, c, hx, wx, x, wq, 2, cb0, d->kh, d->kw, d->dw, ACT,    \
+          SUM, a, b, res, y, p0, p1);                                       \
+    else                                                                    \
+      dnz_panels (d, c, hx, wx, x, wq, 1, cb0, d->kh, d->kw, d->dw, ACT,    \
+          SUM, a, b, res, y, p0, p1);                                       \
+  } G_STMT_END
+  OVI_V8_STORE_CASES (st, DNZ_RUN);
+#undef DNZ_RUN
+  return nq;
+}
+#define DNS_AVX512 1
+#else
+#define DNS_AVX512 0
+#endif
+
+/* Work items: (group of panels, block of pixels), groups of one panel
+ * by DNS_PIXELS, or of two by DNZ_PIXELS with AVX-512. */
+static void
+dns_items_shape (const OviDepthwise *d, int64_t m, int *group,
+    int64_t *pixels)
+{
+  *group = 1;
+  *pixels = DNS_PIXELS;
+#if DNS_AVX512
+  if (ovi_cpu_have_avx512 ()) {
+    *group = 2;
+    *pixels = DNZ_PIXELS;
+  }
+#endif
+  (void) d;
+  (void) m;
+}
+
 int64_t
 ovi_blocked_dense_items (const OviDepthwise *d, int64_t m)
 {
-  return ovi_blocked_pointwise_panels (m)
-      * ((d->oh * d->ow + DNS_PIXELS - 1) / DNS_PIXELS);
+  int group;
+  int64_t pixels, panels = ovi_blocked_pointwise_panels (m);
+  dns_items_shape (d, m, &group, &pixels);
+  return (panels + group - 1) / group
+      * ((d->oh * d->ow + pixels - 1) / pixels);
 }
 
 void
@@ -265,24 +426,37 @@ ovi_blocked_dense_range (const OviDepthwise *d, int64_t c, int64_t m,
 {
   OviV8Store st;
   gboolean at_store = ovi_v8_store_init (&st, ops);
-  int64_t plane = d->oh * d->ow;
-  int64_t blocks = (plane + DNS_PIXELS - 1) / DNS_PIXELS;
-  int64_t hx, wx;
+  int64_t plane = d->oh * d->ow, panels = ovi_blocked_pointwise_panels (m);
+  int64_t blocks, pixels, hx, wx;
+  int group;
 
+  dns_items_shape (d, m, &group, &pixels);
+  blocks = (plane + pixels - 1) / pixels;
   dns_padded_plane (d, &hx, &wx);
   while (item0 < item1) {
-    int64_t q = item0 / blocks, b0 = item0 % blocks;
+    int64_t q = item0 / blocks * group, b0 = item0 % blocks;
     int64_t b1 = MIN (blocks, b0 + (item1 - item0));
-    int64_t p0 = b0 * DNS_PIXELS, p1 = MIN (plane, b1 * DNS_PIXELS);
-#if defined(__x86_64__) || defined(__i386__)
-    if (ovi_sgemm_have_avx2 ())
-      dns_avx2 (d, c, m, hx, wx, x, packed, &st, res, y, q, p0, p1);
-    else
+    int64_t p0 = b0 * pixels, p1 = MIN (plane, b1 * pixels);
+    int64_t q1 = MIN (panels, q + group);
+    for (int64_t qq = q; qq < q1;) {
+#if DNS_AVX512
+      if (group == 2) {
+        qq += dns_avx512 (d, c, m, hx, wx, x, packed, &st, res, y, qq, p0,
+            p1);
+        continue;
+      }
 #endif
-      dns_generic (d, c, m, hx, wx, x, packed, &st, res, y, q, p0, p1);
+#if defined(__x86_64__) || defined(__i386__)
+      if (ovi_sgemm_have_avx2 ())
+        dns_avx2 (d, c, m, hx, wx, x, packed, &st, res, y, qq, p0, p1);
+      else
+#endif
+        dns_generic (d, c, m, hx, wx, x, packed, &st, res, y, qq, p0, p1);
+      qq++;
+    }
     if (!at_store && ops && ovi_postops_any (ops))
       ovi_blocked_postops_apply (ops, y, res, plane, q * DNS_PANEL
-          / OVI_BLOCK, MIN (m, (q + 1) * DNS_PANEL) / OVI_BLOCK, p0, p1);
+          / OVI_BLOCK, MIN (m, q1 * DNS_PANEL) / OVI_BLOCK, p0, p1);
     item0 += b1 - b0;
   }
 }

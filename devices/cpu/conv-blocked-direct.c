@@ -178,6 +178,152 @@ dir_avx2 (const OviDepthwise *d, int64_t c, int64_t m, const float *x,
 }
 #endif
 
+#if defined(__x86_64__) || defined(__i386__)
+/* AVX-512: a register holds a whole panel; a block covers two panels by
+ * DIZ_PIXELS pixels (24 accumulators of 32 registers), a register's
+ * halves stored into two output channel blocks. */
+typedef float V16f __attribute__((vector_size (64)));
+
+#define DIZ_PIXELS 12
+
+static inline __attribute__((always_inline)) V16f
+diz_load (const float *p)
+{
+  V16f v;
+  memcpy (&v, p, sizeof (v));
+  return v;
+}
+
+/* NP pixels from ow of a row whose taps are all inside, NQ (1 or 2)
+ * whole panels from wq[]; KH, KW and SW constants where instantiated. */
+#define DIZ_BLOCK(NP) G_STMT_START {                                        \
+    V16f acc[NP][2];                                                        \
+    for (int h = 0; h < NQ; h++) {                                          \
+      V16f bv = diz_load (wq[h] + c * taps * DIR_PANEL);                    \
+      for (int p = 0; p < (NP); p++)                                        \
+        acc[p][h] = bv;                                                     \
+    }                                                                       \
+    for (int64_t ci = 0; ci < c; ci++)                                      \
+      for (int64_t kh = 0; kh < (KH); kh++) {                               \
+        const float *row = x + (ci * d->h + ih0 + kh * d->dh) * d->w        \
+            + ow * (SW) - d->pw;                                            \
+        for (int64_t kw = 0; kw < (KW); kw++) {                             \
+          int64_t wt = ((ci * (KH) + kh) * (KW) + kw) * DIR_PANEL;          \
+          V16f wv[2];                                                       \
+          for (int h = 0; h < NQ; h++)                                      \
+            wv[h] = diz_load (wq[h] + wt);                                  \
+          for (int p = 0; p < (NP); p++) {                                  \
+            float xs = row[p * (SW) + kw * d->dw];                          \
+            for (int h = 0; h < NQ; h++)                                    \
+              acc[p][h] += xs * wv[h];                                      \
+          }                                                                 \
+        }                                                                   \
+      }                                                                     \
+    for (int h = 0; h < NQ; h++)                                            \
+      for (int half = 0; half < 2; half++)                                  \
+        for (int p = 0; p < (NP); p++) {                                    \
+          int64_t o = ((cb0 + 2 * h + half) * plane + oh * d->ow + ow + p)  \
+              * OVI_BLOCK;                                                  \
+          V8f v = half                                                      \
+              ? __builtin_shufflevector (acc[p][h], acc[p][h], 8, 9, 10,    \
+                  11, 12, 13, 14, 15)                                       \
+              : __builtin_shufflevector (acc[p][h], acc[p][h], 0, 1, 2, 3,  \
+                  4, 5, 6, 7);                                              \
+          ovi_v8_store_as (act, sum, st->a, st->b, v, sum ? res + o : NULL, \
+              y + o, OVI_BLOCK);                                            \
+        }                                                                   \
+  } G_STMT_END
+
+/* As dir_rows, for NQ whole panels from wq[]; the edges pixel by pixel
+ * and panel by panel. */
+static inline __attribute__((always_inline)) void
+diz_rows (const OviDepthwise *d, int64_t c, const float *x,
+    const float *wq[2], int NQ, int64_t cb0, int64_t oh0, int64_t oh1,
+    int64_t KH, int64_t KW, int64_t SW, OviActivation act, gboolean sum,
+    const OviV8Store *st, const float *res, float *y)
+{
+  int64_t taps = KH * KW, plane = d->oh * d->ow, lo, hi, last_lo, last_hi;
+
+  ovi_conv_valid_range (d->ow, d->w, SW, -d->pw, &lo, &hi);
+  ovi_conv_valid_range (d->ow, d->w, SW, -d->pw + (KW - 1) * d->dw,
+      &last_lo, &last_hi);
+  lo = MAX (lo, last_lo);
+  hi = MAX (lo, MIN (hi, last_hi));
+  for (int64_t oh = oh0; oh < oh1; oh++) {
+    int64_t ih0 = oh * d->sh - d->ph, ow = 0;
+    gboolean inside = ih0 >= 0 && ih0 + (KH - 1) * d->dh < d->h;
+    if (inside) {
+      for (; ow < lo; ow++)
+        for (int h = 0; h < NQ; h++)
+          dir_edge_pixel (d, c, x, wq[h], 2, cb0 + 2 * h, oh, ow, act, sum,
+              st, res, y);
+      for (; ow + DIZ_PIXELS <= hi; ow += DIZ_PIXELS)
+        DIZ_BLOCK (DIZ_PIXELS);
+      switch (hi - ow) {
+        case 11: DIZ_BLOCK (11); break;
+        case 10: DIZ_BLOCK (10); break;
+        case 9: DIZ_BLOCK (9); break;
+        case 8: DIZ_BLOCK (8); break;
+        case 7: DIZ_BLOCK (7); break;
+        case 6: DIZ_BLOCK (6); break;
+        case 5: DIZ_BLOCK (5); break;
+        case 4: DIZ_BLOCK (4); break;
+        case 3: DIZ_BLOCK (3); break;
+        case 2: DIZ_BLOCK (2); break;
+        case 1: DIZ_BLOCK (1); break;
+        default: break;
+      }
+      ow = MAX (ow, hi);
+    }
+    for (; ow < d->ow; ow++)
+      for (int h = 0; h < NQ; h++)
+        dir_edge_pixel (d, c, x, wq[h], 2, cb0 + 2 * h, oh, ow, act, sum,
+            st, res, y);
+  }
+}
+
+/* As dir_body, two whole panels at a time; a last panel of eight
+ * channels takes the AVX2 block. */
+__attribute__((target ("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
+static void
+dir_avx512 (const OviDepthwise *d, int64_t c, int64_t m, const float *x,
+    const float *packed, const OviV8Store *st, const float *res, float *y,
+    int64_t q0, int64_t q1, int64_t oh0, int64_t oh1)
+{
+  int64_t k = c * d->kh * d->kw;
+  for (int64_t q = q0; q < q1;) {
+    const float *wq[2] = { packed + q * (k + 1) * DIR_PANEL,
+      packed + (q + 1) * (k + 1) * DIR_PANEL };
+    int64_t cb0 = q * DIR_PANEL / OVI_BLOCK;
+    int nq = q + 1 < q1 && m - q * DIR_PANEL >= 2 * DIR_PANEL ? 2 : 1;
+    if (m - q * DIR_PANEL < DIR_PANEL) {
+      dir_body (d, c, m, x, packed, st, res, y, q, q + 1, oh0, oh1);
+      q++;
+      continue;
+    }
+#define DIZ_RUN(ACT, SUM) G_STMT_START {                                    \
+      if (OVI_SPECIALIZE (d->kh == 3 && d->kw == 3 && d->sw == 2            \
+              && nq == 2))                                                  \
+        diz_rows (d, c, x, wq, 2, cb0, oh0, oh1, 3, 3, 2, ACT, SUM, st,     \
+            res, y);                                                        \
+      else if (OVI_SPECIALIZE (d->kh == 7 && d->kw == 7 && d->sw == 2       \
+              && nq == 2))                                                  \
+        diz_rows (d, c, x, wq, 2, cb0, oh0, oh1, 7, 7, 2, ACT, SUM, st,     \
+            res, y);                                                        \
+      else if (nq == 2)                                                     \
+        diz_rows (d, c, x, wq, 2, cb0, oh0, oh1, d->kh, d->kw, d->sw, ACT,  \
+            SUM, st, res, y);                                               \
+      else                                                                  \
+        diz_rows (d, c, x, wq, 1, cb0, oh0, oh1, d->kh, d->kw, d->sw, ACT,  \
+            SUM, st, res, y);                                               \
+    } G_STMT_END
+    OVI_V8_STORE_CASES (st, DIZ_RUN);
+#undef DIZ_RUN
+    q += nq;
+  }
+}
+#endif
+
 void
 ovi_blocked_direct_rows (const OviDepthwise *d, int64_t c, int64_t m,
     const float *x, const float *packed, const OviPostOps *ops,
@@ -190,7 +336,9 @@ ovi_blocked_direct_rows (const OviDepthwise *d, int64_t c, int64_t m,
   if (oh0 >= oh1)
     return;
 #if defined(__x86_64__) || defined(__i386__)
-  if (ovi_sgemm_have_avx2 ())
+  if (ovi_cpu_have_avx512 ())
+    dir_avx512 (d, c, m, x, packed, &st, res, y, 0, panels, oh0, oh1);
+  else if (ovi_sgemm_have_avx2 ())
     dir_avx2 (d, c, m, x, packed, &st, res, y, 0, panels, oh0, oh1);
   else
 #endif

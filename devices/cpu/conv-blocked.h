@@ -68,6 +68,12 @@ void ovi_blocked_pointwise_pack (int64_t ic, int64_t oc, const float *w,
     const float *bias, float *packed);
 /* How many panels oc output channels make. */
 int64_t ovi_blocked_pointwise_panels (int64_t oc);
+/* Positions of the 1x1 kernel's block (6 with AVX2, 12 with AVX-512):
+ * ranges of positions split in multiples of it leave no partial blocks
+ * but the last. */
+int64_t ovi_blocked_pointwise_rows (void);
+/* Panels of the 1x1 kernel's block (1 with AVX2, 2 with AVX-512). */
+int64_t ovi_blocked_pointwise_group (void);
 /* Panels [panel0, panel1) over positions [p0, p1) of one image. */
 void ovi_blocked_pointwise_range (int64_t ic, int64_t oc, int64_t hw,
     const float *x, const float *packed, const OviPostOps *ops,

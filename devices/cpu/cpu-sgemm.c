@@ -73,6 +73,36 @@ ovi_sgemm_have_avx2 (void)
 #endif
 }
 
+gboolean
+ovi_cpu_have_avx512 (void)
+{
+#if OVI_SGEMM_X86
+  static gsize once = 0;
+  if (g_once_init_enter (&once)) {
+    const char *isa = g_getenv ("OVI_CPU_ISA");
+    gsize v;
+    __builtin_cpu_init ();
+    v = ovi_sgemm_have_avx2 () && __builtin_cpu_supports ("avx512f")
+        && __builtin_cpu_supports ("avx512vl")
+        && __builtin_cpu_supports ("avx512dq")
+        && __builtin_cpu_supports ("avx512bw")
+        && g_strcmp0 (isa, "avx2") != 0 ? 2 : 1;
+    g_once_init_leave (&once, v);
+  }
+  return once == 2;
+#else
+  return FALSE;
+#endif
+}
+
+const char *
+ovi_cpu_isa (void)
+{
+  if (ovi_cpu_have_avx512 ())
+    return "avx512";
+  return ovi_sgemm_have_avx2 () ? "avx2" : "generic";
+}
+
 /* c = alpha * acc + beta * c on an mr x nr corner of a tile; beta 0
  * never reads c. */
 static void

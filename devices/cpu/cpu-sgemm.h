@@ -118,6 +118,16 @@ void ovi_sgemm_pack_b_rows (gboolean tb, int64_t k, int64_t n,
  * own AVX2 variants by it). */
 gboolean ovi_sgemm_have_avx2 (void);
 
+/* Whether the AVX-512 kernels run here: the CPU and the OS support
+ * AVX-512 F, VL, DQ and BW (every AVX-512 Xeon and Core since Skylake-SP),
+ * and OVI_CPU_ISA is not set to "avx2" (which keeps the AVX2 kernels, to
+ * compare the two or to test both on one machine). Implies AVX2. */
+gboolean ovi_cpu_have_avx512 (void);
+
+/* The ISA of the kernels chosen at run time: "avx512", "avx2" or
+ * "generic". */
+const char *ovi_cpu_isa (void);
+
 G_END_DECLS
 
 #endif

@@ -149,8 +149,9 @@ run_rows (const OviConvBlocked *cb, const float *x, const float *res,
 }
 
 /* Thread slot t's share (of `threads`) of a 1x1 convolution of one image
- * of hw positions: panels split evenly when each slot gets two or more;
- * otherwise positions, in multiples of the micro-kernel's six. */
+ * of hw positions: panels split evenly (in the kernel's groups of panels)
+ * when each slot gets two or more; otherwise positions, in multiples of
+ * the kernel's block. */
 static void
 pointwise_share (const OviConvBlocked *cb, int64_t hw, const float *x,
     const float *res, float *y, int t, int threads)
@@ -159,13 +160,15 @@ pointwise_share (const OviConvBlocked *cb, int64_t hw, const float *x,
   const OviPostOps *ops = ovi_postops_any (&cb->ops) ? &cb->ops : NULL;
 
   if (panels >= 2 * threads) {
-    ovi_parallel_slice (panels, t, threads, &a, &b);
+    int64_t group = ovi_blocked_pointwise_group ();
+    ovi_parallel_slice ((panels + group - 1) / group, t, threads, &a, &b);
     ovi_blocked_pointwise_range (cb->c, cb->m, hw, x, cb->packed, ops, res,
-        y, a, b, 0, hw);
+        y, a * group, MIN (panels, b * group), 0, hw);
   } else {
-    ovi_parallel_slice ((hw + 5) / 6, t, threads, &a, &b);
+    int64_t rows = ovi_blocked_pointwise_rows ();
+    ovi_parallel_slice ((hw + rows - 1) / rows, t, threads, &a, &b);
     ovi_blocked_pointwise_range (cb->c, cb->m, hw, x, cb->packed, ops, res,
-        y, 0, panels, a * 6, MIN (hw, b * 6));
+        y, 0, panels, a * rows, MIN (hw, b * rows));
   }
 }
 

@@ -238,6 +238,10 @@ test_pointwise (void)
    * of 16 and not (a last panel of 8) */
   for (int64_t hw = 1; hw <= 26; hw++)
     check_pointwise (16, 24, hw, hw % POST_COUNT);
+  /* the AVX-512 block's twelve positions and two panels (48: a pair and
+   * a single whole panel) */
+  for (int64_t hw = 1; hw <= 26; hw++)
+    check_pointwise (24, 48, hw, (hw + 3) % POST_COUNT);
   for (Post post = 0; post < POST_COUNT; post++) {
     check_pointwise (8, 8, 49, post);
     check_pointwise (40, 32, 37, post);
@@ -325,6 +329,11 @@ test_direct (void)
       check_direct (3, 32, w + 2, w, 3, 2, 1, post);
       check_direct (3, 24, w, w + 1, 3, 1, 1, post);
     }
+  /* ResNet's stem (7x7 stride 2, unrolled), two pairs of panels with
+   * AVX-512, rows wider than its block of twelve pixels */
+  for (int64_t w = 8; w <= 40; w += 11)
+    for (Post post = 0; post < POST_COUNT; post++)
+      check_direct (3, 64, w + 1, w, 7, 2, 3, post);
   check_direct (3, 16, 17, 17, 3, 2, 0, POST_SUM_HARDSWISH);
   check_direct (1, 8, 12, 11, 5, 2, 2, POST_CLIP);
   check_direct (2, 16, 9, 9, 4, 1, 1, POST_SUM_SIGMOID);
@@ -481,6 +490,8 @@ test_dense (void)
       check_dense (16, 32, w + 1, w, 3, 1, 1, 1, post, FALSE, 1);
       check_dense (8, 24, w + 2, w, 3, 2, 1, 1, post, FALSE, 1);
       check_dense (24, 16, w, w + 3, 1, 2, 0, 1, post, FALSE, 1);
+      /* a pair of panels and a single one (AVX-512) */
+      check_dense (8, 48, w + 2, w, 3, 2, 1, 1, post, FALSE, 1);
     }
   check_dense (16, 8, 9, 10, 3, 1, 0, 1, POST_SUM_RELU, FALSE, 1);
   check_dense (8, 40, 12, 11, 5, 2, 2, 1, POST_CLIP, FALSE, 1);
