@@ -1,6 +1,7 @@
-/* See cpu-math.h. One body per function, written with GCC vector types,
- * compiled twice: for AVX2+FMA (eight lanes) and for the baseline target
- * (SSE, four lanes); the AVX2 build is chosen at run time. */
+/* See cpu-math.h. One body per function, written with GCC vector types
+ * in cpu-math-lanes.h for any width, compiled three times: for AVX-512
+ * (sixteen lanes), for AVX2+FMA (eight) and for the baseline target (SSE
+ * pairs); the widest the CPU has is chosen at run time. */
 #include <math.h>
 #include <string.h>
 
@@ -18,209 +19,82 @@
  * they are all always_inline, so no such call is ever made. */
 #pragma GCC diagnostic ignored "-Wpsabi"
 
-typedef float VF __attribute__((vector_size (32)));
-typedef gint32 VI __attribute__((vector_size (32)));
+/* The bodies at eight lanes (SSE pairs in the baseline build, one AVX
+ * register in the AVX2 one) and at sixteen (one AVX-512 register). */
+typedef float VF8 __attribute__((vector_size (32)));
+typedef gint32 VI8 __attribute__((vector_size (32)));
+#define VF VF8
+#define VI VI8
 #define VL 8
+#define V_(name) name##_8
+#include "cpu-math-lanes.h"
+#undef VF
+#undef VI
+#undef VL
+#undef V_
 
-#define SPLAT(v) { v, v, v, v, v, v, v, v }
+#if OVI_MATH_X86
+typedef float VF16 __attribute__((vector_size (64)));
+typedef gint32 VI16 __attribute__((vector_size (64)));
+#define VF VF16
+#define VI VI16
+#define VL 16
+#define V_(name) name##_16
+#include "cpu-math-lanes.h"
+#undef VF
+#undef VI
+#undef VL
+#undef V_
+#endif
 
-/* Lane-wise mask ? a : b, for masks from comparisons (all ones or zero). */
-static inline __attribute__((always_inline)) VF
-v_select (VI mask, VF a, VF b)
-{
-  return (VF) ((mask & (VI) a) | (~mask & (VI) b));
-}
-
-/* exp (x) for x <= 88 (larger x saturate at exp (88)): x = n ln2 + r
- * with n = round (x / ln2) and |r| <= ln2 / 2, exp (r) by a degree-6
- * minimax polynomial (Cephes' expf coefficients), 2^n built in the
- * exponent bits. Inputs below -87.33 give 0 rather than denormals, which
- * are slow and meaningless for activations. */
-static inline __attribute__((always_inline)) VF
-v_exp (VF x)
-{
-  const VF hi = SPLAT (88.0f), lo = SPLAT (-87.3365447504f);
-  const VF log2e = SPLAT (1.44269504088896341f);
-  const VF ln2_hi = SPLAT (0.693359375f), ln2_lo = SPLAT (-2.12194440e-4f);
-  const VF shifter = SPLAT (12582912.0f);   /* 1.5 * 2^23: rounds */
-  VF t, n, r, r2, p;
-  VI k, underflow = x < lo;
-
-  /* NaN fails both comparisons and stays NaN */
-  x = v_select (x > hi, hi, x);
-  x = v_select (underflow, lo, x);
-  t = x * log2e + shifter;
-  n = t - shifter;
-  k = (VI) t - (VI) shifter;
-  r = x - n * ln2_hi;
-  r = r - n * ln2_lo;
-  r2 = r * r;
-  p = (VF) SPLAT (1.9875691500e-4f);
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r2 + r + 1.0f;
-  /* -126 <= n <= 127: a normal power of two */
-  return (VF) (~underflow & (VI) (p * (VF) ((k + 127) << 23)));
-}
-
-/* exp (-|x|), in (0, 1]. */
-static inline __attribute__((always_inline)) VF
-v_exp_neg_abs (VF x)
-{
-  const VI sign = SPLAT ((gint32) 0x80000000u);
-  return v_exp ((VF) ((VI) x | sign));
-}
-
-static inline __attribute__((always_inline)) VF
-v_sigmoid (VF x)
-{
-  VF e = v_exp_neg_abs (x);
-  VF inv = 1.0f / (1.0f + e);
-  /* x >= 0: 1 / (1 + e); x < 0: e / (1 + e), no cancellation either way */
-  return v_select (x < 0, e * inv, inv);
-}
-
-/* tanh |x| = (1 - e) / (1 + e) with e = exp (-2|x|), which cancels for
- * small |x|: below 1/4 its Taylor series to x^11 is used instead (the
- * next term is under 1e-9 relative there). */
-static inline __attribute__((always_inline)) VF
-v_tanh (VF x)
-{
-  const VI sign = SPLAT ((gint32) 0x80000000u);
-  VF ax = (VF) ((VI) x & ~sign);
-  VF e = v_exp_neg_abs (x + x);
-  VF t = (1.0f - e) / (1.0f + e);
-  VF x2 = ax * ax;
-  VF series = (VF) SPLAT (-1382.0f / 155925);
-  series = series * x2 + 62.0f / 2835;
-  series = series * x2 - 17.0f / 315;
-  series = series * x2 + 2.0f / 15;
-  series = series * x2 - 1.0f / 3;
-  series = ax + ax * x2 * series;
-  t = v_select (ax < 0.25f, series, t);
-  return (VF) ((VI) t | ((VI) x & sign));
-}
-
-/* swish (x) = x sigmoid (x), the sigmoid as 1/2 + x P(x^2) / Q(x^2) on
- * x clamped to [-16, 16] (tools/math/fit-sigmoid.py fitted P and Q to
- * 6.5e-8; with float rounding and the clamp the sigmoid's absolute error
- * is under 3e-7). No exp, and a dependency chain half as long as
- * v_sigmoid's: 2.5 times as fast, and EfficientNet spent a quarter of its
- * time in swish through exp. Below -16 the result is x * 0 (the true one
- * is under 1.8e-6 in size), so a huge negative x does not come out as x
- * times the sigmoid's error, and -inf gives NaN like x * 0. Applied as a
- * pass over the output, not in the convolution kernels' stores: there it
- * made EfficientNet slower (17.0 against 15.8 ms on one thread). */
-static inline __attribute__((always_inline)) VF
-v_swish (VF x)
-{
-  const VF lo = SPLAT (-16.0f);
-  VF xc = v_select (x < lo, lo, x);
-  VF t, p, q, s;
-  xc = v_select (xc > -lo, -lo, xc);
-  t = xc * xc;
-  p = t * 4.418422709e-08f + 4.592075010e-05f;
-  p = p * t + 8.071088133e-03f;
-  p = p * t + 2.499998412e-01f;
-  q = t * 9.469194370e-10f + 3.703777827e-06f;
-  q = q * t + 1.485265964e-03f;
-  q = q * t + 1.156171015e-01f;
-  q = q * t + 1.0f;
-  s = x * (xc * p / q + 0.5f);
-  return v_select (x < lo, x * 0.0f, s);
-}
-
-/* hardsigmoid (x) = clamp (alpha x + beta, 0, 1); hardswish is x times
- * that (ONNX's HardSwish has alpha 1/6, beta 1/2). The NaN-propagating
- * selects keep ONNX's semantics where fminf / fmaxf would not vectorize. */
-static inline __attribute__((always_inline)) VF
-v_hardsigmoid (VF x, float alpha, float beta)
-{
-  VF t = x * alpha + beta;
-  t = v_select (t < 0.0f, (VF) SPLAT (0.0f), t);
-  return v_select (t > 1.0f, (VF) SPLAT (1.0f), t);
-}
-
-static inline __attribute__((always_inline)) VF
-v_hardswish (VF x, float alpha, float beta)
-{
-  return x * v_hardsigmoid (x, alpha, beta);
-}
-
-/* clamp (x, lo, hi); relu is clamp (x, 0, inf). */
-static inline __attribute__((always_inline)) VF
-v_clamp (VF x, float lo, float hi)
-{
-  x = v_select (x < lo, lo + (VF) SPLAT (0.0f), x);
-  return v_select (x > hi, hi + (VF) SPLAT (0.0f), x);
-}
-
-/* leaky relu (x) = x < 0 ? alpha x : x; NaN stays NaN */
-static inline __attribute__((always_inline)) VF
-v_leakyrelu (VF x, float alpha)
-{
-  return v_select (x < 0.0f, x * alpha, x);
-}
-
-/* name_run (x, y, n, a, b): y = EXPR over n floats, EXPR a function of
- * the vector v and the parameters a and b; whole vectors first, then a
- * zero-padded copy of the tail; AVX2 build chosen at run time. */
-#define DEFINE_ARRAY_FN(name, EXPR)                                         \
-  static inline __attribute__((always_inline)) void                         \
-  name##_body (const float *x, float *y, int64_t n, float a, float b)       \
-  {                                                                         \
-    int64_t i = 0;                                                          \
-    for (; i + VL <= n; i += VL) {                                          \
-      VF v;                                                                 \
-      memcpy (&v, x + i, sizeof (v));                                       \
-      v = EXPR;                                                             \
-      memcpy (y + i, &v, sizeof (v));                                       \
-    }                                                                       \
-    if (i < n) {                                                            \
-      VF v = SPLAT (0.0f);                                                  \
-      memcpy (&v, x + i, (n - i) * sizeof (float));                         \
-      v = EXPR;                                                             \
-      memcpy (y + i, &v, (n - i) * sizeof (float));                         \
-    }                                                                       \
-  }                                                                         \
+/* name_run (x, y, n, a, b): the body for the widest vectors this CPU
+ * has, chosen at run time. */
+#if OVI_MATH_X86
+#define DEFINE_ARRAY_FN(name)                                               \
   static void name##_generic (const float *x, float *y, int64_t n,          \
       float a, float b)                                                     \
   {                                                                         \
-    name##_body (x, y, n, a, b);                                            \
+    name##_body_8 (x, y, n, a, b);                                          \
   }                                                                         \
-  DEFINE_AVX2_VARIANT (name)                                                \
-  static void name##_run (const float *x, float *y, int64_t n, float a,     \
-      float b)                                                              \
-  {                                                                         \
-    DISPATCH (name, x, y, n, a, b);                                         \
-  }
-
-#if OVI_MATH_X86
-#define DEFINE_AVX2_VARIANT(name)                                           \
   __attribute__((target ("avx2,fma")))                                      \
   static void name##_avx2 (const float *x, float *y, int64_t n, float a,    \
       float b)                                                              \
   {                                                                         \
-    name##_body (x, y, n, a, b);                                            \
+    name##_body_8 (x, y, n, a, b);                                          \
+  }                                                                         \
+  __attribute__((target ("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))   \
+  static void name##_avx512 (const float *x, float *y, int64_t n, float a,  \
+      float b)                                                              \
+  {                                                                         \
+    name##_body_16 (x, y, n, a, b);                                         \
+  }                                                                         \
+  static void name##_run (const float *x, float *y, int64_t n, float a,     \
+      float b)                                                              \
+  {                                                                         \
+    if (ovi_cpu_have_avx512 ())                                             \
+      name##_avx512 (x, y, n, a, b);                                        \
+    else if (ovi_sgemm_have_avx2 ())                                        \
+      name##_avx2 (x, y, n, a, b);                                          \
+    else                                                                    \
+      name##_generic (x, y, n, a, b);                                       \
   }
-#define DISPATCH(name, x, y, n, a, b)                                       \
-  (ovi_sgemm_have_avx2 () ? name##_avx2 : name##_generic) (x, y, n, a, b)
 #else
-#define DEFINE_AVX2_VARIANT(name)
-#define DISPATCH(name, x, y, n, a, b) name##_generic (x, y, n, a, b)
+#define DEFINE_ARRAY_FN(name)                                               \
+  static void name##_run (const float *x, float *y, int64_t n, float a,     \
+      float b)                                                              \
+  {                                                                         \
+    name##_body_8 (x, y, n, a, b);                                          \
+  }
 #endif
 
-DEFINE_ARRAY_FN (exp, v_exp (v))
-DEFINE_ARRAY_FN (sigmoid, v_sigmoid (v))
-DEFINE_ARRAY_FN (swish, v_swish (v))
-DEFINE_ARRAY_FN (tanh, v_tanh (v))
-DEFINE_ARRAY_FN (hardsigmoid, v_hardsigmoid (v, a, b))
-DEFINE_ARRAY_FN (hardswish, v_hardswish (v, a, b))
-DEFINE_ARRAY_FN (clamp, v_clamp (v, a, b))
-DEFINE_ARRAY_FN (leakyrelu, v_leakyrelu (v, a))
+DEFINE_ARRAY_FN (exp)
+DEFINE_ARRAY_FN (sigmoid)
+DEFINE_ARRAY_FN (swish)
+DEFINE_ARRAY_FN (tanh)
+DEFINE_ARRAY_FN (hardsigmoid)
+DEFINE_ARRAY_FN (hardswish)
+DEFINE_ARRAY_FN (clamp)
+DEFINE_ARRAY_FN (leakyrelu)
 
 void
 ovi_vexp_f32 (const float *x, float *y, int64_t n)
