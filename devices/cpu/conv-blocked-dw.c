@@ -257,6 +257,160 @@ dwb_avx2 (const OviDepthwise *d, const float *xc, int64_t row0,
 }
 #endif
 
+#if defined(__x86_64__) || defined(__i386__)
+/* AVX-512, stride 1: a register holds two neighbouring output pixels of
+ * the channel block (16 consecutive floats of the output), the tap's
+ * weights repeated in both halves; the input pixels (j, j + 1) a tap
+ * reads for them are one load. DWZ_PIXELS pixels make eight independent
+ * accumulators, enough to cover the FMA latency. Strided shapes keep the
+ * AVX2 loop: their pixel pairs are not contiguous in the input. */
+typedef float V16f __attribute__((vector_size (64)));
+
+#define DWZ_PIXELS 16
+
+static inline __attribute__((always_inline)) V16f
+dwz_load (const float *p)
+{
+  V16f v;
+  memcpy (&v, p, sizeof (v));
+  return v;
+}
+
+static inline __attribute__((always_inline)) V16f
+dwz_twice (V8f v)
+{
+  return __builtin_shufflevector (v, v, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3,
+      4, 5, 6, 7);
+}
+
+/* NP (even) pixels from ow of a row whose taps all lie inside, as
+ * DWB_PIXEL_BLOCK at stride 1, w2 the weights twice over. */
+#define DWZ_PIXEL_BLOCK(NP) G_STMT_START {                                  \
+    V16f acc[(NP) / 2];                                                     \
+    int64_t o = (oh * d->ow + ow) * OVI_BLOCK;                              \
+    _Pragma ("GCC unroll 16")                                               \
+    for (int k = 0; k < (NP) / 2; k++)                                      \
+      acc[k] = bias2;                                                       \
+    for (int64_t kh = 0; kh < (KH); kh++) {                                 \
+      const float *src = rows[kh] + ow * OVI_BLOCK;                         \
+      _Pragma ("GCC unroll 32")                                             \
+      for (int64_t j = 0; j < (NP) - 1 + ((KW) - 1) * DIL; j++) {           \
+        V16f xv = dwz_load (src + j * OVI_BLOCK);                           \
+        _Pragma ("GCC unroll 8")                                            \
+        for (int64_t kw = 0; kw < (KW); kw++) {                             \
+          int64_t q = j - kw * DIL;                                         \
+          if (q >= 0 && q % 2 == 0 && q / 2 < (NP) / 2)                     \
+            acc[q / 2] += w2[kh * (KW) + kw] * xv;                          \
+        }                                                                   \
+      }                                                                     \
+    }                                                                       \
+    _Pragma ("GCC unroll 32")                                               \
+    for (int k = 0; k < (NP); k++) {                                        \
+      V8f v = k % 2                                                         \
+          ? __builtin_shufflevector (acc[k / 2], acc[k / 2], 8, 9, 10, 11,  \
+              12, 13, 14, 15)                                               \
+          : __builtin_shufflevector (acc[k / 2], acc[k / 2], 0, 1, 2, 3, 4, \
+              5, 6, 7);                                                     \
+      ovi_v8_store_as (act, sum, a, b, v,                                   \
+          sum ? resc + o + k * OVI_BLOCK : NULL, yc + o + k * OVI_BLOCK,    \
+          OVI_BLOCK);                                                       \
+    }                                                                       \
+  } G_STMT_END
+
+/* As dwb_rows at stride 1 (SW is 1 in DWB_EDGE_PIXEL and
+ * DWB_PIXEL_BLOCK), the interior in pairs of pixels. */
+static inline __attribute__((always_inline)) void
+dwz_rows (const OviDepthwise *d, const float *xc, int64_t row0,
+    int64_t ring, const float *wb, int64_t oh0, int64_t oh1, int64_t KH,
+    int64_t KW, int64_t DIL, OviActivation act, gboolean sum, V8f a, V8f b,
+    const float *resc, float *yc)
+{
+  const int64_t SW = 1;
+  int64_t taps = KH * KW, lo, hi, last_lo, last_hi;
+  V8f w[DWB_MAX_TAPS], bias = ovi_v8_load (wb + taps * OVI_BLOCK);
+  V16f w2[DWB_MAX_TAPS], bias2 = dwz_twice (bias);
+  gboolean zero_rows = d->w <= DWB_ZERO_PIXELS && d->pw <= DWB_ZERO_MARGIN;
+
+  ovi_conv_valid_range (d->ow, d->w, SW, -d->pw, &lo, &hi);
+  ovi_conv_valid_range (d->ow, d->w, SW, -d->pw + (KW - 1) * DIL, &last_lo,
+      &last_hi);
+  lo = MAX (lo, last_lo);
+  hi = MAX (lo, MIN (hi, last_hi));
+  for (int64_t t = 0; t < taps; t++) {
+    w[t] = ovi_v8_load (wb + t * OVI_BLOCK);
+    w2[t] = dwz_twice (w[t]);
+  }
+
+  for (int64_t oh = oh0; oh < oh1; oh++) {
+    int64_t ih0 = oh * d->sh - d->ph, ow;
+    const float *rows[DWB_MAX_KH];
+    if (!zero_rows && (ih0 < 0 || ih0 + (KH - 1) * d->dh >= d->h)) {
+      dwb_edge_pixels (d, xc, row0, ring, wb, oh, 0, d->ow, act, sum, a, b,
+          resc, yc);
+      continue;
+    }
+    for (int64_t kh = 0; kh < KH; kh++) {
+      int64_t ih = ih0 + kh * d->dh;
+      rows[kh] = ih >= 0 && ih < d->h
+          ? xc + (dwb_row (ih, row0, ring) * d->w - d->pw) * OVI_BLOCK
+          : dwb_zero_row + (DWB_ZERO_MARGIN - d->pw) * OVI_BLOCK;
+    }
+    for (ow = 0; ow < lo; ow++)
+      DWB_EDGE_PIXEL (ow);
+    for (ow = lo; ow + DWZ_PIXELS <= hi; ow += DWZ_PIXELS)
+      DWZ_PIXEL_BLOCK (DWZ_PIXELS);
+    if (ow + 8 <= hi) {
+      DWZ_PIXEL_BLOCK (8);
+      ow += 8;
+    }
+    if (ow + 4 <= hi) {
+      DWZ_PIXEL_BLOCK (4);
+      ow += 4;
+    }
+    if (ow + 2 <= hi) {
+      DWZ_PIXEL_BLOCK (2);
+      ow += 2;
+    }
+    for (; ow < hi; ow++)
+      DWB_PIXEL_BLOCK (1);
+    for (ow = hi; ow < d->ow; ow++)
+      DWB_EDGE_PIXEL (ow);
+  }
+}
+
+/* The stride-1 shapes of dwb_body in pairs of pixels; others as there. */
+__attribute__((target ("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
+static void
+dwb_avx512 (const OviDepthwise *d, const float *xc, int64_t row0,
+    int64_t ring, const float *wb, const OviV8Store *st, const float *resc,
+    float *yc, int64_t oh0, int64_t oh1)
+{
+  V8f a = st->a, b = st->b;
+  gboolean k3 = d->kh == 3 && d->kw == 3, k5 = d->kh == 5 && d->kw == 5;
+
+  if (d->sw != 1 || (!k3 && !k5) || (d->dw != 1 && d->dw != 2)) {
+    dwb_body (d, xc, row0, ring, wb, st, resc, yc, oh0, oh1);
+    return;
+  }
+#define DWZ_SHAPES(ACT, SUM) G_STMT_START {                                  \
+    if (OVI_SPECIALIZE (k3 && d->dw == 1))                                  \
+      dwz_rows (d, xc, row0, ring, wb, oh0, oh1, 3, 3, 1, ACT, SUM, a, b,   \
+          resc, yc);                                                        \
+    else if (OVI_SPECIALIZE (k5 && d->dw == 1))                             \
+      dwz_rows (d, xc, row0, ring, wb, oh0, oh1, 5, 5, 1, ACT, SUM, a, b,   \
+          resc, yc);                                                        \
+    else if (OVI_SPECIALIZE (k3))                                           \
+      dwz_rows (d, xc, row0, ring, wb, oh0, oh1, 3, 3, 2, ACT, SUM, a, b,   \
+          resc, yc);                                                        \
+    else                                                                    \
+      dwz_rows (d, xc, row0, ring, wb, oh0, oh1, 5, 5, d->dw, ACT, SUM, a,  \
+          b, resc, yc);                                                     \
+  } G_STMT_END
+  OVI_V8_STORE_CASES (st, DWZ_SHAPES);
+#undef DWZ_SHAPES
+}
+#endif
+
 void
 ovi_blocked_depthwise_rows (const OviDepthwise *d, const float *x,
     const float *packed, const OviPostOps *ops, const float *res, float *y,
@@ -287,7 +441,9 @@ ovi_blocked_depthwise_window_rows (const OviDepthwise *d, const float *x,
   g_assert (d->h <= ring);
   row0 %= ring;
 #if defined(__x86_64__) || defined(__i386__)
-  if (ovi_sgemm_have_avx2 ())
+  if (ovi_cpu_have_avx512 ())
+    dwb_avx512 (d, xc, row0, ring, wb, &st, resc, yc, oh0, oh1);
+  else if (ovi_sgemm_have_avx2 ())
     dwb_avx2 (d, xc, row0, ring, wb, &st, resc, yc, oh0, oh1);
   else
 #endif
