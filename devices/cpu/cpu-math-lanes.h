@@ -1,8 +1,11 @@
 /* The lane-wise bodies of cpu-math.c, written once for any vector width:
  * cpu-math.c includes this file once per width, with
- *   VF, VI  the float and int32 vector types (GCC vector extensions),
- *   VL      their lane count,
- *   V_(n)   the name of function n at that width (n##_8, n##_16).
+ *   VF, VI      the float and int32 vector types (GCC vector extensions),
+ *   VL          their lane count,
+ *   V_(n)       the name of function n at that width (n##_8, n##_16),
+ *   LANES_ATTR  attributes of every function here (the target whose
+ *               intrinsics LANES_RCP uses), may be empty,
+ *   LANES_RCP   optional: LANES_RCP (d) estimates 1 / d to 14 bits.
  * No include guard: it is meant to be included more than once. */
 
 /* A float vector with every lane v. */
@@ -10,7 +13,7 @@
 #define SPLAT(v) ((VF) {} + (v))
 
 /* Lane-wise mask ? a : b, for masks from comparisons (all ones or zero). */
-static inline __attribute__((always_inline)) VF
+static inline __attribute__((always_inline)) LANES_ATTR VF
 V_ (v_select) (VI mask, VF a, VF b)
 {
   return (VF) ((mask & (VI) a) | (~mask & (VI) b));
@@ -21,7 +24,7 @@ V_ (v_select) (VI mask, VF a, VF b)
  * minimax polynomial (Cephes' expf coefficients), 2^n built in the
  * exponent bits. Inputs below -87.33 give 0 rather than denormals, which
  * are slow and meaningless for activations. */
-static inline __attribute__((always_inline)) VF
+static inline __attribute__((always_inline)) LANES_ATTR VF
 V_ (v_exp) (VF x)
 {
   const VF hi = SPLAT (88.0f), lo = SPLAT (-87.3365447504f);
@@ -52,14 +55,14 @@ V_ (v_exp) (VF x)
 }
 
 /* exp (-|x|), in (0, 1]. */
-static inline __attribute__((always_inline)) VF
+static inline __attribute__((always_inline)) LANES_ATTR VF
 V_ (v_exp_neg_abs) (VF x)
 {
   const VI sign = (VI) {} + (gint32) 0x80000000u;
   return V_ (v_exp) ((VF) ((VI) x | sign));
 }
 
-static inline __attribute__((always_inline)) VF
+static inline __attribute__((always_inline)) LANES_ATTR VF
 V_ (v_sigmoid) (VF x)
 {
   VF e = V_ (v_exp_neg_abs) (x);
@@ -71,7 +74,7 @@ V_ (v_sigmoid) (VF x)
 /* tanh |x| = (1 - e) / (1 + e) with e = exp (-2|x|), which cancels for
  * small |x|: below 1/4 its Taylor series to x^11 is used instead (the
  * next term is under 1e-9 relative there). */
-static inline __attribute__((always_inline)) VF
+static inline __attribute__((always_inline)) LANES_ATTR VF
 V_ (v_tanh) (VF x)
 {
   const VI sign = (VI) {} + (gint32) 0x80000000u;
@@ -89,6 +92,22 @@ V_ (v_tanh) (VF x)
   return (VF) ((VI) t | ((VI) x & sign));
 }
 
+/* n / d for d >= 1. Division is slow on some CPUs (a 16-lane vdivps
+ * issues once every 8 to 10 cycles on Intel's server cores, and was most
+ * of swish's time there): where LANES_RCP exists, its estimate refined by
+ * one Newton step, r (2 - d r), to about 2^-28 relative. */
+static inline __attribute__((always_inline)) LANES_ATTR VF
+V_ (v_div) (VF n, VF d)
+{
+#ifdef LANES_RCP
+  VF r = LANES_RCP (d);
+  r = r + r * (1.0f - d * r);
+  return n * r;
+#else
+  return n / d;
+#endif
+}
+
 /* swish (x) = x sigmoid (x), the sigmoid as 1/2 + x P(x^2) / Q(x^2) on
  * x clamped to [-16, 16] (tools/math/fit-sigmoid.py fitted P and Q to
  * 6.5e-8; with float rounding and the clamp the sigmoid's absolute error
@@ -99,7 +118,7 @@ V_ (v_tanh) (VF x)
  * times the sigmoid's error, and -inf gives NaN like x * 0. Applied as a
  * pass over the output, not in the convolution kernels' stores: there it
  * made EfficientNet slower (17.0 against 15.8 ms on one thread). */
-static inline __attribute__((always_inline)) VF
+static inline __attribute__((always_inline)) LANES_ATTR VF
 V_ (v_swish) (VF x)
 {
   const VF lo = SPLAT (-16.0f);
@@ -114,14 +133,14 @@ V_ (v_swish) (VF x)
   q = q * t + 1.485265964e-03f;
   q = q * t + 1.156171015e-01f;
   q = q * t + 1.0f;
-  s = x * (xc * p / q + 0.5f);
+  s = x * (V_ (v_div) (xc * p, q) + 0.5f);
   return V_ (v_select) (x < lo, x * 0.0f, s);
 }
 
 /* hardsigmoid (x) = clamp (alpha x + beta, 0, 1); hardswish is x times
  * that (ONNX's HardSwish has alpha 1/6, beta 1/2). The NaN-propagating
  * selects keep ONNX's semantics where fminf / fmaxf would not vectorize. */
-static inline __attribute__((always_inline)) VF
+static inline __attribute__((always_inline)) LANES_ATTR VF
 V_ (v_hardsigmoid) (VF x, float alpha, float beta)
 {
   VF t = x * alpha + beta;
@@ -129,14 +148,14 @@ V_ (v_hardsigmoid) (VF x, float alpha, float beta)
   return V_ (v_select) (t > 1.0f, (VF) SPLAT (1.0f), t);
 }
 
-static inline __attribute__((always_inline)) VF
+static inline __attribute__((always_inline)) LANES_ATTR VF
 V_ (v_hardswish) (VF x, float alpha, float beta)
 {
   return x * V_ (v_hardsigmoid) (x, alpha, beta);
 }
 
 /* clamp (x, lo, hi); relu is clamp (x, 0, inf). */
-static inline __attribute__((always_inline)) VF
+static inline __attribute__((always_inline)) LANES_ATTR VF
 V_ (v_clamp) (VF x, float lo, float hi)
 {
   x = V_ (v_select) (x < lo, lo + (VF) SPLAT (0.0f), x);
@@ -144,7 +163,7 @@ V_ (v_clamp) (VF x, float lo, float hi)
 }
 
 /* leaky relu (x) = x < 0 ? alpha x : x; NaN stays NaN */
-static inline __attribute__((always_inline)) VF
+static inline __attribute__((always_inline)) LANES_ATTR VF
 V_ (v_leakyrelu) (VF x, float alpha)
 {
   return V_ (v_select) (x < 0.0f, x * alpha, x);
@@ -154,7 +173,7 @@ V_ (v_leakyrelu) (VF x, float alpha)
  * the vector v and the parameters a and b; whole vectors first, then a
  * zero-padded copy of the tail. */
 #define DEFINE_LANES_ARRAY_FN(name, EXPR)                                   \
-  static inline __attribute__((always_inline)) void                         \
+  static inline __attribute__((always_inline)) LANES_ATTR void              \
   V_ (name##_body) (const float *x, float *y, int64_t n, float a, float b)  \
   {                                                                         \
     int64_t i = 0;                                                          \

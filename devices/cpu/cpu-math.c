@@ -19,6 +19,10 @@
  * they are all always_inline, so no such call is ever made. */
 #pragma GCC diagnostic ignored "-Wpsabi"
 
+#if OVI_MATH_X86
+#include <immintrin.h>
+#endif
+
 /* The bodies at eight lanes (SSE pairs in the baseline build, one AVX
  * register in the AVX2 one) and at sixteen (one AVX-512 register). */
 typedef float VF8 __attribute__((vector_size (32)));
@@ -27,11 +31,13 @@ typedef gint32 VI8 __attribute__((vector_size (32)));
 #define VI VI8
 #define VL 8
 #define V_(name) name##_8
+#define LANES_ATTR
 #include "cpu-math-lanes.h"
 #undef VF
 #undef VI
 #undef VL
 #undef V_
+#undef LANES_ATTR
 
 #if OVI_MATH_X86
 typedef float VF16 __attribute__((vector_size (64)));
@@ -40,11 +46,17 @@ typedef gint32 VI16 __attribute__((vector_size (64)));
 #define VI VI16
 #define VL 16
 #define V_(name) name##_16
+#define LANES_ATTR \
+  __attribute__((target ("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
+#define LANES_RCP(d) \
+  ((VF16) _mm512_maskz_rcp14_ps ((__mmask16) 0xffff, (__m512) (d)))
 #include "cpu-math-lanes.h"
 #undef VF
 #undef VI
 #undef VL
 #undef V_
+#undef LANES_ATTR
+#undef LANES_RCP
 #endif
 
 /* name_run (x, y, n, a, b): the body for the widest vectors this CPU
