@@ -1,12 +1,14 @@
 /* The channel-blocked convolution kernels alone (devices/cpu/conv-blocked.h)
- * on MobileNetV2's shapes, in cache: best of 300 runs, split between the
+ * on MobileNetV2's shapes (with `resnet`, ResNet-50's 1x1s), in cache
+ * where they fit: best of 300 runs, split between the
  * OpenMP threads as the CPU device splits them (rows for depthwise and the
  * stem, panels or positions for 1x1), with ReLU6 as the post-op. For the
  * per-node comparison with ONNX Runtime's profile in docs/performance.md.
  *
- *   OMP_NUM_THREADS=2 build/tools/ovi-blocked-kernels-bench */
+ *   OMP_NUM_THREADS=2 build/tools/ovi-blocked-kernels-bench [resnet] */
 #include <omp.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <glib.h>
 
@@ -95,16 +97,20 @@ pointwise (int64_t ic, int64_t oc, int64_t h)
 #pragma omp parallel
     {
       int nt = omp_get_num_threads (), id = omp_get_thread_num ();
-      int64_t sixes = (hw + 5) / 6;
-      /* as op-conv-blocked.c: panels when each thread gets two, else
-       * positions in sixes */
+      int64_t rows = ovi_blocked_pointwise_rows ();
+      int64_t group = ovi_blocked_pointwise_group ();
+      int64_t blocks = (hw + rows - 1) / rows;
+      int64_t groups = (panels + group - 1) / group;
+      /* as op-conv-blocked.c: panels (in the kernel's groups) when each
+       * thread gets two, else positions in the kernel's blocks */
       if (panels >= 2 * nt)
         ovi_blocked_pointwise_range (ic, oc, hw, x, packed, &relu6, NULL, y,
-            panels * id / nt, panels * (id + 1) / nt, 0, hw);
+            groups * id / nt * group,
+            MIN (panels, groups * (id + 1) / nt * group), 0, hw);
       else
         ovi_blocked_pointwise_range (ic, oc, hw, x, packed, &relu6, NULL, y,
-            0, panels, sixes * id / nt * 6,
-            MIN (hw, sixes * (id + 1) / nt * 6));
+            0, panels, blocks * id / nt * rows,
+            MIN (hw, blocks * (id + 1) / nt * rows));
     }
     best = MIN (best, (g_get_monotonic_time () - t0) / 1e6);
   }
@@ -150,9 +156,16 @@ stem (int64_t c, int64_t m, int64_t h)
 }
 
 int
-main (void)
+main (int argc, char **argv)
 {
   printf ("%d threads\n", omp_get_max_threads ());
+  if (argc > 1 && strcmp (argv[1], "resnet") == 0) {
+    for (int64_t c = 64, h = 56; c <= 512; c *= 2, h /= 2) {
+      pointwise (4 * c, c, h);
+      pointwise (c, 4 * c, h);
+    }
+    return 0;
+  }
   depthwise (32, 112, 3, 1);
   depthwise (96, 112, 3, 2);
   depthwise (144, 56, 3, 1);
