@@ -263,6 +263,88 @@ sg_kernel_avx2_t (int64_t kc, const float *a, const float *b, float *c,
   sg_kernel_avx2 (kc, a, b, acc, SG_NR, 1.0f, 0.0f, SG_MR, SG_NR);
   sg_store_tile_t (acc, c, ldc, alpha, beta, mr, nr);
 }
+/* AVX-512: a B panel's 16 columns are one register, so a call covers
+ * up to SG_ZN columns, four consecutive panels, by the A panel's six
+ * rows: 24 accumulators, and per k four loads and six broadcasts for 24
+ * FMAs. NPN (1 to 4) panels, a constant where instantiated; tc stores C
+ * transposed. */
+#define SG_ZN (4 * SG_NR)
+
+typedef float V16f __attribute__((vector_size (64)));
+
+static inline __attribute__((always_inline)) void
+sg_z_body (int64_t kc, const float *a, const float *b, float *c,
+    int64_t ldc, float alpha, float beta, int mr, int nr, int NPN,
+    gboolean tc)
+{
+  V16f acc[SG_MR][4];
+  for (int i = 0; i < SG_MR; i++)
+    for (int p = 0; p < NPN; p++)
+      acc[i][p] = (V16f) { 0 };
+  for (int64_t k = 0; k < kc; k++) {
+    V16f bv[4];
+    for (int p = 0; p < NPN; p++)
+      memcpy (&bv[p], b + p * SG_NR * kc + k * SG_NR, sizeof (V16f));
+    for (int i = 0; i < SG_MR; i++) {
+      float av = a[k * SG_MR + i];
+      for (int p = 0; p < NPN; p++)
+        acc[i][p] += av * bv[p];
+    }
+  }
+  if (!tc && mr == SG_MR && nr == NPN * SG_NR) {
+    for (int i = 0; i < SG_MR; i++)
+      for (int p = 0; p < NPN; p++) {
+        float *dst = c + i * ldc + p * SG_NR;
+        V16f v = alpha * acc[i][p];
+        if (beta != 0.0f) {
+          V16f old;
+          memcpy (&old, dst, sizeof (old));
+          v += beta * old;
+        }
+        memcpy (dst, &v, sizeof (v));
+      }
+  } else {
+    float tile[SG_MR][SG_ZN];
+    for (int i = 0; i < SG_MR; i++)
+      for (int p = 0; p < NPN; p++)
+        memcpy (&tile[i][p * SG_NR], &acc[i][p], sizeof (V16f));
+    for (int i = 0; i < mr; i++)
+      for (int j = 0; j < nr; j++) {
+        float *dst = tc ? c + j * ldc + i : c + i * ldc + j;
+        *dst = beta == 0.0f ? alpha * tile[i][j]
+            : alpha * tile[i][j] + beta * *dst;
+      }
+  }
+}
+
+#define SG_Z_DISPATCH(TC) G_STMT_START {                                     \
+    switch ((nr + SG_NR - 1) / SG_NR) {                                     \
+      case 4: sg_z_body (kc, a, b, c, ldc, alpha, beta, mr, nr, 4, TC);     \
+        break;                                                              \
+      case 3: sg_z_body (kc, a, b, c, ldc, alpha, beta, mr, nr, 3, TC);     \
+        break;                                                              \
+      case 2: sg_z_body (kc, a, b, c, ldc, alpha, beta, mr, nr, 2, TC);     \
+        break;                                                              \
+      default: sg_z_body (kc, a, b, c, ldc, alpha, beta, mr, nr, 1, TC);    \
+        break;                                                              \
+    }                                                                       \
+  } G_STMT_END
+
+__attribute__((target ("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
+static void
+sg_kernel_avx512 (int64_t kc, const float *a, const float *b, float *c,
+    int64_t ldc, float alpha, float beta, int mr, int nr)
+{
+  SG_Z_DISPATCH (FALSE);
+}
+
+__attribute__((target ("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
+static void
+sg_kernel_avx512_t (int64_t kc, const float *a, const float *b, float *c,
+    int64_t ldc, float alpha, float beta, int mr, int nr)
+{
+  SG_Z_DISPATCH (TRUE);
+}
 #endif
 
 /* Packs rows [i0, i0+mc) x depth [k0, k0+kc) of op(A) into MR-row
@@ -333,7 +415,8 @@ sg_pack_b (const SgArgs *g, int64_t k0, int64_t kc, int64_t j0, int64_t nc,
  * operand that comes pre-packed. */
 static void
 sg_block (const OviSgemm *g, const SgArgs *args, int64_t m0, int64_t m1,
-    int64_t n0, int64_t n1, float *ap, float *bp, SgKernel kernel)
+    int64_t n0, int64_t n1, float *ap, float *bp, SgKernel kernel,
+    int64_t kernel_nr)
 {
   int64_t m_pad = (g->m + SG_MR - 1) / SG_MR * SG_MR;
   int64_t n_pad = (g->n + SG_NR - 1) / SG_NR * SG_NR;
@@ -364,8 +447,8 @@ sg_block (const OviSgemm *g, const SgArgs *args, int64_t m0, int64_t m1,
         }
         for (int64_t je = 0; je < nc; je += SG_EPI_NC) {
           int64_t ne = MIN (SG_EPI_NC, nc - je);
-          for (int64_t jr = je; jr < je + ne; jr += SG_NR) {
-            int nr = (int) MIN (SG_NR, nc - jr);
+          for (int64_t jr = je; jr < je + ne; jr += kernel_nr) {
+            int nr = (int) MIN (kernel_nr, je + ne - jr);
             for (int64_t ir = 0; ir < mc; ir += SG_MR) {
               int mr = (int) MIN (SG_MR, mc - ir);
               kernel (kc, aq + ir * kc, bq + jr * kc, g->tc
@@ -820,6 +903,7 @@ ovi_sgemm_run (const OviSgemm *g, void *scratch, int threads)
   int64_t m = g->m, n = g->n, k = g->k;
   SgArgs args = { g->ta, g->tb, g->a, g->b, g->lda, g->ldb };
   SgKernel kernel = sg_kernel_generic;
+  int64_t kernel_nr = SG_NR;   /* columns a kernel call covers */
   float *buf = scratch;
   guint flags = (g->packed_a ? OVI_SGEMM_PACKED_A : 0)
       | (g->packed_b ? OVI_SGEMM_PACKED_B : 0);
@@ -869,8 +953,12 @@ ovi_sgemm_run (const OviSgemm *g, void *scratch, int threads)
   if (g->tc)
     kernel = sg_kernel_generic_t;
 #if OVI_SGEMM_X86
-  if (ovi_sgemm_have_avx2 ())
+  if (ovi_cpu_have_avx512 ()) {
+    kernel = g->tc ? sg_kernel_avx512_t : sg_kernel_avx512;
+    kernel_nr = SG_ZN;
+  } else if (ovi_sgemm_have_avx2 ()) {
     kernel = g->tc ? sg_kernel_avx2_t : sg_kernel_avx2;
+  }
 #endif
 
   sg_schedule (m, n, ovi_sgemm_threads (work, threads), &s);
@@ -884,11 +972,13 @@ ovi_sgemm_run (const OviSgemm *g, void *scratch, int threads)
       if (s.split_n) {
         int64_t n0 = t * s.per, n1 = MIN (n, n0 + s.per);
         if (n0 < n1)
-          sg_block (g, &args, 0, m, n0, n1, ap, bp, kernel);
+          sg_block (g, &args, 0, m, n0, n1, ap, bp, kernel,
+              kernel_nr);
       } else {
         int64_t m0 = t * s.per, m1 = MIN (m, m0 + s.per);
         if (m0 < m1)
-          sg_block (g, &args, m0, m1, 0, n, ap, bp, kernel);
+          sg_block (g, &args, m0, m1, 0, n, ap, bp, kernel,
+              kernel_nr);
       }
     }
   });

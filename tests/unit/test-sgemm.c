@@ -115,6 +115,17 @@ test_plain (void)
      * packing buffers must still start on a 64-byte line. */
     check (3000, 33, 70, FALSE, FALSE, FALSE, PLAIN, 0, threads);
   }
+  /* every width the AVX-512 kernel covers in one call (up to four
+   * panels, the last partial), plain and transposed C; depth past a
+   * block of 256 (later blocks add to C) and columns past an epilogue's
+   * 256 */
+  for (int64_t n = 1; n <= 70; n += 3) {
+    check (13, n, 9, FALSE, FALSE, FALSE, PLAIN, n % 2 ? 0.5f : 0, 1);
+    if (n > 1)   /* transposed C is for products of panels only */
+      check (8, n, 5, TRUE, FALSE, TRUE, PLAIN, n % 2 ? 0 : 1.0f, 1);
+  }
+  check (20, 300, 300, FALSE, TRUE, FALSE, PANELS, 0.5f, 2);
+  check (20, 300, 300, FALSE, TRUE, TRUE, PLAIN, 0, 2);
 }
 
 /* Single-row products against the row-vector panels: n around and past
