@@ -159,7 +159,7 @@ pointwise_share (const OviConvBlocked *cb, int64_t hw, const float *x,
   int64_t panels = ovi_blocked_pointwise_panels (cb->m), a, b;
   const OviPostOps *ops = ovi_postops_any (&cb->ops) ? &cb->ops : NULL;
 
-  if (panels >= 2 * threads) {
+  if (panels >= 2 * threads && cb->m >= hw) {
     int64_t group = ovi_blocked_pointwise_group ();
     ovi_parallel_slice ((panels + group - 1) / group, t, threads, &a, &b);
     ovi_blocked_pointwise_range (cb->c, cb->m, hw, x, cb->packed, ops, res,
