@@ -325,6 +325,41 @@ dir_avx512 (const OviDepthwise *d, int64_t c, int64_t m, const float *x,
 #endif
 
 void
+ovi_blocked_direct_padded (const OviDepthwise *d, OviDepthwise *pad)
+{
+  *pad = *d;
+  pad->h = d->oh > 0 ? (d->oh - 1) * d->sh + (d->kh - 1) * d->dh + 1 : 0;
+  pad->w = d->ow > 0 ? (d->ow - 1) * d->sw + (d->kw - 1) * d->dw + 1 : 0;
+  pad->ph = 0;
+  pad->pw = 0;
+}
+
+void
+ovi_blocked_direct_pad (const OviDepthwise *d, const float *x, float *xp,
+    int64_t c0, int64_t c1)
+{
+  OviDepthwise p;
+  /* columns [lo, hi) of a padded row come from the image */
+  int64_t lo, hi;
+  ovi_blocked_direct_padded (d, &p);
+  lo = MIN (d->pw, p.w);
+  hi = MAX (lo, MIN (p.w, d->pw + d->w));
+  for (int64_t ci = c0; ci < c1; ci++)
+    for (int64_t iy = 0; iy < p.h; iy++) {
+      float *row = xp + (ci * p.h + iy) * p.w;
+      int64_t sy = iy - d->ph;
+      if (sy < 0 || sy >= d->h || hi == lo) {
+        memset (row, 0, sizeof (float) * p.w);
+        continue;
+      }
+      memset (row, 0, sizeof (float) * lo);
+      memcpy (row + lo, x + (ci * d->h + sy) * d->w + lo - d->pw,
+          sizeof (float) * (hi - lo));
+      memset (row + hi, 0, sizeof (float) * (p.w - hi));
+    }
+}
+
+void
 ovi_blocked_direct_rows (const OviDepthwise *d, int64_t c, int64_t m,
     const float *x, const float *packed, const OviPostOps *ops,
     const float *res, float *y, int64_t oh0, int64_t oh1)

@@ -94,6 +94,15 @@ void ovi_blocked_pointwise_window (int64_t ic, int64_t oc, int64_t hw,
 void ovi_blocked_direct_rows (const OviDepthwise *d, int64_t c, int64_t m,
     const float *x, const float *packed, const OviPostOps *ops,
     const float *res, float *y, int64_t oh0, int64_t oh1);
+/* The direct convolution on a copy of its input with the padding as a
+ * zero border (ovi_blocked_dense_needs_padding tells when it pads): pad
+ * is d's geometry on the copy (no padding), ovi_blocked_direct_pad makes
+ * channels [c0, c1) of it from x, of one image. Every pixel then runs
+ * the kernel's blocks, where edge pixels (a stem's first and last rows
+ * and columns) took a loop of scalar taps. */
+void ovi_blocked_direct_padded (const OviDepthwise *d, OviDepthwise *pad);
+void ovi_blocked_direct_pad (const OviDepthwise *d, const float *x,
+    float *xp, int64_t c0, int64_t c1);
 
 /* Dense convolution (one group) from a blocked input of c channels into
  * m blocked outputs, any kernel, stride, dilation and padding; d its

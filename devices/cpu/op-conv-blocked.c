@@ -113,39 +113,58 @@ ovi_conv_blocked_free (OviConvBlocked *cb)
 
 /* Depthwise and direct: output rows split between threads, row r of
  * image r / (planes x oh), then of channel block (depthwise; a direct
- * convolution's row covers every block) and row within it. */
+ * convolution's row covers every block) and row within it. A direct
+ * convolution that pads reads a padded copy of each image in xp, made
+ * first by channels. */
 static void
 run_rows (const OviConvBlocked *cb, const float *x, const float *res,
-    float *y, int threads)
+    float *y, float *xp, int threads)
 {
   const OviDepthwise *d = &cb->d;
   gboolean depthwise = cb->kind == OVI_BLOCKED_CONV_DEPTHWISE;
   int64_t per_image = (depthwise ? cb->m / OVI_BLOCK : 1) * d->oh;
-  int64_t rows = cb->n * per_image;
   int64_t in_image = cb->c * cb->hw, out_image = cb->m * d->oh * d->ow;
   const OviPostOps *ops = ovi_postops_any (&cb->ops) ? &cb->ops : NULL;
+  OviDepthwise pd;
+  /* with a padded copy, one image at a time */
+  int64_t images = xp ? 1 : cb->n, rows = images * per_image;
 
-  OVI_PARALLEL_REGION (threads > 1 ? OVI_PARALLEL_MIN_WORK : 0, tid, nth, {
-    for (int s = tid; s < threads; s += nth) {
-      int64_t r0, r1;
-      ovi_parallel_slice (rows, s, threads, &r0, &r1);
-      while (r0 < r1) {
-        int64_t img = r0 / per_image, rem = r0 % per_image;
-        int64_t blk = rem / d->oh, oh = rem % d->oh;
-        int64_t end = MIN (d->oh, oh + (r1 - r0));
-        const float *xi = x + img * in_image;
-        const float *ri = res ? res + img * out_image : NULL;
-        float *yi = y + img * out_image;
-        if (depthwise)
-          ovi_blocked_depthwise_rows (d, xi, cb->packed, ops, ri, yi, blk,
-              oh, end);
-        else
-          ovi_blocked_direct_rows (d, cb->c, cb->m, xi, cb->packed, ops, ri,
-              yi, oh, end);
-        r0 += end - oh;
-      }
+  if (xp)
+    ovi_blocked_direct_padded (d, &pd);
+  for (int64_t i0 = 0; i0 < cb->n; i0 += images) {
+    if (xp) {
+      OVI_PARALLEL_REGION (threads > 1 ? OVI_PARALLEL_MIN_WORK : 0, tid,
+          nth, {
+        int64_t c0, c1;
+        ovi_parallel_slice (cb->c, tid, nth, &c0, &c1);
+        ovi_blocked_direct_pad (d, x + i0 * in_image, xp, c0, c1);
+      });
     }
-  });
+    OVI_PARALLEL_REGION (threads > 1 ? OVI_PARALLEL_MIN_WORK : 0, tid, nth, {
+      for (int s = tid; s < threads; s += nth) {
+        int64_t r0, r1;
+        ovi_parallel_slice (rows, s, threads, &r0, &r1);
+        while (r0 < r1) {
+          int64_t img = i0 + r0 / per_image, rem = r0 % per_image;
+          int64_t blk = rem / d->oh, oh = rem % d->oh;
+          int64_t end = MIN (d->oh, oh + (r1 - r0));
+          const float *xi = x + img * in_image;
+          const float *ri = res ? res + img * out_image : NULL;
+          float *yi = y + img * out_image;
+          if (depthwise)
+            ovi_blocked_depthwise_rows (d, xi, cb->packed, ops, ri, yi, blk,
+                oh, end);
+          else if (xp)
+            ovi_blocked_direct_rows (&pd, cb->c, cb->m, xp, cb->packed, ops,
+                ri, yi, oh, end);
+          else
+            ovi_blocked_direct_rows (d, cb->c, cb->m, xi, cb->packed, ops,
+                ri, yi, oh, end);
+          r0 += end - oh;
+        }
+      }
+    });
+  }
 }
 
 /* Thread slot t's share (of `threads`) of a 1x1 convolution of one image
@@ -225,13 +244,18 @@ run_vector (const OviConvBlocked *cb, const float *x, const float *res,
 }
 
 /* The scratch of a dense convolution: Winograd's transformed tiles, the
- * subsampled image of a strided 1x1, or the padded image when it pads;
- * NULL when it needs none. */
+ * subsampled image of a strided 1x1, or the padded image when it pads; of
+ * a direct one, the padded image when it pads; NULL when it needs none. */
 static void *
 blocked_scratch_layout (OviScratch *s, int kind, const OviDepthwise *d,
     int64_t c, int64_t m)
 {
   OviWinograd wg;
+  if (kind == OVI_BLOCKED_CONV_DIRECT && ovi_blocked_dense_needs_padding (d)) {
+    OviDepthwise pd;
+    ovi_blocked_direct_padded (d, &pd);
+    return ovi_scratch_take (s, c * pd.h * pd.w, sizeof (float));
+  }
   if (kind != OVI_BLOCKED_CONV_DENSE)
     return NULL;
   if (ovi_blocked_winograd_shape (d, c, m, &wg))
@@ -334,9 +358,18 @@ ovi_conv_blocked_run (const OviConvBlocked *cb, OviOpCtx *ctx,
   if (cb->vector)
     run_vector (cb, ctx->inputs[0]->data, res, ctx->outputs[0]->data,
         threads);
-  else if (cb->kind != OVI_BLOCKED_CONV_POINTWISE)
-    run_rows (cb, ctx->inputs[0]->data, res, ctx->outputs[0]->data, threads);
-  else
+  else if (cb->kind != OVI_BLOCKED_CONV_POINTWISE) {
+    float *xp = NULL;
+    if (cb->kind == OVI_BLOCKED_CONV_DIRECT) {
+      OviScratch s;
+      ovi_scratch_begin (&s, ctx);
+      xp = blocked_scratch_layout (&s, cb->kind, &cb->d, cb->c, cb->m);
+      if (xp && !ovi_scratch_check (ctx, &s, error))
+        return FALSE;
+    }
+    run_rows (cb, ctx->inputs[0]->data, res, ctx->outputs[0]->data, xp,
+        threads);
+  } else
     run_pointwise (cb, ctx->inputs[0]->data, res, ctx->outputs[0]->data,
         threads);
   return TRUE;

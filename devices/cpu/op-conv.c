@@ -793,11 +793,11 @@ conv_scratch (OviOpCtx *ctx)
   conv_geom (ctx, FALSE, &g);
   if (conv_is_blocked (ctx)) {
     OviDepthwise d;
-    if (g.nsp != 2 || g.group != 1 || g.c % 8 != 0)
+    if (g.nsp != 2 || g.group != 1)
       return 0;
     dw_shape (&g, &d);
-    return ovi_conv_blocked_scratch_size (OVI_BLOCKED_CONV_DENSE, &d, g.c,
-        g.m);
+    return ovi_conv_blocked_scratch_size (g.c % 8 == 0
+        ? OVI_BLOCKED_CONV_DENSE : OVI_BLOCKED_CONV_DIRECT, &d, g.c, g.m);
   }
   if (conv_is_empty (&g))
     return 0;

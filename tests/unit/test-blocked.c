@@ -277,37 +277,54 @@ check_direct (int64_t c, int64_t m, int64_t h, int64_t w, int64_t k,
   packed = g_new (float, ovi_blocked_pointwise_packed_floats (taps, m));
   ovi_blocked_from_plain (res, ohw, 0, m / OVI_BLOCK, resb);
   ovi_blocked_pointwise_pack (taps, m, wt, bias, packed);
-  for (int64_t i = 0; i < m * ohw; i++)
-    y[i] = NAN;
-  ovi_blocked_direct_rows (&d, c, m, x, packed, post ? &ops : NULL,
-      ops.sum ? resb : NULL, y, 0, d.oh / 2);
-  ovi_blocked_direct_rows (&d, c, m, x, packed, post ? &ops : NULL,
-      ops.sum ? resb : NULL, y, d.oh / 2, d.oh);
-  for (int64_t o = 0; o < m; o++)
-    for (int64_t oy = 0; oy < d.oh; oy++)
-      for (int64_t ox = 0; ox < d.ow; ox++) {
-        int64_t p = oy * d.ow + ox;
-        double want = bias[o];
-        float got = y[blocked_at (o, p, ohw)];
-        for (int64_t ci = 0; ci < c; ci++)
-          for (int64_t ky = 0; ky < k; ky++)
-            for (int64_t kx = 0; kx < k; kx++) {
-              int64_t iy = oy * s - pad + ky, ix = ox * s - pad + kx;
-              if (iy >= 0 && iy < h && ix >= 0 && ix < w)
-                want += (double) x[(ci * h + iy) * w + ix]
-                    * wt[((o * c + ci) * k + ky) * k + kx];
-            }
-        want = reference_post (post, want, res[o * ohw + p]);
-        if (!(fabs (got - want) <= 1e-4)) {
-          g_test_message ("direct %" G_GINT64_FORMAT " -> %" G_GINT64_FORMAT
-              " %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT " k %" G_GINT64_FORMAT
-              " s %" G_GINT64_FORMAT " post %d: channel %" G_GINT64_FORMAT
-              " at (%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT "): %g, want %g",
-              c, m, h, w, k, s, post, o, oy, ox, got, want);
-          g_test_fail ();
-          goto done;
+  /* on x itself, then (when it pads) on its padded copy, as the CPU
+   * device runs it */
+  for (int padded = 0; padded < 2; padded++) {
+    OviDepthwise pd = d;
+    float *xp = x;
+    if (padded) {
+      if (!ovi_blocked_dense_needs_padding (&d))
+        break;
+      ovi_blocked_direct_padded (&d, &pd);
+      xp = g_new (float, c * pd.h * pd.w);
+      ovi_blocked_direct_pad (&d, x, xp, 0, c / 2);
+      ovi_blocked_direct_pad (&d, x, xp, c / 2, c);
+    }
+    for (int64_t i = 0; i < m * ohw; i++)
+      y[i] = NAN;
+    ovi_blocked_direct_rows (&pd, c, m, xp, packed, post ? &ops : NULL,
+        ops.sum ? resb : NULL, y, 0, d.oh / 2);
+    ovi_blocked_direct_rows (&pd, c, m, xp, packed, post ? &ops : NULL,
+        ops.sum ? resb : NULL, y, d.oh / 2, d.oh);
+    if (padded)
+      g_free (xp);
+    for (int64_t o = 0; o < m; o++)
+      for (int64_t oy = 0; oy < d.oh; oy++)
+        for (int64_t ox = 0; ox < d.ow; ox++) {
+          int64_t p = oy * d.ow + ox;
+          double want = bias[o];
+          float got = y[blocked_at (o, p, ohw)];
+          for (int64_t ci = 0; ci < c; ci++)
+            for (int64_t ky = 0; ky < k; ky++)
+              for (int64_t kx = 0; kx < k; kx++) {
+                int64_t iy = oy * s - pad + ky, ix = ox * s - pad + kx;
+                if (iy >= 0 && iy < h && ix >= 0 && ix < w)
+                  want += (double) x[(ci * h + iy) * w + ix]
+                      * wt[((o * c + ci) * k + ky) * k + kx];
+              }
+          want = reference_post (post, want, res[o * ohw + p]);
+          if (!(fabs (got - want) <= 1e-4)) {
+            g_test_message ("direct %" G_GINT64_FORMAT " -> %"
+                G_GINT64_FORMAT " %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT
+                " k %" G_GINT64_FORMAT " s %" G_GINT64_FORMAT " post %d"
+                " padded %d: channel %" G_GINT64_FORMAT " at (%"
+                G_GINT64_FORMAT ", %" G_GINT64_FORMAT "): %g, want %g", c, m,
+                h, w, k, s, post, padded, o, oy, ox, got, want);
+            g_test_fail ();
+            goto done;
+          }
         }
-      }
+  }
 done:
   g_free (x);
   g_free (wt);
