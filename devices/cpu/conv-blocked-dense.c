@@ -410,6 +410,15 @@ dns_items_shape (const OviDepthwise *d, int64_t m, int *group,
 }
 
 int64_t
+ovi_blocked_dense_blocks (const OviDepthwise *d, int64_t m)
+{
+  int group;
+  int64_t pixels;
+  dns_items_shape (d, m, &group, &pixels);
+  return (d->oh * d->ow + pixels - 1) / pixels;
+}
+
+int64_t
 ovi_blocked_dense_items (const OviDepthwise *d, int64_t m)
 {
   int group;

@@ -110,9 +110,10 @@ void ovi_blocked_direct_pad (const OviDepthwise *d, const float *x,
  * c x kh x kw inputs, in the order the kernel reads them). Padding needs
  * a zero-bordered copy of each image (ovi_blocked_dense_pad, channel
  * blocks [cb0, cb1) of it, into ovi_blocked_dense_padded_floats floats),
- * which the kernel then reads as x. Work comes in items, runs of six
- * output pixels of one panel of output channels: [item0, item1) of the
- * ovi_blocked_dense_items of one image. */
+ * which the kernel then reads as x. Work comes in items, runs of output
+ * pixels (the kernel's block) of a group of panels (the kernel's), group
+ * by group: [item0, item1) of the ovi_blocked_dense_items of one image,
+ * ovi_blocked_dense_blocks of them per group. */
 int64_t ovi_blocked_dense_packed_floats (const OviDepthwise *d, int64_t c,
     int64_t m);
 void ovi_blocked_dense_pack (const OviDepthwise *d, int64_t c, int64_t m,
@@ -129,6 +130,7 @@ int64_t ovi_blocked_dense_padded_floats (const OviDepthwise *d, int64_t c);
 void ovi_blocked_dense_pad (const OviDepthwise *d, const float *x,
     float *xp, int64_t cb0, int64_t cb1);
 int64_t ovi_blocked_dense_items (const OviDepthwise *d, int64_t m);
+int64_t ovi_blocked_dense_blocks (const OviDepthwise *d, int64_t m);
 void ovi_blocked_dense_range (const OviDepthwise *d, int64_t c, int64_t m,
     const float *x, const float *packed, const OviPostOps *ops,
     const float *res, float *y, int64_t item0, int64_t item1);

@@ -290,6 +290,11 @@ run_dense (const OviConvBlocked *cb, OviOpCtx *ctx, const float *x,
   const OviDepthwise *d = &cb->d;
   int64_t in_image = cb->c * cb->hw, out_image = cb->m * d->oh * d->ow;
   int64_t items = ovi_blocked_dense_items (d, cb->m);
+  int64_t blocks = ovi_blocked_dense_blocks (d, cb->m);
+  /* As for 1x1s (pointwise_share): split the pixels when the input is
+   * larger than the weights, which every slot then reads whole; else the
+   * groups of panels, and each slot reads the whole input. */
+  gboolean by_pixels = cb->c * cb->hw > cb->k * cb->m;
   const OviPostOps *ops = ovi_postops_any (&cb->ops) ? &cb->ops : NULL;
   gboolean pad = !cb->winograd && ovi_blocked_dense_needs_padding (d);
   gboolean subsample = ovi_blocked_dense_subsamples (d);
@@ -329,6 +334,14 @@ run_dense (const OviConvBlocked *cb, OviOpCtx *ctx, const float *x,
         int64_t i0, i1;
         if (subsample) {
           pointwise_share (cb, d->oh * d->ow, xi, ri, yi, t, threads);
+          continue;
+        }
+        if (by_pixels) {
+          /* every group over the slot's share of the pixel blocks */
+          ovi_parallel_slice (blocks, t, threads, &i0, &i1);
+          for (int64_t g0 = 0; g0 < items && i0 < i1; g0 += blocks)
+            ovi_blocked_dense_range (d, cb->c, cb->m, xi, cb->packed, ops,
+                ri, yi, g0 + i0, g0 + i1);
           continue;
         }
         ovi_parallel_slice (items, t, threads, &i0, &i1);
