@@ -132,10 +132,13 @@ pwb_prefetch_share (const char *next, int64_t lines, int64_t t,
 
 static inline __attribute__((always_inline)) void
 pwb_panel (int64_t ic, int64_t hw, const float *x, const float *wp,
-    int64_t cb0, int NB, OviActivation act, gboolean sum, V8f a, V8f b,
-    const float *res, float *y, int64_t yplane, int64_t ycb0, int64_t yp0,
-    int64_t p0, int64_t p1, const char *next, int64_t next_lines)
+    int64_t cb0, int NB, OviActivation act, gboolean sum,
+    const OviV8Store *st, const float *res, float *y, int64_t yplane,
+    int64_t ycb0, int64_t yp0, int64_t p0, int64_t p1, const char *next,
+    int64_t next_lines)
 {
+  /* the bounds as locals, held in registers through the loops */
+  V8f a = st->a, b = st->b;
   int64_t p = p0, t = 0;
   int64_t tiles = (p1 - p0 + PWB_ROWS - 1) / PWB_ROWS;
   for (; p + PWB_ROWS <= p1; p += PWB_ROWS, t++) {
@@ -160,7 +163,6 @@ pwb_body (int64_t ic, int64_t oc, int64_t hw, const float *x,
     int64_t yplane, int64_t ycb0, int64_t yp0, int64_t q0, int64_t q1,
     int64_t p0, int64_t p1)
 {
-  V8f a = st->a, b = st->b;
   for (int64_t q = q0; q < q1; q++) {
     const float *wp = packed + pwb_panel_offset (ic, q);
     const char *next = NULL;
@@ -172,10 +174,10 @@ pwb_body (int64_t ic, int64_t oc, int64_t hw, const float *x,
     }
 #define PWB_RUN(ACT, SUM) G_STMT_START {                                    \
       if (pwb_panel_width (oc, q) == PWB_PANEL)                             \
-        pwb_panel (ic, hw, x, wp, cb0, 2, ACT, SUM, a, b, res, y, yplane,   \
+        pwb_panel (ic, hw, x, wp, cb0, 2, ACT, SUM, st, res, y, yplane,     \
             ycb0, yp0, p0, p1, next, next_lines);                           \
       else                                                                  \
-        pwb_panel (ic, hw, x, wp, cb0, 1, ACT, SUM, a, b, res, y, yplane,   \
+        pwb_panel (ic, hw, x, wp, cb0, 1, ACT, SUM, st, res, y, yplane,     \
             ycb0, yp0, p0, p1, next, next_lines);                           \
     } G_STMT_END
     OVI_V8_STORE_CASES (st, PWB_RUN);
@@ -263,10 +265,12 @@ pwz_load (const float *p)
 
 static inline __attribute__((always_inline)) void
 pwz_panels (int64_t ic, int64_t hw, const float *x, const float *wq[2],
-    int64_t cb0, int NQ, OviActivation act, gboolean sum, V8f a, V8f b,
-    const float *res, float *y, int64_t yplane, int64_t ycb0, int64_t yp0,
-    int64_t p0, int64_t p1, const char *next, int64_t next_lines)
+    int64_t cb0, int NQ, OviActivation act, gboolean sum,
+    const OviV8Store *st, const float *res, float *y, int64_t yplane,
+    int64_t ycb0, int64_t yp0, int64_t p0, int64_t p1, const char *next,
+    int64_t next_lines)
 {
+  V8f a = st->a, b = st->b;
   int64_t p = p0, t = 0;
   int64_t tiles = (p1 - p0 + PWZ_ROWS - 1) / PWZ_ROWS;
   for (; p + PWZ_ROWS <= p1; p += PWZ_ROWS, t++) {
@@ -300,7 +304,6 @@ pwb_avx512 (int64_t ic, int64_t oc, int64_t hw, const float *x,
     int64_t yplane, int64_t ycb0, int64_t yp0, int64_t q0, int64_t q1,
     int64_t p0, int64_t p1)
 {
-  V8f a = st->a, b = st->b;
   for (int64_t q = q0; q < q1;) {
     const float *wq[2] = { packed + pwb_panel_offset (ic, q), NULL };
     int nq = 1, whole = pwb_panel_width (oc, q) == PWB_PANEL;
@@ -320,13 +323,13 @@ pwb_avx512 (int64_t ic, int64_t oc, int64_t hw, const float *x,
     }
 #define PWZ_RUN(ACT, SUM) G_STMT_START {                                    \
       if (nq == 2)                                                          \
-        pwz_panels (ic, hw, x, wq, cb0, 2, ACT, SUM, a, b, res, y, yplane,  \
+        pwz_panels (ic, hw, x, wq, cb0, 2, ACT, SUM, st, res, y, yplane,    \
             ycb0, yp0, p0, p1, next, next_lines);                           \
       else if (whole)                                                       \
-        pwz_panels (ic, hw, x, wq, cb0, 1, ACT, SUM, a, b, res, y, yplane,  \
+        pwz_panels (ic, hw, x, wq, cb0, 1, ACT, SUM, st, res, y, yplane,    \
             ycb0, yp0, p0, p1, next, next_lines);                           \
       else                                                                  \
-        pwb_panel (ic, hw, x, wq[0], cb0, 1, ACT, SUM, a, b, res, y,        \
+        pwb_panel (ic, hw, x, wq[0], cb0, 1, ACT, SUM, st, res, y,          \
             yplane, ycb0, yp0, p0, p1, next, next_lines);                   \
     } G_STMT_END
     OVI_V8_STORE_CASES (st, PWZ_RUN);

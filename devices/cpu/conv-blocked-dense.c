@@ -313,9 +313,10 @@ dnz_load (const float *p)
 static inline __attribute__((always_inline)) void
 dnz_panels (const OviDepthwise *d, int64_t c, int64_t hx, int64_t wx,
     const float *x, const float *wq[2], int NQ, int64_t cb0, int64_t KH,
-    int64_t KW, int64_t DW, OviActivation act, gboolean sum, V8f a, V8f b,
-    const float *res, float *y, int64_t p0, int64_t p1)
+    int64_t KW, int64_t DW, OviActivation act, gboolean sum,
+    const OviV8Store *st, const float *res, float *y, int64_t p0, int64_t p1)
 {
+  V8f a = st->a, b = st->b;
   int64_t plane = d->oh * d->ow, in_plane = hx * wx * OVI_BLOCK;
   int64_t cblocks = c / OVI_BLOCK, k = c * KH * KW;
   int64_t row_step = d->dh * wx;
@@ -357,7 +358,6 @@ dns_avx512 (const OviDepthwise *d, int64_t c, int64_t m, int64_t hx,
     int64_t wx, const float *x, const float *packed, const OviV8Store *st,
     const float *res, float *y, int64_t q, int64_t p0, int64_t p1)
 {
-  V8f a = st->a, b = st->b;
   int64_t k = c * d->kh * d->kw, cb0 = q * DNS_PANEL / OVI_BLOCK;
   const float *wq[2] = { packed + q * (k + 1) * DNS_PANEL,
     packed + (q + 1) * (k + 1) * DNS_PANEL };
@@ -370,17 +370,17 @@ dns_avx512 (const OviDepthwise *d, int64_t c, int64_t m, int64_t hx,
   }
 #define DNZ_RUN(ACT, SUM) G_STMT_START {                                    \
     if (OVI_SPECIALIZE (d->kh == 3 && d->kw == 3 && undilated && nq == 2))  \
-      dnz_panels (d, c, hx, wx, x, wq, 2, cb0, 3, 3, 1, ACT, SUM, a, b,     \
-          res, y, p0, p1);                                                  \
+      dnz_panels (d, c, hx, wx, x, wq, 2, cb0, 3, 3, 1, ACT, SUM, st, res,  \
+          y, p0, p1);                                                       \
     else if (OVI_SPECIALIZE (d->kh == 1 && d->kw == 1 && nq == 2))          \
-      dnz_panels (d, c, hx, wx, x, wq, 2, cb0, 1, 1, 1, ACT, SUM, a, b,     \
-          res, y, p0, p1);                                                  \
+      dnz_panels (d, c, hx, wx, x, wq, 2, cb0, 1, 1, 1, ACT, SUM, st, res,  \
+          y, p0, p1);                                                       \
     else if (nq == 2)                                                       \
       dnz_panels (d, c, hx, wx, x, wq, 2, cb0, d->kh, d->kw, d->dw, ACT,    \
-          SUM, a, b, res, y, p0, p1);                                       \
+          SUM, st, res, y, p0, p1);                                         \
     else                                                                    \
       dnz_panels (d, c, hx, wx, x, wq, 1, cb0, d->kh, d->kw, d->dw, ACT,    \
-          SUM, a, b, res, y, p0, p1);                                       \
+          SUM, st, res, y, p0, p1);                                         \
   } G_STMT_END
   OVI_V8_STORE_CASES (st, DNZ_RUN);
 #undef DNZ_RUN

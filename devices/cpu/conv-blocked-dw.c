@@ -203,7 +203,7 @@ dwb_body (const OviDepthwise *d, const float *xc, int64_t row0,
     float *yc, int64_t oh0, int64_t oh1)
 {
   V8f a = st->a, b = st->b;
-#define DWB_SHAPES(ACT, SUM) G_STMT_START {                                  \
+#define DWB_SHAPES(ACT, SUM) G_STMT_START {                                 \
     gboolean k3 = d->kh == 3 && d->kw == 3 && d->dw == 1;                   \
     gboolean k5 = d->kh == 5 && d->kw == 5 && d->dw == 1;                   \
     if (OVI_SPECIALIZE (k3 && d->sw == 1))                                  \
@@ -227,8 +227,8 @@ dwb_body (const OviDepthwise *d, const float *xc, int64_t row0,
       dwb_rows (d, xc, row0, ring, wb, oh0, oh1, 3, 3, 1, 2,                \
           ACT, SUM, a, b, resc, yc);                                        \
     else if (d->kh <= DWB_MAX_KH && d->kw <= DWB_MAX_KW)                    \
-      dwb_rows (d, xc, row0, ring, wb, oh0, oh1, d->kh, d->kw, d->sw,      \
-          d->dw, ACT, SUM, a, b, resc, yc);                                  \
+      dwb_rows (d, xc, row0, ring, wb, oh0, oh1, d->kh, d->kw, d->sw,       \
+          d->dw, ACT, SUM, a, b, resc, yc);                                 \
     else                                                                    \
       for (int64_t oh = oh0; oh < oh1; oh++)                                \
         dwb_edge_pixels (d, xc, row0, ring, wb, oh, 0, d->ow, ACT, SUM, a,  \
@@ -322,10 +322,11 @@ dwz_twice (V8f v)
 static inline __attribute__((always_inline)) void
 dwz_rows (const OviDepthwise *d, const float *xc, int64_t row0,
     int64_t ring, const float *wb, int64_t oh0, int64_t oh1, int64_t KH,
-    int64_t KW, int64_t DIL, OviActivation act, gboolean sum, V8f a, V8f b,
-    const float *resc, float *yc)
+    int64_t KW, int64_t DIL, OviActivation act, gboolean sum,
+    const OviV8Store *st, const float *resc, float *yc)
 {
   const int64_t SW = 1;
+  V8f a = st->a, b = st->b;
   int64_t taps = KH * KW, lo, hi, last_lo, last_hi;
   V8f w[DWB_MAX_TAPS], bias = ovi_v8_load (wb + taps * OVI_BLOCK);
   V16f w2[DWB_MAX_TAPS], bias2 = dwz_twice (bias);
@@ -385,26 +386,25 @@ dwb_avx512 (const OviDepthwise *d, const float *xc, int64_t row0,
     int64_t ring, const float *wb, const OviV8Store *st, const float *resc,
     float *yc, int64_t oh0, int64_t oh1)
 {
-  V8f a = st->a, b = st->b;
   gboolean k3 = d->kh == 3 && d->kw == 3, k5 = d->kh == 5 && d->kw == 5;
 
   if (d->sw != 1 || (!k3 && !k5) || (d->dw != 1 && d->dw != 2)) {
     dwb_body (d, xc, row0, ring, wb, st, resc, yc, oh0, oh1);
     return;
   }
-#define DWZ_SHAPES(ACT, SUM) G_STMT_START {                                  \
+#define DWZ_SHAPES(ACT, SUM) G_STMT_START {                                 \
     if (OVI_SPECIALIZE (k3 && d->dw == 1))                                  \
-      dwz_rows (d, xc, row0, ring, wb, oh0, oh1, 3, 3, 1, ACT, SUM, a, b,   \
+      dwz_rows (d, xc, row0, ring, wb, oh0, oh1, 3, 3, 1, ACT, SUM, st,     \
           resc, yc);                                                        \
     else if (OVI_SPECIALIZE (k5 && d->dw == 1))                             \
-      dwz_rows (d, xc, row0, ring, wb, oh0, oh1, 5, 5, 1, ACT, SUM, a, b,   \
+      dwz_rows (d, xc, row0, ring, wb, oh0, oh1, 5, 5, 1, ACT, SUM, st,     \
           resc, yc);                                                        \
     else if (OVI_SPECIALIZE (k3))                                           \
-      dwz_rows (d, xc, row0, ring, wb, oh0, oh1, 3, 3, 2, ACT, SUM, a, b,   \
+      dwz_rows (d, xc, row0, ring, wb, oh0, oh1, 3, 3, 2, ACT, SUM, st,     \
           resc, yc);                                                        \
     else                                                                    \
-      dwz_rows (d, xc, row0, ring, wb, oh0, oh1, 5, 5, d->dw, ACT, SUM, a,  \
-          b, resc, yc);                                                     \
+      dwz_rows (d, xc, row0, ring, wb, oh0, oh1, 5, 5, d->dw, ACT, SUM, st, \
+          resc, yc);                                                        \
   } G_STMT_END
   OVI_V8_STORE_CASES (st, DWZ_SHAPES);
 #undef DWZ_SHAPES
