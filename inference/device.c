@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "device.h"
+#include "cpu/cpu-sgemm.h"
 
 #ifdef HAVE_OPENCL
 #include "gpu/gpu-device.h"
@@ -11,11 +12,23 @@
 #include "npu/npu-device.h"
 #endif
 
+/* The CPU's name says which kernels run (chosen at run time). */
+static const char *
+cpu_full_name (void)
+{
+  const char *isa = ovi_cpu_isa ();
+  if (strcmp (isa, "avx512") == 0)
+    return "CPU (AVX-512 kernels)";
+  if (strcmp (isa, "avx2") == 0)
+    return "CPU (AVX2 kernels)";
+  return "CPU (portable kernels)";
+}
+
 static void
 cpu_enumerate (GArray *infos)
 {
   OviDeviceInfo info = {
-    .full_name = "CPU (oneDNN and AVX2 kernels)",
+    .full_name = cpu_full_name (),
     .driver = "ovi " OVI_VERSION,
     .type = OVI_DEVICE_TYPE_CPU,
     .compute_units = (int) g_get_num_processors (),

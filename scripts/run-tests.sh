@@ -72,6 +72,21 @@ else
   failed=$((failed + 1)); failures+=("release build")
 fi
 
+echo "== the AVX2 kernels on an AVX-512 machine (OVI_CPU_ISA=avx2): kernel tests, test-engine, conformance"
+if grep -qw avx512f /proc/cpuinfo && [ -x build-test/tests/test-blocked ]; then
+  export OVI_TEST_MODELS=$root/build-test/tests
+  for n in cpu-math winograd depthwise blocked sgemm engine; do
+    log=$(mktemp)
+    OVI_CPU_ISA=avx2 "build-test/tests/test-$n" --tap > "$log" 2>&1
+    count_tap "avx2/test-$n" "$log"
+    grep -E '^not ok|^Bail out|ERROR|runtime error' "$log" | head -20
+    rm -f "$log"
+  done
+  OVI_CPU_ISA=avx2 run_conformance build-test avx2/conformance
+else
+  echo "  skipped: no AVX-512 here, the release tests above ran the AVX2 kernels"
+fi
+
 echo "== GPU device (OpenCL): the ONNX conformance suite on GPU.0 (pocl's CPU device in CI)"
 if build-test/tools/ovi-run --list-devices 2>/dev/null | grep -q '^GPU\.0:'; then
   run_conformance build-test gpu/conformance --device GPU.0

@@ -12,6 +12,7 @@
 #include "conv-blocked.h"
 #include "cpu-sgemm.h"
 #include "cpu-store-v8.h"
+#include "cpu-v16.h"
 
 /* The vector helpers pass 32-byte vectors by value, which gcc warns
  * changes the calling convention between AVX and non-AVX code; they are
@@ -215,23 +216,13 @@ pwb_avx2 (int64_t ic, int64_t oc, int64_t hw, const float *x,
  * two weight loads and twelve broadcasts for 24 FMAs (the AVX2 block:
  * two loads and six broadcasts for 12). A register's two halves go to
  * two consecutive channel blocks of the output. */
-typedef float V16f __attribute__((vector_size (64)));
-
 #define PWZ_ROWS 12
-
-static inline __attribute__((always_inline)) V16f
-pwz_load (const float *p)
-{
-  V16f v;
-  memcpy (&v, p, sizeof (v));
-  return v;
-}
 
 /* NP positions from p, NQ (1 or 2) whole panels from wq[0]. */
 #define PWZ_BLOCK(NP, NQ) G_STMT_START {                                    \
     V16f acc[NP][2];                                                        \
     for (int h = 0; h < (NQ); h++) {                                        \
-      V16f bv = pwz_load (wq[h] + ic * PWB_PANEL);                          \
+      V16f bv = ovi_v16_load (wq[h] + ic * PWB_PANEL);                      \
       for (int r = 0; r < (NP); r++)                                        \
         acc[r][h] = bv;                                                     \
     }                                                                       \
@@ -240,7 +231,7 @@ pwz_load (const float *p)
       for (int j = 0; j < OVI_BLOCK; j++) {                                 \
         V16f wv[2];                                                         \
         for (int h = 0; h < (NQ); h++)                                      \
-          wv[h] = pwz_load (wq[h] + (kb * OVI_BLOCK + j) * PWB_PANEL);      \
+          wv[h] = ovi_v16_load (wq[h] + (kb * OVI_BLOCK + j) * PWB_PANEL);  \
         for (int r = 0; r < (NP); r++) {                                    \
           float xs = xb[r * OVI_BLOCK + j];                                 \
           for (int h = 0; h < (NQ); h++)                                    \
@@ -253,11 +244,7 @@ pwz_load (const float *p)
         for (int r = 0; r < (NP); r++) {                                    \
           int64_t o = ((cb0 + 2 * h + half - ycb0) * yplane + p + r - yp0)  \
               * OVI_BLOCK;                                                  \
-          V8f v = half                                                      \
-              ? __builtin_shufflevector (acc[r][h], acc[r][h], 8, 9, 10,    \
-                  11, 12, 13, 14, 15)                                       \
-              : __builtin_shufflevector (acc[r][h], acc[r][h], 0, 1, 2, 3,  \
-                  4, 5, 6, 7);                                              \
+          V8f v = OVI_V16_HALF (acc[r][h], half);                           \
           ovi_v8_store_as (act, sum, a, b, v, sum ? res + o : NULL, y + o,  \
               OVI_BLOCK);                                                   \
         }                                                                   \

@@ -15,6 +15,7 @@
 #include "conv-blocked.h"
 #include "cpu-sgemm.h"
 #include "cpu-store-v8.h"
+#include "cpu-v16.h"
 
 /* The vector helpers pass 32-byte vectors by value, which gcc warns
  * changes the calling convention between AVX and non-AVX code; they are
@@ -255,24 +256,14 @@ dns_avx2 (const OviDepthwise *d, int64_t c, int64_t m, int64_t hx,
 /* AVX-512: as the 1x1's (conv-blocked-1x1.c), a register holds a whole
  * panel and a block covers two panels by DNZ_PIXELS pixels, 24
  * accumulators; a register's halves go to two output channel blocks. */
-typedef float V16f __attribute__((vector_size (64)));
-
 #define DNZ_PIXELS 12
-
-static inline __attribute__((always_inline)) V16f
-dnz_load (const float *p)
-{
-  V16f v;
-  memcpy (&v, p, sizeof (v));
-  return v;
-}
 
 /* NP pixels from p, their input offsets in off[], NQ (1 or 2) whole
  * panels from wq[]; KH, KW, DW constants where instantiated. */
 #define DNZ_BLOCK(NP, NQ) G_STMT_START {                                    \
     V16f acc[NP][2];                                                        \
     for (int h = 0; h < (NQ); h++) {                                        \
-      V16f bv = dnz_load (wq[h] + k * DNS_PANEL);                           \
+      V16f bv = ovi_v16_load (wq[h] + k * DNS_PANEL);                       \
       for (int r = 0; r < (NP); r++)                                        \
         acc[r][h] = bv;                                                     \
     }                                                                       \
@@ -286,7 +277,7 @@ dnz_load (const float *p)
           for (int j = 0; j < OVI_BLOCK; j++) {                             \
             V16f wv[2];                                                     \
             for (int h = 0; h < (NQ); h++)                                  \
-              wv[h] = dnz_load (wq[h] + wt + j * DNS_PANEL);                \
+              wv[h] = ovi_v16_load (wq[h] + wt + j * DNS_PANEL);            \
             for (int r = 0; r < (NP); r++) {                                \
               float xs = xt[off[r] + j];                                    \
               for (int h = 0; h < (NQ); h++)                                \
@@ -299,11 +290,7 @@ dnz_load (const float *p)
       for (int half = 0; half < 2; half++)                                  \
         for (int r = 0; r < (NP); r++) {                                    \
           int64_t o = ((cb0 + 2 * h + half) * plane + p + r) * OVI_BLOCK;   \
-          V8f v = half                                                      \
-              ? __builtin_shufflevector (acc[r][h], acc[r][h], 8, 9, 10,    \
-                  11, 12, 13, 14, 15)                                       \
-              : __builtin_shufflevector (acc[r][h], acc[r][h], 0, 1, 2, 3,  \
-                  4, 5, 6, 7);                                              \
+          V8f v = OVI_V16_HALF (acc[r][h], half);                           \
           ovi_v8_store_as (act, sum, a, b, v, sum ? res + o : NULL, y + o,  \
               OVI_BLOCK);                                                   \
         }                                                                   \

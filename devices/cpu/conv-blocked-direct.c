@@ -15,6 +15,7 @@
 #include "conv-range.h"
 #include "cpu-sgemm.h"
 #include "cpu-store-v8.h"
+#include "cpu-v16.h"
 
 /* The vector helpers pass 32-byte vectors by value, which gcc warns
  * changes the calling convention between AVX and non-AVX code; they are
@@ -140,15 +141,15 @@ dir_body (const OviDepthwise *d, int64_t c, int64_t m, const float *x,
     int NB = m - q * DIR_PANEL >= DIR_PANEL ? 2 : 1;
 #define DIR_RUN(ACT, SUM) G_STMT_START {                                    \
       if (OVI_SPECIALIZE (d->kh == 3 && d->kw == 3 && d->sw == 2 && NB == 2))\
-        dir_rows (d, c, x, wp, 2, cb0, oh0, oh1, 3, 3, 2, ACT, SUM, st,   \
+        dir_rows (d, c, x, wp, 2, cb0, oh0, oh1, 3, 3, 2, ACT, SUM, st,     \
             res, y);                                                        \
       else if (OVI_SPECIALIZE (d->kh == 3 && d->kw == 3 && d->sw == 1       \
               && NB == 2))                                                  \
-        dir_rows (d, c, x, wp, 2, cb0, oh0, oh1, 3, 3, 1, ACT, SUM, st,   \
+        dir_rows (d, c, x, wp, 2, cb0, oh0, oh1, 3, 3, 1, ACT, SUM, st,     \
             res, y);                                                        \
       else if (OVI_SPECIALIZE (d->kh == 7 && d->kw == 7 && d->sw == 2       \
               && NB == 2))                                                  \
-        dir_rows (d, c, x, wp, 2, cb0, oh0, oh1, 7, 7, 2, ACT, SUM, st,   \
+        dir_rows (d, c, x, wp, 2, cb0, oh0, oh1, 7, 7, 2, ACT, SUM, st,     \
             res, y);                                                        \
       else                                                                  \
         dir_rows (d, c, x, wp, NB, cb0, oh0, oh1, d->kh, d->kw, d->sw, ACT, \
@@ -182,24 +183,14 @@ dir_avx2 (const OviDepthwise *d, int64_t c, int64_t m, const float *x,
 /* AVX-512: a register holds a whole panel; a block covers two panels by
  * DIZ_PIXELS pixels (24 accumulators of 32 registers), a register's
  * halves stored into two output channel blocks. */
-typedef float V16f __attribute__((vector_size (64)));
-
 #define DIZ_PIXELS 12
-
-static inline __attribute__((always_inline)) V16f
-diz_load (const float *p)
-{
-  V16f v;
-  memcpy (&v, p, sizeof (v));
-  return v;
-}
 
 /* NP pixels from ow of a row whose taps are all inside, NQ (1 or 2)
  * whole panels from wq[]; KH, KW and SW constants where instantiated. */
 #define DIZ_BLOCK(NP) G_STMT_START {                                        \
     V16f acc[NP][2];                                                        \
     for (int h = 0; h < NQ; h++) {                                          \
-      V16f bv = diz_load (wq[h] + c * taps * DIR_PANEL);                    \
+      V16f bv = ovi_v16_load (wq[h] + c * taps * DIR_PANEL);                \
       for (int p = 0; p < (NP); p++)                                        \
         acc[p][h] = bv;                                                     \
     }                                                                       \
@@ -211,7 +202,7 @@ diz_load (const float *p)
           int64_t wt = ((ci * (KH) + kh) * (KW) + kw) * DIR_PANEL;          \
           V16f wv[2];                                                       \
           for (int h = 0; h < NQ; h++)                                      \
-            wv[h] = diz_load (wq[h] + wt);                                  \
+            wv[h] = ovi_v16_load (wq[h] + wt);                              \
           for (int p = 0; p < (NP); p++) {                                  \
             float xs = row[p * (SW) + kw * d->dw];                          \
             for (int h = 0; h < NQ; h++)                                    \
@@ -224,11 +215,7 @@ diz_load (const float *p)
         for (int p = 0; p < (NP); p++) {                                    \
           int64_t o = ((cb0 + 2 * h + half) * plane + oh * d->ow + ow + p)  \
               * OVI_BLOCK;                                                  \
-          V8f v = half                                                      \
-              ? __builtin_shufflevector (acc[p][h], acc[p][h], 8, 9, 10,    \
-                  11, 12, 13, 14, 15)                                       \
-              : __builtin_shufflevector (acc[p][h], acc[p][h], 0, 1, 2, 3,  \
-                  4, 5, 6, 7);                                              \
+          V8f v = OVI_V16_HALF (acc[p][h], half);                           \
           ovi_v8_store_as (act, sum, st->a, st->b, v, sum ? res + o : NULL, \
               y + o, OVI_BLOCK);                                            \
         }                                                                   \

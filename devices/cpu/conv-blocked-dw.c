@@ -14,6 +14,7 @@
 #include "conv-range.h"
 #include "cpu-sgemm.h"
 #include "cpu-store-v8.h"
+#include "cpu-v16.h"
 
 /* The vector helpers pass 32-byte vectors by value, which gcc warns
  * changes the calling convention between AVX and non-AVX code; they are
@@ -264,24 +265,7 @@ dwb_avx2 (const OviDepthwise *d, const float *xc, int64_t row0,
  * reads for them are one load. DWZ_PIXELS pixels make eight independent
  * accumulators, enough to cover the FMA latency. Strided shapes keep the
  * AVX2 loop: their pixel pairs are not contiguous in the input. */
-typedef float V16f __attribute__((vector_size (64)));
-
 #define DWZ_PIXELS 16
-
-static inline __attribute__((always_inline)) V16f
-dwz_load (const float *p)
-{
-  V16f v;
-  memcpy (&v, p, sizeof (v));
-  return v;
-}
-
-static inline __attribute__((always_inline)) V16f
-dwz_twice (V8f v)
-{
-  return __builtin_shufflevector (v, v, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3,
-      4, 5, 6, 7);
-}
 
 /* NP (even) pixels from ow of a row whose taps all lie inside, as
  * DWB_PIXEL_BLOCK at stride 1, w2 the weights twice over. */
@@ -295,7 +279,7 @@ dwz_twice (V8f v)
       const float *src = rows[kh] + ow * OVI_BLOCK;                         \
       _Pragma ("GCC unroll 32")                                             \
       for (int64_t j = 0; j < (NP) - 1 + ((KW) - 1) * DIL; j++) {           \
-        V16f xv = dwz_load (src + j * OVI_BLOCK);                           \
+        V16f xv = ovi_v16_load (src + j * OVI_BLOCK);                       \
         _Pragma ("GCC unroll 8")                                            \
         for (int64_t kw = 0; kw < (KW); kw++) {                             \
           int64_t q = j - kw * DIL;                                         \
@@ -306,11 +290,7 @@ dwz_twice (V8f v)
     }                                                                       \
     _Pragma ("GCC unroll 32")                                               \
     for (int k = 0; k < (NP); k++) {                                        \
-      V8f v = k % 2                                                         \
-          ? __builtin_shufflevector (acc[k / 2], acc[k / 2], 8, 9, 10, 11,  \
-              12, 13, 14, 15)                                               \
-          : __builtin_shufflevector (acc[k / 2], acc[k / 2], 0, 1, 2, 3, 4, \
-              5, 6, 7);                                                     \
+      V8f v = OVI_V16_HALF (acc[k / 2], k % 2);                             \
       ovi_v8_store_as (act, sum, a, b, v,                                   \
           sum ? resc + o + k * OVI_BLOCK : NULL, yc + o + k * OVI_BLOCK,    \
           OVI_BLOCK);                                                       \
@@ -329,7 +309,7 @@ dwz_rows (const OviDepthwise *d, const float *xc, int64_t row0,
   V8f a = st->a, b = st->b;
   int64_t taps = KH * KW, lo, hi, last_lo, last_hi;
   V8f w[DWB_MAX_TAPS], bias = ovi_v8_load (wb + taps * OVI_BLOCK);
-  V16f w2[DWB_MAX_TAPS], bias2 = dwz_twice (bias);
+  V16f w2[DWB_MAX_TAPS], bias2 = OVI_V16_TWICE (bias);
   gboolean zero_rows = d->w <= DWB_ZERO_PIXELS && d->pw <= DWB_ZERO_MARGIN;
 
   ovi_conv_valid_range (d->ow, d->w, SW, -d->pw, &lo, &hi);
@@ -339,7 +319,7 @@ dwz_rows (const OviDepthwise *d, const float *xc, int64_t row0,
   hi = MAX (lo, MIN (hi, last_hi));
   for (int64_t t = 0; t < taps; t++) {
     w[t] = ovi_v8_load (wb + t * OVI_BLOCK);
-    w2[t] = dwz_twice (w[t]);
+    w2[t] = OVI_V16_TWICE (w[t]);
   }
 
   for (int64_t oh = oh0; oh < oh1; oh++) {
