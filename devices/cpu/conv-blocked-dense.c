@@ -381,8 +381,7 @@ dns_avx512 (const OviDepthwise *d, int64_t c, int64_t m, int64_t hx,
 /* Work items: (group of panels, block of pixels), groups of one panel
  * by DNS_PIXELS, or of two by DNZ_PIXELS with AVX-512. */
 static void
-dns_items_shape (const OviDepthwise *d, int64_t m, int *group,
-    int64_t *pixels)
+dns_items_shape (int *group, int64_t *pixels)
 {
   *group = 1;
   *pixels = DNS_PIXELS;
@@ -392,8 +391,6 @@ dns_items_shape (const OviDepthwise *d, int64_t m, int *group,
     *pixels = DNZ_PIXELS;
   }
 #endif
-  (void) d;
-  (void) m;
 }
 
 int64_t
@@ -401,7 +398,7 @@ ovi_blocked_dense_blocks (const OviDepthwise *d, int64_t m)
 {
   int group;
   int64_t pixels;
-  dns_items_shape (d, m, &group, &pixels);
+  dns_items_shape (&group, &pixels);
   return (d->oh * d->ow + pixels - 1) / pixels;
 }
 
@@ -409,10 +406,10 @@ int64_t
 ovi_blocked_dense_items (const OviDepthwise *d, int64_t m)
 {
   int group;
-  int64_t pixels, panels = ovi_blocked_pointwise_panels (m);
-  dns_items_shape (d, m, &group, &pixels);
-  return (panels + group - 1) / group
-      * ((d->oh * d->ow + pixels - 1) / pixels);
+  int64_t pixels;
+  dns_items_shape (&group, &pixels);
+  return (ovi_blocked_pointwise_panels (m) + group - 1) / group
+      * ovi_blocked_dense_blocks (d, m);
 }
 
 void
@@ -426,8 +423,8 @@ ovi_blocked_dense_range (const OviDepthwise *d, int64_t c, int64_t m,
   int64_t blocks, pixels, hx, wx;
   int group;
 
-  dns_items_shape (d, m, &group, &pixels);
-  blocks = (plane + pixels - 1) / pixels;
+  dns_items_shape (&group, &pixels);
+  blocks = ovi_blocked_dense_blocks (d, m);
   dns_padded_plane (d, &hx, &wx);
   while (item0 < item1) {
     int64_t q = item0 / blocks * group, b0 = item0 % blocks;
