@@ -137,9 +137,12 @@ void ovi_blocked_dense_range (const OviDepthwise *d, int64_t c, int64_t m,
 
 /* Winograd F(2x2, 3x3) between blocked tensors (conv-winograd.h's, its
  * GEMMs the 1x1 kernel's): whether a dense convolution of geometry d, c
- * to m channels, takes it (3x3, stride 1, undilated, the shapes
- * ovi_winograd_worth accepts), filling wg; its packed weights (the
- * bias after them) and scratch; one image. */
+ * to m channels, can run it (3x3, stride 1, undilated, whole channel
+ * blocks) and whether it takes it (where it beats the dense kernel),
+ * filling wg; its packed weights (the bias after them) and scratch; one
+ * image. */
+gboolean ovi_blocked_winograd_fits (const OviDepthwise *d, int64_t c,
+    int64_t m, OviWinograd *wg);
 gboolean ovi_blocked_winograd_shape (const OviDepthwise *d, int64_t c,
     int64_t m, OviWinograd *wg);
 int64_t ovi_blocked_winograd_packed_floats (const OviWinograd *wg);

@@ -402,7 +402,7 @@ check_dense_path (int64_t c, int64_t m, int64_t h, int64_t w, int64_t k,
     y[i] = NAN;
   src = xb;
   if (winograd) {
-    g_assert_true (ovi_blocked_winograd_shape (&d, c, m, &wg));
+    g_assert_true (ovi_blocked_winograd_fits (&d, c, m, &wg));
     packed = g_new (float, ovi_blocked_winograd_packed_floats (&wg));
     ovi_blocked_winograd_pack (&wg, wt, bias, packed);
     scratch = g_malloc (ovi_blocked_winograd_scratch_size (&wg));
