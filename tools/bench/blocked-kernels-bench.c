@@ -1,11 +1,13 @@
 /* The channel-blocked convolution kernels alone (devices/cpu/conv-blocked.h)
- * on MobileNetV2's shapes (with `resnet`, ResNet-50's 1x1s), in cache
- * where they fit: best of 300 runs, split between the
- * OpenMP threads as the CPU device splits them (rows for depthwise and the
- * stem, panels or positions for 1x1), with ReLU6 as the post-op. For the
- * per-node comparison with ONNX Runtime's profile in docs/performance.md.
+ * on MobileNetV2's shapes (with `resnet`, ResNet-50's 1x1s; with
+ * `mobile`, MobileNetV2's other 1x1s), in cache where they fit (with
+ * `cold`, after a sweep that evicts them): best of 300 runs, split
+ * between the OpenMP threads as the CPU device splits them (rows for
+ * depthwise and the stem, panels or positions for 1x1), with ReLU6 as
+ * the post-op. For the per-node comparison with ONNX Runtime's profile
+ * in docs/performance.md.
  *
- *   OMP_NUM_THREADS=2 build/tools/ovi-blocked-kernels-bench [resnet] */
+ *   OMP_NUM_THREADS=2 build/tools/ovi-blocked-kernels-bench [resnet|mobile] [cold] */
 #include <omp.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +27,22 @@ filled (int64_t n)
   for (int64_t i = 0; i < n; i++)
     v[i] = (i % 7) * 0.1f - 0.3f;
   return v;
+}
+
+/* With `cold` on the command line, each run starts with the caches
+ * holding a sweep over 8 MiB rather than the kernel's operands, as in a
+ * model where the other layers ran in between: the weights come from
+ * L3 or memory. */
+static float *sweep;
+static int64_t sweep_floats;
+
+static void
+evict (void)
+{
+  if (sweep == NULL)
+    return;
+  for (int64_t i = 0; i < sweep_floats; i += 16)
+    sweep[i] += 1.0f;
 }
 
 static void
@@ -57,7 +75,9 @@ depthwise (int64_t c, int64_t h, int64_t k, int64_t s)
   packed = g_new (float, ovi_blocked_depthwise_packed_floats (&d, c));
   ovi_blocked_depthwise_pack (&d, c, w, NULL, packed);
   for (int run = 0; run < RUNS; run++) {
-    gint64 t0 = g_get_monotonic_time ();
+    gint64 t0;
+    evict ();
+    t0 = g_get_monotonic_time ();
 #pragma omp parallel
     {
       int nt = omp_get_num_threads (), id = omp_get_thread_num ();
@@ -93,7 +113,9 @@ pointwise (int64_t ic, int64_t oc, int64_t h)
   packed = g_new (float, ovi_blocked_pointwise_packed_floats (ic, oc));
   ovi_blocked_pointwise_pack (ic, oc, w, NULL, packed);
   for (int run = 0; run < RUNS; run++) {
-    gint64 t0 = g_get_monotonic_time ();
+    gint64 t0;
+    evict ();
+    t0 = g_get_monotonic_time ();
 #pragma omp parallel
     {
       int nt = omp_get_num_threads (), id = omp_get_thread_num ();
@@ -137,7 +159,9 @@ stem (int64_t c, int64_t m, int64_t h)
   packed = g_new (float, ovi_blocked_pointwise_packed_floats (k, m));
   ovi_blocked_pointwise_pack (k, m, w, NULL, packed);
   for (int run = 0; run < RUNS; run++) {
-    gint64 t0 = g_get_monotonic_time ();
+    gint64 t0;
+    evict ();
+    t0 = g_get_monotonic_time ();
 #pragma omp parallel
     {
       int nt = omp_get_num_threads (), id = omp_get_thread_num ();
@@ -158,8 +182,29 @@ stem (int64_t c, int64_t m, int64_t h)
 int
 main (int argc, char **argv)
 {
-  printf ("%d threads\n", omp_get_max_threads ());
-  if (argc > 1 && strcmp (argv[1], "resnet") == 0) {
+  gboolean resnet = FALSE, mobile = FALSE;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp (argv[i], "resnet") == 0)
+      resnet = TRUE;
+    else if (strcmp (argv[i], "mobile") == 0)
+      mobile = TRUE;
+    else if (strcmp (argv[i], "cold") == 0) {
+      sweep_floats = 8 << 20 >> 2;
+      sweep = g_new0 (float, sweep_floats);
+    }
+  }
+  printf ("%d threads%s\n", omp_get_max_threads (), sweep ? ", cold" : "");
+  if (mobile) {
+    /* MobileNetV2's other 1x1s: expansions and projections */
+    static const int64_t shapes[][3] = { { 24, 144, 56 }, { 144, 24, 56 },
+      { 32, 192, 28 }, { 192, 32, 28 }, { 64, 384, 14 }, { 384, 64, 14 },
+      { 576, 96, 14 }, { 160, 960, 7 }, { 960, 160, 7 }, { 320, 1280, 7 } };
+    for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)
+      pointwise (shapes[i][0], shapes[i][1], shapes[i][2]);
+    g_free (sweep);
+    return 0;
+  }
+  if (resnet) {
     for (int64_t c = 64, h = 56; c <= 512; c *= 2, h /= 2) {
       pointwise (4 * c, c, h);
       pointwise (c, 4 * c, h);
@@ -176,5 +221,6 @@ main (int argc, char **argv)
   pointwise (96, 576, 14);
   pointwise (960, 320, 7);
   stem (3, 32, 224);
+  g_free (sweep);
   return 0;
 }
