@@ -12,6 +12,7 @@
 
 #include "conv-blocked.h"
 #include "cpu-sgemm.h"
+#include "cpu-store-v16.h"
 #include "cpu-store-v8.h"
 #include "cpu-v16.h"
 
@@ -254,14 +255,18 @@ pwb_avx2 (int64_t ic, int64_t oc, int64_t hw, const float *x,
       }                                                                     \
     }                                                                       \
     for (int h = 0; h < (NQ); h++)                                          \
+      for (int r = 0; r < (NP); r++) {                                      \
+        int64_t o = ((cb0 + 2 * h - ycb0) * yplane + p + r - yp0)           \
+            * OVI_BLOCK;                                                    \
+        acc[r][h] = ovi_v16_post_halves (act, sum, a16, b16, acc[r][h],     \
+            sum ? res + o : NULL,                                           \
+            sum ? res + o + yplane * OVI_BLOCK : NULL);                     \
+      }                                                                     \
+    for (int h = 0; h < (NQ); h++)                                          \
       for (int half = 0; half < 2; half++)                                  \
-        for (int r = 0; r < (NP); r++) {                                    \
-          int64_t o = ((cb0 + 2 * h + half - ycb0) * yplane + p + r - yp0)  \
-              * OVI_BLOCK;                                                  \
-          V8f v = OVI_V16_HALF (acc[r][h], half);                           \
-          ovi_v8_store_as (act, sum, a, b, v, sum ? res + o : NULL, y + o,  \
-              OVI_BLOCK);                                                   \
-        }                                                                   \
+        for (int r = 0; r < (NP); r++)                                      \
+          ovi_v16_store_half (acc[r][h], half, y + ((cb0 + 2 * h + half     \
+                  - ycb0) * yplane + p + r - yp0) * OVI_BLOCK);             \
   } G_STMT_END
 
 static inline __attribute__((always_inline)) void
@@ -271,7 +276,7 @@ pwz_panels (int64_t ic, int64_t hw, const float *x, const float *wq[2],
     int64_t ycb0, int64_t yp0, int64_t p0, int64_t p1, const char *next,
     int64_t next_lines)
 {
-  V8f a = st->a, b = st->b;
+  OVI_V16_STORE_BOUNDS (st, a16, b16);
   int64_t p = p0, t = 0;
   int64_t tiles = (p1 - p0 + PWZ_ROWS - 1) / PWZ_ROWS;
   for (; p + PWZ_ROWS <= p1; p += PWZ_ROWS, t++) {

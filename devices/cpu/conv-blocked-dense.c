@@ -14,6 +14,7 @@
 
 #include "conv-blocked.h"
 #include "cpu-sgemm.h"
+#include "cpu-store-v16.h"
 #include "cpu-store-v8.h"
 #include "cpu-v16.h"
 
@@ -287,13 +288,16 @@ dns_avx2 (const OviDepthwise *d, int64_t c, int64_t m, int64_t hx,
         }                                                                   \
     }                                                                       \
     for (int h = 0; h < (NQ); h++)                                          \
+      for (int r = 0; r < (NP); r++) {                                      \
+        int64_t o = ((cb0 + 2 * h) * plane + p + r) * OVI_BLOCK;            \
+        acc[r][h] = ovi_v16_post_halves (act, sum, a16, b16, acc[r][h],     \
+            sum ? res + o : NULL, sum ? res + o + plane * OVI_BLOCK : NULL); \
+      }                                                                     \
+    for (int h = 0; h < (NQ); h++)                                          \
       for (int half = 0; half < 2; half++)                                  \
-        for (int r = 0; r < (NP); r++) {                                    \
-          int64_t o = ((cb0 + 2 * h + half) * plane + p + r) * OVI_BLOCK;   \
-          V8f v = OVI_V16_HALF (acc[r][h], half);                           \
-          ovi_v8_store_as (act, sum, a, b, v, sum ? res + o : NULL, y + o,  \
-              OVI_BLOCK);                                                   \
-        }                                                                   \
+        for (int r = 0; r < (NP); r++)                                      \
+          ovi_v16_store_half (acc[r][h], half,                              \
+              y + ((cb0 + 2 * h + half) * plane + p + r) * OVI_BLOCK);      \
   } G_STMT_END
 
 /* Output pixels [p0, p1) of NQ whole panels from wq[0]. */
@@ -303,7 +307,7 @@ dnz_panels (const OviDepthwise *d, int64_t c, int64_t hx, int64_t wx,
     int64_t KW, int64_t DW, OviActivation act, gboolean sum,
     const OviV8Store *st, const float *res, float *y, int64_t p0, int64_t p1)
 {
-  V8f a = st->a, b = st->b;
+  OVI_V16_STORE_BOUNDS (st, a16, b16);
   int64_t plane = d->oh * d->ow, in_plane = hx * wx * OVI_BLOCK;
   int64_t cblocks = c / OVI_BLOCK, k = c * KH * KW;
   int64_t row_step = d->dh * wx;

@@ -14,6 +14,7 @@
 #include "conv-blocked.h"
 #include "conv-range.h"
 #include "cpu-sgemm.h"
+#include "cpu-store-v16.h"
 #include "cpu-store-v8.h"
 #include "cpu-v16.h"
 
@@ -211,14 +212,17 @@ dir_avx2 (const OviDepthwise *d, int64_t c, int64_t m, const float *x,
         }                                                                   \
       }                                                                     \
     for (int h = 0; h < NQ; h++)                                            \
+      for (int p = 0; p < (NP); p++) {                                      \
+        int64_t o = ((cb0 + 2 * h) * plane + oh * d->ow + ow + p)           \
+            * OVI_BLOCK;                                                    \
+        acc[p][h] = ovi_v16_post_halves (act, sum, a16, b16, acc[p][h],     \
+            sum ? res + o : NULL, sum ? res + o + plane * OVI_BLOCK : NULL); \
+      }                                                                     \
+    for (int h = 0; h < NQ; h++)                                            \
       for (int half = 0; half < 2; half++)                                  \
-        for (int p = 0; p < (NP); p++) {                                    \
-          int64_t o = ((cb0 + 2 * h + half) * plane + oh * d->ow + ow + p)  \
-              * OVI_BLOCK;                                                  \
-          V8f v = OVI_V16_HALF (acc[p][h], half);                           \
-          ovi_v8_store_as (act, sum, st->a, st->b, v, sum ? res + o : NULL, \
-              y + o, OVI_BLOCK);                                            \
-        }                                                                   \
+        for (int p = 0; p < (NP); p++)                                      \
+          ovi_v16_store_half (acc[p][h], half, y + ((cb0 + 2 * h + half)    \
+                  * plane + oh * d->ow + ow + p) * OVI_BLOCK);              \
   } G_STMT_END
 
 /* As dir_rows, for NQ whole panels from wq[]; the edges pixel by pixel
@@ -229,6 +233,7 @@ diz_rows (const OviDepthwise *d, int64_t c, const float *x,
     int64_t KH, int64_t KW, int64_t SW, OviActivation act, gboolean sum,
     const OviV8Store *st, const float *res, float *y)
 {
+  OVI_V16_STORE_BOUNDS (st, a16, b16);
   int64_t taps = KH * KW, plane = d->oh * d->ow, lo, hi, last_lo, last_hi;
 
   ovi_conv_valid_range (d->ow, d->w, SW, -d->pw, &lo, &hi);

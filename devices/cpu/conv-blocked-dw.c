@@ -13,6 +13,7 @@
 #include "conv-blocked.h"
 #include "conv-range.h"
 #include "cpu-sgemm.h"
+#include "cpu-store-v16.h"
 #include "cpu-store-v8.h"
 #include "cpu-v16.h"
 
@@ -288,13 +289,11 @@ dwb_avx2 (const OviDepthwise *d, const float *xc, int64_t row0,
         }                                                                   \
       }                                                                     \
     }                                                                       \
-    _Pragma ("GCC unroll 32")                                               \
-    for (int k = 0; k < (NP); k++) {                                        \
-      V8f v = OVI_V16_HALF (acc[k / 2], k % 2);                             \
-      ovi_v8_store_as (act, sum, a, b, v,                                   \
-          sum ? resc + o + k * OVI_BLOCK : NULL, yc + o + k * OVI_BLOCK,    \
-          OVI_BLOCK);                                                       \
-    }                                                                       \
+    _Pragma ("GCC unroll 16")                                               \
+    for (int k = 0; k < (NP) / 2; k++)                                      \
+      ovi_v16_store_as (act, sum, a16, b16, acc[k],                         \
+          sum ? resc + o + 2 * k * OVI_BLOCK : NULL,                        \
+          yc + o + 2 * k * OVI_BLOCK);                                      \
   } G_STMT_END
 
 /* As dwb_rows at stride 1 (SW is 1 in DWB_EDGE_PIXEL and
@@ -307,6 +306,7 @@ dwz_rows (const OviDepthwise *d, const float *xc, int64_t row0,
 {
   const int64_t SW = 1;
   V8f a = st->a, b = st->b;
+  OVI_V16_STORE_BOUNDS (st, a16, b16);
   int64_t taps = KH * KW, lo, hi, last_lo, last_hi;
   V8f w[DWB_MAX_TAPS], bias = ovi_v8_load (wb + taps * OVI_BLOCK);
   V16f w2[DWB_MAX_TAPS], bias2 = OVI_V16_TWICE (bias);

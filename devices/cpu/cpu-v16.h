@@ -14,6 +14,7 @@
 #include "cpu-v8.h"
 
 typedef float V16f __attribute__((vector_size (64)));
+typedef gint32 V16i __attribute__((vector_size (64)));
 
 /* It returns a 64-byte vector, which gcc warns changes the calling
  * convention without AVX-512; always inlined, it is never called. */
