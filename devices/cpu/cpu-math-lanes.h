@@ -5,7 +5,9 @@
  *   V_(n)       the name of function n at that width (n##_8, n##_16),
  *   LANES_ATTR  attributes of every function here (the target whose
  *               intrinsics LANES_RCP uses), may be empty,
- *   LANES_RCP   optional: LANES_RCP (d) estimates 1 / d to 14 bits.
+ *   LANES_RCP   optional: LANES_RCP (d) estimates 1 / d to 14 bits,
+ *   LANES_MAX, LANES_MIN  optional: LANES_MAX (a, x) is a > x ? a : x and
+ *               LANES_MIN (a, x) a < x ? a : x, x where either is NaN.
  * No include guard: it is meant to be included more than once. */
 
 /* A float vector with every lane v. */
@@ -17,6 +19,29 @@ static inline __attribute__((always_inline)) LANES_ATTR VF
 V_ (v_select) (VI mask, VF a, VF b)
 {
   return (VF) ((mask & (VI) a) | (~mask & (VI) b));
+}
+
+/* x < lo ? lo : x and x > hi ? hi : x; NaN stays NaN. One max or min
+ * where LANES_MAX / LANES_MIN exist: gcc makes each select a compare and
+ * a masked move. */
+static inline __attribute__((always_inline)) LANES_ATTR VF
+V_ (v_at_least) (VF x, VF lo)
+{
+#ifdef LANES_MAX
+  return LANES_MAX (lo, x);
+#else
+  return V_ (v_select) (x < lo, lo, x);
+#endif
+}
+
+static inline __attribute__((always_inline)) LANES_ATTR VF
+V_ (v_at_most) (VF x, VF hi)
+{
+#ifdef LANES_MIN
+  return LANES_MIN (hi, x);
+#else
+  return V_ (v_select) (x > hi, hi, x);
+#endif
 }
 
 /* exp (x) for x <= 88 (larger x saturate at exp (88)): x = n ln2 + r
@@ -35,7 +60,7 @@ V_ (v_exp) (VF x)
   VI k, underflow = x < lo;
 
   /* NaN fails both comparisons and stays NaN */
-  x = V_ (v_select) (x > hi, hi, x);
+  x = V_ (v_at_most) (x, hi);
   x = V_ (v_select) (underflow, lo, x);
   t = x * log2e + shifter;
   n = t - shifter;
@@ -122,9 +147,8 @@ static inline __attribute__((always_inline)) LANES_ATTR VF
 V_ (v_swish) (VF x)
 {
   const VF lo = SPLAT (-16.0f);
-  VF xc = V_ (v_select) (x < lo, lo, x);
+  VF xc = V_ (v_at_most) (V_ (v_at_least) (x, lo), -lo);
   VF t, p, q, s;
-  xc = V_ (v_select) (xc > -lo, -lo, xc);
   t = xc * xc;
   p = t * 4.418422709e-08f + 4.592075010e-05f;
   p = p * t + 8.071088133e-03f;
@@ -144,8 +168,8 @@ static inline __attribute__((always_inline)) LANES_ATTR VF
 V_ (v_hardsigmoid) (VF x, float alpha, float beta)
 {
   VF t = x * alpha + beta;
-  t = V_ (v_select) (t < 0.0f, (VF) SPLAT (0.0f), t);
-  return V_ (v_select) (t > 1.0f, (VF) SPLAT (1.0f), t);
+  t = V_ (v_at_least) (t, (VF) SPLAT (0.0f));
+  return V_ (v_at_most) (t, (VF) SPLAT (1.0f));
 }
 
 static inline __attribute__((always_inline)) LANES_ATTR VF
@@ -158,8 +182,8 @@ V_ (v_hardswish) (VF x, float alpha, float beta)
 static inline __attribute__((always_inline)) LANES_ATTR VF
 V_ (v_clamp) (VF x, float lo, float hi)
 {
-  x = V_ (v_select) (x < lo, lo + (VF) SPLAT (0.0f), x);
-  return V_ (v_select) (x > hi, hi + (VF) SPLAT (0.0f), x);
+  x = V_ (v_at_least) (x, lo + (VF) SPLAT (0.0f));
+  return V_ (v_at_most) (x, hi + (VF) SPLAT (0.0f));
 }
 
 /* leaky relu (x) = x < 0 ? alpha x : x; NaN stays NaN */

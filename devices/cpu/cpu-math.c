@@ -50,6 +50,13 @@ typedef gint32 VI16 __attribute__((vector_size (64)));
   __attribute__((target ("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
 #define LANES_RCP(d) \
   ((VF16) _mm512_maskz_rcp14_ps ((__mmask16) 0xffff, (__m512) (d)))
+/* vmaxps / vminps return their second operand, x, where either is NaN
+ * (the masked forms: gcc 12 warns of the unmasked ones' undefined
+ * pass-through) */
+#define LANES_MAX(a, x) ((VF16) _mm512_mask_max_ps ((__m512) (x), \
+      (__mmask16) 0xffff, (__m512) (a), (__m512) (x)))
+#define LANES_MIN(a, x) ((VF16) _mm512_mask_min_ps ((__m512) (x), \
+      (__mmask16) 0xffff, (__m512) (a), (__m512) (x)))
 #include "cpu-math-lanes.h"
 #undef VF
 #undef VI
@@ -57,6 +64,8 @@ typedef gint32 VI16 __attribute__((vector_size (64)));
 #undef V_
 #undef LANES_ATTR
 #undef LANES_RCP
+#undef LANES_MAX
+#undef LANES_MIN
 #endif
 
 /* name_run (x, y, n, a, b): the body for the widest vectors this CPU
