@@ -243,6 +243,9 @@ pwb_avx2 (int64_t ic, int64_t oc, int64_t hw, const float *x,
     }                                                                       \
     for (int64_t kb = 0; kb < ic / OVI_BLOCK; kb++) {                       \
       const float *xb = x + (kb * hw + p) * OVI_BLOCK;                      \
+      for (int64_t l = kb * pf_step; l < MIN (pf_lines, (kb + 1) * pf_step); \
+          l++)                                                              \
+        __builtin_prefetch (pf + l * 64, 0, 2);                             \
       for (int j = 0; j < OVI_BLOCK; j++) {                                 \
         V16f wv[2];                                                         \
         for (int h = 0; h < (NQ); h++)                                      \
@@ -277,14 +280,26 @@ pwz_panels (int64_t ic, int64_t hw, const float *x, const float *wq[2],
     int64_t next_lines)
 {
   OVI_V16_STORE_BOUNDS (st, a16, b16);
-  int64_t p = p0, t = 0;
+  int64_t p = p0, t = 0, kbs = MAX (1, ic / OVI_BLOCK);
   int64_t tiles = (p1 - p0 + PWZ_ROWS - 1) / PWZ_ROWS;
+  /* the tile's share of the next panels' lines, issued a few per input
+   * channel block as it computes rather than all at its start */
+  const char *pf = next;
+  int64_t pf_lines = 0, pf_step = 0;
+#define PWZ_SHARE() G_STMT_START {                                          \
+    if (next != NULL) {                                                     \
+      pf = next + t * next_lines / tiles * 64;                              \
+      pf_lines = (t + 1) * next_lines / tiles - t * next_lines / tiles;     \
+      pf_step = (pf_lines + kbs - 1) / kbs;                                 \
+    }                                                                       \
+  } G_STMT_END
   for (; p + PWZ_ROWS <= p1; p += PWZ_ROWS, t++) {
-    pwb_prefetch_share (next, next_lines, t, tiles);
+    PWZ_SHARE ();
     PWZ_BLOCK (PWZ_ROWS, NQ);
   }
   if (p < p1)
-    pwb_prefetch_share (next, next_lines, t, tiles);
+    PWZ_SHARE ();
+#undef PWZ_SHARE
   switch (p1 - p) {
     case 11: PWZ_BLOCK (11, NQ); break;
     case 10: PWZ_BLOCK (10, NQ); break;
