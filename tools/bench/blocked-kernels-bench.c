@@ -1,5 +1,5 @@
 /* The channel-blocked convolution kernels alone (devices/cpu/conv-blocked.h)
- * on MobileNetV2's shapes (with `resnet`, ResNet-50's 1x1s; with
+ * on MobileNetV2's shapes (with `resnet`, ResNet-50's 1x1s and dense 3x3s; with
  * `mobile`, MobileNetV2's other 1x1s), in cache where they fit (with
  * `cold`, after a sweep that evicts them): best of 300 runs, split
  * between the OpenMP threads as the CPU device splits them (rows for
@@ -146,6 +146,47 @@ pointwise (int64_t ic, int64_t oc, int64_t h)
   g_free (packed);
 }
 
+/* A dense k x k convolution, stride s, c -> m channels, on a padded
+ * copy of the input (made once, outside the timing, as the CPU device
+ * makes it once per image); threads split its work items. */
+static void
+dense (int64_t c, int64_t m, int64_t h, int64_t k, int64_t s)
+{
+  OviDepthwise d = geometry (h, k, s);
+  int64_t items = ovi_blocked_dense_items (&d, m);
+  float *x = filled (c * h * h), *y = g_new (float, m * d.oh * d.ow);
+  float *w = filled (m * c * k * k), *xp, *packed;
+  double best = G_MAXDOUBLE;
+  char what[64];
+
+  xp = g_new (float, ovi_blocked_dense_padded_floats (&d, c));
+  ovi_blocked_dense_pad (&d, x, xp, 0, c / OVI_BLOCK);
+  packed = g_new (float, ovi_blocked_dense_packed_floats (&d, c, m));
+  ovi_blocked_dense_pack (&d, c, m, w, NULL, packed);
+  for (int run = 0; run < RUNS; run++) {
+    gint64 t0;
+    evict ();
+    t0 = g_get_monotonic_time ();
+#pragma omp parallel
+    {
+      int nt = omp_get_num_threads (), id = omp_get_thread_num ();
+      ovi_blocked_dense_range (&d, c, m, xp, packed, &relu6, NULL, y,
+          items * id / nt, items * (id + 1) / nt);
+    }
+    best = MIN (best, (g_get_monotonic_time () - t0) / 1e6);
+  }
+  g_snprintf (what, sizeof (what), "%" G_GINT64_FORMAT "x%" G_GINT64_FORMAT
+      " s%" G_GINT64_FORMAT " %" G_GINT64_FORMAT " -> %" G_GINT64_FORMAT
+      " at %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT, k, k, s, c, m, d.oh,
+      d.ow);
+  report (what, best, 2.0 * c * k * k * m * d.oh * d.ow);
+  g_free (x);
+  g_free (xp);
+  g_free (y);
+  g_free (w);
+  g_free (packed);
+}
+
 static void
 stem (int64_t c, int64_t m, int64_t h)
 {
@@ -209,6 +250,12 @@ main (int argc, char **argv)
       pointwise (4 * c, c, h);
       pointwise (c, 4 * c, h);
     }
+    /* the 3x3s that do not take Winograd: the strided ones, and with
+     * AVX-512 those at 7x7 */
+    dense (128, 128, 56, 3, 2);
+    dense (256, 256, 28, 3, 2);
+    dense (512, 512, 14, 3, 2);
+    dense (512, 512, 7, 3, 1);
     return 0;
   }
   depthwise (32, 112, 3, 1);
