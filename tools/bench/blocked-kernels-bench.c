@@ -62,162 +62,165 @@ geometry (int64_t h, int64_t k, int64_t s)
   return d;
 }
 
-static void
-depthwise (int64_t c, int64_t h, int64_t k, int64_t s)
-{
-  OviDepthwise d = geometry (h, k, s);
-  int64_t rows = c / OVI_BLOCK * d.oh;
-  float *x = filled (c * h * h), *y = g_new (float, c * d.oh * d.ow);
-  float *w = filled (c * k * k), *packed;
-  double best = G_MAXDOUBLE;
-  char what[64];
+/* One kernel's operands, and the slice of its work thread id of nt runs. */
+typedef struct {
+  OviDepthwise d;
+  int64_t c, m, hw;
+  float *x, *y, *w, *packed;
+} Case;
 
-  packed = g_new (float, ovi_blocked_depthwise_packed_floats (&d, c));
-  ovi_blocked_depthwise_pack (&d, c, w, NULL, packed);
-  for (int run = 0; run < RUNS; run++) {
+typedef void (*RunSlice) (const Case *k, int id, int nt);
+
+static Case
+case_new (OviDepthwise d, int64_t c, int64_t m, int64_t in, int64_t weights,
+    int64_t packed_floats)
+{
+  Case k = { .d = d, .c = c, .m = m, .hw = d.oh * d.ow };
+  k.x = filled (in);
+  k.y = g_new (float, MAX (m * d.oh * d.ow, 1));
+  k.w = filled (weights);
+  k.packed = g_new (float, MAX (packed_floats, 1));
+  return k;
+}
+
+/* The best time of RUNS, each after the eviction sweep when `cold`;
+ * reported as what with flop operations; k's memory freed. */
+static void
+time_case (Case *k, RunSlice run, const char *what, double flop)
+{
+  double best = G_MAXDOUBLE;
+  for (int r = 0; r < RUNS; r++) {
     gint64 t0;
     evict ();
     t0 = g_get_monotonic_time ();
 #pragma omp parallel
-    {
-      int nt = omp_get_num_threads (), id = omp_get_thread_num ();
-      int64_t r = rows * id / nt, r1 = rows * (id + 1) / nt;
-      while (r < r1) {
-        int64_t oh = r % d.oh, end = MIN (d.oh, oh + (r1 - r));
-        ovi_blocked_depthwise_rows (&d, x, packed, &relu6, NULL, y,
-            r / d.oh, oh, end);
-        r += end - oh;
-      }
-    }
+    run (k, omp_get_thread_num (), omp_get_num_threads ());
     best = MIN (best, (g_get_monotonic_time () - t0) / 1e6);
   }
+  report (what, best, flop);
+  g_free (k->x);
+  g_free (k->y);
+  g_free (k->w);
+  g_free (k->packed);
+}
+
+/* rows of channel blocks split between the threads */
+static void
+depthwise_slice (const Case *k, int id, int nt)
+{
+  int64_t rows = k->c / OVI_BLOCK * k->d.oh;
+  int64_t r = rows * id / nt, r1 = rows * (id + 1) / nt;
+  while (r < r1) {
+    int64_t oh = r % k->d.oh, end = MIN (k->d.oh, oh + (r1 - r));
+    ovi_blocked_depthwise_rows (&k->d, k->x, k->packed, &relu6, NULL, k->y,
+        r / k->d.oh, oh, end);
+    r += end - oh;
+  }
+}
+
+static void
+depthwise (int64_t c, int64_t h, int64_t kk, int64_t s)
+{
+  OviDepthwise d = geometry (h, kk, s);
+  Case k = case_new (d, c, c, c * h * h, c * kk * kk,
+      ovi_blocked_depthwise_packed_floats (&d, c));
+  char what[64];
+
+  ovi_blocked_depthwise_pack (&d, c, k.w, NULL, k.packed);
   g_snprintf (what, sizeof (what), "depthwise %" G_GINT64_FORMAT "x%"
       G_GINT64_FORMAT " s%" G_GINT64_FORMAT " %" G_GINT64_FORMAT "x%"
-      G_GINT64_FORMAT "x%" G_GINT64_FORMAT, k, k, s, c, h, h);
-  report (what, best, 2.0 * k * k * c * d.oh * d.ow);
-  g_free (x);
-  g_free (y);
-  g_free (w);
-  g_free (packed);
+      G_GINT64_FORMAT "x%" G_GINT64_FORMAT, kk, kk, s, c, h, h);
+  time_case (&k, depthwise_slice, what, 2.0 * kk * kk * c * d.oh * d.ow);
+}
+
+/* as op-conv-blocked.c: panels (in the kernel's groups) when each
+ * thread gets two, else positions in the kernel's blocks */
+static void
+pointwise_slice (const Case *k, int id, int nt)
+{
+  int64_t panels = ovi_blocked_pointwise_panels (k->m);
+  int64_t rows = ovi_blocked_pointwise_rows ();
+  int64_t group = ovi_blocked_pointwise_group ();
+  int64_t blocks = (k->hw + rows - 1) / rows;
+  int64_t groups = (panels + group - 1) / group;
+  if (panels >= 2 * nt)
+    ovi_blocked_pointwise_range (k->c, k->m, k->hw, k->x, k->packed, &relu6,
+        NULL, k->y, groups * id / nt * group,
+        MIN (panels, groups * (id + 1) / nt * group), 0, k->hw);
+  else
+    ovi_blocked_pointwise_range (k->c, k->m, k->hw, k->x, k->packed, &relu6,
+        NULL, k->y, 0, panels, blocks * id / nt * rows,
+        MIN (k->hw, blocks * (id + 1) / nt * rows));
 }
 
 static void
 pointwise (int64_t ic, int64_t oc, int64_t h)
 {
-  int64_t hw = h * h, panels = ovi_blocked_pointwise_panels (oc);
-  float *x = filled (ic * hw), *y = g_new (float, oc * hw);
-  float *w = filled (ic * oc), *packed;
-  double best = G_MAXDOUBLE;
+  OviDepthwise d = geometry (h, 1, 1);
+  Case k = case_new (d, ic, oc, ic * h * h, ic * oc,
+      ovi_blocked_pointwise_packed_floats (ic, oc));
   char what[64];
 
-  packed = g_new (float, ovi_blocked_pointwise_packed_floats (ic, oc));
-  ovi_blocked_pointwise_pack (ic, oc, w, NULL, packed);
-  for (int run = 0; run < RUNS; run++) {
-    gint64 t0;
-    evict ();
-    t0 = g_get_monotonic_time ();
-#pragma omp parallel
-    {
-      int nt = omp_get_num_threads (), id = omp_get_thread_num ();
-      int64_t rows = ovi_blocked_pointwise_rows ();
-      int64_t group = ovi_blocked_pointwise_group ();
-      int64_t blocks = (hw + rows - 1) / rows;
-      int64_t groups = (panels + group - 1) / group;
-      /* as op-conv-blocked.c: panels (in the kernel's groups) when each
-       * thread gets two, else positions in the kernel's blocks */
-      if (panels >= 2 * nt)
-        ovi_blocked_pointwise_range (ic, oc, hw, x, packed, &relu6, NULL, y,
-            groups * id / nt * group,
-            MIN (panels, groups * (id + 1) / nt * group), 0, hw);
-      else
-        ovi_blocked_pointwise_range (ic, oc, hw, x, packed, &relu6, NULL, y,
-            0, panels, blocks * id / nt * rows,
-            MIN (hw, blocks * (id + 1) / nt * rows));
-    }
-    best = MIN (best, (g_get_monotonic_time () - t0) / 1e6);
-  }
+  ovi_blocked_pointwise_pack (ic, oc, k.w, NULL, k.packed);
   g_snprintf (what, sizeof (what), "1x1 %" G_GINT64_FORMAT " -> %"
       G_GINT64_FORMAT " at %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT, ic, oc,
       h, h);
-  report (what, best, 2.0 * ic * oc * hw);
-  g_free (x);
-  g_free (y);
-  g_free (w);
-  g_free (packed);
+  time_case (&k, pointwise_slice, what, 2.0 * ic * oc * h * h);
 }
 
-/* A dense k x k convolution, stride s, c -> m channels, on a padded
- * copy of the input (made once, outside the timing, as the CPU device
- * makes it once per image); threads split its work items. */
+/* the dense kernel's work items split between the threads, x the padded
+ * copy */
 static void
-dense (int64_t c, int64_t m, int64_t h, int64_t k, int64_t s)
+dense_slice (const Case *k, int id, int nt)
 {
-  OviDepthwise d = geometry (h, k, s);
-  int64_t items = ovi_blocked_dense_items (&d, m);
-  float *x = filled (c * h * h), *y = g_new (float, m * d.oh * d.ow);
-  float *w = filled (m * c * k * k), *xp, *packed;
-  double best = G_MAXDOUBLE;
+  int64_t items = ovi_blocked_dense_items (&k->d, k->m);
+  ovi_blocked_dense_range (&k->d, k->c, k->m, k->x, k->packed, &relu6, NULL,
+      k->y, items * id / nt, items * (id + 1) / nt);
+}
+
+/* A dense kk x kk convolution, stride s, c -> m channels, on a padded
+ * copy of the input (made once, outside the timing, as the CPU device
+ * makes it once per image). */
+static void
+dense (int64_t c, int64_t m, int64_t h, int64_t kk, int64_t s)
+{
+  OviDepthwise d = geometry (h, kk, s);
+  Case k = case_new (d, c, m, ovi_blocked_dense_padded_floats (&d, c),
+      m * c * kk * kk, ovi_blocked_dense_packed_floats (&d, c, m));
+  float *x = filled (c * h * h);
   char what[64];
 
-  xp = g_new (float, ovi_blocked_dense_padded_floats (&d, c));
-  ovi_blocked_dense_pad (&d, x, xp, 0, c / OVI_BLOCK);
-  packed = g_new (float, ovi_blocked_dense_packed_floats (&d, c, m));
-  ovi_blocked_dense_pack (&d, c, m, w, NULL, packed);
-  for (int run = 0; run < RUNS; run++) {
-    gint64 t0;
-    evict ();
-    t0 = g_get_monotonic_time ();
-#pragma omp parallel
-    {
-      int nt = omp_get_num_threads (), id = omp_get_thread_num ();
-      ovi_blocked_dense_range (&d, c, m, xp, packed, &relu6, NULL, y,
-          items * id / nt, items * (id + 1) / nt);
-    }
-    best = MIN (best, (g_get_monotonic_time () - t0) / 1e6);
-  }
+  ovi_blocked_dense_pad (&d, x, k.x, 0, c / OVI_BLOCK);
+  g_free (x);
+  ovi_blocked_dense_pack (&d, c, m, k.w, NULL, k.packed);
   g_snprintf (what, sizeof (what), "%" G_GINT64_FORMAT "x%" G_GINT64_FORMAT
       " s%" G_GINT64_FORMAT " %" G_GINT64_FORMAT " -> %" G_GINT64_FORMAT
-      " at %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT, k, k, s, c, m, d.oh,
+      " at %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT, kk, kk, s, c, m, d.oh,
       d.ow);
-  report (what, best, 2.0 * c * k * k * m * d.oh * d.ow);
-  g_free (x);
-  g_free (xp);
-  g_free (y);
-  g_free (w);
-  g_free (packed);
+  time_case (&k, dense_slice, what, 2.0 * c * kk * kk * m * d.oh * d.ow);
+}
+
+/* output rows split between the threads */
+static void
+stem_slice (const Case *k, int id, int nt)
+{
+  ovi_blocked_direct_rows (&k->d, k->c, k->m, k->x, k->packed, &relu6, NULL,
+      k->y, k->d.oh * id / nt, k->d.oh * (id + 1) / nt);
 }
 
 static void
 stem (int64_t c, int64_t m, int64_t h)
 {
   OviDepthwise d = geometry (h, 3, 2);
-  int64_t k = c * 9;
-  float *x = filled (c * h * h), *y = g_new (float, m * d.oh * d.ow);
-  float *w = filled (m * k), *packed;
-  double best = G_MAXDOUBLE;
+  int64_t kk = c * 9;
+  Case k = case_new (d, c, m, c * h * h, m * kk,
+      ovi_blocked_pointwise_packed_floats (kk, m));
   char what[64];
 
-  packed = g_new (float, ovi_blocked_pointwise_packed_floats (k, m));
-  ovi_blocked_pointwise_pack (k, m, w, NULL, packed);
-  for (int run = 0; run < RUNS; run++) {
-    gint64 t0;
-    evict ();
-    t0 = g_get_monotonic_time ();
-#pragma omp parallel
-    {
-      int nt = omp_get_num_threads (), id = omp_get_thread_num ();
-      ovi_blocked_direct_rows (&d, c, m, x, packed, &relu6, NULL, y,
-          d.oh * id / nt, d.oh * (id + 1) / nt);
-    }
-    best = MIN (best, (g_get_monotonic_time () - t0) / 1e6);
-  }
+  ovi_blocked_pointwise_pack (kk, m, k.w, NULL, k.packed);
   g_snprintf (what, sizeof (what), "stem %" G_GINT64_FORMAT " -> %"
       G_GINT64_FORMAT ", 3x3 s2, %" G_GINT64_FORMAT, c, m, h);
-  report (what, best, 2.0 * k * m * d.oh * d.ow);
-  g_free (x);
-  g_free (y);
-  g_free (w);
-  g_free (packed);
+  time_case (&k, stem_slice, what, 2.0 * kk * m * d.oh * d.ow);
 }
 
 int
@@ -256,6 +259,7 @@ main (int argc, char **argv)
     dense (256, 256, 28, 3, 2);
     dense (512, 512, 14, 3, 2);
     dense (512, 512, 7, 3, 1);
+    g_free (sweep);
     return 0;
   }
   depthwise (32, 112, 3, 1);
