@@ -1,7 +1,10 @@
 /* cpu-store-v8.h's post-ops on a sixteen-float register, for the AVX-512
  * variants of the blocked kernels: the sum and the activation run once
  * on the whole register, not once per eight-float half after splitting
- * it (each select a compare and a masked move either way). Stored whole
+ * it: half the instructions. (The selects stay vector-extension code, a
+ * compare and a masked move each: max/min intrinsics would need these
+ * helpers compiled for AVX-512, and clang refuses the 64-byte vectors
+ * the kernels' other helpers pass across that boundary.) Stored whole
  * (two neighbouring pixels of a channel block) or as two halves (two
  * channel blocks: a block of pixels stores each block's run of pixels
  * in turn, which measured faster than both halves pixel by pixel). */
