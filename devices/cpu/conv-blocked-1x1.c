@@ -373,8 +373,9 @@ pointwise_range (int64_t ic, int64_t oc, int64_t hw, const float *x,
   gboolean at_store = ovi_v8_store_init (&st, ops);
   int64_t rows = ovi_blocked_pointwise_rows ();
   /* chunks of whole kernel blocks, as even as the budget allows: each
-   * chunk streams all the weights, so 49 positions with a budget of 24
-   * run 24 + 24 + 1 where two chunks would do */
+   * chunk streams all the weights, so 11 blocks under a budget of 10 run
+   * as 6 + 5, not 10 + 1 (a last chunk of one block streaming them all
+   * for 12 positions) */
   int64_t blocks = (p1 - p0 + rows - 1) / rows;
   int64_t most = MAX (1, pwb_chunk_bytes () / (int64_t) sizeof (float)
       / MAX (ic, 1) / rows);
