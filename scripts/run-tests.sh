@@ -14,11 +14,15 @@ scripts/install-deps.sh || { echo "dependency installation failed"; exit 1; }
 passed=0; failed=0; skipped=0
 failures=()
 
-count_tap () {   # name, log file
+count_tap () {   # name, log file, exit status of what wrote it
   local p f s
   p=$(grep -cE '^ok ' "$2"); f=$(grep -cE '^not ok ' "$2")
   s=$(grep -cE '^ok .*# SKIP' "$2")
   if grep -q '^Bail out!' "$2"; then f=$((f + 1)); fi
+  # a run that died without saying so in TAP (a sanitizer's report ends
+  # the process with status 1 between two tests) is a failure too; 77 is
+  # a script's whole-file skip
+  case ${3:-0} in 0|77) ;; *) [ "$f" -eq 0 ] && f=1 ;; esac
   passed=$((passed + p - s)); failed=$((failed + f)); skipped=$((skipped + s))
   [ "$f" -gt 0 ] && failures+=("$1")
   echo "  $1: $((p - s)) passed, $f failed, $s skipped"
@@ -39,7 +43,7 @@ run_unit_and_conformance () {   # build dir, label
     [ -f "$t" ] && [ -x "$t" ] || continue
     log=$(mktemp)
     "$t" --tap > "$log" 2>&1
-    count_tap "$label/$(basename "$t")" "$log"
+    count_tap "$label/$(basename "$t")" "$log" $?
     grep -E '^not ok|^Bail out|ERROR|runtime error' "$log" | head -20
     rm -f "$log"
   done
@@ -78,7 +82,7 @@ if grep -qw avx512f /proc/cpuinfo && [ -x build-test/tests/test-blocked ]; then
   for n in cpu-math winograd depthwise blocked sgemm engine; do
     log=$(mktemp)
     OVI_CPU_ISA=avx2 "build-test/tests/test-$n" --tap > "$log" 2>&1
-    count_tap "avx2/test-$n" "$log"
+    count_tap "avx2/test-$n" "$log" $?
     grep -E '^not ok|^Bail out|ERROR|runtime error' "$log" | head -20
     rm -f "$log"
   done
@@ -145,7 +149,7 @@ count_tap_script () {   # name, command...
   local name=$1 log; shift
   log=$(mktemp)
   "$@" > "$log" 2>&1
-  count_tap "$name" "$log"
+  count_tap "$name" "$log" $?
   grep -E '^not ok' "$log" | head -20
   rm -f "$log"
 }
