@@ -252,9 +252,6 @@ infer_now (OviRequest *r, GError **error)
             : bind (r, plan, error)))
       return FALSE;
   }
-  if (plan->executable)
-    return r->cm->iface->infer (r->device_request, r->inputs,
-        r->device_outputs, error);
   g = plan->graph;
   if (r->profiling && r->profile == NULL) {
     r->profile = g_new0 (OviProfileEntry, MAX (plan->n_steps, 1));
@@ -263,6 +260,9 @@ infer_now (OviRequest *r, GError **error)
       r->profile[s].op_type = plan->steps[s].node->op_type;
     }
   }
+  if (plan->executable)
+    return r->cm->iface->infer (r->device_request, r->inputs,
+        r->device_outputs, r->profile, error);
   for (int i = 0; i < r->n_inputs; i++) {
     OviTensor *t = &r->tensors[g_array_index (g->inputs, int, i)];
     t->data = r->inputs[i].data;

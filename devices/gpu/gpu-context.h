@@ -19,6 +19,7 @@ typedef struct {
   char *version;            /* CL_DEVICE_VERSION */
   cl_device_type type;
   gboolean fp16;            /* cl_khr_fp16 */
+  gboolean exact_divide;    /* CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT */
   guint64 memory;
   int compute_units;
   size_t max_work_group;

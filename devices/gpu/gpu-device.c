@@ -63,6 +63,11 @@ describe (cl_platform_id platform, cl_device_id id)
   d->local_memory = local;
   d->compute_units = (int) units;
   d->max_work_group = wg;
+  {
+    cl_device_fp_config fp = 0;
+    clGetDeviceInfo (id, CL_DEVICE_SINGLE_FP_CONFIG, sizeof (fp), &fp, NULL);
+    d->exact_divide = (fp & CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT) != 0;
+  }
   /* Whole-word match: cl_khr_fp16 is not a prefix of another name, but
    * be exact anyway. */
   {

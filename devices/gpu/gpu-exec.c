@@ -42,6 +42,8 @@ typedef struct {
 typedef struct {
   GpuExecutable *exe;
   cl_command_queue queue;
+  gboolean queue_profiles;   /* created with CL_QUEUE_PROFILING_ENABLE */
+  cl_event *events;          /* per launch, while profiling */
   cl_mem arena;
   cl_mem *input_mem;       /* per graph input */
   guint8 *host_arena;
@@ -90,12 +92,18 @@ find_builder (const OviNode *n)
   return NULL;
 }
 
-/* Build options: FP32 everywhere for now (see docs/devices.md). */
+/* Build options: FP32 everywhere for now (see docs/devices.md). OpenCL
+ * lets x / y and sqrt be 2.5 and 3 ulp off unless asked for correct
+ * rounding, which NVIDIA's driver then uses: a quotient that rounds to a
+ * neighbour changes what Round, Floor or a Cast to integers make of it
+ * (ONNX's DynamicQuantizeLinear test gave 25 for 26 on an H100), so
+ * ask wherever the device can. */
 static const char *
 build_options (const GpuExecutable *exe)
 {
-  (void) exe;
-  return "-cl-std=CL1.2";
+  return exe->session->dev->exact_divide
+      ? "-cl-std=CL1.2 -cl-fp32-correctly-rounded-divide-sqrt"
+      : "-cl-std=CL1.2";
 }
 
 void
@@ -339,6 +347,10 @@ ovi_gpu_request_free (gpointer request)
     if (r->kernels[k])
       clReleaseKernel (r->kernels[k]);
   g_free (r->kernels);
+  for (int k = 0; r->events && k < r->exe->n_launches; k++)
+    if (r->events[k])
+      clReleaseEvent (r->events[k]);
+  g_free (r->events);
   for (guint i = 0; r->input_mem && i < g->inputs->len; i++)
     if (r->input_mem[i])
       clReleaseMemObject (r->input_mem[i]);
@@ -359,6 +371,34 @@ ovi_gpu_request_free (gpointer request)
   g_free (r);
 }
 
+/* Profiling needs a queue that records the time of each command; an
+ * ordinary queue is kept otherwise, since recording may cost time. The
+ * kernels do not depend on the queue, so switching only replaces it. */
+static gboolean
+make_queue (GpuRequest *r, gboolean profiling, GError **error)
+{
+  OviGpuDevice *dev = r->exe->session->dev;
+  cl_context ctx = ovi_gpu_device_context (dev, error);
+  cl_int err = CL_SUCCESS;
+  cl_command_queue q;
+
+  if (ctx == NULL)
+    return FALSE;
+  q = clCreateCommandQueue (ctx, dev->id,
+      profiling ? CL_QUEUE_PROFILING_ENABLE : 0, &err);
+  if (q == NULL) {
+    ovi_gpu_set_error (error, "clCreateCommandQueue", err);
+    return FALSE;
+  }
+  if (r->queue) {
+    clFinish (r->queue);
+    clReleaseCommandQueue (r->queue);
+  }
+  r->queue = q;
+  r->queue_profiles = profiling;
+  return TRUE;
+}
+
 gpointer
 ovi_gpu_request_new (gpointer executable, GError **error)
 {
@@ -375,11 +415,8 @@ ovi_gpu_request_new (gpointer executable, GError **error)
     return NULL;
   r = g_new0 (GpuRequest, 1);
   r->exe = exe;
-  r->queue = clCreateCommandQueue (ctx, dev->id, 0, &err);
-  if (r->queue == NULL) {
-    ovi_gpu_set_error (error, "clCreateCommandQueue", err);
+  if (!make_queue (r, FALSE, error))
     goto fail;
-  }
   /* Never zero bytes: OpenCL refuses empty buffers. */
   r->arena = clCreateBuffer (ctx, CL_MEM_READ_WRITE,
       MAX (plan->arena_size, 64), NULL, &err);
@@ -487,9 +524,10 @@ to_host (GpuRequest *r, int v, GError **error)
   return TRUE;
 }
 
+/* events: NULL, or one slot per launch to receive its event (profiling). */
 static gboolean
 run_gpu_step (GpuRequest *r, const OviNode *n, const GpuStep *step,
-    cl_kernel *kernels, GError **error)
+    cl_kernel *kernels, cl_event *events, GError **error)
 {
   for (int i = 0; i < n->n_inputs; i++)
     if (n->inputs[i] >= 0 && !to_device (r, n->inputs[i], error))
@@ -509,7 +547,7 @@ run_gpu_step (GpuRequest *r, const OviNode *n, const GpuStep *step,
         return FALSE;
       }
       err = clEnqueueCopyBuffer (r->queue, src, dst, so, dof, l->bytes, 0,
-          NULL, NULL);
+          NULL, events ? &events[i] : NULL);
       if (err != CL_SUCCESS) {
         ovi_gpu_set_error (error, "clEnqueueCopyBuffer", err);
         return FALSE;
@@ -517,7 +555,8 @@ run_gpu_step (GpuRequest *r, const OviNode *n, const GpuStep *step,
       continue;
     }
     err = clEnqueueNDRangeKernel (r->queue, kernels[i], l->work_dim, NULL,
-        l->global, l->has_local ? l->local : NULL, 0, NULL, NULL);
+        l->global, l->has_local ? l->local : NULL, 0, NULL,
+        events ? &events[i] : NULL);
     if (err != CL_SUCCESS) {
       g_set_error (error, OVI_ERROR, OVI_ERROR_DEVICE,
           "node '%s': launching %s failed: %s (%d)", n->name, l->kernel,
@@ -570,9 +609,46 @@ run_cpu_step (GpuRequest *r, int s, GError **error)
   return ok;
 }
 
+/* Adds each GPU step's device time (its commands' start to end, from the
+ * events) to the profile, and releases the events. */
+static void
+collect_profile (GpuRequest *r, OviProfileEntry *profile)
+{
+  const GpuExecutable *exe = r->exe;
+  int k = 0;
+  for (int s = 0; s < exe->plan->n_steps; s++) {
+    const GpuStep *step = &exe->steps[s];
+    for (int i = 0; i < step->n_launches; i++, k++) {
+      cl_ulong start = 0, end = 0;
+      if (!step->on_gpu || r->events[k] == NULL)
+        continue;
+      if (clGetEventProfilingInfo (r->events[k], CL_PROFILING_COMMAND_START,
+              sizeof (start), &start, NULL) == CL_SUCCESS
+          && clGetEventProfilingInfo (r->events[k], CL_PROFILING_COMMAND_END,
+              sizeof (end), &end, NULL) == CL_SUCCESS && end > start)
+        profile[s].total_ns += end - start;
+      clReleaseEvent (r->events[k]);
+      r->events[k] = NULL;
+    }
+    if (step->on_gpu)
+      profile[s].runs++;
+  }
+}
+
+/* After a failure: waits for what was enqueued, so that nothing runs on
+ * into the next inference, and collects the profile's events. */
+static gboolean
+drain (GpuRequest *r, OviProfileEntry *profile)
+{
+  clFinish (r->queue);
+  if (profile)
+    collect_profile (r, profile);
+  return FALSE;
+}
+
 gboolean
 ovi_gpu_infer (gpointer request, const OviTensorView *inputs,
-    OviTensorView *outputs, GError **error)
+    OviTensorView *outputs, OviProfileEntry *profile, GError **error)
 {
   GpuRequest *r = request;
   GpuExecutable *exe = r->exe;
@@ -580,6 +656,12 @@ ovi_gpu_infer (gpointer request, const OviTensorView *inputs,
   const OviGraph *g = plan->graph;
   int k = 0;
   cl_int err;
+
+  if ((profile != NULL) != r->queue_profiles
+      && !make_queue (r, profile != NULL, error))
+    return FALSE;
+  if (profile && r->events == NULL)
+    r->events = g_new0 (cl_event, MAX (exe->n_launches, 1));
 
   for (guint v = 0; v < g->values->len; v++)
     if (plan->storage[v] != OVI_STORAGE_CONSTANT)
@@ -591,27 +673,39 @@ ovi_gpu_infer (gpointer request, const OviTensorView *inputs,
   }
   for (int s = 0; s < plan->n_steps; s++) {
     const GpuStep *step = &exe->steps[s];
-    gboolean ok = step->on_gpu
-        ? run_gpu_step (r, plan->steps[s].node, step, r->kernels + k, error)
-        : run_cpu_step (r, s, error);
-    k += step->n_launches;
-    if (!ok) {
-      clFinish (r->queue);
-      return FALSE;
+    gboolean ok;
+    if (step->on_gpu) {
+      ok = run_gpu_step (r, plan->steps[s].node, step, r->kernels + k,
+          profile ? r->events + k : NULL, error);
+    } else {
+      /* A CPU step is timed on the host, from an idle queue, so that the
+       * GPU work before it is not counted as its own: the time includes
+       * reading its inputs back. */
+      gint64 t0 = 0;
+      if (profile) {
+        clFinish (r->queue);
+        t0 = g_get_monotonic_time ();
+      }
+      ok = run_cpu_step (r, s, error);
+      if (profile) {
+        profile[s].total_ns += (g_get_monotonic_time () - t0) * 1000;
+        profile[s].runs++;
+      }
     }
+    k += step->n_launches;
+    if (!ok)
+      return drain (r, profile);
   }
   for (guint i = 0; i < g->outputs->len; i++) {
     int v = g_array_index (g->outputs, int, i);
     const OviTensor *t = &r->tensors[v];
-    if (!to_host (r, v, error)) {
-      clFinish (r->queue);
-      return FALSE;
-    }
+    if (!to_host (r, v, error))
+      return drain (r, profile);
     if (t->dtype == OVI_DTYPE_SEQUENCE) {
       g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
           "%s: output '%s' is a sequence, which is not supported", g->source,
           ovi_graph_value (g, v)->name);
-      return FALSE;
+      return drain (r, profile);
     }
     memset (&outputs[i], 0, sizeof (outputs[i]));
     outputs[i].dtype = t->dtype;
@@ -620,6 +714,8 @@ ovi_gpu_infer (gpointer request, const OviTensorView *inputs,
     outputs[i].data = t->data;
   }
   err = clFinish (r->queue);
+  if (profile)
+    collect_profile (r, profile);
   if (err != CL_SUCCESS) {
     ovi_gpu_set_error (error, "clFinish", err);
     return FALSE;

@@ -23,7 +23,7 @@ void ovi_gpu_executable_free (gpointer executable);
 gpointer ovi_gpu_request_new (gpointer executable, GError **error);
 void ovi_gpu_request_free (gpointer request);
 gboolean ovi_gpu_infer (gpointer request, const OviTensorView *inputs,
-    OviTensorView *outputs, GError **error);
+    OviTensorView *outputs, OviProfileEntry *profile, GError **error);
 
 /* For tests and tools: how many of the executable's steps run our
  * kernels (the others run on the CPU), and whether step i does. */

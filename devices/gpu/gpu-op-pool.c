@@ -106,8 +106,11 @@ build_global_pool (OviGpuBuild *b, const OviNode *n)
   ovi_gpu_arg_value (l, n->outputs[0]);
   ovi_gpu_arg_int (l, size);
   ovi_gpu_arg_int (l, strcmp (n->op_type, "GlobalMaxPool") == 0);
-  ovi_gpu_arg_int (l, planes);
-  ovi_gpu_range_1d (l, planes);
+  {
+    /* One work group of 64 (the kernel's POOL_WG) per plane. */
+    size_t global = (size_t) planes * 64, local = 64;
+    ovi_gpu_range (l, 1, &global, &local);
+  }
   return TRUE;
 }
 

@@ -571,7 +571,7 @@ npu_request_new (gpointer executable, GError **error)
 
 static gboolean
 npu_infer (gpointer request, const OviTensorView *inputs,
-    OviTensorView *outputs, GError **error)
+    OviTensorView *outputs, OviProfileEntry *profile, GError **error)
 {
   NpuRequest *q = request;
   NpuExecutable *x = q->x;

@@ -112,7 +112,7 @@ sim_request_free (gpointer request)
 
 static gboolean
 sim_infer (gpointer request, const OviTensorView *inputs,
-    OviTensorView *outputs, GError **error)
+    OviTensorView *outputs, OviProfileEntry *profile, GError **error)
 {
   SimRequest *req = request;
   OviSimBehaviour *b = req->exe->behaviour;

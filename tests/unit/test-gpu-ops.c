@@ -629,6 +629,12 @@ test_matmul (void)
 
 /* ---- pooling, Softmax, BatchNormalization ---- */
 
+/* Global pools: planes smaller than the kernel's work group, larger than
+ * it by a share that is not a multiple of it, and of one pixel. */
+static const int64_t global_shapes[][4] = {
+  { 2, 3, 5, 7 }, { 1, 5, 37, 41 }, { 1, 70, 1, 1 },
+};
+
 static void
 test_pool (void)
 {
@@ -664,15 +670,22 @@ test_pool (void)
     g_free (what);
     ovi_model_unref (m);
   }
-  for (int max = 0; max < 2; max++) {
-    OviGraph *g = ovi_graph_new ();
-    int x = add_input (g, "x", 4, shape), y;
-    OviModel *m;
-    add_node (g, max ? "GlobalMaxPool" : "GlobalAveragePool", 1, &x, &y);
-    m = finish (g, y, 13);
-    check_model (max ? "GlobalMaxPool" : "GlobalAveragePool", m, 1e-10,
-        EXPECT_GPU, FALSE);
-    ovi_model_unref (m);
+  for (guint i = 0; i < G_N_ELEMENTS (global_shapes); i++) {
+    for (int max = 0; max < 2; max++) {
+      OviGraph *g = ovi_graph_new ();
+      int x = add_input (g, "x", 4, global_shapes[i]), y;
+      const int64_t *d = global_shapes[i];
+      const char *op = max ? "GlobalMaxPool" : "GlobalAveragePool";
+      char *what = g_strdup_printf ("%s [%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT
+          ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT "]", op, d[0], d[1], d[2],
+          d[3]);
+      OviModel *m;
+      add_node (g, op, 1, &x, &y);
+      m = finish (g, y, 13);
+      check_model (what, m, 1e-10, EXPECT_GPU, FALSE);
+      g_free (what);
+      ovi_model_unref (m);
+    }
   }
 }
 

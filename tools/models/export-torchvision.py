@@ -19,6 +19,7 @@ random affine (gamma ~ U(0.5, 1.5), beta ~ N(0, 0.1)) and running statistics
 measured on a small random batch, which keeps activations at unit scale.
 """
 import argparse
+import inspect
 import os
 import sys
 import time
@@ -51,6 +52,12 @@ MODELS = {
 DEFAULT = list(MODELS)
 # Exported when it works; a failure is reported but does not fail the run.
 OPTIONAL = {'ssdlite320_mobilenet_v3_large', 'ssdlite320_mobilenet_v3_large_head'}
+
+
+# PyTorch 2.9 and later default to the dynamo exporter (opset 18, other
+# node names); ask for the TorchScript one, which Debian's PyTorch always uses.
+TORCHSCRIPT_EXPORTER = ({'dynamo': False}
+                        if 'dynamo' in inspect.signature(torch.onnx.export).parameters else {})
 
 
 class DictOut(torch.nn.Module):
@@ -144,7 +151,8 @@ def export(name, outdir, opset, calibrate):
     with torch.no_grad():
         torch.onnx.export(m, torch.from_numpy(x), path, opset_version=opset,
                           input_names=['input'], output_names=outs,
-                          do_constant_folding=True, dynamic_axes=None)
+                          do_constant_folding=True, dynamic_axes=None,
+                          **TORCHSCRIPT_EXPORTER)
     onnx.checker.check_model(path)
     np.save(os.path.join(outdir, name + '.input.npy'), x)
     with torch.no_grad():
@@ -175,7 +183,7 @@ def main():
     if bad:
         ap.error('unknown model(s): ' + ','.join(bad))
     os.makedirs(a.outdir, exist_ok=True)
-    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+    torch.set_num_threads(max(1, min(16, os.cpu_count() or 1)))
     failed = []
     for n in names:
         try:

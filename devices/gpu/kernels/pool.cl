@@ -1,5 +1,4 @@
-/* 2-D pooling, one output per work item; global pools, one plane per
- * work item. Average divisors follow ONNX: taps inside the input, or with
+/* 2-D pooling, one output per work item. Average divisors follow ONNX: taps inside the input, or with
  * count_include_pad the taps inside the padded input (never the part of
  * a ceil_mode window past the end padding). */
 __kernel void
@@ -45,18 +44,30 @@ pool2d (__global const float *X, int x_off, __global float *Y, int y_off,
   Y[y_off + i] = acc;
 }
 
-__kernel void
+/* Global pools: one work group of POOL_WG items per plane, each item
+ * reducing a strided share of the plane, then a tree in local memory. One
+ * item per plane left a 7x7x1280 pool with 1280 items on a GPU that runs
+ * hundreds of thousands, and a 112x112 plane to one item's loop. The
+ * order of the sums is fixed, so results repeat exactly. */
+#define POOL_WG 64
+
+__kernel __attribute__ ((reqd_work_group_size (POOL_WG, 1, 1))) void
 global_pool (__global const float *X, int x_off, __global float *Y,
-    int y_off, int size, int is_max, int planes)
+    int y_off, int size, int is_max)
 {
-  int p = get_global_id (0);
-  __global const float *x;
-  float acc;
-  if (p >= planes)
-    return;
-  x = X + x_off + p * size;
-  acc = is_max ? -INFINITY : 0.0f;
-  for (int i = 0; i < size; i++)
+  __local float part[POOL_WG];
+  int p = get_group_id (0), t = get_local_id (0);
+  __global const float *x = X + x_off + (size_t) p * size;
+  float acc = is_max ? -INFINITY : 0.0f;
+  for (int i = t; i < size; i += POOL_WG)
     acc = is_max ? fmax (acc, x[i]) : acc + x[i];
-  Y[y_off + p] = is_max ? acc : acc / (float) size;
+  part[t] = acc;
+  barrier (CLK_LOCAL_MEM_FENCE);
+  for (int s = POOL_WG / 2; s > 0; s >>= 1) {
+    if (t < s)
+      part[t] = is_max ? fmax (part[t], part[t + s]) : part[t] + part[t + s];
+    barrier (CLK_LOCAL_MEM_FENCE);
+  }
+  if (t == 0)
+    Y[y_off + p] = is_max ? part[0] : part[0] / (float) size;
 }
