@@ -28,6 +28,8 @@ static gboolean opt_no_fork;
 static int opt_timeout = 120;
 static int opt_min_passed = -1;
 static char *opt_device;
+static char *opt_shard;
+static int shard_index, shard_count = 1;
 
 static GOptionEntry entries[] = {
   { "suite", 's', 0, G_OPTION_ARG_STRING_ARRAY, &opt_suites, "Suite to run (repeatable)", "NAME" },
@@ -37,6 +39,7 @@ static GOptionEntry entries[] = {
   { "timeout", 't', 0, G_OPTION_ARG_INT, &opt_timeout, "Seconds per test", "S" },
   { "min-passed", 0, 0, G_OPTION_ARG_INT, &opt_min_passed, "Fail unless at least N tests pass", "N" },
   { "device", 'd', 0, G_OPTION_ARG_STRING, &opt_device, "Device to run on (CPU, GPU.0, ...; default CPU)", "NAME" },
+  { "shard", 0, 0, G_OPTION_ARG_STRING, &opt_shard, "Run every N-th test of each suite from the I-th (0-based), for N runs side by side", "I/N" },
   { NULL }
 };
 
@@ -380,6 +383,13 @@ main (int argc, char **argv)
     return 2;
   }
   g_option_context_free (octx);
+  if (opt_shard && (sscanf (opt_shard, "%d/%d", &shard_index, &shard_count) != 2
+          || shard_count < 1 || shard_index < 0
+          || shard_index >= shard_count)) {
+    fprintf (stderr, "ovi-conformance: --shard wants I/N with 0 <= I < N, "
+        "not '%s'\n", opt_shard);
+    return 2;
+  }
   root = argc > 1 ? argv[1] : "/usr/share/libonnx-testdata/data";
   suites = opt_suites ? (const char *const *) opt_suites : default_suites;
   if (opt_device && !device_present (opt_device)) {
@@ -414,10 +424,16 @@ main (int argc, char **argv)
     g_ptr_array_sort (names, compare_strings);
     for (guint i = 0; i < names->len; i++) {
       const char *name = g_ptr_array_index (names, i);
-      char *dir = g_build_filename (suite_dir, name, NULL);
-      const char *defect = data_defect (name);
-      char *why = defect ? g_strdup (defect) : NULL;
-      Result r = defect ? RESULT_SKIP : run_isolated (dir, &why);
+      char *dir;
+      const char *defect;
+      char *why;
+      Result r;
+      if ((int) (i % shard_count) != shard_index)
+        continue;
+      dir = g_build_filename (suite_dir, name, NULL);
+      defect = data_defect (name);
+      why = defect ? g_strdup (defect) : NULL;
+      r = defect ? RESULT_SKIP : run_isolated (dir, &why);
       count[r]++;
       if (r == RESULT_FAIL || opt_verbose)
         printf ("%s %s/%s%s%s\n", r == RESULT_PASS ? "PASS" : r == RESULT_FAIL

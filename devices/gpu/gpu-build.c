@@ -157,3 +157,68 @@ ovi_gpu_copy (OviGpuBuild *b, int src, int dst, gsize bytes)
     .bytes = bytes };
   g_array_append_val (b->launches, l);
 }
+
+/* How many chunks to split K into: enough work groups for two per compute
+ * unit (OVI_GPU_SPLIT_K_WAVES changes the two, 0 turns splitting off),
+ * each chunk at least 128 deep so that its sums outweigh the extra pass,
+ * at most 32. */
+static int
+split_count (const OviGpuBuild *b, int64_t groups, int64_t K, int64_t *kc)
+{
+  const char *env = g_getenv ("OVI_GPU_SPLIT_K_WAVES");
+  int64_t waves = env ? g_ascii_strtoll (env, NULL, 10) : 2;
+  int64_t want = waves * MAX (b->session->dev->compute_units, 1);
+  int64_t splits = 1;
+  if (groups > 0 && groups < want)
+    splits = MIN (MIN ((want + groups - 1) / groups, K / 128), 32);
+  splits = MAX (splits, 1);
+  /* Chunks of whole 16-deep steps; the last may be shorter. */
+  *kc = ((K + splits - 1) / splits + 15) / 16 * 16;
+  return (int) ((K + *kc - 1) / *kc);
+}
+
+void
+ovi_gpu_gemm_split_k (OviGpuBuild *b, guint launch, int64_t tiles,
+    int64_t K, const OviGpuGemmOut *o)
+{
+  OviGpuLaunch *l = &g_array_index (b->launches, OviGpuLaunch, launch);
+  int64_t kc;
+  int splits = split_count (b, tiles * o->batch, K, &kc);
+  OviGpuArg *a = next_arg (l);
+  OviGpuLaunch *r;
+
+  a->kind = OVI_GPU_ARG_SCRATCH;
+  ovi_gpu_arg_int (l, splits);
+  ovi_gpu_arg_int (l, splits > 1 ? kc : MAX (K, 1));
+  if (splits == 1)
+    return;
+  l->global[2] *= splits;
+  b->scratch_bytes = MAX (b->scratch_bytes,
+      (gsize) splits * o->batch * o->M * o->N * sizeof (float));
+
+  r = ovi_gpu_launch (b, "gemm", "gemm_splitk_reduce");
+  a = next_arg (r);
+  a->kind = OVI_GPU_ARG_SCRATCH;
+  ovi_gpu_arg_value (r, o->c >= 0 ? o->c : o->y);
+  ovi_gpu_arg_value (r, o->r >= 0 ? o->r : o->y);
+  ovi_gpu_arg_value (r, o->y);
+  ovi_gpu_arg_int (r, o->M);
+  ovi_gpu_arg_int (r, o->N);
+  ovi_gpu_arg_int (r, o->batch);
+  ovi_gpu_arg_int (r, splits);
+  ovi_gpu_arg_int (r, o->groups);
+  ovi_gpu_arg_int (r, o->c_outer);
+  ovi_gpu_arg_int (r, o->c_inner);
+  ovi_gpu_arg_int (r, o->scm);
+  ovi_gpu_arg_int (r, o->scn);
+  ovi_gpu_arg_int (r, o->y_outer);
+  ovi_gpu_arg_int (r, o->y_inner);
+  ovi_gpu_arg_float (r, o->alpha);
+  ovi_gpu_arg_float (r, o->beta);
+  ovi_gpu_arg_int (r, o->c >= 0);
+  ovi_gpu_arg_int (r, o->r >= 0);
+  ovi_gpu_arg_int (r, o->act);
+  ovi_gpu_arg_float (r, o->act_a);
+  ovi_gpu_arg_float (r, o->act_b);
+  ovi_gpu_range_1d (r, o->batch * o->M * o->N);
+}

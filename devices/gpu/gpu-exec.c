@@ -34,6 +34,7 @@ typedef struct {
   int n_gpu_steps;
   int n_launches;
   cl_mem constants;
+  gsize scratch_bytes;     /* split-K partial sums, per request */
   gsize *const_offset;     /* per value, G_MAXSIZE when not uploaded */
   int *input_index;        /* per value: its graph input, or -1 */
   cl_program *programs;    /* per launch, flattened over steps */
@@ -45,6 +46,7 @@ typedef struct {
   gboolean queue_profiles;   /* created with CL_QUEUE_PROFILING_ENABLE */
   cl_event *events;          /* per launch, while profiling */
   cl_mem arena;
+  cl_mem scratch;
   cl_mem *input_mem;       /* per graph input */
   guint8 *host_arena;
   OviTensor *tensors;      /* host views per value, like request.c's */
@@ -203,6 +205,7 @@ ovi_gpu_compile (gpointer session, OviPlan *plan, GError **error)
     place_constants (exe, &b, step);
   }
   g_array_free (b.launches, TRUE);
+  exe->scratch_bytes = b.scratch_bytes;
 
   /* Programs, built (or loaded from the disk cache) once per device. */
   exe->programs = g_new0 (cl_program, MAX (exe->n_launches, 1));
@@ -322,6 +325,13 @@ set_args (GpuRequest *r, cl_kernel kernel, const OviGpuLaunch *l,
       case OVI_GPU_ARG_LOCAL:
         err = clSetKernelArg (kernel, index++, arg->local_bytes, NULL);
         break;
+      case OVI_GPU_ARG_SCRATCH:
+        mem = r->scratch;
+        elem = 0;
+        err = clSetKernelArg (kernel, index++, sizeof (cl_mem), &mem);
+        if (err == CL_SUCCESS)
+          err = clSetKernelArg (kernel, index++, sizeof (elem), &elem);
+        break;
     }
   }
   if (err != CL_SUCCESS) {
@@ -357,6 +367,8 @@ ovi_gpu_request_free (gpointer request)
   g_free (r->input_mem);
   if (r->arena)
     clReleaseMemObject (r->arena);
+  if (r->scratch)
+    clReleaseMemObject (r->scratch);
   if (r->queue)
     clReleaseCommandQueue (r->queue);
   for (guint v = 0; r->tensors && v < g->values->len; v++)
@@ -422,6 +434,12 @@ ovi_gpu_request_new (gpointer executable, GError **error)
       MAX (plan->arena_size, 64), NULL, &err);
   if (r->arena == NULL) {
     ovi_gpu_set_error (error, "allocating the device arena", err);
+    goto fail;
+  }
+  r->scratch = clCreateBuffer (ctx, CL_MEM_READ_WRITE,
+      MAX (exe->scratch_bytes, 64), NULL, &err);
+  if (r->scratch == NULL) {
+    ovi_gpu_set_error (error, "allocating the scratch buffer", err);
     goto fail;
   }
   r->input_mem = g_new0 (cl_mem, MAX (g->inputs->len, 1));

@@ -41,6 +41,7 @@ typedef enum {
   OVI_GPU_ARG_INT,
   OVI_GPU_ARG_FLOAT,
   OVI_GPU_ARG_LOCAL,
+  OVI_GPU_ARG_SCRATCH,  /* the request's scratch buffer, from its start */
 } OviGpuArgKind;
 
 typedef struct {
@@ -81,6 +82,7 @@ typedef struct {
   GArray *launches;        /* OviGpuLaunch, this step's */
   GByteArray *aux;         /* the constants' buffer contents */
   gboolean alias;          /* no launch: the output is its input's memory */
+  gsize scratch_bytes;     /* the most any step's launches use */
 } OviGpuBuild;
 
 /* A builder adds the step's launches and returns TRUE, or returns FALSE
@@ -126,6 +128,26 @@ void ovi_gpu_range (OviGpuLaunch *l, cl_uint dim, const size_t *global,
     const size_t *local);
 void ovi_gpu_range_1d (OviGpuLaunch *l, int64_t n);
 void ovi_gpu_copy (OviGpuBuild *b, int src, int dst, gsize bytes);
+
+/* The outputs of a tiled product (kernels/gemm.cl), as its store or
+ * gemm_splitk_reduce writes them: Y[z] = act (alpha acc + beta C + R), z
+ * over `batch` = outer x groups entries placed by batch_offset. */
+typedef struct {
+  int c, r, y;                     /* values; c, r -1 when absent */
+  int64_t M, N, batch, groups;
+  int64_t c_outer, c_inner, scm, scn, y_outer, y_inner;
+  float alpha, beta;
+  int act;
+  float act_a, act_b;
+} OviGpuGemmOut;
+
+/* Ends the arguments of the product launch at index `launch` (of `tiles`
+ * 64x64 tiles per batch entry, depth K) with its split of K: the scratch,
+ * the number of chunks and their length. When the tiles alone would
+ * leave the GPU idle, K is split (the launch's third range dimension
+ * multiplied) and a gemm_splitk_reduce launch is added after it. */
+void ovi_gpu_gemm_split_k (OviGpuBuild *b, guint launch, int64_t tiles,
+    int64_t K, const OviGpuGemmOut *out);
 
 G_END_DECLS
 

@@ -207,6 +207,15 @@ build_conv (OviGpuBuild *b, const OviNode *n)
       ovi_gpu_arg_int (l, c.dw);
     }
     ovi_gpu_range (l, 3, global, local);
+    {
+      OviGpuGemmOut out = { .c = bias_v, .r = res_v, .y = y_v, .M = M,
+        .N = N, .batch = x->dims[0] * c.group, .groups = c.group,
+        .c_inner = M, .scm = 1, .y_outer = y->dims[1] * plane_out,
+        .y_inner = M * plane_out, .alpha = 1.0f, .beta = 1.0f,
+        .act = post.activation, .act_a = post.alpha, .act_b = post.beta };
+      ovi_gpu_gemm_split_k (b, b->launches->len - 1,
+          ((M + 63) / 64) * ((N + 63) / 64), K, &out);
+    }
   }
   return TRUE;
 }

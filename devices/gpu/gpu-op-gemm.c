@@ -48,6 +48,13 @@ launch_gemm (OviGpuBuild *b, int a, int bv, int c, int y, int64_t M,
   ovi_gpu_arg_float (l, 0);
   ovi_gpu_arg_float (l, 0);
   ovi_gpu_range (l, 3, global, local);
+  {
+    OviGpuGemmOut out = { .c = c, .r = -1, .y = y, .M = M, .N = N,
+      .batch = batch, .groups = 1, .scm = scm, .scn = scn, .y_outer = M * N,
+      .alpha = alpha, .beta = beta, .act = OVI_ACT_NONE };
+    ovi_gpu_gemm_split_k (b, b->launches->len - 1,
+        ((M + 63) / 64) * ((N + 63) / 64), K, &out);
+  }
 }
 
 static gboolean

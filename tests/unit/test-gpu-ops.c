@@ -477,6 +477,12 @@ test_conv (void)
     { 1, 3, 8, 9, 4, 3, 2, 2, 1, 0, 1, 2, 0, 1, 1, 1, TRUE },      /* asym */
     { 1, 3, 32, 32, 70, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1, TRUE },   /* stem */
     { 1, 33, 7, 7, 65, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, TRUE },
+    /* Deep K over few tiles: split K (two work groups per compute unit
+     * wanted; pocl here has two), through the implicit GEMM, the 1x1
+     * GEMM with groups, and a strided grouped implicit GEMM. */
+    { 1, 64, 5, 5, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, TRUE },
+    { 1, 512, 3, 3, 16, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 2, TRUE },
+    { 1, 128, 6, 6, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 2, FALSE },
   };
   static const char *const acts[] = { NULL, "Relu", "Sigmoid", "Clip",
     "HardSwish", "LeakyRelu" };
@@ -557,6 +563,7 @@ test_gemm (void)
     { 64, 64, 64, TRUE, FALSE, 2, { 64, 64 }, 0.5f, 2 },
     { 3, 200, 70, TRUE, TRUE, 2, { 3, 1 }, 1, -1 },
     { 1, 1000, 10, FALSE, TRUE, 2, { 1, 10 }, 1, 1 },
+    { 2, 600, 5, TRUE, FALSE, 1, { 5 }, 0.5f, 2 },   /* split K */
   };
   SKIP_WITHOUT_GPU ();
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
@@ -606,6 +613,8 @@ test_matmul (void)
     { 3, 3, { 1, 9, 17 }, { 4, 17, 8 }, EXPECT_GPU },
     { 4, 4, { 2, 1, 5, 6 }, { 1, 3, 6, 4 }, EXPECT_FALLBACK },
     { 1, 2, { 7 }, { 7, 3 }, EXPECT_FALLBACK },
+    { 3, 2, { 3, 4, 300 }, { 300, 5 }, EXPECT_GPU },   /* split K, batched */
+    { 2, 2, { 2, 700 }, { 700, 3 }, EXPECT_GPU },
   };
   SKIP_WITHOUT_GPU ();
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {

@@ -13,7 +13,15 @@
  * Y and R are dense [M, N]. The third range dimension is the batch:
  * z = outer * groups + inner, each operand offset by outer and inner
  * strides (a batched MatMul has groups 1; a grouped Conv has outer the
- * image and inner the group). */
+ * image and inner the group).
+ *
+ * Split K: a product with fewer tiles than the GPU has room for (ResNet's
+ * 7x7 layers: 512 x 49 outputs, 8 tiles, on a GPU with 132 compute units)
+ * also splits K into `splits` chunks of `kc`. The range's third dimension
+ * is then splits x batch; each chunk writes its raw sums to the scratch
+ * buffer P[split][z][M][N], and gemm_splitk_reduce adds the chunks in
+ * order (the result does not depend on timing) and applies alpha, C, the
+ * residual and the activation. */
 
 #define TM 64
 #define TN 64
@@ -33,6 +41,15 @@ batch_offset (int z, int groups, int outer, int inner)
 typedef struct {
   int H, W, KH, KW, OW, sh, sw, ph, pw, dh, dw;
 } ConvGeometry;
+
+/* Which batch entry and K chunk this work group computes. */
+inline void
+split_of (int splits, int *z, int *s)
+{
+  int batch = (int) get_global_size (2) / splits;
+  *s = (int) get_global_id (2) / batch;
+  *z = (int) get_global_id (2) % batch;
+}
 
 inline float
 load_b (__global const float *B, int k, int n, int K, int N, int sbk,
@@ -61,7 +78,8 @@ gemm_tile (__global const float *A, __global const float *B,
     int M, int N, int K, int sam, int sak, int sbk, int sbn, int scm,
     int scn, float alpha, float beta, int has_c, int has_r, int act,
     float act_a, float act_b, __local float *As, __local float *Bs,
-    const int conv, const ConvGeometry *g)
+    const int conv, const ConvGeometry *g, int k_begin, int k_end,
+    __global float *P)
 {
   int tx = get_local_id (0), ty = get_local_id (1);
   int tid = ty * RX + tx;
@@ -72,7 +90,9 @@ gemm_tile (__global const float *A, __global const float *B,
     for (int j = 0; j < WPT; j++)
       acc[i][j] = 0.0f;
 
-  for (int k0 = 0; k0 < K; k0 += TK) {
+  /* Loads test k < K: with a K chunk, K is the chunk's end. */
+  K = k_end;
+  for (int k0 = k_begin; k0 < K; k0 += TK) {
     for (int l = 0; l < TM * TK / (RX * RY); l++) {
       int idx = tid + l * RX * RY;
       int mm = idx / TK, kk = idx % TK;
@@ -108,6 +128,10 @@ gemm_tile (__global const float *A, __global const float *B,
       float v;
       if (n >= N)
         continue;
+      if (P) {
+        P[m * N + n] = acc[i][j];
+        continue;
+      }
       v = alpha * acc[i][j];
       if (has_c)
         v += beta * C[m * scm + n * scn];
@@ -125,18 +149,24 @@ gemm (__global const float *A, int a_off, __global const float *B,
     int sak, int sbk, int sbn, int scm, int scn, int groups, int a_outer,
     int a_inner, int b_outer, int b_inner, int c_outer, int c_inner,
     int y_outer, int y_inner, float alpha, float beta, int has_c, int has_r,
-    int act, float act_a, float act_b)
+    int act, float act_a, float act_b, __global float *P, int p_off,
+    int splits, int kc)
 {
   __local float As[TK * TM];
   __local float Bs[TK * TN];
   ConvGeometry none = { 0 };
-  int z = get_global_id (2);
-  int yo = y_off + batch_offset (z, groups, y_outer, y_inner);
+  int z, s;
+  int yo;
+  split_of (splits, &z, &s);
+  yo = y_off + batch_offset (z, groups, y_outer, y_inner);
   gemm_tile (A + a_off + batch_offset (z, groups, a_outer, a_inner),
       B + b_off + batch_offset (z, groups, b_outer, b_inner),
       C + c_off + batch_offset (z, groups, c_outer, c_inner),
       R + r_off + (yo - y_off), Y + yo, M, N, K, sam, sak, sbk, sbn, scm,
-      scn, alpha, beta, has_c, has_r, act, act_a, act_b, As, Bs, 0, &none);
+      scn, alpha, beta, has_c, has_r, act, act_a, act_b, As, Bs, 0, &none,
+      s * kc, min (K, (s + 1) * kc), splits > 1
+      ? P + p_off + (size_t) (s * (int) (get_global_size (2) / splits) + z)
+      * M * N : 0);
 }
 
 /* x[N, C, H, W] * w[Cout, C / groups, KH, KW] (+ bias, + residual, act):
@@ -149,17 +179,51 @@ conv2d_igemm (__global const float *Wt, int w_off, __global const float *X,
     int M, int N, int K, int groups, int x_outer, int x_inner, int y_outer,
     int y_inner, int has_bias, int has_r, int act, float act_a, float act_b,
     int H, int W, int KH, int KW, int OW, int sh, int sw, int ph, int pw,
-    int dh, int dw)
+    int dh, int dw, __global float *P, int p_off, int splits, int kc)
 {
   __local float As[TK * TM];
   __local float Bs[TK * TN];
   ConvGeometry g = { H, W, KH, KW, OW, sh, sw, ph, pw, dh, dw };
-  int z = get_global_id (2);
-  int grp = z % groups;
-  int yo = y_off + batch_offset (z, groups, y_outer, y_inner);
+  int z, s, grp, yo;
+  split_of (splits, &z, &s);
+  grp = z % groups;
+  yo = y_off + batch_offset (z, groups, y_outer, y_inner);
   gemm_tile (Wt + w_off + grp * M * K,
       X + x_off + batch_offset (z, groups, x_outer, x_inner),
       bias + bias_off + grp * M, R + r_off + (yo - y_off), Y + yo, M, N, K,
       K, 1, 0, 0, 1, 0, 1.0f, 1.0f, has_bias, has_r, act, act_a, act_b, As,
-      Bs, 1, &g);
+      Bs, 1, &g, s * kc, min (K, (s + 1) * kc), splits > 1
+      ? P + p_off + (size_t) (s * (int) (get_global_size (2) / splits) + z)
+      * M * N : 0);
+}
+
+/* The second pass of a split product: Y[z] = act (alpha sum_s P[s][z] +
+ * beta C + R), one output per work item, C and Y placed as the first
+ * pass would have (C per row for a Conv's bias: scm 1, scn 0). */
+__kernel void
+gemm_splitk_reduce (__global const float *P, int p_off,
+    __global const float *C, int c_off, __global const float *R, int r_off,
+    __global float *Y, int y_off, int M, int N, int batch, int splits,
+    int groups, int c_outer, int c_inner, int scm, int scn, int y_outer,
+    int y_inner, float alpha, float beta, int has_c, int has_r, int act,
+    float act_a, float act_b)
+{
+  int i = get_global_id (0);
+  int n, m, z, yo;
+  float v = 0.0f;
+  if (i >= batch * M * N)
+    return;
+  n = i % N;
+  m = (i / N) % M;
+  z = i / (M * N);
+  for (int s = 0; s < splits; s++)
+    v += P[p_off + (size_t) (s * batch + z) * M * N + m * N + n];
+  v *= alpha;
+  if (has_c)
+    v += beta * C[c_off + batch_offset (z, groups, c_outer, c_inner)
+        + m * scm + n * scn];
+  yo = batch_offset (z, groups, y_outer, y_inner) + m * N + n;
+  if (has_r)
+    v += R[r_off + yo];
+  Y[y_off + yo] = ovi_activate (v, act, act_a, act_b);
 }
