@@ -11,7 +11,8 @@
 #   agree        each model on GPU.0 and CPU against PyTorch's output
 #   bench        ovi-bench latency and throughput, CPU and GPU.0, per model
 #   profile      ovi-bench --pc on GPU.0 (per-step device time), per model
-#   nireq        GPU throughput against requests in flight (NIREQ_MODEL)
+#   nireq        GPU throughput against requests in flight (NIREQ_MODELS)
+#   splitk       GPU latency against OVI_GPU_SPLIT_K_WAVES
 #   pipeline     ovi-nstream-bench (ovdetect, N streams), CPU and GPU.0
 #
 # Usage: bash .devrun/gpu-session.sh STEP...   (the bundle is unpacked in /tmp)
@@ -143,12 +144,24 @@ step_profile () {
   grep -E '^==|latency median|per op type|^  [A-Z][A-Za-z]+ +[0-9]+ nodes' "$OUT/profile.log"
 }
 
-# Throughput against requests in flight, one model (NIREQ_MODEL).
+# Throughput against requests in flight (NIREQ_MODELS, comma-separated).
 step_nireq () {
-  local n m=$TV/${NIREQ_MODEL:-mobilenet_v2}.onnx
-  for n in 1 2 4 8 16; do
-    echo "$(basename "$m") $GPU nireq=$n $(bench_one "$m" "$GPU" throughput --nireq $n)"
+  local n m models=${NIREQ_MODELS:-mobilenet_v2}
+  for m in ${models//,/ }; do
+    for n in 1 2 4 8 16; do
+      echo "$m $GPU nireq=$n $(bench_one "$TV/$m.onnx" "$GPU" throughput --nireq $n)"
+    done
   done | tee "$OUT/nireq.log"
+}
+
+# Latency against OVI_GPU_SPLIT_K_WAVES (0: no split), two models.
+step_splitk () {
+  local w m
+  for m in resnet50 mobilenet_v2; do
+    for w in 0 1 2 4 8; do
+      echo "$m waves=$w $(OVI_GPU_SPLIT_K_WAVES=$w bench_one "$TV/$m.onnx" "$GPU" latency)"
+    done
+  done | tee "$OUT/splitk.log"
 }
 
 step_pipeline () {

@@ -4,8 +4,11 @@
  *
  * A work group of 16x16 items computes a 64x64 tile of Y, each item a
  * 4x4 block in registers, over K in steps of 16 held in local memory.
- * Items own rows ty + 16 i and columns tx + 16 j so that neighbouring
- * items touch neighbouring columns: stores and B loads coalesce.
+ * Items own rows 4 ty + i and columns 4 tx + j: each step of k reads its
+ * four A and four B values as one 16-byte local load each (on an H100
+ * the product was bound by local loads when items owned rows ty + 16 i,
+ * four loads of 4 bytes each), and a row's 16 items store 64
+ * consecutive floats.
  *
  *   Y[m, n] = act (alpha * sum_k A[m, k] B[k, n] + beta * C[m, n] + R[m, n])
  *
@@ -26,6 +29,10 @@
 #define TM 64
 #define TN 64
 #define TK 16
+/* A's rows in local memory are padded by 4: its loads from global memory
+ * go along k, and unpadded, the 16 items storing one column would all hit
+ * the same local-memory bank. 68 keeps rows 16-byte aligned. */
+#define TMP (TM + 4)
 #define RX 16
 #define RY 16
 #define WPT 4
@@ -97,7 +104,7 @@ gemm_tile (__global const float *A, __global const float *B,
       int idx = tid + l * RX * RY;
       int mm = idx / TK, kk = idx % TK;
       int m = m0 + mm, k = k0 + kk;
-      As[kk * TM + mm] = m < M && k < K ? A[m * sam + k * sak] : 0.0f;
+      As[kk * TMP + mm] = m < M && k < K ? A[m * sam + k * sak] : 0.0f;
     }
     for (int l = 0; l < TK * TN / (RX * RY); l++) {
       int idx = tid + l * RX * RY;
@@ -107,11 +114,10 @@ gemm_tile (__global const float *A, __global const float *B,
     }
     barrier (CLK_LOCAL_MEM_FENCE);
     for (int kk = 0; kk < TK; kk++) {
-      float a[WPT], b[WPT];
-      for (int i = 0; i < WPT; i++)
-        a[i] = As[kk * TM + ty + RY * i];
-      for (int j = 0; j < WPT; j++)
-        b[j] = Bs[kk * TN + tx + RX * j];
+      float4 av = ((__local const float4 *) As)[(kk * TMP) / 4 + ty];
+      float4 bv = ((__local const float4 *) Bs)[(kk * TN) / 4 + tx];
+      float a[WPT] = { av.x, av.y, av.z, av.w };
+      float b[WPT] = { bv.x, bv.y, bv.z, bv.w };
       for (int i = 0; i < WPT; i++)
         for (int j = 0; j < WPT; j++)
           acc[i][j] = mad (a[i], b[j], acc[i][j]);
@@ -120,11 +126,11 @@ gemm_tile (__global const float *A, __global const float *B,
   }
 
   for (int i = 0; i < WPT; i++) {
-    int m = m0 + ty + RY * i;
+    int m = m0 + WPT * ty + i;
     if (m >= M)
       continue;
     for (int j = 0; j < WPT; j++) {
-      int n = n0 + tx + RX * j;
+      int n = n0 + WPT * tx + j;
       float v;
       if (n >= N)
         continue;
@@ -152,8 +158,8 @@ gemm (__global const float *A, int a_off, __global const float *B,
     int act, float act_a, float act_b, __global float *P, int p_off,
     int splits, int kc)
 {
-  __local float As[TK * TM];
-  __local float Bs[TK * TN];
+  __local float As[TK * TMP] __attribute__ ((aligned (16)));
+  __local float Bs[TK * TN] __attribute__ ((aligned (16)));
   ConvGeometry none = { 0 };
   int z, s;
   int yo;
@@ -181,8 +187,8 @@ conv2d_igemm (__global const float *Wt, int w_off, __global const float *X,
     int H, int W, int KH, int KW, int OW, int sh, int sw, int ph, int pw,
     int dh, int dw, __global float *P, int p_off, int splits, int kc)
 {
-  __local float As[TK * TM];
-  __local float Bs[TK * TN];
+  __local float As[TK * TMP] __attribute__ ((aligned (16)));
+  __local float Bs[TK * TN] __attribute__ ((aligned (16)));
   ConvGeometry g = { H, W, KH, KW, OW, sh, sw, ph, pw, dh, dw };
   int z, s, grp, yo;
   split_of (splits, &z, &s);
