@@ -130,8 +130,13 @@ ovi_compile (OviModel *model, const char *device,
     int threads = cm->config.n_threads > 0 ? MIN (cm->config.n_threads, cores)
         : cores;
     if (cm->config.hint == OVI_HINT_THROUGHPUT) {
+      /* On the CPU a stream per core; an accelerator runs the requests of
+       * its streams on itself, where queueing many only adds contention:
+       * on an H100, MobileNetV2 made 1308 inferences/s with 4 requests in
+       * flight and 1150 with 32 (2 per core of 16); ResNet-50 743 and
+       * 751. Two streams, as OpenVINO's GPU plugin defaults to. */
       cm->n_streams = cm->config.n_streams > 0 ? cm->config.n_streams
-          : threads;
+          : iface->type == OVI_DEVICE_TYPE_CPU ? threads : 2;
       cm->threads_per_stream = MAX (1, threads / cm->n_streams);
     } else {
       cm->n_streams = cm->config.n_streams > 0 ? cm->config.n_streams : 1;
