@@ -8,6 +8,7 @@
 
 #include "cpu-ops.h"
 #include "cpu-parallel.h"
+#include "cpu-resize-taps.h"
 #include "cpu-scratch.h"
 #include "cpu-sgemm.h"
 
@@ -433,6 +434,57 @@ axis_taps_build (const ResizeParams *p, const TapFilter *f, int d,
   for (int64_t o = 0; o < out && t->identity; o++)
     t->identity = !t->outside[o] && t->idx[o * t->stride] == o
         && t->w[o * t->stride] == 1.0;
+}
+
+gboolean
+ovi_resize_taps (OviOpCtx *ctx, int axis, OviResizeTaps *taps,
+    GError **error)
+{
+  const OviTensor *x = ctx->inputs[0], *y = ctx->outputs[0];
+  ResizeParams p;
+  TapFilter f;
+  AxisTaps t = { 0 };
+  int64_t in, out;
+
+  memset (taps, 0, sizeof (*taps));
+  if (!resize_params (ctx, &p, NULL, error))
+    return FALSE;
+  if (!tap_filter (&p, axis, &f)) {
+    ovi_op_error (ctx, error, OVI_ERROR_UNSUPPORTED,
+        "the filter of axis %d is too large", axis);
+    return FALSE;
+  }
+  in = x->dims[axis];
+  out = y->dims[axis];
+  t.stride = tap_stride (&f, in);
+  t.idx = g_new (int64_t, MAX (out, 1) * t.stride);
+  t.w = g_new (double, MAX (out, 1) * t.stride);
+  t.outside = g_new (guint8, MAX (out, 1));
+  axis_taps_build (&p, &f, axis, in, out, &t);
+  if (!t.any_outside) {
+    taps->stride = t.stride;
+    taps->identity = t.identity;
+    taps->idx = g_new (int, MAX (out, 1) * t.stride);
+    taps->w = g_new (float, MAX (out, 1) * t.stride);
+    for (int64_t i = 0; i < out * t.stride; i++) {
+      taps->idx[i] = (int) t.idx[i];
+      taps->w[i] = (float) t.w[i];   /* as resize_f32_2d rounds them */
+    }
+  } else {
+    ovi_op_error (ctx, error, OVI_ERROR_UNSUPPORTED,
+        "axis %d extrapolates (tf_crop_and_resize outside the roi)", axis);
+  }
+  g_free (t.idx);
+  g_free (t.w);
+  g_free (t.outside);
+  return !t.any_outside;
+}
+
+void
+ovi_resize_taps_clear (OviResizeTaps *taps)
+{
+  g_clear_pointer (&taps->idx, g_free);
+  g_clear_pointer (&taps->w, g_free);
 }
 
 /* Whether every output of axis d copies one input (one tap of weight 1,

@@ -65,6 +65,7 @@ static const OviGpuOp *const op_groups[] = {
   ovi_gpu_ops_pool,
   ovi_gpu_ops_softmax,
   ovi_gpu_ops_norm,
+  ovi_gpu_ops_resize,
 };
 
 gpointer

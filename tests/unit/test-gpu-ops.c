@@ -746,6 +746,87 @@ test_batchnorm (void)
 
 /* An op without a GPU kernel runs on the CPU inside the GPU device, with
  * copies around it, between GPU steps. */
+/* Resize and Upsample: the GPU samples through the CPU kernel's taps, so
+ * the modes must agree; outer axes that resample and tf_crop_and_resize
+ * outside the roi stay on the CPU. */
+static void
+test_resize (void)
+{
+  static const struct {
+    const char *mode, *ctm, *nearest;
+    int opset;
+    int64_t x[4];
+    double scales[4];      /* scales, or sizes when size[0] > 0 */
+    int64_t size[4];
+    int antialias;
+    Expect expect;
+  } cases[] = {
+    { "nearest", "asymmetric", "floor", 13, { 1, 3, 5, 7 }, { 1, 1, 2, 2 }, { 0 }, 0, EXPECT_GPU },
+    { "linear", "half_pixel", NULL, 13, { 2, 3, 5, 7 }, { 1, 1, 2.5, 1.5 }, { 0 }, 0, EXPECT_GPU },
+    { "linear", "align_corners", NULL, 13, { 1, 3, 6, 8 }, { 0 }, { 1, 3, 9, 4 }, 0, EXPECT_GPU },
+    { "linear", "pytorch_half_pixel", NULL, 13, { 1, 2, 4, 5 }, { 0 }, { 1, 2, 1, 20 }, 0, EXPECT_GPU },
+    { "cubic", "half_pixel", NULL, 13, { 1, 2, 8, 10 }, { 1, 1, 0.5, 0.5 }, { 0 }, 0, EXPECT_GPU },
+    { "nearest", "half_pixel", "round_prefer_ceil", 13, { 1, 3, 6, 5 }, { 0 }, { 1, 3, 11, 13 }, 0, EXPECT_GPU },
+    { "linear", "half_pixel", NULL, 18, { 1, 2, 10, 9 }, { 1, 1, 0.4, 0.6 }, { 0 }, 1, EXPECT_GPU },
+    { "nearest", NULL, NULL, 9, { 1, 2, 3, 4 }, { 1, 1, 2, 3 }, { 0 }, 0, EXPECT_GPU },
+    { "linear", "half_pixel", NULL, 13, { 1, 2, 3, 4 }, { 1, 2, 1, 1 }, { 0 }, 0, EXPECT_FALLBACK },
+    { "linear", "tf_crop_and_resize", NULL, 13, { 1, 2, 6, 6 }, { 0 }, { 1, 2, 5, 5 }, 0, EXPECT_FALLBACK },
+  };
+  SKIP_WITHOUT_GPU ();
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    OviGraph *g = ovi_graph_new ();
+    const int64_t four = 4, eight = 8;
+    int in[4] = { -1, -1, -1, -1 }, y, n_in;
+    const char *op = cases[i].opset < 10 ? "Upsample" : "Resize";
+    OviNode *n;
+    OviModel *m;
+    char *what;
+    in[0] = add_input (g, "x", 4, cases[i].x);
+    if (cases[i].opset < 10) {
+      float sc[4];
+      for (int d = 0; d < 4; d++)
+        sc[d] = (float) cases[i].scales[d];
+      in[1] = add_const (g, "scales", OVI_DTYPE_FLOAT32, 1, &four, sc);
+      n_in = 2;
+    } else {
+      if (strcmp (cases[i].ctm, "tf_crop_and_resize") == 0) {
+        /* Past the input on every side: extrapolation. */
+        static const float roi[8] = { 0, 0, -0.2f, -0.2f, 1, 1, 1.2f, 1.2f };
+        in[1] = add_const (g, "roi", OVI_DTYPE_FLOAT32, 1, &eight, roi);
+      }
+      if (cases[i].size[0] > 0) {
+        in[3] = add_const (g, "sizes", OVI_DTYPE_INT64, 1, &four,
+            cases[i].size);
+        n_in = 4;
+      } else {
+        float sc[4];
+        for (int d = 0; d < 4; d++)
+          sc[d] = (float) cases[i].scales[d];
+        in[2] = add_const (g, "scales", OVI_DTYPE_FLOAT32, 1, &four, sc);
+        n_in = 3;
+      }
+    }
+    n = add_node (g, op, n_in, in, &y);
+    ovi_node_set_attr_string (n, "mode", cases[i].mode);
+    if (cases[i].ctm)
+      ovi_node_set_attr_string (n, "coordinate_transformation_mode",
+          cases[i].ctm);
+    if (cases[i].nearest)
+      ovi_node_set_attr_string (n, "nearest_mode", cases[i].nearest);
+    if (cases[i].antialias)
+      ovi_node_set_attr_int (n, "antialias", 1);
+    m = finish (g, y, cases[i].opset);
+    what = g_strdup_printf ("%s %s %s opset %d [%" G_GINT64_FORMAT ",%"
+        G_GINT64_FORMAT ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT "]%s", op,
+        cases[i].mode, cases[i].ctm ? cases[i].ctm : "", cases[i].opset,
+        cases[i].x[0], cases[i].x[1], cases[i].x[2], cases[i].x[3],
+        cases[i].antialias ? " antialias" : "");
+    check_model (what, m, 1e-10, cases[i].expect, FALSE);
+    g_free (what);
+    ovi_model_unref (m);
+  }
+}
+
 static void
 test_fallback (void)
 {
@@ -915,6 +996,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gpu/pool", test_pool);
   g_test_add_func ("/gpu/softmax", test_softmax);
   g_test_add_func ("/gpu/batchnorm", test_batchnorm);
+  g_test_add_func ("/gpu/resize", test_resize);
   g_test_add_func ("/gpu/fallback", test_fallback);
   g_test_add_func ("/gpu/models", test_models);
   return g_test_run ();
