@@ -163,14 +163,15 @@ ovi_gpu_copy (OviGpuBuild *b, int src, int dst, gsize bytes)
  * each chunk at least 128 deep so that its sums outweigh the extra pass,
  * at most 32. */
 static int
-split_count (const OviGpuBuild *b, int64_t groups, int64_t K, int64_t *kc)
+split_count (const OviGpuBuild *b, int64_t work_groups, int64_t K,
+    int64_t *kc)
 {
   const char *env = g_getenv ("OVI_GPU_SPLIT_K_WAVES");
   int64_t waves = env ? g_ascii_strtoll (env, NULL, 10) : 2;
   int64_t want = waves * MAX (b->session->dev->compute_units, 1);
   int64_t splits = 1;
-  if (groups > 0 && groups < want)
-    splits = MIN (MIN ((want + groups - 1) / groups, K / 128), 32);
+  if (work_groups > 0 && work_groups < want)
+    splits = MIN (MIN ((want + work_groups - 1) / work_groups, K / 128), 32);
   splits = MAX (splits, 1);
   /* Chunks of whole 16-deep steps; the last may be shorter. */
   *kc = ((K + splits - 1) / splits + 15) / 16 * 16;
