@@ -66,6 +66,7 @@ static const OviGpuOp *const op_groups[] = {
   ovi_gpu_ops_softmax,
   ovi_gpu_ops_norm,
   ovi_gpu_ops_resize,
+  ovi_gpu_ops_reduce,
 };
 
 gpointer

@@ -103,6 +103,7 @@ extern const OviGpuOp ovi_gpu_ops_pool[];
 extern const OviGpuOp ovi_gpu_ops_softmax[];
 extern const OviGpuOp ovi_gpu_ops_norm[];
 extern const OviGpuOp ovi_gpu_ops_resize[];
+extern const OviGpuOp ovi_gpu_ops_reduce[];
 
 /* Builder helpers (gpu-build.c). */
 const OviValue *ovi_gpu_value (const OviGpuBuild *b, int v);

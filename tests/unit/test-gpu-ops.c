@@ -234,6 +234,10 @@ check_model (const char *what, OviModel *m, double bound, Expect expect,
   if (expect == EXPECT_GPU && gpu_steps != steps)
     g_error ("%s: expected to run on the GPU, %d of %d steps did", what,
         gpu_steps, steps);
+  /* A case kept for the fallback path must still take it. */
+  if (expect == EXPECT_FALLBACK && gpu_steps == steps)
+    g_error ("%s: expected a step on the CPU fallback, all ran on the GPU",
+        what);
   for (int i = 0; i < n_in; i++)
     g_free (data[i]);
   g_free (cpu);
@@ -827,6 +831,62 @@ test_resize (void)
   }
 }
 
+/* Reductions: axes by attribute or constant input, adjacent and not,
+ * short (one work item per output) and long (a work group per output). */
+static void
+test_reduce (void)
+{
+  static const struct {
+    const char *op;
+    int opset, rank;
+    int64_t x[4];
+    int n_axes;            /* -1: no axes (all) */
+    int64_t axes[3];
+    gboolean axes_input, keepdims, noop;
+    Expect expect;
+  } cases[] = {
+    { "ReduceMean", 13, 4, { 2, 5, 9, 11 }, 2, { 2, 3 }, FALSE, TRUE, FALSE, EXPECT_GPU },
+    { "ReduceSum", 13, 3, { 3, 4, 5 }, 1, { 1 }, FALSE, FALSE, FALSE, EXPECT_GPU },
+    { "ReduceMax", 13, 2, { 3, 70 }, -1, { 0 }, FALSE, TRUE, FALSE, EXPECT_GPU },
+    { "ReduceMin", 13, 3, { 4, 3, 5 }, 2, { 0, 2 }, FALSE, TRUE, FALSE, EXPECT_GPU },
+    { "ReduceSumSquare", 13, 2, { 6, 130 }, 1, { -1 }, FALSE, FALSE, FALSE, EXPECT_GPU },
+    { "ReduceL1", 13, 4, { 2, 3, 4, 5 }, 2, { 1, 2 }, FALSE, TRUE, FALSE, EXPECT_GPU },
+    { "ReduceL2", 13, 2, { 200, 3 }, 1, { 0 }, FALSE, TRUE, FALSE, EXPECT_GPU },
+    { "ReduceSum", 13, 3, { 2, 3, 80 }, 1, { -1 }, TRUE, TRUE, FALSE, EXPECT_GPU },
+    { "ReduceMean", 18, 3, { 2, 90, 3 }, 1, { 1 }, TRUE, FALSE, FALSE, EXPECT_GPU },
+    { "ReduceMean", 18, 2, { 3, 4 }, 0, { 0 }, TRUE, TRUE, TRUE, EXPECT_FALLBACK },
+    { "ReduceProd", 13, 2, { 3, 4 }, 1, { 1 }, FALSE, TRUE, FALSE, EXPECT_FALLBACK },
+  };
+  SKIP_WITHOUT_GPU ();
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    OviGraph *g = ovi_graph_new ();
+    int in[2], y, n_in = 1;
+    OviNode *n;
+    OviModel *m;
+    char *sx = shape_str (cases[i].rank, cases[i].x), *what;
+    in[0] = add_input (g, "x", cases[i].rank, cases[i].x);
+    if (cases[i].axes_input) {
+      int64_t len = cases[i].n_axes;
+      in[1] = add_const (g, "axes", OVI_DTYPE_INT64, 1, &len, cases[i].axes);
+      n_in = 2;
+    }
+    n = add_node (g, cases[i].op, n_in, in, &y);
+    if (!cases[i].axes_input && cases[i].n_axes > 0)
+      ovi_node_set_attr_ints (n, "axes", cases[i].n_axes, cases[i].axes);
+    ovi_node_set_attr_int (n, "keepdims", cases[i].keepdims);
+    if (cases[i].noop)
+      ovi_node_set_attr_int (n, "noop_with_empty_axes", 1);
+    m = finish (g, y, cases[i].opset);
+    what = g_strdup_printf ("%s opset %d %s, %d axes%s", cases[i].op,
+        cases[i].opset, sx, cases[i].n_axes,
+        cases[i].axes_input ? " (input)" : "");
+    check_model (what, m, 1e-10, cases[i].expect, FALSE);
+    g_free (what);
+    g_free (sx);
+    ovi_model_unref (m);
+  }
+}
+
 static void
 test_fallback (void)
 {
@@ -838,12 +898,12 @@ test_fallback (void)
     OviModel *m;
     int64_t axes[] = { 1 };
     add_node (g, "Relu", 1, &x, &a);
-    ovi_node_set_attr_ints (add_node (g, "ReduceMean", 1, &a, &r), "axes", 1,
-        axes);
+    ovi_node_set_attr_ints (add_node (g, "ReduceLogSumExp", 1, &a, &r),
+        "axes", 1, axes);
     add_node (g, "Sigmoid", 1, &r, &s);
     m = finish (g, s, 13);
-    check_model ("Relu -> ReduceMean (CPU fallback) -> Sigmoid", m, 1e-10,
-        EXPECT_FALLBACK, FALSE);
+    check_model ("Relu -> ReduceLogSumExp (CPU fallback) -> Sigmoid", m,
+        1e-10, EXPECT_FALLBACK, FALSE);
     ovi_model_unref (m);
   }
 }
@@ -853,8 +913,8 @@ test_fallback (void)
 static void
 test_models (void)
 {
-  /* block.onnx is a transformer-like block: Gather, LayerNormalization,
-   * ReduceMean, Resize and TopK have no GPU kernel yet. */
+  /* block.onnx is a transformer-like block: Gather, LayerNormalization
+   * and TopK have no GPU kernel yet. */
   static const struct {
     const char *name;
     Expect expect;
@@ -997,6 +1057,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gpu/softmax", test_softmax);
   g_test_add_func ("/gpu/batchnorm", test_batchnorm);
   g_test_add_func ("/gpu/resize", test_resize);
+  g_test_add_func ("/gpu/reduce", test_reduce);
   g_test_add_func ("/gpu/fallback", test_fallback);
   g_test_add_func ("/gpu/models", test_models);
   return g_test_run ();

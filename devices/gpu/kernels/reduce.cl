@@ -1,0 +1,101 @@
+/* Reductions over any set of axes, float32. The shape comes grouped as
+ * the CPU kernel groups it: runs of adjacent axes that are all kept or
+ * all reduced, each with its input stride (`kdim`/`kstride` for kept
+ * groups, `rdim`/`rstride` for reduced ones, outermost first). Output o
+ * starts at the offset of its kept indices; reduced element r adds the
+ * offset of its reduced indices.
+ *
+ * op: 0 sum, 1 mean, 2 max, 3 min, 4 sum of squares, 5 L1, 6 L2. Max and
+ * min propagate NaN, as the CPU (and numpy) do. */
+#define RED_WG 64
+
+inline int
+group_offset (int i, __global const int *dim, __global const int *stride,
+    int n)
+{
+  int off = 0;
+  for (int g = n - 1; g >= 0; g--) {
+    off += (i % dim[g]) * stride[g];
+    i /= dim[g];
+  }
+  return off;
+}
+
+inline float
+red_step (int op, float acc, float x)
+{
+  switch (op) {
+    case 2: return x > acc || isnan (x) ? x : acc;
+    case 3: return x < acc || isnan (x) ? x : acc;
+    case 4: case 6: return acc + x * x;
+    case 5: return acc + fabs (x);
+    default: return acc + x;
+  }
+}
+
+inline float
+red_combine (int op, float a, float b)
+{
+  return op == 2 || op == 3 ? red_step (op, a, b) : a + b;
+}
+
+inline float
+red_init (int op)
+{
+  return op == 2 ? -INFINITY : op == 3 ? INFINITY : 0.0f;
+}
+
+inline float
+red_finish (int op, float acc, int R)
+{
+  return op == 1 ? acc / (float) R : op == 6 ? sqrt (acc) : acc;
+}
+
+/* One work group per output: long reductions. */
+__kernel __attribute__ ((reqd_work_group_size (RED_WG, 1, 1))) void
+reduce_wg (__global const float *X, int x_off, __global float *Y, int y_off,
+    __global const int *kdim, int kdim_off, __global const int *kstride,
+    int kstride_off, __global const int *rdim, int rdim_off,
+    __global const int *rstride, int rstride_off, int nk, int nr, int R,
+    int op)
+{
+  __local float part[RED_WG];
+  int o = get_group_id (0), t = get_local_id (0);
+  __global const float *x = X + x_off
+      + group_offset (o, kdim + kdim_off, kstride + kstride_off, nk);
+  float acc = red_init (op);
+  for (int r = t; r < R; r += RED_WG)
+    acc = red_step (op, acc, x[group_offset (r, rdim + rdim_off,
+                rstride + rstride_off, nr)]);
+  part[t] = acc;
+  barrier (CLK_LOCAL_MEM_FENCE);
+  for (int s = RED_WG / 2; s > 0; s >>= 1) {
+    if (t < s)
+      part[t] = red_combine (op, part[t], part[t + s]);
+    barrier (CLK_LOCAL_MEM_FENCE);
+  }
+  if (t == 0)
+    Y[y_off + o] = red_finish (op, part[0], R);
+}
+
+/* One work item per output: short reductions over many outputs. */
+__kernel void
+reduce_item (__global const float *X, int x_off, __global float *Y,
+    int y_off, __global const int *kdim, int kdim_off,
+    __global const int *kstride, int kstride_off, __global const int *rdim,
+    int rdim_off, __global const int *rstride, int rstride_off, int nk,
+    int nr, int R, int op, int K)
+{
+  int o = get_global_id (0);
+  __global const float *x;
+  float acc;
+  if (o >= K)
+    return;
+  x = X + x_off + group_offset (o, kdim + kdim_off, kstride + kstride_off,
+      nk);
+  acc = red_init (op);
+  for (int r = 0; r < R; r++)
+    acc = red_step (op, acc, x[group_offset (r, rdim + rdim_off,
+                rstride + rstride_off, nr)]);
+  Y[y_off + o] = red_finish (op, acc, R);
+}
