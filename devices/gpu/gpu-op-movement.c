@@ -1,6 +1,6 @@
 /* Data movement on the GPU: shape-only ops as aliases (the planner gave
- * the output its input's memory) or buffer copies, and Transpose, Slice
- * and Concat through one strided-copy kernel (kernels/movement.cl). Any
+ * the output its input's memory) or buffer copies, and Transpose, Slice,
+ * Concat and Split through one strided-copy kernel (kernels/movement.cl). Any
  * fixed-size element type: only bytes move. */
 #include <string.h>
 
@@ -191,6 +191,41 @@ build_concat (OviGpuBuild *b, const OviNode *n)
   return TRUE;
 }
 
+/* Split, Concat's mirror: each output's part of the input along the
+ * axis, its length the output's own (the plan knows every output's
+ * shape, so the split sizes need not be read again). */
+static gboolean
+build_split (OviGpuBuild *b, const OviNode *n)
+{
+  const OviValue *x = n->n_inputs > 0 ? ovi_gpu_input (b, n, 0) : NULL;
+  int axis, xs[OVI_MAX_RANK];
+  int64_t at = 0;
+  if (x == NULL || !plain (b, n->inputs[0])
+      || !ovi_op_axis (ovi_node_attr_int (n, "axis", 0), MAX (x->rank, 1),
+          &axis) || x->rank == 0)
+    return FALSE;
+  for (int k = 0; k < n->n_outputs; k++) {
+    const OviValue *y = n->outputs[k] >= 0 ? ovi_gpu_output (b, n, k) : NULL;
+    if (y == NULL || !plain (b, n->outputs[k]) || y->dtype != x->dtype
+        || y->rank != x->rank)
+      return FALSE;
+    at += y->dims[axis];
+  }
+  if (at != x->dims[axis])
+    return FALSE;
+  row_major (x->rank, x->dims, xs);
+  at = 0;
+  for (int k = 0; k < n->n_outputs; k++) {
+    const OviValue *y = ovi_gpu_output (b, n, k);
+    int ys[OVI_MAX_RANK];
+    row_major (y->rank, y->dims, ys);
+    strided_copy (b, n->inputs[0], n->outputs[k], y->rank, y->dims, xs, ys,
+        (int) (at * xs[axis]), 0);
+    at += y->dims[axis];
+  }
+  return TRUE;
+}
+
 const OviGpuOp ovi_gpu_ops_movement[] = {
   { "Reshape", build_view },
   { "Flatten", build_view },
@@ -200,5 +235,6 @@ const OviGpuOp ovi_gpu_ops_movement[] = {
   { "Transpose", build_transpose },
   { "Slice", build_slice },
   { "Concat", build_concat },
+  { "Split", build_split },
   { NULL, NULL },
 };

@@ -415,6 +415,60 @@ test_slice (void)
   }
 }
 
+/* Split: its outputs concatenated again in reverse order (the check reads
+ * one output, which so depends on every part); split sizes by input
+ * (opset 13), attribute (opset 11) and num_outputs (opset 18, uneven). */
+static void
+test_split (void)
+{
+  static const struct {
+    int opset, rank, axis, parts;
+    int64_t x[3];
+    int64_t split[3];      /* input or attribute; unused at opset 18 */
+  } cases[] = {
+    { 13, 3, 1, 2, { 2, 7, 3 }, { 2, 5 } },
+    { 11, 2, -1, 3, { 3, 4 }, { 1, 1, 2 } },
+    { 18, 2, 0, 3, { 7, 2 }, { 0 } },
+  };
+  SKIP_WITHOUT_GPU ();
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    OviGraph *g = ovi_graph_new ();
+    int in[2], outs[3], rev[3], y, n_in = 1;
+    OviNode *n;
+    OviModel *m;
+    char *sx = shape_str (cases[i].rank, cases[i].x), *what;
+    in[0] = add_input (g, "x", cases[i].rank, cases[i].x);
+    if (cases[i].opset == 13) {
+      int64_t len = cases[i].parts;
+      in[1] = add_const (g, "split", OVI_DTYPE_INT64, 1, &len,
+          cases[i].split);
+      n_in = 2;
+    }
+    for (int k = 0; k < cases[i].parts; k++) {
+      char *name = g_strdup_printf ("part%d", k);
+      outs[k] = ovi_graph_add_value (g, name, OVI_DTYPE_UNDEFINED);
+      rev[cases[i].parts - 1 - k] = outs[k];
+      g_free (name);
+    }
+    n = ovi_graph_add_node (g, "Split", "split", n_in, in, cases[i].parts,
+        outs);
+    ovi_node_set_attr_int (n, "axis", cases[i].axis);
+    if (cases[i].opset == 11)
+      ovi_node_set_attr_ints (n, "split", cases[i].parts, cases[i].split);
+    if (cases[i].opset == 18)
+      ovi_node_set_attr_int (n, "num_outputs", cases[i].parts);
+    ovi_node_set_attr_int (add_node (g, "Concat", cases[i].parts, rev, &y),
+        "axis", cases[i].axis);
+    m = finish (g, y, cases[i].opset);
+    what = g_strdup_printf ("Split opset %d %s axis %d into %d",
+        cases[i].opset, sx, cases[i].axis, cases[i].parts);
+    check_model (what, m, 0, EXPECT_GPU, FALSE);
+    g_free (what);
+    g_free (sx);
+    ovi_model_unref (m);
+  }
+}
+
 static void
 test_concat_reshape (void)
 {
@@ -1050,6 +1104,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gpu/transpose", test_transpose);
   g_test_add_func ("/gpu/slice", test_slice);
   g_test_add_func ("/gpu/concat-reshape", test_concat_reshape);
+  g_test_add_func ("/gpu/split", test_split);
   g_test_add_func ("/gpu/conv", test_conv);
   g_test_add_func ("/gpu/gemm", test_gemm);
   g_test_add_func ("/gpu/matmul", test_matmul);
