@@ -1,6 +1,7 @@
 /* Data movement on the GPU: shape-only ops as aliases (the planner gave
  * the output its input's memory) or buffer copies, and Transpose, Slice,
- * Concat and Split through one strided-copy kernel (kernels/movement.cl). Any
+ * Concat, Split, Expand, Tile, DepthToSpace and SpaceToDepth through one
+ * strided-copy kernel (kernels/movement.cl). Any
  * fixed-size element type: only bytes move. */
 #include <string.h>
 
@@ -226,6 +227,134 @@ build_split (OviGpuBuild *b, const OviNode *n)
   return TRUE;
 }
 
+/* Expand: numpy broadcasting as source strides of 0. */
+static gboolean
+build_expand (OviGpuBuild *b, const OviNode *n)
+{
+  const OviValue *x, *y;
+  int xs_full[OVI_MAX_RANK], xs[OVI_MAX_RANK], ys[OVI_MAX_RANK], shift;
+  if (n->n_inputs < 1 || n->outputs[0] < 0 || !plain (b, n->inputs[0])
+      || !plain (b, n->outputs[0]))
+    return FALSE;
+  x = ovi_gpu_input (b, n, 0);
+  y = ovi_gpu_output (b, n, 0);
+  shift = y->rank - x->rank;
+  if (shift < 0)
+    return FALSE;
+  row_major (x->rank, x->dims, xs_full);
+  for (int d = 0; d < y->rank; d++) {
+    int k = d - shift;
+    if (k < 0) {
+      xs[d] = 0;
+    } else if (x->dims[k] == y->dims[d]) {
+      xs[d] = xs_full[k];
+    } else if (x->dims[k] == 1) {
+      xs[d] = 0;
+    } else {
+      return FALSE;
+    }
+  }
+  row_major (y->rank, y->dims, ys);
+  strided_copy (b, n->inputs[0], n->outputs[0], y->rank, y->dims, xs, ys, 0,
+      0);
+  return TRUE;
+}
+
+/* Tile: axis d of the output, of length reps x len, read as [reps, len]
+ * (repetition outer), so the copy runs over twice the rank with source
+ * strides 0 on the repetitions. Up to rank 4 (the kernel's 8 axes). */
+static gboolean
+build_tile (OviGpuBuild *b, const OviNode *n)
+{
+  const OviValue *x, *y;
+  int64_t dims[OVI_MAX_RANK];
+  int xs_full[OVI_MAX_RANK], xs[OVI_MAX_RANK], ys[OVI_MAX_RANK];
+  if (n->n_inputs < 1 || n->outputs[0] < 0 || !plain (b, n->inputs[0])
+      || !plain (b, n->outputs[0]))
+    return FALSE;
+  x = ovi_gpu_input (b, n, 0);
+  y = ovi_gpu_output (b, n, 0);
+  if (x->rank != y->rank || x->rank < 1 || 2 * x->rank > 8)
+    return FALSE;
+  row_major (x->rank, x->dims, xs_full);
+  for (int d = 0; d < x->rank; d++) {
+    if (x->dims[d] == 0 || y->dims[d] % x->dims[d])
+      return FALSE;
+    dims[2 * d] = y->dims[d] / x->dims[d];
+    dims[2 * d + 1] = x->dims[d];
+    xs[2 * d] = 0;
+    xs[2 * d + 1] = xs_full[d];
+  }
+  row_major (2 * x->rank, dims, ys);
+  strided_copy (b, n->inputs[0], n->outputs[0], 2 * x->rank, dims, xs, ys, 0,
+      0);
+  return TRUE;
+}
+
+/* DepthToSpace and SpaceToDepth on [N, C, H, W]: ONNX defines both as a
+ * reshape, a transpose and a reshape, which is one strided copy over the
+ * six axes of the transposed view (output order, so the output is
+ * written in its own layout). */
+static gboolean
+build_depth_space (OviGpuBuild *b, const OviNode *n)
+{
+  const OviValue *x, *y;
+  int64_t bs = ovi_node_attr_int (n, "blocksize", 0), dims[6];
+  int xs[6], ys[6];
+  int64_t N, C, H, W;
+  if (n->n_inputs != 1 || n->outputs[0] < 0 || !plain (b, n->inputs[0])
+      || !plain (b, n->outputs[0]) || bs <= 0)
+    return FALSE;
+  x = ovi_gpu_input (b, n, 0);
+  y = ovi_gpu_output (b, n, 0);
+  if (x->rank != 4 || y->rank != 4)
+    return FALSE;
+  N = x->dims[0];
+  C = x->dims[1];
+  H = x->dims[2];
+  W = x->dims[3];
+  if (strcmp (n->op_type, "DepthToSpace") == 0) {
+    /* y[n, c, h * bs + i, w * bs + j] over [N, C', H, bs, W, bs]. */
+    int64_t cp = C / (bs * bs);
+    gboolean crd = strcmp (ovi_node_attr_string (n, "mode", "DCR"),
+        "CRD") == 0;
+    if (C % (bs * bs) || y->dims[1] != cp || y->dims[2] != H * bs
+        || y->dims[3] != W * bs)
+      return FALSE;
+    dims[0] = N; dims[1] = cp; dims[2] = H; dims[3] = bs; dims[4] = W;
+    dims[5] = bs;
+    xs[0] = (int) (C * H * W);
+    xs[2] = (int) W;
+    xs[4] = 1;
+    if (crd) {        /* channel c * bs * bs + i * bs + j */
+      xs[1] = (int) (bs * bs * H * W);
+      xs[3] = (int) (bs * H * W);
+      xs[5] = (int) (H * W);
+    } else {          /* DCR: channel (i * bs + j) * C' + c */
+      xs[1] = (int) (H * W);
+      xs[3] = (int) (bs * cp * H * W);
+      xs[5] = (int) (cp * H * W);
+    }
+  } else {
+    /* y[n, (i * bs + j) * C + c, h, w] = x[n, c, h * bs + i, w * bs + j]
+     * over [N, bs, bs, C, H', W']. */
+    if (H % bs || W % bs || y->dims[1] != C * bs * bs
+        || y->dims[2] != H / bs || y->dims[3] != W / bs)
+      return FALSE;
+    dims[0] = N; dims[1] = bs; dims[2] = bs; dims[3] = C; dims[4] = H / bs;
+    dims[5] = W / bs;
+    xs[0] = (int) (C * H * W);
+    xs[1] = (int) W;
+    xs[2] = 1;
+    xs[3] = (int) (H * W);
+    xs[4] = (int) (bs * W);
+    xs[5] = (int) bs;
+  }
+  row_major (6, dims, ys);
+  strided_copy (b, n->inputs[0], n->outputs[0], 6, dims, xs, ys, 0, 0);
+  return TRUE;
+}
+
 const OviGpuOp ovi_gpu_ops_movement[] = {
   { "Reshape", build_view },
   { "Flatten", build_view },
@@ -236,5 +365,9 @@ const OviGpuOp ovi_gpu_ops_movement[] = {
   { "Slice", build_slice },
   { "Concat", build_concat },
   { "Split", build_split },
+  { "Expand", build_expand },
+  { "Tile", build_tile },
+  { "DepthToSpace", build_depth_space },
+  { "SpaceToDepth", build_depth_space },
   { NULL, NULL },
 };

@@ -469,6 +469,98 @@ test_split (void)
   }
 }
 
+/* Expand, Tile, DepthToSpace (both modes) and SpaceToDepth: strided
+ * copies, exact. */
+static void
+test_expand_tile_depth (void)
+{
+  SKIP_WITHOUT_GPU ();
+  {
+    static const struct {
+      int rx, ry;
+      int64_t x[3], y[3];
+    } cases[] = {
+      { 2, 3, { 3, 1 }, { 2, 3, 4 } },
+      { 1, 2, { 4 }, { 3, 4 } },
+      { 3, 3, { 2, 1, 5 }, { 2, 3, 5 } },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+      OviGraph *g = ovi_graph_new ();
+      int64_t len = cases[i].ry;
+      int in[2], y;
+      OviModel *m;
+      char *sx = shape_str (cases[i].rx, cases[i].x);
+      char *sy = shape_str (cases[i].ry, cases[i].y);
+      char *what = g_strdup_printf ("Expand %s to %s", sx, sy);
+      in[0] = add_input (g, "x", cases[i].rx, cases[i].x);
+      in[1] = add_const (g, "shape", OVI_DTYPE_INT64, 1, &len, cases[i].y);
+      add_node (g, "Expand", 2, in, &y);
+      m = finish (g, y, 13);
+      check_model (what, m, 0, EXPECT_GPU, FALSE);
+      g_free (what);
+      g_free (sx);
+      g_free (sy);
+      ovi_model_unref (m);
+    }
+  }
+  {
+    static const struct {
+      int rank;
+      int64_t x[4], reps[4];
+    } cases[] = {
+      { 2, { 2, 3 }, { 2, 1 } },
+      { 3, { 2, 1, 3 }, { 1, 3, 2 } },
+      { 4, { 1, 2, 2, 3 }, { 2, 1, 2, 2 } },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+      OviGraph *g = ovi_graph_new ();
+      int64_t len = cases[i].rank;
+      int in[2], y;
+      OviModel *m;
+      char *sx = shape_str (cases[i].rank, cases[i].x);
+      char *sr = shape_str (cases[i].rank, cases[i].reps);
+      char *what = g_strdup_printf ("Tile %s by %s", sx, sr);
+      in[0] = add_input (g, "x", cases[i].rank, cases[i].x);
+      in[1] = add_const (g, "repeats", OVI_DTYPE_INT64, 1, &len,
+          cases[i].reps);
+      add_node (g, "Tile", 2, in, &y);
+      m = finish (g, y, 13);
+      check_model (what, m, 0, EXPECT_GPU, FALSE);
+      g_free (what);
+      g_free (sx);
+      g_free (sr);
+      ovi_model_unref (m);
+    }
+  }
+  {
+    static const struct {
+      const char *op, *mode;
+      int64_t x[4], bs;
+    } cases[] = {
+      { "DepthToSpace", "DCR", { 2, 8, 2, 3 }, 2 },
+      { "DepthToSpace", "CRD", { 1, 18, 2, 2 }, 3 },
+      { "SpaceToDepth", NULL, { 2, 3, 4, 6 }, 2 },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+      OviGraph *g = ovi_graph_new ();
+      int x = add_input (g, "x", 4, cases[i].x), y;
+      OviNode *n = add_node (g, cases[i].op, 1, &x, &y);
+      OviModel *m;
+      char *sx = shape_str (4, cases[i].x);
+      char *what = g_strdup_printf ("%s %s %s blocksize %" G_GINT64_FORMAT,
+          cases[i].op, cases[i].mode ? cases[i].mode : "", sx, cases[i].bs);
+      ovi_node_set_attr_int (n, "blocksize", cases[i].bs);
+      if (cases[i].mode)
+        ovi_node_set_attr_string (n, "mode", cases[i].mode);
+      m = finish (g, y, 13);
+      check_model (what, m, 0, EXPECT_GPU, FALSE);
+      g_free (what);
+      g_free (sx);
+      ovi_model_unref (m);
+    }
+  }
+}
+
 static void
 test_concat_reshape (void)
 {
@@ -1105,6 +1197,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gpu/slice", test_slice);
   g_test_add_func ("/gpu/concat-reshape", test_concat_reshape);
   g_test_add_func ("/gpu/split", test_split);
+  g_test_add_func ("/gpu/expand-tile-depth", test_expand_tile_depth);
   g_test_add_func ("/gpu/conv", test_conv);
   g_test_add_func ("/gpu/gemm", test_gemm);
   g_test_add_func ("/gpu/matmul", test_matmul);
