@@ -1,9 +1,11 @@
 /* BatchNormalization on the GPU when it was not folded into a Conv: in
  * inference form with constant statistics it is a per-channel affine map,
- * whose scale and shift are computed here once (kernels/norm.cl). */
+ * whose scale and shift are computed here once (kernels/norm.cl). And
+ * LayerNormalization with constant scale and bias. */
 #include <math.h>
 
 #include "gpu-exec.h"
+#include "ops/ops.h"
 
 static gboolean
 build_batchnorm (OviGpuBuild *b, const OviNode *n)
@@ -55,7 +57,79 @@ build_batchnorm (OviGpuBuild *b, const OviNode *n)
   return TRUE;
 }
 
+/* A constant scale or bias of LayerNormalization as one float per
+ * column: the normalized shape's size, or one value for all. FALSE for
+ * other broadcasts, left to the CPU. */
+static gboolean
+per_column (const OviValue *v, int64_t cols, float def, float *out)
+{
+  int64_t n;
+  if (v == NULL) {
+    for (int64_t j = 0; j < cols; j++)
+      out[j] = def;
+    return TRUE;
+  }
+  n = ovi_gpu_numel (v);
+  if (v->constant == NULL || v->dtype != OVI_DTYPE_FLOAT32
+      || (n != cols && n != 1))
+    return FALSE;
+  for (int64_t j = 0; j < cols; j++)
+    out[j] = ((const float *) v->constant->data)[n == 1 ? 0 : j];
+  return TRUE;
+}
+
+static gboolean
+build_layer_norm (OviGpuBuild *b, const OviNode *n)
+{
+  const OviValue *x;
+  int axis;
+  int64_t rows = 1, cols = 1;
+  float *scale, *bias;
+  gboolean ok;
+  OviGpuLaunch *l;
+
+  /* The optional Mean and InvStdDev outputs stay with the CPU kernel. */
+  if (n->n_inputs < 2 || n->outputs[0] < 0
+      || (n->n_outputs > 1 && n->outputs[1] >= 0)
+      || (n->n_outputs > 2 && n->outputs[2] >= 0)
+      || !ovi_gpu_is_f32 (b, n->inputs[0]) || !ovi_gpu_is_f32 (b, n->outputs[0]))
+    return FALSE;
+  x = ovi_gpu_input (b, n, 0);
+  if (x->rank < 1
+      || !ovi_op_axis (ovi_node_attr_int (n, "axis", -1), x->rank, &axis))
+    return FALSE;
+  for (int d = 0; d < x->rank; d++) {
+    if (d < axis)
+      rows *= x->dims[d];
+    else
+      cols *= x->dims[d];
+  }
+  if (cols == 0 || cols > G_MAXINT32 / 8)
+    return FALSE;
+  if (rows == 0)
+    return TRUE;
+  scale = g_new (float, (gsize) cols);
+  bias = g_new (float, (gsize) cols);
+  ok = per_column (ovi_gpu_input (b, n, 1), cols, 1.0f, scale)
+      && per_column (ovi_gpu_input (b, n, 2), cols, 0.0f, bias);
+  if (ok) {
+    size_t global = (size_t) rows * 64, local = 64;  /* LN_WG per row */
+    l = ovi_gpu_launch (b, "norm", "layer_norm");
+    ovi_gpu_arg_value (l, n->inputs[0]);
+    ovi_gpu_arg_value (l, n->outputs[0]);
+    ovi_gpu_arg_floats (b, l, scale, (int) cols);
+    ovi_gpu_arg_floats (b, l, bias, (int) cols);
+    ovi_gpu_arg_int (l, cols);
+    ovi_gpu_arg_float (l, ovi_node_attr_float (n, "epsilon", 1e-5f));
+    ovi_gpu_range (l, 1, &global, &local);
+  }
+  g_free (scale);
+  g_free (bias);
+  return ok;
+}
+
 const OviGpuOp ovi_gpu_ops_norm[] = {
   { "BatchNormalization", build_batchnorm },
+  { "LayerNormalization", build_layer_norm },
   { NULL, NULL },
 };

@@ -1033,6 +1033,65 @@ test_reduce (void)
   }
 }
 
+/* LayerNormalization: rows of various lengths around the kernel's work
+ * group, scale over the whole normalized shape, one bias for all, no
+ * bias; with its Mean output wanted it stays on the CPU. */
+static void
+test_layernorm (void)
+{
+  static const struct {
+    int rank, axis;
+    int64_t x[3];
+    int scale_rank;
+    int64_t scale[2];
+    int bias;              /* 0 none, 1 per column, 2 one value */
+    gboolean mean_out;
+    Expect expect;
+  } cases[] = {
+    { 3, -1, { 2, 3, 70 }, 1, { 70 }, 1, FALSE, EXPECT_GPU },
+    { 3, 1, { 4, 5, 6 }, 2, { 5, 6 }, 2, FALSE, EXPECT_GPU },
+    { 2, 1, { 3, 200 }, 1, { 200 }, 0, FALSE, EXPECT_GPU },
+    { 2, 1, { 6, 9 }, 1, { 9 }, 1, TRUE, EXPECT_FALLBACK },
+  };
+  SKIP_WITHOUT_GPU ();
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    OviGraph *g = ovi_graph_new ();
+    guint32 seed = 41 + i;
+    int in[3], outs[2], n_in = 2, n_out = 1;
+    OviNode *n;
+    OviModel *m;
+    char *sx = shape_str (cases[i].rank, cases[i].x), *what;
+    in[0] = add_input (g, "x", cases[i].rank, cases[i].x);
+    in[1] = add_random_const (g, "scale", cases[i].scale_rank,
+        cases[i].scale, &seed);
+    if (cases[i].bias == 1) {
+      in[2] = add_random_const (g, "bias", cases[i].scale_rank,
+          cases[i].scale, &seed);
+      n_in = 3;
+    } else if (cases[i].bias == 2) {
+      const int64_t one = 1;
+      in[2] = add_random_const (g, "bias", 1, &one, &seed);
+      n_in = 3;
+    }
+    outs[0] = ovi_graph_add_value (g, "y", OVI_DTYPE_UNDEFINED);
+    if (cases[i].mean_out) {
+      outs[1] = ovi_graph_add_value (g, "mean", OVI_DTYPE_UNDEFINED);
+      n_out = 2;
+    }
+    n = ovi_graph_add_node (g, "LayerNormalization", "ln", n_in, in, n_out,
+        outs);
+    ovi_node_set_attr_int (n, "axis", cases[i].axis);
+    ovi_node_set_attr_float (n, "epsilon", 1e-3f);
+    m = finish (g, outs[0], 17);
+    what = g_strdup_printf ("LayerNormalization %s axis %d%s", sx,
+        cases[i].axis, cases[i].mean_out ? " +Mean" : "");
+    check_model (what, m, 1e-10, cases[i].expect, FALSE);
+    g_free (what);
+    g_free (sx);
+    ovi_model_unref (m);
+  }
+}
+
 static void
 test_fallback (void)
 {
@@ -1059,8 +1118,8 @@ test_fallback (void)
 static void
 test_models (void)
 {
-  /* block.onnx is a transformer-like block: Gather, LayerNormalization
-   * and TopK have no GPU kernel yet. */
+  /* block.onnx is a transformer-like block: Gather and TopK have no GPU
+   * kernel yet. */
   static const struct {
     const char *name;
     Expect expect;
@@ -1204,6 +1263,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gpu/pool", test_pool);
   g_test_add_func ("/gpu/softmax", test_softmax);
   g_test_add_func ("/gpu/batchnorm", test_batchnorm);
+  g_test_add_func ("/gpu/layernorm", test_layernorm);
   g_test_add_func ("/gpu/resize", test_resize);
   g_test_add_func ("/gpu/reduce", test_reduce);
   g_test_add_func ("/gpu/fallback", test_fallback);

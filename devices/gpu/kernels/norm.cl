@@ -13,3 +13,48 @@ channel_affine (__global const float *X, int x_off, __global float *Y,
   Y[y_off + i] = mad (X[x_off + i], scale[scale_off + c],
       shift[shift_off + c]);
 }
+
+/* LayerNormalization, one work group of LN_WG items per row of `cols`:
+ * the mean, then the variance around it (two passes, as the CPU's
+ * moments), each a strided share per item and a tree in local memory;
+ * then y = (x - mean) / sqrt (var + eps) * scale + bias, scale and bias
+ * expanded to one value per column at compile time. */
+#define LN_WG 64
+
+inline float
+ln_tree (__local float *part, int t)
+{
+  barrier (CLK_LOCAL_MEM_FENCE);
+  for (int s = LN_WG / 2; s > 0; s >>= 1) {
+    if (t < s)
+      part[t] += part[t + s];
+    barrier (CLK_LOCAL_MEM_FENCE);
+  }
+  return part[0];
+}
+
+__kernel __attribute__ ((reqd_work_group_size (LN_WG, 1, 1))) void
+layer_norm (__global const float *X, int x_off, __global float *Y,
+    int y_off, __global const float *scale, int scale_off,
+    __global const float *bias, int bias_off, int cols, float eps)
+{
+  __local float part[LN_WG];
+  int row = get_group_id (0), t = get_local_id (0);
+  __global const float *x = X + x_off + (size_t) row * cols;
+  __global float *y = Y + y_off + (size_t) row * cols;
+  float acc = 0.0f, mean, inv;
+  for (int j = t; j < cols; j += LN_WG)
+    acc += x[j];
+  part[t] = acc;
+  mean = ln_tree (part, t) / (float) cols;
+  barrier (CLK_LOCAL_MEM_FENCE);
+  acc = 0.0f;
+  for (int j = t; j < cols; j += LN_WG) {
+    float d = x[j] - mean;
+    acc = mad (d, d, acc);
+  }
+  part[t] = acc;
+  inv = 1.0f / sqrt (ln_tree (part, t) / (float) cols + eps);
+  for (int j = t; j < cols; j += LN_WG)
+    y[j] = (x[j] - mean) * inv * scale[scale_off + j] + bias[bias_off + j];
+}
