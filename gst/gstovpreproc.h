@@ -85,6 +85,20 @@ typedef struct {
 void gst_ov_preproc_planes_from_frame (GstOvPreprocPlanes *planes,
     const GstVideoFrame *frame);
 
+/* The tensor for `region` (frame pixels; NULL: whole frame) as an engine
+ * image input (ovi.h's OviImage) reading the planes in place; its taps
+ * are kept in `taps` until gst_ov_preproc_image_clear. FALSE (nothing to
+ * clear) for an unsupported format or an empty region. */
+typedef struct {
+  OviImage image;
+  OviImageTap *taps;
+} GstOvPreprocImage;
+
+gboolean gst_ov_preproc_image (const GstOvPreprocParams *params,
+    const GstOvPreprocPlanes *planes, const GstVideoRectangle *region,
+    GstOvPreprocImage *image, GstOvPreprocTransform *transform);
+void gst_ov_preproc_image_clear (GstOvPreprocImage *image);
+
 /* Writes the tensor for `region` (frame pixels; NULL: whole frame) into
  * dst, which holds width * height * channels elements of params->dtype.
  * Returns FALSE for an unsupported format or an empty region. */

@@ -264,6 +264,76 @@ int ovi_request_get_n_outputs (const OviRequest *request);
 gboolean ovi_request_get_output (const OviRequest *request, int index,
     const char **name, OviTensorView *tensor);
 
+/* An 8-bit picture as a model input. The device that runs the model
+ * resamples it (bilinear, along taps the caller computed), converts its
+ * colors and normalizes it into the input tensor; a GPU does that as a
+ * kernel, so the picture crosses the bus once, as its bytes. Everything
+ * geometric (region, letterbox, sampling convention) is in the taps. */
+typedef enum {
+  OVI_IMAGE_PACKED,   /* one plane, pixel_stride bytes per pixel */
+  OVI_IMAGE_GRAY,     /* one plane, one byte per pixel */
+  OVI_IMAGE_NV12,     /* luma, then U and V interleaved at half size */
+  OVI_IMAGE_I420,     /* luma, U, V, chroma at half size */
+} OviImageLayout;
+
+/* One tensor column or row: the two source positions it falls between
+ * and the weight of the second, or a letterbox border (pad). */
+typedef struct {
+  int i0, i1;
+  float w1;
+  int pad;
+} OviImageTap;
+
+typedef struct {
+  OviImageLayout layout;
+  int width, height;              /* the picture, in (luma) pixels */
+  const guint8 *data[3];
+  int stride[3];
+  int pixel_stride;               /* PACKED: bytes per pixel */
+  int offset[3];                  /* PACKED: bytes of R, G, B in a pixel */
+  /* NV12, I420: r = ky (y - y_off) + kr_v (v - 128), g = ky (y - y_off)
+   * + kg_u (u - 128) + kg_v (v - 128), b = ky (y - y_off) + kb_u (u - 128),
+   * each clamped to 0..255. */
+  float ky, y_off, kr_v, kb_u, kg_u, kg_v;
+  /* Taps: out_width for columns, out_height for rows, and the same for
+   * chroma (NV12, I420). Column taps count from x0 (cx0 in chroma
+   * samples) within spans of x_span (cx_span) columns; row taps are plane
+   * rows. */
+  int x0, x_span, cx0, cx_span;
+  const OviImageTap *x, *y, *cx, *cy;
+  /* The tensor: [C, H, W] (or [H, W, C] when nhwc) of dtype, FLOAT32 or
+   * UINT8 (rounded, clamped). Channel c takes component source[c] (0 R,
+   * 1 G, 2 B), or luma (0.299 R + 0.587 G + 0.114 B) when gray, as
+   * value * scale[c] + bias[c]; border pixels take pad_value first. */
+  int out_width, out_height, channels;
+  gboolean nhwc;
+  OviDType dtype;
+  int source[3];
+  gboolean gray;
+  float scale[3], bias[3];
+  float pad_value;
+} OviImage;
+
+/* FALSE, with OVI_ERROR_ARGUMENT saying what, when the picture's fields
+ * do not hold together: sizes, layout, a tap outside its span or plane. */
+gboolean ovi_image_check (const OviImage *image, GError **error);
+/* Writes the tensor into dst (out_width x out_height x channels elements
+ * of dtype) on the CPU; the reference for every device. */
+void ovi_image_preprocess (const OviImage *image, void *dst);
+
+/* The picture becomes input `index`'s batch entry `batch` (the input is
+ * [N, ...] with the picture's tensor shape after N) for the next
+ * inference: on a device that pre-processes pictures itself
+ * (ovi_compiled_model_takes_images), its bytes are sent there now, so the
+ * caller may release them on return; elsewhere it is pre-processed here
+ * into memory the request owns, which becomes the input. Every batch
+ * entry of that input must then be set before each inference. */
+gboolean ovi_request_set_input_image (OviRequest *request, int index,
+    int batch, const OviImage *image, GError **error);
+/* Whether the compiled model's device pre-processes pictures itself (the
+ * GPU device, named alone rather than through AUTO). */
+gboolean ovi_compiled_model_takes_images (OviCompiledModel *compiled);
+
 /* Per-node timing, like OpenVINO's performance counters: enabled per
  * request (off by default: it reads the clock twice per node), accumulated
  * over inferences until re-planned or reset. */
