@@ -274,6 +274,15 @@ ovi_compiled_model_get_model (OviCompiledModel *cm)
   return cm->model;
 }
 
+gboolean
+ovi_compiled_model_takes_images (OviCompiledModel *cm)
+{
+  /* Not through AUTO: its device is chosen per inference, after the
+   * picture was set. */
+  return cm->sched == NULL && cm->iface != NULL
+      && cm->iface->set_input_image != NULL;
+}
+
 int
 ovi_compiled_model_get_optimal_requests (const OviCompiledModel *cm)
 {

@@ -57,6 +57,14 @@ struct _OviDeviceInterface {
    * device) leaves it as it is. */
   gboolean (*infer) (gpointer request, const OviTensorView *inputs,
       OviTensorView *outputs, OviProfileEntry *profile, GError **error);
+
+  /* Optional (NULL: pictures are pre-processed on the CPU): the picture
+   * becomes graph input `input`'s batch entry `batch` for the following
+   * inferences, pre-processed on the device; its bytes are copied there
+   * before this returns. A NULL image hands the input back to the host
+   * view that infer gets. */
+  gboolean (*set_input_image) (gpointer request, int input, int batch,
+      const OviImage *image, GError **error);
 };
 
 /* The interface of a device kind, NULL when none is built in. */

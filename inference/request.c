@@ -22,6 +22,11 @@ struct _OviRequest {
   int n_inputs;
   OviTensorView *inputs;       /* caller-bound views */
   gboolean *input_set;
+  /* Pictures (ovi_request_set_input_image): per input, memory the request
+   * owns for its tensor when they are pre-processed here, and whether the
+   * device pre-processes them instead. */
+  guint8 **image_memory;
+  gboolean *image_on_device;
 
   OviPlan *plan;
   /* On a device other than the CPU: its request for plan->executable and
@@ -69,6 +74,8 @@ ovi_request_new (OviCompiledModel *cm, GError **error)
   r->n_inputs = cm->model->graph->inputs->len;
   r->inputs = g_new0 (OviTensorView, MAX (r->n_inputs, 1));
   r->input_set = g_new0 (gboolean, MAX (r->n_inputs, 1));
+  r->image_memory = g_new0 (guint8 *, MAX (r->n_inputs, 1));
+  r->image_on_device = g_new0 (gboolean, MAX (r->n_inputs, 1));
   g_mutex_init (&r->lock);
   g_cond_init (&r->done_cond);
   if (cm->sched) {
@@ -94,6 +101,9 @@ unbind (OviRequest *r)
     r->cm->iface->request_free (r->device_request);
   r->device_request = NULL;
   g_clear_pointer (&r->device_outputs, g_free);
+  /* A new device request has no pictures. */
+  for (int i = 0; r->image_on_device && i < r->n_inputs; i++)
+    r->image_on_device[i] = FALSE;
   g_clear_pointer (&r->plan, ovi_plan_unref);
 }
 
@@ -126,6 +136,10 @@ ovi_request_free (OviRequest *r)
   unbind (r);
   ovi_tensor_clear (&r->dynamic_scratch);
   ovi_aligned_free (r->arena);
+  for (int i = 0; i < r->n_inputs; i++)
+    ovi_aligned_free (r->image_memory[i]);
+  g_free (r->image_memory);
+  g_free (r->image_on_device);
   g_free (r->inputs);
   g_free (r->input_set);
   g_clear_error (&r->async_error);
@@ -176,8 +190,106 @@ ovi_request_set_input_by_index (OviRequest *r, int index,
         "input '%s' has no data", name);
     return FALSE;
   }
+  /* Caller memory again: the device no longer fills this input. */
+  if (r->image_on_device[index] && r->device_request
+      && !r->cm->iface->set_input_image (r->device_request, index, 0, NULL,
+          error))
+    return FALSE;
+  r->image_on_device[index] = FALSE;
   r->inputs[index] = *t;
   r->input_set[index] = TRUE;
+  return TRUE;
+}
+
+/* The device request, made now if the request has none, for the plan of
+ * the model's declared input shapes (a device that takes pictures runs
+ * static shapes). */
+static gboolean
+ensure_device_request (OviRequest *r, GError **error)
+{
+  OviTensorView *views;
+  OviPlan *plan;
+  gboolean ok;
+  if (r->device_request)
+    return TRUE;
+  views = g_new0 (OviTensorView, MAX (r->n_inputs, 1));
+  for (int i = 0; i < r->n_inputs; i++) {
+    if (r->input_set[i])
+      views[i] = r->inputs[i];
+    else
+      ovi_model_get_input (r->cm->model, i, NULL, &views[i]);
+  }
+  plan = ovi_compiled_model_get_plan (r->cm, views, error);
+  ok = plan != NULL && plan->executable && bind_device (r, plan, error);
+  if (plan != NULL && plan->executable == NULL)
+    g_set_error (error, OVI_ERROR, OVI_ERROR_DEVICE,
+        "the device has no executable for this model");
+  g_free (views);
+  return ok;
+}
+
+gboolean
+ovi_request_set_input_image (OviRequest *r, int index, int batch,
+    const OviImage *image, GError **error)
+{
+  OviTensorView info;
+  const char *name;
+  int64_t per_image, n;
+  gsize esize, bytes;
+
+  if (!ovi_model_get_input (r->cm->model, index, &name, &info)) {
+    g_set_error (error, OVI_ERROR, OVI_ERROR_ARGUMENT,
+        "the model has no input %d", index);
+    return FALSE;
+  }
+  if (!ovi_image_check (image, error))
+    return FALSE;
+  per_image = (int64_t) image->out_width * image->out_height
+      * image->channels;
+  n = info.rank >= 1 ? ovi_shape_numel (info.rank, info.dims) : -1;
+  if (info.dtype != image->dtype || info.rank < 2 || n <= 0
+      || info.dims[0] <= 0 || n != info.dims[0] * per_image
+      || (image->nhwc ? info.dims[info.rank - 1] != image->channels
+          : info.dims[1] != image->channels)) {
+    g_set_error (error, OVI_ERROR, OVI_ERROR_ARGUMENT,
+        "input '%s' (%s, %" G_GINT64_FORMAT " elements) does not take a "
+        "%dx%dx%d %s picture", name, ovi_dtype_name (info.dtype), n,
+        image->channels, image->out_height, image->out_width,
+        ovi_dtype_name (image->dtype));
+    return FALSE;
+  }
+  if (batch < 0 || batch >= info.dims[0]) {
+    g_set_error (error, OVI_ERROR, OVI_ERROR_ARGUMENT,
+        "input '%s' has %" G_GINT64_FORMAT " batch entries, not %d", name,
+        info.dims[0], batch + 1);
+    return FALSE;
+  }
+  esize = ovi_dtype_size (info.dtype);
+  bytes = (gsize) n * esize;
+  /* The request's own tensor memory: the input's host view either way
+   * (on a device, what a CPU step would read the input back into). */
+  if (r->image_memory[index] == NULL) {
+    r->image_memory[index] = ovi_aligned_alloc (bytes);
+    if (r->image_memory[index] == NULL) {
+      g_set_error (error, OVI_ERROR, OVI_ERROR_INVALID,
+          "cannot allocate %" G_GSIZE_FORMAT " bytes", bytes);
+      return FALSE;
+    }
+    memset (r->image_memory[index], 0, bytes);
+  }
+  info.data = r->image_memory[index];
+  r->inputs[index] = info;
+  r->input_set[index] = TRUE;
+  if (ovi_compiled_model_takes_images (r->cm)) {
+    if (!ensure_device_request (r, error)
+        || !r->cm->iface->set_input_image (r->device_request, index, batch,
+            image, error))
+      return FALSE;
+    r->image_on_device[index] = TRUE;
+    return TRUE;
+  }
+  ovi_image_preprocess (image, r->image_memory[index]
+      + (gsize) batch * per_image * esize);
   return TRUE;
 }
 

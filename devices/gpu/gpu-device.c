@@ -223,6 +223,7 @@ const OviDeviceInterface ovi_gpu_device = {
   .request_new = ovi_gpu_request_new,
   .request_free = ovi_gpu_request_free,
   .infer = ovi_gpu_infer,
+  .set_input_image = ovi_gpu_set_input_image,
 };
 
 const char *

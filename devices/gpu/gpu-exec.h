@@ -24,6 +24,8 @@ gpointer ovi_gpu_request_new (gpointer executable, GError **error);
 void ovi_gpu_request_free (gpointer request);
 gboolean ovi_gpu_infer (gpointer request, const OviTensorView *inputs,
     OviTensorView *outputs, OviProfileEntry *profile, GError **error);
+gboolean ovi_gpu_set_input_image (gpointer request, int input, int batch,
+    const OviImage *image, GError **error);
 
 /* For tests and tools: how many of the executable's steps run our
  * kernels (the others run on the CPU), and whether step i does. */
