@@ -752,10 +752,25 @@ submit (GstOvBaseInference *self, Entry *e, const GstOvPreprocPlanes *frame,
   job.region = *region;
   job.roi = roi;
   input = gst_ov_batch_next_image (&p->batch, &job.batch_index);
-  /* An empty or off-frame region: nothing to infer. */
-  if (!gst_ov_preproc_run_planes (&p->preproc, frame, region, input,
-          &job.transform))
+  if (ovi_compiled_model_takes_images (gst_ov_model_instance_get_compiled (
+              p->instance))) {
+    /* The device pre-processes: the region's bytes go to it now, as they
+     * are (a frame crosses the bus once, as 8-bit data). */
+    GstOvPreprocImage image;
+    gboolean ok;
+    if (!gst_ov_preproc_image (&p->preproc, frame, region, &image,
+            &job.transform))
+      return GST_FLOW_OK;
+    ok = ovi_request_set_input_image (job.slot->request, 0, job.batch_index,
+        &image.image, &err);
+    gst_ov_preproc_image_clear (&image);
+    if (!ok)
+      goto failed;
+  } else if (!gst_ov_preproc_run_planes (&p->preproc, frame, region, input,
+          &job.transform)) {
+    /* An empty or off-frame region: nothing to infer. */
     return GST_FLOW_OK;
+  }
   /* Its job is counted either way: the frame's release finishes it. */
   started = gst_ov_batch_add (&p->batch, &err);
   g_array_append_val (e->jobs, job);
