@@ -52,8 +52,9 @@ struct _OviDeviceInterface {
   /* One inference. inputs: one host view per graph input, valid during
    * the call. outputs: one view per graph output, filled with host memory
    * the request owns until its next inference. profile: NULL, or one
-   * entry per plan step, to which a device that can time its steps adds
-   * this inference's time (total_ns, runs); one that cannot (a whole-graph
+   * entry per plan step and one for the pictures' pre-processing, to
+   * which a device that can time its work adds this inference's time
+   * (total_ns, runs; a picture is a run); one that cannot (a whole-graph
    * device) leaves it as it is. */
   gboolean (*infer) (gpointer request, const OviTensorView *inputs,
       OviTensorView *outputs, OviProfileEntry *profile, GError **error);

@@ -75,6 +75,20 @@ ovi_image_check (const OviImage *im, GError **error)
   return TRUE;
 }
 
+void
+ovi_image_stretch_taps (OviImageTap *taps, int n, int len)
+{
+  double step = (double) len / n;
+  for (int t = 0; t < n; t++) {
+    double pos = (t + 0.5) * step - 0.5, f = floor (pos);
+    int i0 = (int) f;
+    taps[t].pad = 0;
+    taps[t].w1 = (float) (pos - f);
+    taps[t].i0 = CLAMP (i0, 0, len - 1);
+    taps[t].i1 = CLAMP (i0 + 1, 0, len - 1);
+  }
+}
+
 /* The vertical half of the bilinear filter over n contiguous bytes of two
  * rows: contiguous, so it vectorizes, and it leaves the horizontal half
  * (the gathers) two float loads per value instead of four byte loads and

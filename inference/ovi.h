@@ -314,6 +314,10 @@ typedef struct {
   float pad_value;
 } OviImage;
 
+/* Taps of a plain stretch of `len` source positions onto n outputs,
+ * bilinear at half-pixel centers (OpenCV's cv2.resize convention). */
+void ovi_image_stretch_taps (OviImageTap *taps, int n, int len);
+
 /* FALSE, with OVI_ERROR_ARGUMENT saying what, when the picture's fields
  * do not hold together: sizes, layout, a tap outside its span or plane. */
 gboolean ovi_image_check (const OviImage *image, GError **error);

@@ -3,7 +3,12 @@
  *   ovi-bench --model M [--device CPU|AUTO|gpu,cpu] [--shape NAME=1x3x224x224]
  *             [--hint latency|throughput] [--nireq N] [--threads N]
  *             [--time S | --niter N] [--json] [--pc] [--no-pinning]
+ *             [--image NV12:1920x1080]
  * Inputs are random (uniform 0..1 for floats, small integers otherwise).
+ * With --image, input 0 is instead a random picture of that format and
+ * size, stretched into the input by the device's pre-processing
+ * (ovi_request_set_input_image) before every inference, as a video
+ * pipeline feeds it; its time is part of each inference's.
  * With AUTO or a device list, the devices' migrations and failures are
  * printed as they happen and each device's share of the inferences at
  * the end. */
@@ -26,6 +31,16 @@ static gboolean opt_json;
 static gboolean opt_pc;
 static gboolean opt_no_pinning;
 static int opt_pc_nodes = 25;
+static char *opt_image;
+
+/* --image: the picture every inference's input 0 is made from. */
+typedef struct {
+  OviImage image;
+  guint8 *bytes;
+  OviImageTap *taps;
+  int batch;
+} Picture;
+static Picture picture;
 
 static GOptionEntry entries[] = {
   { "model", 'm', 0, G_OPTION_ARG_FILENAME, &opt_model, "Model (.onnx or .xml)", "M" },
@@ -42,6 +57,7 @@ static GOptionEntry entries[] = {
   { "no-pinning", 0, 0, G_OPTION_ARG_NONE, &opt_no_pinning, "Leave stream threads unpinned", NULL },
   { "pc", 0, 0, G_OPTION_ARG_NONE, &opt_pc, "Print per-node and per-op time (request 0)", NULL },
   { "pc-nodes", 0, 0, G_OPTION_ARG_INT, &opt_pc_nodes, "Slowest nodes --pc lists (25)", "N" },
+  { "image", 0, 0, G_OPTION_ARG_STRING, &opt_image, "Feed input 0 from a picture (NV12, I420, BGRx or GRAY8) pre-processed by the device", "FORMAT:WxH" },
   { NULL }
 };
 
@@ -240,6 +256,98 @@ on_done (OviRequest *r, const GError *error, gpointer data)
   g_async_queue_push (slot->done, slot);
 }
 
+/* A random picture for input 0 ([N, C, H, W], float32 or uint8, C 1 or
+ * 3), stretched over the whole input. */
+static gboolean
+picture_init (OviModel *model, const char *spec, GRand *rand)
+{
+  OviImage *im = &picture.image;
+  OviTensorView in;
+  char format[16] = "";
+  int w = 0, h = 0, cw, chh;
+  gsize bytes;
+
+  if (sscanf (spec, "%15[A-Za-z0-9]:%dx%d", format, &w, &h) != 3 || w <= 1
+      || h <= 1 || !ovi_model_get_input (model, 0, NULL, &in) || in.rank != 4
+      || in.dims[0] <= 0 || (in.dims[1] != 1 && in.dims[1] != 3))
+    return FALSE;
+  cw = (w + 1) / 2;
+  chh = (h + 1) / 2;
+  memset (im, 0, sizeof (*im));
+  im->width = w;
+  im->height = h;
+  im->stride[0] = w;
+  if (g_ascii_strcasecmp (format, "NV12") == 0) {
+    im->layout = OVI_IMAGE_NV12;
+    im->stride[1] = 2 * cw;
+    bytes = (gsize) w * h + (gsize) 2 * cw * chh;
+  } else if (g_ascii_strcasecmp (format, "I420") == 0) {
+    im->layout = OVI_IMAGE_I420;
+    im->stride[1] = im->stride[2] = cw;
+    bytes = (gsize) w * h + (gsize) 2 * cw * chh;
+  } else if (g_ascii_strcasecmp (format, "BGRx") == 0) {
+    im->layout = OVI_IMAGE_PACKED;
+    im->pixel_stride = 4;
+    im->offset[0] = 2;
+    im->offset[1] = 1;
+    im->stride[0] = 4 * w;
+    bytes = (gsize) 4 * w * h;
+  } else if (g_ascii_strcasecmp (format, "GRAY8") == 0) {
+    im->layout = OVI_IMAGE_GRAY;
+    bytes = (gsize) w * h;
+  } else {
+    return FALSE;
+  }
+  picture.bytes = g_malloc (bytes);
+  for (gsize i = 0; i < bytes; i++)
+    picture.bytes[i] = (guint8) g_rand_int_range (rand, 0, 256);
+  im->data[0] = picture.bytes;
+  if (im->layout == OVI_IMAGE_NV12 || im->layout == OVI_IMAGE_I420) {
+    im->data[1] = picture.bytes + (gsize) w * h;
+    im->data[2] = im->data[1] + (gsize) cw * chh;
+  }
+  /* BT.709, limited range. */
+  im->ky = 255.0f / 219.0f;
+  im->y_off = 16.0f;
+  im->kr_v = 1.5748f * 255.0f / 224.0f;
+  im->kb_u = 1.8556f * 255.0f / 224.0f;
+  im->kg_u = -0.1873f * 255.0f / 224.0f;
+  im->kg_v = -0.4681f * 255.0f / 224.0f;
+  im->out_width = (int) in.dims[3];
+  im->out_height = (int) in.dims[2];
+  im->channels = (int) in.dims[1];
+  im->gray = im->channels == 1;
+  im->dtype = in.dtype;
+  picture.taps = g_new (OviImageTap, 2 * (gsize) (im->out_width
+          + im->out_height));
+  im->x = picture.taps;
+  im->y = im->x + im->out_width;
+  im->cx = im->y + im->out_height;
+  im->cy = im->cx + im->out_width;
+  ovi_image_stretch_taps ((OviImageTap *) im->x, im->out_width, w);
+  ovi_image_stretch_taps ((OviImageTap *) im->y, im->out_height, h);
+  ovi_image_stretch_taps ((OviImageTap *) im->cx, im->out_width, cw);
+  ovi_image_stretch_taps ((OviImageTap *) im->cy, im->out_height, chh);
+  im->x_span = w;
+  im->cx_span = cw;
+  for (int c = 0; c < 3; c++) {
+    im->source[c] = 2 - c;
+    im->scale[c] = in.dtype == OVI_DTYPE_UINT8 ? 1.0f : 1.0f / 255.0f;
+  }
+  picture.batch = (int) in.dims[0];
+  return TRUE;
+}
+
+/* Input 0 of the request from the picture, every batch entry. */
+static gboolean
+set_picture (OviRequest *r, GError **error)
+{
+  for (int b = 0; opt_image && b < picture.batch; b++)
+    if (!ovi_request_set_input_image (r, 0, b, &picture.image, error))
+      return FALSE;
+  return TRUE;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -309,18 +417,21 @@ main (int argc, char **argv)
         return die ("bad input", error);
     }
   }
+  if (opt_image && !picture_init (model, opt_image, rand))
+    return die ("--image wants NV12, I420, BGRx or GRAY8:WxH, and input 0 "
+        "[N, 1 or 3, H, W]", NULL);
 
   /* The first inference binds memory; report it apart. */
   if (opt_pc)
     ovi_request_set_profiling (reqs[0], TRUE);
   t0 = g_get_monotonic_time ();
-  if (!ovi_request_infer (reqs[0], &error))
+  if (!set_picture (reqs[0], &error) || !ovi_request_infer (reqs[0], &error))
     return die ("inference failed", error);
   first_ms = (g_get_monotonic_time () - t0) / 1000.0;
   first_device = g_strdup (ovi_request_get_device (reqs[0]));
   ovi_request_reset_profile (reqs[0]);
   for (int r = 1; r < nireq; r++)
-    if (!ovi_request_infer (reqs[r], &error))
+    if (!set_picture (reqs[r], &error) || !ovi_request_infer (reqs[r], &error))
       return die ("inference failed", error);
 
   t0 = g_get_monotonic_time ();
@@ -329,7 +440,7 @@ main (int argc, char **argv)
     while (opt_niter > 0 ? done < opt_niter : g_get_monotonic_time () < deadline) {
       gint64 s = g_get_monotonic_time ();
       double ms;
-      if (!ovi_request_infer (reqs[0], &error))
+      if (!set_picture (reqs[0], &error) || !ovi_request_infer (reqs[0], &error))
         return die ("inference failed", error);
       ms = (g_get_monotonic_time () - s) / 1000.0;
       g_array_append_val (lat, ms);
@@ -341,7 +452,8 @@ main (int argc, char **argv)
     for (int r = 0; r < nireq; r++) {
       slots[r].done = q;
       slots[r].started = g_get_monotonic_time ();
-      if (!ovi_request_infer_async (reqs[r], on_done, &slots[r], &error))
+      if (!set_picture (reqs[r], &error)
+          || !ovi_request_infer_async (reqs[r], on_done, &slots[r], &error))
         return die ("inference failed", error);
       in_flight++;
       started++;
@@ -358,7 +470,8 @@ main (int argc, char **argv)
       if (opt_niter > 0 ? started < opt_niter
           : g_get_monotonic_time () < deadline) {
         s->started = g_get_monotonic_time ();
-        if (!ovi_request_infer_async (reqs[r], on_done, s, &error))
+        if (!set_picture (reqs[r], &error)
+            || !ovi_request_infer_async (reqs[r], on_done, s, &error))
           return die ("inference failed", error);
         in_flight++;
         started++;
@@ -406,6 +519,8 @@ main (int argc, char **argv)
   ovi_compiled_model_unref (cm);
   ovi_model_unref (model);
   g_ptr_array_free (buffers, TRUE);
+  g_free (picture.bytes);
+  g_free (picture.taps);
   g_array_free (lat, TRUE);
   g_rand_free (rand);
   return 0;

@@ -694,21 +694,34 @@ collect_profile (GpuRequest *r, OviProfileEntry *profile)
   }
 }
 
-/* Launches the pictures set since the last inference. */
+/* Launches the pictures set since the last inference; with `timing`
+ * (the profile's entry after the steps) adds each one's device time. */
 static gboolean
-run_images (GpuRequest *r, GError **error)
+run_images (GpuRequest *r, OviProfileEntry *timing, GError **error)
 {
   for (guint k = 0; k < r->images->len; k++) {
     GpuImage *im = g_ptr_array_index (r->images, k);
+    cl_event ev = NULL;
     cl_int err;
     if (!im->pending)
       continue;
     err = clEnqueueNDRangeKernel (r->queue, im->kernel, 2, NULL, im->global,
-        NULL, 0, NULL, NULL);
+        NULL, 0, NULL, timing ? &ev : NULL);
     if (err != CL_SUCCESS) {
       ovi_gpu_set_error (error, "launching the picture's pre-processing",
           err);
       return FALSE;
+    }
+    if (ev) {
+      cl_ulong start = 0, end = 0;
+      clWaitForEvents (1, &ev);
+      if (clGetEventProfilingInfo (ev, CL_PROFILING_COMMAND_START,
+              sizeof (start), &start, NULL) == CL_SUCCESS
+          && clGetEventProfilingInfo (ev, CL_PROFILING_COMMAND_END,
+              sizeof (end), &end, NULL) == CL_SUCCESS && end > start)
+        timing->total_ns += end - start;
+      timing->runs++;
+      clReleaseEvent (ev);
     }
     im->pending = FALSE;
   }
@@ -959,7 +972,7 @@ ovi_gpu_infer (gpointer request, const OviTensorView *inputs,
     r->on_host[v] = !r->image_fed[i];
     r->on_device[v] = r->image_fed[i];
   }
-  if (!run_images (r, error))
+  if (!run_images (r, profile ? &profile[plan->n_steps] : NULL, error))
     return drain (r, profile);
   for (int s = 0; s < plan->n_steps; s++) {
     const GpuStep *step = &exe->steps[s];
