@@ -13,6 +13,7 @@
 #   profile      ovi-bench --pc on GPU.0 (per-step device time), per model
 #   nireq        GPU throughput against requests in flight (NIREQ_MODELS)
 #   splitk       GPU latency against OVI_GPU_SPLIT_K_WAVES
+#   preproc      pre-processing's share with 1080p NV12 pictures (ovi-bench --image)
 #   pipeline     ovi-nstream-bench (ovdetect, N streams), CPU and GPU.0
 #
 # Usage: bash .devrun/gpu-session.sh STEP...   (the bundle is unpacked in /tmp)
@@ -162,6 +163,22 @@ step_splitk () {
       echo "$m waves=$w $(OVI_GPU_SPLIT_K_WAVES=$w bench_one "$TV/$m.onnx" "$GPU" latency)"
     done
   done | tee "$OUT/splitk.log"
+}
+
+# Pre-processing's share of an inference fed 1080p NV12 pictures
+# (ovi-bench --image: the picture's bytes cross the bus, the device
+# resizes, converts and normalizes), GPU.0 and CPU, with --pc.
+step_preproc () {
+  local m d
+  for m in ${MODELS//,/ }; do
+    [ -f "$TV/$m.onnx" ] || continue
+    for d in "$GPU" CPU; do
+      echo "== $m $d"
+      timeout 120 "$B/bin/ovi-bench" --model "$TV/$m.onnx" --device "$d" --hint latency \
+        --time 2 --image NV12:1920x1080 --pc --pc-nodes 3 2>&1
+    done
+  done > "$OUT/preproc.log"
+  grep -E '^==|latency median|Preprocess  ' "$OUT/preproc.log"
 }
 
 step_pipeline () {
