@@ -78,20 +78,12 @@ static void
 yuv_matrix (const GstVideoInfo *info, OviImage *m)
 {
   gdouble kr = 0.2126, kb = 0.0722;   /* BT.709 when unspecified */
-  gboolean full = info->colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255;
-  float ys = full ? 1.0f : 255.0f / 219.0f;
-  float cs = full ? 1.0f : 255.0f / 224.0f;
-
   if (!gst_video_color_matrix_get_Kr_Kb (info->colorimetry.matrix, &kr, &kb)) {
     kr = 0.2126;
     kb = 0.0722;
   }
-  m->ky = ys;
-  m->y_off = full ? 0.0f : 16.0f;
-  m->kr_v = (float) (2.0 * (1.0 - kr)) * cs;
-  m->kb_u = (float) (2.0 * (1.0 - kb)) * cs;
-  m->kg_u = (float) (-2.0 * (1.0 - kb) * kb / (1.0 - kr - kb)) * cs;
-  m->kg_v = (float) (-2.0 * (1.0 - kr) * kr / (1.0 - kr - kb)) * cs;
+  ovi_image_set_yuv_matrix (m, kr, kb,
+      info->colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255);
 }
 
 /* Fits the region to the tensor: the affine map from tensor to frame

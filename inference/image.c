@@ -76,6 +76,19 @@ ovi_image_check (const OviImage *im, GError **error)
 }
 
 void
+ovi_image_set_yuv_matrix (OviImage *m, double kr, double kb,
+    gboolean full)
+{
+  float cs = full ? 1.0f : 255.0f / 224.0f;
+  m->ky = full ? 1.0f : 255.0f / 219.0f;
+  m->y_off = full ? 0.0f : 16.0f;
+  m->kr_v = (float) (2.0 * (1.0 - kr)) * cs;
+  m->kb_u = (float) (2.0 * (1.0 - kb)) * cs;
+  m->kg_u = (float) (-2.0 * (1.0 - kb) * kb / (1.0 - kr - kb)) * cs;
+  m->kg_v = (float) (-2.0 * (1.0 - kr) * kr / (1.0 - kr - kb)) * cs;
+}
+
+void
 ovi_image_stretch_taps (OviImageTap *taps, int n, int len)
 {
   double step = (double) len / n;

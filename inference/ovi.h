@@ -314,6 +314,11 @@ typedef struct {
   float pad_value;
 } OviImage;
 
+/* The YUV -> RGB coefficients of a matrix given by its luma weights of R
+ * and B (BT.709: 0.2126, 0.0722; BT.601: 0.299, 0.114), for limited
+ * (16..235) or full range. */
+void ovi_image_set_yuv_matrix (OviImage *image, double kr, double kb,
+    gboolean full_range);
 /* Taps of a plain stretch of `len` source positions onto n outputs,
  * bilinear at half-pixel centers (OpenCV's cv2.resize convention). */
 void ovi_image_stretch_taps (OviImageTap *taps, int n, int len);

@@ -306,13 +306,7 @@ picture_init (OviModel *model, const char *spec, GRand *rand)
     im->data[1] = picture.bytes + (gsize) w * h;
     im->data[2] = im->data[1] + (gsize) cw * chh;
   }
-  /* BT.709, limited range. */
-  im->ky = 255.0f / 219.0f;
-  im->y_off = 16.0f;
-  im->kr_v = 1.5748f * 255.0f / 224.0f;
-  im->kb_u = 1.8556f * 255.0f / 224.0f;
-  im->kg_u = -0.1873f * 255.0f / 224.0f;
-  im->kg_v = -0.4681f * 255.0f / 224.0f;
+  ovi_image_set_yuv_matrix (im, 0.2126, 0.0722, FALSE);   /* BT.709 */
   im->out_width = (int) in.dims[3];
   im->out_height = (int) in.dims[2];
   im->channels = (int) in.dims[1];

@@ -11,6 +11,7 @@
 
 #include "gstovmeta.h"
 #include "ovi.h"
+#include "ov-test-gpu.h"
 
 #define WIDTH 100
 #define HEIGHT 60
@@ -21,17 +22,6 @@ gradient (int x, int y, guint8 rgb[3], gpointer data)
   rgb[0] = (guint8) (x * 5 + y);
   rgb[1] = (guint8) (250 - 2 * x);
   rgb[2] = (guint8) (y * 4 + x / 3);
-}
-
-static gboolean
-have_gpu (void)
-{
-  int n;
-  const OviDeviceInfo *d = ovi_get_devices (&n);
-  for (int i = 0; i < n; i++)
-    if (strcmp (d[i].name, "GPU.0") == 0)
-      return TRUE;
-  return FALSE;
 }
 
 static void
@@ -116,7 +106,7 @@ test_formats (void)
     GST_VIDEO_FORMAT_I420, GST_VIDEO_FORMAT_BGR, GST_VIDEO_FORMAT_RGB,
     GST_VIDEO_FORMAT_BGRx, GST_VIDEO_FORMAT_RGBA, GST_VIDEO_FORMAT_ARGB,
     GST_VIDEO_FORMAT_xBGR, GST_VIDEO_FORMAT_GRAY8 };
-  if (!have_gpu ()) {
+  if (!ov_test_have_gpu ()) {
     g_test_skip ("no OpenCL device");
     return;
   }
@@ -136,7 +126,7 @@ test_regions (void)
 {
   static const GstVideoFormat formats[] = { GST_VIDEO_FORMAT_NV12,
     GST_VIDEO_FORMAT_BGRx };
-  if (!have_gpu ()) {
+  if (!ov_test_have_gpu ()) {
     g_test_skip ("no OpenCL device");
     return;
   }

@@ -17,24 +17,14 @@
 #include "model.h"
 #include "ovi.h"
 #include "plan.h"
+#include "ov-test-gpu.h"
 
 #ifndef OVI_TEST_MODEL_DIR
 #define OVI_TEST_MODEL_DIR "."
 #endif
 
-static gboolean
-have_gpu (void)
-{
-  int n;
-  const OviDeviceInfo *d = ovi_get_devices (&n);
-  for (int i = 0; i < n; i++)
-    if (strcmp (d[i].name, "GPU.0") == 0)
-      return TRUE;
-  return FALSE;
-}
-
 #define SKIP_WITHOUT_GPU() \
-  if (!have_gpu ()) { \
+  if (!ov_test_have_gpu ()) { \
     g_test_skip ("no OpenCL device"); \
     return; \
   }

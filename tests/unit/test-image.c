@@ -9,6 +9,7 @@
 #include "graph.h"
 #include "model.h"
 #include "ovi.h"
+#include "ov-test-gpu.h"
 
 #define PW 37          /* picture */
 #define PH 23
@@ -76,12 +77,7 @@ picture_init (Picture *p, OviImageLayout layout, OviDType dtype,
   im->offset[0] = 2;         /* BGRx */
   im->offset[1] = 1;
   im->offset[2] = 0;
-  im->ky = 255.0f / 219.0f;
-  im->y_off = 16.0f;
-  im->kr_v = 1.5748f * 255.0f / 224.0f;
-  im->kb_u = 1.8556f * 255.0f / 224.0f;
-  im->kg_u = -0.1873f * 255.0f / 224.0f;
-  im->kg_v = -0.4681f * 255.0f / 224.0f;
+  ovi_image_set_yuv_matrix (im, 0.2126, 0.0722, FALSE);   /* BT.709 */
   im->x0 = 3;
   im->x_span = 30;
   make_taps (p->x, OW, 30, first, count, 0);
@@ -143,17 +139,6 @@ identity_model (OviDType dtype, int channels, gboolean nhwc)
   g_assert_true (ovi_graph_sort (g, &error));
   g_assert_no_error (error);
   return ovi_model_new_from_graph (g);
-}
-
-static gboolean
-have_gpu (void)
-{
-  int n;
-  const OviDeviceInfo *d = ovi_get_devices (&n);
-  for (int i = 0; i < n; i++)
-    if (strcmp (d[i].name, "GPU.0") == 0)
-      return TRUE;
-  return FALSE;
 }
 
 /* Runs two pictures (batch entries 0 and 1) through the model on a
@@ -266,7 +251,7 @@ test_gpu_matches_cpu (void)
   static const OviImageLayout layouts[] = { OVI_IMAGE_PACKED,
     OVI_IMAGE_GRAY, OVI_IMAGE_NV12, OVI_IMAGE_I420 };
   static const char *const names[] = { "BGRx", "GRAY8", "NV12", "I420" };
-  if (!have_gpu ()) {
+  if (!ov_test_have_gpu ()) {
     g_test_skip ("no OpenCL device");
     return;
   }
