@@ -222,11 +222,14 @@ ensure_device_request (OviRequest *r, GError **error)
       ovi_model_get_input (r->cm->model, i, NULL, &views[i]);
   }
   plan = ovi_compiled_model_get_plan (r->cm, views, error);
-  ok = plan != NULL && plan->executable && bind_device (r, plan, error);
-  if (plan != NULL && plan->executable == NULL)
+  g_free (views);
+  if (plan != NULL && plan->executable == NULL) {
     g_set_error (error, OVI_ERROR, OVI_ERROR_DEVICE,
         "the device has no executable for this model");
-  g_free (views);
+    ovi_plan_unref (plan);
+    return FALSE;
+  }
+  ok = plan != NULL && bind_device (r, plan, error);
   return ok;
 }
 
@@ -248,11 +251,15 @@ ovi_request_set_input_image (OviRequest *r, int index, int batch,
     return FALSE;
   per_image = (int64_t) image->out_width * image->out_height
       * image->channels;
-  n = info.rank >= 1 ? ovi_shape_numel (info.rank, info.dims) : -1;
-  if (info.dtype != image->dtype || info.rank < 2 || n <= 0
+  n = info.rank == 4 ? ovi_shape_numel (info.rank, info.dims) : -1;
+  if (info.dtype != image->dtype || info.rank != 4 || n <= 0
       || info.dims[0] <= 0 || n != info.dims[0] * per_image
-      || (image->nhwc ? info.dims[info.rank - 1] != image->channels
-          : info.dims[1] != image->channels)) {
+      || (image->nhwc ? info.dims[1] != image->out_height
+          || info.dims[2] != image->out_width
+          || info.dims[3] != image->channels
+          : info.dims[1] != image->channels
+          || info.dims[2] != image->out_height
+          || info.dims[3] != image->out_width)) {
     g_set_error (error, OVI_ERROR, OVI_ERROR_ARGUMENT,
         "input '%s' (%s, %" G_GINT64_FORMAT " elements) does not take a "
         "%dx%dx%d %s picture", name, ovi_dtype_name (info.dtype), n,
