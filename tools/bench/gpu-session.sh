@@ -6,6 +6,7 @@
 #
 #   probe        GPU, OS, OpenCL driver files, `ovi-run --list-devices`
 #   tests        test-gpu-ops (op by op and the test CNNs, GPU against CPU)
+#                and test-image (pictures pre-processed on the GPU and CPU)
 #   conformance  ovi-conformance --device GPU.0 over Debian's ONNX test data
 #   models       exports the torchvision models with the image's PyTorch
 #   agree        each model on GPU.0 and CPU against PyTorch's output
@@ -62,6 +63,10 @@ step_tests () {
   echo "test-gpu-ops exit $?: $(grep -c '^ok' "$OUT/test-gpu-ops.log") ok," \
     "$(grep -c '^not ok' "$OUT/test-gpu-ops.log") not ok"
   grep -E '^not ok|falls back|fallback' "$OUT/test-gpu-ops.log" | head -20
+  timeout 120 "$B/bin/test-image" --tap > "$OUT/test-image.log" 2>&1
+  echo "test-image exit $?: $(grep -c '^ok' "$OUT/test-image.log") ok," \
+    "$(grep -c '^not ok' "$OUT/test-image.log") not ok"
+  grep -E 'max difference' "$OUT/test-image.log"
 }
 
 # Each test is a fresh process, and creating a CUDA context takes a good
