@@ -13,6 +13,7 @@
 
 #include "cpu-ops.h"
 #include "cpu-parallel.h"
+#include "cpu-reduce-axes.h"
 #include "cpu-scratch.h"
 #include "cpu-vector.h"
 
@@ -514,8 +515,8 @@ reduce_generic (const ReduceJob *j)
 }
 
 /* Same parsing as the shape inference: the attribute, else input 1. */
-static gboolean
-read_axes (OviOpCtx *ctx, int rank, gboolean *mask, gboolean *noop,
+gboolean
+ovi_reduce_axes (OviOpCtx *ctx, int rank, gboolean *mask, gboolean *noop,
     GError **error)
 {
   const int64_t *attr;
@@ -568,7 +569,7 @@ run_reduce (OviOpCtx *ctx, GError **error)
   for (guint i = 0; i < G_N_ELEMENTS (reduce_ops); i++)
     if (strcmp (reduce_ops[i].name, ctx->node->op_type) == 0)
       j.op = reduce_ops[i].op;
-  if (!read_axes (ctx, x->rank, mask, &noop, error))
+  if (!ovi_reduce_axes (ctx, x->rank, mask, &noop, error))
     return FALSE;
   if (noop) {
     if (y->data != x->data)

@@ -223,3 +223,45 @@ ovi_gpu_gemm_split_k (OviGpuBuild *b, guint launch, int64_t tiles,
   ovi_gpu_arg_float (r, o->act_b);
   ovi_gpu_range_1d (r, o->batch * o->M * o->N);
 }
+
+static void
+tensor_of (OviTensor *t, const OviValue *v)
+{
+  memset (t, 0, sizeof (*t));
+  t->dtype = v->dtype;
+  t->rank = v->rank;
+  memcpy (t->dims, v->dims, sizeof (t->dims));
+  t->data = v->constant ? v->constant->data : NULL;
+}
+
+gboolean
+ovi_gpu_op_ctx (const OviGpuBuild *b, const OviNode *n, OviGpuOpCtx *c)
+{
+  if (n->n_inputs > OVI_GPU_CTX_MAX || n->n_outputs > OVI_GPU_CTX_MAX)
+    return FALSE;
+  memset (c, 0, sizeof (*c));
+  for (int k = 0; k < n->n_inputs; k++) {
+    const OviValue *v = ovi_gpu_input (b, n, k);
+    if (v == NULL)
+      continue;
+    if (k > 0 && v->constant == NULL)
+      return FALSE;
+    tensor_of (&c->in[k], v);
+    c->ins[k] = &c->in[k];
+  }
+  for (int k = 0; k < n->n_outputs; k++) {
+    const OviValue *v = ovi_gpu_output (b, n, k);
+    if (v == NULL)
+      continue;
+    tensor_of (&c->out[k], v);
+    c->outs[k] = &c->out[k];
+  }
+  c->ctx.node = n;
+  c->ctx.opset = b->plan->graph->opset;
+  c->ctx.n_inputs = n->n_inputs;
+  c->ctx.inputs = c->ins;
+  c->ctx.n_outputs = n->n_outputs;
+  c->ctx.outputs = c->outs;
+  c->ctx.source = b->plan->graph->source;
+  return TRUE;
+}

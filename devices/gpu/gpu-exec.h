@@ -133,6 +133,23 @@ void ovi_gpu_range (OviGpuLaunch *l, cl_uint dim, const size_t *global,
 void ovi_gpu_range_1d (OviGpuLaunch *l, int64_t n);
 void ovi_gpu_copy (OviGpuBuild *b, int src, int dst, gsize bytes);
 
+/* A node as a CPU kernel sees it, for builders that read its parameters
+ * through the CPU's own functions (Slice's bounds, Resize's taps, the
+ * reduced axes): inputs and outputs with the plan's shapes, and the data
+ * of inputs that are constants. */
+#define OVI_GPU_CTX_MAX 8
+typedef struct {
+  OviTensor in[OVI_GPU_CTX_MAX], out[OVI_GPU_CTX_MAX];
+  OviTensor *ins[OVI_GPU_CTX_MAX], *outs[OVI_GPU_CTX_MAX];
+  OviOpCtx ctx;
+} OviGpuOpCtx;
+
+/* FALSE when the node has more than OVI_GPU_CTX_MAX inputs or outputs,
+ * or an input after the first that is not a constant (its data would be
+ * known only at run time). */
+gboolean ovi_gpu_op_ctx (const OviGpuBuild *b, const OviNode *n,
+    OviGpuOpCtx *c);
+
 /* The outputs of a tiled product (kernels/gemm.cl), as its store or
  * gemm_splitk_reduce writes them: Y[z] = act (alpha acc + beta C + R), z
  * over `batch` = outer x groups entries placed by batch_offset. */

@@ -124,30 +124,13 @@ build_slice (OviGpuBuild *b, const OviNode *n)
   int64_t start[OVI_MAX_RANK], step[OVI_MAX_RANK], count[OVI_MAX_RANK];
   int xs_full[OVI_MAX_RANK], xs[OVI_MAX_RANK], ys[OVI_MAX_RANK];
   int64_t base = 0;
-  OviTensor tin[5], *in[5];
-  OviOpCtx ctx = { .node = n, .opset = b->plan->graph->opset,
-    .n_inputs = n->n_inputs, .inputs = in, .source = b->plan->graph->source };
+  OviGpuOpCtx c;
 
-  if (n->n_inputs > 5 || n->outputs[0] < 0 || !plain (b, n->inputs[0])
-      || !plain (b, n->outputs[0]))
-    return FALSE;
   /* Starts, ends, axes and steps must be constants (they are whenever
    * the output shape is static, bar an input that only looks dynamic). */
-  for (int k = 0; k < n->n_inputs; k++) {
-    const OviValue *v = ovi_gpu_input (b, n, k);
-    in[k] = NULL;
-    if (v == NULL)
-      continue;
-    if (k > 0 && v->constant == NULL)
-      return FALSE;
-    memset (&tin[k], 0, sizeof (tin[k]));
-    tin[k].dtype = v->dtype;
-    tin[k].rank = v->rank;
-    memcpy (tin[k].dims, v->dims, sizeof (tin[k].dims));
-    tin[k].data = v->constant ? v->constant->data : NULL;
-    in[k] = &tin[k];
-  }
-  if (ovi_slice_params (&ctx, start, step, count, NULL) != OVI_INFER_OK)
+  if (n->n_inputs > 5 || n->outputs[0] < 0 || !plain (b, n->inputs[0])
+      || !plain (b, n->outputs[0]) || !ovi_gpu_op_ctx (b, n, &c)
+      || ovi_slice_params (&c.ctx, start, step, count, NULL) != OVI_INFER_OK)
     return FALSE;
   x = ovi_gpu_input (b, n, 0);
   y = ovi_gpu_output (b, n, 0);

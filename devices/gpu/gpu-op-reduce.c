@@ -5,8 +5,8 @@
  * LogSumExp) run on the CPU. */
 #include <string.h>
 
+#include "cpu/cpu-reduce-axes.h"
 #include "gpu-exec.h"
-#include "ops/ops.h"
 
 static const struct {
   const char *name;
@@ -21,45 +21,12 @@ static const struct {
  * work group's tree. */
 #define SHORT_REDUCTION 64
 
-/* The reduced axes as a mask, read as the CPU kernel reads them: the
- * attribute, else a constant input 1; none means all (FALSE with
- * noop_with_empty_axes, which is left to the CPU). */
-static gboolean
-reduced_axes (OviGpuBuild *b, const OviNode *n, int rank, gboolean *mask)
-{
-  const int64_t *attr;
-  int64_t axes[OVI_MAX_RANK];
-  int count = ovi_node_attr_ints (n, "axes", &attr);
-  if (count > OVI_MAX_RANK)
-    return FALSE;
-  if (count >= 0) {
-    memcpy (axes, attr, sizeof (int64_t) * count);
-  } else if (n->n_inputs > 1 && n->inputs[1] >= 0) {
-    const OviValue *a = ovi_gpu_input (b, n, 1);
-    if (a->constant == NULL
-        || !ovi_op_read_ints (a->constant, OVI_MAX_RANK, &count, axes))
-      return FALSE;
-  } else {
-    count = 0;
-  }
-  if (count == 0 && ovi_node_attr_int (n, "noop_with_empty_axes", 0))
-    return FALSE;
-  for (int d = 0; d < rank; d++)
-    mask[d] = count == 0;
-  for (int i = 0; i < count; i++) {
-    int ax;
-    if (!ovi_op_axis (axes[i], rank, &ax))
-      return FALSE;
-    mask[ax] = TRUE;
-  }
-  return TRUE;
-}
-
 static gboolean
 build_reduce (OviGpuBuild *b, const OviNode *n)
 {
   const OviValue *x;
-  gboolean mask[OVI_MAX_RANK], gred[OVI_MAX_RANK];
+  gboolean mask[OVI_MAX_RANK], gred[OVI_MAX_RANK], noop;
+  OviGpuOpCtx c;
   int gdim[OVI_MAX_RANK], gstride[OVI_MAX_RANK];
   int kdim[OVI_MAX_RANK], kstride[OVI_MAX_RANK];
   int rdim[OVI_MAX_RANK], rstride[OVI_MAX_RANK];
@@ -74,7 +41,10 @@ build_reduce (OviGpuBuild *b, const OviNode *n)
       || !ovi_gpu_is_f32 (b, n->inputs[0]) || !ovi_gpu_is_f32 (b, n->outputs[0]))
     return FALSE;
   x = ovi_gpu_input (b, n, 0);
-  if (x->rank < 1 || !reduced_axes (b, n, x->rank, mask))
+  /* The axes as the CPU kernel reads them; given by an input, it must be
+   * a constant. noop_with_empty_axes is left to the CPU. */
+  if (x->rank < 1 || !ovi_gpu_op_ctx (b, n, &c)
+      || !ovi_reduce_axes (&c.ctx, x->rank, mask, &noop, NULL) || noop)
     return FALSE;
   for (int d = 0; d < x->rank; d++) {
     if (mask[d])

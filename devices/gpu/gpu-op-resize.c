@@ -7,29 +7,10 @@
 #include "cpu/cpu-resize-taps.h"
 #include "gpu-exec.h"
 
-/* The node's inputs as the CPU kernel sees them at run time: shapes from
- * the plan, and the data of the constant ones (scales, sizes, roi). */
-static void
-tensor_of (OviTensor *t, const OviValue *v)
-{
-  memset (t, 0, sizeof (*t));
-  if (v->constant) {
-    *t = *v->constant;
-    return;
-  }
-  t->dtype = v->dtype;
-  t->rank = v->rank;
-  memcpy (t->dims, v->dims, sizeof (t->dims));
-}
-
 static gboolean
 build_resize (OviGpuBuild *b, const OviNode *n)
 {
-  OviTensor in[4], out;
-  OviTensor *ins[4] = { NULL, NULL, NULL, NULL }, *outs[1] = { &out };
-  OviOpCtx ctx = { .node = n, .opset = b->plan->graph->opset,
-    .n_inputs = MIN (n->n_inputs, 4), .inputs = ins, .n_outputs = 1,
-    .outputs = outs, .source = b->plan->graph->source };
+  OviGpuOpCtx c;
   const OviValue *x, *y;
   OviResizeTaps th, tw;
   gboolean ok = TRUE;
@@ -43,26 +24,18 @@ build_resize (OviGpuBuild *b, const OviNode *n)
   if (x->rank != 4 || y->rank != 4 || x->dims[0] != y->dims[0]
       || x->dims[1] != y->dims[1])
     return FALSE;
-  for (int i = 0; i < ctx.n_inputs; i++) {
-    const OviValue *v = ovi_gpu_input (b, n, i);
-    if (v == NULL)
-      continue;
-    /* Scales, sizes and roi must be known now. */
-    if (i > 0 && v->constant == NULL)
-      return FALSE;
-    tensor_of (&in[i], v);
-    ins[i] = &in[i];
-  }
-  tensor_of (&out, y);
+  /* Scales, sizes and roi must be known now. */
+  if (!ovi_gpu_op_ctx (b, n, &c))
+    return FALSE;
   /* The outer axes must copy their input: their taps say so. */
   for (int d = 0; d < 2 && ok; d++) {
     OviResizeTaps t;
-    ok = ovi_resize_taps (&ctx, d, &t, NULL) && t.identity;
+    ok = ovi_resize_taps (&c.ctx, d, &t, NULL) && t.identity;
     ovi_resize_taps_clear (&t);
   }
-  if (!ok || !ovi_resize_taps (&ctx, 2, &th, NULL))
+  if (!ok || !ovi_resize_taps (&c.ctx, 2, &th, NULL))
     return FALSE;
-  if (!ovi_resize_taps (&ctx, 3, &tw, NULL)) {
+  if (!ovi_resize_taps (&c.ctx, 3, &tw, NULL)) {
     ovi_resize_taps_clear (&th);
     return FALSE;
   }
