@@ -91,6 +91,14 @@ to_yuv (const GstVideoInfo *info, const guint8 rgb[3], guint8 yuv[3])
   yuv[2] = (guint8) CLAMP (v + 128.5, 0, 255);
 }
 
+void
+ov_test_gradient (int x, int y, guint8 rgb[3], gpointer data)
+{
+  rgb[0] = (guint8) (x * 5 + y);
+  rgb[1] = (guint8) (250 - 2 * x);
+  rgb[2] = (guint8) (y * 4 + x / 3);
+}
+
 GstBuffer *
 ov_test_frame (const GstVideoInfo *info, OvTestColorFunc func, gpointer data)
 {

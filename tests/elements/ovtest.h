@@ -29,6 +29,10 @@ GstBuffer *ov_test_frame (const GstVideoInfo *info, OvTestColorFunc func,
     gpointer data);
 GstBuffer *ov_test_solid_frame (const GstVideoInfo *info, guint8 r, guint8 g,
     guint8 b);
+/* Colors that change along both axes at different rates in each
+ * channel, so that wrong strides, offsets or channel orders show:
+ * an OvTestColorFunc for ov_test_frame. */
+void ov_test_gradient (int x, int y, guint8 rgb[3], gpointer data);
 void ov_test_video_info (GstVideoInfo *info, GstVideoFormat format, int width,
     int height);
 

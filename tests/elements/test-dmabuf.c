@@ -22,14 +22,6 @@
 
 static GstAllocator *dmabuf_allocator;
 
-static void
-gradient (int x, int y, guint8 rgb[3], gpointer data)
-{
-  rgb[0] = (guint8) (x * 5 + y);
-  rgb[1] = (guint8) (250 - 2 * x);
-  rgb[2] = (guint8) (y * 4 + x / 3);
-}
-
 static GstMemory *
 memfd_memory (gsize size)
 {
@@ -128,9 +120,9 @@ test_inference_formats (void)
   for (gsize i = 0; i < G_N_ELEMENTS (formats); i++) {
     GstVideoInfo info;
     ov_test_video_info (&info, formats[i], WIDTH, HEIGHT);
-    compare_with_system (launch, &info, ov_test_frame (&info, gradient, NULL),
+    compare_with_system (launch, &info, ov_test_frame (&info, ov_test_gradient, NULL),
         FALSE);
-    compare_with_system (launch, &info, ov_test_frame (&info, gradient, NULL),
+    compare_with_system (launch, &info, ov_test_frame (&info, ov_test_gradient, NULL),
         TRUE);
   }
   g_free (launch);
@@ -149,7 +141,7 @@ test_detect_and_classify (void)
   ov_test_video_info (&info, GST_VIDEO_FORMAT_NV12, WIDTH, HEIGHT);
   compare_with_system (detect, &info,
       ov_test_solid_frame (&info, 200, 180, 160), TRUE);
-  frame = ov_test_frame (&info, gradient, NULL);
+  frame = ov_test_frame (&info, ov_test_gradient, NULL);
   gst_ov_add_detection (frame, WIDTH, HEIGHT, 3, 2, 48, 58, 0.9, 0, "car");
   gst_ov_add_detection (frame, WIDTH, HEIGHT, 53, 5, 99, 53, 0.8, 1,
       "person");

@@ -17,14 +17,6 @@
 #define HEIGHT 60
 
 static void
-gradient (int x, int y, guint8 rgb[3], gpointer data)
-{
-  rgb[0] = (guint8) (x * 5 + y);
-  rgb[1] = (guint8) (250 - 2 * x);
-  rgb[2] = (guint8) (y * 4 + x / 3);
-}
-
-static void
 collect (const GstStructure *s, GPtrArray *out)
 {
   gsize size = 0;
@@ -114,7 +106,7 @@ test_formats (void)
     GstVideoInfo info;
     GstBuffer *frame;
     ov_test_video_info (&info, formats[i], WIDTH, HEIGHT);
-    frame = ov_test_frame (&info, gradient, NULL);
+    frame = ov_test_frame (&info, ov_test_gradient, NULL);
     compare ("ovinference", &info, frame, 1);
   }
 }
@@ -134,7 +126,7 @@ test_regions (void)
     GstVideoInfo info;
     GstBuffer *frame;
     ov_test_video_info (&info, formats[i], WIDTH, HEIGHT);
-    frame = ov_test_frame (&info, gradient, NULL);
+    frame = ov_test_frame (&info, ov_test_gradient, NULL);
     gst_buffer_add_video_region_of_interest_meta (frame, "car", 3, 2, 45, 51);
     gst_buffer_add_video_region_of_interest_meta (frame, "person", 53, 5,
         47, 48);

@@ -38,14 +38,6 @@ static const GstVideoFormat va_formats[] = {
 #define WIDTH 100
 #define HEIGHT 60
 
-static void
-gradient (int x, int y, guint8 rgb[3], gpointer data)
-{
-  rgb[0] = (guint8) (x * 5 + y);
-  rgb[1] = (guint8) (250 - 2 * x);
-  rgb[2] = (guint8) (y * 4 + x / 3);
-}
-
 static GstCaps *
 caps_with_memory (const GstVideoInfo *info, const char *feature)
 {
@@ -179,7 +171,7 @@ compare_with_system (const char *launch, const GstVideoInfo *info,
 static GstBuffer *
 gradient_frame (const GstVideoInfo *info)
 {
-  return ov_test_frame (info, gradient, NULL);
+  return ov_test_frame (info, ov_test_gradient, NULL);
 }
 
 /* ovinference on the identity model: the pre-processed tensor itself. */
