@@ -393,11 +393,13 @@ ovi_gpu_request_free (gpointer request)
 }
 
 /* A picture pre-processed into an input's batch entry: its bytes (the
- * rows and columns its taps reach), taps and parameters on the device,
- * and the kernel with its arguments, launched by the next inference. */
+ * rows and columns its taps reach), its taps followed by its parameters
+ * (one buffer: a copy less per picture) on the device, and the kernel
+ * with its arguments, launched by the next inference. */
+#define IMAGE_GEO 13    /* ints after the taps, then as many floats */
 typedef struct {
   int input, batch;
-  cl_mem src, taps, geo, norm;
+  cl_mem src, taps;
   gsize src_capacity, taps_capacity;
   cl_kernel kernel;
   size_t global[2];
@@ -414,10 +416,6 @@ gpu_image_free (gpointer data)
     clReleaseMemObject (im->src);
   if (im->taps)
     clReleaseMemObject (im->taps);
-  if (im->geo)
-    clReleaseMemObject (im->geo);
-  if (im->norm)
-    clReleaseMemObject (im->norm);
   g_free (im);
 }
 
@@ -775,9 +773,11 @@ ovi_gpu_set_input_image (gpointer request, int input, int batch,
   const OviValue *val;
   GpuImage *im = NULL;
   gboolean yuv;
-  int planes, bpp, W, H, lo[3], hi[3], pitch[3], col[3], geo[13];
-  gsize total = 0, ntaps;
-  float norm[13];
+  int planes, bpp, W, H, lo[3], hi[3], pitch[3], col[3];
+  int geo[IMAGE_GEO];
+  float norm[IMAGE_GEO];
+  gsize total = 0, ntaps, blob_bytes;
+  guint8 *blob;
   OviImageTap *taps;
   cl_program program;
   cl_int err = CL_SUCCESS;
@@ -841,21 +841,11 @@ ovi_gpu_set_input_image (gpointer request, int input, int batch,
   for (int c = 0; c < 3; c++)
     geo[10 + c] = image->offset[c];
   ntaps = yuv ? 2 * (gsize) W + 2 * (gsize) H : (gsize) W + H;
+  blob_bytes = ntaps * sizeof (OviImageTap) + sizeof (geo) + sizeof (norm);
   if (!ensure_buffer (ctx, &im->src, &im->src_capacity, total, error)
-      || !ensure_buffer (ctx, &im->taps, &im->taps_capacity,
-          ntaps * sizeof (OviImageTap), error))
+      || !ensure_buffer (ctx, &im->taps, &im->taps_capacity, blob_bytes,
+          error))
     return FALSE;
-  if (im->geo == NULL) {
-    im->geo = clCreateBuffer (ctx, CL_MEM_READ_ONLY, sizeof (geo), NULL,
-        &err);
-    if (im->geo)
-      im->norm = clCreateBuffer (ctx, CL_MEM_READ_ONLY, sizeof (norm), NULL,
-          &err);
-    if (im->norm == NULL) {
-      ovi_gpu_set_error (error, "allocating a picture's parameters", err);
-      return FALSE;
-    }
-  }
 
   /* Blocking copies: the caller may release the picture on return. */
   for (int p = 0; p < planes && err == CL_SUCCESS; p++) {
@@ -866,17 +856,6 @@ ovi_gpu_set_input_image (gpointer request, int input, int batch,
         host_origin, region, pitch[p], 0, image->stride[p], 0,
         image->data[p], 0, NULL, NULL);
   }
-  taps = g_new (OviImageTap, ntaps);
-  memcpy (taps, image->x, sizeof (OviImageTap) * W);
-  memcpy (taps + W, image->y, sizeof (OviImageTap) * H);
-  if (yuv) {
-    memcpy (taps + W + H, image->cx, sizeof (OviImageTap) * W);
-    memcpy (taps + 2 * W + H, image->cy, sizeof (OviImageTap) * H);
-  }
-  if (err == CL_SUCCESS)
-    err = clEnqueueWriteBuffer (r->queue, im->taps, CL_TRUE, 0,
-        ntaps * sizeof (OviImageTap), taps, 0, NULL, NULL);
-  g_free (taps);
   norm[0] = image->ky;
   norm[1] = image->y_off;
   norm[2] = image->kr_v;
@@ -888,12 +867,20 @@ ovi_gpu_set_input_image (gpointer request, int input, int batch,
     norm[9 + c] = image->bias[c];
   }
   norm[12] = image->pad_value;
+  blob = g_malloc (blob_bytes);
+  taps = (OviImageTap *) blob;
+  memcpy (taps, image->x, sizeof (OviImageTap) * W);
+  memcpy (taps + W, image->y, sizeof (OviImageTap) * H);
+  if (yuv) {
+    memcpy (taps + W + H, image->cx, sizeof (OviImageTap) * W);
+    memcpy (taps + 2 * W + H, image->cy, sizeof (OviImageTap) * H);
+  }
+  memcpy (taps + ntaps, geo, sizeof (geo));
+  memcpy ((guint8 *) (taps + ntaps) + sizeof (geo), norm, sizeof (norm));
   if (err == CL_SUCCESS)
-    err = clEnqueueWriteBuffer (r->queue, im->geo, CL_TRUE, 0, sizeof (geo),
-        geo, 0, NULL, NULL);
-  if (err == CL_SUCCESS)
-    err = clEnqueueWriteBuffer (r->queue, im->norm, CL_TRUE, 0,
-        sizeof (norm), norm, 0, NULL, NULL);
+    err = clEnqueueWriteBuffer (r->queue, im->taps, CL_TRUE, 0, blob_bytes,
+        blob, 0, NULL, NULL);
+  g_free (blob);
   if (err != CL_SUCCESS) {
     ovi_gpu_set_error (error, "copying a picture to the device", err);
     return FALSE;
@@ -910,17 +897,17 @@ ovi_gpu_set_input_image (gpointer request, int input, int batch,
     }
   }
   {
-    cl_int a[] = { (cl_int) (batch * per_image), image->layout, W, H,
+    cl_int a[] = { (cl_int) ntaps, (cl_int) (batch * per_image),
+      image->layout, W, H,
       image->channels, image->nhwc, image->dtype == OVI_DTYPE_UINT8,
       image->gray, image->source[0], image->source[1], image->source[2] };
     cl_uint k = 0;
     err = clSetKernelArg (im->kernel, k++, sizeof (cl_mem), &im->src);
     err |= clSetKernelArg (im->kernel, k++, sizeof (cl_mem), &im->taps);
-    err |= clSetKernelArg (im->kernel, k++, sizeof (cl_mem), &im->geo);
-    err |= clSetKernelArg (im->kernel, k++, sizeof (cl_mem), &im->norm);
+    err |= clSetKernelArg (im->kernel, k++, sizeof (cl_int), &a[0]);
     err |= clSetKernelArg (im->kernel, k++, sizeof (cl_mem),
         &r->input_mem[input]);
-    for (guint i = 0; i < G_N_ELEMENTS (a); i++)
+    for (guint i = 1; i < G_N_ELEMENTS (a); i++)
       err |= clSetKernelArg (im->kernel, k++, sizeof (cl_int), &a[i]);
     if (err != CL_SUCCESS) {
       g_set_error (error, OVI_ERROR, OVI_ERROR_DEVICE,

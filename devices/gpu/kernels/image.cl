@@ -27,19 +27,22 @@ bilinear (__global const uchar *src, int off, int row0, int pitch, int r0,
   return va + (vb - va) * wx;
 }
 
-/* layout: 0 packed, 1 gray, 2 NV12, 3 I420 (OviImageLayout). geo: off[3],
- * row0[3], pitch[3], pixel_stride, offset_r, offset_g, offset_b.
- * norm: ky, y_off, kr_v, kb_u, kg_u, kg_v, scale[3], bias[3], pad. */
+/* layout: 0 packed, 1 gray, 2 NV12, 3 I420 (OviImageLayout). After the
+ * n_taps taps, in the same buffer (one copy per picture): geo, 13 ints
+ * (off[3], row0[3], pitch[3], pixel_stride, offset_r, offset_g, offset_b),
+ * then norm, 13 floats (ky, y_off, kr_v, kb_u, kg_u, kg_v, scale[3],
+ * bias[3], pad). */
 __kernel void
 image_to_tensor (__global const uchar *src, __global const Tap *taps,
-    __global const int *geo, __global const float *norm,
-    __global uchar *dst, int dst_off, int layout, int W, int H, int C,
-    int nhwc, int is_u8, int gray, int s0, int s1, int s2)
+    int n_taps, __global uchar *dst, int dst_off, int layout, int W, int H,
+    int C, int nhwc, int is_u8, int gray, int s0, int s1, int s2)
 {
   int tx = get_global_id (0), ty = get_global_id (1);
   __global const Tap *xt, *yt;
   float rgb[3], out[3];
   int source[3] = { s0, s1, s2 };
+  __global const int *geo = (__global const int *) (taps + n_taps);
+  __global const float *norm = (__global const float *) (geo + 13);
   if (tx >= W || ty >= H)
     return;
   xt = taps + tx;
