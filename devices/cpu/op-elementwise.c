@@ -390,8 +390,10 @@ binary_i64 (BinaryOp op, int64_t a, int64_t b, gboolean is_unsigned)
       return r;
     }
     case B_PRELU: return a < 0 ? a * b : a;
-    case B_SHL: return b >= 64 ? 0 : (int64_t) ((guint64) a << b);
-    case B_SHR: return b >= 64 ? 0 : (int64_t) ((guint64) a >> b);
+    /* BitShift's types are unsigned: a uint64 count past 2^63 is large,
+     * not negative (a negative count would be undefined in C). */
+    case B_SHL: return (guint64) b >= 64 ? 0 : (int64_t) ((guint64) a << b);
+    case B_SHR: return (guint64) b >= 64 ? 0 : (int64_t) ((guint64) a >> b);
     case B_BAND: return a & b;
     case B_BOR: return a | b;
     case B_BXOR: return a ^ b;

@@ -83,6 +83,14 @@ ovi_gpu_arg_float (OviGpuLaunch *l, float f)
 }
 
 void
+ovi_gpu_arg_long (OviGpuLaunch *l, int64_t v)
+{
+  OviGpuArg *a = next_arg (l);
+  a->kind = OVI_GPU_ARG_LONG;
+  a->l = v;
+}
+
+void
 ovi_gpu_arg_local (OviGpuLaunch *l, gsize bytes)
 {
   OviGpuArg *a = next_arg (l);
@@ -264,4 +272,40 @@ ovi_gpu_op_ctx (const OviGpuBuild *b, const OviNode *n, OviGpuOpCtx *c)
   c->ctx.outputs = c->outs;
   c->ctx.source = b->plan->graph->source;
   return TRUE;
+}
+
+gboolean
+ovi_gpu_is_plain (const OviGpuBuild *b, int v)
+{
+  const OviValue *val = ovi_gpu_value (b, v);
+  gsize es;
+  if (val == NULL || val->dynamic || val->rank < 0 || val->rank > 8
+      || ovi_dtype_is_object (val->dtype))
+    return FALSE;
+  es = ovi_dtype_size (val->dtype);
+  return (es == 1 || es == 2 || es == 4 || es == 8)
+      && ovi_gpu_numel (val) <= G_MAXINT32 / 2;
+}
+
+void
+ovi_gpu_row_major (int rank, const int64_t *dims, int *strides)
+{
+  int64_t s = 1;
+  for (int d = rank - 1; d >= 0; d--) {
+    strides[d] = (int) s;
+    s *= dims[d];
+  }
+}
+
+void
+ovi_gpu_bcast_strides (const OviValue *x, const OviValue *y, int *strides)
+{
+  int64_t s = 1;
+  int shift = y->rank - x->rank;
+  for (int d = y->rank - 1; d >= 0; d--) {
+    int xd = d - shift;
+    strides[d] = xd < 0 || x->dims[xd] == 1 ? 0 : (int) s;
+    if (xd >= 0)
+      s *= x->dims[xd];
+  }
 }

@@ -63,6 +63,7 @@ typedef struct {
 
 static const OviGpuOp *const op_groups[] = {
   ovi_gpu_ops_elementwise,
+  ovi_gpu_ops_typed,
   ovi_gpu_ops_movement,
   ovi_gpu_ops_gemm,
   ovi_gpu_ops_conv,
@@ -71,6 +72,7 @@ static const OviGpuOp *const op_groups[] = {
   ovi_gpu_ops_norm,
   ovi_gpu_ops_resize,
   ovi_gpu_ops_reduce,
+  ovi_gpu_ops_index,
 };
 
 gpointer
@@ -88,16 +90,52 @@ ovi_gpu_session_free (gpointer session)
   g_free (session);
 }
 
-static OviGpuBuildFunc
-find_builder (const OviNode *n)
+/* Builds a step's launches with the first group whose builder for the
+ * node's op takes it: groups can split an op between them by type
+ * (elementwise.cl's float32 Add, typed.cl's integer one). FALSE when none
+ * does, and the CPU runs the node. */
+/* Names the ops left to the CPU (G_MESSAGES_DEBUG=ovi shows it): what a
+ * user tuning a model for the GPU, or a survey of the conformance suite,
+ * needs to see. */
+static void
+log_fallbacks (const GpuExecutable *exe, const OviPlan *plan)
 {
+  GString *ops;
+  if (exe->n_gpu_steps == plan->n_steps)
+    return;
+  ops = g_string_new (NULL);
+  for (int s = 0; s < plan->n_steps; s++) {
+    const char *op = plan->steps[s].node->op_type;
+    char *word = g_strdup_printf (" %s,", op);
+    if (!exe->steps[s].on_gpu && !strstr (ops->str, word))
+      g_string_append (ops, word);
+    g_free (word);
+  }
+  g_string_truncate (ops, ops->len - 1);
+  g_debug ("%s: %d of %d steps on the CPU fallback:%s",
+      plan->graph->source ? plan->graph->source : "model",
+      plan->n_steps - exe->n_gpu_steps, plan->n_steps, ops->str);
+  g_string_free (ops, TRUE);
+}
+
+static gboolean
+build_step (OviGpuBuild *b, const OviNode *n)
+{
+  guint aux_len = b->aux->len;
   if (n->domain[0] && strcmp (n->domain, "ai.onnx") != 0)
-    return NULL;
+    return FALSE;
   for (guint g = 0; g < G_N_ELEMENTS (op_groups); g++)
-    for (const OviGpuOp *op = op_groups[g]; op->op_type; op++)
-      if (strcmp (op->op_type, n->op_type) == 0)
-        return op->build;
-  return NULL;
+    for (const OviGpuOp *op = op_groups[g]; op->op_type; op++) {
+      if (strcmp (op->op_type, n->op_type) != 0)
+        continue;
+      g_array_set_size (b->launches, 0);
+      g_byte_array_set_size (b->aux, aux_len);
+      b->alias = FALSE;
+      if (op->build (b, n))
+        return TRUE;
+    }
+  g_byte_array_set_size (b->aux, aux_len);
+  return FALSE;
 }
 
 /* Build options: FP32 everywhere for now (see docs/devices.md). OpenCL
@@ -193,14 +231,8 @@ ovi_gpu_compile (gpointer session, OviPlan *plan, GError **error)
   for (int s = 0; s < plan->n_steps; s++) {
     const OviPlanStep *ps = &plan->steps[s];
     GpuStep *step = &exe->steps[s];
-    OviGpuBuildFunc build = ps->dynamic ? NULL : find_builder (ps->node);
-    guint aux_len = b.aux->len;
-    g_array_set_size (b.launches, 0);
-    b.alias = FALSE;
-    if (build == NULL || !build (&b, ps->node)) {
-      g_byte_array_set_size (b.aux, aux_len);
+    if (ps->dynamic || !build_step (&b, ps->node))
       continue;
-    }
     step->on_gpu = TRUE;
     step->alias = b.alias;
     step->n_launches = b.launches->len;
@@ -212,6 +244,7 @@ ovi_gpu_compile (gpointer session, OviPlan *plan, GError **error)
   }
   g_array_free (b.launches, TRUE);
   exe->scratch_bytes = b.scratch_bytes;
+  log_fallbacks (exe, plan);
 
   /* Programs, built (or loaded from the disk cache) once per device. */
   exe->programs = g_new0 (cl_program, MAX (exe->n_launches, 1));
@@ -327,6 +360,9 @@ set_args (GpuRequest *r, cl_kernel kernel, const OviGpuLaunch *l,
         break;
       case OVI_GPU_ARG_FLOAT:
         err = clSetKernelArg (kernel, index++, sizeof (cl_float), &arg->f);
+        break;
+      case OVI_GPU_ARG_LONG:
+        err = clSetKernelArg (kernel, index++, sizeof (cl_long), &arg->l);
         break;
       case OVI_GPU_ARG_LOCAL:
         err = clSetKernelArg (kernel, index++, arg->local_bytes, NULL);

@@ -42,6 +42,7 @@ typedef enum {
   OVI_GPU_ARG_AUX,
   OVI_GPU_ARG_INT,
   OVI_GPU_ARG_FLOAT,
+  OVI_GPU_ARG_LONG,
   OVI_GPU_ARG_LOCAL,
   OVI_GPU_ARG_SCRATCH,  /* the request's scratch buffer, from its start */
 } OviGpuArgKind;
@@ -52,6 +53,7 @@ typedef struct {
   gsize aux;            /* AUX: byte offset in the constants' buffer */
   cl_int i;
   cl_float f;
+  cl_long l;
   gsize local_bytes;    /* LOCAL */
 } OviGpuArg;
 
@@ -98,6 +100,7 @@ typedef struct {
 } OviGpuOp;
 
 extern const OviGpuOp ovi_gpu_ops_elementwise[];
+extern const OviGpuOp ovi_gpu_ops_typed[];
 extern const OviGpuOp ovi_gpu_ops_movement[];
 extern const OviGpuOp ovi_gpu_ops_gemm[];
 extern const OviGpuOp ovi_gpu_ops_conv[];
@@ -106,6 +109,7 @@ extern const OviGpuOp ovi_gpu_ops_softmax[];
 extern const OviGpuOp ovi_gpu_ops_norm[];
 extern const OviGpuOp ovi_gpu_ops_resize[];
 extern const OviGpuOp ovi_gpu_ops_reduce[];
+extern const OviGpuOp ovi_gpu_ops_index[];
 
 /* Builder helpers (gpu-build.c). */
 const OviValue *ovi_gpu_value (const OviGpuBuild *b, int v);
@@ -116,12 +120,21 @@ const OviValue *ovi_gpu_output (const OviGpuBuild *b, const OviNode *n,
 /* TRUE when the value is a float32 tensor a kernel can address. */
 gboolean ovi_gpu_is_f32 (const OviGpuBuild *b, int v);
 int64_t ovi_gpu_numel (const OviValue *v);
+/* TRUE when the value is a static tensor of 1, 2, 4 or 8-byte elements
+ * (any type but strings and sequences) that int offsets address. */
+gboolean ovi_gpu_is_plain (const OviGpuBuild *b, int v);
+void ovi_gpu_row_major (int rank, const int64_t *dims, int *strides);
+/* Strides of operand x over the axes of the broadcast result y (numpy's
+ * rule), 0 where x is broadcast. */
+void ovi_gpu_bcast_strides (const OviValue *x, const OviValue *y,
+    int *strides);
 
 OviGpuLaunch *ovi_gpu_launch (OviGpuBuild *b, const char *program,
     const char *kernel);
 void ovi_gpu_arg_value (OviGpuLaunch *l, int v);
 void ovi_gpu_arg_int (OviGpuLaunch *l, int64_t i);
 void ovi_gpu_arg_float (OviGpuLaunch *l, float f);
+void ovi_gpu_arg_long (OviGpuLaunch *l, int64_t v);
 void ovi_gpu_arg_local (OviGpuLaunch *l, gsize bytes);
 void ovi_gpu_arg_ints (OviGpuBuild *b, OviGpuLaunch *l, const int *v, int n);
 void ovi_gpu_arg_floats (OviGpuBuild *b, OviGpuLaunch *l, const float *v,

@@ -1,6 +1,6 @@
 /* Elementwise ops on the GPU (kernels/elementwise.cl): float32 unary ops
- * and activations, and binary ops with numpy broadcasting. Other element
- * types run on the CPU. */
+ * and activations, and binary and variadic ops with numpy broadcasting.
+ * Other element types are gpu-op-typed.c's. */
 #include <math.h>
 #include <string.h>
 
@@ -11,9 +11,14 @@
 enum {
   U_ACT = 0, U_EXP = 100, U_LOG, U_SQRT, U_NEG, U_ABS, U_RECIPROCAL,
   U_FLOOR, U_CEIL, U_SOFTPLUS, U_SELU, U_ERF, U_SIN, U_COS, U_SOFTSIGN,
-  U_ROUND, U_SIGN, U_THRESHOLDED_RELU, U_CELU, U_MISH,
+  U_ROUND, U_SIGN, U_THRESHOLDED_RELU, U_CELU, U_MISH, U_TAN, U_ASIN,
+  U_ACOS, U_ATAN, U_SINH, U_COSH, U_ASINH, U_ACOSH, U_ATANH, U_SHRINK,
+  U_DIV_BY,
 };
-enum { B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MAX, B_MIN, B_PRELU, B_MOD };
+enum {
+  B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MAX, B_MIN, B_PRELU, B_MOD,
+  B_MOD_FLOOR,
+};
 
 static const struct {
   const char *name;
@@ -33,7 +38,11 @@ static const struct {
   { "Cos", U_COS, 0 }, { "Softsign", U_SOFTSIGN, 0 },
   { "Round", U_ROUND, 0 }, { "Sign", U_SIGN, 0 },
   { "ThresholdedRelu", U_THRESHOLDED_RELU, 0 }, { "Celu", U_CELU, 0 },
-  { "Mish", U_MISH, 0 },
+  { "Mish", U_MISH, 0 }, { "Gelu", U_ACT, OVI_ACT_GELU },
+  { "Tan", U_TAN, 0 }, { "Asin", U_ASIN, 0 }, { "Acos", U_ACOS, 0 },
+  { "Atan", U_ATAN, 0 }, { "Sinh", U_SINH, 0 }, { "Cosh", U_COSH, 0 },
+  { "Asinh", U_ASINH, 0 }, { "Acosh", U_ACOSH, 0 }, { "Atanh", U_ATANH, 0 },
+  { "Shrink", U_SHRINK, 0 },
 };
 
 /* Clip's bounds: attributes before opset 11, constant inputs after (a
@@ -92,6 +101,13 @@ build_unary (OviGpuBuild *b, const OviNode *n)
   } else if (strcmp (op, "Elu") == 0 || strcmp (op, "ThresholdedRelu") == 0
       || strcmp (op, "Celu") == 0) {
     alpha = ovi_node_attr_float (n, "alpha", 1.0f);
+  } else if (strcmp (op, "Gelu") == 0) {
+    /* common.cl's GELU: the tanh form when alpha is not 0. */
+    alpha = g_strcmp0 (ovi_node_attr_string (n, "approximate", "none"),
+        "tanh") == 0;
+  } else if (strcmp (op, "Shrink") == 0) {
+    alpha = ovi_node_attr_float (n, "lambd", 0.5f);
+    beta = ovi_node_attr_float (n, "bias", 0.0f);
   } else if (strcmp (op, "Selu") == 0) {
     alpha = ovi_node_attr_float (n, "alpha", 1.67326319217681884765625f);
     beta = ovi_node_attr_float (n, "gamma", 1.05070102214813232421875f);
@@ -110,68 +126,22 @@ build_unary (OviGpuBuild *b, const OviNode *n)
   return TRUE;
 }
 
-/* Strides of an operand over the output's axes, 0 where broadcast. */
+/* y = a op c over y's shape, each operand broadcast to it. */
 static void
-operand_strides (const OviValue *x, const OviValue *y, int *strides)
+binary_launch (OviGpuBuild *b, int a_v, int c_v, int y_v, int code)
 {
-  int64_t s = 1;
-  int shift = y->rank - x->rank;
-  for (int d = y->rank - 1; d >= 0; d--) {
-    int xd = d - shift;
-    if (xd < 0 || x->dims[xd] == 1) {
-      strides[d] = 0;
-    } else {
-      strides[d] = (int) s;
-    }
-    if (xd >= 0)
-      s *= x->dims[xd];
-  }
-}
-
-static gboolean
-build_binary (OviGpuBuild *b, const OviNode *n)
-{
-  static const struct {
-    const char *name;
-    int op;
-  } ops[] = {
-    { "Add", B_ADD }, { "Sub", B_SUB }, { "Mul", B_MUL }, { "Div", B_DIV },
-    { "Pow", B_POW }, { "Max", B_MAX }, { "Min", B_MIN },
-    { "PRelu", B_PRELU }, { "Mod", B_MOD }, { "Sum", B_ADD },
-  };
-  const OviValue *a, *c, *y;
-  int code = -1;
-  int64_t total;
+  const OviValue *a = ovi_gpu_value (b, a_v), *c = ovi_gpu_value (b, c_v);
+  const OviValue *y = ovi_gpu_value (b, y_v);
+  int64_t total = ovi_gpu_numel (y);
   OviGpuLaunch *l;
 
-  for (guint i = 0; i < G_N_ELEMENTS (ops); i++)
-    if (strcmp (ops[i].name, n->op_type) == 0)
-      code = ops[i].op;
-  if (code < 0 || n->n_inputs != 2 || n->n_outputs != 1
-      || n->inputs[0] < 0 || n->inputs[1] < 0 || n->outputs[0] < 0
-      || !ovi_gpu_is_f32 (b, n->inputs[0]) || !ovi_gpu_is_f32 (b, n->inputs[1])
-      || !ovi_gpu_is_f32 (b, n->outputs[0]))
-    return FALSE;
-  if (code == B_MOD && ovi_node_attr_int (n, "fmod", 0) != 1)
-    return FALSE;
-  a = ovi_gpu_input (b, n, 0);
-  c = ovi_gpu_input (b, n, 1);
-  y = ovi_gpu_output (b, n, 0);
-  /* Legacy broadcast attributes (opset < 7) and PRelu's slope shape
-   * before opset 7 are left to the CPU. */
-  if (ovi_node_attr (n, "broadcast") || ovi_node_attr (n, "axis")
-      || y->rank > 8)
-    return FALSE;
-  if (code == B_PRELU && b->plan->graph->opset < 7)
-    return FALSE;
-  total = ovi_gpu_numel (y);
   if (ovi_shape_equal (a->rank, a->dims, y->rank, y->dims)
       && (ovi_shape_equal (c->rank, c->dims, y->rank, y->dims)
           || ovi_gpu_numel (c) == 1)) {
     l = ovi_gpu_launch (b, "elementwise", "binary_flat");
-    ovi_gpu_arg_value (l, n->inputs[0]);
-    ovi_gpu_arg_value (l, n->inputs[1]);
-    ovi_gpu_arg_value (l, n->outputs[0]);
+    ovi_gpu_arg_value (l, a_v);
+    ovi_gpu_arg_value (l, c_v);
+    ovi_gpu_arg_value (l, y_v);
     ovi_gpu_arg_int (l, total);
     ovi_gpu_arg_int (l, 1);
     ovi_gpu_arg_int (l, ovi_gpu_numel (c) == total ? 1 : 0);
@@ -180,12 +150,12 @@ build_binary (OviGpuBuild *b, const OviNode *n)
     int dims[OVI_MAX_RANK], as[OVI_MAX_RANK], bs[OVI_MAX_RANK];
     for (int d = 0; d < y->rank; d++)
       dims[d] = (int) y->dims[d];
-    operand_strides (a, y, as);
-    operand_strides (c, y, bs);
+    ovi_gpu_bcast_strides (a, y, as);
+    ovi_gpu_bcast_strides (c, y, bs);
     l = ovi_gpu_launch (b, "elementwise", "binary_bcast");
-    ovi_gpu_arg_value (l, n->inputs[0]);
-    ovi_gpu_arg_value (l, n->inputs[1]);
-    ovi_gpu_arg_value (l, n->outputs[0]);
+    ovi_gpu_arg_value (l, a_v);
+    ovi_gpu_arg_value (l, c_v);
+    ovi_gpu_arg_value (l, y_v);
     ovi_gpu_arg_int (l, total);
     ovi_gpu_arg_int (l, y->rank);
     ovi_gpu_arg_ints (b, l, dims, y->rank);
@@ -194,6 +164,71 @@ build_binary (OviGpuBuild *b, const OviNode *n)
     ovi_gpu_arg_int (l, code);
   }
   ovi_gpu_range_1d (l, total);
+}
+
+/* float32 binary ops, and the variadic Sum, Max, Min and Mean folded
+ * into the output an input at a time (the planner never gives an output
+ * the memory of its step's inputs, so the output may be both operand and
+ * result of the later launches). */
+static gboolean
+build_binary (OviGpuBuild *b, const OviNode *n)
+{
+  static const struct {
+    const char *name;
+    int op;
+    gboolean variadic;
+  } ops[] = {
+    { "Add", B_ADD }, { "Sub", B_SUB }, { "Mul", B_MUL }, { "Div", B_DIV },
+    { "Pow", B_POW }, { "PRelu", B_PRELU }, { "Mod", B_MOD },
+    { "Max", B_MAX, TRUE }, { "Min", B_MIN, TRUE }, { "Sum", B_ADD, TRUE },
+    { "Mean", B_ADD, TRUE },
+  };
+  const OviValue *y;
+  int code = -1, y_v = n->outputs[0];
+  gboolean variadic = FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (ops); i++)
+    if (strcmp (ops[i].name, n->op_type) == 0) {
+      code = ops[i].op;
+      variadic = ops[i].variadic;
+    }
+  if (code < 0 || n->n_outputs != 1 || n->n_inputs < (variadic ? 1 : 2)
+      || (!variadic && n->n_inputs != 2) || !ovi_gpu_is_f32 (b, y_v))
+    return FALSE;
+  for (int k = 0; k < n->n_inputs; k++)
+    if (n->inputs[k] < 0 || !ovi_gpu_is_f32 (b, n->inputs[k]))
+      return FALSE;
+  if (code == B_MOD && ovi_node_attr_int (n, "fmod", 0) != 1)
+    code = B_MOD_FLOOR;
+  y = ovi_gpu_value (b, y_v);
+  /* Legacy broadcast attributes (opset < 7) and PRelu's slope shape
+   * before opset 7 are left to the CPU. */
+  if (ovi_node_attr (n, "broadcast") || ovi_node_attr (n, "axis")
+      || y->rank > 8)
+    return FALSE;
+  if (code == B_PRELU && b->plan->graph->opset < 7)
+    return FALSE;
+  if (ovi_gpu_numel (y) == 0)
+    return TRUE;
+  if (n->n_inputs == 1) {
+    /* One operand: y is it, broadcast (Max of one input). */
+    binary_launch (b, n->inputs[0], n->inputs[0], y_v, B_MAX);
+  } else {
+    binary_launch (b, n->inputs[0], n->inputs[1], y_v, code);
+    for (int k = 2; k < n->n_inputs; k++)
+      binary_launch (b, y_v, n->inputs[k], y_v, code);
+  }
+  if (strcmp (n->op_type, "Mean") == 0 && n->n_inputs > 1) {
+    OviGpuLaunch *l = ovi_gpu_launch (b, "elementwise", "unary");
+    ovi_gpu_arg_value (l, y_v);
+    ovi_gpu_arg_value (l, y_v);
+    ovi_gpu_arg_int (l, ovi_gpu_numel (y));
+    ovi_gpu_arg_int (l, U_DIV_BY);
+    ovi_gpu_arg_int (l, 0);
+    ovi_gpu_arg_float (l, (float) n->n_inputs);
+    ovi_gpu_arg_float (l, 0);
+    ovi_gpu_range_1d (l, ovi_gpu_numel (y));
+  }
   return TRUE;
 }
 
@@ -210,10 +245,14 @@ const OviGpuOp ovi_gpu_ops_elementwise[] = {
   { "Cos", build_unary }, { "Softsign", build_unary },
   { "Round", build_unary }, { "Sign", build_unary },
   { "ThresholdedRelu", build_unary }, { "Celu", build_unary },
-  { "Mish", build_unary },
+  { "Mish", build_unary }, { "Gelu", build_unary }, { "Tan", build_unary },
+  { "Asin", build_unary }, { "Acos", build_unary }, { "Atan", build_unary },
+  { "Sinh", build_unary }, { "Cosh", build_unary }, { "Asinh", build_unary },
+  { "Acosh", build_unary }, { "Atanh", build_unary },
+  { "Shrink", build_unary },
   { "Add", build_binary }, { "Sub", build_binary }, { "Mul", build_binary },
   { "Div", build_binary }, { "Pow", build_binary }, { "Max", build_binary },
   { "Min", build_binary }, { "PRelu", build_binary },
-  { "Mod", build_binary }, { "Sum", build_binary },
+  { "Mod", build_binary }, { "Sum", build_binary }, { "Mean", build_binary },
   { NULL, NULL },
 };

@@ -8,19 +8,6 @@
 #include "gpu-exec.h"
 #include "ops/ops.h"
 
-static gboolean
-plain (const OviGpuBuild *b, int v)
-{
-  const OviValue *val = ovi_gpu_value (b, v);
-  gsize es;
-  if (val == NULL || val->dynamic || val->rank < 0 || val->rank > 8
-      || ovi_dtype_is_object (val->dtype))
-    return FALSE;
-  es = ovi_dtype_size (val->dtype);
-  return (es == 1 || es == 2 || es == 4 || es == 8)
-      && ovi_gpu_numel (val) <= G_MAXINT32 / 2;
-}
-
 static const char *
 copy_kernel (const OviValue *v)
 {
@@ -44,7 +31,8 @@ build_view (OviGpuBuild *b, const OviNode *n)
 {
   const OviPlan *plan = b->plan;
   int x = n->n_inputs > 0 ? n->inputs[0] : -1, y = n->outputs[0];
-  if (x < 0 || y < 0 || n->n_outputs != 1 || !plain (b, x) || !plain (b, y))
+  if (x < 0 || y < 0 || n->n_outputs != 1 || !ovi_gpu_is_plain (b, x)
+      || !ovi_gpu_is_plain (b, y))
     return FALSE;
   if (plan->storage[x] == OVI_STORAGE_ARENA
       && plan->storage[y] == OVI_STORAGE_ARENA
@@ -54,16 +42,6 @@ build_view (OviGpuBuild *b, const OviNode *n)
   }
   ovi_gpu_copy (b, x, y, nbytes (ovi_gpu_value (b, y)));
   return TRUE;
-}
-
-static void
-row_major (int rank, const int64_t *dims, int *strides)
-{
-  int64_t s = 1;
-  for (int d = rank - 1; d >= 0; d--) {
-    strides[d] = (int) s;
-    s *= dims[d];
-  }
 }
 
 static void
@@ -96,22 +74,23 @@ build_transpose (OviGpuBuild *b, const OviNode *n)
   const OviValue *x, *y;
   const int64_t *perm;
   int np, xs_full[OVI_MAX_RANK], xs[OVI_MAX_RANK], ys[OVI_MAX_RANK];
-  if (n->n_inputs != 1 || n->outputs[0] < 0 || !plain (b, n->inputs[0])
-      || !plain (b, n->outputs[0]))
+  if (n->n_inputs != 1 || n->outputs[0] < 0
+      || !ovi_gpu_is_plain (b, n->inputs[0])
+      || !ovi_gpu_is_plain (b, n->outputs[0]))
     return FALSE;
   x = ovi_gpu_input (b, n, 0);
   y = ovi_gpu_output (b, n, 0);
   np = ovi_node_attr_ints (n, "perm", &perm);
   if (np >= 0 && np != x->rank)
     return FALSE;
-  row_major (x->rank, x->dims, xs_full);
+  ovi_gpu_row_major (x->rank, x->dims, xs_full);
   for (int d = 0; d < x->rank; d++) {
     int p = np >= 0 ? (int) perm[d] : x->rank - 1 - d;
     if (p < 0 || p >= x->rank)
       return FALSE;
     xs[d] = xs_full[p];
   }
-  row_major (y->rank, y->dims, ys);
+  ovi_gpu_row_major (y->rank, y->dims, ys);
   strided_copy (b, n->inputs[0], n->outputs[0], y->rank, y->dims, xs, ys, 0,
       0);
   return TRUE;
@@ -128,13 +107,14 @@ build_slice (OviGpuBuild *b, const OviNode *n)
 
   /* Starts, ends, axes and steps must be constants (they are whenever
    * the output shape is static, bar an input that only looks dynamic). */
-  if (n->n_inputs > 5 || n->outputs[0] < 0 || !plain (b, n->inputs[0])
-      || !plain (b, n->outputs[0]) || !ovi_gpu_op_ctx (b, n, &c)
+  if (n->n_inputs > 5 || n->outputs[0] < 0
+      || !ovi_gpu_is_plain (b, n->inputs[0])
+      || !ovi_gpu_is_plain (b, n->outputs[0]) || !ovi_gpu_op_ctx (b, n, &c)
       || ovi_slice_params (&c.ctx, start, step, count, NULL) != OVI_INFER_OK)
     return FALSE;
   x = ovi_gpu_input (b, n, 0);
   y = ovi_gpu_output (b, n, 0);
-  row_major (x->rank, x->dims, xs_full);
+  ovi_gpu_row_major (x->rank, x->dims, xs_full);
   for (int d = 0; d < x->rank; d++) {
     if (count[d] != y->dims[d] || step[d] > G_MAXINT32 / 2
         || step[d] < -G_MAXINT32 / 2)
@@ -142,7 +122,7 @@ build_slice (OviGpuBuild *b, const OviNode *n)
     xs[d] = (int) (xs_full[d] * step[d]);
     base += start[d] * xs_full[d];
   }
-  row_major (y->rank, y->dims, ys);
+  ovi_gpu_row_major (y->rank, y->dims, ys);
   strided_copy (b, n->inputs[0], n->outputs[0], y->rank, y->dims, xs, ys,
       (int) base, 0);
   return TRUE;
@@ -154,20 +134,20 @@ build_concat (OviGpuBuild *b, const OviNode *n)
   const OviValue *y = ovi_gpu_output (b, n, 0);
   int axis, ys[OVI_MAX_RANK];
   int64_t at = 0;
-  if (y == NULL || !plain (b, n->outputs[0])
+  if (y == NULL || !ovi_gpu_is_plain (b, n->outputs[0])
       || !ovi_op_axis (ovi_node_attr_int (n, "axis", 0), y->rank, &axis))
     return FALSE;
   for (int k = 0; k < n->n_inputs; k++)
-    if (n->inputs[k] < 0 || !plain (b, n->inputs[k])
+    if (n->inputs[k] < 0 || !ovi_gpu_is_plain (b, n->inputs[k])
         || ovi_gpu_input (b, n, k)->dtype != y->dtype)
       return FALSE;
-  row_major (y->rank, y->dims, ys);
+  ovi_gpu_row_major (y->rank, y->dims, ys);
   for (int k = 0; k < n->n_inputs; k++) {
     const OviValue *x = ovi_gpu_input (b, n, k);
     int xs[OVI_MAX_RANK];
     if (x->rank != y->rank)
       return FALSE;
-    row_major (x->rank, x->dims, xs);
+    ovi_gpu_row_major (x->rank, x->dims, xs);
     strided_copy (b, n->inputs[k], n->outputs[0], x->rank, x->dims, xs, ys,
         0, (int) (at * ys[axis]));
     at += x->dims[axis];
@@ -184,25 +164,26 @@ build_split (OviGpuBuild *b, const OviNode *n)
   const OviValue *x = n->n_inputs > 0 ? ovi_gpu_input (b, n, 0) : NULL;
   int axis, xs[OVI_MAX_RANK];
   int64_t at = 0;
-  if (x == NULL || !plain (b, n->inputs[0])
+  if (x == NULL || !ovi_gpu_is_plain (b, n->inputs[0])
       || !ovi_op_axis (ovi_node_attr_int (n, "axis", 0), MAX (x->rank, 1),
           &axis) || x->rank == 0)
     return FALSE;
   for (int k = 0; k < n->n_outputs; k++) {
     const OviValue *y = n->outputs[k] >= 0 ? ovi_gpu_output (b, n, k) : NULL;
-    if (y == NULL || !plain (b, n->outputs[k]) || y->dtype != x->dtype
+    if (y == NULL || !ovi_gpu_is_plain (b, n->outputs[k])
+        || y->dtype != x->dtype
         || y->rank != x->rank)
       return FALSE;
     at += y->dims[axis];
   }
   if (at != x->dims[axis])
     return FALSE;
-  row_major (x->rank, x->dims, xs);
+  ovi_gpu_row_major (x->rank, x->dims, xs);
   at = 0;
   for (int k = 0; k < n->n_outputs; k++) {
     const OviValue *y = ovi_gpu_output (b, n, k);
     int ys[OVI_MAX_RANK];
-    row_major (y->rank, y->dims, ys);
+    ovi_gpu_row_major (y->rank, y->dims, ys);
     strided_copy (b, n->inputs[0], n->outputs[k], y->rank, y->dims, xs, ys,
         (int) (at * xs[axis]), 0);
     at += y->dims[axis];
@@ -216,15 +197,16 @@ build_expand (OviGpuBuild *b, const OviNode *n)
 {
   const OviValue *x, *y;
   int xs_full[OVI_MAX_RANK], xs[OVI_MAX_RANK], ys[OVI_MAX_RANK], shift;
-  if (n->n_inputs < 1 || n->outputs[0] < 0 || !plain (b, n->inputs[0])
-      || !plain (b, n->outputs[0]))
+  if (n->n_inputs < 1 || n->outputs[0] < 0
+      || !ovi_gpu_is_plain (b, n->inputs[0])
+      || !ovi_gpu_is_plain (b, n->outputs[0]))
     return FALSE;
   x = ovi_gpu_input (b, n, 0);
   y = ovi_gpu_output (b, n, 0);
   shift = y->rank - x->rank;
   if (shift < 0)
     return FALSE;
-  row_major (x->rank, x->dims, xs_full);
+  ovi_gpu_row_major (x->rank, x->dims, xs_full);
   for (int d = 0; d < y->rank; d++) {
     int k = d - shift;
     if (k < 0) {
@@ -237,7 +219,7 @@ build_expand (OviGpuBuild *b, const OviNode *n)
       return FALSE;
     }
   }
-  row_major (y->rank, y->dims, ys);
+  ovi_gpu_row_major (y->rank, y->dims, ys);
   strided_copy (b, n->inputs[0], n->outputs[0], y->rank, y->dims, xs, ys, 0,
       0);
   return TRUE;
@@ -252,14 +234,15 @@ build_tile (OviGpuBuild *b, const OviNode *n)
   const OviValue *x, *y;
   int64_t dims[OVI_MAX_RANK];
   int xs_full[OVI_MAX_RANK], xs[OVI_MAX_RANK], ys[OVI_MAX_RANK];
-  if (n->n_inputs < 1 || n->outputs[0] < 0 || !plain (b, n->inputs[0])
-      || !plain (b, n->outputs[0]))
+  if (n->n_inputs < 1 || n->outputs[0] < 0
+      || !ovi_gpu_is_plain (b, n->inputs[0])
+      || !ovi_gpu_is_plain (b, n->outputs[0]))
     return FALSE;
   x = ovi_gpu_input (b, n, 0);
   y = ovi_gpu_output (b, n, 0);
   if (x->rank != y->rank || x->rank < 1 || 2 * x->rank > 8)
     return FALSE;
-  row_major (x->rank, x->dims, xs_full);
+  ovi_gpu_row_major (x->rank, x->dims, xs_full);
   for (int d = 0; d < x->rank; d++) {
     if (x->dims[d] == 0 || y->dims[d] % x->dims[d])
       return FALSE;
@@ -268,7 +251,7 @@ build_tile (OviGpuBuild *b, const OviNode *n)
     xs[2 * d] = 0;
     xs[2 * d + 1] = xs_full[d];
   }
-  row_major (2 * x->rank, dims, ys);
+  ovi_gpu_row_major (2 * x->rank, dims, ys);
   strided_copy (b, n->inputs[0], n->outputs[0], 2 * x->rank, dims, xs, ys, 0,
       0);
   return TRUE;
@@ -285,8 +268,9 @@ build_depth_space (OviGpuBuild *b, const OviNode *n)
   int64_t bs = ovi_node_attr_int (n, "blocksize", 0), dims[6];
   int xs[6], ys[6];
   int64_t N, C, H, W;
-  if (n->n_inputs != 1 || n->outputs[0] < 0 || !plain (b, n->inputs[0])
-      || !plain (b, n->outputs[0]) || bs <= 0)
+  if (n->n_inputs != 1 || n->outputs[0] < 0
+      || !ovi_gpu_is_plain (b, n->inputs[0])
+      || !ovi_gpu_is_plain (b, n->outputs[0]) || bs <= 0)
     return FALSE;
   x = ovi_gpu_input (b, n, 0);
   y = ovi_gpu_output (b, n, 0);
@@ -333,7 +317,7 @@ build_depth_space (OviGpuBuild *b, const OviNode *n)
     xs[4] = (int) (bs * W);
     xs[5] = (int) bs;
   }
-  row_major (6, dims, ys);
+  ovi_gpu_row_major (6, dims, ys);
   strided_copy (b, n->inputs[0], n->outputs[0], 6, dims, xs, ys, 0, 0);
   return TRUE;
 }

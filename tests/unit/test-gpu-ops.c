@@ -258,7 +258,9 @@ test_unary (void)
     { "Round" }, { "Sign" }, { "Selu" }, { "HardSwish" },
     { "LeakyRelu", "alpha", 0.1f }, { "Elu", "alpha", 0.7f },
     { "HardSigmoid", "alpha", 0.3f }, { "ThresholdedRelu", "alpha", 0.5f },
-    { "Celu", "alpha", 1.5f },
+    { "Celu", "alpha", 1.5f }, { "Tan" }, { "Asin" }, { "Acos" },
+    { "Atan" }, { "Sinh" }, { "Cosh" }, { "Asinh" }, { "Acosh" },
+    { "Atanh" }, { "Gelu" }, { "Shrink", "lambd", 0.7f },
   };
   static const int64_t shapes[][4] = { { 2, 3, 5, 7 }, { 1, 1, 1, 1 },
     { 3, 1, 64, 65 } };
@@ -272,7 +274,10 @@ test_unary (void)
       char *what, *sh = shape_str (4, shapes[s]);
       if (ops[i].attr)
         ovi_node_set_attr_float (n, ops[i].attr, ops[i].value);
-      m = finish (g, y, strcmp (ops[i].op, "Celu") == 0 ? 12 : 14);
+      if (strcmp (ops[i].op, "Shrink") == 0)
+        ovi_node_set_attr_float (n, "bias", 0.25f);
+      m = finish (g, y, strcmp (ops[i].op, "Celu") == 0 ? 12
+          : strcmp (ops[i].op, "Gelu") == 0 ? 20 : 14);
       what = g_strdup_printf ("%s %s", ops[i].op, sh);
       check_model (what, m, 1e-10, EXPECT_GPU, ops[i].positive);
       g_free (what);
@@ -345,6 +350,55 @@ test_binary (void)
       g_free (sb);
       ovi_model_unref (m);
     }
+}
+
+/* Sum, Mean, Max and Min of one to three broadcast inputs; Mod in both
+ * sign conventions; Gelu's tanh form. */
+static void
+test_variadic_mod (void)
+{
+  static const char *const ops[] = { "Sum", "Mean", "Max", "Min" };
+  static const int64_t dims[][3] = { { 2, 3, 4 }, { 3, 1 }, { 4 } };
+  static const int ranks[] = { 3, 2, 1 };
+  SKIP_WITHOUT_GPU ();
+  for (guint i = 0; i < G_N_ELEMENTS (ops); i++)
+    for (int n_in = 1; n_in <= 3; n_in++) {
+      OviGraph *g = ovi_graph_new ();
+      int in[3], y;
+      OviModel *m;
+      char *what;
+      for (int k = 0; k < n_in; k++)
+        in[k] = add_input (g, k == 0 ? "a" : k == 1 ? "b" : "c", ranks[k],
+            dims[k]);
+      add_node (g, ops[i], n_in, in, &y);
+      m = finish (g, y, 13);
+      what = g_strdup_printf ("%s of %d", ops[i], n_in);
+      check_model (what, m, 1e-12, EXPECT_GPU, FALSE);
+      g_free (what);
+      ovi_model_unref (m);
+    }
+  for (int fmod = 0; fmod < 2; fmod++) {
+    OviGraph *g = ovi_graph_new ();
+    int in[2], y;
+    OviModel *m;
+    in[0] = add_input (g, "a", 3, dims[0]);
+    in[1] = add_input (g, "b", 1, dims[2]);
+    ovi_node_set_attr_int (add_node (g, "Mod", 2, in, &y), "fmod", fmod);
+    m = finish (g, y, 13);
+    check_model (fmod ? "Mod fmod=1" : "Mod fmod=0", m, 1e-12, EXPECT_GPU,
+        FALSE);
+    ovi_model_unref (m);
+  }
+  {
+    OviGraph *g = ovi_graph_new ();
+    int x = add_input (g, "x", 3, dims[0]), y;
+    OviModel *m;
+    ovi_node_set_attr_string (add_node (g, "Gelu", 1, &x, &y),
+        "approximate", "tanh");
+    m = finish (g, y, 20);
+    check_model ("Gelu tanh", m, 1e-10, EXPECT_GPU, FALSE);
+    ovi_model_unref (m);
+  }
 }
 
 /* ---- data movement ---- */
@@ -1242,6 +1296,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gpu/unary", test_unary);
   g_test_add_func ("/gpu/clip", test_clip);
   g_test_add_func ("/gpu/binary", test_binary);
+  g_test_add_func ("/gpu/variadic-mod", test_variadic_mod);
   g_test_add_func ("/gpu/transpose", test_transpose);
   g_test_add_func ("/gpu/slice", test_slice);
   g_test_add_func ("/gpu/concat-reshape", test_concat_reshape);

@@ -21,6 +21,17 @@
 #define U_THRESHOLDED_RELU 116
 #define U_CELU 117
 #define U_MISH 118
+#define U_TAN 119
+#define U_ASIN 120
+#define U_ACOS 121
+#define U_ATAN 122
+#define U_SINH 123
+#define U_COSH 124
+#define U_ASINH 125
+#define U_ACOSH 126
+#define U_ATANH 127
+#define U_SHRINK 128
+#define U_DIV_BY 129  /* x / a: Mean's last step */
 
 inline float
 unary_op (float x, int op, int act, float a, float b)
@@ -59,13 +70,35 @@ unary_op (float x, int op, int act, float a, float b)
     case U_ROUND:
       return rint (x);       /* half to even, as ONNX Round */
     case U_SIGN:
-      return x > 0.0f ? 1.0f : x < 0.0f ? -1.0f : 0.0f;
+      return x > 0.0f ? 1.0f : x < 0.0f ? -1.0f : x;   /* 0, -0, NaN */
     case U_THRESHOLDED_RELU:
       return x > a ? x : 0.0f;
     case U_CELU:
       return fmax (0.0f, x) + fmin (0.0f, a * (exp (x / a) - 1.0f));
     case U_MISH:
       return x * tanh (x > 20.0f ? x : log1p (exp (x)));
+    case U_TAN:
+      return tan (x);
+    case U_ASIN:
+      return asin (x);
+    case U_ACOS:
+      return acos (x);
+    case U_ATAN:
+      return atan (x);
+    case U_SINH:
+      return sinh (x);
+    case U_COSH:
+      return cosh (x);
+    case U_ASINH:
+      return asinh (x);
+    case U_ACOSH:
+      return acosh (x);
+    case U_ATANH:
+      return atanh (x);
+    case U_SHRINK:
+      return x < -a ? x + b : x > a ? x - b : 0.0f;
+    case U_DIV_BY:
+      return x / a;
     default:
       return x;
   }
@@ -89,7 +122,8 @@ unary (__global const float *x, int x_off, __global float *y, int y_off,
 #define B_MAX 5
 #define B_MIN 6
 #define B_PRELU 7
-#define B_MOD 8
+#define B_MOD 8        /* fmod = 1: C's fmod */
+#define B_MOD_FLOOR 9  /* fmod = 0: the sign of the divisor, as Python */
 
 inline float
 binary_op (float a, float b, int op)
@@ -114,6 +148,10 @@ binary_op (float a, float b, int op)
       return a < 0.0f ? a * b : a;
     case B_MOD:
       return fmod (a, b);
+    case B_MOD_FLOOR: {
+      float r = fmod (a, b);
+      return r != 0.0f && (r < 0.0f) != (b < 0.0f) ? r + b : r;
+    }
     default:
       return a;
   }

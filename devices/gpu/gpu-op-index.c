@@ -1,0 +1,177 @@
+/* Gather, GatherElements, ArgMax and ArgMin on the GPU (kernels/index.cl).
+ *
+ * Gathers run here when their indices are constants: checked and made
+ * non-negative at compile, so a kernel cannot read outside the data. An
+ * index computed at run time may be out of range, which must be reported
+ * as an error and a kernel cannot: those nodes run on the CPU, which
+ * does. */
+#include <string.h>
+
+#include "gpu-exec.h"
+#include "ops/ops.h"
+
+static const char *
+by_size (const OviValue *v, const char *const *names)
+{
+  switch (ovi_dtype_size (v->dtype)) {
+    case 1: return names[0];
+    case 2: return names[1];
+    case 4: return names[2];
+    default: return names[3];
+  }
+}
+
+/* Index p of a constant index tensor made non-negative against a
+ * dimension of n; FALSE when out of range. */
+static gboolean
+constant_index (const OviTensor *ind, int64_t p, int64_t n, int *out)
+{
+  int64_t v = ovi_tensor_get_i64 (ind, p);
+  if (v < 0)
+    v += n;
+  if (v < 0 || v >= n)
+    return FALSE;
+  *out = (int) v;
+  return TRUE;
+}
+
+/* The data, a constant index tensor and the output, all static. */
+static gboolean
+gather_operands (const OviGpuBuild *b, const OviNode *n,
+    const OviValue **x, const OviValue **ind, const OviValue **y, int *axis)
+{
+  if (n->n_inputs != 2 || n->n_outputs != 1 || n->inputs[1] < 0
+      || !ovi_gpu_is_plain (b, n->inputs[0])
+      || !ovi_gpu_is_plain (b, n->outputs[0]))
+    return FALSE;
+  *x = ovi_gpu_input (b, n, 0);
+  *ind = ovi_gpu_input (b, n, 1);
+  *y = ovi_gpu_output (b, n, 0);
+  if ((*ind)->constant == NULL || (*x)->rank < 1
+      || ((*ind)->dtype != OVI_DTYPE_INT32 && (*ind)->dtype != OVI_DTYPE_INT64))
+    return FALSE;
+  return ovi_op_axis (ovi_node_attr_int (n, "axis", 0), (*x)->rank, axis);
+}
+
+static gboolean
+build_gather (OviGpuBuild *b, const OviNode *n)
+{
+  static const char *const kernels[] = { "gather_1", "gather_2", "gather_4",
+    "gather_8" };
+  const OviValue *x, *ind, *y;
+  int axis, *idx;
+  int64_t ni, total;
+  OviGpuLaunch *l;
+
+  if (!gather_operands (b, n, &x, &ind, &y, &axis))
+    return FALSE;
+  ni = ovi_tensor_numel (ind->constant);
+  total = ovi_gpu_numel (y);
+  if (total == 0)
+    return TRUE;
+  idx = g_new (int, MAX (ni, 1));
+  for (int64_t j = 0; j < ni; j++)
+    if (!constant_index (ind->constant, j, x->dims[axis], &idx[j])) {
+      g_free (idx);
+      return FALSE;
+    }
+  l = ovi_gpu_launch (b, "index", by_size (y, kernels));
+  ovi_gpu_arg_value (l, n->inputs[0]);
+  ovi_gpu_arg_value (l, n->outputs[0]);
+  ovi_gpu_arg_int (l, total);
+  ovi_gpu_arg_ints (b, l, idx, (int) ni);
+  ovi_gpu_arg_int (l, ni);
+  ovi_gpu_arg_int (l, x->dims[axis]);
+  ovi_gpu_arg_int (l, ovi_shape_numel (x->rank - axis - 1,
+          x->dims + axis + 1));
+  ovi_gpu_range_1d (l, total);
+  g_free (idx);
+  return TRUE;
+}
+
+/* GatherElements: the source offset of every output element, computed
+ * here from the constant indices (as many as the indices themselves). */
+static gboolean
+build_gather_elements (OviGpuBuild *b, const OviNode *n)
+{
+  static const char *const kernels[] = { "gather_at_1", "gather_at_2",
+    "gather_at_4", "gather_at_8" };
+  const OviValue *x, *ind, *y;
+  int axis, *at, xs[OVI_MAX_RANK];
+  int64_t total;
+  OviGpuLaunch *l;
+
+  if (!gather_operands (b, n, &x, &ind, &y, &axis) || ind->rank != x->rank)
+    return FALSE;
+  for (int d = 0; d < x->rank; d++)
+    if (d != axis && ind->dims[d] > x->dims[d])
+      return FALSE;
+  total = ovi_gpu_numel (y);
+  if (total == 0)
+    return TRUE;
+  ovi_gpu_row_major (x->rank, x->dims, xs);
+  at = g_new (int, total);
+  for (int64_t p = 0; p < total; p++) {
+    int64_t rest = p, off = 0;
+    int v;
+    if (!constant_index (ind->constant, p, x->dims[axis], &v)) {
+      g_free (at);
+      return FALSE;
+    }
+    for (int d = x->rank - 1; d >= 0; d--) {
+      int64_t c = rest % ind->dims[d];
+      rest /= ind->dims[d];
+      off += (d == axis ? v : c) * xs[d];
+    }
+    at[p] = (int) off;
+  }
+  l = ovi_gpu_launch (b, "index", by_size (y, kernels));
+  ovi_gpu_arg_value (l, n->inputs[0]);
+  ovi_gpu_arg_value (l, n->outputs[0]);
+  ovi_gpu_arg_int (l, total);
+  ovi_gpu_arg_ints (b, l, at, (int) total);
+  ovi_gpu_range_1d (l, total);
+  g_free (at);
+  return TRUE;
+}
+
+static gboolean
+build_arg (OviGpuBuild *b, const OviNode *n)
+{
+  const OviValue *x;
+  int axis;
+  int64_t total, inner;
+  OviGpuLaunch *l;
+
+  if (n->n_inputs != 1 || n->n_outputs != 1
+      || !ovi_gpu_is_f32 (b, n->inputs[0])
+      || !ovi_gpu_is_plain (b, n->outputs[0]))
+    return FALSE;
+  x = ovi_gpu_input (b, n, 0);
+  if (!ovi_op_axis (ovi_node_attr_int (n, "axis", 0), x->rank, &axis)
+      || ovi_gpu_output (b, n, 0)->dtype != OVI_DTYPE_INT64)
+    return FALSE;
+  inner = ovi_shape_numel (x->rank - axis - 1, x->dims + axis + 1);
+  total = ovi_gpu_numel (ovi_gpu_output (b, n, 0));
+  if (total == 0)
+    return TRUE;
+  if (x->dims[axis] == 0)
+    return FALSE;          /* the CPU reports the empty axis */
+  l = ovi_gpu_launch (b, "index", "arg_extreme");
+  ovi_gpu_arg_value (l, n->inputs[0]);
+  ovi_gpu_arg_value (l, n->outputs[0]);
+  ovi_gpu_arg_int (l, total);
+  ovi_gpu_arg_int (l, x->dims[axis]);
+  ovi_gpu_arg_int (l, inner);
+  ovi_gpu_arg_int (l, strcmp (n->op_type, "ArgMax") == 0);
+  ovi_gpu_arg_int (l, ovi_node_attr_int (n, "select_last_index", 0) != 0);
+  ovi_gpu_range_1d (l, total);
+  return TRUE;
+}
+
+const OviGpuOp ovi_gpu_ops_index[] = {
+  { "Gather", build_gather },
+  { "GatherElements", build_gather_elements },
+  { "ArgMax", build_arg }, { "ArgMin", build_arg },
+  { NULL, NULL },
+};

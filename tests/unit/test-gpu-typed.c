@@ -1,0 +1,496 @@
+/* The GPU device's ops on integer and bool tensors, and those whose
+ * results are exact (kernels/typed.cl: Cast, integer math, comparisons,
+ * logic, bit operations, Where, IsNaN, IsInf; kernels/index.cl: Gather,
+ * GatherElements, ArgMax, ArgMin) against the CPU device: one-node graphs over every element type the
+ * kernels take, the same inputs on "CPU" and "GPU.0", outputs compared
+ * bit for bit (both compute integers in 64 bits and wrap alike). Every
+ * case must run wholly on the GPU. Skipped without an OpenCL device. */
+#include <math.h>
+#include <string.h>
+
+#include "gpu/gpu-exec.h"
+#include "model.h"
+#include "ovi.h"
+#include "plan.h"
+#include "ov-test-gpu.h"
+
+#define SKIP_WITHOUT_GPU() \
+  if (!ov_test_have_gpu ()) { \
+    g_test_skip ("no OpenCL device"); \
+    return; \
+  }
+
+#define MAX_IN 3
+
+static const OviDType all_types[] = {
+  OVI_DTYPE_FLOAT32, OVI_DTYPE_BOOL, OVI_DTYPE_UINT8, OVI_DTYPE_INT8,
+  OVI_DTYPE_UINT16, OVI_DTYPE_INT16, OVI_DTYPE_UINT32, OVI_DTYPE_INT32,
+  OVI_DTYPE_UINT64, OVI_DTYPE_INT64,
+};
+static const OviDType int_types[] = {
+  OVI_DTYPE_UINT8, OVI_DTYPE_INT8, OVI_DTYPE_UINT16, OVI_DTYPE_INT16,
+  OVI_DTYPE_UINT32, OVI_DTYPE_INT32, OVI_DTYPE_UINT64, OVI_DTYPE_INT64,
+};
+
+typedef struct {
+  OviGraph *g;
+  int in[MAX_IN];
+  int n_in;
+} Graph;
+
+static void
+add_input (Graph *t, OviDType dtype, int rank, const int64_t *dims)
+{
+  char name[8];
+  int v;
+  OviValue *val;
+  g_snprintf (name, sizeof (name), "x%d", t->n_in);
+  v = ovi_graph_add_value (t->g, name, dtype);
+  val = ovi_graph_value (t->g, v);
+  val->rank = rank;
+  if (rank > 0)
+    memcpy (val->dims, dims, sizeof (int64_t) * rank);
+  g_array_append_val (t->g->inputs, v);
+  t->in[t->n_in++] = v;
+}
+
+static OviNode *
+add_node (Graph *t, const char *op, int *out)
+{
+  *out = ovi_graph_add_value (t->g, "y", OVI_DTYPE_UNDEFINED);
+  return ovi_graph_add_node (t->g, op, "node", t->n_in, t->in, 1, out);
+}
+
+/* Values of each type that reach its edges: negative numbers for the
+ * unsigned ones wrap, floats land on halves and integers (so Equal holds
+ * somewhere and Cast rounds both ways), shifts stay below the width. */
+static void
+fill (OviDType dtype, void *data, int64_t n, guint32 *seed, int range)
+{
+  for (int64_t i = 0; i < n; i++) {
+    int64_t r;
+    *seed = *seed * 1664525u + 1013904223u;
+    r = (int64_t) ((*seed >> 8) % (2 * range + 1)) - range;
+    if (dtype == OVI_DTYPE_FLOAT32)
+      ((float *) data)[i] = (float) r / 2;
+    else
+      ovi_store_i64 (dtype, data, i, r);
+  }
+}
+
+/* Runs on a device; returns the output's bytes. */
+static guint8 *
+run_on (OviModel *m, const char *device, void **data, OviTensorView *out_info,
+    gboolean *all_on_gpu)
+{
+  GError *error = NULL;
+  OviCompiledModel *cm = ovi_compile (m, device, NULL, &error);
+  OviTensorView views[MAX_IN], out;
+  OviRequest *r;
+  guint8 *copy;
+  gsize bytes;
+
+  g_assert_no_error (error);
+  r = ovi_request_new (cm, &error);
+  for (int i = 0; i < ovi_model_get_n_inputs (m); i++) {
+    ovi_model_get_input (m, i, NULL, &views[i]);
+    views[i].data = data[i];
+    g_assert_true (ovi_request_set_input_by_index (r, i, &views[i], &error));
+  }
+  g_assert_true (ovi_request_infer (r, &error));
+  g_assert_no_error (error);
+  g_assert_true (ovi_request_get_output (r, 0, NULL, &out));
+  *out_info = out;
+  bytes = ovi_shape_numel (out.rank, out.dims) * ovi_dtype_size (out.dtype);
+  copy = g_memdup2 (out.data, MAX (bytes, 1));
+  if (all_on_gpu) {
+    OviPlan *plan = ovi_compiled_model_get_plan (cm, views, &error);
+    g_assert_no_error (error);
+    *all_on_gpu = plan->executable
+        && ovi_gpu_executable_n_gpu_steps (plan->executable) == plan->n_steps;
+    ovi_plan_unref (plan);
+  }
+  ovi_request_free (r);
+  ovi_compiled_model_unref (cm);
+  return copy;
+}
+
+static int n_cases;
+/* Relative difference allowed in float32 outputs: 0 but for Pow in
+ * float, which the CPU computes in double and the GPU in float. */
+static double float_tolerance;
+
+/* Finishes the graph, runs it on both devices with inputs from fill()
+ * (range per input) and compares the outputs bit for bit, NaNs alike. */
+static void
+check (Graph *t, int y, int opset, const int *ranges, const char *what)
+{
+  GError *error = NULL;
+  OviModel *m;
+  void *data[MAX_IN];
+  guint32 seed = 777;
+  OviTensorView cpu_info, gpu_info;
+  guint8 *cpu, *gpu;
+  gboolean on_gpu;
+  int64_t n;
+
+  t->g->opset = opset;
+  t->g->source = g_strdup ("test-gpu-typed");
+  g_array_append_val (t->g->outputs, y);
+  g_assert_true (ovi_graph_sort (t->g, &error));
+  g_assert_no_error (error);
+  m = ovi_model_new_from_graph (t->g);
+  for (int i = 0; i < ovi_model_get_n_inputs (m); i++) {
+    OviTensorView info;
+    int64_t k;
+    ovi_model_get_input (m, i, NULL, &info);
+    k = ovi_shape_numel (info.rank, info.dims);
+    data[i] = g_malloc (MAX (k, 1) * ovi_dtype_size (info.dtype));
+    fill (info.dtype, data[i], k, &seed, ranges ? ranges[i] : 600);
+  }
+  cpu = run_on (m, "CPU", data, &cpu_info, NULL);
+  gpu = run_on (m, "GPU.0", data, &gpu_info, &on_gpu);
+  g_assert_cmpint (cpu_info.dtype, ==, gpu_info.dtype);
+  g_assert_true (ovi_shape_equal (cpu_info.rank, cpu_info.dims,
+          gpu_info.rank, gpu_info.dims));
+  n = ovi_shape_numel (cpu_info.rank, cpu_info.dims);
+  for (int64_t i = 0; i < n; i++) {
+    gsize es = ovi_dtype_size (cpu_info.dtype);
+    const float *fc = (const float *) cpu, *fg = (const float *) gpu;
+    if (memcmp (cpu + i * es, gpu + i * es, es) != 0
+        && !(cpu_info.dtype == OVI_DTYPE_FLOAT32
+            && ((isnan (fc[i]) && isnan (fg[i]))
+                || fabs (fc[i] - fg[i]) <= float_tolerance * fabs (fc[i]))))
+      g_error ("%s: element %" G_GINT64_FORMAT " differs: CPU %g, GPU %g",
+          what, i, ovi_load_f64 (cpu_info.dtype, cpu, i),
+          ovi_load_f64 (cpu_info.dtype, gpu, i));
+  }
+  if (!on_gpu)
+    g_error ("%s: expected to run wholly on the GPU", what);
+  g_test_message ("%-50s GPU, %" G_GINT64_FORMAT " elements equal", what, n);
+  n_cases++;
+  for (int i = 0; i < ovi_model_get_n_inputs (m); i++)
+    g_free (data[i]);
+  g_free (cpu);
+  g_free (gpu);
+  ovi_model_unref (m);
+}
+
+static const int64_t shape_a[] = { 2, 3, 17 };
+
+static void
+test_cast (void)
+{
+  SKIP_WITHOUT_GPU ();
+  for (guint a = 0; a < G_N_ELEMENTS (all_types); a++)
+    for (guint b = 0; b < G_N_ELEMENTS (all_types); b++) {
+      Graph t = { ovi_graph_new () };
+      int y;
+      char *what = g_strdup_printf ("Cast %s -> %s",
+          ovi_dtype_name (all_types[a]), ovi_dtype_name (all_types[b]));
+      add_input (&t, all_types[a], 3, shape_a);
+      ovi_node_set_attr_int (add_node (&t, "Cast", &y), "to", all_types[b]);
+      check (&t, y, 13, NULL, what);
+      g_free (what);
+    }
+}
+
+static void
+test_unary_int (void)
+{
+  static const char *const ops[] = { "Abs", "Neg", "Sign", "Relu",
+    "BitwiseNot", "Floor", "Round" };
+  SKIP_WITHOUT_GPU ();
+  for (guint o = 0; o < G_N_ELEMENTS (ops); o++)
+    for (guint k = 0; k < G_N_ELEMENTS (int_types); k++) {
+      Graph t = { ovi_graph_new () };
+      int y;
+      char *what = g_strdup_printf ("%s %s", ops[o],
+          ovi_dtype_name (int_types[k]));
+      add_input (&t, int_types[k], 3, shape_a);
+      add_node (&t, ops[o], &y);
+      check (&t, y, 18, NULL, what);
+      g_free (what);
+    }
+  {
+    Graph t = { ovi_graph_new () };
+    int y;
+    add_input (&t, OVI_DTYPE_BOOL, 3, shape_a);
+    add_node (&t, "Not", &y);
+    check (&t, y, 13, NULL, "Not bool");
+  }
+  /* Clip with constant integer bounds, and with one of them. */
+  for (int variant = 0; variant < 2; variant++)
+    for (guint k = 0; k < G_N_ELEMENTS (int_types); k++) {
+      Graph t = { ovi_graph_new () };
+      int y, lo, hi;
+      int64_t b[2] = { 5, 90 };
+      OviValue *v;
+      char *what = g_strdup_printf ("Clip %s %s",
+          variant ? "[5, inf)" : "[5, 90]", ovi_dtype_name (int_types[k]));
+      add_input (&t, int_types[k], 3, shape_a);
+      lo = ovi_graph_add_value (t.g, "lo", int_types[k]);
+      hi = ovi_graph_add_value (t.g, "hi", int_types[k]);
+      for (int i = 0; i < 2; i++) {
+        v = ovi_graph_value (t.g, i ? hi : lo);
+        v->rank = 0;
+        v->constant = ovi_tensor_new (int_types[k], 0, NULL);
+        ovi_store_i64 (int_types[k], v->constant->data, 0, b[i]);
+      }
+      t.in[t.n_in++] = lo;
+      t.in[t.n_in++] = variant ? -1 : hi;
+      add_node (&t, "Clip", &y);
+      check (&t, y, 13, NULL, what);
+      g_free (what);
+    }
+}
+
+static const struct {
+  int ra, rb;
+  int64_t a[3], b[3];
+} bin_shapes[] = {
+  { 3, 3, { 2, 3, 17 }, { 2, 3, 17 } },
+  { 3, 1, { 2, 3, 17 }, { 17 } },
+  { 2, 3, { 3, 1 }, { 2, 1, 5 } },
+  { 3, 0, { 2, 3, 17 }, { 0 } },
+};
+
+static void
+binary_case (const char *op, OviDType ta, OviDType tb, int s,
+    const int *ranges, const char *attr, int64_t attr_value)
+{
+  Graph t = { ovi_graph_new () };
+  int y;
+  OviNode *n;
+  char *what = g_strdup_printf ("%s%s%s %s %s shapes %d", op,
+      attr ? " " : "", attr ? attr : "", ovi_dtype_name (ta),
+      ovi_dtype_name (tb), s);
+  add_input (&t, ta, bin_shapes[s].ra, bin_shapes[s].a);
+  add_input (&t, tb, bin_shapes[s].rb, bin_shapes[s].b);
+  n = add_node (&t, op, &y);
+  if (attr && strcmp (attr, "direction") == 0)
+    ovi_node_set_attr_string (n, attr, attr_value ? "LEFT" : "RIGHT");
+  else if (attr)
+    ovi_node_set_attr_int (n, attr, attr_value);
+  float_tolerance = strcmp (op, "Pow") == 0 ? 1e-6 : 0;
+  check (&t, y, 18, ranges, what);
+  float_tolerance = 0;
+  g_free (what);
+}
+
+static void
+test_binary_int (void)
+{
+  static const char *const ops[] = { "Add", "Sub", "Mul", "Div", "Pow",
+    "Min", "Max", "Sum", "BitwiseAnd", "BitwiseOr", "BitwiseXor" };
+  static const int pow_ranges[] = { 9, 5 };
+  SKIP_WITHOUT_GPU ();
+  for (guint o = 0; o < G_N_ELEMENTS (ops); o++)
+    for (guint k = 0; k < G_N_ELEMENTS (int_types); k++)
+      for (guint s = 0; s < G_N_ELEMENTS (bin_shapes); s++)
+        binary_case (ops[o], int_types[k], int_types[k], s,
+            strcmp (ops[o], "Pow") == 0 ? pow_ranges : NULL, NULL, 0);
+  for (guint k = 0; k < G_N_ELEMENTS (int_types); k++)
+    for (int fmod = 0; fmod < 2; fmod++)
+      binary_case ("Mod", int_types[k], int_types[k], fmod, NULL, "fmod",
+          fmod);
+  /* Shifts by 0 to 9 (past the width of uint8). */
+  for (guint k = 0; k < G_N_ELEMENTS (int_types); k += 2)
+    for (int left = 0; left < 2; left++) {
+      static const int shift_ranges[] = { 600, 9 };
+      binary_case ("BitShift", int_types[k], int_types[k], left,
+          shift_ranges, "direction", left);
+    }
+  /* Pow of integers by float32 exponents and of float32 by integers. */
+  binary_case ("Pow", OVI_DTYPE_INT32, OVI_DTYPE_FLOAT32, 1, pow_ranges,
+      NULL, 0);
+  binary_case ("Pow", OVI_DTYPE_FLOAT32, OVI_DTYPE_INT64, 2, pow_ranges,
+      NULL, 0);
+}
+
+static void
+test_compare_logic (void)
+{
+  static const char *const cmp[] = { "Equal", "Less", "Greater",
+    "LessOrEqual", "GreaterOrEqual" };
+  static const char *const logic[] = { "And", "Or", "Xor" };
+  static const int near[] = { 3, 3 };
+  SKIP_WITHOUT_GPU ();
+  for (guint o = 0; o < G_N_ELEMENTS (cmp); o++)
+    for (guint k = 0; k < G_N_ELEMENTS (all_types); k++)
+      for (guint s = 0; s < G_N_ELEMENTS (bin_shapes); s++)
+        binary_case (cmp[o], all_types[k], all_types[k], s, near, NULL, 0);
+  for (guint o = 0; o < G_N_ELEMENTS (logic); o++)
+    for (guint s = 0; s < G_N_ELEMENTS (bin_shapes); s++)
+      binary_case (logic[o], OVI_DTYPE_BOOL, OVI_DTYPE_BOOL, s, NULL, NULL,
+          0);
+}
+
+static void
+test_where (void)
+{
+  static const OviDType types[] = { OVI_DTYPE_FLOAT32, OVI_DTYPE_INT64,
+    OVI_DTYPE_UINT8, OVI_DTYPE_INT16 };
+  static const int64_t c[] = { 2, 1, 17 }, x[] = { 3, 1 }, yv[] = { 17 };
+  SKIP_WITHOUT_GPU ();
+  for (guint k = 0; k < G_N_ELEMENTS (types); k++) {
+    Graph t = { ovi_graph_new () };
+    int y;
+    char *what = g_strdup_printf ("Where %s", ovi_dtype_name (types[k]));
+    add_input (&t, OVI_DTYPE_BOOL, 3, c);
+    add_input (&t, types[k], 2, x);
+    add_input (&t, types[k], 1, yv);
+    add_node (&t, "Where", &y);
+    check (&t, y, 16, NULL, what);
+    g_free (what);
+  }
+}
+
+/* IsNaN and IsInf over a tensor with both infinities and NaNs: inputs
+ * as the quotient of two float inputs (0/0, +-1/0) computed on each
+ * device by its own Div. */
+static void
+test_nan_inf (void)
+{
+  static const int ranges[] = { 2, 1 };
+  SKIP_WITHOUT_GPU ();
+  for (int variant = 0; variant < 4; variant++) {
+    Graph t = { ovi_graph_new () };
+    int q, y;
+    OviNode *n;
+    add_input (&t, OVI_DTYPE_FLOAT32, 3, shape_a);
+    add_input (&t, OVI_DTYPE_FLOAT32, 3, shape_a);
+    add_node (&t, "Div", &q);
+    t.n_in = 1;
+    t.in[0] = q;
+    n = add_node (&t, variant == 0 ? "IsNaN" : "IsInf", &y);
+    if (variant == 2)
+      ovi_node_set_attr_int (n, "detect_negative", 0);
+    if (variant == 3)
+      ovi_node_set_attr_int (n, "detect_positive", 0);
+    t.n_in = 2;
+    t.in[0] = g_array_index (t.g->inputs, int, 0);
+    t.in[1] = g_array_index (t.g->inputs, int, 1);
+    check (&t, y, 20, ranges, variant == 0 ? "IsNaN" : variant == 1
+        ? "IsInf" : variant == 2 ? "IsInf positive only"
+        : "IsInf negative only");
+  }
+}
+
+static void
+add_const_indices (Graph *t, OviDType dtype, int rank, const int64_t *dims,
+    const int64_t *values)
+{
+  int v = ovi_graph_add_value (t->g, "indices", dtype);
+  OviValue *val = ovi_graph_value (t->g, v);
+  val->rank = rank;
+  if (rank > 0)
+    memcpy (val->dims, dims, sizeof (int64_t) * rank);
+  val->constant = ovi_tensor_new (dtype, rank, dims);
+  for (int64_t i = 0; i < ovi_tensor_numel (val->constant); i++)
+    ovi_store_i64 (dtype, val->constant->data, i, values[i]);
+  t->in[t->n_in++] = v;
+}
+
+/* Gather along each axis of [4, 5, 6] with negative indices, a scalar
+ * index and a 2-D index tensor, for elements of 1, 2, 4 and 8 bytes. */
+static void
+test_gather (void)
+{
+  static const OviDType types[] = { OVI_DTYPE_UINT8, OVI_DTYPE_INT16,
+    OVI_DTYPE_FLOAT32, OVI_DTYPE_INT64 };
+  static const int64_t data[] = { 4, 5, 6 }, four[] = { 4 },
+      two[] = { 2, 2 };
+  static const int64_t values[] = { 3, -1, 0, 2 };
+  SKIP_WITHOUT_GPU ();
+  for (guint k = 0; k < G_N_ELEMENTS (types); k++)
+    for (int axis = -1; axis < 3; axis++)
+      for (int form = 0; form < 3; form++) {
+        Graph t = { ovi_graph_new () };
+        int y;
+        char *what = g_strdup_printf ("Gather %s axis %d %s",
+            ovi_dtype_name (types[k]), axis, form == 0 ? "[4]"
+            : form == 1 ? "scalar" : "[2, 2]");
+        add_input (&t, types[k], 3, data);
+        add_const_indices (&t, k % 2 ? OVI_DTYPE_INT32 : OVI_DTYPE_INT64,
+            form == 0 ? 1 : form == 1 ? 0 : 2, form == 0 ? four : two,
+            values);
+        ovi_node_set_attr_int (add_node (&t, "Gather", &y), "axis", axis);
+        check (&t, y, 13, NULL, what);
+        g_free (what);
+      }
+}
+
+static void
+test_gather_elements (void)
+{
+  static const int64_t data[] = { 3, 4, 5 };
+  SKIP_WITHOUT_GPU ();
+  for (int axis = 0; axis < 3; axis++) {
+    Graph t = { ovi_graph_new () };
+    int64_t idims[3] = { 3, 2, 4 };
+    int y;
+    char *what = g_strdup_printf ("GatherElements axis %d", axis);
+    /* Indices all over the axis, every third one negative. */
+    idims[axis] = 6;
+    add_input (&t, OVI_DTYPE_FLOAT32, 3, data);
+    {
+      int64_t n = ovi_shape_numel (3, idims);
+      int64_t *vals = g_new (int64_t, n);
+      for (int64_t i = 0; i < n; i++)
+        vals[i] = (i * 7) % data[axis] - (i % 3 == 0 ? data[axis] : 0);
+      add_const_indices (&t, OVI_DTYPE_INT64, 3, idims, vals);
+      g_free (vals);
+    }
+    ovi_node_set_attr_int (add_node (&t, "GatherElements", &y), "axis",
+        axis);
+    check (&t, y, 13, NULL, what);
+    g_free (what);
+  }
+}
+
+/* ArgMax and ArgMin along each axis, ties everywhere (inputs on a grid
+ * of halves), first and last index, with and without the kept axis. */
+static void
+test_arg (void)
+{
+  static const int64_t data[] = { 3, 21, 16 };
+  static const int near[] = { 3 };
+  SKIP_WITHOUT_GPU ();
+  for (int op = 0; op < 2; op++)
+    for (int axis = -1; axis < 3; axis++)
+      for (int last = 0; last < 2; last++)
+        for (int keep = 0; keep < 2; keep++) {
+          Graph t = { ovi_graph_new () };
+          int y;
+          OviNode *n;
+          char *what = g_strdup_printf ("%s axis %d%s%s", op ? "ArgMin"
+              : "ArgMax", axis, last ? " last" : "", keep ? " keepdims" : "");
+          add_input (&t, OVI_DTYPE_FLOAT32, 3, data);
+          n = add_node (&t, op ? "ArgMin" : "ArgMax", &y);
+          ovi_node_set_attr_int (n, "axis", axis);
+          ovi_node_set_attr_int (n, "select_last_index", last);
+          ovi_node_set_attr_int (n, "keepdims", keep);
+          check (&t, y, 13, near, what);
+          g_free (what);
+        }
+}
+
+int
+main (int argc, char **argv)
+{
+  int status;
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/gpu-typed/cast", test_cast);
+  g_test_add_func ("/gpu-typed/unary-int", test_unary_int);
+  g_test_add_func ("/gpu-typed/binary-int", test_binary_int);
+  g_test_add_func ("/gpu-typed/compare-logic", test_compare_logic);
+  g_test_add_func ("/gpu-typed/where", test_where);
+  g_test_add_func ("/gpu-typed/nan-inf", test_nan_inf);
+  g_test_add_func ("/gpu-typed/gather", test_gather);
+  g_test_add_func ("/gpu-typed/gather-elements", test_gather_elements);
+  g_test_add_func ("/gpu-typed/arg", test_arg);
+  status = g_test_run ();
+  g_test_message ("%d cases, each wholly on the GPU", n_cases);
+  return status;
+}
