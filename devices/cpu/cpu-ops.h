@@ -43,6 +43,11 @@ gboolean ovi_cpu_kernel_run_once (const OviCpuKernel *kernel, OviOpCtx *ctx,
 const OviCpuKernel *ovi_cpu_kernel_find_for (const OviNode *node,
     OviTensor *const *inputs, int n_inputs);
 
+/* Pad's leading pad per axis from its attribute (opset < 11) or its pads
+ * and axes inputs, whose data must be present; FALSE when malformed. The
+ * GPU device builds its Pad with it. */
+gboolean ovi_cpu_pad_begins (OviOpCtx *ctx, int rank, int64_t *begin);
+
 extern const OviCpuKernel ovi_cpu_elementwise[];
 extern const OviCpuKernel ovi_cpu_shape[];
 extern const OviCpuKernel ovi_cpu_conv[];

@@ -530,8 +530,8 @@ run_tile (OviOpCtx *ctx, GError **error)
 
 /* Begin pads per input axis, from the attribute (before opset 11) or the
  * pads and axes inputs. */
-static gboolean
-pad_begins (OviOpCtx *ctx, int rank, int64_t *begin)
+gboolean
+ovi_cpu_pad_begins (OviOpCtx *ctx, int rank, int64_t *begin)
 {
   int64_t pads[MAX_VEC], axes[MAX_VEC];
   int np = -1, na = -1;
@@ -604,7 +604,7 @@ run_pad (OviOpCtx *ctx, GError **error)
 
   if (ovi_tensor_numel (y) == 0)
     return TRUE;
-  if (y->rank != rank || !pad_begins (ctx, rank, begin))
+  if (y->rank != rank || !ovi_cpu_pad_begins (ctx, rank, begin))
     return run_error (ctx, error, OVI_ERROR_INVALID, "bad pads");
   for (int d = 0; d < rank; d++) {
     int64_t end = y->dims[d] - x->dims[d] - begin[d];

@@ -5,6 +5,7 @@
  * fixed-size element type: only bytes move. */
 #include <string.h>
 
+#include "cpu/cpu-ops.h"
 #include "gpu-exec.h"
 #include "ops/ops.h"
 
@@ -322,6 +323,80 @@ build_depth_space (OviGpuBuild *b, const OviNode *n)
   return TRUE;
 }
 
+/* Pad in constant, edge and reflect mode, its pads (and axes, value)
+ * constants; read by the CPU's own ovi_cpu_pad_begins. */
+static gboolean
+build_pad (OviGpuBuild *b, const OviNode *n)
+{
+  static const char *const kernels[] = { "pad_1", "pad_2", "pad_4",
+    "pad_8" };
+  const char *mode = ovi_node_attr_string (n, "mode", "constant");
+  int mode_code = strcmp (mode, "constant") == 0 ? 0
+      : strcmp (mode, "edge") == 0 ? 1 : strcmp (mode, "reflect") == 0 ? 2
+      : -1;
+  const OviValue *x, *y;
+  int64_t begin[OVI_MAX_RANK], total;
+  int geo[5 * OVI_MAX_RANK], xs[OVI_MAX_RANK];
+  guint64 bits = 0;
+  gsize es;
+  OviGpuOpCtx c;
+  OviGpuLaunch *l;
+
+  if (mode_code < 0 || n->n_outputs != 1 || n->inputs[0] < 0
+      || !ovi_gpu_is_plain (b, n->inputs[0])
+      || !ovi_gpu_is_plain (b, n->outputs[0]) || !ovi_gpu_op_ctx (b, n, &c))
+    return FALSE;
+  x = ovi_gpu_input (b, n, 0);
+  y = ovi_gpu_output (b, n, 0);
+  es = ovi_dtype_size (x->dtype);
+  if (y->rank != x->rank || x->rank == 0
+      || !ovi_cpu_pad_begins (&c.ctx, x->rank, begin))
+    return FALSE;
+  total = ovi_gpu_numel (y);
+  if (total == 0)
+    return TRUE;
+  ovi_gpu_row_major (x->rank, x->dims, xs);
+  for (int d = 0; d < x->rank; d++) {
+    int64_t end = y->dims[d] - x->dims[d] - begin[d];
+    int64_t lo = MAX (0, -begin[d]), hi = x->dims[d] - MAX (0, -end);
+    /* Edge and reflect need something kept to read (the CPU reports
+     * the error). */
+    if (hi <= lo && mode_code != 0)
+      return FALSE;
+    if (begin[d] > G_MAXINT32 / 2 || begin[d] < -G_MAXINT32 / 2)
+      return FALSE;
+    geo[5 * d] = (int) y->dims[d];
+    geo[5 * d + 1] = xs[d];
+    geo[5 * d + 2] = (int) begin[d];
+    geo[5 * d + 3] = (int) lo;
+    geo[5 * d + 4] = (int) MAX (hi, lo);
+  }
+  if (mode_code == 0) {
+    const OviTensor *v = c.ctx.n_inputs > 2 ? c.ins[2] : NULL;
+    guint8 value[8] = { 0 };
+    if (b->plan->graph->opset < 11)
+      ovi_store_f64 (x->dtype, value, 0,
+          ovi_node_attr_float (n, "value", 0));
+    else if (v && v->data && ovi_tensor_numel (v) > 0)
+      ovi_store_f64 (x->dtype, value, 0, ovi_tensor_get_f64 (v, 0));
+    if (v && v->data && v->dtype == x->dtype && ovi_tensor_numel (v) > 0)
+      memcpy (value, v->data, es);
+    memcpy (&bits, value, sizeof (bits));
+    bits = GUINT64_FROM_LE (bits);
+  }
+  l = ovi_gpu_launch (b, "movement", kernels[es == 1 ? 0 : es == 2 ? 1
+          : es == 4 ? 2 : 3]);
+  ovi_gpu_arg_value (l, n->inputs[0]);
+  ovi_gpu_arg_value (l, n->outputs[0]);
+  ovi_gpu_arg_int (l, total);
+  ovi_gpu_arg_int (l, x->rank);
+  ovi_gpu_arg_ints (b, l, geo, 5 * x->rank);
+  ovi_gpu_arg_int (l, mode_code);
+  ovi_gpu_arg_long (l, (int64_t) bits);
+  ovi_gpu_range_1d (l, total);
+  return TRUE;
+}
+
 const OviGpuOp ovi_gpu_ops_movement[] = {
   { "Reshape", build_view },
   { "Flatten", build_view },
@@ -336,5 +411,6 @@ const OviGpuOp ovi_gpu_ops_movement[] = {
   { "Tile", build_tile },
   { "DepthToSpace", build_depth_space },
   { "SpaceToDepth", build_depth_space },
+  { "Pad", build_pad },
   { NULL, NULL },
 };

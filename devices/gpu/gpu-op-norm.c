@@ -121,6 +121,8 @@ build_layer_norm (OviGpuBuild *b, const OviNode *n)
     ovi_gpu_arg_floats (b, l, bias, (int) cols);
     ovi_gpu_arg_int (l, cols);
     ovi_gpu_arg_float (l, ovi_node_attr_float (n, "epsilon", 1e-5f));
+    ovi_gpu_arg_int (l, 0);
+    ovi_gpu_arg_int (l, 1);
     ovi_gpu_range (l, 1, &global, &local);
   }
   g_free (scale);
@@ -128,8 +130,65 @@ build_layer_norm (OviGpuBuild *b, const OviNode *n)
   return ok;
 }
 
+/* InstanceNormalization and GroupNormalization: layer_norm over each
+ * (n, c) plane or (n, group) block, with constant scale and bias per
+ * channel or per group. */
+static gboolean
+build_block_norm (OviGpuBuild *b, const OviNode *n)
+{
+  const OviValue *x, *scale, *bias;
+  int64_t C, groups, cols, params, slot;
+  size_t global, local = 64;
+  OviGpuLaunch *l;
+
+  if (n->n_inputs != 3 || n->n_outputs != 1 || n->inputs[1] < 0
+      || n->inputs[2] < 0 || !ovi_gpu_is_f32 (b, n->inputs[0])
+      || !ovi_gpu_is_f32 (b, n->outputs[0]))
+    return FALSE;
+  x = ovi_gpu_input (b, n, 0);
+  scale = ovi_gpu_input (b, n, 1);
+  bias = ovi_gpu_input (b, n, 2);
+  if (x->rank < 3)
+    return FALSE;
+  C = x->dims[1];
+  groups = strcmp (n->op_type, "GroupNormalization") == 0
+      ? ovi_node_attr_int (n, "num_groups", 1) : C;
+  if (groups <= 0 || C % groups != 0)
+    return FALSE;
+  params = ovi_gpu_numel (scale);
+  cols = C / groups * ovi_shape_numel (x->rank - 2, x->dims + 2);
+  /* One scale per group, or per channel (GroupNormalization opset 21). */
+  if (params == groups)
+    slot = cols;
+  else if (params == C)
+    slot = cols / (C / groups);
+  else
+    return FALSE;
+  if (scale->constant == NULL || bias->constant == NULL
+      || scale->dtype != OVI_DTYPE_FLOAT32 || bias->dtype != OVI_DTYPE_FLOAT32
+      || ovi_gpu_numel (bias) != params || cols == 0
+      || cols > G_MAXINT32 / 8)
+    return FALSE;
+  if (ovi_gpu_numel (x) == 0)
+    return TRUE;
+  global = (size_t) (x->dims[0] * groups) * local;
+  l = ovi_gpu_launch (b, "norm", "layer_norm");
+  ovi_gpu_arg_value (l, n->inputs[0]);
+  ovi_gpu_arg_value (l, n->outputs[0]);
+  ovi_gpu_arg_floats (b, l, scale->constant->data, (int) params);
+  ovi_gpu_arg_floats (b, l, bias->constant->data, (int) params);
+  ovi_gpu_arg_int (l, cols);
+  ovi_gpu_arg_float (l, ovi_node_attr_float (n, "epsilon", 1e-5f));
+  ovi_gpu_arg_int (l, groups);
+  ovi_gpu_arg_int (l, slot);
+  ovi_gpu_range (l, 1, &global, &local);
+  return TRUE;
+}
+
 const OviGpuOp ovi_gpu_ops_norm[] = {
   { "BatchNormalization", build_batchnorm },
   { "LayerNormalization", build_layer_norm },
+  { "InstanceNormalization", build_block_norm },
+  { "GroupNormalization", build_block_norm },
   { NULL, NULL },
 };

@@ -1136,6 +1136,48 @@ test_layernorm (void)
   }
 }
 
+/* InstanceNormalization, and GroupNormalization with a scale per group
+ * (opset 18) and per channel (opset 21). */
+static void
+test_block_norm (void)
+{
+  static const struct {
+    const char *op;
+    int groups, params, opset;
+    int64_t x[4];
+  } cases[] = {
+    { "InstanceNormalization", 0, 6, 6, { 2, 6, 5, 7 } },
+    { "InstanceNormalization", 0, 3, 6, { 1, 3, 300, 1 } },
+    { "GroupNormalization", 3, 3, 18, { 2, 6, 5, 7 } },
+    { "GroupNormalization", 2, 6, 21, { 2, 6, 4, 9 } },
+    { "GroupNormalization", 1, 4, 21, { 3, 4, 8, 8 } },
+  };
+  SKIP_WITHOUT_GPU ();
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    OviGraph *g = ovi_graph_new ();
+    guint32 seed = 7 + i;
+    int64_t p = cases[i].params;
+    int in[3], y;
+    OviNode *n;
+    OviModel *m;
+    char *sx = shape_str (4, cases[i].x), *what;
+    in[0] = add_input (g, "x", 4, cases[i].x);
+    in[1] = add_random_const (g, "scale", 1, &p, &seed);
+    in[2] = add_random_const (g, "bias", 1, &p, &seed);
+    n = add_node (g, cases[i].op, 3, in, &y);
+    if (cases[i].groups)
+      ovi_node_set_attr_int (n, "num_groups", cases[i].groups);
+    ovi_node_set_attr_float (n, "epsilon", 1e-3f);
+    m = finish (g, y, cases[i].opset);
+    what = g_strdup_printf ("%s %s groups %d, %d scales", cases[i].op, sx,
+        cases[i].groups, cases[i].params);
+    check_model (what, m, 1e-10, EXPECT_GPU, FALSE);
+    g_free (what);
+    g_free (sx);
+    ovi_model_unref (m);
+  }
+}
+
 static void
 test_fallback (void)
 {
@@ -1309,6 +1351,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gpu/softmax", test_softmax);
   g_test_add_func ("/gpu/batchnorm", test_batchnorm);
   g_test_add_func ("/gpu/layernorm", test_layernorm);
+  g_test_add_func ("/gpu/block-norm", test_block_norm);
   g_test_add_func ("/gpu/resize", test_resize);
   g_test_add_func ("/gpu/reduce", test_reduce);
   g_test_add_func ("/gpu/fallback", test_fallback);

@@ -1,7 +1,7 @@
 /* The GPU device's ops on integer and bool tensors, and those whose
  * results are exact (kernels/typed.cl: Cast, integer math, comparisons,
  * logic, bit operations, Where, IsNaN, IsInf; kernels/index.cl: Gather,
- * GatherElements, ArgMax, ArgMin) against the CPU device: one-node graphs over every element type the
+ * GatherElements, ArgMax, ArgMin; Pad) against the CPU device: one-node graphs over every element type the
  * kernels take, the same inputs on "CPU" and "GPU.0", outputs compared
  * bit for bit (both compute integers in 64 bits and wrap alike). Every
  * case must run wholly on the GPU. Skipped without an OpenCL device. */
@@ -20,7 +20,7 @@
     return; \
   }
 
-#define MAX_IN 3
+#define MAX_IN 6
 
 static const OviDType all_types[] = {
   OVI_DTYPE_FLOAT32, OVI_DTYPE_BOOL, OVI_DTYPE_UINT8, OVI_DTYPE_INT8,
@@ -44,6 +44,7 @@ add_input (Graph *t, OviDType dtype, int rank, const int64_t *dims)
   char name[8];
   int v;
   OviValue *val;
+  g_assert_cmpint (t->n_in, <, MAX_IN);
   g_snprintf (name, sizeof (name), "x%d", t->n_in);
   v = ovi_graph_add_value (t->g, name, dtype);
   val = ovi_graph_value (t->g, v);
@@ -381,8 +382,13 @@ static void
 add_const_indices (Graph *t, OviDType dtype, int rank, const int64_t *dims,
     const int64_t *values)
 {
-  int v = ovi_graph_add_value (t->g, "indices", dtype);
-  OviValue *val = ovi_graph_value (t->g, v);
+  char name[16];
+  int v;
+  OviValue *val;
+  g_assert_cmpint (t->n_in, <, MAX_IN);
+  g_snprintf (name, sizeof (name), "const%d", t->n_in);
+  v = ovi_graph_add_value (t->g, name, dtype);
+  val = ovi_graph_value (t->g, v);
   val->rank = rank;
   if (rank > 0)
     memcpy (val->dims, dims, sizeof (int64_t) * rank);
@@ -476,6 +482,52 @@ test_arg (void)
         }
 }
 
+/* Pad in each mode with growing and cropping pads, over all axes or
+ * some (opset 18's axes input), and a constant value input. */
+static void
+test_pad (void)
+{
+  static const char *const modes[] = { "constant", "edge", "reflect" };
+  static const OviDType types[] = { OVI_DTYPE_FLOAT32, OVI_DTYPE_UINT8,
+    OVI_DTYPE_INT64, OVI_DTYPE_INT16 };
+  static const int64_t data[] = { 2, 5, 6 };
+  static const int64_t pads[][6] = {
+    { 0, 2, 3, 1, 4, 2 },       /* grow on every axis */
+    { 1, -1, 2, 0, -2, -3 },    /* crop some ends */
+    { 0, 7, 0, 0, 5, 0 },       /* reflect past the axis' length */
+    { 0, 0, -5, 0, 2, 3 },      /* one element kept on an axis */
+  };
+  SKIP_WITHOUT_GPU ();
+  for (guint m = 0; m < G_N_ELEMENTS (modes); m++)
+    for (guint k = 0; k < G_N_ELEMENTS (types); k++)
+      for (guint p = 0; p < G_N_ELEMENTS (pads) + 1; p++) {
+        Graph t = { ovi_graph_new () };
+        int64_t two = 2, four = 4, six = 6, value = 42;
+        static const int64_t axes[] = { -1, 1 }, axis_pads[] = { 3, 2, 1, 4 };
+        int y;
+        char *what = g_strdup_printf ("Pad %s %s pads %u", modes[m],
+            ovi_dtype_name (types[k]), p);
+        add_input (&t, types[k], 3, data);
+        if (p < G_N_ELEMENTS (pads))
+          add_const_indices (&t, OVI_DTYPE_INT64, 1, &six, pads[p]);
+        else
+          add_const_indices (&t, OVI_DTYPE_INT64, 1, &four, axis_pads);
+        if (m == 0) {
+          add_const_indices (&t, types[k], 0, NULL, &value);
+        } else {
+          t.in[t.n_in++] = -1;
+        }
+        if (p == G_N_ELEMENTS (pads))
+          add_const_indices (&t, OVI_DTYPE_INT64, 1, &two, axes);
+        else if (m != 0)
+          t.n_in--;
+        ovi_node_set_attr_string (add_node (&t, "Pad", &y), "mode",
+            modes[m]);
+        check (&t, y, 18, NULL, what);
+        g_free (what);
+      }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -490,6 +542,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gpu-typed/gather", test_gather);
   g_test_add_func ("/gpu-typed/gather-elements", test_gather_elements);
   g_test_add_func ("/gpu-typed/arg", test_arg);
+  g_test_add_func ("/gpu-typed/pad", test_pad);
   status = g_test_run ();
   g_test_message ("%d cases, each wholly on the GPU", n_cases);
   return status;

@@ -23,3 +23,54 @@ DEFINE_STRIDED_COPY (uchar, strided_copy_1)
 DEFINE_STRIDED_COPY (ushort, strided_copy_2)
 DEFINE_STRIDED_COPY (uint, strided_copy_4)
 DEFINE_STRIDED_COPY (ulong, strided_copy_8)
+
+/* Pad: per output axis d, the input index p = j - begin[d] is read when
+ * in [lo[d], hi[d]) (the kept range; negative pads crop). Outside it,
+ * mode 0 (constant) writes `value`, mode 1 (edge) clamps and mode 2
+ * (reflect) mirrors about the range's ends. */
+inline int
+pad_source (int j, int begin, int lo, int hi, int mode)
+{
+  int p = j - begin, m = hi - lo, period, q;
+  if (p >= lo && p < hi)
+    return p;
+  if (mode == 0)
+    return -1;
+  if (mode == 1 || m == 1)
+    return p < lo ? lo : hi - 1;
+  period = 2 * (m - 1);
+  q = (p - lo) % period;
+  if (q < 0)
+    q += period;
+  if (q >= m)
+    q = period - q;
+  return lo + q;
+}
+
+#define DEFINE_PAD(T, NAME) \
+__kernel void \
+NAME (__global const T *x, int x_off, __global T *y, int y_off, int n, \
+    int rank, __global const int *geo, int geo_off, int mode, ulong bits) \
+{ \
+  int i = get_global_id (0), rest, src = 0; \
+  __global const int *g = geo + geo_off; \
+  if (i >= n) \
+    return; \
+  rest = i; \
+  for (int d = rank - 1; d >= 0; d--) { \
+    __global const int *a = g + 5 * d; /* ydim, xstride, begin, lo, hi */ \
+    int p = pad_source (rest % a[0], a[2], a[3], a[4], mode); \
+    rest /= a[0]; \
+    if (p < 0) { \
+      y[y_off + i] = (T) bits;  /* the value's bytes, little-endian */ \
+      return; \
+    } \
+    src += p * a[1]; \
+  } \
+  y[y_off + i] = x[x_off + src]; \
+}
+
+DEFINE_PAD (uchar, pad_1)
+DEFINE_PAD (ushort, pad_2)
+DEFINE_PAD (uint, pad_4)
+DEFINE_PAD (ulong, pad_8)

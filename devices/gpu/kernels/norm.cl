@@ -18,7 +18,8 @@ channel_affine (__global const float *X, int x_off, __global float *Y,
  * the mean, then the variance around it (two passes, as the CPU's
  * moments), each a strided share per item and a tree in local memory;
  * then y = (x - mean) / sqrt (var + eps) * scale + bias, scale and bias
- * expanded to one value per column at compile time. */
+ * expanded to one value per column at compile time, or with row_channels
+ * one per slot of a row (below). */
 #define LN_WG 64
 
 inline float
@@ -36,7 +37,8 @@ ln_tree (__local float *part, int t)
 __kernel __attribute__ ((reqd_work_group_size (LN_WG, 1, 1))) void
 layer_norm (__global const float *X, int x_off, __global float *Y,
     int y_off, __global const float *scale, int scale_off,
-    __global const float *bias, int bias_off, int cols, float eps)
+    __global const float *bias, int bias_off, int cols, float eps,
+    int row_channels, int slot)
 {
   __local float part[LN_WG];
   int row = get_group_id (0), t = get_local_id (0);
@@ -55,6 +57,17 @@ layer_norm (__global const float *X, int x_off, __global float *Y,
   }
   part[t] = acc;
   inv = 1.0f / sqrt (ln_tree (part, t) / (float) cols + eps);
-  for (int j = t; j < cols; j += LN_WG)
-    y[j] = (x[j] - mean) * inv * scale[scale_off + j] + bias[bias_off + j];
-}
+  if (row_channels > 0) {
+    /* Rows are (n, group) blocks of `cols / slot` slots, a scale each:
+     * InstanceNormalization's planes (one slot), GroupNormalization's
+     * groups (one slot, or a channel's plane per slot). */
+    __global const float *sc = scale + scale_off
+        + (row % row_channels) * (cols / slot);
+    __global const float *bi = bias + bias_off
+        + (row % row_channels) * (cols / slot);
+    for (int j = t; j < cols; j += LN_WG)
+      y[j] = (x[j] - mean) * inv * sc[j / slot] + bi[j / slot];
+  } else {
+    for (int j = t; j < cols; j += LN_WG)
+      y[j] = (x[j] - mean) * inv * scale[scale_off + j] + bias[bias_off + j];
+  }}
