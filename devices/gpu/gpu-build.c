@@ -309,3 +309,51 @@ ovi_gpu_bcast_strides (const OviValue *x, const OviValue *y, int *strides)
       s *= x->dims[xd];
   }
 }
+
+gboolean
+ovi_gpu_as_2d (const OviValue *v, OviValue *out)
+{
+  *out = *v;
+  if (v->rank == 4)
+    return TRUE;
+  if (v->rank != 3)
+    return FALSE;
+  out->rank = 4;
+  out->dims[3] = v->dims[2];
+  out->dims[2] = 1;
+  return TRUE;
+}
+
+gboolean
+ovi_gpu_spatial_ints (const OviNode *n, const char *name, int spatial,
+    int64_t def, int64_t *out)
+{
+  const int64_t *a;
+  int k = ovi_node_attr_ints (n, name, &a);
+  out[0] = out[1] = def;
+  if (k < 0)
+    return TRUE;
+  if (k != spatial && !(spatial == 2 && k == 4 && strcmp (name, "pads") == 0)
+      && !(spatial == 1 && k == 2 && strcmp (name, "pads") == 0))
+    return FALSE;
+  if (strcmp (name, "pads") == 0) {
+    /* [begins..., ends...] -> out[0..1] begins, out[2..3] ends. */
+    out[2] = out[3] = def;
+    if (spatial == 1) {
+      out[0] = def;
+      out[1] = a[0];
+      out[2] = def;
+      out[3] = a[1];
+    } else {
+      memcpy (out, a, 4 * sizeof (int64_t));
+    }
+    return TRUE;
+  }
+  if (spatial == 1) {
+    out[1] = a[0];
+  } else {
+    out[0] = a[0];
+    out[1] = a[1];
+  }
+  return TRUE;
+}

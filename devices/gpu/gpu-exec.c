@@ -661,7 +661,7 @@ run_gpu_step (GpuRequest *r, const OviNode *n, const GpuStep *step,
     int v = n->outputs[o];
     if (v < 0)
       continue;
-    if (step->alias) {
+    if (step->alias && o == 0) {
       /* The same memory as input 0 on both sides. */
       r->on_device[v] = r->on_device[n->inputs[0]];
       r->on_host[v] = r->on_host[n->inputs[0]];

@@ -85,7 +85,7 @@ typedef struct {
   const OviPlan *plan;
   GArray *launches;        /* OviGpuLaunch, this step's */
   GByteArray *aux;         /* the constants' buffer contents */
-  gboolean alias;          /* no launch: the output is its input's memory */
+  gboolean alias;          /* output 0 is input 0's memory (no copy) */
   gsize scratch_bytes;     /* the most any step's launches use */
 } OviGpuBuild;
 
@@ -145,6 +145,16 @@ void ovi_gpu_range (OviGpuLaunch *l, cl_uint dim, const size_t *global,
     const size_t *local);
 void ovi_gpu_range_1d (OviGpuLaunch *l, int64_t n);
 void ovi_gpu_copy (OviGpuBuild *b, int src, int dst, gsize bytes);
+
+/* Convolution and pooling geometry: 1-D ops run as 2-D ones of height
+ * 1. ovi_gpu_as_2d copies a rank-4 value, or a rank-3 one [N, C, L] as
+ * [N, C, 1, L]; FALSE for other ranks. ovi_gpu_spatial_ints reads an
+ * attribute of `spatial` (1 or 2) values into out[0..1] (height, width;
+ * `def` where absent or for a 1-D op's height); "pads" fills out[0..3]
+ * (begins then ends). FALSE when the attribute has the wrong length. */
+gboolean ovi_gpu_as_2d (const OviValue *v, OviValue *out);
+gboolean ovi_gpu_spatial_ints (const OviNode *n, const char *name,
+    int spatial, int64_t def, int64_t *out);
 
 /* A node as a CPU kernel sees it, for builders that read its parameters
  * through the CPU's own functions (Slice's bounds, Resize's taps, the

@@ -2,7 +2,8 @@
  * (bias, residual sum, activation): 1x1 unit-stride unpadded convs as a
  * plain GEMM (weights [Cout, Cin] times the image [Cin, H*W]), depthwise
  * convs as a direct kernel, everything else as an implicit GEMM
- * (kernels/gemm.cl). Other ranks and types run on the CPU. */
+ * (kernels/gemm.cl); 1-D convs as 2-D ones of height 1. 3-D convs and
+ * other types run on the CPU. */
 #include <string.h>
 
 #include "cpu/cpu-postops.h"
@@ -13,34 +14,22 @@ typedef struct {
 } ConvAttrs;
 
 static gboolean
-read_pair (const OviNode *n, const char *name, int64_t def, int64_t *a,
-    int64_t *b)
-{
-  const int64_t *v;
-  int k = ovi_node_attr_ints (n, name, &v);
-  *a = *b = def;
-  if (k < 0)
-    return TRUE;
-  if (k != 2)
-    return FALSE;
-  *a = v[0];
-  *b = v[1];
-  return TRUE;
-}
-
-static gboolean
-conv_attrs (const OviNode *n, const OviValue *x, const OviValue *w,
-    const OviValue *y, ConvAttrs *c)
+conv_attrs (const OviNode *n, int spatial, const OviValue *x,
+    const OviValue *w, const OviValue *y, ConvAttrs *c)
 {
   const char *ap = ovi_node_attr_string (n, "auto_pad", "NOTSET");
-  const int64_t *pads;
-  int np = ovi_node_attr_ints (n, "pads", &pads);
+  int64_t s[2], d[2], p[4];
   c->group = ovi_node_attr_int (n, "group", 1);
   c->kh = w->dims[2];
   c->kw = w->dims[3];
-  if (!read_pair (n, "strides", 1, &c->sh, &c->sw)
-      || !read_pair (n, "dilations", 1, &c->dh, &c->dw))
+  if (!ovi_gpu_spatial_ints (n, "strides", spatial, 1, s)
+      || !ovi_gpu_spatial_ints (n, "dilations", spatial, 1, d)
+      || !ovi_gpu_spatial_ints (n, "pads", spatial, 0, p))
     return FALSE;
+  c->sh = s[0];
+  c->sw = s[1];
+  c->dh = d[0];
+  c->dw = d[1];
   if (strcmp (ap, "SAME_UPPER") == 0 || strcmp (ap, "SAME_LOWER") == 0) {
     int64_t th = MAX ((y->dims[2] - 1) * c->sh + (c->kh - 1) * c->dh + 1
         - x->dims[2], 0);
@@ -49,12 +38,12 @@ conv_attrs (const OviNode *n, const OviValue *x, const OviValue *w,
     gboolean upper = ap[5] == 'U';
     c->ph = upper ? th / 2 : th - th / 2;
     c->pw = upper ? tw / 2 : tw - tw / 2;
-  } else if (strcmp (ap, "VALID") == 0 || np < 0) {
+  } else if (strcmp (ap, "VALID") == 0) {
     c->ph = c->pw = 0;
-  } else if (np == 4 && strcmp (ap, "NOTSET") == 0) {
+  } else if (strcmp (ap, "NOTSET") == 0) {
     /* The end pads only shape the output, already known. */
-    c->ph = pads[0];
-    c->pw = pads[1];
+    c->ph = p[0];
+    c->pw = p[1];
   } else {
     return FALSE;
   }
@@ -65,6 +54,7 @@ static gboolean
 build_conv (OviGpuBuild *b, const OviNode *n)
 {
   const OviValue *x, *w, *y;
+  OviValue x2, w2, y2;
   ConvAttrs c;
   OviPostOps post;
   int bias_v, res_v, y_v = n->n_outputs == 1 ? n->outputs[0] : -1;
@@ -77,9 +67,14 @@ build_conv (OviGpuBuild *b, const OviNode *n)
   x = ovi_gpu_input (b, n, 0);
   w = ovi_gpu_input (b, n, 1);
   y = ovi_gpu_value (b, y_v);
-  if (x->rank != 4 || w->rank != 4 || y->rank != 4
-      || !conv_attrs (n, x, w, y, &c))
+  if (x->rank != w->rank || x->rank != y->rank
+      || !ovi_gpu_as_2d (x, &x2) || !ovi_gpu_as_2d (w, &w2)
+      || !ovi_gpu_as_2d (y, &y2) || !conv_attrs (n, x->rank - 2, &x2, &w2,
+          &y2, &c))
     return FALSE;
+  x = &x2;
+  w = &w2;
+  y = &y2;
   bias_v = n->n_inputs > 2 ? n->inputs[2] : -1;
   if (bias_v >= 0 && !ovi_gpu_is_f32 (b, bias_v))
     return FALSE;

@@ -201,10 +201,10 @@ build_binary (OviGpuBuild *b, const OviNode *n)
   if (code == B_MOD && ovi_node_attr_int (n, "fmod", 0) != 1)
     code = B_MOD_FLOOR;
   y = ovi_gpu_value (b, y_v);
-  /* Legacy broadcast attributes (opset < 7) and PRelu's slope shape
-   * before opset 7 are left to the CPU. */
-  if (ovi_node_attr (n, "broadcast") || ovi_node_attr (n, "axis")
-      || y->rank > 8)
+  /* Legacy broadcast attributes (opset < 7) broadcast as numpy does once
+   * shape inference has refused the other placements; PRelu's slope
+   * before opset 7 is left to the CPU. */
+  if (y->rank > 8)
     return FALSE;
   if (code == B_PRELU && b->plan->graph->opset < 7)
     return FALSE;

@@ -26,14 +26,13 @@ nbytes (const OviValue *v)
   return (gsize) ovi_gpu_numel (v) * ovi_dtype_size (v->dtype);
 }
 
-/* Reshape, Flatten, Squeeze, Unsqueeze, Identity. */
+/* y as a view of x: no work when the planner gave them the same memory,
+ * else one buffer copy. */
 static gboolean
-build_view (OviGpuBuild *b, const OviNode *n)
+build_view_of (OviGpuBuild *b, int x, int y)
 {
   const OviPlan *plan = b->plan;
-  int x = n->n_inputs > 0 ? n->inputs[0] : -1, y = n->outputs[0];
-  if (x < 0 || y < 0 || n->n_outputs != 1 || !ovi_gpu_is_plain (b, x)
-      || !ovi_gpu_is_plain (b, y))
+  if (x < 0 || y < 0 || !ovi_gpu_is_plain (b, x) || !ovi_gpu_is_plain (b, y))
     return FALSE;
   if (plan->storage[x] == OVI_STORAGE_ARENA
       && plan->storage[y] == OVI_STORAGE_ARENA
@@ -43,6 +42,14 @@ build_view (OviGpuBuild *b, const OviNode *n)
   }
   ovi_gpu_copy (b, x, y, nbytes (ovi_gpu_value (b, y)));
   return TRUE;
+}
+
+/* Reshape, Flatten, Squeeze, Unsqueeze, Identity. */
+static gboolean
+build_view (OviGpuBuild *b, const OviNode *n)
+{
+  return n->n_outputs == 1 && n->n_inputs > 0
+      && build_view_of (b, n->inputs[0], n->outputs[0]);
 }
 
 static void
@@ -397,6 +404,46 @@ build_pad (OviGpuBuild *b, const OviNode *n)
   return TRUE;
 }
 
+/* Dropout in inference: its output is its input (a view), its optional
+ * mask all ones. Training mode runs on the CPU (which refuses a non-zero
+ * ratio). */
+static gboolean
+build_dropout (OviGpuBuild *b, const OviNode *n)
+{
+  static const char *const fills[] = { "fill_1", "fill_2", "fill_4",
+    "fill_8" };
+  const OviValue *training = ovi_gpu_input (b, n, 2), *mask;
+  int mask_v = n->n_outputs > 1 ? n->outputs[1] : -1;
+  guint8 one[8] = { 0 };
+  guint64 bits;
+  gsize es;
+  OviGpuLaunch *l;
+
+  if (b->plan->graph->opset >= 12 && training
+      && (training->constant == NULL
+          || ovi_tensor_get_f64 (training->constant, 0) != 0))
+    return FALSE;
+  if (n->n_outputs > 2 || !build_view_of (b, n->inputs[0], n->outputs[0]))
+    return FALSE;
+  if (mask_v < 0)
+    return TRUE;
+  mask = ovi_gpu_value (b, mask_v);
+  if (!ovi_gpu_is_plain (b, mask_v))
+    return FALSE;
+  if (ovi_gpu_numel (mask) == 0)
+    return TRUE;
+  es = ovi_dtype_size (mask->dtype);
+  ovi_store_f64 (mask->dtype, one, 0, 1.0);
+  memcpy (&bits, one, sizeof (bits));
+  l = ovi_gpu_launch (b, "movement", fills[es == 1 ? 0 : es == 2 ? 1
+          : es == 4 ? 2 : 3]);
+  ovi_gpu_arg_value (l, mask_v);
+  ovi_gpu_arg_int (l, ovi_gpu_numel (mask));
+  ovi_gpu_arg_long (l, (int64_t) GUINT64_FROM_LE (bits));
+  ovi_gpu_range_1d (l, ovi_gpu_numel (mask));
+  return TRUE;
+}
+
 const OviGpuOp ovi_gpu_ops_movement[] = {
   { "Reshape", build_view },
   { "Flatten", build_view },
@@ -412,5 +459,6 @@ const OviGpuOp ovi_gpu_ops_movement[] = {
   { "DepthToSpace", build_depth_space },
   { "SpaceToDepth", build_depth_space },
   { "Pad", build_pad },
+  { "Dropout", build_dropout },
   { NULL, NULL },
 };

@@ -1,7 +1,9 @@
 /* BatchNormalization on the GPU when it was not folded into a Conv: in
- * inference form with constant statistics it is a per-channel affine map,
- * whose scale and shift are computed here once (kernels/norm.cl). And
- * LayerNormalization with constant scale and bias. */
+ * inference form a per-channel affine map, whose scale and shift are
+ * computed here once from constant statistics, or per element from
+ * statistics given at run time (kernels/norm.cl). LayerNormalization,
+ * InstanceNormalization and GroupNormalization with constant scale and
+ * bias. */
 #include <math.h>
 
 #include "gpu-exec.h"
@@ -14,6 +16,7 @@ build_batchnorm (OviGpuBuild *b, const OviNode *n)
   float eps = ovi_node_attr_float (n, "epsilon", 1e-5f);
   float *scale, *shift;
   int64_t C, plane, total;
+  gboolean all_constant = TRUE;
   OviGpuLaunch *l;
 
   if (n->n_inputs != 5 || n->n_outputs != 1 || n->outputs[0] < 0
@@ -27,14 +30,28 @@ build_batchnorm (OviGpuBuild *b, const OviNode *n)
   C = x->dims[1];
   for (int k = 0; k < 4; k++) {
     p[k] = ovi_gpu_input (b, n, k + 1);
-    if (p[k] == NULL || p[k]->constant == NULL
-        || p[k]->dtype != OVI_DTYPE_FLOAT32 || ovi_gpu_numel (p[k]) != C)
+    if (p[k] == NULL || !ovi_gpu_is_f32 (b, n->inputs[k + 1])
+        || ovi_gpu_numel (p[k]) != C)
       return FALSE;
+    all_constant = all_constant && p[k]->constant != NULL;
   }
   total = ovi_gpu_numel (x);
   plane = C > 0 ? total / (x->dims[0] * C) : 0;
   if (total == 0)
     return TRUE;
+  if (!all_constant) {
+    l = ovi_gpu_launch (b, "norm", "batchnorm_runtime");
+    ovi_gpu_arg_value (l, n->inputs[0]);
+    ovi_gpu_arg_value (l, n->outputs[0]);
+    for (int k = 1; k <= 4; k++)
+      ovi_gpu_arg_value (l, n->inputs[k]);
+    ovi_gpu_arg_int (l, C);
+    ovi_gpu_arg_int (l, plane);
+    ovi_gpu_arg_int (l, total);
+    ovi_gpu_arg_float (l, eps);
+    ovi_gpu_range_1d (l, total);
+    return TRUE;
+  }
   scale = g_new (float, (gsize) C);
   shift = g_new (float, (gsize) C);
   for (int64_t c = 0; c < C; c++) {

@@ -1,57 +1,50 @@
-/* Pooling on the GPU (kernels/pool.cl): 2-D MaxPool without indices,
- * AveragePool, GlobalAveragePool and GlobalMaxPool, float32. */
+/* Pooling on the GPU (kernels/pool.cl): 1-D and 2-D MaxPool without
+ * indices and AveragePool (1-D as 2-D of height 1), GlobalAveragePool
+ * and GlobalMaxPool, float32. */
 #include <string.h>
 
 #include "gpu-exec.h"
 
 static gboolean
-pair (const OviNode *n, const char *name, int64_t def, int64_t *v)
-{
-  const int64_t *a;
-  int k = ovi_node_attr_ints (n, name, &a);
-  v[0] = v[1] = def;
-  if (k < 0)
-    return TRUE;
-  if (k != 2)
-    return FALSE;
-  v[0] = a[0];
-  v[1] = a[1];
-  return TRUE;
-}
-
-static gboolean
 build_pool (OviGpuBuild *b, const OviNode *n)
 {
   const OviValue *x, *y;
+  OviValue x2, y2;
   gboolean is_max = strcmp (n->op_type, "MaxPool") == 0;
   const char *ap = ovi_node_attr_string (n, "auto_pad", "NOTSET");
-  int64_t k[2], s[2], d[2], pb[2] = { 0, 0 }, pe[2] = { 0, 0 };
-  const int64_t *pads;
-  int np = ovi_node_attr_ints (n, "pads", &pads);
+  int64_t k[2], s[2], d[2], p[4], pb[2] = { 0, 0 }, pe[2] = { 0, 0 };
+  const int64_t *ks;
+  int spatial;
   OviGpuLaunch *l;
   int64_t total;
 
   if (n->n_inputs != 1 || n->n_outputs != 1 || n->outputs[0] < 0
-      || !ovi_gpu_is_f32 (b, n->inputs[0]) || !ovi_gpu_is_f32 (b, n->outputs[0]))
+      || !ovi_gpu_is_f32 (b, n->inputs[0])
+      || !ovi_gpu_is_f32 (b, n->outputs[0]))
     return FALSE;
   x = ovi_gpu_input (b, n, 0);
   y = ovi_gpu_output (b, n, 0);
-  if (x->rank != 4 || !pair (n, "kernel_shape", 1, k) || !pair (n, "strides",
-          1, s) || !pair (n, "dilations", 1, d)
-      || ovi_node_attr_ints (n, "kernel_shape", &pads) != 2)
+  spatial = x->rank - 2;
+  if (!ovi_gpu_as_2d (x, &x2) || !ovi_gpu_as_2d (y, &y2)
+      || ovi_node_attr_ints (n, "kernel_shape", &ks) != spatial
+      || !ovi_gpu_spatial_ints (n, "kernel_shape", spatial, 1, k)
+      || !ovi_gpu_spatial_ints (n, "strides", spatial, 1, s)
+      || !ovi_gpu_spatial_ints (n, "dilations", spatial, 1, d)
+      || !ovi_gpu_spatial_ints (n, "pads", spatial, 0, p))
     return FALSE;
-  np = ovi_node_attr_ints (n, "pads", &pads);
+  x = &x2;
+  y = &y2;
   for (int i = 0; i < 2; i++) {
     if (strcmp (ap, "SAME_UPPER") == 0 || strcmp (ap, "SAME_LOWER") == 0) {
       int64_t t = MAX ((y->dims[i + 2] - 1) * s[i] + (k[i] - 1) * d[i] + 1
           - x->dims[i + 2], 0);
       pb[i] = ap[5] == 'U' ? t / 2 : t - t / 2;
       pe[i] = t - pb[i];
-    } else if (strcmp (ap, "VALID") == 0 || np < 0) {
+    } else if (strcmp (ap, "VALID") == 0) {
       pb[i] = pe[i] = 0;
-    } else if (np == 4 && strcmp (ap, "NOTSET") == 0) {
-      pb[i] = pads[i];
-      pe[i] = pads[i + 2];
+    } else if (strcmp (ap, "NOTSET") == 0) {
+      pb[i] = p[i];
+      pe[i] = p[i + 2];
     } else {
       return FALSE;
     }

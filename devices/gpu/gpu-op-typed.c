@@ -197,8 +197,7 @@ build_binary_typed (OviGpuBuild *b, const OviNode *n)
   ta = typed_value (b, n->inputs[0]);
   tb = typed_value (b, n->inputs[1]);
   ty = typed_value (b, n->outputs[0]);
-  if (ta < 0 || tb < 0 || ty < 0 || ovi_node_attr (n, "broadcast")
-      || ovi_node_attr (n, "axis"))
+  if (ta < 0 || tb < 0 || ty < 0)
     return FALSE;
   /* A float32 first operand computes in float: comparisons, and Pow by
    * an integer exponent. Pow of an integer by a float computes in float

@@ -71,6 +71,20 @@ infer_binary (OviOpCtx *ctx, GError **error)
     return ovi_op_error (ctx, error, OVI_ERROR_INVALID,
         "input types differ (%s, %s)", ovi_dtype_name (ctx->inputs[0]->dtype),
         ovi_dtype_name (ctx->inputs[1]->dtype));
+  /* Before opset 7, broadcast=1 with an axis places B's dimensions from
+   * that axis of A; numpy's rule, which the kernels follow, from the end.
+   * They agree only when the axis is rank(A) - rank(B). */
+  if (ctx->opset < 7 && ovi_node_attr_int (ctx->node, "broadcast", 0)
+      && ovi_node_attr (ctx->node, "axis") && ctx->inputs[0]
+      && ctx->inputs[1]) {
+    int64_t axis = ovi_node_attr_int (ctx->node, "axis", 0);
+    if (axis < 0)
+      axis += ctx->inputs[0]->rank;
+    if (axis != ctx->inputs[0]->rank - ctx->inputs[1]->rank)
+      return ovi_op_error (ctx, error, OVI_ERROR_UNSUPPORTED,
+          "legacy broadcast from axis %" G_GINT64_FORMAT " (not the "
+          "trailing axes) is not supported", axis);
+  }
   return infer_broadcast (ctx, 2, 0, error);
 }
 

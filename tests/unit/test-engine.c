@@ -615,6 +615,42 @@ test_string_cast (void)
   ovi_model_unref (m);
 }
 
+/* Opset 6's broadcast=1 with an axis other than the trailing ones would
+ * be computed as numpy broadcasts (a wrong answer when the shapes allow
+ * it): it is refused, the trailing placement accepted. */
+static void
+test_legacy_broadcast (void)
+{
+  for (int axis = 1; axis <= 3; axis++) {
+    OviGraph *g = ovi_graph_new ();
+    int in[2], y;
+    OviModel *m;
+    OviCompiledModel *cm;
+    GError *error = NULL;
+    OviNode *n;
+    in[0] = add_input (g, "a", OVI_DTYPE_FLOAT32, 4,
+        (int64_t[]) { 2, 3, 3, 3 });
+    in[1] = add_input (g, "b", OVI_DTYPE_FLOAT32, 1, (int64_t[]) { 3 });
+    n = add_node (g, "Add", 2, in, "y", &y);
+    ovi_node_set_attr_int (n, "broadcast", 1);
+    ovi_node_set_attr_int (n, "axis", axis);
+    m = finish (g, y);
+    m->graph->opset = 6;
+    cm = ovi_compile (m, "CPU", NULL, &error);
+    if (axis == 3) {
+      g_assert_no_error (error);
+      g_assert_nonnull (cm);
+      ovi_compiled_model_unref (cm);
+    } else {
+      g_assert_null (cm);
+      g_assert_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED);
+      g_assert_nonnull (strstr (error->message, "legacy broadcast"));
+      g_clear_error (&error);
+    }
+    ovi_model_unref (m);
+  }
+}
+
 /* Ops not made for strings or sequences refuse them at plan time. */
 static void
 test_object_guard (void)
@@ -733,6 +769,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/string-model", test_string_model);
   g_test_add_func ("/engine/string-cast", test_string_cast);
   g_test_add_func ("/engine/object-guard", test_object_guard);
+  g_test_add_func ("/engine/legacy-broadcast", test_legacy_broadcast);
   g_test_add_func ("/engine/sequence-model", test_sequence_model);
   g_test_add_func ("/engine/resize-linear", test_resize_linear);
   return g_test_run ();

@@ -936,6 +936,20 @@ test_batchnorm (void)
         FALSE);
     ovi_model_unref (m);
   }
+  {
+    /* Statistics as graph inputs (positive, for the variance). */
+    OviGraph *g = ovi_graph_new ();
+    const char *const names[] = { "x", "scale", "bias", "mean", "var" };
+    int in[5], y;
+    OviModel *m;
+    for (int k = 0; k < 5; k++)
+      in[k] = add_input (g, names[k], k ? 1 : 4, k ? &c : shape);
+    add_node (g, "BatchNormalization", 5, in, &y);
+    m = finish (g, y, 14);
+    check_model ("BatchNormalization, statistics at run time", m, 1e-10,
+        EXPECT_GPU, TRUE);
+    ovi_model_unref (m);
+  }
 }
 
 /* An op without a GPU kernel runs on the CPU inside the GPU device, with
@@ -1178,6 +1192,69 @@ test_block_norm (void)
   }
 }
 
+/* 1-D Conv, MaxPool and AveragePool, which run as 2-D ones of height 1. */
+static void
+test_1d (void)
+{
+  static const struct {
+    int64_t c, l, cout, k, s, d, p0, p1, group;
+  } convs[] = {
+    { 3, 20, 8, 3, 1, 1, 1, 1, 1 },
+    { 4, 33, 6, 5, 2, 1, 2, 1, 2 },
+    { 6, 17, 6, 3, 1, 2, 2, 2, 6 },      /* depthwise, dilated */
+    { 16, 9, 24, 1, 1, 1, 0, 0, 1 },     /* 1x1 */
+  };
+  SKIP_WITHOUT_GPU ();
+  for (guint i = 0; i < G_N_ELEMENTS (convs); i++) {
+    OviGraph *g = ovi_graph_new ();
+    guint32 seed = 5 + i;
+    int64_t xd[] = { 2, convs[i].c, convs[i].l };
+    int64_t wd[] = { convs[i].cout, convs[i].c / convs[i].group, convs[i].k };
+    int64_t pads[] = { convs[i].p0, convs[i].p1 };
+    int in[3], y;
+    OviNode *n;
+    OviModel *m;
+    char *what;
+    in[0] = add_input (g, "x", 3, xd);
+    in[1] = add_random_const (g, "w", 3, wd, &seed);
+    in[2] = add_random_const (g, "b", 1, &convs[i].cout, &seed);
+    n = add_node (g, "Conv", 3, in, &y);
+    ovi_node_set_attr_ints (n, "pads", 2, pads);
+    ovi_node_set_attr_ints (n, "strides", 1, &convs[i].s);
+    ovi_node_set_attr_ints (n, "dilations", 1, &convs[i].d);
+    ovi_node_set_attr_int (n, "group", convs[i].group);
+    m = finish (g, y, 14);
+    what = g_strdup_printf ("Conv1d c%" G_GINT64_FORMAT " l%" G_GINT64_FORMAT
+        " k%" G_GINT64_FORMAT " s%" G_GINT64_FORMAT " g%" G_GINT64_FORMAT,
+        convs[i].c, convs[i].l, convs[i].k, convs[i].s, convs[i].group);
+    check_model (what, m, 1e-10, EXPECT_GPU, FALSE);
+    g_free (what);
+    ovi_model_unref (m);
+  }
+  for (int is_max = 0; is_max < 2; is_max++)
+    for (int v = 0; v < 2; v++) {
+      OviGraph *g = ovi_graph_new ();
+      int64_t xd[] = { 2, 3, 19 }, k = 3 + v, s = 1 + v, pads[] = { 1, v };
+      int x = add_input (g, "x", 3, xd), y;
+      OviNode *n = add_node (g, is_max ? "MaxPool" : "AveragePool", 1, &x,
+          &y);
+      OviModel *m;
+      char *what;
+      ovi_node_set_attr_ints (n, "kernel_shape", 1, &k);
+      ovi_node_set_attr_ints (n, "strides", 1, &s);
+      ovi_node_set_attr_ints (n, "pads", 2, pads);
+      if (v)
+        ovi_node_set_attr_int (n, "ceil_mode", 1);
+      m = finish (g, y, 12);
+      what = g_strdup_printf ("%s1d k%" G_GINT64_FORMAT " s%" G_GINT64_FORMAT
+          "%s", is_max ? "MaxPool" : "AveragePool", k, s,
+          v ? " ceil" : "");
+      check_model (what, m, 1e-12, EXPECT_GPU, FALSE);
+      g_free (what);
+      ovi_model_unref (m);
+    }
+}
+
 static void
 test_fallback (void)
 {
@@ -1352,6 +1429,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gpu/batchnorm", test_batchnorm);
   g_test_add_func ("/gpu/layernorm", test_layernorm);
   g_test_add_func ("/gpu/block-norm", test_block_norm);
+  g_test_add_func ("/gpu/1d", test_1d);
   g_test_add_func ("/gpu/resize", test_resize);
   g_test_add_func ("/gpu/reduce", test_reduce);
   g_test_add_func ("/gpu/fallback", test_fallback);

@@ -528,6 +528,33 @@ test_pad (void)
       }
 }
 
+/* Dropout in inference: the output is the input, the mask all true;
+ * checked through the mask (the model's output) and the data. */
+static void
+test_dropout (void)
+{
+  static const OviDType types[] = { OVI_DTYPE_FLOAT32, OVI_DTYPE_INT64 };
+  SKIP_WITHOUT_GPU ();
+  for (guint k = 0; k < G_N_ELEMENTS (types); k++)
+    for (int which = 0; which < 2; which++) {
+      Graph t = { ovi_graph_new () };
+      int outs[2], y;
+      char *what = g_strdup_printf ("Dropout %s %s",
+          ovi_dtype_name (types[k]), which ? "mask" : "output");
+      add_input (&t, types[k], 3, shape_a);
+      outs[0] = ovi_graph_add_value (t.g, "y", OVI_DTYPE_UNDEFINED);
+      outs[1] = ovi_graph_add_value (t.g, "mask", OVI_DTYPE_UNDEFINED);
+      ovi_graph_add_node (t.g, "Dropout", "node", 1, t.in, 2, outs);
+      /* The output through a Neg, so that it is not the input itself. */
+      t.n_in = 1;
+      t.in[0] = outs[0];
+      if (which == 0)
+        add_node (&t, "Neg", &y);
+      check (&t, which ? outs[1] : y, 13, NULL, what);
+      g_free (what);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -543,6 +570,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gpu-typed/gather-elements", test_gather_elements);
   g_test_add_func ("/gpu-typed/arg", test_arg);
   g_test_add_func ("/gpu-typed/pad", test_pad);
+  g_test_add_func ("/gpu-typed/dropout", test_dropout);
   status = g_test_run ();
   g_test_message ("%d cases, each wholly on the GPU", n_cases);
   return status;

@@ -74,3 +74,19 @@ DEFINE_PAD (uchar, pad_1)
 DEFINE_PAD (ushort, pad_2)
 DEFINE_PAD (uint, pad_4)
 DEFINE_PAD (ulong, pad_8)
+
+/* Every element the same value (its bytes, little-endian): Dropout's
+ * mask. */
+#define DEFINE_FILL(T, NAME) \
+__kernel void \
+NAME (__global T *y, int y_off, int n, ulong bits) \
+{ \
+  int i = get_global_id (0); \
+  if (i < n) \
+    y[y_off + i] = (T) bits; \
+}
+
+DEFINE_FILL (uchar, fill_1)
+DEFINE_FILL (ushort, fill_2)
+DEFINE_FILL (uint, fill_4)
+DEFINE_FILL (ulong, fill_8)

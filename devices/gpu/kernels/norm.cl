@@ -71,3 +71,22 @@ layer_norm (__global const float *X, int x_off, __global float *Y,
     for (int j = t; j < cols; j += LN_WG)
       y[j] = (x[j] - mean) * inv * scale[scale_off + j] + bias[bias_off + j];
   }}
+
+/* BatchNormalization whose statistics arrive at run time (graph inputs):
+ * the same map, its scale and shift computed per element. */
+__kernel void
+batchnorm_runtime (__global const float *X, int x_off, __global float *Y,
+    int y_off, __global const float *s, int s_off, __global const float *b,
+    int b_off, __global const float *mean, int mean_off,
+    __global const float *var, int var_off, int C, int plane, int total,
+    float eps)
+{
+  int i = get_global_id (0);
+  int c;
+  float scale;
+  if (i >= total)
+    return;
+  c = (i / plane) % C;
+  scale = s[s_off + c] / sqrt (var[var_off + c] + eps);
+  Y[y_off + i] = (X[x_off + i] - mean[mean_off + c]) * scale + b[b_off + c];
+}
