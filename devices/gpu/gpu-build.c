@@ -91,6 +91,12 @@ ovi_gpu_arg_long (OviGpuLaunch *l, int64_t v)
 }
 
 void
+ovi_gpu_arg_status (OviGpuLaunch *l)
+{
+  next_arg (l)->kind = OVI_GPU_ARG_STATUS;
+}
+
+void
 ovi_gpu_arg_local (OviGpuLaunch *l, gsize bytes)
 {
   OviGpuArg *a = next_arg (l);

@@ -38,6 +38,7 @@ typedef struct {
   gsize *const_offset;     /* per value, G_MAXSIZE when not uploaded */
   int *input_index;        /* per value: its graph input, or -1 */
   cl_program *programs;    /* per launch, flattened over steps */
+  gboolean checks;         /* some launch reports through the status word */
 } GpuExecutable;
 
 typedef struct {
@@ -47,6 +48,10 @@ typedef struct {
   cl_event *events;          /* per launch, while profiling */
   cl_mem arena;
   cl_mem scratch;
+  /* One int the kernels that check their data (an index out of range)
+   * set to their step's number + 1, the first failure kept; read after
+   * each inference when the executable has such kernels. */
+  cl_mem status;
   cl_mem *input_mem;       /* per graph input */
   /* Pictures pre-processed into inputs here (ovi_gpu_set_input_image):
    * GpuImage entries, and per input whether its data comes from them. */
@@ -240,6 +245,11 @@ ovi_gpu_compile (gpointer session, OviPlan *plan, GError **error)
         sizeof (OviGpuLaunch) * MAX (b.launches->len, 1));
     exe->n_gpu_steps++;
     exe->n_launches += step->n_launches;
+    for (guint i = 0; i < b.launches->len; i++) {
+      const OviGpuLaunch *l = &g_array_index (b.launches, OviGpuLaunch, i);
+      for (int a = 0; a < l->n_args; a++)
+        exe->checks |= l->args[a].kind == OVI_GPU_ARG_STATUS;
+    }
     place_constants (exe, &b, step);
   }
   g_array_free (b.launches, TRUE);
@@ -297,6 +307,34 @@ value_bytes (const OviValue *val)
   return ovi_tensor_nbytes (&t);
 }
 
+/* After an inference whose kernels check their data: the first failing
+ * step's error (the word is cleared as each such inference starts). */
+static gboolean
+check_status (GpuRequest *r, GError **error)
+{
+  const OviPlan *plan = r->exe->plan;
+  cl_int status = 0;
+  cl_int err = clEnqueueReadBuffer (r->queue, r->status, CL_TRUE, 0,
+      sizeof (status), &status, 0, NULL, NULL);
+  const OviNode *n;
+  if (err != CL_SUCCESS) {
+    ovi_gpu_set_error (error, "reading the status word", err);
+    return FALSE;
+  }
+  if (status == 0)
+    return TRUE;
+  if (status < 1 || status > plan->n_steps) {
+    g_set_error (error, OVI_ERROR, OVI_ERROR_DEVICE,
+        "%s: the GPU reported status %d", plan->graph->source, status);
+    return FALSE;
+  }
+  n = plan->steps[status - 1].node;
+  g_set_error (error, OVI_ERROR, OVI_ERROR_INVALID,
+      "%s: node '%s' (%s): an index is out of range", plan->graph->source,
+      n->name, n->op_type);
+  return FALSE;
+}
+
 /* The buffer and element offset a kernel argument names. */
 static gboolean
 value_place (const GpuRequest *r, int v, cl_mem *mem, gsize *byte_offset)
@@ -321,7 +359,7 @@ value_place (const GpuRequest *r, int v, cl_mem *mem, gsize *byte_offset)
 }
 
 static gboolean
-set_args (GpuRequest *r, cl_kernel kernel, const OviGpuLaunch *l,
+set_args (GpuRequest *r, cl_kernel kernel, const OviGpuLaunch *l, int step,
     GError **error)
 {
   cl_uint index = 0;
@@ -374,6 +412,13 @@ set_args (GpuRequest *r, cl_kernel kernel, const OviGpuLaunch *l,
         if (err == CL_SUCCESS)
           err = clSetKernelArg (kernel, index++, sizeof (elem), &elem);
         break;
+      case OVI_GPU_ARG_STATUS:
+        mem = r->status;
+        elem = step + 1;
+        err = clSetKernelArg (kernel, index++, sizeof (cl_mem), &mem);
+        if (err == CL_SUCCESS)
+          err = clSetKernelArg (kernel, index++, sizeof (elem), &elem);
+        break;
     }
   }
   if (err != CL_SUCCESS) {
@@ -414,6 +459,8 @@ ovi_gpu_request_free (gpointer request)
     clReleaseMemObject (r->arena);
   if (r->scratch)
     clReleaseMemObject (r->scratch);
+  if (r->status)
+    clReleaseMemObject (r->status);
   if (r->queue)
     clReleaseCommandQueue (r->queue);
   for (guint v = 0; r->tensors && v < g->values->len; v++)
@@ -514,6 +561,15 @@ ovi_gpu_request_new (gpointer executable, GError **error)
     ovi_gpu_set_error (error, "allocating the scratch buffer", err);
     goto fail;
   }
+  {
+    cl_int zero = 0;
+    r->status = clCreateBuffer (ctx, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR,
+        sizeof (zero), &zero, &err);
+    if (r->status == NULL) {
+      ovi_gpu_set_error (error, "allocating the status word", err);
+      goto fail;
+    }
+  }
   r->input_mem = g_new0 (cl_mem, MAX (g->inputs->len, 1));
   for (guint i = 0; i < g->inputs->len; i++) {
     const OviValue *val = ovi_graph_value (g, g_array_index (g->inputs, int,
@@ -553,7 +609,7 @@ ovi_gpu_request_new (gpointer executable, GError **error)
             ovi_gpu_cl_error_name (err), err);
         goto fail;
       }
-      if (!set_args (r, r->kernels[k], l, error))
+      if (!set_args (r, r->kernels[k], l, s, error))
         goto fail;
     }
   }
@@ -995,6 +1051,15 @@ ovi_gpu_infer (gpointer request, const OviTensorView *inputs,
     r->on_host[v] = !r->image_fed[i];
     r->on_device[v] = r->image_fed[i];
   }
+  if (exe->checks) {
+    static const cl_int zero = 0;
+    err = clEnqueueFillBuffer (r->queue, r->status, &zero, sizeof (zero), 0,
+        sizeof (zero), 0, NULL, NULL);
+    if (err != CL_SUCCESS) {
+      ovi_gpu_set_error (error, "clearing the status word", err);
+      return drain (r, profile);
+    }
+  }
   if (!run_images (r, profile ? &profile[plan->n_steps] : NULL, error))
     return drain (r, profile);
   for (int s = 0; s < plan->n_steps; s++) {
@@ -1046,5 +1111,5 @@ ovi_gpu_infer (gpointer request, const OviTensorView *inputs,
     ovi_gpu_set_error (error, "clFinish", err);
     return FALSE;
   }
-  return TRUE;
+  return !exe->checks || check_status (r, error);
 }

@@ -45,6 +45,11 @@ typedef enum {
   OVI_GPU_ARG_LONG,
   OVI_GPU_ARG_LOCAL,
   OVI_GPU_ARG_SCRATCH,  /* the request's scratch buffer, from its start */
+  /* The request's status word and this step's code (`__global int
+   * *status, int code`): a kernel that finds bad data (an index out of
+   * range) does atomic_cmpxchg (status, 0, code), and the inference
+   * fails with an error naming the node. */
+  OVI_GPU_ARG_STATUS,
 } OviGpuArgKind;
 
 typedef struct {
@@ -135,6 +140,7 @@ void ovi_gpu_arg_value (OviGpuLaunch *l, int v);
 void ovi_gpu_arg_int (OviGpuLaunch *l, int64_t i);
 void ovi_gpu_arg_float (OviGpuLaunch *l, float f);
 void ovi_gpu_arg_long (OviGpuLaunch *l, int64_t v);
+void ovi_gpu_arg_status (OviGpuLaunch *l);
 void ovi_gpu_arg_local (OviGpuLaunch *l, gsize bytes);
 void ovi_gpu_arg_ints (OviGpuBuild *b, OviGpuLaunch *l, const int *v, int n);
 void ovi_gpu_arg_floats (OviGpuBuild *b, OviGpuLaunch *l, const float *v,

@@ -69,6 +69,36 @@ clip_bounds (const OviGpuBuild *b, const OviNode *n, float *lo, float *hi)
   return TRUE;
 }
 
+/* Clip with a bound computed at run time (opset >= 11): the kernel reads
+ * both bounds from device memory. */
+static gboolean
+build_clip_run_time (OviGpuBuild *b, const OviNode *n)
+{
+  int lo = n->n_inputs > 1 ? n->inputs[1] : -1;
+  int hi = n->n_inputs > 2 ? n->inputs[2] : -1;
+  int64_t total = ovi_gpu_numel (ovi_gpu_output (b, n, 0));
+  OviGpuLaunch *l;
+  if (b->plan->graph->opset < 11 || n->n_inputs > 3
+      || (lo >= 0 && (!ovi_gpu_is_f32 (b, lo)
+              || ovi_gpu_numel (ovi_gpu_value (b, lo)) != 1))
+      || (hi >= 0 && (!ovi_gpu_is_f32 (b, hi)
+              || ovi_gpu_numel (ovi_gpu_value (b, hi)) != 1)))
+    return FALSE;
+  if (total == 0)
+    return TRUE;
+  l = ovi_gpu_launch (b, "elementwise", "clip_bounds_rt");
+  ovi_gpu_arg_value (l, n->inputs[0]);
+  ovi_gpu_arg_value (l, n->outputs[0]);
+  ovi_gpu_arg_int (l, total);
+  /* An absent bound's slot names the input, never read. */
+  ovi_gpu_arg_value (l, lo >= 0 ? lo : n->inputs[0]);
+  ovi_gpu_arg_value (l, hi >= 0 ? hi : n->inputs[0]);
+  ovi_gpu_arg_int (l, lo >= 0);
+  ovi_gpu_arg_int (l, hi >= 0);
+  ovi_gpu_range_1d (l, total);
+  return TRUE;
+}
+
 static gboolean
 build_unary (OviGpuBuild *b, const OviNode *n)
 {
@@ -89,7 +119,7 @@ build_unary (OviGpuBuild *b, const OviNode *n)
     return FALSE;
   if (strcmp (op, "Clip") == 0) {
     if (!clip_bounds (b, n, &alpha, &beta))
-      return FALSE;
+      return build_clip_run_time (b, n);
   } else if (strcmp (op, "LeakyRelu") == 0) {
     alpha = ovi_node_attr_float (n, "alpha", 0.01f);
   } else if (strcmp (op, "HardSigmoid") == 0) {

@@ -1,10 +1,9 @@
 /* Gather, GatherElements, ArgMax and ArgMin on the GPU (kernels/index.cl).
  *
- * Gathers run here when their indices are constants: checked and made
- * non-negative at compile, so a kernel cannot read outside the data. An
- * index computed at run time may be out of range, which must be reported
- * as an error and a kernel cannot: those nodes run on the CPU, which
- * does. */
+ * Constant indices are checked and made non-negative at compile. Indices
+ * computed at run time (token ids into an embedding, say) are checked by
+ * the kernel, which reports one out of range through the request's status
+ * word: the inference then fails naming the node, as on the CPU. */
 #include <string.h>
 
 #include "gpu-exec.h"
@@ -35,7 +34,7 @@ constant_index (const OviTensor *ind, int64_t p, int64_t n, int *out)
   return TRUE;
 }
 
-/* The data, a constant index tensor and the output, all static. */
+/* The data, an int32 or int64 index tensor and the output, all static. */
 static gboolean
 gather_operands (const OviGpuBuild *b, const OviNode *n,
     const OviValue **x, const OviValue **ind, const OviValue **y, int *axis)
@@ -47,7 +46,7 @@ gather_operands (const OviGpuBuild *b, const OviNode *n,
   *x = ovi_gpu_input (b, n, 0);
   *ind = ovi_gpu_input (b, n, 1);
   *y = ovi_gpu_output (b, n, 0);
-  if ((*ind)->constant == NULL || (*x)->rank < 1
+  if ((*x)->rank < 1 || !ovi_gpu_is_plain (b, n->inputs[1])
       || ((*ind)->dtype != OVI_DTYPE_INT32 && (*ind)->dtype != OVI_DTYPE_INT64))
     return FALSE;
   return ovi_op_axis (ovi_node_attr_int (n, "axis", 0), (*x)->rank, axis);
@@ -65,10 +64,27 @@ build_gather (OviGpuBuild *b, const OviNode *n)
 
   if (!gather_operands (b, n, &x, &ind, &y, &axis))
     return FALSE;
-  ni = ovi_tensor_numel (ind->constant);
+  ni = ovi_gpu_numel (ind);
   total = ovi_gpu_numel (y);
   if (total == 0)
     return TRUE;
+  if (ind->constant == NULL) {
+    static const char *const checked[] = { "gather_rt_1", "gather_rt_2",
+      "gather_rt_4", "gather_rt_8" };
+    l = ovi_gpu_launch (b, "index", by_size (y, checked));
+    ovi_gpu_arg_value (l, n->inputs[0]);
+    ovi_gpu_arg_value (l, n->outputs[0]);
+    ovi_gpu_arg_int (l, total);
+    ovi_gpu_arg_value (l, n->inputs[1]);
+    ovi_gpu_arg_int (l, ind->dtype == OVI_DTYPE_INT64);
+    ovi_gpu_arg_int (l, ni);
+    ovi_gpu_arg_int (l, x->dims[axis]);
+    ovi_gpu_arg_int (l, ovi_shape_numel (x->rank - axis - 1,
+            x->dims + axis + 1));
+    ovi_gpu_arg_status (l);
+    ovi_gpu_range_1d (l, total);
+    return TRUE;
+  }
   idx = g_new (int, MAX (ni, 1));
   for (int64_t j = 0; j < ni; j++)
     if (!constant_index (ind->constant, j, x->dims[axis], &idx[j])) {
@@ -110,6 +126,30 @@ build_gather_elements (OviGpuBuild *b, const OviNode *n)
   if (total == 0)
     return TRUE;
   ovi_gpu_row_major (x->rank, x->dims, xs);
+  if (ind->constant == NULL) {
+    static const char *const checked[] = { "gather_elements_rt_1",
+      "gather_elements_rt_2", "gather_elements_rt_4",
+      "gather_elements_rt_8" };
+    int idims[OVI_MAX_RANK], geo[2 * OVI_MAX_RANK];
+    for (int d = 0; d < x->rank; d++) {
+      idims[d] = (int) ind->dims[d];
+      geo[d] = xs[d];
+      geo[x->rank + d] = (int) x->dims[d];
+    }
+    l = ovi_gpu_launch (b, "index", by_size (y, checked));
+    ovi_gpu_arg_value (l, n->inputs[0]);
+    ovi_gpu_arg_value (l, n->outputs[0]);
+    ovi_gpu_arg_int (l, total);
+    ovi_gpu_arg_value (l, n->inputs[1]);
+    ovi_gpu_arg_int (l, ind->dtype == OVI_DTYPE_INT64);
+    ovi_gpu_arg_int (l, x->rank);
+    ovi_gpu_arg_int (l, axis);
+    ovi_gpu_arg_ints (b, l, idims, x->rank);
+    ovi_gpu_arg_ints (b, l, geo, 2 * x->rank);
+    ovi_gpu_arg_status (l);
+    ovi_gpu_range_1d (l, total);
+    return TRUE;
+  }
   at = g_new (int, total);
   for (int64_t p = 0; p < total; p++) {
     int64_t rest = p, off = 0;

@@ -74,24 +74,42 @@ build_batchnorm (OviGpuBuild *b, const OviNode *n)
   return TRUE;
 }
 
-/* A constant scale or bias of LayerNormalization as one float per
- * column: the normalized shape's size, or one value for all. FALSE for
- * other broadcasts, left to the CPU. */
-static gboolean
-per_column (const OviValue *v, int64_t cols, float def, float *out)
+/* layer_norm's last arguments when it writes no statistics. */
+static void
+no_stats (OviGpuLaunch *l, int y)
 {
-  int64_t n;
-  if (v == NULL) {
-    for (int64_t j = 0; j < cols; j++)
-      out[j] = def;
+  ovi_gpu_arg_value (l, y);
+  ovi_gpu_arg_value (l, y);
+  ovi_gpu_arg_int (l, 0);
+}
+
+/* A scale or bias of LayerNormalization as one float per column: a
+ * constant of the normalized shape's size or one value (expanded here), a
+ * run-time value of the normalized shape's size (read in place), or
+ * absent (`def`). FALSE for other broadcasts, left to the CPU. */
+static gboolean
+per_column_arg (OviGpuBuild *b, OviGpuLaunch *l, const OviNode *n, int k,
+    int64_t cols, float def)
+{
+  const OviValue *v = ovi_gpu_input (b, n, k);
+  float *out;
+  int64_t count;
+  if (v != NULL && v->constant == NULL) {
+    if (!ovi_gpu_is_f32 (b, n->inputs[k]) || ovi_gpu_numel (v) != cols)
+      return FALSE;
+    ovi_gpu_arg_value (l, n->inputs[k]);
     return TRUE;
   }
-  n = ovi_gpu_numel (v);
-  if (v->constant == NULL || v->dtype != OVI_DTYPE_FLOAT32
-      || (n != cols && n != 1))
+  count = v ? ovi_gpu_numel (v) : 1;
+  if (v != NULL && (v->dtype != OVI_DTYPE_FLOAT32
+          || (count != cols && count != 1)))
     return FALSE;
+  out = g_new (float, (gsize) cols);
   for (int64_t j = 0; j < cols; j++)
-    out[j] = ((const float *) v->constant->data)[n == 1 ? 0 : j];
+    out[j] = v ? ((const float *) v->constant->data)[count == 1 ? 0 : j]
+        : def;
+  ovi_gpu_arg_floats (b, l, out, (int) cols);
+  g_free (out);
   return TRUE;
 }
 
@@ -99,17 +117,19 @@ static gboolean
 build_layer_norm (OviGpuBuild *b, const OviNode *n)
 {
   const OviValue *x;
-  int axis;
+  int axis, mean_v, inv_v;
   int64_t rows = 1, cols = 1;
-  float *scale, *bias;
-  gboolean ok;
+  size_t global, local = 64;   /* LN_WG per row */
   OviGpuLaunch *l;
 
-  /* The optional Mean and InvStdDev outputs stay with the CPU kernel. */
-  if (n->n_inputs < 2 || n->outputs[0] < 0
-      || (n->n_outputs > 1 && n->outputs[1] >= 0)
-      || (n->n_outputs > 2 && n->outputs[2] >= 0)
-      || !ovi_gpu_is_f32 (b, n->inputs[0]) || !ovi_gpu_is_f32 (b, n->outputs[0]))
+  if (n->n_inputs < 2 || n->n_outputs > 3 || n->outputs[0] < 0
+      || !ovi_gpu_is_f32 (b, n->inputs[0])
+      || !ovi_gpu_is_f32 (b, n->outputs[0]))
+    return FALSE;
+  mean_v = n->n_outputs > 1 ? n->outputs[1] : -1;
+  inv_v = n->n_outputs > 2 ? n->outputs[2] : -1;
+  if ((mean_v >= 0 && !ovi_gpu_is_f32 (b, mean_v))
+      || (inv_v >= 0 && !ovi_gpu_is_f32 (b, inv_v)))
     return FALSE;
   x = ovi_gpu_input (b, n, 0);
   if (x->rank < 1
@@ -125,26 +145,23 @@ build_layer_norm (OviGpuBuild *b, const OviNode *n)
     return FALSE;
   if (rows == 0)
     return TRUE;
-  scale = g_new (float, (gsize) cols);
-  bias = g_new (float, (gsize) cols);
-  ok = per_column (ovi_gpu_input (b, n, 1), cols, 1.0f, scale)
-      && per_column (ovi_gpu_input (b, n, 2), cols, 0.0f, bias);
-  if (ok) {
-    size_t global = (size_t) rows * 64, local = 64;  /* LN_WG per row */
-    l = ovi_gpu_launch (b, "norm", "layer_norm");
-    ovi_gpu_arg_value (l, n->inputs[0]);
-    ovi_gpu_arg_value (l, n->outputs[0]);
-    ovi_gpu_arg_floats (b, l, scale, (int) cols);
-    ovi_gpu_arg_floats (b, l, bias, (int) cols);
-    ovi_gpu_arg_int (l, cols);
-    ovi_gpu_arg_float (l, ovi_node_attr_float (n, "epsilon", 1e-5f));
-    ovi_gpu_arg_int (l, 0);
-    ovi_gpu_arg_int (l, 1);
-    ovi_gpu_range (l, 1, &global, &local);
-  }
-  g_free (scale);
-  g_free (bias);
-  return ok;
+  global = (size_t) rows * local;
+  l = ovi_gpu_launch (b, "norm", "layer_norm");
+  ovi_gpu_arg_value (l, n->inputs[0]);
+  ovi_gpu_arg_value (l, n->outputs[0]);
+  if (!per_column_arg (b, l, n, 1, cols, 1.0f)
+      || !per_column_arg (b, l, n, 2, cols, 0.0f))
+    return FALSE;
+  ovi_gpu_arg_int (l, cols);
+  ovi_gpu_arg_float (l, ovi_node_attr_float (n, "epsilon", 1e-5f));
+  ovi_gpu_arg_int (l, 0);
+  ovi_gpu_arg_int (l, 1);
+  /* Mean and InvStdDev, one per row, each when asked for. */
+  ovi_gpu_arg_value (l, mean_v >= 0 ? mean_v : n->outputs[0]);
+  ovi_gpu_arg_value (l, inv_v >= 0 ? inv_v : n->outputs[0]);
+  ovi_gpu_arg_int (l, (mean_v >= 0) | (inv_v >= 0) << 1);
+  ovi_gpu_range (l, 1, &global, &local);
+  return TRUE;
 }
 
 /* InstanceNormalization and GroupNormalization: layer_norm over each
@@ -198,6 +215,7 @@ build_block_norm (OviGpuBuild *b, const OviNode *n)
   ovi_gpu_arg_float (l, ovi_node_attr_float (n, "epsilon", 1e-5f));
   ovi_gpu_arg_int (l, groups);
   ovi_gpu_arg_int (l, slot);
+  no_stats (l, n->outputs[0]);
   ovi_gpu_range (l, 1, &global, &local);
   return TRUE;
 }

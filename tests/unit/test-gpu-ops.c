@@ -291,20 +291,25 @@ static void
 test_clip (void)
 {
   static const int64_t shape[] = { 2, 8, 9 };
+  static const char *const names[] = { "Clip [-0.5, 1.25]", "Clip max only",
+    "Clip min only", "Clip, bounds at run time", "Clip, max at run time",
+    "Clip, min at run time" };
   SKIP_WITHOUT_GPU ();
-  for (int variant = 0; variant < 3; variant++) {
+  for (int variant = 0; variant < 6; variant++) {
     OviGraph *g = ovi_graph_new ();
     float lo = -0.5f, hi = 1.25f;
     int in[3] = { add_input (g, "x", 3, shape), -1, -1 }, y;
+    gboolean run_time = variant >= 3;
     OviModel *m;
-    if (variant != 1)
-      in[1] = add_const (g, "lo", OVI_DTYPE_FLOAT32, 0, NULL, &lo);
-    if (variant != 2)
-      in[2] = add_const (g, "hi", OVI_DTYPE_FLOAT32, 0, NULL, &hi);
+    if (variant % 3 != 1)
+      in[1] = run_time ? add_input (g, "lo", 0, NULL)
+          : add_const (g, "lo", OVI_DTYPE_FLOAT32, 0, NULL, &lo);
+    if (variant % 3 != 2)
+      in[2] = run_time ? add_input (g, "hi", 0, NULL)
+          : add_const (g, "hi", OVI_DTYPE_FLOAT32, 0, NULL, &hi);
     add_node (g, "Clip", 3, in, &y);
     m = finish (g, y, 13);
-    check_model (variant == 0 ? "Clip [-0.5, 1.25]" : variant == 1
-        ? "Clip max only" : "Clip min only", m, 0, EXPECT_GPU, FALSE);
+    check_model (names[variant], m, 0, EXPECT_GPU, FALSE);
     ovi_model_unref (m);
   }
 }
@@ -1103,28 +1108,37 @@ test_layernorm (void)
     int scale_rank;
     int64_t scale[2];
     int bias;              /* 0 none, 1 per column, 2 one value */
-    gboolean mean_out;
-    Expect expect;
+    int stats;             /* output checked: 0 Y, 1 Mean, 2 InvStdDev */
+    gboolean run_time;     /* scale and bias as graph inputs */
   } cases[] = {
-    { 3, -1, { 2, 3, 70 }, 1, { 70 }, 1, FALSE, EXPECT_GPU },
-    { 3, 1, { 4, 5, 6 }, 2, { 5, 6 }, 2, FALSE, EXPECT_GPU },
-    { 2, 1, { 3, 200 }, 1, { 200 }, 0, FALSE, EXPECT_GPU },
-    { 2, 1, { 6, 9 }, 1, { 9 }, 1, TRUE, EXPECT_FALLBACK },
+    { 3, -1, { 2, 3, 70 }, 1, { 70 }, 1, 0, FALSE },
+    { 3, 1, { 4, 5, 6 }, 2, { 5, 6 }, 2, 0, FALSE },
+    { 2, 1, { 3, 200 }, 1, { 200 }, 0, 0, FALSE },
+    { 2, 1, { 6, 9 }, 1, { 9 }, 1, 1, FALSE },
+    { 3, 1, { 2, 7, 9 }, 2, { 7, 9 }, 1, 2, FALSE },
+    { 3, -1, { 2, 3, 70 }, 1, { 70 }, 1, 0, TRUE },
+    { 3, 2, { 5, 4, 33 }, 1, { 33 }, 1, 2, TRUE },
   };
   SKIP_WITHOUT_GPU ();
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     OviGraph *g = ovi_graph_new ();
     guint32 seed = 41 + i;
-    int in[3], outs[2], n_in = 2, n_out = 1;
+    int in[3], outs[3], n_in = 2, n_out = 1;
     OviNode *n;
     OviModel *m;
     char *sx = shape_str (cases[i].rank, cases[i].x), *what;
     in[0] = add_input (g, "x", cases[i].rank, cases[i].x);
-    in[1] = add_random_const (g, "scale", cases[i].scale_rank,
-        cases[i].scale, &seed);
-    if (cases[i].bias == 1) {
-      in[2] = add_random_const (g, "bias", cases[i].scale_rank,
+    if (cases[i].run_time)
+      in[1] = add_input (g, "scale", cases[i].scale_rank, cases[i].scale);
+    else
+      in[1] = add_random_const (g, "scale", cases[i].scale_rank,
           cases[i].scale, &seed);
+    if (cases[i].bias == 1) {
+      if (cases[i].run_time)
+        in[2] = add_input (g, "bias", cases[i].scale_rank, cases[i].scale);
+      else
+        in[2] = add_random_const (g, "bias", cases[i].scale_rank,
+            cases[i].scale, &seed);
       n_in = 3;
     } else if (cases[i].bias == 2) {
       const int64_t one = 1;
@@ -1132,26 +1146,27 @@ test_layernorm (void)
       n_in = 3;
     }
     outs[0] = ovi_graph_add_value (g, "y", OVI_DTYPE_UNDEFINED);
-    if (cases[i].mean_out) {
+    if (cases[i].stats) {
       outs[1] = ovi_graph_add_value (g, "mean", OVI_DTYPE_UNDEFINED);
-      n_out = 2;
+      outs[2] = ovi_graph_add_value (g, "inv", OVI_DTYPE_UNDEFINED);
+      n_out = cases[i].stats + 1;
     }
     n = ovi_graph_add_node (g, "LayerNormalization", "ln", n_in, in, n_out,
         outs);
     ovi_node_set_attr_int (n, "axis", cases[i].axis);
     ovi_node_set_attr_float (n, "epsilon", 1e-3f);
-    m = finish (g, outs[0], 17);
-    what = g_strdup_printf ("LayerNormalization %s axis %d%s", sx,
-        cases[i].axis, cases[i].mean_out ? " +Mean" : "");
-    check_model (what, m, 1e-10, cases[i].expect, FALSE);
+    m = finish (g, outs[cases[i].stats], 17);
+    what = g_strdup_printf ("LayerNormalization %s axis %d%s%s", sx,
+        cases[i].axis, cases[i].stats == 1 ? ", its Mean"
+        : cases[i].stats == 2 ? ", its InvStdDev" : "",
+        cases[i].run_time ? ", scale at run time" : "");
+    check_model (what, m, 1e-10, EXPECT_GPU, FALSE);
     g_free (what);
     g_free (sx);
     ovi_model_unref (m);
   }
 }
 
-/* InstanceNormalization, and GroupNormalization with a scale per group
- * (opset 18) and per channel (opset 21). */
 static void
 test_block_norm (void)
 {

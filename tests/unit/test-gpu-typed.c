@@ -555,6 +555,84 @@ test_dropout (void)
     }
 }
 
+/* Gather and GatherElements with indices from the graph's inputs: every
+ * index in range (negative too) on each axis, then an index out of range
+ * fails the inference with an error naming the node, and the request
+ * works again with good indices. */
+static void
+test_gather_runtime (void)
+{
+  static const int64_t data[] = { 4, 5, 6 }, idx[] = { 3, 2 };
+  SKIP_WITHOUT_GPU ();
+  for (int elements = 0; elements < 2; elements++)
+    for (int axis = 0; axis < 3; axis++)
+      for (int is64 = 0; is64 < 2; is64++) {
+        Graph t = { ovi_graph_new () };
+        int64_t ge_idx[3] = { 4, 5, 6 };
+        int ranges[2] = { 600, (int) data[axis] - 1 }, y;
+        char *what = g_strdup_printf ("%s axis %d, int%d indices at run "
+            "time", elements ? "GatherElements" : "Gather", axis,
+            is64 ? 64 : 32);
+        ge_idx[axis] = 3;
+        add_input (&t, OVI_DTYPE_FLOAT32, 3, data);
+        add_input (&t, is64 ? OVI_DTYPE_INT64 : OVI_DTYPE_INT32,
+            elements ? 3 : 2, elements ? ge_idx : idx);
+        ovi_node_set_attr_int (add_node (&t, elements ? "GatherElements"
+                : "Gather", &y), "axis", axis);
+        check (&t, y, 13, ranges, what);
+        g_free (what);
+      }
+  for (int elements = 0; elements < 2; elements++) {
+    Graph t = { ovi_graph_new () };
+    GError *error = NULL;
+    OviModel *m;
+    OviCompiledModel *cm;
+    OviRequest *r;
+    OviTensorView v[2];
+    float x[120] = { 0 };
+    int64_t ind[6] = { 0, 1, 2, 3, -4, 3 };
+    int yv;
+    add_input (&t, OVI_DTYPE_FLOAT32, 3, data);
+    add_input (&t, OVI_DTYPE_INT64, elements ? 3 : 1, elements
+        ? (int64_t[]) { 1, 1, 6 } : (int64_t[]) { 6 });
+    ovi_node_set_attr_int (add_node (&t, elements ? "GatherElements"
+            : "Gather", &yv), "axis", elements ? 2 : 0);
+    g_array_append_val (t.g->outputs, yv);
+    t.g->opset = 13;
+    t.g->source = g_strdup ("test-gpu-typed");
+    g_assert_true (ovi_graph_sort (t.g, &error));
+    m = ovi_model_new_from_graph (t.g);
+    cm = ovi_compile (m, "GPU.0", NULL, &error);
+    g_assert_no_error (error);
+    r = ovi_request_new (cm, &error);
+    for (int k = 0; k < 2; k++) {
+      ovi_model_get_input (m, k, NULL, &v[k]);
+      v[k].data = k ? (gpointer) ind : (gpointer) x;
+    }
+    for (int round = 0; round < 3; round++) {
+      /* Round 1 holds an index past the axis (4 for Gather's 4 rows, 6
+       * for GatherElements' 6 columns). */
+      ind[5] = round == 1 ? (elements ? 6 : 4) : 3;
+      for (int k = 0; k < 2; k++)
+        g_assert_true (ovi_request_set_input_by_index (r, k, &v[k], &error));
+      if (round == 1) {
+        g_assert_false (ovi_request_infer (r, &error));
+        g_assert_error (error, OVI_ERROR, OVI_ERROR_INVALID);
+        g_assert_nonnull (strstr (error->message, "out of range"));
+        g_assert_nonnull (strstr (error->message, elements
+                ? "GatherElements" : "Gather"));
+        g_clear_error (&error);
+      } else {
+        g_assert_true (ovi_request_infer (r, &error));
+        g_assert_no_error (error);
+      }
+    }
+    ovi_request_free (r);
+    ovi_compiled_model_unref (cm);
+    ovi_model_unref (m);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -571,6 +649,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gpu-typed/arg", test_arg);
   g_test_add_func ("/gpu-typed/pad", test_pad);
   g_test_add_func ("/gpu-typed/dropout", test_dropout);
+  g_test_add_func ("/gpu-typed/gather-runtime", test_gather_runtime);
   status = g_test_run ();
   g_test_message ("%d cases, each wholly on the GPU", n_cases);
   return status;

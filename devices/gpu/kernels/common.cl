@@ -27,10 +27,12 @@ inline float
 ovi_activate (float x, int act, float a, float b)
 {
   switch (act) {
+    /* Selects, not fmax / fmin, so that NaN passes as on the CPU. */
     case ACT_RELU:
-      return fmax (x, 0.0f);
+      return x < 0.0f ? 0.0f : x;
     case ACT_CLIP:
-      return fmin (fmax (x, a), b);
+      x = x < a ? a : x;
+      return x > b ? b : x;
     case ACT_SIGMOID:
       return ovi_sigmoid (x);
     case ACT_HARDSWISH:

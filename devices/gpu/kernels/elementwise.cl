@@ -185,3 +185,22 @@ binary_bcast (__global const float *a, int a_off, __global const float *b,
       b[b_off + ovi_strided_index (i, rank, dims + dims_off, bs + bs_off)],
       op);
 }
+
+/* Clip whose bounds are graph inputs: read from device memory, each
+ * optional (has_lo, has_hi); NaN passes through as on the CPU. */
+__kernel void
+clip_bounds_rt (__global const float *x, int x_off, __global float *y,
+    int y_off, int n, __global const float *lo, int lo_off,
+    __global const float *hi, int hi_off, int has_lo, int has_hi)
+{
+  int i = get_global_id (0);
+  float v;
+  if (i >= n)
+    return;
+  v = x[x_off + i];
+  if (has_lo && v < lo[lo_off])
+    v = lo[lo_off];
+  if (has_hi && v > hi[hi_off])
+    v = hi[hi_off];
+  y[y_off + i] = v;
+}

@@ -1,6 +1,21 @@
-/* Gather and GatherElements with indices known at compile (checked and
- * made non-negative then, so a kernel never reads out of bounds), and
- * ArgMax / ArgMin. Gathers move bytes: kernels per element size. */
+/* Gather and GatherElements, and ArgMax / ArgMin. Indices known at
+ * compile were checked and made non-negative then; indices computed at
+ * run time are checked here: one out of range reports the step through
+ * the status word (gpu-exec.h's OVI_GPU_ARG_STATUS) and its element is
+ * not written, so no kernel reads outside its data. Gathers move bytes:
+ * kernels per element size. */
+
+/* Index j of an int32 or int64 index tensor, made non-negative against a
+ * dimension of n; -1 when out of range. */
+inline long
+checked_index (__global const uchar *ind, int j, int is64, long n)
+{
+  long v = is64 ? ((__global const long *) ind)[j]
+      : ((__global const int *) ind)[j];
+  if (v < 0)
+    v += n;
+  return v >= 0 && v < n ? v : -1;
+}
 
 /* Gather: y[o, j, k] = x[o, idx[j], k] over [outer, ni, inner]. */
 #define DEFINE_GATHER(T, NAME) \
@@ -22,6 +37,68 @@ DEFINE_GATHER (uchar, gather_1)
 DEFINE_GATHER (ushort, gather_2)
 DEFINE_GATHER (uint, gather_4)
 DEFINE_GATHER (ulong, gather_8)
+
+/* Gather with indices from the graph at run time. */
+#define DEFINE_GATHER_RT(T, NAME) \
+__kernel void \
+NAME (__global const T *x, int x_off, __global T *y, int y_off, int total, \
+    __global const uchar *ind, int ind_off, int is64, int ni, int n, \
+    int inner, __global int *status, int code) \
+{ \
+  int i = get_global_id (0); \
+  int k, j, o; \
+  long v; \
+  if (i >= total) \
+    return; \
+  k = i % inner; \
+  j = (i / inner) % ni; \
+  o = i / (inner * ni); \
+  v = checked_index (ind + (is64 ? 8 : 4) * ind_off, j, is64, n); \
+  if (v < 0) { \
+    atomic_cmpxchg (status, 0, code); \
+    return; \
+  } \
+  y[y_off + i] = x[x_off + (o * n + (int) v) * inner + k]; \
+}
+
+DEFINE_GATHER_RT (uchar, gather_rt_1)
+DEFINE_GATHER_RT (ushort, gather_rt_2)
+DEFINE_GATHER_RT (uint, gather_rt_4)
+DEFINE_GATHER_RT (ulong, gather_rt_8)
+
+/* GatherElements with indices at run time: output element p (over the
+ * indices' shape `idims`) reads the data at p's coordinates, the axis'
+ * one replaced by its index (data strides `xs`). */
+#define DEFINE_GATHER_ELEMENTS_RT(T, NAME) \
+__kernel void \
+NAME (__global const T *x, int x_off, __global T *y, int y_off, int total, \
+    __global const uchar *ind, int ind_off, int is64, int rank, int axis, \
+    __global const int *idims, int idims_off, __global const int *xs, \
+    int xs_off, __global int *status, int code) \
+{ \
+  int i = get_global_id (0), rest, off = 0; \
+  long v; \
+  if (i >= total) \
+    return; \
+  v = checked_index (ind + (is64 ? 8 : 4) * ind_off, i, is64, \
+      /* the axis' length */ xs[xs_off + rank + axis]); \
+  if (v < 0) { \
+    atomic_cmpxchg (status, 0, code); \
+    return; \
+  } \
+  rest = i; \
+  for (int d = rank - 1; d >= 0; d--) { \
+    int c = rest % idims[idims_off + d]; \
+    rest /= idims[idims_off + d]; \
+    off += (d == axis ? (int) v : c) * xs[xs_off + d]; \
+  } \
+  y[y_off + i] = x[x_off + off]; \
+}
+
+DEFINE_GATHER_ELEMENTS_RT (uchar, gather_elements_rt_1)
+DEFINE_GATHER_ELEMENTS_RT (ushort, gather_elements_rt_2)
+DEFINE_GATHER_ELEMENTS_RT (uint, gather_elements_rt_4)
+DEFINE_GATHER_ELEMENTS_RT (ulong, gather_elements_rt_8)
 
 /* Each output element from a source element offset computed at compile
  * (GatherElements: as many offsets as indices). */

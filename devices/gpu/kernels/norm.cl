@@ -38,7 +38,8 @@ __kernel __attribute__ ((reqd_work_group_size (LN_WG, 1, 1))) void
 layer_norm (__global const float *X, int x_off, __global float *Y,
     int y_off, __global const float *scale, int scale_off,
     __global const float *bias, int bias_off, int cols, float eps,
-    int row_channels, int slot)
+    int row_channels, int slot, __global float *mean_out, int mean_off,
+    __global float *inv_out, int inv_off, int stats)
 {
   __local float part[LN_WG];
   int row = get_group_id (0), t = get_local_id (0);
@@ -57,6 +58,12 @@ layer_norm (__global const float *X, int x_off, __global float *Y,
   }
   part[t] = acc;
   inv = 1.0f / sqrt (ln_tree (part, t) / (float) cols + eps);
+  /* LayerNormalization's optional Mean (stats bit 0) and InvStdDev (bit
+   * 1) outputs. */
+  if ((stats & 1) && t == 0)
+    mean_out[mean_off + row] = mean;
+  if ((stats & 2) && t == 0)
+    inv_out[inv_off + row] = inv;
   if (row_channels > 0) {
     /* Rows are (n, group) blocks of `cols / slot` slots, a scale each:
      * InstanceNormalization's planes (one slot), GroupNormalization's
