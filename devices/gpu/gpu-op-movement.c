@@ -444,6 +444,49 @@ build_dropout (OviGpuBuild *b, const OviNode *n)
   return TRUE;
 }
 
+/* Trilu with k absent or a constant. */
+static gboolean
+build_trilu (OviGpuBuild *b, const OviNode *n)
+{
+  static const char *const kernels[] = { "trilu_1", "trilu_2", "trilu_4",
+    "trilu_8" };
+  const OviValue *x, *kv = ovi_gpu_input (b, n, 1);
+  int64_t k = 0, rows, cols, total;
+  gsize es;
+  OviGpuLaunch *l;
+
+  if (n->n_inputs < 1 || n->n_outputs != 1 || n->inputs[0] < 0
+      || !ovi_gpu_is_plain (b, n->inputs[0])
+      || !ovi_gpu_is_plain (b, n->outputs[0]))
+    return FALSE;
+  x = ovi_gpu_input (b, n, 0);
+  if (x->rank < 2)
+    return FALSE;
+  if (kv != NULL) {
+    if (kv->constant == NULL || ovi_tensor_numel (kv->constant) < 1)
+      return FALSE;
+    k = ovi_tensor_get_i64 (kv->constant, 0);
+  }
+  rows = x->dims[x->rank - 2];
+  cols = x->dims[x->rank - 1];
+  k = CLAMP (k, -rows - 1, cols + 1);
+  total = ovi_gpu_numel (x);
+  if (total == 0)
+    return TRUE;
+  es = ovi_dtype_size (x->dtype);
+  l = ovi_gpu_launch (b, "movement", kernels[es == 1 ? 0 : es == 2 ? 1
+          : es == 4 ? 2 : 3]);
+  ovi_gpu_arg_value (l, n->inputs[0]);
+  ovi_gpu_arg_value (l, n->outputs[0]);
+  ovi_gpu_arg_int (l, total);
+  ovi_gpu_arg_int (l, rows);
+  ovi_gpu_arg_int (l, cols);
+  ovi_gpu_arg_int (l, k);
+  ovi_gpu_arg_int (l, ovi_node_attr_int (n, "upper", 1) != 0);
+  ovi_gpu_range_1d (l, total);
+  return TRUE;
+}
+
 const OviGpuOp ovi_gpu_ops_movement[] = {
   { "Reshape", build_view },
   { "Flatten", build_view },
@@ -460,5 +503,6 @@ const OviGpuOp ovi_gpu_ops_movement[] = {
   { "SpaceToDepth", build_depth_space },
   { "Pad", build_pad },
   { "Dropout", build_dropout },
+  { "Trilu", build_trilu },
   { NULL, NULL },
 };

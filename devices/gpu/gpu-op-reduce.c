@@ -1,12 +1,11 @@
-/* ReduceSum, ReduceMean, ReduceMax, ReduceMin, ReduceSumSquare, ReduceL1
- * and ReduceL2 on the GPU (kernels/reduce.cl), float32, over any axes
- * given by the attribute or a constant input. Empty reductions,
- * noop_with_empty_axes and the other reductions (Prod, LogSum,
- * LogSumExp) run on the CPU. */
+/* The ONNX reductions on the GPU (kernels/reduce.cl), float32, over any
+ * axes given by the attribute or a constant input. Empty reductions and
+ * noop_with_empty_axes run on the CPU. */
 #include <string.h>
 
 #include "cpu/cpu-reduce-axes.h"
 #include "gpu-exec.h"
+#include "ops/ops.h"
 
 static const struct {
   const char *name;
@@ -14,7 +13,8 @@ static const struct {
 } ops[] = {
   { "ReduceSum", 0 }, { "ReduceMean", 1 }, { "ReduceMax", 2 },
   { "ReduceMin", 3 }, { "ReduceSumSquare", 4 }, { "ReduceL1", 5 },
-  { "ReduceL2", 6 },
+  { "ReduceL2", 6 }, { "ReduceProd", 7 }, { "ReduceLogSum", 8 },
+  { "ReduceLogSumExp", 9 },
 };
 
 /* Below this many elements per output, one work item per output beats a
@@ -106,6 +106,41 @@ build_reduce (OviGpuBuild *b, const OviNode *n)
   return TRUE;
 }
 
+/* CumSum of float32 along a constant axis (kernels/reduce.cl's cumsum). */
+static gboolean
+build_cumsum (OviGpuBuild *b, const OviNode *n)
+{
+  const OviValue *x, *a;
+  int axis;
+  int64_t outer, len, inner;
+  OviGpuLaunch *l;
+
+  if (n->n_inputs != 2 || n->n_outputs != 1 || n->inputs[1] < 0
+      || !ovi_gpu_is_f32 (b, n->inputs[0])
+      || !ovi_gpu_is_f32 (b, n->outputs[0]))
+    return FALSE;
+  x = ovi_gpu_input (b, n, 0);
+  a = ovi_gpu_input (b, n, 1);
+  if (a->constant == NULL || ovi_tensor_numel (a->constant) != 1
+      || !ovi_op_axis (ovi_tensor_get_i64 (a->constant, 0), x->rank, &axis))
+    return FALSE;
+  outer = ovi_shape_numel (axis, x->dims);
+  len = x->dims[axis];
+  inner = ovi_shape_numel (x->rank - axis - 1, x->dims + axis + 1);
+  if (outer * len * inner == 0)
+    return TRUE;
+  l = ovi_gpu_launch (b, "reduce", "cumsum");
+  ovi_gpu_arg_value (l, n->inputs[0]);
+  ovi_gpu_arg_value (l, n->outputs[0]);
+  ovi_gpu_arg_int (l, outer);
+  ovi_gpu_arg_int (l, len);
+  ovi_gpu_arg_int (l, inner);
+  ovi_gpu_arg_int (l, ovi_node_attr_int (n, "exclusive", 0) != 0);
+  ovi_gpu_arg_int (l, ovi_node_attr_int (n, "reverse", 0) != 0);
+  ovi_gpu_range_1d (l, outer * inner);
+  return TRUE;
+}
+
 const OviGpuOp ovi_gpu_ops_reduce[] = {
   { "ReduceSum", build_reduce },
   { "ReduceMean", build_reduce },
@@ -114,5 +149,9 @@ const OviGpuOp ovi_gpu_ops_reduce[] = {
   { "ReduceSumSquare", build_reduce },
   { "ReduceL1", build_reduce },
   { "ReduceL2", build_reduce },
+  { "ReduceProd", build_reduce },
+  { "ReduceLogSum", build_reduce },
+  { "ReduceLogSumExp", build_reduce },
+  { "CumSum", build_cumsum },
   { NULL, NULL },
 };

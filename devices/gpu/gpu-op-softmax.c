@@ -1,4 +1,5 @@
-/* Softmax and LogSoftmax on the GPU (kernels/softmax.cl), float32.
+/* Softmax, LogSoftmax and Hardmax on the GPU (kernels/softmax.cl),
+ * float32.
  * Before opset 13 the input is coerced to 2-D at `axis` (default 1);
  * from 13 the op runs along one axis (default -1). */
 #include <string.h>
@@ -30,7 +31,8 @@ build_softmax (OviGpuBuild *b, const OviNode *n)
   }
   if (outer * inner == 0 || len == 0)
     return TRUE;
-  l = ovi_gpu_launch (b, "softmax", "softmax");
+  l = ovi_gpu_launch (b, "softmax", strcmp (n->op_type, "Hardmax") == 0
+      ? "hardmax" : "softmax");
   ovi_gpu_arg_value (l, n->inputs[0]);
   ovi_gpu_arg_value (l, n->outputs[0]);
   ovi_gpu_arg_int (l, outer);
@@ -44,5 +46,6 @@ build_softmax (OviGpuBuild *b, const OviNode *n)
 const OviGpuOp ovi_gpu_ops_softmax[] = {
   { "Softmax", build_softmax },
   { "LogSoftmax", build_softmax },
+  { "Hardmax", build_softmax },
   { NULL, NULL },
 };

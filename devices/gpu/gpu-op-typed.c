@@ -1,12 +1,14 @@
 /* Elementwise ops on integers, bool and float32 beyond the float
  * arithmetic of gpu-op-elementwise.c (kernels/typed.cl): Cast and
  * CastLike, integer unary and binary math, comparisons, logic, bit
- * operations, Where, IsNaN and IsInf. They carry the shape and mask
+ * operations, Where, IsNaN and IsInf, QuantizeLinear and
+ * DequantizeLinear. They carry the shape and mask
  * arithmetic of detection heads and transformers; on the GPU they spare
  * those graphs the copies of a CPU step between GPU steps. */
 #include <string.h>
 
 #include "gpu-exec.h"
+#include "ops/ops.h"
 
 /* kernels/typed.cl's type codes; -1 for the types it does not take. */
 static int
@@ -284,6 +286,83 @@ build_where (OviGpuBuild *b, const OviNode *n)
   return TRUE;
 }
 
+/* QuantizeLinear (float32 to 8 or 16-bit integers) and DequantizeLinear
+ * (integers to float32), scale float32 and zero point of the quantized
+ * type, per tensor or per axis, constants or computed at run time. */
+static gboolean
+build_quant (OviGpuBuild *b, const OviNode *n)
+{
+  gboolean quantize = strcmp (n->op_type, "QuantizeLinear") == 0;
+  int x = n->n_inputs > 0 ? n->inputs[0] : -1, y = n->outputs[0];
+  int sc = n->n_inputs > 1 ? n->inputs[1] : -1;
+  int zp = n->n_inputs > 2 ? n->inputs[2] : -1;
+  int tq = typed_value (b, quantize ? y : x), tz = -1, axis = -1;
+  const OviValue *xv, *q;
+  int64_t np, inner = 1, dim = 1, lo = 0, hi = 0, total;
+  OviGpuLaunch *l;
+
+  if (n->n_outputs != 1 || n->n_inputs > 3 || tq <= T_F32 || sc < 0
+      || typed_value (b, quantize ? x : y) != T_F32
+      || typed_value (b, sc) != T_F32)
+    return FALSE;
+  if (zp >= 0 && (tz = typed_value (b, zp)) != tq)
+    return FALSE;
+  xv = ovi_gpu_value (b, x);
+  q = ovi_gpu_value (b, quantize ? y : x);
+  switch (q->dtype) {
+    case OVI_DTYPE_UINT8: lo = 0; hi = 255; break;
+    case OVI_DTYPE_INT8: lo = -128; hi = 127; break;
+    case OVI_DTYPE_UINT16: lo = 0; hi = 65535; break;
+    case OVI_DTYPE_INT16: lo = -32768; hi = 32767; break;
+    case OVI_DTYPE_INT32:
+      if (quantize)
+        return FALSE;
+      break;
+    default:
+      return FALSE;
+  }
+  /* The parameters' axis as the CPU reads it (quant_axis). */
+  np = ovi_gpu_numel (ovi_gpu_value (b, sc));
+  if (np > 1) {
+    if (b->plan->graph->opset < 13)
+      axis = 1;
+    else if (!ovi_op_axis (ovi_node_attr_int (n, "axis", 1), xv->rank,
+            &axis))
+      return FALSE;
+    if (axis >= xv->rank || xv->dims[axis] != np)
+      return FALSE;
+    dim = xv->dims[axis];
+    inner = ovi_shape_numel (xv->rank - axis - 1, xv->dims + axis + 1);
+  }
+  if (np < 1 || (zp >= 0 && ovi_gpu_numel (ovi_gpu_value (b, zp)) != np)
+      || ovi_node_attr (n, "block_size"))
+    return FALSE;
+  total = ovi_gpu_numel (xv);
+  if (total == 0)
+    return TRUE;
+  l = ovi_gpu_launch (b, "typed", quantize ? "quantize" : "dequantize");
+  ovi_gpu_arg_value (l, x);
+  if (!quantize)
+    ovi_gpu_arg_int (l, tq);
+  ovi_gpu_arg_value (l, y);
+  if (quantize)
+    ovi_gpu_arg_int (l, tq);
+  ovi_gpu_arg_int (l, total);
+  ovi_gpu_arg_value (l, sc);
+  ovi_gpu_arg_value (l, zp >= 0 ? zp : sc);
+  ovi_gpu_arg_int (l, MAX (tz, 0));
+  ovi_gpu_arg_int (l, zp >= 0);
+  ovi_gpu_arg_int (l, np);
+  ovi_gpu_arg_int (l, inner);
+  ovi_gpu_arg_int (l, dim);
+  if (quantize) {
+    ovi_gpu_arg_long (l, lo);
+    ovi_gpu_arg_long (l, hi);
+  }
+  ovi_gpu_range_1d (l, total);
+  return TRUE;
+}
+
 const OviGpuOp ovi_gpu_ops_typed[] = {
   { "Cast", build_cast }, { "CastLike", build_cast },
   { "IsNaN", build_is_nan_inf }, { "IsInf", build_is_nan_inf },
@@ -304,5 +383,6 @@ const OviGpuOp ovi_gpu_ops_typed[] = {
   { "Greater", build_binary_typed }, { "LessOrEqual", build_binary_typed },
   { "GreaterOrEqual", build_binary_typed }, { "And", build_binary_typed },
   { "Or", build_binary_typed }, { "Xor", build_binary_typed },
+  { "QuantizeLinear", build_quant }, { "DequantizeLinear", build_quant },
   { NULL, NULL },
 };

@@ -1064,7 +1064,12 @@ test_reduce (void)
     { "ReduceSum", 13, 3, { 2, 3, 80 }, 1, { -1 }, TRUE, TRUE, FALSE, EXPECT_GPU },
     { "ReduceMean", 18, 3, { 2, 90, 3 }, 1, { 1 }, TRUE, FALSE, FALSE, EXPECT_GPU },
     { "ReduceMean", 18, 2, { 3, 4 }, 0, { 0 }, TRUE, TRUE, TRUE, EXPECT_FALLBACK },
-    { "ReduceProd", 13, 2, { 3, 4 }, 1, { 1 }, FALSE, TRUE, FALSE, EXPECT_FALLBACK },
+    { "ReduceProd", 13, 2, { 3, 4 }, 1, { 1 }, FALSE, TRUE, FALSE, EXPECT_GPU },
+    { "ReduceProd", 13, 3, { 2, 90, 3 }, 1, { 1 }, FALSE, TRUE, FALSE, EXPECT_GPU },
+    { "ReduceLogSum", 13, 3, { 4, 3, 5 }, 2, { 0, 2 }, FALSE, TRUE, FALSE, EXPECT_GPU },
+    { "ReduceLogSum", 13, 2, { 3, 300 }, 1, { 1 }, FALSE, FALSE, FALSE, EXPECT_GPU },
+    { "ReduceLogSumExp", 13, 3, { 4, 3, 5 }, 2, { 0, 2 }, FALSE, TRUE, FALSE, EXPECT_GPU },
+    { "ReduceLogSumExp", 13, 2, { 3, 300 }, 1, { 1 }, FALSE, FALSE, FALSE, EXPECT_GPU },
   };
   SKIP_WITHOUT_GPU ();
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
@@ -1089,7 +1094,8 @@ test_reduce (void)
     what = g_strdup_printf ("%s opset %d %s, %d axes%s", cases[i].op,
         cases[i].opset, sx, cases[i].n_axes,
         cases[i].axes_input ? " (input)" : "");
-    check_model (what, m, 1e-10, cases[i].expect, FALSE);
+    check_model (what, m, 1e-10, cases[i].expect,
+        strcmp (cases[i].op, "ReduceLogSum") == 0);
     g_free (what);
     g_free (sx);
     ovi_model_unref (m);
@@ -1270,6 +1276,48 @@ test_1d (void)
     }
 }
 
+/* CumSum in its four modes along each axis; Hardmax before and from
+ * opset 13 (coerced to 2-D, one axis). */
+static void
+test_cumsum_hardmax (void)
+{
+  static const int64_t shape[] = { 3, 4, 5 };
+  SKIP_WITHOUT_GPU ();
+  for (int64_t axis = -1; axis < 3; axis++)
+    for (int mode = 0; mode < 4; mode++) {
+      OviGraph *g = ovi_graph_new ();
+      int in[2], y;
+      OviNode *n;
+      OviModel *m;
+      char *what;
+      in[0] = add_input (g, "x", 3, shape);
+      in[1] = add_const (g, "axis", OVI_DTYPE_INT64, 0, NULL, &axis);
+      n = add_node (g, "CumSum", 2, in, &y);
+      ovi_node_set_attr_int (n, "exclusive", mode & 1);
+      ovi_node_set_attr_int (n, "reverse", mode >> 1);
+      m = finish (g, y, 14);
+      what = g_strdup_printf ("CumSum axis %" G_GINT64_FORMAT "%s%s", axis,
+          mode & 1 ? " exclusive" : "", mode >> 1 ? " reverse" : "");
+      check_model (what, m, 1e-12, EXPECT_GPU, FALSE);
+      g_free (what);
+      ovi_model_unref (m);
+    }
+  for (int opset = 11; opset <= 13; opset += 2)
+    for (int axis = -1; axis < 3; axis++) {
+      OviGraph *g = ovi_graph_new ();
+      int x = add_input (g, "x", 3, shape), y;
+      OviModel *m;
+      char *what;
+      ovi_node_set_attr_int (add_node (g, "Hardmax", 1, &x, &y), "axis",
+          axis);
+      m = finish (g, y, opset);
+      what = g_strdup_printf ("Hardmax opset %d axis %d", opset, axis);
+      check_model (what, m, 0, EXPECT_GPU, FALSE);
+      g_free (what);
+      ovi_model_unref (m);
+    }
+}
+
 static void
 test_fallback (void)
 {
@@ -1445,6 +1493,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gpu/layernorm", test_layernorm);
   g_test_add_func ("/gpu/block-norm", test_block_norm);
   g_test_add_func ("/gpu/1d", test_1d);
+  g_test_add_func ("/gpu/cumsum-hardmax", test_cumsum_hardmax);
   g_test_add_func ("/gpu/resize", test_resize);
   g_test_add_func ("/gpu/reduce", test_reduce);
   g_test_add_func ("/gpu/fallback", test_fallback);

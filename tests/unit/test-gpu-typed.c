@@ -633,6 +633,87 @@ test_gather_runtime (void)
   }
 }
 
+/* Trilu upper and lower with k from -4 to 6 (clamped past the matrix)
+ * and without k, over a batch of 3x5 matrices. */
+static void
+test_trilu (void)
+{
+  static const OviDType types[] = { OVI_DTYPE_FLOAT32, OVI_DTYPE_INT64,
+    OVI_DTYPE_UINT8 };
+  static const int64_t data[] = { 2, 3, 5 };
+  SKIP_WITHOUT_GPU ();
+  for (guint t_ = 0; t_ < G_N_ELEMENTS (types); t_++)
+    for (int upper = 0; upper < 2; upper++)
+      for (int64_t k = -5; k <= 7; k++) {
+        Graph t = { ovi_graph_new () };
+        int y;
+        char *what = g_strdup_printf ("Trilu %s %s k %" G_GINT64_FORMAT,
+            ovi_dtype_name (types[t_]), upper ? "upper" : "lower", k);
+        add_input (&t, types[t_], 3, data);
+        if (k != 7)       /* 7: no k input */
+          add_const_indices (&t, OVI_DTYPE_INT64, 0, NULL, &k);
+        ovi_node_set_attr_int (add_node (&t, "Trilu", &y), "upper", upper);
+        check (&t, y, 14, NULL, what);
+        g_free (what);
+      }
+}
+
+/* QuantizeLinear to 8 and 16-bit types and DequantizeLinear from them
+ * (and int32), per tensor and per axis, with and without a zero point,
+ * parameters constant or at run time (scales then may be 0 or negative:
+ * infinite quotients saturate). */
+static void
+test_quant (void)
+{
+  static const OviDType types[] = { OVI_DTYPE_UINT8, OVI_DTYPE_INT8,
+    OVI_DTYPE_UINT16, OVI_DTYPE_INT16, OVI_DTYPE_INT32 };
+  static const int64_t data[] = { 2, 3, 17 }, three = 3;
+  static const float scales[] = { 0.37f, 2.5f, 0.01f };
+  static const int64_t zps[] = { 7, 0, -3 };
+  SKIP_WITHOUT_GPU ();
+  for (int quantize = 0; quantize < 2; quantize++)
+    for (guint k = 0; k < G_N_ELEMENTS (types); k++)
+      for (int form = 0; form < 4; form++) {
+        /* form: 0 per tensor, 1 per axis, 2 per axis without zero point,
+         * 3 parameters at run time. */
+        Graph t = { ovi_graph_new () };
+        OviDType q = types[k];
+        int64_t n_par = form == 0 ? 1 : 3;
+        int y, ranges[3] = { 600, 4, 3 };
+        char *what;
+        if (quantize && q == OVI_DTYPE_INT32)
+          continue;
+        what = g_strdup_printf ("%s %s %s", quantize ? "QuantizeLinear"
+            : "DequantizeLinear", ovi_dtype_name (q), form == 0
+            ? "per tensor" : form == 1 ? "per axis" : form == 2
+            ? "per axis, no zero point" : "run time");
+        add_input (&t, quantize ? OVI_DTYPE_FLOAT32 : q, 3, data);
+        if (form == 3) {
+          add_input (&t, OVI_DTYPE_FLOAT32, 1, &three);
+          add_input (&t, q, 1, &three);
+        } else {
+          int v = ovi_graph_add_value (t.g, "scale", OVI_DTYPE_FLOAT32);
+          OviValue *val = ovi_graph_value (t.g, v);
+          val->rank = form == 0 ? 0 : 1;
+          val->dims[0] = n_par;
+          val->constant = ovi_tensor_new (OVI_DTYPE_FLOAT32, val->rank,
+              val->dims);
+          memcpy (val->constant->data, scales, n_par * sizeof (float));
+          t.in[t.n_in++] = v;
+          if (form != 2) {
+            int64_t z[3];
+            for (int i = 0; i < 3; i++)
+              z[i] = ovi_dtype_is_unsigned_int (q) ? zps[i] + 3 : zps[i];
+            add_const_indices (&t, q, form == 0 ? 0 : 1, &n_par, z);
+          }
+        }
+        ovi_node_set_attr_int (add_node (&t, quantize ? "QuantizeLinear"
+                : "DequantizeLinear", &y), "axis", 1);
+        check (&t, y, 13, ranges, what);
+        g_free (what);
+      }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -650,6 +731,8 @@ main (int argc, char **argv)
   g_test_add_func ("/gpu-typed/pad", test_pad);
   g_test_add_func ("/gpu-typed/dropout", test_dropout);
   g_test_add_func ("/gpu-typed/gather-runtime", test_gather_runtime);
+  g_test_add_func ("/gpu-typed/trilu", test_trilu);
+  g_test_add_func ("/gpu-typed/quant", test_quant);
   status = g_test_run ();
   g_test_message ("%d cases, each wholly on the GPU", n_cases);
   return status;

@@ -90,3 +90,23 @@ DEFINE_FILL (uchar, fill_1)
 DEFINE_FILL (ushort, fill_2)
 DEFINE_FILL (uint, fill_4)
 DEFINE_FILL (ulong, fill_8)
+
+/* Trilu over the last two axes [rows, cols]: element (i, j) kept when j -
+ * i >= k (upper) or j - i <= k (lower), else zero bytes. */
+#define DEFINE_TRILU(T, NAME) \
+__kernel void \
+NAME (__global const T *x, int x_off, __global T *y, int y_off, int n, \
+    int rows, int cols, int k, int upper) \
+{ \
+  int i = get_global_id (0), r, c; \
+  if (i >= n) \
+    return; \
+  c = i % cols; \
+  r = (i / cols) % rows; \
+  y[y_off + i] = (upper ? c - r >= k : c - r <= k) ? x[x_off + i] : (T) 0; \
+}
+
+DEFINE_TRILU (uchar, trilu_1)
+DEFINE_TRILU (ushort, trilu_2)
+DEFINE_TRILU (uint, trilu_4)
+DEFINE_TRILU (ulong, trilu_8)

@@ -5,8 +5,10 @@
  * starts at the offset of its kept indices; reduced element r adds the
  * offset of its reduced indices.
  *
- * op: 0 sum, 1 mean, 2 max, 3 min, 4 sum of squares, 5 L1, 6 L2. Max and
- * min propagate NaN, as the CPU (and numpy) do. */
+ * op: 0 sum, 1 mean, 2 max, 3 min, 4 sum of squares, 5 L1, 6 L2, 7
+ * product, 8 log of the sum, 9 log of the sum of exps (after a first pass
+ * for the maximum, which it subtracts, as the CPU does). Max and min
+ * propagate NaN, as the CPU (and numpy) do. */
 #define RED_WG 64
 
 inline int
@@ -29,6 +31,7 @@ red_step (int op, float acc, float x)
     case 3: return x < acc || isnan (x) ? x : acc;
     case 4: case 6: return acc + x * x;
     case 5: return acc + fabs (x);
+    case 7: return acc * x;
     default: return acc + x;
   }
 }
@@ -36,20 +39,28 @@ red_step (int op, float acc, float x)
 inline float
 red_combine (int op, float a, float b)
 {
-  return op == 2 || op == 3 ? red_step (op, a, b) : a + b;
+  return op == 2 || op == 3 ? red_step (op, a, b) : op == 7 ? a * b : a + b;
 }
 
 inline float
 red_init (int op)
 {
-  return op == 2 ? -INFINITY : op == 3 ? INFINITY : 0.0f;
+  return op == 2 ? -INFINITY : op == 3 ? INFINITY : op == 7 ? 1.0f : 0.0f;
 }
 
 inline float
-red_finish (int op, float acc, int R)
+red_finish (int op, float acc, int R, float shift)
 {
-  return op == 1 ? acc / (float) R : op == 6 ? sqrt (acc) : acc;
+  switch (op) {
+    case 1: return acc / (float) R;
+    case 6: return sqrt (acc);
+    case 8: return log (acc);
+    /* An infinite or NaN maximum is the answer, as on the CPU. */
+    case 9: return isfinite (shift) ? shift + log (acc) : shift;
+    default: return acc;
+  }
 }
+
 
 /* One work group per output: long reductions. */
 __kernel __attribute__ ((reqd_work_group_size (RED_WG, 1, 1))) void
@@ -63,10 +74,29 @@ reduce_wg (__global const float *X, int x_off, __global float *Y, int y_off,
   int o = get_group_id (0), t = get_local_id (0);
   __global const float *x = X + x_off
       + group_offset (o, kdim + kdim_off, kstride + kstride_off, nk);
-  float acc = red_init (op);
-  for (int r = t; r < R; r += RED_WG)
-    acc = red_step (op, acc, x[group_offset (r, rdim + rdim_off,
-                rstride + rstride_off, nr)]);
+  float acc, shift = 0.0f;
+  if (op == 9) {
+    /* The maximum first, through the same tree. */
+    acc = -INFINITY;
+    for (int r = t; r < R; r += RED_WG)
+      acc = red_step (2, acc, x[group_offset (r, rdim + rdim_off,
+                  rstride + rstride_off, nr)]);
+    part[t] = acc;
+    barrier (CLK_LOCAL_MEM_FENCE);
+    for (int s = RED_WG / 2; s > 0; s >>= 1) {
+      if (t < s)
+        part[t] = red_combine (2, part[t], part[t + s]);
+      barrier (CLK_LOCAL_MEM_FENCE);
+    }
+    shift = part[0];
+    barrier (CLK_LOCAL_MEM_FENCE);
+  }
+  acc = red_init (op);
+  for (int r = t; r < R; r += RED_WG) {
+    float v = x[group_offset (r, rdim + rdim_off, rstride + rstride_off,
+            nr)];
+    acc = red_step (op, acc, op == 9 ? exp (v - shift) : v);
+  }
   part[t] = acc;
   barrier (CLK_LOCAL_MEM_FENCE);
   for (int s = RED_WG / 2; s > 0; s >>= 1) {
@@ -75,7 +105,7 @@ reduce_wg (__global const float *X, int x_off, __global float *Y, int y_off,
     barrier (CLK_LOCAL_MEM_FENCE);
   }
   if (t == 0)
-    Y[y_off + o] = red_finish (op, part[0], R);
+    Y[y_off + o] = red_finish (op, part[0], R, shift);
 }
 
 /* One work item per output: short reductions over many outputs. */
@@ -88,14 +118,50 @@ reduce_item (__global const float *X, int x_off, __global float *Y,
 {
   int o = get_global_id (0);
   __global const float *x;
-  float acc;
+  float acc, shift = 0.0f;
   if (o >= K)
     return;
   x = X + x_off + group_offset (o, kdim + kdim_off, kstride + kstride_off,
       nk);
+  if (op == 9) {
+    acc = -INFINITY;
+    for (int r = 0; r < R; r++)
+      acc = red_step (2, acc, x[group_offset (r, rdim + rdim_off,
+                  rstride + rstride_off, nr)]);
+    shift = acc;
+  }
   acc = red_init (op);
-  for (int r = 0; r < R; r++)
-    acc = red_step (op, acc, x[group_offset (r, rdim + rdim_off,
-                rstride + rstride_off, nr)]);
-  Y[y_off + o] = red_finish (op, acc, R);
+  for (int r = 0; r < R; r++) {
+    float v = x[group_offset (r, rdim + rdim_off, rstride + rstride_off,
+            nr)];
+    acc = red_step (op, acc, op == 9 ? exp (v - shift) : v);
+  }
+  Y[y_off + o] = red_finish (op, acc, R, shift);
+}
+
+/* CumSum along the axis of [outer, n, inner], one work item per line:
+ * exclusive leaves the element itself out, reverse runs from the end. */
+__kernel void
+cumsum (__global const float *X, int x_off, __global float *Y, int y_off,
+    int outer, int n, int inner, int exclusive, int reverse)
+{
+  int i = get_global_id (0);
+  __global const float *x;
+  __global float *y;
+  float acc = 0.0f;
+  if (i >= outer * inner)
+    return;
+  x = X + x_off + (i / inner) * n * inner + i % inner;
+  y = Y + y_off + (i / inner) * n * inner + i % inner;
+  for (int step = 0; step < n; step++) {
+    int k = reverse ? n - 1 - step : step;
+    float v = x[k * inner];
+    if (exclusive) {
+      y[k * inner] = acc;
+      acc += v;
+    } else {
+      acc += v;
+      y[k * inner] = acc;
+    }
+  }
 }

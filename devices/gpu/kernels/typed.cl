@@ -345,3 +345,45 @@ DEFINE_WHERE (uchar, where_1)
 DEFINE_WHERE (ushort, where_2)
 DEFINE_WHERE (uint, where_4)
 DEFINE_WHERE (ulong, where_8)
+
+/* QuantizeLinear and DequantizeLinear with per-tensor (n_params 1) or
+ * per-axis parameters (element i uses (i / inner) % dim); the zero point,
+ * of type tz, is optional. Quantizing rounds half to even and saturates to
+ * [lo, hi]; NaN quantizes as 0, as on the CPU. */
+inline int
+quant_param (int i, int n_params, int inner, int dim)
+{
+  return n_params == 1 ? 0 : (i / inner) % dim;
+}
+
+__kernel void
+quantize (__global const float *x, int x_off, __global uchar *y, int y_off,
+    int ty, int n, __global const float *scale, int scale_off,
+    __global const uchar *zp, int zp_off, int tz, int has_zp, int n_params,
+    int inner, int dim, long lo, long hi)
+{
+  int i = get_global_id (0), p;
+  long q;
+  if (i >= n)
+    return;
+  p = quant_param (i, n_params, inner, dim);
+  /* Bounded before the zero point is added, so that an infinite
+   * quotient (a zero scale) cannot wrap. */
+  q = clamp (convert_long_sat (rint (x[x_off + i] / scale[scale_off + p])),
+      -(1L << 40), 1L << 40) + (has_zp ? load_i (zp, tz, zp_off + p) : 0);
+  store_i (y, ty, y_off + i, q < lo ? lo : q > hi ? hi : q);
+}
+
+__kernel void
+dequantize (__global const uchar *x, int x_off, int tx, __global float *y,
+    int y_off, int n, __global const float *scale, int scale_off,
+    __global const uchar *zp, int zp_off, int tz, int has_zp, int n_params,
+    int inner, int dim)
+{
+  int i = get_global_id (0), p;
+  if (i >= n)
+    return;
+  p = quant_param (i, n_params, inner, dim);
+  y[y_off + i] = (float) (load_i (x, tx, x_off + i)
+      - (has_zp ? load_i (zp, tz, zp_off + p) : 0)) * scale[scale_off + p];
+}
