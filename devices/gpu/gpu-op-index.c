@@ -1,4 +1,5 @@
-/* Gather, GatherElements, ArgMax and ArgMin on the GPU (kernels/index.cl).
+/* Gather, GatherElements, ArgMax, ArgMin and TopK on the GPU
+ * (kernels/index.cl).
  *
  * Constant indices are checked and made non-negative at compile. Indices
  * computed at run time (token ids into an embedding, say) are checked by
@@ -209,9 +210,56 @@ build_arg (OviGpuBuild *b, const OviNode *n)
   return TRUE;
 }
 
+/* TopK of float32 with K known at compile; k passes over each line, so
+ * lines where that is more than 2^24 element visits stay on the CPU. */
+static gboolean
+build_topk (OviGpuBuild *b, const OviNode *n)
+{
+  const OviValue *x, *ref;
+  int vals = n->n_outputs > 0 ? n->outputs[0] : -1;
+  int idx = n->n_outputs > 1 ? n->outputs[1] : -1;
+  int axis;
+  int64_t outer, len, inner, k;
+  OviGpuLaunch *l;
+
+  if (n->n_inputs < 1 || n->n_outputs > 2 || (vals < 0 && idx < 0)
+      || !ovi_gpu_is_f32 (b, n->inputs[0])
+      || (vals >= 0 && !ovi_gpu_is_f32 (b, vals))
+      || (idx >= 0 && (!ovi_gpu_is_plain (b, idx)
+              || ovi_gpu_value (b, idx)->dtype != OVI_DTYPE_INT64)))
+    return FALSE;
+  x = ovi_gpu_input (b, n, 0);
+  ref = ovi_gpu_value (b, vals >= 0 ? vals : idx);
+  if (!ovi_op_axis (ovi_node_attr_int (n, "axis", -1), x->rank, &axis)
+      || ref->rank != x->rank)
+    return FALSE;
+  outer = ovi_shape_numel (axis, x->dims);
+  len = x->dims[axis];
+  inner = ovi_shape_numel (x->rank - axis - 1, x->dims + axis + 1);
+  k = ref->dims[axis];
+  if (k > len || k * len > (1 << 24))
+    return FALSE;
+  if (outer * inner == 0 || k == 0)
+    return TRUE;
+  l = ovi_gpu_launch (b, "index", "topk");
+  ovi_gpu_arg_value (l, n->inputs[0]);
+  ovi_gpu_arg_value (l, vals >= 0 ? vals : idx);
+  ovi_gpu_arg_value (l, idx >= 0 ? idx : vals);
+  ovi_gpu_arg_int (l, outer);
+  ovi_gpu_arg_int (l, len);
+  ovi_gpu_arg_int (l, inner);
+  ovi_gpu_arg_int (l, k);
+  ovi_gpu_arg_int (l, ovi_node_attr_int (n, "largest", 1) != 0);
+  ovi_gpu_arg_int (l, vals >= 0);
+  ovi_gpu_arg_int (l, idx >= 0);
+  ovi_gpu_range_1d (l, outer * inner);
+  return TRUE;
+}
+
 const OviGpuOp ovi_gpu_ops_index[] = {
   { "Gather", build_gather },
   { "GatherElements", build_gather_elements },
   { "ArgMax", build_arg }, { "ArgMin", build_arg },
+  { "TopK", build_topk },
   { NULL, NULL },
 };

@@ -1343,13 +1343,14 @@ test_fallback (void)
 static void
 test_models (void)
 {
-  /* block.onnx is a transformer-like block: its TopK has no GPU kernel
-   * yet. */
+  /* block.onnx holds the ops of a transformer block and of detection and
+   * segmentation heads (Gather, TopK, LayerNormalization, MatMul,
+   * Softmax, Erf, Resize, ...): all on the GPU now. */
   static const struct {
     const char *name;
     Expect expect;
   } models[] = { { "add-relu.onnx", EXPECT_GPU },
-    { "block.onnx", EXPECT_FALLBACK }, { "chain.onnx", EXPECT_GPU },
+    { "block.onnx", EXPECT_GPU }, { "chain.onnx", EXPECT_GPU },
     { "resnet.onnx", EXPECT_GPU }, { "cnn.onnx", EXPECT_GPU } };
   const char *dir = g_getenv ("OVI_TEST_MODELS");
   SKIP_WITHOUT_GPU ();

@@ -714,6 +714,39 @@ test_quant (void)
       }
 }
 
+/* TopK along each axis, largest and smallest, K from 1 to the axis'
+ * length, inputs full of ties; its values and its indices checked. */
+static void
+test_topk (void)
+{
+  static const int64_t data[] = { 3, 7, 6 };
+  static const int near[] = { 3 };
+  SKIP_WITHOUT_GPU ();
+  for (int axis = -1; axis < 3; axis++)
+    for (int largest = 0; largest < 2; largest++)
+      for (int which = 0; which < 2; which++) {
+        int64_t len = data[axis < 0 ? 2 : axis];
+        for (int64_t k = 1; k <= len; k += len - 1 > 2 ? 2 : 1) {
+          Graph t = { ovi_graph_new () };
+          int outs[2];
+          OviNode *n;
+          char *what = g_strdup_printf ("TopK axis %d %s k %" G_GINT64_FORMAT
+              " %s", axis, largest ? "largest" : "smallest", k,
+              which ? "indices" : "values");
+          add_input (&t, OVI_DTYPE_FLOAT32, 3, data);
+          add_const_indices (&t, OVI_DTYPE_INT64, 1, (int64_t[]) { 1 }, &k);
+          outs[0] = ovi_graph_add_value (t.g, "values", OVI_DTYPE_UNDEFINED);
+          outs[1] = ovi_graph_add_value (t.g, "indices",
+              OVI_DTYPE_UNDEFINED);
+          n = ovi_graph_add_node (t.g, "TopK", "node", 2, t.in, 2, outs);
+          ovi_node_set_attr_int (n, "axis", axis);
+          ovi_node_set_attr_int (n, "largest", largest);
+          check (&t, outs[which], 11, near, what);
+          g_free (what);
+        }
+      }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -733,6 +766,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gpu-typed/gather-runtime", test_gather_runtime);
   g_test_add_func ("/gpu-typed/trilu", test_trilu);
   g_test_add_func ("/gpu-typed/quant", test_quant);
+  g_test_add_func ("/gpu-typed/topk", test_topk);
   status = g_test_run ();
   g_test_message ("%d cases, each wholly on the GPU", n_cases);
   return status;

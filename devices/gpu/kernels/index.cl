@@ -142,3 +142,56 @@ arg_extreme (__global const float *x, int x_off, __global long *y, int y_off,
   }
   y[y_off + i] = best_k;
 }
+
+/* TopK of float32 along the axis of [outer, n, inner], one work item per
+ * line: pass j selects the element that comes next in the output order
+ * after pass j - 1's (k passes over the line). The order is the CPU's
+ * topk_cmp: by value (NaN greatest), descending when largest, ties by the
+ * lower index. */
+inline int
+topk_before (float a, int ia, float b, int ib, int largest)
+{
+  int an = isnan (a), bn = isnan (b), r;
+  if (an || bn)
+    r = an && bn ? 0 : an ? 1 : -1;
+  else
+    r = a < b ? -1 : a > b ? 1 : 0;
+  if (largest)
+    r = -r;
+  return r != 0 ? r < 0 : ia < ib;
+}
+
+__kernel void
+topk (__global const float *X, int x_off, __global float *V, int v_off,
+    __global long *I, int i_off, int outer, int n, int inner, int k,
+    int largest, int has_values, int has_indices)
+{
+  int t = get_global_id (0);
+  __global const float *x;
+  int o, in, prev = -1;
+  float pv = 0.0f;
+  if (t >= outer * inner)
+    return;
+  o = t / inner;
+  in = t % inner;
+  x = X + x_off + o * n * inner + in;
+  for (int j = 0; j < k; j++) {
+    int best = -1;
+    float bv = 0.0f;
+    for (int e = 0; e < n; e++) {
+      float v = x[e * inner];
+      if (prev >= 0 && !topk_before (pv, prev, v, e, largest))
+        continue;
+      if (best < 0 || topk_before (v, e, bv, best, largest)) {
+        best = e;
+        bv = v;
+      }
+    }
+    if (has_values)
+      V[v_off + (o * k + j) * inner + in] = bv;
+    if (has_indices)
+      I[i_off + (o * k + j) * inner + in] = best;
+    prev = best;
+    pv = bv;
+  }
+}
