@@ -117,6 +117,14 @@ conv_geom (OviOpCtx *ctx, gboolean transpose, ConvGeom *g)
   }
 }
 
+void
+ovi_cpu_conv_transpose_pads (OviOpCtx *ctx, int64_t *begin)
+{
+  ConvGeom g;
+  conv_geom (ctx, TRUE, &g);
+  memcpy (begin, g.pb, sizeof (int64_t) * g.nsp);
+}
+
 /* im2col of one group's Cg channels for output lines [l0, l1): row
  * (c, kernel position), column (line - l0) * OW + ow. A line is a run of
  * the last output axis. */

@@ -6,6 +6,7 @@
  * other types run on the CPU. */
 #include <string.h>
 
+#include "cpu/cpu-ops.h"
 #include "cpu/cpu-postops.h"
 #include "gpu-exec.h"
 
@@ -215,7 +216,79 @@ build_conv (OviGpuBuild *b, const OviNode *n)
   return TRUE;
 }
 
+/* ConvTranspose, float32, 1 to 3 spatial axes, weights constant (its
+ * pads as the CPU's kernel places the output); fused post-ops stay on
+ * the CPU. */
+static gboolean
+build_conv_transpose (OviGpuBuild *b, const OviNode *n)
+{
+  const OviValue *x, *w, *y;
+  int y_v = n->n_outputs == 1 ? n->outputs[0] : -1, nsp, geo[18];
+  int bias_v = n->n_inputs > 2 ? n->inputs[2] : -1;
+  int64_t pb[OVI_MAX_RANK], in_size = 1, out_size = 1, k_size = 1, group;
+  const int64_t *sv, *dv;
+  OviPostOps post;
+  OviGpuOpCtx c;
+  OviGpuLaunch *l;
+
+  if (n->n_inputs < 2 || n->n_inputs > 3 || y_v < 0
+      || !ovi_gpu_is_f32 (b, n->inputs[0]) || !ovi_gpu_is_f32 (b, n->inputs[1])
+      || !ovi_gpu_is_f32 (b, y_v) || (bias_v >= 0 && !ovi_gpu_is_f32 (b,
+              bias_v))
+      || !ovi_gpu_op_ctx (b, n, &c))
+    return FALSE;
+  ovi_postops_from_node (n, &post);
+  if (post.sum || post.activation != OVI_ACT_NONE
+      || ovi_node_attr_string (n, "ovi.activation", NULL))
+    return FALSE;
+  x = ovi_gpu_input (b, n, 0);
+  w = ovi_gpu_input (b, n, 1);
+  y = ovi_gpu_value (b, y_v);
+  nsp = x->rank - 2;
+  group = ovi_node_attr_int (n, "group", 1);
+  if (nsp < 1 || nsp > 3 || w->rank != x->rank || y->rank != x->rank
+      || group <= 0 || x->dims[1] % group || y->dims[1] % group
+      || w->dims[0] != x->dims[1] || w->dims[1] != y->dims[1] / group)
+    return FALSE;
+  ovi_cpu_conv_transpose_pads (&c.ctx, pb);
+  for (int a = 0; a < nsp; a++) {
+    int ns = ovi_node_attr_ints (n, "strides", &sv);
+    int nd = ovi_node_attr_ints (n, "dilations", &dv);
+    geo[a] = (int) x->dims[a + 2];
+    geo[nsp + a] = (int) y->dims[a + 2];
+    geo[2 * nsp + a] = (int) w->dims[a + 2];
+    geo[3 * nsp + a] = ns == nsp ? (int) sv[a] : 1;
+    geo[4 * nsp + a] = nd == nsp ? (int) dv[a] : 1;
+    geo[5 * nsp + a] = (int) pb[a];
+    if (geo[3 * nsp + a] <= 0 || geo[4 * nsp + a] <= 0)
+      return FALSE;
+    in_size *= x->dims[a + 2];
+    out_size *= y->dims[a + 2];
+    k_size *= w->dims[a + 2];
+  }
+  if (ovi_gpu_numel (y) == 0)
+    return TRUE;
+  l = ovi_gpu_launch (b, "conv", "conv_transpose");
+  ovi_gpu_arg_value (l, n->inputs[0]);
+  ovi_gpu_arg_value (l, n->inputs[1]);
+  ovi_gpu_arg_value (l, bias_v >= 0 ? bias_v : y_v);
+  ovi_gpu_arg_value (l, y_v);
+  ovi_gpu_arg_int (l, x->dims[1]);
+  ovi_gpu_arg_int (l, y->dims[1]);
+  ovi_gpu_arg_int (l, group);
+  ovi_gpu_arg_int (l, nsp);
+  ovi_gpu_arg_ints (b, l, geo, 6 * nsp);
+  ovi_gpu_arg_int (l, in_size);
+  ovi_gpu_arg_int (l, out_size);
+  ovi_gpu_arg_int (l, k_size);
+  ovi_gpu_arg_int (l, bias_v >= 0);
+  ovi_gpu_arg_int (l, ovi_gpu_numel (y));
+  ovi_gpu_range_1d (l, ovi_gpu_numel (y));
+  return TRUE;
+}
+
 const OviGpuOp ovi_gpu_ops_conv[] = {
+  { "ConvTranspose", build_conv_transpose },
   { "Conv", build_conv },
   { NULL, NULL },
 };

@@ -1318,6 +1318,71 @@ test_cumsum_hardmax (void)
     }
 }
 
+/* ConvTranspose: 1-D, 2-D and 3-D, strides, pads, output_padding,
+ * dilations, groups, output_shape with SAME_LOWER, with and without
+ * bias. */
+static void
+test_conv_transpose (void)
+{
+  static const struct {
+    int nsp;
+    int64_t c, m, group, in[3], k[3], s[3], d[3], pads[6], opad[3];
+    gboolean bias, same;
+  } cases[] = {
+    { 2, 4, 6, 1, { 5, 6 }, { 3, 3 }, { 2, 2 }, { 1, 1 },
+      { 1, 1, 1, 1 }, { 1, 1 }, TRUE },
+    { 2, 6, 4, 2, { 4, 4 }, { 2, 2 }, { 2, 2 }, { 1, 1 },
+      { 0, 0, 0, 0 }, { 0, 0 }, FALSE },
+    { 2, 3, 5, 1, { 5, 4 }, { 3, 2 }, { 1, 2 }, { 2, 1 },
+      { 2, 0, 1, 1 }, { 0, 1 }, TRUE },
+    { 1, 5, 3, 1, { 11 }, { 4 }, { 3 }, { 1 }, { 1, 2 }, { 2 }, TRUE },
+    { 3, 2, 3, 1, { 3, 4, 3 }, { 2, 3, 2 }, { 2, 1, 2 }, { 1, 1, 1 },
+      { 0, 1, 0, 0, 1, 0 }, { 0, 0, 1 }, TRUE },
+    { 2, 4, 4, 4, { 6, 6 }, { 3, 3 }, { 2, 2 }, { 1, 1 },
+      { 0 }, { 0 }, TRUE, TRUE },
+  };
+  SKIP_WITHOUT_GPU ();
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    OviGraph *g = ovi_graph_new ();
+    guint32 seed = 77 + i;
+    int nsp = cases[i].nsp, in[3], y;
+    int64_t xd[5] = { 2, cases[i].c }, wd[5] = { cases[i].c,
+      cases[i].m / cases[i].group };
+    OviNode *n;
+    OviModel *m;
+    char *what;
+    for (int a = 0; a < nsp; a++) {
+      xd[a + 2] = cases[i].in[a];
+      wd[a + 2] = cases[i].k[a];
+    }
+    in[0] = add_input (g, "x", nsp + 2, xd);
+    in[1] = add_random_const (g, "w", nsp + 2, wd, &seed);
+    if (cases[i].bias)
+      in[2] = add_random_const (g, "b", 1, &cases[i].m, &seed);
+    n = add_node (g, "ConvTranspose", cases[i].bias ? 3 : 2, in, &y);
+    ovi_node_set_attr_ints (n, "strides", nsp, cases[i].s);
+    ovi_node_set_attr_ints (n, "dilations", nsp, cases[i].d);
+    ovi_node_set_attr_int (n, "group", cases[i].group);
+    if (cases[i].same) {
+      int64_t os[3];
+      for (int a = 0; a < nsp; a++)
+        os[a] = cases[i].in[a] * cases[i].s[a];
+      ovi_node_set_attr_string (n, "auto_pad", "SAME_LOWER");
+      ovi_node_set_attr_ints (n, "output_shape", nsp, os);
+    } else {
+      ovi_node_set_attr_ints (n, "pads", 2 * nsp, cases[i].pads);
+      ovi_node_set_attr_ints (n, "output_padding", nsp, cases[i].opad);
+    }
+    m = finish (g, y, 14);
+    what = g_strdup_printf ("ConvTranspose %dd c%" G_GINT64_FORMAT " m%"
+        G_GINT64_FORMAT " g%" G_GINT64_FORMAT "%s", nsp, cases[i].c,
+        cases[i].m, cases[i].group, cases[i].same ? " SAME_LOWER" : "");
+    check_model (what, m, 1e-10, EXPECT_GPU, FALSE);
+    g_free (what);
+    ovi_model_unref (m);
+  }
+}
+
 static void
 test_fallback (void)
 {
@@ -1494,6 +1559,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gpu/block-norm", test_block_norm);
   g_test_add_func ("/gpu/1d", test_1d);
   g_test_add_func ("/gpu/cumsum-hardmax", test_cumsum_hardmax);
+  g_test_add_func ("/gpu/conv-transpose", test_conv_transpose);
   g_test_add_func ("/gpu/resize", test_resize);
   g_test_add_func ("/gpu/reduce", test_reduce);
   g_test_add_func ("/gpu/fallback", test_fallback);

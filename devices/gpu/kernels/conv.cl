@@ -37,3 +37,53 @@ conv2d_depthwise (__global const float *X, int x_off,
     acc += R[r_off + i];
   Y[y_off + i] = ovi_activate (acc, act, act_a, act_b);
 }
+
+/* ConvTranspose over 1 to 3 spatial axes, one output per work item,
+ * gathering: output position o on an axis takes input i where i * s + kc
+ * * d - pb = o. geo holds per axis (nsp entries each) the input, output
+ * and kernel sizes, strides, dilations and leading pads. Weights are
+ * [C, M / group, k...]. */
+__kernel void
+conv_transpose (__global const float *X, int x_off,
+    __global const float *Wt, int w_off, __global const float *bias,
+    int bias_off, __global float *Y, int y_off, int C, int M, int group,
+    int nsp, __global const int *geo, int geo_off, int in_size,
+    int out_size, int k_size, int has_bias, int total)
+{
+  int i = get_global_id (0);
+  __global const int *g = geo + geo_off;
+  __global const int *in = g, *out = g + nsp, *k = g + 2 * nsp;
+  __global const int *s = g + 3 * nsp, *d = g + 4 * nsp, *pb = g + 5 * nsp;
+  int o[3], op, m, img, cg = C / group, mg = M / group, grp;
+  float acc;
+  if (i >= total)
+    return;
+  op = i % out_size;
+  m = (i / out_size) % M;
+  img = i / (out_size * M);
+  grp = m / mg;
+  for (int a = nsp - 1, rest = op; a >= 0; a--) {
+    o[a] = rest % out[a];
+    rest /= out[a];
+  }
+  acc = has_bias ? bias[bias_off + m] : 0.0f;
+  for (int kp = 0; kp < k_size; kp++) {
+    int ip = 0, inside = 1;
+    for (int a = nsp - 1, krest = kp, stride = 1; a >= 0; a--) {
+      int kc = krest % k[a], t = o[a] + pb[a] - kc * d[a], ic;
+      krest /= k[a];
+      if (t < 0 || t % s[a] != 0 || (ic = t / s[a]) >= in[a]) {
+        inside = 0;
+        break;
+      }
+      ip += ic * stride;
+      stride *= in[a];
+    }
+    if (!inside)
+      continue;
+    for (int c = grp * cg; c < (grp + 1) * cg; c++)
+      acc = mad (X[x_off + (img * C + c) * in_size + ip],
+          Wt[w_off + (c * mg + m % mg) * k_size + kp], acc);
+  }
+  Y[y_off + i] = acc;
+}
