@@ -248,8 +248,9 @@ tensor_of (OviTensor *t, const OviValue *v)
   t->data = v->constant ? v->constant->data : NULL;
 }
 
-gboolean
-ovi_gpu_op_ctx (const OviGpuBuild *b, const OviNode *n, OviGpuOpCtx *c)
+static gboolean
+op_ctx (const OviGpuBuild *b, const OviNode *n, OviGpuOpCtx *c,
+    gboolean constants)
 {
   if (n->n_inputs > OVI_GPU_CTX_MAX || n->n_outputs > OVI_GPU_CTX_MAX)
     return FALSE;
@@ -258,7 +259,7 @@ ovi_gpu_op_ctx (const OviGpuBuild *b, const OviNode *n, OviGpuOpCtx *c)
     const OviValue *v = ovi_gpu_input (b, n, k);
     if (v == NULL)
       continue;
-    if (k > 0 && v->constant == NULL)
+    if (constants && k > 0 && v->constant == NULL)
       return FALSE;
     tensor_of (&c->in[k], v);
     c->ins[k] = &c->in[k];
@@ -278,6 +279,19 @@ ovi_gpu_op_ctx (const OviGpuBuild *b, const OviNode *n, OviGpuOpCtx *c)
   c->ctx.outputs = c->outs;
   c->ctx.source = b->plan->graph->source;
   return TRUE;
+}
+
+gboolean
+ovi_gpu_op_ctx (const OviGpuBuild *b, const OviNode *n, OviGpuOpCtx *c)
+{
+  return op_ctx (b, n, c, TRUE);
+}
+
+gboolean
+ovi_gpu_op_ctx_shapes (const OviGpuBuild *b, const OviNode *n,
+    OviGpuOpCtx *c)
+{
+  return op_ctx (b, n, c, FALSE);
 }
 
 gboolean

@@ -178,6 +178,10 @@ typedef struct {
  * known only at run time). */
 gboolean ovi_gpu_op_ctx (const OviGpuBuild *b, const OviNode *n,
     OviGpuOpCtx *c);
+/* The same for builders that read only shapes and attributes: inputs
+ * computed at run time have no data (NULL). */
+gboolean ovi_gpu_op_ctx_shapes (const OviGpuBuild *b, const OviNode *n,
+    OviGpuOpCtx *c);
 
 /* The outputs of a tiled product (kernels/gemm.cl), as its store or
  * gemm_splitk_reduce writes them: Y[z] = act (alpha acc + beta C + R), z

@@ -216,9 +216,8 @@ build_conv (OviGpuBuild *b, const OviNode *n)
   return TRUE;
 }
 
-/* ConvTranspose, float32, 1 to 3 spatial axes, weights constant (its
- * pads as the CPU's kernel places the output); fused post-ops stay on
- * the CPU. */
+/* ConvTranspose, float32, 1 to 3 spatial axes (its pads as the CPU's
+ * kernel places the output); fused post-ops stay on the CPU. */
 static gboolean
 build_conv_transpose (OviGpuBuild *b, const OviNode *n)
 {
@@ -235,7 +234,7 @@ build_conv_transpose (OviGpuBuild *b, const OviNode *n)
       || !ovi_gpu_is_f32 (b, n->inputs[0]) || !ovi_gpu_is_f32 (b, n->inputs[1])
       || !ovi_gpu_is_f32 (b, y_v) || (bias_v >= 0 && !ovi_gpu_is_f32 (b,
               bias_v))
-      || !ovi_gpu_op_ctx (b, n, &c))
+      || !ovi_gpu_op_ctx_shapes (b, n, &c))
     return FALSE;
   ovi_postops_from_node (n, &post);
   if (post.sum || post.activation != OVI_ACT_NONE

@@ -1327,7 +1327,7 @@ test_conv_transpose (void)
   static const struct {
     int nsp;
     int64_t c, m, group, in[3], k[3], s[3], d[3], pads[6], opad[3];
-    gboolean bias, same;
+    gboolean bias, same, run_time;
   } cases[] = {
     { 2, 4, 6, 1, { 5, 6 }, { 3, 3 }, { 2, 2 }, { 1, 1 },
       { 1, 1, 1, 1 }, { 1, 1 }, TRUE },
@@ -1340,6 +1340,8 @@ test_conv_transpose (void)
       { 0, 1, 0, 0, 1, 0 }, { 0, 0, 1 }, TRUE },
     { 2, 4, 4, 4, { 6, 6 }, { 3, 3 }, { 2, 2 }, { 1, 1 },
       { 0 }, { 0 }, TRUE, TRUE },
+    { 2, 4, 6, 1, { 5, 6 }, { 3, 3 }, { 2, 2 }, { 1, 1 },
+      { 1, 1, 1, 1 }, { 1, 1 }, TRUE, FALSE, TRUE },
   };
   SKIP_WITHOUT_GPU ();
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
@@ -1356,7 +1358,10 @@ test_conv_transpose (void)
       wd[a + 2] = cases[i].k[a];
     }
     in[0] = add_input (g, "x", nsp + 2, xd);
-    in[1] = add_random_const (g, "w", nsp + 2, wd, &seed);
+    if (cases[i].run_time)
+      in[1] = add_input (g, "w", nsp + 2, wd);
+    else
+      in[1] = add_random_const (g, "w", nsp + 2, wd, &seed);
     if (cases[i].bias)
       in[2] = add_random_const (g, "b", 1, &cases[i].m, &seed);
     n = add_node (g, "ConvTranspose", cases[i].bias ? 3 : 2, in, &y);
@@ -1375,8 +1380,9 @@ test_conv_transpose (void)
     }
     m = finish (g, y, 14);
     what = g_strdup_printf ("ConvTranspose %dd c%" G_GINT64_FORMAT " m%"
-        G_GINT64_FORMAT " g%" G_GINT64_FORMAT "%s", nsp, cases[i].c,
-        cases[i].m, cases[i].group, cases[i].same ? " SAME_LOWER" : "");
+        G_GINT64_FORMAT " g%" G_GINT64_FORMAT "%s%s", nsp, cases[i].c,
+        cases[i].m, cases[i].group, cases[i].same ? " SAME_LOWER" : "",
+        cases[i].run_time ? ", weights at run time" : "");
     check_model (what, m, 1e-10, EXPECT_GPU, FALSE);
     g_free (what);
     ovi_model_unref (m);
