@@ -1,5 +1,5 @@
-/* Gather, GatherElements, ArgMax, ArgMin and TopK on the GPU
- * (kernels/index.cl).
+/* Gather, GatherElements, GatherND, ScatterND, ArgMax, ArgMin and TopK
+ * on the GPU (kernels/index.cl).
  *
  * Constant indices are checked and made non-negative at compile. Indices
  * computed at run time (token ids into an embedding, say) are checked by
@@ -256,10 +256,115 @@ build_topk (OviGpuBuild *b, const OviNode *n)
   return TRUE;
 }
 
+/* The sizes and strides of the data axes an index tuple addresses (k
+ * axes from `first`): geo[0..k) sizes, geo[k..2k) strides. */
+static void
+tuple_geometry (const OviValue *x, int first, int64_t k, int *geo)
+{
+  int xs[OVI_MAX_RANK];
+  ovi_gpu_row_major (x->rank, x->dims, xs);
+  for (int64_t j = 0; j < k; j++) {
+    geo[j] = (int) x->dims[first + j];
+    geo[k + j] = xs[first + j];
+  }
+}
+
+/* GatherND with batch_dims, indices at run time (checked). */
+static gboolean
+build_gather_nd (OviGpuBuild *b, const OviNode *n)
+{
+  static const char *const kernels[] = { "gather_nd_1", "gather_nd_2",
+    "gather_nd_4", "gather_nd_8" };
+  const OviValue *x, *ind, *y;
+  int axis, geo[2 * OVI_MAX_RANK];
+  int64_t bd = ovi_node_attr_int (n, "batch_dims", 0), k, total;
+  OviGpuLaunch *l;
+
+  if (!gather_operands (b, n, &x, &ind, &y, &axis) || ind->rank < 1)
+    return FALSE;
+  k = ind->dims[ind->rank - 1];
+  if (bd < 0 || bd >= ind->rank || k < 1 || bd + k > x->rank)
+    return FALSE;
+  total = ovi_gpu_numel (y);
+  if (total == 0)
+    return TRUE;
+  tuple_geometry (x, (int) bd, k, geo);
+  l = ovi_gpu_launch (b, "index", by_size (y, kernels));
+  ovi_gpu_arg_value (l, n->inputs[0]);
+  ovi_gpu_arg_value (l, n->outputs[0]);
+  ovi_gpu_arg_int (l, total);
+  ovi_gpu_arg_value (l, n->inputs[1]);
+  ovi_gpu_arg_int (l, ind->dtype == OVI_DTYPE_INT64);
+  ovi_gpu_arg_int (l, k);
+  ovi_gpu_arg_int (l, ovi_shape_numel (x->rank - bd - k,
+          x->dims + bd + k));
+  ovi_gpu_arg_int (l, ovi_shape_numel (ind->rank - 1 - bd,
+          ind->dims + bd));
+  ovi_gpu_arg_int (l, ovi_shape_numel (x->rank - bd, x->dims + bd));
+  ovi_gpu_arg_ints (b, l, geo, 2 * k);
+  ovi_gpu_arg_status (l);
+  ovi_gpu_range_1d (l, total);
+  return TRUE;
+}
+
+/* ScatterND without reduction: the data copied to the output, then the
+ * updates written at their (checked) tuples. */
+static gboolean
+build_scatter_nd (OviGpuBuild *b, const OviNode *n)
+{
+  static const char *const kernels[] = { "scatter_nd_1", "scatter_nd_2",
+    "scatter_nd_4", "scatter_nd_8" };
+  const OviValue *x, *ind, *u, *y;
+  int geo[2 * OVI_MAX_RANK];
+  int64_t k, total;
+  OviGpuLaunch *l;
+
+  if (n->n_inputs != 3 || n->n_outputs != 1 || n->inputs[1] < 0
+      || n->inputs[2] < 0 || !ovi_gpu_is_plain (b, n->inputs[0])
+      || !ovi_gpu_is_plain (b, n->inputs[1])
+      || !ovi_gpu_is_plain (b, n->inputs[2])
+      || !ovi_gpu_is_plain (b, n->outputs[0])
+      || g_strcmp0 (ovi_node_attr_string (n, "reduction", "none"),
+          "none") != 0)
+    return FALSE;
+  x = ovi_gpu_input (b, n, 0);
+  ind = ovi_gpu_input (b, n, 1);
+  u = ovi_gpu_input (b, n, 2);
+  y = ovi_gpu_output (b, n, 0);
+  if (ind->rank < 1 || (ind->dtype != OVI_DTYPE_INT64
+          && ind->dtype != OVI_DTYPE_INT32) || u->dtype != x->dtype)
+    return FALSE;
+  k = ind->dims[ind->rank - 1];
+  if (k < 1 || k > x->rank)
+    return FALSE;
+  if (ovi_gpu_numel (y) == 0)
+    return TRUE;
+  ovi_gpu_copy (b, n->inputs[0], n->outputs[0],
+      (gsize) ovi_gpu_numel (y) * ovi_dtype_size (y->dtype));
+  total = ovi_gpu_numel (u);
+  if (total == 0)
+    return TRUE;
+  tuple_geometry (x, 0, k, geo);
+  l = ovi_gpu_launch (b, "index", by_size (y, kernels));
+  ovi_gpu_arg_value (l, n->inputs[2]);
+  ovi_gpu_arg_value (l, n->outputs[0]);
+  ovi_gpu_arg_int (l, total);
+  ovi_gpu_arg_value (l, n->inputs[1]);
+  ovi_gpu_arg_int (l, ind->dtype == OVI_DTYPE_INT64);
+  ovi_gpu_arg_int (l, k);
+  ovi_gpu_arg_int (l, ovi_shape_numel (x->rank - k, x->dims + k));
+  ovi_gpu_arg_ints (b, l, geo, 2 * k);
+  ovi_gpu_arg_status (l);
+  ovi_gpu_range_1d (l, total);
+  return TRUE;
+}
+
 const OviGpuOp ovi_gpu_ops_index[] = {
   { "Gather", build_gather },
   { "GatherElements", build_gather_elements },
   { "ArgMax", build_arg }, { "ArgMin", build_arg },
   { "TopK", build_topk },
+  { "GatherND", build_gather_nd },
+  { "ScatterND", build_scatter_nd },
   { NULL, NULL },
 };

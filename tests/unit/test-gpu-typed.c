@@ -747,6 +747,49 @@ test_topk (void)
       }
 }
 
+/* GatherND with index tuples of 1 to 3 values and batch_dims 0 and 1,
+ * indices at run time (in range, negative too); ScatterND of slices and
+ * of single elements at distinct constant tuples. */
+static void
+test_nd (void)
+{
+  static const int64_t data[] = { 2, 3, 4 };
+  SKIP_WITHOUT_GPU ();
+  for (int bd = 0; bd < 2; bd++)
+    for (int64_t k = 1; k + bd <= 3; k++) {
+      Graph t = { ovi_graph_new () };
+      int64_t idims[3] = { 2, 5, k };
+      int ranges[2] = { 600, 1 }, y;
+      char *what = g_strdup_printf ("GatherND batch_dims %d, tuples of %"
+          G_GINT64_FORMAT, bd, k);
+      add_input (&t, OVI_DTYPE_FLOAT32, 3, data);
+      /* Batch dims first (2, the data's first axis), then 5 tuples. */
+      add_input (&t, OVI_DTYPE_INT64, 3, idims);
+      ovi_node_set_attr_int (add_node (&t, "GatherND", &y), "batch_dims",
+          bd);
+      check (&t, y, 13, ranges, what);
+      g_free (what);
+    }
+  for (int64_t k = 1; k <= 3; k++) {
+    Graph t = { ovi_graph_new () };
+    /* Distinct tuples: (1), (0), ... for k 1; pairs and triples. */
+    static const int64_t tuples[3][6] = { { 1, -2 },
+      { 0, 2, 1, -1 }, { 1, 2, 3, 0, 0, -4 } };
+    int64_t idims[2] = { 2, k }, udims[3] = { 2 };
+    int y;
+    char *what = g_strdup_printf ("ScatterND, tuples of %" G_GINT64_FORMAT,
+        k);
+    for (int d = (int) k; d < 3; d++)
+      udims[1 + d - k] = data[d];
+    add_input (&t, OVI_DTYPE_INT32, 3, data);
+    add_const_indices (&t, OVI_DTYPE_INT64, 2, idims, tuples[k - 1]);
+    add_input (&t, OVI_DTYPE_INT32, 1 + 3 - (int) k, udims);
+    add_node (&t, "ScatterND", &y);
+    check (&t, y, 13, NULL, what);
+    g_free (what);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -767,6 +810,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gpu-typed/trilu", test_trilu);
   g_test_add_func ("/gpu-typed/quant", test_quant);
   g_test_add_func ("/gpu-typed/topk", test_topk);
+  g_test_add_func ("/gpu-typed/nd", test_nd);
   status = g_test_run ();
   g_test_message ("%d cases, each wholly on the GPU", n_cases);
   return status;

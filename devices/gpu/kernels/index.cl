@@ -195,3 +195,73 @@ topk (__global const float *X, int x_off, __global float *V, int v_off,
     pv = bv;
   }
 }
+
+/* The element offset of index tuple t (k int32/int64 values) into data
+ * axes of sizes dims[] and strides ds[]; -1 when one is out of range. */
+inline int
+tuple_offset (__global const uchar *ind, int is64, int t, int k,
+    __global const int *dims, __global const int *ds)
+{
+  int off = 0;
+  for (int j = 0; j < k; j++) {
+    long v = checked_index (ind, t * k + j, is64, dims[j]);
+    if (v < 0)
+      return -1;
+    off += (int) v * ds[j];
+  }
+  return off;
+}
+
+/* GatherND: output element i is element e of slice tt (= batch bb * nt +
+ * tuple), read at the tuple's offset within batch bb. */
+#define DEFINE_GATHER_ND(T, NAME) \
+__kernel void \
+NAME (__global const T *x, int x_off, __global T *y, int y_off, int total, \
+    __global const uchar *ind, int ind_off, int is64, int k, int slice, \
+    int nt, int batch, __global const int *geo, int geo_off, \
+    __global int *status, int code) \
+{ \
+  int i = get_global_id (0), tt, off; \
+  if (i >= total) \
+    return; \
+  tt = i / slice; \
+  off = tuple_offset (ind + (is64 ? 8 : 4) * ind_off, is64, tt, k, \
+      geo + geo_off, geo + geo_off + k); \
+  if (off < 0) { \
+    atomic_cmpxchg (status, 0, code); \
+    return; \
+  } \
+  y[y_off + i] = x[x_off + (tt / nt) * batch + off + i % slice]; \
+}
+
+DEFINE_GATHER_ND (uchar, gather_nd_1)
+DEFINE_GATHER_ND (ushort, gather_nd_2)
+DEFINE_GATHER_ND (uint, gather_nd_4)
+DEFINE_GATHER_ND (ulong, gather_nd_8)
+
+/* ScatterND without reduction, after the data was copied to the output:
+ * update element i (slice t, element e) lands at tuple t's offset + e.
+ * Duplicate tuples leave one of their updates (ONNX leaves the order
+ * undefined). */
+#define DEFINE_SCATTER_ND(T, NAME) \
+__kernel void \
+NAME (__global const T *u, int u_off, __global T *y, int y_off, int total, \
+    __global const uchar *ind, int ind_off, int is64, int k, int slice, \
+    __global const int *geo, int geo_off, __global int *status, int code) \
+{ \
+  int i = get_global_id (0), off; \
+  if (i >= total) \
+    return; \
+  off = tuple_offset (ind + (is64 ? 8 : 4) * ind_off, is64, i / slice, k, \
+      geo + geo_off, geo + geo_off + k); \
+  if (off < 0) { \
+    atomic_cmpxchg (status, 0, code); \
+    return; \
+  } \
+  y[y_off + off + i % slice] = u[u_off + i]; \
+}
+
+DEFINE_SCATTER_ND (uchar, scatter_nd_1)
+DEFINE_SCATTER_ND (ushort, scatter_nd_2)
+DEFINE_SCATTER_ND (uint, scatter_nd_4)
+DEFINE_SCATTER_ND (ulong, scatter_nd_8)
