@@ -365,16 +365,18 @@ binary_i64 (BinaryOp op, int64_t a, int64_t b, gboolean is_unsigned)
         return a;
       return a / b;
     case B_POW: {
-      int64_t r = 1;
+      /* Wrapping products (unsigned: signed overflow is undefined), as
+       * an integer type's result wraps to its width anyway. */
+      guint64 r = 1, m = (guint64) a;
       if (b < 0)
         return a == 1 ? 1 : a == -1 ? (b & 1 ? -1 : 1) : 0;
       while (b) {
         if (b & 1)
-          r *= a;
-        a *= a;
+          r *= m;
+        m *= m;
         b >>= 1;
       }
-      return r;
+      return (int64_t) r;
     }
     case B_MOD: case B_FMOD: {
       int64_t r;

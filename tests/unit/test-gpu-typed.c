@@ -676,13 +676,14 @@ test_quant (void)
       for (int form = 0; form < 4; form++) {
         /* form: 0 per tensor, 1 per axis, 2 per axis without zero point,
          * 3 parameters at run time. */
-        Graph t = { ovi_graph_new () };
+        Graph t;
         OviDType q = types[k];
         int64_t n_par = form == 0 ? 1 : 3;
         int y, ranges[3] = { 600, 4, 3 };
         char *what;
         if (quantize && q == OVI_DTYPE_INT32)
           continue;
+        t = (Graph) { ovi_graph_new () };
         what = g_strdup_printf ("%s %s %s", quantize ? "QuantizeLinear"
             : "DequantizeLinear", ovi_dtype_name (q), form == 0
             ? "per tensor" : form == 1 ? "per axis" : form == 2
