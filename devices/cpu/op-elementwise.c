@@ -391,7 +391,7 @@ binary_i64 (BinaryOp op, int64_t a, int64_t b, gboolean is_unsigned)
         r += b;
       return r;
     }
-    case B_PRELU: return a < 0 ? a * b : a;
+    case B_PRELU: return a < 0 ? (int64_t) ((guint64) a * (guint64) b) : a;
     /* BitShift's types are unsigned: a uint64 count past 2^63 is large,
      * not negative (a negative count would be undefined in C). */
     case B_SHL: return (guint64) b >= 64 ? 0 : (int64_t) ((guint64) a << b);
