@@ -3,7 +3,7 @@
  * computed here once from constant statistics, or per element from
  * statistics given at run time (kernels/norm.cl). LayerNormalization,
  * InstanceNormalization and GroupNormalization with constant scale and
- * bias. */
+ * bias; LRN. */
 #include <math.h>
 
 #include "gpu-exec.h"
@@ -220,10 +220,43 @@ build_block_norm (OviGpuBuild *b, const OviNode *n)
   return TRUE;
 }
 
+static gboolean
+build_lrn (OviGpuBuild *b, const OviNode *n)
+{
+  const OviValue *x;
+  int64_t size = ovi_node_attr_int (n, "size", 1), total, plane;
+  OviGpuLaunch *l;
+
+  if (n->n_inputs != 1 || n->n_outputs != 1
+      || !ovi_gpu_is_f32 (b, n->inputs[0])
+      || !ovi_gpu_is_f32 (b, n->outputs[0]) || size < 1)
+    return FALSE;
+  x = ovi_gpu_input (b, n, 0);
+  if (x->rank < 2)
+    return FALSE;
+  total = ovi_gpu_numel (x);
+  if (total == 0)
+    return TRUE;
+  plane = total / (x->dims[0] * x->dims[1]);
+  l = ovi_gpu_launch (b, "norm", "lrn");
+  ovi_gpu_arg_value (l, n->inputs[0]);
+  ovi_gpu_arg_value (l, n->outputs[0]);
+  ovi_gpu_arg_int (l, x->dims[1]);
+  ovi_gpu_arg_int (l, plane);
+  ovi_gpu_arg_int (l, size);
+  ovi_gpu_arg_float (l, ovi_node_attr_float (n, "alpha", 1e-4f));
+  ovi_gpu_arg_float (l, ovi_node_attr_float (n, "beta", 0.75f));
+  ovi_gpu_arg_float (l, ovi_node_attr_float (n, "bias", 1.0f));
+  ovi_gpu_arg_int (l, total);
+  ovi_gpu_range_1d (l, total);
+  return TRUE;
+}
+
 const OviGpuOp ovi_gpu_ops_norm[] = {
   { "BatchNormalization", build_batchnorm },
   { "LayerNormalization", build_layer_norm },
   { "InstanceNormalization", build_block_norm },
   { "GroupNormalization", build_block_norm },
+  { "LRN", build_lrn },
   { NULL, NULL },
 };

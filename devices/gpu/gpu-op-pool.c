@@ -1,6 +1,6 @@
 /* Pooling on the GPU (kernels/pool.cl): 1-D and 2-D MaxPool without
- * indices and AveragePool (1-D as 2-D of height 1), GlobalAveragePool
- * and GlobalMaxPool, float32. */
+ * indices, AveragePool and LpPool (1-D as 2-D of height 1),
+ * GlobalAveragePool, GlobalMaxPool and GlobalLpPool, float32. */
 #include <string.h>
 
 #include "gpu-exec.h"
@@ -10,7 +10,9 @@ build_pool (OviGpuBuild *b, const OviNode *n)
 {
   const OviValue *x, *y;
   OviValue x2, y2;
-  gboolean is_max = strcmp (n->op_type, "MaxPool") == 0;
+  /* pool.cl's kinds: 0 average, 1 max, 2 Lp. */
+  int kind = strcmp (n->op_type, "MaxPool") == 0 ? 1
+      : strcmp (n->op_type, "LpPool") == 0 ? 2 : 0;
   const char *ap = ovi_node_attr_string (n, "auto_pad", "NOTSET");
   int64_t k[2], s[2], d[2], p[4], pb[2] = { 0, 0 }, pe[2] = { 0, 0 };
   const int64_t *ks;
@@ -71,9 +73,10 @@ build_pool (OviGpuBuild *b, const OviNode *n)
   ovi_gpu_arg_int (l, d[1]);
   ovi_gpu_arg_int (l, pe[0]);
   ovi_gpu_arg_int (l, pe[1]);
-  ovi_gpu_arg_int (l, is_max);
+  ovi_gpu_arg_int (l, kind);
   ovi_gpu_arg_int (l, ovi_node_attr_int (n, "count_include_pad", 0) != 0);
   ovi_gpu_arg_int (l, total);
+  ovi_gpu_arg_float (l, ovi_node_attr_float (n, "p", 2));
   ovi_gpu_range_1d (l, total);
   return TRUE;
 }
@@ -99,6 +102,8 @@ build_global_pool (OviGpuBuild *b, const OviNode *n)
   ovi_gpu_arg_value (l, n->outputs[0]);
   ovi_gpu_arg_int (l, size);
   ovi_gpu_arg_int (l, strcmp (n->op_type, "GlobalMaxPool") == 0);
+  ovi_gpu_arg_int (l, strcmp (n->op_type, "GlobalLpPool") == 0);
+  ovi_gpu_arg_float (l, ovi_node_attr_float (n, "p", 2));
   {
     /* One work group of 64 (the kernel's POOL_WG) per plane. */
     size_t global = (size_t) planes * 64, local = 64;
@@ -112,5 +117,7 @@ const OviGpuOp ovi_gpu_ops_pool[] = {
   { "AveragePool", build_pool },
   { "GlobalAveragePool", build_global_pool },
   { "GlobalMaxPool", build_global_pool },
+  { "LpPool", build_pool },
+  { "GlobalLpPool", build_global_pool },
   { NULL, NULL },
 };

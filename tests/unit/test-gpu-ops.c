@@ -1389,6 +1389,58 @@ test_conv_transpose (void)
   }
 }
 
+/* LpPool (p 1, 2, 3; 1-D and 2-D), GlobalLpPool, LRN (odd and even
+ * window sizes). */
+static void
+test_lp_lrn (void)
+{
+  static const int64_t shape[] = { 2, 5, 9, 8 }, shape1[] = { 2, 3, 19 };
+  SKIP_WITHOUT_GPU ();
+  for (int p = 1; p <= 3; p++)
+    for (int rank = 3; rank <= 4; rank++) {
+      OviGraph *g = ovi_graph_new ();
+      int x = add_input (g, "x", rank, rank == 4 ? shape : shape1), y;
+      int64_t k[] = { 3, 2 }, st[] = { 2, 1 }, pads[] = { 1, 0, 1, 1 };
+      OviNode *n = add_node (g, "LpPool", 1, &x, &y);
+      OviModel *m;
+      char *what;
+      ovi_node_set_attr_ints (n, "kernel_shape", rank - 2, k);
+      ovi_node_set_attr_ints (n, "strides", rank - 2, st);
+      ovi_node_set_attr_ints (n, "pads", 2 * (rank - 2), pads);
+      ovi_node_set_attr_int (n, "p", p);
+      m = finish (g, y, 18);
+      what = g_strdup_printf ("LpPool %dd p %d", rank - 2, p);
+      check_model (what, m, 1e-10, EXPECT_GPU, FALSE);
+      g_free (what);
+      ovi_model_unref (m);
+    }
+  for (int p = 1; p <= 3; p++) {
+    OviGraph *g = ovi_graph_new ();
+    int x = add_input (g, "x", 4, shape), y;
+    OviModel *m;
+    char *what = g_strdup_printf ("GlobalLpPool p %d", p);
+    ovi_node_set_attr_int (add_node (g, "GlobalLpPool", 1, &x, &y), "p", p);
+    m = finish (g, y, 18);
+    check_model (what, m, 1e-10, EXPECT_GPU, FALSE);
+    g_free (what);
+    ovi_model_unref (m);
+  }
+  for (int size = 2; size <= 5; size += 3) {
+    OviGraph *g = ovi_graph_new ();
+    int x = add_input (g, "x", 4, shape), y;
+    OviNode *n = add_node (g, "LRN", 1, &x, &y);
+    OviModel *m;
+    char *what = g_strdup_printf ("LRN size %d", size);
+    ovi_node_set_attr_int (n, "size", size);
+    ovi_node_set_attr_float (n, "alpha", 0.02f);
+    ovi_node_set_attr_float (n, "bias", 2.0f);
+    m = finish (g, y, 13);
+    check_model (what, m, 1e-10, EXPECT_GPU, FALSE);
+    g_free (what);
+    ovi_model_unref (m);
+  }
+}
+
 static void
 test_fallback (void)
 {
@@ -1566,6 +1618,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gpu/1d", test_1d);
   g_test_add_func ("/gpu/cumsum-hardmax", test_cumsum_hardmax);
   g_test_add_func ("/gpu/conv-transpose", test_conv_transpose);
+  g_test_add_func ("/gpu/lp-lrn", test_lp_lrn);
   g_test_add_func ("/gpu/resize", test_resize);
   g_test_add_func ("/gpu/reduce", test_reduce);
   g_test_add_func ("/gpu/fallback", test_fallback);

@@ -97,3 +97,27 @@ batchnorm_runtime (__global const float *X, int x_off, __global float *Y,
   scale = s[s_off + c] / sqrt (var[var_off + c] + eps);
   Y[y_off + i] = (X[x_off + i] - mean[mean_off + c]) * scale + b[b_off + c];
 }
+
+/* LRN across channels of [N, C, plane]: x / (bias + alpha / size * sum of
+ * squares over channels c - (size - 1) / 2 .. c + size / 2) ^ beta. */
+__kernel void
+lrn (__global const float *X, int x_off, __global float *Y, int y_off,
+    int C, int plane, int size, float alpha, float beta, float bias,
+    int total)
+{
+  int i = get_global_id (0);
+  int c, lo, hi;
+  __global const float *x;
+  float acc = 0.0f;
+  if (i >= total)
+    return;
+  c = (i / plane) % C;
+  lo = max (c - (size - 1) / 2, 0);
+  hi = min (c + size / 2, C - 1);
+  x = X + x_off + i - c * plane;
+  for (int k = lo; k <= hi; k++) {
+    float v = x[k * plane];
+    acc = mad (v, v, acc);
+  }
+  Y[y_off + i] = X[x_off + i] / pow (bias + alpha / (float) size * acc, beta);
+}

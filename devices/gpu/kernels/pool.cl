@@ -1,11 +1,23 @@
-/* 2-D pooling, one output per work item. Average divisors follow ONNX: taps inside the input, or with
- * count_include_pad the taps inside the padded input (never the part of
- * a ceil_mode window past the end padding). */
+/* 2-D pooling, one output per work item; kind 0 average, 1 max, 2 Lp
+ * (sum of |x|^p, then its p-th root). Average divisors follow ONNX: taps
+ * inside the input, or with count_include_pad the taps inside the padded
+ * input (never the part of a ceil_mode window past the end padding). */
+inline float
+lp_term (float v, float p)
+{
+  return p == 2.0f ? v * v : p == 1.0f ? fabs (v) : pow (fabs (v), p);
+}
+
+inline float
+lp_root (float sum, float p)
+{
+  return p == 2.0f ? sqrt (sum) : p == 1.0f ? sum : pow (sum, 1.0f / p);
+}
 __kernel void
 pool2d (__global const float *X, int x_off, __global float *Y, int y_off,
     int H, int W, int OH, int OW, int KH, int KW, int sh, int sw, int ph,
-    int pw, int dh, int dw, int peh, int pew, int is_max, int include_pad,
-    int total)
+    int pw, int dh, int dw, int peh, int pew, int kind, int include_pad,
+    int total, float p)
 {
   int i = get_global_id (0);
   int ow, oh, plane, h0, w0, count = 0, hp = 0, wp = 0;
@@ -19,7 +31,7 @@ pool2d (__global const float *X, int x_off, __global float *Y, int y_off,
   x = X + x_off + plane * H * W;
   h0 = oh * sh - ph;
   w0 = ow * sw - pw;
-  acc = is_max ? -INFINITY : 0.0f;
+  acc = kind == 1 ? -INFINITY : 0.0f;
   for (int a = 0; a < KH; a++) {
     int ih = h0 + a * dh;
     if (ih < H + peh)
@@ -32,15 +44,18 @@ pool2d (__global const float *X, int x_off, __global float *Y, int y_off,
       if (iw < 0 || iw >= W)
         continue;
       v = x[ih * W + iw];
-      acc = is_max ? (v > acc || isnan (v) ? v : acc) : acc + v;
+      acc = kind == 1 ? (v > acc || isnan (v) ? v : acc)
+          : acc + (kind == 2 ? lp_term (v, p) : v);
       count++;
     }
   }
   for (int b = 0; b < KW; b++)
     if (w0 + b * dw < W + pew)
       wp = b + 1;
-  if (!is_max)
+  if (kind == 0)
     acc /= (float) (include_pad ? hp * wp : count);
+  else if (kind == 2)
+    acc = lp_root (acc, p);
   Y[y_off + i] = acc;
 }
 
@@ -53,14 +68,14 @@ pool2d (__global const float *X, int x_off, __global float *Y, int y_off,
 
 __kernel __attribute__ ((reqd_work_group_size (POOL_WG, 1, 1))) void
 global_pool (__global const float *X, int x_off, __global float *Y,
-    int y_off, int size, int is_max)
+    int y_off, int size, int is_max, int is_lp, float p)
 {
   __local float part[POOL_WG];
-  int p = get_group_id (0), t = get_local_id (0);
-  __global const float *x = X + x_off + (size_t) p * size;
+  int plane = get_group_id (0), t = get_local_id (0);
+  __global const float *x = X + x_off + (size_t) plane * size;
   float acc = is_max ? -INFINITY : 0.0f;
   for (int i = t; i < size; i += POOL_WG)
-    acc = is_max ? fmax (acc, x[i]) : acc + x[i];
+    acc = is_max ? fmax (acc, x[i]) : acc + (is_lp ? lp_term (x[i], p) : x[i]);
   part[t] = acc;
   barrier (CLK_LOCAL_MEM_FENCE);
   for (int s = POOL_WG / 2; s > 0; s >>= 1) {
@@ -69,5 +84,6 @@ global_pool (__global const float *X, int x_off, __global float *Y,
     barrier (CLK_LOCAL_MEM_FENCE);
   }
   if (t == 0)
-    Y[y_off + p] = is_max ? part[0] : part[0] / (float) size;
+    Y[y_off + plane] = is_max ? part[0] : is_lp ? lp_root (part[0], p)
+        : part[0] / (float) size;
 }
