@@ -2,7 +2,7 @@
  * arithmetic of gpu-op-elementwise.c (kernels/typed.cl): Cast and
  * CastLike, integer unary and binary math, comparisons, logic, bit
  * operations, Where, IsNaN and IsInf, QuantizeLinear and
- * DequantizeLinear. They carry the shape and mask
+ * DequantizeLinear, OneHot and EyeLike. They carry the shape and mask
  * arithmetic of detection heads and transformers; on the GPU they spare
  * those graphs the copies of a CPU step between GPU steps. */
 #include <string.h>
@@ -363,6 +363,75 @@ build_quant (OviGpuBuild *b, const OviNode *n)
   return TRUE;
 }
 
+/* OneHot with a constant depth; indices of any type the kernels read,
+ * values (off, on) of any element size, constant or at run time. */
+static gboolean
+build_onehot (OviGpuBuild *b, const OviNode *n)
+{
+  static const char *const kernels[] = { "onehot_1", "onehot_2",
+    "onehot_4", "onehot_8" };
+  int ti, axis;
+  const OviValue *ind, *depth_v, *values, *y;
+  int64_t depth, inner, total;
+  gsize es;
+  OviGpuLaunch *l;
+
+  if (n->n_inputs != 3 || n->n_outputs != 1 || n->inputs[1] < 0
+      || n->inputs[2] < 0 || (ti = typed_value (b, n->inputs[0])) < 0
+      || !ovi_gpu_is_plain (b, n->inputs[2])
+      || !ovi_gpu_is_plain (b, n->outputs[0]))
+    return FALSE;
+  ind = ovi_gpu_input (b, n, 0);
+  depth_v = ovi_gpu_input (b, n, 1);
+  values = ovi_gpu_input (b, n, 2);
+  y = ovi_gpu_output (b, n, 0);
+  if (depth_v->constant == NULL || ovi_tensor_numel (depth_v->constant) != 1
+      || ovi_gpu_numel (values) != 2 || values->dtype != y->dtype
+      || y->rank != ind->rank + 1
+      || !ovi_op_axis (ovi_node_attr_int (n, "axis", -1), y->rank, &axis))
+    return FALSE;
+  depth = ovi_tensor_get_i64 (depth_v->constant, 0);
+  if (depth != y->dims[axis])
+    return FALSE;
+  inner = ovi_shape_numel (y->rank - axis - 1, y->dims + axis + 1);
+  total = ovi_gpu_numel (y);
+  if (total == 0)
+    return TRUE;
+  es = ovi_dtype_size (y->dtype);
+  l = ovi_gpu_launch (b, "typed", kernels[es == 1 ? 0 : es == 2 ? 1
+          : es == 4 ? 2 : 3]);
+  ovi_gpu_arg_value (l, n->inputs[0]);
+  ovi_gpu_arg_int (l, ti);
+  ovi_gpu_arg_value (l, n->inputs[2]);
+  ovi_gpu_arg_value (l, n->outputs[0]);
+  ovi_gpu_arg_int (l, depth);
+  ovi_gpu_arg_int (l, inner);
+  ovi_gpu_arg_int (l, total);
+  ovi_gpu_range_1d (l, total);
+  return TRUE;
+}
+
+static gboolean
+build_eye_like (OviGpuBuild *b, const OviNode *n)
+{
+  const OviValue *y = ovi_gpu_output (b, n, 0);
+  int ty = n->n_outputs == 1 ? typed_value (b, n->outputs[0]) : -1;
+  int64_t k = ovi_node_attr_int (n, "k", 0);
+  OviGpuLaunch *l;
+  if (ty < 0 || y->rank != 2 || k > G_MAXINT32 || k < -G_MAXINT32)
+    return FALSE;
+  if (ovi_gpu_numel (y) == 0)
+    return TRUE;
+  l = ovi_gpu_launch (b, "typed", "eye_like");
+  ovi_gpu_arg_value (l, n->outputs[0]);
+  ovi_gpu_arg_int (l, ty);
+  ovi_gpu_arg_int (l, y->dims[1]);
+  ovi_gpu_arg_int (l, k);
+  ovi_gpu_arg_int (l, ovi_gpu_numel (y));
+  ovi_gpu_range_1d (l, ovi_gpu_numel (y));
+  return TRUE;
+}
+
 const OviGpuOp ovi_gpu_ops_typed[] = {
   { "Cast", build_cast }, { "CastLike", build_cast },
   { "IsNaN", build_is_nan_inf }, { "IsInf", build_is_nan_inf },
@@ -384,5 +453,6 @@ const OviGpuOp ovi_gpu_ops_typed[] = {
   { "GreaterOrEqual", build_binary_typed }, { "And", build_binary_typed },
   { "Or", build_binary_typed }, { "Xor", build_binary_typed },
   { "QuantizeLinear", build_quant }, { "DequantizeLinear", build_quant },
+  { "OneHot", build_onehot }, { "EyeLike", build_eye_like },
   { NULL, NULL },
 };

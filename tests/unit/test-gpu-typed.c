@@ -791,6 +791,48 @@ test_nd (void)
   }
 }
 
+/* OneHot along each axis with int64, int32 and float32 indices (out of
+ * range ones too) and float32 or int64 values given at run time; EyeLike
+ * with diagonals in and past the matrix, in three output types. */
+static void
+test_onehot_eye (void)
+{
+  static const int64_t idx[] = { 3, 4 }, two = 2;
+  static const OviDType ind_types[] = { OVI_DTYPE_INT64, OVI_DTYPE_INT32,
+    OVI_DTYPE_FLOAT32 };
+  SKIP_WITHOUT_GPU ();
+  for (int axis = -1; axis <= 2; axis++)
+    for (guint k = 0; k < G_N_ELEMENTS (ind_types); k++) {
+      Graph t = { ovi_graph_new () };
+      int64_t depth = 5;
+      int ranges[2] = { 7, 600 }, y;
+      char *what = g_strdup_printf ("OneHot axis %d, %s indices", axis,
+          ovi_dtype_name (ind_types[k]));
+      add_input (&t, ind_types[k], 2, idx);
+      add_const_indices (&t, OVI_DTYPE_INT64, 0, NULL, &depth);
+      add_input (&t, k == 1 ? OVI_DTYPE_INT64 : OVI_DTYPE_FLOAT32, 1, &two);
+      ovi_node_set_attr_int (add_node (&t, "OneHot", &y), "axis", axis);
+      check (&t, y, 11, ranges, what);
+      g_free (what);
+    }
+  for (int64_t diag = -4; diag <= 6; diag += 2)
+    for (int k = 0; k < 3; k++) {
+      static const OviDType out[] = { OVI_DTYPE_FLOAT32, OVI_DTYPE_INT64,
+        OVI_DTYPE_UINT8 };
+      Graph t = { ovi_graph_new () };
+      int y;
+      OviNode *n;
+      char *what = g_strdup_printf ("EyeLike k %" G_GINT64_FORMAT " %s",
+          diag, ovi_dtype_name (out[k]));
+      add_input (&t, OVI_DTYPE_INT32, 2, (int64_t[]) { 4, 5 });
+      n = add_node (&t, "EyeLike", &y);
+      ovi_node_set_attr_int (n, "k", diag);
+      ovi_node_set_attr_int (n, "dtype", out[k]);
+      check (&t, y, 9, NULL, what);
+      g_free (what);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -812,6 +854,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gpu-typed/quant", test_quant);
   g_test_add_func ("/gpu-typed/topk", test_topk);
   g_test_add_func ("/gpu-typed/nd", test_nd);
+  g_test_add_func ("/gpu-typed/onehot-eye", test_onehot_eye);
   status = g_test_run ();
   g_test_message ("%d cases, each wholly on the GPU", n_cases);
   return status;

@@ -387,3 +387,40 @@ dequantize (__global const uchar *x, int x_off, int tx, __global float *y,
   y[y_off + i] = (float) (load_i (x, tx, x_off + i)
       - (has_zp ? load_i (zp, tz, zp_off + p) : 0)) * scale[scale_off + p];
 }
+
+/* OneHot: output [outer, depth, inner] of `values` (off, on); element
+ * (o, j, i) is on when index (o, i), negative ones counted from depth, is
+ * j. Indices outside [-depth, depth) leave all off, as on the CPU. */
+#define DEFINE_ONEHOT(T, NAME) \
+__kernel void \
+NAME (__global const uchar *ind, int ind_off, int ti, \
+    __global const T *values, int values_off, __global T *y, int y_off, \
+    int depth, int inner, int total) \
+{ \
+  int i = get_global_id (0), j, o, in; \
+  long v; \
+  if (i >= total) \
+    return; \
+  in = i % inner; \
+  j = (i / inner) % depth; \
+  o = i / (inner * depth); \
+  v = load_i (ind, ti, ind_off + o * inner + in); \
+  if (v < 0) \
+    v += depth; \
+  y[y_off + i] = values[values_off + (v == j)]; \
+}
+
+DEFINE_ONEHOT (uchar, onehot_1)
+DEFINE_ONEHOT (ushort, onehot_2)
+DEFINE_ONEHOT (uint, onehot_4)
+DEFINE_ONEHOT (ulong, onehot_8)
+
+/* EyeLike: ones on the k-th diagonal of [rows, cols], zeros elsewhere,
+ * in the output's type. */
+__kernel void
+eye_like (__global uchar *y, int y_off, int ty, int cols, int k, int total)
+{
+  int i = get_global_id (0);
+  if (i < total)
+    store_i (y, ty, y_off + i, i % cols - i / cols == k);
+}
