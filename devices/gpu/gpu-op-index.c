@@ -1,5 +1,5 @@
-/* Gather, GatherElements, GatherND, ScatterND, ArgMax, ArgMin and TopK
- * on the GPU (kernels/index.cl).
+/* Gather, GatherElements, GatherND, ScatterND, ScatterElements, ArgMax,
+ * ArgMin and TopK on the GPU (kernels/index.cl).
  *
  * Constant indices are checked and made non-negative at compile. Indices
  * computed at run time (token ids into an embedding, say) are checked by
@@ -359,6 +359,67 @@ build_scatter_nd (OviGpuBuild *b, const OviNode *n)
   return TRUE;
 }
 
+/* ScatterElements (and opset 9's Scatter) without reduction: the data
+ * copied to the output, then each update written at its (checked)
+ * place. */
+static gboolean
+build_scatter_elements (OviGpuBuild *b, const OviNode *n)
+{
+  static const char *const kernels[] = { "scatter_elements_1",
+    "scatter_elements_2", "scatter_elements_4", "scatter_elements_8" };
+  const OviValue *x, *ind, *u, *y;
+  int axis, xs[OVI_MAX_RANK], idims[OVI_MAX_RANK], geo[2 * OVI_MAX_RANK];
+  int64_t total;
+  OviGpuLaunch *l;
+
+  if (n->n_inputs != 3 || n->n_outputs != 1 || n->inputs[1] < 0
+      || n->inputs[2] < 0 || !ovi_gpu_is_plain (b, n->inputs[0])
+      || !ovi_gpu_is_plain (b, n->inputs[1])
+      || !ovi_gpu_is_plain (b, n->inputs[2])
+      || !ovi_gpu_is_plain (b, n->outputs[0])
+      || g_strcmp0 (ovi_node_attr_string (n, "reduction", "none"),
+          "none") != 0)
+    return FALSE;
+  x = ovi_gpu_input (b, n, 0);
+  ind = ovi_gpu_input (b, n, 1);
+  u = ovi_gpu_input (b, n, 2);
+  y = ovi_gpu_output (b, n, 0);
+  if ((ind->dtype != OVI_DTYPE_INT64 && ind->dtype != OVI_DTYPE_INT32)
+      || u->dtype != x->dtype || ind->rank != x->rank
+      || !ovi_shape_equal (ind->rank, ind->dims, u->rank, u->dims)
+      || !ovi_op_axis (ovi_node_attr_int (n, "axis", 0), x->rank, &axis))
+    return FALSE;
+  for (int d = 0; d < x->rank; d++)
+    if (d != axis && ind->dims[d] > x->dims[d])
+      return FALSE;
+  if (ovi_gpu_numel (y) == 0)
+    return TRUE;
+  ovi_gpu_copy (b, n->inputs[0], n->outputs[0],
+      (gsize) ovi_gpu_numel (y) * ovi_dtype_size (y->dtype));
+  total = ovi_gpu_numel (u);
+  if (total == 0)
+    return TRUE;
+  ovi_gpu_row_major (x->rank, x->dims, xs);
+  for (int d = 0; d < x->rank; d++) {
+    idims[d] = (int) ind->dims[d];
+    geo[d] = xs[d];
+    geo[x->rank + d] = (int) x->dims[d];
+  }
+  l = ovi_gpu_launch (b, "index", by_size (y, kernels));
+  ovi_gpu_arg_value (l, n->inputs[2]);
+  ovi_gpu_arg_value (l, n->outputs[0]);
+  ovi_gpu_arg_int (l, total);
+  ovi_gpu_arg_value (l, n->inputs[1]);
+  ovi_gpu_arg_int (l, ind->dtype == OVI_DTYPE_INT64);
+  ovi_gpu_arg_int (l, x->rank);
+  ovi_gpu_arg_int (l, axis);
+  ovi_gpu_arg_ints (b, l, idims, x->rank);
+  ovi_gpu_arg_ints (b, l, geo, 2 * x->rank);
+  ovi_gpu_arg_status (l);
+  ovi_gpu_range_1d (l, total);
+  return TRUE;
+}
+
 const OviGpuOp ovi_gpu_ops_index[] = {
   { "Gather", build_gather },
   { "GatherElements", build_gather_elements },
@@ -366,5 +427,7 @@ const OviGpuOp ovi_gpu_ops_index[] = {
   { "TopK", build_topk },
   { "GatherND", build_gather_nd },
   { "ScatterND", build_scatter_nd },
+  { "ScatterElements", build_scatter_elements },
+  { "Scatter", build_scatter_elements },
   { NULL, NULL },
 };

@@ -833,6 +833,40 @@ test_onehot_eye (void)
     }
 }
 
+/* ScatterElements along each axis, distinct places per line (negative
+ * ones too), updates at run time; and Scatter, its opset 9 name. */
+static void
+test_scatter_elements (void)
+{
+  static const int64_t data[] = { 3, 4, 5 };
+  SKIP_WITHOUT_GPU ();
+  for (int axis = 0; axis < 3; axis++) {
+    Graph t = { ovi_graph_new () };
+    int64_t idims[3] = { 2, 3, 4 }, n, *vals;
+    int y;
+    char *what = g_strdup_printf ("%s axis %d", axis == 2 ? "Scatter"
+        : "ScatterElements", axis);
+    idims[axis] = data[axis] - 1;
+    n = ovi_shape_numel (3, idims);
+    vals = g_new (int64_t, n);
+    for (int64_t p = 0; p < n; p++) {
+      /* p's coordinate along the axis, and its line's number. */
+      int64_t inner = ovi_shape_numel (2 - axis, idims + axis + 1);
+      int64_t j = p / inner % idims[axis], line = p / (inner * idims[axis])
+          + p % inner;
+      vals[p] = (j + line) % data[axis] - (j % 2 ? data[axis] : 0);
+    }
+    add_input (&t, OVI_DTYPE_FLOAT32, 3, data);
+    add_const_indices (&t, OVI_DTYPE_INT64, 3, idims, vals);
+    add_input (&t, OVI_DTYPE_FLOAT32, 3, idims);
+    ovi_node_set_attr_int (add_node (&t, axis == 2 ? "Scatter"
+            : "ScatterElements", &y), "axis", axis);
+    check (&t, y, axis == 2 ? 9 : 13, NULL, what);
+    g_free (vals);
+    g_free (what);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -855,6 +889,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gpu-typed/topk", test_topk);
   g_test_add_func ("/gpu-typed/nd", test_nd);
   g_test_add_func ("/gpu-typed/onehot-eye", test_onehot_eye);
+  g_test_add_func ("/gpu-typed/scatter-elements", test_scatter_elements);
   status = g_test_run ();
   g_test_message ("%d cases, each wholly on the GPU", n_cases);
   return status;

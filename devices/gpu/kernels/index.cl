@@ -265,3 +265,37 @@ DEFINE_SCATTER_ND (uchar, scatter_nd_1)
 DEFINE_SCATTER_ND (ushort, scatter_nd_2)
 DEFINE_SCATTER_ND (uint, scatter_nd_4)
 DEFINE_SCATTER_ND (ulong, scatter_nd_8)
+
+/* ScatterElements without reduction, after the data was copied to the
+ * output: update p (over the indices' shape `idims`) lands at p's
+ * coordinates with the axis' one replaced by its (checked) index. */
+#define DEFINE_SCATTER_ELEMENTS(T, NAME) \
+__kernel void \
+NAME (__global const T *u, int u_off, __global T *y, int y_off, int total, \
+    __global const uchar *ind, int ind_off, int is64, int rank, int axis, \
+    __global const int *idims, int idims_off, __global const int *xs, \
+    int xs_off, __global int *status, int code) \
+{ \
+  int i = get_global_id (0), rest, off = 0; \
+  long v; \
+  if (i >= total) \
+    return; \
+  v = checked_index (ind + (is64 ? 8 : 4) * ind_off, i, is64, \
+      xs[xs_off + rank + axis]); \
+  if (v < 0) { \
+    atomic_cmpxchg (status, 0, code); \
+    return; \
+  } \
+  rest = i; \
+  for (int d = rank - 1; d >= 0; d--) { \
+    int c = rest % idims[idims_off + d]; \
+    rest /= idims[idims_off + d]; \
+    off += (d == axis ? (int) v : c) * xs[xs_off + d]; \
+  } \
+  y[y_off + off] = u[u_off + i]; \
+}
+
+DEFINE_SCATTER_ELEMENTS (uchar, scatter_elements_1)
+DEFINE_SCATTER_ELEMENTS (ushort, scatter_elements_2)
+DEFINE_SCATTER_ELEMENTS (uint, scatter_elements_4)
+DEFINE_SCATTER_ELEMENTS (ulong, scatter_elements_8)
