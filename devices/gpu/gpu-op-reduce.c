@@ -21,17 +21,56 @@ static const struct {
  * work group's tree. */
 #define SHORT_REDUCTION 64
 
+/* The reduce kernels' view of x: runs of adjacent axes that are all
+ * kept or all reduced, as one (size-1 axes change nothing in the layout),
+ * kept groups and reduced groups apart with their input strides. */
+typedef struct {
+  int kdim[OVI_MAX_RANK], kstride[OVI_MAX_RANK], nk;
+  int rdim[OVI_MAX_RANK], rstride[OVI_MAX_RANK], nr;
+} Groups;
+
+static void
+groups_of (const OviValue *x, const gboolean *mask, Groups *out)
+{
+  int gdim[OVI_MAX_RANK], gstride[OVI_MAX_RANK], ng = 0;
+  gboolean gred[OVI_MAX_RANK];
+  int64_t s = 1;
+  out->nk = out->nr = 0;
+  for (int d = 0; d < x->rank; d++) {
+    if (x->dims[d] == 1)
+      continue;
+    if (ng > 0 && gred[ng - 1] == mask[d]) {
+      gdim[ng - 1] *= (int) x->dims[d];
+    } else {
+      gdim[ng] = (int) x->dims[d];
+      gred[ng] = mask[d];
+      ng++;
+    }
+  }
+  for (int g = ng - 1; g >= 0; g--) {
+    gstride[g] = (int) s;
+    s *= gdim[g];
+  }
+  for (int g = 0; g < ng; g++) {
+    if (gred[g]) {
+      out->rdim[out->nr] = gdim[g];
+      out->rstride[out->nr++] = gstride[g];
+    } else {
+      out->kdim[out->nk] = gdim[g];
+      out->kstride[out->nk++] = gstride[g];
+    }
+  }
+}
+
 static gboolean
 build_reduce (OviGpuBuild *b, const OviNode *n)
 {
   const OviValue *x;
-  gboolean mask[OVI_MAX_RANK], gred[OVI_MAX_RANK], noop;
+  gboolean mask[OVI_MAX_RANK], noop;
   OviGpuOpCtx c;
-  int gdim[OVI_MAX_RANK], gstride[OVI_MAX_RANK];
-  int kdim[OVI_MAX_RANK], kstride[OVI_MAX_RANK];
-  int rdim[OVI_MAX_RANK], rstride[OVI_MAX_RANK];
-  int ng = 0, nk = 0, nr = 0, op = -1;
-  int64_t K = 1, R = 1, s = 1;
+  Groups g;
+  int op = -1;
+  int64_t K = 1, R = 1;
   OviGpuLaunch *l;
 
   for (guint i = 0; i < G_N_ELEMENTS (ops); i++)
@@ -56,43 +95,18 @@ build_reduce (OviGpuBuild *b, const OviNode *n)
     return FALSE;
   if (K == 0)
     return TRUE;
-  /* Adjacent axes that are all kept or all reduced, as one; size-1 axes
-   * change nothing in the layout. */
-  for (int d = 0; d < x->rank; d++) {
-    if (x->dims[d] == 1)
-      continue;
-    if (ng > 0 && gred[ng - 1] == mask[d]) {
-      gdim[ng - 1] *= (int) x->dims[d];
-    } else {
-      gdim[ng] = (int) x->dims[d];
-      gred[ng] = mask[d];
-      ng++;
-    }
-  }
-  for (int g = ng - 1; g >= 0; g--) {
-    gstride[g] = (int) s;
-    s *= gdim[g];
-  }
-  for (int g = 0; g < ng; g++) {
-    if (gred[g]) {
-      rdim[nr] = gdim[g];
-      rstride[nr++] = gstride[g];
-    } else {
-      kdim[nk] = gdim[g];
-      kstride[nk++] = gstride[g];
-    }
-  }
+  groups_of (x, mask, &g);
 
   l = ovi_gpu_launch (b, "reduce",
       R < SHORT_REDUCTION ? "reduce_item" : "reduce_wg");
   ovi_gpu_arg_value (l, n->inputs[0]);
   ovi_gpu_arg_value (l, n->outputs[0]);
-  ovi_gpu_arg_ints (b, l, kdim, nk);
-  ovi_gpu_arg_ints (b, l, kstride, nk);
-  ovi_gpu_arg_ints (b, l, rdim, nr);
-  ovi_gpu_arg_ints (b, l, rstride, nr);
-  ovi_gpu_arg_int (l, nk);
-  ovi_gpu_arg_int (l, nr);
+  ovi_gpu_arg_ints (b, l, g.kdim, g.nk);
+  ovi_gpu_arg_ints (b, l, g.kstride, g.nk);
+  ovi_gpu_arg_ints (b, l, g.rdim, g.nr);
+  ovi_gpu_arg_ints (b, l, g.rstride, g.nr);
+  ovi_gpu_arg_int (l, g.nk);
+  ovi_gpu_arg_int (l, g.nr);
   ovi_gpu_arg_int (l, R);
   ovi_gpu_arg_int (l, op);
   if (R < SHORT_REDUCTION) {
@@ -141,6 +155,59 @@ build_cumsum (OviGpuBuild *b, const OviNode *n)
   return TRUE;
 }
 
+/* MeanVarianceNormalization of float32 over its axes (default 0, 2, 3),
+ * one work item per kept index (kernels/reduce.cl's mvn; untuned). */
+static gboolean
+build_mvn (OviGpuBuild *b, const OviNode *n)
+{
+  static const int64_t default_axes[] = { 0, 2, 3 };
+  const OviValue *x;
+  const int64_t *axes;
+  int n_axes = ovi_node_attr_ints (n, "axes", &axes);
+  gboolean mask[OVI_MAX_RANK] = { FALSE };
+  int64_t K = 1, R = 1;
+  Groups g;
+  OviGpuLaunch *l;
+
+  if (n->n_inputs != 1 || n->n_outputs != 1
+      || !ovi_gpu_is_f32 (b, n->inputs[0])
+      || !ovi_gpu_is_f32 (b, n->outputs[0]))
+    return FALSE;
+  x = ovi_gpu_input (b, n, 0);
+  if (n_axes < 0) {
+    axes = default_axes;
+    n_axes = 3;
+  }
+  /* Axes out of range are ignored, as the CPU kernel does. */
+  for (int i = 0; i < n_axes; i++) {
+    int a;
+    if (ovi_op_axis (axes[i], x->rank, &a))
+      mask[a] = TRUE;
+  }
+  for (int d = 0; d < x->rank; d++) {
+    if (mask[d])
+      R *= x->dims[d];
+    else
+      K *= x->dims[d];
+  }
+  if (K * R == 0)
+    return TRUE;
+  groups_of (x, mask, &g);
+  l = ovi_gpu_launch (b, "reduce", "mvn");
+  ovi_gpu_arg_value (l, n->inputs[0]);
+  ovi_gpu_arg_value (l, n->outputs[0]);
+  ovi_gpu_arg_ints (b, l, g.kdim, g.nk);
+  ovi_gpu_arg_ints (b, l, g.kstride, g.nk);
+  ovi_gpu_arg_ints (b, l, g.rdim, g.nr);
+  ovi_gpu_arg_ints (b, l, g.rstride, g.nr);
+  ovi_gpu_arg_int (l, g.nk);
+  ovi_gpu_arg_int (l, g.nr);
+  ovi_gpu_arg_int (l, R);
+  ovi_gpu_arg_int (l, K);
+  ovi_gpu_range_1d (l, K);
+  return TRUE;
+}
+
 const OviGpuOp ovi_gpu_ops_reduce[] = {
   { "ReduceSum", build_reduce },
   { "ReduceMean", build_reduce },
@@ -153,5 +220,6 @@ const OviGpuOp ovi_gpu_ops_reduce[] = {
   { "ReduceLogSum", build_reduce },
   { "ReduceLogSumExp", build_reduce },
   { "CumSum", build_cumsum },
+  { "MeanVarianceNormalization", build_mvn },
   { NULL, NULL },
 };

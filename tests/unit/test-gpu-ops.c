@@ -1441,6 +1441,32 @@ test_lp_lrn (void)
   }
 }
 
+/* MeanVarianceNormalization over its default axes and others. */
+static void
+test_mvn (void)
+{
+  static const int64_t shape[] = { 2, 3, 5, 7 };
+  static const struct {
+    int n;
+    int64_t axes[3];
+  } cases[] = { { -1 }, { 1, { 1 } }, { 2, { 2, 3 } }, { 1, { -1 } },
+    { 3, { 0, 1, 3 } } };
+  SKIP_WITHOUT_GPU ();
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    OviGraph *g = ovi_graph_new ();
+    int x = add_input (g, "x", 4, shape), y;
+    OviNode *n = add_node (g, "MeanVarianceNormalization", 1, &x, &y);
+    OviModel *m;
+    char *what = g_strdup_printf ("MeanVarianceNormalization case %u", i);
+    if (cases[i].n > 0)
+      ovi_node_set_attr_ints (n, "axes", cases[i].n, cases[i].axes);
+    m = finish (g, y, 13);
+    check_model (what, m, 1e-10, EXPECT_GPU, FALSE);
+    g_free (what);
+    ovi_model_unref (m);
+  }
+}
+
 static void
 test_fallback (void)
 {
@@ -1619,6 +1645,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gpu/cumsum-hardmax", test_cumsum_hardmax);
   g_test_add_func ("/gpu/conv-transpose", test_conv_transpose);
   g_test_add_func ("/gpu/lp-lrn", test_lp_lrn);
+  g_test_add_func ("/gpu/mvn", test_mvn);
   g_test_add_func ("/gpu/resize", test_resize);
   g_test_add_func ("/gpu/reduce", test_reduce);
   g_test_add_func ("/gpu/fallback", test_fallback);

@@ -165,3 +165,35 @@ cumsum (__global const float *X, int x_off, __global float *Y, int y_off,
     }
   }
 }
+
+/* MeanVarianceNormalization: per kept index, over the reduced groups,
+ * (x - mean) / (sqrt (variance) + 1e-9), the variance around the mean
+ * (a second pass), one work item per kept index. */
+__kernel void
+mvn (__global const float *X, int x_off, __global float *Y, int y_off,
+    __global const int *kdim, int kdim_off, __global const int *kstride,
+    int kstride_off, __global const int *rdim, int rdim_off,
+    __global const int *rstride, int rstride_off, int nk, int nr, int R,
+    int K)
+{
+  int o = get_global_id (0), base;
+  float mean = 0.0f, var = 0.0f, inv;
+  if (o >= K)
+    return;
+  base = group_offset (o, kdim + kdim_off, kstride + kstride_off, nk);
+  for (int r = 0; r < R; r++)
+    mean += X[x_off + base + group_offset (r, rdim + rdim_off,
+            rstride + rstride_off, nr)];
+  mean /= (float) R;
+  for (int r = 0; r < R; r++) {
+    float d = X[x_off + base + group_offset (r, rdim + rdim_off,
+            rstride + rstride_off, nr)] - mean;
+    var = mad (d, d, var);
+  }
+  inv = 1.0f / (sqrt (var / (float) R) + 1e-9f);
+  for (int r = 0; r < R; r++) {
+    int at = base + group_offset (r, rdim + rdim_off, rstride + rstride_off,
+        nr);
+    Y[y_off + at] = (X[x_off + at] - mean) * inv;
+  }
+}
