@@ -610,6 +610,9 @@ ovi_store_i64 (OviDType dtype, void *base, int64_t i, int64_t v)
     case OVI_DTYPE_INT64: ((gint64 *) base)[i] = v; break;
     case OVI_DTYPE_UINT64: ((guint64 *) base)[i] = (guint64) v; break;
     case OVI_DTYPE_BOOL: ((guint8 *) base)[i] = v != 0; break;
+    /* Rounded once, to float: through double a large int64 would round
+     * twice (2^60 + 2^36 + 1 gave 2^60, not 2^60 + 2^37). */
+    case OVI_DTYPE_FLOAT32: ((float *) base)[i] = (float) v; break;
     default: ovi_store_f64 (dtype, base, i, (double) v); break;
   }
 }

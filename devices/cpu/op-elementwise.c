@@ -34,6 +34,7 @@ typedef struct {
   UnaryOp op;
   double alpha, beta, gamma;
   double lo, hi;               /* Clip bounds */
+  int64_t ilo, ihi;            /* Clip bounds of an integer input */
   gboolean tanh_gelu;
 } UnaryParams;
 
@@ -122,14 +123,13 @@ unary_i64 (const UnaryParams *p, int64_t x, gboolean is_unsigned)
     case U_RELU: return x > 0 ? x : 0;
     case U_NOT: return x == 0;
     case U_BITNOT: return ~x;
-    case U_CLIP: {
-      /* Bounds are exact for every integer type as long doubles fit. */
-      if ((double) x < p->lo)
-        return (int64_t) p->lo;
-      if ((double) x > p->hi)
-        return (int64_t) p->hi;
-      return x;
-    }
+    case U_CLIP:
+      /* Compared as integers: through double, int64 values past 2^53
+       * would compare rounded. */
+      if (is_unsigned)
+        return (guint64) x < (guint64) p->ilo ? p->ilo
+            : (guint64) x > (guint64) p->ihi ? p->ihi : x;
+      return x < p->ilo ? p->ilo : x > p->ihi ? p->ihi : x;
     case U_FLOOR: case U_CEIL: case U_ROUND:
       return x;
     default:
@@ -240,17 +240,28 @@ run_unary (OviOpCtx *ctx, GError **error)
       p.tanh_gelu = g_strcmp0 (ovi_node_attr_string (node, "approximate",
               "none"), "tanh") == 0;
       break;
-    case U_CLIP:
+    case U_CLIP: {
+      gboolean u = ovi_dtype_is_unsigned_int (x->dtype);
+      OviTensor *lo = ovi_op_input (ctx, 1), *hi = ovi_op_input (ctx, 2);
       p.lo = -INFINITY;
       p.hi = INFINITY;
+      p.ilo = u ? 0 : G_MININT64;
+      p.ihi = u ? (int64_t) G_MAXUINT64 : G_MAXINT64;
       if (ctx->opset < 11) {
         p.lo = ovi_node_attr_float (node, "min", -INFINITY);
         p.hi = ovi_node_attr_float (node, "max", INFINITY);
       } else {
         read_clip_bound (ctx, 1, &p.lo);
         read_clip_bound (ctx, 2, &p.hi);
+        /* Integer bounds (Clip of integers exists from opset 12), as
+         * integers. */
+        if (lo && lo->data && ovi_tensor_numel (lo) > 0)
+          p.ilo = ovi_tensor_get_i64 (lo, 0);
+        if (hi && hi->data && ovi_tensor_numel (hi) > 0)
+          p.ihi = ovi_tensor_get_i64 (hi, 0);
       }
       break;
+    }
     default:
       break;
   }

@@ -350,15 +350,16 @@ ovi_gpu_spatial_ints (const OviNode *n, const char *name, int spatial,
 {
   const int64_t *a;
   int k = ovi_node_attr_ints (n, name, &a);
+  gboolean pads = strcmp (name, "pads") == 0;
   out[0] = out[1] = def;
+  if (pads)
+    out[2] = out[3] = def;
   if (k < 0)
     return TRUE;
-  if (k != spatial && !(spatial == 2 && k == 4 && strcmp (name, "pads") == 0)
-      && !(spatial == 1 && k == 2 && strcmp (name, "pads") == 0))
+  if (k != (pads ? 2 * spatial : spatial))
     return FALSE;
-  if (strcmp (name, "pads") == 0) {
+  if (pads) {
     /* [begins..., ends...] -> out[0..1] begins, out[2..3] ends. */
-    out[2] = out[3] = def;
     if (spatial == 1) {
       out[0] = def;
       out[1] = a[0];

@@ -37,10 +37,6 @@ ovi_gpu_session_free (gpointer session)
   g_free (session);
 }
 
-/* Builds a step's launches with the first group whose builder for the
- * node's op takes it: groups can split an op between them by type
- * (elementwise.cl's float32 Add, typed.cl's integer one). FALSE when none
- * does, and the CPU runs the node. */
 /* Names the ops left to the CPU (G_MESSAGES_DEBUG=ovi shows it): what a
  * user tuning a model for the GPU, or a survey of the conformance suite,
  * needs to see. */
@@ -65,6 +61,10 @@ log_fallbacks (const GpuExecutable *exe, const OviPlan *plan)
   g_string_free (ops, TRUE);
 }
 
+/* Builds a step's launches with the first group whose builder for the
+ * node's op takes it: groups can split an op between them by type
+ * (elementwise.cl's float32 Add, typed.cl's integer one). FALSE when none
+ * does, and the CPU runs the node. */
 static gboolean
 build_step (OviGpuBuild *b, const OviNode *n)
 {
@@ -190,8 +190,9 @@ ovi_gpu_compile (gpointer session, OviPlan *plan, GError **error)
     for (guint i = 0; i < b.launches->len; i++) {
       const OviGpuLaunch *l = &g_array_index (b.launches, OviGpuLaunch, i);
       for (int a = 0; a < l->n_args; a++)
-        exe->checks |= l->args[a].kind == OVI_GPU_ARG_STATUS;
+        step->checks |= l->args[a].kind == OVI_GPU_ARG_STATUS;
     }
+    exe->checks |= step->checks;
     place_constants (exe, &b, step);
   }
   g_array_free (b.launches, TRUE);

@@ -13,6 +13,7 @@ G_BEGIN_DECLS
 typedef struct {
   gboolean on_gpu;
   gboolean alias;
+  gboolean checks;         /* a launch reports through the status word */
   OviGpuLaunch *launches;
   int n_launches;
 } GpuStep;
@@ -42,6 +43,7 @@ typedef struct {
    * set to their step's number + 1, the first failure kept; read after
    * each inference when the executable has such kernels. */
   cl_mem status;
+  gboolean unchecked;      /* a checking step ran since the word was read */
   cl_mem *input_mem;       /* per graph input */
   /* Pictures pre-processed into inputs here (ovi_gpu_set_input_image):
    * GpuImage entries, and per input whether its data comes from them. */

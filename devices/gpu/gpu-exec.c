@@ -21,8 +21,9 @@ value_bytes (const OviValue *val)
   return ovi_tensor_nbytes (&t);
 }
 
-/* After an inference whose kernels check their data: the first failing
- * step's error (the word is cleared as each such inference starts). */
+/* After steps whose kernels check their data (before a CPU step and at
+ * the end of an inference): the first failing step's error. The word is
+ * cleared as each inference of such an executable starts. */
 static gboolean
 check_status (GpuRequest *r, GError **error)
 {
@@ -31,6 +32,7 @@ check_status (GpuRequest *r, GError **error)
   cl_int err = clEnqueueReadBuffer (r->queue, r->status, CL_TRUE, 0,
       sizeof (status), &status, 0, NULL, NULL);
   const OviNode *n;
+  r->unchecked = FALSE;
   if (err != CL_SUCCESS) {
     ovi_gpu_set_error (error, "reading the status word", err);
     return FALSE;
@@ -471,8 +473,8 @@ collect_profile (GpuRequest *r, OviProfileEntry *profile)
   }
 }
 
-/* Launches the pictures set since the last inference; with `timing`
- * (the profile's entry after the steps) adds each one's device time. */
+/* After a failure: waits for the queue and releases the profile's
+ * events. */
 static gboolean
 drain (GpuRequest *r, OviProfileEntry *profile)
 {
@@ -516,6 +518,7 @@ ovi_gpu_infer (gpointer request, const OviTensorView *inputs,
       ovi_gpu_set_error (error, "clearing the status word", err);
       return drain (r, profile);
     }
+    r->unchecked = FALSE;
   }
   if (!ovi_gpu_run_images (r, profile ? &profile[plan->n_steps] : NULL, error))
     return drain (r, profile);
@@ -525,11 +528,17 @@ ovi_gpu_infer (gpointer request, const OviTensorView *inputs,
     if (step->on_gpu) {
       ok = run_gpu_step (r, plan->steps[s].node, step, r->kernels + k,
           profile ? r->events + k : NULL, error);
+      r->unchecked |= step->checks;
     } else {
       /* A CPU step is timed on the host, from an idle queue, so that the
        * GPU work before it is not counted as its own: the time includes
        * reading its inputs back. */
       gint64 t0 = 0;
+      /* Data a checking kernel refused (an index out of range) must not
+       * reach a CPU step, which could size a dynamic shape from it or
+       * fail with an error naming itself. */
+      if (r->unchecked && !check_status (r, error))
+        return drain (r, profile);
       if (profile) {
         clFinish (r->queue);
         t0 = g_get_monotonic_time ();
@@ -568,5 +577,5 @@ ovi_gpu_infer (gpointer request, const OviTensorView *inputs,
     ovi_gpu_set_error (error, "clFinish", err);
     return FALSE;
   }
-  return !exe->checks || check_status (r, error);
+  return !r->unchecked || check_status (r, error);
 }

@@ -34,6 +34,8 @@ ovi_gpu_image_free (gpointer data)
   g_free (im);
 }
 
+/* Launches the pictures set since the last inference; with `timing`
+ * (the profile's entry after the steps) adds each one's device time. */
 gboolean
 ovi_gpu_run_images (GpuRequest *r, OviProfileEntry *timing, GError **error)
 {

@@ -59,6 +59,29 @@ infer_broadcast (OviOpCtx *ctx, int min_inputs, int type_from,
   return OVI_INFER_OK;
 }
 
+/* Before opset 7, broadcast=1 with an axis places B's dimensions from
+ * that axis of A; numpy's rule, which the kernels follow, from the end.
+ * They agree only when the axis is rank(A) - rank(B): FALSE with an
+ * error for the others. */
+static gboolean
+legacy_broadcast_supported (OviOpCtx *ctx, GError **error)
+{
+  int64_t axis;
+  if (ctx->opset >= 7 || !ovi_node_attr_int (ctx->node, "broadcast", 0)
+      || !ovi_node_attr (ctx->node, "axis") || !ctx->inputs[0]
+      || !ctx->inputs[1])
+    return TRUE;
+  axis = ovi_node_attr_int (ctx->node, "axis", 0);
+  if (axis < 0)
+    axis += ctx->inputs[0]->rank;
+  if (axis == ctx->inputs[0]->rank - ctx->inputs[1]->rank)
+    return TRUE;
+  ovi_op_error (ctx, error, OVI_ERROR_UNSUPPORTED, "legacy broadcast from "
+      "axis %" G_GINT64_FORMAT " (not the trailing axes) is not supported",
+      axis);
+  return FALSE;
+}
+
 static OviInferResult
 infer_binary (OviOpCtx *ctx, GError **error)
 {
@@ -71,20 +94,8 @@ infer_binary (OviOpCtx *ctx, GError **error)
     return ovi_op_error (ctx, error, OVI_ERROR_INVALID,
         "input types differ (%s, %s)", ovi_dtype_name (ctx->inputs[0]->dtype),
         ovi_dtype_name (ctx->inputs[1]->dtype));
-  /* Before opset 7, broadcast=1 with an axis places B's dimensions from
-   * that axis of A; numpy's rule, which the kernels follow, from the end.
-   * They agree only when the axis is rank(A) - rank(B). */
-  if (ctx->opset < 7 && ovi_node_attr_int (ctx->node, "broadcast", 0)
-      && ovi_node_attr (ctx->node, "axis") && ctx->inputs[0]
-      && ctx->inputs[1]) {
-    int64_t axis = ovi_node_attr_int (ctx->node, "axis", 0);
-    if (axis < 0)
-      axis += ctx->inputs[0]->rank;
-    if (axis != ctx->inputs[0]->rank - ctx->inputs[1]->rank)
-      return ovi_op_error (ctx, error, OVI_ERROR_UNSUPPORTED,
-          "legacy broadcast from axis %" G_GINT64_FORMAT " (not the "
-          "trailing axes) is not supported", axis);
-  }
+  if (!legacy_broadcast_supported (ctx, error))
+    return OVI_INFER_ERROR;
   return infer_broadcast (ctx, 2, 0, error);
 }
 
@@ -115,6 +126,8 @@ infer_compare (OviOpCtx *ctx, GError **error)
 {
   if (ctx->n_inputs != 2)
     return ovi_op_error (ctx, error, OVI_ERROR_INVALID, "needs 2 inputs");
+  if (!legacy_broadcast_supported (ctx, error))
+    return OVI_INFER_ERROR;
   return infer_broadcast (ctx, 2, -1, error);
 }
 

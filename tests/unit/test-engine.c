@@ -651,6 +651,68 @@ test_legacy_broadcast (void)
   }
 }
 
+/* One node on the CPU over one int64 input of n values, the output's
+ * bytes copied out. */
+static void
+run_int64_node (const char *op, const int64_t *x, int n, int clip_max,
+    int64_t max, OviDType to, void *out, gsize out_bytes)
+{
+  OviGraph *g = ovi_graph_new ();
+  int in[3], y;
+  int64_t dims[1] = { n };
+  OviNode *node;
+  OviModel *m;
+  OviCompiledModel *cm;
+  OviRequest *r;
+  OviTensorView v, o;
+  GError *error = NULL;
+  in[0] = add_input (g, "x", OVI_DTYPE_INT64, 1, dims);
+  if (clip_max) {
+    int hv = ovi_graph_add_value (g, "max", OVI_DTYPE_INT64);
+    OviValue *val = ovi_graph_value (g, hv);
+    val->rank = 0;
+    val->constant = ovi_tensor_new (OVI_DTYPE_INT64, 0, NULL);
+    *(int64_t *) val->constant->data = max;
+    in[1] = -1;
+    in[2] = hv;
+  }
+  node = add_node (g, op, clip_max ? 3 : 1, in, "y", &y);
+  if (!clip_max)
+    ovi_node_set_attr_int (node, "to", to);
+  m = finish (g, y);
+  cm = ovi_compile (m, "CPU", NULL, &error);
+  g_assert_no_error (error);
+  r = ovi_request_new (cm, &error);
+  ovi_model_get_input (m, 0, NULL, &v);
+  v.data = (gpointer) x;
+  g_assert_true (ovi_request_set_input_by_index (r, 0, &v, &error));
+  g_assert_true (ovi_request_infer (r, &error));
+  g_assert_true (ovi_request_get_output (r, 0, NULL, &o));
+  memcpy (out, o.data, out_bytes);
+  ovi_request_free (r);
+  ovi_compiled_model_unref (cm);
+  ovi_model_unref (m);
+}
+
+/* Large int64 values: Cast to float32 rounds once (through double,
+ * 2^60 + 2^36 + 1 rounded twice, to 2^60), and Clip compares them as
+ * integers (through double, 2^53 + 1 compared equal to a bound of 2^53). */
+static void
+test_int64_precision (void)
+{
+  const int64_t x[2] = { (G_GINT64_CONSTANT (1) << 60)
+      + (G_GINT64_CONSTANT (1) << 36) + 1, (G_GINT64_CONSTANT (1) << 53)
+      + 1 };
+  float f[2];
+  int64_t c[2];
+  run_int64_node ("Cast", x, 2, FALSE, 0, OVI_DTYPE_FLOAT32, f, sizeof (f));
+  g_assert_cmpfloat (f[0], ==, 0x1p60f + 0x1p37f);
+  run_int64_node ("Clip", x, 2, TRUE, G_GINT64_CONSTANT (1) << 53, 0, c,
+      sizeof (c));
+  g_assert_cmpint (c[0], ==, G_GINT64_CONSTANT (1) << 53);
+  g_assert_cmpint (c[1], ==, G_GINT64_CONSTANT (1) << 53);
+}
+
 /* Ops not made for strings or sequences refuse them at plan time. */
 static void
 test_object_guard (void)
@@ -770,6 +832,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/string-cast", test_string_cast);
   g_test_add_func ("/engine/object-guard", test_object_guard);
   g_test_add_func ("/engine/legacy-broadcast", test_legacy_broadcast);
+  g_test_add_func ("/engine/int64-precision", test_int64_precision);
   g_test_add_func ("/engine/sequence-model", test_sequence_model);
   g_test_add_func ("/engine/resize-linear", test_resize_linear);
   return g_test_run ();

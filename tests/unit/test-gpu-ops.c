@@ -854,6 +854,9 @@ test_pool (void)
     { "MaxPool", 3, 1, 1, 0, 0 }, { "AveragePool", 3, 2, 1, 0, 0 },
     { "AveragePool", 3, 2, 1, 0, 1 }, { "AveragePool", 2, 2, 0, 1, 0 },
     { "AveragePool", 3, 2, 1, 1, 1 },
+    /* No pads attribute (p -1): a ceil_mode window past the end, counted
+     * with count_include_pad, must still see end pads of 0. */
+    { "AveragePool", 2, 2, -1, 1, 1 }, { "AveragePool", 3, 2, -1, 1, 1 },
   };
   static const int64_t shape[] = { 2, 3, 11, 10 };
   SKIP_WITHOUT_GPU ();
@@ -869,7 +872,8 @@ test_pool (void)
         (int) cases[i].ceil, (int) cases[i].include_pad);
     ovi_node_set_attr_ints (n, "kernel_shape", 2, k);
     ovi_node_set_attr_ints (n, "strides", 2, s);
-    ovi_node_set_attr_ints (n, "pads", 4, p);
+    if (cases[i].p >= 0)
+      ovi_node_set_attr_ints (n, "pads", 4, p);
     ovi_node_set_attr_int (n, "ceil_mode", cases[i].ceil);
     if (strcmp (cases[i].op, "AveragePool") == 0)
       ovi_node_set_attr_int (n, "count_include_pad", cases[i].include_pad);

@@ -220,14 +220,19 @@ test_unary_int (void)
     add_node (&t, "Not", &y);
     check (&t, y, 13, NULL, "Not bool");
   }
-  /* Clip with constant integer bounds, and with one of them. */
+  /* Clip with constant integer bounds, and with one of them (uint64
+   * stays on the CPU, which compares unsigned). */
   for (int variant = 0; variant < 2; variant++)
     for (guint k = 0; k < G_N_ELEMENTS (int_types); k++) {
-      Graph t = { ovi_graph_new () };
+      Graph t;
       int y, lo, hi;
       int64_t b[2] = { 5, 90 };
       OviValue *v;
-      char *what = g_strdup_printf ("Clip %s %s",
+      char *what;
+      if (int_types[k] == OVI_DTYPE_UINT64)
+        continue;
+      t = (Graph) { ovi_graph_new () };
+      what = g_strdup_printf ("Clip %s %s",
           variant ? "[5, inf)" : "[5, 90]", ovi_dtype_name (int_types[k]));
       add_input (&t, int_types[k], 3, shape_a);
       lo = ovi_graph_add_value (t.g, "lo", int_types[k]);
@@ -302,9 +307,8 @@ test_binary_int (void)
       binary_case ("BitShift", int_types[k], int_types[k], left,
           shift_ranges, "direction", left);
     }
-  /* Pow of integers by float32 exponents and of float32 by integers. */
-  binary_case ("Pow", OVI_DTYPE_INT32, OVI_DTYPE_FLOAT32, 1, pow_ranges,
-      NULL, 0);
+  /* Pow of float32 by integer exponents (integers by float exponents
+   * stay on the CPU). */
   binary_case ("Pow", OVI_DTYPE_FLOAT32, OVI_DTYPE_INT64, 2, pow_ranges,
       NULL, 0);
 }

@@ -24,6 +24,7 @@ load_i (__global const uchar *p, int t, int i)
 {
   switch (t) {
     case T_BOOL:
+      return p[i] != 0;   /* any non-zero byte is true, as on the CPU */
     case T_U8:
       return p[i];
     case T_I8:
@@ -275,7 +276,7 @@ binary_int (int op, long a, long b, int u)
 }
 
 /* float32 operands: what elementwise.cl's float kernels do not cover
- * (comparisons, and Pow with an integer exponent). */
+ * (comparisons, and Pow of a float32 base by an integer exponent). */
 inline float
 binary_float (int op, float a, float b)
 {
@@ -299,8 +300,7 @@ binary_float (int op, float a, float b)
 
 /* Operands a (type ta) and b (tb) with their strides over the output's
  * axes (0 where broadcast), output y of type ty. A float32 first operand
- * computes in float, as does Pow of an integer by a float32 exponent; the
- * rest in 64-bit integers. */
+ * computes in float; the rest in 64-bit integers. */
 __kernel void
 binary_typed (__global const uchar *a, int a_off, __global const uchar *b,
     int b_off, __global uchar *y, int y_off, int ta, int tb, int ty, int n,
@@ -314,7 +314,7 @@ binary_typed (__global const uchar *a, int a_off, __global const uchar *b,
     return;
   ia = a_off + ovi_strided_index (i, rank, dims + dims_off, as + as_off);
   ib = b_off + ovi_strided_index (i, rank, dims + dims_off, bs + bs_off);
-  if (ta == T_F32 || (op == TB_POW && tb == T_F32))
+  if (ta == T_F32)
     store_f (y, ty, y_off + i, binary_float (op, load_f (a, ta, ia),
             load_f (b, tb, ib)));
   else
