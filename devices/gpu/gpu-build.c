@@ -378,3 +378,20 @@ ovi_gpu_spatial_ints (const OviNode *n, const char *name, int spatial,
   }
   return TRUE;
 }
+
+const char *
+ovi_gpu_by_size_of (gsize element_size, const char *const *names)
+{
+  switch (element_size) {
+    case 1: return names[0];
+    case 2: return names[1];
+    case 4: return names[2];
+    default: return names[3];
+  }
+}
+
+const char *
+ovi_gpu_by_size (const OviValue *v, const char *const *names)
+{
+  return ovi_gpu_by_size_of (ovi_dtype_size (v->dtype), names);
+}

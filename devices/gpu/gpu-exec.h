@@ -129,6 +129,12 @@ int64_t ovi_gpu_numel (const OviValue *v);
  * (any type but strings and sequences) that int offsets address. */
 gboolean ovi_gpu_is_plain (const OviGpuBuild *b, int v);
 void ovi_gpu_row_major (int rank, const int64_t *dims, int *strides);
+/* The kernel of `names` (four: for 1, 2, 4 and 8-byte elements) for the
+ * value's element size, or for `element_size`: kernels that only move
+ * bytes come in those four. */
+const char *ovi_gpu_by_size (const OviValue *v, const char *const *names);
+const char *ovi_gpu_by_size_of (gsize element_size,
+    const char *const *names);
 /* Strides of operand x over the axes of the broadcast result y (numpy's
  * rule), 0 where x is broadcast. */
 void ovi_gpu_bcast_strides (const OviValue *x, const OviValue *y,

@@ -10,17 +10,6 @@
 #include "gpu-exec.h"
 #include "ops/ops.h"
 
-static const char *
-by_size (const OviValue *v, const char *const *names)
-{
-  switch (ovi_dtype_size (v->dtype)) {
-    case 1: return names[0];
-    case 2: return names[1];
-    case 4: return names[2];
-    default: return names[3];
-  }
-}
-
 /* Index p of a constant index tensor made non-negative against a
  * dimension of n; FALSE when out of range. */
 static gboolean
@@ -72,7 +61,7 @@ build_gather (OviGpuBuild *b, const OviNode *n)
   if (ind->constant == NULL) {
     static const char *const checked[] = { "gather_rt_1", "gather_rt_2",
       "gather_rt_4", "gather_rt_8" };
-    l = ovi_gpu_launch (b, "index", by_size (y, checked));
+    l = ovi_gpu_launch (b, "index", ovi_gpu_by_size (y, checked));
     ovi_gpu_arg_value (l, n->inputs[0]);
     ovi_gpu_arg_value (l, n->outputs[0]);
     ovi_gpu_arg_int (l, total);
@@ -92,7 +81,7 @@ build_gather (OviGpuBuild *b, const OviNode *n)
       g_free (idx);
       return FALSE;
     }
-  l = ovi_gpu_launch (b, "index", by_size (y, kernels));
+  l = ovi_gpu_launch (b, "index", ovi_gpu_by_size (y, kernels));
   ovi_gpu_arg_value (l, n->inputs[0]);
   ovi_gpu_arg_value (l, n->outputs[0]);
   ovi_gpu_arg_int (l, total);
@@ -104,6 +93,36 @@ build_gather (OviGpuBuild *b, const OviNode *n)
   ovi_gpu_range_1d (l, total);
   g_free (idx);
   return TRUE;
+}
+
+/* The launch of a run-time-index GatherElements or ScatterElements
+ * kernel: `src` read at or written to (per element of the indices, over
+ * their shape) the data place whose axis coordinate is the index. */
+static void
+elements_launch (OviGpuBuild *b, const OviNode *n, const char *kernel,
+    int src, const OviValue *x, const OviValue *ind, int axis,
+    int64_t total)
+{
+  int xs[OVI_MAX_RANK], idims[OVI_MAX_RANK], geo[2 * OVI_MAX_RANK];
+  OviGpuLaunch *l;
+  ovi_gpu_row_major (x->rank, x->dims, xs);
+  for (int d = 0; d < x->rank; d++) {
+    idims[d] = (int) ind->dims[d];
+    geo[d] = xs[d];
+    geo[x->rank + d] = (int) x->dims[d];
+  }
+  l = ovi_gpu_launch (b, "index", kernel);
+  ovi_gpu_arg_value (l, src);
+  ovi_gpu_arg_value (l, n->outputs[0]);
+  ovi_gpu_arg_int (l, total);
+  ovi_gpu_arg_value (l, n->inputs[1]);
+  ovi_gpu_arg_int (l, ind->dtype == OVI_DTYPE_INT64);
+  ovi_gpu_arg_int (l, x->rank);
+  ovi_gpu_arg_int (l, axis);
+  ovi_gpu_arg_ints (b, l, idims, x->rank);
+  ovi_gpu_arg_ints (b, l, geo, 2 * x->rank);
+  ovi_gpu_arg_status (l);
+  ovi_gpu_range_1d (l, total);
 }
 
 /* GatherElements: the source offset of every output element, computed
@@ -131,24 +150,8 @@ build_gather_elements (OviGpuBuild *b, const OviNode *n)
     static const char *const checked[] = { "gather_elements_rt_1",
       "gather_elements_rt_2", "gather_elements_rt_4",
       "gather_elements_rt_8" };
-    int idims[OVI_MAX_RANK], geo[2 * OVI_MAX_RANK];
-    for (int d = 0; d < x->rank; d++) {
-      idims[d] = (int) ind->dims[d];
-      geo[d] = xs[d];
-      geo[x->rank + d] = (int) x->dims[d];
-    }
-    l = ovi_gpu_launch (b, "index", by_size (y, checked));
-    ovi_gpu_arg_value (l, n->inputs[0]);
-    ovi_gpu_arg_value (l, n->outputs[0]);
-    ovi_gpu_arg_int (l, total);
-    ovi_gpu_arg_value (l, n->inputs[1]);
-    ovi_gpu_arg_int (l, ind->dtype == OVI_DTYPE_INT64);
-    ovi_gpu_arg_int (l, x->rank);
-    ovi_gpu_arg_int (l, axis);
-    ovi_gpu_arg_ints (b, l, idims, x->rank);
-    ovi_gpu_arg_ints (b, l, geo, 2 * x->rank);
-    ovi_gpu_arg_status (l);
-    ovi_gpu_range_1d (l, total);
+    elements_launch (b, n, ovi_gpu_by_size (y, checked), n->inputs[0], x, ind, axis,
+        total);
     return TRUE;
   }
   at = g_new (int, total);
@@ -166,7 +169,7 @@ build_gather_elements (OviGpuBuild *b, const OviNode *n)
     }
     at[p] = (int) off;
   }
-  l = ovi_gpu_launch (b, "index", by_size (y, kernels));
+  l = ovi_gpu_launch (b, "index", ovi_gpu_by_size (y, kernels));
   ovi_gpu_arg_value (l, n->inputs[0]);
   ovi_gpu_arg_value (l, n->outputs[0]);
   ovi_gpu_arg_int (l, total);
@@ -289,7 +292,7 @@ build_gather_nd (OviGpuBuild *b, const OviNode *n)
   if (total == 0)
     return TRUE;
   tuple_geometry (x, (int) bd, k, geo);
-  l = ovi_gpu_launch (b, "index", by_size (y, kernels));
+  l = ovi_gpu_launch (b, "index", ovi_gpu_by_size (y, kernels));
   ovi_gpu_arg_value (l, n->inputs[0]);
   ovi_gpu_arg_value (l, n->outputs[0]);
   ovi_gpu_arg_int (l, total);
@@ -307,6 +310,29 @@ build_gather_nd (OviGpuBuild *b, const OviNode *n)
   return TRUE;
 }
 
+/* A scatter's data, int32/int64 indices, updates of the data's type and
+ * output, all static, without reduction (a reduction needs float
+ * atomics). */
+static gboolean
+scatter_operands (const OviGpuBuild *b, const OviNode *n, const OviValue **x,
+    const OviValue **ind, const OviValue **u, const OviValue **y)
+{
+  if (n->n_inputs != 3 || n->n_outputs != 1 || n->inputs[1] < 0
+      || n->inputs[2] < 0 || !ovi_gpu_is_plain (b, n->inputs[0])
+      || !ovi_gpu_is_plain (b, n->inputs[1])
+      || !ovi_gpu_is_plain (b, n->inputs[2])
+      || !ovi_gpu_is_plain (b, n->outputs[0])
+      || g_strcmp0 (ovi_node_attr_string (n, "reduction", "none"),
+          "none") != 0)
+    return FALSE;
+  *x = ovi_gpu_input (b, n, 0);
+  *ind = ovi_gpu_input (b, n, 1);
+  *u = ovi_gpu_input (b, n, 2);
+  *y = ovi_gpu_output (b, n, 0);
+  return ((*ind)->dtype == OVI_DTYPE_INT64 || (*ind)->dtype == OVI_DTYPE_INT32)
+      && (*u)->dtype == (*x)->dtype;
+}
+
 /* ScatterND without reduction: the data copied to the output, then the
  * updates written at their (checked) tuples. */
 static gboolean
@@ -319,20 +345,9 @@ build_scatter_nd (OviGpuBuild *b, const OviNode *n)
   int64_t k, total;
   OviGpuLaunch *l;
 
-  if (n->n_inputs != 3 || n->n_outputs != 1 || n->inputs[1] < 0
-      || n->inputs[2] < 0 || !ovi_gpu_is_plain (b, n->inputs[0])
-      || !ovi_gpu_is_plain (b, n->inputs[1])
-      || !ovi_gpu_is_plain (b, n->inputs[2])
-      || !ovi_gpu_is_plain (b, n->outputs[0])
-      || g_strcmp0 (ovi_node_attr_string (n, "reduction", "none"),
-          "none") != 0)
+  if (!scatter_operands (b, n, &x, &ind, &u, &y))
     return FALSE;
-  x = ovi_gpu_input (b, n, 0);
-  ind = ovi_gpu_input (b, n, 1);
-  u = ovi_gpu_input (b, n, 2);
-  y = ovi_gpu_output (b, n, 0);
-  if (ind->rank < 1 || (ind->dtype != OVI_DTYPE_INT64
-          && ind->dtype != OVI_DTYPE_INT32) || u->dtype != x->dtype)
+  if (ind->rank < 1)
     return FALSE;
   k = ind->dims[ind->rank - 1];
   if (k < 1 || k > x->rank)
@@ -345,7 +360,7 @@ build_scatter_nd (OviGpuBuild *b, const OviNode *n)
   if (total == 0)
     return TRUE;
   tuple_geometry (x, 0, k, geo);
-  l = ovi_gpu_launch (b, "index", by_size (y, kernels));
+  l = ovi_gpu_launch (b, "index", ovi_gpu_by_size (y, kernels));
   ovi_gpu_arg_value (l, n->inputs[2]);
   ovi_gpu_arg_value (l, n->outputs[0]);
   ovi_gpu_arg_int (l, total);
@@ -368,24 +383,12 @@ build_scatter_elements (OviGpuBuild *b, const OviNode *n)
   static const char *const kernels[] = { "scatter_elements_1",
     "scatter_elements_2", "scatter_elements_4", "scatter_elements_8" };
   const OviValue *x, *ind, *u, *y;
-  int axis, xs[OVI_MAX_RANK], idims[OVI_MAX_RANK], geo[2 * OVI_MAX_RANK];
+  int axis;
   int64_t total;
-  OviGpuLaunch *l;
 
-  if (n->n_inputs != 3 || n->n_outputs != 1 || n->inputs[1] < 0
-      || n->inputs[2] < 0 || !ovi_gpu_is_plain (b, n->inputs[0])
-      || !ovi_gpu_is_plain (b, n->inputs[1])
-      || !ovi_gpu_is_plain (b, n->inputs[2])
-      || !ovi_gpu_is_plain (b, n->outputs[0])
-      || g_strcmp0 (ovi_node_attr_string (n, "reduction", "none"),
-          "none") != 0)
+  if (!scatter_operands (b, n, &x, &ind, &u, &y))
     return FALSE;
-  x = ovi_gpu_input (b, n, 0);
-  ind = ovi_gpu_input (b, n, 1);
-  u = ovi_gpu_input (b, n, 2);
-  y = ovi_gpu_output (b, n, 0);
-  if ((ind->dtype != OVI_DTYPE_INT64 && ind->dtype != OVI_DTYPE_INT32)
-      || u->dtype != x->dtype || ind->rank != x->rank
+  if (ind->rank != x->rank
       || !ovi_shape_equal (ind->rank, ind->dims, u->rank, u->dims)
       || !ovi_op_axis (ovi_node_attr_int (n, "axis", 0), x->rank, &axis))
     return FALSE;
@@ -399,24 +402,8 @@ build_scatter_elements (OviGpuBuild *b, const OviNode *n)
   total = ovi_gpu_numel (u);
   if (total == 0)
     return TRUE;
-  ovi_gpu_row_major (x->rank, x->dims, xs);
-  for (int d = 0; d < x->rank; d++) {
-    idims[d] = (int) ind->dims[d];
-    geo[d] = xs[d];
-    geo[x->rank + d] = (int) x->dims[d];
-  }
-  l = ovi_gpu_launch (b, "index", by_size (y, kernels));
-  ovi_gpu_arg_value (l, n->inputs[2]);
-  ovi_gpu_arg_value (l, n->outputs[0]);
-  ovi_gpu_arg_int (l, total);
-  ovi_gpu_arg_value (l, n->inputs[1]);
-  ovi_gpu_arg_int (l, ind->dtype == OVI_DTYPE_INT64);
-  ovi_gpu_arg_int (l, x->rank);
-  ovi_gpu_arg_int (l, axis);
-  ovi_gpu_arg_ints (b, l, idims, x->rank);
-  ovi_gpu_arg_ints (b, l, geo, 2 * x->rank);
-  ovi_gpu_arg_status (l);
-  ovi_gpu_range_1d (l, total);
+  elements_launch (b, n, ovi_gpu_by_size (y, kernels), n->inputs[2], x, ind, axis,
+      total);
   return TRUE;
 }
 

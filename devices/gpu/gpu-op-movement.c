@@ -391,8 +391,7 @@ build_pad (OviGpuBuild *b, const OviNode *n)
     memcpy (&bits, value, sizeof (bits));
     bits = GUINT64_FROM_LE (bits);
   }
-  l = ovi_gpu_launch (b, "movement", kernels[es == 1 ? 0 : es == 2 ? 1
-          : es == 4 ? 2 : 3]);
+  l = ovi_gpu_launch (b, "movement", ovi_gpu_by_size_of (es, kernels));
   ovi_gpu_arg_value (l, n->inputs[0]);
   ovi_gpu_arg_value (l, n->outputs[0]);
   ovi_gpu_arg_int (l, total);
@@ -435,8 +434,7 @@ build_dropout (OviGpuBuild *b, const OviNode *n)
   es = ovi_dtype_size (mask->dtype);
   ovi_store_f64 (mask->dtype, one, 0, 1.0);
   memcpy (&bits, one, sizeof (bits));
-  l = ovi_gpu_launch (b, "movement", fills[es == 1 ? 0 : es == 2 ? 1
-          : es == 4 ? 2 : 3]);
+  l = ovi_gpu_launch (b, "movement", ovi_gpu_by_size_of (es, fills));
   ovi_gpu_arg_value (l, mask_v);
   ovi_gpu_arg_int (l, ovi_gpu_numel (mask));
   ovi_gpu_arg_long (l, (int64_t) GUINT64_FROM_LE (bits));
@@ -474,8 +472,7 @@ build_trilu (OviGpuBuild *b, const OviNode *n)
   if (total == 0)
     return TRUE;
   es = ovi_dtype_size (x->dtype);
-  l = ovi_gpu_launch (b, "movement", kernels[es == 1 ? 0 : es == 2 ? 1
-          : es == 4 ? 2 : 3]);
+  l = ovi_gpu_launch (b, "movement", ovi_gpu_by_size_of (es, kernels));
   ovi_gpu_arg_value (l, n->inputs[0]);
   ovi_gpu_arg_value (l, n->outputs[0]);
   ovi_gpu_arg_int (l, total);

@@ -62,6 +62,19 @@ groups_of (const OviValue *x, const gboolean *mask, Groups *out)
   }
 }
 
+/* The groups as the kernels take them: kdim, kstride, rdim, rstride,
+ * nk, nr. */
+static void
+groups_args (OviGpuBuild *b, OviGpuLaunch *l, const Groups *g)
+{
+  ovi_gpu_arg_ints (b, l, g->kdim, g->nk);
+  ovi_gpu_arg_ints (b, l, g->kstride, g->nk);
+  ovi_gpu_arg_ints (b, l, g->rdim, g->nr);
+  ovi_gpu_arg_ints (b, l, g->rstride, g->nr);
+  ovi_gpu_arg_int (l, g->nk);
+  ovi_gpu_arg_int (l, g->nr);
+}
+
 static gboolean
 build_reduce (OviGpuBuild *b, const OviNode *n)
 {
@@ -101,12 +114,7 @@ build_reduce (OviGpuBuild *b, const OviNode *n)
       R < SHORT_REDUCTION ? "reduce_item" : "reduce_wg");
   ovi_gpu_arg_value (l, n->inputs[0]);
   ovi_gpu_arg_value (l, n->outputs[0]);
-  ovi_gpu_arg_ints (b, l, g.kdim, g.nk);
-  ovi_gpu_arg_ints (b, l, g.kstride, g.nk);
-  ovi_gpu_arg_ints (b, l, g.rdim, g.nr);
-  ovi_gpu_arg_ints (b, l, g.rstride, g.nr);
-  ovi_gpu_arg_int (l, g.nk);
-  ovi_gpu_arg_int (l, g.nr);
+  groups_args (b, l, &g);
   ovi_gpu_arg_int (l, R);
   ovi_gpu_arg_int (l, op);
   if (R < SHORT_REDUCTION) {
@@ -196,12 +204,7 @@ build_mvn (OviGpuBuild *b, const OviNode *n)
   l = ovi_gpu_launch (b, "reduce", "mvn");
   ovi_gpu_arg_value (l, n->inputs[0]);
   ovi_gpu_arg_value (l, n->outputs[0]);
-  ovi_gpu_arg_ints (b, l, g.kdim, g.nk);
-  ovi_gpu_arg_ints (b, l, g.kstride, g.nk);
-  ovi_gpu_arg_ints (b, l, g.rdim, g.nr);
-  ovi_gpu_arg_ints (b, l, g.rstride, g.nr);
-  ovi_gpu_arg_int (l, g.nk);
-  ovi_gpu_arg_int (l, g.nr);
+  groups_args (b, l, &g);
   ovi_gpu_arg_int (l, R);
   ovi_gpu_arg_int (l, K);
   ovi_gpu_range_1d (l, K);

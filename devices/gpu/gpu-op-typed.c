@@ -403,8 +403,7 @@ build_onehot (OviGpuBuild *b, const OviNode *n)
   if (total == 0)
     return TRUE;
   es = ovi_dtype_size (y->dtype);
-  l = ovi_gpu_launch (b, "typed", kernels[es == 1 ? 0 : es == 2 ? 1
-          : es == 4 ? 2 : 3]);
+  l = ovi_gpu_launch (b, "typed", ovi_gpu_by_size_of (es, kernels));
   ovi_gpu_arg_value (l, n->inputs[0]);
   ovi_gpu_arg_int (l, ti);
   ovi_gpu_arg_value (l, n->inputs[2]);

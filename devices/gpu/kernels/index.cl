@@ -66,39 +66,59 @@ DEFINE_GATHER_RT (ushort, gather_rt_2)
 DEFINE_GATHER_RT (uint, gather_rt_4)
 DEFINE_GATHER_RT (ulong, gather_rt_8)
 
-/* GatherElements with indices at run time: output element p (over the
- * indices' shape `idims`) reads the data at p's coordinates, the axis'
- * one replaced by its index (data strides `xs`). */
-#define DEFINE_GATHER_ELEMENTS_RT(T, NAME) \
+/* The data offset of element i of an index tensor of shape idims (rank
+ * axes) whose axis coordinate is replaced by the element's index, checked
+ * against the axis' length (xs[rank + axis]; xs[0..rank) are the data's
+ * strides); -1 when out of range. GatherElements and ScatterElements. */
+inline int
+element_offset (__global const uchar *ind, int is64, int i, int rank,
+    int axis, __global const int *idims, __global const int *xs)
+{
+  int rest = i, off = 0;
+  long v = checked_index (ind, i, is64, xs[rank + axis]);
+  if (v < 0)
+    return -1;
+  for (int d = rank - 1; d >= 0; d--) {
+    int c = rest % idims[d];
+    rest /= idims[d];
+    off += (d == axis ? (int) v : c) * xs[d];
+  }
+  return off;
+}
+
+/* GatherElements with indices at run time (src the data, dst the
+ * output: element i reads src at element_offset) and ScatterElements
+ * without reduction (src the updates, dst the output already holding the
+ * data: update i lands at element_offset). */
+#define DEFINE_ELEMENTS(T, NAME, ASSIGN) \
 __kernel void \
-NAME (__global const T *x, int x_off, __global T *y, int y_off, int total, \
-    __global const uchar *ind, int ind_off, int is64, int rank, int axis, \
-    __global const int *idims, int idims_off, __global const int *xs, \
-    int xs_off, __global int *status, int code) \
+NAME (__global const T *src, int src_off, __global T *dst, int dst_off, \
+    int total, __global const uchar *ind, int ind_off, int is64, int rank, \
+    int axis, __global const int *idims, int idims_off, \
+    __global const int *xs, int xs_off, __global int *status, int code) \
 { \
-  int i = get_global_id (0), rest, off = 0; \
-  long v; \
+  int i = get_global_id (0), off; \
   if (i >= total) \
     return; \
-  v = checked_index (ind + (is64 ? 8 : 4) * ind_off, i, is64, \
-      /* the axis' length */ xs[xs_off + rank + axis]); \
-  if (v < 0) { \
+  off = element_offset (ind + (is64 ? 8 : 4) * ind_off, is64, i, rank, \
+      axis, idims + idims_off, xs + xs_off); \
+  if (off < 0) { \
     atomic_cmpxchg (status, 0, code); \
     return; \
   } \
-  rest = i; \
-  for (int d = rank - 1; d >= 0; d--) { \
-    int c = rest % idims[idims_off + d]; \
-    rest /= idims[idims_off + d]; \
-    off += (d == axis ? (int) v : c) * xs[xs_off + d]; \
-  } \
-  y[y_off + i] = x[x_off + off]; \
+  ASSIGN; \
 }
 
-DEFINE_GATHER_ELEMENTS_RT (uchar, gather_elements_rt_1)
-DEFINE_GATHER_ELEMENTS_RT (ushort, gather_elements_rt_2)
-DEFINE_GATHER_ELEMENTS_RT (uint, gather_elements_rt_4)
-DEFINE_GATHER_ELEMENTS_RT (ulong, gather_elements_rt_8)
+#define GATHER_ASSIGN dst[dst_off + i] = src[src_off + off]
+#define SCATTER_ASSIGN dst[dst_off + off] = src[src_off + i]
+DEFINE_ELEMENTS (uchar, gather_elements_rt_1, GATHER_ASSIGN)
+DEFINE_ELEMENTS (ushort, gather_elements_rt_2, GATHER_ASSIGN)
+DEFINE_ELEMENTS (uint, gather_elements_rt_4, GATHER_ASSIGN)
+DEFINE_ELEMENTS (ulong, gather_elements_rt_8, GATHER_ASSIGN)
+DEFINE_ELEMENTS (uchar, scatter_elements_1, SCATTER_ASSIGN)
+DEFINE_ELEMENTS (ushort, scatter_elements_2, SCATTER_ASSIGN)
+DEFINE_ELEMENTS (uint, scatter_elements_4, SCATTER_ASSIGN)
+DEFINE_ELEMENTS (ulong, scatter_elements_8, SCATTER_ASSIGN)
 
 /* Each output element from a source element offset computed at compile
  * (GatherElements: as many offsets as indices). */
@@ -266,36 +286,3 @@ DEFINE_SCATTER_ND (ushort, scatter_nd_2)
 DEFINE_SCATTER_ND (uint, scatter_nd_4)
 DEFINE_SCATTER_ND (ulong, scatter_nd_8)
 
-/* ScatterElements without reduction, after the data was copied to the
- * output: update p (over the indices' shape `idims`) lands at p's
- * coordinates with the axis' one replaced by its (checked) index. */
-#define DEFINE_SCATTER_ELEMENTS(T, NAME) \
-__kernel void \
-NAME (__global const T *u, int u_off, __global T *y, int y_off, int total, \
-    __global const uchar *ind, int ind_off, int is64, int rank, int axis, \
-    __global const int *idims, int idims_off, __global const int *xs, \
-    int xs_off, __global int *status, int code) \
-{ \
-  int i = get_global_id (0), rest, off = 0; \
-  long v; \
-  if (i >= total) \
-    return; \
-  v = checked_index (ind + (is64 ? 8 : 4) * ind_off, i, is64, \
-      xs[xs_off + rank + axis]); \
-  if (v < 0) { \
-    atomic_cmpxchg (status, 0, code); \
-    return; \
-  } \
-  rest = i; \
-  for (int d = rank - 1; d >= 0; d--) { \
-    int c = rest % idims[idims_off + d]; \
-    rest /= idims[idims_off + d]; \
-    off += (d == axis ? (int) v : c) * xs[xs_off + d]; \
-  } \
-  y[y_off + off] = u[u_off + i]; \
-}
-
-DEFINE_SCATTER_ELEMENTS (uchar, scatter_elements_1)
-DEFINE_SCATTER_ELEMENTS (ushort, scatter_elements_2)
-DEFINE_SCATTER_ELEMENTS (uint, scatter_elements_4)
-DEFINE_SCATTER_ELEMENTS (ulong, scatter_elements_8)
