@@ -48,10 +48,11 @@ const OviCpuKernel *ovi_cpu_kernel_find_for (const OviNode *node,
  * GPU device builds its Pad with it. */
 gboolean ovi_cpu_pad_begins (OviOpCtx *ctx, int rank, int64_t *begin);
 
-/* ConvTranspose's leading pad per spatial axis, as its CPU kernel places
- * the output (from pads, or auto_pad and output_shape with the shapes):
- * the GPU device builds its ConvTranspose with it. */
-void ovi_cpu_conv_transpose_pads (OviOpCtx *ctx, int64_t *begin);
+/* Conv's (transpose FALSE) or ConvTranspose's leading pad per spatial
+ * axis, as the CPU kernels place the output (from pads, or auto_pad and
+ * output_shape with the shapes): the GPU device builds with it. */
+void ovi_cpu_conv_pads (OviOpCtx *ctx, gboolean transpose,
+    int64_t *begin);
 
 extern const OviCpuKernel ovi_cpu_elementwise[];
 extern const OviCpuKernel ovi_cpu_shape[];

@@ -118,10 +118,10 @@ conv_geom (OviOpCtx *ctx, gboolean transpose, ConvGeom *g)
 }
 
 void
-ovi_cpu_conv_transpose_pads (OviOpCtx *ctx, int64_t *begin)
+ovi_cpu_conv_pads (OviOpCtx *ctx, gboolean transpose, int64_t *begin)
 {
   ConvGeom g;
-  conv_geom (ctx, TRUE, &g);
+  conv_geom (ctx, transpose, &g);
   memcpy (begin, g.pb, sizeof (int64_t) * g.nsp);
 }
 

@@ -216,6 +216,96 @@ build_conv (OviGpuBuild *b, const OviNode *n)
   return TRUE;
 }
 
+/* The geometry conv_nd and conv_transpose read: per spatial axis the
+ * input, output and kernel sizes, strides, dilations and leading pads
+ * (nsp entries each). FALSE for a stride or dilation below 1. */
+static gboolean
+nd_geometry (const OviNode *n, const OviValue *x, const OviValue *w,
+    const OviValue *y, const int64_t *pb, int *geo, int64_t *in_size,
+    int64_t *out_size, int64_t *k_size)
+{
+  int nsp = x->rank - 2;
+  const int64_t *sv, *dv;
+  int ns = ovi_node_attr_ints (n, "strides", &sv);
+  int nd = ovi_node_attr_ints (n, "dilations", &dv);
+  *in_size = *out_size = *k_size = 1;
+  for (int a = 0; a < nsp; a++) {
+    geo[a] = (int) x->dims[a + 2];
+    geo[nsp + a] = (int) y->dims[a + 2];
+    geo[2 * nsp + a] = (int) w->dims[a + 2];
+    geo[3 * nsp + a] = ns == nsp ? (int) sv[a] : 1;
+    geo[4 * nsp + a] = nd == nsp ? (int) dv[a] : 1;
+    geo[5 * nsp + a] = (int) pb[a];
+    if (geo[3 * nsp + a] <= 0 || geo[4 * nsp + a] <= 0)
+      return FALSE;
+    *in_size *= x->dims[a + 2];
+    *out_size *= y->dims[a + 2];
+    *k_size *= w->dims[a + 2];
+  }
+  return TRUE;
+}
+
+/* 3-D Conv, direct (conv_nd), with the fused bias, residual and
+ * activation. */
+static gboolean
+build_conv_3d (OviGpuBuild *b, const OviNode *n)
+{
+  const OviValue *x, *w, *y;
+  int y_v = n->n_outputs == 1 ? n->outputs[0] : -1, geo[18];
+  int bias_v = n->n_inputs > 2 ? n->inputs[2] : -1, res_v;
+  int64_t pb[OVI_MAX_RANK], in_size, out_size, k_size, group;
+  OviPostOps post;
+  OviGpuOpCtx c;
+  OviGpuLaunch *l;
+
+  if (n->n_inputs < 2 || y_v < 0 || !ovi_gpu_is_f32 (b, n->inputs[0])
+      || !ovi_gpu_is_f32 (b, n->inputs[1]) || !ovi_gpu_is_f32 (b, y_v)
+      || (bias_v >= 0 && !ovi_gpu_is_f32 (b, bias_v))
+      || !ovi_gpu_op_ctx_shapes (b, n, &c))
+    return FALSE;
+  x = ovi_gpu_input (b, n, 0);
+  w = ovi_gpu_input (b, n, 1);
+  y = ovi_gpu_value (b, y_v);
+  group = ovi_node_attr_int (n, "group", 1);
+  if (x->rank != 5 || w->rank != 5 || y->rank != 5 || group <= 0
+      || x->dims[1] % group || y->dims[1] % group
+      || w->dims[0] != y->dims[1] || w->dims[1] != x->dims[1] / group)
+    return FALSE;
+  ovi_postops_from_node (n, &post);
+  res_v = post.sum && n->n_inputs > 3 ? n->inputs[3] : -1;
+  if ((post.sum && (res_v < 0 || !ovi_gpu_is_f32 (b, res_v)))
+      || (ovi_node_attr_string (n, "ovi.activation", NULL)
+          && post.activation == OVI_ACT_NONE))
+    return FALSE;
+  ovi_cpu_conv_pads (&c.ctx, FALSE, pb);
+  if (!nd_geometry (n, x, w, y, pb, geo, &in_size, &out_size, &k_size))
+    return FALSE;
+  if (ovi_gpu_numel (y) == 0)
+    return TRUE;
+  l = ovi_gpu_launch (b, "conv", "conv_nd");
+  ovi_gpu_arg_value (l, n->inputs[0]);
+  ovi_gpu_arg_value (l, n->inputs[1]);
+  ovi_gpu_arg_value (l, bias_v >= 0 ? bias_v : y_v);
+  ovi_gpu_arg_value (l, res_v >= 0 ? res_v : y_v);
+  ovi_gpu_arg_value (l, y_v);
+  ovi_gpu_arg_int (l, x->dims[1]);
+  ovi_gpu_arg_int (l, y->dims[1]);
+  ovi_gpu_arg_int (l, group);
+  ovi_gpu_arg_int (l, 3);
+  ovi_gpu_arg_ints (b, l, geo, 18);
+  ovi_gpu_arg_int (l, in_size);
+  ovi_gpu_arg_int (l, out_size);
+  ovi_gpu_arg_int (l, k_size);
+  ovi_gpu_arg_int (l, bias_v >= 0);
+  ovi_gpu_arg_int (l, res_v >= 0);
+  ovi_gpu_arg_int (l, post.activation);
+  ovi_gpu_arg_float (l, post.alpha);
+  ovi_gpu_arg_float (l, post.beta);
+  ovi_gpu_arg_int (l, ovi_gpu_numel (y));
+  ovi_gpu_range_1d (l, ovi_gpu_numel (y));
+  return TRUE;
+}
+
 /* ConvTranspose, float32, 1 to 3 spatial axes (its pads as the CPU's
  * kernel places the output); fused post-ops stay on the CPU. */
 static gboolean
@@ -224,8 +314,7 @@ build_conv_transpose (OviGpuBuild *b, const OviNode *n)
   const OviValue *x, *w, *y;
   int y_v = n->n_outputs == 1 ? n->outputs[0] : -1, nsp, geo[18];
   int bias_v = n->n_inputs > 2 ? n->inputs[2] : -1;
-  int64_t pb[OVI_MAX_RANK], in_size = 1, out_size = 1, k_size = 1, group;
-  const int64_t *sv, *dv;
+  int64_t pb[OVI_MAX_RANK], in_size, out_size, k_size, group;
   OviPostOps post;
   OviGpuOpCtx c;
   OviGpuLaunch *l;
@@ -249,22 +338,9 @@ build_conv_transpose (OviGpuBuild *b, const OviNode *n)
       || group <= 0 || x->dims[1] % group || y->dims[1] % group
       || w->dims[0] != x->dims[1] || w->dims[1] != y->dims[1] / group)
     return FALSE;
-  ovi_cpu_conv_transpose_pads (&c.ctx, pb);
-  for (int a = 0; a < nsp; a++) {
-    int ns = ovi_node_attr_ints (n, "strides", &sv);
-    int nd = ovi_node_attr_ints (n, "dilations", &dv);
-    geo[a] = (int) x->dims[a + 2];
-    geo[nsp + a] = (int) y->dims[a + 2];
-    geo[2 * nsp + a] = (int) w->dims[a + 2];
-    geo[3 * nsp + a] = ns == nsp ? (int) sv[a] : 1;
-    geo[4 * nsp + a] = nd == nsp ? (int) dv[a] : 1;
-    geo[5 * nsp + a] = (int) pb[a];
-    if (geo[3 * nsp + a] <= 0 || geo[4 * nsp + a] <= 0)
-      return FALSE;
-    in_size *= x->dims[a + 2];
-    out_size *= y->dims[a + 2];
-    k_size *= w->dims[a + 2];
-  }
+  ovi_cpu_conv_pads (&c.ctx, TRUE, pb);
+  if (!nd_geometry (n, x, w, y, pb, geo, &in_size, &out_size, &k_size))
+    return FALSE;
   if (ovi_gpu_numel (y) == 0)
     return TRUE;
   l = ovi_gpu_launch (b, "conv", "conv_transpose");
@@ -289,5 +365,6 @@ build_conv_transpose (OviGpuBuild *b, const OviNode *n)
 const OviGpuOp ovi_gpu_ops_conv[] = {
   { "ConvTranspose", build_conv_transpose },
   { "Conv", build_conv },
+  { "Conv", build_conv_3d },
   { NULL, NULL },
 };

@@ -1,5 +1,5 @@
-/* Pooling on the GPU (kernels/pool.cl): 1-D and 2-D MaxPool without
- * indices, AveragePool and LpPool (1-D as 2-D of height 1),
+/* Pooling on the GPU (kernels/pool.cl): 1-D, 2-D and 3-D MaxPool
+ * without indices, AveragePool and LpPool (1-D as 2-D of height 1),
  * GlobalAveragePool, GlobalMaxPool and GlobalLpPool, float32. */
 #include <string.h>
 
@@ -81,6 +81,84 @@ build_pool (OviGpuBuild *b, const OviNode *n)
   return TRUE;
 }
 
+/* Reads an ints attribute of exactly `n` values, or `def` for each when
+ * absent; FALSE for another length. */
+static gboolean
+ints_or (const OviNode *node, const char *name, int n, int64_t def,
+    int64_t *out)
+{
+  const int64_t *v;
+  int count = ovi_node_attr_ints (node, name, &v);
+  for (int i = 0; i < n; i++)
+    out[i] = count == n ? v[i] : def;
+  return count < 0 || count == n;
+}
+
+/* 3-D MaxPool (no Indices), AveragePool and LpPool (pool3d). */
+static gboolean
+build_pool_3d (OviGpuBuild *b, const OviNode *n)
+{
+  int kind = strcmp (n->op_type, "MaxPool") == 0 ? 1
+      : strcmp (n->op_type, "LpPool") == 0 ? 2 : 0;
+  const char *ap = ovi_node_attr_string (n, "auto_pad", "NOTSET");
+  const OviValue *x, *y;
+  int64_t k[3], s[3], d[3], p[6];
+  int geo[21];
+  const int64_t *ks;
+  OviGpuLaunch *l;
+
+  if (n->n_inputs != 1 || n->n_outputs != 1 || n->outputs[0] < 0
+      || !ovi_gpu_is_f32 (b, n->inputs[0])
+      || !ovi_gpu_is_f32 (b, n->outputs[0]))
+    return FALSE;
+  x = ovi_gpu_input (b, n, 0);
+  y = ovi_gpu_output (b, n, 0);
+  if (x->rank != 5 || y->rank != 5
+      || ovi_node_attr_ints (n, "kernel_shape", &ks) != 3
+      || !ints_or (n, "kernel_shape", 3, 1, k)
+      || !ints_or (n, "strides", 3, 1, s)
+      || !ints_or (n, "dilations", 3, 1, d)
+      || !ints_or (n, "pads", 6, 0, p))
+    return FALSE;
+  for (int a = 0; a < 3; a++) {
+    int64_t pb, pe;
+    if (strcmp (ap, "SAME_UPPER") == 0 || strcmp (ap, "SAME_LOWER") == 0) {
+      int64_t t = MAX ((y->dims[a + 2] - 1) * s[a] + (k[a] - 1) * d[a] + 1
+          - x->dims[a + 2], 0);
+      pb = ap[5] == 'U' ? t / 2 : t - t / 2;
+      pe = t - pb;
+    } else if (strcmp (ap, "VALID") == 0) {
+      pb = pe = 0;
+    } else if (strcmp (ap, "NOTSET") == 0) {
+      pb = p[a];
+      pe = p[a + 3];
+    } else {
+      return FALSE;
+    }
+    if (s[a] <= 0 || d[a] <= 0 || k[a] <= 0)
+      return FALSE;
+    geo[a] = (int) x->dims[a + 2];
+    geo[3 + a] = (int) y->dims[a + 2];
+    geo[6 + a] = (int) k[a];
+    geo[9 + a] = (int) s[a];
+    geo[12 + a] = (int) pb;
+    geo[15 + a] = (int) d[a];
+    geo[18 + a] = (int) pe;
+  }
+  if (ovi_gpu_numel (y) == 0)
+    return TRUE;
+  l = ovi_gpu_launch (b, "pool", "pool3d");
+  ovi_gpu_arg_value (l, n->inputs[0]);
+  ovi_gpu_arg_value (l, n->outputs[0]);
+  ovi_gpu_arg_ints (b, l, geo, 21);
+  ovi_gpu_arg_int (l, kind);
+  ovi_gpu_arg_int (l, ovi_node_attr_int (n, "count_include_pad", 0) != 0);
+  ovi_gpu_arg_int (l, ovi_gpu_numel (y));
+  ovi_gpu_arg_float (l, ovi_node_attr_float (n, "p", 2));
+  ovi_gpu_range_1d (l, ovi_gpu_numel (y));
+  return TRUE;
+}
+
 static gboolean
 build_global_pool (OviGpuBuild *b, const OviNode *n)
 {
@@ -118,6 +196,9 @@ const OviGpuOp ovi_gpu_ops_pool[] = {
   { "GlobalAveragePool", build_global_pool },
   { "GlobalMaxPool", build_global_pool },
   { "LpPool", build_pool },
+  { "MaxPool", build_pool_3d },
+  { "AveragePool", build_pool_3d },
+  { "LpPool", build_pool_3d },
   { "GlobalLpPool", build_global_pool },
   { NULL, NULL },
 };

@@ -1471,6 +1471,106 @@ test_mvn (void)
   }
 }
 
+/* 3-D Conv (the direct kernel): strides, dilations, groups, pads, bias,
+ * and the fused residual and activation. */
+static void
+test_conv_3d (void)
+{
+  static const struct {
+    int64_t c, m, group, in[3], k[3], s[3], d[3], pads[6];
+    gboolean bias, post;
+  } cases[] = {
+    { 3, 4, 1, { 5, 6, 7 }, { 3, 3, 3 }, { 1, 1, 1 }, { 1, 1, 1 },
+      { 1, 1, 1, 1, 1, 1 }, TRUE, FALSE },
+    { 4, 6, 2, { 6, 5, 8 }, { 2, 3, 1 }, { 2, 1, 2 }, { 1, 2, 1 },
+      { 0, 1, 0, 1, 2, 0 }, FALSE, FALSE },
+    { 2, 3, 1, { 4, 4, 4 }, { 3, 1, 3 }, { 1, 1, 1 }, { 1, 1, 1 },
+      { 1, 0, 1, 1, 0, 1 }, TRUE, TRUE },
+  };
+  SKIP_WITHOUT_GPU ();
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    OviGraph *g = ovi_graph_new ();
+    guint32 seed = 31 + i;
+    int64_t xd[5] = { 2, cases[i].c }, wd[5] = { cases[i].m,
+      cases[i].c / cases[i].group };
+    int in[3], y, out;
+    OviNode *n;
+    OviModel *m;
+    char *what;
+    for (int a = 0; a < 3; a++) {
+      xd[a + 2] = cases[i].in[a];
+      wd[a + 2] = cases[i].k[a];
+    }
+    in[0] = add_input (g, "x", 5, xd);
+    in[1] = add_random_const (g, "w", 5, wd, &seed);
+    if (cases[i].bias)
+      in[2] = add_random_const (g, "b", 1, &cases[i].m, &seed);
+    n = add_node (g, "Conv", cases[i].bias ? 3 : 2, in, &y);
+    ovi_node_set_attr_ints (n, "strides", 3, cases[i].s);
+    ovi_node_set_attr_ints (n, "dilations", 3, cases[i].d);
+    ovi_node_set_attr_ints (n, "pads", 6, cases[i].pads);
+    ovi_node_set_attr_int (n, "group", cases[i].group);
+    out = y;
+    if (cases[i].post) {
+      /* A residual of the output's shape, then Relu: both fused. */
+      int64_t yd[5] = { 2, cases[i].m, 4, 4, 4 };
+      int r = add_input (g, "r", 5, yd), ain[2] = { out, r }, sum;
+      add_node (g, "Add", 2, ain, &sum);
+      add_node (g, "Relu", 1, &sum, &out);
+    }
+    m = finish (g, out, 14);
+    what = g_strdup_printf ("Conv3d c%" G_GINT64_FORMAT " m%" G_GINT64_FORMAT
+        " g%" G_GINT64_FORMAT "%s", cases[i].c, cases[i].m, cases[i].group,
+        cases[i].post ? " + residual + Relu" : "");
+    check_model (what, m, 1e-10, EXPECT_GPU, FALSE);
+    g_free (what);
+    ovi_model_unref (m);
+  }
+}
+
+/* 3-D MaxPool, AveragePool (with and without counting pads, ceil_mode)
+ * and LpPool. */
+static void
+test_pool_3d (void)
+{
+  static const struct {
+    const char *op;
+    int64_t k, s, p, ceil, include_pad;
+  } cases[] = {
+    { "MaxPool", 3, 2, 1, 0, 0 }, { "MaxPool", 2, 2, 0, 1, 0 },
+    { "AveragePool", 3, 2, 1, 0, 0 }, { "AveragePool", 3, 2, 1, 1, 1 },
+    { "AveragePool", 2, 2, -1, 1, 1 }, { "LpPool", 2, 1, 1, 0, 0 },
+  };
+  static const int64_t shape[] = { 2, 3, 7, 6, 5 };
+  SKIP_WITHOUT_GPU ();
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    OviGraph *g = ovi_graph_new ();
+    int x = add_input (g, "x", 5, shape), y;
+    OviNode *n = add_node (g, cases[i].op, 1, &x, &y);
+    int64_t k[3] = { cases[i].k, cases[i].k, cases[i].k - (i % 2) };
+    int64_t st[3] = { cases[i].s, 1, cases[i].s };
+    int64_t p[6];
+    OviModel *m;
+    char *what = g_strdup_printf ("%s 3d k%d s%d p%d ceil%d include_pad%d",
+        cases[i].op, (int) cases[i].k, (int) cases[i].s, (int) cases[i].p,
+        (int) cases[i].ceil, (int) cases[i].include_pad);
+    for (int a = 0; a < 6; a++)
+      p[a] = cases[i].p;
+    ovi_node_set_attr_ints (n, "kernel_shape", 3, k);
+    ovi_node_set_attr_ints (n, "strides", 3, st);
+    if (cases[i].p >= 0)
+      ovi_node_set_attr_ints (n, "pads", 6, p);
+    if (strcmp (cases[i].op, "LpPool") != 0)
+      ovi_node_set_attr_int (n, "ceil_mode", cases[i].ceil);
+    if (strcmp (cases[i].op, "AveragePool") == 0)
+      ovi_node_set_attr_int (n, "count_include_pad", cases[i].include_pad);
+    m = finish (g, y, 18);
+    check_model (what, m, 1e-10, EXPECT_GPU, FALSE);
+    g_free (what);
+    ovi_model_unref (m);
+  }
+}
+
 static void
 test_fallback (void)
 {
@@ -1650,6 +1750,8 @@ main (int argc, char **argv)
   g_test_add_func ("/gpu/conv-transpose", test_conv_transpose);
   g_test_add_func ("/gpu/lp-lrn", test_lp_lrn);
   g_test_add_func ("/gpu/mvn", test_mvn);
+  g_test_add_func ("/gpu/conv-3d", test_conv_3d);
+  g_test_add_func ("/gpu/pool-3d", test_pool_3d);
   g_test_add_func ("/gpu/resize", test_resize);
   g_test_add_func ("/gpu/reduce", test_reduce);
   g_test_add_func ("/gpu/fallback", test_fallback);

@@ -87,3 +87,56 @@ conv_transpose (__global const float *X, int x_off,
   }
   Y[y_off + i] = acc;
 }
+
+/* Conv over 1 to 3 spatial axes, direct, one output per work item: the
+ * 3-D convolutions the tiled kernels above do not take. geo as
+ * conv_transpose's (sizes in, out, kernel; strides, dilations, leading
+ * pads); weights [M, C / group, k...]; bias, residual and activation as
+ * the CPU's fused Conv carries them. */
+__kernel void
+conv_nd (__global const float *X, int x_off, __global const float *Wt,
+    int w_off, __global const float *bias, int bias_off,
+    __global const float *R, int r_off, __global float *Y, int y_off, int C,
+    int M, int group, int nsp, __global const int *geo, int geo_off,
+    int in_size, int out_size, int k_size, int has_bias, int has_r, int act,
+    float act_a, float act_b, int total)
+{
+  int i = get_global_id (0);
+  __global const int *g = geo + geo_off;
+  __global const int *in = g, *out = g + nsp, *k = g + 2 * nsp;
+  __global const int *s = g + 3 * nsp, *d = g + 4 * nsp, *pb = g + 5 * nsp;
+  int o[3], op, m, img, cg = C / group, grp;
+  float acc;
+  if (i >= total)
+    return;
+  op = i % out_size;
+  m = (i / out_size) % M;
+  img = i / (out_size * M);
+  grp = m / (M / group);
+  for (int a = nsp - 1, rest = op; a >= 0; a--) {
+    o[a] = rest % out[a];
+    rest /= out[a];
+  }
+  acc = has_bias ? bias[bias_off + m] : 0.0f;
+  for (int kp = 0; kp < k_size; kp++) {
+    int ip = 0, inside = 1;
+    for (int a = nsp - 1, krest = kp, stride = 1; a >= 0; a--) {
+      int kc = krest % k[a], ic = o[a] * s[a] - pb[a] + kc * d[a];
+      krest /= k[a];
+      if (ic < 0 || ic >= in[a]) {
+        inside = 0;
+        break;
+      }
+      ip += ic * stride;
+      stride *= in[a];
+    }
+    if (!inside)
+      continue;
+    for (int c = 0; c < cg; c++)
+      acc = mad (X[x_off + (img * C + grp * cg + c) * in_size + ip],
+          Wt[w_off + (m * cg + c) * k_size + kp], acc);
+  }
+  if (has_r)
+    acc += R[r_off + i];
+  Y[y_off + i] = ovi_activate (acc, act, act_a, act_b);
+}

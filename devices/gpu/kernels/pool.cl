@@ -87,3 +87,63 @@ global_pool (__global const float *X, int x_off, __global float *Y,
     Y[y_off + plane] = is_max ? part[0] : is_lp ? lp_root (part[0], p)
         : part[0] / (float) size;
 }
+
+/* 3-D pooling, one output per work item, as pool2d over depth, height
+ * and width: geo holds per axis (3 entries each) the input and output
+ * sizes, kernel, stride, leading pad, dilation and end pad. */
+__kernel void
+pool3d (__global const float *X, int x_off, __global float *Y, int y_off,
+    __global const int *geo, int geo_off, int kind, int include_pad,
+    int total, float p)
+{
+  int i = get_global_id (0);
+  __global const int *g = geo + geo_off;
+  __global const int *in = g, *out = g + 3, *k = g + 6, *s = g + 9;
+  __global const int *pb = g + 12, *d = g + 15, *pe = g + 18;
+  int o[3], start[3], padded[3], count = 0, rest, plane;
+  float acc;
+  __global const float *x;
+  if (i >= total)
+    return;
+  rest = i;
+  for (int a = 2; a >= 0; a--) {
+    o[a] = rest % out[a];
+    rest /= out[a];
+  }
+  plane = rest;
+  x = X + x_off + plane * in[0] * in[1] * in[2];
+  for (int a = 0; a < 3; a++) {
+    start[a] = o[a] * s[a] - pb[a];
+    /* Taps inside the padded input (not a ceil_mode window's overhang). */
+    padded[a] = 0;
+    for (int t = 0; t < k[a]; t++)
+      if (start[a] + t * d[a] < in[a] + pe[a])
+        padded[a] = t + 1;
+  }
+  acc = kind == 1 ? -INFINITY : 0.0f;
+  for (int a0 = 0; a0 < k[0]; a0++) {
+    int i0 = start[0] + a0 * d[0];
+    if (i0 < 0 || i0 >= in[0])
+      continue;
+    for (int a1 = 0; a1 < k[1]; a1++) {
+      int i1 = start[1] + a1 * d[1];
+      if (i1 < 0 || i1 >= in[1])
+        continue;
+      for (int a2 = 0; a2 < k[2]; a2++) {
+        int i2 = start[2] + a2 * d[2];
+        float v;
+        if (i2 < 0 || i2 >= in[2])
+          continue;
+        v = x[(i0 * in[1] + i1) * in[2] + i2];
+        acc = kind == 1 ? (v > acc || isnan (v) ? v : acc)
+            : acc + (kind == 2 ? lp_term (v, p) : v);
+        count++;
+      }
+    }
+  }
+  if (kind == 0)
+    acc /= (float) (include_pad ? padded[0] * padded[1] * padded[2] : count);
+  else if (kind == 2)
+    acc = lp_root (acc, p);
+  Y[y_off + i] = acc;
+}
