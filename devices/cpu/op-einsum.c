@@ -9,6 +9,7 @@
  * wrapping 64-bit integers, allocating its temporaries per call. */
 #include <string.h>
 
+#include "cpu-einsum-plan.h"
 #include "cpu-ops.h"
 #include "cpu-scratch.h"
 #include "cpu-sgemm.h"
@@ -17,21 +18,6 @@
 /* ------------------------------------------------------------------ */
 /* Einsum                                                               */
 /* ------------------------------------------------------------------ */
-
-/* Labels: 0..51 for letters (upper case first, as ASCII sorts them),
- * 52.. for the broadcast axes "..." stands for. */
-#define EIN_LETTERS 52
-#define EIN_MAX_LABELS (EIN_LETTERS + OVI_MAX_RANK)
-
-typedef struct {
-  int n_ops;
-  int n_labels;                      /* used labels, output ones first */
-  int label[EIN_MAX_LABELS];         /* label id of each loop axis */
-  int64_t size[EIN_MAX_LABELS];      /* per loop axis */
-  int n_out;                         /* loop axes that are output axes */
-  int64_t *stride;                   /* n_ops x n_labels, element strides */
-  guint8 *count;                     /* n_ops x n_labels, occurrences */
-} EinPlan;
 
 static int
 ein_letter (char c)
@@ -43,9 +29,8 @@ ein_letter (char c)
   return -1;
 }
 
-/* Parses the equation (validated by infer) against the inputs. */
-static gboolean
-ein_plan (OviOpCtx *ctx, EinPlan *p)
+gboolean
+ovi_einsum_plan (OviOpCtx *ctx, EinPlan *p)
 {
   const char *eq = ovi_node_attr_string (ctx->node, "equation", "");
   char *s = g_malloc (strlen (eq) + 1), *q = s, *arrow, *term;
@@ -252,8 +237,8 @@ ein_copy (const EinPlan *p, const int *axes, int n, const int64_t *stride,
   }
 }
 
-static void
-ein_plan_clear (EinPlan *p)
+void
+ovi_einsum_plan_clear (EinPlan *p)
 {
   g_free (p->stride);
   g_free (p->count);
@@ -359,7 +344,7 @@ einsum_prepare (OviOpCtx *ctx, GError **error)
   if (ctx->n_inputs > 64)
     return TRUE;
   p = g_new0 (EinPlan, 1);
-  ein_plan (ctx, p);
+  ovi_einsum_plan (ctx, p);
   ctx->state = p;
   return TRUE;
 }
@@ -370,7 +355,7 @@ einsum_release (gpointer state)
   EinPlan *p = state;
   if (p == NULL)
     return;
-  ein_plan_clear (p);
+  ovi_einsum_plan_clear (p);
   g_free (p);
 }
 
@@ -382,10 +367,10 @@ einsum_scratch (OviOpCtx *ctx)
   OviScratch s;
   if (ctx->n_inputs != 2 || ctx->inputs[0]->dtype != OVI_DTYPE_FLOAT32)
     return 0;
-  ein_plan (ctx, &p);
+  ovi_einsum_plan (ctx, &p);
   ovi_scratch_begin (&s, NULL);
   ein_gemm_plan (ctx, &p, MAX (ctx->max_threads, 1), &s, &e);
-  ein_plan_clear (&p);
+  ovi_einsum_plan_clear (&p);
   return s.used;
 }
 
@@ -409,7 +394,7 @@ run_einsum (OviOpCtx *ctx, GError **error)
     return FALSE;
   }
   if (p == NULL) {
-    ein_plan (ctx, &local);
+    ovi_einsum_plan (ctx, &local);
     p = &local;
   }
   ovi_scratch_begin (&s, ctx);
@@ -445,7 +430,7 @@ run_einsum (OviOpCtx *ctx, GError **error)
   g_free (out);
 out:
   if (p == &local)
-    ein_plan_clear (&local);
+    ovi_einsum_plan_clear (&local);
   if (failed)
     return FALSE;
   return ok ? TRUE : ovi_cpu_out_of_memory (ctx, error);

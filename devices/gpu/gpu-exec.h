@@ -115,6 +115,7 @@ extern const OviGpuOp ovi_gpu_ops_norm[];
 extern const OviGpuOp ovi_gpu_ops_resize[];
 extern const OviGpuOp ovi_gpu_ops_reduce[];
 extern const OviGpuOp ovi_gpu_ops_index[];
+extern const OviGpuOp ovi_gpu_ops_einsum[];
 
 /* Builder helpers (gpu-build.c). */
 const OviValue *ovi_gpu_value (const OviGpuBuild *b, int v);
