@@ -16,13 +16,19 @@ build_pool (OviGpuBuild *b, const OviNode *n)
   const char *ap = ovi_node_attr_string (n, "auto_pad", "NOTSET");
   int64_t k[2], s[2], d[2], p[4], pb[2] = { 0, 0 }, pe[2] = { 0, 0 };
   const int64_t *ks;
-  int spatial;
+  int spatial, ind;
   OviGpuLaunch *l;
   int64_t total;
 
-  if (n->n_inputs != 1 || n->n_outputs != 1 || n->outputs[0] < 0
+  if (n->n_inputs != 1 || n->n_outputs < 1 || n->outputs[0] < 0
       || !ovi_gpu_is_f32 (b, n->inputs[0])
       || !ovi_gpu_is_f32 (b, n->outputs[0]))
+    return FALSE;
+  /* MaxPool's Indices output, when asked for. */
+  ind = n->n_outputs > 1 ? n->outputs[1] : -1;
+  if (n->n_outputs > 2 || (ind >= 0 && (kind != 1
+              || !ovi_gpu_is_plain (b, ind)
+              || ovi_gpu_value (b, ind)->dtype != OVI_DTYPE_INT64)))
     return FALSE;
   x = ovi_gpu_input (b, n, 0);
   y = ovi_gpu_output (b, n, 0);
@@ -56,6 +62,28 @@ build_pool (OviGpuBuild *b, const OviNode *n)
   total = ovi_gpu_numel (y);
   if (total == 0)
     return TRUE;
+  if (ind >= 0) {
+    l = ovi_gpu_launch (b, "pool", "maxpool2d_indices");
+    ovi_gpu_arg_value (l, n->inputs[0]);
+    ovi_gpu_arg_value (l, n->outputs[0]);
+    ovi_gpu_arg_value (l, ind);
+    ovi_gpu_arg_int (l, x->dims[2]);
+    ovi_gpu_arg_int (l, x->dims[3]);
+    ovi_gpu_arg_int (l, y->dims[2]);
+    ovi_gpu_arg_int (l, y->dims[3]);
+    ovi_gpu_arg_int (l, k[0]);
+    ovi_gpu_arg_int (l, k[1]);
+    ovi_gpu_arg_int (l, s[0]);
+    ovi_gpu_arg_int (l, s[1]);
+    ovi_gpu_arg_int (l, pb[0]);
+    ovi_gpu_arg_int (l, pb[1]);
+    ovi_gpu_arg_int (l, d[0]);
+    ovi_gpu_arg_int (l, d[1]);
+    ovi_gpu_arg_int (l, ovi_node_attr_int (n, "storage_order", 0) != 0);
+    ovi_gpu_arg_int (l, total);
+    ovi_gpu_range_1d (l, total);
+    return TRUE;
+  }
   l = ovi_gpu_launch (b, "pool", "pool2d");
   ovi_gpu_arg_value (l, n->inputs[0]);
   ovi_gpu_arg_value (l, n->outputs[0]);

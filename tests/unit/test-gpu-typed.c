@@ -871,6 +871,45 @@ test_scatter_elements (void)
   }
 }
 
+/* MaxPool's Indices (and its values alongside): 2-D and 1-D, row- and
+ * column-major, pads, strides, dilations and ceil_mode, over inputs full
+ * of ties. */
+static void
+test_maxpool_indices (void)
+{
+  static const int near[] = { 3 };
+  SKIP_WITHOUT_GPU ();
+  for (int rank = 3; rank <= 4; rank++)
+    for (int order = 0; order < 2; order++)
+      for (int which = 0; which < 2; which++)
+        for (int v = 0; v < 2; v++) {
+          Graph t = { ovi_graph_new () };
+          int64_t shape[4] = { 2, 3, 7, 6 };
+          int64_t k[2] = { 3, 2 }, st[2] = { 2, 1 }, dl[2] = { 1, 2 };
+          int64_t pads[4] = { 1, 0, 1, 1 }, pads1[2] = { 1, 1 };
+          int outs[2];
+          OviNode *n;
+          char *what = g_strdup_printf ("MaxPool %dd %s, %s%s", rank - 2,
+              order ? "column-major" : "row-major", which ? "indices"
+              : "values", v ? ", dilated, ceil" : "");
+          add_input (&t, OVI_DTYPE_FLOAT32, rank, shape);
+          outs[0] = ovi_graph_add_value (t.g, "y", OVI_DTYPE_UNDEFINED);
+          outs[1] = ovi_graph_add_value (t.g, "i", OVI_DTYPE_UNDEFINED);
+          n = ovi_graph_add_node (t.g, "MaxPool", "node", 1, t.in, 2, outs);
+          ovi_node_set_attr_ints (n, "kernel_shape", rank - 2, k);
+          ovi_node_set_attr_ints (n, "strides", rank - 2, st);
+          ovi_node_set_attr_ints (n, "pads", 2 * (rank - 2),
+              rank == 4 ? pads : pads1);
+          ovi_node_set_attr_int (n, "storage_order", order);
+          if (v) {
+            ovi_node_set_attr_ints (n, "dilations", rank - 2, dl);
+            ovi_node_set_attr_int (n, "ceil_mode", 1);
+          }
+          check (&t, outs[which], 12, near, what);
+          g_free (what);
+        }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -894,6 +933,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gpu-typed/nd", test_nd);
   g_test_add_func ("/gpu-typed/onehot-eye", test_onehot_eye);
   g_test_add_func ("/gpu-typed/scatter-elements", test_scatter_elements);
+  g_test_add_func ("/gpu-typed/maxpool-indices", test_maxpool_indices);
   status = g_test_run ();
   g_test_message ("%d cases, each wholly on the GPU", n_cases);
   return status;

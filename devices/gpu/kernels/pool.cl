@@ -147,3 +147,46 @@ pool3d (__global const float *X, int x_off, __global float *Y, int y_off,
     acc = lp_root (acc, p);
   Y[y_off + i] = acc;
 }
+
+/* 2-D MaxPool with its Indices output, as the CPU's: each window's first
+ * tap, then any strictly greater one (so a NaN wins only as the first);
+ * the index flattened over the whole input, row-major (storage_order 0)
+ * or with the two spatial axes column-major (1); -1 for a window with
+ * no tap inside the input. */
+__kernel void
+maxpool2d_indices (__global const float *X, int x_off, __global float *Y,
+    int y_off, __global long *I, int i_off, int H, int W, int OH, int OW,
+    int KH, int KW, int sh, int sw, int ph, int pw, int dh, int dw,
+    int col_major, int total)
+{
+  int i = get_global_id (0);
+  int ow, oh, plane, h0, w0, bh = -1, bw = 0;
+  float m = -INFINITY;
+  __global const float *x;
+  if (i >= total)
+    return;
+  ow = i % OW;
+  oh = (i / OW) % OH;
+  plane = i / (OW * OH);
+  x = X + x_off + plane * H * W;
+  h0 = oh * sh - ph;
+  w0 = ow * sw - pw;
+  for (int a = 0; a < KH; a++) {
+    int ih = h0 + a * dh;
+    if (ih < 0 || ih >= H)
+      continue;
+    for (int b = 0; b < KW; b++) {
+      int iw = w0 + b * dw;
+      if (iw < 0 || iw >= W)
+        continue;
+      if (x[ih * W + iw] > m || bh < 0) {
+        m = x[ih * W + iw];
+        bh = ih;
+        bw = iw;
+      }
+    }
+  }
+  Y[y_off + i] = m;
+  I[i_off + i] = bh < 0 ? -1 : (long) plane * H * W
+      + (col_major ? bh + (long) H * bw : (long) bh * W + bw);
+}
