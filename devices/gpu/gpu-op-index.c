@@ -1,5 +1,5 @@
-/* Gather, GatherElements, GatherND, ScatterND, ScatterElements, ArgMax,
- * ArgMin and TopK on the GPU (kernels/index.cl).
+/* Gather, GatherElements, GatherND, ScatterND, ScatterElements,
+ * MaxUnpool, ArgMax, ArgMin and TopK on the GPU (kernels/index.cl).
  *
  * Constant indices are checked and made non-negative at compile. Indices
  * computed at run time (token ids into an embedding, say) are checked by
@@ -407,6 +407,80 @@ build_scatter_elements (OviGpuBuild *b, const OviNode *n)
   return TRUE;
 }
 
+/* MaxUnpool: the output zeroed (movement.cl's fill), then each input
+ * element written at its (checked) index. Overlapping pools' repeated
+ * indices keep one of their values, the CPU's the last. */
+static gboolean
+build_max_unpool (OviGpuBuild *b, const OviNode *n)
+{
+  static const char *const kernels[] = { "max_unpool_1", "max_unpool_2",
+    "max_unpool_4", "max_unpool_8" };
+  static const char *const fills[] = { "fill_1", "fill_2", "fill_4",
+    "fill_8" };
+  const OviValue *x, *ind, *y;
+  int nsp, dims[2 * OVI_MAX_RANK], n_pads;
+  int64_t k[OVI_MAX_RANK], s[OVI_MAX_RANK], inferred[OVI_MAX_RANK], total;
+  const int64_t *pads, *kv, *sv;
+  OviGpuLaunch *l;
+
+  if (n->n_inputs < 2 || n->n_outputs != 1 || n->inputs[1] < 0
+      || !ovi_gpu_is_plain (b, n->inputs[0])
+      || !ovi_gpu_is_plain (b, n->inputs[1])
+      || !ovi_gpu_is_plain (b, n->outputs[0]))
+    return FALSE;
+  x = ovi_gpu_input (b, n, 0);
+  ind = ovi_gpu_input (b, n, 1);
+  y = ovi_gpu_output (b, n, 0);
+  nsp = x->rank - 2;
+  if (nsp < 1 || y->rank != x->rank || ind->dtype != OVI_DTYPE_INT64
+      || ovi_gpu_numel (ind) != ovi_gpu_numel (x)
+      || ovi_node_attr_ints (n, "kernel_shape", &kv) != nsp)
+    return FALSE;
+  n_pads = ovi_node_attr_ints (n, "pads", &pads);
+  if (ovi_node_attr_ints (n, "strides", &sv) != nsp)
+    sv = NULL;
+  /* The shape MaxPool read, as the CPU kernel infers it. */
+  inferred[0] = x->dims[0];
+  inferred[1] = x->dims[1];
+  for (int i = 0; i < nsp; i++) {
+    int64_t pb = n_pads == 2 * nsp ? pads[i] : 0;
+    int64_t pe = n_pads == 2 * nsp ? pads[i + nsp] : 0;
+    k[i] = kv[i];
+    s[i] = sv ? sv[i] : 1;
+    inferred[2 + i] = x->dims[2 + i] > 0
+        ? (x->dims[2 + i] - 1) * s[i] + k[i] - pb - pe : 0;
+  }
+  total = ovi_shape_numel (x->rank, inferred);
+  if (total > G_MAXINT32)
+    return FALSE;
+  for (int a = 0; a < x->rank; a++) {
+    dims[a] = (int) inferred[a];
+    dims[x->rank + a] = (int) y->dims[a];
+  }
+  if (ovi_gpu_numel (y) == 0)
+    return TRUE;
+  l = ovi_gpu_launch (b, "movement", ovi_gpu_by_size (y, fills));
+  ovi_gpu_arg_value (l, n->outputs[0]);
+  ovi_gpu_arg_int (l, ovi_gpu_numel (y));
+  ovi_gpu_arg_long (l, 0);
+  ovi_gpu_range_1d (l, ovi_gpu_numel (y));
+  if (ovi_gpu_numel (x) == 0)
+    return TRUE;
+  l = ovi_gpu_launch (b, "index", ovi_gpu_by_size (y, kernels));
+  ovi_gpu_arg_value (l, n->inputs[0]);
+  ovi_gpu_arg_value (l, n->outputs[0]);
+  ovi_gpu_arg_int (l, ovi_gpu_numel (x));
+  ovi_gpu_arg_value (l, n->inputs[1]);
+  ovi_gpu_arg_int (l, 1);
+  ovi_gpu_arg_int (l, x->rank);
+  ovi_gpu_arg_ints (b, l, dims, 2 * x->rank);
+  ovi_gpu_arg_int (l, total);
+  ovi_gpu_arg_int (l, ovi_shape_equal (x->rank, inferred, y->rank, y->dims));
+  ovi_gpu_arg_status (l);
+  ovi_gpu_range_1d (l, ovi_gpu_numel (x));
+  return TRUE;
+}
+
 const OviGpuOp ovi_gpu_ops_index[] = {
   { "Gather", build_gather },
   { "GatherElements", build_gather_elements },
@@ -416,5 +490,6 @@ const OviGpuOp ovi_gpu_ops_index[] = {
   { "ScatterND", build_scatter_nd },
   { "ScatterElements", build_scatter_elements },
   { "Scatter", build_scatter_elements },
+  { "MaxUnpool", build_max_unpool },
   { NULL, NULL },
 };

@@ -910,6 +910,48 @@ test_maxpool_indices (void)
         }
 }
 
+/* MaxPool with Indices into MaxUnpool (SegNet's pair), the unpool's
+ * shape inferred and given larger by output_shape. */
+static void
+test_max_unpool (void)
+{
+  static const int near[] = { 3 };
+  SKIP_WITHOUT_GPU ();
+  for (int given = 0; given < 2; given++) {
+    Graph t = { ovi_graph_new () };
+    int64_t shape[4] = { 2, 3, 6, 8 }, k[2] = { 2, 2 }, os[4] = { 2, 3, 7, 9 };
+    int outs[2], y, os_v;
+    OviNode *n;
+    char *what = g_strdup_printf ("MaxPool -> MaxUnpool%s",
+        given ? ", output_shape" : "");
+    add_input (&t, OVI_DTYPE_FLOAT32, 4, shape);
+    outs[0] = ovi_graph_add_value (t.g, "p", OVI_DTYPE_UNDEFINED);
+    outs[1] = ovi_graph_add_value (t.g, "i", OVI_DTYPE_UNDEFINED);
+    n = ovi_graph_add_node (t.g, "MaxPool", "pool", 1, t.in, 2, outs);
+    ovi_node_set_attr_ints (n, "kernel_shape", 2, k);
+    ovi_node_set_attr_ints (n, "strides", 2, k);
+    t.n_in = 0;
+    t.in[t.n_in++] = outs[0];
+    t.in[t.n_in++] = outs[1];
+    if (given) {
+      os_v = ovi_graph_add_value (t.g, "os", OVI_DTYPE_INT64);
+      ovi_graph_value (t.g, os_v)->rank = 1;
+      ovi_graph_value (t.g, os_v)->dims[0] = 4;
+      ovi_graph_value (t.g, os_v)->constant = ovi_tensor_new (OVI_DTYPE_INT64,
+          1, (int64_t[]) { 4 });
+      memcpy (ovi_graph_value (t.g, os_v)->constant->data, os, sizeof (os));
+      t.in[t.n_in++] = os_v;
+    }
+    n = add_node (&t, "MaxUnpool", &y);
+    ovi_node_set_attr_ints (n, "kernel_shape", 2, k);
+    ovi_node_set_attr_ints (n, "strides", 2, k);
+    t.n_in = 1;
+    t.in[0] = g_array_index (t.g->inputs, int, 0);
+    check (&t, y, 11, near, what);
+    g_free (what);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -934,6 +976,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gpu-typed/onehot-eye", test_onehot_eye);
   g_test_add_func ("/gpu-typed/scatter-elements", test_scatter_elements);
   g_test_add_func ("/gpu-typed/maxpool-indices", test_maxpool_indices);
+  g_test_add_func ("/gpu-typed/max-unpool", test_max_unpool);
   status = g_test_run ();
   g_test_message ("%d cases, each wholly on the GPU", n_cases);
   return status;

@@ -286,3 +286,48 @@ DEFINE_SCATTER_ND (ushort, scatter_nd_2)
 DEFINE_SCATTER_ND (uint, scatter_nd_4)
 DEFINE_SCATTER_ND (ulong, scatter_nd_8)
 
+
+/* MaxUnpool, after the output was zeroed: element j of x lands at its
+ * index, an offset into the `inferred` shape (what MaxPool read); when
+ * output_shape differs (same 0), the index's coordinates are placed in
+ * the output's shape. An index outside either reports the step. */
+#define DEFINE_MAX_UNPOOL(T, NAME) \
+__kernel void \
+NAME (__global const T *x, int x_off, __global T *y, int y_off, int n, \
+    __global const uchar *ind, int ind_off, int is64, int rank, \
+    __global const int *dims, int dims_off, int total, int same, \
+    __global int *status, int code) \
+{ \
+  int j = get_global_id (0); \
+  __global const int *inferred = dims + dims_off, *out = inferred + rank; \
+  long idx, rest, dst = 0, stride = 1; \
+  if (j >= n) \
+    return; \
+  idx = is64 ? ((__global const long *) ind)[ind_off + j] \
+      : ((__global const int *) ind)[ind_off + j]; \
+  if (idx < 0 || idx >= total) { \
+    atomic_cmpxchg (status, 0, code); \
+    return; \
+  } \
+  if (same) { \
+    y[y_off + idx] = x[x_off + j]; \
+    return; \
+  } \
+  rest = idx; \
+  for (int a = rank - 1; a >= 0; a--) { \
+    long coord = rest % inferred[a]; \
+    rest /= inferred[a]; \
+    if (coord >= out[a]) { \
+      atomic_cmpxchg (status, 0, code); \
+      return; \
+    } \
+    dst += coord * stride; \
+    stride *= out[a]; \
+  } \
+  y[y_off + dst] = x[x_off + j]; \
+}
+
+DEFINE_MAX_UNPOOL (uchar, max_unpool_1)
+DEFINE_MAX_UNPOOL (ushort, max_unpool_2)
+DEFINE_MAX_UNPOOL (uint, max_unpool_4)
+DEFINE_MAX_UNPOOL (ulong, max_unpool_8)
