@@ -30,6 +30,7 @@ type_code (OviDType t)
 }
 
 #define T_F32 0
+#define T_U64 8
 
 /* The value's type code when a typed kernel can address it, else -1. */
 static int
@@ -109,7 +110,7 @@ build_unary_int (OviGpuBuild *b, const OviNode *n)
   if (strcmp (n->op_type, "Clip") == 0) {
     /* uint64 values past 2^63 would compare as negative in the kernel's
      * signed 64 bits: the CPU compares them unsigned. */
-    if (b->plan->graph->opset < 11 || t == 8 /* T_U64 */
+    if (b->plan->graph->opset < 11 || t == T_U64
         || !int_clip_bounds (b, n, &lo, &hi))
       return FALSE;
   } else if (n->n_inputs != 1) {
