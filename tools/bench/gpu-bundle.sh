@@ -18,7 +18,8 @@ rm -rf "$out"
 mkdir -p "$out/bin" "$out/lib" "$out/gst" "$out/models"
 
 bins="$build/tools/ovi-run $build/tools/ovi-bench $build/tools/ovi-conformance
-      $build/tests/test-gpu-ops $build/tests/test-image $build/gst/ovi-nstream-bench"
+      $build/tests/test-gpu-ops $build/tests/test-gpu-typed $build/tests/test-image
+      $build/gst/ovi-nstream-bench"
 cp $bins "$out/bin/"
 cp "$build/elements/libgstovi.so" "$out/gst/"
 gstdir=/usr/lib/x86_64-linux-gnu/gstreamer-1.0

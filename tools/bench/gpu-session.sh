@@ -5,7 +5,8 @@
 # Logs go to $OUT (the device tool brings them back); a summary is printed.
 #
 #   probe        GPU, OS, OpenCL driver files, `ovi-run --list-devices`
-#   tests        test-gpu-ops (op by op and the test CNNs, GPU against CPU)
+#   tests        test-gpu-ops (op by op and the test CNNs, GPU against CPU),
+#                test-gpu-typed (integer, bool and index ops, bit for bit)
 #                and test-image (pictures pre-processed on the GPU and CPU)
 #   conformance  ovi-conformance --device GPU.0 over Debian's ONNX test data
 #   models       exports the torchvision models with the image's PyTorch
@@ -63,6 +64,10 @@ step_tests () {
   echo "test-gpu-ops exit $?: $(grep -c '^ok' "$OUT/test-gpu-ops.log") ok," \
     "$(grep -c '^not ok' "$OUT/test-gpu-ops.log") not ok"
   grep -E '^not ok|falls back|fallback' "$OUT/test-gpu-ops.log" | head -20
+  timeout 300 "$B/bin/test-gpu-typed" --tap > "$OUT/test-gpu-typed.log" 2>&1
+  echo "test-gpu-typed exit $?: $(grep -c '^ok' "$OUT/test-gpu-typed.log") ok," \
+    "$(grep -c '^not ok' "$OUT/test-gpu-typed.log") not ok"
+  grep -E '^not ok|Bail|cases' "$OUT/test-gpu-typed.log" | head -10
   timeout 120 "$B/bin/test-image" --tap > "$OUT/test-image.log" 2>&1
   echo "test-image exit $?: $(grep -c '^ok' "$OUT/test-image.log") ok," \
     "$(grep -c '^not ok' "$OUT/test-image.log") not ok"
@@ -75,8 +80,8 @@ step_conformance () {
   local i shards=${SHARDS:-12} t0=$SECONDS
   [ -d /tmp/onnx-data ] || { mkdir -p /tmp/onnx-data && tar -C /tmp/onnx-data -xJf "$B/onnx-testdata.tar.xz"; }
   for i in $(seq 0 $((shards - 1))); do
-    timeout 400 "$B/bin/ovi-conformance" --device "$GPU" --shard "$i/$shards" /tmp/onnx-data/data \
-      > "/tmp/conformance-$i.log" 2>&1 &
+    G_MESSAGES_DEBUG=ovi timeout 400 "$B/bin/ovi-conformance" --device "$GPU" \
+      --shard "$i/$shards" /tmp/onnx-data/data > "/tmp/conformance-$i.log" 2>&1 &
   done
   wait
   cat /tmp/conformance-*.log > "$OUT/conformance-gpu.log"
@@ -84,6 +89,8 @@ step_conformance () {
     "$(grep -E '^[0-9]+ passed' "$OUT/conformance-gpu.log" | awk '{ p += $1; f += $3; s += $5 }
        END { printf "%d passed, %d failed, %d skipped (%d shards finished)", p, f, s, NR }')"
   grep -E '^FAIL' "$OUT/conformance-gpu.log" | head -20
+  # Tests with a step on the CPU fallback (G_MESSAGES_DEBUG=ovi names it).
+  echo "tests with CPU fallback steps: $(grep -c 'CPU fallback' "$OUT/conformance-gpu.log")"
 }
 
 step_models () {
