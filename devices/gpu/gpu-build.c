@@ -345,37 +345,41 @@ ovi_gpu_as_2d (const OviValue *v, OviValue *out)
 }
 
 gboolean
+ovi_gpu_attr_ints (const OviNode *n, const char *name, int count,
+    int64_t def, int64_t *out)
+{
+  const int64_t *v;
+  int k = ovi_node_attr_ints (n, name, &v);
+  for (int i = 0; i < count; i++)
+    out[i] = k == count ? v[i] : def;
+  return k < 0 || k == count;
+}
+
+gboolean
 ovi_gpu_spatial_ints (const OviNode *n, const char *name, int spatial,
     int64_t def, int64_t *out)
 {
-  const int64_t *a;
-  int k = ovi_node_attr_ints (n, name, &a);
-  gboolean pads = strcmp (name, "pads") == 0;
-  out[0] = out[1] = def;
-  if (pads)
-    out[2] = out[3] = def;
-  if (k < 0)
-    return TRUE;
-  if (k != (pads ? 2 * spatial : spatial))
+  int64_t v[2];
+  if (spatial < 1 || spatial > 2
+      || !ovi_gpu_attr_ints (n, name, spatial, def, v))
     return FALSE;
-  if (pads) {
-    /* [begins..., ends...] -> out[0..1] begins, out[2..3] ends. */
-    if (spatial == 1) {
-      out[0] = def;
-      out[1] = a[0];
-      out[2] = def;
-      out[3] = a[1];
-    } else {
-      memcpy (out, a, 4 * sizeof (int64_t));
-    }
-    return TRUE;
-  }
-  if (spatial == 1) {
-    out[1] = a[0];
-  } else {
-    out[0] = a[0];
-    out[1] = a[1];
-  }
+  out[0] = spatial == 1 ? def : v[0];
+  out[1] = v[spatial - 1];
+  return TRUE;
+}
+
+gboolean
+ovi_gpu_spatial_pads (const OviNode *n, int spatial, int64_t *out)
+{
+  int64_t v[4];
+  if (spatial < 1 || spatial > 2
+      || !ovi_gpu_attr_ints (n, "pads", 2 * spatial, 0, v))
+    return FALSE;
+  /* [begins..., ends...]; a 1-D op's height pads are 0. */
+  out[0] = spatial == 1 ? 0 : v[0];
+  out[1] = v[spatial - 1];
+  out[2] = spatial == 1 ? 0 : v[2];
+  out[3] = v[2 * spatial - 1];
   return TRUE;
 }
 

@@ -159,15 +159,22 @@ void ovi_gpu_range (OviGpuLaunch *l, cl_uint dim, const size_t *global,
 void ovi_gpu_range_1d (OviGpuLaunch *l, int64_t n);
 void ovi_gpu_copy (OviGpuBuild *b, int src, int dst, gsize bytes);
 
+/* An ints attribute of exactly `count` values into out, or `def` for
+ * each when absent; FALSE when it has another length. */
+gboolean ovi_gpu_attr_ints (const OviNode *n, const char *name, int count,
+    int64_t def, int64_t *out);
+
 /* Convolution and pooling geometry: 1-D ops run as 2-D ones of height
  * 1. ovi_gpu_as_2d copies a rank-4 value, or a rank-3 one [N, C, L] as
  * [N, C, 1, L]; FALSE for other ranks. ovi_gpu_spatial_ints reads an
  * attribute of `spatial` (1 or 2) values into out[0..1] (height, width;
- * `def` where absent or for a 1-D op's height); "pads" fills out[0..3]
- * (begins then ends). FALSE when the attribute has the wrong length. */
+ * `def` where absent or for a 1-D op's height); ovi_gpu_spatial_pads
+ * reads "pads" into out[0..3] (begins then ends, 0 where absent). FALSE
+ * when the attribute has the wrong length. */
 gboolean ovi_gpu_as_2d (const OviValue *v, OviValue *out);
 gboolean ovi_gpu_spatial_ints (const OviNode *n, const char *name,
     int spatial, int64_t def, int64_t *out);
+gboolean ovi_gpu_spatial_pads (const OviNode *n, int spatial, int64_t *out);
 
 /* A node as a CPU kernel sees it, for builders that read its parameters
  * through the CPU's own functions (Slice's bounds, Resize's taps, the

@@ -25,7 +25,7 @@ conv_attrs (const OviNode *n, int spatial, const OviValue *x,
   c->kw = w->dims[3];
   if (!ovi_gpu_spatial_ints (n, "strides", spatial, 1, s)
       || !ovi_gpu_spatial_ints (n, "dilations", spatial, 1, d)
-      || !ovi_gpu_spatial_ints (n, "pads", spatial, 0, p))
+      || !ovi_gpu_spatial_pads (n, spatial, p))
     return FALSE;
   c->sh = s[0];
   c->sw = s[1];
@@ -218,23 +218,25 @@ build_conv (OviGpuBuild *b, const OviNode *n)
 
 /* The geometry conv_nd and conv_transpose read: per spatial axis the
  * input, output and kernel sizes, strides, dilations and leading pads
- * (nsp entries each). FALSE for a stride or dilation below 1. */
+ * (nsp entries each). FALSE for a stride or dilation below 1, or an
+ * attribute of the wrong length. */
 static gboolean
 nd_geometry (const OviNode *n, const OviValue *x, const OviValue *w,
     const OviValue *y, const int64_t *pb, int *geo, int64_t *in_size,
     int64_t *out_size, int64_t *k_size)
 {
   int nsp = x->rank - 2;
-  const int64_t *sv, *dv;
-  int ns = ovi_node_attr_ints (n, "strides", &sv);
-  int nd = ovi_node_attr_ints (n, "dilations", &dv);
+  int64_t sv[3], dv[3];
+  if (!ovi_gpu_attr_ints (n, "strides", nsp, 1, sv)
+      || !ovi_gpu_attr_ints (n, "dilations", nsp, 1, dv))
+    return FALSE;
   *in_size = *out_size = *k_size = 1;
   for (int a = 0; a < nsp; a++) {
     geo[a] = (int) x->dims[a + 2];
     geo[nsp + a] = (int) y->dims[a + 2];
     geo[2 * nsp + a] = (int) w->dims[a + 2];
-    geo[3 * nsp + a] = ns == nsp ? (int) sv[a] : 1;
-    geo[4 * nsp + a] = nd == nsp ? (int) dv[a] : 1;
+    geo[3 * nsp + a] = (int) sv[a];
+    geo[4 * nsp + a] = (int) dv[a];
     geo[5 * nsp + a] = (int) pb[a];
     if (geo[3 * nsp + a] <= 0 || geo[4 * nsp + a] <= 0)
       return FALSE;

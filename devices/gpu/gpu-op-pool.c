@@ -38,7 +38,7 @@ build_pool (OviGpuBuild *b, const OviNode *n)
       || !ovi_gpu_spatial_ints (n, "kernel_shape", spatial, 1, k)
       || !ovi_gpu_spatial_ints (n, "strides", spatial, 1, s)
       || !ovi_gpu_spatial_ints (n, "dilations", spatial, 1, d)
-      || !ovi_gpu_spatial_ints (n, "pads", spatial, 0, p))
+      || !ovi_gpu_spatial_pads (n, spatial, p))
     return FALSE;
   x = &x2;
   y = &y2;
@@ -109,19 +109,6 @@ build_pool (OviGpuBuild *b, const OviNode *n)
   return TRUE;
 }
 
-/* Reads an ints attribute of exactly `n` values, or `def` for each when
- * absent; FALSE for another length. */
-static gboolean
-ints_or (const OviNode *node, const char *name, int n, int64_t def,
-    int64_t *out)
-{
-  const int64_t *v;
-  int count = ovi_node_attr_ints (node, name, &v);
-  for (int i = 0; i < n; i++)
-    out[i] = count == n ? v[i] : def;
-  return count < 0 || count == n;
-}
-
 /* 3-D MaxPool (no Indices), AveragePool and LpPool (pool3d). */
 static gboolean
 build_pool_3d (OviGpuBuild *b, const OviNode *n)
@@ -143,10 +130,10 @@ build_pool_3d (OviGpuBuild *b, const OviNode *n)
   y = ovi_gpu_output (b, n, 0);
   if (x->rank != 5 || y->rank != 5
       || ovi_node_attr_ints (n, "kernel_shape", &ks) != 3
-      || !ints_or (n, "kernel_shape", 3, 1, k)
-      || !ints_or (n, "strides", 3, 1, s)
-      || !ints_or (n, "dilations", 3, 1, d)
-      || !ints_or (n, "pads", 6, 0, p))
+      || !ovi_gpu_attr_ints (n, "kernel_shape", 3, 1, k)
+      || !ovi_gpu_attr_ints (n, "strides", 3, 1, s)
+      || !ovi_gpu_attr_ints (n, "dilations", 3, 1, d)
+      || !ovi_gpu_attr_ints (n, "pads", 6, 0, p))
     return FALSE;
   for (int a = 0; a < 3; a++) {
     int64_t pb, pe;
