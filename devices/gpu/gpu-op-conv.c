@@ -218,33 +218,55 @@ build_conv (OviGpuBuild *b, const OviNode *n)
 
 /* The geometry conv_nd and conv_transpose read: per spatial axis the
  * input, output and kernel sizes, strides, dilations and leading pads
- * (nsp entries each). FALSE for a stride or dilation below 1, or an
- * attribute of the wrong length. */
+ * (nsp entries each), and the products of the first three. */
+typedef struct {
+  int nsp, geo[18];
+  int64_t in_size, out_size, k_size;
+} NdGeometry;
+
+/* FALSE for a stride or dilation below 1, or an attribute of the wrong
+ * length. */
 static gboolean
 nd_geometry (const OviNode *n, const OviValue *x, const OviValue *w,
-    const OviValue *y, const int64_t *pb, int *geo, int64_t *in_size,
-    int64_t *out_size, int64_t *k_size)
+    const OviValue *y, const int64_t *pb, NdGeometry *g)
 {
   int nsp = x->rank - 2;
   int64_t sv[3], dv[3];
   if (!ovi_gpu_attr_ints (n, "strides", nsp, 1, sv)
       || !ovi_gpu_attr_ints (n, "dilations", nsp, 1, dv))
     return FALSE;
-  *in_size = *out_size = *k_size = 1;
+  g->nsp = nsp;
+  g->in_size = g->out_size = g->k_size = 1;
   for (int a = 0; a < nsp; a++) {
-    geo[a] = (int) x->dims[a + 2];
-    geo[nsp + a] = (int) y->dims[a + 2];
-    geo[2 * nsp + a] = (int) w->dims[a + 2];
-    geo[3 * nsp + a] = (int) sv[a];
-    geo[4 * nsp + a] = (int) dv[a];
-    geo[5 * nsp + a] = (int) pb[a];
-    if (geo[3 * nsp + a] <= 0 || geo[4 * nsp + a] <= 0)
+    g->geo[a] = (int) x->dims[a + 2];
+    g->geo[nsp + a] = (int) y->dims[a + 2];
+    g->geo[2 * nsp + a] = (int) w->dims[a + 2];
+    g->geo[3 * nsp + a] = (int) sv[a];
+    g->geo[4 * nsp + a] = (int) dv[a];
+    g->geo[5 * nsp + a] = (int) pb[a];
+    if (sv[a] <= 0 || dv[a] <= 0)
       return FALSE;
-    *in_size *= x->dims[a + 2];
-    *out_size *= y->dims[a + 2];
-    *k_size *= w->dims[a + 2];
+    g->in_size *= x->dims[a + 2];
+    g->out_size *= y->dims[a + 2];
+    g->k_size *= w->dims[a + 2];
   }
   return TRUE;
+}
+
+/* conv_nd's and conv_transpose's arguments after their tensors: C, M,
+ * group, nsp, geo, in_size, out_size, k_size. */
+static void
+nd_args (OviGpuBuild *b, OviGpuLaunch *l, const OviValue *x,
+    const OviValue *y, int64_t group, const NdGeometry *g)
+{
+  ovi_gpu_arg_int (l, x->dims[1]);
+  ovi_gpu_arg_int (l, y->dims[1]);
+  ovi_gpu_arg_int (l, group);
+  ovi_gpu_arg_int (l, g->nsp);
+  ovi_gpu_arg_ints (b, l, g->geo, 6 * g->nsp);
+  ovi_gpu_arg_int (l, g->in_size);
+  ovi_gpu_arg_int (l, g->out_size);
+  ovi_gpu_arg_int (l, g->k_size);
 }
 
 /* 3-D Conv, direct (conv_nd), with the fused bias, residual and
@@ -253,9 +275,10 @@ static gboolean
 build_conv_3d (OviGpuBuild *b, const OviNode *n)
 {
   const OviValue *x, *w, *y;
-  int y_v = n->n_outputs == 1 ? n->outputs[0] : -1, geo[18];
+  int y_v = n->n_outputs == 1 ? n->outputs[0] : -1;
   int bias_v = n->n_inputs > 2 ? n->inputs[2] : -1, res_v;
-  int64_t pb[OVI_MAX_RANK], in_size, out_size, k_size, group;
+  int64_t pb[OVI_MAX_RANK], group;
+  NdGeometry g;
   OviPostOps post;
   OviGpuOpCtx c;
   OviGpuLaunch *l;
@@ -280,7 +303,7 @@ build_conv_3d (OviGpuBuild *b, const OviNode *n)
           && post.activation == OVI_ACT_NONE))
     return FALSE;
   ovi_cpu_conv_pads (&c.ctx, FALSE, pb);
-  if (!nd_geometry (n, x, w, y, pb, geo, &in_size, &out_size, &k_size))
+  if (!nd_geometry (n, x, w, y, pb, &g))
     return FALSE;
   if (ovi_gpu_numel (y) == 0)
     return TRUE;
@@ -290,14 +313,7 @@ build_conv_3d (OviGpuBuild *b, const OviNode *n)
   ovi_gpu_arg_value (l, bias_v >= 0 ? bias_v : y_v);
   ovi_gpu_arg_value (l, res_v >= 0 ? res_v : y_v);
   ovi_gpu_arg_value (l, y_v);
-  ovi_gpu_arg_int (l, x->dims[1]);
-  ovi_gpu_arg_int (l, y->dims[1]);
-  ovi_gpu_arg_int (l, group);
-  ovi_gpu_arg_int (l, 3);
-  ovi_gpu_arg_ints (b, l, geo, 18);
-  ovi_gpu_arg_int (l, in_size);
-  ovi_gpu_arg_int (l, out_size);
-  ovi_gpu_arg_int (l, k_size);
+  nd_args (b, l, x, y, group, &g);
   ovi_gpu_arg_int (l, bias_v >= 0);
   ovi_gpu_arg_int (l, res_v >= 0);
   ovi_gpu_arg_int (l, post.activation);
@@ -314,9 +330,10 @@ static gboolean
 build_conv_transpose (OviGpuBuild *b, const OviNode *n)
 {
   const OviValue *x, *w, *y;
-  int y_v = n->n_outputs == 1 ? n->outputs[0] : -1, nsp, geo[18];
+  int y_v = n->n_outputs == 1 ? n->outputs[0] : -1, nsp;
   int bias_v = n->n_inputs > 2 ? n->inputs[2] : -1;
-  int64_t pb[OVI_MAX_RANK], in_size, out_size, k_size, group;
+  int64_t pb[OVI_MAX_RANK], group;
+  NdGeometry g;
   OviPostOps post;
   OviGpuOpCtx c;
   OviGpuLaunch *l;
@@ -341,7 +358,7 @@ build_conv_transpose (OviGpuBuild *b, const OviNode *n)
       || w->dims[0] != x->dims[1] || w->dims[1] != y->dims[1] / group)
     return FALSE;
   ovi_cpu_conv_pads (&c.ctx, TRUE, pb);
-  if (!nd_geometry (n, x, w, y, pb, geo, &in_size, &out_size, &k_size))
+  if (!nd_geometry (n, x, w, y, pb, &g))
     return FALSE;
   if (ovi_gpu_numel (y) == 0)
     return TRUE;
@@ -350,14 +367,7 @@ build_conv_transpose (OviGpuBuild *b, const OviNode *n)
   ovi_gpu_arg_value (l, n->inputs[1]);
   ovi_gpu_arg_value (l, bias_v >= 0 ? bias_v : y_v);
   ovi_gpu_arg_value (l, y_v);
-  ovi_gpu_arg_int (l, x->dims[1]);
-  ovi_gpu_arg_int (l, y->dims[1]);
-  ovi_gpu_arg_int (l, group);
-  ovi_gpu_arg_int (l, nsp);
-  ovi_gpu_arg_ints (b, l, geo, 6 * nsp);
-  ovi_gpu_arg_int (l, in_size);
-  ovi_gpu_arg_int (l, out_size);
-  ovi_gpu_arg_int (l, k_size);
+  nd_args (b, l, x, y, group, &g);
   ovi_gpu_arg_int (l, bias_v >= 0);
   ovi_gpu_arg_int (l, ovi_gpu_numel (y));
   ovi_gpu_range_1d (l, ovi_gpu_numel (y));

@@ -5,6 +5,26 @@
 
 #include "gpu-exec.h"
 
+/* The window geometry pool2d and maxpool2d_indices take, in this order:
+ * H, W, OH, OW, KH, KW, sh, sw, ph, pw, dh, dw. */
+static void
+window_args (OviGpuLaunch *l, const OviValue *x, const OviValue *y,
+    const int64_t *k, const int64_t *s, const int64_t *pb, const int64_t *d)
+{
+  ovi_gpu_arg_int (l, x->dims[2]);
+  ovi_gpu_arg_int (l, x->dims[3]);
+  ovi_gpu_arg_int (l, y->dims[2]);
+  ovi_gpu_arg_int (l, y->dims[3]);
+  for (int i = 0; i < 2; i++)
+    ovi_gpu_arg_int (l, k[i]);
+  for (int i = 0; i < 2; i++)
+    ovi_gpu_arg_int (l, s[i]);
+  for (int i = 0; i < 2; i++)
+    ovi_gpu_arg_int (l, pb[i]);
+  for (int i = 0; i < 2; i++)
+    ovi_gpu_arg_int (l, d[i]);
+}
+
 static gboolean
 build_pool (OviGpuBuild *b, const OviNode *n)
 {
@@ -67,18 +87,7 @@ build_pool (OviGpuBuild *b, const OviNode *n)
     ovi_gpu_arg_value (l, n->inputs[0]);
     ovi_gpu_arg_value (l, n->outputs[0]);
     ovi_gpu_arg_value (l, ind);
-    ovi_gpu_arg_int (l, x->dims[2]);
-    ovi_gpu_arg_int (l, x->dims[3]);
-    ovi_gpu_arg_int (l, y->dims[2]);
-    ovi_gpu_arg_int (l, y->dims[3]);
-    ovi_gpu_arg_int (l, k[0]);
-    ovi_gpu_arg_int (l, k[1]);
-    ovi_gpu_arg_int (l, s[0]);
-    ovi_gpu_arg_int (l, s[1]);
-    ovi_gpu_arg_int (l, pb[0]);
-    ovi_gpu_arg_int (l, pb[1]);
-    ovi_gpu_arg_int (l, d[0]);
-    ovi_gpu_arg_int (l, d[1]);
+    window_args (l, x, y, k, s, pb, d);
     ovi_gpu_arg_int (l, ovi_node_attr_int (n, "storage_order", 0) != 0);
     ovi_gpu_arg_int (l, total);
     ovi_gpu_range_1d (l, total);
@@ -87,18 +96,7 @@ build_pool (OviGpuBuild *b, const OviNode *n)
   l = ovi_gpu_launch (b, "pool", "pool2d");
   ovi_gpu_arg_value (l, n->inputs[0]);
   ovi_gpu_arg_value (l, n->outputs[0]);
-  ovi_gpu_arg_int (l, x->dims[2]);
-  ovi_gpu_arg_int (l, x->dims[3]);
-  ovi_gpu_arg_int (l, y->dims[2]);
-  ovi_gpu_arg_int (l, y->dims[3]);
-  ovi_gpu_arg_int (l, k[0]);
-  ovi_gpu_arg_int (l, k[1]);
-  ovi_gpu_arg_int (l, s[0]);
-  ovi_gpu_arg_int (l, s[1]);
-  ovi_gpu_arg_int (l, pb[0]);
-  ovi_gpu_arg_int (l, pb[1]);
-  ovi_gpu_arg_int (l, d[0]);
-  ovi_gpu_arg_int (l, d[1]);
+  window_args (l, x, y, k, s, pb, d);
   ovi_gpu_arg_int (l, pe[0]);
   ovi_gpu_arg_int (l, pe[1]);
   ovi_gpu_arg_int (l, kind);
