@@ -45,7 +45,9 @@ static void
 log_fallbacks (const GpuExecutable *exe, const OviPlan *plan)
 {
   GString *ops;
-  if (exe->n_gpu_steps == plan->n_steps)
+  /* The list is built only when the message would be shown. */
+  if (exe->n_gpu_steps == plan->n_steps
+      || g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
     return;
   ops = g_string_new (NULL);
   for (int s = 0; s < plan->n_steps; s++) {
