@@ -2,6 +2,10 @@
 """Counts the multiply-accumulates of an ONNX model's Conv/ConvTranspose/Gemm/MatMul nodes.
 
     /usr/bin/python3 tools/models/onnx-flops.py MODEL.onnx [...]
+    /usr/bin/python3 tools/models/onnx-flops.py --nodes MODEL.onnx
+
+--nodes adds "MFLOP_by_node" (node name to MFLOP), to set against the
+per-node times of `ovi-bench --pc`.
 
 Prints one JSON line per model: GMAC and GFLOP (= 2 x GMAC, the unit of the
 FMA peak in DESIGN.md section 6), from ONNX shape inference. Element-wise ops,
@@ -30,7 +34,7 @@ def prod(xs):
     return p
 
 
-def count(path):
+def count(path, nodes=False):
     m = shape_inference.infer_shapes(onnx.load(path), data_prop=True)
     g = m.graph
     shp = {i.name: list(i.dims) for i in g.initializer}
@@ -38,7 +42,7 @@ def count(path):
         d = dims(vi)
         if d is not None:
             shp[vi.name] = d
-    macs, unknown, per_op = 0, 0, {}
+    macs, unknown, per_op, per_node = 0, 0, {}, {}
     for n in g.node:
         if n.op_type not in ('Conv', 'ConvTranspose', 'Gemm', 'MatMul'):
             continue
@@ -59,13 +63,20 @@ def count(path):
             c = prod(out) * ins[0][-1]
         macs += c
         per_op[n.op_type] = per_op.get(n.op_type, 0) + c
-    return {'model': path, 'GMAC': round(macs / 1e9, 4), 'GFLOP': round(2 * macs / 1e9, 4),
-            'by_op_GMAC': {k: round(v / 1e9, 4) for k, v in per_op.items()},
-            'unknown': unknown}
+        per_node[n.name] = round(2 * c / 1e6, 3)
+    r = {'model': path, 'GMAC': round(macs / 1e9, 4), 'GFLOP': round(2 * macs / 1e9, 4),
+         'by_op_GMAC': {k: round(v / 1e9, 4) for k, v in per_op.items()},
+         'unknown': unknown}
+    if nodes:
+        r['MFLOP_by_node'] = per_node
+    return r
 
 
 if __name__ == '__main__':
-    if len(sys.argv) < 2:
+    args = sys.argv[1:]
+    nodes = '--nodes' in args
+    paths = [a for a in args if a != '--nodes']
+    if not paths:
         sys.exit(__doc__)
-    for p in sys.argv[1:]:
-        print(json.dumps(count(p)), flush=True)
+    for p in paths:
+        print(json.dumps(count(p, nodes)), flush=True)
