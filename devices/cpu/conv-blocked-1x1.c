@@ -233,6 +233,17 @@ pwb_avx2 (int64_t ic, int64_t oc, int64_t hw, const float *x,
  * two consecutive channel blocks of the output. */
 #define PWZ_ROWS 12
 
+/* The block's input lines, PWZ_X_AHEAD channel blocks ahead, are asked
+ * into L1: each channel block's lines lie a plane (hw positions) apart,
+ * a stride the hardware prefetchers do not follow, and in a model the
+ * input arrives from memory or, written by the other core, from its
+ * cache: every first pass over it waited on each line. ResNet-50 (two
+ * threads, inferences alternated in one process): median 5-7 % faster,
+ * MobileNetV2 4 %; in a chain of layer3's 1x1s, 1024 -> 256 nodes 0.65-0.81
+ * -> 0.47-0.61 ms.
+ * Four blocks (about 400 cycles of FMAs) ahead; eight measured the same. */
+#define PWZ_X_AHEAD 4
+
 /* NP positions from p, NQ (1 or 2) whole panels from wq[0]. */
 #define PWZ_BLOCK(NP, NQ) G_STMT_START {                                    \
     V16f acc[NP][2];                                                        \
@@ -246,6 +257,9 @@ pwb_avx2 (int64_t ic, int64_t oc, int64_t hw, const float *x,
       for (int64_t l = kb * pf_step; l < MIN (pf_lines, (kb + 1) * pf_step); \
           l++)                                                              \
         __builtin_prefetch (pf + l * 64, 0, 2);                             \
+      if (kb + PWZ_X_AHEAD < ic / OVI_BLOCK)                                \
+        for (int l = 0; l < (NP) * OVI_BLOCK; l += 16)                      \
+          __builtin_prefetch (xb + PWZ_X_AHEAD * hw * OVI_BLOCK + l, 0, 3); \
       for (int j = 0; j < OVI_BLOCK; j++) {                                 \
         V16f wv[2];                                                         \
         for (int h = 0; h < (NQ); h++)                                      \
