@@ -177,13 +177,13 @@ static inline __attribute__((always_inline)) void
 pwb_body (int64_t ic, int64_t oc, int64_t hw, const float *x,
     const float *packed, const OviV8Store *st, const float *res, float *y,
     int64_t yplane, int64_t ycb0, int64_t yp0, int64_t q0, int64_t q1,
-    int64_t p0, int64_t p1)
+    int64_t ahead, int64_t p0, int64_t p1)
 {
   for (int64_t q = q0; q < q1; q++) {
     const float *wp = packed + pwb_panel_offset (ic, q);
     const char *next = NULL;
     int64_t cb0 = q * PWB_PANEL / OVI_BLOCK, next_lines = 0;
-    if (q + 1 < q1) {
+    if (q + 1 < ahead) {
       next = (const char *) (packed + pwb_panel_offset (ic, q + 1));
       next_lines = (ic + 1) * pwb_panel_width (oc, q + 1)
           * (int64_t) sizeof (float) / 64;
@@ -205,10 +205,10 @@ static void
 pwb_generic (int64_t ic, int64_t oc, int64_t hw, const float *x,
     const float *packed, const OviV8Store *st, const float *res, float *y,
     int64_t yplane, int64_t ycb0, int64_t yp0, int64_t q0, int64_t q1,
-    int64_t p0, int64_t p1)
+    int64_t ahead, int64_t p0, int64_t p1)
 {
-  pwb_body (ic, oc, hw, x, packed, st, res, y, yplane, ycb0, yp0, q0, q1, p0,
-      p1);
+  pwb_body (ic, oc, hw, x, packed, st, res, y, yplane, ycb0, yp0, q0, q1,
+      ahead, p0, p1);
 }
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -217,10 +217,10 @@ static void
 pwb_avx2 (int64_t ic, int64_t oc, int64_t hw, const float *x,
     const float *packed, const OviV8Store *st, const float *res, float *y,
     int64_t yplane, int64_t ycb0, int64_t yp0, int64_t q0, int64_t q1,
-    int64_t p0, int64_t p1)
+    int64_t ahead, int64_t p0, int64_t p1)
 {
-  pwb_body (ic, oc, hw, x, packed, st, res, y, yplane, ycb0, yp0, q0, q1, p0,
-      p1);
+  pwb_body (ic, oc, hw, x, packed, st, res, y, yplane, ycb0, yp0, q0, q1,
+      ahead, p0, p1);
 }
 #endif
 
@@ -337,7 +337,7 @@ static void
 pwb_avx512 (int64_t ic, int64_t oc, int64_t hw, const float *x,
     const float *packed, const OviV8Store *st, const float *res, float *y,
     int64_t yplane, int64_t ycb0, int64_t yp0, int64_t q0, int64_t q1,
-    int64_t p0, int64_t p1)
+    int64_t ahead, int64_t p0, int64_t p1)
 {
   for (int64_t q = q0; q < q1;) {
     const float *wq[2] = { packed + pwb_panel_offset (ic, q), NULL };
@@ -348,8 +348,8 @@ pwb_avx512 (int64_t ic, int64_t oc, int64_t hw, const float *x,
       wq[1] = packed + pwb_panel_offset (ic, q + 1);
       nq = 2;
     }
-    if (q + nq < q1) {
-      int64_t nn = MIN (2, q1 - q - nq);
+    if (q + nq < ahead) {
+      int64_t nn = MIN (2, ahead - q - nq);
       next = (const char *) (packed + pwb_panel_offset (ic, q + nq));
       next_lines = 0;
       for (int64_t i = 0; i < nn; i++)
@@ -381,7 +381,7 @@ static void
 pointwise_range (int64_t ic, int64_t oc, int64_t hw, const float *x,
     const float *packed, const OviPostOps *ops, const float *res, float *y,
     int64_t yplane, int64_t ycb0, int64_t yp0, int64_t panel0,
-    int64_t panel1, int64_t p0, int64_t p1)
+    int64_t panel1, int64_t ahead, int64_t p0, int64_t p1)
 {
   OviV8Store st;
   gboolean at_store = ovi_v8_store_init (&st, ops);
@@ -398,17 +398,20 @@ pointwise_range (int64_t ic, int64_t oc, int64_t hw, const float *x,
 
   for (int64_t c0 = p0; c0 < p1; c0 += chunk) {
     int64_t c1 = MIN (p1, c0 + chunk);
+    /* after the last chunk the caller goes on to the panels ahead; after
+     * the others, back to panel0 */
+    int64_t pf_end = c1 == p1 ? MAX (ahead, panel1) : panel1;
 #if defined(__x86_64__) || defined(__i386__)
     if (ovi_cpu_have_avx512 ())
       pwb_avx512 (ic, oc, hw, x, packed, &st, res, y, yplane, ycb0, yp0,
-          panel0, panel1, c0, c1);
+          panel0, panel1, pf_end, c0, c1);
     else if (ovi_sgemm_have_avx2 ())
       pwb_avx2 (ic, oc, hw, x, packed, &st, res, y, yplane, ycb0, yp0,
-          panel0, panel1, c0, c1);
+          panel0, panel1, pf_end, c0, c1);
     else
 #endif
       pwb_generic (ic, oc, hw, x, packed, &st, res, y, yplane, ycb0, yp0,
-          panel0, panel1, c0, c1);
+          panel0, panel1, pf_end, c0, c1);
     if (!at_store && ops && ovi_postops_any (ops))
       ovi_blocked_postops_apply (ops, y, res, yplane, panel0 * PWB_PANEL
           / OVI_BLOCK - ycb0, MIN (oc, panel1 * PWB_PANEL) / OVI_BLOCK
@@ -423,7 +426,17 @@ ovi_blocked_pointwise_range (int64_t ic, int64_t oc, int64_t hw,
     int64_t p1)
 {
   pointwise_range (ic, oc, hw, x, packed, ops, res, y, hw, 0, 0, panel0,
-      panel1, p0, p1);
+      panel1, panel1, p0, p1);
+}
+
+void
+ovi_blocked_pointwise_range_ahead (int64_t ic, int64_t oc, int64_t hw,
+    const float *x, const float *packed, const OviPostOps *ops,
+    const float *res, float *y, int64_t panel0, int64_t panel1,
+    int64_t ahead, int64_t p0, int64_t p1)
+{
+  pointwise_range (ic, oc, hw, x, packed, ops, res, y, hw, 0, 0, panel0,
+      panel1, ahead, p0, p1);
 }
 
 void
@@ -433,5 +446,5 @@ ovi_blocked_pointwise_window (int64_t ic, int64_t oc, int64_t hw,
     int64_t panel1, int64_t p0, int64_t p1)
 {
   pointwise_range (ic, oc, hw, x, packed, ops, NULL, y, yplane, ycb0, yp0,
-      panel0, panel1, p0, p1);
+      panel0, panel1, panel1, p0, p1);
 }

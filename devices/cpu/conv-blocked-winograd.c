@@ -17,6 +17,7 @@
 #include "conv-blocked.h"
 #include "cpu-parallel.h"
 #include "cpu-sgemm.h"
+#include "cpu-steal.h"
 #include "cpu-store-v8.h"
 
 #pragma GCC diagnostic ignored "-Wpsabi"
@@ -237,6 +238,15 @@ ovi_blocked_winograd_run (const OviWinograd *wg, const float *packed,
       float *) = wgb_output_generic;
   float *v = scratch;
   float *mo = v + WGB_POS * wg->c * block_rows * tw;
+  /* each phase's items shared between the threads (cpu-steal.h); the
+   * state of a phase is set again for the next block of rows by thread 0
+   * right after the barrier that ends it: no thread reads it until that
+   * phase comes round again, after two more barriers */
+  int64_t group = ovi_blocked_pointwise_group ();
+  int64_t groups = (panels + group - 1) / group;
+  int parts = MIN (MAX (threads, 1), OVI_STEAL_MAX_PARTS);
+  const int64_t phase_items[3] = { cblocks, WGB_POS * groups, mblocks };
+  OviSteal phase[3];
 
 #if WGB_AVX2
   if (ovi_sgemm_have_avx2 ()) {
@@ -245,45 +255,49 @@ ovi_blocked_winograd_run (const OviWinograd *wg, const float *packed,
   }
 #endif
 
+  for (int f = 0; f < 3; f++)
+    ovi_steal_init (&phase[f], phase_items[f], parts);
+
   OVI_PARALLEL_REGION (threads > 1 ? OVI_PARALLEL_MIN_WORK : 0, tid, nth, {
-    int workers = MIN (nth, MAX (threads, 1));
+    /* a team larger than asked for: the others only meet the barriers */
+    gboolean works = tid < MAX (threads, 1);
+    int self = tid % parts;
     for (int64_t tr0 = 0; tr0 < th; tr0 += block_rows) {
       int64_t rows = MIN (block_rows, th - tr0), n = rows * tw;
       int64_t r0 = 2 * tr0, r1 = MIN (wg->oh, 2 * (tr0 + rows));
-      int64_t b0, b1;
+      int64_t i;
+      gboolean own;
       /* 1: input transform, by channel block */
-      if (tid < workers) {
-        ovi_parallel_slice (cblocks, tid, workers, &b0, &b1);
-        for (int64_t cb = b0; cb < b1; cb++)
-          input (wg, x, cb, tr0, rows, v + cb * n * OVI_BLOCK, wg->c * n);
+      while (works && ovi_steal_next (&phase[0], self, &i, &own))
+        input (wg, x, i, tr0, rows, v + i * n * OVI_BLOCK, wg->c * n);
+      ovi_parallel_barrier (nth);
+      if (tid == 0)
+        ovi_steal_init (&phase[0], phase_items[0], parts);
+      /* 2: the 16 GEMMs, by (position, group of panels) */
+      while (works && ovi_steal_next (&phase[1], self, &i, &own)) {
+        int64_t xi = i / groups, q0 = i % groups * group;
+        int64_t q1 = MIN (panels, q0 + group);
+        int64_t q2 = own && ovi_steal_has_more (&phase[1], self)
+            && q1 < panels ? MIN (panels, q1 + group) : q1;
+        ovi_blocked_pointwise_range_ahead (wg->c, wg->m, n,
+            v + xi * wg->c * n, packed + xi * wgb_panel_floats (wg), NULL,
+            NULL, mo + xi * wg->m * n, q0, q1, q2, 0, n);
       }
       ovi_parallel_barrier (nth);
-      /* 2: the 16 GEMMs, by (position, panel) */
-      if (tid < workers) {
-        ovi_parallel_slice (WGB_POS * panels, tid, workers, &b0, &b1);
-        while (b0 < b1) {
-          int64_t xi = b0 / panels, q0 = b0 % panels;
-          int64_t q1 = MIN (panels, q0 + (b1 - b0));
-          ovi_blocked_pointwise_range (wg->c, wg->m, n, v + xi * wg->c * n,
-              packed + xi * wgb_panel_floats (wg), NULL, NULL,
-              mo + xi * wg->m * n, q0, q1, 0, n);
-          b0 += q1 - q0;
-        }
-      }
-      ovi_parallel_barrier (nth);
+      if (tid == 0)
+        ovi_steal_init (&phase[1], phase_items[1], parts);
       /* 3: output transform, bias and post-ops, by output channel block */
-      if (tid < workers) {
-        ovi_parallel_slice (mblocks, tid, workers, &b0, &b1);
-        for (int64_t mb = b0; mb < b1; mb++) {
-          output (wg, mo + mb * n * OVI_BLOCK, wg->m * n, mb, tr0, rows,
-              bias, &st, res, y);
-          if (post && !at_store)
-            ovi_blocked_postops_apply (ops, y, res, plane, mb, mb + 1,
-                r0 * wg->ow, r1 * wg->ow);
-        }
+      while (works && ovi_steal_next (&phase[2], self, &i, &own)) {
+        output (wg, mo + i * n * OVI_BLOCK, wg->m * n, i, tr0, rows, bias,
+            &st, res, y);
+        if (post && !at_store)
+          ovi_blocked_postops_apply (ops, y, res, plane, i, i + 1,
+              r0 * wg->ow, r1 * wg->ow);
       }
       /* the next block's input transform overwrites V and M */
       ovi_parallel_barrier (nth);
+      if (tid == 0)
+        ovi_steal_init (&phase[2], phase_items[2], parts);
     }
   });
 }

@@ -79,6 +79,12 @@ void ovi_blocked_pointwise_range (int64_t ic, int64_t oc, int64_t hw,
     const float *x, const float *packed, const OviPostOps *ops,
     const float *res, float *y, int64_t panel0, int64_t panel1, int64_t p0,
     int64_t p1);
+/* The same, the kernel also prefetching the weights of panels from panel1
+ * up to `ahead` as it finishes: the caller's next ones. */
+void ovi_blocked_pointwise_range_ahead (int64_t ic, int64_t oc, int64_t hw,
+    const float *x, const float *packed, const OviPostOps *ops,
+    const float *res, float *y, int64_t panel0, int64_t panel1,
+    int64_t ahead, int64_t p0, int64_t p1);
 
 /* The same into a window of the output (no residual): y holds channel
  * blocks from ycb0 as planes of yplane positions, from position yp0. */

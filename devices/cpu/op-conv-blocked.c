@@ -13,6 +13,7 @@
 #include "cpu-parallel.h"
 #include "cpu-scratch.h"
 #include "cpu-sgemm.h"
+#include "cpu-steal.h"
 #include "cpu-widen.h"
 #include "passes/passes.h"
 
@@ -167,46 +168,84 @@ run_rows (const OviConvBlocked *cb, const float *x, const float *res,
   }
 }
 
-/* Thread slot t's share (of `threads`) of a 1x1 convolution of one image
- * of hw positions: panels split evenly (in the kernel's groups of panels)
- * when each slot gets two or more and there are at least as many output
- * channels as positions (the weights at least the input); otherwise
- * positions, in multiples of the kernel's block. A slot reads the whole
- * of the operand that is not split: with panels split, ResNet-50's
- * 256 -> 64 at 56x56 had each core read all 3.2 MB of input for 64 KiB
- * of weights. */
-static void
-pointwise_share (const OviConvBlocked *cb, int64_t hw, const float *x,
-    const float *res, float *y, int t, int threads)
-{
-  int64_t panels = ovi_blocked_pointwise_panels (cb->m), a, b;
-  const OviPostOps *ops = ovi_postops_any (&cb->ops) ? &cb->ops : NULL;
+/* A 1x1 convolution's work as items the threads share (cpu-steal.h), per
+ * image. Groups of panels (the kernel's) when there are at least two per
+ * thread and at least as many output channels as positions (the weights
+ * at least the input); otherwise runs of `grain` positions, whole kernel
+ * blocks, about eight runs per thread. A thread reads the whole of the
+ * operand its items do not split: split by panels, ResNet-50's 256 -> 64
+ * at 56x56 had each core read all 3.2 MB of input for 64 KiB of weights. */
+typedef struct {
+  gboolean panels;
+  int64_t per_image, grain;
+} PointwiseItems;
 
-  if (panels >= 2 * threads && cb->m >= hw) {
-    int64_t group = ovi_blocked_pointwise_group ();
-    ovi_parallel_slice ((panels + group - 1) / group, t, threads, &a, &b);
-    ovi_blocked_pointwise_range (cb->c, cb->m, hw, x, cb->packed, ops, res,
-        y, a * group, MIN (panels, b * group), 0, hw);
+static PointwiseItems
+pointwise_items (const OviConvBlocked *cb, int64_t hw, int threads)
+{
+  PointwiseItems it;
+  int64_t panels = ovi_blocked_pointwise_panels (cb->m);
+  int64_t rows = ovi_blocked_pointwise_rows ();
+  int64_t group = ovi_blocked_pointwise_group ();
+  int64_t blocks = (hw + rows - 1) / rows;
+
+  it.panels = panels >= 2 * threads && cb->m >= hw;
+  if (it.panels) {
+    it.grain = group;
+    it.per_image = (panels + group - 1) / group;
   } else {
-    int64_t rows = ovi_blocked_pointwise_rows ();
-    ovi_parallel_slice ((hw + rows - 1) / rows, t, threads, &a, &b);
-    ovi_blocked_pointwise_range (cb->c, cb->m, hw, x, cb->packed, ops, res,
-        y, 0, panels, a * rows, MIN (hw, b * rows));
+    it.grain = MAX (1, blocks / (8 * (int64_t) threads)) * rows;
+    it.per_image = (hw + it.grain - 1) / it.grain;
+  }
+  return it;
+}
+
+/* Item i of a 1x1 of hw positions per image; `ahead`: whether the
+ * thread's next item is the next one (the kernel then prefetches the
+ * weights of its panels). */
+static void
+pointwise_item (const OviConvBlocked *cb, const PointwiseItems *it,
+    int64_t hw, const float *x, const float *res, float *y, int64_t i,
+    gboolean ahead)
+{
+  int64_t img = i / it->per_image, k = i % it->per_image;
+  int64_t panels = ovi_blocked_pointwise_panels (cb->m);
+  const OviPostOps *ops = ovi_postops_any (&cb->ops) ? &cb->ops : NULL;
+  const float *xi = x + img * cb->c * hw;
+  const float *ri = res ? res + img * cb->m * hw : NULL;
+  float *yi = y + img * cb->m * hw;
+
+  if (it->panels) {
+    int64_t q0 = k * it->grain, q1 = MIN (panels, q0 + it->grain);
+    int64_t q2 = ahead && k + 1 < it->per_image ? MIN (panels,
+        q1 + it->grain) : q1;
+    ovi_blocked_pointwise_range_ahead (cb->c, cb->m, hw, xi, cb->packed, ops,
+        ri, yi, q0, q1, q2, 0, hw);
+  } else {
+    int64_t p0 = k * it->grain;
+    ovi_blocked_pointwise_range (cb->c, cb->m, hw, xi, cb->packed, ops, ri,
+        yi, 0, panels, p0, MIN (hw, p0 + it->grain));
   }
 }
 
+/* n images of hw positions (the subsampled plane for a strided 1x1). */
 static void
-run_pointwise (const OviConvBlocked *cb, const float *x, const float *res,
-    float *y, int threads)
+run_pointwise (const OviConvBlocked *cb, int64_t n, int64_t hw,
+    const float *x, const float *res, float *y, int threads)
 {
-  int64_t in_image = cb->c * cb->hw, out_image = cb->m * cb->hw;
+  PointwiseItems it = pointwise_items (cb, hw, threads);
+  int parts = MIN (MAX (threads, 1), OVI_STEAL_MAX_PARTS);
+  OviSteal steal;
 
+  ovi_steal_init (&steal, n * it.per_image, parts);
   OVI_PARALLEL_REGION (threads > 1 ? OVI_PARALLEL_MIN_WORK : 0, tid, nth, {
-    for (int s = tid; s < threads; s += nth)
-      for (int64_t img = 0; img < cb->n; img++)
-        pointwise_share (cb, cb->hw, x + img * in_image,
-            res ? res + img * out_image : NULL, y + img * out_image, s,
-            threads);
+    int64_t i;
+    gboolean own;
+    /* a team larger than asked for: only `threads` of it work */
+    while (tid < MAX (threads, 1)
+        && ovi_steal_next (&steal, tid % parts, &i, &own))
+      pointwise_item (cb, &it, hw, x, res, y, i,
+          own && ovi_steal_has_more (&steal, tid % parts));
   });
 }
 
@@ -282,22 +321,60 @@ ovi_conv_blocked_scratch_size (int kind, const OviDepthwise *d, int64_t c,
   return s.used;
 }
 
+/* One image of a dense convolution (x the padded copy where it pads) as
+ * items the threads share (cpu-steal.h). The kernel's own items are
+ * (group of panels, block of pixels), group-major: a thread's run of them
+ * keeps its panels' weights in cache. By pixels (the input larger than
+ * the weights), an item is a run of pixel blocks of one group, run-major,
+ * so that a thread's items cover its own pixels with every group. About
+ * sixteen items per thread. */
+static void
+run_dense_items (const OviConvBlocked *cb, const float *x, const float *res,
+    float *y, const OviPostOps *ops, gboolean by_pixels, int threads)
+{
+  const OviDepthwise *d = &cb->d;
+  int64_t kitems = ovi_blocked_dense_items (d, cb->m);
+  int64_t blocks = ovi_blocked_dense_blocks (d, cb->m);
+  int64_t groups = kitems / blocks;
+  int64_t grain = MAX (1, (by_pixels ? blocks : kitems)
+      / (16 * (int64_t) threads));
+  int64_t runs = (blocks + grain - 1) / grain;
+  int64_t items = by_pixels ? runs * groups : (kitems + grain - 1) / grain;
+  int parts = MIN (MAX (threads, 1), OVI_STEAL_MAX_PARTS);
+  OviSteal steal;
+
+  ovi_steal_init (&steal, items, parts);
+  OVI_PARALLEL_REGION (threads > 1 ? OVI_PARALLEL_MIN_WORK : 0, tid, nth, {
+    int64_t i, i0, i1;
+    gboolean own;
+    while (tid < MAX (threads, 1)
+        && ovi_steal_next (&steal, tid % parts, &i, &own)) {
+      if (by_pixels) {
+        int64_t g = i % groups, r = i / groups;
+        i0 = g * blocks + r * grain;
+        i1 = g * blocks + MIN (blocks, (r + 1) * grain);
+      } else {
+        i0 = i * grain;
+        i1 = MIN (kitems, i0 + grain);
+      }
+      ovi_blocked_dense_range (d, cb->c, cb->m, x, cb->packed, ops, res, y,
+          i0, i1);
+    }
+  });
+}
+
 /* Dense: per image, Winograd; or the subsampled image of a strided 1x1
  * and the 1x1 kernel over it; or the padded copy (when the geometry
- * pads) made by channel blocks, then runs of output pixels of each panel
- * split between the threads, panel by panel (a thread's panels' weights
- * stay in its cache while it goes over the plane). */
+ * pads) made by channel blocks, then the kernel's items. */
 static gboolean
 run_dense (const OviConvBlocked *cb, OviOpCtx *ctx, const float *x,
     const float *res, float *y, int threads, GError **error)
 {
   const OviDepthwise *d = &cb->d;
   int64_t in_image = cb->c * cb->hw, out_image = cb->m * d->oh * d->ow;
-  int64_t items = ovi_blocked_dense_items (d, cb->m);
-  int64_t blocks = ovi_blocked_dense_blocks (d, cb->m);
-  /* As for 1x1s (pointwise_share): split the pixels when the input is
-   * larger than the weights, which every slot then reads whole; else the
-   * groups of panels, and each slot reads the whole input. */
+  /* As for 1x1s (pointwise_items): split the pixels when the input is
+   * larger than the weights, which every thread then reads whole; else
+   * the groups of panels, and each thread reads the whole input. */
   gboolean by_pixels = cb->c * cb->hw > cb->k * cb->m;
   const OviPostOps *ops = ovi_postops_any (&cb->ops) ? &cb->ops : NULL;
   gboolean pad = !cb->winograd && ovi_blocked_dense_needs_padding (d);
@@ -333,26 +410,10 @@ run_dense (const OviConvBlocked *cb, OviOpCtx *ctx, const float *x,
       });
       xi = xp;
     }
-    OVI_PARALLEL_REGION (threads > 1 ? OVI_PARALLEL_MIN_WORK : 0, tid, nth, {
-      for (int t = tid; t < threads; t += nth) {
-        int64_t i0, i1;
-        if (subsample) {
-          pointwise_share (cb, d->oh * d->ow, xi, ri, yi, t, threads);
-          continue;
-        }
-        if (by_pixels) {
-          /* every group over the slot's share of the pixel blocks */
-          ovi_parallel_slice (blocks, t, threads, &i0, &i1);
-          for (int64_t g0 = 0; g0 < items && i0 < i1; g0 += blocks)
-            ovi_blocked_dense_range (d, cb->c, cb->m, xi, cb->packed, ops,
-                ri, yi, g0 + i0, g0 + i1);
-          continue;
-        }
-        ovi_parallel_slice (items, t, threads, &i0, &i1);
-        ovi_blocked_dense_range (d, cb->c, cb->m, xi, cb->packed, ops, ri,
-            yi, i0, i1);
-      }
-    });
+    if (subsample)
+      run_pointwise (cb, 1, d->oh * d->ow, xi, ri, yi, threads);
+    else
+      run_dense_items (cb, xi, ri, yi, ops, by_pixels, threads);
   }
   return TRUE;
 }
@@ -387,8 +448,8 @@ ovi_conv_blocked_run (const OviConvBlocked *cb, OviOpCtx *ctx,
     run_rows (cb, ctx->inputs[0]->data, res, ctx->outputs[0]->data, xp,
         threads);
   } else
-    run_pointwise (cb, ctx->inputs[0]->data, res, ctx->outputs[0]->data,
-        threads);
+    run_pointwise (cb, cb->n, cb->hw, ctx->inputs[0]->data, res,
+        ctx->outputs[0]->data, threads);
   return TRUE;
 }
 
