@@ -112,7 +112,7 @@ ovi_conv_blocked_free (OviConvBlocked *cb)
   g_free (cb);
 }
 
-/* Depthwise and direct: output rows split between threads, row r of
+/* Depthwise and direct: output rows shared by the threads, row r of
  * image r / (planes x oh), then of channel block (depthwise; a direct
  * convolution's row covers every block) and row within it. A direct
  * convolution that pads reads a padded copy of each image in xp, made
@@ -129,6 +129,11 @@ run_rows (const OviConvBlocked *cb, const float *x, const float *res,
   OviDepthwise pd;
   /* with a padded copy, one image at a time */
   int64_t images = xp ? 1 : cb->n, rows = images * per_image;
+  /* runs of rows the threads share (cpu-steal.h), about eight each */
+  int64_t grain = MAX (1, rows / (8 * (int64_t) MAX (threads, 1)));
+  int64_t items = (rows + grain - 1) / grain;
+  int parts = MIN (MAX (threads, 1), OVI_STEAL_MAX_PARTS);
+  OviSteal steal;
 
   if (xp)
     ovi_blocked_direct_padded (d, &pd);
@@ -141,10 +146,13 @@ run_rows (const OviConvBlocked *cb, const float *x, const float *res,
         ovi_blocked_direct_pad (d, x + i0 * in_image, xp, c0, c1);
       });
     }
+    ovi_steal_init (&steal, items, parts);
     OVI_PARALLEL_REGION (threads > 1 ? OVI_PARALLEL_MIN_WORK : 0, tid, nth, {
-      for (int s = tid; s < threads; s += nth) {
-        int64_t r0, r1;
-        ovi_parallel_slice (rows, s, threads, &r0, &r1);
+      int64_t item;
+      gboolean own;
+      while (tid < MAX (threads, 1)
+          && ovi_steal_next (&steal, tid % parts, &item, &own)) {
+        int64_t r0 = item * grain, r1 = MIN (rows, r0 + grain);
         while (r0 < r1) {
           int64_t img = i0 + r0 / per_image, rem = r0 % per_image;
           int64_t blk = rem / d->oh, oh = rem % d->oh;
