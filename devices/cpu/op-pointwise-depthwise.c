@@ -1,13 +1,13 @@
 /* A 1x1 convolution and the depthwise convolution reading its output, as
- * one node (passes/fuse-pointwise-depthwise.c), in nChw8c. Each work slot
- * owns some panels of output channels (the 1x1 kernel's sixteen) and a
- * range of output rows, and goes down its rows band by band: the 1x1
- * computes the rows of its output the band's depthwise rows read into a
- * window of the slot's channels, then the depthwise reads them there,
- * still in the core's cache, and writes its output. Rows the next band
- * reads again stay in the window (a ring of rows) rather than being
- * computed again; only where two slots split the rows does a row get
- * computed twice. */
+ * one node (passes/fuse-pointwise-depthwise.c), in nChw8c. The threads
+ * share work slots (cpu-steal.h). A slot owns some panels of output
+ * channels (the 1x1 kernel's sixteen) and a range of output rows, and
+ * goes down its rows band by band: the 1x1 computes the rows of its
+ * output the band's depthwise rows read into a window of the slot's
+ * channels, then the depthwise reads them there, still in the core's
+ * cache, and writes its output. Rows the next band reads again stay in
+ * the window (a ring of rows) rather than being computed again; only
+ * where two slots split the rows does a row get computed twice. */
 #include <string.h>
 
 #include "conv-blocked.h"
@@ -15,6 +15,7 @@
 #include "cpu-parallel.h"
 #include "cpu-scratch.h"
 #include "cpu-sgemm.h"
+#include "cpu-steal.h"
 #include "cpu-widen.h"
 #include "passes/passes.h"
 
@@ -83,6 +84,40 @@ pwdw_split (const PwDw *p, int threads, PwDwSplit *s)
   s->window_floats = row_floats * s->cap;
 }
 
+/* The 1x1 rows x panels all of a split's slots compute (rows read twice
+ * at row-group boundaries counted twice). */
+static int64_t
+pwdw_total (const PwDw *p, const PwDwSplit *s)
+{
+  int64_t panels = ovi_blocked_pointwise_panels (p->m), total = 0;
+  for (int rg = 0; rg < s->row_groups; rg++) {
+    int64_t o0, o1, r0, r1;
+    ovi_parallel_slice (p->d.oh, rg, s->row_groups, &o0, &o1);
+    rows_read (&p->d, o0, o1, &r0, &r1);
+    total += panels * (r1 - r0);
+  }
+  return total;
+}
+
+/* The split for `threads`: with several, into four times as many slots
+ * when that adds at most 1/32 to the 1x1's work (panels to spare, or
+ * rows split where the depthwise reads few twice), so that the threads
+ * share the slots unevenly when their cores run unevenly (cpu-steal.h). */
+static void
+pwdw_plan (const PwDw *p, int threads, PwDwSplit *s)
+{
+  PwDwSplit fine;
+  int64_t total;
+
+  pwdw_split (p, threads, s);
+  if (threads <= 1)
+    return;
+  pwdw_split (p, 4 * threads, &fine);
+  total = pwdw_total (p, s);
+  if (pwdw_total (p, &fine) <= total + total / 32)
+    *s = fine;
+}
+
 static int64_t
 pwdw_work (const PwDw *p)
 {
@@ -90,11 +125,15 @@ pwdw_work (const PwDw *p)
           + p->d.oh * p->d.ow * p->d.kh * p->d.kw));
 }
 
+/* A window for each of the threads (each slot's window is only in use
+ * while its thread computes it). */
 static void *
-pwdw_scratch_layout (OviScratch *sc, const PwDwSplit *s, gsize *stride)
+pwdw_scratch_layout (OviScratch *sc, const PwDwSplit *s, int threads,
+    gsize *stride)
 {
-  return ovi_scratch_take_slots (sc, s->panel_groups * s->row_groups,
-      s->window_floats, sizeof (float), stride);
+  return ovi_scratch_take_slots (sc, MIN (MAX (threads, 1),
+          s->panel_groups * s->row_groups), s->window_floats,
+      sizeof (float), stride);
 }
 
 /* Slot `slot` of one image: x its input, y its output, win its window,
@@ -154,25 +193,32 @@ pwdw_run (OviOpCtx *ctx, GError **error)
   float *y = ctx->outputs[0]->data;
   PwDwSplit s;
   OviScratch sc;
+  OviSteal steal;
   gsize stride;
   guint8 *wins;
-  int slots;
+  int slots, workers, parts;
 
   if (ovi_tensor_numel (ctx->outputs[0]) == 0)
     return TRUE;
-  pwdw_split (p, threads, &s);
+  pwdw_plan (p, threads, &s);
   slots = s.panel_groups * s.row_groups;
+  workers = MIN (MAX (threads, 1), slots);
+  parts = MIN (workers, OVI_STEAL_MAX_PARTS);
   ovi_scratch_begin (&sc, ctx);
-  wins = pwdw_scratch_layout (&sc, &s, &stride);
+  wins = pwdw_scratch_layout (&sc, &s, threads, &stride);
   if (!ovi_scratch_check (ctx, &sc, error))
     return FALSE;
   for (int64_t img = 0; img < p->n; img++) {
     const float *xi = x + img * p->c * p->h * p->w;
     float *yi = y + img * p->m * p->d.oh * p->d.ow;
+    ovi_steal_init (&steal, slots, parts);
     OVI_PARALLEL_REGION (threads > 1 ? OVI_PARALLEL_MIN_WORK : 0, tid, nth,
         {
-      for (int t = tid; t < slots; t += nth)
-        pwdw_slot (p, &s, t, xi, yi, (float *) (wins + stride * t));
+      int64_t t;
+      gboolean own;
+      /* a team larger than the windows: the others wait */
+      while (tid < workers && ovi_steal_next (&steal, tid % parts, &t, &own))
+        pwdw_slot (p, &s, (int) t, xi, yi, (float *) (wins + stride * tid));
     });
   }
   return TRUE;
@@ -263,9 +309,9 @@ pwdw_scratch (OviOpCtx *ctx)
   for (int t = 1; t <= MAX (ctx->max_threads, 1); t++) {
     PwDwSplit s;
     OviScratch sc;
-    pwdw_split (&p, t, &s);
+    pwdw_plan (&p, t, &s);
     ovi_scratch_begin (&sc, NULL);
-    pwdw_scratch_layout (&sc, &s, NULL);
+    pwdw_scratch_layout (&sc, &s, t, NULL);
     most = MAX (most, sc.used);
   }
   return most;
