@@ -313,9 +313,12 @@ dnz_panels (const OviDepthwise *d, int64_t c, int64_t hx, int64_t wx,
   int64_t row_step = d->dh * wx;
   int64_t oh = p0 / d->ow, ow = p0 % d->ow;
 
-  for (int64_t p = p0; p < p1; p += DNZ_PIXELS) {
+  int64_t tiles = (p1 - p0 + DNZ_PIXELS - 1) / DNZ_PIXELS, t = 0;
+
+  /* blocks as even as the range allows (as the 1x1's) */
+  for (int64_t p = p0, np; p < p1; p += np, t++) {
     int64_t off[DNZ_PIXELS];
-    int np = (int) MIN (DNZ_PIXELS, p1 - p);
+    np = (p1 - p + tiles - t - 1) / (tiles - t);
     for (int r = 0; r < np; r++) {
       off[r] = (oh * d->sh * wx + ow * d->sw) * OVI_BLOCK;
       if (++ow == d->ow) {
@@ -433,7 +436,9 @@ ovi_blocked_dense_range (const OviDepthwise *d, int64_t c, int64_t m,
   while (item0 < item1) {
     int64_t q = item0 / blocks * group, b0 = item0 % blocks;
     int64_t b1 = MIN (blocks, b0 + (item1 - item0));
-    int64_t p0 = b0 * pixels, p1 = MIN (plane, b1 * pixels);
+    /* block b starts at pixel b x plane / blocks: blocks as even as
+     * they can be, each at most `pixels` */
+    int64_t p0 = b0 * plane / blocks, p1 = b1 * plane / blocks;
     int64_t q1 = MIN (panels, q + group);
     for (int64_t qq = q; qq < q1;) {
 #if DNS_AVX512
