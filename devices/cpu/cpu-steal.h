@@ -47,38 +47,35 @@ ovi_steal_init (OviSteal *s, int64_t n, int parts)
   }
 }
 
-/* Part p's first item, taken; FALSE when its range is empty. */
+/* Part p's first item (its owner's next) or, with `last`, its last one
+ * (for another thread); FALSE when its range is empty. */
 static inline gboolean
-ovi_steal_own (OviSteal *s, int p, int64_t *item)
+ovi_steal_take (OviSteal *s, int p, gboolean last, int64_t *item)
 {
   guint64 r = __atomic_load_n (&s->part[p].range, __ATOMIC_ACQUIRE);
   for (;;) {
     guint64 lo = r & G_MAXUINT32, hi = r >> 32;
+    guint64 rest = last ? lo | (hi - 1) << 32 : (lo + 1) | hi << 32;
     if (lo >= hi)
       return FALSE;
-    if (__atomic_compare_exchange_n (&s->part[p].range, &r, (lo + 1)
-            | hi << 32, FALSE, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-      *item = (int64_t) lo;
+    if (__atomic_compare_exchange_n (&s->part[p].range, &r, rest, FALSE,
+            __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+      *item = (int64_t) (last ? hi - 1 : lo);
       return TRUE;
     }
   }
 }
 
-/* Part p's last item, taken by another thread. */
+static inline gboolean
+ovi_steal_own (OviSteal *s, int p, int64_t *item)
+{
+  return ovi_steal_take (s, p, FALSE, item);
+}
+
 static inline gboolean
 ovi_steal_last (OviSteal *s, int p, int64_t *item)
 {
-  guint64 r = __atomic_load_n (&s->part[p].range, __ATOMIC_ACQUIRE);
-  for (;;) {
-    guint64 lo = r & G_MAXUINT32, hi = r >> 32;
-    if (lo >= hi)
-      return FALSE;
-    if (__atomic_compare_exchange_n (&s->part[p].range, &r, lo
-            | (hi - 1) << 32, FALSE, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-      *item = (int64_t) hi - 1;
-      return TRUE;
-    }
-  }
+  return ovi_steal_take (s, p, TRUE, item);
 }
 
 /* The next item for the thread that owns part `self`: its own next, else
