@@ -257,9 +257,14 @@ pwb_avx2 (int64_t ic, int64_t oc, int64_t hw, const float *x,
       for (int64_t l = kb * pf_step; l < MIN (pf_lines, (kb + 1) * pf_step); \
           l++)                                                              \
         __builtin_prefetch (pf + l * 64, 0, 2);                             \
-      if (kb + PWZ_X_AHEAD < ic / OVI_BLOCK)                                \
+      if (kb + PWZ_X_AHEAD < ic / OVI_BLOCK) {                              \
+        /* a line every 16 floats, and the last float's: a block may      \
+         * start half way into a line (odd planes) */                       \
+        const float *xa = xb + PWZ_X_AHEAD * hw * OVI_BLOCK;                \
         for (int l = 0; l < (NP) * OVI_BLOCK; l += 16)                      \
-          __builtin_prefetch (xb + PWZ_X_AHEAD * hw * OVI_BLOCK + l, 0, 3); \
+          __builtin_prefetch (xa + l, 0, 3);                                \
+        __builtin_prefetch (xa + (NP) * OVI_BLOCK - 1, 0, 3);               \
+      }                                                                     \
       for (int j = 0; j < OVI_BLOCK; j++) {                                 \
         V16f wv[2];                                                         \
         for (int h = 0; h < (NQ); h++)                                      \

@@ -24,14 +24,16 @@
 /* Threads beyond it share parts (every change is a compare-and-swap). */
 #define OVI_STEAL_MAX_PARTS 32
 
+/* A cache line each, and the first not shared with the caller's other
+ * locals: the owners' updates do not contend with anything the threads
+ * read. */
 typedef struct {
-  /* a cache line each: the owners' updates do not contend */
   struct {
     guint64 range;
     guint8 pad[56];
   } part[OVI_STEAL_MAX_PARTS];
   int parts;
-} OviSteal;
+} __attribute__((aligned (64))) OviSteal;
 
 /* Before the parallel region: n items (fewer than 2^32: they count
  * blocks of a tensor's elements), part p owning what ovi_parallel_slice

@@ -179,8 +179,8 @@ run_rows (const OviConvBlocked *cb, const float *x, const float *res,
 /* A 1x1 convolution's work as items the threads share (cpu-steal.h), per
  * image. Groups of panels (the kernel's) when there are at least two per
  * thread and at least as many output channels as positions (the weights
- * at least the input); otherwise runs of `grain` positions, whole kernel
- * blocks, about eight runs per thread. A thread reads the whole of the
+ * at least the input); otherwise about eight runs of positions per
+ * thread, each of about `grain` positions. A thread reads the whole of the
  * operand its items do not split: split by panels, ResNet-50's 256 -> 64
  * at 56x56 had each core read all 3.2 MB of input for 64 KiB of weights. */
 typedef struct {
@@ -230,9 +230,10 @@ pointwise_item (const OviConvBlocked *cb, const PointwiseItems *it,
     ovi_blocked_pointwise_range_ahead (cb->c, cb->m, hw, xi, cb->packed, ops,
         ri, yi, q0, q1, q2, 0, hw);
   } else {
-    int64_t p0 = k * it->grain;
+    /* runs as even as the blocks (the kernel evens out its blocks within
+     * a run): no run keeps a short remainder of positions */
     ovi_blocked_pointwise_range (cb->c, cb->m, hw, xi, cb->packed, ops, ri,
-        yi, 0, panels, p0, MIN (hw, p0 + it->grain));
+        yi, 0, panels, k * hw / it->per_image, (k + 1) * hw / it->per_image);
   }
 }
 
