@@ -244,7 +244,6 @@ ovi_blocked_winograd_run (const OviWinograd *wg, const float *packed,
    * phase comes round again, after two more barriers */
   int64_t group = ovi_blocked_pointwise_group ();
   int64_t groups = (panels + group - 1) / group;
-  int parts = MIN (MAX (threads, 1), OVI_STEAL_MAX_PARTS);
   const int64_t phase_items[3] = { cblocks, WGB_POS * groups, mblocks };
   OviSteal phase[3];
 
@@ -256,28 +255,27 @@ ovi_blocked_winograd_run (const OviWinograd *wg, const float *packed,
 #endif
 
   for (int f = 0; f < 3; f++)
-    ovi_steal_init (&phase[f], phase_items[f], parts);
+    ovi_steal_init (&phase[f], phase_items[f], threads);
 
   OVI_PARALLEL_REGION (threads > 1 ? OVI_PARALLEL_MIN_WORK : 0, tid, nth, {
-    /* a team larger than asked for: the others only meet the barriers */
-    gboolean works = tid < MAX (threads, 1);
-    int self = tid % parts;
+    /* in a team larger than `threads` the others get no items and only
+     * meet the barriers */
     for (int64_t tr0 = 0; tr0 < th; tr0 += block_rows) {
       int64_t rows = MIN (block_rows, th - tr0), n = rows * tw;
       int64_t r0 = 2 * tr0, r1 = MIN (wg->oh, 2 * (tr0 + rows));
       int64_t i;
       gboolean own;
       /* 1: input transform, by channel block */
-      while (works && ovi_steal_next (&phase[0], self, &i, &own))
+      while (ovi_steal_next (&phase[0], tid, &i, &own))
         input (wg, x, i, tr0, rows, v + i * n * OVI_BLOCK, wg->c * n);
       ovi_parallel_barrier (nth);
       if (tid == 0)
-        ovi_steal_init (&phase[0], phase_items[0], parts);
+        ovi_steal_init (&phase[0], phase_items[0], threads);
       /* 2: the 16 GEMMs, by (position, group of panels) */
-      while (works && ovi_steal_next (&phase[1], self, &i, &own)) {
+      while (ovi_steal_next (&phase[1], tid, &i, &own)) {
         int64_t xi = i / groups, q0 = i % groups * group;
         int64_t q1 = MIN (panels, q0 + group);
-        int64_t q2 = own && ovi_steal_has_more (&phase[1], self)
+        int64_t q2 = own && ovi_steal_has_more (&phase[1], tid)
             && q1 < panels ? MIN (panels, q1 + group) : q1;
         ovi_blocked_pointwise_range_ahead (wg->c, wg->m, n,
             v + xi * wg->c * n, packed + xi * wgb_panel_floats (wg), NULL,
@@ -285,9 +283,9 @@ ovi_blocked_winograd_run (const OviWinograd *wg, const float *packed,
       }
       ovi_parallel_barrier (nth);
       if (tid == 0)
-        ovi_steal_init (&phase[1], phase_items[1], parts);
+        ovi_steal_init (&phase[1], phase_items[1], threads);
       /* 3: output transform, bias and post-ops, by output channel block */
-      while (works && ovi_steal_next (&phase[2], self, &i, &own)) {
+      while (ovi_steal_next (&phase[2], tid, &i, &own)) {
         output (wg, mo + i * n * OVI_BLOCK, wg->m * n, i, tr0, rows, bias,
             &st, res, y);
         if (post && !at_store)
@@ -297,7 +295,7 @@ ovi_blocked_winograd_run (const OviWinograd *wg, const float *packed,
       /* the next block's input transform overwrites V and M */
       ovi_parallel_barrier (nth);
       if (tid == 0)
-        ovi_steal_init (&phase[2], phase_items[2], parts);
+        ovi_steal_init (&phase[2], phase_items[2], threads);
     }
   });
 }

@@ -32,16 +32,19 @@ typedef struct {
     guint64 range;
     guint8 pad[56];
   } part[OVI_STEAL_MAX_PARTS];
-  int parts;
+  int parts, threads;
 } __attribute__((aligned (64))) OviSteal;
 
 /* Before the parallel region: n items (fewer than 2^32: they count
- * blocks of a tensor's elements), part p owning what ovi_parallel_slice
- * (n, p, parts) would give it; parts at most OVI_STEAL_MAX_PARTS. */
+ * blocks of a tensor's elements) for `threads` threads, a part each (up
+ * to OVI_STEAL_MAX_PARTS; thread t then owns part t % parts), part p
+ * owning what ovi_parallel_slice (n, p, parts) would give it. */
 static inline void
-ovi_steal_init (OviSteal *s, int64_t n, int parts)
+ovi_steal_init (OviSteal *s, int64_t n, int threads)
 {
+  int parts = MIN (MAX (threads, 1), OVI_STEAL_MAX_PARTS);
   s->parts = parts;
+  s->threads = MAX (threads, 1);
   for (int p = 0; p < parts; p++) {
     guint64 lo = (guint64) (n / parts * p + MIN (p, n % parts));
     guint64 hi = lo + (guint64) (n / parts + (p < n % parts));
@@ -80,13 +83,17 @@ ovi_steal_last (OviSteal *s, int p, int64_t *item)
   return ovi_steal_take (s, p, TRUE, item);
 }
 
-/* The next item for the thread that owns part `self`: its own next, else
- * one taken from the other parts, the next part first. *own says which
- * (an owner's next item follows this one: what to prefetch). FALSE when
- * every range is empty. */
+/* The next item for thread tid: its part's next, else one taken from the
+ * other parts, the next part first. *own says which (an owner's next
+ * item follows this one: what to prefetch). FALSE when every range is
+ * empty, and always for a thread of a team larger than `threads`. */
 static inline gboolean
-ovi_steal_next (OviSteal *s, int self, int64_t *item, gboolean *own)
+ovi_steal_next (OviSteal *s, int tid, int64_t *item, gboolean *own)
 {
+  int self = tid % s->parts;
+  *own = FALSE;
+  if (tid >= s->threads)
+    return FALSE;
   *own = ovi_steal_own (s, self, item);
   if (*own)
     return TRUE;
@@ -96,11 +103,12 @@ ovi_steal_next (OviSteal *s, int self, int64_t *item, gboolean *own)
   return FALSE;
 }
 
-/* Whether part p has items left after the one just taken. */
+/* Whether thread tid's part has items left after the one just taken. */
 static inline gboolean
-ovi_steal_has_more (OviSteal *s, int p)
+ovi_steal_has_more (OviSteal *s, int tid)
 {
-  guint64 r = __atomic_load_n (&s->part[p].range, __ATOMIC_RELAXED);
+  guint64 r = __atomic_load_n (&s->part[tid % s->parts].range,
+      __ATOMIC_RELAXED);
   return (r & G_MAXUINT32) < (r >> 32);
 }
 

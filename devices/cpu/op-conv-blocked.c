@@ -132,7 +132,6 @@ run_rows (const OviConvBlocked *cb, const float *x, const float *res,
   /* runs of rows the threads share (cpu-steal.h), about eight each */
   int64_t grain = MAX (1, rows / (8 * (int64_t) MAX (threads, 1)));
   int64_t items = (rows + grain - 1) / grain;
-  int parts = MIN (MAX (threads, 1), OVI_STEAL_MAX_PARTS);
   OviSteal steal;
 
   if (xp)
@@ -146,12 +145,11 @@ run_rows (const OviConvBlocked *cb, const float *x, const float *res,
         ovi_blocked_direct_pad (d, x + i0 * in_image, xp, c0, c1);
       });
     }
-    ovi_steal_init (&steal, items, parts);
+    ovi_steal_init (&steal, items, threads);
     OVI_PARALLEL_REGION (threads > 1 ? OVI_PARALLEL_MIN_WORK : 0, tid, nth, {
       int64_t item;
       gboolean own;
-      while (tid < MAX (threads, 1)
-          && ovi_steal_next (&steal, tid % parts, &item, &own)) {
+      while (ovi_steal_next (&steal, tid, &item, &own)) {
         int64_t r0 = item * grain, r1 = MIN (rows, r0 + grain);
         while (r0 < r1) {
           int64_t img = i0 + r0 / per_image, rem = r0 % per_image;
@@ -243,18 +241,15 @@ run_pointwise (const OviConvBlocked *cb, int64_t n, int64_t hw,
     const float *x, const float *res, float *y, int threads)
 {
   PointwiseItems it = pointwise_items (cb, hw, threads);
-  int parts = MIN (MAX (threads, 1), OVI_STEAL_MAX_PARTS);
   OviSteal steal;
 
-  ovi_steal_init (&steal, n * it.per_image, parts);
+  ovi_steal_init (&steal, n * it.per_image, threads);
   OVI_PARALLEL_REGION (threads > 1 ? OVI_PARALLEL_MIN_WORK : 0, tid, nth, {
     int64_t i;
     gboolean own;
-    /* a team larger than asked for: only `threads` of it work */
-    while (tid < MAX (threads, 1)
-        && ovi_steal_next (&steal, tid % parts, &i, &own))
+    while (ovi_steal_next (&steal, tid, &i, &own))
       pointwise_item (cb, &it, hw, x, res, y, i,
-          own && ovi_steal_has_more (&steal, tid % parts));
+          own && ovi_steal_has_more (&steal, tid));
   });
 }
 
@@ -349,15 +344,13 @@ run_dense_items (const OviConvBlocked *cb, const float *x, const float *res,
       / (16 * (int64_t) threads));
   int64_t runs = (blocks + grain - 1) / grain;
   int64_t items = by_pixels ? runs * groups : (kitems + grain - 1) / grain;
-  int parts = MIN (MAX (threads, 1), OVI_STEAL_MAX_PARTS);
   OviSteal steal;
 
-  ovi_steal_init (&steal, items, parts);
+  ovi_steal_init (&steal, items, threads);
   OVI_PARALLEL_REGION (threads > 1 ? OVI_PARALLEL_MIN_WORK : 0, tid, nth, {
     int64_t i, i0, i1;
     gboolean own;
-    while (tid < MAX (threads, 1)
-        && ovi_steal_next (&steal, tid % parts, &i, &own)) {
+    while (ovi_steal_next (&steal, tid, &i, &own)) {
       if (by_pixels) {
         int64_t g = i % groups, r = i / groups;
         i0 = g * blocks + r * grain;

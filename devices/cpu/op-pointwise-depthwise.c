@@ -196,14 +196,13 @@ pwdw_run (OviOpCtx *ctx, GError **error)
   OviSteal steal;
   gsize stride;
   guint8 *wins;
-  int slots, workers, parts;
+  int slots, workers;
 
   if (ovi_tensor_numel (ctx->outputs[0]) == 0)
     return TRUE;
   pwdw_plan (p, threads, &s);
   slots = s.panel_groups * s.row_groups;
   workers = MIN (MAX (threads, 1), slots);
-  parts = MIN (workers, OVI_STEAL_MAX_PARTS);
   ovi_scratch_begin (&sc, ctx);
   wins = pwdw_scratch_layout (&sc, &s, threads, &stride);
   if (!ovi_scratch_check (ctx, &sc, error))
@@ -211,13 +210,13 @@ pwdw_run (OviOpCtx *ctx, GError **error)
   for (int64_t img = 0; img < p->n; img++) {
     const float *xi = x + img * p->c * p->h * p->w;
     float *yi = y + img * p->m * p->d.oh * p->d.ow;
-    ovi_steal_init (&steal, slots, parts);
+    ovi_steal_init (&steal, slots, workers);
     OVI_PARALLEL_REGION (threads > 1 ? OVI_PARALLEL_MIN_WORK : 0, tid, nth,
         {
       int64_t t;
       gboolean own;
-      /* a team larger than the windows: the others wait */
-      while (tid < workers && ovi_steal_next (&steal, tid % parts, &t, &own))
+      /* in a team larger than the windows the others get no slots */
+      while (ovi_steal_next (&steal, tid, &t, &own))
         pwdw_slot (p, &s, (int) t, xi, yi, (float *) (wins + stride * tid));
     });
   }

@@ -58,28 +58,30 @@ test_split (void)
   g_assert_false (ovi_steal_next (&s, 0, &item, &own));
 }
 
-/* threads sharing `parts` parts take n items; thread 0 sleeps on each
- * of its items when slow. Each item taken once; returns how many thread
- * 0 took. */
-static int team;
+/* A team of `team` threads takes n items shared for `threads`; thread 0
+ * sleeps on each of its items when slow. Each item taken once, none by a
+ * thread beyond `threads`; returns how many thread 0 took. */
+static int team_size;
 
 static int64_t
-share (int64_t n, int threads, int parts, gboolean slow)
+share (int64_t n, int team, int threads, gboolean slow)
 {
   OviSteal s;
   gint *taken = g_new0 (gint, n);
-  gint by_first = 0;
+  gint by_first = 0, by_extra = 0;
 
-  ovi_steal_init (&s, n, parts);
-#pragma omp parallel num_threads (threads)
+  ovi_steal_init (&s, n, threads);
+#pragma omp parallel num_threads (team)
   {
     int tid = omp_get_thread_num ();
     int64_t item = -1;
     gboolean own;
     if (tid == 0)
-      team = omp_get_num_threads ();
-    while (ovi_steal_next (&s, tid % parts, &item, &own)) {
+      team_size = omp_get_num_threads ();
+    while (ovi_steal_next (&s, tid, &item, &own)) {
       g_atomic_int_inc (&taken[item]);
+      if (tid >= threads)
+        g_atomic_int_inc (&by_extra);
       if (tid == 0) {
         by_first++;
         if (slow)
@@ -89,6 +91,7 @@ share (int64_t n, int threads, int parts, gboolean slow)
   }
   for (int64_t i = 0; i < n; i++)
     g_assert_cmpint (taken[i], ==, 1);
+  g_assert_cmpint (by_extra, ==, 0);
   g_free (taken);
   return by_first;
 }
@@ -97,11 +100,14 @@ static void
 test_threads (void)
 {
   share (10000, 4, 4, FALSE);
-  share (10000, 8, 3, FALSE);
   share (7, 4, 4, FALSE);
   share (1, 3, 3, FALSE);
-  /* more threads than parts (several owners of one range) */
-  share (5000, 6, 2, FALSE);
+  /* a team larger than asked for: the others take nothing */
+  share (10000, 8, 3, FALSE);
+  /* a smaller team: the parts nobody owns are taken from their ends */
+  share (1000, 2, 4, FALSE);
+  /* more threads than OVI_STEAL_MAX_PARTS: several owners of one range */
+  share (5000, OVI_STEAL_MAX_PARTS + 8, OVI_STEAL_MAX_PARTS + 8, FALSE);
 }
 
 /* A slow thread's range is finished by the others: at 2 ms an item its
@@ -112,7 +118,7 @@ static void
 test_slow_thread (void)
 {
   int64_t first = share (400, 4, 4, TRUE);
-  if (team < 2) {
+  if (team_size < 2) {
     g_test_skip ("OpenMP gave one thread");
     return;
   }
