@@ -13,6 +13,17 @@ lp_root (float sum, float p)
 {
   return p == 2.0f ? sqrt (sum) : p == 1.0f ? sum : pow (sum, 1.0f / p);
 }
+/* Output i of a 2-D window op (OH x OW outputs per plane): its plane, and
+ * in *h0, *w0 its window's first tap (may lie in the padding). */
+inline int
+window_2d (int i, int OH, int OW, int sh, int sw, int ph, int pw, int *h0,
+    int *w0)
+{
+  *h0 = (i / OW) % OH * sh - ph;
+  *w0 = i % OW * sw - pw;
+  return i / (OW * OH);
+}
+
 __kernel void
 pool2d (__global const float *X, int x_off, __global float *Y, int y_off,
     int H, int W, int OH, int OW, int KH, int KW, int sh, int sw, int ph,
@@ -20,17 +31,12 @@ pool2d (__global const float *X, int x_off, __global float *Y, int y_off,
     int total, float p)
 {
   int i = get_global_id (0);
-  int ow, oh, plane, h0, w0, count = 0, hp = 0, wp = 0;
+  int h0, w0, count = 0, hp = 0, wp = 0;
   float acc;
   __global const float *x;
   if (i >= total)
     return;
-  ow = i % OW;
-  oh = (i / OW) % OH;
-  plane = i / (OW * OH);
-  x = X + x_off + plane * H * W;
-  h0 = oh * sh - ph;
-  w0 = ow * sw - pw;
+  x = X + x_off + window_2d (i, OH, OW, sh, sw, ph, pw, &h0, &w0) * H * W;
   acc = kind == 1 ? -INFINITY : 0.0f;
   for (int a = 0; a < KH; a++) {
     int ih = h0 + a * dh;
@@ -160,17 +166,13 @@ maxpool2d_indices (__global const float *X, int x_off, __global float *Y,
     int col_major, int total)
 {
   int i = get_global_id (0);
-  int ow, oh, plane, h0, w0, bh = -1, bw = 0;
+  int plane, h0, w0, bh = -1, bw = 0;
   float m = -INFINITY;
   __global const float *x;
   if (i >= total)
     return;
-  ow = i % OW;
-  oh = (i / OW) % OH;
-  plane = i / (OW * OH);
+  plane = window_2d (i, OH, OW, sh, sw, ph, pw, &h0, &w0);
   x = X + x_off + plane * H * W;
-  h0 = oh * sh - ph;
-  w0 = ow * sw - pw;
   for (int a = 0; a < KH; a++) {
     int ih = h0 + a * dh;
     if (ih < 0 || ih >= H)
