@@ -25,6 +25,35 @@ window_args (OviGpuLaunch *l, const OviValue *x, const OviValue *y,
     ovi_gpu_arg_int (l, d[i]);
 }
 
+/* The leading and trailing pads (pb, pe) of `axes` spatial axes from
+ * auto_pad, or from p (begins then ends) when NOTSET; FALSE for another
+ * auto_pad or a kernel size, stride or dilation below 1. */
+static gboolean
+window_pads (const OviNode *n, const OviValue *x, const OviValue *y,
+    int axes, const int64_t *k, const int64_t *s, const int64_t *d,
+    const int64_t *p, int64_t *pb, int64_t *pe)
+{
+  const char *ap = ovi_node_attr_string (n, "auto_pad", "NOTSET");
+  for (int i = 0; i < axes; i++) {
+    if (strcmp (ap, "SAME_UPPER") == 0 || strcmp (ap, "SAME_LOWER") == 0) {
+      int64_t t = MAX ((y->dims[i + 2] - 1) * s[i] + (k[i] - 1) * d[i] + 1
+          - x->dims[i + 2], 0);
+      pb[i] = ap[5] == 'U' ? t / 2 : t - t / 2;
+      pe[i] = t - pb[i];
+    } else if (strcmp (ap, "VALID") == 0) {
+      pb[i] = pe[i] = 0;
+    } else if (strcmp (ap, "NOTSET") == 0) {
+      pb[i] = p[i];
+      pe[i] = p[i + axes];
+    } else {
+      return FALSE;
+    }
+    if (s[i] <= 0 || d[i] <= 0 || k[i] <= 0)
+      return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 build_pool (OviGpuBuild *b, const OviNode *n)
 {
@@ -33,8 +62,7 @@ build_pool (OviGpuBuild *b, const OviNode *n)
   /* pool.cl's kinds: 0 average, 1 max, 2 Lp. */
   int kind = strcmp (n->op_type, "MaxPool") == 0 ? 1
       : strcmp (n->op_type, "LpPool") == 0 ? 2 : 0;
-  const char *ap = ovi_node_attr_string (n, "auto_pad", "NOTSET");
-  int64_t k[2], s[2], d[2], p[4], pb[2] = { 0, 0 }, pe[2] = { 0, 0 };
+  int64_t k[2], s[2], d[2], p[4], pb[2], pe[2];
   const int64_t *ks;
   int spatial, ind;
   OviGpuLaunch *l;
@@ -62,23 +90,8 @@ build_pool (OviGpuBuild *b, const OviNode *n)
     return FALSE;
   x = &x2;
   y = &y2;
-  for (int i = 0; i < 2; i++) {
-    if (strcmp (ap, "SAME_UPPER") == 0 || strcmp (ap, "SAME_LOWER") == 0) {
-      int64_t t = MAX ((y->dims[i + 2] - 1) * s[i] + (k[i] - 1) * d[i] + 1
-          - x->dims[i + 2], 0);
-      pb[i] = ap[5] == 'U' ? t / 2 : t - t / 2;
-      pe[i] = t - pb[i];
-    } else if (strcmp (ap, "VALID") == 0) {
-      pb[i] = pe[i] = 0;
-    } else if (strcmp (ap, "NOTSET") == 0) {
-      pb[i] = p[i];
-      pe[i] = p[i + 2];
-    } else {
-      return FALSE;
-    }
-    if (s[i] <= 0 || d[i] <= 0 || k[i] <= 0)
-      return FALSE;
-  }
+  if (!window_pads (n, x, y, 2, k, s, d, p, pb, pe))
+    return FALSE;
   total = ovi_gpu_numel (y);
   if (total == 0)
     return TRUE;
@@ -113,9 +126,8 @@ build_pool_3d (OviGpuBuild *b, const OviNode *n)
 {
   int kind = strcmp (n->op_type, "MaxPool") == 0 ? 1
       : strcmp (n->op_type, "LpPool") == 0 ? 2 : 0;
-  const char *ap = ovi_node_attr_string (n, "auto_pad", "NOTSET");
   const OviValue *x, *y;
-  int64_t k[3], s[3], d[3], p[6];
+  int64_t k[3], s[3], d[3], p[6], pb[3], pe[3];
   int geo[21];
   const int64_t *ks;
   OviGpuLaunch *l;
@@ -133,30 +145,16 @@ build_pool_3d (OviGpuBuild *b, const OviNode *n)
       || !ovi_gpu_attr_ints (n, "dilations", 3, 1, d)
       || !ovi_gpu_attr_ints (n, "pads", 6, 0, p))
     return FALSE;
+  if (!window_pads (n, x, y, 3, k, s, d, p, pb, pe))
+    return FALSE;
   for (int a = 0; a < 3; a++) {
-    int64_t pb, pe;
-    if (strcmp (ap, "SAME_UPPER") == 0 || strcmp (ap, "SAME_LOWER") == 0) {
-      int64_t t = MAX ((y->dims[a + 2] - 1) * s[a] + (k[a] - 1) * d[a] + 1
-          - x->dims[a + 2], 0);
-      pb = ap[5] == 'U' ? t / 2 : t - t / 2;
-      pe = t - pb;
-    } else if (strcmp (ap, "VALID") == 0) {
-      pb = pe = 0;
-    } else if (strcmp (ap, "NOTSET") == 0) {
-      pb = p[a];
-      pe = p[a + 3];
-    } else {
-      return FALSE;
-    }
-    if (s[a] <= 0 || d[a] <= 0 || k[a] <= 0)
-      return FALSE;
     geo[a] = (int) x->dims[a + 2];
     geo[3 + a] = (int) y->dims[a + 2];
     geo[6 + a] = (int) k[a];
     geo[9 + a] = (int) s[a];
-    geo[12 + a] = (int) pb;
+    geo[12 + a] = (int) pb[a];
     geo[15 + a] = (int) d[a];
-    geo[18 + a] = (int) pe;
+    geo[18 + a] = (int) pe[a];
   }
   if (ovi_gpu_numel (y) == 0)
     return TRUE;
