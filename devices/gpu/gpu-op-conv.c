@@ -51,6 +51,27 @@ conv_attrs (const OviNode *n, int spatial, const OviValue *x,
   return c->group > 0 && c->sh > 0 && c->sw > 0 && c->dh > 0 && c->dw > 0;
 }
 
+/* The implicit GEMM's row k of the patches is input channel ci, tap
+ * (kh, kw): its offset from a window's origin, and the tap's place in
+ * the window for the bounds test, as the kernel reads them (gemm.cl,
+ * load_step), so that no division by the kernel's geometry is left in
+ * its inner loop. */
+static void
+conv_k_table (OviGpuBuild *b, OviGpuLaunch *l, int64_t cg, int64_t H,
+    int64_t W, const ConvAttrs *c)
+{
+  int64_t K = cg * c->kh * c->kw, k = 0;
+  int *t = g_new (int, 2 * K);
+  for (int64_t ci = 0; ci < cg; ci++)
+    for (int64_t kh = 0; kh < c->kh; kh++)
+      for (int64_t kw = 0; kw < c->kw; kw++, k++) {
+        t[2 * k] = (int) (ci * H * W + kh * c->dh * W + kw * c->dw);
+        t[2 * k + 1] = (int) ((kh * c->dh) << 16 | kw * c->dw);
+      }
+  ovi_gpu_arg_ints (b, l, t, 2 * K);
+  g_free (t);
+}
+
 static gboolean
 build_conv (OviGpuBuild *b, const OviNode *n)
 {
@@ -99,6 +120,9 @@ build_conv (OviGpuBuild *b, const OviNode *n)
   plane_out = N;
   if (ovi_gpu_numel (y) == 0)
     return TRUE;
+  /* The tap table packs a tap's row and column reach in 15 and 16 bits. */
+  if ((c.kh - 1) * c.dh >= 32768 || (c.kw - 1) * c.dw >= 65536)
+    return FALSE;
 
   if (c.group == x->dims[1] && c.group == y->dims[1] && w->dims[1] == 1) {
     int64_t total = ovi_gpu_numel (y);
@@ -201,6 +225,7 @@ build_conv (OviGpuBuild *b, const OviNode *n)
       ovi_gpu_arg_int (l, c.pw);
       ovi_gpu_arg_int (l, c.dh);
       ovi_gpu_arg_int (l, c.dw);
+      conv_k_table (b, l, cg, x->dims[2], x->dims[3], &c);
     }
     ovi_gpu_range (l, 3, global, local);
     {

@@ -8,7 +8,11 @@
  * four A and four B values as one 16-byte local load each (on an H100
  * the product was bound by local loads when items owned rows ty + 16 i,
  * four loads of 4 bytes each), and a row's 16 items store 64
- * consecutive floats.
+ * consecutive floats. Each step's global loads go to registers while
+ * the previous step's products run, and a convolution reads its taps'
+ * input offsets from a table built at compile: on the H100 these took
+ * ResNet-50's 3x3 convolutions from 47 to 35 us and its device time
+ * from 1.67 to 1.42 ms (a 32-deep step measured slower: 1.45).
  *
  *   Y[m, n] = act (alpha * sum_k A[m, k] B[k, n] + beta * C[m, n] + R[m, n])
  *
@@ -58,24 +62,39 @@ split_of (int splits, int *z, int *s)
   *z = (int) get_global_id (2) % batch;
 }
 
-inline float
-load_b (__global const float *B, int k, int n, int K, int N, int sbk,
-    int sbn, const int conv, const ConvGeometry *g)
+/* Loads of one K step: A's rows from global memory along k (TK
+ * consecutive floats per row), B's columns along n. Each item's B
+ * column is fixed (256 items cover whole rows of the TN-wide tile), so a
+ * convolution's output position and its input window origin are worked
+ * out once per tile; the input offset of each k comes from ktab:
+ * { ci * H * W + kh * dh * W + kw * dw, (kh * dh) << 16 | kw * dw }. */
+#define LA (TM * TK / (RX * RY))
+#define LB (TK * TN / (RX * RY))
+
+inline void
+load_step (__global const float *A, __global const float *B, int k0,
+    int K, int M, int m0, int sam, int sak, int sbk, int sbn, int ka,
+    int ma, int kb, int n, int n_ok, const int conv, const ConvGeometry *g,
+    __global const int2 *ktab, int ih0, int iw0, float *ra, float *rb)
 {
-  if (k >= K || n >= N)
-    return 0.0f;
-  if (!conv)
-    return B[k * sbk + n * sbn];
-  {
-    int khw = g->KH * g->KW;
-    int ci = k / khw, r = k % khw;
-    int kh = r / g->KW, kw = r % g->KW;
-    int oh = n / g->OW, ow = n % g->OW;
-    int ih = oh * g->sh - g->ph + kh * g->dh;
-    int iw = ow * g->sw - g->pw + kw * g->dw;
-    if (ih < 0 || ih >= g->H || iw < 0 || iw >= g->W)
-      return 0.0f;
-    return B[(ci * g->H + ih) * g->W + iw];
+  for (int l = 0; l < LA; l++) {
+    int m = m0 + ma + l * (RX * RY / TK), k = k0 + ka;
+    ra[l] = m < M && k < K ? A[m * sam + k * sak] : 0.0f;
+  }
+  for (int l = 0; l < LB; l++) {
+    int k = k0 + kb + l * (RX * RY / TN);
+    float v = 0.0f;
+    if (n_ok && k < K) {
+      if (!conv) {
+        v = B[k * sbk + n * sbn];
+      } else {
+        int2 t = ktab[k];
+        int ih = ih0 + (t.y >> 16), iw = iw0 + (t.y & 0xffff);
+        if ((uint) ih < (uint) g->H && (uint) iw < (uint) g->W)
+          v = B[t.x + ih0 * g->W + iw0];
+      }
+    }
+    rb[l] = v;
   }
 }
 
@@ -85,34 +104,39 @@ gemm_tile (__global const float *A, __global const float *B,
     int M, int N, int K, int sam, int sak, int sbk, int sbn, int scm,
     int scn, float alpha, float beta, int has_c, int has_r, int act,
     float act_a, float act_b, __local float *As, __local float *Bs,
-    const int conv, const ConvGeometry *g, int k_begin, int k_end,
-    __global float *P)
+    const int conv, const ConvGeometry *g, __global const int2 *ktab,
+    int k_begin, int k_end, __global float *P)
 {
   int tx = get_local_id (0), ty = get_local_id (1);
   int tid = ty * RX + tx;
   int n0 = get_group_id (0) * TN, m0 = get_group_id (1) * TM;
-  float acc[WPT][WPT];
+  int ka = tid % TK, ma = tid / TK, nb = tid % TN, kb = tid / TN;
+  int n = n0 + nb, n_ok = n < N, ih0 = 0, iw0 = 0;
+  float acc[WPT][WPT], ra[LA], rb[LB];
 
   for (int i = 0; i < WPT; i++)
     for (int j = 0; j < WPT; j++)
       acc[i][j] = 0.0f;
+  if (conv && n_ok) {
+    ih0 = (n / g->OW) * g->sh - g->ph;
+    iw0 = (n % g->OW) * g->sw - g->pw;
+  }
 
-  /* Loads test k < K: with a K chunk, K is the chunk's end. */
+  /* Loads test k < K: with a K chunk, K is the chunk's end. The next
+   * step's loads are issued before this step's products, so that their
+   * latency hides behind the arithmetic. */
   K = k_end;
+  load_step (A, B, k_begin, K, M, m0, sam, sak, sbk, sbn, ka, ma, kb, n,
+      n_ok, conv, g, ktab, ih0, iw0, ra, rb);
   for (int k0 = k_begin; k0 < K; k0 += TK) {
-    for (int l = 0; l < TM * TK / (RX * RY); l++) {
-      int idx = tid + l * RX * RY;
-      int mm = idx / TK, kk = idx % TK;
-      int m = m0 + mm, k = k0 + kk;
-      As[kk * TMP + mm] = m < M && k < K ? A[m * sam + k * sak] : 0.0f;
-    }
-    for (int l = 0; l < TK * TN / (RX * RY); l++) {
-      int idx = tid + l * RX * RY;
-      int kk = idx / TN, nn = idx % TN;
-      Bs[kk * TN + nn] = load_b (B, k0 + kk, n0 + nn, K, N, sbk, sbn, conv,
-          g);
-    }
+    for (int l = 0; l < LA; l++)
+      As[ka * TMP + ma + l * (RX * RY / TK)] = ra[l];
+    for (int l = 0; l < LB; l++)
+      Bs[(kb + l * (RX * RY / TN)) * TN + nb] = rb[l];
     barrier (CLK_LOCAL_MEM_FENCE);
+    if (k0 + TK < K)
+      load_step (A, B, k0 + TK, K, M, m0, sam, sak, sbk, sbn, ka, ma, kb,
+          n, n_ok, conv, g, ktab, ih0, iw0, ra, rb);
     for (int kk = 0; kk < TK; kk++) {
       float4 av = ((__local const float4 *) As)[(kk * TMP) / 4 + ty];
       float4 bv = ((__local const float4 *) Bs)[(kk * TN) / 4 + tx];
@@ -124,7 +148,6 @@ gemm_tile (__global const float *A, __global const float *B,
     }
     barrier (CLK_LOCAL_MEM_FENCE);
   }
-
   for (int i = 0; i < WPT; i++) {
     int m = m0 + WPT * ty + i;
     if (m >= M)
@@ -170,7 +193,7 @@ gemm (__global const float *A, int a_off, __global const float *B,
       C + c_off + batch_offset (z, groups, c_outer, c_inner),
       R + r_off + (yo - y_off), Y + yo, M, N, K, sam, sak, sbk, sbn, scm,
       scn, alpha, beta, has_c, has_r, act, act_a, act_b, As, Bs, 0, &none,
-      s * kc, min (K, (s + 1) * kc), splits > 1
+      (__global const int2 *) 0, s * kc, min (K, (s + 1) * kc), splits > 1
       ? P + p_off + (size_t) (s * (int) (get_global_size (2) / splits) + z)
       * M * N : 0);
 }
@@ -185,7 +208,8 @@ conv2d_igemm (__global const float *Wt, int w_off, __global const float *X,
     int M, int N, int K, int groups, int x_outer, int x_inner, int y_outer,
     int y_inner, int has_bias, int has_r, int act, float act_a, float act_b,
     int H, int W, int KH, int KW, int OW, int sh, int sw, int ph, int pw,
-    int dh, int dw, __global float *P, int p_off, int splits, int kc)
+    int dh, int dw, __global const int2 *ktab, int ktab_off,
+    __global float *P, int p_off, int splits, int kc)
 {
   __local float As[TK * TMP] __attribute__ ((aligned (16)));
   __local float Bs[TK * TN] __attribute__ ((aligned (16)));
@@ -198,7 +222,7 @@ conv2d_igemm (__global const float *Wt, int w_off, __global const float *X,
       X + x_off + batch_offset (z, groups, x_outer, x_inner),
       bias + bias_off + grp * M, R + r_off + (yo - y_off), Y + yo, M, N, K,
       K, 1, 0, 0, 1, 0, 1.0f, 1.0f, has_bias, has_r, act, act_a, act_b, As,
-      Bs, 1, &g, s * kc, min (K, (s + 1) * kc), splits > 1
+      Bs, 1, &g, ktab + ktab_off / 2, s * kc, min (K, (s + 1) * kc), splits > 1
       ? P + p_off + (size_t) (s * (int) (get_global_size (2) / splits) + z)
       * M * N : 0);
 }
