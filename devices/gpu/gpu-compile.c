@@ -21,6 +21,7 @@ static const OviGpuOp *const op_groups[] = {
   ovi_gpu_ops_reduce,
   ovi_gpu_ops_index,
   ovi_gpu_ops_einsum,
+  ovi_gpu_ops_sample,
 };
 
 gpointer

@@ -116,6 +116,7 @@ extern const OviGpuOp ovi_gpu_ops_resize[];
 extern const OviGpuOp ovi_gpu_ops_reduce[];
 extern const OviGpuOp ovi_gpu_ops_index[];
 extern const OviGpuOp ovi_gpu_ops_einsum[];
+extern const OviGpuOp ovi_gpu_ops_sample[];
 
 /* Builder helpers (gpu-build.c). */
 const OviValue *ovi_gpu_value (const OviGpuBuild *b, int v);

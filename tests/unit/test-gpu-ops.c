@@ -1611,6 +1611,139 @@ test_einsum (void)
   }
 }
 
+/* GridSample: every mode, padding and align_corners, with grid points
+ * from -3 to 3 (well outside the border), under both opsets' names. */
+static void
+test_grid_sample (void)
+{
+  static const int64_t xs[] = { 2, 3, 5, 6 }, gs[] = { 2, 4, 7, 2 };
+  static const char *const modes16[] = { "bilinear", "nearest", "bicubic" };
+  static const char *const modes20[] = { "linear", "nearest", "cubic" };
+  static const char *const pads[] = { "zeros", "border", "reflection" };
+  SKIP_WITHOUT_GPU ();
+  for (int opset = 16; opset <= 20; opset += 4)
+    for (int mo = 0; mo < 3; mo++)
+      for (int pa = 0; pa < 3; pa++)
+        for (int al = 0; al < 2; al++) {
+          OviGraph *g = ovi_graph_new ();
+          int in[2], y;
+          OviNode *n;
+          OviModel *m;
+          const char *mode = opset == 16 ? modes16[mo] : modes20[mo];
+          char *what = g_strdup_printf ("GridSample %s %s align %d opset %d",
+              mode, pads[pa], al, opset);
+          in[0] = add_input (g, "x", 4, xs);
+          in[1] = add_input (g, "grid", 4, gs);
+          n = add_node (g, "GridSample", 2, in, &y);
+          ovi_node_set_attr_string (n, "mode", mode);
+          ovi_node_set_attr_string (n, "padding_mode", pads[pa]);
+          ovi_node_set_attr_int (n, "align_corners", al);
+          m = finish (g, y, opset);
+          check_model (what, m, 1e-10, EXPECT_GPU, FALSE);
+          g_free (what);
+          ovi_model_unref (m);
+        }
+}
+
+/* RoiAlign: boxes inside, across and outside the picture, an empty one,
+ * both modes, a fixed and an adaptive sampling ratio, both coordinate
+ * modes (opset 16) and opset 10's. */
+static void
+test_roi_align (void)
+{
+  static const int64_t xs[] = { 2, 3, 10, 12 }, rs[] = { 5, 4 }, bs[] = { 5 };
+  static const float rois[] = { 0, 0, 9, 9, 1.5f, 2.2f, 7.9f, 8.1f,
+    -2, -1, 4, 3, 3, 3, 20, 14, 5, 5, 5, 5 };
+  static const int64_t batch[] = { 0, 1, 1, 0, 1 };
+  static const struct {
+    const char *mode, *coords;
+    int ratio, opset;
+    float scale;
+  } cases[] = {
+    { "avg", "half_pixel", 0, 16, 1.0f },
+    { "avg", "output_half_pixel", 2, 16, 1.0f },
+    { "max", "half_pixel", 2, 16, 0.5f },
+    { "max", "output_half_pixel", 0, 16, 1.0f },
+    { "avg", NULL, 0, 10, 0.5f },
+    { "max", NULL, 3, 10, 1.0f },
+  };
+  SKIP_WITHOUT_GPU ();
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    OviGraph *g = ovi_graph_new ();
+    int in[3], y;
+    OviNode *n;
+    OviModel *m;
+    char *what = g_strdup_printf ("RoiAlign %s %s ratio %d scale %g "
+        "opset %d", cases[i].mode, cases[i].coords ? cases[i].coords : "-",
+        cases[i].ratio, cases[i].scale, cases[i].opset);
+    in[0] = add_input (g, "x", 4, xs);
+    in[1] = add_const (g, "rois", OVI_DTYPE_FLOAT32, 2, rs, rois);
+    in[2] = add_const (g, "batch", OVI_DTYPE_INT64, 1, bs, batch);
+    n = add_node (g, "RoiAlign", 3, in, &y);
+    ovi_node_set_attr_string (n, "mode", cases[i].mode);
+    if (cases[i].coords)
+      ovi_node_set_attr_string (n, "coordinate_transformation_mode",
+          cases[i].coords);
+    ovi_node_set_attr_int (n, "output_height", 3);
+    ovi_node_set_attr_int (n, "output_width", 4);
+    ovi_node_set_attr_int (n, "sampling_ratio", cases[i].ratio);
+    ovi_node_set_attr_float (n, "spatial_scale", cases[i].scale);
+    m = finish (g, y, cases[i].opset);
+    check_model (what, m, 1e-10, EXPECT_GPU, FALSE);
+    g_free (what);
+    ovi_model_unref (m);
+  }
+}
+
+/* RoiAlign's batch index past the batch: the GPU kernel reports it and
+ * the inference fails naming the node, as on the CPU. */
+static void
+test_roi_align_bad_index (void)
+{
+  static const int64_t xs[] = { 2, 3, 10, 12 }, rs[] = { 2, 4 }, bs[] = { 2 };
+  static const float rois[] = { 0, 0, 9, 9, 1, 1, 5, 5 };
+  static const int64_t batch[] = { 0, 2 };
+  const char *devices[] = { "CPU", "GPU.0" };
+  SKIP_WITHOUT_GPU ();
+  for (int d = 0; d < 2; d++) {
+    GError *error = NULL;
+    OviGraph *g = ovi_graph_new ();
+    int in[3], y;
+    OviModel *m;
+    OviCompiledModel *cm;
+    OviRequest *r;
+    OviTensorView v;
+    float *x = g_new0 (float, 2 * 3 * 10 * 12);
+    in[0] = add_input (g, "x", 4, xs);
+    in[1] = add_const (g, "rois", OVI_DTYPE_FLOAT32, 2, rs, rois);
+    in[2] = add_const (g, "batch", OVI_DTYPE_INT64, 1, bs, batch);
+    add_node (g, "RoiAlign", 3, in, &y);
+    m = finish (g, y, 16);
+    cm = ovi_compile (m, devices[d], NULL, &error);
+    g_assert_no_error (error);
+    r = ovi_request_new (cm, &error);
+    ovi_model_get_input (m, 0, NULL, &v);
+    v.data = x;
+    g_assert_true (ovi_request_set_input_by_index (r, 0, &v, &error));
+    g_assert_false (ovi_request_infer (r, &error));
+    g_assert_error (error, OVI_ERROR, OVI_ERROR_INVALID);
+    g_assert_nonnull (strstr (error->message, "RoiAlign"));
+    g_assert_nonnull (strstr (error->message, "out of range"));
+    if (d == 1) {
+      OviPlan *plan = ovi_compiled_model_get_plan (cm, &v, &error);
+      g_assert_cmpint (ovi_gpu_executable_n_gpu_steps (plan->executable),
+          ==, plan->n_steps);
+      ovi_plan_unref (plan);
+    }
+    g_test_message ("%s: %s", devices[d], error->message);
+    g_clear_error (&error);
+    ovi_request_free (r);
+    ovi_compiled_model_unref (cm);
+    ovi_model_unref (m);
+    g_free (x);
+  }
+}
+
 static void
 test_fallback (void)
 {
@@ -1794,6 +1927,9 @@ main (int argc, char **argv)
   g_test_add_func ("/gpu/einsum", test_einsum);
   g_test_add_func ("/gpu/resize", test_resize);
   g_test_add_func ("/gpu/reduce", test_reduce);
+  g_test_add_func ("/gpu/grid-sample", test_grid_sample);
+  g_test_add_func ("/gpu/roi-align", test_roi_align);
+  g_test_add_func ("/gpu/roi-align-bad-index", test_roi_align_bad_index);
   g_test_add_func ("/gpu/fallback", test_fallback);
   g_test_add_func ("/gpu/models", test_models);
   return g_test_run ();
