@@ -311,30 +311,49 @@ build_gather_nd (OviGpuBuild *b, const OviNode *n)
 }
 
 /* A scatter's data, int32/int64 indices, updates of the data's type and
- * output, all static, without reduction (a reduction needs float
- * atomics). */
-static gboolean
-scatter_operands (const OviGpuBuild *b, const OviNode *n, const OviValue **x,
-    const OviValue **ind, const OviValue **u, const OviValue **y)
+ * output, all static. Its kernel: `plain` (by element size) without
+ * reduction; with one, index.cl's scatter_<op>_<reduction>_<type>, for
+ * the types that have 32-bit atomics (float32, int32, uint32). */
+static const char *
+scatter_operands (const OviGpuBuild *b, const OviNode *n, const char *op,
+    const char *const *plain, const OviValue **x, const OviValue **ind,
+    const OviValue **u, const OviValue **y, char kernel[64])
 {
+  static const char *const reductions[] = { "add", "mul", "max", "min" };
+  const char *red = ovi_node_attr_string (n, "reduction", "none");
+  const char *type;
+
   if (n->n_inputs != 3 || n->n_outputs != 1 || n->inputs[1] < 0
       || n->inputs[2] < 0 || !ovi_gpu_is_plain (b, n->inputs[0])
       || !ovi_gpu_is_plain (b, n->inputs[1])
       || !ovi_gpu_is_plain (b, n->inputs[2])
-      || !ovi_gpu_is_plain (b, n->outputs[0])
-      || g_strcmp0 (ovi_node_attr_string (n, "reduction", "none"),
-          "none") != 0)
-    return FALSE;
+      || !ovi_gpu_is_plain (b, n->outputs[0]))
+    return NULL;
   *x = ovi_gpu_input (b, n, 0);
   *ind = ovi_gpu_input (b, n, 1);
   *u = ovi_gpu_input (b, n, 2);
   *y = ovi_gpu_output (b, n, 0);
-  return ((*ind)->dtype == OVI_DTYPE_INT64 || (*ind)->dtype == OVI_DTYPE_INT32)
-      && (*u)->dtype == (*x)->dtype;
+  if (((*ind)->dtype != OVI_DTYPE_INT64 && (*ind)->dtype != OVI_DTYPE_INT32)
+      || (*u)->dtype != (*x)->dtype)
+    return NULL;
+  if (strcmp (red, "none") == 0)
+    return ovi_gpu_by_size (*y, plain);
+  switch ((*y)->dtype) {
+    case OVI_DTYPE_FLOAT32: type = "f32"; break;
+    case OVI_DTYPE_INT32: type = "i32"; break;
+    case OVI_DTYPE_UINT32: type = "u32"; break;
+    default: return NULL;
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (reductions); i++)
+    if (strcmp (red, reductions[i]) == 0) {
+      g_snprintf (kernel, 64, "scatter_%s_%s_%s", op, red, type);
+      return kernel;
+    }
+  return NULL;
 }
 
-/* ScatterND without reduction: the data copied to the output, then the
- * updates written at their (checked) tuples. */
+/* ScatterND: the data copied to the output, then the updates written
+ * at (or reduced into) their checked tuples. */
 static gboolean
 build_scatter_nd (OviGpuBuild *b, const OviNode *n)
 {
@@ -344,8 +363,11 @@ build_scatter_nd (OviGpuBuild *b, const OviNode *n)
   int geo[2 * OVI_MAX_RANK];
   int64_t k, total;
   OviGpuLaunch *l;
+  char name[64];
+  const char *kernel = scatter_operands (b, n, "nd", kernels, &x, &ind, &u,
+      &y, name);
 
-  if (!scatter_operands (b, n, &x, &ind, &u, &y))
+  if (kernel == NULL)
     return FALSE;
   if (ind->rank < 1)
     return FALSE;
@@ -360,7 +382,7 @@ build_scatter_nd (OviGpuBuild *b, const OviNode *n)
   if (total == 0)
     return TRUE;
   tuple_geometry (x, 0, k, geo);
-  l = ovi_gpu_launch (b, "index", ovi_gpu_by_size (y, kernels));
+  l = ovi_gpu_launch (b, "index", g_intern_string (kernel));
   ovi_gpu_arg_value (l, n->inputs[2]);
   ovi_gpu_arg_value (l, n->outputs[0]);
   ovi_gpu_arg_int (l, total);
@@ -374,8 +396,8 @@ build_scatter_nd (OviGpuBuild *b, const OviNode *n)
   return TRUE;
 }
 
-/* ScatterElements (and opset 9's Scatter) without reduction: the data
- * copied to the output, then each update written at its (checked)
+/* ScatterElements (and opset 9's Scatter): the data copied to the
+ * output, then each update written at (or reduced into) its checked
  * place. */
 static gboolean
 build_scatter_elements (OviGpuBuild *b, const OviNode *n)
@@ -385,8 +407,11 @@ build_scatter_elements (OviGpuBuild *b, const OviNode *n)
   const OviValue *x, *ind, *u, *y;
   int axis;
   int64_t total;
+  char name[64];
+  const char *kernel = scatter_operands (b, n, "elements", kernels, &x, &ind,
+      &u, &y, name);
 
-  if (!scatter_operands (b, n, &x, &ind, &u, &y))
+  if (kernel == NULL)
     return FALSE;
   if (ind->rank != x->rank
       || !ovi_shape_equal (ind->rank, ind->dims, u->rank, u->dims)
@@ -402,8 +427,8 @@ build_scatter_elements (OviGpuBuild *b, const OviNode *n)
   total = ovi_gpu_numel (u);
   if (total == 0)
     return TRUE;
-  elements_launch (b, n, ovi_gpu_by_size (y, kernels), n->inputs[2], x, ind, axis,
-      total);
+  elements_launch (b, n, g_intern_string (kernel), n->inputs[2], x, ind,
+      axis, total);
   return TRUE;
 }
 

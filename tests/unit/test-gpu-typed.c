@@ -871,6 +871,57 @@ test_scatter_elements (void)
   }
 }
 
+/* Scatter reductions (opset 18) on float32, int32 and uint32, with
+ * places repeated so that updates meet: ScatterElements along axis 1 and
+ * ScatterND of single elements and of rows. Values from fill() keep
+ * float Add and Mul exact, so any order of the updates gives the CPU's
+ * bits; integer Add and Mul wrap. */
+static void
+test_scatter_reductions (void)
+{
+  static const OviDType types[] = { OVI_DTYPE_FLOAT32, OVI_DTYPE_INT32,
+    OVI_DTYPE_UINT32 };
+  static const char *const reds[] = { "add", "mul", "max", "min" };
+  static const int64_t data[] = { 3, 4, 5 }, edims[] = { 3, 6, 5 };
+  /* Along axis 1 (4 places), each line hits some place twice or more. */
+  static const int64_t lines[6] = { 0, 2, -4, 3, 2, -2 };
+  /* Rows (2-tuples) 0 and 3 meet, as do elements (3-tuples) 0 and 2. */
+  static const int64_t tuples[2][9] = { { 1, 2, 2, 0, 0, -1, 1, 2 },
+    { 2, 0, -1, 1, 3, 4, 2, 0, 4 } };
+  SKIP_WITHOUT_GPU ();
+  for (guint ty = 0; ty < G_N_ELEMENTS (types); ty++)
+    for (guint r = 0; r < G_N_ELEMENTS (reds); r++)
+      for (int op = 0; op < 3; op++) {
+        Graph t = { ovi_graph_new () };
+        int ranges[3] = { 6, 0, 6 }, y;
+        OviNode *n;
+        char *what = g_strdup_printf ("%s reduction %s, %s",
+            op == 0 ? "ScatterElements" : op == 1 ? "ScatterND elements"
+            : "ScatterND rows", reds[r], ovi_dtype_name (types[ty]));
+        add_input (&t, types[ty], 3, data);
+        if (op == 0) {
+          int64_t vals[3 * 6 * 5];
+          for (int i = 0; i < 3 * 6 * 5; i++)
+            vals[i] = lines[(i / 5) % 6] + (i % 5 == 4 && lines[(i / 5) % 6]
+                < 3 ? 1 : 0);
+          add_const_indices (&t, OVI_DTYPE_INT64, 3, edims, vals);
+          add_input (&t, types[ty], 3, edims);
+        } else {
+          int k = op == 1 ? 3 : 2;
+          int64_t idims[2] = { op == 1 ? 3 : 4, k }, udims[2] = { idims[0], 5 };
+          add_const_indices (&t, OVI_DTYPE_INT64, 2, idims,
+              tuples[op == 1 ? 1 : 0]);
+          add_input (&t, types[ty], op == 1 ? 1 : 2, udims);
+        }
+        n = add_node (&t, op == 0 ? "ScatterElements" : "ScatterND", &y);
+        ovi_node_set_attr_string (n, "reduction", reds[r]);
+        if (op == 0)
+          ovi_node_set_attr_int (n, "axis", 1);
+        check (&t, y, 18, ranges, what);
+        g_free (what);
+      }
+}
+
 /* MaxPool's Indices (and its values alongside): 2-D and 1-D, row- and
  * column-major, pads, strides, dilations and ceil_mode, over inputs full
  * of ties. */
@@ -975,6 +1026,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gpu-typed/nd", test_nd);
   g_test_add_func ("/gpu-typed/onehot-eye", test_onehot_eye);
   g_test_add_func ("/gpu-typed/scatter-elements", test_scatter_elements);
+  g_test_add_func ("/gpu-typed/scatter-reductions", test_scatter_reductions);
   g_test_add_func ("/gpu-typed/maxpool-indices", test_maxpool_indices);
   g_test_add_func ("/gpu-typed/max-unpool", test_max_unpool);
   status = g_test_run ();

@@ -263,7 +263,7 @@ DEFINE_GATHER_ND (ulong, gather_nd_8)
  * update element i (slice t, element e) lands at tuple t's offset + e.
  * Duplicate tuples leave one of their updates (ONNX leaves the order
  * undefined). */
-#define DEFINE_SCATTER_ND(T, NAME) \
+#define DEFINE_SCATTER_ND(T, NAME, ASSIGN) \
 __kernel void \
 NAME (__global const T *u, int u_off, __global T *y, int y_off, int total, \
     __global const uchar *ind, int ind_off, int is64, int k, int slice, \
@@ -278,13 +278,91 @@ NAME (__global const T *u, int u_off, __global T *y, int y_off, int total, \
     atomic_cmpxchg (status, 0, code); \
     return; \
   } \
-  y[y_off + off + i % slice] = u[u_off + i]; \
+  ASSIGN; \
 }
 
-DEFINE_SCATTER_ND (uchar, scatter_nd_1)
-DEFINE_SCATTER_ND (ushort, scatter_nd_2)
-DEFINE_SCATTER_ND (uint, scatter_nd_4)
-DEFINE_SCATTER_ND (ulong, scatter_nd_8)
+#define SCATTER_ND_ASSIGN y[y_off + off + i % slice] = u[u_off + i]
+DEFINE_SCATTER_ND (uchar, scatter_nd_1, SCATTER_ND_ASSIGN)
+DEFINE_SCATTER_ND (ushort, scatter_nd_2, SCATTER_ND_ASSIGN)
+DEFINE_SCATTER_ND (uint, scatter_nd_4, SCATTER_ND_ASSIGN)
+DEFINE_SCATTER_ND (ulong, scatter_nd_8, SCATTER_ND_ASSIGN)
+
+/* Scatter reductions (float32, int32, uint32: the types with 32-bit
+ * atomics): each update combines with its element by the integer atomics
+ * or, for float and integer Mul, by compare-and-swap, so that every
+ * update to a repeated place counts. Their order is undefined, which
+ * changes only the rounding of float Add and Mul (the CPU applies them
+ * in order, through double). Max and Min take NaN as the CPU does: a NaN
+ * update wins, and a NaN already there stays. */
+#define RED_ADD 1
+#define RED_MUL 2
+#define RED_MAX 3
+#define RED_MIN 4
+
+inline float
+red_f32 (float a, float b, int red)
+{
+  switch (red) {
+    case RED_ADD: return a + b;
+    case RED_MUL: return a * b;
+    case RED_MAX: return b > a || isnan (b) ? b : a;
+    default: return b < a || isnan (b) ? b : a;
+  }
+}
+
+inline void
+reduce_f32 (__global float *p, float b, int red)
+{
+  volatile __global uint *q = (volatile __global uint *) p;
+  uint old = *q, seen;
+  do {
+    seen = old;
+    old = atomic_cmpxchg (q, seen, as_uint (red_f32 (as_float (seen), b,
+                red)));
+  } while (old != seen);
+}
+
+/* Integer Add and Mul wrap, Max and Min compare as T. */
+#define DEFINE_REDUCE_INT(T, NAME) \
+inline void \
+NAME (__global T *p, T b, int red) \
+{ \
+  T old, seen; \
+  switch (red) { \
+    case RED_ADD: atomic_add (p, b); return; \
+    case RED_MAX: atomic_max (p, b); return; \
+    case RED_MIN: atomic_min (p, b); return; \
+    default: \
+      old = *(volatile __global T *) p; \
+      do { \
+        seen = old; \
+        old = atomic_cmpxchg (p, seen, (T) ((uint) seen * (uint) b)); \
+      } while (old != seen); \
+  } \
+}
+
+DEFINE_REDUCE_INT (int, reduce_i32)
+DEFINE_REDUCE_INT (uint, reduce_u32)
+
+#define ND_REDUCE(F, RED) F (y + y_off + off + i % slice, u[u_off + i], RED)
+#define ELEMENTS_REDUCE(F, RED) F (dst + dst_off + off, src[src_off + i], RED)
+#define DEFINE_SCATTER_REDUCTIONS(T, F, SUFFIX) \
+  DEFINE_SCATTER_ND (T, scatter_nd_add_##SUFFIX, ND_REDUCE (F, RED_ADD)) \
+  DEFINE_SCATTER_ND (T, scatter_nd_mul_##SUFFIX, ND_REDUCE (F, RED_MUL)) \
+  DEFINE_SCATTER_ND (T, scatter_nd_max_##SUFFIX, ND_REDUCE (F, RED_MAX)) \
+  DEFINE_SCATTER_ND (T, scatter_nd_min_##SUFFIX, ND_REDUCE (F, RED_MIN)) \
+  DEFINE_ELEMENTS (T, scatter_elements_add_##SUFFIX, \
+      ELEMENTS_REDUCE (F, RED_ADD)) \
+  DEFINE_ELEMENTS (T, scatter_elements_mul_##SUFFIX, \
+      ELEMENTS_REDUCE (F, RED_MUL)) \
+  DEFINE_ELEMENTS (T, scatter_elements_max_##SUFFIX, \
+      ELEMENTS_REDUCE (F, RED_MAX)) \
+  DEFINE_ELEMENTS (T, scatter_elements_min_##SUFFIX, \
+      ELEMENTS_REDUCE (F, RED_MIN))
+
+DEFINE_SCATTER_REDUCTIONS (float, reduce_f32, f32)
+DEFINE_SCATTER_REDUCTIONS (int, reduce_i32, i32)
+DEFINE_SCATTER_REDUCTIONS (uint, reduce_u32, u32)
 
 
 /* MaxUnpool, after the output was zeroed: element j of x lands at its
