@@ -104,6 +104,13 @@ ovi_gpu_arg_local (OviGpuLaunch *l, gsize bytes)
   a->local_bytes = bytes;
 }
 
+void
+ovi_gpu_arg_scratch (OviGpuBuild *b, OviGpuLaunch *l, gsize bytes)
+{
+  next_arg (l)->kind = OVI_GPU_ARG_SCRATCH;
+  b->scratch_bytes = MAX (b->scratch_bytes, bytes);
+}
+
 static gsize
 append_aux (OviGpuBuild *b, const void *data, gsize bytes)
 {
@@ -199,21 +206,18 @@ ovi_gpu_gemm_split_k (OviGpuBuild *b, guint launch, int64_t tiles,
   OviGpuLaunch *l = &g_array_index (b->launches, OviGpuLaunch, launch);
   int64_t kc;
   int splits = split_count (b, tiles * o->batch, K, &kc);
-  OviGpuArg *a = next_arg (l);
   OviGpuLaunch *r;
 
-  a->kind = OVI_GPU_ARG_SCRATCH;
+  ovi_gpu_arg_scratch (b, l, splits > 1
+      ? (gsize) splits * o->batch * o->M * o->N * sizeof (float) : 0);
   ovi_gpu_arg_int (l, splits);
   ovi_gpu_arg_int (l, splits > 1 ? kc : MAX (K, 1));
   if (splits == 1)
     return;
   l->global[2] *= splits;
-  b->scratch_bytes = MAX (b->scratch_bytes,
-      (gsize) splits * o->batch * o->M * o->N * sizeof (float));
 
   r = ovi_gpu_launch (b, "gemm", "gemm_splitk_reduce");
-  a = next_arg (r);
-  a->kind = OVI_GPU_ARG_SCRATCH;
+  ovi_gpu_arg_scratch (b, r, 0);
   ovi_gpu_arg_value (r, o->c >= 0 ? o->c : o->y);
   ovi_gpu_arg_value (r, o->r >= 0 ? o->r : o->y);
   ovi_gpu_arg_value (r, o->y);

@@ -22,6 +22,7 @@ static const OviGpuOp *const op_groups[] = {
   ovi_gpu_ops_index,
   ovi_gpu_ops_einsum,
   ovi_gpu_ops_sample,
+  ovi_gpu_ops_linalg,
 };
 
 gpointer

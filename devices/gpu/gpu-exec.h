@@ -117,6 +117,7 @@ extern const OviGpuOp ovi_gpu_ops_reduce[];
 extern const OviGpuOp ovi_gpu_ops_index[];
 extern const OviGpuOp ovi_gpu_ops_einsum[];
 extern const OviGpuOp ovi_gpu_ops_sample[];
+extern const OviGpuOp ovi_gpu_ops_linalg[];
 
 /* Builder helpers (gpu-build.c). */
 const OviValue *ovi_gpu_value (const OviGpuBuild *b, int v);
@@ -150,6 +151,10 @@ void ovi_gpu_arg_float (OviGpuLaunch *l, float f);
 void ovi_gpu_arg_long (OviGpuLaunch *l, int64_t v);
 void ovi_gpu_arg_status (OviGpuLaunch *l);
 void ovi_gpu_arg_local (OviGpuLaunch *l, gsize bytes);
+/* The request's scratch buffer, of at least `bytes` (shared by every
+ * step: a step's launches may use it only between their own start and
+ * end). */
+void ovi_gpu_arg_scratch (OviGpuBuild *b, OviGpuLaunch *l, gsize bytes);
 void ovi_gpu_arg_ints (OviGpuBuild *b, OviGpuLaunch *l, const int *v, int n);
 void ovi_gpu_arg_floats (OviGpuBuild *b, OviGpuLaunch *l, const float *v,
     int n);

@@ -1744,21 +1744,62 @@ test_roi_align_bad_index (void)
   }
 }
 
+/* Det over batches of matrices from 1x1 to 17x17, and singular ones (a
+ * column zeroed by a mask): the elimination's zero pivot. */
+static void
+test_det (void)
+{
+  static const int64_t shapes[][4] = { { 2, 3, 3 }, { 2, 4, 4 },
+    { 2, 3, 5, 5 }, { 1, 1 }, { 3, 17, 17 }, { 4, 6, 6 } };
+  static const int ranks[] = { 3, 3, 4, 2, 3, 3 };
+  SKIP_WITHOUT_GPU ();
+  for (guint i = 0; i < G_N_ELEMENTS (shapes); i++) {
+    OviGraph *g = ovi_graph_new ();
+    int r = ranks[i], x = add_input (g, "x", r, shapes[i]), in, y;
+    gboolean singular = i == G_N_ELEMENTS (shapes) - 1;
+    char *s = shape_str (r, shapes[i]);
+    char *what = g_strdup_printf ("Det %s%s", s, singular ? " singular" : "");
+    OviModel *m;
+    in = x;
+    if (singular) {
+      int64_t md[2] = { shapes[i][r - 2], shapes[i][r - 1] };
+      float *mask = g_new (float, md[0] * md[1]);
+      int ops[2];
+      for (int64_t k = 0; k < md[0] * md[1]; k++)
+        mask[k] = k % md[1] == 2 ? 0.0f : 1.0f;
+      ops[0] = x;
+      ops[1] = add_const (g, "mask", OVI_DTYPE_FLOAT32, 2, md, mask);
+      add_node (g, "Mul", 2, ops, &in);
+      g_free (mask);
+    }
+    add_node (g, "Det", 1, &in, &y);
+    m = finish (g, y, 13);
+    check_model (what, m, 1e-9, EXPECT_GPU, FALSE);
+    g_free (what);
+    g_free (s);
+    ovi_model_unref (m);
+  }
+}
+
 static void
 test_fallback (void)
 {
   static const int64_t shape[] = { 2, 3, 3 };
   SKIP_WITHOUT_GPU ();
   {
+    /* float64 has no GPU kernels: the two Casts stay on the CPU. */
     OviGraph *g = ovi_graph_new ();
-    int x = add_input (g, "x", 3, shape), a, r, s;
+    int x = add_input (g, "x", 3, shape), a, d, f, s;
     OviModel *m;
     add_node (g, "Relu", 1, &x, &a);
-    add_node (g, "Det", 1, &a, &r);
-    add_node (g, "Sigmoid", 1, &r, &s);
+    ovi_node_set_attr_int (add_node (g, "Cast", 1, &a, &d), "to",
+        OVI_DTYPE_FLOAT64);
+    ovi_node_set_attr_int (add_node (g, "Cast", 1, &d, &f), "to",
+        OVI_DTYPE_FLOAT32);
+    add_node (g, "Sigmoid", 1, &f, &s);
     m = finish (g, s, 13);
-    check_model ("Relu -> Det (CPU fallback) -> Sigmoid", m,
-        1e-10, EXPECT_FALLBACK, FALSE);
+    check_model ("Relu -> Cast to float64 and back (CPU fallback) -> Sigmoid",
+        m, 1e-10, EXPECT_FALLBACK, FALSE);
     ovi_model_unref (m);
   }
 }
@@ -1930,6 +1971,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gpu/grid-sample", test_grid_sample);
   g_test_add_func ("/gpu/roi-align", test_roi_align);
   g_test_add_func ("/gpu/roi-align-bad-index", test_roi_align_bad_index);
+  g_test_add_func ("/gpu/det", test_det);
   g_test_add_func ("/gpu/fallback", test_fallback);
   g_test_add_func ("/gpu/models", test_models);
   return g_test_run ();
