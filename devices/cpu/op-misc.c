@@ -9,6 +9,7 @@
 #include "cpu-ops.h"
 #include "cpu-parallel.h"
 #include "cpu-resize-taps.h"
+#include "cpu-rnn-acts.h"
 #include "cpu-scratch.h"
 #include "cpu-sgemm.h"
 
@@ -1599,97 +1600,6 @@ run_roi_align (OviOpCtx *ctx, GError **error)
 /* ------------------------------------------------------------------ */
 /* RNN, GRU, LSTM (computed in float32) */
 
-typedef enum {
-  ACT_RELU, ACT_TANH, ACT_SIGMOID, ACT_AFFINE, ACT_LEAKY_RELU,
-  ACT_THRESHOLDED_RELU, ACT_SCALED_TANH, ACT_HARD_SIGMOID, ACT_ELU,
-  ACT_SOFTSIGN, ACT_SOFTPLUS, ACT_COUNT
-} ActKind;
-
-static const struct {
-  const char *name;
-  int n_params;
-  float alpha, beta;
-} act_table[ACT_COUNT] = {
-  { "Relu", 0, 0, 0 }, { "Tanh", 0, 0, 0 }, { "Sigmoid", 0, 0, 0 },
-  { "Affine", 2, 1.0f, 0.0f }, { "LeakyRelu", 1, 0.01f, 0 },
-  { "ThresholdedRelu", 1, 1.0f, 0 }, { "ScaledTanh", 2, 1.0f, 1.0f },
-  { "HardSigmoid", 2, 0.2f, 0.5f }, { "Elu", 1, 1.0f, 0 },
-  { "Softsign", 0, 0, 0 }, { "Softplus", 0, 0, 0 },
-};
-
-typedef struct {
-  ActKind kind;
-  float alpha, beta;
-} Act;
-
-static float
-act_apply (const Act *a, float x)
-{
-  switch (a->kind) {
-    case ACT_RELU: return x > 0 ? x : 0;
-    case ACT_TANH: return tanhf (x);
-    case ACT_SIGMOID:
-      return x >= 0 ? 1.0f / (1.0f + expf (-x)) : expf (x) / (1.0f + expf (x));
-    case ACT_AFFINE: return a->alpha * x + a->beta;
-    case ACT_LEAKY_RELU: return x >= 0 ? x : a->alpha * x;
-    case ACT_THRESHOLDED_RELU: return x > a->alpha ? x : 0;
-    case ACT_SCALED_TANH: return a->alpha * tanhf (a->beta * x);
-    case ACT_HARD_SIGMOID: return fmaxf (0, fminf (1, a->alpha * x + a->beta));
-    case ACT_ELU: return x >= 0 ? x : a->alpha * (expf (x) - 1);
-    case ACT_SOFTSIGN: return x / (1 + fabsf (x));
-    case ACT_SOFTPLUS: return x > 30 ? x : log1pf (expf (x));
-    default: return x;
-  }
-}
-
-/* Reads the activations of all directions; alphas and betas are
- * consumed in order by the functions that take them. */
-static gboolean
-rnn_activations (OviOpCtx *ctx, int per_dir, int dirs, Act *acts,
-    GError **error)
-{
-  const OviNode *node = ctx->node;
-  const OviAttr *names = ovi_node_attr (node, "activations");
-  const float *alphas = NULL, *betas = NULL;
-  int n_alpha = MAX (ovi_node_attr_floats (node, "activation_alpha",
-          &alphas), 0);
-  int n_beta = MAX (ovi_node_attr_floats (node, "activation_beta", &betas),
-      0);
-  int ia = 0, ib = 0;
-  static const ActKind defaults[3] = { ACT_SIGMOID, ACT_TANH, ACT_TANH };
-
-  for (int i = 0; i < per_dir * dirs; i++) {
-    ActKind k;
-    if (names == NULL) {
-      k = per_dir == 1 ? ACT_TANH : defaults[i % per_dir];
-    } else {
-      const char *name;
-      if (names->type != OVI_ATTR_STRINGS || names->n != per_dir * dirs) {
-        ovi_op_error (ctx, error, OVI_ERROR_INVALID,
-            "needs %d activations", per_dir * dirs);
-        return FALSE;
-      }
-      name = names->strings[i];
-      for (k = 0; k < ACT_COUNT; k++)
-        if (g_ascii_strcasecmp (act_table[k].name, name) == 0)
-          break;
-      if (k == ACT_COUNT) {
-        ovi_op_error (ctx, error, OVI_ERROR_UNSUPPORTED,
-            "activation '%s' is not supported", name);
-        return FALSE;
-      }
-    }
-    acts[i].kind = k;
-    acts[i].alpha = act_table[k].alpha;
-    acts[i].beta = act_table[k].beta;
-    if (act_table[k].n_params >= 1 && ia < n_alpha)
-      acts[i].alpha = alphas[ia++];
-    if (act_table[k].n_params >= 2 && ib < n_beta)
-      acts[i].beta = betas[ib++];
-  }
-  return TRUE;
-}
-
 /* t as float32: its own data when it is float32, else a buffer of the
  * layout (filled by fill_f32). */
 static float *
@@ -1810,15 +1720,20 @@ run_rnn (OviOpCtx *ctx, GError **error)
   int64_t seq = layout ? xt->dims[1] : xt->dims[0];
   int64_t batch = layout ? xt->dims[0] : xt->dims[1];
   int64_t in = xt->dims[2], hs = ctx->inputs[2]->dims[2], gh = ng * hs;
-  Act acts[6];
+  OviRnnAct acts[6];
+  OviErrorCode code = OVI_ERROR_INVALID;
+  char *problem = NULL;
   const float *x, *w, *r, *bias, *peep;
   float *y, *yh, *yc, *xw, *hr, *h, *c, *hn, *cn;
   int64_t *lens;
   OviScratch sc;
   RnnLayout l;
 
-  if (!rnn_activations (ctx, per_dir, dirs, acts, error))
+  if (!ovi_rnn_activations (node, per_dir, dirs, acts, &code, &problem)) {
+    ovi_op_error (ctx, error, code, "%s", problem);
+    g_free (problem);
     return FALSE;
+  }
   ovi_scratch_begin (&sc, ctx);
   rnn_layout (ctx, &sc, &l);
   if (!ovi_scratch_check (ctx, &sc, error))
@@ -1871,7 +1786,7 @@ run_rnn (OviOpCtx *ctx, GError **error)
     const float *wb = bias ? bias + dir * 2 * gh : NULL;
     const float *rb = bias ? wb + gh : NULL;
     const float *pd = peep ? peep + dir * 3 * hs : NULL;
-    const Act *fa = &acts[dir * per_dir];
+    const OviRnnAct *fa = &acts[dir * per_dir];
 
     /* Input projections with both biases, except GRU's recurrent bias of
      * the hidden gate under linear_before_reset, applied inside r. */
@@ -1931,22 +1846,24 @@ run_rnn (OviOpCtx *ctx, GError **error)
               gi += pd[k] * cb[k];
               gf += pd[2 * hs + k] * cb[k];
             }
-            it = act_apply (&fa[0], clipf (gi, clip));
-            ft = input_forget ? 1 - it : act_apply (&fa[0], clipf (gf, clip));
-            ct = act_apply (&fa[1], clipf (gc, clip));
+            it = ovi_rnn_act_apply (&fa[0], clipf (gi, clip));
+            ft = input_forget ? 1 - it
+                : ovi_rnn_act_apply (&fa[0], clipf (gf, clip));
+            ct = ovi_rnn_act_apply (&fa[1], clipf (gc, clip));
             cnb[k] = ft * cb[k] + it * ct;
             if (pd)
               go += pd[hs + k] * cnb[k];
-            ot = act_apply (&fa[0], clipf (go, clip));
-            hnb[k] = ot * act_apply (&fa[2], cnb[k]);
+            ot = ovi_rnn_act_apply (&fa[0], clipf (go, clip));
+            hnb[k] = ot * ovi_rnn_act_apply (&fa[2], cnb[k]);
           }
         } else if (gru) {
           float *zr = cnb;   /* scratch: z gate */
           for (int64_t k = 0; k < hs; k++)
-            zr[k] = act_apply (&fa[0], clipf (g[k] + hrb[k], clip));
-          for (int64_t k = 0; k < hs; k++) {
-            float rt = act_apply (&fa[0], clipf (g[hs + k] + hrb[hs + k],
+            zr[k] = ovi_rnn_act_apply (&fa[0], clipf (g[k] + hrb[k],
                     clip));
+          for (int64_t k = 0; k < hs; k++) {
+            float rt = ovi_rnn_act_apply (&fa[0], clipf (g[hs + k]
+                    + hrb[hs + k], clip));
             /* Keep r·h (or r) in hnb until the hidden gate is done. */
             hnb[k] = lbr ? rt : rt * hb[k];
           }
@@ -1962,13 +1879,13 @@ run_rnn (OviOpCtx *ctx, GError **error)
                 acc += hnb[q] * rr[q];
               pre = g[2 * hs + k] + acc;
             }
-            hrb[k] = act_apply (&fa[1], clipf (pre, clip));
+            hrb[k] = ovi_rnn_act_apply (&fa[1], clipf (pre, clip));
           }
           for (int64_t k = 0; k < hs; k++)
             hnb[k] = (1 - zr[k]) * hrb[k] + zr[k] * hb[k];
         } else {
           for (int64_t k = 0; k < hs; k++)
-            hnb[k] = act_apply (&fa[0], clipf (g[k] + hrb[k], clip));
+            hnb[k] = ovi_rnn_act_apply (&fa[0], clipf (g[k] + hrb[k], clip));
         }
       });
       for (int64_t b = 0; b < batch; b++) {

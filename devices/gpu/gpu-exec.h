@@ -118,6 +118,7 @@ extern const OviGpuOp ovi_gpu_ops_index[];
 extern const OviGpuOp ovi_gpu_ops_einsum[];
 extern const OviGpuOp ovi_gpu_ops_sample[];
 extern const OviGpuOp ovi_gpu_ops_linalg[];
+extern const OviGpuOp ovi_gpu_ops_rnn[];
 
 /* Builder helpers (gpu-build.c). */
 const OviValue *ovi_gpu_value (const OviGpuBuild *b, int v);

@@ -1781,6 +1781,117 @@ test_det (void)
   }
 }
 
+/* RNN, GRU and LSTM: one case per row, each output of the node in turn
+ * made the graph's output (Y, Y_h, Y_c), the others left as the node's
+ * or absent. */
+typedef struct {
+  const char *op, *direction;
+  int seq, batch, in, hidden, layout, lbr, input_forget, peep, lens;
+  float clip;
+  const char *acts[6];
+  int n_acts;
+} RnnCase;
+
+static void
+rnn_case (const RnnCase *c, int which)
+{
+  gboolean lstm = strcmp (c->op, "LSTM") == 0;
+  gboolean gru = strcmp (c->op, "GRU") == 0;
+  int ng = lstm ? 4 : gru ? 3 : 1;
+  int dirs = strcmp (c->direction, "bidirectional") == 0 ? 2 : 1;
+  int64_t xd[3] = { c->layout ? c->batch : c->seq,
+    c->layout ? c->seq : c->batch, c->in };
+  int64_t wd[3] = { dirs, ng * c->hidden, c->in };
+  int64_t rd[3] = { dirs, ng * c->hidden, c->hidden };
+  int64_t bd[2] = { dirs, 2 * ng * c->hidden }, ld[1] = { c->batch };
+  int64_t hd[3] = { c->layout ? c->batch : dirs, c->layout ? dirs : c->batch,
+    c->hidden };
+  int64_t pd[2] = { dirs, 3 * c->hidden };
+  guint32 seed = 99;
+  OviGraph *g = ovi_graph_new ();
+  int in[8], outs[3], n_in = lstm ? 8 : 6;
+  OviNode *n;
+  OviModel *m;
+  char *what;
+
+  in[0] = add_input (g, "x", 3, xd);
+  in[1] = add_random_const (g, "W", 3, wd, &seed);
+  in[2] = add_random_const (g, "R", 3, rd, &seed);
+  in[3] = add_random_const (g, "B", 2, bd, &seed);
+  if (c->lens) {
+    int32_t *lens = g_new (int32_t, c->batch);
+    for (int b = 0; b < c->batch; b++)
+      lens[b] = b % 2 ? c->seq - 1 - b % c->seq : c->seq;
+    in[4] = add_const (g, "lens", OVI_DTYPE_INT32, 1, ld, lens);
+    g_free (lens);
+  } else {
+    in[4] = -1;
+  }
+  in[5] = add_input (g, "h0", 3, hd);
+  in[6] = add_input (g, "c0", 3, hd);
+  in[7] = c->peep ? add_random_const (g, "P", 2, pd, &seed) : -1;
+  for (int k = 0; k < 3; k++)
+    outs[k] = (k < 2 || lstm)
+        ? ovi_graph_add_value (g, k == 0 ? "Y" : k == 1 ? "Y_h" : "Y_c",
+            OVI_DTYPE_UNDEFINED) : -1;
+  /* With Y_h the graph's output, Y is absent. */
+  if (which == 1)
+    outs[0] = -1;
+  n = ovi_graph_add_node (g, c->op, "rnn", n_in, in, lstm ? 3 : 2, outs);
+  ovi_node_set_attr_int (n, "hidden_size", c->hidden);
+  ovi_node_set_attr_string (n, "direction", c->direction);
+  if (c->layout)
+    ovi_node_set_attr_int (n, "layout", 1);
+  if (c->lbr)
+    ovi_node_set_attr_int (n, "linear_before_reset", 1);
+  if (c->input_forget)
+    ovi_node_set_attr_int (n, "input_forget", 1);
+  if (c->clip > 0)
+    ovi_node_set_attr_float (n, "clip", c->clip);
+  if (c->n_acts) {
+    static const float alphas[] = { 0.3f, 0.7f }, betas[] = { 0.4f };
+    OviAttr *a = ovi_node_add_attr (n, "activations", OVI_ATTR_STRINGS);
+    a->n = c->n_acts;
+    a->strings = g_new0 (char *, c->n_acts + 1);
+    for (int k = 0; k < c->n_acts; k++)
+      a->strings[k] = g_strdup (c->acts[k]);
+    ovi_node_set_attr_floats (n, "activation_alpha", 2, alphas);
+    ovi_node_set_attr_floats (n, "activation_beta", 1, betas);
+  }
+  what = g_strdup_printf ("%s %s seq %d batch %d in %d hidden %d%s%s%s%s%s"
+      "%s -> %s", c->op, c->direction, c->seq, c->batch, c->in, c->hidden,
+      c->layout ? " layout 1" : "", c->lbr ? " linear_before_reset" : "",
+      c->input_forget ? " input_forget" : "", c->peep ? " peepholes" : "",
+      c->lens ? " lengths" : "", c->clip > 0 ? " clip" : "",
+      which == 0 ? "Y" : which == 1 ? "Y_h" : "Y_c");
+  m = finish (g, outs[which], 14);
+  check_model (what, m, 1e-9, EXPECT_GPU, FALSE);
+  g_free (what);
+  ovi_model_unref (m);
+}
+
+static void
+test_rnn (void)
+{
+  static const RnnCase cases[] = {
+    { "RNN", "forward", 4, 2, 3, 5 },
+    { "RNN", "bidirectional", 3, 3, 4, 6, 0, 0, 0, 0, 1, 0,
+      { "Relu", "LeakyRelu" }, 2 },
+    { "GRU", "forward", 5, 2, 4, 7, 0, 0 },
+    { "GRU", "reverse", 4, 3, 3, 6, 1, 1, 0, 0, 1, 2.5f },
+    { "GRU", "bidirectional", 3, 2, 5, 300 },
+    { "LSTM", "forward", 4, 2, 3, 5, 0, 0, 0, 1 },
+    { "LSTM", "bidirectional", 5, 3, 4, 6, 1, 0, 1, 1, 1, 1.5f },
+    { "LSTM", "reverse", 3, 2, 4, 8, 0, 0, 0, 0, 0, 0,
+      { "HardSigmoid", "Tanh", "Softsign" }, 3 },
+  };
+  SKIP_WITHOUT_GPU ();
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    for (int which = 0; which < (strcmp (cases[i].op, "LSTM") ? 2 : 3);
+        which++)
+      rnn_case (&cases[i], which);
+}
+
 static void
 test_fallback (void)
 {
@@ -1972,6 +2083,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gpu/roi-align", test_roi_align);
   g_test_add_func ("/gpu/roi-align-bad-index", test_roi_align_bad_index);
   g_test_add_func ("/gpu/det", test_det);
+  g_test_add_func ("/gpu/rnn", test_rnn);
   g_test_add_func ("/gpu/fallback", test_fallback);
   g_test_add_func ("/gpu/models", test_models);
   return g_test_run ();
