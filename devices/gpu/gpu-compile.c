@@ -24,6 +24,7 @@ static const OviGpuOp *const op_groups[] = {
   ovi_gpu_ops_sample,
   ovi_gpu_ops_linalg,
   ovi_gpu_ops_rnn,
+  ovi_gpu_ops_loss,
 };
 
 gpointer

@@ -119,6 +119,7 @@ extern const OviGpuOp ovi_gpu_ops_einsum[];
 extern const OviGpuOp ovi_gpu_ops_sample[];
 extern const OviGpuOp ovi_gpu_ops_linalg[];
 extern const OviGpuOp ovi_gpu_ops_rnn[];
+extern const OviGpuOp ovi_gpu_ops_loss[];
 
 /* Builder helpers (gpu-build.c). */
 const OviValue *ovi_gpu_value (const OviGpuBuild *b, int v);

@@ -432,6 +432,47 @@ build_scatter_elements (OviGpuBuild *b, const OviNode *n)
   return TRUE;
 }
 
+/* ReverseSequence: every element from its checked source row. */
+static gboolean
+build_reverse_sequence (OviGpuBuild *b, const OviNode *n)
+{
+  static const char *const kernels[] = { "reverse_sequence_1",
+    "reverse_sequence_2", "reverse_sequence_4", "reverse_sequence_8" };
+  int64_t batch_axis = ovi_node_attr_int (n, "batch_axis", 1);
+  int64_t time_axis = ovi_node_attr_int (n, "time_axis", 0);
+  const OviValue *x, *lens, *y;
+  OviGpuLaunch *l;
+
+  if (n->n_inputs != 2 || n->n_outputs != 1 || n->inputs[1] < 0
+      || !ovi_gpu_is_plain (b, n->inputs[0])
+      || !ovi_gpu_is_plain (b, n->inputs[1])
+      || !ovi_gpu_is_plain (b, n->outputs[0]))
+    return FALSE;
+  x = ovi_gpu_input (b, n, 0);
+  lens = ovi_gpu_input (b, n, 1);
+  y = ovi_gpu_output (b, n, 0);
+  if (x->rank < 2 || batch_axis < 0 || batch_axis > 1 || time_axis < 0
+      || time_axis > 1 || batch_axis == time_axis || y->dtype != x->dtype
+      || (lens->dtype != OVI_DTYPE_INT64 && lens->dtype != OVI_DTYPE_INT32)
+      || ovi_gpu_numel (lens) != x->dims[batch_axis])
+    return FALSE;
+  if (ovi_gpu_numel (y) == 0)
+    return TRUE;
+  l = ovi_gpu_launch (b, "index", ovi_gpu_by_size (y, kernels));
+  ovi_gpu_arg_value (l, n->inputs[0]);
+  ovi_gpu_arg_value (l, n->outputs[0]);
+  ovi_gpu_arg_int (l, ovi_gpu_numel (y));
+  ovi_gpu_arg_value (l, n->inputs[1]);
+  ovi_gpu_arg_int (l, lens->dtype == OVI_DTYPE_INT64);
+  ovi_gpu_arg_int (l, x->dims[batch_axis]);
+  ovi_gpu_arg_int (l, x->dims[time_axis]);
+  ovi_gpu_arg_int (l, ovi_shape_numel (x->rank - 2, x->dims + 2));
+  ovi_gpu_arg_int (l, time_axis);
+  ovi_gpu_arg_status (l);
+  ovi_gpu_range_1d (l, ovi_gpu_numel (y));
+  return TRUE;
+}
+
 /* MaxUnpool: the output zeroed (movement.cl's fill), then each input
  * element written at its (checked) index. Overlapping pools' repeated
  * indices keep one of their values, the CPU's the last. */
@@ -516,5 +557,6 @@ const OviGpuOp ovi_gpu_ops_index[] = {
   { "ScatterElements", build_scatter_elements },
   { "Scatter", build_scatter_elements },
   { "MaxUnpool", build_max_unpool },
+  { "ReverseSequence", build_reverse_sequence },
   { NULL, NULL },
 };

@@ -1695,52 +1695,94 @@ test_roi_align (void)
   }
 }
 
-/* RoiAlign's batch index past the batch: the GPU kernel reports it and
- * the inference fails naming the node, as on the CPU. */
+/* An index read at run time out of range (`op`'s): the inference fails
+ * on the CPU and on the GPU, naming the node, and the GPU ran the step
+ * itself (its kernel reported it through the status word, whose message
+ * says "out of range"; the CPU's own messages vary). */
 static void
-test_roi_align_bad_index (void)
+check_bad_index (OviModel *m, const char *op)
 {
-  static const int64_t xs[] = { 2, 3, 10, 12 }, rs[] = { 2, 4 }, bs[] = { 2 };
-  static const float rois[] = { 0, 0, 9, 9, 1, 1, 5, 5 };
-  static const int64_t batch[] = { 0, 2 };
   const char *devices[] = { "CPU", "GPU.0" };
-  SKIP_WITHOUT_GPU ();
+  OviTensorView v;
+  float *x;
+  ovi_model_get_input (m, 0, NULL, &v);
+  x = g_new0 (float, ovi_shape_numel (v.rank, v.dims));
+  v.data = x;
   for (int d = 0; d < 2; d++) {
     GError *error = NULL;
+    OviCompiledModel *cm = ovi_compile (m, devices[d], NULL, &error);
+    OviRequest *r;
+    g_assert_no_error (error);
+    r = ovi_request_new (cm, &error);
+    g_assert_true (ovi_request_set_input_by_index (r, 0, &v, &error));
+    g_assert_false (ovi_request_infer (r, &error));
+    g_assert_error (error, OVI_ERROR, OVI_ERROR_INVALID);
+    g_assert_nonnull (strstr (error->message, op));
+    g_test_message ("%s: %s", devices[d], error->message);
+    if (d == 1) {
+      OviPlan *plan;
+      g_assert_nonnull (strstr (error->message, "out of range"));
+      g_clear_error (&error);
+      plan = ovi_compiled_model_get_plan (cm, &v, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (ovi_gpu_executable_n_gpu_steps (plan->executable),
+          ==, plan->n_steps);
+      ovi_plan_unref (plan);
+    }
+    g_clear_error (&error);
+    ovi_request_free (r);
+    ovi_compiled_model_unref (cm);
+  }
+  g_free (x);
+}
+
+/* RoiAlign's batch index past the batch, NegativeLogLikelihoodLoss's
+ * target past the classes, ReverseSequence's length past the steps. */
+static void
+test_bad_index (void)
+{
+  SKIP_WITHOUT_GPU ();
+  {
+    static const int64_t xs[] = { 2, 3, 10, 12 }, rs[] = { 2, 4 };
+    static const int64_t bs[] = { 2 };
+    static const float rois[] = { 0, 0, 9, 9, 1, 1, 5, 5 };
+    static const int64_t batch[] = { 0, 2 };
     OviGraph *g = ovi_graph_new ();
     int in[3], y;
     OviModel *m;
-    OviCompiledModel *cm;
-    OviRequest *r;
-    OviTensorView v;
-    float *x = g_new0 (float, 2 * 3 * 10 * 12);
     in[0] = add_input (g, "x", 4, xs);
     in[1] = add_const (g, "rois", OVI_DTYPE_FLOAT32, 2, rs, rois);
     in[2] = add_const (g, "batch", OVI_DTYPE_INT64, 1, bs, batch);
     add_node (g, "RoiAlign", 3, in, &y);
     m = finish (g, y, 16);
-    cm = ovi_compile (m, devices[d], NULL, &error);
-    g_assert_no_error (error);
-    r = ovi_request_new (cm, &error);
-    ovi_model_get_input (m, 0, NULL, &v);
-    v.data = x;
-    g_assert_true (ovi_request_set_input_by_index (r, 0, &v, &error));
-    g_assert_false (ovi_request_infer (r, &error));
-    g_assert_error (error, OVI_ERROR, OVI_ERROR_INVALID);
-    g_assert_nonnull (strstr (error->message, "RoiAlign"));
-    g_assert_nonnull (strstr (error->message, "out of range"));
-    if (d == 1) {
-      OviPlan *plan = ovi_compiled_model_get_plan (cm, &v, &error);
-      g_assert_cmpint (ovi_gpu_executable_n_gpu_steps (plan->executable),
-          ==, plan->n_steps);
-      ovi_plan_unref (plan);
-    }
-    g_test_message ("%s: %s", devices[d], error->message);
-    g_clear_error (&error);
-    ovi_request_free (r);
-    ovi_compiled_model_unref (cm);
+    check_bad_index (m, "RoiAlign");
     ovi_model_unref (m);
-    g_free (x);
+  }
+  {
+    static const int64_t xs[] = { 3, 5 }, ts[] = { 3 };
+    static const int64_t targets[] = { 0, 7, 2 };
+    OviGraph *g = ovi_graph_new ();
+    int in[2], y;
+    OviModel *m;
+    in[0] = add_input (g, "x", 2, xs);
+    in[1] = add_const (g, "t", OVI_DTYPE_INT64, 1, ts, targets);
+    add_node (g, "NegativeLogLikelihoodLoss", 2, in, &y);
+    m = finish (g, y, 13);
+    check_bad_index (m, "NegativeLogLikelihoodLoss");
+    ovi_model_unref (m);
+  }
+  {
+    static const int64_t xs[] = { 5, 2, 3 }, ls[] = { 2 };
+    static const int64_t lens[] = { 3, 6 };
+    OviGraph *g = ovi_graph_new ();
+    int in[2], y;
+    OviModel *m;
+    in[0] = add_input (g, "x", 3, xs);
+    in[1] = add_const (g, "lens", OVI_DTYPE_INT64, 1, ls, lens);
+    add_node (g, "ReverseSequence", 2, in, &y);
+    m = finish (g, y, 10);
+    check_bad_index (m, "ReverseSequence");
+    ovi_model_unref (m);
   }
 }
 
@@ -1890,6 +1932,68 @@ test_rnn (void)
     for (int which = 0; which < (strcmp (cases[i].op, "LSTM") ? 2 : 3);
         which++)
       rnn_case (&cases[i], which);
+}
+
+/* NegativeLogLikelihoodLoss and SoftmaxCrossEntropyLoss: 2-D and 4-D
+ * scores, the three reductions, class weights, ignore_index (a target
+ * equal to it), int32 and int64 targets, and SCE's log_prob output. */
+static void
+test_loss (void)
+{
+  static const int64_t x2[] = { 6, 5 }, x4[] = { 2, 5, 3, 4 };
+  static const int64_t t2[] = { 6 }, t4[] = { 2, 3, 4 }, wd[] = { 5 };
+  static const float weights[] = { 0.5f, 1.0f, 2.0f, 0.25f, 1.5f };
+  static const char *const reds[] = { "none", "sum", "mean" };
+  SKIP_WITHOUT_GPU ();
+  for (int sce = 0; sce < 2; sce++)
+    for (int rank4 = 0; rank4 < 2; rank4++)
+      for (int r = 0; r < 3; r++)
+        for (int variant = 0; variant < 3; variant++) {
+          /* 0: plain, int64; 1: weights and ignore_index, int32;
+           * 2 (SCE): the log_prob output, weights. */
+          OviGraph *g = ovi_graph_new ();
+          int64_t nt = rank4 ? 24 : 6;
+          int in[3], outs[2], which = sce && variant == 2 ? 1 : 0;
+          int64_t *t64 = g_new (int64_t, nt);
+          int32_t *t32 = g_new (int32_t, nt);
+          OviNode *node;
+          OviModel *m;
+          char *what;
+          if (!sce && variant == 2) {
+            g_free (t64);
+            g_free (t32);
+            ovi_graph_free (g);
+            continue;
+          }
+          for (int64_t i = 0; i < nt; i++)
+            t64[i] = t32[i] = (int32_t) ((i * 7 + 3) % 5);
+          in[0] = add_input (g, "x", rank4 ? 4 : 2, rank4 ? x4 : x2);
+          in[1] = variant == 1
+              ? add_const (g, "t", OVI_DTYPE_INT32, rank4 ? 3 : 1,
+                  rank4 ? t4 : t2, t32)
+              : add_const (g, "t", OVI_DTYPE_INT64, rank4 ? 3 : 1,
+                  rank4 ? t4 : t2, t64);
+          in[2] = add_const (g, "w", OVI_DTYPE_FLOAT32, 1, wd, weights);
+          outs[0] = ovi_graph_add_value (g, "loss", OVI_DTYPE_UNDEFINED);
+          outs[1] = ovi_graph_add_value (g, "log_prob", OVI_DTYPE_UNDEFINED);
+          node = ovi_graph_add_node (g, sce ? "SoftmaxCrossEntropyLoss"
+              : "NegativeLogLikelihoodLoss", "loss", variant ? 3 : 2, in,
+              sce ? 2 : 1, outs);
+          ovi_node_set_attr_string (node, "reduction", reds[r]);
+          if (variant == 1)
+            ovi_node_set_attr_int (node, "ignore_index", 3);
+          what = g_strdup_printf ("%s %s %s%s -> %s", sce
+              ? "SoftmaxCrossEntropyLoss" : "NegativeLogLikelihoodLoss",
+              rank4 ? "[2,5,3,4]" : "[6,5]", reds[r], variant == 1
+              ? " weights ignore_index int32" : variant == 2 ? " weights" : "",
+              which ? "log_prob" : "loss");
+          m = finish (g, outs[which], 13);
+          check_model (what, m, 1e-10, EXPECT_GPU, FALSE);
+          g_free (what);
+          g_free (t64);
+          g_free (t32);
+          ovi_model_unref (m);
+        }
 }
 
 static void
@@ -2081,9 +2185,10 @@ main (int argc, char **argv)
   g_test_add_func ("/gpu/reduce", test_reduce);
   g_test_add_func ("/gpu/grid-sample", test_grid_sample);
   g_test_add_func ("/gpu/roi-align", test_roi_align);
-  g_test_add_func ("/gpu/roi-align-bad-index", test_roi_align_bad_index);
+  g_test_add_func ("/gpu/bad-index", test_bad_index);
   g_test_add_func ("/gpu/det", test_det);
   g_test_add_func ("/gpu/rnn", test_rnn);
+  g_test_add_func ("/gpu/loss", test_loss);
   g_test_add_func ("/gpu/fallback", test_fallback);
   g_test_add_func ("/gpu/models", test_models);
   return g_test_run ();

@@ -922,6 +922,36 @@ test_scatter_reductions (void)
       }
 }
 
+/* ReverseSequence along time axis 0 and 1, lengths from 0 to all the
+ * steps (int64 and int32), on 1-, 4- and 8-byte elements. */
+static void
+test_reverse_sequence (void)
+{
+  static const OviDType types[] = { OVI_DTYPE_UINT8, OVI_DTYPE_FLOAT32,
+    OVI_DTYPE_INT64 };
+  static const int64_t lens[4] = { 5, 0, 3, 1 };
+  SKIP_WITHOUT_GPU ();
+  for (int time_axis = 0; time_axis < 2; time_axis++)
+    for (guint ty = 0; ty < G_N_ELEMENTS (types); ty++) {
+      Graph t = { ovi_graph_new () };
+      int64_t shape[3] = { time_axis ? 4 : 5, time_axis ? 5 : 4, 3 };
+      int64_t ld[1] = { 4 };
+      int y;
+      OviNode *n;
+      char *what = g_strdup_printf ("ReverseSequence time_axis %d, %s, %s "
+          "lengths", time_axis, ovi_dtype_name (types[ty]),
+          ty == 1 ? "int32" : "int64");
+      add_input (&t, types[ty], 3, shape);
+      add_const_indices (&t, ty == 1 ? OVI_DTYPE_INT32 : OVI_DTYPE_INT64, 1,
+          ld, lens);
+      n = add_node (&t, "ReverseSequence", &y);
+      ovi_node_set_attr_int (n, "time_axis", time_axis);
+      ovi_node_set_attr_int (n, "batch_axis", 1 - time_axis);
+      check (&t, y, 10, NULL, what);
+      g_free (what);
+    }
+}
+
 /* MaxPool's Indices (and its values alongside): 2-D and 1-D, row- and
  * column-major, pads, strides, dilations and ceil_mode, over inputs full
  * of ties. */
@@ -1027,6 +1057,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gpu-typed/onehot-eye", test_onehot_eye);
   g_test_add_func ("/gpu-typed/scatter-elements", test_scatter_elements);
   g_test_add_func ("/gpu-typed/scatter-reductions", test_scatter_reductions);
+  g_test_add_func ("/gpu-typed/reverse-sequence", test_reverse_sequence);
   g_test_add_func ("/gpu-typed/maxpool-indices", test_maxpool_indices);
   g_test_add_func ("/gpu-typed/max-unpool", test_max_unpool);
   status = g_test_run ();

@@ -409,3 +409,36 @@ DEFINE_MAX_UNPOOL (uchar, max_unpool_1)
 DEFINE_MAX_UNPOOL (ushort, max_unpool_2)
 DEFINE_MAX_UNPOOL (uint, max_unpool_4)
 DEFINE_MAX_UNPOOL (ulong, max_unpool_8)
+
+/* ReverseSequence: output row (t, b) of [steps, batch] (time_axis 0) or
+ * [batch, steps] reads input row (len - 1 - t, b) when t < len, where
+ * len is b's sequence length (checked: past the steps fails the
+ * inference), else its own; rows of `inner` elements. */
+#define DEFINE_REVERSE_SEQUENCE(T, NAME) \
+__kernel void \
+NAME (__global const T *x, int x_off, __global T *y, int y_off, int total, \
+    __global const uchar *lens, int lens_off, int is64, int batch, \
+    int steps, int inner, int time_axis, __global int *status, int code) \
+{ \
+  int i = get_global_id (0), row, t, b, from; \
+  long len; \
+  if (i >= total) \
+    return; \
+  row = i / inner; \
+  t = time_axis == 0 ? row / batch : row % steps; \
+  b = time_axis == 0 ? row % batch : row / steps; \
+  len = is64 ? ((__global const long *) (lens + 8 * lens_off))[b] \
+      : ((__global const int *) (lens + 4 * lens_off))[b]; \
+  if (len < 0 || len > steps) { \
+    atomic_cmpxchg (status, 0, code); \
+    return; \
+  } \
+  from = t < len ? (int) len - 1 - t : t; \
+  y[y_off + i] = x[x_off + (time_axis == 0 ? from * batch + b \
+        : b * steps + from) * inner + i % inner]; \
+}
+
+DEFINE_REVERSE_SEQUENCE (uchar, reverse_sequence_1)
+DEFINE_REVERSE_SEQUENCE (ushort, reverse_sequence_2)
+DEFINE_REVERSE_SEQUENCE (uint, reverse_sequence_4)
+DEFINE_REVERSE_SEQUENCE (ulong, reverse_sequence_8)
