@@ -120,7 +120,8 @@ build_pool (OviGpuBuild *b, const OviNode *n)
   return TRUE;
 }
 
-/* 3-D MaxPool (no Indices), AveragePool and LpPool (pool3d). */
+/* 3-D MaxPool (with its Indices output: maxpool3d_indices), AveragePool
+ * and LpPool (pool3d). */
 static gboolean
 build_pool_3d (OviGpuBuild *b, const OviNode *n)
 {
@@ -128,13 +129,15 @@ build_pool_3d (OviGpuBuild *b, const OviNode *n)
       : strcmp (n->op_type, "LpPool") == 0 ? 2 : 0;
   const OviValue *x, *y;
   int64_t k[3], s[3], d[3], p[6], pb[3], pe[3];
-  int geo[21];
+  int geo[21], ind = n->n_outputs > 1 ? n->outputs[1] : -1;
   const int64_t *ks;
   OviGpuLaunch *l;
 
-  if (n->n_inputs != 1 || n->n_outputs != 1 || n->outputs[0] < 0
-      || !ovi_gpu_is_f32 (b, n->inputs[0])
-      || !ovi_gpu_is_f32 (b, n->outputs[0]))
+  if (n->n_inputs != 1 || n->n_outputs < 1 || n->n_outputs > 2
+      || n->outputs[0] < 0 || !ovi_gpu_is_f32 (b, n->inputs[0])
+      || !ovi_gpu_is_f32 (b, n->outputs[0])
+      || (ind >= 0 && (kind != 1 || !ovi_gpu_is_plain (b, ind)
+              || ovi_gpu_value (b, ind)->dtype != OVI_DTYPE_INT64)))
     return FALSE;
   x = ovi_gpu_input (b, n, 0);
   y = ovi_gpu_output (b, n, 0);
@@ -158,6 +161,17 @@ build_pool_3d (OviGpuBuild *b, const OviNode *n)
   }
   if (ovi_gpu_numel (y) == 0)
     return TRUE;
+  if (ind >= 0) {
+    l = ovi_gpu_launch (b, "pool", "maxpool3d_indices");
+    ovi_gpu_arg_value (l, n->inputs[0]);
+    ovi_gpu_arg_value (l, n->outputs[0]);
+    ovi_gpu_arg_value (l, ind);
+    ovi_gpu_arg_ints (b, l, geo, 21);
+    ovi_gpu_arg_int (l, ovi_node_attr_int (n, "storage_order", 0) != 0);
+    ovi_gpu_arg_int (l, ovi_gpu_numel (y));
+    ovi_gpu_range_1d (l, ovi_gpu_numel (y));
+    return TRUE;
+  }
   l = ovi_gpu_launch (b, "pool", "pool3d");
   ovi_gpu_arg_value (l, n->inputs[0]);
   ovi_gpu_arg_value (l, n->outputs[0]);

@@ -952,7 +952,7 @@ test_reverse_sequence (void)
     }
 }
 
-/* MaxPool's Indices (and its values alongside): 2-D and 1-D, row- and
+/* MaxPool's Indices (and its values alongside): 1-D to 3-D, row- and
  * column-major, pads, strides, dilations and ceil_mode, over inputs full
  * of ties. */
 static void
@@ -960,14 +960,15 @@ test_maxpool_indices (void)
 {
   static const int near[] = { 3 };
   SKIP_WITHOUT_GPU ();
-  for (int rank = 3; rank <= 4; rank++)
+  for (int rank = 3; rank <= 5; rank++)
     for (int order = 0; order < 2; order++)
       for (int which = 0; which < 2; which++)
         for (int v = 0; v < 2; v++) {
           Graph t = { ovi_graph_new () };
-          int64_t shape[4] = { 2, 3, 7, 6 };
-          int64_t k[2] = { 3, 2 }, st[2] = { 2, 1 }, dl[2] = { 1, 2 };
+          int64_t shape[5] = { 2, 3, 7, 6, 5 };
+          int64_t k[3] = { 3, 2, 2 }, st[3] = { 2, 1, 2 }, dl[3] = { 1, 2, 1 };
           int64_t pads[4] = { 1, 0, 1, 1 }, pads1[2] = { 1, 1 };
+          int64_t pads3[6] = { 1, 0, 1, 0, 1, 1 };
           int outs[2];
           OviNode *n;
           char *what = g_strdup_printf ("MaxPool %dd %s, %s%s", rank - 2,
@@ -980,7 +981,7 @@ test_maxpool_indices (void)
           ovi_node_set_attr_ints (n, "kernel_shape", rank - 2, k);
           ovi_node_set_attr_ints (n, "strides", rank - 2, st);
           ovi_node_set_attr_ints (n, "pads", 2 * (rank - 2),
-              rank == 4 ? pads : pads1);
+              rank == 5 ? pads3 : rank == 4 ? pads : pads1);
           ovi_node_set_attr_int (n, "storage_order", order);
           if (v) {
             ovi_node_set_attr_ints (n, "dilations", rank - 2, dl);

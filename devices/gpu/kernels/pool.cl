@@ -192,3 +192,59 @@ maxpool2d_indices (__global const float *X, int x_off, __global float *Y,
   I[i_off + i] = bh < 0 ? -1 : (long) plane * H * W
       + (col_major ? bh + (long) H * bw : (long) bh * W + bw);
 }
+
+/* 3-D MaxPool with its Indices output, one output per work item, over
+ * pool3d's geometry: the window's first maximum (the CPU's rule) and its
+ * flat index in x, row-major (0) or with the three spatial axes
+ * column-major (1); -1 for a window with no tap inside the input. */
+__kernel void
+maxpool3d_indices (__global const float *X, int x_off, __global float *Y,
+    int y_off, __global long *I, int i_off, __global const int *geo,
+    int geo_off, int col_major, int total)
+{
+  int i = get_global_id (0);
+  __global const int *g = geo + geo_off;
+  __global const int *in = g, *out = g + 3, *k = g + 6, *s = g + 9;
+  __global const int *pb = g + 12, *d = g + 15;
+  int o[3], start[3], rest, plane, h0 = -1, h1 = 0, h2 = 0;
+  float m = -INFINITY;
+  __global const float *x;
+  if (i >= total)
+    return;
+  rest = i;
+  for (int a = 2; a >= 0; a--) {
+    o[a] = rest % out[a];
+    rest /= out[a];
+  }
+  plane = rest;
+  x = X + x_off + plane * in[0] * in[1] * in[2];
+  for (int a = 0; a < 3; a++)
+    start[a] = o[a] * s[a] - pb[a];
+  for (int a0 = 0; a0 < k[0]; a0++) {
+    int i0 = start[0] + a0 * d[0];
+    if (i0 < 0 || i0 >= in[0])
+      continue;
+    for (int a1 = 0; a1 < k[1]; a1++) {
+      int i1 = start[1] + a1 * d[1];
+      if (i1 < 0 || i1 >= in[1])
+        continue;
+      for (int a2 = 0; a2 < k[2]; a2++) {
+        int i2 = start[2] + a2 * d[2];
+        float v;
+        if (i2 < 0 || i2 >= in[2])
+          continue;
+        v = x[(i0 * in[1] + i1) * in[2] + i2];
+        if (v > m || h0 < 0) {
+          m = v;
+          h0 = i0;
+          h1 = i1;
+          h2 = i2;
+        }
+      }
+    }
+  }
+  Y[y_off + i] = m;
+  I[i_off + i] = h0 < 0 ? -1 : (long) plane * in[0] * in[1] * in[2]
+      + (col_major ? h0 + (long) in[0] * (h1 + (long) in[1] * h2)
+      : ((long) h0 * in[1] + h1) * in[2] + h2);
+}
