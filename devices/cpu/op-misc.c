@@ -1348,6 +1348,13 @@ run_grid_sample (OviOpCtx *ctx, GError **error)
   GsAxis ax = { w, align ? 0 : -0.5, align ? w - 1.0 : w - 0.5, pad };
   GsAxis ay = { h, align ? 0 : -0.5, align ? h - 1.0 : h - 0.5, pad };
 
+  /* An empty picture has no pixel and no border to clamp to. */
+  if (h == 0 || w == 0) {
+    if (ovi_tensor_nbytes (y) > 0)
+      memset (y->data, 0, ovi_tensor_nbytes (y));
+    return TRUE;
+  }
+
   /* Per output: its pixel reads (1, 4 or 16), a few steps each. */
   OVI_PARALLEL_FOR (n * oh * ow * c * (mode == 0 ? 2 : mode == 1 ? 8 : 32),
       for (int64_t job = 0; job < n * oh; job++), {
@@ -1498,6 +1505,12 @@ run_roi_align (OviOpCtx *ctx, GError **error)
   accs = (guint8 *) roi_align_layout (ctx, &sc, &acc_stride);
   if (!ovi_scratch_check (ctx, &sc, error))
     return FALSE;
+  /* An empty picture has no pixel to sample: every bin pools nothing. */
+  if (h == 0 || w == 0) {
+    if (ovi_tensor_nbytes (y) > 0)
+      memset (y->data, 0, ovi_tensor_nbytes (y));
+    return TRUE;
+  }
   for (int64_t r = 0; r < r_count; r++) {
     int64_t b = ovi_load_i64 (bi->dtype, bi->data, r);
     double x1 = ovi_load_f64 (rois->dtype, rois->data, r * 4) * scale - offset;

@@ -76,6 +76,8 @@ static gboolean
 build_step (OviGpuBuild *b, const OviNode *n)
 {
   guint aux_len = b->aux->len;
+  /* A refusing builder may have asked for scratch memory already. */
+  gsize scratch_bytes = b->scratch_bytes;
   if (n->domain[0] && strcmp (n->domain, "ai.onnx") != 0)
     return FALSE;
   for (guint g = 0; g < G_N_ELEMENTS (op_groups); g++)
@@ -84,11 +86,13 @@ build_step (OviGpuBuild *b, const OviNode *n)
         continue;
       g_array_set_size (b->launches, 0);
       g_byte_array_set_size (b->aux, aux_len);
+      b->scratch_bytes = scratch_bytes;
       b->alias = FALSE;
       if (op->build (b, n))
         return TRUE;
     }
   g_byte_array_set_size (b->aux, aux_len);
+  b->scratch_bytes = scratch_bytes;
   return FALSE;
 }
 

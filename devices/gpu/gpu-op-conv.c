@@ -120,9 +120,6 @@ build_conv (OviGpuBuild *b, const OviNode *n)
   plane_out = N;
   if (ovi_gpu_numel (y) == 0)
     return TRUE;
-  /* The tap table packs a tap's row and column reach in 15 and 16 bits. */
-  if ((c.kh - 1) * c.dh >= 32768 || (c.kw - 1) * c.dw >= 65536)
-    return FALSE;
 
   if (c.group == x->dims[1] && c.group == y->dims[1] && w->dims[1] == 1) {
     int64_t total = ovi_gpu_numel (y);
@@ -155,6 +152,10 @@ build_conv (OviGpuBuild *b, const OviNode *n)
     return TRUE;
   }
 
+  /* The implicit GEMM's tap table packs a tap's row and column reach in
+   * 15 and 16 bits. */
+  if ((c.kh - 1) * c.dh >= 32768 || (c.kw - 1) * c.dw >= 65536)
+    return FALSE;
   {
     size_t global[3] = { 0, 0, (size_t) (x->dims[0] * c.group) };
     size_t local[3] = { 16, 16, 1 };

@@ -1,6 +1,10 @@
 /* Det on the GPU (kernels/linalg.cl), float32 matrices [..., M, M]. */
 #include "gpu-exec.h"
 
+/* One work item eliminates a whole matrix, O(M^3) in sequence: larger
+ * ones run on the CPU rather than hold a GPU for seconds. */
+#define DET_MAX_SIZE 64
+
 static gboolean
 build_det (OviGpuBuild *b, const OviNode *n)
 {
@@ -13,7 +17,8 @@ build_det (OviGpuBuild *b, const OviNode *n)
     return FALSE;
   x = ovi_gpu_input (b, n, 0);
   y = ovi_gpu_output (b, n, 0);
-  if (x->rank < 2 || x->dims[x->rank - 1] != x->dims[x->rank - 2])
+  if (x->rank < 2 || x->dims[x->rank - 1] != x->dims[x->rank - 2]
+      || x->dims[x->rank - 1] > DET_MAX_SIZE)
     return FALSE;
   m = x->dims[x->rank - 1];
   count = ovi_gpu_numel (y);

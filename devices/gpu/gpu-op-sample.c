@@ -21,7 +21,9 @@ build_grid_sample (OviGpuBuild *b, const OviNode *n)
   x = ovi_gpu_input (b, n, 0);
   g = ovi_gpu_input (b, n, 1);
   y = ovi_gpu_output (b, n, 0);
+  /* An empty picture (H or W 0) has no border to clamp to: the CPU's. */
   if (x->rank != 4 || g->rank != 4 || y->rank != 4 || g->dims[3] != 2
+      || x->dims[2] == 0 || x->dims[3] == 0
       || g->dims[0] != x->dims[0] || y->dims[0] != x->dims[0]
       || y->dims[1] != x->dims[1] || y->dims[2] != g->dims[1]
       || y->dims[3] != g->dims[2])
@@ -73,7 +75,7 @@ build_roi_align (OviGpuBuild *b, const OviNode *n)
       || bi->rank != 1 || x->rank != 4 || rois->rank != 2
       || rois->dims[1] != 4 || bi->dims[0] != rois->dims[0] || y->rank != 4
       || y->dims[0] != rois->dims[0] || y->dims[1] != x->dims[1]
-      || ratio > 1 << 16)
+      || x->dims[2] == 0 || x->dims[3] == 0 || ratio > 1 << 16)
     return FALSE;
   if (ovi_gpu_numel (y) == 0)
     return TRUE;
@@ -89,7 +91,7 @@ build_roi_align (OviGpuBuild *b, const OviNode *n)
   ovi_gpu_arg_int (l, y->dims[2]);
   ovi_gpu_arg_int (l, y->dims[3]);
   ovi_gpu_arg_float (l, ovi_node_attr_float (n, "spatial_scale", 1.0f));
-  ovi_gpu_arg_int (l, ratio);
+  ovi_gpu_arg_int (l, MAX (ratio, 0));
   ovi_gpu_arg_int (l, half_pixel);
   ovi_gpu_arg_int (l, strcmp (ovi_node_attr_string (n, "mode", "avg"),
           "max") == 0);

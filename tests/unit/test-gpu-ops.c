@@ -1825,13 +1825,13 @@ test_det (void)
 
 /* RNN, GRU and LSTM: one case per row, each output of the node in turn
  * made the graph's output (Y, Y_h, Y_c), the others left as the node's
- * or absent. */
+ * or absent. A bare case has no B, no initial states and Y alone. */
 typedef struct {
   const char *op, *direction;
   int seq, batch, in, hidden, layout, lbr, input_forget, peep, lens;
   float clip;
   const char *acts[6];
-  int n_acts;
+  int n_acts, bare;
 } RnnCase;
 
 static void
@@ -1859,26 +1859,29 @@ rnn_case (const RnnCase *c, int which)
   in[0] = add_input (g, "x", 3, xd);
   in[1] = add_random_const (g, "W", 3, wd, &seed);
   in[2] = add_random_const (g, "R", 3, rd, &seed);
-  in[3] = add_random_const (g, "B", 2, bd, &seed);
+  in[3] = c->bare ? -1 : add_random_const (g, "B", 2, bd, &seed);
   if (c->lens) {
+    /* All the steps, none, all but one. */
     int32_t *lens = g_new (int32_t, c->batch);
     for (int b = 0; b < c->batch; b++)
-      lens[b] = b % 2 ? c->seq - 1 - b % c->seq : c->seq;
+      lens[b] = b % 3 == 0 ? c->seq : b % 3 == 1 ? 0 : c->seq - 1;
     in[4] = add_const (g, "lens", OVI_DTYPE_INT32, 1, ld, lens);
     g_free (lens);
   } else {
     in[4] = -1;
   }
-  in[5] = add_input (g, "h0", 3, hd);
-  in[6] = add_input (g, "c0", 3, hd);
+  in[5] = c->bare ? -1 : add_input (g, "h0", 3, hd);
+  in[6] = c->bare || !lstm ? -1 : add_input (g, "c0", 3, hd);
   in[7] = c->peep ? add_random_const (g, "P", 2, pd, &seed) : -1;
   for (int k = 0; k < 3; k++)
     outs[k] = (k < 2 || lstm)
         ? ovi_graph_add_value (g, k == 0 ? "Y" : k == 1 ? "Y_h" : "Y_c",
             OVI_DTYPE_UNDEFINED) : -1;
-  /* With Y_h the graph's output, Y is absent. */
+  /* With Y_h the graph's output, Y is absent; a bare case has Y alone. */
   if (which == 1)
     outs[0] = -1;
+  if (c->bare)
+    outs[1] = outs[2] = -1;
   n = ovi_graph_add_node (g, c->op, "rnn", n_in, in, lstm ? 3 : 2, outs);
   ovi_node_set_attr_int (n, "hidden_size", c->hidden);
   ovi_node_set_attr_string (n, "direction", c->direction);
@@ -1901,10 +1904,11 @@ rnn_case (const RnnCase *c, int which)
     ovi_node_set_attr_floats (n, "activation_beta", 1, betas);
   }
   what = g_strdup_printf ("%s %s seq %d batch %d in %d hidden %d%s%s%s%s%s"
-      "%s -> %s", c->op, c->direction, c->seq, c->batch, c->in, c->hidden,
+      "%s%s -> %s", c->op, c->direction, c->seq, c->batch, c->in, c->hidden,
       c->layout ? " layout 1" : "", c->lbr ? " linear_before_reset" : "",
       c->input_forget ? " input_forget" : "", c->peep ? " peepholes" : "",
-      c->lens ? " lengths" : "", c->clip > 0 ? " clip" : "",
+      c->lens ? " lengths" : "", c->bare ? " bare" : "",
+      c->clip > 0 ? " clip" : "",
       which == 0 ? "Y" : which == 1 ? "Y_h" : "Y_c");
   m = finish (g, outs[which], 14);
   check_model (what, m, 1e-9, EXPECT_GPU, FALSE);
@@ -1926,11 +1930,14 @@ test_rnn (void)
     { "LSTM", "bidirectional", 5, 3, 4, 6, 1, 0, 1, 1, 1, 1.5f },
     { "LSTM", "reverse", 3, 2, 4, 8, 0, 0, 0, 0, 0, 0,
       { "HardSigmoid", "Tanh", "Softsign" }, 3 },
+    { "RNN", "forward", 3, 2, 4, 5, .bare = 1 },
+    { "GRU", "bidirectional", 4, 3, 3, 6, 0, 0, 0, 0, 1, .bare = 1 },
+    { "LSTM", "bidirectional", 4, 3, 3, 6, 1, 0, 0, 1, 1, .bare = 1 },
   };
   SKIP_WITHOUT_GPU ();
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    for (int which = 0; which < (strcmp (cases[i].op, "LSTM") ? 2 : 3);
-        which++)
+    for (int which = 0; which < (cases[i].bare ? 1
+            : strcmp (cases[i].op, "LSTM") ? 2 : 3); which++)
       rnn_case (&cases[i], which);
 }
 

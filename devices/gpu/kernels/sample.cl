@@ -183,8 +183,10 @@ roi_sample (__global const float *plane, int H, int W, float yy, float xx,
     v[3] = ly * lx * plane[y1 * W + x1];
   }
   if (max_mode) {
-    float m = fmax (fmax (v[0], v[1]), fmax (v[2], v[3]));
-    *acc = first ? m : fmax (*acc, m);
+    /* Selects in the CPU's order (its MAX), so NaN fares the same. */
+    float m01 = v[0] > v[1] ? v[0] : v[1], m23 = v[2] > v[3] ? v[2] : v[3];
+    float m = m01 > m23 ? m01 : m23;
+    *acc = first || m > *acc ? m : *acc;
   } else {
     *acc += v[0] + v[1] + v[2] + v[3];
   }
