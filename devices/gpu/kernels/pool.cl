@@ -97,6 +97,19 @@ global_pool (__global const float *X, int x_off, __global float *Y,
 /* 3-D pooling, one output per work item, as pool2d over depth, height
  * and width: geo holds per axis (3 entries each) the input and output
  * sizes, kernel, stride, leading pad, dilation and end pad. */
+
+/* Output i's plane, and its window's first tap on each axis. */
+inline int
+window_3d (int i, __global const int *g, int *start)
+{
+  __global const int *out = g + 3, *s = g + 9, *pb = g + 12;
+  for (int a = 2; a >= 0; a--) {
+    start[a] = (i % out[a]) * s[a] - pb[a];
+    i /= out[a];
+  }
+  return i;
+}
+
 __kernel void
 pool3d (__global const float *X, int x_off, __global float *Y, int y_off,
     __global const int *geo, int geo_off, int kind, int include_pad,
@@ -104,22 +117,15 @@ pool3d (__global const float *X, int x_off, __global float *Y, int y_off,
 {
   int i = get_global_id (0);
   __global const int *g = geo + geo_off;
-  __global const int *in = g, *out = g + 3, *k = g + 6, *s = g + 9;
-  __global const int *pb = g + 12, *d = g + 15, *pe = g + 18;
-  int o[3], start[3], padded[3], count = 0, rest, plane;
+  __global const int *in = g, *k = g + 6, *d = g + 15, *pe = g + 18;
+  int start[3], padded[3], count = 0, plane;
   float acc;
   __global const float *x;
   if (i >= total)
     return;
-  rest = i;
-  for (int a = 2; a >= 0; a--) {
-    o[a] = rest % out[a];
-    rest /= out[a];
-  }
-  plane = rest;
+  plane = window_3d (i, g, start);
   x = X + x_off + plane * in[0] * in[1] * in[2];
   for (int a = 0; a < 3; a++) {
-    start[a] = o[a] * s[a] - pb[a];
     /* Taps inside the padded input (not a ceil_mode window's overhang). */
     padded[a] = 0;
     for (int t = 0; t < k[a]; t++)
@@ -204,22 +210,14 @@ maxpool3d_indices (__global const float *X, int x_off, __global float *Y,
 {
   int i = get_global_id (0);
   __global const int *g = geo + geo_off;
-  __global const int *in = g, *out = g + 3, *k = g + 6, *s = g + 9;
-  __global const int *pb = g + 12, *d = g + 15;
-  int o[3], start[3], rest, plane, h0 = -1, h1 = 0, h2 = 0;
+  __global const int *in = g, *k = g + 6, *d = g + 15;
+  int start[3], plane, h0 = -1, h1 = 0, h2 = 0;
   float m = -INFINITY;
   __global const float *x;
   if (i >= total)
     return;
-  rest = i;
-  for (int a = 2; a >= 0; a--) {
-    o[a] = rest % out[a];
-    rest /= out[a];
-  }
-  plane = rest;
+  plane = window_3d (i, g, start);
   x = X + x_off + plane * in[0] * in[1] * in[2];
-  for (int a = 0; a < 3; a++)
-    start[a] = o[a] * s[a] - pb[a];
   for (int a0 = 0; a0 < k[0]; a0++) {
     int i0 = start[0] + a0 * d[0];
     if (i0 < 0 || i0 >= in[0])
