@@ -442,7 +442,7 @@ build_dropout (OviGpuBuild *b, const OviNode *n)
   return TRUE;
 }
 
-/* Trilu with k absent or a constant. */
+/* Trilu with k absent, a constant, or an int64 computed at run time. */
 static gboolean
 build_trilu (OviGpuBuild *b, const OviNode *n)
 {
@@ -460,8 +460,12 @@ build_trilu (OviGpuBuild *b, const OviNode *n)
   x = ovi_gpu_input (b, n, 0);
   if (x->rank < 2)
     return FALSE;
-  if (kv != NULL) {
-    if (kv->constant == NULL || ovi_tensor_numel (kv->constant) < 1)
+  if (kv != NULL && kv->constant == NULL
+      && (kv->dtype != OVI_DTYPE_INT64 || !ovi_gpu_is_plain (b, n->inputs[1])
+          || ovi_gpu_numel (kv) != 1))
+    return FALSE;
+  if (kv != NULL && kv->constant != NULL) {
+    if (ovi_tensor_numel (kv->constant) < 1)
       return FALSE;
     k = ovi_tensor_get_i64 (kv->constant, 0);
   }
@@ -480,6 +484,9 @@ build_trilu (OviGpuBuild *b, const OviNode *n)
   ovi_gpu_arg_int (l, cols);
   ovi_gpu_arg_int (l, k);
   ovi_gpu_arg_int (l, ovi_node_attr_int (n, "upper", 1) != 0);
+  ovi_gpu_arg_value (l, kv != NULL && kv->constant == NULL ? n->inputs[1]
+      : n->inputs[0]);
+  ovi_gpu_arg_int (l, kv != NULL && kv->constant == NULL);
   ovi_gpu_range_1d (l, total);
   return TRUE;
 }

@@ -637,8 +637,8 @@ test_gather_runtime (void)
   }
 }
 
-/* Trilu upper and lower with k from -4 to 6 (clamped past the matrix)
- * and without k, over a batch of 3x5 matrices. */
+/* Trilu upper and lower with k from -4 to 6 (clamped past the matrix),
+ * constant, absent or given at run time, over a batch of 3x5 matrices. */
 static void
 test_trilu (void)
 {
@@ -660,6 +660,20 @@ test_trilu (void)
         check (&t, y, 14, NULL, what);
         g_free (what);
       }
+  /* k given at run time: a scalar from [-r, r], r from 1 to 8, so that
+   * some land past the matrix (clamped). */
+  for (int upper = 0; upper < 2; upper++)
+    for (int r = 1; r <= 8; r++) {
+      Graph t = { ovi_graph_new () };
+      int ranges[2] = { 600, r }, y;
+      char *what = g_strdup_printf ("Trilu %s, k at run time from [-%d, %d]",
+          upper ? "upper" : "lower", r, r);
+      add_input (&t, OVI_DTYPE_FLOAT32, 3, data);
+      add_input (&t, OVI_DTYPE_INT64, 0, NULL);
+      ovi_node_set_attr_int (add_node (&t, "Trilu", &y), "upper", upper);
+      check (&t, y, 14, ranges, what);
+      g_free (what);
+    }
 }
 
 /* QuantizeLinear to 8 and 16-bit types and DequantizeLinear from them

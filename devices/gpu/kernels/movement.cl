@@ -92,15 +92,20 @@ DEFINE_FILL (uint, fill_4)
 DEFINE_FILL (ulong, fill_8)
 
 /* Trilu over the last two axes [rows, cols]: element (i, j) kept when j -
- * i >= k (upper) or j - i <= k (lower), else zero bytes. */
+ * i >= k (upper) or j - i <= k (lower), else zero bytes. k is known at
+ * compile, or read from the int64 tensor kp at run time (rt) and clamped
+ * as the CPU clamps it. */
 #define DEFINE_TRILU(T, NAME) \
 __kernel void \
 NAME (__global const T *x, int x_off, __global T *y, int y_off, int n, \
-    int rows, int cols, int k, int upper) \
+    int rows, int cols, int k, int upper, __global const long *kp, \
+    int kp_off, int rt) \
 { \
   int i = get_global_id (0), r, c; \
   if (i >= n) \
     return; \
+  if (rt) \
+    k = (int) clamp (kp[kp_off], (long) -rows - 1, (long) cols + 1); \
   c = i % cols; \
   r = (i / cols) % rows; \
   y[y_off + i] = (upper ? c - r >= k : c - r <= k) ? x[x_off + i] : (T) 0; \
