@@ -128,7 +128,8 @@ build_reduce (OviGpuBuild *b, const OviNode *n)
   return TRUE;
 }
 
-/* CumSum of float32 along a constant axis (kernels/reduce.cl's cumsum). */
+/* CumSum of float32 along a constant axis (kernels/reduce.cl's cumsum)
+ * or one given at run time, int32 or int64 (cumsum_rt). */
 static gboolean
 build_cumsum (OviGpuBuild *b, const OviNode *n)
 {
@@ -143,7 +144,31 @@ build_cumsum (OviGpuBuild *b, const OviNode *n)
     return FALSE;
   x = ovi_gpu_input (b, n, 0);
   a = ovi_gpu_input (b, n, 1);
-  if (a->constant == NULL || ovi_tensor_numel (a->constant) != 1
+  if (a->constant == NULL) {
+    int dims[OVI_MAX_RANK];
+    if ((a->dtype != OVI_DTYPE_INT64 && a->dtype != OVI_DTYPE_INT32)
+        || !ovi_gpu_is_plain (b, n->inputs[1]) || ovi_gpu_numel (a) != 1
+        || x->rank < 1)
+      return FALSE;
+    if (ovi_gpu_numel (x) == 0)
+      return TRUE;
+    for (int d = 0; d < x->rank; d++)
+      dims[d] = (int) x->dims[d];
+    l = ovi_gpu_launch (b, "reduce", "cumsum_rt");
+    ovi_gpu_arg_value (l, n->inputs[0]);
+    ovi_gpu_arg_value (l, n->outputs[0]);
+    ovi_gpu_arg_ints (b, l, dims, x->rank);
+    ovi_gpu_arg_int (l, x->rank);
+    ovi_gpu_arg_int (l, ovi_gpu_numel (x));
+    ovi_gpu_arg_value (l, n->inputs[1]);
+    ovi_gpu_arg_int (l, a->dtype == OVI_DTYPE_INT64);
+    ovi_gpu_arg_int (l, ovi_node_attr_int (n, "exclusive", 0) != 0);
+    ovi_gpu_arg_int (l, ovi_node_attr_int (n, "reverse", 0) != 0);
+    ovi_gpu_arg_status (l);
+    ovi_gpu_range_1d (l, ovi_gpu_numel (x));
+    return TRUE;
+  }
+  if (ovi_tensor_numel (a->constant) != 1
       || !ovi_op_axis (ovi_tensor_get_i64 (a->constant, 0), x->rank, &axis))
     return FALSE;
   outer = ovi_shape_numel (axis, x->dims);

@@ -676,6 +676,70 @@ test_trilu (void)
     }
 }
 
+/* CumSum along an axis given at run time: fill() draws axes 0, 2, -3
+ * (shape 2x3x4) and -1, 1, -2 (2x3x5) from [-r, r]; int64 and int32 axes,
+ * plain and exclusive-reverse. Then an axis out of range fails on both
+ * devices, naming the node. */
+static void
+test_cumsum_axis (void)
+{
+  static const int64_t shapes[2][3] = { { 2, 3, 4 }, { 2, 3, 5 } };
+  SKIP_WITHOUT_GPU ();
+  for (int sh = 0; sh < 2; sh++)
+    for (int r = 1; r <= 3; r++)
+      for (int mode = 0; mode < 2; mode++) {
+        Graph t = { ovi_graph_new () };
+        int ranges[2] = { 600, r }, y;
+        OviDType at = (r + mode) % 2 ? OVI_DTYPE_INT32 : OVI_DTYPE_INT64;
+        OviNode *n;
+        char *what = g_strdup_printf ("CumSum %s, %s axis at run time from "
+            "[-%d, %d]", sh ? "2x3x5" : "2x3x4", ovi_dtype_name (at), r, r);
+        add_input (&t, OVI_DTYPE_FLOAT32, 3, shapes[sh]);
+        add_input (&t, at, 0, NULL);
+        n = add_node (&t, "CumSum", &y);
+        ovi_node_set_attr_int (n, "exclusive", mode);
+        ovi_node_set_attr_int (n, "reverse", mode);
+        check (&t, y, 14, ranges, what);
+        g_free (what);
+      }
+  for (int d = 0; d < 2; d++) {
+    GError *error = NULL;
+    Graph t = { ovi_graph_new () };
+    OviModel *m;
+    OviCompiledModel *cm;
+    OviRequest *r;
+    OviTensorView v[2];
+    float x[24] = { 0 };
+    int64_t axis = 3;
+    int y;
+    add_input (&t, OVI_DTYPE_FLOAT32, 3, shapes[0]);
+    add_input (&t, OVI_DTYPE_INT64, 0, NULL);
+    add_node (&t, "CumSum", &y);
+    g_array_append_val (t.g->outputs, y);
+    t.g->opset = 14;
+    t.g->source = g_strdup ("test-gpu-typed");
+    g_assert_true (ovi_graph_sort (t.g, &error));
+    m = ovi_model_new_from_graph (t.g);
+    cm = ovi_compile (m, d ? "GPU.0" : "CPU", NULL, &error);
+    g_assert_no_error (error);
+    r = ovi_request_new (cm, &error);
+    for (int k = 0; k < 2; k++) {
+      ovi_model_get_input (m, k, NULL, &v[k]);
+      v[k].data = k ? (gpointer) &axis : (gpointer) x;
+      g_assert_true (ovi_request_set_input_by_index (r, k, &v[k], &error));
+    }
+    g_assert_false (ovi_request_infer (r, &error));
+    g_assert_error (error, OVI_ERROR, OVI_ERROR_INVALID);
+    g_assert_nonnull (strstr (error->message, "CumSum"));
+    g_assert_nonnull (strstr (error->message, "out of range"));
+    g_test_message ("%s: %s", d ? "GPU.0" : "CPU", error->message);
+    g_clear_error (&error);
+    ovi_request_free (r);
+    ovi_compiled_model_unref (cm);
+    ovi_model_unref (m);
+  }
+}
+
 /* QuantizeLinear to 8 and 16-bit types and DequantizeLinear from them
  * (and int32), per tensor and per axis, with and without a zero point,
  * parameters constant or at run time (scales then may be 0 or negative:
@@ -1074,6 +1138,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gpu-typed/scatter-elements", test_scatter_elements);
   g_test_add_func ("/gpu-typed/scatter-reductions", test_scatter_reductions);
   g_test_add_func ("/gpu-typed/reverse-sequence", test_reverse_sequence);
+  g_test_add_func ("/gpu-typed/cumsum-axis", test_cumsum_axis);
   g_test_add_func ("/gpu-typed/maxpool-indices", test_maxpool_indices);
   g_test_add_func ("/gpu-typed/max-unpool", test_max_unpool);
   status = g_test_run ();

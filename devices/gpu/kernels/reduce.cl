@@ -139,20 +139,14 @@ reduce_item (__global const float *X, int x_off, __global float *Y,
   Y[y_off + o] = red_finish (op, acc, R, shift);
 }
 
-/* CumSum along the axis of [outer, n, inner], one work item per line:
- * exclusive leaves the element itself out, reverse runs from the end. */
-__kernel void
-cumsum (__global const float *X, int x_off, __global float *Y, int y_off,
-    int outer, int n, int inner, int exclusive, int reverse)
+/* One line of a CumSum: line i of [outer, n, inner]. */
+inline void
+cumsum_line (__global const float *X, __global float *Y, int i, int n,
+    int inner, int exclusive, int reverse)
 {
-  int i = get_global_id (0);
-  __global const float *x;
-  __global float *y;
+  __global const float *x = X + (i / inner) * n * inner + i % inner;
+  __global float *y = Y + (i / inner) * n * inner + i % inner;
   float acc = 0.0f;
-  if (i >= outer * inner)
-    return;
-  x = X + x_off + (i / inner) * n * inner + i % inner;
-  y = Y + y_off + (i / inner) * n * inner + i % inner;
   for (int step = 0; step < n; step++) {
     int k = reverse ? n - 1 - step : step;
     float v = x[k * inner];
@@ -164,6 +158,45 @@ cumsum (__global const float *X, int x_off, __global float *Y, int y_off,
       y[k * inner] = acc;
     }
   }
+}
+
+/* CumSum along the axis of [outer, n, inner], one work item per line:
+ * exclusive leaves the element itself out, reverse runs from the end. */
+__kernel void
+cumsum (__global const float *X, int x_off, __global float *Y, int y_off,
+    int outer, int n, int inner, int exclusive, int reverse)
+{
+  int i = get_global_id (0);
+  if (i < outer * inner)
+    cumsum_line (X + x_off, Y + y_off, i, n, inner, exclusive, reverse);
+}
+
+/* CumSum along an axis given at run time (int32 or int64, negative
+ * from the end; one out of range fails the inference): the line
+ * geometry from the shape `dims`, over a range of one item per element
+ * (at least the lines there are). */
+__kernel void
+cumsum_rt (__global const float *X, int x_off, __global float *Y, int y_off,
+    __global const int *dims, int dims_off, int rank, int total,
+    __global const uchar *ax, int ax_off, int ax64, int exclusive,
+    int reverse, __global int *status, int code)
+{
+  int i = get_global_id (0), n, inner = 1;
+  long axis = ax64 ? ((__global const long *) (ax + 8 * ax_off))[0]
+      : ((__global const int *) (ax + 4 * ax_off))[0];
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis >= rank) {
+    if (i == 0)
+      atomic_cmpxchg (status, 0, code);
+    return;
+  }
+  dims += dims_off;
+  n = dims[axis];
+  for (int d = (int) axis + 1; d < rank; d++)
+    inner *= dims[d];
+  if (i < total / n)
+    cumsum_line (X + x_off, Y + y_off, i, n, inner, exclusive, reverse);
 }
 
 /* MeanVarianceNormalization: per kept index, over the reduced groups,
