@@ -148,8 +148,8 @@ grid_sample (__global const float *X, int x_off, __global const float *G,
 /* ---- RoiAlign ---- */
 
 /* The bilinear sample of plane at (yy, xx): its four weighted corners
- * are added to *acc, or in max mode their largest replaces a smaller
- * *acc (or any, for the first sample). */
+ * are added to *acc, or in max mode their largest replaces *acc unless
+ * *acc is larger (the first sample's always does). */
 inline void
 roi_sample (__global const float *plane, int H, int W, float yy, float xx,
     int max_mode, int first, float *acc)
@@ -186,7 +186,7 @@ roi_sample (__global const float *plane, int H, int W, float yy, float xx,
     /* Selects in the CPU's order (its MAX), so NaN fares the same. */
     float m01 = v[0] > v[1] ? v[0] : v[1], m23 = v[2] > v[3] ? v[2] : v[3];
     float m = m01 > m23 ? m01 : m23;
-    *acc = first || m > *acc ? m : *acc;
+    *acc = first || !(*acc > m) ? m : *acc;
   } else {
     *acc += v[0] + v[1] + v[2] + v[3];
   }
