@@ -82,7 +82,7 @@ build_rnn (OviGpuBuild *b, const OviNode *n)
       || r->dims[1] != ng * hs || ovi_gpu_value (b, in_v[1])->dims[1] != ng * hs
       || ovi_gpu_value (b, in_v[1])->dims[2] != x->dims[2])
     return FALSE;
-  if (seq * batch == 0 || batch == 0)
+  if (seq * batch == 0)
     return FALSE;
 
   geo[0] = (int) seq;

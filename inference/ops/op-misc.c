@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "cpu/cpu-rnn-acts.h"
 #include "ops.h"
 
 static gboolean
@@ -370,7 +371,6 @@ infer_rnn (OviOpCtx *ctx, GError **error)
       : 0;
   int dirs;
   OviTensor *x, *w, *r, *t;
-  const OviAttr *acts;
   int64_t seq, batch, input, dims[4];
 
   if (!ovi_op_check_inputs (ctx, 3, gates == 4 ? 8 : 6, error))
@@ -425,21 +425,16 @@ infer_rnn (OviOpCtx *ctx, GError **error)
       && (t->dtype != x->dtype || ovi_tensor_numel (t) != dirs * 3 * hidden))
     return ovi_op_error (ctx, error, OVI_ERROR_INVALID, "P has a bad shape");
 
-  if ((acts = ovi_node_attr (node, "activations"))) {
-    static const char *const known[] = { "Relu", "Tanh", "Sigmoid", "Affine",
-      "LeakyRelu", "ThresholdedRelu", "ScaledTanh", "HardSigmoid", "Elu",
-      "Softsign", "Softplus" };
+  {
+    /* The kernels read the activations with the same parser. */
+    OviRnnAct parsed[6];
+    OviErrorCode code = OVI_ERROR_INVALID;
+    char *problem = NULL;
     int per_dir = gates == 4 ? 3 : gates == 3 ? 2 : 1;
-    if (acts->type != OVI_ATTR_STRINGS || acts->n != per_dir * dirs)
-      return ovi_op_error (ctx, error, OVI_ERROR_INVALID,
-          "needs %d activations", per_dir * dirs);
-    for (int i = 0; i < acts->n; i++) {
-      gboolean ok = FALSE;
-      for (guint k = 0; k < G_N_ELEMENTS (known); k++)
-        ok |= g_ascii_strcasecmp (acts->strings[i], known[k]) == 0;
-      if (!ok)
-        return ovi_op_error (ctx, error, OVI_ERROR_UNSUPPORTED,
-            "activation '%s' is not supported", acts->strings[i]);
+    if (!ovi_rnn_activations (node, per_dir, dirs, parsed, &code, &problem)) {
+      OviInferResult res = ovi_op_error (ctx, error, code, "%s", problem);
+      g_free (problem);
+      return res;
     }
   }
 

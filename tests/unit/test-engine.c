@@ -694,6 +694,41 @@ run_int64_node (const char *op, const int64_t *x, int n, int clip_max,
   ovi_model_unref (m);
 }
 
+/* RNN's activations are checked when the model compiles: an unknown
+ * function and a list of the wrong length each fail with the node named. */
+static void
+test_rnn_activations (void)
+{
+  static const char *const unknown[] = { "Frob", NULL };
+  static const char *const two[] = { "Tanh", "Relu", NULL };
+  for (int k = 0; k < 2; k++) {
+    static const int64_t xd[] = { 2, 1, 3 }, wd[] = { 1, 4, 3 };
+    static const int64_t rd[] = { 1, 4, 4 };
+    OviGraph *g = ovi_graph_new ();
+    GError *error = NULL;
+    int in[3], y;
+    OviModel *m;
+    OviNode *n;
+    in[0] = add_input (g, "x", OVI_DTYPE_FLOAT32, 3, xd);
+    in[1] = add_input (g, "w", OVI_DTYPE_FLOAT32, 3, wd);
+    in[2] = add_input (g, "r", OVI_DTYPE_FLOAT32, 3, rd);
+    n = add_node (g, "RNN", 3, in, "y", &y);
+    ovi_node_set_attr_int (n, "hidden_size", 4);
+    set_strings_attr (n, "activations", k ? two : unknown);
+    m = finish (g, y);
+    g_assert_null (ovi_compile (m, "CPU", NULL, &error));
+    if (k)
+      g_assert_error (error, OVI_ERROR, OVI_ERROR_INVALID);
+    else
+      g_assert_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED);
+    g_assert_nonnull (strstr (error->message, k ? "needs 1 activations"
+            : "activation 'Frob' is not supported"));
+    g_assert_nonnull (strstr (error->message, "RNN"));
+    g_error_free (error);
+    ovi_model_unref (m);
+  }
+}
+
 /* Large int64 values: Cast to float32 rounds once (through double,
  * 2^60 + 2^36 + 1 rounded twice, to 2^60), and Clip compares them as
  * integers (through double, 2^53 + 1 compared equal to a bound of 2^53). */
@@ -828,6 +863,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/arena-place", test_arena_place);
   g_test_add_func ("/engine/async", test_async);
   g_test_add_func ("/engine/string-ownership", test_string_ownership);
+  g_test_add_func ("/engine/rnn-activations", test_rnn_activations);
   g_test_add_func ("/engine/string-model", test_string_model);
   g_test_add_func ("/engine/string-cast", test_string_cast);
   g_test_add_func ("/engine/object-guard", test_object_guard);
