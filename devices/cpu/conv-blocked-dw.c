@@ -382,7 +382,10 @@ dwb_avx512 (const OviDepthwise *d, const float *xc, int64_t row0,
     else if (OVI_SPECIALIZE (k3))                                           \
       dwz_rows (d, xc, row0, ring, wb, oh0, oh1, 3, 3, 2, ACT, SUM, st,     \
           resc, yc);                                                        \
-    else  /* the shape as values (OVI_FEW_SPECIALIZATIONS: 3x3 too) */      \
+    else if (OVI_SPECIALIZE (k5))                                           \
+      dwz_rows (d, xc, row0, ring, wb, oh0, oh1, 5, 5, 2, ACT, SUM, st,     \
+          resc, yc);                                                        \
+    else  /* the shape as values (OVI_FEW_SPECIALIZATIONS: every shape) */  \
       dwz_rows (d, xc, row0, ring, wb, oh0, oh1, d->kh, d->kw, d->dw, ACT,  \
           SUM, st, resc, yc);                                               \
   } G_STMT_END
