@@ -7,8 +7,8 @@ this shared machine hits both alike):
   throughput: ovi-bench --hint throughput  vs  ort-throughput.js (1x2 and
               2x1: sessions x threads; ORT's figure is its best setting's,
               the setting chosen by its median (or best) over the rounds,
-              not the better of two draws in each round, which on this
-              noisy machine favoured ORT by the luck of a second draw)
+              not the better of two draws in each round, which favours
+              ORT where the two settings are close)
 and reports medians over rounds (with --best: each engine's best round,
 the lowest latency and highest throughput, which interference from the
 machine's neighbours only ever worsens) and the ratios, as a Markdown
