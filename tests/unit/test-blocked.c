@@ -1004,10 +1004,10 @@ test_dense_block_outputs (void)
 
 /* A 1x1 convolution and a depthwise one after it, fused: x [dims] -> 1x1
  * (pd.m channels) -> pd.pw_act -> depthwise pd.k x pd.k, stride pd.s,
- * padded by pd.pad -> pd.dw_act -> 1x1 (16 channels) -> 1x1 (16: a chain
- * long enough for the layout) -> y. */
+ * padded by pd.pad, dilated by pd.dil (0: not) -> pd.dw_act -> 1x1 (16
+ * channels) -> 1x1 (16: a chain long enough for the layout) -> y. */
 static struct {
-  int64_t dims[4], m, k, s, pad;
+  int64_t dims[4], m, k, s, pad, dil;
   const char *pw_act, *dw_act;
 } pd;
 
@@ -1025,6 +1025,10 @@ pointwise_depthwise_model (void)
     a = add_op (g, pd.pw_act, 1, &a, "pw_act");
   dw = add_conv (g, rand, "dw", a, pd.m, pd.m, pd.k, pd.s, &b);
   ovi_node_set_attr_ints (dw, "pads", 4, pads);
+  if (pd.dil > 1) {
+    int64_t dilations[2] = { pd.dil, pd.dil };
+    ovi_node_set_attr_ints (dw, "dilations", 2, dilations);
+  }
   if (pd.dw_act)
     b = add_op (g, pd.dw_act, 1, &b, "dw_act");
   add_conv (g, rand, "project", b, pd.m, 16, 1, 1, &b);
@@ -1080,7 +1084,9 @@ check_pointwise_depthwise (int64_t n, int64_t c, int64_t h, int64_t w,
 {
   GRand *rand = g_rand_new_with_seed (22);
   const int64_t dims[4] = { n, c, h, w };
-  int64_t oh = (h + 2 * pad - k) / s + 1, ow = (w + 2 * pad - k) / s + 1;
+  int64_t reach = (k - 1) * MAX (pd.dil, 1) + 1;
+  int64_t oh = (h + 2 * pad - reach) / s + 1;
+  int64_t ow = (w + 2 * pad - reach) / s + 1;
   int64_t numel = n * 16 * oh * ow;
   float *x = random_floats (rand, n * c * h * w, 1), *fused, *apart;
 
@@ -1124,6 +1130,15 @@ test_pointwise_depthwise_outputs (void)
   /* one panel of channels: the threads split the rows */
   check_pointwise_depthwise (2, 16, 33, 40, 16, 3, 1, 1, "Relu", NULL);
   check_pointwise_depthwise (1, 16, 64, 500, 8, 3, 2, 1, NULL, "Relu");
+  /* dilated by 2, as LR-ASPP's last blocks (5x5 at 32x32, padding 4):
+   * the ring holds rows further apart, and the depthwise takes its
+   * dilated instances */
+  pd.dil = 2;
+  check_pointwise_depthwise (1, 16, 32, 32, 48, 5, 1, 4, "HardSwish",
+      "Relu");
+  check_pointwise_depthwise (1, 8, 19, 23, 32, 3, 1, 2, NULL, "Sigmoid");
+  check_pointwise_depthwise (1, 16, 40, 300, 64, 5, 1, 4, "Relu", NULL);
+  pd.dil = 0;
 }
 
 int
