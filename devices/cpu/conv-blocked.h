@@ -141,12 +141,13 @@ void ovi_blocked_dense_range (const OviDepthwise *d, int64_t c, int64_t m,
     const float *x, const float *packed, const OviPostOps *ops,
     const float *res, float *y, int64_t item0, int64_t item1);
 
-/* Winograd F(2x2, 3x3) between blocked tensors (conv-winograd.h's, its
- * GEMMs the 1x1 kernel's): whether a dense convolution of geometry d, c
- * to m channels, can run it (3x3, stride 1, undilated, whole channel
- * blocks) and whether it takes it (where it beats the dense kernel),
- * filling wg; its packed weights (the bias after them) and scratch; one
- * image. */
+/* Winograd F(2x2, 3x3) or F(4x4, 3x3) between blocked tensors
+ * (conv-winograd.h's, its GEMMs the 1x1 kernel's): whether a dense
+ * convolution of geometry d, c to m channels, can run it (3x3, stride 1,
+ * undilated, whole channel blocks; wg->tile set to 2, which the caller
+ * may change to 4) and whether it takes it (where it beats the dense
+ * kernel), filling wg with the tile it runs; its packed weights (the bias
+ * after them) and scratch; one image. */
 gboolean ovi_blocked_winograd_fits (const OviDepthwise *d, int64_t c,
     int64_t m, OviWinograd *wg);
 gboolean ovi_blocked_winograd_shape (const OviDepthwise *d, int64_t c,

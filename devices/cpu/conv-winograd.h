@@ -22,6 +22,8 @@ typedef struct {
   int64_t h, w;           /* input size */
   int64_t oh, ow;         /* output size */
   int64_t ph, pw;         /* padding before the first row and column */
+  int64_t tile;           /* blocked layout only: output tile edge, 2 for
+                           * F(2x2, 3x3) (0 means 2), 4 for F(4x4, 3x3) */
 } OviWinograd;
 
 /* Whether Winograd beats im2col + GEMM for this shape (measured: it needs

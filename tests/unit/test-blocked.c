@@ -360,7 +360,8 @@ test_direct (void)
 typedef enum {
   DENSE_KERNEL,      /* the dense kernel */
   DENSE_SUBSAMPLE,   /* a strided 1x1: the 1x1 kernel on gathered pixels */
-  DENSE_WINOGRAD,
+  DENSE_WINOGRAD,             /* F(2x2, 3x3) */
+  DENSE_WINOGRAD4,            /* F(4x4, 3x3) */
 } DensePath;
 
 /* A dense convolution (one group) of c blocked channels into m, k x k,
@@ -373,7 +374,7 @@ check_dense_path (int64_t c, int64_t m, int64_t h, int64_t w, int64_t k,
     int64_t s, int64_t pad, int64_t pad_end, int64_t dil, Post post,
     DensePath path, int threads)
 {
-  gboolean winograd = path == DENSE_WINOGRAD;
+  gboolean winograd = path == DENSE_WINOGRAD || path == DENSE_WINOGRAD4;
   /* pad_end more at the end of each axis (auto_pad SAME's odd case) */
   OviDepthwise d = { h, w, out_size (h + pad_end, k, s, dil, pad),
     out_size (w + pad_end, k, s, dil, pad), k, k, s, s, dil, dil, pad,
@@ -403,6 +404,8 @@ check_dense_path (int64_t c, int64_t m, int64_t h, int64_t w, int64_t k,
   src = xb;
   if (winograd) {
     g_assert_true (ovi_blocked_winograd_fits (&d, c, m, &wg));
+    if (path == DENSE_WINOGRAD4)
+      wg.tile = 4;
     packed = g_new (float, ovi_blocked_winograd_packed_floats (&wg));
     ovi_blocked_winograd_pack (&wg, wt, bias, packed);
     scratch = g_malloc (ovi_blocked_winograd_scratch_size (&wg));
@@ -460,7 +463,8 @@ check_dense_path (int64_t c, int64_t m, int64_t h, int64_t w, int64_t k,
               " s %" G_GINT64_FORMAT " pad %" G_GINT64_FORMAT " dil %"
               G_GINT64_FORMAT " post %d: channel %" G_GINT64_FORMAT
               " at (%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT "): %g, want %g",
-              winograd ? "winograd" : path == DENSE_SUBSAMPLE
+              path == DENSE_WINOGRAD ? "winograd" : winograd
+              ? "winograd 4x4" : path == DENSE_SUBSAMPLE
               ? "subsampled 1x1" : "dense", c, m, h, w, k, s, pad, dil,
               post, o, oy, ox, got, want);
           g_test_fail ();
@@ -480,15 +484,16 @@ done:
   g_rand_free (rand);
 }
 
+/* winograd: 0 for the dense kernel, else Winograd's output tile (2 or 4) */
 static void
 check_dense (int64_t c, int64_t m, int64_t h, int64_t w, int64_t k,
-    int64_t s, int64_t pad, int64_t dil, Post post, gboolean winograd,
+    int64_t s, int64_t pad, int64_t dil, Post post, int winograd,
     int threads)
 {
   OviDepthwise d = { h, w, out_size (h, k, s, dil, pad), out_size (w, k, s,
         dil, pad), k, k, s, s, dil, dil, pad, pad };
-  check_dense_path (c, m, h, w, k, s, pad, 0, dil, post, winograd
-      ? DENSE_WINOGRAD : DENSE_KERNEL, threads);
+  check_dense_path (c, m, h, w, k, s, pad, 0, dil, post, winograd == 4
+      ? DENSE_WINOGRAD4 : winograd ? DENSE_WINOGRAD : DENSE_KERNEL, threads);
   /* a strided 1x1 through both of its paths */
   if (!winograd && d.oh > 0 && d.ow > 0 && ovi_blocked_dense_subsamples (&d))
     check_dense_path (c, m, h, w, k, s, pad, 0, dil, post, DENSE_SUBSAMPLE,
@@ -527,15 +532,20 @@ test_dense (void)
 static void
 test_winograd (void)
 {
-  /* odd and even outputs (tiles clipped at the edges), padded or not,
-   * blocks of several tile rows, output panels of 16 and a last one of 8,
-   * post-ops at the store and after; one thread and two */
-  for (int64_t w = 4; w <= 11; w++)
-    for (Post post = 0; post < POST_COUNT; post++)
-      check_dense (32, 40, w + 1, w, 3, 1, 1, 1, post, TRUE, 1 + w % 2);
-  check_dense (32, 32, 9, 8, 3, 1, 0, 1, POST_SUM_RELU, TRUE, 2);
-  check_dense (64, 32, 30, 29, 3, 1, 1, 1, POST_SUM_HARDSIGMOID, TRUE, 2);
-  check_dense (256, 256, 4, 4, 3, 1, 1, 1, POST_NONE, TRUE, 2);
+  /* F(2x2, 3x3) and F(4x4, 3x3): outputs of every size modulo the tile
+   * (tiles clipped at the edges), padded or not, blocks of several tile
+   * rows, output panels of 16 and a last one of 8, post-ops at the store
+   * and after; one thread and two */
+  for (int tile = 2; tile <= 4; tile += 2) {
+    for (int64_t w = 4; w <= 13; w++)
+      for (Post post = 0; post < POST_COUNT; post++)
+        check_dense (32, 40, w + 1, w, 3, 1, 1, 1, post, tile, 1 + w % 2);
+    check_dense (32, 32, 9, 8, 3, 1, 0, 1, POST_SUM_RELU, tile, 2);
+    check_dense (64, 32, 30, 29, 3, 1, 1, 1, POST_SUM_HARDSIGMOID, tile, 2);
+    check_dense (256, 256, 4, 4, 3, 1, 1, 1, POST_NONE, tile, 2);
+    /* ResNet-50's layer1 shape, many tile rows and blocks */
+    check_dense (64, 64, 56, 56, 3, 1, 1, 1, POST_SUM_RELU, tile, 2);
+  }
 }
 
 /* A small graph: the plan's graph with the layout, and the outputs of
