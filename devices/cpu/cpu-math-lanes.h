@@ -157,8 +157,11 @@ V_ (v_swish) (VF x)
   q = q * t + 1.485265964e-03f;
   q = q * t + 1.156171015e-01f;
   q = q * t + 1.0f;
-  s = x * (V_ (v_div) (xc * p, q) + 0.5f);
-  return V_ (v_select) (x < lo, x * 0.0f, s);
+  /* the sigmoid zeroed below -16 before the product, not the product
+   * replaced by x * 0 after it: the same result, and with AVX-512 the
+   * zeroing is the last FMA's mask */
+  s = (VF) (~(x < lo) & (VI) (V_ (v_div) (xc * p, q) + 0.5f));
+  return x * s;
 }
 
 /* hardsigmoid (x) = clamp (alpha x + beta, 0, 1); hardswish is x times
