@@ -90,6 +90,8 @@ for name in args.models.split(","):
     tr = pick(thr_ort[setting])
     rows.append((name, lo, lr, lr / lo, to, tr, to / tr, setting))
     print(f"{name}: ovi {lo:.2f} ms, ort {lr:.2f} ms; ovi {to:.1f}/s, ort {tr:.1f}/s ({setting}); "
+          f"latency rounds: ovi {', '.join(f'{v:.2f}' for v in lat_ovi)}; "
+          f"ort {', '.join(f'{v:.2f}' for v in lat_ort)}; "
           f"rounds: ovi {', '.join(f'{v:.1f}' for v in thr_ovi)}; "
           + "; ".join(f"ort {k} {', '.join(f'{v:.1f}' for v in vs)}" for k, vs in thr_ort.items()),
           file=sys.stderr, flush=True)
