@@ -191,54 +191,20 @@ ovi_blocked_winograd_scratch_size (const OviWinograd *wg)
 
 /* The transforms, on vectors of eight channels. */
 static inline __attribute__((always_inline)) void
-wgb_input_tile (const V8f d[4][4], float *v, int64_t stride)
+wgb_input_tile (const V8f *d, float *v, int64_t stride)
 {
   V8f r[4][4];
   for (int j = 0; j < 4; j++) {
-    r[0][j] = d[0][j] - d[2][j];
-    r[1][j] = d[1][j] + d[2][j];
-    r[2][j] = d[2][j] - d[1][j];
-    r[3][j] = d[1][j] - d[3][j];
+    r[0][j] = d[j] - d[8 + j];
+    r[1][j] = d[4 + j] + d[8 + j];
+    r[2][j] = d[8 + j] - d[4 + j];
+    r[3][j] = d[4 + j] - d[12 + j];
   }
   for (int i = 0; i < 4; i++) {
     V8f t[4] = { r[i][0] - r[i][2], r[i][1] + r[i][2], r[i][2] - r[i][1],
       r[i][1] - r[i][3] };
     for (int j = 0; j < 4; j++)
       memcpy (v + (4 * i + j) * stride, &t[j], sizeof (V8f));
-  }
-}
-
-/* V of channel block cb for the tiles of tile rows [tr0, tr0 + rows):
- * position xi of tile t at v[xi * stride + t * 8], stride = c * tiles. */
-static inline __attribute__((always_inline)) void
-wgb_input_body (const OviWinograd *wg, const float *x, int64_t cb,
-    int64_t tr0, int64_t rows, float *v, int64_t stride)
-{
-  int64_t tw = (wg->ow + 1) / 2;
-  const float *xc = x + cb * wg->h * wg->w * OVI_BLOCK;
-  V8f zero = { 0 };
-  for (int64_t r = 0; r < rows; r++) {
-    int64_t iy0 = 2 * (tr0 + r) - wg->ph;
-    gboolean rows_in = iy0 >= 0 && iy0 + 3 < wg->h;
-    for (int64_t tx = 0; tx < tw; tx++) {
-      int64_t ix0 = 2 * tx - wg->pw;
-      float *out = v + (r * tw + tx) * OVI_BLOCK;
-      V8f d[4][4];
-      if (rows_in && ix0 >= 0 && ix0 + 3 < wg->w) {
-        for (int i = 0; i < 4; i++)
-          for (int j = 0; j < 4; j++)
-            d[i][j] = ovi_v8_load (xc + ((iy0 + i) * wg->w + ix0 + j)
-                * OVI_BLOCK);
-      } else {
-        for (int i = 0; i < 4; i++)
-          for (int j = 0; j < 4; j++) {
-            int64_t iy = iy0 + i, ix = ix0 + j;
-            d[i][j] = iy >= 0 && iy < wg->h && ix >= 0 && ix < wg->w
-                ? ovi_v8_load (xc + (iy * wg->w + ix) * OVI_BLOCK) : zero;
-          }
-      }
-      wgb_input_tile (d, out, stride);
-    }
   }
 }
 
@@ -300,12 +266,12 @@ wgb_output_body (const OviWinograd *wg, const float *mo, int64_t stride,
   } G_STMT_END
 
 static inline __attribute__((always_inline)) void
-wgb_input_tile4 (const V8f d[6][6], float *v, int64_t stride)
+wgb_input_tile4 (const V8f *d, float *v, int64_t stride)
 {
   V8f r[6][6];
   /* columns, then rows */
   for (int j = 0; j < 6; j++) {
-    V8f e[6] = { d[0][j], d[1][j], d[2][j], d[3][j], d[4][j], d[5][j] };
+    V8f e[6] = { d[j], d[6 + j], d[12 + j], d[18 + j], d[24 + j], d[30 + j] };
     V8f o[6];
     WGB_BT6 (e, o);
     for (int i = 0; i < 6; i++)
@@ -319,35 +285,41 @@ wgb_input_tile4 (const V8f d[6][6], float *v, int64_t stride)
   }
 }
 
-/* As wgb_input_body, for F(4x4, 3x3). */
+/* V of channel block cb for the tiles of tile rows [tr0, tr0 + rows) of
+ * F(T x T, 3x3), T 2 or 4: position xi of tile t at v[xi * stride + t *
+ * 8], stride = c * tiles. */
 static inline __attribute__((always_inline)) void
-wgb_input_body4 (const OviWinograd *wg, const float *x, int64_t cb,
-    int64_t tr0, int64_t rows, float *v, int64_t stride)
+wgb_input_body (const OviWinograd *wg, const float *x, int64_t cb,
+    int64_t tr0, int64_t rows, float *v, int64_t stride, const int T)
 {
+  const int n = T + 2;          /* the input tile's edge */
   int64_t tw = wgb_tiles_w (wg);
   const float *xc = x + cb * wg->h * wg->w * OVI_BLOCK;
   V8f zero = { 0 };
   for (int64_t r = 0; r < rows; r++) {
-    int64_t iy0 = 4 * (tr0 + r) - wg->ph;
-    gboolean rows_in = iy0 >= 0 && iy0 + 5 < wg->h;
+    int64_t iy0 = T * (tr0 + r) - wg->ph;
+    gboolean rows_in = iy0 >= 0 && iy0 + n - 1 < wg->h;
     for (int64_t tx = 0; tx < tw; tx++) {
-      int64_t ix0 = 4 * tx - wg->pw;
+      int64_t ix0 = T * tx - wg->pw;
       float *out = v + (r * tw + tx) * OVI_BLOCK;
-      V8f d[6][6];
-      if (rows_in && ix0 >= 0 && ix0 + 5 < wg->w) {
-        for (int i = 0; i < 6; i++)
-          for (int j = 0; j < 6; j++)
-            d[i][j] = ovi_v8_load (xc + ((iy0 + i) * wg->w + ix0 + j)
+      V8f d[36];                /* row i, column j at d[i * n + j] */
+      if (rows_in && ix0 >= 0 && ix0 + n - 1 < wg->w) {
+        for (int i = 0; i < n; i++)
+          for (int j = 0; j < n; j++)
+            d[i * n + j] = ovi_v8_load (xc + ((iy0 + i) * wg->w + ix0 + j)
                 * OVI_BLOCK);
       } else {
-        for (int i = 0; i < 6; i++)
-          for (int j = 0; j < 6; j++) {
+        for (int i = 0; i < n; i++)
+          for (int j = 0; j < n; j++) {
             int64_t iy = iy0 + i, ix = ix0 + j;
-            d[i][j] = iy >= 0 && iy < wg->h && ix >= 0 && ix < wg->w
+            d[i * n + j] = iy >= 0 && iy < wg->h && ix >= 0 && ix < wg->w
                 ? ovi_v8_load (xc + (iy * wg->w + ix) * OVI_BLOCK) : zero;
           }
       }
-      wgb_input_tile4 (d, out, stride);
+      if (T == 4)
+        wgb_input_tile4 (d, out, stride);
+      else
+        wgb_input_tile (d, out, stride);
     }
   }
 }
@@ -401,70 +373,38 @@ wgb_output_body4 (const OviWinograd *wg, const float *mo, int64_t stride,
   }
 }
 
-static void
-wgb_input_generic (const OviWinograd *wg, const float *x, int64_t cb,
-    int64_t tr0, int64_t rows, float *v, int64_t stride)
-{
-  wgb_input_body (wg, x, cb, tr0, rows, v, stride);
-}
+/* The transforms of F(2x2) and F(4x4), compiled for a target. */
+#define WGB_INSTANCES(SUFFIX, TARGET)                                       \
+  TARGET static void                                                        \
+  wgb_input2_##SUFFIX (const OviWinograd *wg, const float *x, int64_t cb,   \
+      int64_t tr0, int64_t rows, float *v, int64_t stride)                  \
+  {                                                                         \
+    wgb_input_body (wg, x, cb, tr0, rows, v, stride, 2);                    \
+  }                                                                         \
+  TARGET static void                                                        \
+  wgb_input4_##SUFFIX (const OviWinograd *wg, const float *x, int64_t cb,   \
+      int64_t tr0, int64_t rows, float *v, int64_t stride)                  \
+  {                                                                         \
+    wgb_input_body (wg, x, cb, tr0, rows, v, stride, 4);                    \
+  }                                                                         \
+  TARGET static void                                                        \
+  wgb_output2_##SUFFIX (const OviWinograd *wg, const float *mo,             \
+      int64_t stride, int64_t mb, int64_t tr0, int64_t rows,                \
+      const float *bias, const OviV8Store *st, const float *res, float *y)  \
+  {                                                                         \
+    wgb_output_body (wg, mo, stride, mb, tr0, rows, bias, st, res, y);      \
+  }                                                                         \
+  TARGET static void                                                        \
+  wgb_output4_##SUFFIX (const OviWinograd *wg, const float *mo,             \
+      int64_t stride, int64_t mb, int64_t tr0, int64_t rows,                \
+      const float *bias, const OviV8Store *st, const float *res, float *y)  \
+  {                                                                         \
+    wgb_output_body4 (wg, mo, stride, mb, tr0, rows, bias, st, res, y);     \
+  }
 
-static void
-wgb_output_generic (const OviWinograd *wg, const float *mo, int64_t stride,
-    int64_t mb, int64_t tr0, int64_t rows, const float *bias,
-    const OviV8Store *st, const float *res, float *y)
-{
-  wgb_output_body (wg, mo, stride, mb, tr0, rows, bias, st, res, y);
-}
-
-static void
-wgb_input4_generic (const OviWinograd *wg, const float *x, int64_t cb,
-    int64_t tr0, int64_t rows, float *v, int64_t stride)
-{
-  wgb_input_body4 (wg, x, cb, tr0, rows, v, stride);
-}
-
-static void
-wgb_output4_generic (const OviWinograd *wg, const float *mo, int64_t stride,
-    int64_t mb, int64_t tr0, int64_t rows, const float *bias,
-    const OviV8Store *st, const float *res, float *y)
-{
-  wgb_output_body4 (wg, mo, stride, mb, tr0, rows, bias, st, res, y);
-}
-
+WGB_INSTANCES (generic, )
 #if defined(__x86_64__) || defined(__i386__)
-__attribute__((target ("avx2,fma")))
-static void
-wgb_input4_avx2 (const OviWinograd *wg, const float *x, int64_t cb,
-    int64_t tr0, int64_t rows, float *v, int64_t stride)
-{
-  wgb_input_body4 (wg, x, cb, tr0, rows, v, stride);
-}
-
-__attribute__((target ("avx2,fma")))
-static void
-wgb_output4_avx2 (const OviWinograd *wg, const float *mo, int64_t stride,
-    int64_t mb, int64_t tr0, int64_t rows, const float *bias,
-    const OviV8Store *st, const float *res, float *y)
-{
-  wgb_output_body4 (wg, mo, stride, mb, tr0, rows, bias, st, res, y);
-}
-
-__attribute__((target ("avx2,fma")))
-static void
-wgb_input_avx2 (const OviWinograd *wg, const float *x, int64_t cb,
-    int64_t tr0, int64_t rows, float *v, int64_t stride)
-{
-  wgb_input_body (wg, x, cb, tr0, rows, v, stride);
-}
-
-__attribute__((target ("avx2,fma")))
-static void
-wgb_output_avx2 (const OviWinograd *wg, const float *mo, int64_t stride,
-    int64_t mb, int64_t tr0, int64_t rows, const float *bias,
-    const OviV8Store *st, const float *res, float *y)
-{
-  wgb_output_body (wg, mo, stride, mb, tr0, rows, bias, st, res, y);
-}
+WGB_INSTANCES (avx2, __attribute__((target ("avx2,fma"))))
 #define WGB_AVX2 1
 #else
 #define WGB_AVX2 0
@@ -487,10 +427,10 @@ ovi_blocked_winograd_run (const OviWinograd *wg, const float *packed,
   gboolean at_store = ovi_v8_store_init (&st, post ? ops : NULL);
   void (*input) (const OviWinograd *, const float *, int64_t, int64_t,
       int64_t, float *, int64_t) = tile == 4 ? wgb_input4_generic
-      : wgb_input_generic;
+      : wgb_input2_generic;
   void (*output) (const OviWinograd *, const float *, int64_t, int64_t,
       int64_t, int64_t, const float *, const OviV8Store *, const float *,
-      float *) = tile == 4 ? wgb_output4_generic : wgb_output_generic;
+      float *) = tile == 4 ? wgb_output4_generic : wgb_output2_generic;
   float *v = scratch;
   float *mo = v + pos * wg->c * block_rows * tw;
   /* each phase's items shared between the threads (cpu-steal.h); the
@@ -504,8 +444,8 @@ ovi_blocked_winograd_run (const OviWinograd *wg, const float *packed,
 
 #if WGB_AVX2
   if (ovi_sgemm_have_avx2 ()) {
-    input = tile == 4 ? wgb_input4_avx2 : wgb_input_avx2;
-    output = tile == 4 ? wgb_output4_avx2 : wgb_output_avx2;
+    input = tile == 4 ? wgb_input4_avx2 : wgb_input2_avx2;
+    output = tile == 4 ? wgb_output4_avx2 : wgb_output2_avx2;
   }
 
 #endif
