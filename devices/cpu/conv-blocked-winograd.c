@@ -7,8 +7,9 @@
  * matrices, interpolation points 0, 1, -1, 2, -2 and infinity). Both work
  * on vectors of eight channels, and the 16 or 36 GEMMs M[xi] = U[xi]
  * V[xi] are 1x1 convolutions of the blocked kernel: the transformed
- * tiles of a channel block are stored as a blocked image whose positions are the tiles, [c/8][tiles][8], and the
- * GEMMs' results come out the same way, so nothing is packed per run.
+ * tiles of a channel block are stored as a blocked image whose
+ * positions are the tiles, [c/8][tiles][8], and the GEMMs' results come
+ * out the same way, so nothing is packed per run.
  *
  * As in conv-winograd.c, the output is computed in blocks of whole tile
  * rows small enough for the transformed tiles to stay in cache; within a
@@ -248,9 +249,8 @@ wgb_output_body (const OviWinograd *wg, const float *mo, int64_t stride,
   }
 }
 
-
-/* F(4x4, 3x3)'s input transform of one 6x6 tile d (rows of 6 vectors,
- * `row` floats apart in t's scratch): B^T d B, position 6 i + j at
+/* F(4x4, 3x3)'s input transform of one 6x6 tile d (row i, column j at
+ * d[6 i + j]): B^T d B, position 6 i + j at
  * v[(6 i + j) * stride]. B^T's rows, on a column e0..e5:
  *   4 e0 - 5 e2 + e4,  (e4 - 4 e2) + (e3 - 4 e1),  (e4 - 4 e2) - (e3 - 4 e1),
  *   (e4 - e2) + 2 (e3 - e1),  (e4 - e2) - 2 (e3 - e1),  4 e1 - 5 e3 + e5. */
@@ -447,7 +447,6 @@ ovi_blocked_winograd_run (const OviWinograd *wg, const float *packed,
     input = tile == 4 ? wgb_input4_avx2 : wgb_input2_avx2;
     output = tile == 4 ? wgb_output4_avx2 : wgb_output2_avx2;
   }
-
 #endif
 
   for (int f = 0; f < 3; f++)
