@@ -548,6 +548,33 @@ test_winograd (void)
   }
 }
 
+/* The tile a convolution gets: F(4x4) from 7x7 tiles of its output up
+ * (ResNet-50's 56x56 and 28x28 3x3s), F(2x2) below (its 14x14s). */
+static void
+test_winograd_tile (void)
+{
+  OviDepthwise d = { 56, 56, 56, 56, 3, 3, 1, 1, 1, 1, 1, 1 };
+  OviWinograd wg;
+  if (g_getenv ("OVI_WINOGRAD_TILE") || g_getenv ("OVI_CONV_WINOGRAD")) {
+    g_test_skip ("the tile or Winograd is forced from the environment");
+    return;
+  }
+  g_assert_true (ovi_blocked_winograd_shape (&d, 64, 64, &wg));
+  g_assert_cmpint (wg.tile, ==, 4);
+  d.h = d.w = d.oh = d.ow = 28;
+  g_assert_true (ovi_blocked_winograd_shape (&d, 128, 128, &wg));
+  g_assert_cmpint (wg.tile, ==, 4);
+  d.h = d.w = d.oh = d.ow = 25;   /* 7x7 tiles, the last ones clipped */
+  g_assert_true (ovi_blocked_winograd_shape (&d, 128, 128, &wg));
+  g_assert_cmpint (wg.tile, ==, 4);
+  d.h = d.w = d.oh = d.ow = 24;   /* 6x6 tiles */
+  g_assert_true (ovi_blocked_winograd_shape (&d, 128, 128, &wg));
+  g_assert_cmpint (wg.tile, ==, 2);
+  d.h = d.w = d.oh = d.ow = 14;
+  g_assert_true (ovi_blocked_winograd_shape (&d, 256, 256, &wg));
+  g_assert_cmpint (wg.tile, ==, 2);
+}
+
 /* A small graph: the plan's graph with the layout, and the outputs of
  * both plans. */
 static int
@@ -1161,6 +1188,7 @@ main (int argc, char **argv)
   g_test_add_func ("/blocked/direct", test_direct);
   g_test_add_func ("/blocked/dense", test_dense);
   g_test_add_func ("/blocked/winograd", test_winograd);
+  g_test_add_func ("/blocked/winograd-tile", test_winograd_tile);
   g_test_add_func ("/blocked/pass", test_pass);
   g_test_add_func ("/blocked/chain-outputs", test_chain_outputs);
   g_test_add_func ("/blocked/resnet-pass", test_resnet_pass);
