@@ -88,6 +88,7 @@ static int64_t
 wgb_choose_tile (const OviWinograd *wg)
 {
   static gsize forced = 0;
+  OviWinograd f4 = *wg;
   if (g_once_init_enter (&forced)) {
     const char *e = g_getenv ("OVI_WINOGRAD_TILE");
     g_once_init_leave (&forced, g_strcmp0 (e, "4") == 0 ? 4
@@ -95,7 +96,8 @@ wgb_choose_tile (const OviWinograd *wg)
   }
   if (forced != 1)
     return (int64_t) forced;
-  return (wg->oh + 3) / 4 * ((wg->ow + 3) / 4) >= 49 ? 4 : 2;
+  f4.tile = 4;
+  return wgb_tiles_h (&f4) * wgb_tiles_w (&f4) >= 49 ? 4 : 2;
 }
 
 gboolean
@@ -209,43 +211,23 @@ wgb_input_tile (const V8f *d, float *v, int64_t stride)
   }
 }
 
-/* Output channel block mb of tile rows [tr0, tr0 + rows) from M (as V):
- * y = A^T M A + bias, stored with st's post-ops (all of them when
- * at_store; the caller applies the rest), clipped at the output's
- * edges. */
+/* F(2x2, 3x3)'s output transform of the tile at p (position xi at p[xi *
+ * stride]): A^T M A, row i, column j at o[2 i + j]. */
 static inline __attribute__((always_inline)) void
-wgb_output_body (const OviWinograd *wg, const float *mo, int64_t stride,
-    int64_t mb, int64_t tr0, int64_t rows, const float *bias,
-    const OviV8Store *st, const float *res, float *y)
+wgb_output_tile (const float *p, int64_t stride, V8f *o)
 {
-  int64_t tw = (wg->ow + 1) / 2;
-  V8f bv = ovi_v8_load (bias + mb * OVI_BLOCK), a = st->a, b = st->b;
-  int64_t plane = wg->oh * wg->ow;
-  for (int64_t r = 0; r < rows; r++) {
-    int64_t oy = 2 * (tr0 + r);
-    for (int64_t tx = 0; tx < tw; tx++) {
-      const float *p = mo + (r * tw + tx) * OVI_BLOCK;
-      V8f s[2][4], out[2][2];
-      for (int j = 0; j < 4; j++) {
-        V8f m0 = ovi_v8_load (p + j * stride);
-        V8f m1 = ovi_v8_load (p + (4 + j) * stride);
-        V8f m2 = ovi_v8_load (p + (8 + j) * stride);
-        V8f m3 = ovi_v8_load (p + (12 + j) * stride);
-        s[0][j] = m0 + m1 + m2;
-        s[1][j] = m1 - m2 - m3;
-      }
-      for (int i = 0; i < 2; i++) {
-        out[i][0] = s[i][0] + s[i][1] + s[i][2] + bv;
-        out[i][1] = s[i][1] - s[i][2] - s[i][3] + bv;
-      }
-      for (int i = 0; i < 2 && oy + i < wg->oh; i++)
-        for (int j = 0; j < 2 && 2 * tx + j < wg->ow; j++) {
-          int64_t o = (mb * plane + (oy + i) * wg->ow + 2 * tx + j)
-              * OVI_BLOCK;
-          ovi_v8_store_as (st->act, st->sum, a, b, out[i][j],
-              st->sum ? res + o : NULL, y + o, OVI_BLOCK);
-        }
-    }
+  V8f s[2][4];
+  for (int j = 0; j < 4; j++) {
+    V8f m0 = ovi_v8_load (p + j * stride);
+    V8f m1 = ovi_v8_load (p + (4 + j) * stride);
+    V8f m2 = ovi_v8_load (p + (8 + j) * stride);
+    V8f m3 = ovi_v8_load (p + (12 + j) * stride);
+    s[0][j] = m0 + m1 + m2;
+    s[1][j] = m1 - m2 - m3;
+  }
+  for (int i = 0; i < 2; i++) {
+    o[2 * i] = s[i][0] + s[i][1] + s[i][2];
+    o[2 * i + 1] = s[i][1] - s[i][2] - s[i][3];
   }
 }
 
@@ -335,71 +317,78 @@ wgb_input_body (const OviWinograd *wg, const float *x, int64_t cb,
     (r)[3] = t_ + 8.0f * w_ + (e)[5];                                       \
   } G_STMT_END
 
-/* As wgb_output_body, for F(4x4, 3x3): y = A^T M A + bias. */
+/* F(4x4, 3x3)'s output transform of the tile at p: A^T M A, row i,
+ * column j at o[4 i + j]. */
 static inline __attribute__((always_inline)) void
-wgb_output_body4 (const OviWinograd *wg, const float *mo, int64_t stride,
+wgb_output_tile4 (const float *p, int64_t stride, V8f *o)
+{
+  V8f s[4][6];
+  /* columns: A^T M */
+  for (int j = 0; j < 6; j++) {
+    V8f e[6], r[4];
+    for (int i = 0; i < 6; i++)
+      e[i] = ovi_v8_load (p + (6 * i + j) * stride);
+    WGB_AT6 (e, r);
+    for (int i = 0; i < 4; i++)
+      s[i][j] = r[i];
+  }
+  /* rows: (A^T M) A */
+  for (int i = 0; i < 4; i++)
+    WGB_AT6 (s[i], o + 4 * i);
+}
+
+/* Output channel block mb of tile rows [tr0, tr0 + rows) of F(T x T,
+ * 3x3) from M (as V): y = A^T M A + bias, stored with st's post-ops (all
+ * of them when at_store; the caller applies the rest), clipped at the
+ * output's edges. */
+static inline __attribute__((always_inline)) void
+wgb_output_body (const OviWinograd *wg, const float *mo, int64_t stride,
     int64_t mb, int64_t tr0, int64_t rows, const float *bias,
-    const OviV8Store *st, const float *res, float *y)
+    const OviV8Store *st, const float *res, float *y, const int T)
 {
   int64_t tw = wgb_tiles_w (wg);
   V8f bv = ovi_v8_load (bias + mb * OVI_BLOCK), a = st->a, b = st->b;
   int64_t plane = wg->oh * wg->ow;
   for (int64_t r = 0; r < rows; r++) {
-    int64_t oy = 4 * (tr0 + r);
+    int64_t oy = T * (tr0 + r);
     for (int64_t tx = 0; tx < tw; tx++) {
       const float *p = mo + (r * tw + tx) * OVI_BLOCK;
-      V8f s[4][6];
-      /* columns: A^T M */
-      for (int j = 0; j < 6; j++) {
-        V8f e[6], o[4];
-        for (int i = 0; i < 6; i++)
-          e[i] = ovi_v8_load (p + (6 * i + j) * stride);
-        WGB_AT6 (e, o);
-        for (int i = 0; i < 4; i++)
-          s[i][j] = o[i];
-      }
-      /* rows: (A^T M) A, stored clipped at the output's edges */
-      for (int i = 0; i < 4 && oy + i < wg->oh; i++) {
-        V8f o[4];
-        WGB_AT6 (s[i], o);
-        for (int j = 0; j < 4 && 4 * tx + j < wg->ow; j++) {
-          int64_t at = (mb * plane + (oy + i) * wg->ow + 4 * tx + j)
+      V8f o[16];                /* row i, column j at o[i * T + j] */
+      if (T == 4)
+        wgb_output_tile4 (p, stride, o);
+      else
+        wgb_output_tile (p, stride, o);
+      for (int i = 0; i < T && oy + i < wg->oh; i++)
+        for (int j = 0; j < T && T * tx + j < wg->ow; j++) {
+          int64_t at = (mb * plane + (oy + i) * wg->ow + T * tx + j)
               * OVI_BLOCK;
-          ovi_v8_store_as (st->act, st->sum, a, b, o[j] + bv,
+          ovi_v8_store_as (st->act, st->sum, a, b, o[i * T + j] + bv,
               st->sum ? res + at : NULL, y + at, OVI_BLOCK);
         }
-      }
     }
   }
 }
 
-/* The transforms of F(2x2) and F(4x4), compiled for a target. */
+/* The transforms, compiled for a target, for the tile wg runs. */
 #define WGB_INSTANCES(SUFFIX, TARGET)                                       \
   TARGET static void                                                        \
-  wgb_input2_##SUFFIX (const OviWinograd *wg, const float *x, int64_t cb,   \
+  wgb_input_##SUFFIX (const OviWinograd *wg, const float *x, int64_t cb,    \
       int64_t tr0, int64_t rows, float *v, int64_t stride)                  \
   {                                                                         \
-    wgb_input_body (wg, x, cb, tr0, rows, v, stride, 2);                    \
+    if (wgb_tile (wg) == 4)                                                 \
+      wgb_input_body (wg, x, cb, tr0, rows, v, stride, 4);                  \
+    else                                                                    \
+      wgb_input_body (wg, x, cb, tr0, rows, v, stride, 2);                  \
   }                                                                         \
   TARGET static void                                                        \
-  wgb_input4_##SUFFIX (const OviWinograd *wg, const float *x, int64_t cb,   \
-      int64_t tr0, int64_t rows, float *v, int64_t stride)                  \
-  {                                                                         \
-    wgb_input_body (wg, x, cb, tr0, rows, v, stride, 4);                    \
-  }                                                                         \
-  TARGET static void                                                        \
-  wgb_output2_##SUFFIX (const OviWinograd *wg, const float *mo,             \
+  wgb_output_##SUFFIX (const OviWinograd *wg, const float *mo,              \
       int64_t stride, int64_t mb, int64_t tr0, int64_t rows,                \
       const float *bias, const OviV8Store *st, const float *res, float *y)  \
   {                                                                         \
-    wgb_output_body (wg, mo, stride, mb, tr0, rows, bias, st, res, y);      \
-  }                                                                         \
-  TARGET static void                                                        \
-  wgb_output4_##SUFFIX (const OviWinograd *wg, const float *mo,             \
-      int64_t stride, int64_t mb, int64_t tr0, int64_t rows,                \
-      const float *bias, const OviV8Store *st, const float *res, float *y)  \
-  {                                                                         \
-    wgb_output_body4 (wg, mo, stride, mb, tr0, rows, bias, st, res, y);     \
+    if (wgb_tile (wg) == 4)                                                 \
+      wgb_output_body (wg, mo, stride, mb, tr0, rows, bias, st, res, y, 4); \
+    else                                                                    \
+      wgb_output_body (wg, mo, stride, mb, tr0, rows, bias, st, res, y, 2); \
   }
 
 WGB_INSTANCES (generic, )
@@ -426,11 +415,10 @@ ovi_blocked_winograd_run (const OviWinograd *wg, const float *packed,
   OviV8Store st;
   gboolean at_store = ovi_v8_store_init (&st, post ? ops : NULL);
   void (*input) (const OviWinograd *, const float *, int64_t, int64_t,
-      int64_t, float *, int64_t) = tile == 4 ? wgb_input4_generic
-      : wgb_input2_generic;
+      int64_t, float *, int64_t) = wgb_input_generic;
   void (*output) (const OviWinograd *, const float *, int64_t, int64_t,
       int64_t, int64_t, const float *, const OviV8Store *, const float *,
-      float *) = tile == 4 ? wgb_output4_generic : wgb_output2_generic;
+      float *) = wgb_output_generic;
   float *v = scratch;
   float *mo = v + pos * wg->c * block_rows * tw;
   /* each phase's items shared between the threads (cpu-steal.h); the
@@ -444,8 +432,8 @@ ovi_blocked_winograd_run (const OviWinograd *wg, const float *packed,
 
 #if WGB_AVX2
   if (ovi_sgemm_have_avx2 ()) {
-    input = tile == 4 ? wgb_input4_avx2 : wgb_input2_avx2;
-    output = tile == 4 ? wgb_output4_avx2 : wgb_output2_avx2;
+    input = wgb_input_avx2;
+    output = wgb_output_avx2;
   }
 #endif
 
