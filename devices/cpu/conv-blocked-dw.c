@@ -7,8 +7,13 @@
  * in the segmentation backbones; others up to 5x5 run the same loop with
  * them as values, several times slower); the edges take a loop that skips
  * the taps outside. Nothing is copied or padded. Compiled for the
- * baseline target and for AVX2+FMA, chosen at run time. */
+ * baseline target, for AVX2+FMA and, for the stride-1 shapes in pairs of
+ * pixels, for AVX-512, chosen at run time. */
 #include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 #include "conv-blocked.h"
 #include "conv-range.h"
@@ -296,9 +301,82 @@ dwb_avx2 (const OviDepthwise *d, const float *xc, int64_t row0,
           yc + o + 2 * k * OVI_BLOCK);                                      \
   } G_STMT_END
 
+/* NPP pairs of pixels from ow where some taps lie outside the row (the
+ * edges, and whole rows of narrow planes), as DWZ_PIXEL_BLOCK with each
+ * load masked to the input pixels inside the row: zeros outside, and
+ * memory there never touched. A pair from the last column is one pixel,
+ * stored as a half. Pixel by pixel with each tap checked, the edges of
+ * 14x14 and 7x7 planes (a sixth to a half of their pixels) took most of
+ * the time. */
+#define DWZ_MASKED_PAIRS 4
+/* Rows of at most this many pixels run whole in masked blocks; a masked
+ * segment of a row (an edge, or such a row) is at most this long. */
+#define DWZ_MASKED_PIXELS 16
+/* Columns a masked segment's loads read: its pixels, one past an odd
+ * last one, and a 5-tap row dilated by 2 past them. */
+#define DWZ_MASK_COLUMNS (DWZ_MASKED_PIXELS + 1 + (DWB_MAX_KW - 1) * 2)
+#define DWZ_MASKED_BLOCK(NPP) G_STMT_START {                                \
+    V16f acc[NPP];                                                          \
+    _Pragma ("GCC unroll 16")                                               \
+    for (int k = 0; k < (NPP); k++)                                         \
+      acc[k] = bias2;                                                       \
+    for (int64_t kh = 0; kh < (KH); kh++) {                                 \
+      const float *src = rows[kh] + ow * OVI_BLOCK;                         \
+      _Pragma ("GCC unroll 32")                                             \
+      for (int64_t j = 0; j < 2 * ((NPP) - 1) + ((KW) - 1) * DIL + 1; j++) {\
+        V16f xv = (V16f) _mm512_maskz_loadu_ps (mseg[ow - seg0 + j],        \
+            src + j * OVI_BLOCK);                                           \
+        _Pragma ("GCC unroll 8")                                            \
+        for (int64_t kw = 0; kw < (KW); kw++) {                             \
+          int64_t q = j - kw * DIL;                                         \
+          if (q >= 0 && q % 2 == 0 && q / 2 < (NPP))                        \
+            acc[q / 2] += w2[kh * (KW) + kw] * xv;                          \
+        }                                                                   \
+      }                                                                     \
+    }                                                                       \
+    _Pragma ("GCC unroll 16")                                               \
+    for (int k = 0; k < (NPP); k++) {                                       \
+      int64_t o = (oh * d->ow + ow + 2 * k) * OVI_BLOCK;                    \
+      if (ow + 2 * k + 1 < d->ow)                                           \
+        ovi_v16_store_as (act, sum, a16, b16, acc[k],                       \
+            sum ? resc + o : NULL, yc + o);                                 \
+      else                                                                  \
+        ovi_v8_store_as (act, sum, a, b, OVI_V16_HALF (acc[k], 0),          \
+            sum ? resc + o : NULL, yc + o, OVI_BLOCK);                      \
+    }                                                                       \
+  } G_STMT_END
+
+/* The lanes of input pixels iw and iw + 1 that lie in a row of w. */
+static inline __attribute__((always_inline)) __mmask16
+dwz_inside (int64_t iw, int64_t w)
+{
+  return (__mmask16) (((guint64) iw < (guint64) w ? 0xff : 0)
+      | ((guint64) (iw + 1) < (guint64) w ? 0xff00 : 0));
+}
+
+/* Columns [ow, end) of output row oh in masked blocks of up to
+ * DWZ_MASKED_PAIRS pairs, as even as they allow. */
+#define DWZ_MASKED_RUN(end) G_STMT_START {                                  \
+    int64_t pairs_ = ((end) - ow + 1) / 2;                                  \
+    while (pairs_ > 0) {                                                    \
+      int64_t blocks_ = (pairs_ + DWZ_MASKED_PAIRS - 1) / DWZ_MASKED_PAIRS; \
+      int64_t np_ = (pairs_ + blocks_ - 1) / blocks_;                       \
+      switch (np_) {                                                        \
+        case 1: DWZ_MASKED_BLOCK (1); break;                                \
+        case 2: DWZ_MASKED_BLOCK (2); break;                                \
+        case 3: DWZ_MASKED_BLOCK (3); break;                                \
+        default: DWZ_MASKED_BLOCK (4); break;                               \
+      }                                                                     \
+      ow += 2 * np_;                                                        \
+      pairs_ -= np_;                                                        \
+    }                                                                       \
+    ow = MAX (ow, (end));                                                   \
+  } G_STMT_END
+
 /* As dwb_rows at stride 1 (SW is 1 in DWB_EDGE_PIXEL and
- * DWB_PIXEL_BLOCK), the interior in pairs of pixels. */
-static inline __attribute__((always_inline)) void
+ * DWB_PIXEL_BLOCK), in pairs of pixels, the edges' loads masked. */
+static inline __attribute__((always_inline))
+__attribute__((target ("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma"))) void
 dwz_rows (const OviDepthwise *d, const float *xc, int64_t row0,
     int64_t ring, const float *wb, int64_t oh0, int64_t oh1, int64_t KH,
     int64_t KW, int64_t DIL, OviActivation act, gboolean sum,
@@ -311,6 +389,12 @@ dwz_rows (const OviDepthwise *d, const float *xc, int64_t row0,
   V8f w[DWB_MAX_TAPS], bias = ovi_v8_load (wb + taps * OVI_BLOCK);
   V16f w2[DWB_MAX_TAPS], bias2 = OVI_V16_TWICE (bias);
   gboolean zero_rows = d->w <= DWB_ZERO_PIXELS && d->pw <= DWB_ZERO_MARGIN;
+  /* 3x3 rows keep the edges pixel by pixel: their masked pairs measured
+   * slower on 7x7 and 14x14 planes (and the same on larger ones), where
+   * 5x5's were 1.5 to 2 times as fast */
+  gboolean masked = KW > 3;
+  int64_t edges[2][2] = { { 0, 0 }, { 0, d->ow } };
+  __mmask16 masks[2][DWZ_MASK_COLUMNS];
 
   ovi_conv_valid_range (d->ow, d->w, SW, -d->pw, &lo, &hi);
   ovi_conv_valid_range (d->ow, d->w, SW, -d->pw + (KW - 1) * DIL, &last_lo,
@@ -320,6 +404,23 @@ dwz_rows (const OviDepthwise *d, const float *xc, int64_t row0,
   for (int64_t t = 0; t < taps; t++) {
     w[t] = ovi_v8_load (wb + t * OVI_BLOCK);
     w2[t] = OVI_V16_TWICE (w[t]);
+  }
+  /* Every row splits the same way: narrow rows whole into masked blocks;
+   * wide ones into a masked left edge up to the first pair clear of it,
+   * the interior's pairs unmasked, and the rest masked. Each masked
+   * segment's loads read their masks from a table of the segment's
+   * columns, made here once rather than at each load. */
+  edges[0][1] = d->ow <= DWZ_MASKED_PIXELS ? d->ow
+      : MIN (d->ow, lo + lo % 2);
+  edges[1][0] = edges[0][1] + MAX (0, hi - edges[0][1]) / 2 * 2;
+  /* padding wider than the tables (never in a real network) keeps the
+   * edges pixel by pixel */
+  for (int e = 0; e < 2; e++)
+    masked = masked && edges[e][1] - edges[e][0] <= DWZ_MASKED_PIXELS;
+  for (int e = 0; masked && e < 2; e++) {
+    int64_t n = edges[e][1] - edges[e][0];
+    for (int64_t j = 0; n > 0 && j < n + 1 + (KW - 1) * DIL; j++)
+      masks[e][j] = dwz_inside (edges[e][0] - d->pw + j, d->w);
   }
 
   for (int64_t oh = oh0; oh < oh1; oh++) {
@@ -336,9 +437,11 @@ dwz_rows (const OviDepthwise *d, const float *xc, int64_t row0,
           ? xc + (dwb_row (ih, row0, ring) * d->w - d->pw) * OVI_BLOCK
           : dwb_zero_row + (DWB_ZERO_MARGIN - d->pw) * OVI_BLOCK;
     }
-    for (ow = 0; ow < lo; ow++)
-      DWB_EDGE_PIXEL (ow);
-    for (ow = lo; ow + DWZ_PIXELS <= hi; ow += DWZ_PIXELS)
+    if (!masked)
+      for (ow = 0; ow < lo; ow++)
+        DWB_EDGE_PIXEL (ow);
+    ow = masked ? edges[0][1] : lo;
+    for (; ow + DWZ_PIXELS <= hi; ow += DWZ_PIXELS)
       DWZ_PIXEL_BLOCK (DWZ_PIXELS);
     if (ow + 8 <= hi) {
       DWZ_PIXEL_BLOCK (8);
@@ -352,10 +455,18 @@ dwz_rows (const OviDepthwise *d, const float *xc, int64_t row0,
       DWZ_PIXEL_BLOCK (2);
       ow += 2;
     }
-    for (; ow < hi; ow++)
-      DWB_PIXEL_BLOCK (1);
-    for (ow = hi; ow < d->ow; ow++)
-      DWB_EDGE_PIXEL (ow);
+    if (!masked) {
+      for (; ow < hi; ow++)
+        DWB_PIXEL_BLOCK (1);
+      for (ow = hi; ow < d->ow; ow++)
+        DWB_EDGE_PIXEL (ow);
+    }
+    for (int e = 0; masked && e < 2; e++) {
+      const __mmask16 *mseg = masks[e];
+      int64_t seg0 = edges[e][0];
+      ow = seg0;
+      DWZ_MASKED_RUN (edges[e][1]);
+    }
   }
 }
 
@@ -382,7 +493,7 @@ dwb_avx512 (const OviDepthwise *d, const float *xc, int64_t row0,
     else if (OVI_SPECIALIZE (k3))                                           \
       dwz_rows (d, xc, row0, ring, wb, oh0, oh1, 3, 3, 2, ACT, SUM, st,     \
           resc, yc);                                                        \
-    else if (OVI_SPECIALIZE (k5))                                           \
+    else if (OVI_SPECIALIZE (TRUE))  /* 5x5 dilated by 2 */                 \
       dwz_rows (d, xc, row0, ring, wb, oh0, oh1, 5, 5, 2, ACT, SUM, st,     \
           resc, yc);                                                        \
     else  /* the shape as values (OVI_FEW_SPECIALIZATIONS: every shape) */  \

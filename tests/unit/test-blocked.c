@@ -172,6 +172,12 @@ test_depthwise (void)
   check_depthwise (3, 300, 3, 1, 1, 1, POST_CLIP);
   check_depthwise (5, 258, 5, 2, 1, 2, POST_SUM_RELU);
   check_depthwise (12, 12, 3, 1, 5, 9, POST_CLIP);
+  /* 5x5 rows with no padding (no left edge), and padding wider than the
+   * masked edges' tables (edges pixel by pixel) */
+  for (int64_t w = 5; w <= 21; w += 4)
+    check_depthwise (w, w, 5, 1, 1, 0, POST_SUM_HARDSWISH);
+  check_depthwise (9, 30, 5, 1, 1, 14, POST_CLIP);
+  check_depthwise (9, 6, 5, 1, 2, 12, POST_SUM_RELU);
 }
 
 /* ic -> oc over hw positions, in two ranges of positions and two of

@@ -268,6 +268,7 @@ main (int argc, char **argv)
   depthwise (576, 14, 3, 1);
   depthwise (960, 7, 3, 1);
   depthwise (672, 14, 5, 1);
+  depthwise (1152, 7, 5, 1);
   pointwise (16, 96, 112);
   pointwise (96, 576, 14);
   pointwise (960, 320, 7);
