@@ -1,9 +1,8 @@
 /* See conv-blocked-dw-rows.h: the blocked depthwise convolution's
  * stride-1 rows with AVX-512, this whole file compiled for it (meson
- * gives it -mavx512f and the rest) and reached only where the CPU has
- * it. */
-#include <string.h>
-
+ * gives it -mavx512f and the rest, on x86 only) and reached only where
+ * the CPU has it. The guard keeps the file empty should another build
+ * compile it. */
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
@@ -55,11 +54,12 @@
  * 14x14 and 7x7 planes (a sixth to a half of their pixels) took most of
  * the time. */
 #define DWZ_MASKED_PAIRS 4
-/* Rows of at most this many pixels run whole in masked blocks; a masked
- * segment of a row (an edge, or such a row) is at most this long. */
+/* 5x5 rows of at most this many pixels run whole in masked blocks; a
+ * masked segment of a row (an edge, or such a row) is at most this long. */
 #define DWZ_MASKED_PIXELS 16
-/* Columns a masked segment's loads read: its pixels, one past an odd
- * last one, and a 5-tap row dilated by 2 past them. */
+/* Mask table entries per segment: its pixels, one past an odd last one,
+ * and the reach of a 5-tap row dilated by 2 (one more than the loads
+ * read). */
 #define DWZ_MASK_COLUMNS (DWZ_MASKED_PIXELS + 1 + (DWB_MAX_KW - 1) * 2)
 #define DWZ_MASKED_BLOCK(NPP) G_STMT_START {                                \
     V16f acc[NPP];                                                          \
@@ -116,7 +116,6 @@ dwz_inside (int64_t iw, int64_t w)
       ow += 2 * np_;                                                        \
       pairs_ -= np_;                                                        \
     }                                                                       \
-    ow = MAX (ow, (end));                                                   \
   } G_STMT_END
 
 /* As dwb_rows at stride 1 (SW is 1 in DWB_EDGE_PIXEL and
@@ -158,8 +157,9 @@ dwz_rows (const OviDepthwise *d, const float *xc, int64_t row0,
   edges[0][1] = d->ow <= DWZ_MASKED_PIXELS ? d->ow
       : MIN (d->ow, lo + lo % 2);
   edges[1][0] = edges[0][1] + MAX (0, hi - edges[0][1]) / 2 * 2;
-  /* padding wider than the tables (never in a real network) keeps the
-   * edges pixel by pixel */
+  /* padding wider than the tables (never in a real network), or a
+   * reach past them, keeps the edges pixel by pixel */
+  masked = masked && (KW - 1) * DIL <= (DWB_MAX_KW - 1) * 2;
   for (int e = 0; e < 2; e++)
     masked = masked && edges[e][1] - edges[e][0] <= DWZ_MASKED_PIXELS;
   for (int e = 0; masked && e < 2; e++) {

@@ -25,7 +25,6 @@
 #define DWB_MAX_KW 5
 #define DWB_MAX_TAPS 25
 
-
 /* Where input row ih (0 <= ih < d->h <= ring) lies: row (row0 + ih) %
  * ring of a ring of rows (the fused 1x1 and depthwise's window), row0 <
  * ring; a plain input is a ring that never wraps (row0 0, ring

@@ -6,9 +6,9 @@
  * shapes (3x3 and 5x5, strides 1 and 2, and dilated by 2 at stride 1 as
  * in the segmentation backbones; others up to 5x5 run the same loop with
  * them as values, several times slower); the edges take a loop that skips
- * the taps outside. Nothing is copied or padded. Compiled for the
- * baseline target, for AVX2+FMA and, for the stride-1 shapes in pairs of
- * pixels, for AVX-512, chosen at run time. */
+ * the taps outside. Nothing is copied or padded. Compiled here for the
+ * baseline target and for AVX2+FMA, and in conv-blocked-dw-avx512.c for
+ * AVX-512 (the stride-1 shapes in pairs of pixels), chosen at run time. */
 #include <string.h>
 
 #include "conv-blocked-dw-rows.h"
@@ -56,7 +56,6 @@ dwb_avx2 (const OviDepthwise *d, const float *xc, int64_t row0,
   dwb_body (d, xc, row0, ring, wb, st, resc, yc, oh0, oh1);
 }
 #endif
-
 
 void
 ovi_blocked_depthwise_rows (const OviDepthwise *d, const float *x,

@@ -172,12 +172,16 @@ test_depthwise (void)
   check_depthwise (3, 300, 3, 1, 1, 1, POST_CLIP);
   check_depthwise (5, 258, 5, 2, 1, 2, POST_SUM_RELU);
   check_depthwise (12, 12, 3, 1, 5, 9, POST_CLIP);
-  /* 5x5 rows with no padding (no left edge), and padding wider than the
-   * masked edges' tables (edges pixel by pixel) */
+  /* 5x5 rows with no padding (no left edge); padding wider than the zero
+   * row's margin, the edges still masked (the dilated one with no
+   * interior); and edges longer than the masked segments' tables, on
+   * both sides or on the right only (edges pixel by pixel) */
   for (int64_t w = 5; w <= 21; w += 4)
     check_depthwise (w, w, 5, 1, 1, 0, POST_SUM_HARDSWISH);
   check_depthwise (9, 30, 5, 1, 1, 14, POST_CLIP);
   check_depthwise (9, 6, 5, 1, 2, 12, POST_SUM_RELU);
+  check_depthwise (9, 40, 5, 1, 1, 17, POST_CLIP);
+  check_depthwise (9, 31, 5, 1, 1, 16, POST_SUM_RELU);
 }
 
 /* ic -> oc over hw positions, in two ranges of positions and two of
@@ -1170,6 +1174,9 @@ test_pointwise_depthwise_outputs (void)
       NULL);
   check_pointwise_depthwise (1, 8, 23, 290, 64, 5, 1, 0, NULL, NULL);
   check_pointwise_depthwise (1, 8, 30, 260, 64, 5, 2, 2, "Relu", NULL);
+  /* narrow 5x5 rows (with AVX-512 whole in masked blocks) from a ring
+   * that wraps: 1024 channels leave the window 18 rows of 14 pixels */
+  check_pointwise_depthwise (1, 16, 40, 14, 1024, 5, 1, 2, "Relu", NULL);
   /* one panel of channels: the threads split the rows */
   check_pointwise_depthwise (2, 16, 33, 40, 16, 3, 1, 1, "Relu", NULL);
   check_pointwise_depthwise (1, 16, 64, 500, 8, 3, 2, 1, NULL, "Relu");
