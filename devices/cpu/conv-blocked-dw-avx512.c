@@ -176,12 +176,7 @@ dwz_rows (const OviDepthwise *d, const float *xc, int64_t row0,
           resc, yc);
       continue;
     }
-    for (int64_t kh = 0; kh < KH; kh++) {
-      int64_t ih = ih0 + kh * d->dh;
-      rows[kh] = ih >= 0 && ih < d->h
-          ? xc + (dwb_row (ih, row0, ring) * d->w - d->pw) * OVI_BLOCK
-          : ovi_blocked_dw_zero_row + (DWB_ZERO_MARGIN - d->pw) * OVI_BLOCK;
-    }
+    dwb_tap_rows (d, xc, row0, ring, ih0, KH, rows);
     if (!masked)
       for (ow = 0; ow < lo; ow++)
         DWB_EDGE_PIXEL (ow);

@@ -126,6 +126,21 @@ dwb_edge_pixels (const OviDepthwise *d, const float *xc, int64_t row0,
 extern const float ovi_blocked_dw_zero_row[(DWB_ZERO_MARGIN
     + DWB_ZERO_PIXELS) * OVI_BLOCK];
 
+/* rows[kh], the input row of tap row kh for the output row whose first
+ * tap row is ih0, stepped back over the left padding: a row of the ring,
+ * or the zero row where it lies in the padding. */
+static inline __attribute__((always_inline)) void
+dwb_tap_rows (const OviDepthwise *d, const float *xc, int64_t row0,
+    int64_t ring, int64_t ih0, int64_t KH, const float **rows)
+{
+  for (int64_t kh = 0; kh < KH; kh++) {
+    int64_t ih = ih0 + kh * d->dh;
+    rows[kh] = ih >= 0 && ih < d->h
+        ? xc + (dwb_row (ih, row0, ring) * d->w - d->pw) * OVI_BLOCK
+        : ovi_blocked_dw_zero_row + (DWB_ZERO_MARGIN - d->pw) * OVI_BLOCK;
+  }
+}
+
 static inline __attribute__((always_inline)) void
 dwb_rows (const OviDepthwise *d, const float *xc, int64_t row0,
     int64_t ring, const float *wb, int64_t oh0, int64_t oh1, int64_t KH,
@@ -154,12 +169,7 @@ dwb_rows (const OviDepthwise *d, const float *xc, int64_t row0,
           resc, yc);
       continue;
     }
-    for (int64_t kh = 0; kh < KH; kh++) {
-      int64_t ih = ih0 + kh * d->dh;
-      rows[kh] = ih >= 0 && ih < d->h
-          ? xc + (dwb_row (ih, row0, ring) * d->w - d->pw) * OVI_BLOCK
-          : ovi_blocked_dw_zero_row + (DWB_ZERO_MARGIN - d->pw) * OVI_BLOCK;
-    }
+    dwb_tap_rows (d, xc, row0, ring, ih0, KH, rows);
     for (ow = 0; ow < lo; ow++)
       DWB_EDGE_PIXEL (ow);
     for (ow = lo; ow + DWB_PIXELS <= hi; ow += DWB_PIXELS)
