@@ -244,13 +244,23 @@ pwb_avx2 (int64_t ic, int64_t oc, int64_t hw, const float *x,
  * Four blocks (about 400 cycles of FMAs) ahead; eight measured the same. */
 #define PWZ_X_AHEAD 4
 
-/* NP positions from p, NQ (1 or 2) whole panels from wq[0]. */
-#define PWZ_BLOCK(NP, NQ) G_STMT_START {                                    \
+/* NP positions from p, NQ (1 or 2) whole panels from wq[0], and with
+ * TAIL the last panel of eight channels (wq[NQ]) beside them in half
+ * registers: the same broadcasts serve all three. Alone, that panel took
+ * the AVX2 block (six positions, six accumulators: too few chains to
+ * cover the FMA latency) and a pass over the input of its own. */
+#define PWZ_BLOCK(NP, NQ, TAIL) G_STMT_START {                              \
     V16f acc[NP][2];                                                        \
+    V8f acc8[NP];                                                           \
     for (int h = 0; h < (NQ); h++) {                                        \
       V16f bv = ovi_v16_load (wq[h] + ic * PWB_PANEL);                      \
       for (int r = 0; r < (NP); r++)                                        \
         acc[r][h] = bv;                                                     \
+    }                                                                       \
+    if (TAIL) {                                                             \
+      V8f bv = ovi_v8_load (wq[NQ] + ic * OVI_BLOCK);                       \
+      for (int r = 0; r < (NP); r++)                                        \
+        acc8[r] = bv;                                                       \
     }                                                                       \
     for (int64_t kb = 0; kb < ic / OVI_BLOCK; kb++) {                       \
       const float *xb = x + (kb * hw + p) * OVI_BLOCK;                      \
@@ -267,12 +277,17 @@ pwb_avx2 (int64_t ic, int64_t oc, int64_t hw, const float *x,
       }                                                                     \
       for (int j = 0; j < OVI_BLOCK; j++) {                                 \
         V16f wv[2];                                                         \
+        V8f wv8 = { 0 };                                                    \
         for (int h = 0; h < (NQ); h++)                                      \
           wv[h] = ovi_v16_load (wq[h] + (kb * OVI_BLOCK + j) * PWB_PANEL);  \
+        if (TAIL)                                                           \
+          wv8 = ovi_v8_load (wq[NQ] + (kb * OVI_BLOCK + j) * OVI_BLOCK);    \
         for (int r = 0; r < (NP); r++) {                                    \
           float xs = xb[r * OVI_BLOCK + j];                                 \
           for (int h = 0; h < (NQ); h++)                                    \
             acc[r][h] += xs * wv[h];                                        \
+          if (TAIL)                                                         \
+            acc8[r] += xs * wv8;                                            \
         }                                                                   \
       }                                                                     \
     }                                                                       \
@@ -289,11 +304,17 @@ pwb_avx2 (int64_t ic, int64_t oc, int64_t hw, const float *x,
         for (int r = 0; r < (NP); r++)                                      \
           ovi_v16_store_half (acc[r][h], half, y + ((cb0 + 2 * h + half     \
                   - ycb0) * yplane + p + r - yp0) * OVI_BLOCK);             \
+    for (int r = 0; (TAIL) && r < (NP); r++) {                              \
+      int64_t o = ((cb0 + 2 * (NQ) - ycb0) * yplane + p + r - yp0)          \
+          * OVI_BLOCK;                                                      \
+      ovi_v8_store_as (act, sum, st->a, st->b, acc8[r],                     \
+          sum ? res + o : NULL, y + o, OVI_BLOCK);                          \
+    }                                                                       \
   } G_STMT_END
 
 static inline __attribute__((always_inline)) void
 pwz_panels (int64_t ic, int64_t hw, const float *x, const float *wq[2],
-    int64_t cb0, int NQ, OviActivation act, gboolean sum,
+    int64_t cb0, int NQ, gboolean TAIL, OviActivation act, gboolean sum,
     const OviV8Store *st, const float *res, float *y, int64_t yplane,
     int64_t ycb0, int64_t yp0, int64_t p0, int64_t p1, const char *next,
     int64_t next_lines)
@@ -319,26 +340,52 @@ pwz_panels (int64_t ic, int64_t hw, const float *x, const float *wq[2],
     int64_t np = (p1 - p + tiles - t - 1) / (tiles - t);
     PWZ_SHARE ();
     switch (np) {
-      case 12: PWZ_BLOCK (12, NQ); break;
-      case 11: PWZ_BLOCK (11, NQ); break;
-      case 10: PWZ_BLOCK (10, NQ); break;
-      case 9: PWZ_BLOCK (9, NQ); break;
-      case 8: PWZ_BLOCK (8, NQ); break;
-      case 7: PWZ_BLOCK (7, NQ); break;
-      case 6: PWZ_BLOCK (6, NQ); break;
-      case 5: PWZ_BLOCK (5, NQ); break;
-      case 4: PWZ_BLOCK (4, NQ); break;
-      case 3: PWZ_BLOCK (3, NQ); break;
-      case 2: PWZ_BLOCK (2, NQ); break;
-      default: PWZ_BLOCK (1, NQ); break;
+      case 12: PWZ_BLOCK (12, NQ, TAIL); break;
+      case 11: PWZ_BLOCK (11, NQ, TAIL); break;
+      case 10: PWZ_BLOCK (10, NQ, TAIL); break;
+      case 9: PWZ_BLOCK (9, NQ, TAIL); break;
+      case 8: PWZ_BLOCK (8, NQ, TAIL); break;
+      case 7: PWZ_BLOCK (7, NQ, TAIL); break;
+      case 6: PWZ_BLOCK (6, NQ, TAIL); break;
+      case 5: PWZ_BLOCK (5, NQ, TAIL); break;
+      case 4: PWZ_BLOCK (4, NQ, TAIL); break;
+      case 3: PWZ_BLOCK (3, NQ, TAIL); break;
+      case 2: PWZ_BLOCK (2, NQ, TAIL); break;
+      default: PWZ_BLOCK (1, NQ, TAIL); break;
     }
     p += np;
   }
 #undef PWZ_SHARE
 }
 
+/* A group of panels from wq[0], NQ whole ones and with TAIL the panel of
+ * eight after them, each kind its own function: inlined into one, the
+ * kinds' loops shared its code's layout, and adding the TAIL kind made
+ * the pairs' loop 5 % slower on 24 -> 144 at 56x56, which never takes it. */
+#define PWZ_GROUP_FN(name)                                                  \
+  __attribute__((target ("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma"),    \
+      noinline))                                                            \
+  static void                                                               \
+  name (int64_t ic, int64_t hw, const float *x, const float *wq[2],         \
+      int64_t cb0, const OviV8Store *st, const float *res, float *y,        \
+      int64_t yplane, int64_t ycb0, int64_t yp0, int64_t p0, int64_t p1,    \
+      const char *next, int64_t next_lines)                                 \
+  {                                                                         \
+    OVI_V8_STORE_CASES (st, PWZ_GROUP_RUN_##name);                          \
+  }
+#define PWZ_GROUP_RUN(NQ, TAIL, ACT, SUM)                                   \
+    pwz_panels (ic, hw, x, wq, cb0, NQ, TAIL, ACT, SUM, st, res, y, yplane, \
+        ycb0, yp0, p0, p1, next, next_lines)
+#define PWZ_GROUP_RUN_pwz_pairs(ACT, SUM) PWZ_GROUP_RUN (2, FALSE, ACT, SUM)
+#define PWZ_GROUP_RUN_pwz_single(ACT, SUM) PWZ_GROUP_RUN (1, FALSE, ACT, SUM)
+#define PWZ_GROUP_RUN_pwz_tailed(ACT, SUM) PWZ_GROUP_RUN (1, TRUE, ACT, SUM)
+PWZ_GROUP_FN (pwz_pairs)
+PWZ_GROUP_FN (pwz_single)
+PWZ_GROUP_FN (pwz_tailed)
+
 /* As pwb_body, two whole panels at a time; a last panel of eight
- * channels takes the AVX2 block. */
+ * channels rides with the whole panel before it (PWZ_BLOCK's TAIL), or
+ * alone takes the AVX2 block. */
 __attribute__((target ("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
 static void
 pwb_avx512 (int64_t ic, int64_t oc, int64_t hw, const float *x,
@@ -346,37 +393,50 @@ pwb_avx512 (int64_t ic, int64_t oc, int64_t hw, const float *x,
     int64_t yplane, int64_t ycb0, int64_t yp0, int64_t q0, int64_t q1,
     int64_t ahead, int64_t p0, int64_t p1)
 {
+  /* the panel of eight channels, if the range has one (only ever last) */
+  int64_t tail_q = q1 > q0 && pwb_panel_width (oc, q1 - 1) < PWB_PANEL
+      ? q1 - 1 : -1;
+
   for (int64_t q = q0; q < q1;) {
     const float *wq[2] = { packed + pwb_panel_offset (ic, q), NULL };
-    int nq = 1, whole = pwb_panel_width (oc, q) == PWB_PANEL;
+    int nq = 1, whole = pwb_panel_width (oc, q) == PWB_PANEL, span;
+    gboolean tail = whole && tail_q == q + 1;
     const char *next = NULL;
     int64_t cb0 = q * PWB_PANEL / OVI_BLOCK, next_lines = 0;
-    if (whole && q + 1 < q1 && pwb_panel_width (oc, q + 1) == PWB_PANEL) {
+    /* pairs, but for the whole panel the tail rides with */
+    if (whole && !tail && q + 1 < q1
+        && pwb_panel_width (oc, q + 1) == PWB_PANEL && tail_q != q + 2) {
       wq[1] = packed + pwb_panel_offset (ic, q + 1);
       nq = 2;
     }
-    if (q + nq < ahead) {
-      int64_t nn = MIN (2, ahead - q - nq);
-      next = (const char *) (packed + pwb_panel_offset (ic, q + nq));
+    if (tail)
+      wq[1] = packed + pwb_panel_offset (ic, q + 1);
+    span = nq + (tail ? 1 : 0);
+    if (q + span < ahead) {
+      int64_t nn = MIN (2, ahead - q - span);
+      next = (const char *) (packed + pwb_panel_offset (ic, q + span));
       next_lines = 0;
       for (int64_t i = 0; i < nn; i++)
-        next_lines += (ic + 1) * pwb_panel_width (oc, q + nq + i)
+        next_lines += (ic + 1) * pwb_panel_width (oc, q + span + i)
             * (int64_t) sizeof (float) / 64;
     }
-#define PWZ_RUN(ACT, SUM) G_STMT_START {                                    \
-      if (nq == 2)                                                          \
-        pwz_panels (ic, hw, x, wq, cb0, 2, ACT, SUM, st, res, y, yplane,    \
-            ycb0, yp0, p0, p1, next, next_lines);                           \
-      else if (whole)                                                       \
-        pwz_panels (ic, hw, x, wq, cb0, 1, ACT, SUM, st, res, y, yplane,    \
-            ycb0, yp0, p0, p1, next, next_lines);                           \
-      else                                                                  \
-        pwb_panel (ic, hw, x, wq[0], cb0, 1, ACT, SUM, st, res, y,          \
-            yplane, ycb0, yp0, p0, p1, next, next_lines);                   \
-    } G_STMT_END
-    OVI_V8_STORE_CASES (st, PWZ_RUN);
-#undef PWZ_RUN
-    q += nq;
+    if (nq == 2)
+      pwz_pairs (ic, hw, x, wq, cb0, st, res, y, yplane, ycb0, yp0, p0, p1,
+          next, next_lines);
+    else if (tail)
+      pwz_tailed (ic, hw, x, wq, cb0, st, res, y, yplane, ycb0, yp0, p0, p1,
+          next, next_lines);
+    else if (whole)
+      pwz_single (ic, hw, x, wq, cb0, st, res, y, yplane, ycb0, yp0, p0, p1,
+          next, next_lines);
+    else {
+#define PWZ_EIGHT(ACT, SUM)                                                 \
+      pwb_panel (ic, hw, x, wq[0], cb0, 1, ACT, SUM, st, res, y, yplane,    \
+          ycb0, yp0, p0, p1, next, next_lines)
+      OVI_V8_STORE_CASES (st, PWZ_EIGHT);
+#undef PWZ_EIGHT
+    }
+    q += span;
   }
 }
 #endif

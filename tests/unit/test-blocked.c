@@ -184,10 +184,12 @@ test_depthwise (void)
   check_depthwise (9, 31, 5, 1, 1, 16, POST_SUM_RELU);
 }
 
-/* ic -> oc over hw positions, in two ranges of positions and two of
- * panels (where there are two), against the direct loop. */
+/* ic -> oc over hw positions, in two ranges of positions and, with
+ * split_panels, two of panels (where there are two), against the direct
+ * loop. */
 static void
-check_pointwise (int64_t ic, int64_t oc, int64_t hw, Post post)
+check_pointwise_ranges (int64_t ic, int64_t oc, int64_t hw, Post post,
+    gboolean split_panels)
 {
   OviPostOps ops = post_ops (post);
   GRand *rand = g_rand_new_with_seed (3);
@@ -198,7 +200,8 @@ check_pointwise (int64_t ic, int64_t oc, int64_t hw, Post post)
   float *xb = g_new (float, ic * hw), *resb = g_new (float, oc * hw);
   float *y = g_new (float, oc * hw);
   float *packed = g_new (float, ovi_blocked_pointwise_packed_floats (ic, oc));
-  int64_t panels = ovi_blocked_pointwise_panels (oc), pmid = panels / 2;
+  int64_t panels = ovi_blocked_pointwise_panels (oc);
+  int64_t pmid = split_panels ? panels / 2 : panels;
   int64_t mid = hw / 3;
 
   ovi_blocked_from_plain (x, hw, 0, ic / OVI_BLOCK, xb);
@@ -208,6 +211,8 @@ check_pointwise (int64_t ic, int64_t oc, int64_t hw, Post post)
     y[i] = NAN;
   for (int part = 0; part < 2; part++) {
     int64_t q0 = part ? pmid : 0, q1 = part ? panels : pmid;
+    if (q0 == q1)
+      continue;
     ovi_blocked_pointwise_range (ic, oc, hw, xb, packed, post ? &ops : NULL,
         ops.sum ? resb : NULL, y, q0, q1, 0, mid);
     ovi_blocked_pointwise_range (ic, oc, hw, xb, packed, post ? &ops : NULL,
@@ -242,6 +247,12 @@ done:
 }
 
 static void
+check_pointwise (int64_t ic, int64_t oc, int64_t hw, Post post)
+{
+  check_pointwise_ranges (ic, oc, hw, post, TRUE);
+}
+
+static void
 test_pointwise (void)
 {
   /* positions around the micro-kernel's six; output channels a multiple
@@ -259,6 +270,14 @@ test_pointwise (void)
   }
   /* more input channels than a chunk of positions holds in L2 */
   check_pointwise (1024, 16, 70, POST_SUM_RELU);
+  /* a last panel of 8 in the same range as the whole panels: with
+   * AVX-512 it rides with the whole panel before it, which comes after
+   * nothing, a single, a pair, or a pair and a single (24, 40, 56, 72
+   * output channels) */
+  for (int64_t hw = 1; hw <= 26; hw += 5)
+    for (int64_t oc = 24; oc <= 72; oc += 16)
+      for (Post post = 0; post < POST_COUNT; post++)
+        check_pointwise_ranges (24 + 8 * (hw % 3), oc, hw, post, FALSE);
 }
 
 /* A direct convolution of c plain channels into m blocked ones, in two
