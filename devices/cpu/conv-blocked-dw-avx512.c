@@ -10,16 +10,26 @@
 #include "cpu-store-v16.h"
 #include "cpu-v16.h"
 
-/* AVX-512, stride 1: a register holds two neighbouring output pixels of
- * the channel block (16 consecutive floats of the output), the tap's
- * weights repeated in both halves; the input pixels (j, j + 1) a tap
- * reads for them are one load. DWZ_PIXELS pixels make eight independent
- * accumulators, enough to cover the FMA latency. Strided shapes keep the
- * AVX2 loop: their pixel pairs are not contiguous in the input. */
+/* AVX-512: a register holds two neighbouring output pixels of the
+ * channel block (16 consecutive floats of the output), the tap's weights
+ * repeated in both halves. At stride 1 the input pixels (j, j + 1) a tap
+ * reads for them are one load; at stride 2 they are (j, j + 2), two
+ * halves put together (a load and an insert). DWZ_PIXELS pixels make
+ * eight independent accumulators, enough to cover the FMA latency. */
 #define DWZ_PIXELS 16
 
+/* The input pixels (j, j + SW) from src as one register. */
+#define DWZ_INPUT_PAIR(src, j) ((SW) == 1                                   \
+    ? ovi_v16_load ((src) + (j) * OVI_BLOCK)                                \
+    : (V16f) _mm512_insertf32x8 (_mm512_castps256_ps512 (                  \
+            _mm256_loadu_ps ((src) + (j) * OVI_BLOCK)),                     \
+        _mm256_loadu_ps ((src) + ((j) + (SW)) * OVI_BLOCK), 1))
+
 /* NP (even) pixels from ow of a row whose taps all lie inside, as
- * DWB_PIXEL_BLOCK at stride 1, w2 the weights twice over. */
+ * DWB_PIXEL_BLOCK (SW 1 or 2), w2 the weights twice over. Output pair k
+ * (pixels 2k and 2k + 1 of the block) takes tap kw's weights times input
+ * pair j = 2 SW k + kw DIL; each input pair is put together once for
+ * every tap it serves. */
 #define DWZ_PIXEL_BLOCK(NP) G_STMT_START {                                  \
     V16f acc[(NP) / 2];                                                     \
     int64_t o = (oh * d->ow + ow) * OVI_BLOCK;                              \
@@ -27,15 +37,26 @@
     for (int k = 0; k < (NP) / 2; k++)                                      \
       acc[k] = bias2;                                                       \
     for (int64_t kh = 0; kh < (KH); kh++) {                                 \
-      const float *src = rows[kh] + ow * OVI_BLOCK;                         \
-      _Pragma ("GCC unroll 32")                                             \
-      for (int64_t j = 0; j < (NP) - 1 + ((KW) - 1) * DIL; j++) {           \
-        V16f xv = ovi_v16_load (src + j * OVI_BLOCK);                       \
+      const float *src = rows[kh] + ow * (SW) * OVI_BLOCK;                  \
+      _Pragma ("GCC unroll 40")                                             \
+      for (int64_t j = 0; j < (SW) * ((NP) - 2) + 1 + ((KW) - 1) * DIL;     \
+          j++) {                                                            \
+        V16f xv;                                                            \
+        gboolean used = FALSE;                                              \
         _Pragma ("GCC unroll 8")                                            \
         for (int64_t kw = 0; kw < (KW); kw++) {                             \
           int64_t q = j - kw * DIL;                                         \
-          if (q >= 0 && q % 2 == 0 && q / 2 < (NP) / 2)                     \
-            acc[q / 2] += w2[kh * (KW) + kw] * xv;                          \
+          used = used || (q >= 0 && q % (2 * (SW)) == 0                     \
+              && q / (2 * (SW)) < (NP) / 2);                                \
+        }                                                                   \
+        if (!used)                                                          \
+          continue;                                                         \
+        xv = DWZ_INPUT_PAIR (src, j);                                       \
+        _Pragma ("GCC unroll 8")                                            \
+        for (int64_t kw = 0; kw < (KW); kw++) {                             \
+          int64_t q = j - kw * DIL;                                         \
+          if (q >= 0 && q % (2 * (SW)) == 0 && q / (2 * (SW)) < (NP) / 2)   \
+            acc[q / (2 * (SW))] += w2[kh * (KW) + kw] * xv;                 \
         }                                                                   \
       }                                                                     \
     }                                                                       \
@@ -52,7 +73,10 @@
  * memory there never touched. A pair from the last column is one pixel,
  * stored as a half. Pixel by pixel with each tap checked, the edges of
  * 14x14 and 7x7 planes (a sixth to a half of their pixels) took most of
- * the time. */
+ * the time. Column by column, every tap row's load of a column under
+ * that column's mask: tap row by tap row, the masks of a row's columns
+ * did not fit the mask registers and each load reloaded its own, and
+ * 5x5 at 7x7 and 14x14 ran 25-30 % slower. */
 #define DWZ_MASKED_PAIRS 4
 /* 5x5 rows of at most this many pixels run whole in masked blocks; a
  * masked segment of a row (an edge, or such a row) is at most this long. */
@@ -66,12 +90,13 @@
     _Pragma ("GCC unroll 16")                                               \
     for (int k = 0; k < (NPP); k++)                                         \
       acc[k] = bias2;                                                       \
-    for (int64_t kh = 0; kh < (KH); kh++) {                                 \
-      const float *src = rows[kh] + ow * OVI_BLOCK;                         \
-      _Pragma ("GCC unroll 32")                                             \
-      for (int64_t j = 0; j < 2 * ((NPP) - 1) + ((KW) - 1) * DIL + 1; j++) {\
-        V16f xv = (V16f) _mm512_maskz_loadu_ps (mseg[ow - seg0 + j],        \
-            src + j * OVI_BLOCK);                                           \
+    _Pragma ("GCC unroll 32")                                               \
+    for (int64_t j = 0; j < 2 * ((NPP) - 1) + ((KW) - 1) * DIL + 1; j++) {  \
+      __mmask16 m = mseg[ow - seg0 + j];                                    \
+      _Pragma ("GCC unroll 8")                                              \
+      for (int64_t kh = 0; kh < (KH); kh++) {                               \
+        V16f xv = (V16f) _mm512_maskz_loadu_ps (m,                          \
+            rows[kh] + (ow + j) * OVI_BLOCK);                               \
         _Pragma ("GCC unroll 8")                                            \
         for (int64_t kw = 0; kw < (KW); kw++) {                             \
           int64_t q = j - kw * DIL;                                         \
@@ -118,15 +143,14 @@ dwz_inside (int64_t iw, int64_t w)
     }                                                                       \
   } G_STMT_END
 
-/* As dwb_rows at stride 1 (SW is 1 in DWB_EDGE_PIXEL and
- * DWB_PIXEL_BLOCK), in pairs of pixels, the edges' loads masked. */
+/* As dwb_rows at stride SW (1 or 2), in pairs of pixels; at stride 1
+ * the edges' loads masked. */
 static inline __attribute__((always_inline)) void
 dwz_rows (const OviDepthwise *d, const float *xc, int64_t row0,
     int64_t ring, const float *wb, int64_t oh0, int64_t oh1, int64_t KH,
-    int64_t KW, int64_t DIL, OviActivation act, gboolean sum,
+    int64_t KW, int64_t SW, int64_t DIL, OviActivation act, gboolean sum,
     const OviV8Store *st, const float *resc, float *yc)
 {
-  const int64_t SW = 1;
   V8f a = st->a, b = st->b;
   OVI_V16_STORE_BOUNDS (st, a16, b16);
   int64_t taps = KH * KW, lo, hi, last_lo, last_hi;
@@ -134,9 +158,11 @@ dwz_rows (const OviDepthwise *d, const float *xc, int64_t row0,
   V16f w2[DWB_MAX_TAPS], bias2 = OVI_V16_TWICE (bias);
   gboolean zero_rows = d->w <= DWB_ZERO_PIXELS && d->pw <= DWB_ZERO_MARGIN;
   /* 3x3 rows keep the edges pixel by pixel: their masked pairs measured
-   * slower on 7x7 and 14x14 planes (and the same on larger ones), where
-   * 5x5's were 1.5 to 2 times as fast */
-  gboolean masked = KW > 3;
+   * slower on 7x7 and 14x14 planes, where 5x5's were 1.5 to 2 times as
+   * fast; on wider rows 10-15 % faster alone, but EfficientNet-B0's 3x3
+   * nodes at 56x56 and 112x112 were 3 % slower in the model (stride 2
+   * has no masked edges: its pairs are put together, not loaded) */
+  gboolean masked = SW == 1 && KW > 3;
   int64_t edges[2][2] = { { 0, 0 }, { 0, d->ow } };
   __mmask16 masks[2][DWZ_MASK_COLUMNS];
 
@@ -217,26 +243,33 @@ ovi_blocked_depthwise_avx512_rows (const OviDepthwise *d, const float *xc,
 {
   gboolean k3 = d->kh == 3 && d->kw == 3, k5 = d->kh == 5 && d->kw == 5;
 
-  if (d->sw != 1 || (!k3 && !k5) || (d->dw != 1 && d->dw != 2)) {
+  if ((!k3 && !k5) || (d->sw == 1 && d->dw != 1 && d->dw != 2)
+      || (d->sw == 2 && d->dw != 1) || d->sw > 2) {
     dwb_body (d, xc, row0, ring, wb, st, resc, yc, oh0, oh1);
     return;
   }
 #define DWZ_SHAPES(ACT, SUM) G_STMT_START {                                 \
-    if (OVI_SPECIALIZE (k3 && d->dw == 1))                                  \
-      dwz_rows (d, xc, row0, ring, wb, oh0, oh1, 3, 3, 1, ACT, SUM, st,     \
+    if (OVI_SPECIALIZE (k3 && d->sw == 1 && d->dw == 1))                    \
+      dwz_rows (d, xc, row0, ring, wb, oh0, oh1, 3, 3, 1, 1, ACT, SUM, st,  \
           resc, yc);                                                        \
-    else if (OVI_SPECIALIZE (k5 && d->dw == 1))                             \
-      dwz_rows (d, xc, row0, ring, wb, oh0, oh1, 5, 5, 1, ACT, SUM, st,     \
+    else if (OVI_SPECIALIZE (k5 && d->sw == 1 && d->dw == 1))               \
+      dwz_rows (d, xc, row0, ring, wb, oh0, oh1, 5, 5, 1, 1, ACT, SUM, st,  \
           resc, yc);                                                        \
-    else if (OVI_SPECIALIZE (k3))                                           \
-      dwz_rows (d, xc, row0, ring, wb, oh0, oh1, 3, 3, 2, ACT, SUM, st,     \
+    else if (OVI_SPECIALIZE (k3 && d->sw == 2))                             \
+      dwz_rows (d, xc, row0, ring, wb, oh0, oh1, 3, 3, 2, 1, ACT, SUM, st,  \
+          resc, yc);                                                        \
+    else if (OVI_SPECIALIZE (k5 && d->sw == 2))                             \
+      dwz_rows (d, xc, row0, ring, wb, oh0, oh1, 5, 5, 2, 1, ACT, SUM, st,  \
+          resc, yc);                                                        \
+    else if (OVI_SPECIALIZE (k3))  /* 3x3 dilated by 2 */                   \
+      dwz_rows (d, xc, row0, ring, wb, oh0, oh1, 3, 3, 1, 2, ACT, SUM, st,  \
           resc, yc);                                                        \
     else if (OVI_SPECIALIZE (TRUE))  /* 5x5 dilated by 2 */                 \
-      dwz_rows (d, xc, row0, ring, wb, oh0, oh1, 5, 5, 2, ACT, SUM, st,     \
+      dwz_rows (d, xc, row0, ring, wb, oh0, oh1, 5, 5, 1, 2, ACT, SUM, st,  \
           resc, yc);                                                        \
     else  /* the shape as values (OVI_FEW_SPECIALIZATIONS: every shape) */  \
-      dwz_rows (d, xc, row0, ring, wb, oh0, oh1, d->kh, d->kw, d->dw, ACT,  \
-          SUM, st, resc, yc);                                               \
+      dwz_rows (d, xc, row0, ring, wb, oh0, oh1, d->kh, d->kw, d->sw,       \
+          d->dw, ACT, SUM, st, resc, yc);                                   \
   } G_STMT_END
   OVI_V8_STORE_CASES (st, DWZ_SHAPES);
 #undef DWZ_SHAPES

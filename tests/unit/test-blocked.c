@@ -182,6 +182,16 @@ test_depthwise (void)
   check_depthwise (9, 6, 5, 1, 2, 12, POST_SUM_RELU);
   check_depthwise (9, 40, 5, 1, 1, 17, POST_CLIP);
   check_depthwise (9, 31, 5, 1, 1, 16, POST_SUM_RELU);
+  /* 3x3 on rows wider than the interior's blocks, with and without
+   * padding, dilated; and stride 2 (with AVX-512, pixel pairs put
+   * together from two halves) on wide rows of both parities */
+  for (Post post = 0; post < POST_COUNT; post++) {
+    check_depthwise (5, 28, 3, 1, 1, 1, post);
+    check_depthwise (4, 57, 3, 1, 1, 0, post);
+    check_depthwise (6, 33, 3, 1, 2, 2, post);
+    check_depthwise (6, 56, 3, 2, 1, 1, post);
+    check_depthwise (7, 57, 5, 2, 1, 2, post);
+  }
 }
 
 /* ic -> oc over hw positions, in two ranges of positions and, with
