@@ -252,6 +252,11 @@ pwb_avx2 (int64_t ic, int64_t oc, int64_t hw, const float *x,
 #define PWZ_BLOCK(NP, NQ, TAIL) G_STMT_START {                              \
     V16f acc[NP][2];                                                        \
     V8f acc8[NP];                                                           \
+    /* the outputs from one offset, the channel blocks a plane (ps)     */  \
+    /* apart: from the indices at every store, gcc spilled them around  */  \
+    /* the stores */                                                        \
+    int64_t o0 = ((cb0 - ycb0) * yplane + p - yp0) * OVI_BLOCK;             \
+    int64_t ps = yplane * OVI_BLOCK;                                        \
     for (int h = 0; h < (NQ); h++) {                                        \
       V16f bv = ovi_v16_load (wq[h] + ic * PWB_PANEL);                      \
       for (int r = 0; r < (NP); r++)                                        \
@@ -293,20 +298,19 @@ pwb_avx2 (int64_t ic, int64_t oc, int64_t hw, const float *x,
     }                                                                       \
     for (int h = 0; h < (NQ); h++)                                          \
       for (int r = 0; r < (NP); r++) {                                      \
-        int64_t o = ((cb0 + 2 * h - ycb0) * yplane + p + r - yp0)           \
-            * OVI_BLOCK;                                                    \
+        const float *rb = sum ? res + o0 + 2 * h * ps + r * OVI_BLOCK       \
+            : NULL;                                                         \
         acc[r][h] = ovi_v16_post_halves (act, sum, a16, b16, acc[r][h],     \
-            sum ? res + o : NULL,                                           \
-            sum ? res + o + yplane * OVI_BLOCK : NULL);                     \
+            rb, sum ? rb + ps : NULL);                                      \
       }                                                                     \
     for (int h = 0; h < (NQ); h++)                                          \
-      for (int half = 0; half < 2; half++)                                  \
+      for (int half = 0; half < 2; half++) {                                \
+        float *yb = y + o0 + (2 * h + half) * ps;                           \
         for (int r = 0; r < (NP); r++)                                      \
-          ovi_v16_store_half (acc[r][h], half, y + ((cb0 + 2 * h + half     \
-                  - ycb0) * yplane + p + r - yp0) * OVI_BLOCK);             \
+          ovi_v16_store_half (acc[r][h], half, yb + r * OVI_BLOCK);         \
+      }                                                                     \
     for (int r = 0; (TAIL) && r < (NP); r++) {                              \
-      int64_t o = ((cb0 + 2 * (NQ) - ycb0) * yplane + p + r - yp0)          \
-          * OVI_BLOCK;                                                      \
+      int64_t o = o0 + 2 * (NQ) * ps + r * OVI_BLOCK;                       \
       ovi_v8_store_as (act, sum, st->a, st->b, acc8[r],                     \
           sum ? res + o : NULL, y + o, OVI_BLOCK);                          \
     }                                                                       \

@@ -263,6 +263,9 @@ dns_avx2 (const OviDepthwise *d, int64_t c, int64_t m, int64_t hx,
  * panels from wq[]; KH, KW, DW constants where instantiated. */
 #define DNZ_BLOCK(NP, NQ) G_STMT_START {                                    \
     V16f acc[NP][2];                                                        \
+    /* the outputs from one offset, the channel blocks a plane (ps)     */  \
+    /* apart (as the 1x1's block) */                                        \
+    int64_t o0 = (cb0 * plane + p) * OVI_BLOCK, ps = plane * OVI_BLOCK;     \
     for (int h = 0; h < (NQ); h++) {                                        \
       V16f bv = ovi_v16_load (wq[h] + k * DNS_PANEL);                       \
       for (int r = 0; r < (NP); r++)                                        \
@@ -289,15 +292,17 @@ dns_avx2 (const OviDepthwise *d, int64_t c, int64_t m, int64_t hx,
     }                                                                       \
     for (int h = 0; h < (NQ); h++)                                          \
       for (int r = 0; r < (NP); r++) {                                      \
-        int64_t o = ((cb0 + 2 * h) * plane + p + r) * OVI_BLOCK;            \
+        const float *rb = sum ? res + o0 + 2 * h * ps + r * OVI_BLOCK       \
+            : NULL;                                                         \
         acc[r][h] = ovi_v16_post_halves (act, sum, a16, b16, acc[r][h],     \
-            sum ? res + o : NULL, sum ? res + o + plane * OVI_BLOCK : NULL); \
+            rb, sum ? rb + ps : NULL);                                      \
       }                                                                     \
     for (int h = 0; h < (NQ); h++)                                          \
-      for (int half = 0; half < 2; half++)                                  \
+      for (int half = 0; half < 2; half++) {                                \
+        float *yb = y + o0 + (2 * h + half) * ps;                           \
         for (int r = 0; r < (NP); r++)                                      \
-          ovi_v16_store_half (acc[r][h], half,                              \
-              y + ((cb0 + 2 * h + half) * plane + p + r) * OVI_BLOCK);      \
+          ovi_v16_store_half (acc[r][h], half, yb + r * OVI_BLOCK);         \
+      }                                                                     \
   } G_STMT_END
 
 /* Output pixels [p0, p1) of NQ whole panels from wq[0]. */

@@ -190,6 +190,7 @@ dir_avx2 (const OviDepthwise *d, int64_t c, int64_t m, const float *x,
  * whole panels from wq[]; KH, KW and SW constants where instantiated. */
 #define DIZ_BLOCK(NP) G_STMT_START {                                        \
     V16f acc[NP][2];                                                        \
+    float *yrow = y + (cb0 * plane + oh * d->ow + ow) * OVI_BLOCK;          \
     for (int h = 0; h < NQ; h++) {                                          \
       V16f bv = ovi_v16_load (wq[h] + c * taps * DIR_PANEL);                \
       for (int p = 0; p < (NP); p++)                                        \
@@ -219,10 +220,11 @@ dir_avx2 (const OviDepthwise *d, int64_t c, int64_t m, const float *x,
             sum ? res + o : NULL, sum ? res + o + plane * OVI_BLOCK : NULL); \
       }                                                                     \
     for (int h = 0; h < NQ; h++)                                            \
-      for (int half = 0; half < 2; half++)                                  \
+      for (int half = 0; half < 2; half++) {                                \
+        float *yb = yrow + (2 * h + half) * plane * OVI_BLOCK;              \
         for (int p = 0; p < (NP); p++)                                      \
-          ovi_v16_store_half (acc[p][h], half, y + ((cb0 + 2 * h + half)    \
-                  * plane + oh * d->ow + ow + p) * OVI_BLOCK);              \
+          ovi_v16_store_half (acc[p][h], half, yb + p * OVI_BLOCK);         \
+      }                                                                     \
   } G_STMT_END
 
 /* As dir_rows, for NQ whole panels from wq[]; the edges pixel by pixel
