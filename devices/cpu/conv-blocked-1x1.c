@@ -458,10 +458,10 @@ pointwise_range (int64_t ic, int64_t oc, int64_t hw, const float *x,
   gboolean at_store = ovi_v8_store_init (&st, ops);
   int64_t rows = ovi_blocked_pointwise_rows ();
   /* as few chunks as the budget allows, their positions as even as it
-   * allows: each chunk streams all the weights, so 11 blocks under a
-   * budget of 10 run as 6 + 5, not 10 + 1 (a last chunk of one block
-   * streaming them all for 12 positions). Counted in positions, not
-   * whole blocks (the kernel evens out a chunk's blocks itself):
+   * allows: each chunk streams all the weights, so 130 positions under a
+   * budget of 120 run as 65 + 65, not 120 + 10 (a last chunk streaming
+   * them all for 10 positions). Counted in positions, not whole blocks
+   * (the kernel evens out a chunk's blocks itself):
    * ResNet-50's 2048 -> 512 at 7x7 under a budget of 32 positions ran
    * as 24 + 24 + 1, the last a block of one position whose two
    * accumulators wait on the FMA latency through all 2048 inputs. */

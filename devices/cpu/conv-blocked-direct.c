@@ -190,7 +190,9 @@ dir_avx2 (const OviDepthwise *d, int64_t c, int64_t m, const float *x,
  * whole panels from wq[]; KH, KW and SW constants where instantiated. */
 #define DIZ_BLOCK(NP) G_STMT_START {                                        \
     V16f acc[NP][2];                                                        \
-    float *yrow = y + (cb0 * plane + oh * d->ow + ow) * OVI_BLOCK;          \
+    /* the outputs from one offset (as the 1x1's block) */                  \
+    int64_t o0 = (cb0 * plane + oh * d->ow + ow) * OVI_BLOCK;               \
+    float *yrow = y + o0;                                                   \
     for (int h = 0; h < NQ; h++) {                                          \
       V16f bv = ovi_v16_load (wq[h] + c * taps * DIR_PANEL);                \
       for (int p = 0; p < (NP); p++)                                        \
@@ -214,8 +216,7 @@ dir_avx2 (const OviDepthwise *d, int64_t c, int64_t m, const float *x,
       }                                                                     \
     for (int h = 0; h < NQ; h++)                                            \
       for (int p = 0; p < (NP); p++) {                                      \
-        int64_t o = ((cb0 + 2 * h) * plane + oh * d->ow + ow + p)           \
-            * OVI_BLOCK;                                                    \
+        int64_t o = o0 + (2 * h * plane + p) * OVI_BLOCK;                   \
         acc[p][h] = ovi_v16_post_halves (act, sum, a16, b16, acc[p][h],     \
             sum ? res + o : NULL, sum ? res + o + plane * OVI_BLOCK : NULL); \
       }                                                                     \

@@ -1,5 +1,6 @@
 /* See conv-blocked-dw-rows.h: the blocked depthwise convolution's
- * stride-1 rows with AVX-512, this whole file compiled for it (meson
+ * 3x3 and 5x5 rows (stride 1, dilated by 1 or 2, and stride 2) with
+ * AVX-512, this whole file compiled for it (meson
  * gives it -mavx512f and the rest, on x86 only) and reached only where
  * the CPU has it. The guard keeps the file empty should another build
  * compile it. */
@@ -68,8 +69,8 @@
   } G_STMT_END
 
 /* NPP pairs of pixels from ow where some taps lie outside the row (the
- * edges, and whole rows of narrow planes), as DWZ_PIXEL_BLOCK with each
- * load masked to the input pixels inside the row: zeros outside, and
+ * edges, and whole rows of narrow planes), as DWZ_PIXEL_BLOCK at stride
+ * 1 (only stride 1 takes it: dwz_rows' `masked`) with each load masked to the input pixels inside the row: zeros outside, and
  * memory there never touched. A pair from the last column is one pixel,
  * stored as a half. Pixel by pixel with each tap checked, the edges of
  * 14x14 and 7x7 planes (a sixth to a half of their pixels) took most of

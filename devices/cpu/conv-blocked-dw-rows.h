@@ -222,8 +222,9 @@ dwb_body (const OviDepthwise *d, const float *xc, int64_t row0,
 #undef DWB_SHAPES
 }
 
-/* dwb_body compiled for AVX-512, the stride-1 3x3 and 5x5 shapes (dilated
- * by 1 or 2) in pairs of pixels. Call only where the CPU has AVX-512. */
+/* dwb_body compiled for AVX-512, the 3x3 and 5x5 shapes (stride 1
+ * dilated by 1 or 2, and stride 2) in pairs of pixels. Call only where
+ * the CPU has AVX-512. */
 void ovi_blocked_depthwise_avx512_rows (const OviDepthwise *d,
     const float *xc, int64_t row0, int64_t ring, const float *wb,
     const OviV8Store *st, const float *resc, float *yc, int64_t oh0,

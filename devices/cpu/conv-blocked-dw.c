@@ -8,7 +8,7 @@
  * them as values, several times slower); the edges take a loop that skips
  * the taps outside. Nothing is copied or padded. Compiled here for the
  * baseline target and for AVX2+FMA, and in conv-blocked-dw-avx512.c for
- * AVX-512 (the stride-1 shapes in pairs of pixels), chosen at run time. */
+ * AVX-512 (3x3 and 5x5 in pairs of pixels), chosen at run time. */
 #include <string.h>
 
 #include "conv-blocked-dw-rows.h"

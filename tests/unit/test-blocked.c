@@ -280,6 +280,10 @@ test_pointwise (void)
   }
   /* more input channels than a chunk of positions holds in L2 */
   check_pointwise (1024, 16, 70, POST_SUM_RELU);
+  /* ranges of several chunks (the budget is a quarter of L2, at least
+   * 256 KiB: 32 to 256 positions of 2048 channels for L2s of 1 to 8
+   * MiB), uneven, with a tail panel riding along */
+  check_pointwise_ranges (2048, 24, 401, POST_SUM_RELU, FALSE);
   /* a last panel of 8 in the same range as the whole panels: with
    * AVX-512 it rides with the whole panel before it, which comes after
    * nothing, a single, a pair, or a pair and a single (24, 40, 56, 72
