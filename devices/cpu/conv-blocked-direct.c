@@ -105,13 +105,10 @@ dir_rows (const OviDepthwise *d, int64_t c, const float *x, const float *wp,
     int64_t SW, OviActivation act, gboolean sum, const OviV8Store *st,
     const float *res, float *y)
 {
-  int64_t taps = KH * KW, plane = d->oh * d->ow, lo, hi, last_lo, last_hi;
+  int64_t taps = KH * KW, plane = d->oh * d->ow, lo, hi;
 
-  ovi_conv_valid_range (d->ow, d->w, SW, -d->pw, &lo, &hi);
-  ovi_conv_valid_range (d->ow, d->w, SW, -d->pw + (KW - 1) * d->dw,
-      &last_lo, &last_hi);
-  lo = MAX (lo, last_lo);
-  hi = MAX (lo, MIN (hi, last_hi));
+  ovi_conv_interior_range (d->ow, d->w, SW, -d->pw, (KW - 1) * d->dw, &lo,
+      &hi);
   for (int64_t oh = oh0; oh < oh1; oh++) {
     int64_t ih0 = oh * d->sh - d->ph, ow = 0;
     gboolean inside = ih0 >= 0 && ih0 + (KH - 1) * d->dh < d->h;
@@ -237,13 +234,10 @@ diz_rows (const OviDepthwise *d, int64_t c, const float *x,
     const OviV8Store *st, const float *res, float *y)
 {
   OVI_V16_STORE_BOUNDS (st, a16, b16);
-  int64_t taps = KH * KW, plane = d->oh * d->ow, lo, hi, last_lo, last_hi;
+  int64_t taps = KH * KW, plane = d->oh * d->ow, lo, hi;
 
-  ovi_conv_valid_range (d->ow, d->w, SW, -d->pw, &lo, &hi);
-  ovi_conv_valid_range (d->ow, d->w, SW, -d->pw + (KW - 1) * d->dw,
-      &last_lo, &last_hi);
-  lo = MAX (lo, last_lo);
-  hi = MAX (lo, MIN (hi, last_hi));
+  ovi_conv_interior_range (d->ow, d->w, SW, -d->pw, (KW - 1) * d->dw, &lo,
+      &hi);
   for (int64_t oh = oh0; oh < oh1; oh++) {
     int64_t ih0 = oh * d->sh - d->ph, ow = 0;
     gboolean inside = ih0 >= 0 && ih0 + (KH - 1) * d->dh < d->h;

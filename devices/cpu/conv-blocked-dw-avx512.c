@@ -70,8 +70,9 @@
 
 /* NPP pairs of pixels from ow where some taps lie outside the row (the
  * edges, and whole rows of narrow planes), as DWZ_PIXEL_BLOCK at stride
- * 1 (only stride 1 takes it: dwz_rows' `masked`) with each load masked to the input pixels inside the row: zeros outside, and
- * memory there never touched. A pair from the last column is one pixel,
+ * 1 (only stride 1 takes it: dwz_rows' `masked`), each load masked to
+ * the input pixels inside the row: zeros outside, and memory there never
+ * touched. A pair from the last column is one pixel,
  * stored as a half. Pixel by pixel with each tap checked, the edges of
  * 14x14 and 7x7 planes (a sixth to a half of their pixels) took most of
  * the time. Column by column, every tap row's load of a column under
@@ -154,7 +155,7 @@ dwz_rows (const OviDepthwise *d, const float *xc, int64_t row0,
 {
   V8f a = st->a, b = st->b;
   OVI_V16_STORE_BOUNDS (st, a16, b16);
-  int64_t taps = KH * KW, lo, hi, last_lo, last_hi;
+  int64_t taps = KH * KW, lo, hi;
   V8f w[DWB_MAX_TAPS], bias = ovi_v8_load (wb + taps * OVI_BLOCK);
   V16f w2[DWB_MAX_TAPS], bias2 = OVI_V16_TWICE (bias);
   gboolean zero_rows = d->w <= DWB_ZERO_PIXELS && d->pw <= DWB_ZERO_MARGIN;
@@ -167,11 +168,8 @@ dwz_rows (const OviDepthwise *d, const float *xc, int64_t row0,
   int64_t edges[2][2] = { { 0, 0 }, { 0, d->ow } };
   __mmask16 masks[2][DWZ_MASK_COLUMNS];
 
-  ovi_conv_valid_range (d->ow, d->w, SW, -d->pw, &lo, &hi);
-  ovi_conv_valid_range (d->ow, d->w, SW, -d->pw + (KW - 1) * DIL, &last_lo,
-      &last_hi);
-  lo = MAX (lo, last_lo);
-  hi = MAX (lo, MIN (hi, last_hi));
+  ovi_conv_interior_range (d->ow, d->w, SW, -d->pw, (KW - 1) * DIL, &lo,
+      &hi);
   for (int64_t t = 0; t < taps; t++) {
     w[t] = ovi_v8_load (wb + t * OVI_BLOCK);
     w2[t] = OVI_V16_TWICE (w[t]);

@@ -147,17 +147,12 @@ dwb_rows (const OviDepthwise *d, const float *xc, int64_t row0,
     int64_t KW, int64_t SW, int64_t DIL, OviActivation act, gboolean sum,
     V8f a, V8f b, const float *resc, float *yc)
 {
-  int64_t taps = KH * KW, lo, hi, last_lo, last_hi;
+  int64_t taps = KH * KW, lo, hi;
   V8f w[DWB_MAX_TAPS], bias = ovi_v8_load (wb + taps * OVI_BLOCK);
   gboolean zero_rows = d->w <= DWB_ZERO_PIXELS && d->pw <= DWB_ZERO_MARGIN;
 
-  /* interior columns [lo, hi), those whose first and last taps are inside;
-   * 0 <= lo <= hi <= d->ow, edges on either side */
-  ovi_conv_valid_range (d->ow, d->w, SW, -d->pw, &lo, &hi);
-  ovi_conv_valid_range (d->ow, d->w, SW, -d->pw + (KW - 1) * DIL, &last_lo,
-      &last_hi);
-  lo = MAX (lo, last_lo);
-  hi = MAX (lo, MIN (hi, last_hi));
+  ovi_conv_interior_range (d->ow, d->w, SW, -d->pw, (KW - 1) * DIL, &lo,
+      &hi);
   for (int64_t t = 0; t < taps; t++)
     w[t] = ovi_v8_load (wb + t * OVI_BLOCK);
 
