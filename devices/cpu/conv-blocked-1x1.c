@@ -244,77 +244,142 @@ pwb_avx2 (int64_t ic, int64_t oc, int64_t hw, const float *x,
  * Four blocks (about 400 cycles of FMAs) ahead; eight measured the same. */
 #define PWZ_X_AHEAD 4
 
-/* NP positions from p, NQ (1 or 2) whole panels from wq[0], and with
- * TAIL the last panel of eight channels (wq[NQ]) beside them in half
- * registers: the same broadcasts serve all three. Alone, that panel took
- * the AVX2 block (six positions, six accumulators: too few chains to
- * cover the FMA latency) and a pass over the input of its own. */
-#define PWZ_BLOCK(NP, NQ, TAIL) G_STMT_START {                              \
+typedef double V8d __attribute__((vector_size (64)));
+
+/* The block's share of the next panels' weights (into L2) and its input
+ * PWZ_X_AHEAD channel blocks ahead (into L1), at channel block kb. */
+#define PWZ_PREFETCH(NP) G_STMT_START {                                     \
+    for (int64_t l = kb * pf_step; l < MIN (pf_lines, (kb + 1) * pf_step);  \
+        l++)                                                                \
+      __builtin_prefetch (pf + l * 64, 0, 2);                               \
+    if (kb + PWZ_X_AHEAD < ic / OVI_BLOCK) {                                \
+      /* a line every 16 floats, and the last float's: a block may          \
+       * start half way into a line (odd planes) */                         \
+      const float *xa = xb + PWZ_X_AHEAD * hw * OVI_BLOCK;                  \
+      for (int l = 0; l < (NP) * OVI_BLOCK; l += 16)                        \
+        __builtin_prefetch (xa + l, 0, 3);                                  \
+      __builtin_prefetch (xa + (NP) * OVI_BLOCK - 1, 0, 3);                 \
+    }                                                                       \
+  } G_STMT_END
+
+/* NP positions from p, the two whole panels wq[0] and wq[1]. */
+#define PWZ_BLOCK(NP) G_STMT_START {                                        \
     V16f acc[NP][2];                                                        \
-    V8f acc8[NP];                                                           \
     /* the outputs from one offset, the channel blocks a plane (ps)     */  \
     /* apart: from the indices at every store, gcc spilled them around  */  \
     /* the stores */                                                        \
     int64_t o0 = ((cb0 - ycb0) * yplane + p - yp0) * OVI_BLOCK;             \
     int64_t ps = yplane * OVI_BLOCK;                                        \
-    for (int h = 0; h < (NQ); h++) {                                        \
+    for (int h = 0; h < 2; h++) {                                           \
       V16f bv = ovi_v16_load (wq[h] + ic * PWB_PANEL);                      \
       for (int r = 0; r < (NP); r++)                                        \
         acc[r][h] = bv;                                                     \
     }                                                                       \
-    if (TAIL) {                                                             \
-      V8f bv = ovi_v8_load (wq[NQ] + ic * OVI_BLOCK);                       \
-      for (int r = 0; r < (NP); r++)                                        \
-        acc8[r] = bv;                                                       \
-    }                                                                       \
     for (int64_t kb = 0; kb < ic / OVI_BLOCK; kb++) {                       \
       const float *xb = x + (kb * hw + p) * OVI_BLOCK;                      \
-      for (int64_t l = kb * pf_step; l < MIN (pf_lines, (kb + 1) * pf_step); \
-          l++)                                                              \
-        __builtin_prefetch (pf + l * 64, 0, 2);                             \
-      if (kb + PWZ_X_AHEAD < ic / OVI_BLOCK) {                              \
-        /* a line every 16 floats, and the last float's: a block may      \
-         * start half way into a line (odd planes) */                       \
-        const float *xa = xb + PWZ_X_AHEAD * hw * OVI_BLOCK;                \
-        for (int l = 0; l < (NP) * OVI_BLOCK; l += 16)                      \
-          __builtin_prefetch (xa + l, 0, 3);                                \
-        __builtin_prefetch (xa + (NP) * OVI_BLOCK - 1, 0, 3);               \
-      }                                                                     \
+      PWZ_PREFETCH (NP);                                                    \
       for (int j = 0; j < OVI_BLOCK; j++) {                                 \
         V16f wv[2];                                                         \
-        V8f wv8 = { 0 };                                                    \
-        for (int h = 0; h < (NQ); h++)                                      \
+        for (int h = 0; h < 2; h++)                                         \
           wv[h] = ovi_v16_load (wq[h] + (kb * OVI_BLOCK + j) * PWB_PANEL);  \
-        if (TAIL)                                                           \
-          wv8 = ovi_v8_load (wq[NQ] + (kb * OVI_BLOCK + j) * OVI_BLOCK);    \
         for (int r = 0; r < (NP); r++) {                                    \
           float xs = xb[r * OVI_BLOCK + j];                                 \
-          for (int h = 0; h < (NQ); h++)                                    \
+          for (int h = 0; h < 2; h++)                                       \
             acc[r][h] += xs * wv[h];                                        \
-          if (TAIL)                                                         \
-            acc8[r] += xs * wv8;                                            \
         }                                                                   \
       }                                                                     \
     }                                                                       \
-    for (int h = 0; h < (NQ); h++)                                          \
+    for (int h = 0; h < 2; h++)                                             \
       for (int r = 0; r < (NP); r++) {                                      \
         const float *rb = sum ? res + o0 + 2 * h * ps + r * OVI_BLOCK       \
             : NULL;                                                         \
         acc[r][h] = ovi_v16_post_halves (act, sum, a16, b16, acc[r][h],     \
             rb, sum ? rb + ps : NULL);                                      \
       }                                                                     \
-    for (int h = 0; h < (NQ); h++)                                          \
+    for (int h = 0; h < 2; h++)                                             \
       for (int half = 0; half < 2; half++) {                                \
         float *yb = y + o0 + (2 * h + half) * ps;                           \
         for (int r = 0; r < (NP); r++)                                      \
           ovi_v16_store_half (acc[r][h], half, yb + r * OVI_BLOCK);         \
       }                                                                     \
-    for (int r = 0; (TAIL) && r < (NP); r++) {                              \
-      int64_t o = o0 + 2 * (NQ) * ps + r * OVI_BLOCK;                       \
-      ovi_v8_store_as (act, sum, st->a, st->b, acc8[r],                     \
-          sum ? res + o : NULL, y + o, OVI_BLOCK);                          \
-    }                                                                       \
   } G_STMT_END
+
+/* NP positions from p, in NG groups of eight output channels: the whole
+ * panel wq[0] (two groups), and with NG 3 the last panel, of eight
+ * channels, wq[1]. A group's register holds a position's eight channels
+ * twice: lane 2c sums channel c's products over even input channels,
+ * lane 2c + 1 over odd ones, so that one FMA takes two input channels.
+ * Their values lie side by side in the input block and broadcast as one
+ * 64-bit pair, which serves the NG groups' FMAs; each group's weight
+ * register interleaves the two inputs' eight weights. At the end, each
+ * two positions' registers of a group fold (two permutes and an add)
+ * into their sixteen outputs, consecutive in the group's channel block.
+ * A broadcast per FMA (a panel alone, or the 8-channel panel in half
+ * registers beside it) ran at about 220 GFLOPS in L1 on Zen 5, a
+ * broadcast per two (pairs of panels) at 270; here, per two or three. */
+#define PWZ_EVEN_ODD 0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15
+#define PWZ_LOW_PAIRS 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23
+#define PWZ_HIGH_PAIRS 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, \
+    15, 31
+#define PWZ_PAIRED_BLOCK(NP, NG) G_STMT_START {                             \
+    V16f acc[NP][3], wg[3];                                                 \
+    int64_t o0 = ((cb0 - ycb0) * yplane + p - yp0) * OVI_BLOCK;             \
+    int64_t ps = yplane * OVI_BLOCK;                                        \
+    {                                                                       \
+      V16f bv = ovi_v16_load (wq[0] + ic * PWB_PANEL), z = { 0 };           \
+      wg[0] = __builtin_shufflevector (bv, z, PWZ_LOW_PAIRS);               \
+      wg[1] = __builtin_shufflevector (bv, z, PWZ_HIGH_PAIRS);              \
+      if ((NG) == 3) {                                                      \
+        V8f b8 = ovi_v8_load (wq[1] + ic * OVI_BLOCK), z8 = { 0 };          \
+        wg[2] = __builtin_shufflevector (b8, z8, PWZ_EVEN_ODD);             \
+      }                                                                     \
+      for (int r = 0; r < (NP); r++)                                        \
+        for (int g = 0; g < (NG); g++)                                      \
+          acc[r][g] = wg[g];                                                \
+    }                                                                       \
+    for (int64_t kb = 0; kb < ic / OVI_BLOCK; kb++) {                       \
+      const float *xb = x + (kb * hw + p) * OVI_BLOCK;                      \
+      PWZ_PREFETCH (NP);                                                    \
+      for (int j = 0; j < OVI_BLOCK; j += 2) {                              \
+        const float *wk = wq[0] + (kb * OVI_BLOCK + j) * PWB_PANEL;         \
+        V16f w0 = ovi_v16_load (wk), w1 = ovi_v16_load (wk + PWB_PANEL);    \
+        wg[0] = __builtin_shufflevector (w0, w1, PWZ_LOW_PAIRS);            \
+        wg[1] = __builtin_shufflevector (w0, w1, PWZ_HIGH_PAIRS);           \
+        if ((NG) == 3) {                                                    \
+          V16f w8 = ovi_v16_load (wq[1] + (kb * OVI_BLOCK + j)              \
+              * OVI_BLOCK);                                                 \
+          wg[2] = __builtin_shufflevector (w8, w8, PWZ_EVEN_ODD);           \
+        }                                                                   \
+        for (int r = 0; r < (NP); r++) {                                    \
+          double pair;                                                      \
+          V8d pairs;                                                        \
+          memcpy (&pair, xb + r * OVI_BLOCK + j, sizeof (pair));            \
+          pairs = (V8d) { pair, pair, pair, pair, pair, pair, pair, pair }; \
+          for (int g = 0; g < (NG); g++)                                    \
+            acc[r][g] += (V16f) pairs * wg[g];                              \
+        }                                                                   \
+      }                                                                     \
+    }                                                                       \
+    for (int g = 0; g < (NG); g++)                                          \
+      for (int r = 0; r < (NP); r += 2) {                                   \
+        V16f e = acc[r][g], f = r + 1 < (NP) ? acc[r + 1][g] : acc[r][g];   \
+        int64_t o = o0 + g * ps + r * OVI_BLOCK;                            \
+        V16f s = __builtin_shufflevector (e, f, 0, 2, 4, 6, 8, 10, 12, 14,  \
+            16, 18, 20, 22, 24, 26, 28, 30)                                 \
+            + __builtin_shufflevector (e, f, 1, 3, 5, 7, 9, 11, 13, 15, 17, \
+            19, 21, 23, 25, 27, 29, 31);                                    \
+        if (r + 1 < (NP))                                                   \
+          ovi_v16_store_as (act, sum, a16, b16, s, sum ? res + o : NULL,    \
+              y + o);                                                       \
+        else                                                                \
+          ovi_v8_store_as (act, sum, st->a, st->b, OVI_V16_HALF (s, 0),     \
+              sum ? res + o : NULL, y + o, OVI_BLOCK);                      \
+      }                                                                     \
+  } G_STMT_END
+
+/* positions per block: 24 accumulators for three groups of eight
+ * channels (a panel and the tail) by eight positions, else by twelve */
+#define PWZ_BLOCK_ROWS(TAIL) ((TAIL) ? 8 : PWZ_ROWS)
 
 static inline __attribute__((always_inline)) void
 pwz_panels (int64_t ic, int64_t hw, const float *x, const float *wq[2],
@@ -325,7 +390,8 @@ pwz_panels (int64_t ic, int64_t hw, const float *x, const float *wq[2],
 {
   OVI_V16_STORE_BOUNDS (st, a16, b16);
   int64_t p = p0, t = 0, kbs = MAX (1, ic / OVI_BLOCK);
-  int64_t tiles = (p1 - p0 + PWZ_ROWS - 1) / PWZ_ROWS;
+  int64_t rows = PWZ_BLOCK_ROWS (TAIL);
+  int64_t tiles = (p1 - p0 + rows - 1) / rows;
   /* the tile's share of the next panels' lines, issued a few per input
    * channel block as it computes rather than all at its start */
   const char *pf = next;
@@ -343,20 +409,30 @@ pwz_panels (int64_t ic, int64_t hw, const float *x, const float *wq[2],
   for (; p < p1; t++) {
     int64_t np = (p1 - p + tiles - t - 1) / (tiles - t);
     PWZ_SHARE ();
+#define PWZ_CASE(NP) G_STMT_START {                                         \
+      if (TAIL) {                                                           \
+        if ((NP) <= PWZ_BLOCK_ROWS (TRUE))                                  \
+          PWZ_PAIRED_BLOCK (NP, 3);                                         \
+      } else if (NQ == 1)                                                   \
+        PWZ_PAIRED_BLOCK (NP, 2);                                           \
+      else                                                                  \
+        PWZ_BLOCK (NP);                                                     \
+    } G_STMT_END
     switch (np) {
-      case 12: PWZ_BLOCK (12, NQ, TAIL); break;
-      case 11: PWZ_BLOCK (11, NQ, TAIL); break;
-      case 10: PWZ_BLOCK (10, NQ, TAIL); break;
-      case 9: PWZ_BLOCK (9, NQ, TAIL); break;
-      case 8: PWZ_BLOCK (8, NQ, TAIL); break;
-      case 7: PWZ_BLOCK (7, NQ, TAIL); break;
-      case 6: PWZ_BLOCK (6, NQ, TAIL); break;
-      case 5: PWZ_BLOCK (5, NQ, TAIL); break;
-      case 4: PWZ_BLOCK (4, NQ, TAIL); break;
-      case 3: PWZ_BLOCK (3, NQ, TAIL); break;
-      case 2: PWZ_BLOCK (2, NQ, TAIL); break;
-      default: PWZ_BLOCK (1, NQ, TAIL); break;
+      case 12: PWZ_CASE (12); break;
+      case 11: PWZ_CASE (11); break;
+      case 10: PWZ_CASE (10); break;
+      case 9: PWZ_CASE (9); break;
+      case 8: PWZ_CASE (8); break;
+      case 7: PWZ_CASE (7); break;
+      case 6: PWZ_CASE (6); break;
+      case 5: PWZ_CASE (5); break;
+      case 4: PWZ_CASE (4); break;
+      case 3: PWZ_CASE (3); break;
+      case 2: PWZ_CASE (2); break;
+      default: PWZ_CASE (1); break;
     }
+#undef PWZ_CASE
     p += np;
   }
 #undef PWZ_SHARE
@@ -365,7 +441,9 @@ pwz_panels (int64_t ic, int64_t hw, const float *x, const float *wq[2],
 /* A group of panels from wq[0], NQ whole ones and with TAIL the panel of
  * eight after them, each kind its own function: inlined into one, the
  * kinds' loops shared its code's layout, and adding the TAIL kind made
- * the pairs' loop 5 % slower on 24 -> 144 at 56x56, which never takes it. */
+ * the pairs' loop 5 % slower on 24 -> 144 at 56x56, which never takes it.
+ * Pairs run PWZ_BLOCK, a single panel and a panel with the tail
+ * PWZ_PAIRED_BLOCK. */
 #define PWZ_GROUP_FN(name)                                                  \
   __attribute__((target ("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma"),    \
       noinline))                                                            \
@@ -388,7 +466,7 @@ PWZ_GROUP_FN (pwz_single)
 PWZ_GROUP_FN (pwz_tailed)
 
 /* As pwb_body, two whole panels at a time; a last panel of eight
- * channels rides with the whole panel before it (PWZ_BLOCK's TAIL), or
+ * channels rides with the whole panel before it (PWZ_PAIRED_BLOCK), or
  * alone takes the AVX2 block. */
 __attribute__((target ("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
 static void
