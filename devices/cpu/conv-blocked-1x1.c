@@ -487,17 +487,15 @@ pwb_avx512 (int64_t ic, int64_t oc, int64_t hw, const float *x,
     int64_t cb0 = q * PWB_PANEL / OVI_BLOCK, next_lines = 0;
     /* pairs, but for the whole panel the tail rides with */
     if (whole && !tail && q + 1 < q1
-        && pwb_panel_width (oc, q + 1) == PWB_PANEL && tail_q != q + 2) {
-      wq[1] = packed + pwb_panel_offset (ic, q + 1);
+        && pwb_panel_width (oc, q + 1) == PWB_PANEL && tail_q != q + 2)
       nq = 2;
-    }
-    if (tail)
-      wq[1] = packed + pwb_panel_offset (ic, q + 1);
+    /* the second panel of a pair, or the tail */
     span = nq + (tail ? 1 : 0);
+    if (span == 2)
+      wq[1] = packed + pwb_panel_offset (ic, q + 1);
     if (q + span < ahead) {
       int64_t nn = MIN (2, ahead - q - span);
       next = (const char *) (packed + pwb_panel_offset (ic, q + span));
-      next_lines = 0;
       for (int64_t i = 0; i < nn; i++)
         next_lines += (ic + 1) * pwb_panel_width (oc, q + span + i)
             * (int64_t) sizeof (float) / 64;

@@ -26,6 +26,19 @@
             _mm256_loadu_ps ((src) + (j) * OVI_BLOCK)),                     \
         _mm256_loadu_ps ((src) + ((j) + (SW)) * OVI_BLOCK), 1))
 
+/* Tap row kh's FMAs of input pair j (xv) in DWZ_PIXEL_BLOCK: into
+ * output pair k at tap kw where j = 2 SW k + kw DIL. */
+#define DWZ_SERVES(NP, q) ((q) >= 0 && (q) % (2 * (SW)) == 0                \
+    && (q) / (2 * (SW)) < (NP) / 2)
+#define DWZ_TAP_FMAS(NP, j, xv) G_STMT_START {                              \
+    _Pragma ("GCC unroll 8")                                                \
+    for (int64_t kw = 0; kw < (KW); kw++) {                                 \
+      int64_t q = (j) - kw * DIL;                                           \
+      if (DWZ_SERVES (NP, q))                                               \
+        acc[q / (2 * (SW))] += w2[kh * (KW) + kw] * (xv);                   \
+    }                                                                       \
+  } G_STMT_END
+
 /* Stride 1, one tap row of DWZ_PIXEL_BLOCK: the input pairs that start
  * on a 64-byte line (even j when PH is 0, odd when 1) loaded, each pair
  * between two of them put together from their halves. Loaded as they
@@ -48,12 +61,7 @@
         if (j + 1 < (NP) - 2 + (KW))                                        \
           next = ovi_v16_load (src + (j + 1) * OVI_BLOCK);                  \
       }                                                                     \
-      _Pragma ("GCC unroll 8")                                              \
-      for (int64_t kw = 0; kw < (KW); kw++) {                               \
-        int64_t q = j - kw;                                                 \
-        if (q >= 0 && q % 2 == 0 && q / 2 < (NP) / 2)                       \
-          acc[q / 2] += w2[kh * (KW) + kw] * xv;                            \
-      }                                                                     \
+      DWZ_TAP_FMAS (NP, j, xv);                                             \
       prev = xv;                                                            \
     }                                                                       \
   } G_STMT_END
@@ -87,20 +95,12 @@
         V16f xv;                                                            \
         gboolean used = FALSE;                                              \
         _Pragma ("GCC unroll 8")                                            \
-        for (int64_t kw = 0; kw < (KW); kw++) {                             \
-          int64_t q = j - kw * DIL;                                         \
-          used = used || (q >= 0 && q % (2 * (SW)) == 0                     \
-              && q / (2 * (SW)) < (NP) / 2);                                \
-        }                                                                   \
+        for (int64_t kw = 0; kw < (KW); kw++)                               \
+          used = used || DWZ_SERVES (NP, j - kw * DIL);                     \
         if (!used)                                                          \
           continue;                                                         \
         xv = DWZ_INPUT_PAIR (src, j);                                       \
-        _Pragma ("GCC unroll 8")                                            \
-        for (int64_t kw = 0; kw < (KW); kw++) {                             \
-          int64_t q = j - kw * DIL;                                         \
-          if (q >= 0 && q % (2 * (SW)) == 0 && q / (2 * (SW)) < (NP) / 2)   \
-            acc[q / (2 * (SW))] += w2[kh * (KW) + kw] * xv;                 \
-        }                                                                   \
+        DWZ_TAP_FMAS (NP, j, xv);                                           \
       }                                                                     \
     }                                                                       \
     _Pragma ("GCC unroll 16")                                               \
