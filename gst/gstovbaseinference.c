@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "gstovbackend.h"
 #include "gstovbatch.h"
 #include "gstovdevice.h"
 #include "gstovlandmarks.h"
@@ -42,6 +43,10 @@ enum {
   PROP_INFERENCE_REGION,
   PROP_OBJECT_CLASS,
   PROP_MODEL_INSTANCE_ID,
+  PROP_IE_CONFIG,
+  PROP_CPU_THROUGHPUT_STREAMS,
+  PROP_GPU_THROUGHPUT_STREAMS,
+  PROP_PRE_PROCESS_BACKEND,
 };
 
 /* A queued frame with its inferences, or a serialized event. */
@@ -66,6 +71,11 @@ typedef struct {
   GPtrArray *object_classes;    /* filter for roi-list; NULL: all */
   guint device_listener;        /* on the compiled model's device events */
   gint started_reported;        /* atomic: the "started" message is out */
+  gboolean device_preproc;      /* frames go to the device as pictures */
+
+  /* pre-process-backend's value (object lock): read by caps queries,
+   * which may come before start. */
+  GstOvBackend backend;
 
   /* Streaming thread only. */
   GstVideoInfo info;
@@ -356,14 +366,54 @@ on_device_event (OviCompiledModel *compiled, const OviDeviceEvent *event,
     GST_INFO_OBJECT (self, "inferences move from %s to %s",
         event->previous ? event->previous : "(none)", event->device);
     gst_ov_device_post (GST_ELEMENT (self), GST_OV_DEVICE_MIGRATED,
-        event->device, event->previous, NULL);
+        event->device, event->previous, NULL, NULL);
   } else {
     /* A warning, not an error: the stream goes on, on the next device. */
     GST_WARNING_OBJECT (self, "device %s failed and was dropped: %s",
         event->device, event->message);
     gst_ov_device_post (GST_ELEMENT (self), GST_OV_DEVICE_FAILED,
-        event->device, NULL, event->message);
+        event->device, NULL, event->message, NULL);
   }
+}
+
+/* The compile config from nireq, the deprecated *-throughput-streams and
+ * ie-config, in that order (a later one wins). Keys ie-config names that
+ * the engine does not know are a warning, not an error: pipelines written
+ * for OpenVINO's devices carry device-specific keys. */
+static gboolean
+compile_config (GstOvBaseInference *self, OviCompileConfig *config,
+    GError **error)
+{
+  GstOvBaseInferencePrivate *p = PRIV (self);
+  char **ignored = NULL;
+  GError *err = NULL;
+
+  memset (config, 0, sizeof *config);
+  /* Several requests in flight are what the throughput hint's streams
+   * serve; a single request gets every core. */
+  config->hint = p->s.nireq == 1 ? OVI_HINT_LATENCY : OVI_HINT_THROUGHPUT;
+  config->type_streams[OVI_DEVICE_TYPE_CPU] = (int) MIN (
+      p->s.cpu_throughput_streams, 4096);
+  config->type_streams[OVI_DEVICE_TYPE_GPU] = (int) MIN (
+      p->s.gpu_throughput_streams, 4096);
+  if (!ovi_compile_config_parse (config, p->s.ie_config, &ignored, &err)) {
+    g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
+        "ie-config: %s", err->message);
+    g_error_free (err);
+    return FALSE;
+  }
+  if (ignored) {
+    gchar *keys = g_strjoinv (", ", ignored);
+    GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
+        ("ie-config keys not supported here, ignored: %s", keys),
+        ("supported: PERFORMANCE_HINT, NUM_STREAMS, INFERENCE_NUM_THREADS, "
+            "INFERENCE_PRECISION_HINT, ENABLE_CPU_PINNING, "
+            "PERFORMANCE_HINT_NUM_REQUESTS, CPU_THROUGHPUT_STREAMS, "
+            "GPU_THROUGHPUT_STREAMS, CPU_THREADS_NUM, CPU_BIND_THREAD"));
+    g_free (keys);
+    g_strfreev (ignored);
+  }
+  return TRUE;
 }
 
 /* DL Streamer's 0 is the device's choice: one image, as every device
@@ -402,6 +452,8 @@ start (GstOvBaseInference *self)
   GError *err = NULL;
   guint n_slots;
   char *base;
+  OviCompileConfig config;
+  GstOvBackend backend;
 
   if (p->s.model == NULL || *p->s.model == '\0') {
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("No model set"),
@@ -423,7 +475,9 @@ start (GstOvBaseInference *self)
     if (p->model_proc == NULL)
       goto settings_error;
   }
-  if (!load_labels (self, &err))
+  if (!load_labels (self, &err)
+      || !gst_ov_backend_parse (p->s.pre_process_backend, &backend, &err)
+      || !compile_config (self, &config, &err))
     goto settings_error;
   if (p->s.object_class && *p->s.object_class) {
     char **classes = g_strsplit (p->s.object_class, ",", -1);
@@ -441,7 +495,8 @@ start (GstOvBaseInference *self)
     GST_INFO_OBJECT (self, "device %s is run as AUTO: requests are spread "
         "over the devices by their speed and queues", p->s.device);
   p->instance = gst_ov_model_instance_acquire (p->s.model_instance_id,
-      p->s.model, p->s.device, (int) p->s.nireq, batch_size (self), &err);
+      p->s.model, p->s.device, &config, (int) p->s.nireq, batch_size (self),
+      &err);
   if (p->instance == NULL) {
     if (g_error_matches (err, OVI_ERROR, OVI_ERROR_DEVICE))
       GST_ELEMENT_ERROR (self, LIBRARY, INIT,
@@ -454,6 +509,21 @@ start (GstOvBaseInference *self)
     stop (self);
     return FALSE;
   }
+  p->device_preproc = ovi_compiled_model_takes_images (
+      gst_ov_model_instance_get_compiled (p->instance))
+      && !gst_ov_backend_forces_cpu (backend);
+  if (backend == GST_OV_BACKEND_VA_SHARING && !p->device_preproc) {
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+        ("pre-process-backend=%s needs a device that pre-processes frames "
+            "itself (a GPU); device '%s' does not", p->s.pre_process_backend,
+            p->s.device),
+        ("use device=GPU, or pre-process-backend=va to read surfaces on "
+            "the CPU"));
+    stop (self);
+    return FALSE;
+  }
+  GST_INFO_OBJECT (self, "frames pre-processed on the %s",
+      p->device_preproc ? "device" : "CPU");
   gst_ov_batch_bind (&p->batch, p->instance, self);
   p->started_reported = FALSE;
   p->device_listener = ovi_compiled_model_add_listener (
@@ -504,7 +574,8 @@ job_finish (GstOvBaseInference *self, GstBuffer *buffer,
     if (g_atomic_int_compare_and_exchange (&p->started_reported, FALSE,
             TRUE))
       gst_ov_device_post (GST_ELEMENT (self), GST_OV_DEVICE_STARTED,
-          gst_ov_job_get_device (job), NULL, NULL);
+          gst_ov_job_get_device (job), NULL, NULL, p->device_preproc
+          ? GST_OV_PRE_PROCESS_DEVICE : GST_OV_PRE_PROCESS_CPU);
     if (error == NULL || *error == NULL)
       klass->decode (self, buffer, info, job, error);
   } else if (err && error && *error == NULL) {
@@ -752,8 +823,7 @@ submit (GstOvBaseInference *self, Entry *e, const GstOvPreprocPlanes *frame,
   job.region = *region;
   job.roi = roi;
   input = gst_ov_batch_next_image (&p->batch, &job.batch_index);
-  if (ovi_compiled_model_takes_images (gst_ov_model_instance_get_compiled (
-              p->instance))) {
+  if (p->device_preproc) {
     /* The device pre-processes: the region's bytes go to it now, as they
      * are (a frame crosses the bus once, as 8-bit data). */
     GstOvPreprocImage image;
@@ -1013,6 +1083,51 @@ answer_va_context (GstOvBaseInference *self, GstQuery *query)
 }
 #endif
 
+static GstOvBackend
+current_backend (GstOvBaseInference *self)
+{
+  GstOvBackend b;
+  GST_OBJECT_LOCK (self);
+  b = PRIV (self)->backend;
+  GST_OBJECT_UNLOCK (self);
+  return b;
+}
+
+/* Caps and accept-caps queries, on either pad (frames pass through, so
+ * both sides carry the same memory): pre-process-backend limits the
+ * memory the frames may come in. FALSE when the query is not one of
+ * those; the answer is then the pad's default one. */
+static gboolean
+answer_caps_query (GstOvBaseInference *self, GstPad *pad, GstObject *parent,
+    GstQuery *query, gboolean *result)
+{
+  GstOvBackend backend = current_backend (self);
+  GstCaps *caps;
+
+  if (backend == GST_OV_BACKEND_AUTO)
+    return FALSE;
+  if (GST_QUERY_TYPE (query) == GST_QUERY_ACCEPT_CAPS) {
+    gst_query_parse_accept_caps (query, &caps);
+    if (!gst_ov_backend_allows_memory (backend,
+            gst_ov_caps_memory_kind (caps))) {
+      gst_query_set_accept_caps_result (query, FALSE);
+      *result = TRUE;
+      return TRUE;
+    }
+    return FALSE;
+  }
+  if (GST_QUERY_TYPE (query) != GST_QUERY_CAPS)
+    return FALSE;
+  *result = gst_pad_query_default (pad, parent, query);
+  if (*result) {
+    gst_query_parse_caps_result (query, &caps);
+    caps = gst_ov_backend_filter_caps (backend, gst_caps_ref (caps));
+    gst_query_set_caps_result (query, caps);
+    gst_caps_unref (caps);
+  }
+  return TRUE;
+}
+
 static gboolean
 sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
 {
@@ -1039,6 +1154,16 @@ sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
           || !gst_ov_preproc_format_supported (GST_VIDEO_INFO_FORMAT (&info))) {
         GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
             ("unsupported caps %" GST_PTR_FORMAT, caps));
+        gst_event_unref (event);
+        return FALSE;
+      }
+      if (!gst_ov_backend_allows_memory (current_backend (self),
+              gst_ov_caps_memory_kind (caps))) {
+        GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+            ("pre-process-backend=%s does not take caps %" GST_PTR_FORMAT
+                " (ie and opencv take system memory, va and "
+                "va-surface-sharing VA or DMA-BUF memory)",
+                p->s.pre_process_backend, caps));
         gst_event_unref (event);
         return FALSE;
       }
@@ -1074,11 +1199,14 @@ sink_query (GstPad *pad, GstObject *parent, GstQuery *query)
 {
   GstOvBaseInference *self = GST_OV_BASE_INFERENCE (parent);
   GstOvBaseInferencePrivate *p = PRIV (self);
+  gboolean result;
 
 #ifdef HAVE_GST_VA
   if (answer_va_context (self, query))
     return TRUE;
 #endif
+  if (answer_caps_query (self, pad, parent, query, &result))
+    return result;
   if (GST_QUERY_IS_SERIALIZED (query)) {
     /* Answered downstream only once the frames before it have left. */
     if (!flush_batch (self))
@@ -1097,11 +1225,14 @@ src_query (GstPad *pad, GstObject *parent, GstQuery *query)
 {
   GstOvBaseInference *self = GST_OV_BASE_INFERENCE (parent);
   GstOvBaseInferencePrivate *p = PRIV (self);
+  gboolean result;
 
 #ifdef HAVE_GST_VA
   if (answer_va_context (self, query))
     return TRUE;
 #endif
+  if (answer_caps_query (self, pad, parent, query, &result))
+    return result;
   if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
     gboolean live;
     GstClockTime min, max;
@@ -1235,6 +1366,24 @@ set_property (GObject *object, guint prop_id, const GValue *value,
       g_free (s->model_instance_id);
       s->model_instance_id = g_value_dup_string (value);
       break;
+    case PROP_IE_CONFIG:
+      /* Checked at start. */
+      g_free (s->ie_config);
+      s->ie_config = g_value_dup_string (value);
+      break;
+    case PROP_CPU_THROUGHPUT_STREAMS:
+      s->cpu_throughput_streams = g_value_get_uint (value);
+      break;
+    case PROP_GPU_THROUGHPUT_STREAMS:
+      s->gpu_throughput_streams = g_value_get_uint (value);
+      break;
+    case PROP_PRE_PROCESS_BACKEND:
+      /* An unknown name is refused at start; until then, no limit. */
+      g_free (s->pre_process_backend);
+      s->pre_process_backend = g_value_dup_string (value);
+      if (!gst_ov_backend_parse (s->pre_process_backend, &p->backend, NULL))
+        p->backend = GST_OV_BACKEND_AUTO;
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1269,6 +1418,16 @@ get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_MODEL_INSTANCE_ID:
       g_value_set_string (value, s->model_instance_id);
       break;
+    case PROP_IE_CONFIG: g_value_set_string (value, s->ie_config); break;
+    case PROP_CPU_THROUGHPUT_STREAMS:
+      g_value_set_uint (value, s->cpu_throughput_streams);
+      break;
+    case PROP_GPU_THROUGHPUT_STREAMS:
+      g_value_set_uint (value, s->gpu_throughput_streams);
+      break;
+    case PROP_PRE_PROCESS_BACKEND:
+      g_value_set_string (value, s->pre_process_backend);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1288,6 +1447,8 @@ finalize (GObject *object)
   g_free (p->s.device);
   g_free (p->s.object_class);
   g_free (p->s.model_instance_id);
+  g_free (p->s.ie_config);
+  g_free (p->s.pre_process_backend);
   g_mutex_clear (&p->lock);
   g_cond_clear (&p->cond);
   gst_ov_batch_clear (&p->batch);
@@ -1368,6 +1529,37 @@ gst_ov_base_inference_class_init (GstOvBaseInferenceClass *klass)
       g_param_spec_string ("model-instance-id", "Model instance id",
           "Elements with the same id share one compiled model and its "
           "requests", NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_IE_CONFIG,
+      g_param_spec_string ("ie-config", "Inference engine config",
+          "Comma-separated KEY=VALUE OpenVINO properties: PERFORMANCE_HINT "
+          "(LATENCY, THROUGHPUT, CUMULATIVE_THROUGHPUT), NUM_STREAMS, "
+          "INFERENCE_NUM_THREADS, INFERENCE_PRECISION_HINT (f32, f16, bf16; "
+          "every device here computes in f32), ENABLE_CPU_PINNING, "
+          "PERFORMANCE_HINT_NUM_REQUESTS, and the older "
+          "CPU_THROUGHPUT_STREAMS, GPU_THROUGHPUT_STREAMS, CPU_THREADS_NUM, "
+          "CPU_BIND_THREAD. Other keys are ignored with a warning",
+          "", rw));
+  g_object_class_install_property (gobject_class,
+      PROP_CPU_THROUGHPUT_STREAMS,
+      g_param_spec_uint ("cpu-throughput-streams", "CPU throughput streams",
+          "Deprecated: use ie-config=CPU_THROUGHPUT_STREAMS=N. Streams on "
+          "the CPU (0: from the hint)", 0, G_MAXUINT, 0,
+          rw | G_PARAM_DEPRECATED));
+  g_object_class_install_property (gobject_class,
+      PROP_GPU_THROUGHPUT_STREAMS,
+      g_param_spec_uint ("gpu-throughput-streams", "GPU throughput streams",
+          "Deprecated: use ie-config=GPU_THROUGHPUT_STREAMS=N. Streams on "
+          "a GPU (0: from the hint)", 0, G_MAXUINT, 0,
+          rw | G_PARAM_DEPRECATED));
+  g_object_class_install_property (gobject_class, PROP_PRE_PROCESS_BACKEND,
+      g_param_spec_string ("pre-process-backend", "Pre-processing backend",
+          "Where frames come from and are pre-processed: '' (any memory; on "
+          "the device when it can, a GPU, else the CPU), 'ie' (system "
+          "memory, as ''), 'opencv' (system memory, on the CPU), 'va' or "
+          "'vaapi' (VA or DMA-BUF memory, as ''), 'va-surface-sharing' or "
+          "'vaapi-surface-sharing' (VA or DMA-BUF memory, on the device: "
+          "needs a GPU). VA surfaces are read through the driver's mapping",
+          "", rw));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
@@ -1382,6 +1574,8 @@ gst_ov_base_inference_init (GstOvBaseInference *self)
   GstElementClass *eclass = GST_ELEMENT_GET_CLASS (self);
 
   p->s.device = g_strdup (DEFAULT_DEVICE);
+  p->s.ie_config = g_strdup ("");
+  p->s.pre_process_backend = g_strdup ("");
   p->s.threshold = DEFAULT_THRESHOLD;
   p->s.nireq = DEFAULT_NIREQ;
   p->s.batch_size = DEFAULT_BATCH_SIZE;

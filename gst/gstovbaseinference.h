@@ -71,6 +71,10 @@ typedef struct {
   GstOvInferenceRegion inference_region;
   gchar *object_class;
   gchar *model_instance_id;
+  gchar *ie_config;             /* OpenVINO KEY=VALUE,... (ovi.h) */
+  guint cpu_throughput_streams; /* deprecated in DL Streamer, as here */
+  guint gpu_throughput_streams;
+  gchar *pre_process_backend;   /* gstovbackend.h */
 } GstOvInferenceSettings;
 
 const GstOvInferenceSettings *gst_ov_base_inference_get_settings (

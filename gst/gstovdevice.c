@@ -6,7 +6,8 @@
 
 void
 gst_ov_device_post (GstElement *element, const gchar *reason,
-    const gchar *device, const gchar *previous, const gchar *message)
+    const gchar *device, const gchar *previous, const gchar *message,
+    const gchar *pre_process)
 {
   gchar *name = gst_element_get_name (element);
   GstStructure *s = gst_structure_new ("ovi-device",
@@ -17,6 +18,8 @@ gst_ov_device_post (GstElement *element, const gchar *reason,
     gst_structure_set (s, "previous", G_TYPE_STRING, previous, NULL);
   if (message)
     gst_structure_set (s, "message", G_TYPE_STRING, message, NULL);
+  if (pre_process)
+    gst_structure_set (s, "pre-process", G_TYPE_STRING, pre_process, NULL);
   g_free (name);
   gst_element_post_message (element,
       gst_message_new_element (GST_OBJECT (element), s));

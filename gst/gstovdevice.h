@@ -18,12 +18,18 @@ G_BEGIN_DECLS
 #define GST_OV_DEVICE_MIGRATED "migrated"  /* a better device took over */
 #define GST_OV_DEVICE_FAILED "failed"      /* a device was dropped */
 
+/* Where frames are pre-processed, the "started" message's `pre-process`
+ * field. */
+#define GST_OV_PRE_PROCESS_CPU "cpu"
+#define GST_OV_PRE_PROCESS_DEVICE "device"
+
 /* Posts an element message "ovi-device" with fields `element` (the
  * element's name), `device`, `reason` and, when given, `previous` (the
- * device preferred before a migration) and `message` (why a device
- * failed). */
+ * device preferred before a migration), `message` (why a device failed)
+ * and `pre-process` (started: GST_OV_PRE_PROCESS_*). */
 void gst_ov_device_post (GstElement *element, const gchar *reason,
-    const gchar *device, const gchar *previous, const gchar *message);
+    const gchar *device, const gchar *previous, const gchar *message,
+    const gchar *pre_process);
 
 /* TRUE when `device` lets a CPU-only runtime (ovllm's) run: "CPU",
  * "AUTO", or a list (AUTO:, MULTI: or commas) that names the CPU. */

@@ -23,6 +23,8 @@ typedef enum {
 
 /* The memory the caps' first structure names (fixed caps have one). */
 GstOvMemoryKind gst_ov_caps_memory_kind (const GstCaps *caps);
+/* The memory a caps structure's features name (NULL: system memory). */
+GstOvMemoryKind gst_ov_features_memory_kind (const GstCapsFeatures *features);
 
 G_END_DECLS
 

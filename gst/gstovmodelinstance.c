@@ -109,11 +109,10 @@ add_slots (GstOvModelInstance *inst, int n, GError **error)
 }
 
 static GstOvModelInstance *
-instance_new (const char *id, const char *path, const char *device, int nireq,
-    int batch, GError **error)
+instance_new (const char *id, const char *path, const char *device,
+    const OviCompileConfig *config, int nireq, int batch, GError **error)
 {
   GstOvModelInstance *inst = g_new0 (GstOvModelInstance, 1);
-  OviCompileConfig config = { 0 };
 
   inst->refcount = 1;
   inst->batch = batch;
@@ -128,10 +127,7 @@ instance_new (const char *id, const char *path, const char *device, int nireq,
   inst->model = ovi_model_load (path, error);
   if (inst->model == NULL)
     goto fail;
-  /* Several requests in flight are what the throughput hint's streams
-   * serve; a single request gets every core. */
-  config.hint = nireq == 1 ? OVI_HINT_LATENCY : OVI_HINT_THROUGHPUT;
-  inst->compiled = ovi_compile (inst->model, device, &config, error);
+  inst->compiled = ovi_compile (inst->model, device, config, error);
   if (inst->compiled == NULL)
     goto fail;
   /* The compiled model's description of the model, without the weights
@@ -151,12 +147,14 @@ fail:
 
 GstOvModelInstance *
 gst_ov_model_instance_acquire (const char *id, const char *path,
-    const char *device, int nireq, int batch, GError **error)
+    const char *device, const OviCompileConfig *config, int nireq, int batch,
+    GError **error)
 {
   GstOvModelInstance *inst;
 
   if (id == NULL || *id == '\0')
-    return instance_new (NULL, path, device, nireq, batch, error);
+    return instance_new (NULL, path, device, config, nireq, batch,
+        error);
 
   /* Held while compiling, so two elements starting together with one id
    * compile the model once. */
@@ -192,7 +190,7 @@ gst_ov_model_instance_acquire (const char *id, const char *path,
       }
     }
   } else {
-    inst = instance_new (id, path, device, nireq, batch, error);
+    inst = instance_new (id, path, device, config, nireq, batch, error);
     if (inst)
       g_hash_table_insert (instances, inst->id, inst);
   }

@@ -29,16 +29,16 @@ typedef struct {
 } GstOvSlot;
 
 /* Loads and compiles `model_path` for `device` (any ovi_compile string:
- * "CPU", "AUTO", "gpu,cpu") with `nireq` requests (0: the device's
- * optimal number) of `batch` images each, or returns the instance already
- * shared under `instance_id` (NULL or "": never shared). A shared
- * instance must name the same model file and batch, and keeps the device
- * of the element that created it; each user adds a request when there are
- * not more requests than users. The model's batch dimension must be
- * dynamic or equal to `batch`. */
+ * "CPU", "AUTO", "gpu,cpu") with `config` and `nireq` requests (0: the
+ * device's optimal number) of `batch` images each, or returns the
+ * instance already shared under `instance_id` (NULL or "": never
+ * shared). A shared instance must name the same model file and batch, and
+ * keeps the device and config of the element that created it; each user
+ * adds a request when there are not more requests than users. The model's
+ * batch dimension must be dynamic or equal to `batch`. */
 GstOvModelInstance *gst_ov_model_instance_acquire (const char *instance_id,
-    const char *model_path, const char *device, int nireq, int batch,
-    GError **error);
+    const char *model_path, const char *device,
+    const OviCompileConfig *config, int nireq, int batch, GError **error);
 void gst_ov_model_instance_release (GstOvModelInstance *inst);
 
 OviModel *gst_ov_model_instance_get_model (GstOvModelInstance *inst);

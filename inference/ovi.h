@@ -57,14 +57,17 @@ typedef struct {
   void *data;
 } OviTensorView;
 
-/* Floating-point precision of a device's compute. AUTO lets the device
- * choose (FP16 on GPUs with cl_khr_fp16, FP32 elsewhere); F32 forces full
- * precision where a device would otherwise use half. The names are
- * OpenVINO's INFERENCE_PRECISION_HINT values. */
+/* Floating-point precision of a device's compute, a hint as OpenVINO's
+ * INFERENCE_PRECISION_HINT (f32, f16, bf16) is. AUTO lets the device
+ * choose; F32 forces full precision where a device would use less. No
+ * device here computes in less than FP32 yet (none of the devices this
+ * project ran on has half-precision compute: docs/devices.md), so today
+ * every value runs in FP32. */
 typedef enum {
   OVI_PRECISION_AUTO,
   OVI_PRECISION_F32,
   OVI_PRECISION_F16,
+  OVI_PRECISION_BF16,
 } OviPrecision;
 
 typedef enum {
@@ -81,7 +84,35 @@ typedef struct {
    * caller (synchronous requests) are never pinned. */
   gboolean disable_pinning;
   OviPrecision precision;
+  /* Streams on devices of one OviDeviceType (OpenVINO's legacy
+   * CPU_THROUGHPUT_STREAMS, GPU_THROUGHPUT_STREAMS), before n_streams;
+   * 0: n_streams. */
+  int type_streams[3];
+  /* The requests the caller keeps in flight (OpenVINO's
+   * PERFORMANCE_HINT_NUM_REQUESTS): the throughput hint picks no more
+   * streams than that. 0: no limit. */
+  int hint_num_requests;
 } OviCompileConfig;
+
+/* Sets a config field from an OpenVINO property, as DL Streamer's
+ * `ie-config` and OpenVINO's compile_model take them (names and values
+ * case-insensitive): PERFORMANCE_HINT (LATENCY, THROUGHPUT,
+ * CUMULATIVE_THROUGHPUT), NUM_STREAMS (a number, AUTO, NUMA),
+ * INFERENCE_NUM_THREADS, INFERENCE_PRECISION_HINT (f32, f16, bf16),
+ * ENABLE_CPU_PINNING (YES, NO), PERFORMANCE_HINT_NUM_REQUESTS, and the
+ * legacy CPU_THROUGHPUT_STREAMS, GPU_THROUGHPUT_STREAMS, CPU_THREADS_NUM
+ * and CPU_BIND_THREAD. A bad value fails with OVI_ERROR_ARGUMENT naming
+ * the values accepted; a key it does not know fails with
+ * OVI_ERROR_UNSUPPORTED and changes nothing. */
+gboolean ovi_compile_config_set (OviCompileConfig *config, const char *key,
+    const char *value, GError **error);
+/* Sets every "KEY=VALUE" of a comma-separated list (spaces around names
+ * and values ignored; NULL or "" sets nothing). Keys it does not know are
+ * skipped and, when `ignored` is given, returned there (a NULL-terminated
+ * array, free with g_strfreev), for the caller to warn about; a malformed
+ * entry or a bad value fails and leaves `config` as it was. */
+gboolean ovi_compile_config_parse (OviCompileConfig *config,
+    const char *text, char ***ignored, GError **error);
 
 typedef enum {
   OVI_DEVICE_TYPE_CPU,

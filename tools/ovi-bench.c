@@ -3,12 +3,15 @@
  *   ovi-bench --model M [--device CPU|AUTO|gpu,cpu] [--shape NAME=1x3x224x224]
  *             [--hint latency|throughput] [--nireq N] [--threads N]
  *             [--time S | --niter N] [--json] [--pc] [--no-pinning]
- *             [--image NV12:1920x1080]
+ *             [--image NV12:1920x1080] [--config KEY=VALUE,...]
  * Inputs are random (uniform 0..1 for floats, small integers otherwise).
  * With --image, input 0 is instead a random picture of that format and
  * size, stretched into the input by the device's pre-processing
  * (ovi_request_set_input_image) before every inference, as a video
  * pipeline feeds it; its time is part of each inference's.
+ * --config takes OpenVINO's property names and values (DL Streamer's
+ * ie-config string: PERFORMANCE_HINT=THROUGHPUT,NUM_STREAMS=2), applied
+ * after the options above.
  * With AUTO or a device list, the devices' migrations and failures are
  * printed as they happen and each device's share of the inferences at
  * the end. */
@@ -32,6 +35,7 @@ static gboolean opt_pc;
 static gboolean opt_no_pinning;
 static int opt_pc_nodes = 25;
 static char *opt_image;
+static char *opt_config;
 
 /* --image: the picture every inference's input 0 is made from. */
 typedef struct {
@@ -58,6 +62,7 @@ static GOptionEntry entries[] = {
   { "pc", 0, 0, G_OPTION_ARG_NONE, &opt_pc, "Print per-node and per-op time (request 0)", NULL },
   { "pc-nodes", 0, 0, G_OPTION_ARG_INT, &opt_pc_nodes, "Slowest nodes --pc lists (25)", "N" },
   { "image", 0, 0, G_OPTION_ARG_STRING, &opt_image, "Feed input 0 from a picture (NV12, I420, BGRx or GRAY8) pre-processed by the device", "FORMAT:WxH" },
+  { "config", 0, 0, G_OPTION_ARG_STRING, &opt_config, "OpenVINO properties, as DL Streamer's ie-config", "KEY=VALUE,..." },
   { NULL }
 };
 
@@ -379,6 +384,16 @@ main (int argc, char **argv)
   cfg.n_threads = opt_threads;
   cfg.n_streams = opt_streams;
   cfg.disable_pinning = opt_no_pinning;
+  {
+    char **ignored = NULL;
+    if (!ovi_compile_config_parse (&cfg, opt_config, &ignored, &error))
+      return die ("bad --config", error);
+    for (int i = 0; ignored && ignored[i]; i++)
+      fprintf (stderr, "ovi-bench: --config: %s is not supported here; "
+          "ignored\n", ignored[i]);
+    g_strfreev (ignored);
+    throughput = cfg.hint == OVI_HINT_THROUGHPUT;
+  }
   t0 = start_time = g_get_monotonic_time ();
   cm = ovi_compile (model, opt_device, &cfg, &error);
   if (cm == NULL)

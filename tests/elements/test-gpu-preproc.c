@@ -47,31 +47,53 @@ tensors_of (GstBuffer *buf)
   return out;
 }
 
+/* The tensors `element` on `device` makes of `frame`, and where its
+ * "started" message says frames were pre-processed. */
 static GPtrArray *
 run (const char *element, const char *device, const GstVideoInfo *info,
-    GstBuffer *frame)
+    GstBuffer *frame, const char *expected_pre_process)
 {
   char *launch = g_strdup_printf ("%s model=%s device=%s", element,
       ov_test_model ("identity.onnx"), device);
   GstHarness *h = gst_harness_new_parse (launch);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *m;
   GstBuffer *out;
   GPtrArray *tensors;
+  gboolean started = FALSE;
+
+  gst_element_set_bus (h->element, bus);
   gst_harness_set_src_caps (h, gst_video_info_to_caps (info));
   out = gst_harness_push_and_pull (h, frame);
   g_assert_nonnull (out);
   tensors = tensors_of (out);
   gst_buffer_unref (out);
+  while ((m = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    const GstStructure *st = gst_message_get_structure (m);
+    if (gst_structure_has_name (st, "ovi-device")) {
+      g_assert_cmpstr (gst_structure_get_string (st, "pre-process"), ==,
+          expected_pre_process);
+      started = TRUE;
+    }
+    gst_message_unref (m);
+  }
+  g_assert_true (started);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
   gst_harness_teardown (h);
   g_free (launch);
   return tensors;
 }
 
+/* `element` on the GPU against the CPU, with frames pre-processed where
+ * `gpu_pre_process` says ("device", or "cpu" for
+ * pre-process-backend=opencv). */
 static void
-compare (const char *element, const GstVideoInfo *info, GstBuffer *frame,
-    guint expected_tensors)
+compare_with (const char *element, const GstVideoInfo *info,
+    GstBuffer *frame, guint expected_tensors, const char *gpu_pre_process)
 {
-  GPtrArray *cpu = run (element, "CPU", info, gst_buffer_ref (frame));
-  GPtrArray *gpu = run (element, "GPU.0", info, frame);
+  GPtrArray *cpu = run (element, "CPU", info, gst_buffer_ref (frame), "cpu");
+  GPtrArray *gpu = run (element, "GPU.0", info, frame, gpu_pre_process);
   double worst = 0;
   g_assert_cmpuint (cpu->len, ==, expected_tensors);
   g_assert_cmpuint (gpu->len, ==, cpu->len);
@@ -89,6 +111,13 @@ compare (const char *element, const GstVideoInfo *info, GstBuffer *frame,
   g_assert_cmpfloat (worst, <=, 1e-4);
   g_ptr_array_unref (cpu);
   g_ptr_array_unref (gpu);
+}
+
+static void
+compare (const char *element, const GstVideoInfo *info, GstBuffer *frame,
+    guint expected_tensors)
+{
+  compare_with (element, info, frame, expected_tensors, "device");
 }
 
 static void
@@ -136,10 +165,30 @@ test_regions (void)
   }
 }
 
+/* pre-process-backend: "ie" keeps the device's pre-processing, "opencv"
+ * moves it to the CPU on the same GPU-compiled model. */
+static void
+test_backends (void)
+{
+  GstVideoInfo info;
+  GstBuffer *frame;
+  if (!ov_test_have_gpu ()) {
+    g_test_skip ("no OpenCL device");
+    return;
+  }
+  ov_test_video_info (&info, GST_VIDEO_FORMAT_NV12, WIDTH, HEIGHT);
+  frame = ov_test_frame (&info, ov_test_gradient, NULL);
+  compare_with ("ovinference pre-process-backend=ie", &info,
+      gst_buffer_ref (frame), 1, "device");
+  compare_with ("ovinference pre-process-backend=opencv", &info, frame, 1,
+      "cpu");
+}
+
 int
 main (int argc, char **argv)
 {
   ov_test_init (&argc, &argv);
+  g_test_add_func ("/gpu-preproc/backends", test_backends);
   g_test_add_func ("/gpu-preproc/formats", test_formats);
   g_test_add_func ("/gpu-preproc/regions", test_regions);
   return ov_test_run ();

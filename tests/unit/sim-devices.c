@@ -2,6 +2,8 @@
  * executable is a CPU compiled model of the plan's graph. */
 #include "sim-devices.h"
 
+#include <string.h>
+
 #include "device.h"
 
 OviSimBehaviour ovi_sim_gpu;
@@ -45,12 +47,14 @@ sim_npu_enumerate (GArray *infos)
 static gpointer
 sim_gpu_open (int index, const OviCompileConfig *config, GError **error)
 {
+  ovi_sim_gpu.last_config = *config;
   return &ovi_sim_gpu;
 }
 
 static gpointer
 sim_npu_open (int index, const OviCompileConfig *config, GError **error)
 {
+  ovi_sim_npu.last_config = *config;
   return &ovi_sim_npu;
 }
 
@@ -209,4 +213,5 @@ ovi_sim_reset (OviSimBehaviour *b)
   g_atomic_int_set (&b->fail_from, 0);
   g_atomic_int_set (&b->inferences, 0);
   g_atomic_int_set (&b->compiles, 0);
+  memset (&b->last_config, 0, sizeof b->last_config);
 }

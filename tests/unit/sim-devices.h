@@ -10,6 +10,8 @@
 
 #include <glib.h>
 
+#include "ovi.h"
+
 G_BEGIN_DECLS
 
 typedef struct {
@@ -18,6 +20,9 @@ typedef struct {
   gint fail_from;         /* > 0: this inference of the kind and later fail */
   gint inferences;        /* inferences started on the kind (atomic) */
   gint compiles;          /* compiles finished on the kind (atomic) */
+  /* What the kind's last open was given (a copy; compiles open devices
+   * one at a time, on one thread or under the scheduler's lock). */
+  OviCompileConfig last_config;
 } OviSimBehaviour;
 
 extern OviSimBehaviour ovi_sim_gpu;
