@@ -15,6 +15,7 @@
 #include "gstovlandmarks.h"
 #include "gstovmemory.h"
 #include "gstovmeta.h"
+#include "gstovmodelinfo.h"
 #ifdef HAVE_GST_VA
 #include <gst/va/gstvautils.h>
 #include "gstovvasurface.h"
@@ -47,6 +48,8 @@ enum {
   PROP_CPU_THROUGHPUT_STREAMS,
   PROP_GPU_THROUGHPUT_STREAMS,
   PROP_PRE_PROCESS_BACKEND,
+  PROP_PRE_PROCESS_CONFIG,
+  PROP_SCALE_METHOD,
 };
 
 /* A queued frame with its inferences, or a serialized event. */
@@ -337,11 +340,23 @@ load_labels (GstOvBaseInference *self, GError **error)
     p->labels = g_strsplit (p->s.labels, ",", -1);
     for (int i = 0; p->labels[i]; i++)
       g_strstrip (p->labels[i]);
-    return TRUE;
-  }
-  if (p->s.labels_file && *p->s.labels_file) {
+  } else if (p->s.labels_file && *p->s.labels_file) {
     p->labels = gst_ov_read_labels_file (p->s.labels_file, error);
-    return p->labels != NULL;
+    if (p->labels == NULL)
+      return FALSE;
+  }
+  if (p->labels) {
+    /* The properties replace the labels of model-proc's (or
+     * model_info's) entries, which the converters read first. */
+    for (guint i = 0; p->model_proc && i < p->model_proc->postprocs->len;
+        i++) {
+      GstOvPostproc *pp = g_ptr_array_index (p->model_proc->postprocs, i);
+      if (pp->labels) {
+        g_strfreev (pp->labels);
+        pp->labels = g_strdupv (p->labels);
+      }
+    }
+    return TRUE;
   }
   if (p->model_proc) {
     for (guint i = 0; i < p->model_proc->postprocs->len; i++) {
@@ -416,6 +431,57 @@ compile_config (GstOvBaseInference *self, OviCompileConfig *config,
   return TRUE;
 }
 
+/* DL Streamer's scale-method: "fast" picks its VA scaler, which is not
+ * used here (frames are sampled bilinearly in the one pre-processing
+ * pass), so it is accepted and changes nothing. */
+static gboolean
+check_scale_method (const char *method, GError **error)
+{
+  if (method == NULL || *method == '\0'
+      || g_ascii_strcasecmp (method, "default") == 0
+      || g_ascii_strcasecmp (method, "fast") == 0)
+    return TRUE;
+  g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
+      "scale-method '%s' is not supported: use default or fast", method);
+  return FALSE;
+}
+
+/* Without a model-proc file, the model's own model_info (an IR's
+ * <rt_info>, as DL Streamer reads it); then pre-process-config on top. */
+static gboolean
+model_processing (GstOvBaseInference *self, GError **error)
+{
+  GstOvBaseInferencePrivate *p = PRIV (self);
+  char **ignored = NULL;
+
+  if (p->model_proc == NULL) {
+    if (!gst_ov_model_info_read (gst_ov_model_instance_get_model (
+                p->instance), &p->model_proc, error))
+      return FALSE;
+    if (p->model_proc)
+      GST_INFO_OBJECT (self, "pre- and post-processing from the model's "
+          "model_info");
+  }
+  if (p->s.pre_process_config == NULL || *p->s.pre_process_config == '\0')
+    return TRUE;
+  if (p->model_proc == NULL)
+    p->model_proc = gst_ov_model_proc_new ();
+  if (!gst_ov_pre_process_config_apply (p->model_proc,
+          p->s.pre_process_config, &ignored, error))
+    return FALSE;
+  if (ignored) {
+    gchar *keys = g_strjoinv (", ", ignored);
+    GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
+        ("pre-process-config keys not supported here, ignored: %s", keys),
+        ("supported: resize_type, reverse_input_channels, color_space, "
+            "mean_values, scale_values, pad_value, "
+            "VAAPI_FAST_SCALE_LOAD_FACTOR, VAAPI_THREAD_POOL_SIZE"));
+    g_free (keys);
+    g_strfreev (ignored);
+  }
+  return TRUE;
+}
+
 /* DL Streamer's 0 is the device's choice: one image, as every device
  * here runs best with requests in flight rather than bigger batches. */
 static int
@@ -475,8 +541,8 @@ start (GstOvBaseInference *self)
     if (p->model_proc == NULL)
       goto settings_error;
   }
-  if (!load_labels (self, &err)
-      || !gst_ov_backend_parse (p->s.pre_process_backend, &backend, &err)
+  if (!gst_ov_backend_parse (p->s.pre_process_backend, &backend, &err)
+      || !check_scale_method (p->s.scale_method, &err)
       || !compile_config (self, &config, &err))
     goto settings_error;
   if (p->s.object_class && *p->s.object_class) {
@@ -524,6 +590,8 @@ start (GstOvBaseInference *self)
   }
   GST_INFO_OBJECT (self, "frames pre-processed on the %s",
       p->device_preproc ? "device" : "CPU");
+  if (!model_processing (self, &err) || !load_labels (self, &err))
+    goto settings_error;
   gst_ov_batch_bind (&p->batch, p->instance, self);
   p->started_reported = FALSE;
   p->device_listener = ovi_compiled_model_add_listener (
@@ -1377,6 +1445,14 @@ set_property (GObject *object, guint prop_id, const GValue *value,
     case PROP_GPU_THROUGHPUT_STREAMS:
       s->gpu_throughput_streams = g_value_get_uint (value);
       break;
+    case PROP_PRE_PROCESS_CONFIG:
+      g_free (s->pre_process_config);
+      s->pre_process_config = g_value_dup_string (value);
+      break;
+    case PROP_SCALE_METHOD:
+      g_free (s->scale_method);
+      s->scale_method = g_value_dup_string (value);
+      break;
     case PROP_PRE_PROCESS_BACKEND:
       /* An unknown name is refused at start; until then, no limit. */
       g_free (s->pre_process_backend);
@@ -1428,6 +1504,12 @@ get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_PRE_PROCESS_BACKEND:
       g_value_set_string (value, s->pre_process_backend);
       break;
+    case PROP_PRE_PROCESS_CONFIG:
+      g_value_set_string (value, s->pre_process_config);
+      break;
+    case PROP_SCALE_METHOD:
+      g_value_set_string (value, s->scale_method);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1449,6 +1531,8 @@ finalize (GObject *object)
   g_free (p->s.model_instance_id);
   g_free (p->s.ie_config);
   g_free (p->s.pre_process_backend);
+  g_free (p->s.pre_process_config);
+  g_free (p->s.scale_method);
   g_mutex_clear (&p->lock);
   g_cond_clear (&p->cond);
   gst_ov_batch_clear (&p->batch);
@@ -1560,6 +1644,19 @@ gst_ov_base_inference_class_init (GstOvBaseInferenceClass *klass)
           "'vaapi-surface-sharing' (VA or DMA-BUF memory, on the device: "
           "needs a GPU). VA surfaces are read through the driver's mapping",
           "", rw));
+  g_object_class_install_property (gobject_class, PROP_PRE_PROCESS_CONFIG,
+      g_param_spec_string ("pre-process-config", "Pre-processing config",
+          "Comma-separated KEY=VALUE overriding the pre-processing of "
+          "model-proc or of the model's model_info: resize_type (standard, "
+          "fit_to_window, fit_to_window_letterbox, crop), "
+          "reverse_input_channels, color_space, mean_values, scale_values, "
+          "pad_value; VAAPI_FAST_SCALE_LOAD_FACTOR and VAAPI_THREAD_POOL_SIZE "
+          "are accepted and change nothing (no VA scaling here)", "", rw));
+  g_object_class_install_property (gobject_class, PROP_SCALE_METHOD,
+      g_param_spec_string ("scale-method", "Scale method",
+          "DL Streamer's scaler choice: default, or fast (its VA scaler, not "
+          "used here: every frame is sampled bilinearly in the one "
+          "pre-processing pass, so fast changes nothing)", NULL, rw));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
@@ -1576,6 +1673,7 @@ gst_ov_base_inference_init (GstOvBaseInference *self)
   p->s.device = g_strdup (DEFAULT_DEVICE);
   p->s.ie_config = g_strdup ("");
   p->s.pre_process_backend = g_strdup ("");
+  p->s.pre_process_config = g_strdup ("");
   p->s.threshold = DEFAULT_THRESHOLD;
   p->s.nireq = DEFAULT_NIREQ;
   p->s.batch_size = DEFAULT_BATCH_SIZE;

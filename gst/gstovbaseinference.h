@@ -75,6 +75,8 @@ typedef struct {
   guint cpu_throughput_streams; /* deprecated in DL Streamer, as here */
   guint gpu_throughput_streams;
   gchar *pre_process_backend;   /* gstovbackend.h */
+  gchar *pre_process_config;    /* gstovmodelinfo.h */
+  gchar *scale_method;          /* "", "default" or "fast" */
 } GstOvInferenceSettings;
 
 const GstOvInferenceSettings *gst_ov_base_inference_get_settings (

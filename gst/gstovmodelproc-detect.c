@@ -394,15 +394,21 @@ read_generator (GstOvDetectPostproc *d, JsonObject *o, const char *path,
   return TRUE;
 }
 
-gboolean
-gst_ov_detect_postproc_parse (GstOvDetectPostproc *d, JsonObject *o,
-    const char *path, GError **error)
+void
+gst_ov_detect_postproc_init (GstOvDetectPostproc *d)
 {
   *d = (GstOvDetectPostproc) { 0 };
   d->box_scale[0] = d->box_scale[1] = 10.0f;
   d->box_scale[2] = d->box_scale[3] = 5.0f;
   d->background_label_id = -1;
   ov_ssd_anchor_spec_init (&d->generator);
+}
+
+gboolean
+gst_ov_detect_postproc_parse (GstOvDetectPostproc *d, JsonObject *o,
+    const char *path, GError **error)
+{
+  gst_ov_detect_postproc_init (d);
   return read_anchors (d, o, path, error)
       && read_masks (d, o, path, error)
       && read_generator (d, o, path, error)

@@ -9,6 +9,8 @@
 
 G_BEGIN_DECLS
 
+/* The defaults: no anchors, box scales 10/5, no background class. */
+void gst_ov_detect_postproc_init (GstOvDetectPostproc *d);
 /* Sets the defaults, then reads the keys present. FALSE with an error
  * naming the file and key for a value of the wrong type or range. */
 gboolean gst_ov_detect_postproc_parse (GstOvDetectPostproc *d,

@@ -158,21 +158,38 @@ parse_input (GstOvModelProc *mp, JsonObject *entry, const char *path,
   return TRUE;
 }
 
+GstOvModelProc *
+gst_ov_model_proc_new (void)
+{
+  GstOvModelProc *mp = g_new0 (GstOvModelProc, 1);
+  mp->postprocs = g_ptr_array_new_with_free_func (postproc_free);
+  return mp;
+}
+
+GstOvPostproc *
+gst_ov_model_proc_add_postproc (GstOvModelProc *mp)
+{
+  GstOvPostproc *p = g_new0 (GstOvPostproc, 1);
+  p->threshold = -1.0;
+  p->iou_threshold = -1.0;
+  p->text_scale = 1.0;
+  gst_ov_detect_postproc_init (&p->detect);
+  g_ptr_array_add (mp->postprocs, p);
+  return p;
+}
+
 static gboolean
 parse_output (GstOvModelProc *mp, JsonObject *entry, const char *path,
     GError **error)
 {
-  GstOvPostproc *p = g_new0 (GstOvPostproc, 1);
+  GstOvPostproc *p = gst_ov_model_proc_add_postproc (mp);
   const char *s;
   JsonNode *labels;
 
-  p->threshold = -1.0;
-  p->iou_threshold = -1.0;
   p->text_scale = json_object_get_double_member_with_default (entry,
       "text_scale", 1.0);
   p->text_precision = (int) CLAMP (json_object_get_int_member_with_default (
           entry, "text_precision", 0), 0, 9);
-  g_ptr_array_add (mp->postprocs, p);
   p->layer_name = g_strdup (get_string (entry, "layer_name"));
   if (!gst_ov_detect_postproc_parse (&p->detect, entry, path, error))
     return FALSE;
@@ -271,8 +288,7 @@ gst_ov_model_proc_parse (const char *json, gssize length, const char *path,
     fail (error, path, "the top level must be an object");
     goto out;
   }
-  mp = g_new0 (GstOvModelProc, 1);
-  mp->postprocs = g_ptr_array_new_with_free_func (postproc_free);
+  mp = gst_ov_model_proc_new ();
   if (!parse_entries (mp, json_node_get_object (root), "input_preproc", TRUE,
           path, error)
       || !parse_entries (mp, json_node_get_object (root), "output_postproc",
@@ -330,6 +346,8 @@ gst_ov_model_proc_apply (const GstOvModelProc *mp, GstOvPreprocParams *p)
   p->sampling = mp->sampling;
   if (mp->has_color)
     p->color = mp->color;
+  if (mp->has_pad_value)
+    p->pad_value = mp->pad_value;
   if (mp->has_range || mp->has_mean || mp->has_std) {
     double lo = mp->has_range ? mp->range[0] : 0.0;
     double hi = mp->has_range ? mp->range[1] : 255.0;

@@ -60,8 +60,16 @@ typedef struct {
   double alignment_padding;
   GstOvColorSpace color;
   double range[2], mean[3], std[3];
+  gboolean has_pad_value;
+  guint8 pad_value;         /* aspect-ratio's border (model_info pad_value) */
   GPtrArray *postprocs;     /* GstOvPostproc */
 } GstOvModelProc;
+
+/* Empty: nothing set, no entries. */
+GstOvModelProc *gst_ov_model_proc_new (void);
+/* Appends an output entry with nothing set (thresholds unset, text scale
+ * 1, the detection defaults) and returns it. */
+GstOvPostproc *gst_ov_model_proc_add_postproc (GstOvModelProc *mp);
 
 GstOvModelProc *gst_ov_model_proc_load (const char *path, GError **error);
 GstOvModelProc *gst_ov_model_proc_parse (const char *json, gssize length,

@@ -68,7 +68,18 @@ ovi_graph_free (OviGraph *g)
   g_array_free (g->inputs, TRUE);
   g_array_free (g->outputs, TRUE);
   g_free (g->source);
+  if (g->metadata)
+    g_hash_table_unref (g->metadata);
   g_free (g);
+}
+
+void
+ovi_graph_set_metadata (OviGraph *g, const char *key, const char *value)
+{
+  if (g->metadata == NULL)
+    g->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+        g_free);
+  g_hash_table_replace (g->metadata, g_strdup (key), g_strdup (value));
 }
 
 static void
@@ -127,6 +138,7 @@ ovi_graph_copy (const OviGraph *g)
   g_array_append_vals (c->outputs, g->outputs->data, g->outputs->len);
   c->opset = g->opset;
   c->source = g_strdup (g->source);
+  c->metadata = g->metadata ? g_hash_table_ref (g->metadata) : NULL;
   return c;
 }
 

@@ -64,11 +64,18 @@ typedef struct {
   GArray *outputs;     /* int value index */
   int opset;           /* default-domain opset */
   char *source;        /* file name, for error messages */
+  /* The file's key/value metadata, NULL when none: an IR's <rt_info>
+   * entries by path ("model_info/labels"), ONNX metadata_props. Filled by
+   * the loaders, then shared read-only by copies. */
+  GHashTable *metadata;
 } OviGraph;
 
 OviGraph *ovi_graph_new (void);
 void ovi_graph_free (OviGraph *graph);
 OviGraph *ovi_graph_copy (const OviGraph *graph);
+/* For the loaders: adds or replaces one metadata entry (copied). */
+void ovi_graph_set_metadata (OviGraph *graph, const char *key,
+    const char *value);
 
 /* Adds a value; its name is copied. Returns its index. */
 int ovi_graph_add_value (OviGraph *graph, const char *name, OviDType dtype);

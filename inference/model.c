@@ -98,6 +98,14 @@ ovi_model_unref (OviModel *m)
   g_free (m);
 }
 
+const char *
+ovi_model_get_metadata (const OviModel *m, const char *key)
+{
+  g_return_val_if_fail (m != NULL && key != NULL, NULL);
+  return m->graph->metadata ? g_hash_table_lookup (m->graph->metadata, key)
+      : NULL;
+}
+
 int
 ovi_model_get_n_inputs (const OviModel *m)
 {

@@ -183,6 +183,11 @@ gboolean ovi_model_get_input (const OviModel *model, int index,
 gboolean ovi_model_get_output (const OviModel *model, int index,
     const char **name, OviTensorView *info);
 int ovi_model_get_n_nodes (const OviModel *model);
+/* The model file's metadata: an OpenVINO IR's <rt_info> entries by their
+ * path ("model_info/labels", "Runtime_version"; OpenVINO Model API's
+ * model_info section, as Ultralytics and Geti write it), an ONNX file's
+ * metadata_props by key. NULL when absent. Owned by the model. */
+const char *ovi_model_get_metadata (const OviModel *model, const char *key);
 
 /* The devices present, CPU first; drivers are probed once, on the first
  * call. A missing driver or loader (no OpenCL ICD, no Level Zero) only

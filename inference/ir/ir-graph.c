@@ -351,6 +351,8 @@ ovi_ir_graph_build (const OviIrModel *model, const guint8 *bin,
   b.bin = bin;
   b.bin_size = bin ? bin_size : 0;
   b.names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  if (model->rt_info && g_hash_table_size (model->rt_info) > 0)
+    b.graph->metadata = g_hash_table_ref (model->rt_info);
   if (build (&b, model, error)) {
     g = b.graph;
     b.graph = NULL;

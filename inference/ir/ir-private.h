@@ -77,6 +77,7 @@ typedef struct {
 typedef struct {
   GPtrArray *layers;            /* OviIrLayer*, in file order */
   GArray *edges;                /* OviIrEdge */
+  GHashTable *rt_info;          /* the net's <rt_info>: path -> value */
 } OviIrModel;
 
 /* Checks the structure only (element nesting, ids, counts); what the

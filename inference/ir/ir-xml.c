@@ -1,5 +1,6 @@
 /* The .xml of an OpenVINO IR through GMarkup, into an OviIrModel: the
- * layers with their <data> attributes and ports, and the edges. Only the
+ * layers with their <data> attributes and ports, the edges, and the
+ * net's <rt_info> entries (keyed by their element path). Only the
  * structure is checked here (nesting, ids, counts); ir-graph.c checks
  * what the ids refer to.
  *
@@ -16,6 +17,7 @@
 #define MAX_DATA_ATTRS 256
 #define MAX_DIM_TEXT 64
 #define STACK_DEPTH 16
+#define MAX_RT_INFO 4096
 
 typedef enum {
   K_NONE,
@@ -29,6 +31,8 @@ typedef enum {
   K_DIM,
   K_EDGES,
   K_EDGE,
+  K_RT_INFO,
+  K_RT_ENTRY,
   K_OTHER,
 } Kind;
 
@@ -44,6 +48,8 @@ typedef struct {
   int port;                     /* the open <port> index, -1 none */
   GString *text;                /* <dim> text */
   int net_version;
+  GPtrArray *rt_path;           /* element names below <rt_info> */
+  GHashTable *rt_info;          /* "model_info/labels" -> value */
 } Parser;
 
 static void
@@ -125,6 +131,14 @@ on_start (GMarkupParseContext *context, const char *element,
         kind = K_LAYERS;
       else if (strcmp (element, "edges") == 0)
         kind = K_EDGES;
+      else if (strcmp (element, "rt_info") == 0)
+        kind = K_RT_INFO;
+      break;
+    case K_RT_INFO: case K_RT_ENTRY:
+      /* Deeper entries than the stack keeps are skipped, not refused:
+       * metadata never decides whether a model loads. */
+      if (p->depth < STACK_DEPTH - 1)
+        kind = K_RT_ENTRY;
       break;
     case K_LAYERS:
       if (strcmp (element, "layer") == 0)
@@ -248,6 +262,18 @@ on_start (GMarkupParseContext *context, const char *element,
     case K_DIM:
       g_string_truncate (p->text, 0);
       break;
+    case K_RT_ENTRY: {
+      const char *value = find_attr (names, values, "value");
+      g_ptr_array_add (p->rt_path, g_strdup (element));
+      if (value && g_hash_table_size (p->rt_info) < MAX_RT_INFO) {
+        char *key;
+        g_ptr_array_add (p->rt_path, NULL);
+        key = g_strjoinv ("/", (char **) p->rt_path->pdata);
+        g_ptr_array_remove_index (p->rt_path, p->rt_path->len - 1);
+        g_hash_table_replace (p->rt_info, key, g_strdup (value));
+      }
+      break;
+    }
     case K_EDGE: {
       OviIrEdge e;
       if (p->edges->len >= MAX_EDGES) {
@@ -311,6 +337,9 @@ on_end (GMarkupParseContext *context, const char *element,
     case K_LAYER:
       p->layer = NULL;
       break;
+    case K_RT_ENTRY:
+      g_ptr_array_remove_index (p->rt_path, p->rt_path->len - 1);
+      break;
     default:
       break;
   }
@@ -355,6 +384,9 @@ ovi_ir_model_parse (const char *xml, gsize xml_size, const char *source,
   p.edges = g_array_new (FALSE, FALSE, sizeof (OviIrEdge));
   p.text = g_string_new (NULL);
   p.port = -1;
+  p.rt_path = g_ptr_array_new_with_free_func (g_free);
+  p.rt_info = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      g_free);
 
   if (xml == NULL) {
     g_set_error (error, OVI_ERROR, OVI_ERROR_PARSE, "%s: no XML", source);
@@ -380,10 +412,12 @@ ovi_ir_model_parse (const char *xml, gsize xml_size, const char *source,
     goto fail;
   }
   g_string_free (p.text, TRUE);
+  g_ptr_array_free (p.rt_path, TRUE);
   {
     OviIrModel *model = g_new (OviIrModel, 1);
     model->layers = p.layers;
     model->edges = p.edges;
+    model->rt_info = p.rt_info;
     return model;
   }
 
@@ -391,6 +425,8 @@ fail:
   g_ptr_array_free (p.layers, TRUE);
   g_array_free (p.edges, TRUE);
   g_string_free (p.text, TRUE);
+  g_ptr_array_free (p.rt_path, TRUE);
+  g_hash_table_unref (p.rt_info);
   return NULL;
 }
 
@@ -401,5 +437,6 @@ ovi_ir_model_free (OviIrModel *model)
     return;
   g_ptr_array_free (model->layers, TRUE);
   g_array_free (model->edges, TRUE);
+  g_hash_table_unref (model->rt_info);
   g_free (model);
 }

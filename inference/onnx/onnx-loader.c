@@ -7,7 +7,10 @@
 #include "protobuf.h"
 
 enum { MODEL_IR_VERSION = 1, MODEL_GRAPH = 7, MODEL_OPSET_IMPORT = 8,
-  MODEL_FUNCTIONS = 25 };
+  MODEL_METADATA_PROPS = 14, MODEL_FUNCTIONS = 25 };
+enum { ENTRY_KEY = 1, ENTRY_VALUE = 2 };
+/* metadata_props kept at most; each costs bytes of the file anyway. */
+#define MAX_METADATA 4096
 enum { OPSET_DOMAIN = 1, OPSET_VERSION = 2 };
 enum { GRAPH_NODE = 1, GRAPH_INITIALIZER = 5, GRAPH_INPUT = 11,
   GRAPH_OUTPUT = 12, GRAPH_SPARSE_INITIALIZER = 15 };
@@ -487,6 +490,42 @@ parse_graph (Loader *l, const guint8 *data, gsize size, GError **error)
   return TRUE;
 }
 
+/* One StringStringEntryProto of metadata_props. Strings that are not
+ * UTF-8 are stored with the bad bytes replaced; an entry without a key is
+ * skipped. */
+static gboolean
+parse_metadata_entry (Loader *l, const guint8 *data, gsize size,
+    GError **error)
+{
+  OviPbReader r;
+  OviPbField f;
+  char *key = NULL, *value = NULL;
+
+  ovi_pb_reader_init (&r, data, size);
+  while (!ovi_pb_at_end (&r)) {
+    if (!ovi_pb_next (&r, &f)) {
+      g_free (key);
+      g_free (value);
+      return malformed (l, error, "StringStringEntryProto");
+    }
+    if (f.type != OVI_PB_BYTES)
+      continue;
+    if (f.number == ENTRY_KEY) {
+      g_free (key);
+      key = g_utf8_make_valid ((const char *) f.bytes, (gssize) f.size);
+    } else if (f.number == ENTRY_VALUE) {
+      g_free (value);
+      value = g_utf8_make_valid ((const char *) f.bytes, (gssize) f.size);
+    }
+  }
+  if (key && *key && (l->graph->metadata == NULL
+          || g_hash_table_size (l->graph->metadata) < MAX_METADATA))
+    ovi_graph_set_metadata (l->graph, key, value ? value : "");
+  g_free (key);
+  g_free (value);
+  return TRUE;
+}
+
 OviGraph *
 ovi_onnx_parse_model (const guint8 *data, gsize size, const char *source,
     const char *base_dir, GError **error)
@@ -516,6 +555,9 @@ ovi_onnx_parse_model (const guint8 *data, gsize size, const char *source,
       graph_size = f.size;
     } else if (f.number == MODEL_FUNCTIONS) {
       has_functions = TRUE;
+    } else if (f.number == MODEL_METADATA_PROPS && f.type == OVI_PB_BYTES) {
+      if (!parse_metadata_entry (&l, f.bytes, f.size, error))
+        goto fail;
     } else if (f.number == MODEL_OPSET_IMPORT && f.type == OVI_PB_BYTES) {
       OviPbReader or;
       OviPbField of;

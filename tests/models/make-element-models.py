@@ -17,10 +17,12 @@ out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
 
 
-def save(nodes, name, inputs, outputs, inits):
+def save(nodes, name, inputs, outputs, inits, metadata=None):
     graph = helper.make_graph(nodes, name, inputs, outputs, inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 8
+    if metadata:
+        helper.set_model_props(model, metadata)
     onnx.checker.check_model(model)
     onnx.save(model, os.path.join(out, name + ".onnx"))
 
@@ -400,3 +402,81 @@ with open(os.path.join(out, "segment-yolov8.json"), "w") as f:
                "output_postproc": [{"converter": "yolo_v8_seg",
                                     "labels": ["reddish", "box"]}]},
               f, indent=2)
+
+
+# OpenVINO IRs carrying their pre- and post-processing in
+# <rt_info><model_info>, as Ultralytics' exporter writes it.
+def save_ir(name, layers, edges, model_info, bin_bytes=b""):
+    info = "".join('<%s value="%s"/>' % kv for kv in model_info.items())
+    xml = ('<?xml version="1.0"?>\n<net name="%s" version="11">\n<layers>\n%s'
+           '</layers>\n<edges>\n%s</edges>\n<rt_info><Runtime_version '
+           'value="2024.4.0"/><model_info>%s</model_info></rt_info>\n</net>\n'
+           % (name, "".join(layers), "".join(
+               '<edge from-layer="%d" from-port="%d" to-layer="%d" '
+               'to-port="%d"/>\n' % e for e in edges), info))
+    with open(os.path.join(out, name + ".xml"), "w") as f:
+        f.write(xml)
+    with open(os.path.join(out, name + ".bin"), "wb") as f:
+        f.write(bin_bytes)
+
+
+def dims(shape):
+    return "".join("<dim>%d</dim>" % d for d in shape)
+
+
+def ir_parameter(lid, shape):
+    return ('<layer id="%d" name="image" type="Parameter" version="opset1">'
+            '<data shape="%s" element_type="f32"/><output><port id="0" '
+            'precision="FP32" names="image">%s</port></output></layer>\n'
+            % (lid, ",".join(map(str, shape)), dims(shape)))
+
+
+def ir_result(lid, shape):
+    return ('<layer id="%d" name="out" type="Result" version="opset1"><input>'
+            '<port id="0">%s</port></input></layer>\n' % (lid, dims(shape)))
+
+
+# identity-model-info: the pre-processed input itself, letterboxed with
+# Ultralytics' grey border, RGB, scaled to 0..1.
+ultralytics = {"model_type": "YOLO", "reverse_input_channels": "True",
+               "pad_value": "114", "scale_values": "255.0",
+               "resize_type": "fit_to_window_letterbox", "iou_threshold": "0.7",
+               "labels": "a b_c d"}
+save_ir("identity-model-info", [ir_parameter(0, [1, 3, 4, 6]),
+                                ir_result(1, [1, 3, 4, 6])],
+        [(0, 0, 1, 0)], ultralytics)
+save_ir("identity-bad-model-info", [ir_parameter(0, [1, 3, 4, 6]),
+                                    ir_result(1, [1, 3, 4, 6])],
+        [(0, 0, 1, 0)], {"resize_type": "sideways"})
+
+# classify-model-info: the channel means of a 4x4 input, [1, 3]; labels and
+# RGB order from model_info, so a red frame is "red".
+axes = np.array([2, 3], np.int64)
+save_ir("classify-model-info", [
+    ir_parameter(0, [1, 3, 4, 4]),
+    '<layer id="1" name="axes" type="Const" version="opset1"><data '
+    'element_type="i64" shape="2" offset="0" size="16"/><output><port id="0" '
+    'precision="I64"><dim>2</dim></port></output></layer>\n',
+    '<layer id="2" name="scores" type="ReduceMean" version="opset1"><data '
+    'keep_dims="false"/><input><port id="0">%s</port><port id="1"><dim>2'
+    '</dim></port></input><output><port id="2" precision="FP32" '
+    'names="scores"><dim>1</dim><dim>3</dim></port></output></layer>\n'
+    % dims([1, 3, 4, 4]),
+    ir_result(3, [1, 3])],
+    [(0, 0, 2, 0), (1, 0, 2, 1), (2, 2, 3, 0)],
+    {"model_type": "label", "labels": "red,green,blue",
+     "reverse_input_channels": "True", "scale_values": "255"},
+    axes.tobytes())
+
+# The same two as Ultralytics' ONNX exporter describes its models: no
+# model_info, but author, task and names in metadata_props.
+save([helper.make_node("Identity", ["image"], ["pixels"])],
+     "identity-ultralytics", [image_input(4, 6)],
+     [helper.make_tensor_value_info("pixels", TensorProto.FLOAT, [1, 3, 4, 6])], [],
+     {"author": "Ultralytics", "task": "detect", "stride": "32",
+      "names": "{0: 'person', 1: \"kid's toy\"}"})
+save([helper.make_node("ReduceMean", ["image"], ["prob"], axes=[2, 3], keepdims=0)],
+     "classify-ultralytics", [image_input(16, 16)],
+     [helper.make_tensor_value_info("prob", TensorProto.FLOAT, [1, 3])], [],
+     {"author": "Ultralytics", "task": "classify",
+      "names": "{0: 'red', 1: 'green', 2: 'blue'}"})

@@ -15,9 +15,11 @@ os.makedirs(out, exist_ok=True)
 rng = np.random.default_rng(0)
 
 
-def save(graph, name, opset=13, check=True):
+def save(graph, name, opset=13, check=True, metadata=None):
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
     model.ir_version = 8
+    if metadata:
+        helper.set_model_props(model, metadata)
     if check:
         onnx.checker.check_model(model)
     onnx.save(model, os.path.join(out, name))
@@ -30,7 +32,8 @@ save(helper.make_graph(
     "add_relu",
     [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 4, 4])],
     [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 4, 4])],
-    [b]), "add-relu.onnx")
+    [b]), "add-relu.onnx",
+    metadata={"author": "ovi tests", "names": "{0: 'a', 1: 'b c'}"})
 
 # dynamic: batch dimension symbolic; y = tanh(x * w + c) per row.
 w = numpy_helper.from_array(rng.standard_normal((8,)).astype(np.float32), "w")

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "ir/ir.h"
 #include "model.h"
 #include "ovi.h"
 #include "plan.h"
@@ -23,6 +24,63 @@ load (const char *name)
   g_assert_nonnull (m);
   g_free (path);
   return m;
+}
+
+/* ONNX metadata_props and an IR's <rt_info>, by key and path. */
+static void
+test_metadata (void)
+{
+  static const char xml[] =
+      "<?xml version=\"1.0\"?>\n<net name=\"m\" version=\"11\">"
+      "<layers>"
+      "<layer id=\"0\" name=\"x\" type=\"Parameter\" version=\"opset1\">"
+      "<data shape=\"1,3\" element_type=\"f32\"/>"
+      "<output><port id=\"0\" precision=\"FP32\"><dim>1</dim><dim>3</dim>"
+      "</port></output></layer>"
+      "<layer id=\"1\" name=\"y\" type=\"Result\" version=\"opset1\">"
+      "<input><port id=\"0\"><dim>1</dim><dim>3</dim></port></input>"
+      "<rt_info><attribute name=\"fused_names\" value=\"layer-level\"/>"
+      "</rt_info></layer></layers>"
+      "<edges><edge from-layer=\"0\" from-port=\"0\" to-layer=\"1\" "
+      "to-port=\"0\"/></edges>"
+      "<rt_info><Runtime_version value=\"2024.4\"/>"
+      "<model_info><labels value=\"person bicycle\"/>"
+      "<resize_type value=\"fit_to_window_letterbox\"/>"
+      "<nested><deeper value=\"3\"/></nested></model_info>"
+      "<empty/></rt_info></net>";
+  OviModel *m = load ("add-relu.onnx");
+  GError *error = NULL;
+  OviGraph *g;
+  OviCompiledModel *cm;
+
+  g_assert_cmpstr (ovi_model_get_metadata (m, "author"), ==, "ovi tests");
+  g_assert_cmpstr (ovi_model_get_metadata (m, "names"), ==,
+      "{0: 'a', 1: 'b c'}");
+  g_assert_null (ovi_model_get_metadata (m, "model_info/labels"));
+  /* The compiled model's copy of the model keeps it. */
+  cm = ovi_compile (m, "CPU", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (ovi_model_get_metadata (ovi_compiled_model_get_model (cm),
+          "author"), ==, "ovi tests");
+  ovi_compiled_model_unref (cm);
+  ovi_model_unref (m);
+
+  g = ovi_ir_parse (xml, sizeof xml - 1, NULL, 0, "meta.xml", &error);
+  g_assert_no_error (error);
+  m = ovi_model_new_from_graph (g);
+  g_assert_cmpstr (ovi_model_get_metadata (m, "Runtime_version"), ==,
+      "2024.4");
+  g_assert_cmpstr (ovi_model_get_metadata (m, "model_info/labels"), ==,
+      "person bicycle");
+  g_assert_cmpstr (ovi_model_get_metadata (m, "model_info/resize_type"), ==,
+      "fit_to_window_letterbox");
+  g_assert_cmpstr (ovi_model_get_metadata (m, "model_info/nested/deeper"), ==,
+      "3");
+  g_assert_null (ovi_model_get_metadata (m, "empty"));
+  g_assert_null (ovi_model_get_metadata (m, "model_info"));
+  /* A layer's own rt_info is not the model's. */
+  g_assert_null (ovi_model_get_metadata (m, "attribute"));
+  ovi_model_unref (m);
 }
 
 static void
@@ -853,6 +911,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/engine/add-relu", test_add_relu);
+  g_test_add_func ("/engine/metadata", test_metadata);
   g_test_add_func ("/engine/missing-file", test_missing_file);
   g_test_add_func ("/engine/truncated", test_truncated);
   g_test_add_func ("/engine/unsupported-op", test_unsupported_op);
