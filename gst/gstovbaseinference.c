@@ -50,6 +50,7 @@ enum {
   PROP_PRE_PROCESS_BACKEND,
   PROP_PRE_PROCESS_CONFIG,
   PROP_SCALE_METHOD,
+  PROP_NO_BLOCK,
 };
 
 /* A queued frame with its inferences, or a serialized event. */
@@ -869,6 +870,23 @@ open_batch (GstOvBaseInference *self, Entry *e, GError **error)
   return GST_FLOW_OK;
 }
 
+/* no-block: TRUE when the frame's first image has a request without
+ * waiting (the batch being filled, or a free request, opened here). */
+static gboolean
+take_request_now (GstOvBaseInference *self)
+{
+  GstOvBaseInferencePrivate *p = PRIV (self);
+  GstOvSlot *slot;
+
+  if (gst_ov_batch_get_open (&p->batch))
+    return TRUE;
+  slot = gst_ov_model_instance_try_pop_slot (p->instance, self);
+  if (slot == NULL)
+    return FALSE;
+  gst_ov_batch_open (&p->batch, slot);
+  return TRUE;
+}
+
 /* Adds one image to the batch, which starts once full. */
 static GstFlowReturn
 submit (GstOvBaseInference *self, Entry *e, const GstOvPreprocPlanes *frame,
@@ -1029,6 +1047,11 @@ chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
   infer = p->s.inference_interval <= 1
       || p->frame_count % p->s.inference_interval == 0;
   p->frame_count++;
+  if (infer && p->s.no_block && !take_request_now (self)) {
+    GST_LOG_OBJECT (self, "every request is busy: frame %" G_GUINT64_FORMAT
+        " passes without inference", p->frame_count - 1);
+    infer = FALSE;
+  }
 
   if (infer) {
     FrameAccess access;
@@ -1453,6 +1476,9 @@ set_property (GObject *object, guint prop_id, const GValue *value,
       g_free (s->scale_method);
       s->scale_method = g_value_dup_string (value);
       break;
+    case PROP_NO_BLOCK:
+      s->no_block = g_value_get_boolean (value);
+      break;
     case PROP_PRE_PROCESS_BACKEND:
       /* An unknown name is refused at start; until then, no limit. */
       g_free (s->pre_process_backend);
@@ -1510,6 +1536,7 @@ get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_SCALE_METHOD:
       g_value_set_string (value, s->scale_method);
       break;
+    case PROP_NO_BLOCK: g_value_set_boolean (value, s->no_block); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1657,6 +1684,11 @@ gst_ov_base_inference_class_init (GstOvBaseInferenceClass *klass)
           "DL Streamer's scaler choice: default, or fast (its VA scaler, not "
           "used here: every frame is sampled bilinearly in the one "
           "pre-processing pass, so fast changes nothing)", NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_NO_BLOCK,
+      g_param_spec_boolean ("no-block", "No block",
+          "Keep up with live sources: a frame arriving while every "
+          "request is busy passes without inference instead of waiting",
+          FALSE, rw));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);

@@ -77,6 +77,7 @@ typedef struct {
   gchar *pre_process_backend;   /* gstovbackend.h */
   gchar *pre_process_config;    /* gstovmodelinfo.h */
   gchar *scale_method;          /* "", "default" or "fast" */
+  gboolean no_block;            /* skip frames while every request runs */
 } GstOvInferenceSettings;
 
 const GstOvInferenceSettings *gst_ov_base_inference_get_settings (

@@ -410,6 +410,45 @@ test_pre_process_backend (void)
   gst_object_unref (e);
 }
 
+/* no-block: while the one request runs (SIMGPU takes 300 ms), frames
+ * pass without inference, in order, and the next frame after it ends is
+ * inferred again. */
+static void
+test_no_block (void)
+{
+  char *launch = g_strdup_printf ("ovinference model=%s device=SIMGPU.0 "
+      "nireq=1 no-block=true", ov_test_model ("identity.onnx"));
+  GstVideoInfo info;
+  GstHarness *h;
+  GstBuffer *out;
+
+  ovi_sim_reset (&ovi_sim_gpu);
+  ov_test_video_info (&info, GST_VIDEO_FORMAT_RGB, 60, 40);
+  h = ov_test_harness (launch, &info);
+  g_atomic_int_set (&ovi_sim_gpu.infer_delay_ms, 300);
+  for (int i = 0; i < 4; i++) {
+    GstBuffer *in = ov_test_solid_frame (&info, 10, 20, 30);
+    GST_BUFFER_PTS (in) = i * GST_SECOND;
+    g_assert_cmpint (gst_harness_push (h, in), ==, GST_FLOW_OK);
+  }
+  for (int i = 0; i < 4; i++) {
+    out = gst_harness_pull (h);
+    g_assert_cmpuint (GST_BUFFER_PTS (out), ==, i * GST_SECOND);
+    /* Only the first found its request free. */
+    g_assert_cmpint (gst_buffer_get_meta (out, GST_OV_TENSOR_META_API_TYPE)
+        != NULL, ==, i == 0);
+    gst_buffer_unref (out);
+  }
+  g_assert_cmpint (g_atomic_int_get (&ovi_sim_gpu.inferences), ==, 1);
+  /* The request is back in the pool once its frame left. */
+  out = gst_harness_push_and_pull (h, ov_test_solid_frame (&info, 1, 2, 3));
+  g_assert_nonnull (gst_buffer_get_meta (out, GST_OV_TENSOR_META_API_TYPE));
+  gst_buffer_unref (out);
+  g_atomic_int_set (&ovi_sim_gpu.infer_delay_ms, 0);
+  gst_harness_teardown (h);
+  g_free (launch);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -423,5 +462,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ovdevice/ie-config", test_ie_config);
   g_test_add_func ("/ovdevice/pre-process-backend",
       test_pre_process_backend);
+  g_test_add_func ("/ovdevice/no-block", test_no_block);
   return ov_test_run ();
 }
