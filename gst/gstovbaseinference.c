@@ -51,6 +51,7 @@ enum {
   PROP_PRE_PROCESS_CONFIG,
   PROP_SCALE_METHOD,
   PROP_NO_BLOCK,
+  PROP_QOS,
 };
 
 /* A queued frame with its inferences, or a serialized event. */
@@ -81,7 +82,14 @@ typedef struct {
    * which may come before start. */
   GstOvBackend backend;
 
+  /* QoS (object lock): frames whose running time is not after
+   * earliest_time are late downstream already. */
+  GstClockTime earliest_time;
+  gdouble proportion;
+  guint64 qos_processed, qos_dropped;
+
   /* Streaming thread only. */
+  GstSegment segment;
   GstVideoInfo info;
   gboolean have_info;
   GstOvMemoryKind memory;       /* where the negotiated frames live */
@@ -291,6 +299,17 @@ gst_ov_job_get_outputs (const GstOvJob *job, OviTensorView *views,
 }
 
 /* ---- start / stop ------------------------------------------------------ */
+
+/* QoS state as no event has been seen. */
+static void
+qos_reset (GstOvBaseInference *self)
+{
+  GstOvBaseInferencePrivate *p = PRIV (self);
+  GST_OBJECT_LOCK (self);
+  p->earliest_time = GST_CLOCK_TIME_NONE;
+  p->proportion = 1.0;
+  GST_OBJECT_UNLOCK (self);
+}
 
 static gboolean
 setup_preproc (GstOvBaseInference *self, GError **error)
@@ -612,6 +631,11 @@ start (GstOvBaseInference *self)
   n_slots = (guint) gst_ov_model_instance_get_n_slots (p->instance);
   p->max_queue = (n_slots + 1) * (guint) batch_size (self) + n_slots + 1;
   p->frame_count = 0;
+  gst_segment_init (&p->segment, GST_FORMAT_UNDEFINED);
+  qos_reset (self);
+  GST_OBJECT_LOCK (self);
+  p->qos_processed = p->qos_dropped = 0;
+  GST_OBJECT_UNLOCK (self);
   GST_INFO_OBJECT (self, "model %s, %d requests", p->s.model,
       gst_ov_model_instance_get_n_slots (p->instance));
   return TRUE;
@@ -1017,6 +1041,46 @@ frame_access_end (GstOvBaseInference *self, FrameAccess *access)
   gst_video_frame_unmap (&access->frame);
 }
 
+/* qos: TRUE when `buf` is already late downstream (as GstBaseTransform
+ * judges it: its running time not after the last QoS event's timestamp
+ * plus lateness); a QoS message tells the application. */
+static gboolean
+qos_drops (GstOvBaseInference *self, GstBuffer *buf)
+{
+  GstOvBaseInferencePrivate *p = PRIV (self);
+  GstClockTime pts = GST_BUFFER_PTS (buf), running, earliest;
+  gdouble proportion;
+  guint64 processed, dropped;
+  GstMessage *msg;
+
+  running = p->segment.format == GST_FORMAT_TIME && GST_CLOCK_TIME_IS_VALID (
+      pts) ? gst_segment_to_running_time (&p->segment, GST_FORMAT_TIME, pts)
+      : GST_CLOCK_TIME_NONE;
+  GST_OBJECT_LOCK (self);
+  earliest = p->earliest_time;
+  proportion = p->proportion;
+  if (!GST_CLOCK_TIME_IS_VALID (running) || !GST_CLOCK_TIME_IS_VALID (
+          earliest) || running > earliest) {
+    p->qos_processed++;
+    GST_OBJECT_UNLOCK (self);
+    return FALSE;
+  }
+  processed = p->qos_processed;
+  dropped = ++p->qos_dropped;
+  GST_OBJECT_UNLOCK (self);
+  GST_DEBUG_OBJECT (self, "frame at %" GST_TIME_FORMAT " is late (earliest "
+      "%" GST_TIME_FORMAT "): dropped", GST_TIME_ARGS (running),
+      GST_TIME_ARGS (earliest));
+  msg = gst_message_new_qos (GST_OBJECT (self), FALSE, running,
+      gst_segment_to_stream_time (&p->segment, GST_FORMAT_TIME, pts), pts,
+      GST_BUFFER_DURATION (buf));
+  gst_message_set_qos_values (msg, (gint64) (earliest - running), proportion,
+      1000000);
+  gst_message_set_qos_stats (msg, GST_FORMAT_BUFFERS, processed, dropped);
+  gst_element_post_message (GST_ELEMENT (self), msg);
+  return TRUE;
+}
+
 static GstFlowReturn
 chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
 {
@@ -1038,6 +1102,10 @@ chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
         ("buffer before caps"));
     gst_buffer_unref (buf);
     return GST_FLOW_NOT_NEGOTIATED;
+  }
+  if (g_atomic_int_get (&p->s.qos) && qos_drops (self, buf)) {
+    gst_buffer_unref (buf);
+    return GST_FLOW_OK;
   }
 
   e = g_new0 (Entry, 1);
@@ -1234,9 +1302,13 @@ sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
       return TRUE;
     case GST_EVENT_FLUSH_STOP:
       drain_queue (self);
+      qos_reset (self);
       set_flushing (self, FALSE);
       gst_pad_push_event (p->srcpad, event);
       return gst_pad_start_task (p->srcpad, src_loop, self, NULL);
+    case GST_EVENT_SEGMENT:
+      gst_event_copy_segment (event, &p->segment);
+      break;
     case GST_EVENT_CAPS: {
       GstCaps *caps;
       GstVideoInfo info;
@@ -1309,6 +1381,29 @@ sink_query (GstPad *pad, GstObject *parent, GstQuery *query)
     g_mutex_unlock (&p->lock);
   }
   return gst_pad_query_default (pad, parent, query);
+}
+
+/* QoS events from downstream are kept (for qos) and go on upstream. */
+static gboolean
+src_event (GstPad *pad, GstObject *parent, GstEvent *event)
+{
+  GstOvBaseInference *self = GST_OV_BASE_INFERENCE (parent);
+  GstOvBaseInferencePrivate *p = PRIV (self);
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_QOS) {
+    GstQOSType type;
+    gdouble proportion;
+    GstClockTimeDiff diff;
+    GstClockTime timestamp;
+    gst_event_parse_qos (event, &type, &proportion, &diff, &timestamp);
+    GST_OBJECT_LOCK (self);
+    p->proportion = proportion;
+    if (GST_CLOCK_TIME_IS_VALID (timestamp))
+      p->earliest_time = diff < 0 && (GstClockTime) -diff > timestamp ? 0
+          : timestamp + diff;
+    GST_OBJECT_UNLOCK (self);
+  }
+  return gst_pad_event_default (pad, parent, event);
 }
 
 static gboolean
@@ -1479,6 +1574,10 @@ set_property (GObject *object, guint prop_id, const GValue *value,
     case PROP_NO_BLOCK:
       s->no_block = g_value_get_boolean (value);
       break;
+    case PROP_QOS:
+      /* Read by the streaming thread without the lock. */
+      g_atomic_int_set (&s->qos, g_value_get_boolean (value));
+      break;
     case PROP_PRE_PROCESS_BACKEND:
       /* An unknown name is refused at start; until then, no limit. */
       g_free (s->pre_process_backend);
@@ -1537,6 +1636,9 @@ get_property (GObject *object, guint prop_id, GValue *value,
       g_value_set_string (value, s->scale_method);
       break;
     case PROP_NO_BLOCK: g_value_set_boolean (value, s->no_block); break;
+    case PROP_QOS:
+      g_value_set_boolean (value, g_atomic_int_get (&s->qos));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1689,6 +1791,11 @@ gst_ov_base_inference_class_init (GstOvBaseInferenceClass *klass)
           "Keep up with live sources: a frame arriving while every "
           "request is busy passes without inference instead of waiting",
           FALSE, rw));
+  g_object_class_install_property (gobject_class, PROP_QOS,
+      g_param_spec_boolean ("qos", "QoS",
+          "Handle Quality-of-Service events: frames downstream reports as "
+          "late already are dropped before inference, with a QoS message",
+          FALSE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
@@ -1731,6 +1838,7 @@ gst_ov_base_inference_init (GstOvBaseInference *self)
       gst_element_class_get_pad_template (eclass, "src"), "src");
   gst_pad_set_activatemode_function (p->srcpad, src_activate_mode);
   gst_pad_set_query_function (p->srcpad, src_query);
+  gst_pad_set_event_function (p->srcpad, src_event);
   GST_PAD_SET_PROXY_CAPS (p->srcpad);
   gst_element_add_pad (GST_ELEMENT (self), p->srcpad);
 }

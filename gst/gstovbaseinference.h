@@ -78,6 +78,7 @@ typedef struct {
   gchar *pre_process_config;    /* gstovmodelinfo.h */
   gchar *scale_method;          /* "", "default" or "fast" */
   gboolean no_block;            /* skip frames while every request runs */
+  gboolean qos;                 /* drop frames downstream reports late */
 } GstOvInferenceSettings;
 
 const GstOvInferenceSettings *gst_ov_base_inference_get_settings (

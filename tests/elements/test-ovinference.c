@@ -192,6 +192,64 @@ test_batch (void)
   g_free (launch);
 }
 
+/* qos: after downstream reports frames up to 6 s late, the frame at 2 s
+ * is dropped with a QoS message, the one at 7 s inferred; without qos
+ * nothing is dropped. */
+static void
+test_qos (void)
+{
+  for (int qos = 0; qos < 2; qos++) {
+    char *launch = g_strdup_printf ("ovinference model=%s qos=%s",
+        ov_test_model ("identity.onnx"), qos ? "true" : "false");
+    GstVideoInfo info;
+    GstHarness *h;
+    GstBus *bus = gst_bus_new ();
+    GstBuffer *in, *out;
+    GstMessage *m;
+    guint64 processed = 0, dropped = 0;
+    GstFormat format;
+
+    ov_test_video_info (&info, GST_VIDEO_FORMAT_RGB, 12, 8);
+    h = ov_test_harness (launch, &info);
+    gst_element_set_bus (h->element, bus);
+    out = gst_harness_push_and_pull (h, ov_test_solid_frame (&info, 1, 2, 3));
+    gst_buffer_unref (out);
+    g_assert_true (gst_harness_push_upstream_event (h,
+            gst_event_new_qos (GST_QOS_TYPE_UNDERFLOW, 0.8, 5 * GST_SECOND,
+                GST_SECOND)));
+    in = ov_test_solid_frame (&info, 1, 2, 3);
+    GST_BUFFER_PTS (in) = 2 * GST_SECOND;
+    g_assert_cmpint (gst_harness_push (h, in), ==, GST_FLOW_OK);
+    in = ov_test_solid_frame (&info, 1, 2, 3);
+    GST_BUFFER_PTS (in) = 7 * GST_SECOND;
+    out = gst_harness_push_and_pull (h, in);
+    if (qos) {
+      /* The late frame never came out. */
+      g_assert_cmpuint (GST_BUFFER_PTS (out), ==, 7 * GST_SECOND);
+      g_assert_cmpuint (gst_harness_buffers_in_queue (h), ==, 0);
+      m = gst_bus_pop_filtered (bus, GST_MESSAGE_QOS);
+      g_assert_nonnull (m);
+      gst_message_parse_qos_stats (m, &format, &processed, &dropped);
+      g_assert_cmpint (format, ==, GST_FORMAT_BUFFERS);
+      g_assert_cmpuint (dropped, ==, 1);
+      g_assert_cmpuint (processed, ==, 1);
+      gst_message_unref (m);
+    } else {
+      g_assert_cmpuint (GST_BUFFER_PTS (out), ==, 2 * GST_SECOND);
+      gst_buffer_unref (out);
+      out = gst_harness_pull (h);
+      g_assert_cmpuint (GST_BUFFER_PTS (out), ==, 7 * GST_SECOND);
+      g_assert_null (gst_bus_pop_filtered (bus, GST_MESSAGE_QOS));
+    }
+    g_assert_nonnull (first_tensor (out));
+    gst_buffer_unref (out);
+    gst_element_set_bus (h->element, NULL);
+    gst_object_unref (bus);
+    gst_harness_teardown (h);
+    g_free (launch);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -200,5 +258,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ovinference/nhwc-u8-rois", test_nhwc_u8_rois);
   g_test_add_func ("/ovinference/shared-instance", test_shared_instance);
   g_test_add_func ("/ovinference/batch", test_batch);
+  g_test_add_func ("/ovinference/qos", test_qos);
   return ov_test_run ();
 }
