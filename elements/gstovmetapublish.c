@@ -32,12 +32,14 @@
  */
 #include "gstovmetapublish.h"
 
+#include <gio/gio.h>
 #include <string.h>
 
 #include "gstovmeta.h"
 #include "ovpublish-file.h"
 #ifdef HAVE_MOSQUITTO
 #include "ovpublish-mqtt.h"
+#include "ovpublish-mqtt-config.h"
 #endif
 
 GST_DEBUG_CATEGORY_STATIC (gst_ov_meta_publish_debug);
@@ -71,6 +73,7 @@ enum {
   PROP_USERNAME,
   PROP_PASSWORD,
   PROP_DROPPED_MESSAGES,
+  PROP_MQTT_CONFIG,
 };
 
 struct _GstOvMetaPublish {
@@ -86,6 +89,7 @@ struct _GstOvMetaPublish {
   guint max_reconnect_interval;
   gchar *username;
   gchar *password;
+  gchar *mqtt_config;
 
   /* Between start and stop. */
   OvPublishFile *file;
@@ -180,38 +184,66 @@ static gboolean
 start_mqtt (GstOvMetaPublish *self)
 {
   OvMqttConfig config = { 0 };
+  OvMqttFileConfig file = { 0 };
   GError *error = NULL;
   gchar *host = NULL, *client_id = NULL;
+  const gchar *address, *topic;
   gint port = 0;
   gboolean ok = FALSE;
 
   GST_OBJECT_LOCK (self);
-  if (!ov_mqtt_parse_address (self->address, &host, &port, &error)) {
+  /* mqtt-config's values win over the properties, as in DL Streamer. */
+  if (self->mqtt_config && *self->mqtt_config
+      && !ov_mqtt_file_config_load (self->mqtt_config, &file, &error)) {
+    GST_OBJECT_UNLOCK (self);
+    if (error->domain == G_IO_ERROR)
+      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("%s", error->message),
+          (NULL));
+    else
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
+          (NULL));
+    g_error_free (error);
+    return FALSE;
+  }
+  address = file.address ? file.address : self->address;
+  topic = file.topic ? file.topic : self->topic;
+  if (!ov_mqtt_parse_address (address, &host, &port, &error)) {
     GST_OBJECT_UNLOCK (self);
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
         (NULL));
     g_error_free (error);
+    ov_mqtt_file_config_clear (&file);
     return FALSE;
   }
-  if (self->topic == NULL || *self->topic == '\0') {
+  if (topic == NULL || *topic == '\0') {
     GST_OBJECT_UNLOCK (self);
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("No MQTT topic: set the topic property."), (NULL));
     g_free (host);
+    ov_mqtt_file_config_clear (&file);
     return FALSE;
   }
   /* A unique id unless one is given, so that two publishers never take
    * each other's session on the broker. */
-  client_id = self->client_id && *self->client_id
-      ? g_strdup (self->client_id) : g_uuid_string_random ();
+  client_id = file.client_id && *file.client_id ? g_strdup (file.client_id)
+      : self->client_id && *self->client_id ? g_strdup (self->client_id)
+      : g_uuid_string_random ();
   config.host = host;
   config.port = port;
-  config.topic = self->topic;
+  config.topic = topic;
   config.client_id = client_id;
   config.username = self->username;
   config.password = self->password;
-  config.max_connect_attempts = self->max_connect_attempts;
-  config.max_reconnect_interval = self->max_reconnect_interval;
+  config.max_connect_attempts = file.has_max_connect_attempts
+      ? file.max_connect_attempts : self->max_connect_attempts;
+  config.max_reconnect_interval = file.has_max_reconnect_interval
+      ? file.max_reconnect_interval : self->max_reconnect_interval;
+  config.tls = file.tls;
+  config.ca_file = file.ca_file;
+  config.cert_file = file.cert_file;
+  config.key_file = file.key_file;
+  config.verify_server = file.verify_server;
+  config.verify_hostname = file.verify_hostname;
   config.on_event = mqtt_event;
   config.user_data = self;
   g_free (self->broker);
@@ -221,7 +253,12 @@ start_mqtt (GstOvMetaPublish *self)
    * strings stay valid: properties only change in NULL and READY. */
   GST_OBJECT_UNLOCK (self);
 
-  GST_INFO_OBJECT (self, "connecting to %s as %s", self->broker, client_id);
+  if (config.tls && !config.verify_server)
+    GST_WARNING_OBJECT (self, "TLS to %s without checking the server's "
+        "certificate (mqtt-config's ssl_enable_server_cert_auth is 0)",
+        self->broker);
+  GST_INFO_OBJECT (self, "connecting to %s as %s%s", self->broker, client_id,
+      config.tls ? " over TLS" : "");
   self->mqtt = ov_mqtt_publisher_new (&config, &error);
   if (self->mqtt) {
     ok = TRUE;
@@ -233,6 +270,7 @@ start_mqtt (GstOvMetaPublish *self)
   }
   g_free (host);
   g_free (client_id);
+  ov_mqtt_file_config_clear (&file);
   return ok;
 }
 #endif
@@ -397,6 +435,7 @@ set_property (GObject *object, guint prop_id, const GValue *value,
       break;
     case PROP_USERNAME: set_string (&self->username, value); break;
     case PROP_PASSWORD: set_string (&self->password, value); break;
+    case PROP_MQTT_CONFIG: set_string (&self->mqtt_config, value); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -426,6 +465,9 @@ get_property (GObject *object, guint prop_id, GValue *value,
       break;
     case PROP_USERNAME: g_value_set_string (value, self->username); break;
     case PROP_PASSWORD: g_value_set_string (value, self->password); break;
+    case PROP_MQTT_CONFIG:
+      g_value_set_string (value, self->mqtt_config);
+      break;
     case PROP_DROPPED_MESSAGES:
 #ifdef HAVE_MOSQUITTO
       if (self->mqtt) {
@@ -453,6 +495,7 @@ finalize (GObject *object)
   g_free (self->client_id);
   g_free (self->username);
   g_free (self->password);
+  g_free (self->mqtt_config);
 #ifdef HAVE_MOSQUITTO
   g_free (self->broker);
 #endif
@@ -511,6 +554,13 @@ gst_ov_meta_publish_class_init (GstOvMetaPublishClass *klass)
   g_object_class_install_property (gobject_class, PROP_PASSWORD,
       g_param_spec_string ("password", "Password",
           "The MQTT password", NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_MQTT_CONFIG,
+      g_param_spec_string ("mqtt-config", "MQTT config",
+          "DL Streamer's MQTT configuration file (JSON): address, client-id, "
+          "topic, max-connect-attempts, max-reconnect-interval, and TLS with "
+          "ssl_verify, ssl_enable_server_cert_auth, ssl_CA_certificate, "
+          "ssl_client_certificate, ssl_private_key; its values override the "
+          "properties", NULL, rw));
   g_object_class_install_property (gobject_class, PROP_DROPPED_MESSAGES,
       g_param_spec_uint64 ("dropped-messages", "Dropped messages",
           "MQTT messages dropped because the broker was unreachable",

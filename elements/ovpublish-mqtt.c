@@ -215,6 +215,32 @@ try_connect (OvMqttPublisher *p, const OvMqttConfig *c, gboolean first,
   return FALSE;
 }
 
+/* The system's CA certificates, where Debian's ca-certificates keeps
+ * them, for TLS without a CA file of its own. */
+#define SYSTEM_CA_PATH "/etc/ssl/certs"
+
+static gboolean
+setup_tls (OvMqttPublisher *p, const OvMqttConfig *c, GError **error)
+{
+  int rc = mosquitto_tls_set (p->mosq, c->ca_file,
+      c->ca_file ? NULL : SYSTEM_CA_PATH, c->cert_file, c->key_file, NULL);
+  if (rc == MOSQ_ERR_SUCCESS)
+    rc = mosquitto_tls_opts_set (p->mosq, c->verify_server ? 1 : 0, NULL,
+        NULL);
+  if (rc == MOSQ_ERR_SUCCESS)
+    rc = mosquitto_tls_insecure_set (p->mosq, !c->verify_hostname);
+  if (rc != MOSQ_ERR_SUCCESS) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "cannot set TLS up (CA %s, certificate %s, key %s): %s",
+        c->ca_file ? c->ca_file : SYSTEM_CA_PATH,
+        c->cert_file ? c->cert_file : "none",
+        c->key_file ? c->key_file : "none",
+        rc == MOSQ_ERR_ERRNO ? g_strerror (errno) : mosquitto_strerror (rc));
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static void
 publisher_destroy (OvMqttPublisher *p)
 {
@@ -257,6 +283,10 @@ ov_mqtt_publisher_new (const OvMqttConfig *c, GError **error)
       publisher_destroy (p);
       return NULL;
     }
+  }
+  if (c->tls && !setup_tls (p, c, error)) {
+    publisher_destroy (p);
+    return NULL;
   }
   mosquitto_connect_callback_set (p->mosq, on_connect);
   mosquitto_disconnect_callback_set (p->mosq, on_disconnect);

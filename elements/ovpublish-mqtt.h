@@ -33,6 +33,14 @@ typedef struct {
   const gchar *password;
   guint max_connect_attempts;   /* for the first connection */
   guint max_reconnect_interval; /* seconds, the longest wait between tries */
+  /* TLS instead of plain TCP. */
+  gboolean tls;
+  const gchar *ca_file;         /* NULL: the system's CAs (/etc/ssl/certs) */
+  const gchar *cert_file;       /* a client certificate and its key, or */
+  const gchar *key_file;        /* NULL */
+  gboolean verify_server;       /* the server certificate must chain to a
+                                 * trusted CA */
+  gboolean verify_hostname;     /* ... and name the host */
   OvMqttEventFunc on_event;
   gpointer user_data;
 } OvMqttConfig;

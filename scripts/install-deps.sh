@@ -12,7 +12,7 @@ packages=(
   clang libclang-rt-14-dev libomp-14-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libjson-glib-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-  libmosquitto-dev mosquitto
+  libmosquitto-dev mosquitto openssl
   libsqlite3-dev
   libze-dev
   libva-dev libgstreamer-plugins-bad1.0-dev

@@ -402,13 +402,14 @@ port_open (guint16 port)
   return ok;
 }
 
-/* A broker on 127.0.0.1:port, up when this returns. */
+/* A broker on 127.0.0.1:port, up when this returns; `extra` adds to its
+ * configuration (more listeners). */
 static GSubprocess *
-broker_start (guint16 port)
+broker_start_with (guint16 port, const gchar *extra)
 {
   gchar *conf = tmp_path ("mosquitto.conf");
-  gchar *text = g_strdup_printf ("listener %u 127.0.0.1\n"
-      "allow_anonymous true\npersistence false\n", port);
+  gchar *text = g_strdup_printf ("allow_anonymous true\npersistence false\n"
+      "listener %u 127.0.0.1\n%s", port, extra ? extra : "");
   GError *error = NULL;
   GSubprocess *p;
   gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
@@ -424,6 +425,12 @@ broker_start (guint16 port)
   g_free (text);
   g_free (conf);
   return p;
+}
+
+static GSubprocess *
+broker_start (guint16 port)
+{
+  return broker_start_with (port, NULL);
 }
 
 static void
@@ -697,6 +704,183 @@ test_mqtt_stop_during_outage (void)
 #endif
 }
 
+#ifdef HAVE_MOSQUITTO
+static void
+run_openssl (const gchar *args)
+{
+  gchar *cmd = g_strdup_printf ("openssl %s", args);
+  gchar **argv = NULL;
+  gint status = -1;
+  GError *error = NULL;
+
+  g_assert_true (g_shell_parse_argv (cmd, NULL, &argv, NULL));
+  g_assert_true (g_spawn_sync (tmp_dir, argv, NULL, G_SPAWN_SEARCH_PATH
+          | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+          NULL, NULL, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_strfreev (argv);
+  g_free (cmd);
+}
+
+/* A CA (`name`.crt) and, signed by it, a certificate for localhost and
+ * 127.0.0.1 (`name`-server.crt, .key), in tmp_dir. */
+static void
+make_certificates (const gchar *name)
+{
+  gchar *args;
+  gchar *ext = tmp_path ("san.cnf");
+  g_assert_true (g_file_set_contents (ext,
+          "subjectAltName=IP:127.0.0.1,DNS:localhost\n", -1, NULL));
+  args = g_strdup_printf ("req -x509 -newkey ec -pkeyopt "
+      "ec_paramgen_curve:prime256v1 -nodes -keyout %s.key -out %s.crt "
+      "-days 2 -subj /CN=%s", name, name, name);
+  run_openssl (args);
+  g_free (args);
+  args = g_strdup_printf ("req -newkey ec -pkeyopt "
+      "ec_paramgen_curve:prime256v1 -nodes -keyout %s-server.key -out "
+      "%s-server.csr -subj /CN=localhost", name, name);
+  run_openssl (args);
+  g_free (args);
+  args = g_strdup_printf ("x509 -req -in %s-server.csr -CA %s.crt -CAkey "
+      "%s.key -CAcreateserial -out %s-server.crt -days 2 -extfile san.cnf",
+      name, name, name, name);
+  run_openssl (args);
+  g_free (args);
+  g_free (ext);
+  /* A broker started as root reads them as the mosquitto user: these
+   * throwaway test keys are readable by all. */
+  args = g_strdup_printf ("%s/%s-server.key", tmp_dir, name);
+  g_assert_cmpint (g_chmod (args, 0644), ==, 0);
+  g_assert_cmpint (g_chmod (tmp_dir, 0755), ==, 0);
+  g_free (args);
+}
+
+static gchar *
+write_config (const gchar *name, const gchar *json)
+{
+  gchar *path = tmp_path (name);
+  g_assert_true (g_file_set_contents (path, json, -1, NULL));
+  return path;
+}
+#endif
+
+/* mqtt-config: its values override the properties; TLS to a broker whose
+ * certificate is checked against the CA the file names. */
+static void
+test_mqtt_config_tls (void)
+{
+#ifdef HAVE_MOSQUITTO
+  guint16 plain, tls;
+  GSubprocess *broker;
+  Subscriber *sub;
+  gchar *extra, *json, *config, *ca, *wrong_ca;
+  GstHarness *h;
+
+  if (!have_broker ())
+    return;
+  if (!g_find_program_in_path ("openssl")) {
+    g_test_skip ("openssl is not installed");
+    return;
+  }
+  make_certificates ("ovi-ca");
+  make_certificates ("other-ca");
+  ca = tmp_path ("ovi-ca.crt");
+  wrong_ca = tmp_path ("other-ca.crt");
+  plain = free_port ();
+  do
+    tls = free_port ();
+  while (tls == plain);
+  extra = g_strdup_printf ("listener %u 127.0.0.1\ncafile %s/ovi-ca.crt\n"
+      "certfile %s/ovi-ca-server.crt\nkeyfile %s/ovi-ca-server.key\n", tls,
+      tmp_dir, tmp_dir, tmp_dir);
+  broker = broker_start_with (plain, extra);
+  while (!port_open (tls))
+    g_usleep (20000);
+  sub = subscriber_new (plain);
+
+  /* The file's address, topic and TLS; the properties' are overridden. */
+  json = g_strdup_printf ("{\"address\": \"127.0.0.1:%u\", \"topic\": "
+      "\"ovi/tls\", \"client-id\": null, \"max-connect-attempts\": 1, "
+      "\"TLS\": true, \"ssl_verify\": 1, "
+      "\"ssl_enable_server_cert_auth\": 1, \"ssl_CA_certificate\": \"%s\"}",
+      tls, ca);
+  config = write_config ("mqtt-tls.json", json);
+  h = publish_harness (NULL, "method", "mqtt", "address", "127.0.0.1:1",
+      "topic", "ovi/wrong", "mqtt-config", config, NULL);
+  push_record (h, 0);
+  push_record (h, 1);
+  expect_message (sub, "ovi/tls", 0);
+  expect_message (sub, "ovi/tls", 1);
+  gst_harness_teardown (h);
+  g_free (json);
+  g_free (config);
+
+  /* A server certificate from another CA is refused. */
+  json = g_strdup_printf ("{\"address\": \"127.0.0.1:%u\", \"topic\": "
+      "\"ovi/tls\", \"TLS\": true, \"ssl_verify\": 1, "
+      "\"ssl_enable_server_cert_auth\": 1, \"ssl_CA_certificate\": \"%s\"}",
+      tls, wrong_ca);
+  config = write_config ("mqtt-wrong-ca.json", json);
+  expect_error ("Could not connect", "method", "mqtt", "mqtt-config", config,
+      NULL);
+  g_free (json);
+  g_free (config);
+
+  /* Plain TCP to the TLS port fails; TLS to the plain port too. */
+  json = g_strdup_printf ("{\"address\": \"127.0.0.1:%u\", \"topic\": "
+      "\"ovi/x\", \"TLS\": true, \"ssl_CA_certificate\": \"%s\"}",
+      plain, ca);
+  config = write_config ("mqtt-tls-plain.json", json);
+  expect_error ("Could not connect", "method", "mqtt", "mqtt-config", config,
+      NULL);
+  g_free (json);
+  g_free (config);
+
+  subscriber_free (sub);
+  broker_kill (broker);
+  g_free (extra);
+  g_free (ca);
+  g_free (wrong_ca);
+#else
+  have_broker ();
+#endif
+}
+
+static void
+test_mqtt_config_errors (void)
+{
+#ifdef HAVE_MOSQUITTO
+  static const struct {
+    const gchar *json;
+    const gchar *needle;
+  } cases[] = {
+    { "[1, 2]", "not a JSON object" },
+    { "{\"address\": ", "not JSON" },
+    { "{\"topic\": \"ovi/x\"}", "\"address\" is required" },
+    { "{\"address\": 5}", "\"address\" must be a string or null" },
+    { "{\"address\": \"h\", \"TLS\": 1}", "\"TLS\" must be true or false" },
+    { "{\"address\": \"h\", \"max-connect-attempts\": 0}",
+      "-1 or at least 1" },
+    { "{\"address\": \"h\", \"max-reconnect-interval\": \"5\"}",
+      "\"max-reconnect-interval\" must be an integer from 1" },
+    { "{\"address\": \"h\", \"ssl_private_key\": \"k.pem\"}",
+      "go together" },
+  };
+  gchar *missing = tmp_path ("no-such-config.json");
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    gchar *config = write_config ("bad-config.json", cases[i].json);
+    expect_error (cases[i].needle, "method", "mqtt", "topic", "ovi/x",
+        "mqtt-config", config, NULL);
+    g_free (config);
+  }
+  expect_error ("no-such-config.json", "method", "mqtt", "topic", "ovi/x",
+      "mqtt-config", missing, NULL);
+  g_free (missing);
+#endif
+}
+
 static void
 test_mqtt_errors (void)
 {
@@ -741,11 +925,21 @@ main (int argc, char **argv)
   g_test_add_func ("/ovmetapublish/mqtt-stop-during-outage",
       test_mqtt_stop_during_outage);
   g_test_add_func ("/ovmetapublish/mqtt-errors", test_mqtt_errors);
+  g_test_add_func ("/ovmetapublish/mqtt-config-tls", test_mqtt_config_tls);
+  g_test_add_func ("/ovmetapublish/mqtt-config-errors",
+      test_mqtt_config_errors);
   ret = ov_test_run ();
   {
-    gchar *conf = tmp_path ("mosquitto.conf");
-    g_unlink (conf);
-    g_free (conf);
+    /* The broker's configuration, certificates, mqtt-config files. */
+    GDir *dir = g_dir_open (tmp_dir, 0, NULL);
+    const gchar *name;
+    while (dir && (name = g_dir_read_name (dir))) {
+      gchar *path = tmp_path (name);
+      g_unlink (path);
+      g_free (path);
+    }
+    if (dir)
+      g_dir_close (dir);
   }
   g_rmdir (tmp_dir);
   g_free (tmp_dir);
