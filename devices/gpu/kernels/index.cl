@@ -310,16 +310,19 @@ red_f32 (float a, float b, int red)
   }
 }
 
+/* Compare-and-swap loops that start from a guess of 0 rather than a
+ * plain load: every access to the place is then atomic (a plain read
+ * beside another item's exchange is a data race, which oclgrind
+ * reports), and a wrong guess costs one exchange, which returns the
+ * value to try next. A right guess is a right reduction: red (0, b). */
 inline void
 reduce_f32 (__global float *p, float b, int red)
 {
   volatile __global uint *q = (volatile __global uint *) p;
-  uint old = *q, seen;
-  do {
+  uint seen = 0, old;
+  while ((old = atomic_cmpxchg (q, seen, as_uint (red_f32 (as_float (seen),
+                  b, red)))) != seen)
     seen = old;
-    old = atomic_cmpxchg (q, seen, as_uint (red_f32 (as_float (seen), b,
-                red)));
-  } while (old != seen);
 }
 
 /* Integer Add and Mul wrap, Max and Min compare as T. */
@@ -333,11 +336,10 @@ NAME (__global T *p, T b, int red) \
     case RED_MAX: atomic_max (p, b); return; \
     case RED_MIN: atomic_min (p, b); return; \
     default: \
-      old = *(volatile __global T *) p; \
-      do { \
+      seen = 0; \
+      while ((old = atomic_cmpxchg (p, seen, (T) ((uint) seen * (uint) b))) \
+          != seen) \
         seen = old; \
-        old = atomic_cmpxchg (p, seen, (T) ((uint) seen * (uint) b)); \
-      } while (old != seen); \
   } \
 }
 
