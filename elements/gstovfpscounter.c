@@ -20,12 +20,22 @@
  * Time is read from the element's clock (the pipeline clock, normally the
  * monotonic system clock), else from the monotonic system time.
  *
+ * `print-std-dev` adds "std dev interval: X.XXms", the standard deviation
+ * of the time between a stream's successive frames (a measure of
+ * jitter); `print-latency` adds "latency: X.XXms", the mean age of the
+ * frames when they passed, from the wall-clock time codes that
+ * `timecodestamper source=rtc` put on them at the source (frames without
+ * one count for nothing; a warning says so once).
+ *
  * ## Example launch line
  * |[
  * gst-launch-1.0 videotestsrc num-buffers=120 ! ovfpscounter interval=1 ! fakesink sync=true
  * ]|
  */
 #include "gstovfpscounter.h"
+
+#include <math.h>
+#include <gst/video/video.h>
 
 #include "ovfps-registry.h"
 
@@ -40,13 +50,17 @@ enum {
   PROP_INTERVAL,
   PROP_STARTING_FRAME,
   PROP_AVG_FPS,
+  PROP_PRINT_STD_DEV,
+  PROP_PRINT_LATENCY,
 };
 
 struct _GstOvFpsCounter {
   GstBaseTransform parent;
   gchar *interval;
   guint starting_frame;
+  gboolean print_std_dev, print_latency;
   OvFpsStream *stream;          /* between start and stop */
+  gboolean warned_no_time_code;
   gdouble avg_fps;              /* after stop */
 };
 
@@ -80,10 +94,16 @@ start (GstBaseTransform *trans)
   GArray *intervals;
   OvFpsStream *stream;
   guint starting_frame;
+  OvFpsPrint print = 0;
 
   GST_OBJECT_LOCK (self);
   intervals = ov_fps_parse_intervals (self->interval, &error);
   starting_frame = self->starting_frame;
+  if (self->print_std_dev)
+    print |= OV_FPS_PRINT_STD_DEV;
+  if (self->print_latency)
+    print |= OV_FPS_PRINT_LATENCY;
+  self->warned_no_time_code = FALSE;
   GST_OBJECT_UNLOCK (self);
   if (intervals == NULL) {
     GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS, ("%s", error->message),
@@ -91,7 +111,8 @@ start (GstBaseTransform *trans)
     g_error_free (error);
     return FALSE;
   }
-  stream = ov_fps_stream_join (GST_ELEMENT (self), intervals, starting_frame);
+  stream = ov_fps_stream_join (GST_ELEMENT (self), intervals, starting_frame,
+      print);
   g_array_unref (intervals);
   GST_OBJECT_LOCK (self);
   self->stream = stream;
@@ -138,13 +159,39 @@ sink_event (GstBaseTransform *trans, GstEvent *event)
       (trans, event);
 }
 
+/* How old the frame is by the wall clock, from its time code (NAN without
+ * one, or for a time code without a date). */
+static gdouble
+frame_age_ms (GstOvFpsCounter *self, GstBuffer *buf)
+{
+  GstVideoTimeCodeMeta *tc = gst_buffer_get_video_time_code_meta (buf);
+  GDateTime *stamped;
+  gdouble age;
+
+  if (tc == NULL || tc->tc.config.latest_daily_jam == NULL
+      || (stamped = gst_video_time_code_to_date_time (&tc->tc)) == NULL) {
+    if (!self->warned_no_time_code) {
+      GST_ELEMENT_WARNING (self, STREAM, FORMAT,
+          ("print-latency needs frames with a dated time code"),
+          ("put timecodestamper source=rtc at the start of the pipeline"));
+      self->warned_no_time_code = TRUE;
+    }
+    return NAN;
+  }
+  age = (g_get_real_time () - (g_date_time_to_unix (stamped) * G_USEC_PER_SEC
+          + g_date_time_get_microsecond (stamped))) / 1000.0;
+  g_date_time_unref (stamped);
+  return age;
+}
+
 static GstFlowReturn
 transform_ip (GstBaseTransform *trans, GstBuffer *buf)
 {
   GstOvFpsCounter *self = GST_OV_FPS_COUNTER (trans);
 
   if (self->stream)
-    ov_fps_stream_frame (self->stream, now (self));
+    ov_fps_stream_frame (self->stream, now (self), self->print_latency
+        ? frame_age_ms (self, buf) : NAN);
   return GST_FLOW_OK;
 }
 
@@ -159,6 +206,12 @@ set_property (GObject *object, guint prop_id, const GValue *value,
     case PROP_INTERVAL:
       g_free (self->interval);
       self->interval = g_value_dup_string (value);
+      break;
+    case PROP_PRINT_STD_DEV:
+      self->print_std_dev = g_value_get_boolean (value);
+      break;
+    case PROP_PRINT_LATENCY:
+      self->print_latency = g_value_get_boolean (value);
       break;
     case PROP_STARTING_FRAME:
       self->starting_frame = g_value_get_uint (value);
@@ -180,6 +233,12 @@ get_property (GObject *object, guint prop_id, GValue *value,
   switch (prop_id) {
     case PROP_INTERVAL:
       g_value_set_string (value, self->interval);
+      break;
+    case PROP_PRINT_STD_DEV:
+      g_value_set_boolean (value, self->print_std_dev);
+      break;
+    case PROP_PRINT_LATENCY:
+      g_value_set_boolean (value, self->print_latency);
       break;
     case PROP_STARTING_FRAME:
       g_value_set_uint (value, self->starting_frame);
@@ -233,6 +292,18 @@ gst_ov_fps_counter_class_init (GstOvFpsCounterClass *klass)
           "This stream's average frames per second since its starting "
           "frame", 0.0f, G_MAXFLOAT, 0.0f,
           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_PRINT_STD_DEV,
+      g_param_spec_boolean ("print-std-dev", "Print std dev",
+          "Also print the standard deviation of the time between "
+          "successive frames, over all streams and per stream", FALSE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+          | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_PRINT_LATENCY,
+      g_param_spec_boolean ("print-latency", "Print latency",
+          "Also print the frames' mean age by the wall clock, from the time "
+          "codes of timecodestamper source=rtc at the source", FALSE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+          | GST_PARAM_MUTABLE_READY));
 
   gst_element_class_set_static_metadata (element_class,
       "Frame rate counter", "Filter/Debug",

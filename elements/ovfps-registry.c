@@ -13,14 +13,25 @@ typedef struct {
   GstClockTime last_report;
 } Window;
 
+/* A stream's frame intervals and latencies in one window, in ms. */
+typedef struct {
+  guint64 n_intervals;
+  gdouble sum, sum_sq;
+  guint64 n_latencies;
+  gdouble sum_latency;
+} Stats;
+
 struct _OvFpsStream {
   GstElement *element;
   GArray *intervals;            /* gdouble */
   guint starting_frame;
+  OvFpsPrint print;
   guint64 seen;
   gboolean in_registry;
   gboolean counting;            /* past its starting frame */
   GArray *counts;               /* guint64 per window: frames in it */
+  GArray *stats;                /* Stats per window */
+  GstClockTime previous;        /* its last counted frame */
   /* Its own average, for the avg-fps property. */
   GstClockTime first, last;
   guint64 frames_after_first;
@@ -80,6 +91,7 @@ restart_window (guint index, GstClockTime now)
   for (guint i = 0; i < streams->len; i++) {
     OvFpsStream *s = g_ptr_array_index (streams, i);
     g_array_index (s->counts, guint64, index) = 0;
+    g_array_index (s->stats, Stats, index) = (Stats) { 0 };
   }
 }
 
@@ -120,14 +132,19 @@ registry_add (OvFpsStream *s)
     avg->interval = MIN (avg->interval,
         g_array_index (windows, Window, k).interval);
   g_ptr_array_add (streams, s);
-  for (guint i = 0; i < streams->len; i++)
-    g_array_set_size (((OvFpsStream *) g_ptr_array_index (streams, i))->counts,
-        windows->len);
+  for (guint i = 0; i < streams->len; i++) {
+    OvFpsStream *t = g_ptr_array_index (streams, i);
+    g_array_set_size (t->counts, windows->len);
+    g_array_set_size (t->stats, windows->len);
+  }
   s->in_registry = TRUE;
   s->counting = FALSE;
   s->frames_after_first = 0;
-  for (guint k = 0; k < s->counts->len; k++)
+  s->previous = GST_CLOCK_TIME_NONE;
+  for (guint k = 0; k < s->counts->len; k++) {
     g_array_index (s->counts, guint64, k) = 0;
+    g_array_index (s->stats, Stats, k) = (Stats) { 0 };
+  }
 }
 
 /* Under the lock. Takes `s` out; the others start afresh. */
@@ -147,14 +164,16 @@ registry_remove (OvFpsStream *s, GstClockTime now)
 
 OvFpsStream *
 ov_fps_stream_join (GstElement *element, GArray *intervals,
-    guint starting_frame)
+    guint starting_frame, OvFpsPrint print)
 {
   OvFpsStream *s = g_new0 (OvFpsStream, 1);
 
   s->element = element;
   s->intervals = g_array_ref (intervals);
   s->starting_frame = starting_frame;
+  s->print = print;
   s->counts = g_array_new (FALSE, TRUE, sizeof (guint64));
+  s->stats = g_array_new (FALSE, TRUE, sizeof (Stats));
   g_mutex_lock (&lock);
   registry_add (s);
   g_mutex_unlock (&lock);
@@ -170,11 +189,65 @@ ov_fps_stream_rejoin (OvFpsStream *s)
   g_mutex_unlock (&lock);
 }
 
+static gdouble
+std_dev (const Stats *s)
+{
+  gdouble mean, var;
+  if (s->n_intervals < 2)
+    return 0.0;
+  mean = s->sum / s->n_intervals;
+  var = (s->sum_sq - s->n_intervals * mean * mean) / (s->n_intervals - 1);
+  return sqrt (MAX (var, 0.0));
+}
+
+/* The std dev or latency line of `window`: pooled over the counting
+ * streams, then each in brackets when there are several. */
+static void
+print_stats (OvFpsPrint what, guint window)
+{
+  Stats all = { 0 };
+  guint n = 0;
+
+  for (guint i = 0; i < streams->len; i++) {
+    OvFpsStream *s = g_ptr_array_index (streams, i);
+    const Stats *st = &g_array_index (s->stats, Stats, window);
+    if (!s->counting)
+      continue;
+    all.n_intervals += st->n_intervals;
+    all.sum += st->sum;
+    all.sum_sq += st->sum_sq;
+    all.n_latencies += st->n_latencies;
+    all.sum_latency += st->sum_latency;
+    n++;
+  }
+  if (what == OV_FPS_PRINT_LATENCY && all.n_latencies == 0)
+    return;
+  if (what == OV_FPS_PRINT_STD_DEV)
+    printf ("\nstd dev interval: %.2fms", std_dev (&all));
+  else
+    printf ("\nlatency: %.2fms", all.sum_latency / all.n_latencies);
+  if (n > 1) {
+    const char *sep = " (";
+    for (guint i = 0; i < streams->len; i++) {
+      OvFpsStream *s = g_ptr_array_index (streams, i);
+      const Stats *st = &g_array_index (s->stats, Stats, window);
+      if (!s->counting)
+        continue;
+      printf ("%s%.2f", sep, what == OV_FPS_PRINT_STD_DEV ? std_dev (st)
+          : st->n_latencies ? st->sum_latency / st->n_latencies : 0.0);
+      sep = ", ";
+    }
+    printf (")");
+  }
+}
+
 /* Prints one line in DL Streamer's shape; `kind` is last, average or
  * overall. Under the lock, so lines from several streams never mix. */
 static void
 print_line (const char *kind, gdouble seconds, guint window)
 {
+  OvFpsPrint print = 0;
+
   guint64 total = 0;
   guint n = 0;
 
@@ -182,6 +255,7 @@ print_line (const char *kind, gdouble seconds, guint window)
     OvFpsStream *s = g_ptr_array_index (streams, i);
     if (s->counting) {
       total += g_array_index (s->counts, guint64, window);
+      print |= s->print;
       n++;
     }
   }
@@ -202,6 +276,10 @@ print_line (const char *kind, gdouble seconds, guint window)
     }
     printf (")");
   }
+  if (print & OV_FPS_PRINT_STD_DEV)
+    print_stats (OV_FPS_PRINT_STD_DEV, window);
+  if (print & OV_FPS_PRINT_LATENCY)
+    print_stats (OV_FPS_PRINT_LATENCY, window);
   printf ("\n");
   fflush (stdout);
 }
@@ -257,7 +335,7 @@ post_reports (GArray *posts)
 }
 
 void
-ov_fps_stream_frame (OvFpsStream *s, GstClockTime now)
+ov_fps_stream_frame (OvFpsStream *s, GstClockTime now, gdouble latency_ms)
 {
   GArray *posts = NULL;
   gboolean first = FALSE;
@@ -282,11 +360,23 @@ ov_fps_stream_frame (OvFpsStream *s, GstClockTime now)
   }
   for (guint k = 0; k < windows->len; k++) {
     Window *w = &g_array_index (windows, Window, k);
+    Stats *st = &g_array_index (s->stats, Stats, k);
     if (w->start == GST_CLOCK_TIME_NONE)
       w->start = w->last_report = now;
     else if (!(k == 0 && first))
       g_array_index (s->counts, guint64, k)++;
+    if (s->previous != GST_CLOCK_TIME_NONE) {
+      gdouble ms = (gdouble) (now - s->previous) / GST_MSECOND;
+      st->n_intervals++;
+      st->sum += ms;
+      st->sum_sq += ms * ms;
+    }
+    if (!isnan (latency_ms)) {
+      st->n_latencies++;
+      st->sum_latency += latency_ms;
+    }
   }
+  s->previous = now;
   /* The "last" lines first, then the average, as DL Streamer prints. */
   for (guint i = 1; i <= windows->len; i++) {
     guint k = i % windows->len;
@@ -345,5 +435,6 @@ ov_fps_stream_leave (OvFpsStream *s)
   g_mutex_unlock (&lock);
   g_array_unref (s->intervals);
   g_array_unref (s->counts);
+  g_array_unref (s->stats);
   g_free (s);
 }

@@ -17,16 +17,30 @@ typedef struct _OvFpsStream OvFpsStream;
  * with `error` set if any entry is not a positive number. */
 GArray *ov_fps_parse_intervals (const gchar *text, GError **error);
 
+/* What a stream adds to the lines (DL Streamer's print-std-dev and
+ * print-latency): printed when any stream in the window asked. */
+typedef enum {
+  /* "std dev interval: X.XXms": the sample standard deviation of the
+   * times between a stream's successive frames, over the window, all
+   * streams' intervals pooled (per stream in brackets). */
+  OV_FPS_PRINT_STD_DEV = 1 << 0,
+  /* "latency: X.XXms": the mean age of the frames when they passed, from
+   * their time codes (timecodestamper source=rtc at the source). */
+  OV_FPS_PRINT_LATENCY = 1 << 1,
+} OvFpsPrint;
+
 /* Registers `element` (not referenced: call ov_fps_stream_leave before it
  * is finalized) as one stream measured over `intervals` (seconds), its
  * first `starting_frame` frames not counted. */
 OvFpsStream *ov_fps_stream_join (GstElement *element, GArray *intervals,
-    guint starting_frame);
+    guint starting_frame, OvFpsPrint print);
 
 /* A frame at time `now` (any monotonic nanosecond clock shared by all
- * streams). When a window completes, its line goes to stdout and each
- * stream's element posts an "ovfpscounter" element message. */
-void ov_fps_stream_frame (OvFpsStream *stream, GstClockTime now);
+ * streams), `latency_ms` old (NAN: unknown). When a window completes, its
+ * line goes to stdout and each stream's element posts an "ovfpscounter"
+ * element message. */
+void ov_fps_stream_frame (OvFpsStream *stream, GstClockTime now,
+    gdouble latency_ms);
 
 /* End of the stream: prints the average of the current set of streams
  * ("overall") and takes this stream out of it; the others start afresh. */

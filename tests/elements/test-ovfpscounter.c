@@ -303,6 +303,122 @@ test_state_cycling (void)
   gst_object_unref (clock);
 }
 
+/* ovfpscounter with interval 1 and the boolean `property` set. */
+static GstHarness *
+printing_harness (const gchar *property, GstClock *clock, GstBus *bus)
+{
+  GstElement *e = gst_element_factory_make ("ovfpscounter", NULL);
+  GstHarness *h;
+
+  g_object_set (e, "interval", "1", property, TRUE, NULL);
+  gst_element_set_clock (e, clock);
+  gst_element_set_bus (e, bus);
+  h = gst_harness_new_with_element (e, "sink", "src");
+  gst_object_unref (e);
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=RGB,width=8,height=8,"
+      "framerate=10/1");
+  return h;
+}
+
+/* print-std-dev: frames 50 and 150 ms apart by turns; the first window
+ * (at 1 s) holds ten intervals, mean 100, sample std dev
+ * sqrt (10 * 50^2 / 9) = 52.70 ms. Two streams list each in brackets. */
+static void
+test_std_dev (void)
+{
+  GstClock *clock = gst_test_clock_new ();
+  GstBus *bus = gst_bus_new ();
+  GstHarness *a = printing_harness ("print-std-dev", clock, bus);
+  GstHarness *b;
+  OvTestCapture cap;
+  gchar *out;
+
+  ov_test_capture_stdout_begin (&cap);
+  for (int i = 0; i <= 10; i++)
+    push_at (a, clock, (i / 2) * 200 * MS + (i % 2) * 50 * MS);
+  out = ov_test_capture_stdout_end (&cap);
+  g_assert_nonnull (strstr (out, "FpsCounter(last 1.00sec): total=10.00 fps, "
+          "number-streams=1, per-stream=10.00 fps\nstd dev interval: "
+          "52.70ms\n"));
+  g_free (out);
+
+  /* A second stream, steady at 100 ms: 0 on its own, pooled with the
+   * first's the next window. */
+  b = counter_harness ("1", 0, clock, bus);
+  ov_test_capture_stdout_begin (&cap);
+  for (int i = 11; i <= 20; i++) {
+    push_at (a, clock, (i / 2) * 200 * MS + (i % 2) * 50 * MS);
+    if (i % 2 == 0)
+      push_at (b, clock, (i / 2) * 200 * MS);
+  }
+  out = ov_test_capture_stdout_end (&cap);
+  g_assert_nonnull (strstr (out, "\nstd dev interval: "));
+  g_assert_nonnull (strstr (out, "ms (52.70, 0.00)\n"));
+  g_free (out);
+  gst_harness_teardown (a);
+  gst_harness_teardown (b);
+  gst_object_unref (bus);
+  gst_object_unref (clock);
+}
+
+/* print-latency: frames stamped (as timecodestamper source=rtc would)
+ * 250 ms before they pass; without a time code, a warning and no line. */
+static void
+test_latency (void)
+{
+  GstClock *clock = gst_test_clock_new ();
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h = printing_harness ("print-latency", clock, bus);
+  OvTestCapture cap;
+  gchar *out, *line;
+  gchar **lines;
+  gdouble ms;
+  GstMessage *m;
+
+  ov_test_capture_stdout_begin (&cap);
+  for (int i = 0; i <= 10; i++) {
+    GstBuffer *buf = gst_buffer_new_allocate (NULL, 8 * 8 * 3, NULL);
+    GDateTime *now = g_date_time_new_now_local ();
+    GDateTime *jam = g_date_time_add (now, -250 * G_TIME_SPAN_MILLISECOND);
+    gst_buffer_add_video_time_code_meta_full (buf, 10, 1, jam,
+        GST_VIDEO_TIME_CODE_FLAGS_NONE, 0, 0, 0, 0, 0);
+    g_date_time_unref (jam);
+    g_date_time_unref (now);
+    gst_test_clock_set_time (GST_TEST_CLOCK (clock), i * 100 * MS);
+    g_assert_cmpint (gst_harness_push (h, buf), ==, GST_FLOW_OK);
+    gst_buffer_unref (gst_harness_pull (h));
+  }
+  out = ov_test_capture_stdout_end (&cap);
+  line = strstr (out, "\nlatency: ");
+  g_assert_nonnull (line);
+  ms = g_ascii_strtod (line + strlen ("\nlatency: "), NULL);
+  g_assert_cmpfloat (ms, >=, 250.0);
+  g_assert_cmpfloat (ms, <, 1250.0);
+  g_assert_null (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING));
+  g_free (out);
+
+  /* Frames without a time code. */
+  ov_test_capture_stdout_begin (&cap);
+  for (int i = 11; i <= 21; i++)
+    push_at (h, clock, i * 100 * MS);
+  out = ov_test_capture_stdout_end (&cap);
+  /* The last second's line has none; the average still counts the
+   * stamped frames. */
+  lines = g_strsplit (out, "\n", -1);
+  g_assert_true (g_str_has_prefix (lines[0], "FpsCounter(last"));
+  g_assert_true (g_str_has_prefix (lines[1], "FpsCounter(average"));
+  g_assert_true (g_str_has_prefix (lines[2], "latency: "));
+  g_strfreev (lines);
+  m = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  g_assert_nonnull (m);
+  gst_message_unref (m);
+  g_assert_null (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING));
+  g_free (out);
+  gst_harness_teardown (h);
+  gst_object_unref (bus);
+  gst_object_unref (clock);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -313,5 +429,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ovfpscounter/several-intervals", test_several_intervals);
   g_test_add_func ("/ovfpscounter/bad-interval", test_bad_interval);
   g_test_add_func ("/ovfpscounter/state-cycling", test_state_cycling);
+  g_test_add_func ("/ovfpscounter/std-dev", test_std_dev);
+  g_test_add_func ("/ovfpscounter/latency", test_latency);
   return ov_test_run ();
 }
