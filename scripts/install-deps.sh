@@ -16,7 +16,7 @@ packages=(
   libsqlite3-dev
   libze-dev
   libva-dev libgstreamer-plugins-bad1.0-dev
-  pocl-opencl-icd ocl-icd-opencl-dev opencl-c-headers
+  pocl-opencl-icd ocl-icd-opencl-dev opencl-c-headers oclgrind
   curl ca-certificates
   jq
 )

@@ -98,6 +98,33 @@ else
   skipped=$((skipped + 1)); echo "  gpu/conformance: skipped, no OpenCL device"
 fi
 
+echo "== GPU kernels under oclgrind (an OpenCL simulator): out-of-bounds accesses and data races"
+# Every kernel the op tests reach, checked access by access; a report
+# fails the program even when its results were right. The generated
+# models (/gpu/models) are left out: they take minutes there and use no
+# kernel the op tests do not.
+if command -v oclgrind > /dev/null && [ -x build-test/tests/test-gpu-ops ]; then
+  export OVI_TEST_MODELS=$root/build-test/tests
+  cache=$(mktemp -d)
+  for t in test-gpu-ops test-gpu-typed test-image; do
+    log=$(mktemp)
+    start=$SECONDS
+    OVI_OPENCL_CACHE_DIR=$cache oclgrind --data-races "build-test/tests/$t" \
+      --tap -s /gpu/models > "$log" 2>&1
+    status=$?
+    if grep -qE 'Invalid (read|write)|data race|OCLGRIND FATAL|Uninitialized value' "$log"; then
+      status=1
+      grep -E -A6 'Invalid (read|write)|data race|OCLGRIND FATAL|Uninitialized value' "$log" | head -40
+    fi
+    count_tap "oclgrind/$t" "$log" $status
+    echo "    ($((SECONDS - start)) s)"
+    rm -f "$log"
+  done
+  rm -rf "$cache"
+else
+  skipped=$((skipped + 1)); echo "  oclgrind: skipped, not installed or no GPU tests built"
+fi
+
 echo "== OpenVINO IR v11: loader ops, ONNX -> IR -> outputs round trip"
 for script in tests/ir/loader-ops.py tests/ir/roundtrip.py; do
   log=$(mktemp)
