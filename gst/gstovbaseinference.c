@@ -52,6 +52,9 @@ enum {
   PROP_SCALE_METHOD,
   PROP_NO_BLOCK,
   PROP_QOS,
+  PROP_RESHAPE,
+  PROP_RESHAPE_WIDTH,
+  PROP_RESHAPE_HEIGHT,
 };
 
 /* A queued frame with its inferences, or a serialized event. */
@@ -77,6 +80,8 @@ typedef struct {
   guint device_listener;        /* on the compiled model's device events */
   gint started_reported;        /* atomic: the "started" message is out */
   gboolean device_preproc;      /* frames go to the device as pictures */
+  OviCompileConfig config;      /* from the properties, at start */
+  GstOvBackend backend_value;   /* pre-process-backend, checked at start */
 
   /* pre-process-backend's value (object lock): read by caps queries,
    * which may come before start. */
@@ -510,8 +515,10 @@ batch_size (GstOvBaseInference *self)
   return (int) MAX (PRIV (self)->s.batch_size, 1);
 }
 
+/* Leaves the instance bind_instance joined (stop, or a reshape to new
+ * frames). */
 static void
-stop (GstOvBaseInference *self)
+unbind_instance (GstOvBaseInference *self)
 {
   GstOvBaseInferencePrivate *p = PRIV (self);
   if (p->device_listener)
@@ -522,6 +529,13 @@ stop (GstOvBaseInference *self)
     gst_ov_batch_close (&p->batch);
   gst_ov_model_instance_release (p->instance);
   p->instance = NULL;
+}
+
+static void
+stop (GstOvBaseInference *self)
+{
+  GstOvBaseInferencePrivate *p = PRIV (self);
+  unbind_instance (self);
   gst_ov_model_proc_free (p->model_proc);
   p->model_proc = NULL;
   g_strfreev (p->labels);
@@ -530,13 +544,79 @@ stop (GstOvBaseInference *self)
   g_clear_pointer (&p->object_classes, g_ptr_array_unref);
 }
 
+/* Compiles the model (reshaped to width x height unless 0) or joins the
+ * shared instance, and sets up everything that depends on it; errors are
+ * posted. The caller stops on failure. */
 static gboolean
-start (GstOvBaseInference *self)
+bind_instance (GstOvBaseInference *self, int width, int height)
 {
   GstOvBaseInferencePrivate *p = PRIV (self);
   GstOvBaseInferenceClass *klass = GST_OV_BASE_INFERENCE_GET_CLASS (self);
   GError *err = NULL;
   guint n_slots;
+
+  p->instance = gst_ov_model_instance_acquire (p->s.model_instance_id,
+      p->s.model, p->s.device, &p->config, (int) p->s.nireq,
+      batch_size (self), width, height, &err);
+  if (p->instance == NULL) {
+    if (g_error_matches (err, OVI_ERROR, OVI_ERROR_DEVICE))
+      GST_ELEMENT_ERROR (self, LIBRARY, INIT,
+          ("Device '%s' is not usable: %s", p->s.device, err->message),
+          ("%s", err->message));
+    else
+      GST_ELEMENT_ERROR (self, LIBRARY, INIT,
+          ("Cannot load model '%s'", p->s.model), ("%s", err->message));
+    g_error_free (err);
+    return FALSE;
+  }
+  p->device_preproc = ovi_compiled_model_takes_images (
+      gst_ov_model_instance_get_compiled (p->instance))
+      && !gst_ov_backend_forces_cpu (p->backend_value);
+  if (p->backend_value == GST_OV_BACKEND_VA_SHARING && !p->device_preproc) {
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+        ("pre-process-backend=%s needs a device that pre-processes frames "
+            "itself (a GPU); device '%s' does not", p->s.pre_process_backend,
+            p->s.device),
+        ("use device=GPU, or pre-process-backend=va to read surfaces on "
+            "the CPU"));
+    return FALSE;
+  }
+  GST_INFO_OBJECT (self, "frames pre-processed on the %s",
+      p->device_preproc ? "device" : "CPU");
+  if (!model_processing (self, &err)
+      || (p->labels == NULL && !load_labels (self, &err))) {
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS, ("Invalid settings"),
+        ("%s", err->message));
+    g_error_free (err);
+    return FALSE;
+  }
+  gst_ov_batch_bind (&p->batch, p->instance, self);
+  p->started_reported = FALSE;
+  p->device_listener = ovi_compiled_model_add_listener (
+      gst_ov_model_instance_get_compiled (p->instance), on_device_event,
+      self);
+  if (!setup_preproc (self, &err)
+      || (klass->model_ready && !klass->model_ready (self, &err))) {
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+        ("Model '%s' does not fit this element", p->s.model),
+        ("%s", err->message));
+    g_error_free (err);
+    return FALSE;
+  }
+  /* Frames waiting for a request count against the queue too: a batch
+   * being filled and one per request in flight, plus as many again. */
+  n_slots = (guint) gst_ov_model_instance_get_n_slots (p->instance);
+  p->max_queue = (n_slots + 1) * (guint) batch_size (self) + n_slots + 1;
+  GST_INFO_OBJECT (self, "model %s, %d requests", p->s.model,
+      gst_ov_model_instance_get_n_slots (p->instance));
+  return TRUE;
+}
+
+static gboolean
+start (GstOvBaseInference *self)
+{
+  GstOvBaseInferencePrivate *p = PRIV (self);
+  GError *err = NULL;
   char *base;
   OviCompileConfig config;
   GstOvBackend backend;
@@ -580,56 +660,13 @@ start (GstOvBaseInference *self)
   if (g_ascii_strncasecmp (p->s.device, "MULTI", 5) == 0)
     GST_INFO_OBJECT (self, "device %s is run as AUTO: requests are spread "
         "over the devices by their speed and queues", p->s.device);
-  p->instance = gst_ov_model_instance_acquire (p->s.model_instance_id,
-      p->s.model, p->s.device, &config, (int) p->s.nireq, batch_size (self),
-      &err);
-  if (p->instance == NULL) {
-    if (g_error_matches (err, OVI_ERROR, OVI_ERROR_DEVICE))
-      GST_ELEMENT_ERROR (self, LIBRARY, INIT,
-          ("Device '%s' is not usable: %s", p->s.device, err->message),
-          ("%s", err->message));
-    else
-      GST_ELEMENT_ERROR (self, LIBRARY, INIT,
-          ("Cannot load model '%s'", p->s.model), ("%s", err->message));
-    g_error_free (err);
+  p->config = config;
+  p->backend_value = backend;
+  if (!bind_instance (self, (int) p->s.reshape_width,
+          (int) p->s.reshape_height)) {
     stop (self);
     return FALSE;
   }
-  p->device_preproc = ovi_compiled_model_takes_images (
-      gst_ov_model_instance_get_compiled (p->instance))
-      && !gst_ov_backend_forces_cpu (backend);
-  if (backend == GST_OV_BACKEND_VA_SHARING && !p->device_preproc) {
-    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
-        ("pre-process-backend=%s needs a device that pre-processes frames "
-            "itself (a GPU); device '%s' does not", p->s.pre_process_backend,
-            p->s.device),
-        ("use device=GPU, or pre-process-backend=va to read surfaces on "
-            "the CPU"));
-    stop (self);
-    return FALSE;
-  }
-  GST_INFO_OBJECT (self, "frames pre-processed on the %s",
-      p->device_preproc ? "device" : "CPU");
-  if (!model_processing (self, &err) || !load_labels (self, &err))
-    goto settings_error;
-  gst_ov_batch_bind (&p->batch, p->instance, self);
-  p->started_reported = FALSE;
-  p->device_listener = ovi_compiled_model_add_listener (
-      gst_ov_model_instance_get_compiled (p->instance), on_device_event,
-      self);
-  if (!setup_preproc (self, &err)
-      || (klass->model_ready && !klass->model_ready (self, &err))) {
-    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
-        ("Model '%s' does not fit this element", p->s.model),
-        ("%s", err->message));
-    g_error_free (err);
-    stop (self);
-    return FALSE;
-  }
-  /* Frames waiting for a request count against the queue too: a batch
-   * being filled and one per request in flight, plus as many again. */
-  n_slots = (guint) gst_ov_model_instance_get_n_slots (p->instance);
-  p->max_queue = (n_slots + 1) * (guint) batch_size (self) + n_slots + 1;
   p->frame_count = 0;
   gst_segment_init (&p->segment, GST_FORMAT_UNDEFINED);
   qos_reset (self);
@@ -1097,7 +1134,7 @@ chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
     gst_buffer_unref (buf);
     return ret;
   }
-  if (!p->have_info) {
+  if (!p->have_info || p->instance == NULL) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
         ("buffer before caps"));
     gst_buffer_unref (buf);
@@ -1287,6 +1324,32 @@ answer_caps_query (GstOvBaseInference *self, GstPad *pad, GstObject *parent,
   return TRUE;
 }
 
+/* reshape without reshape-width/height: the model's input takes the
+ * frames' size, so the frames are not resized. The model compiled at start
+ * (at its own size) is compiled again when caps give another size, after
+ * the frames before them have left. */
+static gboolean
+reshape_to_frames (GstOvBaseInference *self, const GstVideoInfo *info)
+{
+  GstOvBaseInferencePrivate *p = PRIV (self);
+  int w = GST_VIDEO_INFO_WIDTH (info), h = GST_VIDEO_INFO_HEIGHT (info);
+
+  if (!p->s.reshape || p->s.reshape_width || p->s.reshape_height
+      || p->instance == NULL
+      || (p->preproc.width == w && p->preproc.height == h))
+    return TRUE;
+  if (!flush_batch (self))
+    return FALSE;
+  g_mutex_lock (&p->lock);
+  while (!g_queue_is_empty (&p->queue) && !p->flushing
+      && p->srcresult == GST_FLOW_OK)
+    g_cond_wait (&p->cond, &p->lock);
+  g_mutex_unlock (&p->lock);
+  GST_INFO_OBJECT (self, "reshaping the model's input to %dx%d", w, h);
+  unbind_instance (self);
+  return bind_instance (self, w, h);
+}
+
 static gboolean
 sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
 {
@@ -1327,6 +1390,11 @@ sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
                 " (ie and opencv take system memory, va and "
                 "va-surface-sharing VA or DMA-BUF memory)",
                 p->s.pre_process_backend, caps));
+        gst_event_unref (event);
+        return FALSE;
+      }
+      if (!reshape_to_frames (self, &info)) {
+        p->have_info = FALSE;
         gst_event_unref (event);
         return FALSE;
       }
@@ -1574,6 +1642,15 @@ set_property (GObject *object, guint prop_id, const GValue *value,
     case PROP_NO_BLOCK:
       s->no_block = g_value_get_boolean (value);
       break;
+    case PROP_RESHAPE:
+      s->reshape = g_value_get_boolean (value);
+      break;
+    case PROP_RESHAPE_WIDTH:
+      s->reshape_width = g_value_get_uint (value);
+      break;
+    case PROP_RESHAPE_HEIGHT:
+      s->reshape_height = g_value_get_uint (value);
+      break;
     case PROP_QOS:
       /* Read by the streaming thread without the lock. */
       g_atomic_int_set (&s->qos, g_value_get_boolean (value));
@@ -1638,6 +1715,11 @@ get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_NO_BLOCK: g_value_set_boolean (value, s->no_block); break;
     case PROP_QOS:
       g_value_set_boolean (value, g_atomic_int_get (&s->qos));
+      break;
+    case PROP_RESHAPE: g_value_set_boolean (value, s->reshape); break;
+    case PROP_RESHAPE_WIDTH: g_value_set_uint (value, s->reshape_width); break;
+    case PROP_RESHAPE_HEIGHT:
+      g_value_set_uint (value, s->reshape_height);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1791,6 +1873,19 @@ gst_ov_base_inference_class_init (GstOvBaseInferenceClass *klass)
           "Keep up with live sources: a frame arriving while every "
           "request is busy passes without inference instead of waiting",
           FALSE, rw));
+  g_object_class_install_property (gobject_class, PROP_RESHAPE,
+      g_param_spec_boolean ("reshape", "Reshape",
+          "Give the model's image input the frames' size, so frames are not "
+          "resized (recompiled when the caps change size); a fully "
+          "convolutional model is needed", FALSE, rw));
+  g_object_class_install_property (gobject_class, PROP_RESHAPE_WIDTH,
+      g_param_spec_uint ("reshape-width", "Reshape width",
+          "Give the model's image input this width (0: its own); implies "
+          "reshape", 0, 65536, 0, rw));
+  g_object_class_install_property (gobject_class, PROP_RESHAPE_HEIGHT,
+      g_param_spec_uint ("reshape-height", "Reshape height",
+          "Give the model's image input this height (0: its own); implies "
+          "reshape", 0, 65536, 0, rw));
   g_object_class_install_property (gobject_class, PROP_QOS,
       g_param_spec_boolean ("qos", "QoS",
           "Handle Quality-of-Service events: frames downstream reports as "

@@ -79,6 +79,8 @@ typedef struct {
   gchar *scale_method;          /* "", "default" or "fast" */
   gboolean no_block;            /* skip frames while every request runs */
   gboolean qos;                 /* drop frames downstream reports late */
+  gboolean reshape;             /* the input takes the frames' size */
+  guint reshape_width, reshape_height;  /* ... or this one (0: keep) */
 } GstOvInferenceSettings;
 
 const GstOvInferenceSettings *gst_ov_base_inference_get_settings (

@@ -7,6 +7,7 @@ struct _GstOvModelInstance {
   char *id;                 /* NULL: private */
   char *path;
   int batch;
+  int width, height;        /* the reshape asked for; 0: none */
   OviModel *model;
   OviCompiledModel *compiled;
 
@@ -108,14 +109,60 @@ add_slots (GstOvModelInstance *inst, int n, GError **error)
   return TRUE;
 }
 
+/* The image input's height and width set to `height` and `width` (0
+ * keeps one), found as [N, C, H, W] or [N, H, W, C] by its 1 or 3
+ * channels. */
+static gboolean
+reshape_image_input (OviModel *model, int batch, int width, int height,
+    GError **error)
+{
+  OviTensorView in;
+  const char *name;
+  int h, w;
+
+  if (!ovi_model_get_input (model, 0, &name, &in) || in.rank != 4) {
+    g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
+        "reshape: the model's first input is not an image [N, C, H, W] or "
+        "[N, H, W, C]");
+    return FALSE;
+  }
+  if (in.dims[1] == 1 || in.dims[1] == 3) {
+    h = 2;
+    w = 3;
+  } else if (in.dims[3] == 1 || in.dims[3] == 3) {
+    h = 1;
+    w = 2;
+  } else {
+    g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
+        "reshape: input '%s' has neither 1 nor 3 channels in NCHW or NHWC",
+        name);
+    return FALSE;
+  }
+  if (height > 0)
+    in.dims[h] = height;
+  if (width > 0)
+    in.dims[w] = width;
+  /* A dynamic batch takes batch-size, as it would without reshaping. */
+  if (in.dims[0] < 0)
+    in.dims[0] = batch;
+  if (!ovi_model_reshape_input (model, 0, 4, in.dims, error)) {
+    g_prefix_error (error, "reshape: ");
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static GstOvModelInstance *
 instance_new (const char *id, const char *path, const char *device,
-    const OviCompileConfig *config, int nireq, int batch, GError **error)
+    const OviCompileConfig *config, int nireq, int batch, int width,
+    int height, GError **error)
 {
   GstOvModelInstance *inst = g_new0 (GstOvModelInstance, 1);
 
   inst->refcount = 1;
   inst->batch = batch;
+  inst->width = width;
+  inst->height = height;
   inst->id = g_strdup (id);
   inst->path = g_strdup (path);
   g_mutex_init (&inst->lock);
@@ -126,6 +173,9 @@ instance_new (const char *id, const char *path, const char *device,
   inst->n_users = 1;
   inst->model = ovi_model_load (path, error);
   if (inst->model == NULL)
+    goto fail;
+  if ((width > 0 || height > 0)
+      && !reshape_image_input (inst->model, batch, width, height, error))
     goto fail;
   inst->compiled = ovi_compile (inst->model, device, config, error);
   if (inst->compiled == NULL)
@@ -148,13 +198,13 @@ fail:
 GstOvModelInstance *
 gst_ov_model_instance_acquire (const char *id, const char *path,
     const char *device, const OviCompileConfig *config, int nireq, int batch,
-    GError **error)
+    int width, int height, GError **error)
 {
   GstOvModelInstance *inst;
 
   if (id == NULL || *id == '\0')
-    return instance_new (NULL, path, device, config, nireq, batch,
-        error);
+    return instance_new (NULL, path, device, config, nireq, batch, width,
+        height, error);
 
   /* Held while compiling, so two elements starting together with one id
    * compile the model once. */
@@ -173,6 +223,11 @@ gst_ov_model_instance_acquire (const char *id, const char *path,
           "model-instance-id '%s' runs batches of %d, not %d", id,
           inst->batch, batch);
       inst = NULL;
+    } else if (inst->width != width || inst->height != height) {
+      g_set_error (error, OVI_ERROR, OVI_ERROR_ARGUMENT,
+          "model-instance-id '%s' is reshaped to %dx%d, not %dx%d (0: "
+          "the model's own)", id, inst->width, inst->height, width, height);
+      inst = NULL;
     } else {
       /* Every user needs a slot of its own (slot_allowed); requests are
        * cheap next to the compiled model they share. */
@@ -190,7 +245,8 @@ gst_ov_model_instance_acquire (const char *id, const char *path,
       }
     }
   } else {
-    inst = instance_new (id, path, device, config, nireq, batch, error);
+    inst = instance_new (id, path, device, config, nireq, batch, width,
+        height, error);
     if (inst)
       g_hash_table_insert (instances, inst->id, inst);
   }

@@ -35,10 +35,14 @@ typedef struct {
  * shared). A shared instance must name the same model file and batch, and
  * keeps the device and config of the element that created it; each user
  * adds a request when there are not more requests than users. The model's
- * batch dimension must be dynamic or equal to `batch`. */
+ * batch dimension must be dynamic or equal to `batch`. A `width` or
+ * `height` other than 0 reshapes the image input ([N, C, H, W] or
+ * [N, H, W, C]) to it before compiling (DL Streamer's reshape); a shared
+ * instance must be reshaped alike. */
 GstOvModelInstance *gst_ov_model_instance_acquire (const char *instance_id,
     const char *model_path, const char *device,
-    const OviCompileConfig *config, int nireq, int batch, GError **error);
+    const OviCompileConfig *config, int nireq, int batch, int width,
+    int height, GError **error);
 void gst_ov_model_instance_release (GstOvModelInstance *inst);
 
 OviModel *gst_ov_model_instance_get_model (GstOvModelInstance *inst);

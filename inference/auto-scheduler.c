@@ -361,6 +361,17 @@ ovi_auto_drop (OviAuto *a, int device, int instead, const GError *error)
   }
 }
 
+OviModel *
+ovi_auto_get_first_model (OviAuto *a)
+{
+  OviCompiledModel *c = NULL;
+  g_mutex_lock (&a->lock);
+  for (int i = 0; i < a->n_targets && c == NULL; i++)
+    c = a->targets[i].compiled;
+  g_mutex_unlock (&a->lock);
+  return c ? ovi_compiled_model_get_model (c) : NULL;
+}
+
 const char *
 ovi_auto_get_preferred (OviAuto *a)
 {

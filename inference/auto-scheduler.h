@@ -40,6 +40,9 @@ void ovi_auto_drop (OviAuto *sched, int device, int instead,
     const GError *error);
 
 const char *ovi_auto_get_preferred (OviAuto *sched);
+/* The model as the device compiled first describes it (the outputs'
+ * shapes inferred for fixed inputs); NULL when none is. */
+OviModel *ovi_auto_get_first_model (OviAuto *sched);
 guint ovi_auto_add_listener (OviAuto *sched, OviDeviceEventFunc func,
     gpointer user_data);
 void ovi_auto_remove_listener (OviAuto *sched, guint id);

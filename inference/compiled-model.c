@@ -66,6 +66,24 @@ compiled_model_new (OviModel *model, const OviCompileConfig *config)
   return cm;
 }
 
+/* Fixed input shapes give every output a shape: the compiled model's
+ * description says it (symbolic or reshaped outputs included). The plan
+ * keeps the graph's outputs in order and in the plain layout. */
+static void
+describe_outputs (OviGraph *g, const OviGraph *planned)
+{
+  for (guint i = 0; i < g->outputs->len && i < planned->outputs->len; i++) {
+    OviValue *v = ovi_graph_value (g, g_array_index (g->outputs, int, i));
+    const OviValue *p = ovi_graph_value (planned,
+        g_array_index (planned->outputs, int, i));
+    if (p->dynamic || p->rank < 0)
+      continue;
+    v->dtype = p->dtype;
+    v->rank = p->rank;
+    memcpy (v->dims, p->dims, sizeof (v->dims));
+  }
+}
+
 /* AUTO and lists of several devices: a compiled model per device behind
  * the scheduler; this one has no plans of its own. */
 static OviCompiledModel *
@@ -81,6 +99,9 @@ compile_scheduled (OviModel *model, GPtrArray *names,
     return NULL;
   }
   cm->n_streams = ovi_auto_get_optimal_requests (cm->sched);
+  if (ovi_auto_get_first_model (cm->sched))
+    describe_outputs (cm->model->graph,
+        ovi_auto_get_first_model (cm->sched)->graph);
   return cm;
 }
 
@@ -167,6 +188,7 @@ ovi_compile (OviModel *model, const char *device,
         ovi_compiled_model_unref (cm);
         return NULL;
       }
+      describe_outputs (cm->model->graph, plan->graph);
       ovi_plan_unref (plan);
       /* Inputs of fixed shape never need another plan (set_input refuses
        * other shapes), so on the CPU the graph's weights are needed no

@@ -106,6 +106,50 @@ ovi_model_get_metadata (const OviModel *m, const char *key)
       : NULL;
 }
 
+gboolean
+ovi_model_reshape_input (OviModel *m, int index, int rank,
+    const int64_t *dims, GError **error)
+{
+  OviGraph *g = m->graph;
+  OviValue *v;
+
+  if (index < 0 || (guint) index >= g->inputs->len) {
+    g_set_error (error, OVI_ERROR, OVI_ERROR_ARGUMENT,
+        "%s: the model has no input %d", g->source, index);
+    return FALSE;
+  }
+  v = ovi_graph_value (g, g_array_index (g->inputs, int, index));
+  if (m->weights_dropped) {
+    g_set_error (error, OVI_ERROR, OVI_ERROR_ARGUMENT,
+        "%s: a compiled model's copy cannot be reshaped", g->source);
+    return FALSE;
+  }
+  if ((v->rank >= 0 && v->rank != rank) || rank < 0 || rank > OVI_MAX_RANK) {
+    g_set_error (error, OVI_ERROR, OVI_ERROR_ARGUMENT,
+        "%s: input '%s' has rank %d, not %d", g->source, v->name, v->rank,
+        rank);
+    return FALSE;
+  }
+  for (int d = 0; d < rank; d++) {
+    if (dims[d] <= 0) {
+      g_set_error (error, OVI_ERROR, OVI_ERROR_ARGUMENT,
+          "%s: input '%s': dimension %d must be positive, not %"
+          G_GINT64_FORMAT, g->source, v->name, d, (gint64) dims[d]);
+      return FALSE;
+    }
+  }
+  v->rank = rank;
+  memcpy (v->dims, dims, sizeof (int64_t) * rank);
+  /* The file's output shapes no longer hold; planning infers them. */
+  for (guint i = 0; i < g->outputs->len; i++) {
+    OviValue *o = ovi_graph_value (g, g_array_index (g->outputs, int, i));
+    if (o->constant == NULL && o->producer >= 0)
+      for (int d = 0; d < o->rank; d++)
+        o->dims[d] = -1;
+  }
+  return TRUE;
+}
+
 int
 ovi_model_get_n_inputs (const OviModel *m)
 {

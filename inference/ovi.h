@@ -183,6 +183,15 @@ gboolean ovi_model_get_input (const OviModel *model, int index,
 gboolean ovi_model_get_output (const OviModel *model, int index,
     const char **name, OviTensorView *info);
 int ovi_model_get_n_nodes (const OviModel *model);
+/* Gives input `index` the shape `dims` (as OpenVINO's Model::reshape):
+ * a fully convolutional network then runs at another resolution. Every
+ * dimension must be positive and the rank the input's. The outputs' shapes
+ * become unknown here; a compile of fixed input shapes infers them again
+ * (ovi_compiled_model_get_model describes them). A network whose layers
+ * cannot follow (a Reshape to constant sizes, a fixed-size MatMul) fails
+ * to compile, naming the node. Changes this model: compile after. */
+gboolean ovi_model_reshape_input (OviModel *model, int index, int rank,
+    const int64_t *dims, GError **error);
 /* The model file's metadata: an OpenVINO IR's <rt_info> entries by their
  * path ("model_info/labels", "Runtime_version"; OpenVINO Model API's
  * model_info section, as Ultralytics and Geti write it), an ONNX file's

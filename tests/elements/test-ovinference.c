@@ -192,6 +192,74 @@ test_batch (void)
   g_free (launch);
 }
 
+/* The frame tensor's height and width, checking that a gradient frame
+ * came through unresized: element (x, y) of channel 2 (R in the default
+ * BGR order) is the frame's red at (x, y). */
+static void
+tensor_size (GstBuffer *buf, guint *h, guint *w, gboolean exact)
+{
+  const GstStructure *s = first_tensor (buf);
+  const GValue *dims = gst_structure_get_value (s, "dims");
+  const float *v;
+  gsize size;
+
+  *h = g_value_get_uint (gst_value_array_get_value (dims, 2));
+  *w = g_value_get_uint (gst_value_array_get_value (dims, 3));
+  v = gst_ov_tensor_structure_get_data (s, &size);
+  g_assert_cmpuint (size, ==, 3 * *h * *w * sizeof (float));
+  for (guint y = 0; exact && y < *h; y++)
+    for (guint x = 0; x < *w; x++) {
+      guint8 rgb[3];
+      ov_test_gradient ((int) x, (int) y, rgb, NULL);
+      g_assert_cmpfloat_with_epsilon (v[(2 * *h + y) * *w + x], rgb[0],
+          1e-4);
+    }
+}
+
+/* reshape: the input takes the frames' size (and again when the caps
+ * change it); reshape-width/height: a given size, frames resized to it. */
+static void
+test_reshape (void)
+{
+  char *launch = g_strdup_printf ("ovinference model=%s reshape=true",
+      ov_test_model ("identity.onnx"));
+  GstVideoInfo info;
+  GstHarness *h;
+  GstBuffer *out;
+  guint th, tw;
+
+  ov_test_video_info (&info, GST_VIDEO_FORMAT_RGB, 10, 6);
+  h = ov_test_harness (launch, &info);
+  out = gst_harness_push_and_pull (h, ov_test_frame (&info, ov_test_gradient,
+          NULL));
+  tensor_size (out, &th, &tw, TRUE);
+  g_assert_cmpuint (th, ==, 6);
+  g_assert_cmpuint (tw, ==, 10);
+  gst_buffer_unref (out);
+  ov_test_video_info (&info, GST_VIDEO_FORMAT_RGB, 12, 4);
+  gst_harness_set_src_caps (h, gst_video_info_to_caps (&info));
+  out = gst_harness_push_and_pull (h, ov_test_frame (&info, ov_test_gradient,
+          NULL));
+  tensor_size (out, &th, &tw, TRUE);
+  g_assert_cmpuint (th, ==, 4);
+  g_assert_cmpuint (tw, ==, 12);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_free (launch);
+
+  launch = g_strdup_printf ("ovinference model=%s reshape-width=8 "
+      "reshape-height=2", ov_test_model ("identity.onnx"));
+  ov_test_video_info (&info, GST_VIDEO_FORMAT_RGB, 16, 4);
+  h = ov_test_harness (launch, &info);
+  out = gst_harness_push_and_pull (h, ov_test_solid_frame (&info, 1, 2, 3));
+  tensor_size (out, &th, &tw, FALSE);
+  g_assert_cmpuint (th, ==, 2);
+  g_assert_cmpuint (tw, ==, 8);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_free (launch);
+}
+
 /* qos: after downstream reports frames up to 6 s late, the frame at 2 s
  * is dropped with a QoS message, the one at 7 s inferred; without qos
  * nothing is dropped. */
@@ -259,5 +327,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ovinference/shared-instance", test_shared_instance);
   g_test_add_func ("/ovinference/batch", test_batch);
   g_test_add_func ("/ovinference/qos", test_qos);
+  g_test_add_func ("/ovinference/reshape", test_reshape);
   return ov_test_run ();
 }

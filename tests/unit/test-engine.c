@@ -83,6 +83,76 @@ test_metadata (void)
   ovi_model_unref (m);
 }
 
+/* Reshaping an input: outputs follow once compiled; bad shapes are
+ * refused; a network that cannot follow fails to compile. */
+static void
+test_reshape_input (void)
+{
+  OviModel *m = load ("add-relu.onnx");
+  GError *error = NULL;
+  OviCompiledModel *cm;
+  OviRequest *r;
+  OviTensorView info, out;
+  const int64_t wide[4] = { 1, 3, 8, 6 }, bad[4] = { 1, 3, 0, 6 };
+  float x[1 * 3 * 8 * 6];
+
+  g_assert_false (ovi_model_reshape_input (m, 1, 4, wide, &error));
+  g_assert_error (error, OVI_ERROR, OVI_ERROR_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_false (ovi_model_reshape_input (m, 0, 3, wide, &error));
+  g_assert_nonnull (strstr (error->message, "has rank 4, not 3"));
+  g_clear_error (&error);
+  g_assert_false (ovi_model_reshape_input (m, 0, 4, bad, &error));
+  g_assert_nonnull (strstr (error->message, "must be positive"));
+  g_clear_error (&error);
+
+  g_assert_true (ovi_model_reshape_input (m, 0, 4, wide, &error));
+  g_assert_true (ovi_model_get_output (m, 0, NULL, &info));
+  g_assert_cmpint (info.dims[2], ==, -1);
+  cm = ovi_compile (m, "CPU", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (ovi_model_get_input (ovi_compiled_model_get_model (cm), 0,
+          NULL, &info));
+  g_assert_cmpint (info.dims[2], ==, 8);
+  g_assert_cmpint (info.dims[3], ==, 6);
+  g_assert_true (ovi_model_get_output (ovi_compiled_model_get_model (cm), 0,
+          NULL, &info));
+  g_assert_cmpint (info.rank, ==, 4);
+  g_assert_cmpint (info.dims[2], ==, 8);
+  g_assert_cmpint (info.dims[3], ==, 6);
+  for (guint i = 0; i < G_N_ELEMENTS (x); i++)
+    x[i] = 1.0f;
+  r = ovi_request_new (cm, &error);
+  info = (OviTensorView) { OVI_DTYPE_FLOAT32, 4, { 1, 3, 8, 6 }, x };
+  g_assert_true (ovi_request_set_input (r, "x", &info, &error));
+  g_assert_true (ovi_request_infer (r, &error));
+  g_assert_true (ovi_request_get_output (r, 0, NULL, &out));
+  g_assert_cmpint (out.dims[3], ==, 6);
+  ovi_request_free (r);
+  /* The compiled model's copy cannot be reshaped. */
+  g_assert_false (ovi_model_reshape_input (ovi_compiled_model_get_model (cm),
+          0, 4, wide, &error));
+  g_assert_nonnull (strstr (error->message, "cannot be reshaped"));
+  g_clear_error (&error);
+  ovi_compiled_model_unref (cm);
+  ovi_model_unref (m);
+
+  /* A transformer block's MatMul weights fix its last axis. */
+  m = load ("block.onnx");
+  g_assert_true (ovi_model_get_input (m, 0, NULL, &info));
+  for (int d = 0; d < info.rank; d++)
+    if (info.dims[d] < 0)
+      info.dims[d] = 2;
+  info.dims[info.rank - 1] += 1;
+  g_assert_true (ovi_model_reshape_input (m, 0, info.rank, info.dims,
+          &error));
+  g_assert_null (ovi_compile (m, "CPU", NULL, &error));
+  g_assert_nonnull (error);
+  g_test_message ("block.onnx reshaped: %s", error->message);
+  g_clear_error (&error);
+  ovi_model_unref (m);
+}
+
 static void
 test_add_relu (void)
 {
@@ -912,6 +982,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/engine/add-relu", test_add_relu);
   g_test_add_func ("/engine/metadata", test_metadata);
+  g_test_add_func ("/engine/reshape-input", test_reshape_input);
   g_test_add_func ("/engine/missing-file", test_missing_file);
   g_test_add_func ("/engine/truncated", test_truncated);
   g_test_add_func ("/engine/unsupported-op", test_unsupported_op);
