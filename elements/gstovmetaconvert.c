@@ -67,7 +67,17 @@ enum {
   PROP_SOURCE,
   PROP_TAGS,
   PROP_EVENTS_ONLY,
+  PROP_SIGNAL_HANDOFFS,
+  PROP_TIMESTAMP_UTC,
+  PROP_TIMESTAMP_MICROSECONDS,
 };
+
+enum {
+  SIGNAL_HANDOFF,
+  N_SIGNALS,
+};
+
+static guint signals[N_SIGNALS];
 
 struct _GstOvMetaConvert {
   GstBaseTransform parent;
@@ -78,6 +88,8 @@ struct _GstOvMetaConvert {
   gchar *source;
   gchar *tags;
   gboolean events_only;
+  gboolean signal_handoffs;
+  gboolean timestamp_utc, timestamp_microseconds;
   GstVideoInfo info;
   GstClockTime last_ts;         /* the last frame's, for frameless events */
 };
@@ -452,7 +464,7 @@ add_frame_events (JsonBuilder *b, GstBuffer *buffer)
 /* Opens the message object with what every message has. */
 static JsonBuilder *
 begin_message (const GstVideoInfo *info, GstClockTime timestamp,
-    const gchar *source, const gchar *tags)
+    const gchar *system_timestamp, const gchar *source, const gchar *tags)
 {
   JsonBuilder *b = json_builder_new ();
 
@@ -468,6 +480,10 @@ begin_message (const GstVideoInfo *info, GstClockTime timestamp,
   }
   if (GST_CLOCK_TIME_IS_VALID (timestamp))
     add_int (b, "timestamp", (gint64) timestamp);
+  if (system_timestamp) {
+    json_builder_set_member_name (b, "system_timestamp");
+    json_builder_add_string_value (b, system_timestamp);
+  }
   if (tags) {
     JsonNode *t = json_from_string (tags, NULL);
     if (t && JSON_NODE_HOLDS_OBJECT (t)) {
@@ -504,9 +520,37 @@ end_message (JsonBuilder *b, gint indent)
 }
 
 gchar *
+gst_ov_system_timestamp (GstBuffer *buffer, gboolean utc,
+    gboolean microseconds)
+{
+  GstVideoTimeCodeMeta *tc = gst_buffer_get_video_time_code_meta (buffer);
+  GDateTime *t, *u;
+  gchar *base, *zone, *out;
+  gint us;
+
+  if (tc == NULL || tc->tc.config.latest_daily_jam == NULL
+      || (t = gst_video_time_code_to_date_time (&tc->tc)) == NULL)
+    return NULL;
+  if (utc && (u = g_date_time_to_utc (t))) {
+    g_date_time_unref (t);
+    t = u;
+  }
+  base = g_date_time_format (t, "%Y-%m-%dT%H:%M:%S");
+  zone = utc ? g_strdup ("Z") : g_date_time_format (t, ":%z");
+  us = g_date_time_get_microsecond (t);
+  out = microseconds ? g_strdup_printf ("%s.%06d%s", base, us, zone)
+      : g_strdup_printf ("%s.%03d%s", base, us / 1000, zone);
+  g_free (base);
+  g_free (zone);
+  g_date_time_unref (t);
+  return out;
+}
+
+gchar *
 gst_ov_meta_to_json (GstBuffer *buffer, const GstVideoInfo *info,
-    GstClockTime timestamp, const gchar *source, const gchar *tags,
-    gboolean add_tensor_data, gboolean add_empty_results, gint indent)
+    GstClockTime timestamp, const gchar *system_timestamp,
+    const gchar *source, const gchar *tags, gboolean add_tensor_data,
+    gboolean add_empty_results, gint indent)
 {
   JsonBuilder *b;
   gpointer state = NULL;
@@ -528,7 +572,7 @@ gst_ov_meta_to_json (GstBuffer *buffer, const GstVideoInfo *info,
       && !add_empty_results)
     return NULL;
 
-  b = begin_message (info, timestamp, source, tags);
+  b = begin_message (info, timestamp, system_timestamp, source, tags);
   state = NULL;
   json_builder_set_member_name (b, "objects");
   json_builder_begin_array (b);
@@ -571,8 +615,8 @@ gst_ov_meta_to_json (GstBuffer *buffer, const GstVideoInfo *info,
 
 gchar *
 gst_ov_meta_events_to_json (GstBuffer *buffer, const GstVideoInfo *info,
-    GstClockTime timestamp, const gchar *source, const gchar *tags,
-    gint indent)
+    GstClockTime timestamp, const gchar *system_timestamp,
+    const gchar *source, const gchar *tags, gint indent)
 {
   gpointer state = NULL;
   GstMeta *m;
@@ -584,7 +628,7 @@ gst_ov_meta_events_to_json (GstBuffer *buffer, const GstVideoInfo *info,
       break;
   if (m == NULL)
     return NULL;
-  b = begin_message (info, timestamp, source, tags);
+  b = begin_message (info, timestamp, system_timestamp, source, tags);
   add_frame_events (b, buffer);
   return end_message (b, indent);
 }
@@ -595,7 +639,7 @@ frameless_events_to_json (const GValue *events, const GstVideoInfo *info,
     GstClockTime timestamp, const gchar *source, const gchar *tags,
     gint indent)
 {
-  JsonBuilder *b = begin_message (info, timestamp, source, tags);
+  JsonBuilder *b = begin_message (info, timestamp, NULL, source, tags);
 
   json_builder_set_member_name (b, "events");
   json_builder_begin_array (b);
@@ -679,7 +723,8 @@ transform_ip (GstBaseTransform *trans, GstBuffer *buf)
 {
   GstOvMetaConvert *self = GST_OV_META_CONVERT (trans);
   GstClockTime ts;
-  gchar *json;
+  gchar *json, *system_ts;
+  gboolean handoffs;
 
   if (self->format == FORMAT_DUMP_DETECTION) {
     dump_detections (self, buf);
@@ -689,19 +734,26 @@ transform_ip (GstBaseTransform *trans, GstBuffer *buf)
       GST_BUFFER_PTS (buf));
   self->last_ts = ts;
   GST_OBJECT_LOCK (self);
+  system_ts = gst_ov_system_timestamp (buf, self->timestamp_utc,
+      self->timestamp_microseconds);
   if (self->events_only)
-    json = gst_ov_meta_events_to_json (buf, &self->info, ts, self->source,
-        self->tags, self->json_indent);
+    json = gst_ov_meta_events_to_json (buf, &self->info, ts, system_ts,
+        self->source, self->tags, self->json_indent);
   else
-    json = gst_ov_meta_to_json (buf, &self->info, ts, self->source,
-        self->tags, self->add_tensor_data, self->add_empty_results,
-        self->json_indent);
+    json = gst_ov_meta_to_json (buf, &self->info, ts, system_ts,
+        self->source, self->tags, self->add_tensor_data,
+        self->add_empty_results, self->json_indent);
+  handoffs = self->signal_handoffs;
   GST_OBJECT_UNLOCK (self);
+  g_free (system_ts);
   if (json) {
     gst_buffer_add_ov_json_meta (buf, json);
     GST_LOG_OBJECT (self, "%s", json);
     g_free (json);
   }
+  /* The application sees the frame with its JSON before it goes on. */
+  if (handoffs)
+    g_signal_emit (self, signals[SIGNAL_HANDOFF], 0, buf);
   return GST_FLOW_OK;
 }
 
@@ -731,6 +783,15 @@ set_property (GObject *object, guint prop_id, const GValue *value,
     case PROP_EVENTS_ONLY:
       self->events_only = g_value_get_boolean (value);
       break;
+    case PROP_SIGNAL_HANDOFFS:
+      self->signal_handoffs = g_value_get_boolean (value);
+      break;
+    case PROP_TIMESTAMP_UTC:
+      self->timestamp_utc = g_value_get_boolean (value);
+      break;
+    case PROP_TIMESTAMP_MICROSECONDS:
+      self->timestamp_microseconds = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -757,6 +818,15 @@ get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_TAGS: g_value_set_string (value, self->tags); break;
     case PROP_EVENTS_ONLY:
       g_value_set_boolean (value, self->events_only);
+      break;
+    case PROP_SIGNAL_HANDOFFS:
+      g_value_set_boolean (value, self->signal_handoffs);
+      break;
+    case PROP_TIMESTAMP_UTC:
+      g_value_set_boolean (value, self->timestamp_utc);
+      break;
+    case PROP_TIMESTAMP_MICROSECONDS:
+      g_value_set_boolean (value, self->timestamp_microseconds);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -812,6 +882,32 @@ gst_ov_meta_convert_class_init (GstOvMetaConvertClass *klass)
           "JSON only for frames with events (e.g. ovidentify's appeared / "
           "left), holding just the events: one message per change",
           FALSE, rw));
+  g_object_class_install_property (gobject_class, PROP_SIGNAL_HANDOFFS,
+      g_param_spec_boolean ("signal-handoffs", "Signal handoffs",
+          "Emit \"handoff\" with each frame, its JSON attached, before "
+          "pushing it", FALSE, rw));
+  g_object_class_install_property (gobject_class, PROP_TIMESTAMP_UTC,
+      g_param_spec_boolean ("timestamp-utc", "UTC timestamps",
+          "Write \"system_timestamp\" (from a frame's dated time code, "
+          "timecodestamper's) in UTC, ending in Z, rather than local time "
+          "with its offset", FALSE, rw));
+  g_object_class_install_property (gobject_class,
+      PROP_TIMESTAMP_MICROSECONDS,
+      g_param_spec_boolean ("timestamp-microseconds", "Microsecond timestamps",
+          "Write \"system_timestamp\" with microseconds rather than "
+          "milliseconds", FALSE, rw));
+
+  /**
+   * GstOvMetaConvert::handoff:
+   * @element: the element
+   * @buffer: the frame, with its GstOvJsonMeta when it has a message
+   *
+   * With signal-handoffs, emitted on the streaming thread for each frame
+   * before it is pushed (gvametaconvert's signal).
+   */
+  signals[SIGNAL_HANDOFF] = g_signal_new ("handoff",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 1, GST_TYPE_BUFFER | G_SIGNAL_TYPE_STATIC_SCOPE);
 
   gst_element_class_set_static_metadata (element_class,
       "Metadata to JSON", "Filter/Metadata",

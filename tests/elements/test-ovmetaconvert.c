@@ -359,6 +359,69 @@ test_llm_result (void)
   gst_harness_teardown (h);
 }
 
+static void
+count_handoff (GstElement *e, GstBuffer *buf, gpointer data)
+{
+  /* The JSON is on the frame already. */
+  g_assert_nonnull (gst_buffer_get_ov_json_meta (buf));
+  (*(int *) data)++;
+}
+
+/* "system_timestamp" from a dated time code (timecodestamper's), in the
+ * zone of its date or in UTC, to the millisecond or microsecond; the
+ * handoff signal. */
+static void
+test_system_timestamp (void)
+{
+  static const struct {
+    const char *props;
+    const char *expected;
+  } cases[] = {
+    { "", "2026-11-24T10:20:30.123:+0100" },
+    { "timestamp-microseconds=true", "2026-11-24T10:20:30.123456:+0100" },
+    { "timestamp-utc=true", "2026-11-24T09:20:30.123Z" },
+    { "timestamp-utc=true timestamp-microseconds=true",
+      "2026-11-24T09:20:30.123456Z" },
+  };
+  GTimeZone *tz = g_time_zone_new_offset (3600);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    char *launch = g_strdup_printf ("ovmetaconvert add-empty-results=true "
+        "signal-handoffs=true %s", cases[i].props);
+    GstElement *e = gst_parse_launch (launch, NULL);
+    GstHarness *h = gst_harness_new_with_element (e, "sink", "src");
+    JsonParser *parser = json_parser_new ();
+    GDateTime *jam = g_date_time_new (tz, 2026, 11, 24, 10, 20, 30.123456);
+    GstVideoInfo info;
+    GstBuffer *in, *out;
+    int handoffs = 0;
+
+    g_signal_connect (e, "handoff", G_CALLBACK (count_handoff), &handoffs);
+    gst_object_unref (e);
+    ov_test_video_info (&info, GST_VIDEO_FORMAT_RGB, 20, 10);
+    gst_harness_set_src_caps (h, gst_video_info_to_caps (&info));
+    in = ov_test_solid_frame (&info, 0, 0, 0);
+    gst_buffer_add_video_time_code_meta_full (in, 25, 1, jam,
+        GST_VIDEO_TIME_CODE_FLAGS_NONE, 0, 0, 0, 0, 0);
+    out = gst_harness_push_and_pull (h, in);
+    g_assert_cmpstr (json_object_get_string_member (json_of (out, parser),
+            "system_timestamp"), ==, cases[i].expected);
+    g_assert_cmpint (handoffs, ==, 1);
+    gst_buffer_unref (out);
+    /* No time code: no key. */
+    out = gst_harness_push_and_pull (h, ov_test_solid_frame (&info, 0, 0, 0));
+    g_assert_false (json_object_has_member (json_of (out, parser),
+            "system_timestamp"));
+    g_assert_cmpint (handoffs, ==, 2);
+    gst_buffer_unref (out);
+    g_date_time_unref (jam);
+    g_object_unref (parser);
+    gst_harness_teardown (h);
+    g_free (launch);
+  }
+  g_time_zone_unref (tz);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -368,5 +431,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ovmetaconvert/after-detect", test_after_detect);
   g_test_add_func ("/ovmetaconvert/events", test_events);
   g_test_add_func ("/ovmetaconvert/llm-result", test_llm_result);
+  g_test_add_func ("/ovmetaconvert/system-timestamp", test_system_timestamp);
   return ov_test_run ();
 }
