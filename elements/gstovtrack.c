@@ -18,6 +18,12 @@
  * - `short-term-imageless`: also carries objects through frames the
  *   detector skipped (ovdetect `inference-interval` > 1), adding their
  *   predicted boxes as ROIs so that every frame has its objects.
+ * - `deep-sort`: Deep SORT, with the objects' appearance features from a
+ *   re-identification model run on the ROIs before (ovinference
+ *   inference-region=roi-list, as DL Streamer's gvainference with
+ *   mars-small128): its float tensor on each ROI. Settings in
+ *   `deepsort-trck-cfg`. An object gets its id once it was matched on
+ *   n_init detection frames.
  *
  * ## Example launch line
  * |[
@@ -49,6 +55,12 @@ GST_DEBUG_CATEGORY_STATIC (gst_ov_track_debug);
 #define APPEARANCE_WEIGHT 0.3
 /* Sampling grid of the appearance histogram, per side of the box. */
 #define HISTOGRAM_SAMPLES 16
+/* Deep SORT's defaults (DL Streamer's deepsort-trck-cfg). */
+#define DEEP_SORT_MAX_IOU_DISTANCE 0.7
+#define DEEP_SORT_MAX_AGE 30
+#define DEEP_SORT_N_INIT 3
+#define DEEP_SORT_MAX_COSINE_DISTANCE 0.2
+#define DEEP_SORT_NN_BUDGET 100
 
 enum {
   PROP_0,
@@ -59,6 +71,7 @@ enum {
   PROP_IOU_THRESHOLD,
   PROP_TRACKING_PER_CLASS,
   PROP_MAX_NUM_OBJECTS,
+  PROP_DEEPSORT_TRCK_CFG,
 };
 
 struct _GstOvTrack {
@@ -72,6 +85,7 @@ struct _GstOvTrack {
   gdouble iou_threshold;
   gboolean tracking_per_class;
   guint max_num_objects;
+  gchar *deepsort_cfg;
 
   /* Streaming. */
   GstVideoInfo info;
@@ -80,6 +94,10 @@ struct _GstOvTrack {
   GArray *detections;           /* OvTrackerDetection */
   GPtrArray *rois;
   float *histograms;
+  float *features;              /* deep-sort: one normalized vector per ROI */
+  gsize features_size;          /* floats allocated */
+  guint feature_len;            /* of the first vector seen */
+  gboolean warned_features;
   guint8 *row;                  /* one unpacked row */
 };
 
@@ -109,6 +127,10 @@ gst_ov_tracking_type_get_type (void)
     { GST_OV_TRACKING_ZERO_TERM_IMAGELESS,
         "Zero-term imageless: detection on every frame, ids by motion",
         "zero-term-imageless" },
+    { GST_OV_TRACKING_DEEP_SORT,
+        "Deep SORT: ids by the ROIs' re-identification features (from "
+          "ovinference inference-region=roi-list before) and motion",
+        "deep-sort" },
     { 0, NULL, NULL },
   };
   if (g_once_init_enter (&type)) {
@@ -189,7 +211,112 @@ apply_config (GstOvTrack *self, const gchar *config, OvTrackerConfig *c)
   return ok;
 }
 
+/* DL Streamer's `deepsort-trck-cfg`: max_iou_distance, max_age, n_init,
+ * max_cosine_distance, nn_budget. */
+static gboolean
+apply_deep_sort_config (GstOvTrack *self, const gchar *config,
+    OvTrackerConfig *c)
+{
+  gchar **pairs;
+  gboolean ok = TRUE;
+
+  if (!config || !*config)
+    return TRUE;
+  pairs = g_strsplit (config, ",", -1);
+  for (gchar **p = pairs; *p && ok; p++) {
+    gchar *pair = g_strstrip (*p), *eq = strchr (pair, '='), *end;
+    const gchar *key, *value;
+    gdouble v;
+    if (!*pair)
+      continue;
+    if (!eq) {
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, (NULL),
+          ("deepsort-trck-cfg: \"%s\" is not KEY=VALUE", pair));
+      ok = FALSE;
+      break;
+    }
+    *eq = '\0';
+    key = g_strstrip (pair);
+    value = g_strstrip (eq + 1);
+    v = g_ascii_strtod (value, &end);
+    if (*value == '\0' || *end != '\0' || !isfinite (v) || v < 0) {
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, (NULL),
+          ("deepsort-trck-cfg: %s=%s is not a number >= 0", key, value));
+      ok = FALSE;
+    } else if (!strcmp (key, "max_iou_distance")
+        || !strcmp (key, "max_cosine_distance")) {
+      if (v > (key[4] == 'i' ? 1.0 : 2.0)) {
+        GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, (NULL),
+            ("deepsort-trck-cfg: %s=%s is out of range (IoU distances are "
+                "0..1, cosine distances 0..2)", key, value));
+        ok = FALSE;
+      } else if (key[4] == 'i') {
+        c->max_iou_distance = v;
+      } else {
+        c->max_cosine_distance = v;
+      }
+    } else if (!strcmp (key, "max_age") || !strcmp (key, "n_init")
+        || !strcmp (key, "nn_budget")) {
+      if (v != floor (v) || v > G_MAXINT || (v < 1 && key[0] == 'n')) {
+        GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, (NULL),
+            ("deepsort-trck-cfg: %s=%s is not a whole number%s", key, value,
+                key[0] == 'n' ? " >= 1" : ""));
+        ok = FALSE;
+      } else if (key[0] == 'm') {
+        c->max_age = (guint) v;
+      } else if (key[1] == '_') {
+        c->n_init = (guint) v;
+      } else {
+        c->nn_budget = (guint) v;
+      }
+    } else {
+      GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, (NULL),
+          ("deepsort-trck-cfg: key \"%s\" is not known (known: "
+              "max_iou_distance, max_age, n_init, max_cosine_distance, "
+              "nn_budget)", key));
+    }
+  }
+  g_strfreev (pairs);
+  return ok;
+}
+
 /* ---- appearance ----------------------------------------------------------- */
+
+/* The ROI's re-identification feature, for deep-sort: a float tensor a
+ * model run on the ROI attached (ovinference's inference_layer_name:...),
+ * one whose layer is named like a feature output preferred. NULL when
+ * there is none; *len its element count. */
+static const float *
+roi_feature (GstVideoRegionOfInterestMeta *roi, guint *len)
+{
+  const float *best = NULL;
+  gboolean best_named = FALSE;
+
+  for (GList *l = roi->params; l; l = l->next) {
+    const GstStructure *s = l->data;
+    const gchar *name = gst_structure_get_name (s);
+    gint precision = 0;
+    gsize size = 0;
+    gconstpointer data;
+    gboolean named;
+    if (!gst_structure_has_field (s, "data")
+        || !gst_structure_get_int (s, "precision", &precision)
+        || precision != GST_OV_PRECISION_FP32)
+      continue;
+    data = gst_ov_tensor_structure_get_data (s, &size);
+    if (data == NULL || size < 2 * sizeof (float))
+      continue;
+    named = strstr (name, "feature") != NULL || strstr (name, "output");
+    if (best == NULL || (named && !best_named)) {
+      best = data;
+      best_named = named;
+      *len = (guint) (size / sizeof (float));
+    }
+  }
+  return best;
+}
+
+/* ---- appearance histogram ------------------------------------------------- */
 
 /* A 4x4x4 histogram of the box's colors, sampled on a grid over its inner
  * part (the border is mostly background). Works on the unpacked 8-bit
@@ -243,9 +370,9 @@ static gboolean
 gst_ov_track_start (GstBaseTransform *trans)
 {
   GstOvTrack *self = GST_OV_TRACK (trans);
-  OvTrackerConfig c;
+  OvTrackerConfig c = { 0 };
   gboolean ok;
-  gchar *config;
+  gchar *config, *deep_config;
 
   GST_OBJECT_LOCK (self);
   if (self->device && *self->device
@@ -265,13 +392,25 @@ gst_ov_track_start (GstBaseTransform *trans)
   self->running_type = self->tracking_type;
   c.appearance_weight = self->running_type == GST_OV_TRACKING_ZERO_TERM
       ? APPEARANCE_WEIGHT : 0.0;
+  if (self->running_type == GST_OV_TRACKING_DEEP_SORT) {
+    c.deep_sort = TRUE;
+    c.max_iou_distance = DEEP_SORT_MAX_IOU_DISTANCE;
+    c.max_cosine_distance = DEEP_SORT_MAX_COSINE_DISTANCE;
+    c.n_init = DEEP_SORT_N_INIT;
+    c.nn_budget = DEEP_SORT_NN_BUDGET;
+  }
   config = g_strdup (self->config);
+  deep_config = c.deep_sort ? g_strdup (self->deepsort_cfg) : NULL;
   GST_OBJECT_UNLOCK (self);
 
-  ok = apply_config (self, config, &c);
+  ok = apply_config (self, config, &c)
+      && apply_deep_sort_config (self, deep_config, &c);
   g_free (config);
+  g_free (deep_config);
   if (!ok)
     return FALSE;
+  self->feature_len = 0;
+  self->warned_features = FALSE;
   self->tracker = ov_tracker_new (&c);
   self->detections = g_array_new (FALSE, FALSE, sizeof (OvTrackerDetection));
   self->rois = g_ptr_array_new ();
@@ -286,6 +425,8 @@ gst_ov_track_stop (GstBaseTransform *trans)
   g_clear_pointer (&self->detections, g_array_unref);
   g_clear_pointer (&self->rois, g_ptr_array_unref);
   g_clear_pointer (&self->histograms, g_free);
+  g_clear_pointer (&self->features, g_free);
+  self->features_size = 0;
   g_clear_pointer (&self->row, g_free);
   return TRUE;
 }
@@ -311,6 +452,47 @@ gst_ov_track_sink_event (GstBaseTransform *trans, GstEvent *event)
     ov_tracker_reset (self->tracker);
   return GST_BASE_TRANSFORM_CLASS (gst_ov_track_parent_class)->sink_event
       (trans, event);
+}
+
+/* deep-sort: the ROI's feature, L2-normalized, into the frame's buffer;
+ * every vector must have the first one's length. */
+static void
+set_feature (GstOvTrack *self, GstVideoRegionOfInterestMeta *roi,
+    OvTrackerDetection *d, guint i, guint n)
+{
+  guint len = 0;
+  const float *f = roi_feature (roi, &len);
+  float *out;
+  double norm = 0;
+
+  if (f && self->feature_len == 0)
+    self->feature_len = len;
+  if (f == NULL || len != self->feature_len) {
+    if (!self->warned_features) {
+      GST_ELEMENT_WARNING (self, STREAM, FORMAT,
+          ("deep-sort: a detection has no re-identification feature%s",
+              f ? " of the first one's length" : ""),
+          ("run a re-identification model on the ROIs before ovtrack "
+              "(ovinference inference-region=roi-list); such objects are "
+              "matched by overlap only"));
+      self->warned_features = TRUE;
+    }
+    return;
+  }
+  /* Sized for the whole frame at once: earlier vectors stay in place. */
+  if (self->features_size < (gsize) n * len) {
+    g_free (self->features);
+    self->features_size = (gsize) n * len;
+    self->features = g_new (float, self->features_size);
+  }
+  out = self->features + (gsize) i * len;
+  for (guint k = 0; k < len; k++)
+    norm += (double) f[k] * f[k];
+  norm = norm > 0 ? 1.0 / sqrt (norm) : 0.0;
+  for (guint k = 0; k < len; k++)
+    out[k] = (float) (f[k] * norm);
+  d->feature = out;
+  d->feature_len = len;
 }
 
 static void
@@ -341,6 +523,10 @@ track_detections (GstOvTrack *self, GstBuffer *buf)
     d->label = roi->roi_type;
     d->confidence = confidence;
     d->histogram = NULL;
+    d->feature = NULL;
+    d->feature_len = 0;
+    if (self->running_type == GST_OV_TRACKING_DEEP_SORT)
+      set_feature (self, roi, d, i, n);
     if (mapped) {
       float *h = self->histograms + (gsize) i * OV_TRACKER_HISTOGRAM_BINS;
       if (box_histogram (self, &frame, &d->box, h))
@@ -442,6 +628,10 @@ gst_ov_track_set_property (GObject *object, guint prop_id,
     case PROP_MAX_NUM_OBJECTS:
       self->max_num_objects = g_value_get_uint (value);
       break;
+    case PROP_DEEPSORT_TRCK_CFG:
+      g_free (self->deepsort_cfg);
+      self->deepsort_cfg = g_value_dup_string (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -478,6 +668,9 @@ gst_ov_track_get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_MAX_NUM_OBJECTS:
       g_value_set_uint (value, self->max_num_objects);
       break;
+    case PROP_DEEPSORT_TRCK_CFG:
+      g_value_set_string (value, self->deepsort_cfg);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -491,6 +684,7 @@ gst_ov_track_finalize (GObject *object)
   GstOvTrack *self = GST_OV_TRACK (object);
   g_free (self->device);
   g_free (self->config);
+  g_free (self->deepsort_cfg);
   G_OBJECT_CLASS (gst_ov_track_parent_class)->finalize (object);
 }
 
@@ -539,6 +733,11 @@ gst_ov_track_class_init (GstOvTrackClass *klass)
       g_param_spec_uint ("max-num-objects", "Maximum number of objects",
           "Objects tracked at once (0: unlimited); further detections get "
           "no id", 0, G_MAXINT, DEFAULT_MAX_NUM_OBJECTS, flags));
+  g_object_class_install_property (gobject_class, PROP_DEEPSORT_TRCK_CFG,
+      g_param_spec_string ("deepsort-trck-cfg", "Deep SORT config",
+          "tracking-type=deep-sort's comma-separated KEY=VALUE settings: "
+          "max_iou_distance (0.7), max_age (30), n_init (3), "
+          "max_cosine_distance (0.2), nn_budget (100)", NULL, flags));
 
   gst_element_class_set_static_metadata (element_class, "Object tracking",
       "Filter/Analyzer/Video",

@@ -14,6 +14,7 @@ typedef enum {
   GST_OV_TRACKING_ZERO_TERM = 0,
   GST_OV_TRACKING_SHORT_TERM_IMAGELESS = 1,
   GST_OV_TRACKING_ZERO_TERM_IMAGELESS = 2,
+  GST_OV_TRACKING_DEEP_SORT = 3,
 } GstOvTrackingType;
 
 #define GST_TYPE_OV_TRACKING_TYPE (gst_ov_tracking_type_get_type ())

@@ -39,6 +39,12 @@ typedef struct {
   guint misses;                 /* consecutive unmatched detection frames */
   guint steps;                  /* frames predicted since the last match */
   gboolean matched_last;        /* matched on the last detection frame */
+  /* Deep SORT: matched detection frames in a row while tentative, and its
+   * last features (a ring of up to nn_budget vectors of feature_len). */
+  guint hits;
+  gboolean confirmed;
+  float *features;
+  guint feature_len, n_features, next_feature;
 } Track;
 
 struct _OvTracker {
@@ -136,6 +142,31 @@ track_correct (Track *t, const OvTrackerDetection *d)
   }
 }
 
+/* Keeps the detection's feature among the track's last nn_budget. */
+static void
+track_add_feature (Track *t, const OvTrackerDetection *d, guint budget)
+{
+  if (d->feature == NULL || d->feature_len == 0 || budget == 0)
+    return;
+  if (t->features == NULL || t->feature_len != d->feature_len) {
+    g_free (t->features);
+    t->features = g_new (float, (gsize) budget * d->feature_len);
+    t->feature_len = d->feature_len;
+    t->n_features = t->next_feature = 0;
+  }
+  memcpy (t->features + (gsize) t->next_feature * t->feature_len, d->feature,
+      sizeof (float) * t->feature_len);
+  t->next_feature = (t->next_feature + 1) % budget;
+  t->n_features = MIN (t->n_features + 1, budget);
+}
+
+static void
+track_clear (gpointer data)
+{
+  Track *t = data;
+  g_clear_pointer (&t->features, g_free);
+}
+
 static void
 track_start (Track *t, int id, const OvTrackerDetection *d)
 {
@@ -167,6 +198,15 @@ ov_tracker_iou (const OvTrackerBox *a, const OvTrackerBox *b)
 }
 
 double
+ov_tracker_cosine_distance (const float *a, const float *b, guint len)
+{
+  double dot = 0;
+  for (guint i = 0; i < len; i++)
+    dot += (double) a[i] * b[i];
+  return 1.0 - dot;
+}
+
+double
 ov_tracker_histogram_distance (const float *a, const float *b)
 {
   double bc = 0;
@@ -183,6 +223,7 @@ ov_tracker_new (const OvTrackerConfig *config)
   tracker->config.appearance_weight =
       CLAMP (config->appearance_weight, 0.0, 1.0);
   tracker->tracks = g_array_new (FALSE, FALSE, sizeof (Track));
+  g_array_set_clear_func (tracker->tracks, track_clear);
   tracker->next_id = 1;
   return tracker;
 }
@@ -251,20 +292,80 @@ motion_cost (const OvTracker *tracker, const Track *t,
   return distance;
 }
 
-/* Solves one association stage over the unpaired tracks and detections;
- * fills track_to_det for the pairs it makes. */
+/* Deep SORT's appearance stage: the smallest cosine distance between the
+ * detection's feature and the object's kept ones, for detections the
+ * motion gate lets through. */
+static double
+feature_cost (const OvTracker *tracker, const Track *t,
+    const OvTrackerBox *predicted, const OvTrackerDetection *d)
+{
+  double best = G_MAXDOUBLE;
+  if (d->feature == NULL || t->n_features == 0
+      || t->feature_len != d->feature_len
+      || motion_cost (tracker, t, predicted, d) == OV_ASSIGNMENT_FORBIDDEN)
+    return OV_ASSIGNMENT_FORBIDDEN;
+  for (guint k = 0; k < t->n_features; k++)
+    best = MIN (best, ov_tracker_cosine_distance (t->features
+            + (gsize) k * t->feature_len, d->feature, d->feature_len));
+  if (!(best <= tracker->config.max_cosine_distance))
+    return OV_ASSIGNMENT_FORBIDDEN;
+  return best;
+}
+
+/* Deep SORT's overlap stage: 1 - IoU, up to max_iou_distance. */
+static double
+overlap_cost (const OvTracker *tracker, const Track *t,
+    const OvTrackerBox *predicted, const OvTrackerDetection *d)
+{
+  double iou;
+  if (tracker->config.per_class && t->label_id != d->label_id)
+    return OV_ASSIGNMENT_FORBIDDEN;
+  iou = ov_tracker_iou (predicted, &d->box);
+  if (!(1 - iou <= tracker->config.max_iou_distance) || iou <= 0)
+    return OV_ASSIGNMENT_FORBIDDEN;
+  return 1 - iou;
+}
+
+typedef double (*CostFunc) (const OvTracker *tracker, const Track *t,
+    const OvTrackerBox *predicted, const OvTrackerDetection *d);
+
+/* Which unpaired tracks a stage considers. */
+typedef enum {
+  ROWS_ALL,
+  ROWS_CONFIRMED_AT_LEVEL,      /* confirmed, missed exactly `level` times */
+  ROWS_TENTATIVE_OR_JUST_SEEN,  /* Deep SORT's overlap stage */
+} Rows;
+
+static gboolean
+row_wanted (const Track *t, Rows rows, guint level)
+{
+  switch (rows) {
+    case ROWS_CONFIRMED_AT_LEVEL:
+      return t->confirmed && t->misses == level;
+    case ROWS_TENTATIVE_OR_JUST_SEEN:
+      return !t->confirmed || t->misses == 0;
+    default:
+      return TRUE;
+  }
+}
+
+/* Solves one association stage over the unpaired tracks (those `rows`
+ * selects) and detections; fills track_to_det for the pairs it makes. */
 static void
 associate (OvTracker *tracker, OvTrackerDetection *detections, guint n,
-    int *track_to_det, const gboolean *det_taken, gboolean by_motion)
+    int *track_to_det, const gboolean *det_taken, CostFunc cost_of,
+    Rows which, guint level)
 {
   GArray *tracks = tracker->tracks;
-  guint *rows = g_new (guint, tracks->len), *cols = g_new (guint, MAX (n, 1));
+  guint *rows = g_new (guint, MAX (tracks->len, 1));
+  guint *cols = g_new (guint, MAX (n, 1));
   guint nr = 0, nc = 0;
   double *cost;
   int *r2c;
 
   for (guint i = 0; i < tracks->len; i++)
-    if (track_to_det[i] < 0)
+    if (track_to_det[i] < 0
+        && row_wanted (&g_array_index (tracks, Track, i), which, level))
       rows[nr++] = i;
   for (guint j = 0; j < n; j++)
     if (!det_taken[j])
@@ -277,9 +378,7 @@ associate (OvTracker *tracker, OvTrackerDetection *detections, guint n,
       OvTrackerBox predicted = track_box (t);
       for (guint b = 0; b < nc; b++) {
         const OvTrackerDetection *d = &detections[cols[b]];
-        cost[(gsize) a * nc + b] = by_motion
-            ? motion_cost (tracker, t, &predicted, d)
-            : pair_cost (tracker, t, &predicted, d);
+        cost[(gsize) a * nc + b] = cost_of (tracker, t, &predicted, d);
       }
     }
     ov_assignment_solve (cost, nr, nc, r2c);
@@ -301,11 +400,20 @@ take_id (OvTracker *tracker)
   return id;
 }
 
+static void
+mark_taken (const int *track_to_det, guint nt, gboolean *taken)
+{
+  for (guint i = 0; i < nt; i++)
+    if (track_to_det[i] >= 0)
+      taken[track_to_det[i]] = TRUE;
+}
+
 void
 ov_tracker_update (OvTracker *tracker, OvTrackerDetection *detections,
     guint n)
 {
   GArray *tracks = tracker->tracks;
+  gboolean deep = tracker->config.deep_sort;
   guint nt = tracks->len;
   int *track_to_det = NULL;
   gboolean *taken = g_new0 (gboolean, MAX (n, 1));
@@ -318,12 +426,25 @@ ov_tracker_update (OvTracker *tracker, OvTrackerDetection *detections,
   track_to_det = g_new (int, MAX (nt, 1));
   for (guint i = 0; i < nt; i++)
     track_to_det[i] = -1;
-  /* Overlap first (SORT), then motion for the leftovers. */
-  for (int stage = 0; stage < 2; stage++) {
-    associate (tracker, detections, n, track_to_det, taken, stage == 1);
-    for (guint i = 0; i < nt; i++)
-      if (track_to_det[i] >= 0)
-        taken[track_to_det[i]] = TRUE;
+  if (deep) {
+    /* The matching cascade: appearance, the objects seen most recently
+     * first; then overlap for the new ones and those just seen. */
+    for (guint level = 0; level <= tracker->config.max_age; level++) {
+      associate (tracker, detections, n, track_to_det, taken, feature_cost,
+          ROWS_CONFIRMED_AT_LEVEL, level);
+      mark_taken (track_to_det, nt, taken);
+    }
+    associate (tracker, detections, n, track_to_det, taken, overlap_cost,
+        ROWS_TENTATIVE_OR_JUST_SEEN, 0);
+    mark_taken (track_to_det, nt, taken);
+  } else {
+    /* Overlap first (SORT), then motion for the leftovers. */
+    associate (tracker, detections, n, track_to_det, taken, pair_cost,
+        ROWS_ALL, 0);
+    mark_taken (track_to_det, nt, taken);
+    associate (tracker, detections, n, track_to_det, taken, motion_cost,
+        ROWS_ALL, 0);
+    mark_taken (track_to_det, nt, taken);
   }
 
   for (guint i = 0; i < nt; i++) {
@@ -331,9 +452,15 @@ ov_tracker_update (OvTracker *tracker, OvTrackerDetection *detections,
     int j = track_to_det[i];
     if (j >= 0) {
       track_correct (t, &detections[j]);
-      detections[j].id = t->id;
       t->misses = 0;
       t->matched_last = TRUE;
+      if (deep) {
+        track_add_feature (t, &detections[j], tracker->config.nn_budget);
+        t->hits++;
+        t->confirmed |= t->hits >= tracker->config.n_init;
+      }
+      /* A tentative object has no id yet. */
+      detections[j].id = !deep || t->confirmed ? t->id : 0;
     } else {
       t->misses++;
       t->matched_last = FALSE;
@@ -341,10 +468,14 @@ ov_tracker_update (OvTracker *tracker, OvTrackerDetection *detections,
   }
   g_free (track_to_det);
 
-  /* Retire the lost, keeping the order (ids stay in creation order). */
-  for (guint i = tracks->len; i-- > 0;)
-    if (g_array_index (tracks, Track, i).misses > tracker->config.max_age)
+  /* Retire the lost, keeping the order (ids stay in creation order); a
+   * tentative object goes at its first miss. */
+  for (guint i = tracks->len; i-- > 0;) {
+    const Track *t = &g_array_index (tracks, Track, i);
+    if (t->misses > tracker->config.max_age
+        || (deep && !t->confirmed && t->misses > 0))
       g_array_remove_index (tracks, i);
+  }
 
   for (guint j = 0; j < n; j++) {
     const OvTrackerBox *b = &detections[j].box;
@@ -357,8 +488,15 @@ ov_tracker_update (OvTracker *tracker, OvTrackerDetection *detections,
     if (!(b->w > 0 && b->h > 0 && isfinite (b->x) && isfinite (b->y)))
       continue;
     track_start (&t, take_id (tracker), &detections[j]);
+    if (deep) {
+      track_add_feature (&t, &detections[j], tracker->config.nn_budget);
+      t.hits = 1;
+      t.confirmed = tracker->config.n_init <= 1;
+    } else {
+      t.confirmed = TRUE;
+    }
     g_array_append_val (tracks, t);
-    detections[j].id = t.id;
+    detections[j].id = t.confirmed ? t.id : 0;
   }
   g_free (taken);
 }
@@ -370,7 +508,7 @@ ov_tracker_predict (OvTracker *tracker, OvTrackerObject *out, guint max)
   for (guint i = 0; i < tracker->tracks->len; i++) {
     Track *t = &g_array_index (tracker->tracks, Track, i);
     track_predict (t);
-    if (t->matched_last && count < max) {
+    if (t->matched_last && t->confirmed && count < max) {
       OvTrackerObject *o = &out[count++];
       o->id = t->id;
       o->box = track_box (t);

@@ -4,7 +4,16 @@
  * cue) solved as a minimum-cost assignment, then of what is left by the
  * distance between centers (objects faster than their size between
  * detections), ids that survive `max_age` missed detection frames. Plain C over GLib: ovtrack feeds it boxes and
- * writes the ids back as metadata. */
+ * writes the ids back as metadata.
+ *
+ * With `deep_sort` it associates as Deep SORT does (Wojke et al., 2017):
+ * first by appearance, the cosine distance between a detection's feature
+ * vector (a re-identification network's output) and the last `nn_budget`
+ * features of each confirmed object, the objects seen most recently
+ * first (the matching cascade), within a motion gate; then by overlap for
+ * the objects just seen and the new ones. A new object gets its id once
+ * matched on `n_init` detection frames in a row, and is dropped if it
+ * misses one before that. */
 #ifndef OV_TRACKER_H
 #define OV_TRACKER_H
 
@@ -32,6 +41,12 @@ typedef struct {
   /* 0..1: share of the appearance distance in the association cost (0 for
    * the imageless trackers). */
   double appearance_weight;
+  /* Deep SORT (above); the fields below apply to it only. */
+  gboolean deep_sort;
+  double max_cosine_distance;   /* appearance pairs up to this distance */
+  double max_iou_distance;      /* overlap pairs need IoU >= 1 - this */
+  guint n_init;                 /* detection frames to confirm an object */
+  guint nn_budget;              /* features kept per object */
 } OvTrackerConfig;
 
 typedef struct {
@@ -41,6 +56,10 @@ typedef struct {
   GQuark label;                 /* kept for predicted objects */
   /* OV_TRACKER_HISTOGRAM_BINS normalized bins, or NULL. */
   const float *histogram;
+  /* Deep SORT: an L2-normalized feature vector of feature_len, or NULL.
+   * Every detection's must have the same length. */
+  const float *feature;
+  guint feature_len;
   /* Out: the object's id (>= 1), or 0 when it could not be tracked. */
   int id;
 } OvTrackerDetection;
@@ -77,6 +96,8 @@ void ov_tracker_reset (OvTracker *tracker);
 /* Live objects, matched or not. */
 guint ov_tracker_count (const OvTracker *tracker);
 
+/* Deep SORT's cosine distance of two L2-normalized vectors: 1 - a.b. */
+double ov_tracker_cosine_distance (const float *a, const float *b, guint len);
 /* 1 - Bhattacharyya coefficient's square root (0 same, 1 disjoint). */
 double ov_tracker_histogram_distance (const float *a, const float *b);
 double ov_tracker_iou (const OvTrackerBox *a, const OvTrackerBox *b);

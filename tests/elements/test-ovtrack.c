@@ -309,6 +309,107 @@ test_behind_ovdetect (void)
   g_free (launch);
 }
 
+/* A detection frame whose ROIs carry re-identification features, as
+ * ovinference inference-region=roi-list attaches them: ROI i at boxes[i]
+ * with features[i] (8 floats, or none for NULL). */
+static GstBuffer *
+featured_frame (const GstVideoInfo *info, const double (*boxes)[4],
+    const float (*features)[8], int n)
+{
+  GstBuffer *buf = detected_frame (info, boxes, n, "person");
+  const gint64 dims[2] = { 1, 8 };
+  for (int i = 0; i < n; i++)
+    if (features[i][0] >= 0)
+      gst_video_region_of_interest_meta_add_param (ov_test_nth_roi (buf, i),
+          gst_ov_tensor_structure_new ("inference_layer_name:features",
+              "features", "reid", GST_OV_PRECISION_FP32, GST_OV_LAYOUT_NC,
+              dims, 2, features[i], sizeof features[i], NULL));
+  return buf;
+}
+
+/* deep-sort: ids from the n_init-th frame; two people trading places keep
+ * theirs by their features; deepsort-trck-cfg and its errors; ROIs
+ * without features are a warning. */
+static void
+test_deep_sort (void)
+{
+  const float features[2][8] = { { 1, 2, 0, 0, 0, 0, 0, 0 },
+    { 0, 0, 3, 1, 0, 0, 0, 0 } };
+  const float none[2][8] = { { -1 }, { -1 } };
+  double boxes[2][4] = { { 40, 40, 30, 60 }, { 55, 40, 30, 60 } };
+  double swapped[2][4] = { { 55, 40, 30, 60 }, { 40, 40, 30, 60 } };
+  GstVideoInfo info;
+  GstHarness *h;
+  GstBuffer *out;
+  GstBus *bus;
+  GstMessage *m;
+  gint ids[2];
+  char *msg;
+
+  ov_test_video_info (&info, GST_VIDEO_FORMAT_RGB, 160, 160);
+  h = ov_test_harness ("ovtrack tracking-type=deep-sort "
+      "deepsort-trck-cfg=\"n_init=2,max_age=10,max_cosine_distance=0.3,"
+      "nn_budget=5,max_iou_distance=0.8\"", &info);
+  out = gst_harness_push_and_pull (h, featured_frame (&info, boxes, features,
+          2));
+  g_assert_cmpint (gst_ov_roi_get_object_id (ov_test_nth_roi (out, 0)), ==,
+      -1);
+  gst_buffer_unref (out);
+  out = gst_harness_push_and_pull (h, featured_frame (&info, boxes, features,
+          2));
+  for (int i = 0; i < 2; i++) {
+    ids[i] = gst_ov_roi_get_object_id (ov_test_nth_roi (out, i));
+    g_assert_cmpint (ids[i], >=, 1);
+  }
+  g_assert_cmpint (ids[0], !=, ids[1]);
+  gst_buffer_unref (out);
+  out = gst_harness_push_and_pull (h, featured_frame (&info, swapped,
+          features, 2));
+  for (int i = 0; i < 2; i++)
+    g_assert_cmpint (gst_ov_roi_get_object_id (ov_test_nth_roi (out, i)), ==,
+        ids[i]);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+
+  {
+    GstElement *e = gst_element_factory_make ("ovtrack", NULL);
+    gst_util_set_object_arg (G_OBJECT (e), "tracking-type", "deep-sort");
+    g_object_set (e, "deepsort-trck-cfg", "n_init=0", NULL);
+    msg = ov_test_expect_start_error (e);
+    g_assert_nonnull (strstr (msg, "n_init=0 is not a whole number >= 1"));
+    g_free (msg);
+    g_object_set (e, "deepsort-trck-cfg", "max_cosine_distance=3", NULL);
+    msg = ov_test_expect_start_error (e);
+    g_assert_nonnull (strstr (msg, "out of range"));
+    g_free (msg);
+    gst_util_set_object_arg (G_OBJECT (e), "deepsort-trck-cfg", "max_age");
+    msg = ov_test_expect_start_error (e);
+    g_assert_nonnull (strstr (msg, "KEY=VALUE"));
+    g_free (msg);
+    gst_object_unref (e);
+  }
+
+  /* No features: a warning, ids by overlap. */
+  bus = gst_bus_new ();
+  h = ov_test_harness ("ovtrack tracking-type=3", &info);
+  gst_element_set_bus (h->element, bus);
+  for (int f = 0; f < 4; f++) {
+    out = gst_harness_push_and_pull (h, featured_frame (&info, boxes, none,
+            2));
+    if (f == 3)
+      g_assert_cmpint (gst_ov_roi_get_object_id (ov_test_nth_roi (out, 0)),
+          >=, 1);
+    gst_buffer_unref (out);
+  }
+  m = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  g_assert_nonnull (m);
+  gst_message_unref (m);
+  g_assert_null (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING));
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -321,5 +422,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ovtrack/flush", test_flush);
   g_test_add_func ("/ovtrack/state-cycling", test_state_cycling);
   g_test_add_func ("/ovtrack/behind-ovdetect", test_behind_ovdetect);
+  g_test_add_func ("/ovtrack/deep-sort", test_deep_sort);
   return ov_test_run ();
 }

@@ -337,6 +337,134 @@ test_limits_and_hostile_boxes (void)
   ov_tracker_free (t);
 }
 
+/* ---- Deep SORT ----------------------------------------------------------- */
+
+static OvTrackerConfig
+deep_config (void)
+{
+  OvTrackerConfig c = { .max_age = 30, .per_class = TRUE, .deep_sort = TRUE,
+    .max_cosine_distance = 0.2, .max_iou_distance = 0.7, .n_init = 3,
+    .nn_budget = 100 };
+  return c;
+}
+
+static const float FEATURE_A[4] = { 1, 0, 0, 0 };
+static const float FEATURE_B[4] = { 0, 1, 0, 0 };
+
+static OvTrackerDetection
+featured (double x, double y, const float *feature)
+{
+  OvTrackerDetection d = det (x, y, 20, 20, 0);
+  d.feature = feature;
+  d.feature_len = feature ? 4 : 0;
+  return d;
+}
+
+/* An object has its id from its n_init-th detection frame on; a
+ * tentative one that misses a frame is forgotten. */
+static void
+test_deep_sort_confirmation (void)
+{
+  OvTrackerConfig c = deep_config ();
+  OvTracker *t = ov_tracker_new (&c);
+  OvTrackerDetection d;
+  int id;
+
+  for (int f = 0; f < 2; f++) {
+    d = featured (10 + f, 10, FEATURE_A);
+    ov_tracker_update (t, &d, 1);
+    g_assert_cmpint (d.id, ==, 0);
+  }
+  d = featured (12, 10, FEATURE_A);
+  ov_tracker_update (t, &d, 1);
+  g_assert_cmpint (d.id, >, 0);
+  id = d.id;
+  d = featured (13, 10, FEATURE_A);
+  ov_tracker_update (t, &d, 1);
+  g_assert_cmpint (d.id, ==, id);
+
+  /* A second object seen twice, then missed once: gone. */
+  d = featured (100, 100, FEATURE_B);
+  ov_tracker_update (t, &d, 1);
+  ov_tracker_update (t, &d, 1);
+  g_assert_cmpuint (ov_tracker_count (t), ==, 2);
+  ov_tracker_update (t, NULL, 0);
+  /* The confirmed one stays through its miss; the tentative one went. */
+  g_assert_cmpuint (ov_tracker_count (t), ==, 1);
+  ov_tracker_free (t);
+}
+
+/* Two overlapping objects trade places between two frames: overlap and
+ * motion alone would keep the ids with the places; the features keep each
+ * with its object. Then one hides for six frames and comes back near
+ * where it was: its id again (the cascade reaches objects missed that
+ * long). */
+static void
+test_deep_sort_swap_and_occlusion (void)
+{
+  OvTrackerConfig c = deep_config ();
+  OvTracker *t;
+  OvTrackerDetection d[2];
+  int id_a = 0, id_b = 0;
+
+  c.n_init = 1;
+  t = ov_tracker_new (&c);
+  for (int f = 0; f < 6; f++) {
+    d[0] = featured (20, 50, FEATURE_A);
+    d[1] = featured (32, 50, FEATURE_B);
+    ov_tracker_update (t, d, 2);
+    if (f == 0) {
+      id_a = d[0].id;
+      id_b = d[1].id;
+      g_assert_cmpint (id_a, !=, id_b);
+    }
+  }
+  d[0] = featured (32, 50, FEATURE_A);
+  d[1] = featured (20, 50, FEATURE_B);
+  ov_tracker_update (t, d, 2);
+  g_assert_cmpint (d[0].id, ==, id_a);
+  g_assert_cmpint (d[1].id, ==, id_b);
+
+  /* B hides; A stays. */
+  for (int f = 0; f < 6; f++) {
+    d[0] = featured (32, 50, FEATURE_A);
+    ov_tracker_update (t, d, 1);
+    g_assert_cmpint (d[0].id, ==, id_a);
+  }
+  d[0] = featured (32, 50, FEATURE_A);
+  d[1] = featured (22, 50, FEATURE_B);
+  ov_tracker_update (t, d, 2);
+  g_assert_cmpint (d[0].id, ==, id_a);
+  g_assert_cmpint (d[1].id, ==, id_b);
+  g_assert_cmpfloat (ov_tracker_cosine_distance (FEATURE_A, FEATURE_B, 4),
+      ==, 1.0);
+  ov_tracker_free (t);
+}
+
+/* Without features, deep-sort pairs by overlap only: a steady object
+ * keeps its id; one that jumps away gets a new one. */
+static void
+test_deep_sort_without_features (void)
+{
+  OvTrackerConfig c = deep_config ();
+  OvTracker *t;
+  OvTrackerDetection d;
+  int id;
+
+  c.n_init = 1;
+  t = ov_tracker_new (&c);
+  d = featured (10, 10, NULL);
+  ov_tracker_update (t, &d, 1);
+  id = d.id;
+  d = featured (12, 10, NULL);
+  ov_tracker_update (t, &d, 1);
+  g_assert_cmpint (d.id, ==, id);
+  d = featured (200, 10, NULL);
+  ov_tracker_update (t, &d, 1);
+  g_assert_cmpint (d.id, !=, id);
+  ov_tracker_free (t);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -349,6 +477,12 @@ main (int argc, char **argv)
   g_test_add_func ("/tracker/prediction", test_prediction);
   g_test_add_func ("/tracker/fast-motion", test_fast_motion);
   g_test_add_func ("/tracker/appearance", test_appearance);
+  g_test_add_func ("/tracker/deep-sort-confirmation",
+      test_deep_sort_confirmation);
+  g_test_add_func ("/tracker/deep-sort-swap-and-occlusion",
+      test_deep_sort_swap_and_occlusion);
+  g_test_add_func ("/tracker/deep-sort-without-features",
+      test_deep_sort_without_features);
   g_test_add_func ("/tracker/limits-and-hostile-boxes",
       test_limits_and_hostile_boxes);
   return g_test_run ();
