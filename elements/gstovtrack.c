@@ -39,6 +39,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "gstovkeyvalues.h"
 #include "gstovmeta.h"
 #include "tracker/ovtracker.h"
 
@@ -158,126 +159,107 @@ parse_bool (const gchar *s, gboolean *out)
   return FALSE;
 }
 
-/* DL Streamer's `config`: KEY=VALUE pairs separated by commas. The keys
- * it documents are applied; others (its VAS tracker's internals) are
- * reported and ignored so that ported pipelines still run. */
-static gboolean
-apply_config (GstOvTrack *self, const gchar *config, OvTrackerConfig *c)
-{
-  gchar **pairs;
-  gboolean ok = TRUE;
+typedef struct {
+  GstOvTrack *self;
+  OvTrackerConfig *c;
+} ConfigWalk;
 
-  if (!config || !*config)
-    return TRUE;
-  pairs = g_strsplit (config, ",", -1);
-  for (gchar **p = pairs; *p && ok; p++) {
-    gchar *pair = g_strstrip (*p), *eq = strchr (pair, '=');
-    const gchar *key, *value;
-    if (!*pair)
-      continue;
-    if (!eq) {
-      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, (NULL),
-          ("config: \"%s\" is not KEY=VALUE", pair));
-      ok = FALSE;
-      break;
-    }
-    *eq = '\0';
-    key = g_strstrip (pair);
-    value = g_strstrip (eq + 1);
-    if (!strcmp (key, "max_num_objects")) {
-      gchar *end;
-      gint64 v = g_ascii_strtoll (value, &end, 10);
-      if (*value == '\0' || *end != '\0' || v < -1 || v > G_MAXINT) {
-        GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, (NULL),
-            ("config: max_num_objects=%s is not a count (-1: unlimited)",
-                value));
-        ok = FALSE;
-      } else {
-        c->max_objects = v < 0 ? 0 : (guint) v;
-      }
-    } else if (!strcmp (key, "tracking_per_class")) {
-      if (!parse_bool (value, &c->per_class)) {
-        GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, (NULL),
-            ("config: tracking_per_class=%s is not a boolean", value));
-        ok = FALSE;
-      }
-    } else {
-      GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, (NULL),
-          ("config: key \"%s\" is not used by this tracker "
-              "(known: max_num_objects, tracking_per_class)", key));
-    }
-  }
-  g_strfreev (pairs);
-  return ok;
+static gboolean
+bad_setting (GError **error, const gchar *what, const gchar *key,
+    const gchar *value, const gchar *expected)
+{
+  g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+      "%s: %s=%s is not %s", what, key, value, expected);
+  return FALSE;
 }
 
-/* DL Streamer's `deepsort-trck-cfg`: max_iou_distance, max_age, n_init,
- * max_cosine_distance, nn_budget. */
+/* DL Streamer's `config`. The keys it documents are applied; others (its
+ * VAS tracker's internals) are reported and ignored so that ported
+ * pipelines still run. */
 static gboolean
-apply_deep_sort_config (GstOvTrack *self, const gchar *config,
-    OvTrackerConfig *c)
+config_pair (const gchar *key, const gchar *value, gpointer data,
+    GError **error)
 {
-  gchar **pairs;
-  gboolean ok = TRUE;
+  ConfigWalk *w = data;
 
-  if (!config || !*config)
-    return TRUE;
-  pairs = g_strsplit (config, ",", -1);
-  for (gchar **p = pairs; *p && ok; p++) {
-    gchar *pair = g_strstrip (*p), *eq = strchr (pair, '='), *end;
-    const gchar *key, *value;
-    gdouble v;
-    if (!*pair)
-      continue;
-    if (!eq) {
-      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, (NULL),
-          ("deepsort-trck-cfg: \"%s\" is not KEY=VALUE", pair));
-      ok = FALSE;
-      break;
-    }
-    *eq = '\0';
-    key = g_strstrip (pair);
-    value = g_strstrip (eq + 1);
-    v = g_ascii_strtod (value, &end);
-    if (*value == '\0' || *end != '\0' || !isfinite (v) || v < 0) {
-      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, (NULL),
-          ("deepsort-trck-cfg: %s=%s is not a number >= 0", key, value));
-      ok = FALSE;
-    } else if (!strcmp (key, "max_iou_distance")
-        || !strcmp (key, "max_cosine_distance")) {
-      if (v > (key[4] == 'i' ? 1.0 : 2.0)) {
-        GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, (NULL),
-            ("deepsort-trck-cfg: %s=%s is out of range (IoU distances are "
-                "0..1, cosine distances 0..2)", key, value));
-        ok = FALSE;
-      } else if (key[4] == 'i') {
-        c->max_iou_distance = v;
-      } else {
-        c->max_cosine_distance = v;
-      }
-    } else if (!strcmp (key, "max_age") || !strcmp (key, "n_init")
-        || !strcmp (key, "nn_budget")) {
-      if (v != floor (v) || v > G_MAXINT || (v < 1 && key[0] == 'n')) {
-        GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, (NULL),
-            ("deepsort-trck-cfg: %s=%s is not a whole number%s", key, value,
-                key[0] == 'n' ? " >= 1" : ""));
-        ok = FALSE;
-      } else if (key[0] == 'm') {
-        c->max_age = (guint) v;
-      } else if (key[1] == '_') {
-        c->n_init = (guint) v;
-      } else {
-        c->nn_budget = (guint) v;
-      }
-    } else {
-      GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, (NULL),
-          ("deepsort-trck-cfg: key \"%s\" is not known (known: "
-              "max_iou_distance, max_age, n_init, max_cosine_distance, "
-              "nn_budget)", key));
-    }
+  if (!strcmp (key, "max_num_objects")) {
+    gchar *end;
+    gint64 v = g_ascii_strtoll (value, &end, 10);
+    if (*value == '\0' || *end != '\0' || v < -1 || v > G_MAXINT)
+      return bad_setting (error, "config", key, value,
+          "a count (-1: unlimited)");
+    w->c->max_objects = v < 0 ? 0 : (guint) v;
+  } else if (!strcmp (key, "tracking_per_class")) {
+    if (!parse_bool (value, &w->c->per_class))
+      return bad_setting (error, "config", key, value, "a boolean");
+  } else {
+    GST_ELEMENT_WARNING (w->self, RESOURCE, SETTINGS, (NULL),
+        ("config: key \"%s\" is not used by this tracker "
+            "(known: max_num_objects, tracking_per_class)", key));
   }
-  g_strfreev (pairs);
-  return ok;
+  return TRUE;
+}
+
+/* DL Streamer's `deepsort-trck-cfg`. */
+static gboolean
+deep_sort_pair (const gchar *key, const gchar *value, gpointer data,
+    GError **error)
+{
+  ConfigWalk *w = data;
+  OvTrackerConfig *c = w->c;
+  gchar *end;
+  gdouble v = g_ascii_strtod (value, &end);
+
+  if (*value == '\0' || *end != '\0' || !isfinite (v) || v < 0)
+    return bad_setting (error, "deepsort-trck-cfg", key, value,
+        "a number >= 0");
+  if (!strcmp (key, "max_iou_distance")) {
+    if (v > 1.0)
+      return bad_setting (error, "deepsort-trck-cfg", key, value,
+          "in range (IoU distances are 0..1)");
+    c->max_iou_distance = v;
+  } else if (!strcmp (key, "max_cosine_distance")) {
+    if (v > 2.0)
+      return bad_setting (error, "deepsort-trck-cfg", key, value,
+          "in range (cosine distances are 0..2)");
+    c->max_cosine_distance = v;
+  } else if (!strcmp (key, "max_age") || !strcmp (key, "n_init")
+      || !strcmp (key, "nn_budget")) {
+    gboolean counts_from_1 = key[0] == 'n';
+    if (v != floor (v) || v > G_MAXINT || (counts_from_1 && v < 1))
+      return bad_setting (error, "deepsort-trck-cfg", key, value,
+          counts_from_1 ? "a whole number >= 1" : "a whole number");
+    if (key[0] == 'm')
+      c->max_age = (guint) v;
+    else if (key[1] == '_')
+      c->n_init = (guint) v;
+    else
+      c->nn_budget = (guint) v;
+  } else {
+    GST_ELEMENT_WARNING (w->self, RESOURCE, SETTINGS, (NULL),
+        ("deepsort-trck-cfg: key \"%s\" is not known (known: "
+            "max_iou_distance, max_age, n_init, max_cosine_distance, "
+            "nn_budget)", key));
+  }
+  return TRUE;
+}
+
+/* Both settings strings; FALSE after posting the error. */
+static gboolean
+apply_settings (GstOvTrack *self, const gchar *config,
+    const gchar *deep_config, OvTrackerConfig *c)
+{
+  ConfigWalk w = { self, c };
+  GError *err = NULL;
+
+  if (gst_ov_key_values_foreach (config, "config", config_pair, &w, &err)
+      && gst_ov_key_values_foreach (deep_config, "deepsort-trck-cfg",
+          deep_sort_pair, &w, &err))
+    return TRUE;
+  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, (NULL), ("%s",
+          err->message));
+  g_error_free (err);
+  return FALSE;
 }
 
 /* ---- appearance ----------------------------------------------------------- */
@@ -403,8 +385,7 @@ gst_ov_track_start (GstBaseTransform *trans)
   deep_config = c.deep_sort ? g_strdup (self->deepsort_cfg) : NULL;
   GST_OBJECT_UNLOCK (self);
 
-  ok = apply_config (self, config, &c)
-      && apply_deep_sort_config (self, deep_config, &c);
+  ok = apply_settings (self, config, deep_config, &c);
   g_free (config);
   g_free (deep_config);
   if (!ok)

@@ -416,6 +416,24 @@ on_device_event (OviCompiledModel *compiled, const OviDeviceEvent *event,
   }
 }
 
+/* A warning naming the keys of `property` nothing here uses (frees them):
+ * settings written for DL Streamer's other backends should not stop a
+ * ported pipeline. */
+static void
+warn_ignored_keys (GstOvBaseInference *self, const char *property,
+    char **ignored, const char *supported)
+{
+  gchar *keys;
+  if (ignored == NULL)
+    return;
+  keys = g_strjoinv (", ", ignored);
+  GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
+      ("%s keys not supported here, ignored: %s", property, keys),
+      ("supported: %s", supported));
+  g_free (keys);
+  g_strfreev (ignored);
+}
+
 /* The compile config from nireq, the deprecated *-throughput-streams and
  * ie-config, in that order (a later one wins). Keys ie-config names that
  * the engine does not know are a warning, not an error: pipelines written
@@ -442,17 +460,11 @@ compile_config (GstOvBaseInference *self, OviCompileConfig *config,
     g_error_free (err);
     return FALSE;
   }
-  if (ignored) {
-    gchar *keys = g_strjoinv (", ", ignored);
-    GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
-        ("ie-config keys not supported here, ignored: %s", keys),
-        ("supported: PERFORMANCE_HINT, NUM_STREAMS, INFERENCE_NUM_THREADS, "
-            "INFERENCE_PRECISION_HINT, ENABLE_CPU_PINNING, "
-            "PERFORMANCE_HINT_NUM_REQUESTS, CPU_THROUGHPUT_STREAMS, "
-            "GPU_THROUGHPUT_STREAMS, CPU_THREADS_NUM, CPU_BIND_THREAD"));
-    g_free (keys);
-    g_strfreev (ignored);
-  }
+  warn_ignored_keys (self, "ie-config", ignored, "PERFORMANCE_HINT, "
+      "NUM_STREAMS, INFERENCE_NUM_THREADS, INFERENCE_PRECISION_HINT, "
+      "ENABLE_CPU_PINNING, PERFORMANCE_HINT_NUM_REQUESTS, "
+      "CPU_THROUGHPUT_STREAMS, GPU_THROUGHPUT_STREAMS, CPU_THREADS_NUM, "
+      "CPU_BIND_THREAD");
   return TRUE;
 }
 
@@ -494,16 +506,9 @@ model_processing (GstOvBaseInference *self, GError **error)
   if (!gst_ov_pre_process_config_apply (p->model_proc,
           p->s.pre_process_config, &ignored, error))
     return FALSE;
-  if (ignored) {
-    gchar *keys = g_strjoinv (", ", ignored);
-    GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
-        ("pre-process-config keys not supported here, ignored: %s", keys),
-        ("supported: resize_type, reverse_input_channels, color_space, "
-            "mean_values, scale_values, pad_value, "
-            "VAAPI_FAST_SCALE_LOAD_FACTOR, VAAPI_THREAD_POOL_SIZE"));
-    g_free (keys);
-    g_strfreev (ignored);
-  }
+  warn_ignored_keys (self, "pre-process-config", ignored, "resize_type, "
+      "reverse_input_channels, color_space, mean_values, scale_values, "
+      "pad_value, VAAPI_FAST_SCALE_LOAD_FACTOR, VAAPI_THREAD_POOL_SIZE");
   return TRUE;
 }
 

@@ -4,6 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "gstovkeyvalues.h"
+
 static gboolean
 bad_value (GError **error, const char *key, const char *value,
     const char *expected)
@@ -317,45 +319,44 @@ fail:
   return FALSE;
 }
 
+typedef struct {
+  GstOvModelProc *mp;
+  GPtrArray *unknown;
+} ConfigWalk;
+
+static gboolean
+apply_config_pair (const gchar *key, const gchar *value, gpointer data,
+    GError **error)
+{
+  ConfigWalk *w = data;
+  gboolean known;
+
+  if (g_ascii_strcasecmp (key, "VAAPI_FAST_SCALE_LOAD_FACTOR") == 0
+      || g_ascii_strcasecmp (key, "VAAPI_THREAD_POOL_SIZE") == 0)
+    return TRUE;
+  if (!apply_input_key (w->mp, key, value, &known, error)) {
+    g_prefix_error (error, "pre-process-config: ");
+    return FALSE;
+  }
+  if (!known)
+    g_ptr_array_add (w->unknown, g_strdup (key));
+  return TRUE;
+}
+
 gboolean
 gst_ov_pre_process_config_apply (GstOvModelProc *mp, const char *text,
     char ***ignored, GError **error)
 {
-  GPtrArray *unknown = g_ptr_array_new_with_free_func (g_free);
-  char **entries;
-  gboolean ok = TRUE;
+  ConfigWalk w = { mp, g_ptr_array_new_with_free_func (g_free) };
+  gboolean ok = gst_ov_key_values_foreach (text, "pre-process-config",
+      apply_config_pair, &w, error);
 
   *ignored = NULL;
-  entries = g_strsplit (text ? text : "", ",", -1);
-  for (int i = 0; ok && entries[i]; i++) {
-    char *entry = g_strstrip (entries[i]);
-    char *eq = strchr (entry, '=');
-    gboolean known;
-    if (*entry == '\0' && (entries[i + 1] == NULL || i == 0))
-      continue;                 /* empty text or a trailing comma */
-    if (eq == NULL || eq == entry) {
-      g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
-          "pre-process-config: '%s' is not KEY=VALUE", entry);
-      ok = FALSE;
-      break;
-    }
-    *eq = '\0';
-    g_strstrip (entry);
-    if (g_ascii_strcasecmp (entry, "VAAPI_FAST_SCALE_LOAD_FACTOR") == 0
-        || g_ascii_strcasecmp (entry, "VAAPI_THREAD_POOL_SIZE") == 0)
-      continue;
-    ok = apply_input_key (mp, entry, g_strstrip (eq + 1), &known, error);
-    if (!ok)
-      g_prefix_error (error, "pre-process-config: ");
-    else if (!known)
-      g_ptr_array_add (unknown, g_strdup (entry));
-  }
-  g_strfreev (entries);
-  if (ok && unknown->len > 0) {
-    g_ptr_array_add (unknown, NULL);
-    *ignored = (char **) g_ptr_array_free (unknown, FALSE);
+  if (ok && w.unknown->len > 0) {
+    g_ptr_array_add (w.unknown, NULL);
+    *ignored = (char **) g_ptr_array_free (w.unknown, FALSE);
   } else {
-    g_ptr_array_unref (unknown);
+    g_ptr_array_unref (w.unknown);
   }
   return ok;
 }

@@ -380,7 +380,7 @@ test_deep_sort (void)
     g_free (msg);
     g_object_set (e, "deepsort-trck-cfg", "max_cosine_distance=3", NULL);
     msg = ov_test_expect_start_error (e);
-    g_assert_nonnull (strstr (msg, "out of range"));
+    g_assert_nonnull (strstr (msg, "is not in range"));
     g_free (msg);
     gst_util_set_object_arg (G_OBJECT (e), "deepsort-trck-cfg", "max_age");
     msg = ov_test_expect_start_error (e);

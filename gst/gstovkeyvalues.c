@@ -1,0 +1,32 @@
+/* DL Streamer's KEY=VALUE settings strings (gstovkeyvalues.h). */
+#include "gstovkeyvalues.h"
+
+#include <gst/gst.h>
+#include <string.h>
+
+gboolean
+gst_ov_key_values_foreach (const gchar *text, const gchar *property,
+    GstOvKeyValueFunc func, gpointer user_data, GError **error)
+{
+  gchar **entries;
+  gboolean ok = TRUE;
+
+  if (text == NULL || *text == '\0')
+    return TRUE;
+  entries = g_strsplit (text, ",", -1);
+  for (gchar **e = entries; ok && *e; e++) {
+    gchar *entry = g_strstrip (*e), *eq = strchr (entry, '=');
+    if (*entry == '\0')
+      continue;
+    if (eq == NULL || eq == entry) {
+      g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
+          "%s: '%s' is not KEY=VALUE", property, entry);
+      ok = FALSE;
+      break;
+    }
+    *eq = '\0';
+    ok = func (g_strstrip (entry), g_strstrip (eq + 1), user_data, error);
+  }
+  g_strfreev (entries);
+  return ok;
+}
