@@ -8,10 +8,11 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-/* An ovfpscounter in a harness, on `clock`, posting to `bus`. */
+/* An ovfpscounter in a harness, on `clock`, posting to `bus`, with the
+ * boolean property `flag` set unless NULL. */
 static GstHarness *
-counter_harness (const gchar *interval, guint starting_frame,
-    GstClock *clock, GstBus *bus)
+counter_harness_full (const gchar *interval, guint starting_frame,
+    GstClock *clock, GstBus *bus, const gchar *flag)
 {
   GstElement *e = gst_element_factory_make ("ovfpscounter", NULL);
   GstHarness *h;
@@ -19,6 +20,8 @@ counter_harness (const gchar *interval, guint starting_frame,
   g_assert_nonnull (e);
   g_object_set (e, "interval", interval, "starting-frame", starting_frame,
       NULL);
+  if (flag)
+    g_object_set (e, flag, TRUE, NULL);
   gst_element_set_clock (e, clock);
   gst_element_set_bus (e, bus);
   h = gst_harness_new_with_element (e, "sink", "src");
@@ -26,6 +29,13 @@ counter_harness (const gchar *interval, guint starting_frame,
   gst_harness_set_src_caps_str (h, "video/x-raw,format=RGB,width=8,height=8,"
       "framerate=10/1");
   return h;
+}
+
+static GstHarness *
+counter_harness (const gchar *interval, guint starting_frame,
+    GstClock *clock, GstBus *bus)
+{
+  return counter_harness_full (interval, starting_frame, clock, bus, NULL);
 }
 
 /* Pushes a frame at `t` and checks it comes out unchanged. */
@@ -303,23 +313,6 @@ test_state_cycling (void)
   gst_object_unref (clock);
 }
 
-/* ovfpscounter with interval 1 and the boolean `property` set. */
-static GstHarness *
-printing_harness (const gchar *property, GstClock *clock, GstBus *bus)
-{
-  GstElement *e = gst_element_factory_make ("ovfpscounter", NULL);
-  GstHarness *h;
-
-  g_object_set (e, "interval", "1", property, TRUE, NULL);
-  gst_element_set_clock (e, clock);
-  gst_element_set_bus (e, bus);
-  h = gst_harness_new_with_element (e, "sink", "src");
-  gst_object_unref (e);
-  gst_harness_set_src_caps_str (h, "video/x-raw,format=RGB,width=8,height=8,"
-      "framerate=10/1");
-  return h;
-}
-
 /* print-std-dev: frames 50 and 150 ms apart by turns; the first window
  * (at 1 s) holds ten intervals, mean 100, sample std dev
  * sqrt (10 * 50^2 / 9) = 52.70 ms. Two streams list each in brackets. */
@@ -328,7 +321,7 @@ test_std_dev (void)
 {
   GstClock *clock = gst_test_clock_new ();
   GstBus *bus = gst_bus_new ();
-  GstHarness *a = printing_harness ("print-std-dev", clock, bus);
+  GstHarness *a = counter_harness_full ("1", 0, clock, bus, "print-std-dev");
   GstHarness *b;
   OvTestCapture cap;
   gchar *out;
@@ -368,7 +361,7 @@ test_latency (void)
 {
   GstClock *clock = gst_test_clock_new ();
   GstBus *bus = gst_bus_new ();
-  GstHarness *h = printing_harness ("print-latency", clock, bus);
+  GstHarness *h = counter_harness_full ("1", 0, clock, bus, "print-latency");
   OvTestCapture cap;
   gchar *out, *line;
   gchar **lines;
