@@ -196,8 +196,11 @@ start_mqtt (GstOvMetaPublish *self)
   if (self->mqtt_config && *self->mqtt_config
       && !ov_mqtt_file_config_load (self->mqtt_config, &file, &error)) {
     GST_OBJECT_UNLOCK (self);
-    if (error->domain == G_IO_ERROR)
+    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
       GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("%s", error->message),
+          (NULL));
+    else if (error->domain == G_IO_ERROR)
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ, ("%s", error->message),
           (NULL));
     else
       GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),

@@ -229,6 +229,10 @@ deep_sort_pair (const gchar *key, const gchar *value, gpointer data,
     if (v != floor (v) || v > G_MAXINT || (counts_from_1 && v < 1))
       return bad_setting (error, "deepsort-trck-cfg", key, value,
           counts_from_1 ? "a whole number >= 1" : "a whole number");
+    /* Each object keeps nn_budget vectors: a bound on its memory. */
+    if (key[1] == 'n' && v > 1000)
+      return bad_setting (error, "deepsort-trck-cfg", key, value,
+          "at most 1000");
     if (key[0] == 'm')
       c->max_age = (guint) v;
     else if (key[1] == '_')

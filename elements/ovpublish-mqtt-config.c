@@ -60,8 +60,11 @@ ov_mqtt_file_config_load (const gchar *path, OvMqttFileConfig *c,
 
   *c = (OvMqttFileConfig) { 0 };
   if (!json_parser_load_from_file (parser, path, &err)) {
-    if (err->domain == G_FILE_ERROR)
+    if (g_error_matches (err, G_FILE_ERROR, G_FILE_ERROR_NOENT))
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+          "mqtt-config %s: %s", path, err->message);
+    else if (err->domain == G_FILE_ERROR)
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
           "mqtt-config %s: %s", path, err->message);
     else
       g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_PARSE,

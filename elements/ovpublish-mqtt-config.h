@@ -34,8 +34,8 @@ typedef struct {
   gchar *ca_file, *cert_file, *key_file;
 } OvMqttFileConfig;
 
-/* FALSE with an error naming the file and the key (G_IO_ERROR for a file
- * that cannot be read, G_KEY_FILE_ERROR_INVALID_VALUE for a value of the
+/* FALSE with an error naming the file and the key (G_IO_ERROR_NOT_FOUND
+ * for a missing file, G_IO_ERROR_FAILED for one that cannot be read, G_KEY_FILE_ERROR_INVALID_VALUE for a value of the
  * wrong type, G_KEY_FILE_ERROR_KEY_NOT_FOUND for a missing address). */
 gboolean ov_mqtt_file_config_load (const gchar *path, OvMqttFileConfig *out,
     GError **error);

@@ -526,14 +526,19 @@ static void
 unbind_instance (GstOvBaseInference *self)
 {
   GstOvBaseInferencePrivate *p = PRIV (self);
+  GstOvModelInstance *inst;
+
   if (p->device_listener)
     ovi_compiled_model_remove_listener (
         gst_ov_model_instance_get_compiled (p->instance), p->device_listener);
   p->device_listener = 0;
   if (p->instance)
     gst_ov_batch_close (&p->batch);
-  gst_ov_model_instance_release (p->instance);
+  g_mutex_lock (&p->lock);
+  inst = p->instance;
   p->instance = NULL;
+  g_mutex_unlock (&p->lock);
+  gst_ov_model_instance_release (inst);
 }
 
 static void
@@ -549,6 +554,14 @@ stop (GstOvBaseInference *self)
   g_clear_pointer (&p->object_classes, g_ptr_array_unref);
 }
 
+/* reshape=true without a size: the model takes the frames' size. */
+static gboolean
+reshapes_to_frames (GstOvBaseInference *self)
+{
+  GstOvBaseInferencePrivate *p = PRIV (self);
+  return p->s.reshape && p->s.reshape_width == 0 && p->s.reshape_height == 0;
+}
+
 /* Compiles the model (reshaped to width x height unless 0) or joins the
  * shared instance, and sets up everything that depends on it; errors are
  * posted. The caller stops on failure. */
@@ -559,10 +572,14 @@ bind_instance (GstOvBaseInference *self, int width, int height)
   GstOvBaseInferenceClass *klass = GST_OV_BASE_INFERENCE_GET_CLASS (self);
   GError *err = NULL;
   guint n_slots;
+  GstOvModelInstance *inst;
 
-  p->instance = gst_ov_model_instance_acquire (p->s.model_instance_id,
+  inst = gst_ov_model_instance_acquire (p->s.model_instance_id,
       p->s.model, p->s.device, &p->config, (int) p->s.nireq,
       batch_size (self), width, height, &err);
+  g_mutex_lock (&p->lock);
+  p->instance = inst;
+  g_mutex_unlock (&p->lock);
   if (p->instance == NULL) {
     if (g_error_matches (err, OVI_ERROR, OVI_ERROR_DEVICE))
       GST_ELEMENT_ERROR (self, LIBRARY, INIT,
@@ -667,8 +684,11 @@ start (GstOvBaseInference *self)
         "over the devices by their speed and queues", p->s.device);
   p->config = config;
   p->backend_value = backend;
-  if (!bind_instance (self, (int) p->s.reshape_width,
-          (int) p->s.reshape_height)) {
+  /* Reshaped to the frames: compiled when caps give their size; until
+   * then the queue holds the events before the caps. */
+  p->max_queue = 4;
+  if (!reshapes_to_frames (self) && !bind_instance (self,
+          (int) p->s.reshape_width, (int) p->s.reshape_height)) {
     stop (self);
     return FALSE;
   }
@@ -678,8 +698,6 @@ start (GstOvBaseInference *self)
   GST_OBJECT_LOCK (self);
   p->qos_processed = p->qos_dropped = 0;
   GST_OBJECT_UNLOCK (self);
-  GST_INFO_OBJECT (self, "model %s, %d requests", p->s.model,
-      gst_ov_model_instance_get_n_slots (p->instance));
   return TRUE;
 
 settings_error:
@@ -909,6 +927,9 @@ align_to_landmarks (const GstOvModelProc *mp,
   g_free (pts);
 }
 
+/* open_batch's answer under no-block when every request is busy. */
+#define NO_REQUEST GST_FLOW_CUSTOM_SUCCESS
+
 /* Opens a request for the next batch; a pool exhausted by this very
  * frame's own jobs (all in batches already submitted) is relieved by
  * finishing its oldest job here. */
@@ -920,6 +941,9 @@ open_batch (GstOvBaseInference *self, Entry *e, GError **error)
   guint oldest = 0;
 
   while ((slot = gst_ov_model_instance_try_pop_slot (p->instance, self)) == NULL) {
+    /* no-block never waits: the frame's other regions go uninferred. */
+    if (p->s.no_block)
+      return NO_REQUEST;
     if (oldest < e->jobs->len) {
       job_finish (self, e->buffer, &e->info,
           &g_array_index (e->jobs, GstOvJob, oldest++), TRUE, error);
@@ -969,6 +993,8 @@ submit (GstOvBaseInference *self, Entry *e, const GstOvPreprocPlanes *frame,
     ret = open_batch (self, e, &err);
     if (err)
       goto failed;
+    if (ret == NO_REQUEST)
+      return GST_FLOW_OK;
     if (ret != GST_FLOW_OK)
       return ret;
   }
@@ -1222,9 +1248,11 @@ set_flushing (GstOvBaseInference *self, gboolean flushing)
     p->srcresult = GST_FLOW_OK;
   }
   g_cond_broadcast (&p->cond);
-  g_mutex_unlock (&p->lock);
+  /* Under the lock: a reshape may replace the instance on the streaming
+   * thread (bind_instance, unbind_instance swap it under this lock). */
   if (flushing && p->instance)
     gst_ov_model_instance_wake (p->instance);
+  g_mutex_unlock (&p->lock);
   if (flushing)
     gst_ov_batch_wake (&p->batch);
 }
@@ -1330,28 +1358,35 @@ answer_caps_query (GstOvBaseInference *self, GstPad *pad, GstObject *parent,
 }
 
 /* reshape without reshape-width/height: the model's input takes the
- * frames' size, so the frames are not resized. The model compiled at start
- * (at its own size) is compiled again when caps give another size, after
- * the frames before them have left. */
+ * frames' size, so the frames are not resized. The model is compiled when
+ * the first caps come (start leaves it: its size may be dynamic), and again
+ * when caps change the size, once the frames before them have left. */
 static gboolean
 reshape_to_frames (GstOvBaseInference *self, const GstVideoInfo *info)
 {
   GstOvBaseInferencePrivate *p = PRIV (self);
   int w = GST_VIDEO_INFO_WIDTH (info), h = GST_VIDEO_INFO_HEIGHT (info);
+  gboolean idle;
 
-  if (!p->s.reshape || p->s.reshape_width || p->s.reshape_height
-      || p->instance == NULL
-      || (p->preproc.width == w && p->preproc.height == h))
+  if (!reshapes_to_frames (self) || (p->instance
+          && p->preproc.width == w && p->preproc.height == h))
     return TRUE;
-  if (!flush_batch (self))
-    return FALSE;
-  g_mutex_lock (&p->lock);
-  while (!g_queue_is_empty (&p->queue) && !p->flushing
-      && p->srcresult == GST_FLOW_OK)
-    g_cond_wait (&p->cond, &p->lock);
-  g_mutex_unlock (&p->lock);
-  GST_INFO_OBJECT (self, "reshaping the model's input to %dx%d", w, h);
-  unbind_instance (self);
+  if (p->instance) {
+    if (!flush_batch (self))
+      return FALSE;
+    g_mutex_lock (&p->lock);
+    while (!g_queue_is_empty (&p->queue) && !p->flushing
+        && p->srcresult == GST_FLOW_OK)
+      g_cond_wait (&p->cond, &p->lock);
+    idle = g_queue_is_empty (&p->queue);
+    g_mutex_unlock (&p->lock);
+    /* A flush or an error stopped the wait: frames still hold requests of
+     * this instance, so it stays (the caps are refused). */
+    if (!idle)
+      return FALSE;
+    unbind_instance (self);
+  }
+  GST_INFO_OBJECT (self, "compiling the model for %dx%d frames", w, h);
   return bind_instance (self, w, h);
 }
 

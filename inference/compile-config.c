@@ -182,8 +182,8 @@ ovi_compile_config_parse (OviCompileConfig *config, const char *text,
     char *entry = g_strstrip (entries[i]);
     char *eq = strchr (entry, '=');
     GError *err = NULL;
-    if (*entry == '\0' && entries[i + 1] == NULL && i > 0)
-      break;                    /* a trailing comma */
+    if (*entry == '\0')
+      continue;                 /* "", a doubled or trailing comma */
     if (eq == NULL || eq == entry) {
       g_set_error (error, OVI_ERROR, OVI_ERROR_ARGUMENT,
           "'%s' in '%s': expected KEY=VALUE", entry, text);

@@ -91,6 +91,8 @@ compile_scheduled (OviModel *model, GPtrArray *names,
     const OviCompileConfig *config, GError **error)
 {
   OviCompiledModel *cm = compiled_model_new (model, config);
+  OviModel *first;
+
   cm->iface = ovi_device_interface (OVI_DEVICE_TYPE_CPU);
   cm->threads_per_stream = 1;
   cm->sched = ovi_auto_new (cm, model, names, config, error);
@@ -99,9 +101,9 @@ compile_scheduled (OviModel *model, GPtrArray *names,
     return NULL;
   }
   cm->n_streams = ovi_auto_get_optimal_requests (cm->sched);
-  if (ovi_auto_get_first_model (cm->sched))
-    describe_outputs (cm->model->graph,
-        ovi_auto_get_first_model (cm->sched)->graph);
+  first = ovi_auto_get_first_model (cm->sched);
+  if (first)
+    describe_outputs (cm->model->graph, first->graph);
   return cm;
 }
 

@@ -107,7 +107,7 @@ typedef struct {
 gboolean ovi_compile_config_set (OviCompileConfig *config, const char *key,
     const char *value, GError **error);
 /* Sets every "KEY=VALUE" of a comma-separated list (spaces around names
- * and values ignored; NULL or "" sets nothing). Keys it does not know are
+ * and values and empty entries ignored; NULL or "" sets nothing). Keys it does not know are
  * skipped and, when `ignored` is given, returned there (a NULL-terminated
  * array, free with g_strfreev), for the caller to warn about; a malformed
  * entry or a bad value fails and leaves `config` as it was. */

@@ -429,7 +429,12 @@ ov_tracker_update (OvTracker *tracker, OvTrackerDetection *detections,
   if (deep) {
     /* The matching cascade: appearance, the objects seen most recently
      * first; then overlap for the new ones and those just seen. */
-    for (guint level = 0; level <= tracker->config.max_age; level++) {
+    guint deepest = 0;
+    for (guint i = 0; i < nt; i++)
+      deepest = MAX (deepest, g_array_index (tracks, Track, i).misses);
+    /* Levels no object is at would pair nothing. */
+    for (guint level = 0; level <= MIN (deepest, tracker->config.max_age);
+        level++) {
       associate (tracker, detections, n, track_to_det, taken, feature_cost,
           ROWS_CONFIRMED_AT_LEVEL, level);
       mark_taken (track_to_det, nt, taken);

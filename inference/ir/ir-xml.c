@@ -18,6 +18,9 @@
 #define MAX_DIM_TEXT 64
 #define STACK_DEPTH 16
 #define MAX_RT_INFO 4096
+/* Longest <rt_info> path kept: deeper or longer names are skipped, so a
+ * file cannot make the keys cost more than entries x this. */
+#define MAX_RT_PATH 1024
 
 typedef enum {
   K_NONE,
@@ -49,6 +52,7 @@ typedef struct {
   GString *text;                /* <dim> text */
   int net_version;
   GPtrArray *rt_path;           /* element names below <rt_info> */
+  gsize rt_path_len;            /* their lengths plus separators */
   GHashTable *rt_info;          /* "model_info/labels" -> value */
 } Parser;
 
@@ -265,7 +269,9 @@ on_start (GMarkupParseContext *context, const char *element,
     case K_RT_ENTRY: {
       const char *value = find_attr (names, values, "value");
       g_ptr_array_add (p->rt_path, g_strdup (element));
-      if (value && g_hash_table_size (p->rt_info) < MAX_RT_INFO) {
+      p->rt_path_len += strlen (element) + 1;
+      if (value && p->rt_path_len <= MAX_RT_PATH
+          && g_hash_table_size (p->rt_info) < MAX_RT_INFO) {
         char *key;
         g_ptr_array_add (p->rt_path, NULL);
         key = g_strjoinv ("/", (char **) p->rt_path->pdata);
@@ -338,6 +344,8 @@ on_end (GMarkupParseContext *context, const char *element,
       p->layer = NULL;
       break;
     case K_RT_ENTRY:
+      p->rt_path_len -= strlen (g_ptr_array_index (p->rt_path,
+              p->rt_path->len - 1)) + 1;
       g_ptr_array_remove_index (p->rt_path, p->rt_path->len - 1);
       break;
     default:

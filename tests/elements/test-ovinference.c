@@ -247,6 +247,30 @@ test_reshape (void)
   gst_harness_teardown (h);
   g_free (launch);
 
+  /* A model of dynamic size runs at the frames' size; without reshape it
+   * is refused at start. */
+  launch = g_strdup_printf ("ovinference model=%s reshape=true",
+      ov_test_model ("identity-dynamic.onnx"));
+  ov_test_video_info (&info, GST_VIDEO_FORMAT_RGB, 14, 6);
+  h = ov_test_harness (launch, &info);
+  out = gst_harness_push_and_pull (h, ov_test_frame (&info, ov_test_gradient,
+          NULL));
+  tensor_size (out, &th, &tw, TRUE);
+  g_assert_cmpuint (th, ==, 6);
+  g_assert_cmpuint (tw, ==, 14);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_free (launch);
+  {
+    GstElement *e = gst_element_factory_make ("ovinference", NULL);
+    char *msg;
+    g_object_set (e, "model", ov_test_model ("identity-dynamic.onnx"), NULL);
+    msg = ov_test_expect_start_error (e);
+    g_assert_nonnull (strstr (msg, "dynamic dimension"));
+    g_free (msg);
+    gst_object_unref (e);
+  }
+
   launch = g_strdup_printf ("ovinference model=%s reshape-width=8 "
       "reshape-height=2", ov_test_model ("identity.onnx"));
   ov_test_video_info (&info, GST_VIDEO_FORMAT_RGB, 16, 4);

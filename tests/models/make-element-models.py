@@ -288,6 +288,13 @@ save([helper.make_node("Identity", ["image"], ["pixels"])],
      "identity", [image_input(4, 6)],
      [helper.make_tensor_value_info("pixels", TensorProto.FLOAT, [1, 3, 4, 6])], [])
 
+# identity-dynamic: the same with a dynamic height and width, which only
+# reshape=true (the frames' size) can run.
+save([helper.make_node("Identity", ["image"], ["pixels"])],
+     "identity-dynamic",
+     [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, "H", "W"])],
+     [helper.make_tensor_value_info("pixels", TensorProto.FLOAT, [1, 3, "H", "W"])], [])
+
 # embed: an L2-normalizable 4-vector from the channel means, 8x8 NHWC u8 input.
 save([helper.make_node("Cast", ["image"], ["f"], to=TensorProto.FLOAT),
       helper.make_node("ReduceMean", ["f"], ["m"], axes=[1, 2], keepdims=0),

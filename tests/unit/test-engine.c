@@ -81,6 +81,23 @@ test_metadata (void)
   /* A layer's own rt_info is not the model's. */
   g_assert_null (ovi_model_get_metadata (m, "attribute"));
   ovi_model_unref (m);
+
+  /* Paths longer than 1 KiB are skipped, the rest of the file kept. */
+  {
+    char *name = g_strnfill (1100, 'n');
+    const char *tail = strstr (xml, "<rt_info><Runtime_version");
+    char *big = g_strdup_printf ("%.*s<rt_info><%s value=\"x\"/>"
+        "<short value=\"y\"/></rt_info></net>", (int) (tail - xml), xml,
+        name);
+    g = ovi_ir_parse (big, strlen (big), NULL, 0, "long.xml", &error);
+    g_assert_no_error (error);
+    m = ovi_model_new_from_graph (g);
+    g_assert_null (ovi_model_get_metadata (m, name));
+    g_assert_cmpstr (ovi_model_get_metadata (m, "short"), ==, "y");
+    ovi_model_unref (m);
+    g_free (big);
+    g_free (name);
+  }
 }
 
 /* Reshaping an input: outputs follow once compiled; bad shapes are
