@@ -43,7 +43,9 @@ run_unit_and_conformance () {   # build dir, label
     [ -f "$t" ] && [ -x "$t" ] || continue
     log=$(mktemp)
     "$t" --tap > "$log" 2>&1
-    count_tap "$label/$(basename "$t")" "$log" $?
+    # taken at once: the $(basename) below would reset $? to its own 0
+    status=$?
+    count_tap "$label/$(basename "$t")" "$log" $status
     grep -E '^not ok|^Bail out|ERROR|runtime error' "$log" | head -20
     rm -f "$log"
   done

@@ -774,15 +774,17 @@ test_mqtt_config_tls (void)
   guint16 plain, tls;
   GSubprocess *broker;
   Subscriber *sub;
-  gchar *extra, *json, *config, *ca, *wrong_ca;
+  gchar *extra, *json, *config, *ca, *wrong_ca, *openssl;
   GstHarness *h;
 
   if (!have_broker ())
     return;
-  if (!g_find_program_in_path ("openssl")) {
+  openssl = g_find_program_in_path ("openssl");
+  if (openssl == NULL) {
     g_test_skip ("openssl is not installed");
     return;
   }
+  g_free (openssl);
   make_certificates ("ovi-ca");
   make_certificates ("other-ca");
   ca = tmp_path ("ovi-ca.crt");
