@@ -81,7 +81,6 @@ typedef struct {
   gint started_reported;        /* atomic: the "started" message is out */
   gboolean device_preproc;      /* frames go to the device as pictures */
   OviCompileConfig config;      /* from the properties, at start */
-  GstOvBackend backend_value;   /* pre-process-backend, checked at start */
 
   /* pre-process-backend's value (object lock): read by caps queries,
    * which may come before start. */
@@ -554,6 +553,18 @@ stop (GstOvBaseInference *self)
   g_clear_pointer (&p->object_classes, g_ptr_array_unref);
 }
 
+/* pre-process-backend as set (an unknown name, refused at start, reads as
+ * the default). */
+static GstOvBackend
+current_backend (GstOvBaseInference *self)
+{
+  GstOvBackend b;
+  GST_OBJECT_LOCK (self);
+  b = PRIV (self)->backend;
+  GST_OBJECT_UNLOCK (self);
+  return b;
+}
+
 /* reshape=true without a size: the model takes the frames' size. */
 static gboolean
 reshapes_to_frames (GstOvBaseInference *self)
@@ -573,6 +584,7 @@ bind_instance (GstOvBaseInference *self, int width, int height)
   GError *err = NULL;
   guint n_slots;
   GstOvModelInstance *inst;
+  GstOvBackend backend;
 
   inst = gst_ov_model_instance_acquire (p->s.model_instance_id,
       p->s.model, p->s.device, &p->config, (int) p->s.nireq,
@@ -591,10 +603,11 @@ bind_instance (GstOvBaseInference *self, int width, int height)
     g_error_free (err);
     return FALSE;
   }
+  backend = current_backend (self);
   p->device_preproc = ovi_compiled_model_takes_images (
       gst_ov_model_instance_get_compiled (p->instance))
-      && !gst_ov_backend_forces_cpu (p->backend_value);
-  if (p->backend_value == GST_OV_BACKEND_VA_SHARING && !p->device_preproc) {
+      && !gst_ov_backend_forces_cpu (backend);
+  if (backend == GST_OV_BACKEND_VA_SHARING && !p->device_preproc) {
     GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
         ("pre-process-backend=%s needs a device that pre-processes frames "
             "itself (a GPU); device '%s' does not", p->s.pre_process_backend,
@@ -629,8 +642,7 @@ bind_instance (GstOvBaseInference *self, int width, int height)
    * being filled and one per request in flight, plus as many again. */
   n_slots = (guint) gst_ov_model_instance_get_n_slots (p->instance);
   p->max_queue = (n_slots + 1) * (guint) batch_size (self) + n_slots + 1;
-  GST_INFO_OBJECT (self, "model %s, %d requests", p->s.model,
-      gst_ov_model_instance_get_n_slots (p->instance));
+  GST_INFO_OBJECT (self, "model %s, %u requests", p->s.model, n_slots);
   return TRUE;
 }
 
@@ -640,7 +652,6 @@ start (GstOvBaseInference *self)
   GstOvBaseInferencePrivate *p = PRIV (self);
   GError *err = NULL;
   char *base;
-  OviCompileConfig config;
   GstOvBackend backend;
 
   if (p->s.model == NULL || *p->s.model == '\0') {
@@ -665,7 +676,7 @@ start (GstOvBaseInference *self)
   }
   if (!gst_ov_backend_parse (p->s.pre_process_backend, &backend, &err)
       || !check_scale_method (p->s.scale_method, &err)
-      || !compile_config (self, &config, &err))
+      || !compile_config (self, &p->config, &err))
     goto settings_error;
   if (p->s.object_class && *p->s.object_class) {
     char **classes = g_strsplit (p->s.object_class, ",", -1);
@@ -682,8 +693,6 @@ start (GstOvBaseInference *self)
   if (g_ascii_strncasecmp (p->s.device, "MULTI", 5) == 0)
     GST_INFO_OBJECT (self, "device %s is run as AUTO: requests are spread "
         "over the devices by their speed and queues", p->s.device);
-  p->config = config;
-  p->backend_value = backend;
   /* Reshaped to the frames: compiled when caps give their size; until
    * then the queue holds the events before the caps. */
   p->max_queue = 4;
@@ -932,7 +941,8 @@ align_to_landmarks (const GstOvModelProc *mp,
 
 /* Opens a request for the next batch; a pool exhausted by this very
  * frame's own jobs (all in batches already submitted) is relieved by
- * finishing its oldest job here. */
+ * finishing its oldest job here. Under no-block it never waits nor
+ * finishes jobs (NO_REQUEST; `error` may then be NULL). */
 static GstFlowReturn
 open_batch (GstOvBaseInference *self, Entry *e, GError **error)
 {
@@ -958,23 +968,6 @@ open_batch (GstOvBaseInference *self, Entry *e, GError **error)
   }
   gst_ov_batch_open (&p->batch, slot);
   return GST_FLOW_OK;
-}
-
-/* no-block: TRUE when the frame's first image has a request without
- * waiting (the batch being filled, or a free request, opened here). */
-static gboolean
-take_request_now (GstOvBaseInference *self)
-{
-  GstOvBaseInferencePrivate *p = PRIV (self);
-  GstOvSlot *slot;
-
-  if (gst_ov_batch_get_open (&p->batch))
-    return TRUE;
-  slot = gst_ov_model_instance_try_pop_slot (p->instance, self);
-  if (slot == NULL)
-    return FALSE;
-  gst_ov_batch_open (&p->batch, slot);
-  return TRUE;
 }
 
 /* Adds one image to the batch, which starts once full. */
@@ -1183,7 +1176,10 @@ chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
   infer = p->s.inference_interval <= 1
       || p->frame_count % p->s.inference_interval == 0;
   p->frame_count++;
-  if (infer && p->s.no_block && !take_request_now (self)) {
+  /* no-block: the frame's first image needs a request now (the batch
+   * being filled, or a free one open_batch takes without waiting). */
+  if (infer && p->s.no_block && gst_ov_batch_get_open (&p->batch) == NULL
+      && open_batch (self, e, NULL) == NO_REQUEST) {
     GST_LOG_OBJECT (self, "every request is busy: frame %" G_GUINT64_FORMAT
         " passes without inference", p->frame_count - 1);
     infer = FALSE;
@@ -1311,16 +1307,6 @@ answer_va_context (GstOvBaseInference *self, GstQuery *query)
   return answered;
 }
 #endif
-
-static GstOvBackend
-current_backend (GstOvBaseInference *self)
-{
-  GstOvBackend b;
-  GST_OBJECT_LOCK (self);
-  b = PRIV (self)->backend;
-  GST_OBJECT_UNLOCK (self);
-  return b;
-}
 
 /* Caps and accept-caps queries, on either pad (frames pass through, so
  * both sides carry the same memory): pre-process-backend limits the
