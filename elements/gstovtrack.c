@@ -143,22 +143,6 @@ gst_ov_tracking_type_get_type (void)
 
 /* ---- configuration -------------------------------------------------------- */
 
-static gboolean
-parse_bool (const gchar *s, gboolean *out)
-{
-  if (!g_ascii_strcasecmp (s, "true") || !strcmp (s, "1")
-      || !g_ascii_strcasecmp (s, "yes")) {
-    *out = TRUE;
-    return TRUE;
-  }
-  if (!g_ascii_strcasecmp (s, "false") || !strcmp (s, "0")
-      || !g_ascii_strcasecmp (s, "no")) {
-    *out = FALSE;
-    return TRUE;
-  }
-  return FALSE;
-}
-
 typedef struct {
   GstOvTrack *self;
   OvTrackerConfig *c;
@@ -190,7 +174,7 @@ config_pair (const gchar *key, const gchar *value, gpointer data,
           "a count (-1: unlimited)");
     w->c->max_objects = v < 0 ? 0 : (guint) v;
   } else if (!strcmp (key, "tracking_per_class")) {
-    if (!parse_bool (value, &w->c->per_class))
+    if (!gst_ov_key_value_bool (value, &w->c->per_class))
       return bad_setting (error, "config", key, value, "a boolean");
   } else {
     GST_ELEMENT_WARNING (w->self, RESOURCE, SETTINGS, (NULL),

@@ -5,6 +5,22 @@
 #include <string.h>
 
 gboolean
+gst_ov_key_value_bool (const gchar *value, gboolean *out)
+{
+  if (!g_ascii_strcasecmp (value, "true") || !g_ascii_strcasecmp (value,
+          "yes") || !strcmp (value, "1")) {
+    *out = TRUE;
+    return TRUE;
+  }
+  if (!g_ascii_strcasecmp (value, "false") || !g_ascii_strcasecmp (value,
+          "no") || !strcmp (value, "0")) {
+    *out = FALSE;
+    return TRUE;
+  }
+  return FALSE;
+}
+
+gboolean
 gst_ov_key_values_foreach (const gchar *text, const gchar *property,
     GstOvKeyValueFunc func, gpointer user_data, GError **error)
 {

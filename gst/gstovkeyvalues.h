@@ -18,6 +18,10 @@ typedef gboolean (*GstOvKeyValueFunc) (const gchar *key, const gchar *value,
 gboolean gst_ov_key_values_foreach (const gchar *text, const gchar *property,
     GstOvKeyValueFunc func, gpointer user_data, GError **error);
 
+/* A boolean value as these strings write it: true, yes or 1; false, no
+ * or 0 (case-insensitive). FALSE for anything else. */
+gboolean gst_ov_key_value_bool (const gchar *value, gboolean *out);
+
 G_END_DECLS
 
 #endif

@@ -43,15 +43,8 @@ static gboolean
 read_bool (const char *key, const char *value, gboolean *out,
     GError **error)
 {
-  if (g_ascii_strcasecmp (value, "true") == 0
-      || g_ascii_strcasecmp (value, "yes") == 0 || strcmp (value, "1") == 0)
-    *out = TRUE;
-  else if (g_ascii_strcasecmp (value, "false") == 0
-      || g_ascii_strcasecmp (value, "no") == 0 || strcmp (value, "0") == 0)
-    *out = FALSE;
-  else
-    return bad_value (error, key, value, "True or False");
-  return TRUE;
+  return gst_ov_key_value_bool (value, out)
+      || bad_value (error, key, value, "True or False");
 }
 
 /* One or three numbers into v[3]. */
