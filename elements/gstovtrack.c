@@ -56,9 +56,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_ov_track_debug);
 #define APPEARANCE_WEIGHT 0.3
 /* Sampling grid of the appearance histogram, per side of the box. */
 #define HISTOGRAM_SAMPLES 16
-/* Deep SORT's defaults (DL Streamer's deepsort-trck-cfg). */
+/* Deep SORT's defaults (DL Streamer's deepsort-trck-cfg; its max_age is
+ * the max-age property's default). */
 #define DEEP_SORT_MAX_IOU_DISTANCE 0.7
-#define DEEP_SORT_MAX_AGE 30
 #define DEEP_SORT_N_INIT 3
 #define DEEP_SORT_MAX_COSINE_DISTANCE 0.2
 #define DEEP_SORT_NN_BUDGET 100
@@ -209,18 +209,18 @@ deep_sort_pair (const gchar *key, const gchar *value, gpointer data,
     c->max_cosine_distance = v;
   } else if (!strcmp (key, "max_age") || !strcmp (key, "n_init")
       || !strcmp (key, "nn_budget")) {
-    gboolean counts_from_1 = key[0] == 'n';
-    if (v != floor (v) || v > G_MAXINT || (counts_from_1 && v < 1))
+    gboolean is_max_age = !strcmp (key, "max_age");
+    if (v != floor (v) || v > G_MAXINT || (!is_max_age && v < 1))
       return bad_setting (error, "deepsort-trck-cfg", key, value,
-          counts_from_1 ? "a whole number >= 1" : "a whole number");
-    /* Each object keeps nn_budget vectors: a bound on its memory. */
-    if (key[1] == 'n' && v > 1000)
+          is_max_age ? "a whole number" : "a whole number >= 1");
+    if (is_max_age)
+      c->max_age = (guint) v;
+    else if (!strcmp (key, "n_init"))
+      c->n_init = (guint) v;
+    else if (v > 1000)
+      /* Each object keeps nn_budget vectors: a bound on its memory. */
       return bad_setting (error, "deepsort-trck-cfg", key, value,
           "at most 1000");
-    if (key[0] == 'm')
-      c->max_age = (guint) v;
-    else if (key[1] == '_')
-      c->n_init = (guint) v;
     else
       c->nn_budget = (guint) v;
   } else {

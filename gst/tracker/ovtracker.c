@@ -350,10 +350,11 @@ row_wanted (const Track *t, Rows rows, guint level)
 }
 
 /* Solves one association stage over the unpaired tracks (those `rows`
- * selects) and detections; fills track_to_det for the pairs it makes. */
+ * selects) and detections; fills track_to_det and det_taken for the pairs
+ * it makes. */
 static void
 associate (OvTracker *tracker, OvTrackerDetection *detections, guint n,
-    int *track_to_det, const gboolean *det_taken, CostFunc cost_of,
+    int *track_to_det, gboolean *det_taken, CostFunc cost_of,
     Rows which, guint level)
 {
   GArray *tracks = tracker->tracks;
@@ -383,8 +384,10 @@ associate (OvTracker *tracker, OvTrackerDetection *detections, guint n,
     }
     ov_assignment_solve (cost, nr, nc, r2c);
     for (guint a = 0; a < nr; a++)
-      if (r2c[a] >= 0)
+      if (r2c[a] >= 0) {
         track_to_det[rows[a]] = cols[r2c[a]];
+        det_taken[cols[r2c[a]]] = TRUE;
+      }
     g_free (cost);
     g_free (r2c);
   }
@@ -398,14 +401,6 @@ take_id (OvTracker *tracker)
   int id = tracker->next_id;
   tracker->next_id = id == G_MAXINT ? 1 : id + 1;
   return id;
-}
-
-static void
-mark_taken (const int *track_to_det, guint nt, gboolean *taken)
-{
-  for (guint i = 0; i < nt; i++)
-    if (track_to_det[i] >= 0)
-      taken[track_to_det[i]] = TRUE;
 }
 
 void
@@ -434,22 +429,17 @@ ov_tracker_update (OvTracker *tracker, OvTrackerDetection *detections,
       deepest = MAX (deepest, g_array_index (tracks, Track, i).misses);
     /* Levels no object is at would pair nothing. */
     for (guint level = 0; level <= MIN (deepest, tracker->config.max_age);
-        level++) {
+        level++)
       associate (tracker, detections, n, track_to_det, taken, feature_cost,
           ROWS_CONFIRMED_AT_LEVEL, level);
-      mark_taken (track_to_det, nt, taken);
-    }
     associate (tracker, detections, n, track_to_det, taken, overlap_cost,
         ROWS_TENTATIVE_OR_JUST_SEEN, 0);
-    mark_taken (track_to_det, nt, taken);
   } else {
     /* Overlap first (SORT), then motion for the leftovers. */
     associate (tracker, detections, n, track_to_det, taken, pair_cost,
         ROWS_ALL, 0);
-    mark_taken (track_to_det, nt, taken);
     associate (tracker, detections, n, track_to_det, taken, motion_cost,
         ROWS_ALL, 0);
-    mark_taken (track_to_det, nt, taken);
   }
 
   for (guint i = 0; i < nt; i++) {
