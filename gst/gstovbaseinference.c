@@ -332,20 +332,14 @@ setup_preproc (GstOvBaseInference *self, GError **error)
         "[1, H, W, C]", name, in.rank);
     return FALSE;
   }
-  if (in.dims[1] == 1 || in.dims[1] == 3) {
-    pp->channels = (int) in.dims[1];
-    pp->height = (int) in.dims[2];
-    pp->width = (int) in.dims[3];
-  } else if (in.dims[3] == 1 || in.dims[3] == 3) {
-    pp->nhwc = TRUE;
-    pp->height = (int) in.dims[1];
-    pp->width = (int) in.dims[2];
-    pp->channels = (int) in.dims[3];
-  } else {
+  if (!gst_ov_preproc_input_layout (&in, &pp->nhwc)) {
     g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION,
         "input '%s' has neither 1 nor 3 channels in NCHW or NHWC", name);
     return FALSE;
   }
+  pp->channels = (int) in.dims[pp->nhwc ? 3 : 1];
+  pp->height = (int) in.dims[pp->nhwc ? 1 : 2];
+  pp->width = (int) in.dims[pp->nhwc ? 2 : 3];
   pp->dtype = in.dtype;
   if (pp->channels == 1)
     pp->color = GST_OV_COLOR_GRAY;

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "gstovpreproc.h"
+
 struct _GstOvModelInstance {
   gint refcount;            /* under instances_lock */
   char *id;                 /* NULL: private */
@@ -118,7 +120,8 @@ reshape_image_input (OviModel *model, int batch, int width, int height,
 {
   OviTensorView in;
   const char *name;
-  int h, w;
+  gboolean nhwc;
+  int h;
 
   if (!ovi_model_get_input (model, 0, &name, &in) || in.rank != 4) {
     g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
@@ -126,22 +129,18 @@ reshape_image_input (OviModel *model, int batch, int width, int height,
         "[N, H, W, C]");
     return FALSE;
   }
-  if (in.dims[1] == 1 || in.dims[1] == 3) {
-    h = 2;
-    w = 3;
-  } else if (in.dims[3] == 1 || in.dims[3] == 3) {
-    h = 1;
-    w = 2;
-  } else {
+  if (!gst_ov_preproc_input_layout (&in, &nhwc)) {
     g_set_error (error, OVI_ERROR, OVI_ERROR_UNSUPPORTED,
         "reshape: input '%s' has neither 1 nor 3 channels in NCHW or NHWC",
         name);
     return FALSE;
   }
+  /* Height, then width, after the channels (NCHW) or before them. */
+  h = nhwc ? 1 : 2;
   if (height > 0)
     in.dims[h] = height;
   if (width > 0)
-    in.dims[w] = width;
+    in.dims[h + 1] = width;
   /* A dynamic batch takes batch-size, as it would without reshaping. */
   if (in.dims[0] < 0)
     in.dims[0] = batch;

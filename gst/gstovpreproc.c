@@ -37,6 +37,15 @@ gst_ov_preproc_params_set_normalization (GstOvPreprocParams *params,
 }
 
 gboolean
+gst_ov_preproc_input_layout (const OviTensorView *in, gboolean *nhwc)
+{
+  if (in->rank != 4)
+    return FALSE;
+  *nhwc = !(in->dims[1] == 1 || in->dims[1] == 3);
+  return !*nhwc || in->dims[3] == 1 || in->dims[3] == 3;
+}
+
+gboolean
 gst_ov_preproc_format_supported (GstVideoFormat format)
 {
   switch (format) {

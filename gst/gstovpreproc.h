@@ -71,6 +71,12 @@ void gst_ov_preproc_params_set_normalization (GstOvPreprocParams *params,
 
 gboolean gst_ov_preproc_format_supported (GstVideoFormat format);
 
+/* The layout of a rank-4 image input, told by its 1 or 3 channels: *nhwc
+ * FALSE for [N, C, H, W] (dimension 1), TRUE for [N, H, W, C] (dimension
+ * 3); FALSE when neither holds. */
+gboolean gst_ov_preproc_input_layout (const OviTensorView *input,
+    gboolean *nhwc);
+
 /* A frame as plane pointers and strides, read in place: a mapped
  * GstVideoFrame, or the planes of a mapped VA image (gstovvasurface.h),
  * whose pitches and offsets are the driver's, not GStreamer's. `info`
