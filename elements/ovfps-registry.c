@@ -13,8 +13,10 @@ typedef struct {
   GstClockTime last_report;
 } Window;
 
-/* A stream's frame intervals and latencies in one window, in ms. */
+/* A stream in one window: its frames, and their intervals and latencies
+ * in ms. */
 typedef struct {
+  guint64 frames;
   guint64 n_intervals;
   gdouble sum, sum_sq;
   guint64 n_latencies;
@@ -29,7 +31,6 @@ struct _OvFpsStream {
   guint64 seen;
   gboolean in_registry;
   gboolean counting;            /* past its starting frame */
-  GArray *counts;               /* guint64 per window: frames in it */
   GArray *stats;                /* Stats per window */
   GstClockTime previous;        /* its last counted frame */
   /* Its own average, for the avg-fps property. */
@@ -90,7 +91,6 @@ restart_window (guint index, GstClockTime now)
   w->start = w->last_report = now;
   for (guint i = 0; i < streams->len; i++) {
     OvFpsStream *s = g_ptr_array_index (streams, i);
-    g_array_index (s->counts, guint64, index) = 0;
     g_array_index (s->stats, Stats, index) = (Stats) { 0 };
   }
 }
@@ -134,17 +134,14 @@ registry_add (OvFpsStream *s)
   g_ptr_array_add (streams, s);
   for (guint i = 0; i < streams->len; i++) {
     OvFpsStream *t = g_ptr_array_index (streams, i);
-    g_array_set_size (t->counts, windows->len);
     g_array_set_size (t->stats, windows->len);
   }
   s->in_registry = TRUE;
   s->counting = FALSE;
   s->frames_after_first = 0;
   s->previous = GST_CLOCK_TIME_NONE;
-  for (guint k = 0; k < s->counts->len; k++) {
-    g_array_index (s->counts, guint64, k) = 0;
+  for (guint k = 0; k < s->stats->len; k++)
     g_array_index (s->stats, Stats, k) = (Stats) { 0 };
-  }
 }
 
 /* Under the lock. Takes `s` out; the others start afresh. */
@@ -172,7 +169,6 @@ ov_fps_stream_join (GstElement *element, GArray *intervals,
   s->intervals = g_array_ref (intervals);
   s->starting_frame = starting_frame;
   s->print = print;
-  s->counts = g_array_new (FALSE, TRUE, sizeof (guint64));
   s->stats = g_array_new (FALSE, TRUE, sizeof (Stats));
   g_mutex_lock (&lock);
   registry_add (s);
@@ -254,7 +250,7 @@ print_line (const char *kind, gdouble seconds, guint window)
   for (guint i = 0; i < streams->len; i++) {
     OvFpsStream *s = g_ptr_array_index (streams, i);
     if (s->counting) {
-      total += g_array_index (s->counts, guint64, window);
+      total += g_array_index (s->stats, Stats, window).frames;
       print |= s->print;
       n++;
     }
@@ -269,7 +265,7 @@ print_line (const char *kind, gdouble seconds, guint window)
     for (guint i = 0; i < streams->len; i++) {
       OvFpsStream *s = g_ptr_array_index (streams, i);
       if (s->counting) {
-        printf ("%s%.2f", sep, g_array_index (s->counts, guint64, window)
+        printf ("%s%.2f", sep, g_array_index (s->stats, Stats, window).frames
             / seconds);
         sep = ", ";
       }
@@ -299,13 +295,13 @@ report (guint k, GstClockTime now, GArray *posts)
   for (guint i = 0; i < streams->len; i++) {
     OvFpsStream *s = g_ptr_array_index (streams, i);
     if (s->counting) {
-      total += g_array_index (s->counts, guint64, k);
+      total += g_array_index (s->stats, Stats, k).frames;
       n++;
     }
   }
   for (guint i = 0; i < streams->len; i++) {
     OvFpsStream *s = g_ptr_array_index (streams, i);
-    guint64 frames = g_array_index (s->counts, guint64, k);
+    guint64 frames = g_array_index (s->stats, Stats, k).frames;
     if (s->counting) {
       /* A reference: the message is posted after the lock is released,
        * when that element may be stopping. */
@@ -364,7 +360,7 @@ ov_fps_stream_frame (OvFpsStream *s, GstClockTime now, gdouble latency_ms)
     if (w->start == GST_CLOCK_TIME_NONE)
       w->start = w->last_report = now;
     else if (!(k == 0 && first))
-      g_array_index (s->counts, guint64, k)++;
+      st->frames++;
     if (s->previous != GST_CLOCK_TIME_NONE) {
       gdouble ms = (gdouble) (now - s->previous) / GST_MSECOND;
       st->n_intervals++;
@@ -434,7 +430,6 @@ ov_fps_stream_leave (OvFpsStream *s)
     registry_remove (s, latest);
   g_mutex_unlock (&lock);
   g_array_unref (s->intervals);
-  g_array_unref (s->counts);
   g_array_unref (s->stats);
   g_free (s);
 }
