@@ -263,6 +263,16 @@ ultralytics_model_proc (const OviModel *model)
   return mp;
 }
 
+/* The model's model_info entry `key`, or NULL. */
+static const char *
+model_info_value (const OviModel *model, const char *key)
+{
+  char *path = g_strconcat ("model_info/", key, NULL);
+  const char *value = ovi_model_get_metadata (model, path);
+  g_free (path);
+  return value;
+}
+
 gboolean
 gst_ov_model_info_read (const OviModel *model, GstOvModelProc **out,
     GError **error)
@@ -279,10 +289,8 @@ gst_ov_model_info_read (const OviModel *model, GstOvModelProc **out,
 
   *out = NULL;
   for (guint i = 0; i < G_N_ELEMENTS (input_keys); i++) {
-    char *path = g_strconcat ("model_info/", input_keys[i], NULL);
-    const char *value = ovi_model_get_metadata (model, path);
+    const char *value = model_info_value (model, input_keys[i]);
     gboolean known;
-    g_free (path);
     if (value == NULL)
       continue;
     if (mp == NULL)
@@ -291,9 +299,7 @@ gst_ov_model_info_read (const OviModel *model, GstOvModelProc **out,
       goto fail;
   }
   for (guint i = 0; i < G_N_ELEMENTS (output_keys); i++) {
-    char *path = g_strconcat ("model_info/", output_keys[i], NULL);
-    const char *value = ovi_model_get_metadata (model, path);
-    g_free (path);
+    const char *value = model_info_value (model, output_keys[i]);
     if (value == NULL)
       continue;
     if (mp == NULL)
