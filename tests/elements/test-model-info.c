@@ -57,6 +57,33 @@ check_rows (const float *t, int c, int first_image_row, int image_rows,
   }
 }
 
+/* The label ovclassify gives a solid frame of (r, g, b) with `model` and
+ * the extra `props`, on the whole frame (owned by the caller). */
+static gchar *
+full_frame_label (const char *model, const char *props, guint8 r, guint8 g,
+    guint8 b)
+{
+  char *launch = g_strdup_printf ("ovclassify model=%s "
+      "inference-region=full-frame %s", ov_test_model (model), props);
+  GstVideoInfo info;
+  GstHarness *h;
+  GstBuffer *out;
+  GstOvTensorMeta *tm;
+  gchar *label;
+
+  ov_test_video_info (&info, GST_VIDEO_FORMAT_BGRx, 16, 16);
+  h = ov_test_harness (launch, &info);
+  out = gst_harness_push_and_pull (h, ov_test_solid_frame (&info, r, g, b));
+  tm = (GstOvTensorMeta *) gst_buffer_get_meta (out,
+      GST_OV_TENSOR_META_API_TYPE);
+  g_assert_nonnull (tm);
+  label = g_strdup (gst_structure_get_string (tm->data, "label"));
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_free (launch);
+  return label;
+}
+
 /* identity-model-info says: letterbox (centered) with border 114, RGB,
  * pixels / 255. A 12x4 frame fills 6x2 of the 6x4 tensor. */
 static void
@@ -91,10 +118,7 @@ test_ultralytics_onnx (void)
   char *launch = g_strdup_printf ("ovinference model=%s",
       ov_test_model ("identity-ultralytics.onnx"));
   float t[3 * H * W];
-  GstVideoInfo info;
-  GstHarness *h;
-  GstBuffer *out;
-  GstOvTensorMeta *tm;
+  gchar *label;
 
   pixels_of (launch, 12, 4, 200, 100, 50, t);
   check_rows (t, 0, 1, 2, 200 / 255.0f, 114 / 255.0f);
@@ -102,19 +126,9 @@ test_ultralytics_onnx (void)
   g_free (launch);
 
   /* A classifier: no letterbox, RGB, labels from names. */
-  launch = g_strdup_printf ("ovclassify model=%s inference-region=full-frame",
-      ov_test_model ("classify-ultralytics.onnx"));
-  ov_test_video_info (&info, GST_VIDEO_FORMAT_BGRx, 16, 16);
-  h = ov_test_harness (launch, &info);
-  out = gst_harness_push_and_pull (h, ov_test_solid_frame (&info, 240, 20,
-          10));
-  tm = (GstOvTensorMeta *) gst_buffer_get_meta (out,
-      GST_OV_TENSOR_META_API_TYPE);
-  g_assert_nonnull (tm);
-  g_assert_cmpstr (gst_structure_get_string (tm->data, "label"), ==, "red");
-  gst_buffer_unref (out);
-  gst_harness_teardown (h);
-  g_free (launch);
+  label = full_frame_label ("classify-ultralytics.onnx", "", 240, 20, 10);
+  g_assert_cmpstr (label, ==, "red");
+  g_free (label);
 }
 
 /* pre-process-config alone, on a model with neither model-proc nor
@@ -149,37 +163,15 @@ test_pre_process_config (void)
 static void
 test_classify_labels (void)
 {
-  char *launch = g_strdup_printf ("ovclassify model=%s "
-      "inference-region=full-frame", ov_test_model ("classify-model-info.xml"));
-  GstVideoInfo info;
-  GstHarness *h;
-  GstBuffer *out;
-  GstOvTensorMeta *tm;
-
-  ov_test_video_info (&info, GST_VIDEO_FORMAT_BGRx, 16, 16);
-  h = ov_test_harness (launch, &info);
-  out = gst_harness_push_and_pull (h, ov_test_solid_frame (&info, 240, 20,
-          10));
-  tm = (GstOvTensorMeta *) gst_buffer_get_meta (out,
-      GST_OV_TENSOR_META_API_TYPE);
-  g_assert_nonnull (tm);
-  g_assert_cmpstr (gst_structure_get_string (tm->data, "label"), ==, "red");
-  gst_buffer_unref (out);
-  gst_harness_teardown (h);
-  g_free (launch);
-
+  gchar *label = full_frame_label ("classify-model-info.xml", "", 240, 20,
+      10);
+  g_assert_cmpstr (label, ==, "red");
+  g_free (label);
   /* The labels property still wins. */
-  launch = g_strdup_printf ("ovclassify model=%s inference-region=full-frame "
-      "labels=x,y,z", ov_test_model ("classify-model-info.xml"));
-  h = ov_test_harness (launch, &info);
-  out = gst_harness_push_and_pull (h, ov_test_solid_frame (&info, 10, 240,
-          10));
-  tm = (GstOvTensorMeta *) gst_buffer_get_meta (out,
-      GST_OV_TENSOR_META_API_TYPE);
-  g_assert_cmpstr (gst_structure_get_string (tm->data, "label"), ==, "y");
-  gst_buffer_unref (out);
-  gst_harness_teardown (h);
-  g_free (launch);
+  label = full_frame_label ("classify-model-info.xml", "labels=x,y,z", 10, 240,
+      10);
+  g_assert_cmpstr (label, ==, "y");
+  g_free (label);
 }
 
 static void
